@@ -1,0 +1,26 @@
+# The two commands of the README:
+#   make site    install newsreel into .venv and build the example blog into site/
+#   make serve   the same, then preview it with live reload on http://127.0.0.1:8000/
+#   make test    install newsreel, its test tools and Chromium/nginx, run the whole test suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: site serve test install
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+install: $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+
+site: install
+	$(BIN)/newsreel build
+
+serve: install
+	$(BIN)/newsreel serve
+
+test: $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	scripts/install-test-tools
+	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -1,0 +1,3 @@
+from newsreel.cli import main
+
+main()

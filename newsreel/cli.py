@@ -1,0 +1,173 @@
+"""The ``newsreel`` command line: parses options, calls the module that does the work.
+
+Exit status: 0 success, 1 content or template errors (listed one per line), 2 wrong usage.
+Imports of the working modules are lazy so ``newsreel --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from newsreel import __version__
+from newsreel.errors import BuildFailed, NewsreelError
+from newsreel.report import Reporter
+
+SITE_DIR = click.argument(
+    "site_dir", metavar="[DIR]", default=".", type=click.Path(file_okay=False, path_type=Path)
+)
+
+
+def _reporter(ctx: click.Context) -> Reporter:
+    return ctx.find_object(Reporter) or Reporter()
+
+
+def _fail(reporter: Reporter, exc: NewsreelError) -> None:
+    """Show every problem of a failed command, one line each, and exit 1."""
+    if isinstance(exc, BuildFailed):
+        for problem in exc.problems:
+            reporter.problem(problem)
+        errors = sum(1 for p in exc.problems if p.severity == "error")
+        reporter.error(f"build failed: {errors} error{'s' if errors != 1 else ''}; the previous site is untouched")
+    else:
+        reporter.error(f"error: {exc}")
+    sys.exit(1)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="newsreel")
+@click.option("-q", "--quiet", is_flag=True, help="Print only warnings and errors.")
+@click.option("-v", "--verbose", is_flag=True, help="Print every page written.")
+@click.pass_context
+def cli(ctx: click.Context, quiet: bool, verbose: bool) -> None:
+    """newsreel turns a folder of movie-news posts into a static website.
+
+    A site folder holds newsreel.yaml (optional), content/posts/**/*.md,
+    content/films/*.md, content/actors/*.md, templates/ and static/.
+    The site is written to site/.
+    """
+    ctx.obj = Reporter(quiet=quiet, verbose=verbose)
+
+
+@cli.command()
+@SITE_DIR
+@click.option("--drafts", is_flag=True, help="Include posts marked draft: true.")
+@click.option("--future", is_flag=True, help="Include posts dated in the future.")
+@click.option("--base-url", metavar="URL", help="Absolute URL of the site root (overrides base_url in newsreel.yaml).")
+@click.option(
+    "--output", "-o", metavar="PATH", type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder (default: DIR/site). Replaced whole on success.",
+)
+@click.option("--no-cache", is_flag=True, help="Ignore and rebuild the build cache in DIR/.newsreel-cache.")
+@click.pass_context
+def build(ctx: click.Context, site_dir: Path, drafts: bool, future: bool, base_url: str | None,
+          output: Path | None, no_cache: bool) -> None:
+    """Build the site in DIR (default: the current folder) into DIR/site."""
+    from newsreel.build import BuildOptions, build_site
+
+    reporter = _reporter(ctx)
+    options = BuildOptions(drafts=drafts, future=future, base_url=base_url, output=output, use_cache=not no_cache)
+    try:
+        result = build_site(site_dir, options, reporter=reporter)
+    except NewsreelError as exc:
+        _fail(reporter, exc)
+    reporter.summary(result.summary())
+
+
+@cli.command()
+@SITE_DIR
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port (0 picks a free one).")
+@click.option("--no-drafts", is_flag=True, help="Hide drafts (shown by default while previewing).")
+@click.option("--no-future", is_flag=True, help="Hide future posts (shown by default while previewing).")
+@click.pass_context
+def serve(ctx: click.Context, site_dir: Path, host: str, port: int, no_drafts: bool, no_future: bool) -> None:
+    """Preview the site with live reload: rebuilds and refreshes the browser on every save."""
+    from newsreel.server import serve as run_server
+
+    reporter = _reporter(ctx)
+    try:
+        run_server(site_dir, host=host, port=port, drafts=not no_drafts, future=not no_future, reporter=reporter)
+    except NewsreelError as exc:
+        _fail(reporter, exc)
+
+
+@cli.command()
+@SITE_DIR
+@click.option("--no-build", is_flag=True, help="Check the existing output instead of building first.")
+@click.pass_context
+def check(ctx: click.Context, site_dir: Path, no_build: bool) -> None:
+    """Lint the content, then check every internal link and #anchor of the built site."""
+    from newsreel.check import check_site
+
+    reporter = _reporter(ctx)
+    try:
+        check_site(site_dir, build_first=not no_build, reporter=reporter)
+    except NewsreelError as exc:
+        _fail(reporter, exc)
+
+
+@cli.command()
+@click.argument("directory", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Allow a folder that is not empty (existing files are kept).")
+@click.pass_context
+def init(ctx: click.Context, directory: Path, force: bool) -> None:
+    """Start a new blog in DIR that builds at once."""
+    from newsreel.scaffold import init_site
+
+    reporter = _reporter(ctx)
+    try:
+        init_site(directory, force=force, reporter=reporter)
+    except NewsreelError as exc:
+        _fail(reporter, exc)
+
+
+@cli.group()
+def new() -> None:
+    """Scaffold new content."""
+
+
+@new.command("post")
+@click.argument("title")
+@click.option("--film", "films", multiple=True, metavar="F", help="A film the post is about (repeatable).")
+@click.option("--actor", "actors", multiple=True, metavar="A", help="An actor in it (repeatable).")
+@click.option("--tweet", metavar="URL", help="A tweet's status URL to embed.")
+@click.option("--dir", "site_dir", default=".", type=click.Path(file_okay=False, path_type=Path),
+              help="Site folder (default: the current folder).")
+@click.pass_context
+def new_post_command(ctx: click.Context, title: str, films: tuple[str, ...], actors: tuple[str, ...],
+                     tweet: str | None, site_dir: Path) -> None:
+    """Write content/posts/<slug>.md with valid front matter (a draft)."""
+    from newsreel.scaffold import new_post
+
+    reporter = _reporter(ctx)
+    try:
+        new_post(site_dir, title, films=films, actors=actors, tweet=tweet, reporter=reporter)
+    except NewsreelError as exc:
+        _fail(reporter, exc)
+
+
+@cli.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--dir", "site_dir", default=".", type=click.Path(file_okay=False, path_type=Path),
+              help="Site folder (default: the current folder).")
+@click.pass_context
+def import_command(ctx: click.Context, file: Path, site_dir: Path) -> None:
+    """Turn a plain-text article (a scrape or a browser copy) into a draft post."""
+    from newsreel.importer import import_file
+
+    reporter = _reporter(ctx)
+    try:
+        import_file(site_dir, file, reporter=reporter)
+    except NewsreelError as exc:
+        _fail(reporter, exc)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        cli.main(prog_name="newsreel")
+    except KeyboardInterrupt:
+        sys.exit(130)

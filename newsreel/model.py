@@ -1,0 +1,137 @@
+"""The site model: what the loader produced, linked into posts and terms.
+
+These are frozen dataclasses, built once per build by ``taxonomy.build_site`` and
+read by the renderer and templates. URLs here are *site paths* ("/posts/x/"): the
+renderer's ``url`` filter prefixes them with ``base_url``'s path.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Mapping
+
+from markupsafe import Markup
+
+if TYPE_CHECKING:  # pragma: no cover
+    from newsreel.tweets import Tweet
+
+WORDS_PER_MINUTE = 230
+
+
+@dataclass(frozen=True)
+class TermRef:
+    """A link from a post to one of its terms (a film, an actor, a tag)."""
+
+    kind: str
+    """"films", "actors" or "tags"."""
+    name: str
+    """The term's canonical name (a film page's title, else the first spelling seen)."""
+    url: str
+    """Site path of the term's page."""
+    as_written: str
+    """The name exactly as this post wrote it (may be an ``aka``)."""
+    release_year: int | None = None
+    """For films: the year this post reported (release dates slip)."""
+
+
+@dataclass(frozen=True)
+class Post:
+    """One post, ready to render."""
+
+    source: str
+    """Source file relative to the site folder, e.g. ``content/posts/x.md``."""
+    digest: str
+    """Hash of the source bytes; identifies this version of the post."""
+    slug: str
+    url: str
+    title: str
+    date: datetime
+    """Publication time, timezone-aware."""
+    updated: datetime | None
+    summary: str
+    """Plain-text summary: front matter ``summary`` or the start of the body."""
+    html: Markup
+    """The rendered Markdown body."""
+    words: int
+    films: tuple[TermRef, ...]
+    actors: tuple[TermRef, ...]
+    tags: tuple[TermRef, ...]
+    tweets: tuple["Tweet", ...]
+    image: str | None
+    image_alt: str | None
+    draft: bool = False
+    future: bool = False
+    """True when the date is after the build time (only built with ``--future``)."""
+
+    @property
+    def reading_minutes(self) -> int:
+        """Minutes a reader needs, at least one."""
+        return max(1, math.ceil(self.words / WORDS_PER_MINUTE))
+
+    @property
+    def terms(self) -> tuple[TermRef, ...]:
+        return self.films + self.actors + self.tags
+
+
+@dataclass(frozen=True)
+class YearReport:
+    """A release year as one post reported it."""
+
+    year: int
+    post: Post
+
+
+@dataclass(frozen=True)
+class Term:
+    """A film, an actor or a tag, with the posts that name it (newest first)."""
+
+    kind: str
+    """"films", "actors" or "tags"."""
+    name: str
+    slug: str
+    url: str
+    posts: tuple[Post, ...]
+    aka: tuple[str, ...] = ()
+    """Other names that land here (working titles, other spellings)."""
+    source: str | None = None
+    """Its own page file (``content/films/x.md``), if it has one."""
+    html: Markup = Markup("")
+    """Synopsis (films) or bio (actors) from its own page."""
+    image: str | None = None
+    """Poster (films) or photo (actors)."""
+    image_alt: str | None = None
+    release_year: int | None = None
+    """Films: the film page's ``release_year``, else the newest post's report."""
+    year_history: tuple[YearReport, ...] = ()
+    """Films: each change of reported release year, oldest first."""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    """Other fields of its own page (``director`` for films)."""
+
+    @property
+    def title(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """An old URL (a working title's term page) that now points elsewhere."""
+
+    url: str
+    target: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Site:
+    """Everything a build renders."""
+
+    posts: tuple[Post, ...]
+    """Newest first."""
+    taxonomies: Mapping[str, tuple[Term, ...]]
+    """"films", "actors", "tags" → terms sorted by name."""
+    redirects: tuple[Redirect, ...] = ()
+
+    def terms(self, kind: str) -> tuple[Term, ...]:
+        return self.taxonomies.get(kind, ())
