@@ -1,0 +1,570 @@
+"""``newsreel serve``: build into a private folder, serve it, rebuild on save, reload the tabs.
+
+Three parts, each on its own thread:
+
+- the **build loop** (the calling thread): waits for the watcher (``watch.py``) to report a
+  quiet moment after some saves, rebuilds incrementally with one ``BuildState``, and tells
+  the browsers what changed;
+- the **HTTP server** (``ThreadingHTTPServer``, a daemon thread per request): serves only the
+  files of the last good build, at ``base_url``'s path, and adds the live-reload script to
+  the HTML it sends;
+- the **watchdog observer**, which only records which paths changed.
+
+Live reload uses Server-Sent Events rather than a WebSocket: messages only ever go from the
+server to the page; it is plain HTTP, so the standard library's ``ThreadingHTTPServer`` can
+serve it with no WebSocket library; and the browser's ``EventSource`` reconnects by itself
+when the server restarts.
+"""
+
+from __future__ import annotations
+
+import html
+import ipaddress
+import json
+import mimetypes
+import os
+import queue
+import shutil
+import signal
+import socket
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
+from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
+
+from newsreel.errors import BuildFailed, NewsreelError, Problem
+from newsreel.report import Reporter
+from newsreel.watch import SETTINGS_FILE, Changes, SiteWatcher
+
+LIVE_PREFIX = "/__newsreel__/"
+EVENTS_PATH = LIVE_PREFIX + "events"
+SCRIPT_PATH = LIVE_PREFIX + "livereload.js"
+QUIET_SECONDS = 0.1
+"""Rebuild once the filesystem has been quiet this long after the last event."""
+PING_SECONDS = 15.0
+"""Heartbeat: an idle event stream gets a comment this often, so dead clients are noticed."""
+MAX_LISTED_CHANGES = 2000
+"""Beyond this many changed paths, tell the tabs to reload rather than listing them all."""
+
+CONTENT_TYPES = {
+    ".html": "text/html", ".htm": "text/html", ".css": "text/css", ".js": "text/javascript",
+    ".mjs": "text/javascript", ".json": "application/json", ".xml": "application/xml",
+    ".svg": "image/svg+xml", ".webmanifest": "application/manifest+json", ".txt": "text/plain",
+    ".md": "text/markdown", ".ico": "image/x-icon", ".png": "image/png", ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg", ".gif": "image/gif", ".webp": "image/webp", ".avif": "image/avif",
+    ".woff": "font/woff", ".woff2": "font/woff2", ".map": "application/json", ".pdf": "application/pdf",
+}
+TEXTUAL = ("text/", "application/json", "application/xml", "image/svg+xml", "application/manifest+json",
+           "application/atom+xml", "application/rss+xml", "application/javascript")
+
+
+class ServeError(NewsreelError):
+    """``serve`` could not start (the port is taken, the folder is missing)."""
+
+
+# --- pure parts: no sockets, tested directly -------------------------------------------------
+
+@dataclass(frozen=True)
+class Resolved:
+    """What a request path leads to: a file (200), a redirect (301/302) or nothing (404)."""
+
+    status: int
+    file: Path | None = None
+    location: str | None = None
+
+
+NOT_FOUND = Resolved(404)
+
+
+def resolve_path(root: Path, base_path: str, raw_path: str) -> Resolved:
+    """Map a request path (still URL-encoded, without query) to a file inside ``root``.
+
+    The site is served under ``base_path`` ("/" or "/movie-news/"). The path is decoded once;
+    encoded slashes, dots and backslashes, NUL and ``..`` segments are refused, and a file
+    whose real path (symlinks followed) is outside ``root`` does not exist.
+    """
+    if not raw_path.startswith("/") or "\\" in raw_path or "\x00" in raw_path:
+        return NOT_FOUND
+    if base_path != "/" and raw_path in ("/", base_path.rstrip("/")):
+        return Resolved(302 if raw_path == "/" else 301, location=base_path)
+    if not raw_path.startswith(base_path):
+        return NOT_FOUND
+    lowered = raw_path.lower()
+    if any(code in lowered for code in ("%2e%2e", "%2f", "%5c", "%00")):
+        return NOT_FOUND
+    try:
+        decoded = unquote(raw_path[len(base_path):], errors="strict")
+    except UnicodeDecodeError:
+        return NOT_FOUND
+    if "\\" in decoded or "\x00" in decoded:
+        return NOT_FOUND
+    segments = decoded.split("/")
+    if any(part in ("..", ".") for part in segments):
+        return NOT_FOUND
+    real_root = os.path.realpath(root)
+    candidate = os.path.join(real_root, *[s for s in segments if s])
+    if decoded == "" or decoded.endswith("/"):
+        candidate = os.path.join(candidate, "index.html")
+    elif os.path.isdir(candidate):
+        # A page folder asked for without its slash: send the browser to the pretty URL, so
+        # the page's relative links resolve as they will on the real host.
+        return Resolved(301, location=raw_path + "/")
+    real = os.path.realpath(candidate)
+    if os.path.commonpath([real_root, real]) != real_root or not os.path.isfile(real):
+        return NOT_FOUND
+    return Resolved(200, file=Path(real))
+
+
+def content_type(path: Path) -> str:
+    """The Content-Type for a file, with ``charset=utf-8`` for text."""
+    suffix = path.suffix.lower()
+    kind = CONTENT_TYPES.get(suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    if kind.startswith(TEXTUAL):
+        kind += "; charset=utf-8"
+    return kind
+
+
+def script_tag(server_id: str, page: str | None = None, error_page: bool = False) -> bytes:
+    """The ``<script>`` element the server adds to every HTML page it serves."""
+    attrs = f' data-server-id="{html.escape(server_id)}"'
+    if page is not None:
+        attrs += f' data-page="{html.escape(page)}"'
+    if error_page:
+        attrs += " data-error-page"
+    return f'<script src="{SCRIPT_PATH}"{attrs}></script>'.encode()
+
+
+def inject_script(body: bytes, tag: bytes) -> bytes:
+    """Insert ``tag`` before the last ``</body>`` (any case), or at the end if there is none."""
+    at = body.lower().rfind(b"</body")
+    if at < 0:
+        return body + tag
+    return body[:at] + tag + body[at:]
+
+
+def split_host(header: str) -> str:
+    """The host name of a ``Host`` header, without port and brackets, lower-cased."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1:].split("]", 1)[0]
+    if header.count(":") == 1:
+        return header.split(":", 1)[0]
+    return header
+
+
+def is_loopback(host: str) -> bool:
+    """True for localhost names and loopback addresses."""
+    host = split_host(host) if host.startswith("[") else host.lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def host_allowed(header: str | None, bound_host: str) -> bool:
+    """Refuse foreign ``Host`` names on a loopback server (DNS rebinding); allow all otherwise."""
+    if not is_loopback(bound_host) or header is None:
+        return True
+    name = split_host(header)
+    return is_loopback(name) or name == bound_host.lower().strip("[]")
+
+
+def problem_json(problem: Problem) -> dict[str, object]:
+    """A problem as the overlay shows it."""
+    return {"path": problem.path, "line": problem.line, "message": problem.message,
+            "hint": problem.hint, "severity": problem.severity, "text": str(problem)}
+
+
+def error_page(problems: tuple[Problem, ...], tag: bytes) -> bytes:
+    """The page served for every path while no build has succeeded yet."""
+    items = "\n".join(f"<li><code>{html.escape(str(p))}</code></li>" for p in problems)
+    page = (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        "<title>Build failed · newsreel</title>\n</head>\n<body>\n<main>\n"
+        "<h1>The site did not build</h1>\n"
+        "<p>Fix the problems below and save: this page reloads by itself after the next good build.</p>\n"
+        f'<ul role="alert">\n{items}\n</ul>\n</main>\n</body>\n</html>\n'
+    )
+    return inject_script(page.encode(), tag)
+
+
+def browser_path(base_path: str, site_path: str) -> str:
+    """A site path ("/posts/x/") as the browser sees it under the base path, URL-encoded."""
+    return quote(base_path + site_path.lstrip("/"), safe="/~!$&'()*+,;=:@-._")
+
+
+# --- the state shared by the build loop and the request threads ------------------------------
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the server shows now: the last good build, and the current failure if any."""
+
+    root: Path | None = None
+    """Output folder of the last good build; None until one succeeds."""
+    base_path: str = "/"
+    problems: tuple[Problem, ...] = ()
+    """Errors of the latest build, if it failed."""
+
+
+class LiveReload:
+    """The open event streams, and the messages sent to all of them."""
+
+    def __init__(self) -> None:
+        self.server_id = uuid.uuid4().hex
+        self._lock = threading.Lock()
+        self._clients: set[queue.Queue[bytes | None]] = set()
+
+    def subscribe(self) -> queue.Queue[bytes | None]:
+        client: queue.Queue[bytes | None] = queue.Queue()
+        with self._lock:
+            self._clients.add(client)
+        return client
+
+    def unsubscribe(self, client: queue.Queue[bytes | None]) -> None:
+        with self._lock:
+            self._clients.discard(client)
+
+    @staticmethod
+    def message(event: str, data: object) -> bytes:
+        return f"event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
+
+    def publish(self, event: str, data: object) -> None:
+        payload = self.message(event, data)
+        with self._lock:
+            for client in self._clients:
+                client.put(payload)
+
+    def close(self) -> None:
+        """End every stream (on shutdown)."""
+        with self._lock:
+            for client in self._clients:
+                client.put(None)
+
+    @property
+    def clients(self) -> int:
+        with self._lock:
+            return len(self._clients)
+
+
+@dataclass
+class Preview:
+    """The server's state: the snapshot served, the lock a build holds, the reload hub."""
+
+    script: bytes
+    bound_host: str
+    reporter: Reporter
+    hub: LiveReload = field(default_factory=LiveReload)
+    snapshot: Snapshot = field(default_factory=Snapshot)
+    build_lock: threading.Lock = field(default_factory=threading.Lock)
+    """Held while the output folder is being written; requests wait for it."""
+
+
+# --- HTTP ---------------------------------------------------------------------------------
+
+class PreviewServer(ThreadingHTTPServer):
+    """A threading HTTP server that knows its ``Preview``."""
+
+    daemon_threads = True
+    block_on_close = False
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], preview: Preview) -> None:
+        self.preview = preview
+        super().__init__(address, PreviewHandler)
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A browser closing a connection mid-response is normal here; say nothing."""
+
+
+class PreviewServer6(PreviewServer):
+    address_family = socket.AF_INET6
+
+
+class PreviewHandler(BaseHTTPRequestHandler):
+    """GET and HEAD for the preview; the event stream; the live-reload script."""
+
+    server: PreviewServer
+    def version_string(self) -> str:
+        return "newsreel"
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib's name
+        self.server.preview.reporter.detail("serve: " + (format % args))
+
+    def do_GET(self) -> None:
+        self._respond(head=False)
+
+    def do_HEAD(self) -> None:
+        self._respond(head=True)
+
+    def _not_allowed(self) -> None:
+        self._send(405, b"Method not allowed\n", "text/plain; charset=utf-8", head=False,
+                   extra={"Allow": "GET, HEAD"})
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _not_allowed
+
+    def _respond(self, head: bool) -> None:
+        preview = self.server.preview
+        if not host_allowed(self.headers.get("Host"), preview.bound_host):
+            self._send(403, b"Forbidden: unknown Host (newsreel serve answers to localhost only)\n",
+                       "text/plain; charset=utf-8", head)
+            return
+        target = self.path
+        if not target.startswith("/"):
+            target = urlsplit(target).path or "/"
+        path, _, query = target.split("#", 1)[0].partition("?")
+        if path == EVENTS_PATH and not head:
+            self._events()
+            return
+        if path == SCRIPT_PATH:
+            self._send(200, preview.script, "text/javascript; charset=utf-8", head)
+            return
+        if not preview.build_lock.acquire(timeout=120):
+            self._send(503, b"The site is still building\n", "text/plain; charset=utf-8", head,
+                       extra={"Retry-After": "1"})
+            return
+        try:
+            self._serve_site(path, query, head)
+        finally:
+            preview.build_lock.release()
+
+    def _serve_site(self, path: str, query: str, head: bool) -> None:
+        preview = self.server.preview
+        snap = preview.snapshot
+        hub = preview.hub
+        if snap.root is None:
+            page = error_page(snap.problems, script_tag(hub.server_id, error_page=True))
+            self._send(500, page, "text/html; charset=utf-8", head)
+            return
+        found = resolve_path(snap.root, snap.base_path, path)
+        if found.location is not None:
+            location = found.location + (f"?{query}" if query else "")
+            self._send(found.status, b"", "text/plain; charset=utf-8", head, extra={"Location": location})
+            return
+        status, file = found.status, found.file
+        if file is None:
+            missing = os.path.join(snap.root, "404.html")
+            if not os.path.isfile(missing):
+                self._send(404, b"Not found\n", "text/plain; charset=utf-8", head)
+                return
+            file = Path(missing)
+        try:
+            body = file.read_bytes()
+        except OSError:
+            self._send(404, b"Not found\n", "text/plain; charset=utf-8", head)
+            return
+        kind = content_type(file)
+        if kind.startswith("text/html"):
+            page = "/" + file.relative_to(os.path.realpath(snap.root)).as_posix()
+            body = inject_script(body, script_tag(hub.server_id, browser_path(snap.base_path, page)))
+        self._send(status, body, kind, head)
+
+    def _send(self, status: int, body: bytes, kind: str, head: bool, extra: dict[str, str] | None = None) -> None:
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.send_header("X-Content-Type-Options", "nosniff")
+            for name, value in (extra or {}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            if not head:
+                self.wfile.write(body)
+        except OSError:
+            pass  # the browser went away
+
+    def _events(self) -> None:
+        """Stream build news to one tab until it leaves or the server stops."""
+        preview = self.server.preview
+        hub = preview.hub
+        client = hub.subscribe()
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            self.wfile.write(b"retry: 1000\n\n" + hub.message("hello", {"id": hub.server_id}))
+            problems = preview.snapshot.problems
+            if problems:
+                self.wfile.write(hub.message("failed", {"problems": [problem_json(p) for p in problems]}))
+            self.wfile.flush()
+            while True:
+                try:
+                    message = client.get(timeout=PING_SECONDS)
+                except queue.Empty:
+                    message = b": ping\n\n"
+                if message is None:
+                    break
+                self.wfile.write(message)
+                self.wfile.flush()
+        except OSError:
+            pass  # the tab closed: forget it
+        finally:
+            hub.unsubscribe(client)
+            self.close_connection = True
+
+
+# --- the build loop -----------------------------------------------------------------------
+
+class Rebuilder:
+    """Runs builds into the private output folder and publishes their outcome."""
+
+    def __init__(self, site_dir: Path, output: Path, preview: Preview, drafts: bool, future: bool) -> None:
+        from newsreel.build import BuildOptions, BuildState
+
+        self.site_dir = site_dir
+        self.preview = preview
+        self.options = BuildOptions(drafts=drafts, future=future, output=output, preview=True)
+        self._new_state = BuildState
+        self.state = BuildState()
+
+    def build(self, paths: frozenset[str] = frozenset()) -> None:
+        """Build once; on success serve the new output, on failure keep the old and show why."""
+        from newsreel.build import build_site
+
+        preview, reporter = self.preview, self.preview.reporter
+        if any(os.path.basename(p) == SETTINGS_FILE for p in paths):
+            self.state = self._new_state()  # new settings: nothing in memory can be trusted
+        started = time.perf_counter()
+        with preview.build_lock:
+            try:
+                result = build_site(self.site_dir, self.options, reporter=reporter, state=self.state)
+            except BuildFailed as exc:
+                problems = tuple(p for p in exc.problems if p.severity == "error") or tuple(exc.problems)
+            except NewsreelError as exc:
+                problems = (Problem("newsreel", None, str(exc)),)
+            except Exception as exc:  # a bug in newsreel must not stop the preview
+                problems = (Problem("newsreel", None, f"internal error: {type(exc).__name__}: {exc}",
+                                    "please report this; the preview keeps the last good build"),)
+            else:
+                problems = ()
+                old = preview.snapshot
+                preview.snapshot = Snapshot(root=result.output, base_path=result.base_path)
+        if problems:
+            preview.snapshot = Snapshot(preview.snapshot.root, preview.snapshot.base_path, problems)
+            for problem in problems:
+                reporter.problem(problem)
+            reporter.error(f"build failed ({len(problems)} error{'s' if len(problems) != 1 else ''}); "
+                           "serving the last good build")
+            preview.hub.publish("failed", {"problems": [problem_json(p) for p in problems]})
+            return
+        changed = sorted(result.changed)
+        removed = sorted(result.removed)
+        reload_all = (old.base_path != result.base_path
+                      or len(changed) + len(removed) > MAX_LISTED_CHANGES)
+        preview.hub.publish("build", {
+            "changed": [] if reload_all else [browser_path(result.base_path, p) for p in changed],
+            "removed": [] if reload_all else [browser_path(result.base_path, p) for p in removed],
+            "all": reload_all,
+        })
+        ms = (time.perf_counter() - started) * 1000
+        if paths:
+            reporter.info(f"rebuilt in {ms:.0f} ms: {len(changed)} changed, {len(removed)} removed")
+
+
+@contextmanager
+def _interrupt_on_term() -> Iterator[None]:
+    """Treat SIGTERM like Ctrl-C while serving (only the main thread may set handlers)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
+def _no_interrupts() -> Iterator[None]:
+    """Ignore a second Ctrl-C while shutting down, so it cannot leave a traceback or a mess."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _make_server(host: str, port: int, preview: Preview) -> PreviewServer:
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    except socket.gaierror as exc:
+        raise ServeError(f"cannot listen on {host!r}: {exc.strerror} (give --host an address or a name of this machine)") from None
+    cls = PreviewServer6 if family == socket.AF_INET6 else PreviewServer
+    try:
+        return cls((host, port), preview)
+    except OSError as exc:
+        hint = "try another --port, or --port 0 for any free one" if exc.errno == 98 else "check --host and --port"
+        raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror} ({hint})") from None
+
+
+def _url(host: str, port: int, base_path: str) -> str:
+    shown = "127.0.0.1" if host in ("", "0.0.0.0") else "[::1]" if host == "::" else host
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}{base_path}"
+
+
+def serve(site_dir: Path, *, host: str = "127.0.0.1", port: int = 8000, drafts: bool = True,
+          future: bool = True, reporter: Reporter | None = None) -> None:
+    """Build ``site_dir``, serve it on ``host:port`` and rebuild on every save until Ctrl-C."""
+    reporter = reporter or Reporter()
+    site_dir = Path(site_dir)
+    if not site_dir.is_dir():
+        raise ServeError(f"{site_dir}: no such folder (give the site folder, or run newsreel init first)")
+    script = resources.files("newsreel").joinpath("livereload.js").read_bytes()
+    preview = Preview(script=script, bound_host=host, reporter=reporter)
+    workdir = Path(tempfile.mkdtemp(prefix="newsreel-serve-"))
+    httpd: PreviewServer | None = None
+    watcher: SiteWatcher | None = None
+    http_thread: threading.Thread | None = None
+    try:
+        with _interrupt_on_term():
+            try:
+                httpd = _make_server(host, port, preview)
+                port = httpd.server_address[1]
+                rebuilder = Rebuilder(site_dir, workdir / "site", preview, drafts, future)
+                changes = Changes()
+                watcher = SiteWatcher(site_dir, changes, ignore=(workdir, site_dir / ".newsreel-cache"))
+                watcher.start()
+                http_thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.1},
+                                               name="newsreel-http", daemon=True)
+                http_thread.start()
+                reporter.info("building…")
+                rebuilder.build()
+                reporter.info(f"serving {_url(host, port, preview.snapshot.base_path)} "
+                              "(rebuilds as you save; Ctrl-C stops)")
+                while True:
+                    paths = changes.wait_quiet(QUIET_SECONDS, timeout=0.5)
+                    if paths is None:
+                        continue
+                    watcher.refresh()
+                    rebuilder.build(paths)
+            except KeyboardInterrupt:
+                pass
+    finally:
+        with _no_interrupts():
+            preview.hub.close()
+            if httpd is not None:
+                if http_thread is not None:
+                    httpd.shutdown()
+                httpd.server_close()
+            if watcher is not None:
+                watcher.stop()
+            if http_thread is not None:
+                http_thread.join(timeout=1.0)
+            shutil.rmtree(workdir, ignore_errors=True)
+    reporter.info("stopped")

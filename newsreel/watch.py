@@ -1,0 +1,199 @@
+"""Watching a site folder for saves, and turning a burst of events into one rebuild.
+
+The watchdog handler only records which paths changed and wakes the build loop; the build
+loop (one thread, in ``server.py``) calls ``Changes.wait_quiet`` to sleep until the
+filesystem has been quiet for a short while, so an editor's atomic save, a rename or a
+``git checkout`` of 500 files gives one rebuild.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from watchdog.events import (
+    DirCreatedEvent,
+    DirDeletedEvent,
+    DirMovedEvent,
+    FileCreatedEvent,
+    FileDeletedEvent,
+    FileModifiedEvent,
+    FileMovedEvent,
+    FileSystemEvent,
+    FileSystemEventHandler,
+)
+from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver, ObservedWatch
+
+WATCHED_DIRS = ("content", "templates", "static")
+"""Folders of a site whose changes trigger a rebuild (recursively)."""
+SETTINGS_FILE = "newsreel.yaml"
+
+# Only events that change what a build reads. Opened/closed-without-write events are left out:
+# the build itself reads every source, and counting those would rebuild forever. A folder's
+# "modified" event is left out too: it only echoes a change to a file inside, which has its own
+# event (and an editor's ignored swap file would otherwise trigger rebuilds).
+EVENT_KINDS = [
+    FileCreatedEvent, FileDeletedEvent, FileModifiedEvent, FileMovedEvent,
+    DirCreatedEvent, DirDeletedEvent, DirMovedEvent,
+]
+
+IGNORED_DIRS = frozenset({".git", ".hg", ".svn", ".newsreel-cache", "__pycache__", "node_modules"})
+"""Folder names under which nothing is a source."""
+
+
+def is_ignored_name(name: str) -> bool:
+    """True for editor scratch files: swap and backup files, lock files, Vim's write test."""
+    return (
+        name.endswith((".swp", ".swx", ".swo", "~"))
+        or name.startswith((".#", ".~lock."))
+        or (name.startswith("#") and name.endswith("#"))
+        or name in {"4913", ".DS_Store"}
+    )
+
+
+def is_source_path(site_dir: Path, path: str, ignore: tuple[Path, ...] = ()) -> bool:
+    """True when a change at ``path`` can change the built site.
+
+    ``site_dir`` should be absolute and resolved; ``ignore`` lists folders (the output, a
+    cache) whose contents never count.
+    """
+    try:
+        rel = Path(os.path.abspath(path)).relative_to(site_dir)
+    except ValueError:
+        return False
+    for folder in ignore:
+        try:
+            Path(os.path.abspath(path)).relative_to(folder)
+            return False
+        except ValueError:
+            pass
+    parts = rel.parts
+    if not parts:
+        return False
+    if len(parts) == 1:
+        return parts[0] == SETTINGS_FILE or parts[0] in WATCHED_DIRS
+    if parts[0] not in WATCHED_DIRS:
+        return False
+    if any(part in IGNORED_DIRS for part in parts):
+        return False
+    return not is_ignored_name(parts[-1])
+
+
+class Changes:
+    """Paths changed since the last rebuild, shared by the watcher thread and the build loop."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._paths: set[str] = set()
+        self._last = 0.0
+        self._first = 0.0
+
+    def add(self, path: str) -> None:
+        """Record one changed path and wake the build loop."""
+        now = time.monotonic()
+        with self._lock:
+            if not self._paths:
+                self._first = now
+            self._paths.add(path)
+            self._last = now
+        self._wake.set()
+
+    def wait_quiet(self, quiet: float, timeout: float, max_delay: float = 2.0) -> frozenset[str] | None:
+        """Wait up to ``timeout`` s for a change, then until ``quiet`` s pass with no new event.
+
+        Returns the changed paths (and forgets them), or None when nothing changed in time.
+        A stream of events that never pauses still gets a rebuild after ``max_delay`` s.
+        """
+        if not self._wake.wait(timeout):
+            return None
+        while True:
+            with self._lock:
+                now = time.monotonic()
+                left = min(self._last + quiet, self._first + max_delay) - now
+                if left <= 0:
+                    paths = frozenset(self._paths)
+                    self._paths.clear()
+                    self._wake.clear()
+                    return paths
+            time.sleep(left)
+
+
+class _Handler(FileSystemEventHandler):
+    """Feeds relevant filesystem events into a ``Changes``; does no work of its own."""
+
+    def __init__(self, site_dir: Path, changes: Changes, ignore: tuple[Path, ...]) -> None:
+        self.site_dir = site_dir
+        self.changes = changes
+        self.ignore = ignore
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if not isinstance(event, tuple(EVENT_KINDS)):
+            return
+        # An editor's save is often "write a temp file, rename it over the original": a move
+        # whose destination is the source that changed. Both ends of a move count.
+        for raw in (event.src_path, getattr(event, "dest_path", "")):
+            path = os.fsdecode(raw) if raw else ""
+            if path and is_source_path(self.site_dir, path, self.ignore):
+                self.changes.add(path)
+
+
+@dataclass(frozen=True)
+class _Watch:
+    watch: ObservedWatch
+    inode: int
+
+
+class SiteWatcher:
+    """A watchdog observer on a site's sources: content/, templates/, static/, newsreel.yaml.
+
+    The site folder itself is watched without recursion (for newsreel.yaml, and for the
+    source folders appearing later); ``refresh`` adds or renews the recursive watches on the
+    source folders that exist now. Call ``refresh`` from the build loop before each build.
+    """
+
+    def __init__(self, site_dir: Path, changes: Changes, ignore: tuple[Path, ...] = ()) -> None:
+        self.site_dir = Path(os.path.realpath(site_dir))
+        self.handler = _Handler(self.site_dir, changes, tuple(Path(os.path.realpath(p)) for p in ignore))
+        self.observer: BaseObserver = Observer()
+        self.observer.daemon = True
+        self._watches: dict[str, _Watch] = {}
+
+    def start(self) -> None:
+        self.observer.schedule(self.handler, str(self.site_dir), recursive=False, event_filter=EVENT_KINDS)
+        self.refresh()
+        self.observer.start()
+
+    def refresh(self) -> None:
+        """Watch the source folders that exist now; renew a watch whose folder was replaced."""
+        for name in WATCHED_DIRS:
+            folder = self.site_dir / name
+            try:
+                inode = folder.stat().st_ino if folder.is_dir() else 0
+            except OSError:
+                inode = 0
+            current = self._watches.get(name)
+            if current and current.inode == inode:
+                continue
+            if current:
+                try:
+                    self.observer.unschedule(current.watch)
+                except (KeyError, OSError):
+                    pass
+                del self._watches[name]
+            if inode:
+                try:
+                    watch = self.observer.schedule(self.handler, str(folder), recursive=True,
+                                                   event_filter=EVENT_KINDS)
+                except OSError:
+                    continue
+                self._watches[name] = _Watch(watch, inode)
+
+    def stop(self) -> None:
+        """Stop the observer thread and wait (briefly) for it to end."""
+        self.observer.stop()
+        self.observer.join(timeout=1.0)

@@ -1,0 +1,245 @@
+"""``newsreel serve`` without sockets: path resolution, script injection, hosts, the watcher."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from newsreel.server import (
+    NOT_FOUND,
+    LiveReload,
+    browser_path,
+    content_type,
+    error_page,
+    host_allowed,
+    inject_script,
+    resolve_path,
+    script_tag,
+)
+from newsreel.errors import Problem
+from newsreel.watch import Changes, SiteWatcher, is_ignored_name, is_source_path
+
+
+@pytest.fixture()
+def root(tmp_path: Path) -> Path:
+    """An output folder with a page, a post, an asset, and a secret beside it."""
+    out = tmp_path / "out"
+    (out / "films" / "amelie").mkdir(parents=True)
+    (out / "films" / "amelie" / "index.html").write_text("<p>film</p>")
+    (out / "index.html").write_text("<p>home</p>")
+    (out / "css").mkdir()
+    (out / "css" / "style.css").write_text("body{}")
+    (out / "img name.svg").write_text("<svg/>")
+    (tmp_path / "secret.txt").write_text("secret")
+    return out
+
+
+def test_pretty_urls(root: Path) -> None:
+    assert resolve_path(root, "/", "/").file == root.resolve() / "index.html"
+    assert resolve_path(root, "/", "/films/amelie/").file == root.resolve() / "films/amelie/index.html"
+    assert resolve_path(root, "/", "/films/amelie/index.html").status == 200
+    found = resolve_path(root, "/", "/films/amelie")
+    assert (found.status, found.location) == (301, "/films/amelie/")
+    assert resolve_path(root, "/", "/css/style.css").file == root.resolve() / "css/style.css"
+    assert resolve_path(root, "/", "/img%20name.svg").file == root.resolve() / "img name.svg"
+
+
+def test_missing_and_directories_without_index(root: Path) -> None:
+    assert resolve_path(root, "/", "/films/zardoz/") == NOT_FOUND
+    assert resolve_path(root, "/", "/films/") == NOT_FOUND  # no listing of a folder
+    assert resolve_path(root, "/", "/css/") == NOT_FOUND
+
+
+def test_base_path(root: Path) -> None:
+    assert resolve_path(root, "/movie-news/", "/").location == "/movie-news/"
+    assert resolve_path(root, "/movie-news/", "/movie-news").location == "/movie-news/"
+    assert resolve_path(root, "/movie-news/", "/movie-news/").file == root.resolve() / "index.html"
+    assert resolve_path(root, "/movie-news/", "/movie-news/films/amelie/").status == 200
+    assert resolve_path(root, "/movie-news/", "/films/amelie/") == NOT_FOUND
+    assert resolve_path(root, "/movie-news/", "/movie-newsx/") == NOT_FOUND
+
+
+@pytest.mark.parametrize("path", [
+    "/../secret.txt", "/css/../../secret.txt", "/%2e%2e/secret.txt", "/%2E%2E/secret.txt",
+    "/..%2fsecret.txt", "/..%2Fsecret.txt", "/%252e%252e/secret.txt", "/css/..%5csecret.txt",
+    "/..\\secret.txt", "/css%00/style.css", "/%00", "/./index.html", "/%ff", "secret.txt",
+])
+def test_traversal_is_not_found(root: Path, path: str) -> None:
+    assert resolve_path(root, "/", path) == NOT_FOUND
+
+
+def test_symlinks_leading_out_are_not_found(root: Path, tmp_path: Path) -> None:
+    (root / "leak.txt").symlink_to(tmp_path / "secret.txt")
+    (root / "up").symlink_to(tmp_path)
+    (root / "inside.css").symlink_to(root / "css" / "style.css")
+    assert resolve_path(root, "/", "/leak.txt") == NOT_FOUND
+    assert resolve_path(root, "/", "/up/secret.txt") == NOT_FOUND
+    assert resolve_path(root, "/", "/inside.css").status == 200
+
+
+def test_content_types() -> None:
+    assert content_type(Path("a/index.html")) == "text/html; charset=utf-8"
+    assert content_type(Path("feed.xml")) == "application/xml; charset=utf-8"
+    assert content_type(Path("icon.svg")) == "image/svg+xml; charset=utf-8"
+    assert content_type(Path("site.webmanifest")) == "application/manifest+json; charset=utf-8"
+    assert content_type(Path("style.css")) == "text/css; charset=utf-8"
+    assert content_type(Path("robots.txt")) == "text/plain; charset=utf-8"
+    assert content_type(Path("poster.JPG")) == "image/jpeg"
+    assert content_type(Path("font.woff2")) == "font/woff2"
+    assert content_type(Path("blob")) == "application/octet-stream"
+
+
+def test_injection_before_last_body() -> None:
+    tag = script_tag("abc", "/posts/x/")
+    page = b"<html><body><p>a</body> in text</p></BODY>\n</html>"
+    out = inject_script(page, tag)
+    assert out == b"<html><body><p>a</body> in text</p>" + tag + b"</BODY>\n</html>"
+    assert inject_script(b"<p>no body", tag) == b"<p>no body" + tag
+    assert b'data-page="/posts/x/"' in tag and b'data-server-id="abc"' in tag
+
+
+def test_script_tag_escapes_its_attributes() -> None:
+    assert b'data-page="/a&quot;&gt;&lt;script&gt;/"' in script_tag("id", '/a"><script>/')
+
+
+def test_error_page_escapes_problems() -> None:
+    page = error_page((Problem("content/posts/x.md", 3, "bad <b>title</b>", "quote it"),), b"<script></script>")
+    assert b"content/posts/x.md:3: bad &lt;b&gt;title&lt;/b&gt; (quote it)" in page
+    assert b"<b>title" not in page
+    assert page.index(b"<script></script>") < page.index(b"</body>")
+
+
+def test_browser_path() -> None:
+    assert browser_path("/", "/posts/x/") == "/posts/x/"
+    assert browser_path("/movie-news/", "/posts/x/") == "/movie-news/posts/x/"
+    assert browser_path("/", "/img/café poster.jpg") == "/img/caf%C3%A9%20poster.jpg"
+
+
+@pytest.mark.parametrize(("header", "bound", "ok"), [
+    ("127.0.0.1:8000", "127.0.0.1", True),
+    ("localhost:8000", "127.0.0.1", True),
+    ("localhost", "127.0.0.1", True),
+    ("[::1]:8000", "127.0.0.1", True),
+    ("evil.example", "127.0.0.1", False),
+    ("evil.example:8000", "127.0.0.1", False),
+    ("127.0.0.1.evil.example", "localhost", False),
+    (None, "127.0.0.1", True),
+    ("evil.example", "0.0.0.0", True),  # bound to every interface: the user chose to be reachable
+    ("preview.lan:8000", "192.168.1.5", True),
+])
+def test_host_check(header: str | None, bound: str, ok: bool) -> None:
+    assert host_allowed(header, bound) is ok
+
+
+def test_live_reload_hub_delivers_to_every_client() -> None:
+    hub = LiveReload()
+    a, b = hub.subscribe(), hub.subscribe()
+    hub.publish("build", {"changed": ["/x/"]})
+    assert a.get_nowait() == b.get_nowait() == b'event: build\ndata: {"changed":["/x/"]}\n\n'
+    hub.unsubscribe(a)
+    hub.close()
+    assert b.get_nowait() is None and a.empty()
+
+
+def test_source_paths(tmp_path: Path) -> None:
+    site = tmp_path.resolve()
+    out = site / "site"
+    assert is_source_path(site, str(site / "content/posts/a.md"))
+    assert is_source_path(site, str(site / "templates/post.html"))
+    assert is_source_path(site, str(site / "static/css/style.css"))
+    assert is_source_path(site, str(site / "newsreel.yaml"))
+    assert is_source_path(site, str(site / "content"))
+    assert not is_source_path(site, str(site / "README.md"))
+    assert not is_source_path(site, str(out / "index.html"), ignore=(out,))
+    assert not is_source_path(site, str(site / ".newsreel-cache/x"))
+    assert not is_source_path(site, str(site / ".git/index"))
+    assert not is_source_path(site, str(site / "content/.git/index"))
+    assert not is_source_path(site, str(site / "content/posts/.a.md.swp"))
+    assert not is_source_path(site, str(tmp_path.parent / "elsewhere.md"))
+
+
+@pytest.mark.parametrize("name", [".a.md.swp", ".a.md.swx", "a.md~", ".#a.md", "#a.md#", "4913"])
+def test_editor_scratch_files(name: str) -> None:
+    assert is_ignored_name(name)
+    assert not is_ignored_name("a.md")
+
+
+def test_debounce_collects_a_burst_into_one_batch() -> None:
+    changes = Changes()
+    assert changes.wait_quiet(0.05, timeout=0.01) is None
+
+    def burst() -> None:
+        for i in range(500):
+            changes.add(f"/site/content/posts/{i}.md")
+            if i % 50 == 0:
+                time.sleep(0.01)
+
+    writer = threading.Thread(target=burst)
+    writer.start()
+    batch = changes.wait_quiet(0.1, timeout=2)
+    writer.join()
+    assert batch is not None and len(batch) == 500
+    assert changes.wait_quiet(0.1, timeout=0.2) is None
+
+
+def test_debounce_waits_for_quiet() -> None:
+    changes = Changes()
+    changes.add("a")
+    started = time.monotonic()
+    threading.Timer(0.08, changes.add, args=("b",)).start()
+    batch = changes.wait_quiet(0.15, timeout=1)
+    assert batch == {"a", "b"}
+    assert time.monotonic() - started >= 0.2
+
+
+def _wait_batch(changes: Changes) -> frozenset[str]:
+    batch = changes.wait_quiet(0.3, timeout=5)
+    assert batch is not None, "the watcher reported nothing"
+    return batch
+
+
+def test_watcher_sees_atomic_saves_renames_and_deletes(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    posts = site / "content" / "posts"
+    posts.mkdir(parents=True)
+    post = posts / "a.md"
+    post.write_text("one")
+    (site / ".newsreel-cache").mkdir()
+    changes = Changes()
+    watcher = SiteWatcher(site, changes, ignore=(site / ".newsreel-cache",))
+    watcher.start()
+    try:
+        # An editor's save: write a temp file beside the post, rename it over the post.
+        tmp = posts / ".a.md.tmp"
+        tmp.write_text("two")
+        os.replace(tmp, post)
+        assert str(post.resolve()) in _wait_batch(changes)
+        # Ignored: the cache, swap files, reading a file.
+        (site / ".newsreel-cache" / "x").write_text("x")
+        (posts / ".a.md.swp").write_text("x")
+        post.read_text()
+        assert changes.wait_quiet(0.2, timeout=0.6) is None
+        post.rename(posts / "b.md")
+        assert {str(post.resolve()), str((posts / "b.md").resolve())} <= _wait_batch(changes)
+        (posts / "b.md").unlink()
+        assert str((posts / "b.md").resolve()) in _wait_batch(changes)
+        # Settings appear, then a templates folder that did not exist at start.
+        (site / "newsreel.yaml").write_text("title: x\n")
+        assert str((site / "newsreel.yaml").resolve()) in _wait_batch(changes)
+        (site / "templates").mkdir()
+        _wait_batch(changes)
+        watcher.refresh()
+        (site / "templates" / "post.html").write_text("x")
+        assert str((site / "templates" / "post.html").resolve()) in _wait_batch(changes)
+        # 500 files at once (a git checkout): every one is recorded, in one batch.
+        for i in range(500):
+            (posts / f"p{i}.md").write_text(str(i))
+        batch = _wait_batch(changes)
+        assert sum(1 for p in batch if p.endswith(".md")) == 500
+    finally:
+        watcher.stop()
+    assert not watcher.observer.is_alive()
