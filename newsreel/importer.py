@@ -1,0 +1,476 @@
+"""``newsreel import``: a plain-text article, as a scraper or a browser copy leaves it, into a draft post.
+
+The work is pure functions over text: ``clean_article(text)`` returns the cleaned
+paragraphs, a proposed title, the tweets found in copied embeds and the list of changes
+made; ``find_names`` spots the films and actors a site already knows. ``import_file``
+only reads the file, asks the site what it knows, and writes the draft.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+from newsreel.report import Reporter
+from newsreel.scaffold import (
+    KnownName,
+    ScaffoldError,
+    film_fields,
+    fold,
+    front_matter_text,
+    read_site_names,
+    require_site,
+    site_now,
+    taken_post_slugs,
+    unique_list,
+    write_new,
+)
+from newsreel.slugs import slugify
+from newsreel.tweets import TweetError, canonical_status_url, find_copied_embeds, parse_status_url
+
+TITLE_LIMIT = 80
+"""A proposed title is cut to at most this many characters, at a word boundary."""
+SLUG_LIMIT = 60
+"""An imported post's file name (its slug) is cut to at most this many characters."""
+MIN_FRAGMENT_WORDS = 4
+"""A repeated block is dropped only from this many words up (short headings may repeat)."""
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_GALLERY_WORDS = r"(?:photos?|pictures?|images?|pics|slides|videos?)"
+_GALLERY_BLOCK = re.compile(
+    rf"(?:\d+\s+{_GALLERY_WORDS}|(?:view|open|see|launch)\s+(?:the\s+)?(?:photo\s+)?gallery"
+    rf"|see\s+all\s+\d+\s+{_GALLERY_WORDS}|photo\s+gallery|gallery|advertisement|sponsored|skip\s+ad"
+    rf"|\d+\s*(?:/|of)\s*\d+|(?:photo|image|picture)s?(?:\s+credit)?\s*:.{{0,80}})",
+    re.I,
+)
+_GALLERY_TAIL = re.compile(rf"(?<=[.!?\u2026\"'\u201d\u2019)])\s+\d+\s+{_GALLERY_WORDS}\s*$", re.I)
+_SPACE_BEFORE_PUNCT = re.compile(r"(?<=[\w\"'\u201d\u2019)])[ ]+(?=[.,;](?:\s|$))")
+# A sentence end glued to the next sentence's start: "all.Technically", "well.”Fortunately".
+_GLUE = re.compile(
+    r"(?<=[\w)\]])(?P<end>(?:[.!?]|\.\.\.|\u2026)[\"'\u201d\u2019)\]]*)(?P<start>[\"'\u201c\u2018(\[]?[A-Z])"
+)
+_WORD_BEFORE = re.compile(r"[\w.]*$")
+_WORD_AFTER = re.compile(r"[\"'\u201c\u2018(\[]?([\w]*)")
+ABBREVIATIONS = frozenset(
+    "mr mrs ms dr st jr sr vs no nos vol inc ltd co corp mt ft gen col lt sgt prof rev hon gov sen rep "
+    "pres capt cmdr adm maj fig figs approx dept est univ ave blvd rd op pp ch sec".split()
+)
+_SENTENCE_END = re.compile(r"(?<=[\w)\]\"'\u201d\u2019])[.!?\u2026][\"'\u201d\u2019)]*(?=\s+[\"'\u201c\u2018(]?[A-Z0-9])")
+_STATUS_URL = re.compile(r"https?://(?:www\.|mobile\.)?(?:twitter|x)\.com/\w+/status(?:es)?/\d+[^\s]*", re.I)
+_TITLE_DANGLING = frozenset(
+    "a an the of and or but by with to for from in on at as its his her their our your is are was "
+    "were be been that which who whom whose this these those than then so nor yet".split()
+)
+
+
+@dataclass(frozen=True)
+class CleanedArticle:
+    """An article after cleaning: what to write, and what was changed to get there."""
+
+    title: str
+    """Proposed title (a heading, else the first sentence, trimmed)."""
+    paragraphs: tuple[str, ...]
+    """Body paragraphs as plain text (not yet escaped for Markdown)."""
+    tweets: tuple[dict[str, str], ...]
+    """Front-matter mappings of the tweets found in copied embeds, in order."""
+    changes: tuple[str, ...]
+    """One line per kind of change made, for the writer to review."""
+
+    @property
+    def markdown(self) -> str:
+        """The body as Markdown: one paragraph per block, special characters escaped."""
+        return "\n\n".join(escape_markdown(p) for p in self.paragraphs) + ("\n" if self.paragraphs else "")
+
+    @property
+    def text(self) -> str:
+        """Title, body and tweet texts: where to look for names."""
+        return "\n\n".join([self.title, *self.paragraphs, *(t.get("text", "") for t in self.tweets)])
+
+
+# -------------------------------------------------------------------- steps
+
+
+def normalise(text: str) -> str:
+    """Unify line ends, drop invisible characters, collapse runs of spaces, trim lines."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_INVISIBLE)
+    text = unicodedata.normalize("NFC", text)
+    return "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+
+
+def split_blocks(text: str) -> list[str]:
+    """Blocks of text: separated by blank lines, or one per line unless the lines are hard-wrapped."""
+    blocks: list[str] = []
+    for chunk in re.split(r"\n\s*\n", text):
+        lines = [line for line in chunk.split("\n") if line.strip()]
+        if not lines:
+            continue
+        if _hard_wrapped(lines):
+            blocks.append(" ".join(lines))
+        else:
+            blocks.extend(lines)
+    return blocks
+
+
+def _hard_wrapped(lines: list[str]) -> bool:
+    """True when every line but the last fills a similar width, as wrapped text does."""
+    if len(lines) < 2:
+        return True
+    widths = [len(line) for line in lines[:-1]]
+    return max(widths) <= 100 and min(widths) >= 0.6 * max(widths) and len(lines[-1]) <= max(widths) + 5
+
+
+def drop_gallery_noise(blocks: list[str]) -> tuple[list[str], list[str]]:
+    """Remove photo-gallery leftovers: "5 photos" blocks or tails, "View gallery", image credits.
+
+    Returns the blocks left and the pieces removed.
+    """
+    kept: list[str] = []
+    removed: list[str] = []
+    for block in blocks:
+        if _GALLERY_BLOCK.fullmatch(block.strip(" .")):
+            removed.append(block)
+            continue
+        tail = _GALLERY_TAIL.search(block)
+        if tail:
+            removed.append(tail.group().strip())
+            block = block[: tail.start()]
+        kept.append(block)
+    return kept, removed
+
+
+def extract_tweets(blocks: list[str]) -> tuple[list[str], list[dict[str, str]]]:
+    """Take copied tweet embeds out of the blocks; return what remains and the tweets found."""
+    kept: list[str] = []
+    tweets: list[dict[str, str]] = []
+    for block in blocks:
+        cursor = 0
+        for start, end, mapping in find_copied_embeds(block):
+            before = block[cursor:start].strip()
+            if before:
+                kept.append(before)
+            tweets.append(_with_status_url(mapping))
+            cursor = end
+        rest = block[cursor:].strip()
+        if rest:
+            kept.append(rest)
+    return kept, tweets
+
+
+def _with_status_url(mapping: dict[str, str]) -> dict[str, str]:
+    """The embed as front matter: ``url`` first when its text holds a valid status URL."""
+    text = mapping.get("text", "")
+    for match in _STATUS_URL.finditer(text):
+        try:
+            handle, status_id = parse_status_url(match.group().rstrip(".,;:!?)"))
+        except TweetError:
+            continue
+        if handle.lower() != mapping.get("handle", "").lower():
+            continue
+        rest = " ".join((text[: match.start()] + text[match.end():]).split())
+        return {"url": canonical_status_url(handle, status_id), **mapping, "text": rest}
+    return dict(mapping)
+
+
+def _compare_form(text: str) -> str:
+    """``text`` with quotes and dashes unified (one character for one, so offsets hold)."""
+    return text.translate(_COMPARE_FOLD)
+
+
+_COMPARE_FOLD = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
+                               "\u2013": "-", "\u2014": "-", "\u00ab": '"', "\u00bb": '"'})
+
+
+def drop_repeated_fragments(blocks: list[str]) -> tuple[list[str], list[str]]:
+    """Drop blocks whose text appears again in another block (teasers, pull quotes, duplicates).
+
+    Of two copies the later stays. Where a dropped teaser starts inside a later block, that
+    block is split there: a teaser is the first words of a paragraph. Returns the blocks
+    left and the ones dropped.
+    """
+    forms = [_compare_form(b) for b in blocks]
+    alive = [True] * len(blocks)
+    cuts: list[set[int]] = [set() for _ in blocks]
+    dropped: list[str] = []
+    for i, form in enumerate(forms):
+        needle = form.rstrip(" .\u2026").strip()
+        if len(needle.split()) < MIN_FRAGMENT_WORDS:
+            continue
+        others = [j for j in range(len(blocks)) if j != i and (j > i or alive[j])]
+        for j in others:
+            at = forms[j].find(needle)
+            if at < 0:
+                continue
+            alive[i] = False
+            dropped.append(blocks[i])
+            if at > 0 and _starts_paragraph(needle) and (forms[j][at - 1].isspace() or forms[j][at - 1] in ".!?\"')"):
+                cuts[j].add(at)
+            break
+    result: list[str] = []
+    for i, block in enumerate(blocks):
+        if not alive[i]:
+            continue
+        edges = [0, *sorted(cuts[i]), len(block)]
+        result.extend(p for p in (block[a:b].strip() for a, b in zip(edges, edges[1:])) if p)
+    return result, dropped
+
+
+def _starts_paragraph(text: str) -> bool:
+    first = text.lstrip("\"'([")[:1]
+    return first.isupper() or first.isdigit()
+
+
+def split_glued_sentences(blocks: list[str]) -> tuple[list[str], list[str]]:
+    """Split "all.Technically" into two paragraphs; leave "e.g.", "U.S.", decimals and URLs alone.
+
+    Returns the blocks and each glued spot as found ("all.Technically").
+    """
+    result: list[str] = []
+    spots: list[str] = []
+    for block in blocks:
+        cuts = [m.start("start") for m in _GLUE.finditer(block) if _is_glue(block, m)]
+        spots += [_spot(block, at) for at in cuts]
+        edges = [0, *cuts, len(block)]
+        result.extend(p for p in (block[a:b].strip() for a, b in zip(edges, edges[1:])) if p)
+    return result, spots
+
+
+def _spot(block: str, at: int) -> str:
+    """The words either side of a glued spot: "all.Technically"."""
+    left = block.rfind(" ", 0, at) + 1
+    right = block.find(" ", at)
+    return block[left: right if right >= 0 else len(block)].rstrip(",;:")
+
+
+def _is_glue(block: str, match: re.Match[str]) -> bool:
+    """Whether a sentence end touching a capital is two glued sentences, not an abbreviation or URL."""
+    left = block.rfind(" ", 0, match.start()) + 1
+    right = block.find(" ", match.end())
+    token = block[left: right if right >= 0 else len(block)]
+    if "://" in token or "www." in token.lower() or "/" in token or "@" in token:
+        return False
+    before = _WORD_BEFORE.search(block, 0, match.start())
+    word = before.group() if before else ""
+    end = match.group("end")
+    if end.startswith("."):
+        if "." in word and not end.startswith("..."):
+            return False  # e.g.  U.S.  p.m.  J.K.
+        if word.lower() in ABBREVIATIONS or (len(word) == 1 and word.isupper()):
+            return False
+    after = _WORD_AFTER.match(block, match.start("start"))
+    next_word = after.group(1) if after else ""
+    if word.isupper() and len(next_word) > 1 and next_word.isupper():
+        return False  # ASP.NET and its kind
+    return True
+
+
+def fix_space_before_punctuation(blocks: list[str]) -> tuple[list[str], int]:
+    """Remove the space a dropped link leaves before a full stop or comma ("Empire ." → "Empire.")."""
+    result: list[str] = []
+    count = 0
+    for block in blocks:
+        fixed, n = _SPACE_BEFORE_PUNCT.subn("", block)
+        count += n
+        result.append(fixed)
+    return result, count
+
+
+def propose_title(blocks: list[str]) -> tuple[str, list[str], bool]:
+    """A title and the remaining blocks; True when the first block was a heading and was used whole."""
+    if not blocks:
+        return "", [], False
+    first = blocks[0]
+    words = first.split()
+    if len(blocks) > 1 and len(words) <= 20 and len(first) <= 150 and first[-1] not in ".,;:" \
+            and not _SENTENCE_END.search(first):
+        return trim_title(first), blocks[1:], True
+    return trim_title(first_sentence(first)), blocks, False
+
+
+def first_sentence(text: str) -> str:
+    """The text up to its first sentence end that is not an abbreviation."""
+    for match in _SENTENCE_END.finditer(text):
+        before = _WORD_BEFORE.search(text, 0, match.start())
+        word = before.group() if before else ""
+        if match.group().startswith(".") and ("." in word or word.lower() in ABBREVIATIONS
+                                              or (len(word) == 1 and word.isupper())):
+            continue
+        return text[: match.start()].strip()
+    return text.strip()
+
+
+def trim_title(text: str, limit: int = TITLE_LIMIT) -> str:
+    """``text`` without a final full stop, cut at a word boundary to ``limit`` characters (with "…")."""
+    text = " ".join(text.split()).rstrip(".")
+    if len(text) <= limit:
+        return text
+    words = text[: limit].split(" ")[:-1] if text[limit] != " " else text[:limit].split(" ")
+    while words and (words[-1].lower().strip(",;:") in _TITLE_DANGLING or not words[-1].strip(",;:-\u2013\u2014")):
+        words.pop()
+    cut = " ".join(words).rstrip(",;:-\u2013\u2014 ")
+    return (cut or text[: limit - 1]) + "\u2026"
+
+
+def escape_markdown(paragraph: str) -> str:
+    """Plain text as a Markdown paragraph that renders as the same text."""
+    text = re.sub(r"([\\`*_\[\]<>])", r"\\\1", paragraph)
+    text = re.sub(r"&(?=#?\w+;)", "&amp;", text)
+    text = re.sub(r"~~", r"\\~\\~", text)
+    if re.match(r"(?:[#>+=|-]|\d{1,9}[.)](?:\s|$))", text):
+        text = re.sub(r"^(\d{1,9})([.)])", r"\1\\\2", text) if text[0].isdigit() else "\\" + text
+    return text
+
+
+def clean_article(text: str) -> CleanedArticle:
+    """Clean a scraped or copied article and propose a title; every change is listed."""
+    changes: list[str] = []
+    blocks = split_blocks(normalise(text))
+    blocks, noise = drop_gallery_noise(blocks)
+    if noise:
+        changes.append(f"removed {_n(len(noise), 'photo-gallery leftover')}: {_examples(noise)}")
+    blocks, tweets = extract_tweets(blocks)
+    for tweet in tweets:
+        where = "" if "url" in tweet else " (no status URL in the copy: add url: if you have it)"
+        changes.append(f"found a tweet by @{tweet['handle']} of {tweet['date']}: moved to the front matter{where}")
+    blocks, glued = split_glued_sentences(blocks)
+    if glued:
+        changes.append(f"split {_n(len(glued), 'glued sentence')}, each now starting a paragraph: {_examples(glued)}")
+    blocks, dropped = drop_repeated_fragments(blocks)
+    if dropped:
+        changes.append(f"dropped {_n(len(dropped), 'repeated fragment')} (the text follows in full): "
+                       f"{_examples(dropped)}")
+    blocks, spaces = fix_space_before_punctuation(blocks)
+    if spaces:
+        changes.append(f"removed {_n(spaces, 'space')} before a full stop or comma")
+    title, blocks, heading = propose_title(blocks)
+    if title:
+        source = "the first line" if heading else "the first sentence"
+        changes.append(f"proposed a title from {source}: {title}")
+    return CleanedArticle(title, tuple(blocks), tuple(tweets), tuple(changes))
+
+
+def _examples(pieces: Sequence[str], limit: int = 3) -> str:
+    """A few of ``pieces``, quoted and shortened, for a change line."""
+    shown = [f'"{_shorten(p)}"' for p in pieces[:limit]]
+    return ", ".join(shown) + (", …" if len(pieces) > limit else "")
+
+
+def _shorten(text: str, words: int = 6) -> str:
+    parts = text.split()
+    return " ".join(parts[:words]) + ("…" if len(parts) > words else "")
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+# -------------------------------------------------------------------- names
+
+
+def find_names(text: str, known: Sequence[KnownName]) -> list[tuple[str, str]]:
+    """The ``known`` names ``text`` mentions, as (name as written, canonical name).
+
+    One entry per canonical name (its first mention), in order of first mention. Names of
+    several words match regardless of case and accents; a one-word name must be written
+    with its capital and not open a sentence ("It", "Up" are films and words).
+    """
+    folded_text = fold(text)
+    hits: list[tuple[int, str, str]] = []
+    for k in known:
+        at = _find_name(text, folded_text, k.name)
+        if at >= 0:
+            hits.append((at, k.name, k.canonical))
+    found: dict[str, tuple[str, str]] = {}
+    for _, name, canonical in sorted(hits, key=lambda h: (h[0], -len(h[1]))):
+        found.setdefault(fold(canonical), (name, canonical))
+    return list(found.values())
+
+
+def _find_name(text: str, folded_text: str, name: str) -> int:
+    if len(name.split()) > 1:
+        pattern = re.compile(rf"(?<!\w){re.escape(fold(name))}(?!\w)")
+        match = pattern.search(folded_text)
+        return match.start() if match else -1
+    pattern = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)")
+    for match in pattern.finditer(text):
+        before = text[: match.start()].rstrip(" \"'\u201c\u2018(")
+        if before and before[-1] not in ".!?\u2026\n:":
+            return match.start()
+    return -1
+
+
+# -------------------------------------------------------------------- file
+
+
+def decode(raw: bytes) -> tuple[str, str | None]:
+    """The file's text, and a note when it was not UTF-8."""
+    try:
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace"), "read as Windows-1252 (the file is not UTF-8)"
+
+
+def import_file(site_dir: Path, file: Path, *, reporter: Reporter | None = None) -> Path:
+    """Write ``file`` as a draft post in ``site_dir/content/posts/``; return its path."""
+    reporter = reporter or Reporter()
+    require_site(site_dir)
+    try:
+        raw = file.read_bytes()
+    except OSError as exc:
+        raise ScaffoldError(f"{file}: cannot read ({exc.strerror or exc})") from None
+    text, note = decode(raw)
+    article = clean_article(text)
+    if not article.title:
+        raise ScaffoldError(f"{file}: no article text found (give a plain-text file with the article in it)")
+    names = read_site_names(site_dir)
+    films = find_names(article.text, names.films)
+    actors = find_names(article.text, names.actors)
+    fields: dict[str, Any] = {"title": article.title, "date": site_now(site_dir)}
+    fields.update(film_fields([name for name, _ in films]))
+    if actors:
+        fields["actors"] = [name for name, _ in actors]
+    if len(article.tweets) == 1:
+        fields["tweet"] = article.tweets[0]
+    elif article.tweets:
+        fields["tweets"] = list(article.tweets)
+    fields["draft"] = True
+    path = _free_path(site_dir, short_slug(slugify(article.title)))
+    try:
+        write_new(path, front_matter_text(fields) + "\n" + article.markdown)
+    except OSError as exc:
+        raise ScaffoldError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    rel = path.relative_to(site_dir).as_posix()
+    if note:
+        reporter.info(note)
+    for change in article.changes:
+        reporter.info(change)
+    for label, found in (("film", films), ("actor", actors)):
+        for name, canonical in found:
+            page = "" if fold(name) == fold(canonical) else f", whose page is {canonical!r}"
+            reporter.info(f"found {label}: {name}{page} (added to the front matter; remove it if the post is not about it)")
+    reporter.info(f"created {rel} (a draft: read it, then remove draft: true to publish)")
+    return path
+
+
+def short_slug(slug: str, limit: int = SLUG_LIMIT) -> str:
+    """``slug`` cut after a whole word to at most ``limit`` characters."""
+    if len(slug) <= limit:
+        return slug
+    cut = slug[: limit + 1].rsplit("-", 1)[0]
+    return cut or slug[:limit]
+
+
+def _free_path(site_dir: Path, slug: str) -> Path:
+    """``content/posts/<slug>.md``, else ``<slug>-2.md``, ``-3``…: never an existing file or slug."""
+    taken = taken_post_slugs(site_dir)
+    folder = site_dir / "content" / "posts"
+    candidate, n = slug, 1
+    while candidate in taken or (folder / f"{candidate}.md").exists():
+        n += 1
+        candidate = f"{slug}-{n}"
+    return folder / f"{candidate}.md"
+
+

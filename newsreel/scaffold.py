@@ -1,0 +1,461 @@
+"""Authoring helpers: ``newsreel init`` (a new blog) and ``newsreel new post``.
+
+Also the pieces the importer shares with ``new post``: the names a site already uses
+(for "did you mean …?" and for finding known films and actors in an article), the
+current time in the site's time zone, post slugs already taken, and front matter text.
+Nothing here ever overwrites a file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timezone, tzinfo
+from importlib import resources
+from pathlib import Path, PurePosixPath
+from typing import Any, Iterable, Iterator, Mapping, Sequence
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from newsreel import __version__
+from newsreel.config import load_settings
+from newsreel.errors import NewsreelError
+from newsreel.errors import warning as warning_problem
+from newsreel.report import Reporter
+from newsreel.slugs import slugify
+
+STARTER_PACKAGE = "newsreel.starter"
+"""Package folder holding the files ``init`` copies; ``dot-x`` there becomes ``.x``."""
+VERSION_TOKEN = "__NEWSREEL_VERSION__"
+SAMPLE_POST = "content/posts/welcome.md"
+IGNORED_IN_NEW_DIR = frozenset({".git", ".DS_Store", "Thumbs.db"})
+"""Entries a folder may hold and still count as empty for ``init`` (a fresh clone)."""
+DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
+
+
+class ScaffoldError(NewsreelError):
+    """``init``, ``new post`` or ``import`` cannot do what was asked; one line says why."""
+
+
+# ---------------------------------------------------------------------------- init
+
+
+@dataclass(frozen=True)
+class StarterFile:
+    """One file ``init`` writes."""
+
+    path: str
+    """Relative to the new site folder, with forward slashes."""
+    data: bytes
+
+
+def starter_files(now: datetime) -> tuple[StarterFile, ...]:
+    """Every file of a new blog; the sample post is dated ``now``."""
+    files: list[StarterFile] = []
+    root = resources.files(STARTER_PACKAGE)
+    for entry, rel in _walk(root, PurePosixPath()):
+        if rel.name in {"__init__.py", "__pycache__"} or rel.suffix == ".pyc":
+            continue
+        target = PurePosixPath(*(p.replace("dot-", ".", 1) if p.startswith("dot-") else p for p in rel.parts))
+        data = entry.read_bytes().replace(VERSION_TOKEN.encode(), __version__.encode())
+        files.append(StarterFile(str(target), data))
+    files.append(StarterFile(SAMPLE_POST, sample_post(now).encode("utf-8")))
+    return tuple(sorted(files, key=lambda f: f.path))
+
+
+def _walk(folder: Any, rel: PurePosixPath) -> Iterator[tuple[Any, PurePosixPath]]:
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name == "__pycache__":
+            continue
+        if entry.is_dir():
+            yield from _walk(entry, rel / entry.name)
+        else:
+            yield entry, rel / entry.name
+
+
+def sample_post(now: datetime) -> str:
+    """The first post of a new blog: real facts, every common front-matter key."""
+    date = now.astimezone(timezone.utc).replace(microsecond=0).isoformat()
+    return f"""---
+title: "Welcome to your movie-news blog"
+date: {date}
+film: Casablanca
+release_year: 1942
+actors:
+  - Humphrey Bogart
+  - Ingrid Bergman
+tags: [classics]
+summary: "A first post that shows how posts, films and actors fit together."
+# tweet: https://x.com/<handle>/status/<id>   (a tweet to show in the post)
+---
+
+This post is about *Casablanca*, the 1942 film directed by Michael Curtiz with Humphrey
+Bogart and Ingrid Bergman. Because its front matter names the film and two actors, the blog
+now has a page for the film and one for each actor, listing every post that names them,
+each with its own feed.
+
+## Writing the next post
+
+Run `newsreel new post "Your title" --film "A film" --actor "An actor"` in this folder: it
+writes a draft in `content/posts/` with the date and front matter filled in. Remove the
+`draft: true` line when it is ready to publish.
+
+Run `newsreel serve` to preview the blog while you write: the page reloads on every save.
+`newsreel build` writes the finished site into `site/`.
+
+## Films and actors
+
+A file in `content/films/` gives a film its poster, synopsis and other titles (`aka`), so
+that posts that used a working title land on the same page; `content/actors/` does the
+same for people. Delete this post whenever you like.
+"""
+
+
+def init_site(directory: Path, *, force: bool = False, reporter: Reporter | None = None) -> list[Path]:
+    """Start a new blog in ``directory``; returns the files written.
+
+    Refuses a folder that holds anything (but a ``.git``) unless ``force``; even then
+    never replaces a file, and reports the ones it kept.
+    """
+    reporter = reporter or Reporter()
+    if directory.exists() and not directory.is_dir():
+        raise ScaffoldError(f"{directory}: is a file, not a folder (give a new or empty folder)")
+    if directory.is_dir() and not force:
+        present = sorted(e.name for e in directory.iterdir() if e.name not in IGNORED_IN_NEW_DIR)
+        if present:
+            shown = ", ".join(present[:3]) + (", …" if len(present) > 3 else "")
+            raise ScaffoldError(
+                f"{directory}: folder is not empty ({shown}) "
+                "(choose a new folder, or add --force to add the missing starter files; existing files are kept)"
+            )
+    written: list[Path] = []
+    skipped: list[str] = []
+    for item in starter_files(datetime.now(timezone.utc)):
+        target = directory / item.path
+        if target.exists() or target.is_symlink():
+            skipped.append(item.path)
+            continue
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(target, "xb") as handle:
+                handle.write(item.data)
+        except FileExistsError:
+            skipped.append(item.path)
+            continue
+        except OSError as exc:
+            raise ScaffoldError(f"{target}: cannot write ({exc.strerror or exc})") from None
+        written.append(target)
+        reporter.detail(f"created {target}")
+    reporter.info(f"created a new blog in {directory}: {len(written)} file{'s' if len(written) != 1 else ''}")
+    for path in written:
+        if not reporter.verbose:
+            reporter.info(f"  {path.relative_to(directory).as_posix()}")
+    for rel in skipped:
+        reporter.info(f"  kept {rel} (already there; not overwritten)")
+    cd = f"cd {_shell_quote(str(directory))}"
+    reporter.info("next:")
+    reporter.info(f"  {cd}")
+    reporter.info("  newsreel serve                      # preview at http://127.0.0.1:8000/ while you write")
+    reporter.info('  newsreel new post "My first post"   # a draft in content/posts/')
+    reporter.info("  newsreel build                      # the finished site in site/")
+    return written
+
+
+def _shell_quote(text: str) -> str:
+    return text if re.fullmatch(r"[\w./~-]+", text) else "'" + text.replace("'", "'\\''") + "'"
+
+
+# ------------------------------------------------------------------- site facts
+
+
+def require_site(site_dir: Path) -> None:
+    """Fail unless ``site_dir`` looks like a newsreel site (a folder with settings or content)."""
+    if not site_dir.is_dir():
+        raise ScaffoldError(f"{site_dir}: no such folder (run newsreel init {site_dir} first, or pass --dir)")
+    if not (site_dir / "newsreel.yaml").is_file() and not (site_dir / "content").is_dir():
+        raise ScaffoldError(
+            f"{site_dir}: not a newsreel site, it has neither newsreel.yaml nor content/ "
+            "(run this inside the blog's folder, pass --dir, or start one with newsreel init)"
+        )
+
+
+def site_timezone(site_dir: Path) -> tzinfo:
+    """The site's ``timezone`` setting as a tzinfo (UTC when unset)."""
+    name = _timezone_name(site_dir)
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ScaffoldError(
+            f"{site_dir / 'newsreel.yaml'}: timezone {name!r} is not an IANA time zone "
+            "(use a name such as UTC, Europe/Paris or America/New_York)"
+        ) from None
+
+
+def _timezone_name(site_dir: Path) -> str:
+    settings, _problems = load_settings(site_dir)
+    return settings.timezone or "UTC"
+
+
+def site_now(site_dir: Path, now: datetime | None = None) -> datetime:
+    """Now (or ``now``), in the site's time zone, to the second."""
+    moment = now or datetime.now(timezone.utc)
+    return moment.astimezone(site_timezone(site_dir)).replace(microsecond=0)
+
+
+def read_front_matter(path: Path) -> dict[str, Any]:
+    """A content file's front matter read tolerantly, every scalar as text ({} if unreadable)."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return {}
+    lines = text.splitlines()
+    if not lines or lines[0].strip() != "---":
+        return {}
+    for end, line in enumerate(lines[1:], start=1):
+        if line.strip() in {"---", "..."}:
+            break
+    else:
+        return {}
+    try:
+        data = yaml.load("\n".join(lines[1:end]), Loader=yaml.BaseLoader)
+    except yaml.YAMLError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def content_files(site_dir: Path, kind: str) -> list[Path]:
+    """Markdown files under ``content/<kind>/`` (posts recursively), sorted."""
+    folder = site_dir / "content" / kind
+    if not folder.is_dir():
+        return []
+    found = folder.rglob("*.md") if kind == "posts" else folder.glob("*.md")
+    return sorted(p for p in found if p.is_file())
+
+
+def post_slug(path: Path, front: Mapping[str, Any]) -> str:
+    """A post's slug as the build sees it: ``slug:``, else its file name without a date prefix."""
+    slug = front.get("slug")
+    if isinstance(slug, str) and slug.strip():
+        return slug.strip()
+    return DATE_PREFIX.sub("", path.stem)
+
+
+def taken_post_slugs(site_dir: Path) -> dict[str, Path]:
+    """Slugs of the site's posts, each with the file that holds it."""
+    return {post_slug(p, read_front_matter(p)): p for p in content_files(site_dir, "posts")}
+
+
+# ------------------------------------------------------------------ known names
+
+
+@dataclass(frozen=True)
+class KnownName:
+    """A film or actor name the site already uses somewhere."""
+
+    name: str
+    """As written (a title, an ``aka``, or a post's spelling)."""
+    canonical: str
+    """The page's name it lands on: a film page's title, an actor page's name, else ``name``."""
+
+
+@dataclass(frozen=True)
+class SiteNames:
+    """The film and actor names a site uses, from its pages and its posts' front matter."""
+
+    films: tuple[KnownName, ...] = ()
+    actors: tuple[KnownName, ...] = ()
+
+    def of(self, kind: str) -> tuple[KnownName, ...]:
+        return self.films if kind == "films" else self.actors
+
+
+def read_site_names(site_dir: Path) -> SiteNames:
+    """Collect names from ``content/films``, ``content/actors`` and every post, tolerantly."""
+    films = _page_names(site_dir, "films", "title")
+    actors = _page_names(site_dir, "actors", "name")
+    post_films: list[str] = []
+    post_actors: list[str] = []
+    for path in content_files(site_dir, "posts"):
+        front = read_front_matter(path)
+        post_films += _texts(front.get("film")) + _texts(front.get("films"))
+        post_actors += _texts(front.get("actors")) + _texts(front.get("actor"))
+    return SiteNames(_merge(films, post_films), _merge(actors, post_actors))
+
+
+def _page_names(site_dir: Path, kind: str, key: str) -> list[KnownName]:
+    names: list[KnownName] = []
+    for path in content_files(site_dir, kind):
+        front = read_front_matter(path)
+        main = _texts(front.get(key))
+        if not main:
+            continue
+        canonical = main[0]
+        names += [KnownName(n, canonical) for n in main[:1] + _texts(front.get("aka"))]
+    return names
+
+
+def _texts(value: Any) -> list[str]:
+    """Names held by a front-matter value: a string, a list, or ``{title: …}`` mappings."""
+    if isinstance(value, str):
+        return [" ".join(value.split())] if value.strip() else []
+    if isinstance(value, list):
+        return [t for item in value for t in _texts(item)]
+    if isinstance(value, dict):
+        for key in ("title", "name"):
+            if key in value:
+                return _texts(value[key])
+    return []
+
+
+def _merge(pages: list[KnownName], used: Iterable[str]) -> tuple[KnownName, ...]:
+    by_fold = {fold(k.name): k.canonical for k in pages}
+    seen = {k.name for k in pages}
+    merged = list(pages)
+    for name in used:
+        if name not in seen:
+            seen.add(name)
+            merged.append(KnownName(name, by_fold.get(fold(name), name)))
+    return tuple(merged)
+
+
+def fold(name: str) -> str:
+    """A name compared loosely: case, accents, quotes, dashes and spacing ignored."""
+    text = unicodedata.normalize("NFKD", name)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.translate(_PUNCT_FOLD).casefold()
+    return " ".join(text.split())
+
+
+_PUNCT_FOLD = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
+                             "\u2013": "-", "\u2014": "-", "\u2010": "-", "\u00a0": " "})
+
+
+def did_you_mean(name: str, known: Sequence[KnownName]) -> str | None:
+    """The existing spelling ``name`` probably meant, or None when it is known or new.
+
+    Case-, accent- or punctuation-only differences (and names that make the same URL)
+    always suggest the existing spelling; otherwise a close match by difflib.
+    """
+    if any(k.name == name for k in known):
+        return None
+    key = fold(name)
+    slug = slugify(name)
+    for k in known:
+        if fold(k.name) == key or slugify(k.name) == slug:
+            return k.name
+    folded = {fold(k.name): k.name for k in known}
+    close = difflib.get_close_matches(key, list(folded), n=1, cutoff=0.8)
+    return folded[close[0]] if close else None
+
+
+# --------------------------------------------------------------- front matter
+
+
+def front_matter_text(fields: Mapping[str, Any]) -> str:
+    """``---`` … ``---`` for ``fields``; strings safely quoted, a datetime written as ISO 8601."""
+    lines = ["---"]
+    for key, value in fields.items():
+        if isinstance(value, datetime):
+            lines.append(f"{key}: {value.isoformat()}")
+        else:
+            dumped = yaml.safe_dump({key: value}, allow_unicode=True, sort_keys=False,
+                                    default_flow_style=False, width=1000)
+            lines.append(dumped.rstrip("\n"))
+    lines.append("---")
+    return "\n".join(lines) + "\n"
+
+
+def film_fields(films: Sequence[str]) -> dict[str, Any]:
+    """``film: X`` for one film, ``films: [...]`` for several, nothing for none."""
+    if len(films) == 1:
+        return {"film": films[0]}
+    return {"films": list(films)} if films else {}
+
+
+def write_new(path: Path, text: str) -> None:
+    """Create ``path`` with ``text``; never replaces an existing file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "x", encoding="utf-8", newline="\n") as handle:
+        handle.write(text)
+
+
+def unique_list(items: Iterable[str]) -> list[str]:
+    """Stripped, non-empty items in order, duplicates (by fold) dropped."""
+    seen: set[str] = set()
+    result: list[str] = []
+    for item in items:
+        text = " ".join(item.split())
+        if text and fold(text) not in seen:
+            seen.add(fold(text))
+            result.append(text)
+    return result
+
+
+# -------------------------------------------------------------------- new post
+
+
+def new_post(site_dir: Path, title: str, *, films: Sequence[str] = (), actors: Sequence[str] = (),
+             tweet: str | None = None, reporter: Reporter | None = None) -> Path:
+    """Write a draft ``content/posts/<slug>.md`` with valid front matter; return its path."""
+    reporter = reporter or Reporter()
+    require_site(site_dir)
+    title = " ".join(title.split())
+    if not title:
+        raise ScaffoldError('the title is empty (give one: newsreel new post "Title")')
+    films_list, actors_list = unique_list(films), unique_list(actors)
+    tweet_url = _checked_tweet(tweet) if tweet is not None else None
+    slug = slugify(title)
+    path = site_dir / "content" / "posts" / f"{slug}.md"
+    rel = _rel(path, site_dir)
+    if path.exists():
+        raise ScaffoldError(f"{rel}: already exists (give the post another title, or edit that file)")
+    other = taken_post_slugs(site_dir).get(slug)
+    if other is not None:
+        raise ScaffoldError(
+            f"{_rel(other, site_dir)}: already has the slug {slug!r} a post titled {title!r} would get "
+            "(give the post another title, or edit that file)"
+        )
+    names = read_site_names(site_dir) if films_list or actors_list else SiteNames()
+    fields: dict[str, Any] = {"title": title, "date": site_now(site_dir)}
+    fields.update(film_fields(films_list))
+    if actors_list:
+        fields["actors"] = actors_list
+    if tweet_url:
+        fields["tweet"] = tweet_url
+    fields["draft"] = True
+    write_new(path, front_matter_text(fields) + "\n")
+    reporter.info(f"created {rel}")
+    for kind, label, given in (("films", "film", films_list), ("actors", "actor", actors_list)):
+        for name in given:
+            guess = did_you_mean(name, names.of(kind))
+            if guess is not None:
+                reporter.problem(warning_problem(
+                    rel, None, f'{label} "{name}" is new to this site: did you mean "{guess}"?',
+                    "if so, correct the front matter, so that both land on one page"))
+    return path
+
+
+def _checked_tweet(url: str) -> str:
+    url = url.strip()
+    from newsreel.tweets import parse_status_url
+
+    try:
+        parsed = parse_status_url(url)
+    except (ValueError, NewsreelError) as exc:
+        raise ScaffoldError(f"--tweet {url!r}: {exc}") from None
+    if not parsed:
+        raise ScaffoldError(
+            f"--tweet {url!r}: not a tweet's status URL "
+            "(copy the tweet's link: https://x.com/<handle>/status/<number>)"
+        )
+    return url
+
+
+def _rel(path: Path, site_dir: Path) -> str:
+    try:
+        return path.relative_to(site_dir).as_posix()
+    except ValueError:
+        return path.as_posix()
