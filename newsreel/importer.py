@@ -442,7 +442,6 @@ def import_file(site_dir: Path, file: Path, *, reporter: Reporter | None = None)
         write_new(path, front_matter_text(fields) + "\n" + article.markdown)
     except OSError as exc:
         raise ScaffoldError(f"{path}: cannot write ({exc.strerror or exc})") from None
-    rel = path.relative_to(site_dir).as_posix()
     if note:
         reporter.info(note)
     for change in article.changes:
@@ -451,7 +450,7 @@ def import_file(site_dir: Path, file: Path, *, reporter: Reporter | None = None)
         for name, canonical in found:
             page = "" if fold(name) == fold(canonical) else f", whose page is {canonical!r}"
             reporter.info(f"found {label}: {name}{page} (added to the front matter; remove it if the post is not about it)")
-    reporter.info(f"created {rel} (a draft: read it, then remove draft: true to publish)")
+    reporter.info(f"created {path.as_posix()} (a draft: read it, then remove draft: true to publish)")
     return path
 
 

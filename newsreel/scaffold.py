@@ -22,10 +22,11 @@ import yaml
 
 from newsreel import __version__
 from newsreel.config import load_settings
-from newsreel.errors import NewsreelError
+from newsreel.errors import NewsreelError, Problem
 from newsreel.errors import warning as warning_problem
 from newsreel.report import Reporter
-from newsreel.slugs import slugify
+from newsreel.slugs import slugify, term_key
+from newsreel.tweets import TweetError, parse_status_url
 
 STARTER_PACKAGE = "newsreel.starter"
 """Package folder holding the files ``init`` copies; ``dot-x`` there becomes ``.x``."""
@@ -128,8 +129,8 @@ def init_site(directory: Path, *, force: bool = False, reporter: Reporter | None
         if present:
             shown = ", ".join(present[:3]) + (", …" if len(present) > 3 else "")
             raise ScaffoldError(
-                f"{directory}: folder is not empty ({shown}) "
-                "(choose a new folder, or add --force to add the missing starter files; existing files are kept)"
+                f"{directory}: folder is not empty, it holds {shown} "
+                "(choose a new folder, or add --force to add only the missing starter files)"
             )
     written: list[Path] = []
     skipped: list[str] = []
@@ -149,12 +150,16 @@ def init_site(directory: Path, *, force: bool = False, reporter: Reporter | None
             raise ScaffoldError(f"{target}: cannot write ({exc.strerror or exc})") from None
         written.append(target)
         reporter.detail(f"created {target}")
-    reporter.info(f"created a new blog in {directory}: {len(written)} file{'s' if len(written) != 1 else ''}")
+    files = f"{len(written)} file{'s' if len(written) != 1 else ''}"
+    if not skipped:
+        reporter.info(f"created a new blog in {directory} ({files}):")
+    else:
+        reporter.info(f"added {files} to {directory}; kept {len(skipped)} already there (never overwritten):")
     for path in written:
         if not reporter.verbose:
-            reporter.info(f"  {path.relative_to(directory).as_posix()}")
+            reporter.info(f"  {'added ' if skipped else ''}{path.relative_to(directory).as_posix()}")
     for rel in skipped:
-        reporter.info(f"  kept {rel} (already there; not overwritten)")
+        reporter.info(f"  kept {rel}")
     cd = f"cd {_shell_quote(str(directory))}"
     reporter.info("next:")
     reporter.info(f"  {cd}")
@@ -333,22 +338,42 @@ _PUNCT_FOLD = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201
                              "\u2013": "-", "\u2014": "-", "\u2010": "-", "\u00a0": " "})
 
 
-def did_you_mean(name: str, known: Sequence[KnownName]) -> str | None:
-    """The existing spelling ``name`` probably meant, or None when it is known or new.
+@dataclass(frozen=True)
+class Suggestion:
+    """An existing spelling a new name probably meant."""
 
-    Case-, accent- or punctuation-only differences (and names that make the same URL)
-    always suggest the existing spelling; otherwise a close match by difflib.
-    """
+    existing: str
+    reason: str
+    """"same" (differs only by case or spacing: one term, two spellings), "clash" (another
+    term that would get the same URL: a build error) or "close" (a likely typo)."""
+
+
+def did_you_mean(name: str, known: Sequence[KnownName]) -> Suggestion | None:
+    """The existing spelling ``name`` probably meant, or None when it is known or new."""
+    key, slug = term_key(name), slugify(name)
+    for k in known:
+        if term_key(k.name) != key and (fold(k.name) == fold(name) or slugify(k.name) == slug):
+            return Suggestion(k.name, "clash")
     if any(k.name == name for k in known):
         return None
-    key = fold(name)
-    slug = slugify(name)
     for k in known:
-        if fold(k.name) == key or slugify(k.name) == slug:
-            return k.name
+        if term_key(k.name) == key:
+            return Suggestion(k.name, "same")
     folded = {fold(k.name): k.name for k in known}
-    close = difflib.get_close_matches(key, list(folded), n=1, cutoff=0.8)
-    return folded[close[0]] if close else None
+    close = difflib.get_close_matches(fold(name), list(folded), n=1, cutoff=0.8)
+    return Suggestion(folded[close[0]], "close") if close else None
+
+
+def suggestion_problem(path: str, label: str, name: str, guess: Suggestion) -> Problem:
+    """The warning ``new post`` prints for a name close to an existing one."""
+    if guess.reason == "same":
+        return warning_problem(path, None, f'{label} "{name}" is spelled "{guess.existing}" elsewhere: did you mean "{guess.existing}"?',
+                               "both land on one page, but one spelling reads better")
+    if guess.reason == "clash":
+        return warning_problem(path, None, f'{label} "{name}" would get the same URL as "{guess.existing}": did you mean "{guess.existing}"?',
+                               f"write {guess.existing!r}, or the build fails until one spelling is used or an aka added")
+    return warning_problem(path, None, f'{label} "{name}" is new to this site: did you mean "{guess.existing}"?',
+                           "if so, correct the front matter, so that both land on one page")
 
 
 # --------------------------------------------------------------- front matter
@@ -409,13 +434,13 @@ def new_post(site_dir: Path, title: str, *, films: Sequence[str] = (), actors: S
     tweet_url = _checked_tweet(tweet) if tweet is not None else None
     slug = slugify(title)
     path = site_dir / "content" / "posts" / f"{slug}.md"
-    rel = _rel(path, site_dir)
+    shown = path.as_posix()
     if path.exists():
-        raise ScaffoldError(f"{rel}: already exists (give the post another title, or edit that file)")
+        raise ScaffoldError(f"{shown}: already exists (give the post another title, or edit that file)")
     other = taken_post_slugs(site_dir).get(slug)
     if other is not None:
         raise ScaffoldError(
-            f"{_rel(other, site_dir)}: already has the slug {slug!r} a post titled {title!r} would get "
+            f"{other.as_posix()}: already has the slug {slug!r} a post titled {title!r} would get "
             "(give the post another title, or edit that file)"
         )
     names = read_site_names(site_dir) if films_list or actors_list else SiteNames()
@@ -427,35 +452,20 @@ def new_post(site_dir: Path, title: str, *, films: Sequence[str] = (), actors: S
         fields["tweet"] = tweet_url
     fields["draft"] = True
     write_new(path, front_matter_text(fields) + "\n")
-    reporter.info(f"created {rel}")
+    reporter.info(f"created {shown}")
     for kind, label, given in (("films", "film", films_list), ("actors", "actor", actors_list)):
         for name in given:
             guess = did_you_mean(name, names.of(kind))
             if guess is not None:
-                reporter.problem(warning_problem(
-                    rel, None, f'{label} "{name}" is new to this site: did you mean "{guess}"?',
-                    "if so, correct the front matter, so that both land on one page"))
+                reporter.problem(suggestion_problem(shown, label, name, guess))
     return path
 
 
 def _checked_tweet(url: str) -> str:
+    """``url`` stripped, when it is a tweet's status URL; else the CLI's one-line error."""
     url = url.strip()
-    from newsreel.tweets import parse_status_url
-
     try:
-        parsed = parse_status_url(url)
-    except (ValueError, NewsreelError) as exc:
-        raise ScaffoldError(f"--tweet {url!r}: {exc}") from None
-    if not parsed:
-        raise ScaffoldError(
-            f"--tweet {url!r}: not a tweet's status URL "
-            "(copy the tweet's link: https://x.com/<handle>/status/<number>)"
-        )
+        parse_status_url(url)
+    except TweetError as exc:
+        raise ScaffoldError(f"--tweet: {exc}") from None
     return url
-
-
-def _rel(path: Path, site_dir: Path) -> str:
-    try:
-        return path.relative_to(site_dir).as_posix()
-    except ValueError:
-        return path.as_posix()
