@@ -73,6 +73,8 @@ def build(ctx: click.Context, site_dir: Path, drafts: bool, future: bool, base_u
         result = build_site(site_dir, options, reporter=reporter)
     except NewsreelError as exc:
         _fail(reporter, exc)
+    for problem in result.warnings:
+        reporter.problem(problem)
     reporter.summary(result.summary())
 
 

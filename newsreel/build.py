@@ -1,0 +1,312 @@
+"""``build_site``: load → model → render → write, in that order, collecting every problem.
+
+Nothing is written unless every source and every page is good: a failed build leaves the
+previous output as it was. Work is skipped where its inputs did not change: sources by
+their stamp or digest (``cache.BuildState``), pages by their key (the output manifest).
+Cold builds spread parsing and rendering over the machine's cores with forked workers,
+which share the model copy-on-write and write their pages themselves.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from newsreel.cache import BuildState, Entry, Stamp, cache_scope, load_state, save_state
+from newsreel.config import Settings, base_url_warning, load_settings, normalise_base_url, settings_from_mapping
+from newsreel.errors import BuildFailed, NewsreelError, Problem, error
+from newsreel.loader import PageSource, PostSource, digest_of, find_sources, parse_page, parse_post
+from newsreel.markdown import make_markdown, render_body
+from newsreel.render import PageJob, Renderer, TemplateFailed, asset_names, check_unique, collect_static
+from newsreel.report import Reporter
+from newsreel.taxonomy import LoadedPage, LoadedPost, build_model
+from newsreel.urls import Urls
+from newsreel.writer import OutputWriter, check_output
+
+PARALLEL_THRESHOLD = 200
+"""Fewer items of work than this are done in-process: forking costs more than it saves."""
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """How to build: the command-line options of ``newsreel build``."""
+
+    drafts: bool = False
+    future: bool = False
+    base_url: str | None = None
+    """Overrides ``base_url`` from newsreel.yaml."""
+    output: Path | None = None
+    """Default: ``site/`` in the site folder."""
+    use_cache: bool = True
+    """Read and write ``.newsreel-cache/``; False rebuilds everything."""
+    preview: bool = False
+    """For ``serve``: draft/future badges on pages, static files under their plain names."""
+    now: datetime | None = None
+    """The build's notion of "now" (for future posts); default the clock."""
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a build did."""
+
+    output: Path
+    base_path: str
+    pages: int
+    """Files in the output."""
+    rendered: int
+    """Pages rendered (the rest were unchanged and reused)."""
+    changed: frozenset[str]
+    """Site paths of outputs added or changed ("/posts/x/", "/css/style.css")."""
+    removed: frozenset[str]
+    warnings: tuple[Problem, ...]
+    notes: tuple[Problem, ...]
+    """Things ``check`` lists (tweets without a status URL)."""
+    seconds: float
+    settings: Settings = field(repr=False, default_factory=Settings)
+
+    def summary(self) -> str:
+        changed = len(self.changed) + len(self.removed)
+        return (f"built {self.pages} files ({self.rendered} pages rendered, {changed} changed) "
+                f"in {self.seconds:.2f} s → {self.output}")
+
+
+def _site_path(rel: str) -> str:
+    """The site path a written file answers to ("posts/x/index.html" → "/posts/x/")."""
+    return "/" + (rel[:-len("index.html")] if rel.endswith("index.html") else rel)
+
+
+def resolve_settings(site_dir: Path, options: BuildOptions) -> tuple[Settings, list[Problem]]:
+    settings, problems = load_settings(site_dir)
+    if options.base_url is not None:
+        checked, more = settings_from_mapping({"base_url": options.base_url}, {})
+        problems += [Problem("--base-url", None, p.message, p.hint, p.severity) for p in more
+                     if "base_url" in p.message]
+        settings = settings.with_base_url(normalise_base_url(options.base_url))
+    warn = base_url_warning(settings)
+    if warn is not None:
+        problems.append(warn)
+    return settings, problems
+
+
+# --- loading ----------------------------------------------------------------------
+
+def _load_one(site_dir: Path, settings: Settings, md: Any, kind: str, rel: str, raw: bytes) -> Entry:
+    """Parse one source and render its Markdown; the unit of caching and of parallel work."""
+    stamp = Stamp.of(site_dir / rel)
+    if kind == "posts":
+        record, problems = parse_post(rel, raw, settings)
+        tweets: Sequence[Any] = record.tweets if record else ()
+    else:
+        record, problems = parse_page(kind, rel, raw)
+        tweets = ()
+    result = None
+    if record is not None:
+        body, more = render_body(md, record.body, path=rel, body_line=record.body_line, tweets=tweets)
+        problems += more
+        if not any(p.severity == "error" for p in more):
+            result = (record, body)
+    return Entry(stamp, digest_of(raw), result, tuple(problems))
+
+
+def _load_chunk(site_dir: Path, settings: Settings, items: Sequence[tuple[str, str]]) -> list[tuple[str, Entry]]:
+    md = make_markdown(settings.markdown_html, settings.base_path)
+    out = []
+    for kind, rel in items:
+        try:
+            raw = (site_dir / rel).read_bytes()
+        except OSError as exc:
+            out.append((rel, Entry(Stamp(0, 0, 0), "", None, (error(rel, None, f"cannot read the file: {exc.strerror}"),))))
+            continue
+        out.append((rel, _load_one(site_dir, settings, md, kind, rel, raw)))
+    return out
+
+
+def _run_parallel(work: Callable[[int, int], Any], count: int) -> list[Any]:
+    """Run ``work(index, count)`` in ``count`` forked processes (the parent does index 0)."""
+    context = multiprocessing.get_context("fork")
+    children = []
+    for index in range(1, count):
+        reader, writer = context.Pipe(duplex=False)
+        process = context.Process(target=_child, args=(work, index, count, writer), daemon=True)
+        process.start()
+        writer.close()
+        children.append((process, reader))
+    results = [work(0, count)]
+    for process, reader in children:
+        try:
+            payload = reader.recv_bytes()
+        except EOFError:
+            process.join()
+            raise NewsreelError(f"a build worker died (exit status {process.exitcode}); try again") from None
+        process.join()
+        status, value = pickle.loads(payload)
+        if status == "error":
+            raise value
+        results.append(value)
+    return results
+
+
+def _child(work: Callable[[int, int], Any], index: int, count: int, conn: Any) -> None:
+    try:
+        payload = pickle.dumps(("ok", work(index, count)), protocol=pickle.HIGHEST_PROTOCOL)
+    except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
+        payload = pickle.dumps(("error", NewsreelError(f"build worker failed: {type(exc).__name__}: {exc}")))
+    conn.send_bytes(payload)
+    conn.close()
+    os._exit(0)
+
+
+def _workers(items: int) -> int:
+    """How many processes to use: one unless the work is big and forking is safe here."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if items < PARALLEL_THRESHOLD or cpus < 2 or threading.active_count() > 1:
+        return 1
+    return min(cpus, 8)
+
+
+def load_sources(site_dir: Path, settings: Settings, state: BuildState, reporter: Reporter
+                 ) -> tuple[list[LoadedPost], list[LoadedPage], list[Problem]]:
+    """Every post and film/actor page, from the cache where the file did not change."""
+    problems: list[Problem] = []
+    wanted: list[tuple[str, str]] = []
+    for kind, recursive in (("posts", True), ("films", False), ("actors", False)):
+        files, found_problems = find_sources(site_dir, kind, recursive)
+        problems += found_problems
+        wanted += [(kind, rel) for rel in files]
+    entries: dict[str, Entry] = {}
+    todo: list[tuple[str, str]] = []
+    for kind, rel in wanted:
+        try:
+            entry = state.lookup(rel, Stamp.of(site_dir / rel))
+        except OSError:
+            entry = None
+        if entry is not None:
+            entries[rel] = entry
+        else:
+            todo.append((kind, rel))
+    count = _workers(len(todo))
+    if count > 1:
+        for part in _run_parallel(lambda i, n: _load_chunk(site_dir, settings, todo[i::n]), count):
+            entries.update(part)
+    else:
+        for done, (rel, entry) in enumerate(_load_chunk(site_dir, settings, todo), 1):
+            entries[rel] = entry
+            reporter.progress("reading", done, len(todo))
+    state.entries = {rel: entries[rel] for _, rel in wanted}
+    posts, pages = [], []
+    for kind, rel in wanted:
+        entry = entries[rel]
+        problems += entry.problems
+        if entry.result is None:
+            continue
+        record, body = entry.result
+        if isinstance(record, PostSource):
+            posts.append(LoadedPost(record, body))
+        elif isinstance(record, PageSource):
+            pages.append(LoadedPage(record, body))
+    return posts, pages, problems
+
+
+# --- rendering and writing -----------------------------------------------------------
+
+def _render_slice(renderer: Renderer, writer: OutputWriter, jobs: Sequence[PageJob]) -> tuple[dict[str, tuple[str, str]], set[str], list[Problem]]:
+    problems: list[Problem] = []
+    for job in jobs:
+        try:
+            writer.write(Urls.output_file(job.url), renderer.render(job), job.key)
+        except TemplateFailed as exc:
+            problems.append(exc.problem)
+            if len(problems) >= 20:
+                break
+    return writer.manifest.files, writer.changed, problems
+
+
+def write_pages(renderer: Renderer, writer: OutputWriter, jobs: Sequence[PageJob], reporter: Reporter) -> tuple[int, list[Problem]]:
+    """Render the pages whose key changed; reuse the rest. Returns (rendered, problems)."""
+    todo = [job for job in jobs if not writer.keep(Urls.output_file(job.url), job.key)]
+    count = _workers(len(todo))
+    if count > 1:
+        parts = _run_parallel(lambda i, n: _render_slice(renderer, writer, todo[i::n]), count)
+    else:
+        problems: list[Problem] = []
+        for done, job in enumerate(todo, 1):
+            try:
+                writer.write(Urls.output_file(job.url), renderer.render(job), job.key)
+            except TemplateFailed as exc:
+                problems.append(exc.problem)
+                if len(problems) >= 20:
+                    break
+            reporter.progress("rendering", done, len(todo))
+        return len(todo), problems
+    problems = []
+    for files, changed, part_problems in parts:
+        writer.manifest.files.update(files)
+        writer.changed.update(changed)
+        problems += part_problems
+    return len(todo), problems
+
+
+def build_site(site_dir: Path, options: BuildOptions = BuildOptions(), *, reporter: Reporter | None = None,
+               state: BuildState | None = None) -> BuildResult:
+    """Build the site in ``site_dir``; raise ``BuildFailed`` listing every problem."""
+    started = time.perf_counter()
+    reporter = reporter or Reporter(quiet=True)
+    site_dir = Path(site_dir)
+    if not site_dir.is_dir():
+        raise NewsreelError(f"{site_dir} is not a folder (give the site folder, which holds content/)")
+    settings, problems = resolve_settings(site_dir, options)
+    if any(p.severity == "error" for p in problems):
+        raise BuildFailed(problems)
+    output = options.output if options.output is not None else site_dir / "site"
+    previous = check_output(site_dir, output)
+
+    own_state = state is None
+    if state is None:
+        state = load_state(site_dir) if options.use_cache else BuildState()
+    state.reset(cache_scope(settings.base_path, settings.markdown_html, settings.timezone))
+    posts, pages, more = load_sources(site_dir, settings, state, reporter)
+    problems += more
+    if not (site_dir / "content").is_dir():
+        problems.append(error("content", None, "there is no content/ folder here",
+                              f"run newsreel in a site folder, or `newsreel init {site_dir}` to start one"))
+    if any(p.severity == "error" for p in problems):
+        raise BuildFailed(problems)
+
+    now = options.now or datetime.now(timezone.utc)
+    urls = Urls.from_settings(settings)
+    site, more = build_model(posts, pages, urls, now=now, drafts=options.drafts, future=options.future)
+    problems += more
+    static = collect_static(site_dir)
+    assets = asset_names(static, fingerprint=not options.preview)
+    renderer = Renderer(site_dir, settings, urls, preview=options.preview, assets=assets)
+    jobs = renderer.plan(site)
+    problems += check_unique(jobs, assets.values())
+    if any(p.severity == "error" for p in problems):
+        raise BuildFailed(problems)
+
+    with OutputWriter(output, previous) as writer:
+        rendered, more = write_pages(renderer, writer, jobs, reporter)
+        if more:
+            raise BuildFailed(problems + more)
+        for rel, path in static.items():
+            writer.write(assets[rel], path.read_bytes(), "")
+        removed = writer.commit()
+    if own_state and options.use_cache:
+        save_state(site_dir, state)
+
+    notes = tuple(Problem(p.source, None, f"a tweet by @{t.handle} has no status URL",
+                          "add its url: (https://twitter.com/<handle>/status/<id>) to link to the tweet itself", "warning")
+                  for p in site.posts for t in p.tweets if not t.url)
+    return BuildResult(
+        output=output, base_path=settings.base_path, pages=len(writer.manifest.files), rendered=rendered,
+        changed=frozenset(_site_path(rel) for rel in writer.changed), removed=frozenset(_site_path(rel) for rel in removed),
+        warnings=tuple(p for p in problems if p.severity == "warning"), notes=notes,
+        seconds=time.perf_counter() - started, settings=settings,
+    )

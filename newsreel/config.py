@@ -1,0 +1,202 @@
+"""Site settings from ``newsreel.yaml``: every key has a default, the file is optional.
+
+``load_settings`` reads and checks the whole file, collecting every problem, and returns
+frozen ``Settings``. Unknown keys are warnings naming the closest known key.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from newsreel.errors import Problem, error, warning
+from newsreel.frontmatter import YamlError, load_yaml
+
+CONFIG_FILE = "newsreel.yaml"
+PERMALINK_FIELDS = {"year", "month", "day", "slug"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The site's settings, each documented with its default."""
+
+    title: str = "A newsreel blog"
+    """Site title, shown in the header and in every page title."""
+    description: str = "Movie news: films, actors, release dates."
+    """Default meta description and feed subtitle."""
+    author: str = "The editors"
+    """Author of posts and feeds."""
+    language: str = "en"
+    """BCP 47 language of the pages (``<html lang>``)."""
+    base_url: str = "/"
+    """Absolute URL of the site root, may carry a sub-path (``https://example.org/movie-news/``)."""
+    timezone: str = "UTC"
+    """IANA zone for dates written without an offset."""
+    per_page: int = 10
+    """Posts per listing page."""
+    permalink: str = "/posts/{slug}/"
+    """URL of a post; may use {year}, {month}, {day}, {slug}."""
+    feed_size: int = 20
+    """Entries per Atom feed."""
+    markdown_html: bool = False
+    """``markdown.html``: let raw HTML in Markdown through."""
+    tweets_enhance: bool = False
+    """``tweets.enhance``: load the platform's script on pages with tweets."""
+
+    @property
+    def base_path(self) -> str:
+        """The path part of ``base_url``, always starting and ending with ``/``."""
+        path = urlsplit(self.base_url).path or "/"
+        return path if path.endswith("/") else path + "/"
+
+    @property
+    def origin(self) -> str:
+        """Scheme and host of ``base_url`` (empty when it is not absolute)."""
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def with_base_url(self, base_url: str) -> "Settings":
+        return replace(self, base_url=normalise_base_url(base_url))
+
+
+# Setting name in the file → (field name, type). Nested settings are written "a.b".
+_KEYS: dict[str, tuple[str, type]] = {
+    "title": ("title", str),
+    "description": ("description", str),
+    "author": ("author", str),
+    "language": ("language", str),
+    "base_url": ("base_url", str),
+    "timezone": ("timezone", str),
+    "per_page": ("per_page", int),
+    "permalink": ("permalink", str),
+    "feed_size": ("feed_size", int),
+    "markdown.html": ("markdown_html", bool),
+    "tweets.enhance": ("tweets_enhance", bool),
+}
+_SECTIONS = {key.split(".")[0] for key in _KEYS if "." in key}
+
+
+def normalise_base_url(url: str) -> str:
+    """Give ``base_url`` a trailing slash so paths join cleanly."""
+    url = url.strip()
+    return url if url.endswith("/") else url + "/"
+
+
+def closest(name: str, known: list[str] | set[str]) -> str | None:
+    """The known name closest to ``name``, for "did you mean" hints."""
+    matches = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+    if matches:
+        return matches[0]
+    # Singular/plural slips ("actor" → "actors") score below the cutoff for short words.
+    for candidate in sorted(known):
+        if candidate.rstrip("s") == name.rstrip("s"):
+            return candidate
+    return None
+
+
+def _flatten(data: dict[str, Any]) -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        key = str(key)
+        if key in _SECTIONS and isinstance(value, dict):
+            for sub, subvalue in value.items():
+                flat[f"{key}.{sub}"] = subvalue
+        else:
+            flat[key] = value
+    return flat
+
+
+def _check_value(name: str, value: Any, kind: type) -> tuple[Any, str | None]:
+    """Return the value converted to ``kind``, or an error message."""
+    if kind is bool:
+        if isinstance(value, bool):
+            return value, None
+        return None, "must be true or false"
+    if kind is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            return None, "must be a whole number"
+        if value < 1:
+            return None, "must be at least 1"
+        return value, None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value), None
+    if not isinstance(value, str) or not value.strip():
+        return None, "must be non-empty text"
+    return value.strip(), None
+
+
+def _check_semantics(settings: Settings, line_of: dict[str, int]) -> list[Problem]:
+    problems: list[Problem] = []
+    try:
+        settings.zone
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(error(CONFIG_FILE, line_of.get("timezone"), f"unknown timezone {settings.timezone!r}",
+                              "use an IANA name such as UTC, Europe/Paris or America/Los_Angeles"))
+    fields = set(re.findall(r"{([^{}]*)}", settings.permalink))
+    if "slug" not in fields or fields - PERMALINK_FIELDS or not settings.permalink.startswith("/"):
+        problems.append(error(CONFIG_FILE, line_of.get("permalink"),
+                              f"permalink {settings.permalink!r} must start with / and contain {{slug}}",
+                              "it may also use {year}, {month} and {day}, e.g. /{year}/{slug}/"))
+    parts = urlsplit(settings.base_url)
+    if parts.scheme not in ("", "http", "https") or (parts.scheme and not parts.netloc) or parts.query or parts.fragment:
+        problems.append(error(CONFIG_FILE, line_of.get("base_url"), f"base_url {settings.base_url!r} is not a site root URL",
+                              "write it like https://example.org/ or https://user.github.io/blog/"))
+    return problems
+
+
+def settings_from_mapping(data: Any, line_of: dict[str, int]) -> tuple[Settings, list[Problem]]:
+    """Check a parsed settings mapping; return the settings and every problem found."""
+    problems: list[Problem] = []
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        return Settings(), [error(CONFIG_FILE, 1, "settings must be a mapping of key: value lines",
+                                  "see the README for the list of settings")]
+    values: dict[str, Any] = {}
+    for name, value in _flatten(data).items():
+        line = line_of.get(name) or line_of.get(name.split(".")[0])
+        if name not in _KEYS:
+            suggestion = closest(name, set(_KEYS))
+            problems.append(warning(CONFIG_FILE, line, f"unknown setting {name!r} is ignored",
+                                    f"did you mean {suggestion!r}?" if suggestion else "see the README for the settings"))
+            continue
+        field_name, kind = _KEYS[name]
+        converted, message = _check_value(name, value, kind)
+        if message:
+            problems.append(error(CONFIG_FILE, line, f"setting {name!r} {message}", f"got {value!r}"))
+        else:
+            values[field_name] = converted
+    if "base_url" in values:
+        values["base_url"] = normalise_base_url(values["base_url"])
+    settings = Settings(**values)
+    problems += _check_semantics(settings, line_of)
+    return settings, problems
+
+
+def load_settings(site_dir: Path) -> tuple[Settings, list[Problem]]:
+    """Read ``newsreel.yaml`` in ``site_dir`` (optional) into settings and problems."""
+    path = site_dir / CONFIG_FILE
+    if not path.is_file():
+        return Settings(), []
+    try:
+        data, line_of = load_yaml(path.read_bytes(), CONFIG_FILE)
+    except YamlError as exc:
+        return Settings(), [exc.problem]
+    return settings_from_mapping(data, line_of)
+
+
+def base_url_warning(settings: Settings) -> Problem | None:
+    """Feeds and the sitemap need absolute URLs: warn when ``base_url`` is not."""
+    if settings.origin:
+        return None
+    return warning(CONFIG_FILE, None, f"base_url {settings.base_url!r} is not absolute",
+                   "set base_url: https://your.domain/ (feeds and the sitemap need absolute URLs)")

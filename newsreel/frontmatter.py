@@ -1,0 +1,245 @@
+"""Front matter: split a Markdown file, read its YAML strictly, remember where each key is.
+
+The YAML is read the way YAML 1.2's core schema reads it, not PyYAML's 1.1 default: only
+``true``/``false`` are booleans (``film: No`` is the film *No*), there are no sexagesimal
+numbers (``1:30`` is text) and no implicit dates (dates are checked by the loader). Duplicate
+keys and aliases that expand beyond reason are errors. PyYAML's C parser is used when present.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from newsreel.errors import Problem, error
+
+try:  # the C parser is ~8x faster; the pure-Python one reads the same documents
+    _BaseLoader: type = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+    _BaseLoader = yaml.SafeLoader
+
+MAX_EXPANDED_NODES = 10_000
+"""More nodes than this after expanding aliases is an alias bomb, not front matter."""
+
+_RESOLVERS: list[tuple[str, str, str]] = [
+    ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    ("tag:yaml.org,2002:int", r"^[-+]?[0-9]+$", "-+0123456789"),
+    ("tag:yaml.org,2002:float",
+     r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+     "-+0123456789."),
+    ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", "~nN"),
+]
+
+
+class YamlError(Exception):
+    """The YAML could not be read; ``problem`` says where and why."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str, line: int, first_line: int) -> None:
+        super().__init__(key)
+        self.key, self.line, self.first_line = key, line, first_line
+
+
+class StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """Safe loader with YAML 1.2 core-schema scalars and no duplicate keys."""
+
+    yaml_implicit_resolvers: dict[str | None, list[tuple[str, re.Pattern[str]]]] = {}
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                hash(key)
+            except TypeError:
+                continue  # PyYAML reports unhashable keys itself
+            if key in seen:
+                raise _DuplicateKey(str(key), key_node.start_mark.line, seen[key])
+            seen[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep=deep)
+
+
+class SourcedInt(int):
+    """An integer that remembers how it was written, so ``film: 007`` can stay "007"."""
+
+    source: str
+
+
+class SourcedFloat(float):
+    """A float that remembers how it was written (``title: 2.0`` stays "2.0")."""
+
+    source: str
+
+
+def _construct_int(loader: StrictLoader, node: yaml.ScalarNode) -> SourcedInt:
+    value = SourcedInt(int(node.value, 10))  # YAML 1.2: "0123" is decimal, not octal
+    value.source = node.value
+    return value
+
+
+def _construct_float(loader: StrictLoader, node: yaml.ScalarNode) -> SourcedFloat:
+    text = node.value.lower()
+    number = float(text.replace(".inf", "inf").replace(".nan", "nan"))
+    value = SourcedFloat(number)
+    value.source = node.value
+    return value
+
+
+for _tag, _pattern, _first in _RESOLVERS:
+    StrictLoader.add_implicit_resolver(_tag, re.compile(_pattern), list(_first))
+StrictLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+StrictLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
+
+
+def as_text(value: Any) -> str | None:
+    """A scalar read as a number, given back as the text that was written; strings unchanged."""
+    if isinstance(value, str):
+        return value
+    source = getattr(value, "source", None)
+    if source is not None:
+        return str(source)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def _expanded_size(node: yaml.Node, memo: dict[int, int], depth: int = 0) -> int:
+    """Nodes in the document once every alias is expanded (memoised per node)."""
+    known = memo.get(id(node))
+    if known is not None:
+        return known
+    if depth > 100:
+        return MAX_EXPANDED_NODES + 1
+    memo[id(node)] = MAX_EXPANDED_NODES + 1  # a cycle counts as too big
+    if isinstance(node, yaml.SequenceNode):
+        size = 1 + sum(_expanded_size(child, memo, depth + 1) for child in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        size = 1 + sum(_expanded_size(k, memo, depth + 1) + _expanded_size(v, memo, depth + 1) for k, v in node.value)
+    else:
+        size = 1
+    memo[id(node)] = min(size, MAX_EXPANDED_NODES + 1)
+    return memo[id(node)]
+
+
+def _key_lines(node: yaml.Node, prefix: str, line_offset: int, out: dict[str, int]) -> None:
+    """Record the 1-based file line of every mapping key ("tweet.url") and list item ("actors[0]")."""
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                path = f"{prefix}.{key_node.value}" if prefix else str(key_node.value)
+                out.setdefault(path, key_node.start_mark.line + 1 + line_offset)
+                _key_lines(value_node, path, line_offset, out)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            path = f"{prefix}[{index}]"
+            out.setdefault(path, item.start_mark.line + 1 + line_offset)
+            _key_lines(item, path, line_offset, out)
+
+
+def _hint_for(message: str) -> str:
+    if "\\t" in message or "'\\t'" in message or "tab" in message:
+        return "indent with spaces, not tabs"
+    if "mapping values are not allowed" in message or "could not find expected ':'" in message:
+        return "put quotes around a value that contains ': ', e.g. title: \"Mission: Impossible\""
+    if "found undefined alias" in message:
+        return "an alias (*name) needs an anchor (&name) earlier in the file; quote a value that starts with *"
+    if "while scanning" in message:
+        return "quote values that start with a special character such as @, `, %, *, & or !"
+    return "check the YAML syntax; quote values that contain ': ' or ' #'"
+
+
+def load_yaml(text: str | bytes, path: str, line_offset: int = 0) -> tuple[Any, dict[str, int]]:
+    """Parse one YAML document strictly; return the data and the line of every key.
+
+    ``line_offset`` is the number of file lines before the YAML text, so reported lines
+    are lines of the file. Raises ``YamlError`` with one ``Problem``.
+    """
+    loader = StrictLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, {}
+        if _expanded_size(node, {}) > MAX_EXPANDED_NODES:
+            raise YamlError(error(path, node.start_mark.line + 1 + line_offset,
+                                  "aliases expand to too much data (an alias bomb?)",
+                                  "write the values out instead of nesting anchors and aliases"))
+        lines: dict[str, int] = {}
+        _key_lines(node, "", line_offset, lines)
+        data = loader.construct_document(node)
+    except _DuplicateKey as dup:
+        raise YamlError(error(path, dup.line + 1 + line_offset, f"duplicate key {dup.key!r}",
+                              f"it is already set on line {dup.first_line + 1 + line_offset}; keep one")) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 + line_offset if mark is not None else None
+        message = " ".join(str(part) for part in (exc.problem, exc.context) if part)
+        source = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+        bad_line = source.split("\n")[mark.line] if mark is not None and mark.line < source.count("\n") + 1 else ""
+        hint = "indent with spaces, not tabs" if "\t" in bad_line else _hint_for(message)
+        raise YamlError(error(path, line, f"invalid YAML: {message}", hint)) from None
+    except yaml.YAMLError as exc:
+        raise YamlError(error(path, None, f"invalid YAML: {exc}", _hint_for(str(exc)))) from None
+    except (ValueError, TypeError, RecursionError, OverflowError) as exc:
+        raise YamlError(error(path, 1 + line_offset, f"invalid YAML value: {exc}", "quote the value")) from None
+    finally:
+        loader.dispose()
+    return data, lines
+
+
+@dataclass(frozen=True)
+class Document:
+    """A Markdown source split into its front matter and body."""
+
+    yaml_text: str
+    yaml_line: int
+    """Line of the file where the YAML starts (the line after the opening ``---``)."""
+    body: str
+    body_line: int
+    """Line of the file where the body starts."""
+
+
+def decode(raw: bytes, path: str) -> str:
+    """UTF-8 text with the BOM removed and line ends made ``\\n``; a ``YamlError`` otherwise."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise YamlError(error(path, line, f"the file is not UTF-8 (byte 0x{raw[exc.start]:02x})",
+                              "save it as UTF-8 in your editor")) from None
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise YamlError(error(path, line, "the file contains a NUL character", "save it as plain UTF-8 text"))
+    return text
+
+
+_CLOSING = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
+
+
+def split_document(text: str, path: str) -> Document:
+    """Split ``---`` front matter from the body; a ``YamlError`` when it is missing or unclosed."""
+    first_end = text.find("\n")
+    first = text if first_end < 0 else text[:first_end]
+    if first.rstrip() != "---":
+        raise YamlError(error(path, 1, "the file does not start with front matter",
+                              "begin it with a line of three dashes (---), then title: and date:, then ---"))
+    if first_end < 0:
+        raise YamlError(error(path, 1, "the front matter is not closed", "end it with a line of three dashes (---)"))
+    closing = _CLOSING.search(text, first_end + 1)
+    if closing is None:
+        raise YamlError(error(path, 1, "the front matter is not closed", "end it with a line of three dashes (---)"))
+    yaml_text = text[first_end + 1:closing.start()]
+    body_start = closing.end() + 1
+    body_line = text.count("\n", 0, body_start) + 1
+    return Document(yaml_text, 2, text[body_start:], body_line)

@@ -1,0 +1,368 @@
+"""Read ``content/`` into validated source records, collecting every problem.
+
+One function per kind of file: ``parse_post``, ``parse_film_page``, ``parse_actor_page``.
+Each is pure (bytes in, record and problems out) so it can run in a worker process
+and be cached by the file's digest. ``find_sources`` lists the files to read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from newsreel.config import Settings, closest
+from newsreel.errors import Problem, error, warning
+from newsreel.frontmatter import YamlError, as_text, decode, load_yaml, split_document
+from newsreel.slugs import is_valid_slug
+from newsreel.tweets import Tweet, TweetError, tweets_from_front_matter
+from newsreel.urls import is_safe_url
+
+POST_KEYS = {"title", "date", "film", "films", "release_year", "actors", "tweet", "tweets", "summary",
+             "tags", "image", "image_alt", "slug", "updated", "draft"}
+FILM_KEYS = {"title", "aka", "release_year", "poster", "poster_alt", "director"}
+ACTOR_KEYS = {"name", "aka", "photo", "photo_alt"}
+_DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A name as one file wrote it, with its line (for collision messages)."""
+
+    name: str
+    line: int | None
+    release_year: int | None = None
+    """Films only: the release year this post reported."""
+
+
+@dataclass(frozen=True)
+class PostSource:
+    """A post's validated front matter and its Markdown body."""
+
+    source: str
+    digest: str
+    title: str
+    date: datetime
+    updated: datetime | None
+    films: tuple[Mention, ...]
+    actors: tuple[Mention, ...]
+    tags: tuple[Mention, ...]
+    tweets: tuple[Tweet, ...]
+    summary: str | None
+    image: str | None
+    image_alt: str | None
+    slug: str
+    slug_line: int | None
+    draft: bool
+    body: str
+    body_line: int
+
+
+@dataclass(frozen=True)
+class PageSource:
+    """A film's or an actor's own page (``content/films/*.md``, ``content/actors/*.md``)."""
+
+    kind: str
+    """"films" or "actors"."""
+    source: str
+    digest: str
+    name: str
+    name_line: int | None
+    aka: tuple[Mention, ...]
+    release_year: int | None
+    image: str | None
+    image_alt: str | None
+    extra: dict[str, str]
+    body: str
+    body_line: int
+
+
+def digest_of(raw: bytes) -> str:
+    return hashlib.blake2b(raw, digest_size=16).hexdigest()
+
+
+class _Fields:
+    """Checks front-matter values one key at a time, recording problems with their lines."""
+
+    def __init__(self, path: str, data: dict[str, Any], lines: dict[str, int], problems: list[Problem]) -> None:
+        self.path, self.data, self.lines, self.problems = path, data, lines, problems
+
+    def line(self, key: str) -> int | None:
+        return self.lines.get(key, 2 if not self.lines else min(self.lines.values()))
+
+    def fail(self, key: str, message: str, hint: str = "") -> None:
+        self.problems.append(error(self.path, self.line(key), message, hint))
+
+    def text(self, key: str, required: bool = False) -> str | None:
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                where = self.lines.get(key, 1)
+                self.problems.append(error(self.path, where, f"'{key}' is missing" if key not in self.data else f"'{key}' is empty",
+                                           f"add a line like {key}: \"...\" to the front matter"))
+            return None
+        text = as_text(value)
+        if text is None or (required and not text.strip()):
+            self.fail(key, f"'{key}' must be text", f"write it as {key}: \"...\" (quotes keep ': ' and '#' intact)")
+            return None
+        return text.strip()
+
+    def names(self, key: str) -> tuple[Mention, ...]:
+        value = self.data.get(key)
+        if value is None:
+            return ()
+        items = value if isinstance(value, list) else [value]
+        found = []
+        for index, item in enumerate(items):
+            path = f"{key}[{index}]" if isinstance(value, list) else key
+            text = as_text(item)
+            if text is None or not text.strip():
+                self.problems.append(error(self.path, self.lines.get(path, self.line(key)),
+                                           f"'{key}' entries must be non-empty names, got {item!r}",
+                                           f"write {key}: [\"Name One\", \"Name Two\"]"))
+                continue
+            found.append(Mention(" ".join(text.split()), self.lines.get(path, self.line(key))))
+        return tuple(found)
+
+    def year(self, key: str, value: Any = None, line: int | None = None) -> int | None:
+        value = self.data.get(key) if value is None else value
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or not 1000 <= value <= 9999:
+            self.problems.append(error(self.path, line or self.line(key), f"'{key}' must be a 4-digit year, got {value!r}",
+                                       f"write it as digits, e.g. {key}: 2023"))
+            return None
+        return int(value)
+
+    def flag(self, key: str) -> bool:
+        value = self.data.get(key, False)
+        if value is None:
+            return False
+        if not isinstance(value, bool):
+            self.fail(key, f"'{key}' must be true or false, got {value!r}",
+                      f"write {key}: true (YAML 1.2: yes/no/on/off are text)")
+            return False
+        return value
+
+    def link(self, key: str) -> str | None:
+        value = self.text(key)
+        if value is not None and not is_safe_url(value):
+            self.fail(key, f"'{key}' is not a safe link: {value!r}", "use a path like /img/poster.jpg or an https:// URL")
+            return None
+        return value
+
+    def when(self, key: str, zone: ZoneInfo, required: bool = False) -> datetime | None:
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                self.problems.append(error(self.path, self.lines.get(key, 1), f"'{key}' is missing",
+                                           f"add {key}: YYYY-MM-DD (or an ISO 8601 date-time) to the front matter"))
+            return None
+        parsed = parse_when(value, zone)
+        if parsed is None:
+            self.fail(key, f"'{key}' is not a real date: {value!r}",
+                      "write YYYY-MM-DD, or YYYY-MM-DDTHH:MM with an optional offset like +02:00")
+        return parsed
+
+    def unknown(self, known: set[str]) -> None:
+        for key in self.data:
+            if str(key) not in known:
+                suggestion = closest(str(key), known)
+                self.problems.append(warning(self.path, self.lines.get(str(key)), f"unknown key {str(key)!r} is ignored",
+                                             f"did you mean {suggestion!r}?" if suggestion else f"known keys: {', '.join(sorted(known))}"))
+
+
+_DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?")
+
+
+def parse_when(value: Any, zone: ZoneInfo) -> datetime | None:
+    """An aware datetime from ``YYYY-MM-DD`` or ISO 8601; naive times are in ``zone``."""
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, date):
+        parsed = datetime.combine(value, time())
+    elif isinstance(value, str) and (_DATE_ONLY.fullmatch(value.strip()) or _DATE_TIME.fullmatch(value.strip())):
+        try:
+            parsed = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    else:
+        return None
+    return parsed.replace(tzinfo=zone) if parsed.tzinfo is None else parsed
+
+
+def _read(path: str, raw: bytes, problems: list[Problem]) -> tuple[dict[str, Any], dict[str, int], str, int] | None:
+    try:
+        document = split_document(decode(raw, path), path)
+        data, lines = load_yaml(document.yaml_text, path, line_offset=document.yaml_line - 1)
+    except YamlError as exc:
+        problems.append(exc.problem)
+        return None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        problems.append(error(path, document.yaml_line, "front matter must be key: value lines",
+                              "write e.g. title: \"...\" and date: 2024-01-31"))
+        return None
+    return data, lines, document.body, document.body_line
+
+
+def _films(fields: _Fields) -> tuple[Mention, ...]:
+    data = fields.data
+    if "film" in data and "films" in data:
+        fields.fail("films", "both 'film' and 'films' are set", "keep one: film for one film, films: [...] for several")
+    top_year = fields.year("release_year")
+    if "film" in data:
+        mentions = fields.names("film")
+        if len(mentions) > 1:
+            fields.fail("film", "'film' holds several films", "use films: [...] for several films")
+        return tuple(Mention(m.name, m.line, top_year) for m in mentions)
+    raw = data.get("films")
+    if raw is None:
+        if top_year is not None:
+            fields.fail("release_year", "'release_year' is set but no film is", "add film: \"Title\"")
+        return ()
+    items = raw if isinstance(raw, list) else [raw]
+    if top_year is not None and len(items) > 1:
+        fields.fail("release_year", "'release_year' is ambiguous with several films",
+                    "give each film its own: films: [{title: ..., release_year: ...}]")
+    found = []
+    for index, item in enumerate(items):
+        key = f"films[{index}]" if isinstance(raw, list) else "films"
+        line = fields.lines.get(key, fields.line("films"))
+        if isinstance(item, dict):
+            extra = set(map(str, item)) - {"title", "release_year"}
+            if extra:
+                fields.problems.append(error(fields.path, line, f"unknown key {sorted(extra)[0]!r} in a film",
+                                             "a film entry has title and release_year"))
+            name = as_text(item.get("title"))
+            year = fields.year("release_year", item.get("release_year"), fields.lines.get(f"{key}.release_year", line))
+        else:
+            name, year = as_text(item), top_year if len(items) == 1 else None
+        if not name or not name.strip():
+            fields.problems.append(error(fields.path, line, f"a film needs a title, got {item!r}",
+                                         "write films: [\"Title\", {title: \"Other\", release_year: 2024}]"))
+            continue
+        found.append(Mention(" ".join(name.split()), line, year))
+    return tuple(found)
+
+
+def _tweets(fields: _Fields) -> tuple[Tweet, ...]:
+    data = fields.data
+    try:
+        return tuple(tweets_from_front_matter(data.get("tweet"), data.get("tweets")))
+    except TweetError as exc:
+        base = "tweet" if "tweet" in data else "tweets"
+        line = None
+        if exc.key:
+            line = next((fields.lines[k] for k in fields.lines if k.startswith(base) and k.endswith("." + exc.key)), None)
+        fields.problems.append(error(fields.path, line or fields.line(base), exc.message, exc.hint))
+        return ()
+
+
+def default_slug(path: str) -> str:
+    """The slug a post gets from its file name: no ``.md``, no leading ``YYYY-MM-DD-``."""
+    stem = path.rsplit("/", 1)[-1].removesuffix(".md")
+    return _DATE_PREFIX.sub("", stem) or stem
+
+
+def parse_post(path: str, raw: bytes, settings: Settings) -> tuple[PostSource | None, list[Problem]]:
+    """Validate one post file; return its record (None when it has errors) and the problems."""
+    problems: list[Problem] = []
+    read = _read(path, raw, problems)
+    if read is None:
+        return None, problems
+    data, lines, body, body_line = read
+    fields = _Fields(path, data, lines, problems)
+    fields.unknown(POST_KEYS)
+    title = fields.text("title", required=True)
+    when = fields.when("date", settings.zone, required=True)
+    updated = fields.when("updated", settings.zone)
+    slug = fields.text("slug")
+    if slug is not None and not is_valid_slug(slug):
+        fields.fail("slug", f"slug {slug!r} is not a valid slug",
+                    "use lower-case letters, digits and single hyphens, e.g. slug: tom-cruise-base-jump")
+        slug = None
+    file_slug = default_slug(path)
+    if slug is None and not is_valid_slug(file_slug):
+        from newsreel.slugs import slugify
+
+        file_slug = slugify(file_slug)
+    record = PostSource(
+        source=path, digest=digest_of(raw), title=title or "", date=when or datetime.min,
+        updated=updated, films=_films(fields), actors=fields.names("actors"), tags=fields.names("tags"),
+        tweets=_tweets(fields), summary=fields.text("summary"), image=fields.link("image"),
+        image_alt=fields.text("image_alt"), slug=slug or file_slug, slug_line=lines.get("slug"),
+        draft=fields.flag("draft"), body=body, body_line=body_line,
+    )
+    if any(p.severity == "error" for p in problems):
+        return None, problems
+    return record, problems
+
+
+def parse_page(kind: str, path: str, raw: bytes) -> tuple[PageSource | None, list[Problem]]:
+    """Validate a film page (kind "films") or an actor page (kind "actors")."""
+    problems: list[Problem] = []
+    read = _read(path, raw, problems)
+    if read is None:
+        return None, problems
+    data, lines, body, body_line = read
+    fields = _Fields(path, data, lines, problems)
+    name_key, image_key = ("title", "poster") if kind == "films" else ("name", "photo")
+    fields.unknown(FILM_KEYS if kind == "films" else ACTOR_KEYS)
+    name = fields.text(name_key, required=True)
+    extra = {}
+    if kind == "films":
+        director = fields.text("director")
+        if director:
+            extra["director"] = director
+    record = PageSource(
+        kind=kind, source=path, digest=digest_of(raw), name=" ".join((name or "").split()),
+        name_line=lines.get(name_key), aka=fields.names("aka"),
+        release_year=fields.year("release_year") if kind == "films" else None,
+        image=fields.link(image_key), image_alt=fields.text(f"{image_key}_alt"), extra=extra,
+        body=body, body_line=body_line,
+    )
+    if any(p.severity == "error" for p in problems):
+        return None, problems
+    return record, problems
+
+
+def find_sources(site_dir: Path, folder: str, recursive: bool) -> tuple[list[str], list[Problem]]:
+    """Markdown files under ``content/<folder>`` as site-relative paths, sorted.
+
+    Symlinks are followed only when they stay inside the site folder; loops and links
+    that lead out are problems, never read.
+    """
+    root = site_dir / "content" / folder
+    if not root.is_dir():
+        return [], []
+    site_real = os.path.realpath(site_dir)
+    found: list[str] = []
+    problems: list[Problem] = []
+    for current, dirs, files in os.walk(root, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".")) if recursive else []
+        for name in sorted(files):
+            if not name.endswith(".md") or name.startswith("."):
+                continue
+            full = os.path.join(current, name)
+            rel = os.path.relpath(full, site_dir).replace(os.sep, "/")
+            if os.path.islink(full):
+                try:
+                    real = os.path.realpath(full, strict=True)
+                except (OSError, RuntimeError):
+                    problems.append(error(rel, None, "broken or looping symbolic link", "remove it or point it at a file"))
+                    continue
+                if os.path.commonpath([real, site_real]) != site_real:
+                    problems.append(error(rel, None, "symbolic link leads outside the site folder",
+                                          "copy the file into content/ instead"))
+                    continue
+            found.append(rel)
+    return found, problems
+

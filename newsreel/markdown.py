@@ -1,0 +1,111 @@
+"""Markdown to HTML with markdown-it-py, set up once per build from the settings.
+
+CommonMark plus tables, strikethrough, footnotes, heading ids and typographic quotes.
+Raw HTML is escaped unless ``markdown.html`` is on; links with unsafe schemes are left
+as text; root-relative links (``/films/amelie/``) get ``base_url``'s path; a tweet's
+status URL alone on a line becomes an embedded tweet. No linkify: it doubles render time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+from markupsafe import Markup
+from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+
+from newsreel.errors import Problem, error
+from newsreel.slugs import slugify
+from newsreel.tweets import Tweet, tweet_embed_plugin
+from newsreel.urls import is_safe_url
+
+SUMMARY_CHARS = 200
+
+
+@dataclass(frozen=True)
+class RenderedBody:
+    """What Markdown gives a post or a film/actor page."""
+
+    html: Markup
+    summary: str
+    """Plain text of the first paragraph, cut at a word near ``SUMMARY_CHARS``."""
+    words: int
+    embedded_tweets: tuple[str, ...]
+    """Canonical status URLs embedded in the body."""
+
+
+def _prefix_root_links(base_path: str):  # type: ignore[no-untyped-def]
+    """A core rule giving root-relative hrefs and image srcs the site's base path."""
+    prefix = base_path.rstrip("/")
+
+    def rule(state: StateCore) -> None:
+        if not prefix:
+            return
+        for block in state.tokens:
+            if block.type != "inline" or not block.children:
+                continue
+            for token in block.children:
+                name = "href" if token.type == "link_open" else "src" if token.type == "image" else None
+                if name is None:
+                    continue
+                value = token.attrGet(name)
+                if isinstance(value, str) and value.startswith("/") and not value.startswith("//"):
+                    token.attrSet(name, prefix + value)
+
+    return rule
+
+
+def make_markdown(html: bool, base_path: str) -> MarkdownIt:
+    """The Markdown renderer of a build."""
+    md = MarkdownIt("commonmark", {"html": html, "typographer": True})
+    md.enable(["table", "strikethrough", "replacements", "smartquotes"])
+    md.validateLink = lambda url: is_safe_url(url)  # type: ignore[method-assign]
+    footnote_plugin(md)
+    anchors_plugin(md, min_level=2, max_level=4, slug_func=slugify)
+    tweet_embed_plugin(md)
+    md.core.ruler.push("newsreel_base_path", _prefix_root_links(base_path))
+    return md
+
+
+def _plain_text(tokens: Sequence[Token]) -> str:
+    """Text of the first paragraph, for summaries and descriptions."""
+    for index, token in enumerate(tokens):
+        if token.type == "paragraph_open" and index + 1 < len(tokens):
+            inline = tokens[index + 1]
+            parts = []
+            for child in inline.children or []:
+                if child.type in ("text", "code_inline"):
+                    parts.append(child.content)
+                elif child.type in ("softbreak", "hardbreak"):
+                    parts.append(" ")
+            text = " ".join("".join(parts).split())
+            if text:
+                return text
+    return ""
+
+
+def shorten(text: str, limit: int = SUMMARY_CHARS) -> str:
+    """Cut text at a word boundary, adding an ellipsis when cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:.-–— ")
+    return cut + "…"
+
+
+def render_body(md: MarkdownIt, body: str, *, path: str, body_line: int,
+                tweets: Sequence[Tweet] = ()) -> tuple[RenderedBody, list[Problem]]:
+    """Render one Markdown body; problems carry lines of the file, not of the body."""
+    env: dict[str, Any] = {"tweets": {t.url: t for t in tweets if t.url}, "problems": [], "embedded_tweets": []}
+    tokens = md.parse(body, env)
+    html = md.renderer.render(tokens, md.options, env)
+    problems = [error(path, body_line + line - 1, message, hint) for line, message, hint in env["problems"]]
+    return RenderedBody(
+        html=Markup(html),
+        summary=shorten(_plain_text(tokens)),
+        words=len(body.split()),
+        embedded_tweets=tuple(env["embedded_tweets"]),
+    ), problems

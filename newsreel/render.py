@@ -1,0 +1,393 @@
+"""Turn the site model into pages: a Jinja2 environment and a plan of every output.
+
+``Renderer.plan(site)`` lists every page as a ``PageJob``: its site path, template, a
+context factory and a *key* — a hash of exactly the data the page shows. A build that
+finds the same key in its cache keeps the old bytes instead of rendering again.
+Templates come from the site's ``templates/`` first, then the built-in theme.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from html import escape as html_escape
+import os
+import sys
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+import jinja2
+from markupsafe import Markup
+
+from newsreel import __version__
+from newsreel.config import Settings
+from newsreel.errors import Problem, error
+from newsreel.metadata import (PageMeta, collection_ld, image_url, json_ld, page_title, post_ld, term_ld,
+                               website_ld)
+from newsreel.model import Post, Site, Term
+from newsreel.taxonomy import SINGULAR
+from newsreel.tweets import render_tweet
+from newsreel.urls import Urls
+
+FINGERPRINTED = (".css", ".js")
+LABELS = {"films": ("Film", "Films"), "actors": ("Actor", "Actors"), "tags": ("Tag", "Tags")}
+
+
+def theme_dirs() -> tuple[Path, Path]:
+    """The built-in theme's templates and static folders (packaged, or the source checkout's)."""
+    package = Path(__file__).resolve().parent
+    packaged = package / "_theme"
+    root = packaged if (packaged / "templates").is_dir() else package.parent
+    return root / "templates", root / "static"
+
+
+def _digest(*parts: Any) -> str:
+    return hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=16).hexdigest()
+
+
+def collect_static(site_dir: Path) -> dict[str, Path]:
+    """Files to copy into the output root: the theme's static files, then the site's own."""
+    _, theme_static = theme_dirs()
+    found: dict[str, Path] = {}
+    for root in (theme_static, site_dir / "static"):
+        if not root.is_dir():
+            continue
+        for current, dirs, files in os.walk(root):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in sorted(files):
+                if name.startswith("."):
+                    continue
+                full = Path(current, name)
+                if full.is_file():
+                    found[full.relative_to(root).as_posix()] = full
+    return found
+
+
+def asset_names(static: dict[str, Path], fingerprint: bool) -> dict[str, str]:
+    """Map each static file to its output name: CSS and JS get a content hash in the name."""
+    names = {}
+    for rel, path in static.items():
+        if fingerprint and rel.endswith(FINGERPRINTED):
+            digest = hashlib.blake2b(path.read_bytes(), digest_size=5).hexdigest()
+            stem, dot, ext = rel.rpartition(".")
+            names[rel] = f"{stem}.{digest}.{ext}"
+        else:
+            names[rel] = rel
+    return names
+
+
+@dataclass(frozen=True)
+class Pagination:
+    """Where a listing page sits among its pages."""
+
+    number: int
+    total: int
+    prev_url: str | None
+    next_url: str | None
+    pages: tuple[tuple[int, str], ...]
+
+
+@dataclass(frozen=True)
+class PageJob:
+    """One output to produce."""
+
+    url: str
+    """Site path ("/films/amelie/", "/feed.xml")."""
+    template: str
+    source: str
+    """What asked for it (a content file or a listing), for collision messages."""
+    key: str
+    """Hash of everything the page shows; equal keys give equal bytes."""
+    context: Callable[[], dict[str, Any]]
+
+
+class TemplateFailed(Exception):
+    """A template could not be loaded or rendered; ``problem`` says where."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+def _paginate(items: Sequence[Post], per_page: int, url_of: Callable[[int], str]) -> list[tuple[Sequence[Post], Pagination]]:
+    total = max(1, -(-len(items) // per_page))
+    pages = tuple((n, url_of(n)) for n in range(1, total + 1))
+    return [
+        (items[(n - 1) * per_page:n * per_page],
+         Pagination(n, total, url_of(n - 1) if n > 1 else None, url_of(n + 1) if n < total else None, pages))
+        for n in range(1, total + 1)
+    ]
+
+
+class Renderer:
+    """Jinja environment and page plan of one build."""
+
+    def __init__(self, site_dir: Path, settings: Settings, urls: Urls, *, preview: bool,
+                 assets: dict[str, str]) -> None:
+        self.site_dir = site_dir
+        self.settings = settings
+        self.urls = urls
+        self.preview = preview
+        self.assets = assets
+        theme_templates, _ = theme_dirs()
+        self.template_dirs = [d for d in (site_dir / "templates", theme_templates) if d.is_dir()]
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader([str(d) for d in self.template_dirs]),
+            autoescape=jinja2.select_autoescape(["html", "htm", "xml"], default_for_string=True),
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        self.env.filters.update(url=self._link, absolute=self._absolute, human_date=human_date, iso=iso, xml_text=xml_text)
+        self.env.globals.update(site=settings, asset=self.asset, render_tweet=render_tweet)
+        self.global_key = _digest(__version__, settings, preview, sorted(assets.items()), self.templates_digest())
+
+    # --- helpers exposed to templates ---------------------------------------
+    def _link(self, path: str) -> str:
+        return self.urls.link(str(path))
+
+    def _absolute(self, path: str) -> str:
+        return self.urls.absolute(str(path))
+
+    def asset(self, rel: str) -> str:
+        """Link to a static file, by its fingerprinted name when it has one."""
+        rel = rel.lstrip("/")
+        return self.urls.link("/" + self.assets.get(rel, rel))
+
+    def templates_digest(self) -> str:
+        """Hash of every template file, so any template edit changes every page key."""
+        digest = hashlib.blake2b(digest_size=16)
+        for folder in self.template_dirs:
+            for current, dirs, files in os.walk(folder):
+                dirs.sort()
+                for name in sorted(files):
+                    full = os.path.join(current, name)
+                    digest.update(full.encode("utf-8", "surrogateescape"))
+                    try:
+                        digest.update(Path(full).read_bytes())
+                    except OSError:
+                        pass
+        return digest.hexdigest()
+
+    def problem_path(self, filename: str | None) -> str:
+        if not filename:
+            return "templates"
+        try:
+            return Path(filename).resolve().relative_to(self.site_dir.resolve()).as_posix()
+        except ValueError:
+            return filename
+
+    # --- rendering -------------------------------------------------------------
+    def render(self, job: PageJob) -> bytes:
+        """Render one page; a ``TemplateFailed`` names the template file and line."""
+        try:
+            template = self.env.get_template(job.template)
+            return template.render(job.context()).encode("utf-8")
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateFailed(error(self.problem_path(exc.filename), exc.lineno, f"template syntax error: {exc.message}",
+                                       "fix the Jinja2 syntax at this line")) from None
+        except jinja2.TemplateNotFound as exc:
+            raise TemplateFailed(error("templates", None, f"template {exc.name!r} not found",
+                                       "add it to templates/ or remove the reference to it")) from None
+        except Exception as exc:  # noqa: BLE001 - any error raised inside a template is the template's
+            raise TemplateFailed(self._runtime_problem(exc, job)) from None
+
+    def _runtime_problem(self, exc: Exception, job: PageJob) -> Problem:
+        filename, line = None, None
+        tb = sys.exc_info()[2]
+        while tb is not None:
+            code = tb.tb_frame.f_code
+            if code.co_filename.endswith((".html", ".xml", ".txt")):
+                filename, line = code.co_filename, tb.tb_lineno
+            tb = tb.tb_next
+        message = exc.message if isinstance(exc, jinja2.TemplateError) and exc.message else f"{type(exc).__name__}: {exc}"
+        return error(self.problem_path(filename or job.template), line, f"template error while rendering {job.url}: {message}",
+                     "fix the template (only the variables listed in the README are defined)")
+
+    # --- the plan ----------------------------------------------------------------
+    def meta(self, kind: str, url: str, title: str | None, heading: str, description: str, **extra: Any) -> PageMeta:
+        return PageMeta(kind=kind, title=page_title(self.settings, title), heading=heading,
+                        description=description or self.settings.description,
+                        canonical=self.urls.absolute(url), url=url, preview=self.preview, **extra)
+
+    def plan(self, site: Site) -> list[PageJob]:
+        """Every page of the site, with its key and context factory."""
+        post_keys = {post.url: _digest(post.digest, post.url, post.terms, post.draft, post.future, post.title)
+                     for post in site.posts}
+        nav = self._nav(site)
+        common = {"nav": nav}
+        jobs: list[PageJob] = []
+        jobs += self._home(site, post_keys, common)
+        jobs += self._posts(site, post_keys, common)
+        for kind in ("films", "actors", "tags"):
+            if kind == "tags" and not site.terms("tags"):
+                continue
+            jobs += self._taxonomy(site, kind, post_keys, common)
+        jobs += self._feeds(site, post_keys)
+        jobs += self._extras(site, jobs, common)
+        return jobs
+
+    def _job(self, url: str, template: str, source: str, deps: Any, context: Callable[[], dict[str, Any]]) -> PageJob:
+        return PageJob(url, template, source, _digest(self.global_key, url, template, deps), context)
+
+    def _nav(self, site: Site) -> Callable[[str], list[tuple[str, str, bool]]]:
+        items = [("Latest", "/"), ("Films", "/films/"), ("Actors", "/actors/")]
+        if site.terms("tags"):
+            items.append(("Tags", "/tags/"))
+
+        def nav(section: str) -> list[tuple[str, str, bool]]:
+            return [(label, path, path == section) for label, path in items]
+
+        return nav
+
+    def _home(self, site: Site, post_keys: dict[str, str], common: dict[str, Any]) -> list[PageJob]:
+        jobs = []
+        for posts, pagination in _paginate(site.posts, self.settings.per_page, self.urls.home):
+            url = self.urls.home(pagination.number)
+            title = None if pagination.number == 1 else f"Latest news, page {pagination.number}"
+            meta = self.meta("home", url, title, self.settings.title if pagination.number == 1 else f"Latest news — page {pagination.number}",
+                             self.settings.description, json_ld=json_ld(website_ld(self.settings, self.urls)),
+                             feed="/feed.xml")
+            deps = ([post_keys[p.url] for p in posts], pagination)
+            jobs.append(self._job(url, "index.html", "the home page", deps, _ctx(
+                common, page=meta, posts=posts, pagination=pagination, section="/")))
+        return jobs
+
+    def _posts(self, site: Site, post_keys: dict[str, str], common: dict[str, Any]) -> list[PageJob]:
+        jobs = []
+        posts = site.posts
+        for index, post in enumerate(posts):
+            newer = posts[index - 1] if index > 0 else None
+            older = posts[index + 1] if index + 1 < len(posts) else None
+            meta = self.meta(
+                "post", post.url, post.title, post.title, post.summary, og_type="article",
+                image=image_url(self.urls, post.image), image_alt=post.image_alt,
+                json_ld=json_ld(post_ld(post, self.settings, self.urls)),
+                tweet_script=self.settings.tweets_enhance and bool(post.tweets or "twitter-tweet" in post.html),
+            )
+            deps = (post_keys[post.url], post.html, [(p.url, p.title) for p in (newer, older) if p])
+            jobs.append(self._job(post.url, "post.html", post.source, deps, _ctx(
+                common, page=meta, post=post, newer=newer, older=older, section="/")))
+        return jobs
+
+    def _term_deps(self, term: Term) -> Any:
+        history = [(r.year, r.post.url) for r in term.year_history]
+        return (term.name, term.slug, term.aka, term.source, term.html, term.image, term.image_alt,
+                term.release_year, history, sorted(term.extra.items()))
+
+    def _taxonomy(self, site: Site, kind: str, post_keys: dict[str, str], common: dict[str, Any]) -> list[PageJob]:
+        label, plural = LABELS[kind]
+        terms = site.terms(kind)
+        section = self.urls.terms(kind)
+        index_url = self.urls.terms(kind)
+        index_meta = self.meta(kind, index_url, plural, plural, f"Every {SINGULAR[kind]} on {self.settings.title}.",
+                               json_ld=json_ld(collection_ld(plural, self.urls.absolute(index_url), f"{plural} on {self.settings.title}")))
+        jobs = [self._job(index_url, "terms.html", f"the {kind} index",
+                          [(t.name, t.url, t.release_year, len(t.posts), t.aka) for t in terms],
+                          _ctx(common, page=index_meta, terms=terms, kind=kind, label=label, plural=plural, section=section))]
+        for term in terms:
+            term_deps = self._term_deps(term)
+            feed = self.urls.term_feed(kind, term.slug) if kind != "tags" else None
+            for posts, pagination in _paginate(term.posts, self.settings.per_page,
+                                               lambda n, t=term: self.urls.term(kind, t.slug, n)):
+                url = self.urls.term(kind, term.slug, pagination.number)
+                suffix = "" if pagination.number == 1 else f" — page {pagination.number}"
+                meta = self.meta(kind.rstrip("s"), url, term.name + suffix, term.name + suffix, self._term_description(term),
+                                 og_type={"films": "video.movie", "actors": "profile"}.get(kind, "website"),
+                                 image=image_url(self.urls, term.image), image_alt=term.image_alt,
+                                 json_ld=json_ld(term_ld(term, self.urls)), feed=feed)
+                deps = (term_deps, [post_keys[p.url] for p in posts], pagination)
+                jobs.append(self._job(url, "term.html", term.source or f"the {SINGULAR[kind]} {term.name!r}", deps, _ctx(
+                    common, page=meta, term=term, posts=posts, pagination=pagination, label=label, plural=plural,
+                    section=section)))
+        return jobs
+
+    def _term_description(self, term: Term) -> str:
+        count = f"{len(term.posts)} post{'s' if len(term.posts) != 1 else ''}"
+        if term.kind == "films":
+            year = f" ({term.release_year})" if term.release_year else ""
+            return f"News about {term.name}{year}: {count}."
+        if term.kind == "actors":
+            return f"News about {term.name}: {count}."
+        return f"Posts tagged {term.name}: {count}."
+
+    def _feeds(self, site: Site, post_keys: dict[str, str]) -> list[PageJob]:
+        size = self.settings.feed_size
+        feeds = [("/feed.xml", self.settings.title, self.settings.description, "/", site.posts[:size], "the site feed")]
+        for kind in ("films", "actors"):
+            for term in site.terms(kind):
+                feeds.append((self.urls.term_feed(kind, term.slug), f"{term.name} · {self.settings.title}",
+                              self._term_description(term), term.url, term.posts[:size], term.source or term.url))
+        jobs = []
+        for url, title, subtitle, alternate, posts, source in feeds:
+            deps = (title, subtitle, alternate, [(post_keys[p.url], p.html) for p in posts])
+            jobs.append(self._job(url, "feed.xml", source, deps, _ctx(
+                {}, feed_url=url, title=title, subtitle=subtitle, alternate=alternate, posts=posts,
+                updated=max((p.updated or p.date for p in posts), default=None))))
+        return jobs
+
+    def _extras(self, site: Site, pages: Sequence[PageJob], common: dict[str, Any]) -> list[PageJob]:
+        jobs = []
+        for redirect in site.redirects:
+            meta = self.meta("redirect", redirect.url, f"Moved to {redirect.target}", "This page has moved",
+                             redirect.reason, noindex=True)
+            jobs.append(PageJob(redirect.url, "redirect.html", f"the aka of {redirect.target}",
+                                _digest(self.global_key, redirect), _ctx(common, page=meta, target=redirect.target, section="")))
+        meta404 = self.meta("404", "/404.html", "Page not found", "Page not found",
+                            "There is no page at this address.", noindex=True)
+        jobs.append(self._job("/404.html", "404.html", "the 404 page", (), _ctx(common, page=meta404, section="")))
+        lastmod = {p.url: (p.updated or p.date) for p in site.posts}
+        entries = [(job.url, lastmod.get(job.url)) for job in pages if job.url.endswith("/")]
+        jobs.append(self._job("/sitemap.xml", "sitemap.xml", "the sitemap", entries, _ctx({}, entries=entries)))
+        jobs.append(self._job("/robots.txt", "robots.txt", "robots.txt", (), _ctx({})))
+        return jobs
+
+
+def _ctx(common: dict[str, Any], **values: Any) -> Callable[[], dict[str, Any]]:
+    """A context factory; ``nav`` is resolved for the page's section."""
+
+    def build() -> dict[str, Any]:
+        context = dict(values)
+        if "nav" in common:
+            context["nav"] = common["nav"](values.get("section", ""))
+        return context
+
+    return build
+
+
+def human_date(value: datetime | str | None) -> str:
+    """"7 September 2020" (no leading zero, English month names, locale-independent)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    months = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+              "October", "November", "December")
+    return f"{value.day} {months[value.month - 1]} {value.year}"
+
+
+def iso(value: datetime | None) -> str:
+    return "" if value is None else value.isoformat()
+
+
+def check_unique(jobs: Iterable[PageJob], static_files: Iterable[str]) -> list[Problem]:
+    """Two outputs at one URL are an error naming both sources, never an overwrite."""
+    seen: dict[str, str] = {f: "static/" + f for f in static_files}
+    problems = []
+    for job in jobs:
+        file = Urls.output_file(job.url)
+        other = seen.setdefault(file, job.source)
+        if other != job.source:
+            problems.append(error(job.source, None, f"{job.url} would be written twice: by {job.source} and by {other}",
+                                  "give one of them another slug or name"))
+    return problems
+
+
+def xml_text(value: Any) -> Markup:
+    """Escape HTML (even ``Markup``) once more, for Atom's ``type="html"`` elements."""
+    return Markup(html_escape(str.__str__(value) if isinstance(value, str) else str(value), quote=False))

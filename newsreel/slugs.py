@@ -1,0 +1,40 @@
+"""Slugs and term identity.
+
+``slugify`` makes ASCII, lower-case, hyphenated URL segments (``Amélie`` → ``amelie``,
+``Face/Off`` → ``face-off``); ``term_key`` decides when two spellings are one term
+(they differ only by case, spacing or Unicode normalisation).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+from anyascii import anyascii
+
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+_VALID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def slugify(name: str) -> str:
+    """Transliterate to ASCII, lower-case, and turn every run of other characters into one hyphen.
+
+    A name that transliterates to nothing still gets a stable slug made from its hash.
+    """
+    text = anyascii(unicodedata.normalize("NFC", name)).lower()
+    slug = _NOT_ALNUM.sub("-", text).strip("-")
+    if slug:
+        return slug
+    digest = hashlib.sha1(term_key(name).encode("utf-8")).hexdigest()[:8]
+    return f"n-{digest}"
+
+
+def term_key(name: str) -> str:
+    """Identity of a name: compatibility-normalised, case-folded, spaces collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+def is_valid_slug(slug: str) -> bool:
+    """True for lower-case ASCII letters and digits joined by single hyphens."""
+    return _VALID.fullmatch(slug) is not None

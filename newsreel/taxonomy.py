@@ -1,0 +1,186 @@
+"""Link loaded posts and pages into the site model: posts, films, actors, tags, redirects.
+
+One generic engine serves every taxonomy. Names that differ only by case, spacing or
+Unicode form are one term; a film or actor page's ``aka`` names land on its term and
+their old URLs become redirects; two different names that would share a URL are an
+error naming both files, never a silent merge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Iterable, Mapping, Sequence
+
+from newsreel.errors import Problem, error
+from newsreel.loader import Mention, PageSource, PostSource
+from newsreel.markdown import RenderedBody
+from newsreel.model import Post, Redirect, Site, Term, TermRef, YearReport
+from newsreel.slugs import slugify, term_key
+from newsreel.urls import Urls
+
+KINDS = ("films", "actors", "tags")
+SINGULAR = {"films": "film", "actors": "actor", "tags": "tag"}
+
+
+@dataclass
+class _Draft:
+    """A term while the index is being built (mutable only inside ``index_terms``)."""
+
+    kind: str
+    name: str
+    slug: str
+    first_source: str
+    first_line: int | None
+    page: PageSource | None = None
+    page_body: RenderedBody | None = None
+    aka: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LoadedPost:
+    """A post's source with its rendered body, as the loader and Markdown produced them."""
+
+    source: PostSource
+    body: RenderedBody
+
+
+@dataclass(frozen=True)
+class LoadedPage:
+    source: PageSource
+    body: RenderedBody
+
+
+def _register(registry: dict[str, _Draft], key: str, draft: _Draft, where: tuple[str, int | None],
+              problems: list[Problem]) -> None:
+    existing = registry.get(key)
+    if existing is None:
+        registry[key] = draft
+    elif existing is not draft:
+        path, line = where
+        problems.append(error(path, line, f"{SINGULAR[draft.kind]} {draft.name!r} is also named by {existing.first_source}",
+                              "keep the name in one page (as its title or one aka)"))
+
+
+def _index_kind(kind: str, pages: Sequence[LoadedPage], posts: Sequence[PostSource],
+                problems: list[Problem]) -> dict[str, _Draft]:
+    """Map every name key of one taxonomy to its term draft."""
+    registry: dict[str, _Draft] = {}
+    for loaded in pages:
+        page = loaded.source
+        draft = _Draft(kind, page.name, slugify(page.name), page.source, page.name_line, page, loaded.body)
+        _register(registry, term_key(page.name), draft, (page.source, page.name_line), problems)
+        for alias in page.aka:
+            if term_key(alias.name) != term_key(page.name):
+                draft.aka.append(alias.name)
+                _register(registry, term_key(alias.name), draft, (page.source, alias.line), problems)
+    for post in posts:  # oldest first: a term's name is its first spelling
+        for mention in getattr(post, kind):
+            key = term_key(mention.name)
+            if key not in registry:
+                registry[key] = _Draft(kind, mention.name, slugify(mention.name), post.source, mention.line)
+    return registry
+
+
+def _check_slugs(drafts: Iterable[_Draft], problems: list[Problem]) -> None:
+    by_slug: dict[str, _Draft] = {}
+    for draft in drafts:
+        other = by_slug.setdefault(draft.slug, draft)
+        if other is not draft:
+            problems.append(error(
+                draft.first_source, draft.first_line,
+                f"{SINGULAR[draft.kind]} {draft.name!r} and {other.name!r} ({other.first_source}) "
+                f"would both be written to /{draft.kind}/{draft.slug}/",
+                "use one spelling everywhere, or add the other as an aka in a page in content/" + draft.kind + "/",
+            ))
+
+
+def _check_post_urls(posts: Sequence[Post], sources: Mapping[str, PostSource], problems: list[Problem]) -> None:
+    by_url: dict[str, Post] = {}
+    for post in posts:
+        other = by_url.setdefault(post.url, post)
+        if other is not post:
+            src = sources[post.source]
+            problems.append(error(post.source, src.slug_line or 1,
+                                  f"this post and {other.source} would both be written to {post.url}",
+                                  "give one of them another slug: in its front matter, or rename its file"))
+
+
+def _release(film_url: str, posts: Sequence[Post], page: PageSource | None) -> tuple[int | None, tuple[YearReport, ...]]:
+    """A film's release year and the history of years its posts reported (oldest first)."""
+    history: list[YearReport] = []
+    for post in reversed(posts):  # oldest first
+        year = next((ref.release_year for ref in post.films if ref.url == film_url), None)
+        if year is not None and (not history or history[-1].year != year):
+            history.append(YearReport(year, post))
+    if page is not None and page.release_year is not None:
+        return page.release_year, tuple(history)
+    return (history[-1].year if history else None), tuple(history)
+
+
+def build_model(posts: Sequence[LoadedPost], pages: Sequence[LoadedPage], urls: Urls, *,
+                now: datetime, drafts: bool, future: bool) -> tuple[Site, list[Problem]]:
+    """Filter drafts and future posts, index terms, and link everything into a ``Site``."""
+    problems: list[Problem] = []
+    kept = [p for p in posts if (drafts or not p.source.draft) and (future or p.source.date <= now)]
+    kept.sort(key=lambda p: (p.source.date, p.source.source))  # oldest first while indexing
+    sources = {p.source.source: p.source for p in kept}
+
+    registries = {}
+    for kind in KINDS:
+        kind_pages = [page for page in pages if page.source.kind == kind]
+        registries[kind] = _index_kind(kind, kind_pages, [p.source for p in kept], problems)
+        _check_slugs({id(d): d for d in registries[kind].values()}.values(), problems)
+
+    def refs(kind: str, mentions: tuple[Mention, ...]) -> tuple[TermRef, ...]:
+        seen: dict[str, TermRef] = {}
+        for mention in mentions:
+            draft = registries[kind][term_key(mention.name)]
+            seen.setdefault(draft.slug, TermRef(kind, draft.name, urls.term(kind, draft.slug), mention.name,
+                                                mention.release_year))
+        return tuple(seen.values())
+
+    built: list[Post] = []
+    for loaded in reversed(kept):  # newest first
+        src, body = loaded.source, loaded.body
+        built.append(Post(
+            source=src.source, digest=src.digest, slug=src.slug, url=urls.post(src.slug, src.date),
+            title=src.title, date=src.date, updated=src.updated, summary=src.summary or body.summary,
+            html=body.html, words=body.words, films=refs("films", src.films), actors=refs("actors", src.actors),
+            tags=refs("tags", src.tags), tweets=src.tweets, image=src.image, image_alt=src.image_alt,
+            draft=src.draft, future=src.date > now,
+        ))
+    _check_post_urls(built, sources, problems)
+
+    taxonomies: dict[str, tuple[Term, ...]] = {}
+    redirects: list[Redirect] = []
+    for kind in KINDS:
+        posts_of: dict[str, list[Post]] = {}
+        for post in built:
+            for ref in getattr(post, kind):
+                posts_of.setdefault(ref.url, []).append(post)
+        terms = []
+        for draft in {id(d): d for d in registries[kind].values()}.values():
+            url = urls.term(kind, draft.slug)
+            term_posts = tuple(posts_of.get(url, ()))
+            if not term_posts and draft.page is None:
+                continue
+            page = draft.page
+            year, history = _release(url, term_posts, page) if kind == "films" else (None, ())
+            terms.append(Term(
+                kind=kind, name=draft.name, slug=draft.slug, url=url, posts=term_posts, aka=tuple(draft.aka),
+                source=page.source if page else None,
+                html=draft.page_body.html if draft.page_body else Term.html,
+                image=page.image if page else None, image_alt=page.image_alt if page else None,
+                release_year=year, year_history=history, extra=dict(page.extra) if page else {},
+            ))
+            for alias in draft.aka:
+                redirects.append(Redirect(urls.term(kind, slugify(alias)), url, f"{alias} is now {draft.name}"))
+        terms.sort(key=lambda t: (term_key(t.name), t.slug))
+        taxonomies[kind] = tuple(terms)
+
+    taken = {t.url for terms in taxonomies.values() for t in terms}
+    unique_redirects = {r.url: r for r in redirects if r.url not in taken and r.url != r.target}
+    site = Site(posts=tuple(built), taxonomies=taxonomies,
+                redirects=tuple(sorted(unique_redirects.values(), key=lambda r: r.url)))
+    return site, problems
