@@ -39,16 +39,13 @@ _HANDLE = re.compile(r"[A-Za-z0-9_]{1,15}")
 _STATUS_ID = re.compile(r"[1-9][0-9]{0,19}")
 _URL_START = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*):(?P<rest>.*)", re.S)
 _TWITTER_HOST = re.compile(r"(?:www\.|mobile\.)?(?:twitter|x)\.com", re.I)
-_STATUS_PATH = re.compile(
-    r"/(?P<handle>[^/]*)/status(?:es)?/(?P<id>[^/]*)(?:/(?:photo|video)/[1-9])?/?", re.I
-)
+_STATUS_PATH = re.compile(r"/(?P<handle>[^/]*)/status(?:es)?/(?P<id>[^/]*)(?:/(?:photo|video)/[1-9])?/?",
+                          re.I)
 _NO_HANDLE_PATH = re.compile(r"/i(?:/web)?/status(?:es)?/", re.I)
 # A line that would make a reader think of a tweet: a twitter.com or x.com authority.
 _TWITTERISH = re.compile(r"https?://(?:[^/?#\s]*[.@])?(?:twitter|x)\.com(?:[.:@/?#\\]|$)", re.I)
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_DATETIME = re.compile(
-    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:?\d{2})?"
-)
+_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:?\d{2})?")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # Pieces of tweet text that become links: URLs, @mentions and #hashtags.
@@ -78,15 +75,8 @@ _TCO_TAIL = re.compile(r"(?:\s*https?://t\.co/[A-Za-z0-9]+)+\s*$", re.I)
 class TweetError(ValueError):
     """A tweet value that cannot be used; ``key`` names the mapping key at fault."""
 
-    def __init__(
-        self,
-        message: str,
-        hint: str = "",
-        key: str | None = None,
-        *,
-        field: str | None = None,
-        index: int | None = None,
-    ) -> None:
+    def __init__(self, message: str, hint: str = "", key: str | None = None, *,
+                 field: str | None = None, index: int | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
@@ -146,21 +136,15 @@ class Tweet:
 
 def _check_handle(handle: str, key: str | None) -> str:
     if not _HANDLE.fullmatch(handle):
-        raise TweetError(
-            f"{handle!r} is not a valid X/Twitter handle",
-            "a handle is 1 to 15 letters, digits or underscores, without spaces",
-            key,
-        )
+        raise TweetError(f"{handle!r} is not a valid X/Twitter handle",
+                         "a handle is 1 to 15 letters, digits or underscores, without spaces", key)
     return handle
 
 
 def _check_status_id(status_id: str, key: str | None) -> str:
     if not _STATUS_ID.fullmatch(status_id):
-        raise TweetError(
-            f"{status_id!r} is not a tweet's status number",
-            "the URL must end in /status/ followed by the tweet's number, digits only",
-            key,
-        )
+        raise TweetError(f"{status_id!r} is not a tweet's status number",
+                         "the URL must end in /status/ and the tweet's number, digits only", key)
     return status_id
 
 
@@ -177,47 +161,29 @@ def parse_status_url(url: str, *, key: str | None = "url") -> tuple[str, str]:
     if not url:
         raise TweetError("the tweet URL is empty", hint_form, key)
     if any(ch.isspace() for ch in url) or _CONTROL.search(url) or "\\" in url:
-        raise TweetError(
-            "the tweet URL contains spaces, line breaks, backslashes or control characters",
-            "put the URL alone, without spaces",
-            key,
-        )
+        raise TweetError("the tweet URL contains spaces, line breaks, backslashes or control "
+                         "characters", "put the URL alone, without spaces", key)
     start = _URL_START.fullmatch(url)
-    if start is None or start["scheme"].lower() not in ("http", "https"):
-        raise TweetError(
-            f"{_short(url)!r} is not a web address of a tweet", hint_form, key
-        )
-    rest = start["rest"]
-    if not rest.startswith("//"):
+    scheme = start["scheme"].lower() if start else ""
+    if start is None or scheme not in ("http", "https") or not start["rest"].startswith("//"):
         raise TweetError(f"{_short(url)!r} is not a web address of a tweet", hint_form, key)
-    authority, _, after = rest[2:].partition("/")
+    authority, _, after = start["rest"][2:].partition("/")
     authority = re.split(r"[?#]", authority, maxsplit=1)[0]
     if "@" in authority:
-        raise TweetError(
-            f"{_short(url)!r} hides another site behind a user name (the part before '@')",
-            hint_form,
-            key,
-        )
+        raise TweetError(f"{_short(url)!r} hides another site behind a user name "
+                         "(the part before '@')", hint_form, key)
     if ":" in authority:
         raise TweetError(f"{_short(url)!r} names a port; tweet URLs have none", hint_form, key)
     if not _TWITTER_HOST.fullmatch(authority):
-        raise TweetError(
-            f"{_short(url)!r} is not on twitter.com or x.com",
-            "only tweets from twitter.com and x.com can be embedded",
-            key,
-        )
+        raise TweetError(f"{_short(url)!r} is not on twitter.com or x.com",
+                         "only tweets from twitter.com and x.com can be embedded", key)
     path = "/" + re.split(r"[?#]", after, maxsplit=1)[0]
-    if "%" in path:
-        raise TweetError(f"{_short(url)!r} is not a tweet's status URL", hint_form, key)
     if _NO_HANDLE_PATH.match(path):
-        raise TweetError(
-            f"{_short(url)!r} does not name the account",
-            "open the tweet and copy its address, which has the handle: "
-            "https://twitter.com/<handle>/status/<number>",
-            key,
-        )
+        raise TweetError(f"{_short(url)!r} does not name the account",
+                         "open the tweet and copy its address, which has the handle: "
+                         "https://twitter.com/<handle>/status/<number>", key)
     match = _STATUS_PATH.fullmatch(path)
-    if match is None:
+    if match is None or "%" in path:
         raise TweetError(f"{_short(url)!r} is not a tweet's status URL", hint_form, key)
     return _check_handle(match["handle"], key), _check_status_id(match["id"], key)
 
@@ -239,21 +205,16 @@ def tweet_from_value(value: object) -> Tweet:
         return Tweet(canonical_status_url(handle, status_id), handle, status_id, None, None, None)
     if isinstance(value, Mapping):
         return _tweet_from_mapping(value)
-    raise TweetError(
-        f"a tweet must be a status URL or a mapping, not {_kind(value)}",
-        "write `tweet: https://twitter.com/<handle>/status/<number>`, or a mapping with "
-        "url, text, author, handle, date",
-    )
+    raise TweetError(f"a tweet must be a status URL or a mapping, not {_kind(value)}",
+                     "write `tweet: https://twitter.com/<handle>/status/<number>`, or a mapping "
+                     "with url, text, author, handle, date")
 
 
 def _tweet_from_mapping(value: Mapping[Any, Any]) -> Tweet:
     for key in value:
         if not isinstance(key, str) or key not in KEYS:
-            raise TweetError(
-                f"unknown key {str(key)!r} in a tweet",
-                _closest(str(key), KEYS),
-                str(key),
-            )
+            raise TweetError(f"unknown key {str(key)!r} in a tweet", _closest(str(key), KEYS),
+                             str(key))
     url = _raw_text(value, "url")
     handle_value = _raw_text(value, "handle")
     handle = None if handle_value is None else _check_handle(handle_value.removeprefix("@"), "handle")
@@ -261,29 +222,17 @@ def _tweet_from_mapping(value: Mapping[Any, Any]) -> Tweet:
     if url is not None:
         url_handle, status_id = parse_status_url(url)
         if handle is not None and handle.lower() != url_handle.lower():
-            raise TweetError(
-                f"handle @{handle} does not match the URL's account @{url_handle}",
-                "make `handle` the account in the URL, or leave it out",
-                "handle",
-            )
+            raise TweetError(f"handle @{handle} does not match the URL's account @{url_handle}",
+                             "make `handle` the account in the URL, or leave it out", "handle")
         canonical = canonical_status_url(url_handle, status_id)
         handle = handle or url_handle
     if handle is None:
-        raise TweetError(
-            "a tweet needs its `url`",
-            "add url: https://twitter.com/<handle>/status/<number>, "
-            "or at least `handle` when only a copy of the tweet is known",
-            "url",
-        )
-    return Tweet(
-        url=canonical,
-        handle=handle,
-        status_id=status_id,
-        author=_optional_text(value, "author", single_line=True),
-        text=_optional_text(value, "text"),
-        date=_tweet_date(value.get("date")),
-        media=_media(value.get("media")),
-    )
+        raise TweetError("a tweet needs its `url`",
+                         "add url: https://twitter.com/<handle>/status/<number>, or at least "
+                         "`handle` when only a copy of the tweet is known", "url")
+    author = _optional_text(value, "author", single_line=True)
+    return Tweet(canonical, handle, status_id, author, _optional_text(value, "text"),
+                 _tweet_date(value.get("date")), _media(value.get("media")))
 
 
 def _raw_text(value: Mapping[Any, Any], key: str) -> str | None:
@@ -316,8 +265,7 @@ def _tweet_date(raw: object) -> str | None:
     if raw is None:
         return None
     if isinstance(raw, DateTime):
-        spec = "milliseconds" if raw.microsecond else "seconds"
-        text = raw.isoformat(timespec=spec)
+        text = raw.isoformat(timespec="milliseconds" if raw.microsecond else "seconds")
     elif isinstance(raw, Date):
         text = raw.isoformat()
     elif isinstance(raw, str):
@@ -340,11 +288,8 @@ def _media(raw: object) -> TweetMedia | None:
     if raw is None:
         return None
     if not isinstance(raw, Mapping):
-        raise TweetError(
-            f"the tweet's media must be a mapping, not {_kind(raw)}",
-            "write media: {src: /img/picture.jpg, alt: what the picture shows}",
-            "media",
-        )
+        raise TweetError(f"the tweet's media must be a mapping, not {_kind(raw)}",
+                         "write media: {src: /img/picture.jpg, alt: what the picture shows}", "media")
     for key in raw:
         if key not in MEDIA_KEYS:
             raise TweetError(f"unknown key {str(key)!r} in the tweet's media",
@@ -358,11 +303,8 @@ def _media(raw: object) -> TweetMedia | None:
     _check_media_src(src)
     alt = raw.get("alt")
     if isinstance(alt, bool) or not isinstance(alt, (str, int, float)) or not str(alt).strip():
-        raise TweetError(
-            "the tweet's image has no `alt` text",
-            "add media.alt describing what the image shows",
-            "media",
-        )
+        raise TweetError("the tweet's image has no `alt` text",
+                         "add media.alt describing what the image shows", "media")
     return TweetMedia(src, " ".join(_clean(str(alt)).split()))
 
 
@@ -398,13 +340,8 @@ def tweets_from_front_matter(tweet: object, tweets: object) -> list[Tweet]:
         except TweetError as err:
             raise err.located(field, index) from None
         if one.status_id is not None and one.status_id in seen:
-            raise TweetError(
-                f"the tweet {one.url} is listed twice",
-                "list each tweet once",
-                "url" if isinstance(raw, Mapping) else None,
-                field=field,
-                index=index,
-            )
+            raise TweetError(f"the tweet {one.url} is listed twice", "list each tweet once",
+                             "url" if isinstance(raw, Mapping) else None, field=field, index=index)
         if one.status_id is not None:
             seen.add(one.status_id)
         found.append(one)
@@ -470,20 +407,13 @@ def _copied_mapping(text: str, start: int, tail: re.Match[str]) -> dict[str, str
     body = _PIC_LINK.sub("", body)
     body = _TCO_TAIL.sub("", body).strip()
     author = " ".join(author.split()) or tail["handle"]
-    return {
-        "text": body,
-        "author": author,
-        "handle": tail["handle"],
-        "date": day.isoformat(),
-    }
+    return {"text": body, "author": author, "handle": tail["handle"], "date": day.isoformat()}
 
 
 # -------------------------------------------------------------------------- markup
 
 
-def render_tweet(
-    tweet: Tweet, *, base_path: str = "/", remote_images: bool = False
-) -> Markup:
+def render_tweet(tweet: Tweet, *, base_path: str = "/", remote_images: bool = False) -> Markup:
     """The tweet as a ``blockquote.twitter-tweet`` that reads well with no script.
 
     ``base_path`` ("/" or "/movie-news/") prefixes site-relative image paths. An image
@@ -525,15 +455,11 @@ def _render_meta(tweet: Tweet, *, link_date: bool) -> Markup:
     if tweet.url or not link_date:
         pieces.append(Markup('<span class="tweet__handle">(@%s)</span>') % handle)
     else:
-        pieces.append(
-            Markup('<span class="tweet__handle">(<a href="%s">@%s</a>)</span>')
-            % (tweet.account_url, handle)
-        )
-    time = (
-        Markup('<time datetime="%s">%s</time>') % (tweet.date, human_date(tweet.date))
-        if tweet.date
-        else None
-    )
+        pieces.append(Markup('<span class="tweet__handle">(<a href="%s">@%s</a>)</span>')
+                      % (tweet.account_url, handle))
+    time = None
+    if tweet.date:
+        time = Markup('<time datetime="%s">%s</time>') % (tweet.date, human_date(tweet.date))
     if link_date and tweet.url:
         label = time if time is not None else Markup("View the post on %s") % PLATFORM
         pieces.append(Markup('<a class="tweet__date" href="%s">%s</a>') % (tweet.url, label))
@@ -545,17 +471,13 @@ def _render_meta(tweet: Tweet, *, link_date: bool) -> Markup:
 def _render_media(media: TweetMedia, base_path: str, remote_images: bool) -> Markup:
     if _SCHEME.match(media.src):
         if not remote_images:
-            return Markup('<p class="tweet__media"><a href="%s">Image: %s</a></p>') % (
-                _href(media.src),
-                media.alt,
-            )
+            return (Markup('<p class="tweet__media"><a href="%s">Image: %s</a></p>')
+                    % (_href(media.src), media.alt))
         src = _href(media.src)
     else:
         src = _href(base_path.rstrip("/") + "/" + media.src.lstrip("/"))
-    return Markup('<p class="tweet__media"><img src="%s" alt="%s" loading="lazy"></p>') % (
-        src,
-        media.alt,
-    )
+    img = Markup('<p class="tweet__media"><img src="%s" alt="%s" loading="lazy"></p>')
+    return img % (src, media.alt)
 
 
 def human_date(value: str) -> str:
@@ -582,12 +504,10 @@ def linkify_text(text: str) -> Markup:
             out.append(Markup('<a href="https://twitter.com/%s">@%s</a>') % (name, name))
         else:
             tag = match["tag"]
-            out.append(
-                Markup('<a href="https://twitter.com/hashtag/%s">#%s</a>') % (quote(tag), tag)
-            )
+            out.append(Markup('<a href="https://twitter.com/hashtag/%s">#%s</a>') % (quote(tag), tag))
     out.append(escape(text[pos:]))
     html = "".join(str(piece) for piece in out)
-    return Markup(html.replace("\r\n", "\n").replace("\n", "<br>\n"))
+    return Markup(html.replace("\n", "<br>\n"))
 
 
 def _trim_url(url: str) -> tuple[str, str]:
@@ -684,32 +604,24 @@ def _ends_here(state: StateBlock, next_line: int) -> bool:
     old_parent = state.parentType
     state.parentType = "paragraph"
     try:
-        return any(
-            rule(state, next_line, state.lineMax, True)
-            for rule in state.md.block.ruler.getRules("paragraph")
-        )
+        rules = state.md.block.ruler.getRules("paragraph")
+        return any(rule(state, next_line, state.lineMax, True) for rule in rules)
     finally:
         state.parentType = old_parent
 
 
-def _render_tweet_token(
-    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
-) -> str:
+def _render_tweet_token(self: Any, tokens: Sequence[Token], idx: int, options: Any,
+                        env: dict[str, Any]) -> str:
     meta = tokens[idx].meta
     tweet = _known_tweet(env.get("tweets"), meta["url"], meta["status_id"]) or Tweet(
-        meta["url"], meta["handle"], meta["status_id"], None, None, None
-    )
-    markup = render_tweet(
-        tweet,
-        base_path=str(env.get("base_path") or "/"),
-        remote_images=bool(env.get("tweet_remote_images")),
-    )
-    return f"{markup}\n"
+        meta["url"], meta["handle"], meta["status_id"], None, None, None)
+    base_path = str(env.get("base_path") or "/")
+    remote = bool(env.get("tweet_remote_images"))
+    return f"{render_tweet(tweet, base_path=base_path, remote_images=remote)}\n"
 
 
-def _render_invalid_token(
-    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
-) -> str:
+def _render_invalid_token(self: Any, tokens: Sequence[Token], idx: int, options: Any,
+                          env: dict[str, Any]) -> str:
     return f"<p>{escape(tokens[idx].content)}</p>\n"
 
 
@@ -734,16 +646,9 @@ def _known_tweet(known: object, url: str, status_id: str) -> Tweet | None:
 
 def tweet_jsonld(tweet: Tweet) -> dict[str, Any]:
     """schema.org ``SocialMediaPosting`` for a post's JSON-LD (e.g. as its ``citation``)."""
-    data: dict[str, Any] = {
-        "@type": "SocialMediaPosting",
-        "url": tweet.link,
-        "author": {
-            "@type": "Person",
-            "name": tweet.author or f"@{tweet.handle}",
-            "alternateName": f"@{tweet.handle}",
-            "url": tweet.account_url,
-        },
-    }
+    author = {"@type": "Person", "name": tweet.author or f"@{tweet.handle}",
+              "alternateName": f"@{tweet.handle}", "url": tweet.account_url}
+    data: dict[str, Any] = {"@type": "SocialMediaPosting", "url": tweet.link, "author": author}
     if tweet.text:
         data["text"] = tweet.text
     if tweet.date:
@@ -765,17 +670,10 @@ def _closest(key: str, known: Sequence[str]) -> str:
 
 
 def _kind(value: object) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, (list, tuple)):
-        return "a list"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    return type(value).__name__
+    """How a person would name the kind of a YAML value."""
+    kinds = ((type(None), "nothing"), (bool, "true/false"), ((int, float), "a number"),
+             ((list, tuple), "a list"), (Mapping, "a mapping"))
+    return next((name for kind, name in kinds if isinstance(value, kind)), type(value).__name__)
 
 
 def _short(text: str, limit: int = 80) -> str:
