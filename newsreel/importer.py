@@ -286,7 +286,7 @@ def propose_title(blocks: list[str]) -> tuple[str, list[str], bool]:
     words = first.split()
     if len(blocks) > 1 and len(words) <= 20 and len(first) <= 150 and first[-1] not in ".,;:" \
             and not _SENTENCE_END.search(first):
-        return trim_title(first), blocks[1:], True
+        return trim_title(first.lstrip("#").strip()), blocks[1:], True
     return trim_title(first_sentence(first)), blocks, False
 
 

