@@ -144,6 +144,7 @@
       // The server restarted since this page was served: its pages may differ now.
       if (knownId && id !== knownId) return reload();
       knownId = id;
+      window.newsreelLive = { serverId: id, connected: true };
     });
     source.addEventListener("build", function (event) { onBuild(JSON.parse(event.data)); });
     source.addEventListener("failed", function (event) { showProblems(JSON.parse(event.data).problems || []); });

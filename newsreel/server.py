@@ -41,7 +41,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from newsreel.errors import BuildFailed, NewsreelError, Problem
 from newsreel.report import Reporter
-from newsreel.watch import SETTINGS_FILE, Changes, SiteWatcher
+from newsreel.watch import Changes, SiteWatcher
 
 LIVE_PREFIX = "/__newsreel__/"
 EVENTS_PATH = LIVE_PREFIX + "events"
@@ -420,21 +420,22 @@ class Rebuilder:
     """Runs builds into the private output folder and publishes their outcome."""
 
     def __init__(self, site_dir: Path, output: Path, preview: Preview, drafts: bool, future: bool) -> None:
-        from newsreel.build import BuildOptions, BuildState
+        from newsreel.build import BuildOptions
+        from newsreel.cache import load_state
 
         self.site_dir = site_dir
         self.preview = preview
         self.options = BuildOptions(drafts=drafts, future=future, output=output, preview=True)
-        self._new_state = BuildState
-        self.state = BuildState()
+        # Start from what the last `newsreel build` left in .newsreel-cache/, then keep the state
+        # in memory: each rebuild re-reads only the sources whose stamp changed. The state
+        # forgets itself when settings that shape it change (BuildState.reset).
+        self.state = load_state(site_dir)
 
     def build(self, paths: frozenset[str] = frozenset()) -> None:
         """Build once; on success serve the new output, on failure keep the old and show why."""
         from newsreel.build import build_site
 
         preview, reporter = self.preview, self.preview.reporter
-        if any(os.path.basename(p) == SETTINGS_FILE for p in paths):
-            self.state = self._new_state()  # new settings: nothing in memory can be trusted
         started = time.perf_counter()
         with preview.build_lock:
             try:
