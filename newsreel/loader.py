@@ -337,8 +337,9 @@ def parse_page(kind: str, path: str, raw: bytes) -> tuple[PageSource | None, lis
 def find_sources(site_dir: Path, folder: str, recursive: bool) -> tuple[list[str], list[Problem]]:
     """Markdown files under ``content/<folder>`` as site-relative paths, sorted.
 
-    Symlinks are followed only when they stay inside the site folder; loops and links
-    that lead out are problems, never read.
+    Symbolic links (to files or folders, ``content/<folder>`` itself included) are followed
+    only when they stay inside the site folder; loops and links that lead out are problems,
+    never read.
     """
     root = site_dir / "content" / folder
     if not root.is_dir():
@@ -346,23 +347,45 @@ def find_sources(site_dir: Path, folder: str, recursive: bool) -> tuple[list[str
     site_real = os.path.realpath(site_dir)
     found: list[str] = []
     problems: list[Problem] = []
-    for current, dirs, files in os.walk(root, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".")) if recursive else []
+
+    def inside(path: str) -> str | None:
+        """The real path of ``path`` when it resolves inside the site folder, else None (with a problem)."""
+        rel = os.path.relpath(path, site_dir).replace(os.sep, "/")
+        try:
+            real = os.path.realpath(path, strict=True)
+        except (OSError, RuntimeError):
+            problems.append(error(rel, None, "broken or looping symbolic link", "remove it or point it at a file"))
+            return None
+        if os.path.commonpath([real, site_real]) != site_real:
+            problems.append(error(rel, None, "symbolic link leads outside the site folder",
+                                  "copy the files into content/ instead"))
+            return None
+        return real
+
+    root_real = inside(str(root))
+    if root_real is None:
+        return [], problems
+    visited = {root_real}
+    for current, dirs, files in os.walk(root, followlinks=True):
+        kept = []
+        for name in sorted(d for d in dirs if not d.startswith(".")) if recursive else []:
+            full = os.path.join(current, name)
+            real = inside(full) if os.path.islink(full) else os.path.realpath(full)
+            if real is None:
+                continue
+            if real in visited:  # a link back to a folder already read: a loop
+                rel = os.path.relpath(full, site_dir).replace(os.sep, "/")
+                problems.append(error(rel, None, "symbolic link loops back to a folder already read",
+                                      "remove the link"))
+                continue
+            visited.add(real)
+            kept.append(name)
+        dirs[:] = kept
         for name in sorted(files):
             if not name.endswith(".md") or name.startswith("."):
                 continue
             full = os.path.join(current, name)
-            rel = os.path.relpath(full, site_dir).replace(os.sep, "/")
-            if os.path.islink(full):
-                try:
-                    real = os.path.realpath(full, strict=True)
-                except (OSError, RuntimeError):
-                    problems.append(error(rel, None, "broken or looping symbolic link", "remove it or point it at a file"))
-                    continue
-                if os.path.commonpath([real, site_real]) != site_real:
-                    problems.append(error(rel, None, "symbolic link leads outside the site folder",
-                                          "copy the file into content/ instead"))
-                    continue
-            found.append(rel)
+            if os.path.islink(full) and inside(full) is None:
+                continue
+            found.append(os.path.relpath(full, site_dir).replace(os.sep, "/"))
     return found, problems
-
