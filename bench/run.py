@@ -1,0 +1,544 @@
+"""Benchmark newsreel against Hugo, Eleventy and Pelican on one generated corpus.
+
+    .venv/bin/python bench/run.py --sizes 1000 10000 --runs 3
+    .venv/bin/python bench/run.py --profile 1000 [--profile-mode cold|warm|edit]
+
+For each size N: generate the corpus once (cached in bench/work/corpus-N), time newsreel's
+``build`` as a fresh process (cold with no cache, warm with nothing changed, one post edited,
+one template edited, peak memory), convert the corpus for the peers (not timed), time each
+peer's cold build (and its own incremental rebuild where it has one), then print a Markdown
+table of medians with the ratios newsreel/peer and write it to bench/results-<date>.md.
+Times are whole-process wall times. Nothing here runs in CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+WORK = BENCH / "work"
+VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
+
+try:
+    import anyascii  # noqa: F401  (the peers' converter needs newsreel's dependencies)
+    import yaml  # noqa: F401
+except ImportError:  # pragma: no cover - run under the wrong Python
+    if VENV_PYTHON.exists() and Path(sys.executable) != VENV_PYTHON:
+        os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), __file__, *sys.argv[1:]])
+    raise SystemExit("run under newsreel's venv: .venv/bin/python bench/run.py (make install first)")
+
+import corpus  # noqa: E402
+import install_peers  # noqa: E402
+import peers  # noqa: E402
+
+NEWSREEL = ROOT / ".venv" / "bin" / "newsreel"
+PAGE = os.sysconf("SC_PAGE_SIZE")
+TOOL_NAMES = {"newsreel": "newsreel", "hugo": "Hugo", "eleventy": "Eleventy", "pelican": "Pelican"}
+
+
+# --- measuring one process ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One timed process."""
+
+    seconds: float
+    max_rss_mb: float
+    """Largest single process of the tree (ru_maxrss from wait4)."""
+    tree_mb: float
+    """Largest sum of the tree's resident sets, sampled every 20 ms (shared pages counted per process)."""
+    ok: bool
+    error: str = ""
+
+
+def _descendants(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        out.append(current)
+        try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as handle:
+                    todo.extend(int(child) for child in handle.read().split())
+        except OSError:
+            pass
+    return out
+
+
+def _tree_rss(pid: int) -> int:
+    total = 0
+    for member in _descendants(pid):
+        try:
+            with open(f"/proc/{member}/statm") as handle:
+                total += int(handle.read().split()[1]) * PAGE
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
+
+def measure(command: list[str] | tuple[str, ...], cwd: Path) -> Sample:
+    """Run ``command`` to its end; wall time, peak memory, and whether it succeeded."""
+    with tempfile.TemporaryFile() as errors:
+        start = time.perf_counter()
+        process = subprocess.Popen(list(command), cwd=cwd, stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.DEVNULL, stderr=errors)
+        peak = [0]
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.wait(0.02):
+                peak[0] = max(peak[0], _tree_rss(process.pid))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - start
+        done.set()
+        sampler.join()
+        process.returncode = os.waitstatus_to_exitcode(status)
+        errors.seek(0)
+        tail = errors.read().decode("utf-8", "replace").strip().splitlines()[-3:]
+    ok = process.returncode == 0
+    return Sample(seconds, usage.ru_maxrss / 1024, peak[0] / 2**20, ok, "" if ok else " | ".join(tail))
+
+
+# --- results -----------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    """One measure for every tool: samples (seconds) or a note."""
+
+    label: str
+    samples: dict[str, list[Sample]] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+    reported: dict[str, list[float]] = field(default_factory=dict)
+    """Seconds as the tool's own log reported them (watch-mode rebuilds)."""
+
+    def median(self, tool: str) -> float | None:
+        good = [s.seconds for s in self.samples.get(tool, []) if s.ok]
+        if tool in self.reported and self.reported[tool]:
+            return statistics.median(self.reported[tool])
+        return statistics.median(good) if good else None
+
+    def cell(self, tool: str) -> str:
+        failed = [s for s in self.samples.get(tool, []) if not s.ok]
+        value = self.median(tool)
+        text = "—" if value is None else _seconds(value)
+        if failed and value is None:
+            text = f"failed: {failed[0].error[:120]}"
+        if tool in self.notes:
+            text += f" ({self.notes[tool]})"
+        return text
+
+
+def _seconds(value: float) -> str:
+    return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
+
+
+@dataclass
+class SizeResult:
+    """Everything measured at one size."""
+
+    n: int
+    rows: list[Row]
+    memory: dict[str, tuple[float, float]]
+    """tool -> (median largest process MB, median whole tree MB) over the cold builds."""
+    files: dict[str, int]
+    conversion_seconds: float
+
+
+def _count_files(folder: Path) -> int:
+    return sum(len(files) for _, _, files in os.walk(folder)) if folder.exists() else 0
+
+
+# --- newsreel ----------------------------------------------------------------------------
+
+
+def _theme_template(name: str) -> Path | None:
+    """The built-in theme's copy of ``name``: installed package first, then the checkout."""
+    candidates = []
+    try:
+        import newsreel
+
+        package = Path(newsreel.__file__).parent
+        candidates += [package / "_theme" / "templates" / name, package / "theme" / "templates" / name,
+                       package / "templates" / name]
+    except ImportError:
+        pass
+    candidates.append(ROOT / "templates" / name)
+    return next((path for path in candidates if path.is_file()), None)
+
+
+def _edited_template(text: str, mark: str) -> str:
+    """``text`` with a visible change inside its first block (or at its end)."""
+    match = re.search(r"{%-?\s*block\s+\w+\s*-?%}", text)
+    comment = f"<!-- bench edit {mark} -->"
+    if match:
+        return text[: match.end()] + comment + text[match.end():]
+    return text + comment + "\n"
+
+
+def _posts(site: Path) -> list[Path]:
+    return sorted((site / "content" / "posts").rglob("*.md"))
+
+
+def _append_sentence(path: Path, mark: str) -> None:
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(f"\nUpdate: the studio confirmed the new date again in a short statement ({mark}).\n")
+
+
+def bench_newsreel(site: Path, runs: int, rows: dict[str, Row], memory: dict[str, tuple[float, float]],
+                   files: dict[str, int]) -> None:
+    """Cold, warm, post edit and template edit builds of newsreel, each a fresh process."""
+    base = [str(NEWSREEL), "-q", "build", str(site)]
+    output, cache = site / "site", site / ".newsreel-cache"
+    cold = []
+    for _ in range(runs):
+        shutil.rmtree(output, ignore_errors=True)
+        shutil.rmtree(cache, ignore_errors=True)
+        cold.append(measure([*base, "--no-cache"], site))
+        _progress("newsreel cold", cold[-1])
+    rows["cold"].samples["newsreel"] = cold
+    good = [s for s in cold if s.ok]
+    if good:
+        memory["newsreel"] = (statistics.median(s.max_rss_mb for s in good), statistics.median(s.tree_mb for s in good))
+    files["newsreel"] = _count_files(output)
+    if not good:
+        return
+    measure(base, site)  # settle: the first warm build after --no-cache may still fill the cache
+    rows["warm"].samples["newsreel"] = [measure(base, site) for _ in range(runs)]
+    for sample in rows["warm"].samples["newsreel"]:
+        _progress("newsreel warm", sample)
+
+    posts = _posts(site)
+    originals: dict[Path, bytes] = {}
+    edits = []
+    try:
+        for run in range(runs):
+            post = posts[(run * 7919 + len(posts) // 2) % len(posts)]
+            originals.setdefault(post, post.read_bytes())
+            _append_sentence(post, f"newsreel run {run}")
+            edits.append(measure(base, site))
+            _progress(f"newsreel edit {post.name}", edits[-1])
+    finally:
+        for path, data in originals.items():
+            path.write_bytes(data)
+    rows["post"].samples["newsreel"] = edits
+    measure(base, site)  # back to the pristine corpus
+
+    theme = _theme_template("post.html")
+    override = site / "templates" / "post.html"
+    if theme is None:
+        rows["template"].notes["newsreel"] = "no post.html found in the theme"
+        return
+    if override.exists():
+        rows["template"].notes["newsreel"] = "the corpus already overrides post.html"
+        return
+    edits = []
+    try:
+        text = theme.read_text(encoding="utf-8")
+        override.parent.mkdir(parents=True, exist_ok=True)
+        for run in range(runs):
+            override.write_text(_edited_template(text, f"run {run}"), encoding="utf-8")
+            edits.append(measure(base, site))
+            _progress("newsreel template", edits[-1])
+    finally:
+        override.unlink(missing_ok=True)
+        if override.parent.exists() and not any(override.parent.iterdir()):
+            override.parent.rmdir()
+    rows["template"].samples["newsreel"] = edits
+    measure(base, site)
+
+
+# --- peers -------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _watch_rebuilds(command: tuple[str, ...], cwd: Path, ready: re.Pattern[str], rebuilt: re.Pattern[str],
+                    edits: list[Path], timeout: float = 600) -> tuple[list[float], str]:
+    """Start a watch-mode peer, append to each of ``edits`` in turn, return its reported rebuild times."""
+    process = subprocess.Popen(list(command), cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    lines: list[str] = []
+    seen = threading.Condition()
+
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            with seen:
+                lines.append(line.rstrip())
+                seen.notify_all()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+
+    def wait_for(pattern: re.Pattern[str], start: int) -> re.Match[str] | None:
+        deadline = time.monotonic() + timeout
+        with seen:
+            while True:
+                for line in lines[start:]:
+                    match = pattern.search(line)
+                    if match:
+                        return match
+                if process.poll() is not None or time.monotonic() > deadline:
+                    return None
+                seen.wait(0.5)
+
+    times: list[float] = []
+    try:
+        if wait_for(ready, 0) is None:
+            return times, "did not start: " + " | ".join(lines[-3:])
+        time.sleep(1.0)  # let the watcher settle
+        for run, path in enumerate(edits):
+            with seen:
+                start = len(lines)
+            _append_sentence(path, f"watch run {run}")
+            match = wait_for(rebuilt, start)
+            if match is None:
+                return times, "no rebuild seen: " + " | ".join(lines[-3:])
+            value = float(match.group(1))
+            times.append(value / 1000 if "ms" in match.group(0) else value)
+            time.sleep(1.0)
+    finally:
+        os.killpg(process.pid, 15)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, 9)
+            process.wait()
+    return times, ""
+
+
+def bench_peers(site: Path, n: int, runs: int, tools: list[str], rows: dict[str, Row],
+                memory: dict[str, tuple[float, float]], files: dict[str, int], incremental: bool) -> float:
+    """Convert the corpus for each peer (timed apart, not counted) and time their builds."""
+    installed = install_peers.install()
+    start = time.perf_counter()
+    source = peers.read_corpus(site)
+    sites = {}
+    writers = {"hugo": peers.write_hugo, "eleventy": peers.write_eleventy, "pelican": peers.write_pelican}
+    for tool in tools:
+        sites[tool] = WORK / f"{tool}-{n}"
+        writers[tool](source, sites[tool])
+    conversion = time.perf_counter() - start
+    print(f"converted for {', '.join(tools)} in {conversion:.1f} s (not counted)", flush=True)
+    edited_posts = [source.posts[(run * 7919 + len(source.posts) // 2) % len(source.posts)] for run in range(runs)]
+
+    for build in peers.build_commands(installed, sites):
+        cold = []
+        for _ in range(runs):
+            for path in build.cold_remove:
+                if path.is_dir():
+                    shutil.rmtree(path)
+                elif path.exists():
+                    path.unlink()
+            cold.append(measure(build.command, build.site))
+            _progress(f"{build.tool} cold", cold[-1])
+        rows["cold"].samples[build.tool] = cold
+        good = [s for s in cold if s.ok]
+        if good:
+            memory[build.tool] = (statistics.median(s.max_rss_mb for s in good), statistics.median(s.tree_mb for s in good))
+        files[build.tool] = _count_files(build.output)
+        if not incremental or not good:
+            continue
+        paths = [peers.peer_post_path(build.tool, build.site, post) for post in edited_posts]
+        originals = {path: path.read_bytes() for path in paths}
+        try:
+            if build.warm_command is not None:
+                edits = []
+                for run, path in enumerate(paths):
+                    _append_sentence(path, f"run {run}")
+                    edits.append(measure(build.warm_command, build.site))
+                    _progress(f"{build.tool} edit", edits[-1])
+                rows["post"].samples[build.tool] = edits
+                rows["post"].notes[build.tool] = "its content cache"
+            else:
+                command = peers.server_command(installed, build.tool, build.site, _free_port())
+                if command is None:
+                    continue
+                ready, rebuilt = peers.REBUILD_PATTERNS[build.tool]
+                times, problem = _watch_rebuilds(command, build.site, ready, rebuilt, paths)
+                rows["post"].reported[build.tool] = times
+                rows["post"].notes[build.tool] = {
+                    "hugo": "`hugo server`, its own log", "eleventy": "`--watch --incremental`, its own log",
+                }[build.tool] + (f"; {problem}" if problem else "")
+                print(f"  {build.tool} watch rebuilds: {times} {problem}", flush=True)
+        finally:
+            for path, data in originals.items():
+                path.write_bytes(data)
+    return conversion
+
+
+def _progress(label: str, sample: Sample) -> None:
+    state = "" if sample.ok else f"  FAILED: {sample.error}"
+    print(f"  {label}: {sample.seconds:.2f} s, {sample.max_rss_mb:.0f} MB / tree {sample.tree_mb:.0f} MB{state}",
+          flush=True)
+
+
+# --- report ------------------------------------------------------------------------------
+
+
+def machine() -> str:
+    """One line about the machine the figures were taken on."""
+    model = platform.processor() or "unknown CPU"
+    try:
+        for line in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines():
+            if line.startswith("Model name:"):
+                model = line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    return (f"{os.cpu_count()} CPUs ({model}), {memory:.0f} GiB memory, Python {platform.python_version()}, "
+            f"{platform.system()} {platform.release()}; load average at start {load}")
+
+
+def table(result: SizeResult, tools: list[str]) -> str:
+    versions = {"newsreel": "newsreel", "hugo": f"Hugo {install_peers.HUGO_VERSION}",
+                "eleventy": f"Eleventy {install_peers.ELEVENTY_VERSION}", "pelican": f"Pelican {install_peers.PELICAN_VERSION}"}
+    columns = ["newsreel", *tools]
+    lines = [f"### {result.n:,} posts", "",
+             "| measure | " + " | ".join(versions[t] for t in columns) + " |",
+             "| --- | " + " | ".join("---:" for _ in columns) + " |"]
+    rows = {row.label: row for row in result.rows}
+    for row in result.rows:
+        lines.append(f"| {row.label} | " + " | ".join(row.cell(t) for t in columns) + " |")
+        if row is result.rows[0]:
+            ours = row.median("newsreel")
+            ratios = []
+            for tool in columns:
+                theirs = row.median(tool)
+                ratios.append("1.00×" if tool == "newsreel" and ours else
+                              f"{ours / theirs:.2f}×" if ours and theirs else "—")
+            lines.append("| newsreel/peer, cold | " + " | ".join(ratios) + " |")
+    lines.append("| peak memory, cold (largest process / whole tree) | " + " | ".join(
+        f"{result.memory[t][0]:.0f} / {result.memory[t][1]:.0f} MB" if t in result.memory else "—" for t in columns) + " |")
+    lines.append("| files written | " + " | ".join(f"{result.files.get(t, 0):,}" for t in columns) + " |")
+    del rows
+    return "\n".join(lines)
+
+
+def bench_size(n: int, runs: int, tools: list[str], incremental: bool) -> SizeResult:
+    site = WORK / f"corpus-{n}"
+    if not corpus.is_generated(site, n):
+        print(f"generating {n} posts into {site}", flush=True)
+        corpus.generate(n, site)
+    rows = {key: Row(label) for key, label in [
+        ("cold", "cold build (no cache, no output)"),
+        ("warm", "warm build, nothing changed"),
+        ("post", "one post edited"),
+        ("template", "one template edited (post.html)"),
+    ]}
+    memory: dict[str, tuple[float, float]] = {}
+    files: dict[str, int] = {}
+    print(f"N = {n}: newsreel", flush=True)
+    bench_newsreel(site, runs, rows, memory, files)
+    conversion = 0.0
+    if tools:
+        print(f"N = {n}: peers", flush=True)
+        conversion = bench_peers(site, n, runs, tools, rows, memory, files, incremental)
+    return SizeResult(n, list(rows.values()), memory, files, conversion)
+
+
+def report(results: list[SizeResult], tools: list[str], runs: int, command: str, about: str) -> str:
+    parts = [f"# newsreel benchmark, {date.today().isoformat()}", "",
+             f"Command: `{command}`  ", f"Machine: {about}  ",
+             f"Medians of {runs} runs; whole-process wall time. Watch-mode rebuilds (Hugo, Eleventy) are "
+             "the times the tool's own log reports.", ""]
+    for result in results:
+        parts += [table(result, tools), ""]
+    return "\n".join(parts)
+
+
+# --- profile -----------------------------------------------------------------------------
+
+
+def profile(n: int, mode: str) -> None:
+    """Run newsreel's build in this process under cProfile; print the top 25 lines two ways."""
+    import cProfile
+    import pstats
+
+    from newsreel.build import BuildOptions, build_site
+
+    site = WORK / f"corpus-{n}"
+    if not corpus.is_generated(site, n):
+        corpus.generate(n, site)
+    shutil.rmtree(site / "site", ignore_errors=True)
+    shutil.rmtree(site / ".newsreel-cache", ignore_errors=True)
+    options = BuildOptions(use_cache=mode != "cold")
+    post = _posts(site)[len(_posts(site)) // 2]
+    original = post.read_bytes()
+    try:
+        if mode != "cold":
+            build_site(site, BuildOptions())
+        if mode == "edit":
+            _append_sentence(post, "profile")
+        profiler = cProfile.Profile()
+        start = time.perf_counter()
+        profiler.enable()
+        result = build_site(site, options)
+        profiler.disable()
+        seconds = time.perf_counter() - start
+    finally:
+        post.write_bytes(original)
+    dump = WORK / f"profile-{n}-{mode}.prof"
+    profiler.dump_stats(dump)
+    print(f"{mode} build of {n} posts: {seconds:.2f} s under the profiler ({result.summary()}); "
+          f"stats in {dump}. Work done in worker processes is not in this profile.")
+    for order in ("cumulative", "tottime"):
+        print(f"\n--- top 25 by {order} ---")
+        pstats.Stats(profiler).strip_dirs().sort_stats(order).print_stats(25)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000], metavar="N", help="corpus sizes (default 1000)")
+    parser.add_argument("--runs", type=int, default=3, help="runs per measure; medians are reported (default 3)")
+    parser.add_argument("--peers", nargs="*", default=["hugo", "eleventy", "pelican"],
+                        choices=["hugo", "eleventy", "pelican"], help="peers to build (none: newsreel only)")
+    parser.add_argument("--no-incremental-peers", action="store_true", help="time only the peers' cold builds")
+    parser.add_argument("--output", type=Path, help="results file (default bench/results-<date>.md)")
+    parser.add_argument("--profile", type=int, metavar="N", help="profile newsreel's build of N posts instead")
+    parser.add_argument("--profile-mode", choices=["cold", "warm", "edit"], default="cold",
+                        help="what to profile: a cold build, a warm no-op, or a one-post edit (default cold)")
+    args = parser.parse_args(argv)
+    WORK.mkdir(parents=True, exist_ok=True)
+    if args.profile:
+        profile(args.profile, args.profile_mode)
+        return
+    if not NEWSREEL.exists():
+        raise SystemExit(f"{NEWSREEL} is missing: run `make install` first")
+    about = machine()
+    command = "python bench/run.py " + " ".join(sys.argv[1:] if argv is None else argv)
+    results = [bench_size(n, args.runs, args.peers, not args.no_incremental_peers) for n in args.sizes]
+    text = report(results, args.peers, args.runs, command.strip(), about)
+    output = args.output or BENCH / f"results-{date.today().isoformat()}.md"
+    output.write_text(text + "\n", encoding="utf-8")
+    print("\n" + text)
+    print(f"\nwritten to {output}")
+
+
+if __name__ == "__main__":
+    main()
