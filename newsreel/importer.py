@@ -48,6 +48,10 @@ _GALLERY_BLOCK = re.compile(
     re.I,
 )
 _GALLERY_TAIL = re.compile(rf"(?<=[.!?\u2026\"'\u201d\u2019)])\s+\d+\s+{_GALLERY_WORDS}\s*$", re.I)
+# A line break (or one blank line) before a line that is only an embed's attribution.
+_EMBED_TAIL_LINE = re.compile(
+    r"(?<=\S)[ ]*\n(?:[ ]*\n)?(?=[\u2014\u2013]{1,2}|--?[ ])(?=[^\n]*\(@\w{1,15}\)[ ]*[A-Za-z]{3,9}\.?[ ]+\d{1,2},[ ]*\d{4}[ ]*(?:\n|$))"
+)
 _SPACE_BEFORE_PUNCT = re.compile(r"(?<=[\w\"'\u201d\u2019)])[ ]+(?=[.,;](?:\s|$))")
 # A sentence end glued to the next sentence's start: "all.Technically", "well.”Fortunately".
 _GLUE = re.compile(
@@ -99,6 +103,11 @@ def normalise(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_INVISIBLE)
     text = unicodedata.normalize("NFC", text)
     return "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+
+
+def join_embed_tails(text: str) -> str:
+    """Put a copied embed's "— Name (@handle) Month D, YYYY" line back after its tweet text."""
+    return _EMBED_TAIL_LINE.sub(" ", text)
 
 
 def split_blocks(text: str) -> list[str]:
@@ -327,7 +336,7 @@ def escape_markdown(paragraph: str) -> str:
 def clean_article(text: str) -> CleanedArticle:
     """Clean a scraped or copied article and propose a title; every change is listed."""
     changes: list[str] = []
-    blocks = split_blocks(normalise(text))
+    blocks = split_blocks(join_embed_tails(normalise(text)))
     blocks, noise = drop_gallery_noise(blocks)
     if noise:
         changes.append(f"removed {_n(len(noise), 'photo-gallery leftover')}: {_examples(noise)}")
@@ -450,6 +459,8 @@ def import_file(site_dir: Path, file: Path, *, reporter: Reporter | None = None)
         for name, canonical in found:
             page = "" if fold(name) == fold(canonical) else f", whose page is {canonical!r}"
             reporter.info(f"found {label}: {name}{page} (added to the front matter; remove it if the post is not about it)")
+    if not films and not actors:
+        reporter.info("found no film or actor this site knows yet (add film: and actors: to the front matter)")
     reporter.info(f"created {path.as_posix()} (a draft: read it, then remove draft: true to publish)")
     return path
 
