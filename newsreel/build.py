@@ -108,7 +108,8 @@ def _load_one(site_dir: Path, settings: Settings, md: Any, kind: str, rel: str, 
         tweets = ()
     result = None
     if record is not None:
-        body, more = render_body(md, record.body, path=rel, body_line=record.body_line, tweets=tweets)
+        body, more = render_body(md, record.body, path=rel, body_line=record.body_line,
+                                  base_path=settings.base_path, tweets=tweets)
         problems += more
         if not any(p.severity == "error" for p in more):
             result = (record, body)
@@ -287,7 +288,8 @@ def build_site(site_dir: Path, options: BuildOptions = BuildOptions(), *, report
     assets = asset_names(static, fingerprint=not options.preview)
     renderer = Renderer(site_dir, settings, urls, preview=options.preview, assets=assets)
     jobs = renderer.plan(site)
-    problems += check_unique(jobs, assets.values())
+    if not any(p.severity == "error" for p in problems):
+        problems += check_unique(jobs, assets.values())
     if any(p.severity == "error" for p in problems):
         raise BuildFailed(problems)
 

@@ -156,11 +156,32 @@ def _hint_for(message: str) -> str:
     return "check the YAML syntax; quote values that contain ': ' or ' #'"
 
 
-def load_yaml(text: str | bytes, path: str, line_offset: int = 0) -> tuple[Any, dict[str, int]]:
+def _cut_by_comment(node: yaml.Node, source: list[str], prefix: str, line_offset: int,
+                    out: list[tuple[str, int]]) -> None:
+    """Find unquoted text values followed by `` #`` on their line: YAML cut them there."""
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                _cut_by_comment(value_node, source, f"{prefix}.{key_node.value}" if prefix else str(key_node.value),
+                                line_offset, out)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _cut_by_comment(item, source, f"{prefix}[{index}]", line_offset, out)
+    elif (isinstance(node, yaml.ScalarNode) and node.style is None and node.tag == "tag:yaml.org,2002:str"
+          and node.value and node.end_mark.line < len(source)):
+        rest = source[node.end_mark.line][node.end_mark.column:]
+        if re.match(r"[ \t]+#", rest):
+            out.append((prefix, node.end_mark.line + 1 + line_offset))
+
+
+def load_yaml(text: str | bytes, path: str, line_offset: int = 0,
+              cut: list[tuple[str, int]] | None = None) -> tuple[Any, dict[str, int]]:
     """Parse one YAML document strictly; return the data and the line of every key.
 
     ``line_offset`` is the number of file lines before the YAML text, so reported lines
-    are lines of the file. Raises ``YamlError`` with one ``Problem``.
+    are lines of the file. When ``cut`` is a list, the key and line of every unquoted text
+    value that a `` #`` comment cut short are appended to it. Raises ``YamlError`` with one
+    ``Problem``.
     """
     loader = StrictLoader(text)
     try:
@@ -173,12 +194,16 @@ def load_yaml(text: str | bytes, path: str, line_offset: int = 0) -> tuple[Any, 
                                   "write the values out instead of nesting anchors and aliases"))
         lines: dict[str, int] = {}
         _key_lines(node, "", line_offset, lines)
+        if cut is not None and isinstance(text, str) and "#" in text:
+            _cut_by_comment(node, text.split("\n"), "", line_offset, cut)
         data = loader.construct_document(node)
     except _DuplicateKey as dup:
         raise YamlError(error(path, dup.line + 1 + line_offset, f"duplicate key {dup.key!r}",
                               f"it is already set on line {dup.first_line + 1 + line_offset}; keep one")) from None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        opened = exc.context_mark is not None and any(
+            word in str(exc.context) for word in ("flow", "quoted scalar", "block scalar"))
+        mark = exc.context_mark if opened else (exc.problem_mark or exc.context_mark)
         line = mark.line + 1 + line_offset if mark is not None else None
         message = " ".join(str(part) for part in (exc.problem, exc.context) if part)
         source = text.decode("utf-8", "replace") if isinstance(text, bytes) else text

@@ -200,10 +200,14 @@ def parse_when(value: Any, zone: ZoneInfo) -> datetime | None:
 def _read(path: str, raw: bytes, problems: list[Problem]) -> tuple[dict[str, Any], dict[str, int], str, int] | None:
     try:
         document = split_document(decode(raw, path), path)
-        data, lines = load_yaml(document.yaml_text, path, line_offset=document.yaml_line - 1)
+        cut: list[tuple[str, int]] = []
+        data, lines = load_yaml(document.yaml_text, path, line_offset=document.yaml_line - 1, cut=cut)
     except YamlError as exc:
         problems.append(exc.problem)
         return None
+    for key, line in cut:
+        problems.append(warning(path, line, f"'{key}' stops at ' #': YAML reads the rest of the line as a comment",
+                                f"put the whole value in quotes to keep the '#', e.g. {key.split('.')[-1]}: \"...\""))
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -258,11 +262,11 @@ def _tweets(fields: _Fields) -> tuple[Tweet, ...]:
     try:
         return tuple(tweets_from_front_matter(data.get("tweet"), data.get("tweets")))
     except TweetError as exc:
-        base = "tweet" if "tweet" in data else "tweets"
-        line = None
-        if exc.key:
-            line = next((fields.lines[k] for k in fields.lines if k.startswith(base) and k.endswith("." + exc.key)), None)
-        fields.problems.append(error(fields.path, line or fields.line(base), exc.message, exc.hint))
+        base = getattr(exc, "field", None) or ("tweet" if "tweet" in data else "tweets")
+        index = getattr(exc, "index", None)
+        item = base if index is None else f"{base}[{index}]"
+        line = (fields.lines.get(f"{item}.{exc.key}") if exc.key else None) or fields.lines.get(item) or fields.line(base)
+        fields.problems.append(error(fields.path, line, exc.message, exc.hint))
         return ()
 
 

@@ -20,7 +20,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 
 from newsreel.errors import Problem, error
 from newsreel.slugs import slugify
-from newsreel.tweets import Tweet, tweet_embed_plugin
+from newsreel.tweets import Tweet, tweet_embed_plugin, tweets_by_url
 from newsreel.urls import is_safe_url
 
 SUMMARY_CHARS = 200
@@ -96,10 +96,11 @@ def shorten(text: str, limit: int = SUMMARY_CHARS) -> str:
     return cut + "…"
 
 
-def render_body(md: MarkdownIt, body: str, *, path: str, body_line: int,
+def render_body(md: MarkdownIt, body: str, *, path: str, body_line: int, base_path: str = "/",
                 tweets: Sequence[Tweet] = ()) -> tuple[RenderedBody, list[Problem]]:
     """Render one Markdown body; problems carry lines of the file, not of the body."""
-    env: dict[str, Any] = {"tweets": {t.url: t for t in tweets if t.url}, "problems": [], "embedded_tweets": []}
+    env: dict[str, Any] = {"tweets": tweets_by_url(tweets), "problems": [], "embedded_tweets": [],
+                           "base_path": base_path}
     tokens = md.parse(body, env)
     html = md.renderer.render(tokens, md.options, env)
     problems = [error(path, body_line + line - 1, message, hint) for line, message, hint in env["problems"]]

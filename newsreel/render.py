@@ -141,7 +141,8 @@ class Renderer:
             keep_trailing_newline=True,
         )
         self.env.filters.update(url=self._link, absolute=self._absolute, human_date=human_date, iso=iso, xml_text=xml_text)
-        self.env.globals.update(site=settings, asset=self.asset, render_tweet=render_tweet)
+        self.env.globals.update(site=settings, asset=self.asset, render_tweet=self.render_tweet)
+        self.plan_key = ""
         self.global_key = _digest(__version__, settings, preview, sorted(assets.items()), self.templates_digest())
 
     # --- helpers exposed to templates ---------------------------------------
@@ -156,15 +157,19 @@ class Renderer:
         rel = rel.lstrip("/")
         return self.urls.link("/" + self.assets.get(rel, rel))
 
+    def render_tweet(self, tweet: Any) -> Markup:
+        """A front-matter tweet's markup, its image under the base path."""
+        return render_tweet(tweet, base_path=self.urls.base_path)
+
     def templates_digest(self) -> str:
         """Hash of every template file, so any template edit changes every page key."""
         digest = hashlib.blake2b(digest_size=16)
-        for folder in self.template_dirs:
+        for index, folder in enumerate(self.template_dirs):
             for current, dirs, files in os.walk(folder):
                 dirs.sort()
                 for name in sorted(files):
                     full = os.path.join(current, name)
-                    digest.update(full.encode("utf-8", "surrogateescape"))
+                    digest.update(f"{index}:{os.path.relpath(full, folder)}".encode("utf-8", "surrogateescape"))
                     try:
                         digest.update(Path(full).read_bytes())
                     except OSError:
@@ -218,6 +223,8 @@ class Renderer:
                      for post in site.posts}
         nav = self._nav(site)
         common = {"nav": nav}
+        # What every page shows besides its own data: the navigation.
+        self.plan_key = _digest(self.global_key, nav(""))
         jobs: list[PageJob] = []
         jobs += self._home(site, post_keys, common)
         jobs += self._posts(site, post_keys, common)
@@ -230,7 +237,7 @@ class Renderer:
         return jobs
 
     def _job(self, url: str, template: str, source: str, deps: Any, context: Callable[[], dict[str, Any]]) -> PageJob:
-        return PageJob(url, template, source, _digest(self.global_key, url, template, deps), context)
+        return PageJob(url, template, source, _digest(self.plan_key, url, template, deps), context)
 
     def _nav(self, site: Site) -> Callable[[str], list[tuple[str, str, bool]]]:
         items = [("Latest", "/"), ("Films", "/films/"), ("Actors", "/actors/")]
@@ -250,7 +257,7 @@ class Renderer:
             meta = self.meta("home", url, title, self.settings.title if pagination.number == 1 else f"Latest news — page {pagination.number}",
                              self.settings.description, json_ld=json_ld(website_ld(self.settings, self.urls)),
                              feed="/feed.xml")
-            deps = ([post_keys[p.url] for p in posts], pagination)
+            deps = ([post_keys[p.url] for p in posts], pagination, len(site.posts))
             jobs.append(self._job(url, "index.html", "the home page", deps, _ctx(
                 common, page=meta, posts=posts, pagination=pagination, section="/")))
         return jobs
@@ -265,7 +272,8 @@ class Renderer:
                 "post", post.url, post.title, post.title, post.summary, og_type="article",
                 image=image_url(self.urls, post.image), image_alt=post.image_alt,
                 json_ld=json_ld(post_ld(post, self.settings, self.urls)),
-                tweet_script=self.settings.tweets_enhance and bool(post.tweets or "twitter-tweet" in post.html),
+                tweet_script=self.settings.tweets_enhance and (
+                    "twitter-tweet" in post.html or any(t.url for t in post.tweets)),
             )
             deps = (post_keys[post.url], post.html, [(p.url, p.title) for p in (newer, older) if p])
             jobs.append(self._job(post.url, "post.html", post.source, deps, _ctx(
@@ -275,7 +283,7 @@ class Renderer:
     def _term_deps(self, term: Term) -> Any:
         history = [(r.year, r.post.url) for r in term.year_history]
         return (term.name, term.slug, term.aka, term.source, term.html, term.image, term.image_alt,
-                term.release_year, history, sorted(term.extra.items()))
+                term.release_year, history, sorted(term.extra.items()), len(term.posts))
 
     def _taxonomy(self, site: Site, kind: str, post_keys: dict[str, str], common: dict[str, Any]) -> list[PageJob]:
         label, plural = LABELS[kind]
@@ -334,7 +342,7 @@ class Renderer:
             meta = self.meta("redirect", redirect.url, f"Moved to {redirect.target}", "This page has moved",
                              redirect.reason, noindex=True)
             jobs.append(PageJob(redirect.url, "redirect.html", f"the aka of {redirect.target}",
-                                _digest(self.global_key, redirect), _ctx(common, page=meta, target=redirect.target, section="")))
+                                _digest(self.plan_key, redirect), _ctx(common, page=meta, target=redirect.target, section="")))
         meta404 = self.meta("404", "/404.html", "Page not found", "Page not found",
                             "There is no page at this address.", noindex=True)
         jobs.append(self._job("/404.html", "404.html", "the 404 page", (), _ctx(common, page=meta404, section="")))

@@ -100,9 +100,10 @@ def _check_post_urls(posts: Sequence[Post], sources: Mapping[str, PostSource], p
     for post in posts:
         other = by_url.setdefault(post.url, post)
         if other is not post:
-            src = sources[post.source]
-            problems.append(error(post.source, src.slug_line or 1,
-                                  f"this post and {other.source} would both be written to {post.url}",
+            # Blame the post whose slug was written by hand, else the one read second.
+            blamed, kept = (other, post) if sources[other.source].slug_line else (post, other)
+            problems.append(error(blamed.source, sources[blamed.source].slug_line or 1,
+                                  f"this post and {kept.source} would both be written to {post.url}",
                                   "give one of them another slug: in its front matter, or rename its file"))
 
 
@@ -147,7 +148,8 @@ def build_model(posts: Sequence[LoadedPost], pages: Sequence[LoadedPage], urls: 
             source=src.source, digest=src.digest, slug=src.slug, url=urls.post(src.slug, src.date),
             title=src.title, date=src.date, updated=src.updated, summary=src.summary or body.summary,
             html=body.html, words=body.words, films=refs("films", src.films), actors=refs("actors", src.actors),
-            tags=refs("tags", src.tags), tweets=src.tweets, image=src.image, image_alt=src.image_alt,
+            tags=refs("tags", src.tags),
+            tweets=tuple(t for t in src.tweets if t.url not in body.embedded_tweets), image=src.image, image_alt=src.image_alt,
             draft=src.draft, future=src.date > now,
         ))
     _check_post_urls(built, sources, problems)

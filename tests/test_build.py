@@ -1,0 +1,343 @@
+"""End to end: small site folders built by the real CLI, their pages inspected."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import feedparser
+import pytest
+from lxml import html as lxml_html
+
+from sitekit import REPO, broken_links, newsreel, post, tree_hashes, write_site
+
+BASE = "https://example.org/movie-news/"
+
+FILMS = {
+    "newsreel.yaml": f"title: Test reel\nbase_url: {BASE}\nper_page: 2\n",
+    "content/films/dead-reckoning.md": (
+        "---\ntitle: \"Mission: Impossible – Dead Reckoning Part One\"\naka: [\"Mission: Impossible 7\"]\n"
+        "release_year: 2023\ndirector: Christopher McQuarrie\n---\nA spy film about an AI.\n"
+    ),
+    "content/actors/penelope.md": "---\nname: Penélope Cruz\n---\nA Spanish actor.\n",
+    "content/posts/2020-09-07-jump.md": post("\"Cruise jumps\"", "2020-09-07", "The *jump*.",
+                                             film="\"Mission: Impossible 7\"", release_year="2021",
+                                             actors="[Tom Cruise, \"tom  cruise\"]", tags="[stunts]"),
+    "content/posts/2022-01-21-slip.md": post("\"Another slip\"", "2022-01-21", "Later. See [the film](/films/mission-impossible-dead-reckoning-part-one/).",
+                                             film="\"mission: impossible 7\"", release_year="2023", actors="[TOM CRUISE]"),
+    "content/posts/2023-07-24-double.md": post("\"Two films\"", "2023-07-24", "Both.",
+                                               films="[Barbie, {title: Oppenheimer, release_year: 2023}]",
+                                               actors="[Penélope Cruz, Cillian Murphy]"),
+    "content/posts/amelie.md": post("\"<script>alert('x')</script> & Amélie\"", "2021-04-25", "## Twenty years\n\nHello.",
+                                    film="Amélie", release_year="2001", summary="\"\\\"quoted\\\" </script>\""),
+    "content/posts/draft.md": post("Draft post", "2023-01-01", draft="true"),
+    "content/posts/future.md": post("From the future", "2999-01-01"),
+}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    site = write_site(tmp_path_factory.mktemp("films") / "blog", FILMS)
+    result = newsreel("build", site)
+    assert result.code == 0, result.err
+    return site / "site"
+
+
+def page(output: Path, path: str) -> lxml_html.HtmlElement:
+    return lxml_html.fromstring((output / path).read_bytes())
+
+
+def test_every_page_kind_exists(built: Path) -> None:
+    for rel in ["index.html", "page/2/index.html", "posts/jump/index.html", "posts/slip/index.html",
+                "films/index.html", "films/mission-impossible-dead-reckoning-part-one/index.html",
+                "films/amelie/index.html", "films/barbie/index.html", "actors/index.html",
+                "actors/tom-cruise/index.html", "actors/penelope-cruz/index.html", "tags/index.html",
+                "tags/stunts/index.html", "feed.xml", "films/amelie/feed.xml", "actors/tom-cruise/feed.xml",
+                "sitemap.xml", "robots.txt", "404.html"]:
+        assert (built / rel).is_file(), rel
+
+
+def test_drafts_and_future_posts_are_left_out(built: Path) -> None:
+    assert not (built / "posts/draft").exists()
+    assert not (built / "posts/future").exists()
+
+
+def test_aka_merges_and_redirects(built: Path) -> None:
+    film = page(built, "films/mission-impossible-dead-reckoning-part-one/index.html")
+    titles = film.xpath("//main//a/text()")
+    assert "Cruise jumps" in titles and "Another slip" in titles
+    redirect = (built / "films/mission-impossible-7/index.html").read_text()
+    assert 'http-equiv="refresh"' in redirect
+    assert "/movie-news/films/mission-impossible-dead-reckoning-part-one/" in redirect
+    # the film page's year wins; the history keeps what posts reported
+    text = film.text_content()
+    assert "2021" in text and "2023" in text
+
+
+def test_case_and_spacing_variants_are_one_actor(built: Path) -> None:
+    actors = [p.name for p in (built / "actors").iterdir() if p.is_dir()]
+    assert sorted(actors) == ["cillian-murphy", "penelope-cruz", "tom-cruise"]
+    tom = page(built, "actors/tom-cruise/index.html").text_content()
+    assert "Cruise jumps" in tom and "Another slip" in tom
+
+
+def test_hostile_title_is_escaped_everywhere(built: Path) -> None:
+    raw = (built / "posts/amelie/index.html").read_text()
+    assert "<script>alert" not in raw
+    doc = page(built, "posts/amelie/index.html")
+    assert doc.xpath("//h1")[0].text_content().startswith("<script>alert('x')</script> & Amélie")
+    scripts = doc.xpath("//script")
+    assert all(s.get("type") == "application/ld+json" for s in scripts)
+    data = json.loads(scripts[0].text)
+    assert data["@type"] == "NewsArticle"
+    assert data["headline"] == "<script>alert('x')</script> & Amélie"
+    assert "</script>" not in scripts[0].text
+
+
+def test_post_page_shows_its_film_actors_and_neighbours(built: Path) -> None:
+    doc = page(built, "posts/slip/index.html")
+    hrefs = doc.xpath("//a/@href")
+    assert "/movie-news/films/mission-impossible-dead-reckoning-part-one/" in hrefs
+    assert "/movie-news/actors/tom-cruise/" in hrefs
+    assert "/movie-news/posts/amelie/" in hrefs  # older neighbour
+    assert "/movie-news/posts/double/" in hrefs  # newer neighbour
+    assert doc.xpath("//link[@rel='canonical']/@href") == [BASE + "posts/slip/"]
+    assert doc.xpath("//meta[@property='og:type']/@content") == ["article"]
+    assert doc.xpath("//time/@datetime")
+
+
+def test_film_and_actor_json_ld(built: Path) -> None:
+    film = page(built, "films/mission-impossible-dead-reckoning-part-one/index.html")
+    data = json.loads(film.xpath("//script[@type='application/ld+json']")[0].text)
+    assert data["@type"] == "Movie" and data["datePublished"] == "2023"
+    actor = page(built, "actors/penelope-cruz/index.html")
+    assert json.loads(actor.xpath("//script[@type='application/ld+json']")[0].text)["@type"] == "Person"
+
+
+def test_feeds_parse_and_hold_absolute_links(built: Path) -> None:
+    feed = feedparser.parse((built / "feed.xml").read_bytes())
+    assert not feed.bozo, feed.get("bozo_exception")
+    assert feed.feed.title == "Test reel"
+    titles = [entry.title for entry in feed.entries]
+    assert titles[0] == "Two films" and "Draft post" not in titles
+    assert all(entry.link.startswith(BASE) for entry in feed.entries)
+    film_feed = feedparser.parse((built / "films/amelie/feed.xml").read_bytes())
+    assert not film_feed.bozo and [e.title for e in film_feed.entries] == ["<script>alert('x')</script> & Amélie"]
+
+
+def test_sitemap_lists_pages_not_redirects(built: Path) -> None:
+    root = ET.fromstring((built / "sitemap.xml").read_bytes())
+    locs = [el.text for el in root.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+    assert BASE + "posts/jump/" in locs
+    assert BASE + "films/mission-impossible-7/" not in locs
+    assert "Sitemap: " + BASE + "sitemap.xml" in (built / "robots.txt").read_text()
+
+
+def test_every_internal_link_resolves_under_the_sub_path(built: Path) -> None:
+    assert broken_links(built, "/movie-news/") == []
+
+
+def test_links_work_at_the_root_too(tmp_path: Path) -> None:
+    site = write_site(tmp_path / "blog", FILMS)
+    assert newsreel("build", site, "--base-url", "https://example.org").code == 0
+    assert broken_links(site / "site", "/") == []
+    assert 'href="/films/' in (site / "site/index.html").read_text()
+
+
+def test_drafts_and_future_flags(tmp_path: Path) -> None:
+    site = write_site(tmp_path / "blog", FILMS)
+    assert newsreel("build", site, "--drafts", "--future").code == 0
+    assert (site / "site/posts/draft/index.html").is_file()
+    assert (site / "site/posts/future/index.html").is_file()
+
+
+def test_site_templates_override_the_theme_file_by_file(tmp_path: Path) -> None:
+    files = dict(FILMS)
+    files["templates/post.html"] = '{% extends "base.html" %}{% block content %}<h1>OVERRIDDEN {{ post.title }}</h1>{% endblock %}'
+    site = write_site(tmp_path / "blog", files)
+    assert newsreel("build", site).code == 0
+    assert "OVERRIDDEN Cruise jumps" in (site / "site/posts/jump/index.html").read_text()
+    assert "OVERRIDDEN" not in (site / "site/index.html").read_text()
+
+
+def test_static_files_are_copied_and_css_fingerprinted(tmp_path: Path) -> None:
+    files = dict(FILMS)
+    files["static/img/poster.svg"] = "<svg xmlns='http://www.w3.org/2000/svg'/>"
+    site = write_site(tmp_path / "blog", files)
+    assert newsreel("build", site).code == 0
+    assert (site / "site/img/poster.svg").is_file()
+    css = [p.name for p in (site / "site/css").iterdir()]
+    assert len(css) == 1 and css[0].startswith("style.") and css[0] != "style.css"
+    assert f"/movie-news/css/{css[0]}" in (site / "site/index.html").read_text()
+
+
+def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
+    one = write_site(tmp_path / "one", FILMS)
+    two = write_site(tmp_path / "two", FILMS)
+    assert newsreel("build", one).code == 0
+    assert newsreel("build", two, "--no-cache").code == 0
+    assert tree_hashes(one / "site") == tree_hashes(two / "site")
+
+
+def test_second_build_changes_nothing(tmp_path: Path) -> None:
+    site = write_site(tmp_path / "blog", FILMS)
+    assert newsreel("build", site).code == 0
+    before = {p: p.stat().st_mtime_ns for p in (site / "site").rglob("*.html")}
+    result = newsreel("build", site)
+    assert result.code == 0 and "0 pages rendered, 0 changed" in result.out
+    assert {p: p.stat().st_mtime_ns for p in (site / "site").rglob("*.html")} == before
+
+
+def test_deleted_post_leaves_no_stale_page(tmp_path: Path) -> None:
+    site = write_site(tmp_path / "blog", FILMS)
+    assert newsreel("build", site).code == 0
+    (site / "content/posts/2023-07-24-double.md").unlink()
+    assert newsreel("build", site).code == 0
+    assert not (site / "site/posts/double").exists()
+    assert not (site / "site/films/barbie").exists()  # no post names it, no page of its own
+    assert (site / "site/actors/penelope-cruz").exists()  # has its own page
+
+
+def test_warm_builds_equal_a_cold_build(tmp_path: Path) -> None:
+    """Edits, additions, renames, deletions and template edits through warm builds give what a cold build gives."""
+    site = write_site(tmp_path / "blog", FILMS)
+    assert newsreel("build", site).code == 0
+    posts = site / "content/posts"
+    steps = [
+        lambda: (posts / "2020-09-07-jump.md").write_text(post("\"Cruise jumps again\"", "2020-09-07", "Edited.",
+                                                               film="\"Mission: Impossible 7\"", actors="[Tom Cruise]")),
+        lambda: (posts / "new.md").write_text(post("Brand new", "2023-08-01", "New.", actors="[Simon Pegg]", film="Barbie")),
+        lambda: (posts / "2022-01-21-slip.md").rename(posts / "renamed-slip.md"),
+        lambda: (posts / "amelie.md").unlink(),
+        lambda: write_site(site, {"templates/terms.html": '{% extends "base.html" %}{% block content %}<h1>All {{ plural }}</h1>'
+                                  '{% for t in terms %}<a href="{{ t.url|url }}">{{ t.name }}</a>{% endfor %}{% endblock %}'}),
+        lambda: write_site(site, {"newsreel.yaml": f"title: Renamed reel\nbase_url: {BASE}\nper_page: 3\n"}),
+    ]
+    for step in steps:
+        step()
+        assert newsreel("build", site).code == 0
+        cold = tmp_path / "cold"
+        shutil.rmtree(cold, ignore_errors=True)
+        shutil.copytree(site, cold, ignore=shutil.ignore_patterns("site", ".newsreel-cache"))
+        assert newsreel("build", cold, "--no-cache").code == 0
+        warm_files, cold_files = tree_hashes(site / "site"), tree_hashes(cold / "site")
+        warm_files.pop(".newsreel-manifest.json"), cold_files.pop(".newsreel-manifest.json")
+        assert warm_files == cold_files
+
+
+BAD_INPUTS = {
+    "broken yaml": ("title: [unclosed\ndate: 2023-01-01\n", 2, "invalid YAML"),
+    "missing title": ("date: 2023-01-01\n", 1, "'title' is missing"),
+    "impossible date": ("title: T\ndate: 2023-02-30\n", 3, "not a real date"),
+    "year in words": ("title: T\ndate: 2023-01-01\nfilm: X\nrelease_year: twenty twenty\n", 5, "4-digit year"),
+    "yes is not a boolean": ("title: T\ndate: 2023-01-01\ndraft: yes\n", 4, "true or false"),
+    "duplicate key": ("title: T\ndate: 2023-01-01\ntitle: U\n", 4, "duplicate key 'title'"),
+    "unsafe slug": ("title: T\ndate: 2023-01-01\nslug: ../../etc\n", 4, "not a valid slug"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_bad_input_fails_with_file_and_line_and_keeps_the_site(tmp_path: Path, case: str) -> None:
+    front, line, message = BAD_INPUTS[case]
+    site = write_site(tmp_path / "blog", FILMS)
+    assert newsreel("build", site).code == 0
+    before = tree_hashes(site / "site")
+    write_site(site, {"content/posts/bad.md": f"---\n{front}---\nBody.\n"})
+    result = newsreel("build", site)
+    assert result.code == 1
+    assert f"content/posts/bad.md:{line}: " in result.err and message in result.err, result.err
+    assert "Traceback" not in result.err + result.out
+    assert tree_hashes(site / "site") == before
+
+
+def test_unclosed_front_matter(tmp_path: Path) -> None:
+    site = write_site(tmp_path / "blog", {"content/posts/a.md": "---\ntitle: T\ndate: 2023-01-01\nBody\n"})
+    result = newsreel("build", site)
+    assert result.code == 1 and "content/posts/a.md:1: the front matter is not closed" in result.err
+
+
+def test_two_posts_with_one_slug_name_both_files(tmp_path: Path) -> None:
+    site = write_site(tmp_path / "blog", {
+        "content/posts/2023-01-01-same.md": post("One", "2023-01-01"),
+        "content/posts/2023-02-01-other.md": post("Two", "2023-02-01", slug="same"),
+    })
+    result = newsreel("build", site)
+    assert result.code == 1
+    assert "content/posts/2023-02-01-other.md:4: " in result.err and "content/posts/2023-01-01-same.md" in result.err
+
+
+def test_names_that_slug_alike_are_an_error_naming_both(tmp_path: Path) -> None:
+    site = write_site(tmp_path / "blog", {
+        "content/posts/a.md": post("A", "2023-01-01", actors="[Zoë Kravitz]"),
+        "content/posts/b.md": post("B", "2023-02-01", actors="[Zoe Kravitz]"),
+    })
+    result = newsreel("build", site)
+    assert result.code == 1
+    assert "content/posts/b.md:4:" in result.err and "content/posts/a.md" in result.err and "aka" in result.err
+
+
+def test_yaml_12_reading_of_names(tmp_path: Path) -> None:
+    site = write_site(tmp_path / "blog", {
+        "content/posts/a.md": post("1917", "2023-01-01", film="No", actors="[1:30, 007]"),
+    })
+    assert newsreel("build", site).code == 0
+    out = site / "site"
+    assert (out / "films/no/index.html").is_file()
+    assert (out / "actors/1-30/index.html").is_file() and (out / "actors/007/index.html").is_file()
+    assert page(out, "posts/a/index.html").xpath("//h1")[0].text_content().strip() == "1917"
+
+
+def test_unknown_keys_warn_with_the_closest_key(tmp_path: Path) -> None:
+    site = write_site(tmp_path / "blog", {
+        "newsreel.yaml": "titel: X\n",
+        "content/posts/a.md": post("A", "2023-01-01", actor="[Tom Cruise]"),
+    })
+    result = newsreel("build", site)
+    assert result.code == 0
+    assert "content/posts/a.md:4: warning: unknown key 'actor'" in result.err and "'actors'" in result.err
+    assert "newsreel.yaml:1: warning: unknown setting 'titel'" in result.err and "'title'" in result.err
+
+
+@pytest.mark.parametrize("target", ["site_dir", "parent", "content", "templates", "git", "foreign"])
+def test_dangerous_output_folders_are_refused(tmp_path: Path, target: str) -> None:
+    site = write_site(tmp_path / "blog", {"content/posts/a.md": post("A"), "templates/keep.txt": "x",
+                                          "elsewhere/.git/HEAD": "ref", "foreign/mine.txt": "precious"})
+    output = {"site_dir": site, "parent": tmp_path, "content": site / "content", "templates": site / "templates",
+              "git": site / "elsewhere", "foreign": site / "foreign"}[target]
+    before = tree_hashes(tmp_path)
+    result = newsreel("build", site, "--output", output)
+    assert result.code == 1 and "refusing" in result.err and "Traceback" not in result.err
+    assert tree_hashes(tmp_path) == before
+
+
+def test_usage_errors_exit_2() -> None:
+    assert newsreel("build", "--no-such-option").code == 2
+
+
+def test_markdown_features_and_safety(tmp_path: Path) -> None:
+    body = ("## A heading\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n~~gone~~ \"quoted\"[^1]\n\n[^1]: A note.\n\n"
+            "[bad](javascript:alert(1)) <b onclick=\"x\">raw</b> [in](/films/no/)\n")
+    site = write_site(tmp_path / "blog", {"newsreel.yaml": f"base_url: {BASE}\n",
+                                          "content/posts/a.md": post("A", body=body, film="No")})
+    assert newsreel("build", site).code == 0
+    raw = (site / "site/posts/a/index.html").read_text()
+    doc = lxml_html.fromstring(raw)
+    assert doc.xpath("//h2[@id='a-heading']") and doc.xpath("//table") and doc.xpath("//s")
+    assert "\u201cquoted\u201d" in raw and doc.xpath("//section[contains(@class,'footnotes')]")
+    assert "javascript:" not in "".join(doc.xpath("//@href")) and not doc.xpath("//*[@onclick]")
+    assert "/movie-news/films/no/" in doc.xpath("//a/@href")
+
+
+def test_example_blog_builds_cleanly(tmp_path: Path) -> None:
+    site = tmp_path / "example"
+    for name in ("content", "templates", "static"):
+        shutil.copytree(REPO / name, site / name)
+    shutil.copy(REPO / "newsreel.yaml", site / "newsreel.yaml")
+    result = newsreel("build", site, "--base-url", BASE)
+    assert result.code == 0, result.err
+    assert "warning" not in result.err
+    assert broken_links(site / "site", "/movie-news/") == []
+    assert (site / "site/films/mission-impossible-dead-reckoning-part-one/index.html").is_file()
+    assert (site / "site/actors/penelope-cruz/index.html").is_file()
