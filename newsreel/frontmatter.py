@@ -167,7 +167,7 @@ def _cut_by_comment(node: yaml.Node, source: list[str], prefix: str, line_offset
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             _cut_by_comment(item, source, f"{prefix}[{index}]", line_offset, out)
-    elif (isinstance(node, yaml.ScalarNode) and node.style is None and node.tag == "tag:yaml.org,2002:str"
+    elif (isinstance(node, yaml.ScalarNode) and not node.style and node.tag == "tag:yaml.org,2002:str"
           and node.value and node.end_mark.line < len(source)):
         rest = source[node.end_mark.line][node.end_mark.column:]
         if re.match(r"[ \t]+#", rest):

@@ -207,7 +207,7 @@ def _read(path: str, raw: bytes, problems: list[Problem]) -> tuple[dict[str, Any
         return None
     for key, line in cut:
         problems.append(warning(path, line, f"'{key}' stops at ' #': YAML reads the rest of the line as a comment",
-                                f"put the whole value in quotes to keep the '#', e.g. {key.split('.')[-1]}: \"...\""))
+                                "put the whole value in quotes to keep what follows the '#'"))
     if data is None:
         data = {}
     if not isinstance(data, dict):
