@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -311,3 +312,14 @@ def test_starter_files_ship_with_the_package() -> None:
 
     names = {p.name for p in resources.files("newsreel.starter").iterdir()}
     assert {"newsreel.yaml", "dot-gitignore", "dot-github", "templates", "static"} <= names
+
+
+def test_templates_readme_names_real_theme_files(blog: Path) -> None:
+    readme = (blog / "templates" / "README.md").read_text(encoding="utf-8")
+    command = next(line.strip() for line in readme.splitlines() if line.strip().startswith("python -c"))
+    code = command.split('"', 1)[1].rsplit('"', 1)[0]
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    theme = Path(result.stdout.strip())
+    assert result.returncode == 0 and theme.is_dir()
+    for name in re.findall(r"`([\w/]+(?:\.html|/))`", readme):
+        assert (theme / name).exists(), name
