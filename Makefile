@@ -5,6 +5,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+SERVE_ARGS ?=
 
 .PHONY: site serve test install
 
@@ -18,7 +19,7 @@ site: install
 	$(BIN)/newsreel build
 
 serve: install
-	$(BIN)/newsreel serve
+	$(BIN)/newsreel serve $(SERVE_ARGS)
 
 test: $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
