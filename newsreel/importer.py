@@ -35,6 +35,8 @@ TITLE_LIMIT = 80
 """A proposed title is cut to at most this many characters, at a word boundary."""
 SLUG_LIMIT = 60
 """An imported post's file name (its slug) is cut to at most this many characters."""
+TWEET_LIMIT = 280
+"""Characters a tweet's text can hold: a copied embed's text is never longer."""
 MIN_FRAGMENT_WORDS = 4
 """A repeated block is dropped only from this many words up (short headings may repeat)."""
 
@@ -157,7 +159,7 @@ def extract_tweets(blocks: list[str]) -> tuple[list[str], list[dict[str, str]]]:
     tweets: list[dict[str, str]] = []
     for block in blocks:
         cursor = 0
-        for start, end, mapping in find_copied_embeds(block):
+        for start, end, mapping in _embeds(block):
             before = block[cursor:start].strip()
             if before:
                 kept.append(before)
@@ -167,6 +169,23 @@ def extract_tweets(blocks: list[str]) -> tuple[list[str], list[dict[str, str]]]:
         if rest:
             kept.append(rest)
     return kept, tweets
+
+
+def _embeds(block: str) -> list[tuple[int, int, dict[str, str]]]:
+    """Copied embeds in a block; a text longer than a tweet can be starts at a later sentence."""
+    found = []
+    for start, end, mapping in find_copied_embeds(block):
+        while len(mapping["text"]) > TWEET_LIMIT:
+            sentence = _SENTENCE_END.search(block, start, end)
+            if sentence is None:
+                break
+            cut = sentence.end() + 1
+            later = find_copied_embeds(block[cut:end])
+            if not later:
+                break
+            start, mapping = cut + later[0][0], later[0][2]
+        found.append((start, end, mapping))
+    return found
 
 
 def _with_status_url(mapping: dict[str, str]) -> dict[str, str]:
@@ -340,11 +359,11 @@ def clean_article(text: str) -> CleanedArticle:
     blocks, noise = drop_gallery_noise(blocks)
     if noise:
         changes.append(f"removed {_n(len(noise), 'photo-gallery leftover')}: {_examples(noise)}")
+    blocks, glued = split_glued_sentences(blocks)
     blocks, tweets = extract_tweets(blocks)
     for tweet in tweets:
         where = "" if "url" in tweet else " (no status URL in the copy: add url: if you have it)"
         changes.append(f"found a tweet by @{tweet['handle']} of {tweet['date']}: moved to the front matter{where}")
-    blocks, glued = split_glued_sentences(blocks)
     if glued:
         changes.append(f"split {_n(len(glued), 'glued sentence')}, each now starting a paragraph: {_examples(glued)}")
     blocks, dropped = drop_repeated_fragments(blocks)

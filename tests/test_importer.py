@@ -147,6 +147,22 @@ def test_embed_attribution_on_its_own_line_is_joined_to_its_text() -> None:
     assert cleaned.paragraphs == ("Barbie passed one billion dollars in August 2023.", "Margot Robbie also produced the film.")
 
 
+def test_embed_glued_to_the_paragraph_before_it_starts_at_the_glue() -> None:
+    text = ("Universal set the date for Christopher Nolan's next film.Nolan's next: July 17, 2026. IMAX. "
+            "pic.twitter.com/n0lan2026 \u2014 Film Updates (@FilmUpdates) December 19, 2024 Filming starts in 2025.")
+    cleaned = clean_article(text)
+    assert [t["text"] for t in cleaned.tweets] == ["Nolan's next: July 17, 2026. IMAX."]
+    assert cleaned.paragraphs == ("Universal set the date for Christopher Nolan's next film.", "Filming starts in 2025.")
+
+
+def test_embed_text_is_never_longer_than_a_tweet() -> None:
+    lead = "Oppenheimer opened in July 2023 " + "and kept playing in IMAX theatres " * 9 + "for months."
+    text = f"{lead} Still sold out pic.twitter.com/abc123 \u2014 Reel Fan (@reel_fan_42) October 1, 2023"
+    cleaned = clean_article(text)
+    assert [t["text"] for t in cleaned.tweets] == ["Still sold out"]
+    assert cleaned.paragraphs == (lead,)
+
+
 def test_gallery_noise_is_removed_but_real_mentions_stay() -> None:
     cleaned = clean_article(article("gallery.txt"))
     assert change(cleaned, "removed 4 photo-gallery leftovers")
