@@ -1,0 +1,540 @@
+"""Hostile input: every case must fail cleanly, at the right line, and change nothing.
+
+Each error case is a small site folder that is first built good (so ``site/`` exists), then
+broken; ``newsreel build`` then runs as a real subprocess and must exit 1, name the exact
+``path:line:``, print no traceback, leave ``site/`` byte-for-byte as it was and touch no file
+outside it. Content cases (where YAML's own reading is the sensible one) check what the
+pages show. The figures recorded with ``record_property`` feed RELIABILITY.md
+(``scripts/reliability``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import feedparser
+import lxml.html
+import pytest
+
+from newsreel.build import BuildOptions, build_site
+
+GOOD_POST = "---\ntitle: A good post\ndate: 2023-01-02\nfilm: Heat\nactors: [Al Pacino]\n---\nGood text.\n"
+SETTINGS = "title: Hostile\nbase_url: https://example.org/\n"
+GOOD = {"newsreel.yaml": SETTINGS, "content/posts/2023-01-02-good.md": GOOD_POST}
+
+
+@dataclass(frozen=True)
+class Link:
+    """A symbolic link to write into a site folder (target as given, relative or absolute)."""
+
+    target: str
+
+
+def make_site(root: Path, files: dict[str, str | bytes | Link]) -> Path:
+    """Create (or add to) the site folder ``root`` from relative path → text, bytes or Link."""
+    root.mkdir(parents=True, exist_ok=True)
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, Link):
+            if path.is_symlink() or path.exists():
+                path.unlink()
+            os.symlink(content.target, path)
+        elif isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return root
+
+
+def tree(root: Path, skip: tuple[str, ...] = ()) -> dict[str, str]:
+    """Relative path → sha256 of every file (symlinks by their target) under ``root``."""
+    found: dict[str, str] = {}
+    if not root.exists():
+        return found
+    for current, dirs, files in os.walk(root):
+        rel_dir = os.path.relpath(current, root)
+        dirs[:] = [d for d in dirs if os.path.normpath(os.path.join(rel_dir, d)) not in skip]
+        for name in files + [d for d in dirs if os.path.islink(os.path.join(current, d))]:
+            full = os.path.join(current, name)
+            rel = os.path.normpath(os.path.join(rel_dir, name))
+            if os.path.islink(full):
+                found[rel] = "link:" + os.readlink(full)
+            else:
+                with open(full, "rb") as handle:
+                    found[rel] = hashlib.sha256(handle.read()).hexdigest()
+        found.update({os.path.normpath(os.path.join(rel_dir, d)) + "/": "dir" for d in dirs})
+    return found
+
+
+def changed_bytes(before: dict[str, str], after: dict[str, str], root: Path) -> int:
+    """How many files differ between two ``tree`` snapshots (a count, 0 when identical)."""
+    return sum(1 for key in set(before) | set(after) if before.get(key) != after.get(key))
+
+
+def run_build(site: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, PYTHONIOENCODING="utf-8", COLUMNS="200")
+    return subprocess.run([sys.executable, "-m", "newsreel", "build", str(site), *args],
+                          capture_output=True, text=True, timeout=120, env=env)
+
+
+def good_site(tmp_path: Path, files: dict[str, str | bytes | Link] | None = None) -> Path:
+    """A site folder built once without error, so ``site/`` holds a previous build."""
+    site = make_site(tmp_path / "blog", {**GOOD, **(files or {})})
+    build_site(site, BuildOptions(use_cache=False))
+    assert (site / "site" / "index.html").is_file()
+    return site
+
+
+def assert_fails_cleanly(site: Path, expected: str, record_property, *args: str, family: str = "") -> str:
+    """Run a build that must fail; record the figures; return stderr."""
+    output = site / "site"
+    before_out = tree(output)
+    before_rest = tree(site.parent, skip=(f"{site.name}/site", f"{site.name}/.newsreel-cache"))
+    result = run_build(site, *args)
+    after_out = tree(output)
+    after_rest = tree(site.parent, skip=(f"{site.name}/site", f"{site.name}/.newsreel-cache"))
+    text = result.stdout + result.stderr
+    lines = [line for line in result.stderr.splitlines() if ": warning: " not in line]
+    record_property("hostile_case", family or "error")
+    record_property("right_line", int(any(line.startswith(expected) for line in lines)))
+    record_property("traceback", int("Traceback" in text))
+    record_property("exit0_on_error", int(result.returncode == 0))
+    record_property("site_files_changed", changed_bytes(before_out, after_out, output))
+    record_property("outside_files_touched", changed_bytes(before_rest, after_rest, site.parent))
+    assert "Traceback" not in text, text
+    assert result.returncode == 1, text
+    assert any(line.startswith(expected) for line in lines), f"expected a line starting {expected!r}:\n{text}"
+    assert after_out == before_out, "a failed build changed site/"
+    assert after_rest == before_rest, "a failed build touched files outside site/"
+    return result.stderr
+
+
+def _post(front: str, body: str = "Body.\n") -> str:
+    return f"---\n{front}---\n{body}"
+
+
+P = "content/posts/bad.md"
+NFD_AMELIE = unicodedata.normalize("NFD", "Amélie")
+
+# (id, files, expected start of the error line, a word the message must hold)
+ERROR_CASES: list[tuple[str, dict[str, str | bytes | Link], str, str]] = [
+    # malformed and ambiguous YAML
+    ("unclosed-fence", {P: "---\ntitle: X\ndate: 2023-01-02\n\nBody\n"}, f"{P}:1:", "not closed"),
+    ("no-front-matter", {P: "title: X\n\nBody\n"}, f"{P}:1:", "front matter"),
+    ("tab-indent", {P: _post("title: X\ndate: 2023-01-02\nactors:\n\t- A\n")}, f"{P}:5:", "tab"),
+    ("unquoted-colon", {P: _post("title: Mission: Impossible\ndate: 2023-01-02\n")}, f"{P}:2:", "quote"),
+    ("unclosed-quote", {P: _post("date: 2023-01-02\ntitle: \"Heat\nfilm: Heat\n")}, f"{P}:3:", "YAML"),
+    ("unclosed-bracket", {P: _post("date: 2023-01-02\ntitle: X\nactors: [A, B\nfilm: Heat\n")}, f"{P}:4:", "YAML"),
+    ("duplicate-key", {P: _post("title: X\ndate: 2023-01-02\nfilm: A\ntitle: Y\n")}, f"{P}:5:", "duplicate key"),
+    ("duplicate-nested-key", {P: _post("title: X\ndate: 2023-01-02\nfilms:\n  - title: A\n    title: B\n")},
+     f"{P}:6:", "duplicate key"),
+    ("yaml11-yes", {P: _post("title: X\ndate: 2023-01-02\ndraft: yes\n")}, f"{P}:4:", "true"),
+    ("yaml11-off", {P: _post("title: X\ndate: 2023-01-02\ndraft: off\n")}, f"{P}:4:", "true"),
+    ("alias-bomb", {P: _post("title: X\ndate: 2023-01-02\na: &a [x, x, x, x, x, x, x, x, x, x]\n"
+                             "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+                             "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n")},
+     f"{P}:2:", "alias"),
+    ("undefined-alias", {P: _post("title: *star\ndate: 2023-01-02\n")}, f"{P}:2:", "alias"),
+    ("python-tag", {P: _post("title: !!python/object/apply:os.system [echo hi]\ndate: 2023-01-02\n")}, f"{P}:2:", "YAML"),
+    ("list-title", {P: _post("title: [a, b]\ndate: 2023-01-02\n")}, f"{P}:2:", "title"),
+    ("bool-title", {P: _post("date: 2023-01-02\ntitle: true\n")}, f"{P}:3:", "title"),
+    ("empty-title", {P: _post("date: 2023-01-02\ntitle: ''\n")}, f"{P}:3:", "title"),
+    ("missing-title", {P: _post("date: 2023-01-02\n")}, f"{P}:1:", "title"),
+    ("unhashable-key", {P: _post("title: X\ndate: 2023-01-02\n? [a]\n: b\n")}, f"{P}:4:", "YAML"),
+    ("deep-nesting", {P: _post("title: X\ndate: 2023-01-02\nfilms: " + "[" * 3000 + "]" * 3000 + "\n")}, f"{P}:4:", "YAML"),
+    ("front-matter-a-list", {P: _post("- a\n- b\n")}, f"{P}:2:", "key"),
+    ("year-float", {P: _post("title: X\ndate: 2023-01-02\nfilm: Heat\nrelease_year: 2023.5\n")}, f"{P}:5:", "year"),
+    ("year-huge", {P: _post("title: X\ndate: 2023-01-02\nfilm: Heat\nrelease_year: " + "9" * 40 + "\n")}, f"{P}:5:", "year"),
+    ("year-nan", {P: _post("title: X\ndate: 2023-01-02\nfilm: Heat\nrelease_year: .nan\n")}, f"{P}:5:", "year"),
+    ("film-and-films", {P: _post("title: X\ndate: 2023-01-02\nfilm: A\nfilms: [B]\n")}, f"{P}:5:", "both"),
+    ("empty-actor", {P: _post("title: X\ndate: 2023-01-02\nactors:\n  - Al Pacino\n  - \n")}, f"{P}:6:", "actors"),
+    # encodings
+    ("latin-1", {P: "---\ntitle: X\ndate: 2023-01-02\nfilm: Am\xe9lie\n---\nBody\n".encode("latin-1")}, f"{P}:4:", "UTF-8"),
+    ("latin-1-body", {P: "---\ntitle: X\ndate: 2023-01-02\n---\nline\nCaf\xe9\n".encode("latin-1")}, f"{P}:6:", "UTF-8"),
+    ("utf-16", {P: "---\ntitle: X\ndate: 2023-01-02\n---\nBody\n".encode("utf-16")}, f"{P}:1:", "UTF-8"),
+    ("nul-byte", {P: b"---\ntitle: X\ndate: 2023-01-02\n---\nBo\x00dy\n"}, f"{P}:5:", "NUL"),
+    ("bad-escape", {P: _post("title: \"\\ud800\"\ndate: 2023-01-02\n")}, f"{P}:2:", "YAML"),
+    # dates
+    ("impossible-date", {P: _post("title: X\ndate: 2023-02-30\n")}, f"{P}:3:", "date"),
+    ("ambiguous-date", {P: _post("title: X\ndate: 03/04/2023\n")}, f"{P}:3:", "date"),
+    ("year-in-words", {P: _post("title: X\ndate: twenty twenty-three\n")}, f"{P}:3:", "date"),
+    ("date-year-only", {P: _post("title: X\ndate: 2023\n")}, f"{P}:3:", "date"),
+    ("date-hour-25", {P: _post("title: X\ndate: 2023-01-02T25:00\n")}, f"{P}:3:", "date"),
+    ("date-year-zero", {P: _post("title: X\ndate: 0000-01-01\n")}, f"{P}:3:", "date"),
+    ("date-missing", {P: _post("title: X\n")}, f"{P}:1:", "date"),
+    ("updated-impossible", {P: _post("title: X\ndate: 2023-01-02\nupdated: 2023-13-01\n")}, f"{P}:4:", "updated"),
+    # unsafe slugs
+    ("slug-traversal", {P: _post("title: X\ndate: 2023-01-02\nslug: ../x\n")}, f"{P}:4:", "slug"),
+    ("slug-absolute", {P: _post("title: X\ndate: 2023-01-02\nslug: /etc/passwd\n")}, f"{P}:4:", "slug"),
+    ("slug-space-case", {P: _post("title: X\ndate: 2023-01-02\nslug: A B\n")}, f"{P}:4:", "slug"),
+    ("slug-emoji", {P: _post("title: X\ndate: 2023-01-02\nslug: \"\U0001F3AC\"\n")}, f"{P}:4:", "slug"),
+    ("slug-cjk", {P: _post("title: X\ndate: 2023-01-02\nslug: 映画\n")}, f"{P}:4:", "slug"),
+    ("slug-double-hyphen", {P: _post("title: X\ndate: 2023-01-02\nslug: a--b\n")}, f"{P}:4:", "slug"),
+    ("slug-encoded", {P: _post("title: X\ndate: 2023-01-02\nslug: \"%2e%2e\"\n")}, f"{P}:4:", "slug"),
+    ("unsafe-image", {P: _post("title: X\ndate: 2023-01-02\nimage: javascript:alert(1)\n")}, f"{P}:4:", "image"),
+    ("tweet-not-status", {P: _post("title: X\ndate: 2023-01-02\ntweet: javascript:alert(1)\n")}, f"{P}:4:", "tweet"),
+    # collisions
+    ("zoe-vs-zoe-diaeresis",
+     {"content/posts/a.md": _post("title: A\ndate: 2023-01-02\nactors: [Zoë Kravitz]\n"),
+      "content/posts/b.md": _post("title: B\ndate: 2023-01-03\nactors:\n  - Zoe Kravitz\n")},
+     "content/posts/b.md:5:", "content/posts/a.md"),
+    ("two-posts-one-slug",
+     {"content/posts/a.md": _post("title: A\ndate: 2023-01-02\nslug: same\n"),
+      "content/posts/2023-01-01-same.md": _post("title: B\ndate: 2023-01-02\n")},
+     "content/posts/a.md:4:", "content/posts/2023-01-01-same.md"),
+    ("two-folders-one-name",
+     {"content/posts/x/a.md": _post("title: A\ndate: 2023-01-02\n"),
+      "content/posts/y/a.md": _post("title: B\ndate: 2023-01-03\n")},
+     "content/posts/", "/posts/a/"),
+    ("film-pages-one-url",
+     {"content/films/a.md": "---\ntitle: Zoë\n---\n", "content/films/b.md": "---\ntitle: Zoe\n---\n"},
+     "content/films/b.md:2:", "content/films/a.md"),
+    ("aka-claimed-twice",
+     {"content/films/a.md": "---\ntitle: A\naka: [B]\n---\n", "content/films/b.md": "---\ntitle: B\n---\n"},
+     "content/films/b.md:2:", "content/films/a.md"),
+    ("tags-one-url", {P: _post("title: X\ndate: 2023-01-02\ntags: [C++, C]\n")}, f"{P}:4:", "/tags/c/"),
+    # symlinks
+    ("symlink-loop", {"content/posts/loop.md": Link("loop.md")}, "content/posts/loop.md:", "link"),
+    ("symlink-out-file", {"content/posts/out.md": Link("../../../outside/post.md")}, "content/posts/out.md:", "outside"),
+    ("symlink-out-folder", {"content/posts/sub": Link("../../../outside")}, "content/posts/sub:", "outside"),
+    ("symlink-folder-loop", {"content/posts/again": Link(".")}, "content/posts/again:", "loop"),
+    ("symlink-dangling", {"content/posts/gone.md": Link("nowhere.md")}, "content/posts/gone.md:", "link"),
+]
+
+OUTSIDE_POST = "---\ntitle: SECRET OUTSIDE\ndate: 2023-01-02\n---\nSECRET OUTSIDE TEXT\n"
+
+
+@pytest.mark.parametrize("files, expected, word", [c[1:] for c in ERROR_CASES], ids=[c[0] for c in ERROR_CASES])
+def test_error_case(tmp_path: Path, files, expected: str, word: str, record_property) -> None:
+    make_site(tmp_path / "outside", {"post.md": OUTSIDE_POST})
+    site = good_site(tmp_path)
+    make_site(site, files)
+    stderr = assert_fails_cleanly(site, expected, record_property, family="error")
+    line = next(line for line in stderr.splitlines() if line.startswith(expected))
+    assert word.lower() in (line + stderr).lower()
+    assert "SECRET" not in stderr
+
+
+def test_content_posts_linked_outside(tmp_path: Path, record_property) -> None:
+    """content/posts itself a link to a folder outside the site: refused, nothing read."""
+    make_site(tmp_path / "outside", {"post.md": OUTSIDE_POST})
+    site = good_site(tmp_path)
+    os.rename(site / "content" / "posts", site / "content" / "old-posts")
+    os.symlink("../../outside", site / "content" / "posts")
+    stderr = assert_fails_cleanly(site, "content/posts:", record_property, family="error")
+    assert "outside" in stderr
+
+
+def test_failed_build_lists_every_error(tmp_path: Path, record_property) -> None:
+    """Errors in several files are all reported in one run, each at its own line."""
+    site = good_site(tmp_path)
+    make_site(site, {"content/posts/a.md": _post("title: X\ndate: 2023-02-30\n"),
+                     "content/posts/b.md": _post("title: Y\ndate: 2023-01-02\ndraft: no\n")})
+    stderr = assert_fails_cleanly(site, "content/posts/a.md:3:", record_property, family="error")
+    assert "content/posts/b.md:4:" in stderr
+
+
+# --- dangerous output folders -------------------------------------------------------------
+
+OUTPUT_CASES = ["site-folder", "parent", "content", "inside-content", "templates", "static", "git-repo",
+                "foreign-files", "dotdot-into-content", "symlink-to-site"]
+
+
+@pytest.mark.parametrize("case", OUTPUT_CASES)
+def test_dangerous_output_refused(tmp_path: Path, case: str, record_property) -> None:
+    site = good_site(tmp_path, {"templates/.keep": "", "static/robots-extra.txt": "hi\n"})
+    (tmp_path / "repo" / ".git").mkdir(parents=True)
+    (tmp_path / "repo" / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    (tmp_path / "repo" / "README.md").write_text("mine\n")
+    (tmp_path / "foreign").mkdir()
+    (tmp_path / "foreign" / "notes.txt").write_text("mine\n")
+    os.symlink(site, tmp_path / "link-to-blog")
+    output = {
+        "site-folder": site, "parent": tmp_path, "content": site / "content",
+        "inside-content": site / "content" / "posts" / "out", "templates": site / "templates",
+        "static": site / "static", "git-repo": tmp_path / "repo", "foreign-files": tmp_path / "foreign",
+        "dotdot-into-content": site / "site" / ".." / "content", "symlink-to-site": tmp_path / "link-to-blog",
+    }[case]
+    before = tree(tmp_path)
+    result = run_build(site, "--output", str(output))
+    after = tree(tmp_path)
+    text = result.stdout + result.stderr
+    record_property("hostile_case", "output")
+    record_property("right_line", int("refusing" in result.stderr))
+    record_property("traceback", int("Traceback" in text))
+    record_property("exit0_on_error", int(result.returncode == 0))
+    record_property("site_files_changed", changed_bytes(before, after, tmp_path))
+    record_property("outside_files_touched", changed_bytes(before, after, tmp_path))
+    assert result.returncode == 1, text
+    assert "Traceback" not in text
+    assert "refusing" in result.stderr
+    assert after == before, "nothing may be written or deleted"
+
+
+# --- content cases: YAML read the sensible way --------------------------------------------
+
+def _built(tmp_path: Path, files: dict[str, str | bytes | Link], *args: str) -> tuple[Path, str]:
+    site = make_site(tmp_path / "blog", {"newsreel.yaml": SETTINGS, **files})
+    result = run_build(site, *args)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    return site / "site", result.stderr
+
+
+def _page(output: Path, rel: str) -> lxml.html.HtmlElement:
+    return lxml.html.fromstring((output / rel / "index.html").read_bytes())
+
+
+def _h1(output: Path, rel: str) -> str:
+    return " ".join(_page(output, rel).findtext(".//h1", default="").split()) or \
+        " ".join(_page(output, rel).xpath("string(//h1)").split())
+
+
+def test_hash_in_unquoted_title_is_a_comment_and_warned(tmp_path: Path, record_property) -> None:
+    """``title: Best #1 film``: YAML cuts at `` #``; the page shows "Best" and the build warns."""
+    output, stderr = _built(tmp_path, {P: _post("title: Best #1 film\ndate: 2023-01-02\n")})
+    record_property("hostile_case", "content")
+    assert _h1(output, "posts/bad") == "Best"
+    assert f"{P}:2: warning:" in stderr and "quotes" in stderr
+    output, stderr = _built(tmp_path, {P: _post("title: \"Best #1 film\" # a real comment\ndate: 2023-01-02\n")})
+    assert _h1(output, "posts/bad") == "Best #1 film"
+    assert "warning: 'title'" not in stderr
+
+
+def test_yaml_1_2_scalars_stay_text(tmp_path: Path, record_property) -> None:
+    """``film: No`` is the film "No"; ``title: 1:30`` is "1:30"; ``film: 1917`` and ``007`` keep their text."""
+    output, _ = _built(tmp_path, {
+        "content/posts/a.md": _post("title: 1:30\ndate: 2023-01-02\nfilm: No\nactors: [Yes, Off, null-ish]\n"),
+        "content/posts/b.md": _post("title: 0x1F\ndate: 2023-01-03\nfilms: [1917, 007, 1e3]\ntags: [on]\n"),
+    })
+    record_property("hostile_case", "content")
+    assert _h1(output, "posts/a") == "1:30"
+    assert _h1(output, "posts/b") == "0x1F"
+    assert _h1(output, "films/no") == "No"
+    for slug, name in (("1917", "1917"), ("007", "007"), ("1e3", "1e3")):
+        assert _h1(output, f"films/{slug}") == name
+    for slug, name in (("yes", "Yes"), ("off", "Off")):
+        assert _h1(output, f"actors/{slug}") == name
+    assert _h1(output, "tags/on") == "on"
+
+
+def test_bom_and_crlf_are_fine(tmp_path: Path, record_property) -> None:
+    text = "\ufeff---\r\ntitle: \"Crlf: fine\"\r\ndate: 2023-01-02\r\nfilm: Heat\r\n---\r\nBody line.\r\n"
+    output, _ = _built(tmp_path, {P: text.encode("utf-8"),
+                                  "content/posts/cr.md": b"---\rtitle: Old Mac\rdate: 2023-01-03\r---\rBody\r"})
+    record_property("hostile_case", "content")
+    assert _h1(output, "posts/bad") == "Crlf: fine"
+    assert _h1(output, "posts/cr") == "Old Mac"
+    assert (output / "films" / "heat" / "index.html").is_file()
+
+
+def test_normalisation_and_case_make_one_term(tmp_path: Path, record_property) -> None:
+    """NFC and NFD "Amélie", "TOM cruise" and "Tom  Cruise": one page each, named by the first spelling."""
+    output, _ = _built(tmp_path, {
+        "content/posts/a.md": _post("title: A\ndate: 2023-01-02\nfilm: Amélie\nactors: [Tom Cruise]\n"),
+        "content/posts/b.md": _post(f"title: B\ndate: 2023-01-03\nfilm: {NFD_AMELIE}\nactors: [TOM  cruise]\n"),
+    })
+    record_property("hostile_case", "content")
+    films = sorted(p.name for p in (output / "films").iterdir() if p.is_dir())
+    actors = sorted(p.name for p in (output / "actors").iterdir() if p.is_dir())
+    assert films == ["amelie"] and actors == ["tom-cruise"]
+    page = _page(output, "films/amelie")
+    assert len(page.xpath("//main//article | //main//li[.//a[contains(@href, '/posts/')]]")) >= 2 or \
+        (output / "films/amelie/index.html").read_text("utf-8").count("/posts/") >= 2
+
+
+def test_cjk_and_untransliterable_names_get_stable_slugs(tmp_path: Path, record_property) -> None:
+    """CJK names transliterate; names of symbols only still get a non-empty, stable, ASCII slug."""
+    files = {"content/posts/a.md": _post("title: 千と千尋の神隠し\ndate: 2023-01-02\nfilm: 千と千尋の神隠し\n"
+                                         "actors: [周杰倫, \"★\", \"☆\"]\ntags: [\"···\"]\n")}
+    output, _ = _built(tmp_path, files)
+    record_property("hostile_case", "content")
+    first = sorted(str(p.relative_to(output)) for p in output.rglob("index.html"))
+    for rel in first:
+        assert rel.isascii() and "//" not in rel and "/-" not in rel and "-/" not in rel, rel
+    actors = sorted(p.name for p in (output / "actors").iterdir() if p.is_dir())
+    assert len(actors) == 3 and all(a and a.isascii() for a in actors)
+    assert any(p.name.startswith("qian") for p in (output / "films").iterdir())
+    shutil_output, _ = _built(tmp_path, files, "--no-cache")
+    assert sorted(str(p.relative_to(output)) for p in output.rglob("index.html")) == first
+
+
+# --- XSS: every field that reaches HTML, attributes, JSON-LD and feeds ------------------------
+
+PAYLOADS = {
+    "title": "</script><script>alert('title')</script> & \"><img src=x onerror=alert(1)>",
+    "summary": "<svg onload=alert('summary')> ]]> </summary>",
+    "film": "\"><img src=x onerror=alert('film')>",
+    "actor": "<script>alert('actor')</script>",
+    "actor2": "javascript:alert('actor2')",
+    "tag": "' onmouseover='alert(1)",
+    "image_alt": "\" onerror=\"alert('alt')",
+    "tweet_text": "<script>alert('tweet')</script> </blockquote>",
+    "tweet_author": "\"><img onerror=alert('author') src=x>",
+    "site_title": "Site </script><script>alert('site')</script>",
+    "description": "\"><img src=x onerror=alert('description')>",
+    "author": "<b onmouseover=alert('author')>me</b>",
+    "film_aka": "<script>alert('aka')</script>",
+    "director": "<script>alert('director')</script>",
+    "poster_alt": "\" onload=\"alert('poster')",
+    "actor_page": "<img src=x onerror=alert('actorpage')>",
+    "photo_alt": "x\" onerror=\"alert('photo')",
+}
+BODY_PAYLOADS = [
+    "[a](javascript:alert(1))", "[b](JaVaScRiPt:alert(1))", "[c](jav&#x09;ascript:alert(1))",
+    "[d](data:text/html,<script>alert(1)</script>)", "[e](vbscript:msgbox)", "![f](javascript:alert(1))",
+    "<script>alert('raw')</script>", "<img src=x onerror=alert(1)>", "<a href=\"javascript:alert(1)\">g</a>",
+    "<iframe src=javascript:alert(1)></iframe>", "[h](  javascript:alert(1))", "<javascript:alert(1)>",
+    "[i]: javascript:alert(1)\n\n[i]",
+]
+
+
+def _yaml(text: str) -> str:
+    return json.dumps(text)  # a JSON string is a YAML double-quoted scalar
+
+
+def _xss_site(root: Path) -> Path:
+    body = "\n\n".join(BODY_PAYLOADS) + "\n"
+    post = _post(
+        f"title: {_yaml(PAYLOADS['title'])}\ndate: 2023-01-02\nsummary: {_yaml(PAYLOADS['summary'])}\n"
+        f"film: {_yaml(PAYLOADS['film'])}\nactors: [{_yaml(PAYLOADS['actor'])}, {_yaml(PAYLOADS['actor2'])}]\n"
+        f"tags: [{_yaml(PAYLOADS['tag'])}]\nimage: \"/img/a.jpg?x=\\\"><script>\"\n"
+        f"image_alt: {_yaml(PAYLOADS['image_alt'])}\n"
+        f"tweet:\n  url: https://twitter.com/evil/status/123\n  text: {_yaml(PAYLOADS['tweet_text'])}\n"
+        f"  author: {_yaml(PAYLOADS['tweet_author'])}\n  handle: evil\n  date: 2023-01-01\n", body)
+    return make_site(root, {
+        "newsreel.yaml": f"title: {_yaml(PAYLOADS['site_title'])}\ndescription: {_yaml(PAYLOADS['description'])}\n"
+                         f"author: {_yaml(PAYLOADS['author'])}\nbase_url: https://example.org/news/\n",
+        "content/posts/p.md": post,
+        "content/films/f.md": _post(f"title: {_yaml(PAYLOADS['film'])}\naka: [{_yaml(PAYLOADS['film_aka'])}]\n"
+                                    f"director: {_yaml(PAYLOADS['director'])}\nposter: /img/p.jpg\n"
+                                    f"poster_alt: {_yaml(PAYLOADS['poster_alt'])}\n", body),
+        "content/actors/a.md": _post(f"name: {_yaml(PAYLOADS['actor_page'])}\nphoto: /img/p.jpg\n"
+                                     f"photo_alt: {_yaml(PAYLOADS['photo_alt'])}\n", body),
+    })
+
+
+UNSAFE_SCHEMES = ("javascript:", "vbscript:", "data:")
+URL_ATTRS = ("href", "src", "action", "formaction", "poster", "data", "xlink:href", "srcset", "background")
+
+
+def _element_violations(where: str, doc: lxml.html.HtmlElement) -> list[str]:
+    """What in one parsed document would run a payload: scripts, handlers, unsafe URLs, bad JSON-LD."""
+    found = []
+    for el in doc.iter():
+        if not isinstance(el.tag, str):
+            continue
+        tag = el.tag.lower()
+        if tag == "script":
+            if el.get("type") != "application/ld+json" or el.get("src"):
+                found.append(f"{where}: <script {dict(el.attrib)}>")
+            else:
+                try:
+                    json.loads(el.text or "")
+                except ValueError:
+                    found.append(f"{where}: JSON-LD does not parse")
+                if "</" in (el.text or ""):
+                    found.append(f"{where}: '</' inside JSON-LD")
+        if tag in ("iframe", "object", "embed", "base", "form"):
+            found.append(f"{where}: <{tag}>")
+        if tag == "meta" and el.get("http-equiv", "").lower() == "refresh" and \
+                any(s in el.get("content", "").lower() for s in UNSAFE_SCHEMES):
+            found.append(f"{where}: meta refresh to an unsafe URL")
+        for name, value in el.attrib.items():
+            if name.lower().startswith("on"):
+                found.append(f"{where}: {tag} {name}={value!r}")
+            if name.lower() in URL_ATTRS:
+                squeezed = "".join(ch for ch in value if ch > " ").lower()
+                if squeezed.startswith(UNSAFE_SCHEMES):
+                    found.append(f"{where}: {tag} {name}={value!r}")
+    return found
+
+
+def _violations(output: Path) -> list[str]:
+    """Every HTML page of the output and the HTML inside every feed entry, checked."""
+    found = []
+    for page in sorted(output.rglob("*.html")):
+        found += _element_violations(str(page), lxml.html.fromstring(page.read_bytes()))
+    for feed in sorted(output.rglob("*.xml")):
+        parsed = feedparser.parse(feed.read_bytes())
+        for entry in parsed.entries:
+            if entry.get("link", "").lower().startswith(UNSAFE_SCHEMES):
+                found.append(f"{feed}: entry link {entry.link!r}")
+            for part in entry.get("content", []) + [entry.get("summary_detail", {})]:
+                if part.get("value") and "html" in part.get("type", ""):  # text is shown as text
+                    doc = lxml.html.fragment_fromstring(part["value"], create_parent="div")
+                    found += _element_violations(f"{feed} entry", doc)
+    return found
+
+
+def test_xss_payloads_never_execute(tmp_path: Path, record_property) -> None:
+    site = _xss_site(tmp_path / "blog")
+    result = run_build(site)
+    assert result.returncode == 0, result.stdout + result.stderr
+    output = site / "site"
+    violations = _violations(output)
+    record_property("xss_payloads", len(PAYLOADS) + len(BODY_PAYLOADS))
+    record_property("xss_executed", len(violations))
+    assert violations == []
+
+    # the text round-trips: shown as written in the page, in JSON-LD and in the feeds
+    post = _page(output, "posts/p")
+    assert " ".join(post.xpath("string(//h1)").split()) == " ".join(PAYLOADS["title"].split())
+    assert PAYLOADS["title"] in post.findtext(".//title")
+    ld = [json.loads(s.text) for s in post.iter("script")]
+    assert any(item.get("headline") == PAYLOADS["title"] for item in ld)
+    assert any(item.get("description") == PAYLOADS["summary"] for item in ld)
+    text = post.text_content()
+    for key in ("film", "actor", "actor2", "tag", "tweet_author"):
+        assert " ".join(PAYLOADS[key].split()) in " ".join(text.split()), key
+    alts = [img.get("alt") for img in post.iter("img")]
+    assert PAYLOADS["image_alt"] in alts
+    film = _page(output, "films/img-src-x-onerror-alert-film")
+    assert " ".join(film.xpath("string(//h1)").split()) == PAYLOADS["film"]
+    film_ld = [json.loads(s.text) for s in film.iter("script")]
+    assert any(item.get("name") == PAYLOADS["film"] for item in film_ld)
+    assert PAYLOADS["director"] in film.text_content()
+
+    feeds = sorted(output.rglob("feed.xml"))
+    assert len(feeds) >= 3
+    for feed in feeds:
+        parsed = feedparser.parse(feed.read_bytes())
+        assert not parsed.bozo, (feed, parsed.bozo_exception)
+        assert all(entry.title == PAYLOADS["title"] for entry in parsed.entries)
+        if feed == output / "feed.xml":
+            assert len(parsed.entries) == 1
+        assert PAYLOADS["site_title"] in parsed.feed.title
+
+
+def test_raw_html_opt_in_still_refuses_unsafe_links(tmp_path: Path, record_property) -> None:
+    """Markdown links with unsafe schemes never reach an href, even with markdown.html on."""
+    site = make_site(tmp_path / "blog", {
+        "newsreel.yaml": SETTINGS + "markdown:\n  html: true\n",
+        P: _post("title: X\ndate: 2023-01-02\n", "\n\n".join(BODY_PAYLOADS[:6] + BODY_PAYLOADS[10:]) + "\n"),
+    })
+    result = run_build(site)
+    assert result.returncode == 0, result.stderr
+    page = (site / "site" / "posts" / "bad" / "index.html").read_bytes()
+    doc = lxml.html.fromstring(page)
+    hrefs = [el.get("href", "") + el.get("src", "") for el in doc.iter() if isinstance(el.tag, str)]
+    record_property("xss_payloads", 8)
+    bad = [h for h in hrefs if "".join(c for c in h if c > " ").lower().startswith(UNSAFE_SCHEMES)]
+    record_property("xss_executed", len(bad))
+    assert bad == []
+
+
+def test_violation_checker_catches_payloads(tmp_path: Path) -> None:
+    """The checker above is not blind: a page with each kind of payload is caught."""
+    (tmp_path / "x.html").write_text(
+        "<!DOCTYPE html><html><body><script>alert(1)</script><img src=x onerror=alert(1)>"
+        "<a href=' java\tscript:alert(1)'>x</a><script type='application/ld+json'>{\"a\": \"</script>\"}</script>"
+        "</body></html>")
+    assert len(_violations(tmp_path)) >= 4
