@@ -96,7 +96,7 @@ class _Scan:
     ids: dict[str, frozenset[str]] = field(default_factory=dict)
     anchors: list[tuple[str, str, str, str]] = field(default_factory=list)
     """(page, raw link, target file, fragment) to settle once every page's ids are known."""
-    cache: dict[str, _Target | None] = field(default_factory=dict)
+    cache: dict[str, _Target] = field(default_factory=dict)
 
 
 def check_site(site_dir: Path, *, build_first: bool, reporter: Reporter) -> None:
