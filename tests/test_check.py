@@ -215,3 +215,18 @@ def test_many_pages_are_checked_quickly(tmp_path: Path) -> None:
     elapsed = time.perf_counter() - started
     assert report.problems == () and report.pages == 2020 and report.links == 2000 * 31
     assert elapsed < 5, f"{elapsed:.1f} s for 2,000 pages"
+
+
+def test_worker_processes_find_what_one_process_finds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Big sites are shared among worker processes; the findings must not depend on it."""
+    import newsreel.check as check
+
+    out = tmp_path / "site"
+    for n in range(120):
+        write(out, {f"p{n}/index.html": f'<p id="here">{n}</p><a href="/p{(n + 1) % 120}/#here">next</a>'
+                    + ('<a href="/p3/#gone">x</a><a href="/nowhere/">y</a>' if n % 40 == 7 else "")})
+    alone = check_output(out, "/")
+    monkeypatch.setattr(check, "_PAGES_PER_WORKER", 10)
+    shared = check_output(out, "/")
+    assert shared == alone
+    assert len(alone.problems) == 6 and alone.links == 120 + 6
