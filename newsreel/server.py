@@ -430,6 +430,7 @@ class Rebuilder:
         # in memory: each rebuild re-reads only the sources whose stamp changed. The state
         # forgets itself when settings that shape it change (BuildState.reset).
         self.state = load_state(site_dir)
+        self._warnings: tuple[Problem, ...] = ()
 
     def build(self, paths: frozenset[str] = frozenset()) -> None:
         """Build once; on success serve the new output, on failure keep the old and show why."""
@@ -459,6 +460,11 @@ class Rebuilder:
                            "serving the last good build")
             preview.hub.publish("failed", {"problems": [problem_json(p) for p in problems]})
             return
+        if result.warnings != self._warnings:  # say each warning once, not on every save
+            for warning in result.warnings:
+                if warning not in self._warnings:
+                    reporter.problem(warning)
+            self._warnings = tuple(result.warnings)
         changed = sorted(result.changed)
         removed = sorted(result.removed)
         reload_all = (old.base_path != result.base_path
@@ -471,6 +477,8 @@ class Rebuilder:
         ms = (time.perf_counter() - started) * 1000
         if paths:
             reporter.info(f"rebuilt in {ms:.0f} ms: {len(changed)} changed, {len(removed)} removed")
+        else:
+            reporter.info(f"built {result.pages} files in {ms / 1000:.1f} s")
 
 
 @contextmanager
