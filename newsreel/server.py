@@ -10,17 +10,12 @@ Three parts, each on its own thread:
   the HTML it sends;
 - the **watchdog observer**, which only records which paths changed.
 
-Live reload uses Server-Sent Events rather than a WebSocket: messages only ever go from the
-server to the page; it is plain HTTP, so the standard library's ``ThreadingHTTPServer`` can
-serve it with no WebSocket library; and the browser's ``EventSource`` reconnects by itself
-when the server restarts.
+What the pages are told, and the script that listens, are in ``livereload.py``.
 """
 
 from __future__ import annotations
 
-import html
 import ipaddress
-import json
 import mimetypes
 import os
 import queue
@@ -30,26 +25,30 @@ import socket
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from importlib import resources
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
 from newsreel.errors import BuildFailed, NewsreelError, Problem
+from newsreel.livereload import (
+    EVENTS_PATH,
+    PING_SECONDS,
+    SCRIPT_PATH,
+    LiveReload,
+    error_page,
+    inject_script,
+    load_script,
+    problem_json,
+    script_tag,
+)
 from newsreel.report import Reporter
 from newsreel.watch import Changes, SiteWatcher
 
-LIVE_PREFIX = "/__newsreel__/"
-EVENTS_PATH = LIVE_PREFIX + "events"
-SCRIPT_PATH = LIVE_PREFIX + "livereload.js"
 QUIET_SECONDS = 0.1
 """Rebuild once the filesystem has been quiet this long after the last event."""
-PING_SECONDS = 15.0
-"""Heartbeat: an idle event stream gets a comment this often, so dead clients are noticed."""
 MAX_LISTED_CHANGES = 2000
 """Beyond this many changed paths, tell the tabs to reload rather than listing them all."""
 
@@ -131,24 +130,6 @@ def content_type(path: Path) -> str:
     return kind
 
 
-def script_tag(server_id: str, page: str | None = None, error_page: bool = False) -> bytes:
-    """The ``<script>`` element the server adds to every HTML page it serves."""
-    attrs = f' data-server-id="{html.escape(server_id)}"'
-    if page is not None:
-        attrs += f' data-page="{html.escape(page)}"'
-    if error_page:
-        attrs += " data-error-page"
-    return f'<script src="{SCRIPT_PATH}"{attrs}></script>'.encode()
-
-
-def inject_script(body: bytes, tag: bytes) -> bytes:
-    """Insert ``tag`` before the last ``</body>`` (any case), or at the end if there is none."""
-    at = body.lower().rfind(b"</body")
-    if at < 0:
-        return body + tag
-    return body[:at] + tag + body[at:]
-
-
 def split_host(header: str) -> str:
     """The host name of a ``Host`` header, without port and brackets, lower-cased."""
     header = header.strip().lower()
@@ -178,24 +159,9 @@ def host_allowed(header: str | None, bound_host: str) -> bool:
     return is_loopback(name) or name == bound_host.lower().strip("[]")
 
 
-def problem_json(problem: Problem) -> dict[str, object]:
-    """A problem as the overlay shows it."""
-    return {"path": problem.path, "line": problem.line, "message": problem.message,
-            "hint": problem.hint, "severity": problem.severity, "text": str(problem)}
-
-
-def error_page(problems: tuple[Problem, ...], tag: bytes) -> bytes:
-    """The page served for every path while no build has succeeded yet."""
-    items = "\n".join(f"<li><code>{html.escape(str(p))}</code></li>" for p in problems)
-    page = (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        "<title>Build failed · newsreel</title>\n</head>\n<body>\n<main>\n"
-        "<h1>The site did not build</h1>\n"
-        "<p>Fix the problems below and save: this page reloads by itself after the next good build.</p>\n"
-        f'<ul role="alert">\n{items}\n</ul>\n</main>\n</body>\n</html>\n'
-    )
-    return inject_script(page.encode(), tag)
+def browser_path(base_path: str, site_path: str) -> str:
+    """A site path ("/posts/x/") as the browser sees it under the base path, URL-encoded."""
+    return quote(base_path + site_path.lstrip("/"), safe="/~!$&'()*+,;=:@-._")
 
 
 def browser_path(base_path: str, site_path: str) -> str:
@@ -214,46 +180,6 @@ class Snapshot:
     base_path: str = "/"
     problems: tuple[Problem, ...] = ()
     """Errors of the latest build, if it failed."""
-
-
-class LiveReload:
-    """The open event streams, and the messages sent to all of them."""
-
-    def __init__(self) -> None:
-        self.server_id = uuid.uuid4().hex
-        self._lock = threading.Lock()
-        self._clients: set[queue.Queue[bytes | None]] = set()
-
-    def subscribe(self) -> queue.Queue[bytes | None]:
-        client: queue.Queue[bytes | None] = queue.Queue()
-        with self._lock:
-            self._clients.add(client)
-        return client
-
-    def unsubscribe(self, client: queue.Queue[bytes | None]) -> None:
-        with self._lock:
-            self._clients.discard(client)
-
-    @staticmethod
-    def message(event: str, data: object) -> bytes:
-        return f"event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
-
-    def publish(self, event: str, data: object) -> None:
-        payload = self.message(event, data)
-        with self._lock:
-            for client in self._clients:
-                client.put(payload)
-
-    def close(self) -> None:
-        """End every stream (on shutdown)."""
-        with self._lock:
-            for client in self._clients:
-                client.put(None)
-
-    @property
-    def clients(self) -> int:
-        with self._lock:
-            return len(self._clients)
 
 
 @dataclass
@@ -456,8 +382,9 @@ class Rebuilder:
             preview.snapshot = Snapshot(preview.snapshot.root, preview.snapshot.base_path, problems)
             for problem in problems:
                 reporter.problem(problem)
+            serving = "the last good build" if preview.snapshot.root else "an error page until a good build"
             reporter.error(f"build failed ({len(problems)} error{'s' if len(problems) != 1 else ''}); "
-                           "serving the last good build")
+                           f"serving {serving}")
             preview.hub.publish("failed", {"problems": [problem_json(p) for p in problems]})
             return
         if result.warnings != self._warnings:  # say each warning once, not on every save
@@ -534,8 +461,7 @@ def serve(site_dir: Path, *, host: str = "127.0.0.1", port: int = 8000, drafts: 
     site_dir = Path(site_dir)
     if not site_dir.is_dir():
         raise ServeError(f"{site_dir}: no such folder (give the site folder, or run newsreel init first)")
-    script = resources.files("newsreel").joinpath("livereload.js").read_bytes()
-    preview = Preview(script=script, bound_host=host, reporter=reporter)
+    preview = Preview(script=load_script(), bound_host=host, reporter=reporter)
     workdir = Path(tempfile.mkdtemp(prefix="newsreel-serve-"))
     httpd: PreviewServer | None = None
     watcher: SiteWatcher | None = None

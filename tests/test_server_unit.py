@@ -9,17 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from newsreel.server import (
-    NOT_FOUND,
-    LiveReload,
-    browser_path,
-    content_type,
-    error_page,
-    host_allowed,
-    inject_script,
-    resolve_path,
-    script_tag,
-)
+from newsreel.livereload import LiveReload, error_page, inject_script, load_script, script_tag
+from newsreel.server import NOT_FOUND, browser_path, content_type, host_allowed, resolve_path
 from newsreel.errors import Problem
 from newsreel.watch import Changes, SiteWatcher, is_ignored_name, is_source_path
 
@@ -100,6 +91,11 @@ def test_injection_before_last_body() -> None:
     assert out == b"<html><body><p>a</body> in text</p>" + tag + b"</BODY>\n</html>"
     assert inject_script(b"<p>no body", tag) == b"<p>no body" + tag
     assert b'data-page="/posts/x/"' in tag and b'data-server-id="abc"' in tag
+
+
+def test_the_script_ships_with_the_package() -> None:
+    script = load_script().decode("utf-8")
+    assert "EventSource" in script and "/__newsreel__/events" in script
 
 
 def test_script_tag_escapes_its_attributes() -> None:
