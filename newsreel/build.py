@@ -9,6 +9,7 @@ which share the model copy-on-write and write their pages themselves.
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 import pickle
@@ -19,12 +20,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from newsreel.cache import BuildState, Entry, Stamp, cache_scope, load_state, save_state
+from newsreel import __version__
+from newsreel.cache import (BuildState, Entry, Marker, Stamp, cache_scope, load_state, manifest_stamp as _manifest_stamp,
+                            read_marker, save_state, write_marker)
 from newsreel.config import Settings, base_url_warning, load_settings, normalise_base_url, settings_from_mapping
 from newsreel.errors import BuildFailed, NewsreelError, Problem, error
 from newsreel.loader import PageSource, PostSource, digest_of, find_sources, parse_page, parse_post
 from newsreel.markdown import make_markdown, render_body
-from newsreel.render import PageJob, Renderer, TemplateFailed, asset_names, check_unique, collect_static
+from newsreel.render import (PageJob, Renderer, TemplateFailed, asset_names, check_unique, collect_static,
+                             theme_dirs)
 from newsreel.report import Reporter
 from newsreel.taxonomy import LoadedPage, LoadedPost, build_model
 from newsreel.urls import Urls
@@ -172,22 +176,60 @@ def _workers(items: int) -> int:
     return min(cpus, 8)
 
 
-def load_sources(site_dir: Path, settings: Settings, state: BuildState, reporter: Reporter
-                 ) -> tuple[list[LoadedPost], list[LoadedPage], list[Problem]]:
-    """Every post and film/actor page, from the cache where the file did not change."""
+@dataclass(frozen=True)
+class Inputs:
+    """Every file a build reads, with its stamp: enough to tell that nothing changed."""
+
+    sources: tuple[tuple[str, str, Stamp | None], ...]
+    """(kind, path, stamp) of each post and film/actor page."""
+    problems: tuple[Problem, ...]
+    fingerprint: str
+
+
+def _tree_stamps(folders: Sequence[Path]) -> list[tuple[str, int, int]]:
+    stamps = []
+    for folder in folders:
+        for current, dirs, files in os.walk(folder):
+            dirs.sort()
+            for name in sorted(files):
+                try:
+                    info = os.stat(os.path.join(current, name))
+                except OSError:
+                    continue
+                stamps.append((os.path.join(current, name), info.st_mtime_ns, info.st_size))
+    return stamps
+
+
+def scan_inputs(site_dir: Path, settings: Settings, options: BuildOptions) -> Inputs:
+    """List and stamp the sources, templates and static files (no file is read)."""
     problems: list[Problem] = []
-    wanted: list[tuple[str, str]] = []
+    sources: list[tuple[str, str, Stamp | None]] = []
     for kind, recursive in (("posts", True), ("films", False), ("actors", False)):
         files, found_problems = find_sources(site_dir, kind, recursive)
         problems += found_problems
-        wanted += [(kind, rel) for rel in files]
+        for rel in files:
+            try:
+                stamp: Stamp | None = Stamp.of(site_dir / rel)
+            except OSError:
+                stamp = None
+            sources.append((kind, rel, stamp))
+    theme_templates, theme_static = theme_dirs()
+    others = _tree_stamps([theme_templates, theme_static, site_dir / "templates", site_dir / "static"])
+    config = site_dir / "newsreel.yaml"
+    fingerprint = repr((__version__, settings, options.drafts, options.future, options.preview,
+                        str(options.output), sources, others, config.stat().st_mtime_ns if config.exists() else 0))
+    return Inputs(tuple(sources), tuple(problems), hashlib.blake2b(fingerprint.encode(), digest_size=16).hexdigest())
+
+
+def load_sources(site_dir: Path, settings: Settings, state: BuildState, inputs: Inputs, reporter: Reporter
+                 ) -> tuple[list[LoadedPost], list[LoadedPage], list[Problem]]:
+    """Every post and film/actor page, from the cache where the file did not change."""
+    problems: list[Problem] = list(inputs.problems)
+    wanted = [(kind, rel) for kind, rel, _ in inputs.sources]
     entries: dict[str, Entry] = {}
     todo: list[tuple[str, str]] = []
-    for kind, rel in wanted:
-        try:
-            entry = state.lookup(rel, Stamp.of(site_dir / rel))
-        except OSError:
-            entry = None
+    for kind, rel, stamp in inputs.sources:
+        entry = state.lookup(rel, stamp) if stamp is not None else None
         if entry is not None:
             entries[rel] = entry
         else:
@@ -268,11 +310,19 @@ def build_site(site_dir: Path, options: BuildOptions = BuildOptions(), *, report
     output = options.output if options.output is not None else site_dir / "site"
     previous = check_output(site_dir, output)
 
+    now = options.now or datetime.now(timezone.utc)
+    inputs = scan_inputs(site_dir, settings, options)
     own_state = state is None
+    if own_state and options.use_cache and previous is not None:
+        unchanged = read_marker(site_dir, inputs.fingerprint, output, now)
+        if unchanged is not None:
+            return BuildResult(output=output, base_path=settings.base_path, pages=len(previous.files), rendered=0,
+                               changed=frozenset(), removed=frozenset(), warnings=tuple(problems) + unchanged.warnings,
+                               notes=unchanged.notes, seconds=time.perf_counter() - started, settings=settings)
     if state is None:
         state = load_state(site_dir) if options.use_cache else BuildState()
     state.reset(cache_scope(settings.base_path, settings.markdown_html, settings.timezone))
-    posts, pages, more = load_sources(site_dir, settings, state, reporter)
+    posts, pages, more = load_sources(site_dir, settings, state, inputs, reporter)
     problems += more
     if not (site_dir / "content").is_dir():
         problems.append(error("content", None, "there is no content/ folder here",
@@ -280,7 +330,6 @@ def build_site(site_dir: Path, options: BuildOptions = BuildOptions(), *, report
     if any(p.severity == "error" for p in problems):
         raise BuildFailed(problems)
 
-    now = options.now or datetime.now(timezone.utc)
     urls = Urls.from_settings(settings)
     site, more = build_model(posts, pages, urls, now=now, drafts=options.drafts, future=options.future)
     problems += more
@@ -300,15 +349,20 @@ def build_site(site_dir: Path, options: BuildOptions = BuildOptions(), *, report
         for rel, path in static.items():
             writer.write(assets[rel], path.read_bytes(), "")
         removed = writer.commit()
-    if own_state and options.use_cache:
-        save_state(site_dir, state)
-
     notes = tuple(Problem(p.source, None, f"a tweet by @{t.handle} has no status URL",
                           "add its url: (https://twitter.com/<handle>/status/<id>) to link to the tweet itself", "warning")
                   for p in site.posts for t in p.tweets if not t.url)
+    warnings = tuple(p for p in problems if p.severity == "warning")
+    if own_state and options.use_cache:
+        save_state(site_dir, state)
+        upcoming = [p.source.date for p in posts if p.source.date > now]
+        write_marker(site_dir, Marker(inputs.fingerprint, _manifest_stamp(output),
+                                      min(upcoming) if upcoming and not options.future else None,
+                                      tuple(w for w in warnings if w.path != "newsreel.yaml" or "base_url" not in w.message),
+                                      notes))
     return BuildResult(
         output=output, base_path=settings.base_path, pages=len(writer.manifest.files), rendered=rendered,
         changed=frozenset(_site_path(rel) for rel in writer.changed), removed=frozenset(_site_path(rel) for rel in removed),
-        warnings=tuple(p for p in problems if p.severity == "warning"), notes=notes,
+        warnings=warnings, notes=notes,
         seconds=time.perf_counter() - started, settings=settings,
     )

@@ -13,13 +13,16 @@ import os
 import pickle
 import tempfile
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from newsreel import __version__
+from newsreel.writer import MANIFEST
 
 CACHE_DIR = ".newsreel-cache"
 CACHE_FILE = "sources.pickle"
+MARKER_FILE = "last-build.pickle"
 _FORMAT = 1
 
 
@@ -69,6 +72,46 @@ class BuildState:
             self.entries = {}
 
 
+@dataclass(frozen=True)
+class Marker:
+    """What the last build saw, so an identical build can stop before reading anything."""
+
+    inputs: str
+    """``build.scan_inputs`` fingerprint: settings, options and every input file's stamp."""
+    manifest: tuple[int, int] | None
+    """Stamp of the output's manifest right after that build."""
+    valid_until: datetime | None
+    """The first future post's date: from then on the same inputs give another site."""
+    warnings: tuple[Any, ...]
+    notes: tuple[Any, ...]
+
+
+def manifest_stamp(output: Path) -> tuple[int, int] | None:
+    try:
+        info = (output / MANIFEST).stat()
+    except OSError:
+        return None
+    return (info.st_mtime_ns, info.st_size)
+
+
+def read_marker(site_dir: Path, inputs: str, output: Path, now: datetime) -> Marker | None:
+    """The last build's marker when nothing changed since, else None."""
+    try:
+        with open(site_dir / CACHE_DIR / MARKER_FILE, "rb") as handle:
+            marker = pickle.load(handle)
+    except (OSError, EOFError, pickle.PickleError, AttributeError, ImportError, TypeError, ValueError):
+        return None
+    if not isinstance(marker, Marker) or marker.inputs != inputs or marker.manifest != manifest_stamp(output):
+        return None
+    if marker.valid_until is not None and now >= marker.valid_until:
+        return None
+    return marker
+
+
+def write_marker(site_dir: Path, marker: Marker) -> None:
+    _write_atomic(site_dir, MARKER_FILE, pickle.dumps(marker, protocol=pickle.HIGHEST_PROTOCOL))
+
+
 def cache_scope(*parts: Any) -> str:
     return repr((_FORMAT, __version__) + parts)
 
@@ -85,7 +128,11 @@ def load_state(site_dir: Path) -> BuildState:
 
 
 def save_state(site_dir: Path, state: BuildState) -> None:
-    """Write the cache atomically; a cache that cannot be written only costs speed."""
+    """Write the cache; a cache that cannot be written only costs speed."""
+    _write_atomic(site_dir, CACHE_FILE, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _write_atomic(site_dir: Path, name: str, data: bytes) -> None:
     folder = site_dir / CACHE_DIR
     try:
         folder.mkdir(exist_ok=True)
@@ -94,7 +141,7 @@ def save_state(site_dir: Path, state: BuildState) -> None:
             ignore.write_text("# newsreel's build cache: safe to delete\n*\n", "utf-8")
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
         with os.fdopen(fd, "wb") as handle:
-            pickle.dump(state, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, folder / CACHE_FILE)
+            handle.write(data)
+        os.replace(tmp, folder / name)
     except OSError:
         pass

@@ -24,13 +24,13 @@ def _reporter(ctx: click.Context) -> Reporter:
     return ctx.find_object(Reporter) or Reporter()
 
 
-def _fail(reporter: Reporter, exc: NewsreelError) -> None:
+def _fail(reporter: Reporter, exc: NewsreelError, what: str = "build failed", after: str = "the previous site is untouched") -> None:
     """Show every problem of a failed command, one line each, and exit 1."""
     if isinstance(exc, BuildFailed):
         for problem in exc.problems:
             reporter.problem(problem)
         errors = sum(1 for p in exc.problems if p.severity == "error")
-        reporter.error(f"build failed: {errors} error{'s' if errors != 1 else ''}; the previous site is untouched")
+        reporter.error(f"{what}: {errors} error{'s' if errors != 1 else ''}; {after}")
     else:
         reporter.error(f"error: {exc}")
     sys.exit(1)
@@ -108,7 +108,7 @@ def check(ctx: click.Context, site_dir: Path, no_build: bool) -> None:
     try:
         check_site(site_dir, build_first=not no_build, reporter=reporter)
     except NewsreelError as exc:
-        _fail(reporter, exc)
+        _fail(reporter, exc, "check failed", "see the lines above")
 
 
 @cli.command()

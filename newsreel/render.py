@@ -21,6 +21,7 @@ import jinja2
 from markupsafe import Markup
 
 from newsreel import __version__
+from newsreel.cache import CACHE_DIR
 from newsreel.config import Settings
 from newsreel.errors import Problem, error
 from newsreel.metadata import (PageMeta, collection_ld, image_url, json_ld, page_title, post_ld, term_ld,
@@ -75,6 +76,16 @@ def asset_names(static: dict[str, Path], fingerprint: bool) -> dict[str, str]:
         else:
             names[rel] = rel
     return names
+
+
+def _bytecode_cache(site_dir: Path) -> jinja2.BytecodeCache | None:
+    """Compiled templates kept in the build cache (Jinja checks each template's mtime)."""
+    folder = site_dir / CACHE_DIR / "templates"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
 
 
 @dataclass(frozen=True)
@@ -134,6 +145,7 @@ class Renderer:
         self.template_dirs = [d for d in (site_dir / "templates", theme_templates) if d.is_dir()]
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader([str(d) for d in self.template_dirs]),
+            bytecode_cache=_bytecode_cache(site_dir),
             autoescape=jinja2.select_autoescape(["html", "htm", "xml"], default_for_string=True),
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
@@ -257,7 +269,7 @@ class Renderer:
             meta = self.meta("home", url, title, self.settings.title if pagination.number == 1 else f"Latest news — page {pagination.number}",
                              self.settings.description, json_ld=json_ld(website_ld(self.settings, self.urls)),
                              feed="/feed.xml")
-            deps = ([post_keys[p.url] for p in posts], pagination, len(site.posts))
+            deps = ([post_keys[p.url] for p in posts], pagination.number, pagination.total, len(site.posts))
             jobs.append(self._job(url, "index.html", "the home page", deps, _ctx(
                 common, page=meta, posts=posts, pagination=pagination, section="/")))
         return jobs
@@ -268,21 +280,22 @@ class Renderer:
         for index, post in enumerate(posts):
             newer = posts[index - 1] if index > 0 else None
             older = posts[index + 1] if index + 1 < len(posts) else None
-            meta = self.meta(
+            meta = Lazy(lambda post=post: self.meta(
                 "post", post.url, post.title, post.title, post.summary, og_type="article",
                 image=image_url(self.urls, post.image), image_alt=post.image_alt,
                 json_ld=json_ld(post_ld(post, self.settings, self.urls)),
                 tweet_script=self.settings.tweets_enhance and (
                     "twitter-tweet" in post.html or any(t.url for t in post.tweets)),
-            )
-            deps = (post_keys[post.url], post.html, [(p.url, p.title) for p in (newer, older) if p])
+            ))
+            deps = (post_keys[post.url], [(p.url, p.title) for p in (newer, older) if p])
             jobs.append(self._job(post.url, "post.html", post.source, deps, _ctx(
                 common, page=meta, post=post, newer=newer, older=older, section="/")))
         return jobs
 
     def _term_deps(self, term: Term) -> Any:
         history = [(r.year, r.post.url) for r in term.year_history]
-        return (term.name, term.slug, term.aka, term.source, term.html, term.image, term.image_alt,
+        html = hashlib.blake2b(str.__str__(term.html).encode("utf-8"), digest_size=16).hexdigest()
+        return (term.name, term.slug, term.aka, term.source, html, term.image, term.image_alt,
                 term.release_year, history, sorted(term.extra.items()), len(term.posts))
 
     def _taxonomy(self, site: Site, kind: str, post_keys: dict[str, str], common: dict[str, Any]) -> list[PageJob]:
@@ -306,7 +319,7 @@ class Renderer:
                                  og_type={"films": "video.movie", "actors": "profile"}.get(kind, "website"),
                                  image=image_url(self.urls, term.image), image_alt=term.image_alt,
                                  json_ld=json_ld(term_ld(term, self.urls)), feed=feed)
-                deps = (term_deps, [post_keys[p.url] for p in posts], pagination)
+                deps = (term_deps, [post_keys[p.url] for p in posts], pagination.number, pagination.total)
                 jobs.append(self._job(url, "term.html", term.source or f"the {SINGULAR[kind]} {term.name!r}", deps, _ctx(
                     common, page=meta, term=term, posts=posts, pagination=pagination, label=label, plural=plural,
                     section=section)))
@@ -330,7 +343,7 @@ class Renderer:
                               self._term_description(term), term.url, term.posts[:size], term.source or term.url))
         jobs = []
         for url, title, subtitle, alternate, posts, source in feeds:
-            deps = (title, subtitle, alternate, [(post_keys[p.url], p.html) for p in posts])
+            deps = (title, subtitle, alternate, [post_keys[p.url] for p in posts])
             jobs.append(self._job(url, "feed.xml", source, deps, _ctx(
                 {}, feed_url=url, title=title, subtitle=subtitle, alternate=alternate, posts=posts,
                 updated=max((p.updated or p.date for p in posts), default=None))))
@@ -353,11 +366,21 @@ class Renderer:
         return jobs
 
 
+class Lazy:
+    """A context value computed only when the page is rendered."""
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self.make = make
+
+    def __call__(self) -> Any:
+        return self.make()
+
+
 def _ctx(common: dict[str, Any], **values: Any) -> Callable[[], dict[str, Any]]:
     """A context factory; ``nav`` is resolved for the page's section."""
 
     def build() -> dict[str, Any]:
-        context = dict(values)
+        context = {key: value() if isinstance(value, Lazy) else value for key, value in values.items()}
         if "nav" in common:
             context["nav"] = common["nav"](values.get("section", ""))
         return context

@@ -1,11 +1,23 @@
-"""Write a build to disk safely: a fresh sibling folder, swapped in whole.
+"""Write a build to disk safely, touching only what changed.
 
 The output folder is refused when it is the site folder, one of its parents, ``content/``,
-``templates/``, ``static/``, or holds a ``.git`` or files newsreel did not write. A build
-is written into ``.<name>.newsreel-tmp-<pid>`` beside the output; files whose bytes did
-not change are hard-linked from the previous output instead of written again; then the
-two folders are exchanged atomically (``renameat2(RENAME_EXCHANGE)`` where Linux has it)
-and the old one is removed. A build that fails or is killed leaves the old output whole.
+``templates/``, ``static/``, or holds a ``.git`` or files newsreel did not write (its
+manifest, ``.newsreel-manifest.json``, lists every file it wrote, with the content hash and
+the page key that produced it).
+
+New and changed files are first written to a staging folder beside the output
+(``.<name>.newsreel-tmp-<pid>``); the output is not touched until every page rendered.
+Then one of two commits:
+
+* **a few files changed** (an edited post): a ``COMMIT`` journal is written in the staging
+  folder, the files are renamed into place one by one and removed pages deleted. Should
+  the process die during those renames, the next build finds the journal and finishes it.
+* **many files changed** (a cold build, a template edit): the unchanged files are
+  hard-linked into the staging folder, which is then exchanged with the output in one
+  atomic ``renameat2(RENAME_EXCHANGE)`` (two renames where Linux lacks it).
+
+Either way a build that fails, or is killed before its commit, leaves the output as it was,
+and a build that changes nothing writes nothing.
 """
 
 from __future__ import annotations
@@ -23,10 +35,12 @@ from pathlib import Path
 from newsreel.errors import UnsafeOutput
 
 MANIFEST = ".newsreel-manifest.json"
-"""Inside the output: every file newsreel wrote, with its hash and the key that produced it."""
+JOURNAL = "COMMIT"
 _TMP_INFIX = ".newsreel-tmp-"
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
+SMALL_COMMIT = 500
+"""At most this many changed files (or a tenth of the site) are renamed in place."""
 
 
 def content_hash(data: bytes) -> str:
@@ -70,51 +84,52 @@ def check_output(site_dir: Path, output: Path) -> Manifest | None:
         reasons.append("it is the root or home folder")
     if reasons:
         raise UnsafeOutput(f"refusing to write the site to {output}: {reasons[0]} (choose an empty folder such as site/)")
+    finish_interrupted_commit(out)
     if not out.exists():
         return None
     if not out.is_dir():
         raise UnsafeOutput(f"refusing to write the site to {output}: it is a file (choose a folder such as site/)")
     if (out / ".git").exists():
         raise UnsafeOutput(f"refusing to write the site to {output}: it holds a .git repository (choose another folder)")
-    manifest = Manifest.read(out)
     entries = os.listdir(out)
     if not entries:
         return None
+    manifest = Manifest.read(out)
     if manifest is None:
         raise UnsafeOutput(f"refusing to replace {output}: it holds files newsreel did not write "
                            "(move them away, or choose an empty or new output folder)")
-    stray = _stray_files(out, manifest)
+    ours = {name.split("/", 1)[0] for name in manifest.files} | {MANIFEST}
+    stray = sorted(set(entries) - ours)
     if stray:
-        raise UnsafeOutput(f"refusing to replace {output}: {stray} was not written by newsreel "
+        raise UnsafeOutput(f"refusing to replace {output}: {stray[0]} was not written by newsreel "
                            "(move it into static/ to publish it, or delete it)")
     return manifest
 
 
-def _stray_files(out: Path, manifest: Manifest) -> str | None:
-    """The first file in ``out`` that the manifest does not list, if any."""
-    for current, dirs, files in os.walk(out):
-        dirs.sort()
-        rel_dir = os.path.relpath(current, out)
-        for name in sorted(files):
-            rel = name if rel_dir == "." else f"{rel_dir}/{name}".replace(os.sep, "/")
-            if rel != MANIFEST and rel not in manifest.files:
-                return rel
-    return None
-
-
-def remove_stale_temps(output: Path) -> None:
-    """Remove temporary folders left beside the output by builds that were killed."""
-    parent = output.resolve().parent
-    prefix = f".{output.resolve().name}{_TMP_INFIX}"
+def _staging_folders(output: Path) -> list[Path]:
+    prefix = f".{output.name}{_TMP_INFIX}"
     try:
-        names = os.listdir(parent)
+        names = os.listdir(output.parent)
     except OSError:
-        return
-    for name in names:
-        if name.startswith(prefix) and name[len(prefix):].isdigit():
-            pid = int(name[len(prefix):])
-            if pid != os.getpid() and not _alive(pid):
-                shutil.rmtree(parent / name, ignore_errors=True)
+        return []
+    return [output.parent / name for name in sorted(names)
+            if name.startswith(prefix) and name[len(prefix):].isdigit()]
+
+
+def finish_interrupted_commit(output: Path) -> None:
+    """Complete a journaled commit that a killed build left; drop uncommitted staging folders."""
+    for staging in _staging_folders(output):
+        pid = int(staging.name.rsplit("-", 1)[1])
+        if pid != os.getpid() and _alive(pid):
+            continue  # another build is running right now
+        journal = staging / JOURNAL
+        if journal.is_file() and output.is_dir():
+            try:
+                plan = json.loads(journal.read_text("utf-8"))
+                _apply(staging, output, plan["changed"], plan["removed"])
+            except (OSError, ValueError, KeyError, TypeError):
+                pass
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _alive(pid: int) -> bool:
@@ -125,6 +140,34 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _apply(staging: Path, output: Path, changed: list[str], removed: list[str]) -> None:
+    """Move staged files into the output and delete removed ones; safe to repeat."""
+    made: set[str] = set()
+    for rel in changed:
+        source = staging / rel
+        if not source.exists():
+            continue  # already moved by an earlier attempt
+        folder = rel.rpartition("/")[0]
+        if folder and folder not in made:
+            (output / folder).mkdir(parents=True, exist_ok=True)
+            made.add(folder)
+        os.replace(source, output / rel)
+    for rel in removed:
+        try:
+            (output / rel).unlink()
+        except FileNotFoundError:
+            pass
+        folder = (output / rel).parent
+        while folder != output:
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+            folder = folder.parent
+    if (staging / MANIFEST).exists():
+        os.replace(staging / MANIFEST, output / MANIFEST)
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -146,76 +189,86 @@ def _exchange(a: Path, b: Path) -> bool:
 
 
 class OutputWriter:
-    """Collects a build's files in a fresh folder, then swaps it in whole."""
+    """Stages a build's new and changed files, then commits them to the output."""
 
     def __init__(self, output: Path, previous: Manifest | None) -> None:
         self.output = output.resolve()
         self.previous = previous or Manifest()
         self.manifest = Manifest()
-        self.tmp = self.output.parent / f".{self.output.name}{_TMP_INFIX}{os.getpid()}"
+        self.staging = self.output.parent / f".{self.output.name}{_TMP_INFIX}{os.getpid()}"
         self._dirs: set[str] = set()
         self.changed: set[str] = set()
 
     def __enter__(self) -> "OutputWriter":
-        remove_stale_temps(self.output)
-        if self.tmp.exists():
-            shutil.rmtree(self.tmp)
+        if self.staging.exists():
+            shutil.rmtree(self.staging)
         self.output.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp.mkdir()
+        self.staging.mkdir()
         return self
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        if self.tmp.exists():
-            shutil.rmtree(self.tmp, ignore_errors=True)
+        if self.staging.exists():
+            shutil.rmtree(self.staging, ignore_errors=True)
 
-    def _parent(self, rel: str) -> None:
+    def _make_parent(self, root: Path, rel: str) -> None:
         folder = rel.rpartition("/")[0]
         if folder and folder not in self._dirs:
-            (self.tmp / folder).mkdir(parents=True, exist_ok=True)
+            (root / folder).mkdir(parents=True, exist_ok=True)
             parts = folder.split("/")
             self._dirs.update("/".join(parts[:i]) for i in range(1, len(parts) + 1))
 
     def keep(self, rel: str, key: str) -> bool:
-        """Reuse the previous output's file for ``rel`` when its key matches; False otherwise."""
+        """Keep the previous output's file when the page key is the same; False otherwise."""
         entry = self.previous.files.get(rel)
-        if entry is None or entry[1] != key or not key:
+        if entry is None or not key or entry[1] != key:
             return False
-        return self._link_previous(rel, entry[0], key)
-
-    def _link_previous(self, rel: str, digest: str, key: str) -> bool:
-        self._parent(rel)
-        try:
-            os.link(self.output / rel, self.tmp / rel)
-        except OSError:
-            try:
-                shutil.copyfile(self.output / rel, self.tmp / rel)
-            except OSError:
-                return False
-        self.manifest.files[rel] = (digest, key)
+        self.manifest.files[rel] = entry
         return True
 
     def write(self, rel: str, data: bytes, key: str = "") -> None:
-        """Add a file; identical bytes to the previous output's are linked, not rewritten."""
+        """Add a file; bytes identical to the previous output's are not written again."""
         digest = content_hash(data)
         entry = self.previous.files.get(rel)
-        if entry is not None and entry[0] == digest and self._link_previous(rel, digest, key):
-            return
-        self._parent(rel)
-        with open(self.tmp / rel, "wb") as handle:
-            handle.write(data)
         self.manifest.files[rel] = (digest, key)
+        if entry is not None and entry[0] == digest:
+            return
+        self._make_parent(self.staging, rel)
+        with open(self.staging / rel, "wb") as handle:
+            handle.write(data)
         self.changed.add(rel)
 
     def commit(self) -> set[str]:
-        """Swap the new folder in; return the files that disappeared."""
-        (self.tmp / MANIFEST).write_bytes(self.manifest.dump())
+        """Make the output match the manifest; return the files that disappeared."""
         removed = set(self.previous.files) - set(self.manifest.files)
+        if not self.changed and not removed and self.output.is_dir() and (self.output / MANIFEST).is_file():
+            return removed  # nothing changed: nothing to write
+        (self.staging / MANIFEST).write_bytes(self.manifest.dump())
+        small = len(self.changed) + len(removed) <= max(SMALL_COMMIT, len(self.manifest.files) // 10)
+        if self.output.is_dir() and (self.output / MANIFEST).is_file() and small:
+            plan = {"changed": sorted(self.changed), "removed": sorted(removed)}
+            journal = self.staging / f"{JOURNAL}.tmp"
+            journal.write_text(json.dumps(plan), "utf-8")
+            os.replace(journal, self.staging / JOURNAL)  # the commit point
+            _apply(self.staging, self.output, plan["changed"], plan["removed"])
+            return removed
+        self._link_unchanged()
         if self.output.exists():
-            if not _exchange(self.tmp, self.output):
+            if not _exchange(self.staging, self.output):
                 old = self.output.parent / f".{self.output.name}.newsreel-old-{os.getpid()}"
                 os.rename(self.output, old)
-                os.rename(self.tmp, self.output)
-                os.rename(old, self.tmp)
+                os.rename(self.staging, self.output)
+                os.rename(old, self.staging)
         else:
-            os.rename(self.tmp, self.output)
+            os.rename(self.staging, self.output)
         return removed
+
+    def _link_unchanged(self) -> None:
+        """Give the staging folder every unchanged file of the output, as hard links."""
+        for rel in self.manifest.files:
+            if rel in self.changed:
+                continue
+            self._make_parent(self.staging, rel)
+            try:
+                os.link(self.output / rel, self.staging / rel)
+            except OSError:
+                shutil.copyfile(self.output / rel, self.staging / rel)
