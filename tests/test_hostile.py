@@ -69,14 +69,27 @@ def tree(root: Path, skip: tuple[str, ...] = ()) -> dict[str, str]:
                 found[rel] = "link:" + os.readlink(full)
             else:
                 with open(full, "rb") as handle:
-                    found[rel] = hashlib.sha256(handle.read()).hexdigest()
+                    data = handle.read()
+                found[rel] = f"{hashlib.sha256(data).hexdigest()}:{len(data)}"
         found.update({os.path.normpath(os.path.join(rel_dir, d)) + "/": "dir" for d in dirs})
     return found
 
 
-def changed_bytes(before: dict[str, str], after: dict[str, str], root: Path) -> int:
-    """How many files differ between two ``tree`` snapshots (a count, 0 when identical)."""
-    return sum(1 for key in set(before) | set(after) if before.get(key) != after.get(key))
+def _size(entry: str | None) -> int:
+    if entry is None or entry == "dir":
+        return 1
+    if entry.startswith("link:"):
+        return len(entry) - 5
+    return max(1, int(entry.rsplit(":", 1)[1]))
+
+
+def changed_bytes(before: dict[str, str], after: dict[str, str]) -> int:
+    """Bytes of the files that differ between two ``tree`` snapshots (0 when identical).
+
+    A changed file counts its larger size; an added or removed file or folder at least 1.
+    """
+    return sum(max(_size(before.get(key)), _size(after.get(key)))
+               for key in set(before) | set(after) if before.get(key) != after.get(key))
 
 
 def run_build(site: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -107,8 +120,9 @@ def assert_fails_cleanly(site: Path, expected: str, record_property, *args: str,
     record_property("right_line", int(any(line.startswith(expected) for line in lines)))
     record_property("traceback", int("Traceback" in text))
     record_property("exit0_on_error", int(result.returncode == 0))
-    record_property("site_files_changed", changed_bytes(before_out, after_out, output))
-    record_property("outside_files_touched", changed_bytes(before_rest, after_rest, site.parent))
+    record_property("site_bytes_changed", changed_bytes(before_out, after_out))
+    record_property("outside_files_touched", sum(1 for k in set(before_rest) | set(after_rest)
+                                                 if before_rest.get(k) != after_rest.get(k)))
     assert "Traceback" not in text, text
     assert result.returncode == 1, text
     assert any(line.startswith(expected) for line in lines), f"expected a line starting {expected!r}:\n{text}"
@@ -271,8 +285,8 @@ def test_dangerous_output_refused(tmp_path: Path, case: str, record_property) ->
     record_property("right_line", int("refusing" in result.stderr))
     record_property("traceback", int("Traceback" in text))
     record_property("exit0_on_error", int(result.returncode == 0))
-    record_property("site_files_changed", changed_bytes(before, after, tmp_path))
-    record_property("outside_files_touched", changed_bytes(before, after, tmp_path))
+    record_property("site_bytes_changed", changed_bytes(before, after))
+    record_property("outside_files_touched", sum(1 for k in set(before) | set(after) if before.get(k) != after.get(k)))
     assert result.returncode == 1, text
     assert "Traceback" not in text
     assert "refusing" in result.stderr
