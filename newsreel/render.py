@@ -32,6 +32,8 @@ from newsreel.tweets import render_tweet
 from newsreel.urls import Urls
 
 FINGERPRINTED = (".css", ".js")
+THEME_STATIC = frozenset({"css", "js", "fonts", "favicon.svg"})
+"""The theme's own files in the top-level static/ (the rest is the example blog's)."""
 LABELS = {"films": ("Film", "Films"), "actors": ("Actor", "Actors"), "tags": ("Tag", "Tags")}
 
 
@@ -47,22 +49,26 @@ def _digest(*parts: Any) -> str:
     return hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=16).hexdigest()
 
 
+def _static_files(root: Path, only: frozenset[str] | None = None) -> dict[str, Path]:
+    found: dict[str, Path] = {}
+    if not root.is_dir():
+        return found
+    for current, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            full = Path(current, name)
+            rel = full.relative_to(root).as_posix()
+            if name.startswith(".") or (only is not None and rel.split("/", 1)[0] not in only):
+                continue
+            if full.is_file():
+                found[rel] = full
+    return found
+
+
 def collect_static(site_dir: Path) -> dict[str, Path]:
     """Files to copy into the output root: the theme's static files, then the site's own."""
     _, theme_static = theme_dirs()
-    found: dict[str, Path] = {}
-    for root in (theme_static, site_dir / "static"):
-        if not root.is_dir():
-            continue
-        for current, dirs, files in os.walk(root):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            for name in sorted(files):
-                if name.startswith("."):
-                    continue
-                full = Path(current, name)
-                if full.is_file():
-                    found[full.relative_to(root).as_posix()] = full
-    return found
+    return {**_static_files(theme_static, THEME_STATIC), **_static_files(site_dir / "static")}
 
 
 def asset_names(static: dict[str, Path], fingerprint: bool) -> dict[str, str]:

@@ -84,3 +84,26 @@ def test_make_serve_previews_the_blog(clone: Path) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+
+
+def test_the_wheel_carries_the_theme(tmp_path: Path) -> None:
+    """An installed newsreel (not a source checkout) starts and builds a blog with its packaged theme."""
+    import sys
+
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(tmp_path / "dist"), str(REPO)],
+                   check=True, capture_output=True, timeout=300)
+    wheel = next((tmp_path / "dist").glob("newsreel-*.whl"))
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(tmp_path / "lib"), str(wheel)],
+                   check=True, capture_output=True, timeout=300)
+    env = dict(os.environ, PYTHONPATH=str(tmp_path / "lib"))
+    run = lambda *args: subprocess.run([sys.executable, "-m", "newsreel", *args], cwd=tmp_path, env=env,  # noqa: E731
+                                       capture_output=True, text=True, timeout=120)
+    located = subprocess.run([sys.executable, "-c", "import newsreel.render as r; print(r.theme_dirs()[0])"],
+                             cwd=tmp_path, env=env, capture_output=True, text=True, check=True).stdout.strip()
+    assert located.startswith(str(tmp_path / "lib"))
+    assert run("init", "blog").returncode == 0
+    built = run("build", "blog")
+    assert built.returncode == 0, built.stderr
+    css = list((tmp_path / "blog/site/css").glob("style.*.css"))
+    assert css and (tmp_path / "blog/site/favicon.svg").is_file()
+    assert not (tmp_path / "blog/site/img").exists()  # the example blog's images are not part of the theme
