@@ -65,6 +65,8 @@ class Sample:
     """Largest sum of the tree's resident sets, sampled every 20 ms (shared pages counted per process)."""
     ok: bool
     error: str = ""
+    cpu_seconds: float = 0.0
+    """User + system time of the process and the children it waited for."""
 
 
 def _descendants(pid: int) -> list[int]:
@@ -115,7 +117,8 @@ def measure(command: list[str] | tuple[str, ...], cwd: Path) -> Sample:
         errors.seek(0)
         tail = errors.read().decode("utf-8", "replace").strip().splitlines()[-3:]
     ok = process.returncode == 0
-    return Sample(seconds, usage.ru_maxrss / 1024, peak[0] / 2**20, ok, "" if ok else " | ".join(tail))
+    return Sample(seconds, usage.ru_maxrss / 1024, peak[0] / 2**20, ok, "" if ok else " | ".join(tail),
+                  usage.ru_utime + usage.ru_stime)
 
 
 # --- results -----------------------------------------------------------------------------
@@ -136,6 +139,10 @@ class Row:
         if tool in self.reported and self.reported[tool]:
             return statistics.median(self.reported[tool])
         return statistics.median(good) if good else None
+
+    def cpu(self, tool: str) -> str:
+        good = [s.cpu_seconds for s in self.samples.get(tool, []) if s.ok]
+        return _seconds(statistics.median(good)) if good else "—"
 
     def cell(self, tool: str) -> str:
         failed = [s for s in self.samples.get(tool, []) if not s.ok]
@@ -204,23 +211,39 @@ def _append_sentence(path: Path, mark: str) -> None:
         handle.write(f"\nUpdate: the studio confirmed the new date again in a short statement ({mark}).\n")
 
 
-def bench_newsreel(site: Path, runs: int, rows: dict[str, Row], memory: dict[str, tuple[float, float]],
-                   files: dict[str, int]) -> None:
-    """Cold, warm, post edit and template edit builds of newsreel, each a fresh process."""
-    base = [str(NEWSREEL), "-q", "build", str(site)]
-    output, cache = site / "site", site / ".newsreel-cache"
-    cold = []
+def newsreel_cold(site: Path) -> peers.PeerBuild:
+    """newsreel's cold build, in the shape of a peer's: no cache, no output."""
+    return peers.PeerBuild(
+        "newsreel", site, (str(NEWSREEL), "-q", "build", str(site), "--no-cache"), site / "site",
+        (site / "site", site / ".newsreel-cache"),
+    )
+
+
+def bench_cold(builds: list[peers.PeerBuild], runs: int, rows: dict[str, Row],
+               memory: dict[str, tuple[float, float]], files: dict[str, int]) -> None:
+    """Cold builds, one round of every tool per run, so a busy moment on the machine hits all alike."""
     for _ in range(runs):
-        shutil.rmtree(output, ignore_errors=True)
-        shutil.rmtree(cache, ignore_errors=True)
-        cold.append(measure([*base, "--no-cache"], site))
-        _progress("newsreel cold", cold[-1])
-    rows["cold"].samples["newsreel"] = cold
-    good = [s for s in cold if s.ok]
-    if good:
-        memory["newsreel"] = (statistics.median(s.max_rss_mb for s in good), statistics.median(s.tree_mb for s in good))
-    files["newsreel"] = _count_files(output)
-    if not good:
+        for build in builds:
+            for path in build.cold_remove:
+                if path.is_dir():
+                    shutil.rmtree(path)
+                elif path.exists():
+                    path.unlink()
+            sample = measure(build.command, build.site)
+            rows["cold"].samples.setdefault(build.tool, []).append(sample)
+            _progress(f"{build.tool} cold", sample)
+    for build in builds:
+        good = [s for s in rows["cold"].samples[build.tool] if s.ok]
+        if good:
+            memory[build.tool] = (statistics.median(s.max_rss_mb for s in good),
+                                  statistics.median(s.tree_mb for s in good))
+        files[build.tool] = _count_files(build.output)
+
+
+def bench_newsreel(site: Path, runs: int, rows: dict[str, Row]) -> None:
+    """Warm, post edit and template edit builds of newsreel after a cold one, each a fresh process."""
+    base = [str(NEWSREEL), "-q", "build", str(site)]
+    if not any(s.ok for s in rows["cold"].samples.get("newsreel", [])):
         return
     measure(base, site)  # settle: the first warm build after --no-cache may still fill the cache
     rows["warm"].samples["newsreel"] = [measure(base, site) for _ in range(runs)]
@@ -331,9 +354,18 @@ def _watch_rebuilds(command: tuple[str, ...], cwd: Path, ready: re.Pattern[str],
     return times, ""
 
 
-def bench_peers(site: Path, n: int, runs: int, tools: list[str], rows: dict[str, Row],
-                memory: dict[str, tuple[float, float]], files: dict[str, int], incremental: bool) -> float:
-    """Convert the corpus for each peer (timed apart, not counted) and time their builds."""
+@dataclass(frozen=True)
+class PeerSetup:
+    """The peers' converted copies, ready to build."""
+
+    installed: install_peers.Peers
+    builds: list[peers.PeerBuild]
+    source: peers.Corpus
+    conversion_seconds: float
+
+
+def prepare_peers(site: Path, n: int, tools: list[str]) -> PeerSetup:
+    """Install the peers and convert the corpus for each (timed apart, not counted)."""
     installed = install_peers.install()
     start = time.perf_counter()
     source = peers.read_corpus(site)
@@ -344,24 +376,16 @@ def bench_peers(site: Path, n: int, runs: int, tools: list[str], rows: dict[str,
         writers[tool](source, sites[tool])
     conversion = time.perf_counter() - start
     print(f"converted for {', '.join(tools)} in {conversion:.1f} s (not counted)", flush=True)
-    edited_posts = [source.posts[(run * 7919 + len(source.posts) // 2) % len(source.posts)] for run in range(runs)]
+    return PeerSetup(installed, peers.build_commands(installed, sites), source, conversion)
 
-    for build in peers.build_commands(installed, sites):
-        cold = []
-        for _ in range(runs):
-            for path in build.cold_remove:
-                if path.is_dir():
-                    shutil.rmtree(path)
-                elif path.exists():
-                    path.unlink()
-            cold.append(measure(build.command, build.site))
-            _progress(f"{build.tool} cold", cold[-1])
-        rows["cold"].samples[build.tool] = cold
-        good = [s for s in cold if s.ok]
-        if good:
-            memory[build.tool] = (statistics.median(s.max_rss_mb for s in good), statistics.median(s.tree_mb for s in good))
-        files[build.tool] = _count_files(build.output)
-        if not incremental or not good:
+
+def bench_peer_rebuilds(setup: PeerSetup, runs: int, rows: dict[str, Row]) -> None:
+    """Each peer's own fast path after one edited post: a content cache or a watch-mode server."""
+    posts = setup.source.posts
+    edited_posts = [posts[(run * 7919 + len(posts) // 2) % len(posts)] for run in range(runs)]
+    installed = setup.installed
+    for build in setup.builds:
+        if not any(s.ok for s in rows["cold"].samples.get(build.tool, [])):
             continue
         paths = [peers.peer_post_path(build.tool, build.site, post) for post in edited_posts]
         originals = {path: path.read_bytes() for path in paths}
@@ -388,7 +412,6 @@ def bench_peers(site: Path, n: int, runs: int, tools: list[str], rows: dict[str,
         finally:
             for path, data in originals.items():
                 path.write_bytes(data)
-    return conversion
 
 
 def _progress(label: str, sample: Sample) -> None:
@@ -422,25 +445,25 @@ def table(result: SizeResult, tools: list[str]) -> str:
     lines = [f"### {result.n:,} posts", "",
              "| measure | " + " | ".join(versions[t] for t in columns) + " |",
              "| --- | " + " | ".join("---:" for _ in columns) + " |"]
-    rows = {row.label: row for row in result.rows}
-    for row in result.rows:
+    for key, row in zip(("cold", "warm", "post", "template"), result.rows):
         lines.append(f"| {row.label} | " + " | ".join(row.cell(t) for t in columns) + " |")
-        if row is result.rows[0]:
+        if key in ("cold", "post"):
             ours = row.median("newsreel")
             ratios = []
             for tool in columns:
                 theirs = row.median(tool)
-                ratios.append("1.00×" if tool == "newsreel" and ours else
-                              f"{ours / theirs:.2f}×" if ours and theirs else "—")
-            lines.append("| newsreel/peer, cold | " + " | ".join(ratios) + " |")
+                ratios.append("—" if tool == "newsreel" or not (ours and theirs) else f"**{ours / theirs:.2f}×**")
+            lines.append(f"| newsreel/peer, {'cold' if key == 'cold' else 'one post edited'} | " + " | ".join(ratios) + " |")
+        if key == "cold":
+            lines.append("| cold build, CPU time (user + system) | " + " | ".join(row.cpu(t) for t in columns) + " |")
     lines.append("| peak memory, cold (largest process / whole tree) | " + " | ".join(
         f"{result.memory[t][0]:.0f} / {result.memory[t][1]:.0f} MB" if t in result.memory else "—" for t in columns) + " |")
     lines.append("| files written | " + " | ".join(f"{result.files.get(t, 0):,}" for t in columns) + " |")
-    del rows
     return "\n".join(lines)
 
 
 def bench_size(n: int, runs: int, tools: list[str], incremental: bool) -> SizeResult:
+    """Every measure at one corpus size."""
     site = WORK / f"corpus-{n}"
     if not corpus.is_generated(site, n):
         print(f"generating {n} posts into {site}", flush=True)
@@ -453,20 +476,34 @@ def bench_size(n: int, runs: int, tools: list[str], incremental: bool) -> SizeRe
     ]}
     memory: dict[str, tuple[float, float]] = {}
     files: dict[str, int] = {}
-    print(f"N = {n}: newsreel", flush=True)
-    bench_newsreel(site, runs, rows, memory, files)
-    conversion = 0.0
-    if tools:
-        print(f"N = {n}: peers", flush=True)
-        conversion = bench_peers(site, n, runs, tools, rows, memory, files, incremental)
-    return SizeResult(n, list(rows.values()), memory, files, conversion)
+    setup = prepare_peers(site, n, tools) if tools else None
+    print(f"N = {n}: cold builds", flush=True)
+    bench_cold([newsreel_cold(site), *(setup.builds if setup else [])], runs, rows, memory, files)
+    print(f"N = {n}: newsreel warm, post and template edits", flush=True)
+    bench_newsreel(site, runs, rows)
+    if setup and incremental:
+        print(f"N = {n}: peers' rebuilds after one edited post", flush=True)
+        bench_peer_rebuilds(setup, runs, rows)
+    return SizeResult(n, list(rows.values()), memory, files, setup.conversion_seconds if setup else 0.0)
+
+
+def newsreel_revision() -> str:
+    """newsreel's version and the checkout's commit (``+`` when it has uncommitted changes)."""
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    version = subprocess.run([str(NEWSREEL), "--version"], capture_output=True, text=True).stdout.strip()
+    commit = git("rev-parse", "--short", "HEAD")
+    dirty = "+" if git("status", "--porcelain", "--untracked-files=no", "--", "newsreel", "templates", "static") else ""
+    return f"{version or 'newsreel'} at {commit or 'unknown commit'}{dirty}"
 
 
 def report(results: list[SizeResult], tools: list[str], runs: int, command: str, about: str) -> str:
     parts = [f"# newsreel benchmark, {date.today().isoformat()}", "",
-             f"Command: `{command}`  ", f"Machine: {about}  ",
-             f"Medians of {runs} runs; whole-process wall time. Watch-mode rebuilds (Hugo, Eleventy) are "
-             "the times the tool's own log reports.", ""]
+             f"Command: `{command}`  ", f"Machine: {about}  ", f"Build: {newsreel_revision()}  ",
+             f"Medians of {runs} runs; whole-process wall time (cold builds run round-robin across the tools). "
+             "Watch-mode rebuilds (Hugo, Eleventy) are the times the tool's own log reports.", ""]
     for result in results:
         parts += [table(result, tools), ""]
     return "\n".join(parts)
