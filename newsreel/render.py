@@ -28,7 +28,7 @@ from newsreel.metadata import (PageMeta, collection_ld, image_url, json_ld, page
                                website_ld)
 from newsreel.model import Post, Site, Term
 from newsreel.taxonomy import SINGULAR
-from newsreel.tweets import render_tweet
+from newsreel.tweets import WIDGETS_SCRIPT_URL, render_tweet
 from newsreel.urls import Urls
 
 FINGERPRINTED = (".css", ".js")
@@ -159,7 +159,8 @@ class Renderer:
             keep_trailing_newline=True,
         )
         self.env.filters.update(url=self._link, absolute=self._absolute, human_date=human_date, iso=iso, xml_text=xml_text)
-        self.env.globals.update(site=settings, asset=self.asset, render_tweet=self.render_tweet)
+        self.env.globals.update(site=settings, asset=self.asset, render_tweet=self.render_tweet,
+                                tweet_script_url=WIDGETS_SCRIPT_URL)
         self.plan_key = ""
         self.global_key = _digest(__version__, settings, preview, sorted(assets.items()), self.templates_digest())
 
@@ -362,8 +363,9 @@ class Renderer:
                              redirect.reason, noindex=True)
             jobs.append(PageJob(redirect.url, "redirect.html", f"the aka of {redirect.target}",
                                 _digest(self.plan_key, redirect), _ctx(common, page=meta, target=redirect.target, section="")))
+        # Served with status 404, the page is never indexed: no noindex needed (it would cost SEO audits).
         meta404 = self.meta("404", "/404.html", "Page not found", "Page not found",
-                            "There is no page at this address.", noindex=True)
+                            "There is no page at this address.")
         jobs.append(self._job("/404.html", "404.html", "the 404 page", (), _ctx(common, page=meta404, section="")))
         lastmod = {p.url: (p.updated or p.date) for p in site.posts}
         entries = [(job.url, lastmod.get(job.url)) for job in pages if job.url.endswith("/")]
