@@ -16,7 +16,7 @@ from newsreel.errors import BuildFailed, NewsreelError
 from newsreel.report import Reporter
 
 SITE_DIR = click.argument(
-    "site_dir", metavar="[DIR]", default=".", type=click.Path(file_okay=False, path_type=Path)
+    "site_dir", metavar="[DIR]", default=".", type=click.Path(exists=True, file_okay=False, path_type=Path)
 )
 
 
