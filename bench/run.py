@@ -14,6 +14,7 @@ Times are whole-process wall times. Nothing here runs in CI.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import platform
 import re
@@ -354,6 +355,14 @@ def _watch_rebuilds(command: tuple[str, ...], cwd: Path, ready: re.Pattern[str],
     return times, ""
 
 
+def _conversion_fingerprint(site: Path) -> str:
+    """What a converted copy depends on: the corpus stamp, the converter and the peers' themes."""
+    digest = hashlib.sha256((site / corpus.STAMP).read_bytes())
+    for path in [BENCH / "peers.py", *sorted(p for p in (BENCH / "peer_sites").rglob("*") if p.is_file())]:
+        digest.update(str(path.relative_to(BENCH)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 @dataclass(frozen=True)
 class PeerSetup:
     """The peers' converted copies, ready to build."""
@@ -371,9 +380,14 @@ def prepare_peers(site: Path, n: int, tools: list[str]) -> PeerSetup:
     source = peers.read_corpus(site)
     sites = {}
     writers = {"hugo": peers.write_hugo, "eleventy": peers.write_eleventy, "pelican": peers.write_pelican}
+    fingerprint = _conversion_fingerprint(site)
     for tool in tools:
         sites[tool] = WORK / f"{tool}-{n}"
+        stamp = sites[tool] / ".bench-converted"
+        if stamp.exists() and stamp.read_text(encoding="utf-8") == fingerprint:
+            continue  # the copy from an earlier run is still right (edits are always undone)
         writers[tool](source, sites[tool])
+        stamp.write_text(fingerprint, encoding="utf-8")
     conversion = time.perf_counter() - start
     print(f"converted for {', '.join(tools)} in {conversion:.1f} s (not counted)", flush=True)
     return PeerSetup(installed, peers.build_commands(installed, sites), source, conversion)
