@@ -1,0 +1,198 @@
+"""Properties over generated site folders (Hypothesis, bounded to keep the suite quick).
+
+For any site: two builds give identical output; every page has its own URL (no two posts,
+films or actors silently written to one); an incremental build after random edits equals a
+cold build; every internal link and image resolves to a file of the output.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import lxml.html
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from newsreel.build import BuildOptions, build_site
+from newsreel.errors import BuildFailed
+from newsreel.slugs import term_key
+from test_hostile import make_site, tree
+
+NOW = datetime(2024, 6, 1, tzinfo=timezone.utc)
+FIXED_NAMES = ["Amélie", "Zoë Kravitz", "Face/Off", "WALL·E", "(500) Days of Summer", "No", "1917", "007",
+               "Mission: Impossible – Dead Reckoning Part One", "千と千尋の神隠し", "★", "Tár", "TÁR"]
+TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Co", "Cn"), blacklist_characters="\u2028\u2029\x85"),
+               min_size=1, max_size=24).filter(lambda s: s.strip())
+NAMES = st.one_of(st.sampled_from(FIXED_NAMES), TEXT)
+PROFILE = settings(max_examples=int(os.environ.get("NEWSREEL_EXAMPLES", "25")), deadline=None, derandomize=True, phases=[Phase.explicit, Phase.generate],
+                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+@st.composite
+def posts(draw: st.DrawFn) -> dict:
+    return {
+        "title": draw(st.one_of(TEXT, st.sampled_from(["Best #1 film", "Mission: Impossible", "<b>x</b> & y"]))),
+        "date": draw(st.dates(min_value=datetime(2000, 1, 1).date(), max_value=datetime(2024, 5, 1).date())).isoformat()
+        + draw(st.sampled_from(["", "T10:30", "T23:59:59+02:00"])),
+        "films": draw(st.lists(NAMES, max_size=2)),
+        "actors": draw(st.lists(NAMES, max_size=3)),
+        "tags": draw(st.lists(st.sampled_from(["news", "Casting", "box office", "trailer"]), max_size=2)),
+        "draft": draw(st.booleans()) and draw(st.booleans()),
+        "body": draw(st.sampled_from(["Plain text.", "A [film link](/films/) and [home](/).",
+                                      "## A heading\n\nText *here*.", "See [the feed](/feed.xml)."])),
+    }
+
+
+SITES = st.fixed_dictionaries({
+    "base_url": st.sampled_from(["https://example.org/", "https://example.org/movie-news/"]),
+    "permalink": st.sampled_from(["/posts/{slug}/", "/{year}/{month}/{slug}/"]),
+    "per_page": st.integers(1, 3),
+    "posts": st.lists(posts(), min_size=1, max_size=6),
+})
+
+
+def _post_file(post: dict) -> str:
+    lines = ["---", f"title: {json.dumps(post['title'], ensure_ascii=False)}", f"date: {post['date']}"]
+    if post["films"]:
+        lines.append(f"films: {json.dumps(post['films'], ensure_ascii=False)}")
+    if post["actors"]:
+        lines.append(f"actors: {json.dumps(post['actors'], ensure_ascii=False)}")
+    if post["tags"]:
+        lines.append(f"tags: {json.dumps(post['tags'])}")
+    if post["draft"]:
+        lines.append("draft: true")
+    return "\n".join(lines + ["---", post["body"], ""])
+
+
+def _files(site: dict) -> dict[str, str]:
+    files = {"newsreel.yaml": f"title: Props\nbase_url: {site['base_url']}\npermalink: \"{site['permalink']}\"\n"
+                              f"per_page: {site['per_page']}\n"}
+    for index, post in enumerate(site["posts"]):
+        files[f"content/posts/post-{index}.md"] = _post_file(post)
+    return files
+
+
+def _build(folder: Path, output: Path, cache: bool = True) -> tuple[dict[str, str] | None, tuple[str, ...]]:
+    """Build; return the output tree, or None and the problems when the build failed."""
+    try:
+        build_site(folder, BuildOptions(output=output, use_cache=cache, now=NOW))
+    except BuildFailed as failed:
+        return None, tuple(str(p) for p in failed.problems)
+    return tree(output), ()
+
+
+def _no_manifest(snapshot: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in snapshot.items() if not k.endswith(".newsreel-manifest.json")}
+
+
+def _collision_only(problems: tuple[str, ...]) -> bool:
+    """A failed build of generated names may only be a URL collision between two spellings."""
+    return bool(problems) and all("would both be written" in p or "written twice" in p or "also named" in p
+                                  for p in problems if ": warning: " not in p)
+
+
+def _internal_links(output: Path, base_path: str) -> list[str]:
+    """Every internal href/src of every page that does not resolve to a file of the output."""
+    broken = []
+    for page in output.rglob("*.html"):
+        doc = lxml.html.fromstring(page.read_bytes())
+        page_url = "/" + page.relative_to(output).as_posix()
+        for el in doc.iter():
+            if not isinstance(el.tag, str):
+                continue
+            for name in ("href", "src"):
+                value = el.get(name)
+                if not value or value.startswith(("#", "mailto:")):
+                    continue
+                parts = urlsplit(value)
+                if parts.scheme or parts.netloc:
+                    if parts.netloc != "example.org":
+                        continue
+                path = parts.path if parts.path.startswith("/") else \
+                    os.path.normpath(os.path.join(os.path.dirname(page_url), parts.path))
+                if not path.startswith(base_path):
+                    broken.append(f"{page_url}: {value} is outside {base_path}")
+                    continue
+                target = output / unquote(path[len(base_path):])
+                if path.endswith("/") or target.is_dir():
+                    target = target / "index.html"
+                if not target.is_file():
+                    broken.append(f"{page_url}: {value}")
+    return broken
+
+
+@PROFILE
+@given(SITES)
+def test_builds_are_deterministic_unique_and_linked(site: dict) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = make_site(Path(tmp) / "blog", _files(site))
+        first, problems = _build(root, Path(tmp) / "one", cache=False)
+        second, again = _build(root, Path(tmp) / "two", cache=False)
+        assert first == second and problems == again
+        if first is None:
+            assert _collision_only(problems), problems
+            return
+        output = Path(tmp) / "one"
+        base_path = urlsplit(site["base_url"]).path
+        # every post has its own page; every distinct film/actor name its own page
+        kept = [p for p in site["posts"] if not p["draft"]]
+        sitemap = lxml.etree.fromstring((output / "sitemap.xml").read_bytes())
+        urls = [loc.text for loc in sitemap.iter("{*}loc")]
+        assert len(urls) == len(set(urls))
+        post_pages = [u for u in urls if "/films/" not in u and "/actors/" not in u and "/tags/" not in u
+                      and u.rstrip("/") != site["base_url"].rstrip("/") and "/page/" not in u]
+        assert len(post_pages) == len(kept)
+        for kind in ("films", "actors"):
+            names = {term_key(n) for p in kept for n in p[kind]}
+            folder = output / kind
+            pages = [d for d in folder.iterdir() if (d / "index.html").is_file()] if folder.is_dir() else []
+            assert len(pages) == len(names), (kind, names, pages)
+        assert _internal_links(output, base_path) == []
+
+
+EDITS = st.lists(st.tuples(st.sampled_from(["retitle", "delete", "add", "refilm", "draft"]), st.integers(0, 10),
+                           posts()), min_size=1, max_size=4)
+
+
+@PROFILE
+@given(SITES, EDITS)
+def test_incremental_build_equals_cold_build(site: dict, edits: list) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = make_site(Path(tmp) / "blog", _files(site))
+        _build(root, root / "site")  # the cached build that the edits follow
+        for action, index, post in edits:
+            names = sorted(p.name for p in (root / "content" / "posts").iterdir())
+            target = root / "content" / "posts" / names[index % len(names)] if names else None
+            if action == "add" or target is None:
+                make_site(root, {f"content/posts/new-{index}-{len(names)}.md": _post_file(post)})
+            elif action == "delete":
+                target.unlink()
+            else:
+                text = target.read_text("utf-8")
+                head, _, rest = text.partition("\n---\n")
+                lines = head.split("\n")
+                if action == "retitle":
+                    lines[1] = f"title: {json.dumps(post['title'], ensure_ascii=False)}"
+                elif action == "refilm":
+                    lines = [line for line in lines if not line.startswith("films:")]
+                    lines.append(f"films: {json.dumps(post['films'] or ['Heat'], ensure_ascii=False)}")
+                else:
+                    lines = [line for line in lines if not line.startswith("draft:")] + ["draft: true"]
+                target.write_text("\n".join(lines) + "\n---\n" + rest, "utf-8")
+                stamp = os.stat(target)
+                os.utime(target, ns=(stamp.st_atime_ns, stamp.st_mtime_ns + 1_000_000_000))
+        incremental, problems = _build(root, root / "site")
+        cold, cold_problems = _build(root, Path(tmp) / "cold", cache=False)
+        assert problems == cold_problems
+        if cold is None:
+            assert _collision_only(cold_problems), cold_problems
+            return
+        assert incremental is not None
+        assert _no_manifest(incremental) == _no_manifest(cold)
+        shutil.rmtree(Path(tmp) / "cold")
