@@ -145,7 +145,7 @@ def _key_lines(node: yaml.Node, prefix: str, line_offset: int, out: dict[str, in
 
 
 def _hint_for(message: str) -> str:
-    if "\\t" in message or "'\\t'" in message or "tab" in message:
+    if "\\t" in message or "'\\t'" in message or re.search(r"\btabs?\b", message):
         return "indent with spaces, not tabs"
     if "mapping values are not allowed" in message or "could not find expected ':'" in message:
         return "put quotes around a value that contains ': ', e.g. title: \"Mission: Impossible\""
@@ -210,8 +210,15 @@ def load_yaml(text: str | bytes, path: str, line_offset: int = 0,
         bad_line = source.split("\n")[mark.line] if mark is not None and mark.line < source.count("\n") + 1 else ""
         hint = "indent with spaces, not tabs" if "\t" in bad_line else _hint_for(message)
         raise YamlError(error(path, line, f"invalid YAML: {message}", hint)) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (a control character)
+        source = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+        line = source.count("\n", 0, exc.position) + 1 + line_offset
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+        raise YamlError(error(path, line, f"the front matter contains the control character U+{code:04X}",
+                              "delete it (it is invisible in most editors) and save the file as plain UTF-8")) from None
     except yaml.YAMLError as exc:
-        raise YamlError(error(path, None, f"invalid YAML: {exc}", _hint_for(str(exc)))) from None
+        message = " ".join(str(exc).split())
+        raise YamlError(error(path, None, f"invalid YAML: {message}", _hint_for(message))) from None
     except (ValueError, TypeError, RecursionError, OverflowError) as exc:
         raise YamlError(error(path, 1 + line_offset, f"invalid YAML value: {exc}", "quote the value")) from None
     finally:
