@@ -28,6 +28,7 @@
     window.addEventListener("load", function () {
       restoreScroll();
       try { sessionStorage.removeItem(SCROLL_KEY); } catch (e) { /* storage may be off */ }
+      if ("scrollRestoration" in history) history.scrollRestoration = "auto";
     });
   }
 

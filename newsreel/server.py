@@ -22,6 +22,8 @@ import queue
 import shutil
 import signal
 import socket
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -447,6 +449,34 @@ def _make_server(host: str, port: int, preview: Preview) -> PreviewServer:
         raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror} ({hint})") from None
 
 
+def remove_tree(folder: Path, budget: float = 0.25) -> None:
+    """Delete ``folder``; if that takes longer than ``budget`` s, a detached process finishes it.
+
+    A preview of 10,000 posts holds some 20,000 files, and deleting them can take many seconds
+    on a slow disk: Ctrl-C must not wait for that.
+    """
+    deadline = time.monotonic() + budget
+    for root, dirs, files in os.walk(folder, topdown=False):
+        for name in files + [d for d in dirs if os.path.islink(os.path.join(root, d))]:
+            try:
+                os.unlink(os.path.join(root, name))
+            except OSError:
+                pass
+        for name in dirs:
+            try:
+                os.rmdir(os.path.join(root, name))
+            except OSError:
+                pass
+        if time.monotonic() > deadline:
+            subprocess.Popen(
+                [sys.executable, "-c", "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)", str(folder)],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                start_new_session=True, close_fds=True,
+            )
+            return
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 def _url(host: str, port: int, base_path: str) -> str:
     shown = "127.0.0.1" if host in ("", "0.0.0.0") else "[::1]" if host == "::" else host
     if ":" in shown and not shown.startswith("["):
@@ -501,5 +531,5 @@ def serve(site_dir: Path, *, host: str = "127.0.0.1", port: int = 8000, drafts: 
                 watcher.stop()
             if http_thread is not None:
                 http_thread.join(timeout=1.0)
-            shutil.rmtree(workdir, ignore_errors=True)
+            remove_tree(workdir)
     reporter.info("stopped")

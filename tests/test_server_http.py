@@ -209,3 +209,31 @@ def test_ctrl_c_stops_within_a_second(tmp_path: Path) -> None:
     probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     probe.bind(("127.0.0.1", served.port))  # free again, for the next newsreel serve
     probe.close()
+
+
+def _rebuilds(served: Served, wait: float, settle: float = 1.5) -> list[str]:
+    """The "rebuilt …" lines printed within ``wait`` s, or until ``settle`` s after the first."""
+    found: list[str] = []
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        try:
+            line = served.lines.get(timeout=0.1)
+        except queue.Empty:
+            continue
+        if line.startswith(("rebuilt", "build failed")):
+            if not found:
+                deadline = min(deadline, time.monotonic() + settle)
+            found.append(line)
+    return found
+
+
+def test_a_burst_of_saves_gives_one_rebuild(server: Served) -> None:
+    posts = server.site / "content" / "posts" / "batch"
+    posts.mkdir()
+    for i in range(500):  # like a git checkout: 500 new files at once
+        write_atomic(posts / f"p{i}.md", post_text(f"Batch post {i}", f"Batch body {i}.", film=f"Batch Film {i % 7}"))
+    lines = _rebuilds(server, 20)
+    assert len(lines) == 1 and lines[0].startswith("rebuilt"), lines
+    assert server.request("/posts/p499/").status == 200
+    # Nothing changed since: no more rebuilds (the build's own reads are not changes).
+    assert _rebuilds(server, 1.0) == []

@@ -239,3 +239,32 @@ def test_watcher_sees_atomic_saves_renames_and_deletes(tmp_path: Path) -> None:
     finally:
         watcher.stop()
     assert not watcher.observer.is_alive()
+
+
+def test_remove_tree_deletes_at_once_when_small(tmp_path: Path) -> None:
+    from newsreel.server import remove_tree
+
+    folder = tmp_path / "work"
+    (folder / "site" / "posts" / "x").mkdir(parents=True)
+    (folder / "site" / "posts" / "x" / "index.html").write_text("x")
+    (folder / "site" / "outside").symlink_to(tmp_path)
+    (tmp_path / "keep.txt").write_text("kept")
+    remove_tree(folder)
+    assert not folder.exists()
+    assert (tmp_path / "keep.txt").read_text() == "kept"  # a symlink is removed, never followed
+
+
+def test_remove_tree_hands_a_big_folder_to_a_helper(tmp_path: Path) -> None:
+    from newsreel.server import remove_tree
+
+    folder = tmp_path / "work"
+    for i in range(300):
+        (folder / f"d{i}").mkdir(parents=True)
+        (folder / f"d{i}" / "index.html").write_text("x")
+    started = time.monotonic()
+    remove_tree(folder, budget=0.0)
+    assert time.monotonic() - started < 1.0
+    deadline = time.monotonic() + 20
+    while folder.exists():
+        assert time.monotonic() < deadline, "the helper process did not finish the deletion"
+        time.sleep(0.05)
