@@ -175,6 +175,7 @@ ERROR_CASES: list[tuple[str, dict[str, str | bytes | Link], str, str]] = [
     ("latin-1-body", {P: "---\ntitle: X\ndate: 2023-01-02\n---\nline\nCaf\xe9\n".encode("latin-1")}, f"{P}:6:", "UTF-8"),
     ("utf-16", {P: "---\ntitle: X\ndate: 2023-01-02\n---\nBody\n".encode("utf-16")}, f"{P}:1:", "UTF-8"),
     ("nul-byte", {P: b"---\ntitle: X\ndate: 2023-01-02\n---\nBo\x00dy\n"}, f"{P}:5:", "NUL"),
+    ("control-character", {P: b"---\ntitle: X\ndate: 2023-01-02\nfilm: Heat\x14\n---\nBody\n"}, f"{P}:4:", "control"),
     ("bad-escape", {P: _post("title: \"\\ud800\"\ndate: 2023-01-02\n")}, f"{P}:2:", "YAML"),
     # dates
     ("impossible-date", {P: _post("title: X\ndate: 2023-02-30\n")}, f"{P}:3:", "date"),
@@ -552,3 +553,28 @@ def test_violation_checker_catches_payloads(tmp_path: Path) -> None:
         "<a href=' java\tscript:alert(1)'>x</a><script type='application/ld+json'>{\"a\": \"</script>\"}</script>"
         "</body></html>")
     assert len(_violations(tmp_path)) >= 4
+
+
+# --- regressions from fuzzing (fuzz/run.py) -------------------------------------------------
+
+REPO = Path(__file__).resolve().parent.parent
+REGRESSIONS = sorted((REPO / "fuzz" / "regressions").glob("*.bin"))
+
+
+@pytest.mark.parametrize("sample", REGRESSIONS, ids=[p.stem for p in REGRESSIONS])
+def test_fuzz_regression(sample: Path) -> None:
+    """Every input a fuzzer once crashed on now passes its target's checks."""
+    sys.path.insert(0, str(REPO))
+    from fuzz.targets import check_front_matter, check_markdown
+
+    (check_front_matter if sample.name.startswith("frontmatter") else check_markdown)(sample.read_bytes())
+
+
+def test_fuzz_seeds_pass() -> None:
+    sys.path.insert(0, str(REPO))
+    from fuzz.targets import MARKDOWN_SEEDS, SEEDS, check_front_matter, check_markdown
+
+    for seed in SEEDS:
+        check_front_matter(seed)
+    for seed in MARKDOWN_SEEDS:
+        check_markdown(seed)
