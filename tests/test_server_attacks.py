@@ -1,0 +1,291 @@
+"""``newsreel serve`` under attack, as a real process on 127.0.0.1.
+
+Path traversal in every encoding, symlinks out of the served folder, foreign ``Host`` and
+``Origin`` headers (DNS rebinding), 200 event streams held open while pages still answer,
+clients that vanish mid-stream, and no thread left behind once they are gone. Every probe
+records whether the attack succeeded (``attack``/``attack_succeeded``) for RELIABILITY.md.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from test_hostile import SETTINGS, make_site
+
+SECRET = "NEWSREEL-SECRET-7f3a9c"
+POST = "---\ntitle: A post\ndate: 2023-01-02\nfilm: Heat\n---\nText of the post.\n"
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[str]
+    port: int
+    output: Path
+    base: str
+
+    def threads(self) -> int:
+        return len(os.listdir(f"/proc/{self.process.pid}/task"))
+
+
+def _start(site: Path, tmpdir: Path) -> Server:
+    tmpdir.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, TMPDIR=str(tmpdir), PYTHONUNBUFFERED="1")
+    process = subprocess.Popen([sys.executable, "-m", "newsreel", "serve", str(site), "--port", "0"],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
+                               start_new_session=True)
+    found: list[str] = []
+
+    def read() -> None:
+        for line in process.stdout:  # type: ignore[union-attr]
+            if "serving http://" in line:
+                found.append(line)
+        # keep draining so the server never blocks on a full pipe
+
+    threading.Thread(target=read, daemon=True).start()
+    deadline = time.monotonic() + 60
+    while not found and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.05)
+    if not found:
+        process.kill()
+        pytest.fail("newsreel serve did not start")
+    match = re.search(r"http://127\.0\.0\.1:(\d+)(/\S*)", found[0])
+    assert match, found[0]
+    outputs = [p / "site" for p in tmpdir.iterdir() if p.name.startswith("newsreel-serve-")]
+    assert len(outputs) == 1
+    return Server(process, int(match.group(1)), outputs[0], match.group(2))
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    root = tmp_path_factory.mktemp("serve")
+    (root / "secret.txt").write_text(SECRET)
+    site = make_site(root / "blog", {"newsreel.yaml": SETTINGS.replace("https://example.org/", "https://example.org/news/"),
+                                     "content/posts/a.md": POST, "static/secret-link.txt": "harmless\n"})
+    running = _start(site, root / "tmp")
+    # plant symlinks inside the served folder that lead out of it
+    os.symlink(root / "secret.txt", running.output / "leak.txt")
+    os.symlink(root, running.output / "leakdir")
+    os.symlink("/etc/passwd", running.output / "passwd")
+    yield running
+    os.killpg(running.process.pid, signal.SIGINT)
+    try:
+        running.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(running.process.pid, signal.SIGKILL)
+        running.process.wait()
+
+
+def raw_request(port: int, request: bytes, timeout: float = 10.0) -> tuple[int, bytes, bytes]:
+    """Send bytes as they are; return (status, headers, body)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(request)
+        chunks = []
+        while True:
+            try:
+                chunk = sock.recv(65536)
+            except socket.timeout:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    data = b"".join(chunks)
+    head, _, body = data.partition(b"\r\n\r\n")
+    match = re.match(rb"HTTP/1\.[01] (\d{3})", head)
+    return (int(match.group(1)) if match else 0), head, body
+
+
+def get(port: int, path: str, host: str = "127.0.0.1", extra: str = "") -> tuple[int, bytes, bytes]:
+    request = f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n{extra}\r\n"
+    return raw_request(port, request.encode("latin-1"))
+
+
+def _leaked(body: bytes) -> bool:
+    return SECRET.encode() in body or b"root:x:0:0" in body or b"root:" in body[:200]
+
+
+TRAVERSALS = [
+    "/../../../../../../../../etc/passwd", "/news/../../../../../../../etc/passwd",
+    "/news/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd", "/news/%2E%2E/%2E%2E/%2E%2E/%2E%2E/%2E%2E/etc/passwd",
+    "/news/..%2f..%2f..%2f..%2f..%2f..%2fetc%2fpasswd", "/news/%2e%2e%2f%2e%2e%2f%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+    "/news/%252e%252e/%252e%252e/%252e%252e/%252e%252e/etc/passwd", "/news/..\\..\\..\\..\\..\\etc\\passwd",
+    "/news/%5c..%5c..%5c..%5c..%5c..%5cetc%5cpasswd", "/news/.%2e/.%2e/.%2e/.%2e/.%2e/.%2e/etc/passwd",
+    "/news/%c0%ae%c0%ae/%c0%ae%c0%ae/%c0%ae%c0%ae/%c0%ae%c0%ae/etc/passwd",
+    "/news/%e0%80%ae%e0%80%ae/%e0%80%ae%e0%80%ae/etc/passwd", "/news/%u002e%u002e/%u002e%u002e/etc/passwd",
+    "/news/..;/..;/..;/..;/..;/etc/passwd", "/news/%00/../../../../etc/passwd", "/news/..%00/..%00/etc/passwd",
+    "/news/....//....//....//....//....//etc/passwd", "//etc/passwd", "/news//etc/passwd", "/news///../../../../etc/passwd",
+    "/news/posts/../../../../../../../../etc/passwd", "/news/./.././.././.././../etc/passwd",
+    "http://127.0.0.1/news/../../../../../../etc/passwd", "/news/%2e%2e%5c%2e%2e%5c%2e%2e%5cetc/passwd",
+    "/news/..%c0%af..%c0%af..%c0%af..%c0%afetc/passwd", "/news/..%ef%bc%8f..%ef%bc%8f..%ef%bc%8fetc/passwd",
+    "/news/%ef%bc%8e%ef%bc%8e/%ef%bc%8e%ef%bc%8e/%ef%bc%8e%ef%bc%8e/etc/passwd",
+    "/news/../secret.txt", "/news/../../secret.txt", "/news/../../../secret.txt", "/news/%2e%2e/%2e%2e/secret.txt",
+    "/news/leak.txt", "/news/leakdir/secret.txt", "/news/leakdir/blog/newsreel.yaml", "/news/passwd",
+    "/news/%6c%65%61%6b.txt", "/news/leakdir%2fsecret.txt", "/news/LEAK.TXT", "/news/leak.txt%00.html",
+    "/news/leak.txt/", "/news/leakdir/", "/news/.newsreel-manifest.json/../../secret.txt",
+]
+
+
+@pytest.mark.parametrize("path", TRAVERSALS)
+def test_traversal_and_symlinks_never_leak(server: Server, path: str, record_property) -> None:
+    status, head, body = get(server.port, path)
+    leaked = _leaked(body)
+    record_property("attack", "traversal")
+    record_property("attack_succeeded", int(leaked or status == 0))
+    assert status in (301, 302, 400, 403, 404, 414), (status, head)
+    assert not leaked
+
+
+def test_the_site_itself_is_served(server: Server) -> None:
+    """The probes above are not refused wholesale: real pages and files answer."""
+    status, _, body = get(server.port, "/news/posts/a/")
+    assert status == 200 and b"A post" in body
+    assert get(server.port, "/news/secret-link.txt")[0] == 200
+    assert get(server.port, "/news/posts/a/", host=f"localhost:{server.port}")[0] == 200
+    assert get(server.port, "/news/posts/a/", host=f"[::1]:{server.port}")[0] == 200
+
+
+FOREIGN_HOSTS = ["evil.example", "evil.example:{port}", "127.0.0.1.evil.example", "localhost.evil.example",
+                 "0x7f.0.0.1", "2130706433", "127.1", "", "attacker.com:{port}",
+                 "10.0.0.1", "192.168.1.1:{port}", "[::ffff:8.8.8.8]", "evil.example\t"]
+
+
+@pytest.mark.parametrize("host", FOREIGN_HOSTS)
+@pytest.mark.parametrize("path", ["/news/posts/a/", "/__newsreel__/events", "/__newsreel__/livereload.js"])
+def test_foreign_host_refused(server: Server, host: str, path: str, record_property) -> None:
+    """DNS rebinding: a page on another name that resolves here gets nothing."""
+    status, head, body = get(server.port, path, host=host.format(port=server.port))
+    record_property("attack", "foreign-host")
+    record_property("attack_succeeded", int(status == 200 or b"A post" in body))
+    assert status in (400, 403), (host, status, head)
+    assert b"A post" not in body
+
+
+def test_foreign_origin_cannot_read(server: Server, record_property) -> None:
+    """A page on another origin sending requests here gets no CORS permission to read them."""
+    succeeded = 0
+    for path in ("/news/posts/a/", "/__newsreel__/livereload.js"):
+        status, head, _ = get(server.port, path, extra="Origin: https://evil.example\r\n")
+        allowed = re.search(rb"(?im)^access-control-allow-origin:", head) is not None
+        succeeded += int(allowed)
+        assert not allowed, head
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall(b"GET /__newsreel__/events HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: https://evil.example\r\n\r\n")
+        head = sock.recv(4096)
+        allowed = re.search(rb"(?im)^access-control-allow-origin:", head) is not None
+        succeeded += int(allowed)
+        assert not allowed
+    record_property("attack", "foreign-origin")
+    record_property("attack_succeeded", succeeded)
+
+
+@pytest.mark.xfail(strict=True, reason="serve does not check Origin yet (Host is checked): a foreign Origin "
+                                       "should get 403 - requested from the server's owner")
+def test_foreign_origin_refused_outright(server: Server) -> None:
+    status, _, _ = get(server.port, "/news/posts/a/", extra="Origin: https://evil.example\r\n")
+    assert status == 403
+
+
+def test_other_methods_and_malformed_requests(server: Server, record_property) -> None:
+    probes = [
+        b"POST /news/posts/a/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc",
+        b"PUT /news/x.html HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc",
+        b"DELETE /news/posts/a/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+        b"GET /" + b"a" * 70000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+        b"GET /news/ HTTP/1.1\r\nHost: 127.0.0.1\r\n" + b"X-Big: " + b"b" * 70000 + b"\r\n\r\n",
+        b"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03" + os.urandom(64),
+        b"GET /news/\x00 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+        b"GET\r\n\r\n",
+    ]
+    succeeded = 0
+    for probe in probes:
+        status, _, body = raw_request(server.port, probe, timeout=5)
+        succeeded += int(status == 200 or _leaked(body))
+    assert not (server.output / "x.html").exists()
+    record_property("attack", "methods-and-malformed")
+    record_property("attack_succeeded", succeeded)
+    assert succeeded == 0
+    assert get(server.port, "/news/posts/a/")[0] == 200
+
+
+def _open_stream(port: int) -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    sock.sendall(b"GET /__newsreel__/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
+    data = b""
+    while b"event: hello" not in data:
+        chunk = sock.recv(4096)
+        if not chunk:
+            raise ConnectionError("stream closed before hello")
+        data += chunk
+    return sock
+
+
+def _wait_threads(server: Server, limit: int, seconds: float) -> int:
+    deadline = time.monotonic() + seconds
+    count = server.threads()
+    while count > limit and time.monotonic() < deadline:
+        time.sleep(0.25)
+        count = server.threads()
+    return count
+
+
+def test_200_event_streams_do_not_stall_or_leak(server: Server, record_property) -> None:
+    baseline = _wait_threads(server, 0, 0)
+    streams: list[socket.socket] = []
+    try:
+        for _ in range(200):
+            streams.append(_open_stream(server.port))
+        started = time.monotonic()
+        status, _, body = get(server.port, "/news/posts/a/")
+        answered = time.monotonic() - started
+        assert status == 200 and b"A post" in body
+        assert answered < 2.0, f"a page took {answered:.2f} s with 200 streams open"
+        assert server.threads() >= baseline + 150, "the streams were not held open"
+    finally:
+        for index, sock in enumerate(streams):
+            if index % 2:  # half vanish abruptly (RST), half close politely
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            sock.close()
+    # a rebuild sends news to every stream: writing to the vanished ones ends their threads
+    post = next(server.output.parent.parent.parent.glob("blog/content/posts/a.md"))
+    for round_ in range(3):
+        post.write_text(POST.replace("Text of the post.", f"Text of the post, edit {round_}."))
+        time.sleep(1.0)
+    left = _wait_threads(server, baseline + 5, 40)
+    record_property("attack", "200-streams")
+    record_property("attack_succeeded", int(answered >= 2.0 or left > baseline + 5))
+    assert left <= baseline + 5, f"{left - baseline} threads left behind after the clients went"
+    assert get(server.port, "/news/posts/a/")[0] == 200
+
+
+def test_client_vanishing_mid_response(server: Server, record_property) -> None:
+    """Clients that send half a request, or leave while a page is sent, do not hurt others."""
+    half_open = []
+    for _ in range(20):
+        sock = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+        sock.sendall(b"GET /news/posts/a/ HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # never finished
+        half_open.append(sock)
+    for _ in range(20):
+        sock = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+        sock.sendall(b"GET /news/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+        sock.close()
+    started = time.monotonic()
+    status = get(server.port, "/news/posts/a/")[0]
+    answered = time.monotonic() - started
+    for sock in half_open:
+        sock.close()
+    record_property("attack", "vanishing-clients")
+    record_property("attack_succeeded", int(status != 200 or answered >= 2.0))
+    assert status == 200 and answered < 2.0
+    assert server.process.poll() is None, "the server died"
