@@ -342,13 +342,18 @@ def build_site(site_dir: Path, options: BuildOptions = BuildOptions(), *, report
     if any(p.severity == "error" for p in problems):
         raise BuildFailed(problems)
 
-    with OutputWriter(output, previous) as writer:
-        rendered, more = write_pages(renderer, writer, jobs, reporter)
-        if more:
-            raise BuildFailed(problems + more)
-        for rel, path in static.items():
-            writer.write(assets[rel], path.read_bytes(), "")
-        removed = writer.commit()
+    try:
+        with OutputWriter(output, previous) as writer:
+            rendered, more = write_pages(renderer, writer, jobs, reporter)
+            if more:
+                raise BuildFailed(problems + more)
+            for rel, path in static.items():
+                writer.write(assets[rel], path.read_bytes(), "")
+            removed = writer.commit()
+    except OSError as exc:
+        where = exc.filename or output
+        raise NewsreelError(f"cannot write the site: {exc.strerror or exc} ({where}); "
+                            f"the previous site in {output} is untouched (free some disk space or check permissions)") from None
     notes = tuple(Problem(p.source, None, f"a tweet by @{t.handle} has no status URL",
                           "add its url: (https://twitter.com/<handle>/status/<id>) to link to the tweet itself", "warning")
                   for p in site.posts for t in p.tweets if not t.url)

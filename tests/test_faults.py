@@ -89,8 +89,6 @@ def _mount_tmpfs(folder: Path, size: str) -> None:
         pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
 
 
-@pytest.mark.xfail(strict=True, reason="a full disk ends in an OSError traceback: build.py/writer.py must turn "
-                                       "OSError while writing into a one-line error (reported to the lead)")
 def test_full_disk_fails_cleanly_and_keeps_the_old_site(tmp_path: Path, record_property) -> None:
     disk = tmp_path / "disk"
     _mount_tmpfs(disk, "2m")
