@@ -43,6 +43,9 @@ class Figures:
     first_build: float
     saves: tuple[float, ...]
     rebuilds: tuple[float, ...]
+    """Milliseconds, as the server printed them."""
+    reload_starts: tuple[float, ...]
+    """Seconds from a save to the browser starting the reload (watch, debounce, build, event)."""
 
 
 def prepare(name: str) -> Path:
@@ -164,6 +167,7 @@ def measure(name: str, saves: int) -> Figures:
         first = server.wait_ready()
         url = url_of(server, f"{MARKER}-0")
         times: list[float] = []
+        reload_starts: list[float] = []
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page()
@@ -173,11 +177,15 @@ def measure(name: str, saves: int) -> Figures:
             for i in range(1, saves + 1):
                 mark = f"{MARKER}-{i}"
                 text = with_marker(original, mark)
-                started = time.perf_counter()
+                started, saved_at = time.perf_counter(), time.time()
                 save_atomic(post, text)
                 page.wait_for_function("m => document.body && document.body.innerText.includes(m)", arg=mark,
                                        polling="raf", timeout=120_000)
                 times.append(time.perf_counter() - started)
+                # When the browser began the reload, by the same wall clock: the rest is the
+                # browser fetching and showing the page.
+                origin = page.evaluate("performance.timeOrigin") / 1000
+                reload_starts.append(origin - saved_at)
                 page.wait_for_function("() => window.newsreelLive && window.newsreelLive.connected")
                 time.sleep(0.4)
             browser.close()
@@ -185,7 +193,7 @@ def measure(name: str, saves: int) -> Figures:
     finally:
         server.stop()
         save_atomic(post, original)
-    return Figures(name, posts, first, tuple(times), tuple(rebuilds))
+    return Figures(name, posts, first, tuple(times), tuple(rebuilds), tuple(reload_starts))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -200,13 +208,15 @@ def main(argv: list[str] | None = None) -> None:
         figures = measure(name, args.saves)
         ms = [t * 1000 for t in figures.saves]
         rebuild = f"{statistics.median(figures.rebuilds):.0f}" if figures.rebuilds else "?"
+        reload = statistics.median(figures.reload_starts) * 1000
         row = (f"| {figures.site} | {figures.posts} | {figures.first_build:.1f} s | {statistics.median(ms):.0f} ms "
-               f"| {min(ms):.0f}–{max(ms):.0f} ms | {rebuild} ms |")
+               f"| {min(ms):.0f}–{max(ms):.0f} ms | {rebuild} ms | {reload:.0f} ms |")
         print(row, flush=True)
         rows.append(row)
-    print(f"\nsave → new text in Chromium, {args.saves} saves each (median, range); rebuild = server's own time")
-    print("| site | posts | first build | median | range | rebuild (median) |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    print(f"\nsave → new text in Chromium, {args.saves} saves each (median, range); rebuild = the server's own "
+          "build time; reload starts = save → the browser starting its reload (medians)")
+    print("| site | posts | first build | median | range | rebuild | reload starts |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
     print("\n".join(rows))
 
 

@@ -222,6 +222,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
     """GET and HEAD for the preview; the event stream; the live-reload script."""
 
     server: PreviewServer
+
     def version_string(self) -> str:
         return "newsreel"
 
@@ -504,7 +505,11 @@ def serve(site_dir: Path, *, host: str = "127.0.0.1", port: int = 8000, drafts: 
                 rebuilder = Rebuilder(site_dir, workdir / "site", preview, drafts, future)
                 changes = Changes()
                 watcher = SiteWatcher(site_dir, changes, ignore=(workdir, site_dir / ".newsreel-cache"))
-                watcher.start()
+                try:
+                    watcher.start()
+                except OSError as exc:  # e.g. the system's inotify watch limit
+                    reporter.error(f"warning: cannot watch {site_dir} for changes ({exc.strerror or exc}); "
+                                   "saves will not rebuild until serve is restarted")
                 http_thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.1},
                                                name="newsreel-http", daemon=True)
                 http_thread.start()
