@@ -91,6 +91,7 @@ def _check_slugs(drafts: Iterable[_Draft], problems: list[Problem]) -> None:
                 draft.first_source, draft.first_line,
                 f"{SINGULAR[draft.kind]} {draft.name!r} and {other.name!r} ({other.first_source}) "
                 f"would both be written to /{draft.kind}/{draft.slug}/",
+                "use one spelling everywhere" if draft.kind == "tags" else
                 "use one spelling everywhere, or add the other as an aka in a page in content/" + draft.kind + "/",
             ))
 
