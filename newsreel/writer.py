@@ -47,6 +47,13 @@ def content_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
+def is_inside_name(rel: str) -> bool:
+    """True for a relative file name that stays inside its folder: no ``..``, no empty or absolute parts."""
+    if not rel or rel.startswith("/") or "\\" in rel or "\x00" in rel:
+        return False
+    return all(part not in ("", ".", "..") for part in rel.split("/"))
+
+
 @dataclass
 class Manifest:
     """What an output folder holds: file → (content hash, page key)."""
@@ -57,7 +64,10 @@ class Manifest:
     def read(cls, output: Path) -> "Manifest | None":
         try:
             data = json.loads((output / MANIFEST).read_text("utf-8"))
-            return cls({name: (entry[0], entry[1]) for name, entry in data["files"].items()})
+            files = {name: (entry[0], entry[1]) for name, entry in data["files"].items()}
+            if not all(isinstance(name, str) and is_inside_name(name) for name in files):
+                return None  # a manifest naming files outside the output is not ours to trust
+            return cls(files)
         except (OSError, ValueError, KeyError, TypeError, IndexError):
             return None
 
@@ -227,6 +237,9 @@ class OutputWriter:
 
     def write(self, rel: str, data: bytes, key: str = "") -> None:
         """Add a file; bytes identical to the previous output's are not written again."""
+        if not is_inside_name(rel):
+            raise UnsafeOutput(f"refusing to write {rel!r}: it would land outside the output folder "
+                               "(check permalink in newsreel.yaml: it may not contain '..')")
         digest = content_hash(data)
         entry = self.previous.files.get(rel)
         self.manifest.files[rel] = (digest, key)
