@@ -210,11 +210,20 @@ def load_yaml(text: str | bytes, path: str, line_offset: int = 0,
         bad_line = source.split("\n")[mark.line] if mark is not None and mark.line < source.count("\n") + 1 else ""
         hint = "indent with spaces, not tabs" if "\t" in bad_line else _hint_for(message)
         raise YamlError(error(path, line, f"invalid YAML: {message}", hint)) from None
-    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (a control character)
-        source = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
-        line = source.count("\n", 0, exc.position) + 1 + line_offset
+    except yaml.reader.ReaderError as exc:  # not UTF-8, or a character YAML does not allow
+        if isinstance(text, bytes):
+            try:
+                text.decode("utf-8")
+            except UnicodeDecodeError as bad:
+                line = text.count(b"\n", 0, bad.start) + 1 + line_offset
+                raise YamlError(error(path, line, f"the file is not UTF-8 (byte 0x{text[bad.start]:02x})",
+                                      "save it as UTF-8 in your editor")) from None
+            line = text.count(b"\n", 0, exc.position) + 1 + line_offset
+        else:
+            line = text.count("\n", 0, exc.position) + 1 + line_offset
         code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
-        raise YamlError(error(path, line, f"the front matter contains the control character U+{code:04X}",
+        what = f"the control character U+{code:04X}" if code >= 0 else "a character YAML does not allow"
+        raise YamlError(error(path, line, f"the text contains {what}",
                               "delete it (it is invisible in most editors) and save the file as plain UTF-8")) from None
     except yaml.YAMLError as exc:
         message = " ".join(str(exc).split())
