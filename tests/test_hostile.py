@@ -106,7 +106,8 @@ def good_site(tmp_path: Path, files: dict[str, str | bytes | Link] | None = None
     return site
 
 
-def assert_fails_cleanly(site: Path, expected: str, record_property, *args: str, family: str = "") -> str:
+def assert_fails_cleanly(site: Path, expected: str | tuple[str, ...], record_property, *args: str,
+                         family: str = "") -> str:
     """Run a build that must fail; record the figures; return stderr."""
     output = site / "site"
     before_out = tree(output)
@@ -196,6 +197,15 @@ ERROR_CASES: list[tuple[str, dict[str, str | bytes | Link], str, str]] = [
     ("slug-encoded", {P: _post("title: X\ndate: 2023-01-02\nslug: \"%2e%2e\"\n")}, f"{P}:4:", "slug"),
     ("unsafe-image", {P: _post("title: X\ndate: 2023-01-02\nimage: javascript:alert(1)\n")}, f"{P}:4:", "image"),
     ("tweet-not-status", {P: _post("title: X\ndate: 2023-01-02\ntweet: javascript:alert(1)\n")}, f"{P}:4:", "tweet"),
+    # settings
+    ("settings-latin-1", {"newsreel.yaml": "title: Caf\xe9\n".encode("latin-1")}, "newsreel.yaml:1:", "UTF-8"),
+    ("settings-control-character", {"newsreel.yaml": b"title: Hostile\nauthor: a\x14b\n"}, "newsreel.yaml:2:", "control"),
+    ("settings-duplicate", {"newsreel.yaml": SETTINGS + "title: Again\n"}, "newsreel.yaml:3:", "duplicate"),
+    ("settings-unclosed", {"newsreel.yaml": "title: [Hostile\nbase_url: https://example.org/\n"}, "newsreel.yaml:", "YAML"),
+    ("settings-yes", {"newsreel.yaml": SETTINGS + "markdown:\n  html: yes\n"}, "newsreel.yaml:4:", "true"),
+    ("settings-timezone", {"newsreel.yaml": SETTINGS + "timezone: ../../etc/passwd\n"}, "newsreel.yaml:3:", "timezone"),
+    ("settings-base-url-js", {"newsreel.yaml": "base_url: javascript:alert(1)//\n"}, "newsreel.yaml:1:", "base_url"),
+    ("settings-permalink-no-slug", {"newsreel.yaml": SETTINGS + "permalink: /posts/\n"}, "newsreel.yaml:3:", "slug"),
     # collisions
     ("zoe-vs-zoe-diaeresis",
      {"content/posts/a.md": _post("title: A\ndate: 2023-01-02\nactors: [Zoë Kravitz]\n"),
@@ -578,3 +588,40 @@ def test_fuzz_seeds_pass() -> None:
         check_front_matter(seed)
     for seed in MARKDOWN_SEEDS:
         check_markdown(seed)
+
+
+@pytest.mark.xfail(strict=True, reason="render.collect_static follows a symlink in static/ out of the site and "
+                                       "publishes the file: it must refuse links that leave the site folder")
+def test_static_symlink_out_of_the_site_is_refused(tmp_path: Path, record_property) -> None:
+    make_site(tmp_path / "outside", {"secret.txt": "SECRET OUTSIDE TEXT\n"})
+    site = good_site(tmp_path)
+    make_site(site, {"static/leak.txt": Link("../../outside/secret.txt")})
+    stderr = assert_fails_cleanly(site, "static/leak.txt:", record_property, family="error")
+    assert "SECRET" not in stderr
+
+
+def test_permalink_escaping_the_output_writes_nothing_outside(tmp_path: Path, record_property) -> None:
+    site = good_site(tmp_path)
+    (site / "newsreel.yaml").write_text(SETTINGS + "permalink: /../{slug}/\n")
+    assert_fails_cleanly(site, ("newsreel.yaml:", "error: refusing"), record_property, family="output")
+    assert not (site / "good").exists()
+
+
+@pytest.mark.xfail(strict=True, reason="config.py does not check permalink for '..': the writer refuses the "
+                                       "write, but the error should name newsreel.yaml and its line")
+def test_permalink_with_dotdot_is_a_settings_error(tmp_path: Path, record_property) -> None:
+    site = good_site(tmp_path)
+    (site / "newsreel.yaml").write_text(SETTINGS + "permalink: /../{slug}/\n")
+    assert_fails_cleanly(site, "newsreel.yaml:3:", record_property, family="error")
+
+
+def test_poisoned_manifest_deletes_nothing_outside(tmp_path: Path, record_property) -> None:
+    """A manifest that names files outside the output (``../content/...``) is not trusted."""
+    site = good_site(tmp_path)
+    manifest = site / "site" / ".newsreel-manifest.json"
+    data = json.loads(manifest.read_text("utf-8"))
+    data["files"]["../content/posts/2023-01-02-good.md"] = ["0" * 32, "x"]
+    data["files"]["../newsreel.yaml"] = ["0" * 32, "x"]
+    manifest.write_text(json.dumps(data), "utf-8")
+    assert_fails_cleanly(site, "error: refusing", record_property, family="output")
+    assert (site / "content" / "posts" / "2023-01-02-good.md").read_text("utf-8") == GOOD_POST
