@@ -47,7 +47,7 @@ from newsreel.livereload import (
     script_tag,
 )
 from newsreel.report import Reporter
-from newsreel.watch import Changes, SiteWatcher
+from newsreel.watch import Changes, SeenStamps, SiteWatcher
 
 QUIET_SECONDS = 0.1
 """Rebuild once the filesystem has been quiet this long after the last event."""
@@ -517,11 +517,13 @@ def serve(site_dir: Path, *, host: str = "127.0.0.1", port: int = 8000, drafts: 
                 rebuilder.build()
                 reporter.info(f"serving {_url(host, port, preview.snapshot.base_path)} "
                               "(rebuilds as you save; Ctrl-C stops)")
+                seen = SeenStamps()
                 while True:
                     paths = changes.wait_quiet(QUIET_SECONDS, timeout=0.5)
-                    if paths is None:
+                    if paths is None or not seen.news(paths):
                         continue
-                    watcher.refresh()
+                    if watcher is not None:
+                        watcher.refresh()
                     rebuilder.build(paths)
             except KeyboardInterrupt:
                 pass

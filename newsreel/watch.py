@@ -8,7 +8,9 @@ filesystem has been quiet for a short while, so an editor's atomic save, a renam
 
 from __future__ import annotations
 
+import hashlib
 import os
+import stat
 import threading
 import time
 from dataclasses import dataclass
@@ -121,6 +123,43 @@ class Changes:
                     self._wake.clear()
                     return paths
             time.sleep(left)
+
+
+Stamp = tuple[int, int, int, bytes] | None
+HASHED_SIZE = 1 << 20
+"""Files up to this size are also hashed: a coarse clock (FAT keeps 2 s) may not move mtime."""
+
+
+def stamp_of(path: str) -> Stamp:
+    """What identifies one version of a file or folder: mtime, size, inode, hash (None: gone)."""
+    try:
+        st = os.stat(path)
+        digest = b""
+        if stat.S_ISREG(st.st_mode) and st.st_size <= HASHED_SIZE:
+            with open(path, "rb") as handle:
+                digest = hashlib.blake2b(handle.read(), digest_size=16).digest()
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino, digest)
+
+
+class SeenStamps:
+    """Remembers the stamps of changed paths, to tell news from late echoes of a change.
+
+    watchdog may report a change twice (for a new folder it also reports the files found
+    in it, a moment later): when every path of a batch looks exactly as it did when an
+    earlier batch was taken, that batch is an echo and needs no rebuild.
+    """
+
+    def __init__(self) -> None:
+        self._seen: dict[str, Stamp] = {}
+
+    def news(self, paths: frozenset[str]) -> bool:
+        """True when some path differs from what the last batch naming it saw; remember them."""
+        stamps = {path: stamp_of(path) for path in paths}
+        fresh = any(path not in self._seen or self._seen[path] != stamp for path, stamp in stamps.items())
+        self._seen.update(stamps)
+        return fresh
 
 
 class _Handler(FileSystemEventHandler):

@@ -268,3 +268,32 @@ def test_remove_tree_hands_a_big_folder_to_a_helper(tmp_path: Path) -> None:
     while folder.exists():
         assert time.monotonic() < deadline, "the helper process did not finish the deletion"
         time.sleep(0.05)
+
+
+def test_seen_stamps_tell_news_from_echoes(tmp_path: Path) -> None:
+    from newsreel.watch import SeenStamps
+
+    post = tmp_path / "a.md"
+    post.write_text("one")
+    seen = SeenStamps()
+    assert seen.news(frozenset({str(post)}))
+    assert not seen.news(frozenset({str(post)}))  # the same file, unchanged: an echo
+    post.write_text("two, longer")
+    assert seen.news(frozenset({str(post)}))
+    post.unlink()
+    assert seen.news(frozenset({str(post)}))
+    assert not seen.news(frozenset({str(post)}))
+    assert seen.news(frozenset({str(tmp_path / "new.md")}))  # never seen: news
+
+
+def test_seen_stamps_see_an_edit_the_clock_missed(tmp_path: Path) -> None:
+    from newsreel.watch import SeenStamps
+
+    post = tmp_path / "a.md"
+    post.write_text("one")
+    before = post.stat()
+    seen = SeenStamps()
+    assert seen.news(frozenset({str(post)}))
+    post.write_text("two")  # same size; put the old mtime back, as a 2-second clock would
+    os.utime(post, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert seen.news(frozenset({str(post)}))
