@@ -161,6 +161,24 @@ def host_allowed(header: str | None, bound_host: str) -> bool:
     return is_loopback(name) or name == bound_host.lower().strip("[]")
 
 
+def origin_allowed(header: str | None, bound_host: str, port: int) -> bool:
+    """Refuse requests a page of another origin makes to a loopback server (no header: fine).
+
+    Browsers send ``Origin`` with cross-origin requests: a site on the web (or a local file,
+    origin ``null``) must not read or drive the preview. Same-origin pages may.
+    """
+    if header is None or not is_loopback(bound_host):
+        return True
+    parts = urlsplit(header.strip())
+    try:
+        origin_port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return False
+    name = (parts.hostname or "").lower()
+    return (parts.scheme == "http" and origin_port == port
+            and (is_loopback(name) or name == bound_host.lower().strip("[]")))
+
+
 def browser_path(base_path: str, site_path: str) -> str:
     """A site path ("/posts/x/") as the browser sees it under the base path, URL-encoded."""
     return quote(base_path + site_path.lstrip("/"), safe="/~!$&'()*+,;=:@-._")
@@ -245,6 +263,10 @@ class PreviewHandler(BaseHTTPRequestHandler):
         preview = self.server.preview
         if not host_allowed(self.headers.get("Host"), preview.bound_host):
             self._send(403, b"Forbidden: unknown Host (newsreel serve answers to localhost only)\n",
+                       "text/plain; charset=utf-8", head)
+            return
+        if not origin_allowed(self.headers.get("Origin"), preview.bound_host, self.server.server_address[1]):
+            self._send(403, b"Forbidden: a page of another origin may not use the preview\n",
                        "text/plain; charset=utf-8", head)
             return
         target = self.path

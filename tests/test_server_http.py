@@ -73,12 +73,15 @@ class Served:
         assert len(found) == 1, found
         return found[0]
 
-    def request(self, path: str, method: str = "GET", host: str | None = None) -> http.client.HTTPResponse:
+    def request(self, path: str, method: str = "GET", host: str | None = None,
+                origin: str | None = None) -> http.client.HTTPResponse:
         """A raw request: the path goes out exactly as written (no normalising)."""
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
         conn.putrequest(method, path, skip_host=host is not None)
         if host is not None:
             conn.putheader("Host", host)
+        if origin is not None:
+            conn.putheader("Origin", origin)
         conn.endheaders()
         response = conn.getresponse()
         response.read()
@@ -162,6 +165,9 @@ def test_http_details(server: Served) -> None:
     assert server.request("/posts/first-look/", host="evil.example").status == 403
     assert server.request("/posts/first-look/", host="evil.example:80").status == 403
     assert server.request("/posts/first-look/", host=f"localhost:{server.port}").status == 200
+    assert server.request("/posts/first-look/", origin="https://evil.example").status == 403
+    assert server.request("/__newsreel__/events", origin="https://evil.example").status == 403
+    assert server.request("/posts/first-look/", origin=server.origin).status == 200
     head = server.request("/posts/first-look/", method="HEAD")
     assert head.status == 200 and head.getheader("Content-Type") == "text/html; charset=utf-8"
     assert int(head.getheader("Content-Length", "0")) > 0

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from newsreel.livereload import LiveReload, error_page, inject_script, load_script, script_tag
-from newsreel.server import NOT_FOUND, browser_path, content_type, host_allowed, resolve_path
+from newsreel.server import NOT_FOUND, browser_path, content_type, host_allowed, origin_allowed, resolve_path
 from newsreel.errors import Problem
 from newsreel.watch import Changes, SiteWatcher, is_ignored_name, is_source_path
 
@@ -297,3 +297,19 @@ def test_seen_stamps_see_an_edit_the_clock_missed(tmp_path: Path) -> None:
     post.write_text("two")  # same size; put the old mtime back, as a 2-second clock would
     os.utime(post, ns=(before.st_atime_ns, before.st_mtime_ns))
     assert seen.news(frozenset({str(post)}))
+
+
+@pytest.mark.parametrize(("origin", "bound", "ok"), [
+    (None, "127.0.0.1", True),
+    ("http://127.0.0.1:8000", "127.0.0.1", True),
+    ("http://localhost:8000", "127.0.0.1", True),
+    ("http://[::1]:8000", "127.0.0.1", True),
+    ("https://evil.example", "127.0.0.1", False),
+    ("http://evil.example:8000", "127.0.0.1", False),
+    ("http://127.0.0.1:3000", "127.0.0.1", False),  # another local server's pages
+    ("null", "127.0.0.1", False),  # a local file or a sandboxed frame
+    ("http://127.0.0.1:99999", "127.0.0.1", False),
+    ("https://evil.example", "0.0.0.0", True),  # bound to every interface: the user chose to be reachable
+])
+def test_origin_check(origin: str | None, bound: str, ok: bool) -> None:
+    assert origin_allowed(origin, bound, 8000) is ok
