@@ -333,7 +333,8 @@ def build_site(site_dir: Path, options: BuildOptions = BuildOptions(), *, report
     urls = Urls.from_settings(settings)
     site, more = build_model(posts, pages, urls, now=now, drafts=options.drafts, future=options.future)
     problems += more
-    static = collect_static(site_dir)
+    static, more = collect_static(site_dir)
+    problems += more
     assets = asset_names(static, fingerprint=not options.preview)
     renderer = Renderer(site_dir, settings, urls, preview=options.preview, assets=assets)
     jobs = renderer.plan(site)
@@ -343,7 +344,7 @@ def build_site(site_dir: Path, options: BuildOptions = BuildOptions(), *, report
         raise BuildFailed(problems)
 
     try:
-        with OutputWriter(output, previous) as writer:
+        with OutputWriter(output, previous, in_place=options.preview) as writer:
             rendered, more = write_pages(renderer, writer, jobs, reporter)
             if more:
                 raise BuildFailed(problems + more)

@@ -142,9 +142,11 @@ def _check_semantics(settings: Settings, line_of: dict[str, int]) -> list[Proble
         problems.append(error(CONFIG_FILE, line_of.get("timezone"), f"unknown timezone {settings.timezone!r}",
                               "use an IANA name such as UTC, Europe/Paris or America/Los_Angeles"))
     fields = set(re.findall(r"{([^{}]*)}", settings.permalink))
-    if "slug" not in fields or fields - PERMALINK_FIELDS or not settings.permalink.startswith("/"):
+    segments = settings.permalink.split("/")
+    if ("slug" not in fields or fields - PERMALINK_FIELDS or not settings.permalink.startswith("/")
+            or ".." in segments or "." in segments or "\\" in settings.permalink):
         problems.append(error(CONFIG_FILE, line_of.get("permalink"),
-                              f"permalink {settings.permalink!r} must start with / and contain {{slug}}",
+                              f"permalink {settings.permalink!r} must start with /, contain {{slug}} and no . or .. segment",
                               "it may also use {year}, {month} and {day}, e.g. /{year}/{slug}/"))
     parts = urlsplit(settings.base_url)
     if parts.scheme not in ("", "http", "https") or (parts.scheme and not parts.netloc) or parts.query or parts.fragment:

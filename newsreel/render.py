@@ -49,10 +49,13 @@ def _digest(*parts: Any) -> str:
     return hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=16).hexdigest()
 
 
-def _static_files(root: Path, only: frozenset[str] | None = None) -> dict[str, Path]:
+def _static_files(root: Path, only: frozenset[str] | None, fence: Path, site_dir: Path,
+                  problems: list[Problem]) -> dict[str, Path]:
+    """Files under ``root``; a symbolic link that leads outside ``fence`` is a problem, not a file."""
     found: dict[str, Path] = {}
     if not root.is_dir():
         return found
+    fence_real = os.path.realpath(fence)
     for current, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
@@ -60,15 +63,23 @@ def _static_files(root: Path, only: frozenset[str] | None = None) -> dict[str, P
             rel = full.relative_to(root).as_posix()
             if name.startswith(".") or (only is not None and rel.split("/", 1)[0] not in only):
                 continue
-            if full.is_file():
+            real = os.path.realpath(full)
+            if os.path.commonpath([real, fence_real]) != fence_real:
+                where = os.path.relpath(full, site_dir).replace(os.sep, "/")
+                problems.append(error(where, None, "symbolic link leads outside the site folder",
+                                      "copy the file into static/ instead of linking to it"))
+            elif full.is_file():
                 found[rel] = full
     return found
 
 
-def collect_static(site_dir: Path) -> dict[str, Path]:
-    """Files to copy into the output root: the theme's static files, then the site's own."""
+def collect_static(site_dir: Path) -> tuple[dict[str, Path], list[Problem]]:
+    """Files to copy into the output root (the theme's, then the site's own) and any problems."""
     _, theme_static = theme_dirs()
-    return {**_static_files(theme_static, THEME_STATIC), **_static_files(site_dir / "static")}
+    problems: list[Problem] = []
+    theme = _static_files(theme_static, THEME_STATIC, theme_static, site_dir, problems)
+    own = _static_files(site_dir / "static", None, site_dir, site_dir, problems)
+    return {**theme, **own}, problems
 
 
 def asset_names(static: dict[str, Path], fingerprint: bool) -> dict[str, str]:
@@ -195,6 +206,13 @@ class Renderer:
                         pass
         return digest.hexdigest()
 
+    def _template_file(self, name: str) -> str:
+        """Where a template by that name is read from, for messages."""
+        for folder in self.template_dirs:
+            if (folder / name).is_file():
+                return self.problem_path(str(folder / name))
+        return "templates/" + name
+
     def problem_path(self, filename: str | None) -> str:
         if not filename:
             return "templates"
@@ -213,8 +231,13 @@ class Renderer:
             raise TemplateFailed(error(self.problem_path(exc.filename), exc.lineno, f"template syntax error: {exc.message}",
                                        "fix the Jinja2 syntax at this line")) from None
         except jinja2.TemplateNotFound as exc:
-            raise TemplateFailed(error("templates", None, f"template {exc.name!r} not found",
+            problem = self._runtime_problem(exc, job)
+            where = problem.path if problem.line is not None else "templates/" + job.template
+            raise TemplateFailed(error(where, problem.line, f"template {exc.name!r} not found",
                                        "add it to templates/ or remove the reference to it")) from None
+        except UnicodeDecodeError:
+            raise TemplateFailed(error(self._template_file(job.template), None, "the template is not UTF-8",
+                                       "save it as UTF-8 in your editor")) from None
         except Exception as exc:  # noqa: BLE001 - any error raised inside a template is the template's
             raise TemplateFailed(self._runtime_problem(exc, job)) from None
 

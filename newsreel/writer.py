@@ -9,15 +9,15 @@ New and changed files are first written to a staging folder beside the output
 (``.<name>.newsreel-tmp-<pid>``); the output is not touched until every page rendered.
 Then one of two commits:
 
-* **a few files changed** (an edited post): a ``COMMIT`` journal is written in the staging
-  folder, the files are renamed into place one by one and removed pages deleted. Should
-  the process die during those renames, the next build finds the journal and finishes it.
-* **many files changed** (a cold build, a template edit): the unchanged files are
-  hard-linked into the staging folder, which is then exchanged with the output in one
-  atomic ``renameat2(RENAME_EXCHANGE)`` (two renames where Linux lacks it).
+* **swap** (``build``): the unchanged files are hard-linked into the staging folder, which
+  is then exchanged with the output in one atomic ``renameat2(RENAME_EXCHANGE)`` (two
+  renames where Linux lacks it). A build killed at any moment leaves the old site whole.
+* **in place** (``serve``'s own preview folder, few files changed): a ``COMMIT`` journal is
+  written in the staging folder, then the files are renamed into place and removed pages
+  deleted. Should the process die during those renames, the next build finishes them.
 
-Either way a build that fails, or is killed before its commit, leaves the output as it was,
-and a build that changes nothing writes nothing.
+A build that fails leaves the output as it was, and a build that changes nothing writes
+nothing at all.
 """
 
 from __future__ import annotations
@@ -201,8 +201,10 @@ def _exchange(a: Path, b: Path) -> bool:
 class OutputWriter:
     """Stages a build's new and changed files, then commits them to the output."""
 
-    def __init__(self, output: Path, previous: Manifest | None) -> None:
+    def __init__(self, output: Path, previous: Manifest | None, *, in_place: bool = False) -> None:
         self.output = output.resolve()
+        self.in_place = in_place
+        """Allow the journaled in-place commit (``serve``'s own folder); ``build`` always swaps."""
         self.previous = previous or Manifest()
         self.manifest = Manifest()
         self.staging = self.output.parent / f".{self.output.name}{_TMP_INFIX}{os.getpid()}"
@@ -257,7 +259,7 @@ class OutputWriter:
             return removed  # nothing changed: nothing to write
         (self.staging / MANIFEST).write_bytes(self.manifest.dump())
         small = len(self.changed) + len(removed) <= max(SMALL_COMMIT, len(self.manifest.files) // 10)
-        if self.output.is_dir() and (self.output / MANIFEST).is_file() and small:
+        if self.in_place and small and self.output.is_dir() and (self.output / MANIFEST).is_file():
             plan = {"changed": sorted(self.changed), "removed": sorted(removed)}
             journal = self.staging / f"{JOURNAL}.tmp"
             journal.write_text(json.dumps(plan), "utf-8")

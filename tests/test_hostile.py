@@ -590,8 +590,6 @@ def test_fuzz_seeds_pass() -> None:
         check_markdown(seed)
 
 
-@pytest.mark.xfail(strict=True, reason="render.collect_static follows a symlink in static/ out of the site and "
-                                       "publishes the file: it must refuse links that leave the site folder")
 def test_static_symlink_out_of_the_site_is_refused(tmp_path: Path, record_property) -> None:
     make_site(tmp_path / "outside", {"secret.txt": "SECRET OUTSIDE TEXT\n"})
     site = good_site(tmp_path)
@@ -607,8 +605,6 @@ def test_permalink_escaping_the_output_writes_nothing_outside(tmp_path: Path, re
     assert not (site / "good").exists()
 
 
-@pytest.mark.xfail(strict=True, reason="config.py does not check permalink for '..': the writer refuses the "
-                                       "write, but the error should name newsreel.yaml and its line")
 def test_permalink_with_dotdot_is_a_settings_error(tmp_path: Path, record_property) -> None:
     site = good_site(tmp_path)
     (site / "newsreel.yaml").write_text(SETTINGS + "permalink: /../{slug}/\n")
