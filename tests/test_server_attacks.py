@@ -189,8 +189,6 @@ def test_foreign_origin_cannot_read(server: Server, record_property) -> None:
     record_property("attack_succeeded", succeeded)
 
 
-@pytest.mark.xfail(strict=True, reason="serve does not check Origin yet (Host is checked): a foreign Origin "
-                                       "should get 403 - requested from the server's owner")
 def test_foreign_origin_refused_outright(server: Server) -> None:
     status, _, _ = get(server.port, "/news/posts/a/", extra="Origin: https://evil.example\r\n")
     assert status == 403
