@@ -340,8 +340,10 @@ def build_commands(peers: Peers, sites: dict[str, Path]) -> list[PeerBuild]:
 def server_command(peers: Peers, tool: str, site: Path, port: int) -> tuple[str, ...] | None:
     """A watch-mode process whose log reports each rebuild's time (Hugo and Eleventy)."""
     if tool == "hugo":
+        # As a Hugo user runs it: fast render on (only changed and visited pages are re-rendered)
+        # and rendering to memory, both Hugo's defaults.
         return (str(peers.hugo), "server", "--source", str(site), "--port", str(port), "--bind", "127.0.0.1",
-                "--disableLiveReload", "--disableFastRender")
+                "--disableLiveReload")
     if tool == "eleventy":
         return (str(peers.node), str(peers.eleventy), "--watch", "--incremental")
     return None

@@ -118,7 +118,9 @@ def measure(command: list[str] | tuple[str, ...], cwd: Path) -> Sample:
         errors.seek(0)
         tail = errors.read().decode("utf-8", "replace").strip().splitlines()[-3:]
     ok = process.returncode == 0
-    return Sample(seconds, usage.ru_maxrss / 1024, peak[0] / 2**20, ok, "" if ok else " | ".join(tail),
+    largest = usage.ru_maxrss / 1024
+    # A short run can end between two samples; the tree never held less than its largest process.
+    return Sample(seconds, largest, max(peak[0] / 2**20, largest), ok, "" if ok else " | ".join(tail),
                   usage.ru_utime + usage.ru_stime)
 
 
@@ -420,7 +422,7 @@ def bench_peer_rebuilds(setup: PeerSetup, runs: int, rows: dict[str, Row]) -> No
                 times, problem = _watch_rebuilds(command, build.site, ready, rebuilt, paths)
                 rows["post"].reported[build.tool] = times
                 rows["post"].notes[build.tool] = {
-                    "hugo": "`hugo server`, its own log", "eleventy": "`--watch --incremental`, its own log",
+                    "hugo": "`hugo server`, fast render, its own log", "eleventy": "`--watch --incremental`, its own log",
                 }[build.tool] + (f"; {problem}" if problem else "")
                 print(f"  {build.tool} watch rebuilds: {times} {problem}", flush=True)
         finally:
@@ -473,6 +475,9 @@ def table(result: SizeResult, tools: list[str]) -> str:
     lines.append("| peak memory, cold (largest process / whole tree) | " + " | ".join(
         f"{result.memory[t][0]:.0f} / {result.memory[t][1]:.0f} MB" if t in result.memory else "—" for t in columns) + " |")
     lines.append("| files written | " + " | ".join(f"{result.files.get(t, 0):,}" for t in columns) + " |")
+    if tools:
+        lines += ["", f"Converting the corpus for the peers took {result.conversion_seconds:.1f} s (not counted; "
+                      "0 when an earlier run's copies were still right)."]
     return "\n".join(lines)
 
 
