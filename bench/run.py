@@ -463,7 +463,7 @@ def table(result: SizeResult, tools: list[str]) -> str:
              "| --- | " + " | ".join("---:" for _ in columns) + " |"]
     for key, row in zip(("cold", "warm", "post", "template"), result.rows):
         lines.append(f"| {row.label} | " + " | ".join(row.cell(t) for t in columns) + " |")
-        if key in ("cold", "post"):
+        if key in ("cold", "post") and tools:
             ours = row.median("newsreel")
             ratios = []
             for tool in columns:
