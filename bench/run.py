@@ -477,7 +477,9 @@ def table(result: SizeResult, tools: list[str]) -> str:
     lines.append("| files written | " + " | ".join(f"{result.files.get(t, 0):,}" for t in columns) + " |")
     if tools:
         lines += ["", f"Converting the corpus for the peers took {result.conversion_seconds:.1f} s (not counted; "
-                      "0 when an earlier run's copies were still right)."]
+                      "copies from an earlier run are reused while still right).",
+                  "In the one-post rows newsreel is a fresh `build` process; each peer is timed as noted "
+                  "(a watch-mode server's own log, or a build with the peer's cache)."]
     return "\n".join(lines)
 
 
