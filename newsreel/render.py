@@ -73,6 +73,13 @@ def _static_files(root: Path, only: frozenset[str] | None, fence: Path, site_dir
     return found
 
 
+def _post_key(post: Post) -> str:
+    """What a post contributes to the pages that show it: its source and how it is linked."""
+    terms = ";".join(f"{ref.url}={ref.name}" for ref in post.terms)
+    text = f"{post.digest}|{post.url}|{post.draft}|{post.future}|{terms}"
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
 def collect_static(site_dir: Path) -> tuple[dict[str, Path], list[Problem]]:
     """Files to copy into the output root (the theme's, then the site's own) and any problems."""
     _, theme_static = theme_dirs()
@@ -261,8 +268,7 @@ class Renderer:
 
     def plan(self, site: Site) -> list[PageJob]:
         """Every page of the site, with its key and context factory."""
-        post_keys = {post.url: _digest(post.digest, post.url, post.terms, post.draft, post.future, post.title)
-                     for post in site.posts}
+        post_keys = {post.url: _post_key(post) for post in site.posts}
         nav = self._nav(site)
         common = {"nav": nav}
         # What every page shows besides its own data: the navigation.

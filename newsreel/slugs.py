@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -17,6 +18,7 @@ _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 _VALID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
+@functools.lru_cache(maxsize=65536)
 def slugify(name: str) -> str:
     """Transliterate to ASCII, lower-case, and turn every run of other characters into one hyphen.
 
@@ -30,8 +32,12 @@ def slugify(name: str) -> str:
     return f"n-{digest}"
 
 
+@functools.lru_cache(maxsize=65536)
 def term_key(name: str) -> str:
-    """Identity of a name: compatibility-normalised, case-folded, spaces collapsed."""
+    """Identity of a name: compatibility-normalised, case-folded, spaces collapsed.
+
+    Memoised: a big site names the same few thousand people and films many times over.
+    """
     return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
 
 
