@@ -15,14 +15,14 @@ import os
 import pickle
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from newsreel import __version__
 from newsreel.cache import (BuildState, Entry, Marker, Stamp, cache_scope, load_state, manifest_stamp as _manifest_stamp,
-                            read_marker, save_state, write_marker)
+                            read_marker, save_state, spare_folder, write_marker)
 from newsreel.config import Settings, base_url_warning, load_settings, normalise_base_url, settings_from_mapping
 from newsreel.errors import BuildFailed, NewsreelError, Problem, error
 from newsreel.loader import PageSource, PostSource, digest_of, find_sources, parse_page, parse_post
@@ -116,7 +116,7 @@ def _load_one(site_dir: Path, settings: Settings, md: Any, kind: str, rel: str, 
                                   base_path=settings.base_path, tweets=tweets)
         problems += more
         if not any(p.severity == "error" for p in more):
-            result = (record, body)
+            result = (replace(record, body=""), body)  # the source text is not needed once rendered
     return Entry(stamp, digest_of(raw), result, tuple(problems))
 
 
@@ -242,7 +242,9 @@ def load_sources(site_dir: Path, settings: Settings, state: BuildState, inputs: 
         for done, (rel, entry) in enumerate(_load_chunk(site_dir, settings, todo), 1):
             entries[rel] = entry
             reporter.progress("reading", done, len(todo))
-    state.entries = {rel: entries[rel] for _, rel in wanted}
+    new_entries = {rel: entries[rel] for _, rel in wanted}
+    state.dirty = state.dirty or bool(todo) or new_entries.keys() != state.entries.keys()
+    state.entries = new_entries
     posts, pages = [], []
     for kind, rel in wanted:
         entry = entries[rel]
@@ -259,15 +261,20 @@ def load_sources(site_dir: Path, settings: Settings, state: BuildState, inputs: 
 
 # --- rendering and writing -----------------------------------------------------------
 
-def _render_slice(renderer: Renderer, writer: OutputWriter, jobs: Sequence[PageJob]) -> tuple[dict[str, tuple[str, str]], set[str], list[Problem]]:
+def _render_slice(renderer: Renderer, writer: OutputWriter, jobs: Sequence[PageJob],
+                  progress: Callable[[int, int], None] | None = None,
+                  ) -> tuple[dict[str, tuple[str, str]], set[str], list[Problem]]:
+    """Render and stage ``jobs``; stop after 20 template problems (they repeat on every page)."""
     problems: list[Problem] = []
-    for job in jobs:
+    for done, job in enumerate(jobs, 1):
         try:
             writer.write(Urls.output_file(job.url), renderer.render(job), job.key)
         except TemplateFailed as exc:
             problems.append(exc.problem)
             if len(problems) >= 20:
                 break
+        if progress is not None:
+            progress(done, len(jobs))
     return writer.manifest.files, writer.changed, problems
 
 
@@ -275,21 +282,11 @@ def write_pages(renderer: Renderer, writer: OutputWriter, jobs: Sequence[PageJob
     """Render the pages whose key changed; reuse the rest. Returns (rendered, problems)."""
     todo = [job for job in jobs if not writer.keep(Urls.output_file(job.url), job.key)]
     count = _workers(len(todo))
-    if count > 1:
-        parts = _run_parallel(lambda i, n: _render_slice(renderer, writer, todo[i::n]), count)
-    else:
-        problems: list[Problem] = []
-        for done, job in enumerate(todo, 1):
-            try:
-                writer.write(Urls.output_file(job.url), renderer.render(job), job.key)
-            except TemplateFailed as exc:
-                problems.append(exc.problem)
-                if len(problems) >= 20:
-                    break
-            reporter.progress("rendering", done, len(todo))
+    if count == 1:
+        _, _, problems = _render_slice(renderer, writer, todo, lambda done, total: reporter.progress("rendering", done, total))
         return len(todo), problems
     problems = []
-    for files, changed, part_problems in parts:
+    for files, changed, part_problems in _run_parallel(lambda i, n: _render_slice(renderer, writer, todo[i::n]), count):
         writer.manifest.files.update(files)
         writer.changed.update(changed)
         problems += part_problems
@@ -344,7 +341,8 @@ def build_site(site_dir: Path, options: BuildOptions = BuildOptions(), *, report
         raise BuildFailed(problems)
 
     try:
-        with OutputWriter(output, previous, in_place=options.preview) as writer:
+        spare = spare_folder(site_dir, output) if options.use_cache and not options.preview else None
+        with OutputWriter(output, previous, in_place=options.preview, spare=spare) as writer:
             rendered, more = write_pages(renderer, writer, jobs, reporter)
             if more:
                 raise BuildFailed(problems + more)
@@ -360,7 +358,8 @@ def build_site(site_dir: Path, options: BuildOptions = BuildOptions(), *, report
                   for p in site.posts for t in p.tweets if not t.url)
     warnings = tuple(p for p in problems if p.severity == "warning")
     if own_state and options.use_cache:
-        save_state(site_dir, state)
+        if state.dirty:
+            save_state(site_dir, state)
         upcoming = [p.source.date for p in posts if p.source.date > now]
         write_marker(site_dir, Marker(inputs.fingerprint, _manifest_stamp(output),
                                       min(upcoming) if upcoming and not options.future else None,

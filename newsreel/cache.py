@@ -9,6 +9,7 @@ page keys recorded in the output's manifest (see ``writer.py``), not here.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 import tempfile
@@ -23,7 +24,7 @@ from newsreel.writer import MANIFEST
 CACHE_DIR = ".newsreel-cache"
 CACHE_FILE = "sources.pickle"
 MARKER_FILE = "last-build.pickle"
-_FORMAT = 1
+_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,8 @@ class BuildState:
 
     scope: str = ""
     entries: dict[str, Entry] = field(default_factory=dict)
+    dirty: bool = False
+    """Changed since it was loaded (so ``build`` writes it back)."""
 
     def lookup(self, rel: str, stamp: Stamp) -> Entry | None:
         entry = self.entries.get(rel)
@@ -70,6 +73,7 @@ class BuildState:
         if scope != self.scope:
             self.scope = scope
             self.entries = {}
+            self.dirty = True
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,12 @@ def write_marker(site_dir: Path, marker: Marker) -> None:
     _write_atomic(site_dir, MARKER_FILE, pickle.dumps(marker, protocol=pickle.HIGHEST_PROTOCOL))
 
 
+def spare_folder(site_dir: Path, output: Path) -> Path:
+    """Where the output's previous generation is kept between builds (see ``writer``)."""
+    key = hashlib.blake2b(str(output.resolve()).encode("utf-8"), digest_size=6).hexdigest()
+    return site_dir / CACHE_DIR / f"spare-{key}"
+
+
 def cache_scope(*parts: Any) -> str:
     return repr((_FORMAT, __version__) + parts)
 
@@ -124,11 +134,15 @@ def load_state(site_dir: Path) -> BuildState:
             state = pickle.load(handle)
     except (OSError, EOFError, pickle.PickleError, AttributeError, ImportError, TypeError, ValueError):
         return BuildState()
-    return state if isinstance(state, BuildState) else BuildState()
+    if not isinstance(state, BuildState):
+        return BuildState()
+    state.dirty = False
+    return state
 
 
 def save_state(site_dir: Path, state: BuildState) -> None:
     """Write the cache; a cache that cannot be written only costs speed."""
+    state.dirty = False
     _write_atomic(site_dir, CACHE_FILE, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
 
 

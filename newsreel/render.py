@@ -398,7 +398,8 @@ class Renderer:
         jobs.append(self._job("/404.html", "404.html", "the 404 page", (), _ctx(common, page=meta404, section="")))
         lastmod = {p.url: (p.updated or p.date) for p in site.posts}
         entries = [(job.url, lastmod.get(job.url)) for job in pages if job.url.endswith("/")]
-        jobs.append(self._job("/sitemap.xml", "sitemap.xml", "the sitemap", entries, _ctx({}, entries=entries)))
+        listing = "\n".join(f"{url} {when.isoformat() if when else ''}" for url, when in entries)
+        jobs.append(self._job("/sitemap.xml", "sitemap.xml", "the sitemap", listing, _ctx({}, entries=entries)))
         jobs.append(self._job("/robots.txt", "robots.txt", "robots.txt", (), _ctx({})))
         return jobs
 

@@ -112,7 +112,11 @@ def _release(film_url: str, posts: Sequence[Post], page: PageSource | None) -> t
     """A film's release year and the history of years its posts reported (oldest first)."""
     history: list[YearReport] = []
     for post in reversed(posts):  # oldest first
-        year = next((ref.release_year for ref in post.films if ref.url == film_url), None)
+        year = None
+        for ref in post.films:
+            if ref.url == film_url:
+                year = ref.release_year
+                break
         if year is not None and (not history or history[-1].year != year):
             history.append(YearReport(year, post))
     if page is not None and page.release_year is not None:

@@ -9,9 +9,14 @@ New and changed files are first written to a staging folder beside the output
 (``.<name>.newsreel-tmp-<pid>``); the output is not touched until every page rendered.
 Then one of two commits:
 
-* **swap** (``build``): the unchanged files are hard-linked into the staging folder, which
-  is then exchanged with the output in one atomic ``renameat2(RENAME_EXCHANGE)`` (two
-  renames where Linux lacks it). A build killed at any moment leaves the old site whole.
+* **swap** (``build``): a complete new generation is exchanged with the output in one atomic
+  ``renameat2(RENAME_EXCHANGE)`` (two renames where Linux lacks it), so a build killed at
+  any moment leaves the old site whole. The generation it replaces is kept in the build
+  cache as the *spare*: the next build brings the spare up to date — only the files that
+  differ, unchanged ones shared with the live site as hard links — and swaps it in. A
+  one-post edit so costs a few renames, not a copy of the site. Without a usable spare
+  (the first build, ``--no-cache``, a cache on another disk) the unchanged files are
+  hard-linked into the staging folder instead.
 * **in place** (``serve``'s own preview folder, few files changed): a ``COMMIT`` journal is
   written in the staging folder, then the files are renamed into place and removed pages
   deleted. Should the process die during those renames, the next build finishes them.
@@ -31,6 +36,7 @@ import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable
 
 from newsreel.errors import UnsafeOutput
 
@@ -164,20 +170,25 @@ def _apply(staging: Path, output: Path, changed: list[str], removed: list[str]) 
             (output / folder).mkdir(parents=True, exist_ok=True)
             made.add(folder)
         os.replace(source, output / rel)
-    for rel in removed:
+    _remove_files(output, removed)
+    if (staging / MANIFEST).exists():
+        os.replace(staging / MANIFEST, output / MANIFEST)
+
+
+def _remove_files(root: Path, names: Iterable[str]) -> None:
+    """Delete files under ``root`` and the folders they leave empty."""
+    for rel in names:
         try:
-            (output / rel).unlink()
+            (root / rel).unlink()
         except FileNotFoundError:
             pass
-        folder = (output / rel).parent
-        while folder != output:
+        folder = (root / rel).parent
+        while folder != root:
             try:
                 folder.rmdir()
             except OSError:
                 break
             folder = folder.parent
-    if (staging / MANIFEST).exists():
-        os.replace(staging / MANIFEST, output / MANIFEST)
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -201,10 +212,13 @@ def _exchange(a: Path, b: Path) -> bool:
 class OutputWriter:
     """Stages a build's new and changed files, then commits them to the output."""
 
-    def __init__(self, output: Path, previous: Manifest | None, *, in_place: bool = False) -> None:
+    def __init__(self, output: Path, previous: Manifest | None, *, in_place: bool = False,
+                 spare: Path | None = None) -> None:
         self.output = output.resolve()
         self.in_place = in_place
         """Allow the journaled in-place commit (``serve``'s own folder); ``build`` always swaps."""
+        self.spare = spare
+        """Where the generation before the live one is kept (in the build cache), if anywhere."""
         self.previous = previous or Manifest()
         self.manifest = Manifest()
         self.staging = self.output.parent / f".{self.output.name}{_TMP_INFIX}{os.getpid()}"
@@ -266,16 +280,78 @@ class OutputWriter:
             os.replace(journal, self.staging / JOURNAL)  # the commit point
             _apply(self.staging, self.output, plan["changed"], plan["removed"])
             return removed
+        if self.spare is not None and self.output.is_dir() and self._update_spare(self.spare):
+            self._swap_in(self.spare)  # the spare path now holds the generation just replaced
+            return removed
         self._link_unchanged()
         if self.output.exists():
-            if not _exchange(self.staging, self.output):
-                old = self.output.parent / f".{self.output.name}.newsreel-old-{os.getpid()}"
-                os.rename(self.output, old)
-                os.rename(self.staging, self.output)
-                os.rename(old, self.staging)
+            self._swap_in(self.staging)
+            self._keep_as_spare(self.staging)
         else:
             os.rename(self.staging, self.output)
         return removed
+
+    def _swap_in(self, folder: Path) -> None:
+        """Exchange ``folder`` and the output: atomically where Linux can, else by two renames."""
+        if not _exchange(folder, self.output):
+            old = self.output.parent / f".{self.output.name}.newsreel-old-{os.getpid()}"
+            os.rename(self.output, old)
+            os.rename(folder, self.output)
+            os.rename(old, folder)
+
+    def _spare_usable(self, spare: Path) -> Manifest | None:
+        """The spare generation's manifest when it can be brought up to date and swapped in."""
+        try:
+            if not spare.is_dir() or os.stat(spare).st_dev != os.stat(self.output).st_dev:
+                return None
+        except OSError:
+            return None
+        return Manifest.read(spare)
+
+    def _update_spare(self, spare: Path) -> bool:
+        """Make the spare generation equal to this build, touching only the files that differ.
+
+        The spare shares unchanged files with the live output as hard links, so files are
+        never rewritten in place: each is replaced by a rename. Its manifest is removed
+        first and written last, so a spare left half-updated is never trusted again.
+        """
+        have = self._spare_usable(spare)
+        if have is None:
+            if spare.exists():
+                shutil.rmtree(spare, ignore_errors=True)
+            return False
+        os.unlink(spare / MANIFEST)
+        made: set[str] = set()
+        for rel, (digest, _) in self.manifest.files.items():
+            entry = have.files.get(rel)
+            if entry is not None and entry[0] == digest:
+                continue
+            folder = rel.rpartition("/")[0]
+            if folder and folder not in made:
+                (spare / folder).mkdir(parents=True, exist_ok=True)
+                made.add(folder)
+            if rel in self.changed:
+                os.replace(self.staging / rel, spare / rel)
+            else:
+                temporary = spare / f"{rel}.newsreel-link"
+                os.link(self.output / rel, temporary)
+                os.replace(temporary, spare / rel)
+        _remove_files(spare, set(have.files) - set(self.manifest.files))
+        os.replace(self.staging / MANIFEST, spare / MANIFEST)
+        return True
+
+    def _keep_as_spare(self, old: Path) -> None:
+        """Keep the generation just replaced as the spare for the next build, or delete it."""
+        if self.spare is None:
+            shutil.rmtree(old, ignore_errors=True)
+            return
+        try:
+            if self.spare.exists():
+                shutil.rmtree(self.spare)
+            self.spare.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(old, self.spare)
+        except OSError:
+            shutil.rmtree(old, ignore_errors=True)
 
     def _link_unchanged(self) -> None:
         """Give the staging folder every unchanged file of the output, as hard links."""

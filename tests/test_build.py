@@ -341,3 +341,27 @@ def test_example_blog_builds_cleanly(tmp_path: Path) -> None:
     assert broken_links(site / "site", "/movie-news/") == []
     assert (site / "site/films/mission-impossible-dead-reckoning-part-one/index.html").is_file()
     assert (site / "site/actors/penelope-cruz/index.html").is_file()
+
+
+def test_spare_generation_is_reused_and_a_broken_one_discarded(tmp_path: Path) -> None:
+    """After two builds the previous generation waits in the cache; edits swap it in, a damaged one is rebuilt."""
+    site = write_site(tmp_path / "blog", FILMS)
+    posts = site / "content/posts"
+    for title in ("One", "Two"):
+        (posts / "2020-09-07-jump.md").write_text(post(title, "2020-09-07", "Body."))
+        assert newsreel("build", site).code == 0
+    spares = list((site / ".newsreel-cache").glob("spare-*"))
+    assert len(spares) == 1 and (spares[0] / ".newsreel-manifest.json").is_file()
+    (posts / "2020-09-07-jump.md").write_text(post("Three", "2020-09-07", "Body."))
+    assert newsreel("build", site).code == 0
+    assert "Three" in (site / "site/posts/jump/index.html").read_text()
+    assert "Two" in (spares[0] / "posts/jump/index.html").read_text()  # the generation just replaced
+    (spares[0] / ".newsreel-manifest.json").unlink()  # as a build killed while updating it leaves it
+    (spares[0] / "posts/jump/index.html").write_text("damaged")
+    (posts / "2020-09-07-jump.md").write_text(post("Four", "2020-09-07", "Body."))
+    assert newsreel("build", site).code == 0
+    cold = write_site(tmp_path / "cold", {**FILMS, "content/posts/2020-09-07-jump.md": post("Four", "2020-09-07", "Body.")})
+    assert newsreel("build", cold, "--no-cache").code == 0
+    warm_files, cold_files = tree_hashes(site / "site"), tree_hashes(cold / "site")
+    warm_files.pop(".newsreel-manifest.json"), cold_files.pop(".newsreel-manifest.json")
+    assert warm_files == cold_files
