@@ -536,16 +536,18 @@ def serve(site_dir: Path, *, host: str = "127.0.0.1", port: int = 8000, drafts: 
                                                name="newsreel-http", daemon=True)
                 http_thread.start()
                 reporter.info("building…")
+                seen = SeenStamps()
+                seen.build_starting()
                 rebuilder.build()
                 reporter.info(f"serving {_url(host, port, preview.snapshot.base_path)} "
                               "(rebuilds as you save; Ctrl-C stops)")
-                seen = SeenStamps()
                 while True:
                     paths = changes.wait_quiet(QUIET_SECONDS, timeout=0.5)
                     if paths is None or not seen.news(paths):
                         continue
                     if watcher is not None:
                         watcher.refresh()
+                    seen.build_starting()
                     rebuilder.build(paths)
             except KeyboardInterrupt:
                 pass

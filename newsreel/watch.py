@@ -143,6 +143,9 @@ def stamp_of(path: str) -> Stamp:
     return (st.st_mtime_ns, st.st_size, st.st_ino, digest)
 
 
+ECHO_MARGIN_NS = 50_000_000
+
+
 class SeenStamps:
     """Remembers the stamps of changed paths, to tell news from late echoes of a change.
 
@@ -153,11 +156,31 @@ class SeenStamps:
 
     def __init__(self) -> None:
         self._seen: dict[str, Stamp] = {}
+        self._build_started = 0
+
+    def build_starting(self) -> None:
+        """Note that a build is about to read every source as it is now."""
+        self._build_started = time.time_ns()
+
+    def _read_by_last_build(self, path: str) -> bool:
+        """True when the file has not changed since the last build started (so it read this version).
+
+        ctime, unlike mtime, cannot be set back by a tool that copies old timestamps. The
+        kernel stamps files from a coarse clock, so a margin keeps a save made just as the
+        build started on the side of "news" (an extra rebuild costs little; a missed one lies).
+        """
+        try:
+            return os.stat(path).st_ctime_ns < self._build_started - ECHO_MARGIN_NS
+        except OSError:
+            return False
 
     def news(self, paths: frozenset[str]) -> bool:
-        """True when some path differs from what the last batch naming it saw; remember them."""
+        """True when some path differs from what the last batch naming it, or the last build, saw."""
         stamps = {path: stamp_of(path) for path in paths}
-        fresh = any(path not in self._seen or self._seen[path] != stamp for path, stamp in stamps.items())
+        fresh = any(
+            (self._seen[path] != stamp) if path in self._seen else not self._read_by_last_build(path)
+            for path, stamp in stamps.items()
+        )
         self._seen.update(stamps)
         return fresh
 
