@@ -313,3 +313,20 @@ def test_seen_stamps_see_an_edit_the_clock_missed(tmp_path: Path) -> None:
 ])
 def test_origin_check(origin: str | None, bound: str, ok: bool) -> None:
     assert origin_allowed(origin, bound, 8000) is ok
+
+
+def test_an_echo_of_a_file_the_last_build_read_is_not_news(tmp_path: Path) -> None:
+    from newsreel.watch import ECHO_MARGIN_NS, SeenStamps
+
+    old = tmp_path / "old.md"
+    old.write_text("one")
+    time.sleep(ECHO_MARGIN_NS / 1e9 + 0.05)
+    seen = SeenStamps()
+    seen.build_starting()
+    assert not seen.news(frozenset({str(old)}))  # reported late, but the build read this version
+    old.write_text("two")
+    assert seen.news(frozenset({str(old)}))  # changed since: news
+    fresh = tmp_path / "fresh.md"
+    fresh.write_text("new")
+    assert seen.news(frozenset({str(fresh)}))  # written after the build started: news
+    assert seen.news(frozenset({str(tmp_path / "gone.md")}))  # a deletion the build may not have seen
