@@ -85,6 +85,11 @@ def is_source_path(site_dir: Path, path: str, ignore: tuple[Path, ...] = ()) -> 
     return not is_ignored_name(parts[-1])
 
 
+MAX_DELAY = 10.0
+"""Seconds a stream of events that never pauses may hold back a rebuild. Long enough for a
+big checkout or copy on a slow disk to land as one batch; a real editor pauses far sooner."""
+
+
 class Changes:
     """Paths changed since the last rebuild, shared by the watcher thread and the build loop."""
 
@@ -105,7 +110,7 @@ class Changes:
             self._last = now
         self._wake.set()
 
-    def wait_quiet(self, quiet: float, timeout: float, max_delay: float = 2.0) -> frozenset[str] | None:
+    def wait_quiet(self, quiet: float, timeout: float, max_delay: float = MAX_DELAY) -> frozenset[str] | None:
         """Wait up to ``timeout`` s for a change, then until ``quiet`` s pass with no new event.
 
         Returns the changed paths (and forgets them), or None when nothing changed in time.
