@@ -217,6 +217,17 @@ def _read(path: str, raw: bytes, problems: list[Problem]) -> tuple[dict[str, Any
     return data, lines, document.body, document.body_line
 
 
+def _open(path: str, raw: bytes, known: set[str], problems: list[Problem]) -> tuple[_Fields, str, int] | None:
+    """Read a file's front matter into checked fields (unknown keys warned); None on errors."""
+    read = _read(path, raw, problems)
+    if read is None:
+        return None
+    data, lines, body, body_line = read
+    fields = _Fields(path, data, lines, problems)
+    fields.unknown(known)
+    return fields, body, body_line
+
+
 def _films(fields: _Fields) -> tuple[Mention, ...]:
     data = fields.data
     if "film" in data and "films" in data:
@@ -279,12 +290,11 @@ def default_slug(path: str) -> str:
 def parse_post(path: str, raw: bytes, settings: Settings) -> tuple[PostSource | None, list[Problem]]:
     """Validate one post file; return its record (None when it has errors) and the problems."""
     problems: list[Problem] = []
-    read = _read(path, raw, problems)
-    if read is None:
+    opened = _open(path, raw, POST_KEYS, problems)
+    if opened is None:
         return None, problems
-    data, lines, body, body_line = read
-    fields = _Fields(path, data, lines, problems)
-    fields.unknown(POST_KEYS)
+    fields, body, body_line = opened
+    lines = fields.lines
     title = fields.text("title", required=True)
     when = fields.when("date", settings.zone, required=True)
     updated = fields.when("updated", settings.zone)
@@ -313,13 +323,12 @@ def parse_post(path: str, raw: bytes, settings: Settings) -> tuple[PostSource | 
 def parse_page(kind: str, path: str, raw: bytes) -> tuple[PageSource | None, list[Problem]]:
     """Validate a film page (kind "films") or an actor page (kind "actors")."""
     problems: list[Problem] = []
-    read = _read(path, raw, problems)
-    if read is None:
+    opened = _open(path, raw, FILM_KEYS if kind == "films" else ACTOR_KEYS, problems)
+    if opened is None:
         return None, problems
-    data, lines, body, body_line = read
-    fields = _Fields(path, data, lines, problems)
+    fields, body, body_line = opened
+    lines = fields.lines
     name_key, image_key = ("title", "poster") if kind == "films" else ("name", "photo")
-    fields.unknown(FILM_KEYS if kind == "films" else ACTOR_KEYS)
     name = fields.text(name_key, required=True)
     extra = {}
     if kind == "films":
