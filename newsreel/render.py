@@ -351,10 +351,11 @@ class Renderer:
                                                lambda n, t=term: self.urls.term(kind, t.slug, n)):
                 url = self.urls.term(kind, term.slug, pagination.number)
                 suffix = "" if pagination.number == 1 else f" — page {pagination.number}"
-                meta = self.meta(kind.rstrip("s"), url, term.name + suffix, term.name + suffix, self._term_description(term),
-                                 og_type={"films": "video.movie", "actors": "profile"}.get(kind, "website"),
-                                 image=image_url(self.urls, term.image), image_alt=term.image_alt,
-                                 json_ld=json_ld(term_ld(term, self.urls)), feed=feed)
+                meta = Lazy(lambda term=term, url=url, suffix=suffix, feed=feed: self.meta(
+                    kind.rstrip("s"), url, term.name + suffix, term.name + suffix, self._term_description(term),
+                    og_type={"films": "video.movie", "actors": "profile"}.get(kind, "website"),
+                    image=image_url(self.urls, term.image), image_alt=term.image_alt,
+                    json_ld=json_ld(term_ld(term, self.urls)), feed=feed))
                 deps = (term_deps, [post_keys[p.url] for p in posts], pagination.number, pagination.total)
                 jobs.append(self._job(url, "term.html", term.source or f"the {SINGULAR[kind]} {term.name!r}", deps, _ctx(
                     common, page=meta, term=term, posts=posts, pagination=pagination, label=label, plural=plural,
