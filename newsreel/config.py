@@ -201,4 +201,4 @@ def base_url_warning(settings: Settings) -> Problem | None:
     if settings.origin:
         return None
     return warning(CONFIG_FILE, None, f"base_url {settings.base_url!r} is not absolute",
-                   "set base_url: https://your.domain/ (feeds and the sitemap need absolute URLs)")
+                   "feeds and the sitemap need absolute URLs: set base_url: https://your.domain/")
