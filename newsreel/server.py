@@ -184,11 +184,6 @@ def browser_path(base_path: str, site_path: str) -> str:
     return quote(base_path + site_path.lstrip("/"), safe="/~!$&'()*+,;=:@-._")
 
 
-def browser_path(base_path: str, site_path: str) -> str:
-    """A site path ("/posts/x/") as the browser sees it under the base path, URL-encoded."""
-    return quote(base_path + site_path.lstrip("/"), safe="/~!$&'()*+,;=:@-._")
-
-
 # --- the state shared by the build loop and the request threads ------------------------------
 
 @dataclass(frozen=True)
