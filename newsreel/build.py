@@ -120,17 +120,30 @@ def _load_one(site_dir: Path, settings: Settings, md: Any, kind: str, rel: str, 
     return Entry(stamp, digest_of(raw), result, tuple(problems))
 
 
-def _load_chunk(site_dir: Path, settings: Settings, items: Sequence[tuple[str, str]]) -> list[tuple[str, Entry]]:
+Progress = Callable[[int, int], None]
+
+
+def _load_chunk(site_dir: Path, settings: Settings, items: Sequence[tuple[str, str]],
+                progress: Progress | None = None) -> list[tuple[str, Entry]]:
     md = make_markdown(settings.markdown_html, settings.base_path)
     out = []
-    for kind, rel in items:
+    for done, (kind, rel) in enumerate(items, 1):
         try:
             raw = (site_dir / rel).read_bytes()
         except OSError as exc:
             out.append((rel, Entry(Stamp(0, 0, 0), "", None, (error(rel, None, f"cannot read the file: {exc.strerror}"),))))
             continue
         out.append((rel, _load_one(site_dir, settings, md, kind, rel, raw)))
+        if progress is not None:
+            progress(done, len(items))
     return out
+
+
+def _share(reporter: Reporter, stage: str, total: int, index: int, count: int) -> Progress | None:
+    """Progress for the parent's share of parallel work, scaled to the whole (children stay quiet)."""
+    if index != 0:
+        return None
+    return lambda done, _: reporter.progress(stage, min(done * count, total), total)
 
 
 def _run_parallel(work: Callable[[int, int], Any], count: int) -> list[Any]:
@@ -235,13 +248,9 @@ def load_sources(site_dir: Path, settings: Settings, state: BuildState, inputs: 
         else:
             todo.append((kind, rel))
     count = _workers(len(todo))
-    if count > 1:
-        for part in _run_parallel(lambda i, n: _load_chunk(site_dir, settings, todo[i::n]), count):
-            entries.update(part)
-    else:
-        for done, (rel, entry) in enumerate(_load_chunk(site_dir, settings, todo), 1):
-            entries[rel] = entry
-            reporter.progress("reading", done, len(todo))
+    work = lambda i, n: _load_chunk(site_dir, settings, todo[i::n], _share(reporter, "reading", len(todo), i, n))  # noqa: E731
+    for part in _run_parallel(work, count) if count > 1 else [work(0, 1)]:
+        entries.update(part)
     new_entries = {rel: entries[rel] for _, rel in wanted}
     state.dirty = state.dirty or bool(todo) or new_entries.keys() != state.entries.keys()
     state.entries = new_entries
@@ -286,7 +295,8 @@ def write_pages(renderer: Renderer, writer: OutputWriter, jobs: Sequence[PageJob
         _, _, problems = _render_slice(renderer, writer, todo, lambda done, total: reporter.progress("rendering", done, total))
         return len(todo), problems
     problems = []
-    for files, changed, part_problems in _run_parallel(lambda i, n: _render_slice(renderer, writer, todo[i::n]), count):
+    work = lambda i, n: _render_slice(renderer, writer, todo[i::n], _share(reporter, "rendering", len(todo), i, n))  # noqa: E731
+    for files, changed, part_problems in _run_parallel(work, count):
         writer.manifest.files.update(files)
         writer.changed.update(changed)
         problems += part_problems
