@@ -250,10 +250,10 @@ def load_sources(site_dir: Path, settings: Settings, state: BuildState, inputs: 
     count = _workers(len(todo))
     work = lambda i, n: _load_chunk(site_dir, settings, todo[i::n], _share(reporter, "reading", len(todo), i, n))  # noqa: E731
     for part in _run_parallel(work, count) if count > 1 else [work(0, 1)]:
-        entries.update(part)
-    new_entries = {rel: entries[rel] for _, rel in wanted}
-    state.dirty = state.dirty or bool(todo) or new_entries.keys() != state.entries.keys()
-    state.entries = new_entries
+        for rel, entry in part:
+            entries[rel] = entry
+            state.put(rel, entry)
+    state.keep_only({rel for _, rel in wanted})
     posts, pages = [], []
     for kind, rel in wanted:
         entry = entries[rel]
@@ -368,8 +368,7 @@ def build_site(site_dir: Path, options: BuildOptions = BuildOptions(), *, report
                   for p in site.posts for t in p.tweets if not t.url)
     warnings = tuple(p for p in problems if p.severity == "warning")
     if own_state and options.use_cache:
-        if state.dirty:
-            save_state(site_dir, state)
+        save_state(site_dir, state)
         upcoming = [p.source.date for p in posts if p.source.date > now]
         write_marker(site_dir, Marker(inputs.fingerprint, _manifest_stamp(output),
                                       min(upcoming) if upcoming and not options.future else None,

@@ -13,6 +13,7 @@ import hashlib
 import os
 import pickle
 import tempfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -22,7 +23,7 @@ from newsreel import __version__
 from newsreel.writer import MANIFEST
 
 CACHE_DIR = ".newsreel-cache"
-CACHE_FILE = "sources.pickle"
+SOURCES_DIR = "sources"
 MARKER_FILE = "last-build.pickle"
 _FORMAT = 2
 
@@ -51,29 +52,43 @@ class Entry:
     problems: tuple[Any, ...]
 
 
+SHARDS = 32
+"""The cache is written in this many files, so an edit rewrites a thirty-second of it."""
+
+
+def shard_of(rel: str) -> int:
+    return zlib.crc32(rel.encode("utf-8")) % SHARDS
+
+
 @dataclass
 class BuildState:
     """Per-source results of earlier builds, valid for one ``scope`` of settings."""
 
     scope: str = ""
     entries: dict[str, Entry] = field(default_factory=dict)
-    dirty: bool = False
-    """Changed since it was loaded (so ``build`` writes it back)."""
+    dirty: set[int] = field(default_factory=set)
+    """Shards changed since they were loaded or saved (``build`` writes only those back)."""
 
     def lookup(self, rel: str, stamp: Stamp) -> Entry | None:
         entry = self.entries.get(rel)
         return entry if entry is not None and entry.stamp == stamp else None
 
-    def lookup_digest(self, rel: str, digest: str) -> Entry | None:
-        entry = self.entries.get(rel)
-        return entry if entry is not None and entry.digest == digest else None
+    def put(self, rel: str, entry: Entry) -> None:
+        self.entries[rel] = entry
+        self.dirty.add(shard_of(rel))
+
+    def keep_only(self, rels: set[str]) -> None:
+        """Forget the results of files that are gone."""
+        for rel in [rel for rel in self.entries if rel not in rels]:
+            del self.entries[rel]
+            self.dirty.add(shard_of(rel))
 
     def reset(self, scope: str) -> None:
         """Forget everything when the settings that shape results changed."""
         if scope != self.scope:
             self.scope = scope
             self.entries = {}
-            self.dirty = True
+            self.dirty = set(range(SHARDS))
 
 
 @dataclass(frozen=True)
@@ -127,23 +142,37 @@ def cache_scope(*parts: Any) -> str:
 
 
 def load_state(site_dir: Path) -> BuildState:
-    """The state saved by the last build, or an empty one (a corrupt cache is ignored)."""
-    path = site_dir / CACHE_DIR / CACHE_FILE
-    try:
-        with open(path, "rb") as handle:
-            state = pickle.load(handle)
-    except (OSError, EOFError, pickle.PickleError, AttributeError, ImportError, TypeError, ValueError):
-        return BuildState()
-    if not isinstance(state, BuildState):
-        return BuildState()
-    state.dirty = False
+    """The state saved by the last build, or an empty one (a corrupt shard is only re-parsed)."""
+    state = BuildState()
+    for index in range(SHARDS):
+        try:
+            with open(site_dir / CACHE_DIR / SOURCES_DIR / f"{index:02d}.pickle", "rb") as handle:
+                scope, entries = pickle.load(handle)
+        except (OSError, EOFError, pickle.PickleError, AttributeError, ImportError, TypeError, ValueError):
+            state.dirty.add(index)
+            continue
+        if not state.scope:
+            state.scope = scope
+        if scope == state.scope and isinstance(entries, dict):
+            state.entries.update(entries)
+        else:
+            state.dirty.add(index)
     return state
 
 
 def save_state(site_dir: Path, state: BuildState) -> None:
-    """Write the cache; a cache that cannot be written only costs speed."""
-    state.dirty = False
-    _write_atomic(site_dir, CACHE_FILE, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
+    """Write the shards that changed; a cache that cannot be written only costs speed."""
+    if not state.dirty:
+        return
+    shards: dict[int, dict[str, Entry]] = {index: {} for index in state.dirty}
+    for rel, entry in state.entries.items():
+        shard = shards.get(shard_of(rel))
+        if shard is not None:
+            shard[rel] = entry
+    for index, entries in shards.items():
+        data = pickle.dumps((state.scope, entries), protocol=pickle.HIGHEST_PROTOCOL)
+        _write_atomic(site_dir, f"{SOURCES_DIR}/{index:02d}.pickle", data)
+    state.dirty = set()
 
 
 def _write_atomic(site_dir: Path, name: str, data: bytes) -> None:
@@ -153,9 +182,11 @@ def _write_atomic(site_dir: Path, name: str, data: bytes) -> None:
         ignore = folder / ".gitignore"
         if not ignore.exists():
             ignore.write_text("# newsreel's build cache: safe to delete\n*\n", "utf-8")
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+        target = folder / name
+        target.parent.mkdir(exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-        os.replace(tmp, folder / name)
+        os.replace(tmp, target)
     except OSError:
         pass

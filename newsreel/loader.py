@@ -394,11 +394,12 @@ def find_sources(site_dir: Path, folder: str, recursive: bool) -> tuple[list[str
             visited.add(real)
             kept.append(name)
         dirs[:] = kept
+        rel_dir = os.path.relpath(current, site_dir).replace(os.sep, "/")  # once per folder: relpath is slow
         for name in sorted(files):
             if not name.endswith(".md") or name.startswith("."):
                 continue
             full = os.path.join(current, name)
             if os.path.islink(full) and inside(full) is None:
                 continue
-            found.append(os.path.relpath(full, site_dir).replace(os.sep, "/"))
+            found.append(f"{rel_dir}/{name}")
     return found, problems

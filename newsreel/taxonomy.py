@@ -138,12 +138,17 @@ def build_model(posts: Sequence[LoadedPost], pages: Sequence[LoadedPage], urls: 
         registries[kind] = _index_kind(kind, kind_pages, [p.source for p in kept], problems)
         _check_slugs({id(d): d for d in registries[kind].values()}.values(), problems)
 
+    made: dict[tuple[str, str, int | None], TermRef] = {}  # the same actor is named by many posts
+
     def refs(kind: str, mentions: tuple[Mention, ...]) -> tuple[TermRef, ...]:
         seen: dict[str, TermRef] = {}
         for mention in mentions:
-            draft = registries[kind][term_key(mention.name)]
-            seen.setdefault(draft.slug, TermRef(kind, draft.name, urls.term(kind, draft.slug), mention.name,
-                                                mention.release_year))
+            ref = made.get((kind, mention.name, mention.release_year))
+            if ref is None:
+                draft = registries[kind][term_key(mention.name)]
+                ref = TermRef(kind, draft.name, urls.term(kind, draft.slug), mention.name, mention.release_year)
+                made[(kind, mention.name, mention.release_year)] = ref
+            seen.setdefault(ref.url, ref)
         return tuple(seen.values())
 
     built: list[Post] = []
