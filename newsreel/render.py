@@ -183,10 +183,15 @@ class Renderer:
         self.global_key = _digest(__version__, settings, preview, sorted(assets.items()), self.templates_digest())
 
     # --- helpers exposed to templates ---------------------------------------
-    def _link(self, path: str) -> str:
+    # The link filters take the template context only so that Jinja cannot fold them into
+    # constants at compile time: ``'/'|url`` depends on this build's base_url, and compiled
+    # templates are cached across builds (another --base-url must not reuse the old links).
+    @jinja2.pass_context
+    def _link(self, context: Any, path: str) -> str:
         return self.urls.link(str(path))
 
-    def _absolute(self, path: str) -> str:
+    @jinja2.pass_context
+    def _absolute(self, context: Any, path: str) -> str:
         return self.urls.absolute(str(path))
 
     def asset(self, rel: str) -> str:

@@ -365,3 +365,13 @@ def test_spare_generation_is_reused_and_a_broken_one_discarded(tmp_path: Path) -
     warm_files, cold_files = tree_hashes(site / "site"), tree_hashes(cold / "site")
     warm_files.pop(".newsreel-manifest.json"), cold_files.pop(".newsreel-manifest.json")
     assert warm_files == cold_files
+
+
+def test_another_base_url_in_the_same_folder_changes_every_link(tmp_path: Path) -> None:
+    """Compiled templates are cached between builds; links must follow each build's base URL."""
+    site = write_site(tmp_path / "blog", FILMS)
+    assert newsreel("build", site, "--base-url", "https://example.org/").code == 0
+    assert newsreel("build", site, "--base-url", "https://example.org/other-path/").code == 0
+    assert broken_links(site / "site", "/other-path/") == []
+    home = page(site / "site", "index.html")
+    assert all(href.startswith(("/other-path/", "#", "https://")) for href in home.xpath("//a/@href | //link/@href"))
