@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from html import escape as html_escape
 import os
+import shutil
 import sys
 from dataclasses import dataclass
 from datetime import datetime
@@ -103,10 +104,19 @@ def asset_names(static: dict[str, Path], fingerprint: bool) -> dict[str, str]:
 
 
 def _bytecode_cache(site_dir: Path) -> jinja2.BytecodeCache | None:
-    """Compiled templates kept in the build cache (Jinja checks each template's mtime)."""
-    folder = site_dir / CACHE_DIR / "templates"
+    """Compiled templates kept in the build cache.
+
+    Jinja checks each template's source, but compiled code also depends on the filters and
+    globals this module gives the environment (how a filter is called is decided at compile
+    time), so the folder is named after this module's own source and Jinja's version.
+    """
+    code = hashlib.blake2b(Path(__file__).read_bytes() + jinja2.__version__.encode(), digest_size=6).hexdigest()
+    folder = site_dir / CACHE_DIR / f"templates-{code}"
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        if not folder.is_dir():
+            for old in (site_dir / CACHE_DIR).glob("templates*"):
+                shutil.rmtree(old, ignore_errors=True)  # compiled by another newsreel
+            folder.mkdir(parents=True)
     except OSError:
         return None
     return jinja2.FileSystemBytecodeCache(str(folder))
