@@ -20,8 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from newsreel import __version__
-from newsreel.cache import (BuildState, Entry, Marker, Stamp, cache_scope, load_state, manifest_stamp as _manifest_stamp,
+from newsreel.cache import (BuildState, Entry, Marker, Stamp, cache_scope, code_fingerprint, load_state, manifest_stamp as _manifest_stamp,
                             read_marker, save_state, spare_folder, write_marker)
 from newsreel.config import Settings, base_url_warning, load_settings, normalise_base_url, settings_from_mapping
 from newsreel.errors import BuildFailed, NewsreelError, Problem, error
@@ -229,7 +228,7 @@ def scan_inputs(site_dir: Path, settings: Settings, options: BuildOptions) -> In
     theme_templates, theme_static = theme_dirs()
     others = _tree_stamps([theme_templates, theme_static, site_dir / "templates", site_dir / "static"])
     config = site_dir / "newsreel.yaml"
-    fingerprint = repr((__version__, settings, options.drafts, options.future, options.preview,
+    fingerprint = repr((code_fingerprint(), settings, options.drafts, options.future, options.preview,
                         str(options.output), sources, others, config.stat().st_mtime_ns if config.exists() else 0))
     return Inputs(tuple(sources), tuple(problems), hashlib.blake2b(fingerprint.encode(), digest_size=16).hexdigest())
 

@@ -9,9 +9,11 @@ page keys recorded in the output's manifest (see ``writer.py``), not here.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import pickle
+import shutil
 import tempfile
 import zlib
 from dataclasses import dataclass, field
@@ -132,13 +134,41 @@ def write_marker(site_dir: Path, marker: Marker) -> None:
 
 
 def spare_folder(site_dir: Path, output: Path) -> Path:
-    """Where the output's previous generation is kept between builds (see ``writer``)."""
+    """Where the output's previous generation is kept between builds (see ``writer``).
+
+    One spare is kept: those of other output folders are removed.
+    """
     key = hashlib.blake2b(str(output.resolve()).encode("utf-8"), digest_size=6).hexdigest()
-    return site_dir / CACHE_DIR / f"spare-{key}"
+    spare = site_dir / CACHE_DIR / f"spare-{key}"
+    for other in (site_dir / CACHE_DIR).glob("spare-*"):
+        if other != spare:
+            shutil.rmtree(other, ignore_errors=True)
+    return spare
+
+
+@functools.lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """newsreel's own code and the versions of the libraries that shape its output.
+
+    Everything cached (parsed sources, compiled templates, page keys) is valid for one
+    fingerprint only, so an upgrade, or an edit of newsreel itself, never reuses stale work.
+    """
+    import importlib.metadata
+
+    digest = hashlib.blake2b(__version__.encode(), digest_size=8)
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.glob("*.py")) + sorted(package.glob("*.js")):
+        digest.update(path.name.encode() + path.read_bytes())
+    for library in ("jinja2", "markdown-it-py", "mdit-py-plugins", "PyYAML", "anyascii"):
+        try:
+            digest.update(f"{library}={importlib.metadata.version(library)}".encode())
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    return digest.hexdigest()
 
 
 def cache_scope(*parts: Any) -> str:
-    return repr((_FORMAT, __version__) + parts)
+    return repr((_FORMAT, code_fingerprint()) + parts)
 
 
 def load_state(site_dir: Path) -> BuildState:
@@ -162,6 +192,7 @@ def load_state(site_dir: Path) -> BuildState:
 
 def save_state(site_dir: Path, state: BuildState) -> None:
     """Write the shards that changed; a cache that cannot be written only costs speed."""
+    (site_dir / CACHE_DIR / "sources.pickle").unlink(missing_ok=True)  # the unsharded cache of 0.1 betas
     if not state.dirty:
         return
     shards: dict[int, dict[str, Entry]] = {index: {} for index in state.dirty}

@@ -21,8 +21,7 @@ from typing import Any, Callable, Iterable, Sequence
 import jinja2
 from markupsafe import Markup
 
-from newsreel import __version__
-from newsreel.cache import CACHE_DIR
+from newsreel.cache import CACHE_DIR, code_fingerprint
 from newsreel.config import Settings
 from newsreel.errors import Problem, error
 from newsreel.metadata import (PageMeta, collection_ld, image_url, json_ld, page_title, post_ld, term_ld,
@@ -108,10 +107,9 @@ def _bytecode_cache(site_dir: Path) -> jinja2.BytecodeCache | None:
 
     Jinja checks each template's source, but compiled code also depends on the filters and
     globals this module gives the environment (how a filter is called is decided at compile
-    time), so the folder is named after this module's own source and Jinja's version.
+    time), so the folder is named after newsreel's code and Jinja's version.
     """
-    code = hashlib.blake2b(Path(__file__).read_bytes() + jinja2.__version__.encode(), digest_size=6).hexdigest()
-    folder = site_dir / CACHE_DIR / f"templates-{code}"
+    folder = site_dir / CACHE_DIR / f"templates-{code_fingerprint()[:12]}"
     try:
         if not folder.is_dir():
             for old in (site_dir / CACHE_DIR).glob("templates*"):
@@ -190,7 +188,7 @@ class Renderer:
         self.env.globals.update(site=settings, asset=self.asset, render_tweet=self.render_tweet,
                                 tweet_script_url=WIDGETS_SCRIPT_URL)
         self.plan_key = ""
-        self.global_key = _digest(__version__, settings, preview, sorted(assets.items()), self.templates_digest())
+        self.global_key = _digest(code_fingerprint(), settings, preview, sorted(assets.items()), self.templates_digest())
 
     # --- helpers exposed to templates ---------------------------------------
     # The link filters take the template context only so that Jinja cannot fold them into

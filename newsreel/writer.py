@@ -270,7 +270,12 @@ class OutputWriter:
         """Make the output match the manifest; return the files that disappeared."""
         removed = set(self.previous.files) - set(self.manifest.files)
         if not self.changed and not removed and self.output.is_dir() and (self.output / MANIFEST).is_file():
-            return removed  # nothing changed: nothing to write
+            # No page changed. If keys did (a template edit that changed no byte), record them,
+            # or every later build would render every page again to find the same bytes.
+            if self.manifest.files != self.previous.files:
+                (self.staging / MANIFEST).write_bytes(self.manifest.dump())
+                os.replace(self.staging / MANIFEST, self.output / MANIFEST)
+            return removed
         (self.staging / MANIFEST).write_bytes(self.manifest.dump())
         small = len(self.changed) + len(removed) <= max(SMALL_COMMIT, len(self.manifest.files) // 10)
         if self.in_place and small and self.output.is_dir() and (self.output / MANIFEST).is_file():

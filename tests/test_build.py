@@ -375,3 +375,16 @@ def test_another_base_url_in_the_same_folder_changes_every_link(tmp_path: Path) 
     assert broken_links(site / "site", "/other-path/") == []
     home = page(site / "site", "index.html")
     assert all(href.startswith(("/other-path/", "#", "https://")) for href in home.xpath("//a/@href | //link/@href"))
+
+
+def test_keys_are_recorded_even_when_no_byte_changed(tmp_path: Path) -> None:
+    """A template edit that changes no page still updates the page keys, so later builds skip work."""
+    site = write_site(tmp_path / "blog", FILMS)
+    assert newsreel("build", site).code == 0
+    theme_post = (REPO / "templates/post.html").read_text()
+    write_site(site, {"templates/post.html": theme_post + "{# a comment changes no page #}\n"})
+    first = newsreel("build", site)
+    assert first.code == 0 and ", 0 changed)" in first.out and " 0 pages rendered" not in first.out
+    (site / "content/posts/amelie.md").touch()
+    again = newsreel("build", site)
+    assert again.code == 0 and "(0 pages rendered, 0 changed)" in again.out, again.out
