@@ -22,7 +22,7 @@ from typing import Any, Callable, Sequence
 
 from newsreel.cache import (BuildState, Entry, Marker, Stamp, cache_scope, code_fingerprint, load_state, manifest_stamp as _manifest_stamp,
                             read_marker, save_state, spare_folder, write_marker)
-from newsreel.config import Settings, base_url_warning, load_settings, normalise_base_url, settings_from_mapping
+from newsreel.config import Settings, base_url_problem, base_url_warning, load_settings
 from newsreel.errors import BuildFailed, NewsreelError, Problem, error
 from newsreel.loader import PageSource, PostSource, digest_of, find_sources, parse_page, parse_post
 from newsreel.markdown import make_markdown, render_body
@@ -88,10 +88,10 @@ def _site_path(rel: str) -> str:
 def resolve_settings(site_dir: Path, options: BuildOptions) -> tuple[Settings, list[Problem]]:
     settings, problems = load_settings(site_dir)
     if options.base_url is not None:
-        checked, more = settings_from_mapping({"base_url": options.base_url}, {})
-        problems += [Problem("--base-url", None, p.message, p.hint, p.severity) for p in more
-                     if "base_url" in p.message]
-        settings = settings.with_base_url(normalise_base_url(options.base_url))
+        bad_url = base_url_problem(options.base_url, "--base-url", None)
+        if bad_url is not None:
+            problems.append(bad_url)
+        settings = settings.with_base_url(options.base_url)
     warn = base_url_warning(settings)
     if warn is not None:
         problems.append(warn)

@@ -148,11 +148,19 @@ def _check_semantics(settings: Settings, line_of: dict[str, int]) -> list[Proble
         problems.append(error(CONFIG_FILE, line_of.get("permalink"),
                               f"permalink {settings.permalink!r} must start with /, contain {{slug}} and no . or .. segment",
                               "it may also use {year}, {month} and {day}, e.g. /{year}/{slug}/"))
-    parts = urlsplit(settings.base_url)
-    if parts.scheme not in ("", "http", "https") or (parts.scheme and not parts.netloc) or parts.query or parts.fragment:
-        problems.append(error(CONFIG_FILE, line_of.get("base_url"), f"base_url {settings.base_url!r} is not a site root URL",
-                              "write it like https://example.org/ or https://user.github.io/blog/"))
+    bad_url = base_url_problem(settings.base_url, CONFIG_FILE, line_of.get("base_url"))
+    if bad_url is not None:
+        problems.append(bad_url)
     return problems
+
+
+def base_url_problem(url: str, path: str, line: int | None) -> Problem | None:
+    """An error when ``url`` cannot be a site root (another scheme, no host, a query or fragment)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("", "http", "https") or (parts.scheme and not parts.netloc) or parts.query or parts.fragment:
+        return error(path, line, f"base_url {url!r} is not a site root URL",
+                     "write it like https://example.org/ or https://user.github.io/blog/")
+    return None
 
 
 def settings_from_mapping(data: Any, line_of: dict[str, int]) -> tuple[Settings, list[Problem]]:

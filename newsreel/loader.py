@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from newsreel.config import Settings, closest
 from newsreel.errors import Problem, error, warning
 from newsreel.frontmatter import YamlError, as_text, decode, load_yaml, split_document
-from newsreel.slugs import is_valid_slug
+from newsreel.slugs import is_valid_slug, slugify
 from newsreel.tweets import Tweet, TweetError, tweets_from_front_matter
 from newsreel.urls import is_safe_url
 
@@ -305,8 +305,6 @@ def parse_post(path: str, raw: bytes, settings: Settings) -> tuple[PostSource | 
         slug = None
     file_slug = default_slug(path)
     if slug is None and not is_valid_slug(file_slug):
-        from newsreel.slugs import slugify
-
         file_slug = slugify(file_slug)
     record = PostSource(
         source=path, digest=digest_of(raw), title=title or "", date=when or datetime.min,
