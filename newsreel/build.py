@@ -10,28 +10,31 @@ which share the model copy-on-write and write their pages themselves.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import pickle
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
-from newsreel.cache import (BuildState, Entry, Marker, Stamp, cache_scope, code_fingerprint, load_state, manifest_stamp as _manifest_stamp,
-                            read_marker, save_state, spare_folder, write_marker)
+from newsreel.cache import (BuildState, Entry, Marker, Stamp, cache_scope, code_fingerprint, load_state,
+                            manifest_stamp as _manifest_stamp, read_marker, save_state, spare_folder, stamp_of,
+                            write_marker)
 from newsreel.config import Settings, base_url_problem, base_url_warning, load_settings
 from newsreel.errors import BuildFailed, NewsreelError, Problem, error
 from newsreel.loader import PageSource, PostSource, digest_of, find_sources, parse_page, parse_post
 from newsreel.markdown import make_markdown, render_body
 from newsreel.render import (PageJob, Renderer, TemplateFailed, asset_names, check_unique, collect_static,
                              theme_dirs)
+from newsreel.model import Post
 from newsreel.report import Reporter
-from newsreel.taxonomy import LoadedPage, LoadedPost, build_model
+from newsreel.snapshot import Snapshot, StoredSite, take_snapshot
+from newsreel.taxonomy import LoadedPage, LoadedPost, build_model, post_shape
 from newsreel.urls import Urls
-from newsreel.writer import OutputWriter, check_output
+from newsreel.writer import Manifest, OutputWriter, check_output
 
 PARALLEL_THRESHOLD = 200
 """Fewer items of work than this are done in-process: forking costs more than it saves."""
@@ -102,7 +105,7 @@ def resolve_settings(site_dir: Path, options: BuildOptions) -> tuple[Settings, l
 
 def _load_one(site_dir: Path, settings: Settings, md: Any, kind: str, rel: str, raw: bytes) -> Entry:
     """Parse one source and render its Markdown; the unit of caching and of parallel work."""
-    stamp = Stamp.of(site_dir / rel)
+    stamp = stamp_of((site_dir / rel).stat())
     if kind == "posts":
         record, problems = parse_post(rel, raw, settings)
         tweets: Sequence[Any] = record.tweets if record else ()
@@ -130,7 +133,7 @@ def _load_chunk(site_dir: Path, settings: Settings, items: Sequence[tuple[str, s
         try:
             raw = (site_dir / rel).read_bytes()
         except OSError as exc:
-            out.append((rel, Entry(Stamp(0, 0, 0), "", None, (error(rel, None, f"cannot read the file: {exc.strerror}"),))))
+            out.append((rel, Entry((0, 0, 0), "", None, (error(rel, None, f"cannot read the file: {exc.strerror}"),))))
             continue
         out.append((rel, _load_one(site_dir, settings, md, kind, rel, raw)))
         if progress is not None:
@@ -147,6 +150,8 @@ def _share(reporter: Reporter, stage: str, total: int, index: int, count: int) -
 
 def _run_parallel(work: Callable[[int, int], Any], count: int) -> list[Any]:
     """Run ``work(index, count)`` in ``count`` forked processes (the parent does index 0)."""
+    import multiprocessing  # only cold builds fork: a small rebuild need not import it
+
     context = multiprocessing.get_context("fork")
     children = []
     for index in range(1, count):
@@ -195,7 +200,10 @@ class Inputs:
     sources: tuple[tuple[str, str, Stamp | None], ...]
     """(kind, path, stamp) of each post and film/actor page."""
     problems: tuple[Problem, ...]
+    scope: str
+    """Hash of everything but the sources and static files: settings, options, templates, code."""
     fingerprint: str
+    """Hash of every input."""
 
 
 def _tree_stamps(folders: Sequence[Path]) -> list[tuple[str, int, int]]:
@@ -212,6 +220,15 @@ def _tree_stamps(folders: Sequence[Path]) -> list[tuple[str, int, int]]:
     return stamps
 
 
+def _hash(value: object) -> str:
+    return hashlib.blake2b(repr(value).encode(), digest_size=16).hexdigest()
+
+
+def _hash_stamps(value: object) -> str:
+    """``_hash`` for strings and tuples of numbers only (pickling them is faster than ``repr``)."""
+    return hashlib.blake2b(pickle.dumps(value, protocol=4), digest_size=16).hexdigest()
+
+
 def scan_inputs(site_dir: Path, settings: Settings, options: BuildOptions) -> Inputs:
     """List and stamp the sources, templates and static files (no file is read)."""
     problems: list[Problem] = []
@@ -219,18 +236,14 @@ def scan_inputs(site_dir: Path, settings: Settings, options: BuildOptions) -> In
     for kind, recursive in (("posts", True), ("films", False), ("actors", False)):
         files, found_problems = find_sources(site_dir, kind, recursive)
         problems += found_problems
-        for rel in files:
-            try:
-                stamp: Stamp | None = Stamp.of(site_dir / rel)
-            except OSError:
-                stamp = None
-            sources.append((kind, rel, stamp))
+        sources += [(kind, rel, stamp_of(info) if info is not None else None) for rel, info in files]
     theme_templates, theme_static = theme_dirs()
-    others = _tree_stamps([theme_templates, theme_static, site_dir / "templates", site_dir / "static"])
+    templates = _tree_stamps([theme_templates, site_dir / "templates"])
+    static = _tree_stamps([theme_static, site_dir / "static"])
     config = site_dir / "newsreel.yaml"
-    fingerprint = repr((code_fingerprint(), settings, options.drafts, options.future, options.preview,
-                        str(options.output), sources, others, config.stat().st_mtime_ns if config.exists() else 0))
-    return Inputs(tuple(sources), tuple(problems), hashlib.blake2b(fingerprint.encode(), digest_size=16).hexdigest())
+    scope = _hash((code_fingerprint(), settings, options.drafts, options.future, options.preview, str(options.output),
+                   templates, config.stat().st_mtime_ns if config.exists() else 0))
+    return Inputs(tuple(sources), tuple(problems), scope, _hash_stamps((scope, sources, static)))
 
 
 def load_sources(site_dir: Path, settings: Settings, state: BuildState, inputs: Inputs, reporter: Reporter
@@ -327,55 +340,170 @@ def build_site(site_dir: Path, options: BuildOptions = BuildOptions(), *, report
                                notes=unchanged.notes, seconds=time.perf_counter() - started, settings=settings)
     if state is None:
         state = load_state(site_dir) if options.use_cache else BuildState()
-    state.reset(cache_scope(settings.base_path, settings.markdown_html, settings.timezone))
-    posts, pages, more = load_sources(site_dir, settings, state, inputs, reporter)
-    problems += more
-    if not (site_dir / "content").is_dir():
-        problems.append(error("content", None, "there is no content/ folder here",
-                              f"run newsreel in a site folder, or `newsreel init {site_dir}` to start one"))
-    if any(p.severity == "error" for p in problems):
-        raise BuildFailed(problems)
-
-    urls = Urls.from_settings(settings)
-    site, more = build_model(posts, pages, urls, now=now, drafts=options.drafts, future=options.future)
-    problems += more
-    static, more = collect_static(site_dir)
-    problems += more
-    assets = asset_names(static, fingerprint=not options.preview)
-    renderer = Renderer(site_dir, settings, urls, preview=options.preview, assets=assets)
-    jobs = renderer.plan(site)
-    if not any(p.severity == "error" for p in problems):
-        problems += check_unique(jobs, assets.values())
-    if any(p.severity == "error" for p in problems):
-        raise BuildFailed(problems)
-
     try:
-        spare = spare_folder(site_dir, output) if options.use_cache and not options.preview else None
-        with OutputWriter(output, previous, in_place=options.preview, spare=spare) as writer:
-            rendered, more = write_pages(renderer, writer, jobs, reporter)
+        state.reset(cache_scope(settings.base_path, settings.markdown_html, settings.timezone))
+        job = _Build(site_dir, settings, options, inputs, state, output, previous, now, reporter, tuple(problems))
+        outcome = job.patch() or job.full()
+        if options.use_cache:
+            state.snapshot = snapshot = replace(outcome.snapshot, manifest=_manifest_stamp(output))
+            if own_state:
+                save_state(site_dir, state)
+                write_marker(site_dir, Marker(inputs.fingerprint, snapshot.manifest, snapshot.valid_until,
+                                              snapshot.warnings, snapshot.notes))
+    finally:
+        if own_state and state.store is not None:
+            state.store.close()
+            state.store = None
+    writer = outcome.writer
+    warnings = tuple(problems) + outcome.snapshot.warnings
+    return BuildResult(
+        output=output, base_path=settings.base_path, pages=len(writer.manifest.files), rendered=outcome.rendered,
+        changed=frozenset(_site_path(rel) for rel in writer.changed),
+        removed=frozenset(_site_path(rel) for rel in outcome.removed),
+        warnings=warnings, notes=outcome.snapshot.notes, seconds=time.perf_counter() - started, settings=settings,
+    )
+
+
+PATCH_LIMIT = 200
+"""More changed posts than this are rebuilt from every source (in parallel) rather than patched."""
+
+
+@dataclass
+class _Outcome:
+    writer: OutputWriter
+    rendered: int
+    removed: set[str]
+    snapshot: Snapshot
+
+
+@dataclass
+class _Build:
+    """One build's inputs, and its two ways to the output: ``patch`` and ``full``."""
+
+    site_dir: Path
+    settings: Settings
+    options: BuildOptions
+    inputs: Inputs
+    state: BuildState
+    output: Path
+    previous: Manifest | None
+    now: datetime
+    reporter: Reporter
+    settings_problems: tuple[Problem, ...]
+    """Warnings about the settings: said by every build, never kept in a snapshot."""
+
+    def patch(self) -> _Outcome | None:
+        """Re-render only the pages showing the posts edited since the last build, when edits
+        that keep each post's shape are all that changed; None when a full build is needed."""
+        last, inputs = self.state.snapshot, self.inputs
+        if (last is None or last.scope != inputs.scope or self.previous is None
+                or last.manifest != _manifest_stamp(self.output)
+                or (last.valid_until is not None and self.now >= last.valid_until)):
+            return None
+        stamps = {rel: stamp for _, rel, stamp in inputs.sources}
+        if stamps.keys() != last.stamps.keys():
+            return None
+        changed = [rel for rel, stamp in stamps.items() if stamp is None or stamp != last.stamps[rel]]
+        if len(changed) > PATCH_LIMIT or not all(rel in last.posts for rel in changed):
+            return None  # only posts read without error last time have a shape
+        static, problems = collect_static(self.site_dir)
+        assets = asset_names(static, fingerprint=not self.options.preview)
+        if problems or tuple(sorted(assets.items())) != last.assets:
+            return None
+        md = make_markdown(self.settings.markdown_html, self.settings.base_path) if changed else None
+        fresh: list[Problem] = []
+        for rel in changed:
+            try:
+                raw = (self.site_dir / rel).read_bytes()
+            except OSError:
+                return None
+            entry = _load_one(self.site_dir, self.settings, md, "posts", rel, raw)
+            self.state.put(rel, entry)  # right whichever way this build goes
+            if entry.result is None or any(p.severity == "error" for p in entry.problems):
+                return None
+            if post_shape(entry.result[0]) != last.posts[rel][0]:
+                return None
+            fresh += entry.problems
+
+        site = StoredSite(last, self.state, self.now)
+        renderer = Renderer(self.site_dir, self.settings, Urls.from_settings(self.settings), preview=self.options.preview,
+                            assets=assets)
+        renderer.begin(site, last.plan_key)
+        edited = [rel for rel in changed if last.posts[rel][1] is not None]  # the rest are unbuilt drafts
+        units = dict.fromkeys(unit for rel in edited for unit in last.posts[rel][2])
+        try:
+            jobs = renderer.jobs(site, units)
+        except LookupError:  # the cache lacks something the snapshot names: build it all
+            return None
+        with self._writer() as writer:
+            writer.carry_over()
+            rendered, more = write_pages(renderer, writer, jobs, self.reporter)
+            if more:
+                raise BuildFailed(list(self.settings_problems) + more)
+            for rel, path in static.items():
+                writer.write(assets[rel], path.read_bytes(), "")
+            removed = writer.commit()
+        notes = [n for n in last.notes if n.path not in changed] + _notes(site.post(rel) for rel in edited)
+        warnings = [w for w in last.warnings if w.path not in changed] + [p for p in fresh if p.severity == "warning"]
+        snapshot = replace(last, stamps=stamps, warnings=tuple(warnings), notes=tuple(notes))
+        return _Outcome(writer, rendered, removed, snapshot)
+
+    def full(self) -> _Outcome:
+        """Build from every source (those unchanged from the cache), planning every page."""
+        site_dir, settings, options, inputs = self.site_dir, self.settings, self.options, self.inputs
+        self.state.load_all()
+        posts, pages, loaded_problems = load_sources(site_dir, settings, self.state, inputs, self.reporter)
+        problems = list(self.settings_problems) + loaded_problems
+        if not (site_dir / "content").is_dir():
+            problems.append(error("content", None, "there is no content/ folder here",
+                                  f"run newsreel in a site folder, or `newsreel init {site_dir}` to start one"))
+        if any(p.severity == "error" for p in problems):
+            raise BuildFailed(problems)
+
+        urls = Urls.from_settings(settings)
+        site, more = build_model(posts, pages, urls, now=self.now, drafts=options.drafts, future=options.future)
+        problems += more
+        static, more = collect_static(site_dir)
+        problems += more
+        assets = asset_names(static, fingerprint=not options.preview)
+        renderer = Renderer(site_dir, settings, urls, preview=options.preview, assets=assets)
+        jobs = renderer.plan(site)
+        if not any(p.severity == "error" for p in problems):
+            problems += check_unique(jobs, assets.values())
+        if any(p.severity == "error" for p in problems):
+            raise BuildFailed(problems)
+
+        with self._writer() as writer:
+            rendered, more = write_pages(renderer, writer, jobs, self.reporter)
             if more:
                 raise BuildFailed(problems + more)
             for rel, path in static.items():
                 writer.write(assets[rel], path.read_bytes(), "")
             removed = writer.commit()
-    except OSError as exc:
-        where = exc.filename or output
-        raise NewsreelError(f"cannot write the site: {exc.strerror or exc} ({where}); "
-                            f"the previous site in {output} is untouched (free some disk space or check permissions)") from None
-    notes = tuple(Problem(p.source, None, f"a tweet by @{t.handle} has no status URL",
-                          "add its url: (https://twitter.com/<handle>/status/<id>) to link to the tweet itself", "warning")
-                  for p in site.posts for t in p.tweets if not t.url)
-    warnings = tuple(p for p in problems if p.severity == "warning")
-    if own_state and options.use_cache:
-        save_state(site_dir, state)
-        upcoming = [p.source.date for p in posts if p.source.date > now]
-        write_marker(site_dir, Marker(inputs.fingerprint, _manifest_stamp(output),
-                                      min(upcoming) if upcoming and not options.future else None,
-                                      tuple(w for w in warnings if w.path != "newsreel.yaml" or "base_url" not in w.message),
-                                      notes))
-    return BuildResult(
-        output=output, base_path=settings.base_path, pages=len(writer.manifest.files), rendered=rendered,
-        changed=frozenset(_site_path(rel) for rel in writer.changed), removed=frozenset(_site_path(rel) for rel in removed),
-        warnings=warnings, notes=notes,
-        seconds=time.perf_counter() - started, settings=settings,
-    )
+        upcoming = [p.source.date for p in posts if p.source.date > self.now]
+        snapshot = take_snapshot(
+            scope=inputs.scope, plan_key=renderer.plan_key, assets=assets,
+            stamps={rel: stamp for _, rel, stamp in inputs.sources}, posts=posts, site=site, jobs=jobs,
+            valid_until=min(upcoming) if upcoming and not options.future else None,
+            warnings=[p for p in problems if p.severity == "warning" and p not in self.settings_problems],
+            notes=_notes(site.posts))
+        return _Outcome(writer, rendered, removed, snapshot)
+
+    @contextmanager
+    def _writer(self) -> Iterator[OutputWriter]:
+        """The output writer; a failure to write is one line saying the old site is untouched."""
+        spare = spare_folder(self.site_dir, self.output) if self.options.use_cache and not self.options.preview else None
+        try:
+            with OutputWriter(self.output, self.previous, in_place=self.options.preview, spare=spare) as writer:
+                yield writer
+        except OSError as exc:
+            where = exc.filename or self.output
+            raise NewsreelError(f"cannot write the site: {exc.strerror or exc} ({where}); the previous site in "
+                                f"{self.output} is untouched (free some disk space or check permissions)") from None
+
+
+def _notes(posts: Iterable[Post]) -> list[Problem]:
+    """What ``check`` lists: tweets without a status URL."""
+    return [Problem(p.source, None, f"a tweet by @{t.handle} has no status URL",
+                    "add its url: (https://twitter.com/<handle>/status/<id>) to link to the tweet itself", "warning")
+            for p in posts for t in p.tweets if not t.url]

@@ -1,8 +1,9 @@
 """The build cache: parsed front matter and rendered Markdown, keyed by file content.
 
 ``BuildState`` is one mechanism with two homes: ``serve`` keeps it in memory between
-rebuilds, ``build`` loads it from ``.newsreel-cache/`` in the site folder and saves it
-back. It is safe to delete; it is ignored when newsreel's version or the settings that
+rebuilds, ``build`` reads it from ``.newsreel-cache/cache.sqlite`` in the site folder as it
+needs it and saves what changed. Beside the sources it keeps the last build's snapshot
+(``snapshot.py``), from which a small edit is patched in. It is safe to delete; it is ignored when newsreel's version or the settings that
 shape parsing and Markdown change. Which *pages* need rendering again is decided by the
 page keys recorded in the output's manifest (see ``writer.py``), not here.
 """
@@ -14,34 +15,32 @@ import hashlib
 import os
 import pickle
 import shutil
+import sqlite3
 import tempfile
-import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator, Mapping
 
 from newsreel import __version__
 from newsreel.writer import MANIFEST
 
 CACHE_DIR = ".newsreel-cache"
-SOURCES_DIR = "sources"
+STORE_FILE = "cache-3.sqlite"
+TABLES = ("entries", "meta", "posts", "terms")
+"""Each (name TEXT PRIMARY KEY, data BLOB): sources' entries by path, the scope and the
+snapshot's core, and the snapshot's per-post and per-term records."""
 MARKER_FILE = "last-build.pickle"
-_FORMAT = 2
+_FORMAT = 3
 
 
-@dataclass(frozen=True)
-class Stamp:
-    """How a source file looked when it was read: cheap to compare, no read needed."""
+Stamp = tuple[int, int, int]
+"""How a source file looked when it was read — (mtime in ns, size, inode): cheap to
+compare, no read needed. A plain tuple: a build stamps every source, every time."""
 
-    mtime_ns: int
-    size: int
-    inode: int
 
-    @classmethod
-    def of(cls, path: Path) -> "Stamp":
-        info = path.stat()
-        return cls(info.st_mtime_ns, info.st_size, info.st_ino)
+def stamp_of(info: os.stat_result) -> Stamp:
+    return (info.st_mtime_ns, info.st_size, info.st_ino)
 
 
 @dataclass(frozen=True)
@@ -54,43 +53,194 @@ class Entry:
     problems: tuple[Any, ...]
 
 
-SHARDS = 32
-"""The cache is written in this many files, so an edit rewrites a thirty-second of it."""
-
-
-def shard_of(rel: str) -> int:
-    return zlib.crc32(rel.encode("utf-8")) % SHARDS
-
-
 @dataclass
 class BuildState:
-    """Per-source results of earlier builds, valid for one ``scope`` of settings."""
+    """Per-source results of earlier builds, valid for one ``scope`` of settings, and the
+    snapshot of the last build (``snapshot.py``).
+
+    Entries are read from the store one by one as they are asked for (``load_all`` reads
+    them all at once), so a build that patches a few pages reads a few entries.
+    """
 
     scope: str = ""
     entries: dict[str, Entry] = field(default_factory=dict)
-    dirty: set[int] = field(default_factory=set)
-    """Shards changed since they were loaded or saved (``build`` writes only those back)."""
+    snapshot: Any = None
+    """The last build's ``snapshot.Snapshot``, or None."""
+    store: "SourceStore | None" = None
+    changed: set[str] = field(default_factory=set)
+    """Sources put or forgotten since the state was loaded or saved."""
+
+    def entry(self, rel: str) -> Entry | None:
+        entry = self.entries.get(rel)
+        if entry is None and self.store is not None:
+            entry = self.store.get(rel)
+            if entry is not None:
+                self.entries[rel] = entry
+        return entry
 
     def lookup(self, rel: str, stamp: Stamp) -> Entry | None:
-        entry = self.entries.get(rel)
+        entry = self.entry(rel)
         return entry if entry is not None and entry.stamp == stamp else None
+
+    def load_all(self) -> None:
+        """Read every stored entry (a build about to look at every source)."""
+        if self.store is not None:
+            for rel, entry in self.store.all():
+                self.entries.setdefault(rel, entry)
 
     def put(self, rel: str, entry: Entry) -> None:
         self.entries[rel] = entry
-        self.dirty.add(shard_of(rel))
+        self.changed.add(rel)
 
     def keep_only(self, rels: set[str]) -> None:
         """Forget the results of files that are gone."""
+        self.load_all()
         for rel in [rel for rel in self.entries if rel not in rels]:
             del self.entries[rel]
-            self.dirty.add(shard_of(rel))
+            self.changed.add(rel)
 
     def reset(self, scope: str) -> None:
         """Forget everything when the settings that shape results changed."""
         if scope != self.scope:
             self.scope = scope
             self.entries = {}
-            self.dirty = set(range(SHARDS))
+            self.snapshot = None
+            if self.store is not None:
+                self.store.clear()
+
+    def in_memory(self) -> "BuildState":
+        """This state with every entry read and the store closed (``serve`` keeps it so).
+
+        The snapshot is dropped: ``serve``'s first build takes its own."""
+        self.load_all()
+        self.snapshot = None
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+        return self
+
+
+class SourceStore:
+    """The build cache on disk: one SQLite file (the standard library's ``sqlite3``) holding
+    each source's entry by path and the last build's snapshot, updated in one transaction.
+
+    SQLite reads one entry without reading the rest, which a folder of pickles cannot do
+    cheaply; any error makes the cache count as empty (it is only a cache).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.db = sqlite3.connect(path, timeout=10, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        for table in TABLES:
+            self.db.execute(f"CREATE TABLE IF NOT EXISTS {table} (name TEXT PRIMARY KEY, data BLOB NOT NULL)")
+
+    def get(self, rel: str) -> Entry | None:
+        try:
+            row = self.db.execute("SELECT data FROM entries WHERE name = ?", (rel,)).fetchone()
+        except sqlite3.Error:
+            return None
+        return _unpickle(row[0], Entry) if row else None
+
+    def all(self) -> list[tuple[str, Entry]]:
+        try:
+            rows = self.db.execute("SELECT name, data FROM entries").fetchall()
+        except sqlite3.Error:
+            return []
+        return [(rel, entry) for rel, data in rows if (entry := _unpickle(data, Entry)) is not None]
+
+    def meta(self, name: str) -> Any:
+        row = self.db.execute("SELECT data FROM meta WHERE name = ?", (name,)).fetchone()
+        return _unpickle(row[0], object) if row else None
+
+    def snapshot(self) -> Any:
+        """The last build's snapshot, its per-post and per-term records read as they are asked for."""
+        core = self.meta("snapshot")
+        if core is None:
+            return None
+        return replace(core, posts=StoredRows(self.db, "posts"), terms=StoredRows(self.db, "terms"))
+
+    def clear(self) -> None:
+        try:
+            for table in TABLES:
+                self.db.execute(f"DELETE FROM {table}")
+        except sqlite3.Error:
+            pass  # save_state will start the file anew
+
+    def save(self, state: BuildState) -> None:
+        """Write the entries that changed, the scope and the snapshot, in one transaction."""
+        puts, gone = [], []
+        for rel in sorted(state.changed):
+            entry = state.entries.get(rel)
+            if entry is None:
+                gone.append((rel,))
+            else:
+                puts.append((rel, _pickle(entry)))
+        snapshot = state.snapshot
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.executemany("DELETE FROM entries WHERE name = ?", gone)
+            self.db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?)", puts)
+            core = None
+            if snapshot is not None:
+                # Records read back from this store are unchanged (a patch never changes them).
+                for table in ("posts", "terms"):
+                    rows = getattr(snapshot, table)
+                    if not (isinstance(rows, StoredRows) and rows.db is self.db):
+                        self.db.execute(f"DELETE FROM {table}")
+                        self.db.executemany(f"INSERT INTO {table} VALUES (?, ?)",
+                                            ((name, _pickle(record)) for name, record in rows.items()))
+                core = replace(snapshot, posts={}, terms={})
+            self.db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                                [("scope", _pickle(state.scope)), ("snapshot", _pickle(core))])
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        state.changed = set()
+
+    def close(self) -> None:
+        self.db.close()
+
+
+class StoredRows(Mapping[str, Any]):
+    """A table of the store as a read-only mapping: each row is read when first asked for."""
+
+    def __init__(self, db: sqlite3.Connection, table: str) -> None:
+        self.db = db
+        self.table = table
+        self._read: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._read:
+            try:
+                row = self.db.execute(f"SELECT data FROM {self.table} WHERE name = ?", (name,)).fetchone()
+            except sqlite3.Error:
+                row = None
+            value = _unpickle(row[0], object) if row else None
+            if value is None:
+                raise KeyError(name)
+            self._read[name] = value
+        return self._read[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for (name,) in self.db.execute(f"SELECT name FROM {self.table}"))
+
+    def __len__(self) -> int:
+        return int(self.db.execute(f"SELECT count(*) FROM {self.table}").fetchone()[0])
+
+
+def _pickle(value: Any) -> bytes:
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _unpickle(data: bytes, kind: type) -> Any:
+    try:
+        value = pickle.loads(data)
+    except (EOFError, pickle.PickleError, AttributeError, ImportError, TypeError, ValueError, IndexError):
+        return None
+    return value if isinstance(value, kind) else None
 
 
 @dataclass(frozen=True)
@@ -153,17 +303,18 @@ def code_fingerprint() -> str:
     Everything cached (parsed sources, compiled templates, page keys) is valid for one
     fingerprint only, so an upgrade, or an edit of newsreel itself, never reuses stale work.
     """
-    import importlib.metadata
+    import anyascii
+    import jinja2
+    import markdown_it
+    import mdit_py_plugins
+    import yaml
 
     digest = hashlib.blake2b(__version__.encode(), digest_size=8)
     package = Path(__file__).resolve().parent
     for path in sorted(package.glob("*.py")) + sorted(package.glob("*.js")):
         digest.update(path.name.encode() + path.read_bytes())
-    for library in ("jinja2", "markdown-it-py", "mdit-py-plugins", "PyYAML", "anyascii"):
-        try:
-            digest.update(f"{library}={importlib.metadata.version(library)}".encode())
-        except importlib.metadata.PackageNotFoundError:
-            pass
+    for library in (anyascii, jinja2, markdown_it, mdit_py_plugins, yaml):
+        digest.update(f"{library.__name__}={getattr(library, '__version__', '?')}".encode())
     return digest.hexdigest()
 
 
@@ -172,48 +323,65 @@ def cache_scope(*parts: Any) -> str:
 
 
 def load_state(site_dir: Path) -> BuildState:
-    """The state saved by the last build, or an empty one (a corrupt shard is only re-parsed)."""
-    state = BuildState()
-    for index in range(SHARDS):
-        try:
-            with open(site_dir / CACHE_DIR / SOURCES_DIR / f"{index:02d}.pickle", "rb") as handle:
-                scope, entries = pickle.load(handle)
-        except (OSError, EOFError, pickle.PickleError, AttributeError, ImportError, TypeError, ValueError):
-            state.dirty.add(index)
-            continue
-        if not state.scope:
-            state.scope = scope
-        if scope == state.scope and isinstance(entries, dict):
-            state.entries.update(entries)
-        else:
-            state.dirty.add(index)
-    return state
+    """The state saved by the last build, or an empty one (an unreadable cache is started anew)."""
+    path = site_dir / CACHE_DIR / STORE_FILE
+    for other in (site_dir / CACHE_DIR).glob("cache*.sqlite"):
+        if other.name != STORE_FILE:  # written by another newsreel
+            _remove_store(other)
+    if not path.exists():
+        return BuildState()
+    try:
+        store = SourceStore(path)
+        scope = store.meta("scope")
+        return BuildState(scope=scope if isinstance(scope, str) else "", snapshot=store.snapshot(), store=store)
+    except sqlite3.Error:
+        _remove_store(path)
+        return BuildState()
 
 
 def save_state(site_dir: Path, state: BuildState) -> None:
-    """Write the shards that changed; a cache that cannot be written only costs speed."""
-    (site_dir / CACHE_DIR / "sources.pickle").unlink(missing_ok=True)  # the unsharded cache of 0.1 betas
-    if not state.dirty:
-        return
-    shards: dict[int, dict[str, Entry]] = {index: {} for index in state.dirty}
-    for rel, entry in state.entries.items():
-        shard = shards.get(shard_of(rel))
-        if shard is not None:
-            shard[rel] = entry
-    for index, entries in shards.items():
-        data = pickle.dumps((state.scope, entries), protocol=pickle.HIGHEST_PROTOCOL)
-        _write_atomic(site_dir, f"{SOURCES_DIR}/{index:02d}.pickle", data)
-    state.dirty = set()
+    """Write what changed; a cache that cannot be written only costs speed."""
+    shutil.rmtree(site_dir / CACHE_DIR / "sources", ignore_errors=True)  # the pickled cache of 0.1 betas
+    path = site_dir / CACHE_DIR / STORE_FILE
+    try:
+        if state.store is None:
+            _cache_folder(site_dir)
+            state.load_all()
+            state.changed = set(state.entries)
+            state.store = SourceStore(path)
+            state.store.clear()
+        state.store.save(state)
+    except (sqlite3.Error, OSError):
+        if state.store is not None:
+            state.store.close()
+            state.store = None
+        _remove_store(path)
+    finally:
+        if state.store is not None:
+            state.store.close()
+            state.store = None
+
+
+def _remove_store(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        try:
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        except OSError:
+            pass
+
+
+def _cache_folder(site_dir: Path) -> Path:
+    folder = site_dir / CACHE_DIR
+    folder.mkdir(exist_ok=True)
+    ignore = folder / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# newsreel's build cache: safe to delete\n*\n", "utf-8")
+    return folder
 
 
 def _write_atomic(site_dir: Path, name: str, data: bytes) -> None:
-    folder = site_dir / CACHE_DIR
     try:
-        folder.mkdir(exist_ok=True)
-        ignore = folder / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("# newsreel's build cache: safe to delete\n*\n", "utf-8")
-        target = folder / name
+        target = _cache_folder(site_dir) / name
         target.parent.mkdir(exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
         with os.fdopen(fd, "wb") as handle:

@@ -345,8 +345,10 @@ def parse_page(kind: str, path: str, raw: bytes) -> tuple[PageSource | None, lis
     return record, problems
 
 
-def find_sources(site_dir: Path, folder: str, recursive: bool) -> tuple[list[str], list[Problem]]:
-    """Markdown files under ``content/<folder>`` as site-relative paths, sorted.
+def find_sources(site_dir: Path, folder: str, recursive: bool
+                 ) -> tuple[list[tuple[str, os.stat_result | None]], list[Problem]]:
+    """Markdown files under ``content/<folder>`` as site-relative paths, sorted, each with its
+    ``stat`` (None if it vanished meanwhile).
 
     Symbolic links (to files or folders, ``content/<folder>`` itself included) are followed
     only when they stay inside the site folder; loops and links that lead out are problems,
@@ -356,7 +358,7 @@ def find_sources(site_dir: Path, folder: str, recursive: bool) -> tuple[list[str
     if not root.is_dir():
         return [], []
     site_real = os.path.realpath(site_dir)
-    found: list[str] = []
+    found: list[tuple[str, os.stat_result | None]] = []
     problems: list[Problem] = []
 
     def inside(path: str) -> str | None:
@@ -373,31 +375,49 @@ def find_sources(site_dir: Path, folder: str, recursive: bool) -> tuple[list[str
             return None
         return real
 
+    def walk(current: str, rel_dir: str) -> None:
+        # os.scandir knows from the folder listing which entries are files and links, so a
+        # plain file costs one stat() call: this runs for every post on every build.
+        try:
+            with os.scandir(current) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError:
+            return
+        folders = []
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
+                continue
+            try:
+                is_dir = entry.is_dir()
+            except OSError:  # a link looping onto itself: reported below as a link
+                is_dir = False
+            if is_dir:
+                if not recursive:
+                    continue
+                real = inside(entry.path) if entry.is_symlink() else os.path.realpath(entry.path)
+                if real is None:
+                    continue
+                if real in visited:  # a link back to a folder already read: a loop
+                    problems.append(error(f"{rel_dir}/{name}", None, "symbolic link loops back to a folder already read",
+                                          "remove the link"))
+                    continue
+                visited.add(real)
+                folders.append(entry)
+            elif name.endswith(".md"):
+                if entry.is_symlink() and inside(entry.path) is None:
+                    continue
+                try:
+                    info: os.stat_result | None = entry.stat()
+                except OSError:
+                    info = None
+                found.append((f"{rel_dir}/{name}", info))
+        for entry in folders:
+            walk(entry.path, f"{rel_dir}/{entry.name}")
+
     root_real = inside(str(root))
     if root_real is None:
         return [], problems
     visited = {root_real}
-    for current, dirs, files in os.walk(root, followlinks=True):
-        kept = []
-        for name in sorted(d for d in dirs if not d.startswith(".")) if recursive else []:
-            full = os.path.join(current, name)
-            real = inside(full) if os.path.islink(full) else os.path.realpath(full)
-            if real is None:
-                continue
-            if real in visited:  # a link back to a folder already read: a loop
-                rel = os.path.relpath(full, site_dir).replace(os.sep, "/")
-                problems.append(error(rel, None, "symbolic link loops back to a folder already read",
-                                      "remove the link"))
-                continue
-            visited.add(real)
-            kept.append(name)
-        dirs[:] = kept
-        rel_dir = os.path.relpath(current, site_dir).replace(os.sep, "/")  # once per folder: relpath is slow
-        for name in sorted(files):
-            if not name.endswith(".md") or name.startswith("."):
-                continue
-            full = os.path.join(current, name)
-            if os.path.islink(full) and inside(full) is None:
-                continue
-            found.append(f"{rel_dir}/{name}")
+    walk(str(root), f"content/{folder}")
     return found, problems

@@ -7,10 +7,11 @@ renderer's ``url`` filter prefixes them with ``base_url``'s path.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping, Protocol, Sequence
 
 from markupsafe import Markup
 
@@ -92,7 +93,8 @@ class Term:
     name: str
     slug: str
     url: str
-    posts: tuple[Post, ...]
+    posts: Sequence[Post]
+    """Newest first: a tuple, or a sequence that loads posts as they are read (``snapshot.py``)."""
     aka: tuple[str, ...] = ()
     """Other names that land here (working titles, other spellings)."""
     source: str | None = None
@@ -123,6 +125,28 @@ class Redirect:
     reason: str
 
 
+class SiteView(Protocol):
+    """What the renderer reads: a ``Site`` built from every source, or one restored from the
+    last build's snapshot that loads only the posts and terms a page needs."""
+
+    @property
+    def posts(self) -> Sequence[Post]:
+        """Newest first."""
+
+    @property
+    def redirects(self) -> Sequence[Redirect]: ...
+
+    def terms(self, kind: str) -> Sequence[Term]:
+        """Every term of a taxonomy, sorted by name."""
+
+    def term(self, kind: str, slug: str) -> Term: ...
+
+    def has_terms(self, kind: str) -> bool: ...
+
+    def post_index(self, url: str) -> int:
+        """Where the post at ``url`` is in ``posts``."""
+
+
 @dataclass(frozen=True)
 class Site:
     """Everything a build renders."""
@@ -135,3 +159,20 @@ class Site:
 
     def terms(self, kind: str) -> tuple[Term, ...]:
         return self.taxonomies.get(kind, ())
+
+    def has_terms(self, kind: str) -> bool:
+        return bool(self.taxonomies.get(kind))
+
+    def term(self, kind: str, slug: str) -> Term:
+        return self._terms_by_slug[(kind, slug)]
+
+    def post_index(self, url: str) -> int:
+        return self._post_indexes[url]
+
+    @functools.cached_property
+    def _terms_by_slug(self) -> dict[tuple[str, str], Term]:
+        return {(kind, term.slug): term for kind, terms in self.taxonomies.items() for term in terms}
+
+    @functools.cached_property
+    def _post_indexes(self) -> dict[str, int]:
+        return {post.url: index for index, post in enumerate(self.posts)}

@@ -26,7 +26,7 @@ from newsreel.config import Settings
 from newsreel.errors import Problem, error
 from newsreel.metadata import (PageMeta, collection_ld, image_url, json_ld, page_title, post_ld, term_ld,
                                website_ld)
-from newsreel.model import Post, Site, Term
+from newsreel.model import Post, SiteView, Term
 from newsreel.taxonomy import SINGULAR
 from newsreel.tweets import WIDGETS_SCRIPT_URL, render_tweet
 from newsreel.urls import Urls
@@ -120,6 +120,13 @@ def _bytecode_cache(site_dir: Path) -> jinja2.BytecodeCache | None:
     return jinja2.FileSystemBytecodeCache(str(folder))
 
 
+Unit = tuple[Any, ...]
+"""Names one page: ("home", n), ("post", url), ("terms", kind), ("term", kind, slug, n),
+("feed", "", "") for the site feed, ("feed", kind, slug), ("redirect", url), ("404",),
+("robots",) or ("sitemap",)."""
+KINDS = ("films", "actors", "tags")
+
+
 @dataclass(frozen=True)
 class Pagination:
     """Where a listing page sits among its pages."""
@@ -143,6 +150,10 @@ class PageJob:
     key: str
     """Hash of everything the page shows; equal keys give equal bytes."""
     context: Callable[[], dict[str, Any]]
+    unit: "Unit" = ()
+    """Names the page in the plan, so a later build can plan it alone."""
+    shows: tuple[str, ...] = ()
+    """URLs of the posts whose content the page shows (an edit of one re-renders it)."""
 
 
 class TemplateFailed(Exception):
@@ -151,16 +162,6 @@ class TemplateFailed(Exception):
     def __init__(self, problem: Problem) -> None:
         super().__init__(str(problem))
         self.problem = problem
-
-
-def _paginate(items: Sequence[Post], per_page: int, url_of: Callable[[int], str]) -> list[tuple[Sequence[Post], Pagination]]:
-    total = max(1, -(-len(items) // per_page))
-    pages = tuple((n, url_of(n)) for n in range(1, total + 1))
-    return [
-        (items[(n - 1) * per_page:n * per_page],
-         Pagination(n, total, url_of(n - 1) if n > 1 else None, url_of(n + 1) if n < total else None, pages))
-        for n in range(1, total + 1)
-    ]
 
 
 class Renderer:
@@ -274,35 +275,70 @@ class Renderer:
                      "fix the template (only the variables listed in the README are defined)")
 
     # --- the plan ----------------------------------------------------------------
+    # Every page is named by a *unit* (see ``Unit``), so a build can plan all pages, or only
+    # the few an edit reaches (``build.py``'s patch path), with one piece of code per kind.
     def meta(self, kind: str, url: str, title: str | None, heading: str, description: str, **extra: Any) -> PageMeta:
         return PageMeta(kind=kind, title=page_title(self.settings, title), heading=heading,
                         description=description or self.settings.description,
                         canonical=self.urls.absolute(url), url=url, preview=self.preview, **extra)
 
-    def plan(self, site: Site) -> list[PageJob]:
+    def plan(self, site: SiteView) -> list[PageJob]:
         """Every page of the site, with its key and context factory."""
-        post_keys = {post.url: _post_key(post) for post in site.posts}
-        nav = self._nav(site)
-        common = {"nav": nav}
-        # What every page shows besides its own data: the navigation.
-        self.plan_key = _digest(self.global_key, nav(""))
-        jobs: list[PageJob] = []
-        jobs += self._home(site, post_keys, common)
-        jobs += self._posts(site, post_keys, common)
-        for kind in ("films", "actors", "tags"):
-            if kind == "tags" and not site.terms("tags"):
-                continue
-            jobs += self._taxonomy(site, kind, post_keys, common)
-        jobs += self._feeds(site, post_keys)
-        jobs += self._extras(site, jobs, common)
+        self.begin(site)
+        jobs = self.jobs(site, self.units(site))
+        jobs.append(self._sitemap(site, jobs))
         return jobs
 
-    def _job(self, url: str, template: str, source: str, deps: Any, context: Callable[[], dict[str, Any]]) -> PageJob:
-        return PageJob(url, template, source, _digest(self.plan_key, url, template, deps), context)
+    def begin(self, site: SiteView, plan_key: str | None = None) -> str:
+        """Start planning pages of ``site``; returns the key every page's key is made with."""
+        nav = self._nav(site)
+        self._common = {"nav": nav}
+        self._post_keys: dict[str, str] = {}
+        self._memo: dict[Any, Any] = {}
+        # What every page shows besides its own data: the navigation.
+        self.plan_key = plan_key or _digest(self.global_key, nav(""))
+        return self.plan_key
 
-    def _nav(self, site: Site) -> Callable[[str], list[tuple[str, str, bool]]]:
+    def units(self, site: SiteView) -> list[Unit]:
+        """Every page but the sitemap (which lists the others), in output order."""
+        per_page = self.settings.per_page
+        units: list[Unit] = [("home", n) for n in range(1, _pages(len(site.posts), per_page) + 1)]
+        units += [("post", post.url) for post in site.posts]
+        for kind in KINDS:
+            if kind == "tags" and not site.has_terms("tags"):
+                continue
+            terms = site.terms(kind)
+            units.append(("terms", kind))
+            units += [("term", kind, t.slug, n) for t in terms for n in range(1, _pages(len(t.posts), per_page) + 1)]
+        units.append(("feed", "", ""))
+        units += [("feed", kind, t.slug) for kind in ("films", "actors") for t in site.terms(kind)]
+        units += [("redirect", r.url) for r in site.redirects]
+        units += [("404",), ("robots",)]
+        return units
+
+    def jobs(self, site: SiteView, units: Iterable[Unit]) -> list[PageJob]:
+        """The pages named by ``units`` (after ``begin``)."""
+        makers: dict[str, Callable[..., PageJob]] = {
+            "home": self._home, "post": self._post, "terms": self._terms, "term": self._term, "feed": self._feed,
+            "redirect": self._redirect, "404": self._not_found, "robots": self._robots,
+        }
+        return [makers[unit[0]](site, unit, *unit[1:]) for unit in units]
+
+    def _job(self, unit: Unit, url: str, template: str, source: str, deps: Any, context: Callable[[], dict[str, Any]],
+             shows: Sequence[Post] = ()) -> PageJob:
+        keys = [self._post_key(post) for post in shows]
+        return PageJob(url, template, source, _digest(self.plan_key, url, template, deps, keys), context, unit,
+                       tuple(post.url for post in shows))
+
+    def _post_key(self, post: Post) -> str:
+        key = self._post_keys.get(post.url)
+        if key is None:
+            key = self._post_keys[post.url] = _post_key(post)
+        return key
+
+    def _nav(self, site: SiteView) -> Callable[[str], list[tuple[str, str, bool]]]:
         items = [("Latest", "/"), ("Films", "/films/"), ("Actors", "/actors/")]
-        if site.terms("tags"):
+        if site.has_terms("tags"):
             items.append(("Tags", "/tags/"))
 
         def nav(section: str) -> list[tuple[str, str, bool]]:
@@ -310,70 +346,82 @@ class Renderer:
 
         return nav
 
-    def _home(self, site: Site, post_keys: dict[str, str], common: dict[str, Any]) -> list[PageJob]:
-        jobs = []
-        for posts, pagination in _paginate(site.posts, self.settings.per_page, self.urls.home):
-            url = self.urls.home(pagination.number)
-            title = None if pagination.number == 1 else f"Latest news, page {pagination.number}"
-            meta = self.meta("home", url, title, self.settings.title if pagination.number == 1 else f"Latest news — page {pagination.number}",
-                             self.settings.description, json_ld=json_ld(website_ld(self.settings, self.urls)),
-                             feed="/feed.xml")
-            deps = ([post_keys[p.url] for p in posts], pagination.number, pagination.total, len(site.posts))
-            jobs.append(self._job(url, "index.html", "the home page", deps, _ctx(
-                common, page=meta, posts=posts, pagination=pagination, section="/")))
-        return jobs
+    def _listing(self, name: Any, items: Sequence[Post], number: int, url_of: Callable[[int], str]
+                 ) -> tuple[Sequence[Post], Pagination]:
+        """Page ``number`` of a listing paginated ``per_page`` posts a page."""
+        per_page = self.settings.per_page
+        total = _pages(len(items), per_page)
+        pages = self._memo.get(("pages", name))
+        if pages is None:
+            pages = self._memo[("pages", name)] = tuple((n, url_of(n)) for n in range(1, total + 1))
+        pagination = Pagination(number, total, url_of(number - 1) if number > 1 else None,
+                                url_of(number + 1) if number < total else None, pages)
+        return items[(number - 1) * per_page:number * per_page], pagination
 
-    def _posts(self, site: Site, post_keys: dict[str, str], common: dict[str, Any]) -> list[PageJob]:
-        jobs = []
+    def _home(self, site: SiteView, unit: Unit, number: int) -> PageJob:
+        posts, pagination = self._listing("home", site.posts, number, self.urls.home)
+        url = self.urls.home(number)
+        title = None if number == 1 else f"Latest news, page {number}"
+        meta = self.meta("home", url, title, self.settings.title if number == 1 else f"Latest news — page {number}",
+                         self.settings.description, json_ld=json_ld(website_ld(self.settings, self.urls)),
+                         feed="/feed.xml")
+        deps = (number, pagination.total, len(site.posts))
+        return self._job(unit, url, "index.html", "the home page", deps, _ctx(
+            self._common, page=meta, posts=posts, pagination=pagination, section="/"), shows=posts)
+
+    def _post(self, site: SiteView, unit: Unit, url: str) -> PageJob:
         posts = site.posts
-        for index, post in enumerate(posts):
-            newer = posts[index - 1] if index > 0 else None
-            older = posts[index + 1] if index + 1 < len(posts) else None
-            meta = Lazy(lambda post=post: self.meta(
-                "post", post.url, post.title, post.title, post.summary, og_type="article",
-                image=image_url(self.urls, post.image), image_alt=post.image_alt,
-                json_ld=json_ld(post_ld(post, self.settings, self.urls)),
-                tweet_script=self.settings.tweets_enhance and (
-                    "twitter-tweet" in post.html or any(t.url for t in post.tweets)),
-            ))
-            deps = (post_keys[post.url], [(p.url, p.title) for p in (newer, older) if p])
-            jobs.append(self._job(post.url, "post.html", post.source, deps, _ctx(
-                common, page=meta, post=post, newer=newer, older=older, section="/")))
-        return jobs
+        index = site.post_index(url)
+        post = posts[index]
+        newer = posts[index - 1] if index > 0 else None
+        older = posts[index + 1] if index + 1 < len(posts) else None
+        meta = Lazy(lambda: self.meta(
+            "post", post.url, post.title, post.title, post.summary, og_type="article",
+            image=image_url(self.urls, post.image), image_alt=post.image_alt,
+            json_ld=json_ld(post_ld(post, self.settings, self.urls)),
+            tweet_script=self.settings.tweets_enhance and (
+                "twitter-tweet" in post.html or any(t.url for t in post.tweets)),
+        ))
+        deps = [(p.url, p.title) for p in (newer, older) if p]
+        return self._job(unit, post.url, "post.html", post.source, deps, _ctx(
+            self._common, page=meta, post=post, newer=newer, older=older, section="/"), shows=(post,))
 
-    def _term_deps(self, term: Term) -> Any:
-        history = [(r.year, r.post.url) for r in term.year_history]
-        html = hashlib.blake2b(str.__str__(term.html).encode("utf-8"), digest_size=16).hexdigest()
-        return (term.name, term.slug, term.aka, term.source, html, term.image, term.image_alt,
-                term.release_year, history, sorted(term.extra.items()), len(term.posts))
-
-    def _taxonomy(self, site: Site, kind: str, post_keys: dict[str, str], common: dict[str, Any]) -> list[PageJob]:
+    def _terms(self, site: SiteView, unit: Unit, kind: str) -> PageJob:
         label, plural = LABELS[kind]
         terms = site.terms(kind)
-        section = self.urls.terms(kind)
-        index_url = self.urls.terms(kind)
-        index_meta = self.meta(kind, index_url, plural, plural, f"Every {SINGULAR[kind]} on {self.settings.title}.",
-                               json_ld=json_ld(collection_ld(plural, self.urls.absolute(index_url), f"{plural} on {self.settings.title}")))
-        jobs = [self._job(index_url, "terms.html", f"the {kind} index",
-                          [(t.name, t.url, t.release_year, len(t.posts), t.aka) for t in terms],
-                          _ctx(common, page=index_meta, terms=terms, kind=kind, label=label, plural=plural, section=section))]
-        for term in terms:
-            term_deps = self._term_deps(term)
-            feed = self.urls.term_feed(kind, term.slug) if kind != "tags" else None
-            for posts, pagination in _paginate(term.posts, self.settings.per_page,
-                                               lambda n, t=term: self.urls.term(kind, t.slug, n)):
-                url = self.urls.term(kind, term.slug, pagination.number)
-                suffix = "" if pagination.number == 1 else f" — page {pagination.number}"
-                meta = Lazy(lambda term=term, url=url, suffix=suffix, feed=feed: self.meta(
-                    kind.rstrip("s"), url, term.name + suffix, term.name + suffix, self._term_description(term),
-                    og_type={"films": "video.movie", "actors": "profile"}.get(kind, "website"),
-                    image=image_url(self.urls, term.image), image_alt=term.image_alt,
-                    json_ld=json_ld(term_ld(term, self.urls)), feed=feed))
-                deps = (term_deps, [post_keys[p.url] for p in posts], pagination.number, pagination.total)
-                jobs.append(self._job(url, "term.html", term.source or f"the {SINGULAR[kind]} {term.name!r}", deps, _ctx(
-                    common, page=meta, term=term, posts=posts, pagination=pagination, label=label, plural=plural,
-                    section=section)))
-        return jobs
+        url = self.urls.terms(kind)
+        meta = self.meta(kind, url, plural, plural, f"Every {SINGULAR[kind]} on {self.settings.title}.",
+                         json_ld=json_ld(collection_ld(plural, self.urls.absolute(url), f"{plural} on {self.settings.title}")))
+        deps = [(t.name, t.url, t.release_year, len(t.posts), t.aka) for t in terms]
+        return self._job(unit, url, "terms.html", f"the {kind} index", deps, _ctx(
+            self._common, page=meta, terms=terms, kind=kind, label=label, plural=plural, section=url))
+
+    def _term_deps(self, term: Term) -> Any:
+        deps = self._memo.get(("term", term.url))
+        if deps is None:
+            history = [(r.year, r.post.url) for r in term.year_history]
+            html = hashlib.blake2b(str.__str__(term.html).encode("utf-8"), digest_size=16).hexdigest()
+            deps = self._memo[("term", term.url)] = (
+                term.name, term.slug, term.aka, term.source, html, term.image, term.image_alt,
+                term.release_year, history, sorted(term.extra.items()), len(term.posts))
+        return deps
+
+    def _term(self, site: SiteView, unit: Unit, kind: str, slug: str, number: int) -> PageJob:
+        label, plural = LABELS[kind]
+        term = site.term(kind, slug)
+        feed = self.urls.term_feed(kind, slug) if kind != "tags" else None
+        posts, pagination = self._listing(term.url, term.posts, number, lambda n: self.urls.term(kind, slug, n))
+        url = self.urls.term(kind, slug, number)
+        suffix = "" if number == 1 else f" — page {number}"
+        meta = Lazy(lambda: self.meta(
+            kind.rstrip("s"), url, term.name + suffix, term.name + suffix, self._term_description(term),
+            og_type={"films": "video.movie", "actors": "profile"}.get(kind, "website"),
+            image=image_url(self.urls, term.image), image_alt=term.image_alt,
+            json_ld=json_ld(term_ld(term, self.urls)), feed=feed))
+        deps = (self._term_deps(term), number, pagination.total)
+        return self._job(unit, url, "term.html", term.source or f"the {SINGULAR[kind]} {term.name!r}", deps, _ctx(
+            self._common, page=meta, term=term, posts=posts, pagination=pagination, label=label, plural=plural,
+            section=self.urls.terms(kind)), shows=posts)
 
     def _term_description(self, term: Term) -> str:
         count = f"{len(term.posts)} post{'s' if len(term.posts) != 1 else ''}"
@@ -384,38 +432,47 @@ class Renderer:
             return f"News about {term.name}: {count}."
         return f"Posts tagged {term.name}: {count}."
 
-    def _feeds(self, site: Site, post_keys: dict[str, str]) -> list[PageJob]:
+    def _feed(self, site: SiteView, unit: Unit, kind: str, slug: str) -> PageJob:
         size = self.settings.feed_size
-        feeds = [("/feed.xml", self.settings.title, self.settings.description, "/", site.posts[:size], "the site feed")]
-        for kind in ("films", "actors"):
-            for term in site.terms(kind):
-                feeds.append((self.urls.term_feed(kind, term.slug), f"{term.name} · {self.settings.title}",
-                              self._term_description(term), term.url, term.posts[:size], term.source or term.url))
-        jobs = []
-        for url, title, subtitle, alternate, posts, source in feeds:
-            deps = (title, subtitle, alternate, [post_keys[p.url] for p in posts])
-            jobs.append(self._job(url, "feed.xml", source, deps, _ctx(
-                {}, feed_url=url, title=title, subtitle=subtitle, alternate=alternate, posts=posts,
-                updated=max((p.updated or p.date for p in posts), default=None))))
-        return jobs
+        if not kind:
+            url, title, subtitle, alternate = "/feed.xml", self.settings.title, self.settings.description, "/"
+            posts, source = site.posts[:size], "the site feed"
+        else:
+            term = site.term(kind, slug)
+            url, title, subtitle = self.urls.term_feed(kind, slug), f"{term.name} · {self.settings.title}", self._term_description(term)
+            alternate, posts, source = term.url, term.posts[:size], term.source or term.url
+        return self._job(unit, url, "feed.xml", source, (title, subtitle, alternate), _ctx(
+            {}, feed_url=url, title=title, subtitle=subtitle, alternate=alternate, posts=posts,
+            updated=max((p.updated or p.date for p in posts), default=None)), shows=posts)
 
-    def _extras(self, site: Site, pages: Sequence[PageJob], common: dict[str, Any]) -> list[PageJob]:
-        jobs = []
-        for redirect in site.redirects:
-            meta = self.meta("redirect", redirect.url, f"Moved to {redirect.target}", "This page has moved",
-                             redirect.reason, noindex=True)
-            jobs.append(PageJob(redirect.url, "redirect.html", f"the aka of {redirect.target}",
-                                _digest(self.plan_key, redirect), _ctx(common, page=meta, target=redirect.target, section="")))
+    def _redirect(self, site: SiteView, unit: Unit, url: str) -> PageJob:
+        redirects = self._memo.get("redirects")
+        if redirects is None:
+            redirects = self._memo["redirects"] = {r.url: r for r in site.redirects}
+        redirect = redirects[url]
+        meta = self.meta("redirect", redirect.url, f"Moved to {redirect.target}", "This page has moved",
+                         redirect.reason, noindex=True)
+        return self._job(unit, redirect.url, "redirect.html", f"the aka of {redirect.target}", redirect,
+                         _ctx(self._common, page=meta, target=redirect.target, section=""))
+
+    def _not_found(self, site: SiteView, unit: Unit) -> PageJob:
         # Served with status 404, the page is never indexed: no noindex needed (it would cost SEO audits).
-        meta404 = self.meta("404", "/404.html", "Page not found", "Page not found",
-                            "There is no page at this address.")
-        jobs.append(self._job("/404.html", "404.html", "the 404 page", (), _ctx(common, page=meta404, section="")))
+        meta = self.meta("404", "/404.html", "Page not found", "Page not found", "There is no page at this address.")
+        return self._job(unit, "/404.html", "404.html", "the 404 page", (), _ctx(self._common, page=meta, section=""))
+
+    def _robots(self, site: SiteView, unit: Unit) -> PageJob:
+        return self._job(unit, "/robots.txt", "robots.txt", "robots.txt", (), _ctx({}))
+
+    def _sitemap(self, site: SiteView, pages: Sequence[PageJob]) -> PageJob:
         lastmod = {p.url: (p.updated or p.date) for p in site.posts}
-        entries = [(job.url, lastmod.get(job.url)) for job in pages if job.url.endswith("/")]
+        entries = [(job.url, lastmod.get(job.url)) for job in pages if job.url.endswith("/") and job.unit[0] != "redirect"]
         listing = "\n".join(f"{url} {when.isoformat() if when else ''}" for url, when in entries)
-        jobs.append(self._job("/sitemap.xml", "sitemap.xml", "the sitemap", listing, _ctx({}, entries=entries)))
-        jobs.append(self._job("/robots.txt", "robots.txt", "robots.txt", (), _ctx({})))
-        return jobs
+        return self._job(("sitemap",), "/sitemap.xml", "sitemap.xml", "the sitemap", listing, _ctx({}, entries=entries))
+
+
+def _pages(count: int, per_page: int) -> int:
+    """How many pages a listing of ``count`` posts takes (an empty listing still has one)."""
+    return max(1, -(-count // per_page))
 
 
 class Lazy:

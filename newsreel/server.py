@@ -375,7 +375,7 @@ class Rebuilder:
         # Start from what the last `newsreel build` left in .newsreel-cache/, then keep the state
         # in memory: each rebuild re-reads only the sources whose stamp changed. The state
         # forgets itself when settings that shape it change (BuildState.reset).
-        self.state = load_state(site_dir)
+        self.state = load_state(site_dir).in_memory()
         self._warnings: tuple[Problem, ...] = ()
 
     def build(self, paths: frozenset[str] = frozenset()) -> None:

@@ -124,6 +124,26 @@ def _release(film_url: str, posts: Sequence[Post], page: PageSource | None) -> t
     return (history[-1].year if history else None), tuple(history)
 
 
+def post_shape(src: PostSource) -> tuple[object, ...]:
+    """What of a post reaches pages that do not show it: where it sorts, its URL and title
+    (its neighbours link to it), its films, actors and tags as written, and whether it is
+    published. Two versions with one shape differ only on the pages that show the post."""
+    mentions = tuple(tuple((m.name, m.release_year) for m in getattr(src, kind)) for kind in KINDS)
+    return (src.slug, src.title, src.date, src.updated, src.draft, mentions)
+
+
+def make_post(src: PostSource, body: RenderedBody, url: str, films: tuple[TermRef, ...],
+              actors: tuple[TermRef, ...], tags: tuple[TermRef, ...], now: datetime) -> Post:
+    """A post of the model, from its source, rendered body, URL and links to its terms."""
+    return Post(
+        source=src.source, digest=src.digest, slug=src.slug, url=url, title=src.title, date=src.date,
+        updated=src.updated, summary=src.summary or body.summary, html=body.html, words=body.words,
+        films=films, actors=actors, tags=tags,
+        tweets=tuple(t for t in src.tweets if t.url not in body.embedded_tweets), image=src.image,
+        image_alt=src.image_alt, draft=src.draft, future=src.date > now,
+    )
+
+
 def build_model(posts: Sequence[LoadedPost], pages: Sequence[LoadedPage], urls: Urls, *,
                 now: datetime, drafts: bool, future: bool) -> tuple[Site, list[Problem]]:
     """Filter drafts and future posts, index terms, and link everything into a ``Site``."""
@@ -153,15 +173,9 @@ def build_model(posts: Sequence[LoadedPost], pages: Sequence[LoadedPage], urls: 
 
     built: list[Post] = []
     for loaded in reversed(kept):  # newest first
-        src, body = loaded.source, loaded.body
-        built.append(Post(
-            source=src.source, digest=src.digest, slug=src.slug, url=urls.post(src.slug, src.date),
-            title=src.title, date=src.date, updated=src.updated, summary=src.summary or body.summary,
-            html=body.html, words=body.words, films=refs("films", src.films), actors=refs("actors", src.actors),
-            tags=refs("tags", src.tags),
-            tweets=tuple(t for t in src.tweets if t.url not in body.embedded_tweets), image=src.image, image_alt=src.image_alt,
-            draft=src.draft, future=src.date > now,
-        ))
+        src = loaded.source
+        built.append(make_post(src, loaded.body, urls.post(src.slug, src.date), refs("films", src.films),
+                               refs("actors", src.actors), refs("tags", src.tags), now))
     _check_post_urls(built, sources, problems)
 
     taxonomies: dict[str, tuple[Term, ...]] = {}

@@ -55,30 +55,33 @@ def content_hash(data: bytes) -> str:
 
 def is_inside_name(rel: str) -> bool:
     """True for a relative file name that stays inside its folder: no ``..``, no empty or absolute parts."""
-    if not rel or rel.startswith("/") or "\\" in rel or "\x00" in rel:
+    if not rel or rel[0] == "/" or "\\" in rel or "\x00" in rel:
         return False
-    return all(part not in ("", ".", "..") for part in rel.split("/"))
+    wrapped = f"/{rel}/"
+    return "//" not in wrapped and "/./" not in wrapped and "/../" not in wrapped
 
 
 @dataclass
 class Manifest:
-    """What an output folder holds: file → (content hash, page key)."""
+    """What an output folder holds: file → [content hash, page key]."""
 
-    files: dict[str, tuple[str, str]] = field(default_factory=dict)
+    files: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def read(cls, output: Path) -> "Manifest | None":
         try:
-            data = json.loads((output / MANIFEST).read_text("utf-8"))
-            files = {name: (entry[0], entry[1]) for name, entry in data["files"].items()}
-            if not all(isinstance(name, str) and is_inside_name(name) for name in files):
-                return None  # a manifest naming files outside the output is not ours to trust
-            return cls(files)
-        except (OSError, ValueError, KeyError, TypeError, IndexError):
+            files = json.loads((output / MANIFEST).read_bytes())["files"]
+        except (OSError, ValueError, KeyError, TypeError):
             return None
+        # A manifest naming files outside the output, or not in newsreel's shape, is not ours to trust.
+        if not isinstance(files, dict) or not all(map(is_inside_name, files)):
+            return None
+        if not all(type(entry) is list and len(entry) == 2 for entry in files.values()):
+            return None
+        return cls(files)
 
     def dump(self) -> bytes:
-        files = {name: list(self.files[name]) for name in sorted(self.files)}
+        files = dict(sorted(self.files.items()))
         return json.dumps({"generator": "newsreel", "files": files}, separators=(",", ":")).encode("utf-8")
 
 
@@ -243,6 +246,10 @@ class OutputWriter:
             parts = folder.split("/")
             self._dirs.update("/".join(parts[:i]) for i in range(1, len(parts) + 1))
 
+    def carry_over(self) -> None:
+        """Keep every file of the previous output unless written again (a build of a few pages)."""
+        self.manifest.files.update(self.previous.files)
+
     def keep(self, rel: str, key: str) -> bool:
         """Keep the previous output's file when the page key is the same; False otherwise."""
         entry = self.previous.files.get(rel)
@@ -258,7 +265,7 @@ class OutputWriter:
                                "(check permalink in newsreel.yaml: it may not contain '..')")
         digest = content_hash(data)
         entry = self.previous.files.get(rel)
-        self.manifest.files[rel] = (digest, key)
+        self.manifest.files[rel] = [digest, key]
         if entry is not None and entry[0] == digest:
             return
         self._make_parent(self.staging, rel)

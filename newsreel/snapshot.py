@@ -1,0 +1,183 @@
+"""The last build's model and pages, kept so that the next build can patch them.
+
+A full build ends by taking a ``Snapshot``: each post's URL, term links and *shape*
+(``taxonomy.post_shape``), every term with the sources of its posts, and which pages show
+each post. When the only inputs changed since are posts whose shape is the same — the text
+was edited, not the title, date or cast — a build needs neither every source nor the whole
+plan: ``StoredSite`` restores from the snapshot and the source cache just the posts and terms
+the affected pages show, and the renderer plans those pages alone. Anything else (a new,
+renamed or deleted post, another title or date, a template or settings change) is rebuilt
+from every source, which then takes a new snapshot.
+
+Everything here is stored as plain tuples and strings: they load in a few milliseconds
+where the model's objects would take a large part of a second at 10,000 posts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable, Iterator, Mapping, Sequence, overload
+
+from markupsafe import Markup
+
+from newsreel.cache import BuildState, Stamp
+from newsreel.errors import Problem
+from newsreel.model import Post, Redirect, Site, Term, TermRef, YearReport
+from newsreel.render import KINDS, PageJob, Unit
+from newsreel.taxonomy import LoadedPost, make_post, post_shape
+
+StoredRef = tuple[str, str, str, str, "int | None"]
+"""A ``TermRef``'s fields."""
+
+
+PostRecord = tuple[tuple[object, ...], "tuple[str, tuple[StoredRef, ...], tuple[StoredRef, ...], tuple[StoredRef, ...]] | None", tuple[Unit, ...]]
+"""A post's shape; for a built post its (URL, films, actors, tags), else None; the pages showing it."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a full build made, for the next build to patch.
+
+    ``posts`` and ``terms`` are dicts in memory; read back from the build cache they are
+    mappings that fetch one row as it is asked for (``cache.StoredRows``).
+    """
+
+    scope: str
+    """``build.Inputs.scope`` of that build: settings, options, templates, newsreel's code."""
+    plan_key: str
+    """The key every page key was made with (``Renderer.begin``)."""
+    assets: tuple[tuple[str, str], ...]
+    """Static file → its name in the output."""
+    stamps: dict[str, Stamp | None]
+    """Every source file (posts, film and actor pages) → its stamp when read."""
+    order: tuple[str, ...]
+    """Sources of the built posts, newest first."""
+    urls: tuple[str, ...]
+    """Their URLs, in the same order."""
+    term_slugs: dict[str, tuple[str, ...]]
+    """Taxonomy → the slugs of its terms, in order."""
+    redirects: tuple[Redirect, ...]
+    valid_until: datetime | None
+    """The first unpublished future post's date: from then on the site is another."""
+    warnings: tuple[Problem, ...]
+    notes: tuple[Problem, ...]
+    posts: Mapping[str, PostRecord]
+    """Every post read without error (built or a draft) → its record."""
+    terms: Mapping[str, tuple[Any, ...]]
+    """"kind/slug" → a ``Term``'s fields, with the sources of its posts for its posts."""
+    manifest: tuple[int, int] | None = None
+    """Stamp of the output's manifest after that build: another build since means no patching."""
+
+
+def _ref(ref: TermRef) -> StoredRef:
+    return (ref.kind, ref.name, ref.url, ref.as_written, ref.release_year)
+
+
+def take_snapshot(*, scope: str, plan_key: str, assets: dict[str, str], stamps: dict[str, Stamp | None],
+                  posts: Sequence[LoadedPost], site: Site, jobs: Sequence[PageJob], valid_until: datetime | None,
+                  warnings: Sequence[Problem], notes: Sequence[Problem]) -> Snapshot:
+    """The snapshot of a full build of ``site`` from ``posts`` into ``jobs``."""
+    pages_of: dict[str, list[Unit]] = {}
+    for job in jobs:
+        for url in job.shows:
+            pages_of.setdefault(url, []).append(job.unit)
+    built = {post.source: post for post in site.posts}
+    records: dict[str, PostRecord] = {}
+    for loaded in posts:
+        rel = loaded.source.source
+        post = built.get(rel)
+        link = None if post is None else (post.url, tuple(map(_ref, post.films)), tuple(map(_ref, post.actors)),
+                                          tuple(map(_ref, post.tags)))
+        records[rel] = (post_shape(loaded.source), link, tuple(pages_of.get(post.url, ())) if post else ())
+    terms = {
+        f"{kind}/{t.slug}": (t.kind, t.name, t.slug, t.url, tuple(p.source for p in t.posts), t.aka, t.source,
+                             str.__str__(t.html), t.image, t.image_alt, t.release_year,
+                             tuple((r.year, r.post.source) for r in t.year_history), dict(t.extra))
+        for kind in KINDS for t in site.terms(kind)}
+    return Snapshot(
+        scope=scope, plan_key=plan_key, assets=tuple(sorted(assets.items())),
+        stamps=stamps,
+        order=tuple(post.source for post in site.posts), urls=tuple(post.url for post in site.posts),
+        term_slugs={kind: tuple(t.slug for t in site.terms(kind)) for kind in KINDS},
+        redirects=tuple(site.redirects), valid_until=valid_until, warnings=tuple(warnings), notes=tuple(notes),
+        posts=records, terms=terms,
+    )
+
+
+class LazyPosts(Sequence[Post]):
+    """Posts by source, made only when read (a term's thousand posts cost nothing unread)."""
+
+    def __init__(self, sources: Sequence[str], post: Callable[[str], Post]) -> None:
+        self._sources = sources
+        self._post = post
+
+    def __len__(self) -> int:
+        return len(self._sources)
+
+    @overload
+    def __getitem__(self, index: int) -> Post: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Post, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Post | tuple[Post, ...]:
+        if isinstance(index, slice):
+            return tuple(map(self._post, self._sources[index]))
+        return self._post(self._sources[index])
+
+    def __iter__(self) -> Iterator[Post]:
+        return map(self._post, self._sources)
+
+
+class StoredSite:
+    """The last build's site with some posts' text replaced: a ``model.SiteView`` that makes
+    posts and terms from the snapshot and the source cache as the renderer reads them."""
+
+    def __init__(self, snapshot: Snapshot, state: BuildState, now: datetime) -> None:
+        self.snapshot = snapshot
+        self.state = state
+        self.now = now
+        self._posts: dict[str, Post] = {}
+        self._terms: dict[tuple[str, str], Term] = {}
+        self._indexes: dict[str, int] | None = None
+        self.posts = LazyPosts(snapshot.order, self.post)
+        self.redirects = snapshot.redirects
+
+    def post(self, source: str) -> Post:
+        post = self._posts.get(source)
+        if post is None:
+            entry = self.state.entry(source)
+            if entry is None or entry.result is None:
+                raise LookupError(f"the build cache has no result for {source}")
+            record, body = entry.result
+            link = self.snapshot.posts[source][1]
+            if link is None:
+                raise LookupError(f"{source} was not built by the last build")
+            url, films, actors, tags = link
+            post = self._posts[source] = make_post(
+                record, body, url, tuple(TermRef(*r) for r in films), tuple(TermRef(*r) for r in actors),
+                tuple(TermRef(*r) for r in tags), self.now)
+        return post
+
+    def terms(self, kind: str) -> tuple[Term, ...]:
+        return tuple(self.term(kind, slug) for slug in self.snapshot.term_slugs.get(kind, ()))
+
+    def has_terms(self, kind: str) -> bool:
+        return bool(self.snapshot.term_slugs.get(kind))
+
+    def term(self, kind: str, slug: str) -> Term:
+        term = self._terms.get((kind, slug))
+        if term is None:
+            (kind, name, slug, url, sources, aka, source, html, image, image_alt, release_year, history,
+             extra) = self.snapshot.terms[f"{kind}/{slug}"]
+            term = self._terms[(kind, slug)] = Term(
+                kind=kind, name=name, slug=slug, url=url, posts=LazyPosts(sources, self.post), aka=aka, source=source,
+                html=Markup(html), image=image, image_alt=image_alt, release_year=release_year,
+                year_history=tuple(YearReport(year, self.post(rel)) for year, rel in history), extra=extra)
+        return term
+
+    def post_index(self, url: str) -> int:
+        if self._indexes is None:
+            self._indexes = {post_url: index for index, post_url in enumerate(self.snapshot.urls)}
+        return self._indexes[url]
