@@ -76,6 +76,8 @@ class BuildResult:
     """Things ``check`` lists (tweets without a status URL)."""
     seconds: float
     settings: Settings = field(repr=False, default_factory=Settings)
+    patched: bool = False
+    """True when only the pages showing edited posts were planned (see ``snapshot.py``)."""
 
     def summary(self) -> str:
         changed = len(self.changed) + len(self.removed)
@@ -361,6 +363,7 @@ def build_site(site_dir: Path, options: BuildOptions = BuildOptions(), *, report
         changed=frozenset(_site_path(rel) for rel in writer.changed),
         removed=frozenset(_site_path(rel) for rel in outcome.removed),
         warnings=warnings, notes=outcome.snapshot.notes, seconds=time.perf_counter() - started, settings=settings,
+        patched=outcome.patched,
     )
 
 
@@ -374,6 +377,7 @@ class _Outcome:
     rendered: int
     removed: set[str]
     snapshot: Snapshot
+    patched: bool
 
 
 @dataclass
@@ -446,7 +450,7 @@ class _Build:
         notes = [n for n in last.notes if n.path not in changed] + _notes(site.post(rel) for rel in edited)
         warnings = [w for w in last.warnings if w.path not in changed] + [p for p in fresh if p.severity == "warning"]
         snapshot = replace(last, stamps=stamps, warnings=tuple(warnings), notes=tuple(notes))
-        return _Outcome(writer, rendered, removed, snapshot)
+        return _Outcome(writer, rendered, removed, snapshot, patched=True)
 
     def full(self) -> _Outcome:
         """Build from every source (those unchanged from the cache), planning every page."""
@@ -487,7 +491,7 @@ class _Build:
             valid_until=min(upcoming) if upcoming and not options.future else None,
             warnings=[p for p in problems if p.severity == "warning" and p not in self.settings_problems],
             notes=_notes(site.posts))
-        return _Outcome(writer, rendered, removed, snapshot)
+        return _Outcome(writer, rendered, removed, snapshot, patched=False)
 
     @contextmanager
     def _writer(self) -> Iterator[OutputWriter]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -11,6 +12,7 @@ import feedparser
 import pytest
 from lxml import html as lxml_html
 
+from newsreel.build import BuildOptions, build_site
 from sitekit import REPO, broken_links, newsreel, post, tree_hashes, write_site
 
 BASE = "https://example.org/movie-news/"
@@ -225,6 +227,112 @@ def test_warm_builds_equal_a_cold_build(tmp_path: Path) -> None:
         warm_files, cold_files = tree_hashes(site / "site"), tree_hashes(cold / "site")
         warm_files.pop(".newsreel-manifest.json"), cold_files.pop(".newsreel-manifest.json")
         assert warm_files == cold_files
+
+
+def _cold_copy(site: Path, cold: Path) -> dict[str, str]:
+    """The output of a cold build of a copy of ``site``'s sources, without its manifest."""
+    shutil.rmtree(cold, ignore_errors=True)
+    shutil.copytree(site, cold, ignore=shutil.ignore_patterns("site", ".newsreel-cache"))
+    build_site(cold, BuildOptions(use_cache=False))
+    files = tree_hashes(cold / "site")
+    files.pop(".newsreel-manifest.json")
+    return files
+
+
+def _output(site: Path) -> dict[str, str]:
+    files = tree_hashes(site / "site")
+    files.pop(".newsreel-manifest.json")
+    return files
+
+
+def _edit_body(path: Path, extra: str) -> None:
+    """Add a sentence to a post's body; the mtime moves on even on a coarse-grained clock."""
+    path.write_text(path.read_text("utf-8") + extra, "utf-8")
+    info = path.stat()
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns + 1_000_000_000))
+
+
+def test_a_text_edit_renders_only_the_pages_that_show_the_post(tmp_path: Path) -> None:
+    site = write_site(tmp_path / "blog", FILMS)
+    first = build_site(site)
+    assert not first.patched
+    _edit_body(site / "content/posts/2022-01-21-slip.md", "\nA new *sentence* about the slip.\n")
+    result = build_site(site)
+    assert result.patched and 0 < result.rendered < first.rendered
+    # Listings show the summary (the start of the text, unchanged here); the feeds show it all.
+    assert result.changed == {"/posts/slip/", "/feed.xml", "/actors/tom-cruise/feed.xml",
+                              "/films/mission-impossible-dead-reckoning-part-one/feed.xml"}
+    assert "/posts/jump/" not in result.changed and "/sitemap.xml" not in result.changed
+    assert "A new <em>sentence</em>" in (site / "site/posts/slip/index.html").read_text("utf-8")
+    assert _output(site) == _cold_copy(site, tmp_path / "cold")
+
+
+def test_patched_pages_carry_the_keys_a_full_build_gives(tmp_path: Path) -> None:
+    """After patches, a full build from scratch (no cache) finds every page's key unchanged."""
+    site = write_site(tmp_path / "blog", FILMS)
+    build_site(site)
+    for n, name in enumerate(["2020-09-07-jump.md", "2023-07-24-double.md", "2020-09-07-jump.md"]):
+        _edit_body(site / "content/posts" / name, f"\nEdit number {n}.\n")
+        assert build_site(site).patched
+    shutil.rmtree(site / ".newsreel-cache")
+    again = build_site(site)
+    assert not again.patched and again.rendered == 0 and not again.changed
+
+
+@pytest.mark.parametrize("change", ["title", "date", "cast", "release year", "draft", "slug"])
+def test_an_edit_that_moves_a_post_rebuilds_the_site(tmp_path: Path, change: str) -> None:
+    site = write_site(tmp_path / "blog", FILMS)
+    build_site(site)
+    path = site / "content/posts/2022-01-21-slip.md"
+    text = path.read_text("utf-8")
+    text = {
+        "title": lambda t: t.replace('"Another slip"', '"Another slip, retitled"'),
+        "date": lambda t: t.replace("date: 2022-01-21", "date: 2019-01-21"),
+        "cast": lambda t: t.replace("[TOM CRUISE]", "[TOM CRUISE, Simon Pegg]"),
+        "release year": lambda t: t.replace("release_year: 2023", "release_year: 2024"),
+        "draft": lambda t: t.replace("---\ntitle", "---\ndraft: true\ntitle"),
+        "slug": lambda t: t.replace("---\ntitle", "---\nslug: slipped\ntitle"),
+    }[change](text)
+    assert text != path.read_text("utf-8")
+    path.write_text(text, "utf-8")
+    info = path.stat()
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns + 1_000_000_000))
+    result = build_site(site)
+    assert not result.patched
+    assert _output(site) == _cold_copy(site, tmp_path / "cold")
+
+
+def test_an_edit_of_an_unbuilt_draft_renders_nothing(tmp_path: Path) -> None:
+    site = write_site(tmp_path / "blog", {**FILMS, "content/posts/later.md": post("Later", "2023-01-01", draft="true")})
+    build_site(site)
+    _edit_body(site / "content/posts/later.md", "\nStill a draft.\n")
+    result = build_site(site)
+    assert result.patched and result.rendered == 0 and not result.changed
+
+
+def test_a_patch_after_a_build_without_cache_builds_everything(tmp_path: Path) -> None:
+    """A snapshot older than the output (``--no-cache`` built since) is not patched from."""
+    site = write_site(tmp_path / "blog", FILMS)
+    build_site(site)
+    write_site(site, {"content/posts/new.md": post("New", "2024-01-01", actors="[Simon Pegg]")})
+    build_site(site, BuildOptions(use_cache=False))
+    _edit_body(site / "content/posts/2020-09-07-jump.md", "\nMore.\n")
+    result = build_site(site)
+    assert not result.patched
+    assert _output(site) == _cold_copy(site, tmp_path / "cold")
+
+
+def test_a_damaged_cache_is_only_slower(tmp_path: Path) -> None:
+    site = write_site(tmp_path / "blog", FILMS)
+    build_site(site)
+    for store in (site / ".newsreel-cache").glob("cache*.sqlite"):
+        store.write_bytes(b"not a database at all" * 100)
+    _edit_body(site / "content/posts/2020-09-07-jump.md", "\nMore.\n")
+    result = newsreel("build", site)
+    assert result.code == 0 and "Traceback" not in result.err
+    assert _output(site) == _cold_copy(site, tmp_path / "cold")
+    _edit_body(site / "content/posts/2020-09-07-jump.md", "\nAnd more.\n")
+    assert build_site(site).patched  # the cache was started anew
 
 
 BAD_INPUTS = {
