@@ -3,6 +3,9 @@
 //   hello  {id}                     the server's id; a new id means the server restarted
 //   build  {changed, removed, all}  a good build; URL paths whose output changed or went away
 //   failed {problems}               a failed build; shown as an overlay until the next good one
+// A page whose own output changed is fetched and its new content put in place of the old
+// (no navigation: the writer sees the text change where they were reading); anything the
+// page cannot take in place (other scripts or stylesheets, a failed fetch) reloads it.
 (function () {
   "use strict";
   var me = document.currentScript;
@@ -38,6 +41,58 @@
       if ("scrollRestoration" in history) history.scrollRestoration = "manual";
     } catch (e) { /* storage may be off: reload anyway */ }
     location.reload();
+  }
+
+  var ownSrc = me ? me.getAttribute("src") : null;
+
+  function isStylesheet(node) {
+    return node.tagName === "LINK" && /(^|\s)stylesheet(\s|$)/i.test(node.getAttribute("rel") || "");
+  }
+
+  // Stylesheets as the page links them (without the marks a stylesheet swap adds).
+  function stylesheets(doc) {
+    return Array.prototype.filter.call(doc.querySelectorAll("link"), isStylesheet).map(function (link) {
+      return (link.getAttribute("href") || "").replace(/[?&]newsreel-reload=\d+$/, "");
+    }).join("\n");
+  }
+
+  // Code other than this script and structured data: content swapped in place would not run it.
+  function runsCode(doc) {
+    return Array.prototype.some.call(doc.querySelectorAll("script"), function (script) {
+      var src = script.getAttribute("src");
+      if (src) return src !== ownSrc;
+      return (script.getAttribute("type") || "").toLowerCase() !== "application/ld+json";
+    });
+  }
+
+  function swapHead(head) {
+    Array.prototype.slice.call(document.head.children).forEach(function (node) {
+      if (!isStylesheet(node)) node.remove();
+    });
+    Array.prototype.slice.call(head.children).forEach(function (node) {
+      if (!isStylesheet(node)) document.head.appendChild(document.adoptNode(node));
+    });
+  }
+
+  var generation = 0;
+  function refresh() {
+    var mine = ++generation;
+    fetch(location.href, { cache: "no-store", credentials: "same-origin" }).then(function (response) {
+      var type = response.headers.get("Content-Type") || "";
+      if (!response.ok || type.indexOf("text/html") !== 0) throw new Error("not a page now");
+      return response.text();
+    }).then(function (html) {
+      if (mine !== generation) return; // a later build's fetch is on its way
+      var next = new DOMParser().parseFromString(html, "text/html");
+      if (runsCode(document) || runsCode(next) || stylesheets(document) !== stylesheets(next)) return reload();
+      var x = window.scrollX, y = window.scrollY;
+      swapHead(next.head);
+      document.body.replaceWith(document.adoptNode(next.body)); // parsed scripts stay inert
+      window.scrollTo(x, y);
+      window.newsreelLive.updated = (window.newsreelLive.updated || 0) + 1;
+    }).catch(function () {
+      if (mine === generation) reload();
+    });
   }
 
   // A CSS-only change: load each changed stylesheet again beside the old one, then drop the old.
@@ -77,18 +132,20 @@
     var here = [norm(location.pathname)];
     if (served) here.push(norm(served));
     var css = [];
-    var hit = false;
+    var changed = false;
+    var other = false;
     (data.changed || []).forEach(function (path) {
-      if (here.indexOf(norm(path)) >= 0) hit = true;
+      if (here.indexOf(norm(path)) >= 0) changed = true;
       else if (/\.css$/i.test(path)) css.push(path);
-      else if (!isPage(path) && !/\.(xml|txt|json|webmanifest|map)$/i.test(path)) hit = true; // an image, a script, a font
+      else if (!isPage(path) && !/\.(xml|txt|json|webmanifest|map)$/i.test(path)) other = true; // an image, a script, a font
     });
     (data.removed || []).forEach(function (path) {
       // A page went away (a rename, a deletion): links to it changed elsewhere too.
-      if (here.indexOf(norm(path)) >= 0 || isPage(path)) hit = true;
+      if (here.indexOf(norm(path)) >= 0 || isPage(path)) other = true;
     });
-    if (hit) return reload();
+    if (other) return reload();
     if (css.length) swapStylesheets(css);
+    if (changed) refresh();
   }
 
   function removeOverlay() {

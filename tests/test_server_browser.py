@@ -81,6 +81,46 @@ def test_edit_reloads_the_post_and_its_film_page(server: Served, browser: Browse
     context.close()
 
 
+def test_a_text_edit_is_put_in_place_without_navigation(server: Served, page: Page) -> None:
+    """The open page takes the new text in place: no reload, the reader stays where they were."""
+    open_tab(page, server.url + "posts/first-look/")
+    navigations: list[str] = []
+    page.on("framenavigated", lambda frame: navigations.append(frame.url) if frame == page.main_frame else None)
+    page.evaluate("window.scrollTo(0, 1500); window.__stayed = 'here'")
+    write_atomic(server.site / "content/posts/first-look.md",
+                 post_text("First look at Harbour Lights", "IN-PLACE-TEXT\n\n" + LONG_BODY))
+    body_has(page, "IN-PLACE-TEXT")
+    assert page.evaluate("window.__stayed") == "here" and navigations == []
+    assert page.evaluate("window.scrollY") > 1000
+    assert "ORIGINAL-BODY-TEXT" not in page.inner_text("body")
+    # The page is whole: its own stylesheet once, the live-reload script still listening.
+    assert page.evaluate("document.querySelectorAll('link[rel=stylesheet][href*=\"style.css\"]').length") == 1
+    write_atomic(server.site / "content/posts/first-look.md",
+                 post_text("First look at Harbour Lights", "SECOND-TEXT\n\n" + LONG_BODY))
+    body_has(page, "SECOND-TEXT")
+    assert navigations == []
+
+
+def test_a_page_that_runs_scripts_is_reloaded(tmp_path: Path, page: Page) -> None:
+    """Content swapped in place would not run a template's own scripts: such a page reloads."""
+    site = make_site(tmp_path)
+    (site / "templates").mkdir()
+    (site / "templates/post.html").write_text(
+        '{% extends "base.html" %}{% block content %}<article>{{ post.html }}</article>'
+        '<script>document.body.dataset.ran = "yes";</script>{% endblock %}', encoding="utf-8")
+    served = start_server(site, tmp_path / "tmp")
+    try:
+        open_tab(page, served.url + "posts/first-look/")
+        assert page.evaluate("document.body.dataset.ran") == "yes"
+        page.evaluate("window.__stayed = 'here'")
+        write_atomic(site / "content/posts/first-look.md", post_text("First look at Harbour Lights", "RELOADED-TEXT"))
+        body_has(page, "RELOADED-TEXT")
+        assert page.evaluate("window.__stayed") is None
+        assert page.evaluate("document.body.dataset.ran") == "yes"
+    finally:
+        served.stop()
+
+
 def test_css_change_swaps_the_stylesheet_without_navigation(server: Served, page: Page) -> None:
     open_tab(page, server.url + "posts/first-look/")
     style = "() => getComputedStyle(document.documentElement).getPropertyValue('--serve-test').trim()"
