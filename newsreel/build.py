@@ -78,6 +78,8 @@ class BuildResult:
     settings: Settings = field(repr=False, default_factory=Settings)
     patched: bool = False
     """True when only the pages showing edited posts were planned (see ``snapshot.py``)."""
+    scanned_all: bool = True
+    """False when only the paths given as ``changed`` were stamped again."""
 
     def summary(self) -> str:
         changed = len(self.changed) + len(self.removed)
@@ -231,21 +233,49 @@ def _hash_stamps(value: object) -> str:
     return hashlib.blake2b(pickle.dumps(value, protocol=4), digest_size=16).hexdigest()
 
 
-def scan_inputs(site_dir: Path, settings: Settings, options: BuildOptions) -> Inputs:
-    """List and stamp the sources, templates and static files (no file is read)."""
-    problems: list[Problem] = []
-    sources: list[tuple[str, str, Stamp | None]] = []
-    for kind, recursive in (("posts", True), ("films", False), ("actors", False)):
-        files, found_problems = find_sources(site_dir, kind, recursive)
-        problems += found_problems
-        sources += [(kind, rel, stamp_of(info) if info is not None else None) for rel, info in files]
+def scan_inputs(site_dir: Path, settings: Settings, options: BuildOptions,
+                sources: tuple[Sequence[tuple[str, str, Stamp | None]], Sequence[Problem]] | None = None) -> Inputs:
+    """List and stamp the sources, templates and static files (no file is read).
+
+    ``sources`` gives the sources and the problems found listing them, already known
+    (``rescan_inputs``); the rest is stamped anew."""
+    if sources is None:
+        found: list[tuple[str, str, Stamp | None]] = []
+        problems: list[Problem] = []
+        for kind, recursive in (("posts", True), ("films", False), ("actors", False)):
+            files, found_problems = find_sources(site_dir, kind, recursive)
+            problems += found_problems
+            found += [(kind, rel, stamp_of(info) if info is not None else None) for rel, info in files]
+        sources = (found, problems)
     theme_templates, theme_static = theme_dirs()
     templates = _tree_stamps([theme_templates, site_dir / "templates"])
     static = _tree_stamps([theme_static, site_dir / "static"])
     config = site_dir / "newsreel.yaml"
     scope = _hash((code_fingerprint(), settings, options.drafts, options.future, options.preview, str(options.output),
                    templates, config.stat().st_mtime_ns if config.exists() else 0))
-    return Inputs(tuple(sources), tuple(problems), scope, _hash_stamps((scope, sources, static)))
+    listed = tuple(sources[0])
+    return Inputs(listed, tuple(sources[1]), scope, _hash_stamps((scope, listed, static)))
+
+
+def rescan_inputs(site_dir: Path, settings: Settings, options: BuildOptions, previous: Inputs,
+                  changed: Iterable[str]) -> Inputs | None:
+    """``scan_inputs`` from the last build's inputs and the paths a watcher saw change (folders
+    end with a separator): only those are stamped again. None when the list of sources may
+    have changed (a new or vanished post, any folder event): then everything is scanned."""
+    root = os.path.abspath(site_dir)
+    restamp = {}
+    listed = {rel for _, rel, _ in previous.sources}
+    for path in changed:
+        rel = os.path.relpath(os.path.abspath(path), root).replace(os.sep, "/")
+        if path.endswith(os.sep) or (rel.endswith(".md") and rel not in listed):
+            return None
+        if rel in listed:
+            try:
+                restamp[rel] = stamp_of(os.stat(os.path.join(root, rel)))
+            except OSError:
+                return None
+    sources = tuple((kind, rel, restamp.get(rel, stamp)) for kind, rel, stamp in previous.sources)
+    return scan_inputs(site_dir, settings, options, sources=(sources, previous.problems))
 
 
 def load_sources(site_dir: Path, settings: Settings, state: BuildState, inputs: Inputs, reporter: Reporter
@@ -318,8 +348,12 @@ def write_pages(renderer: Renderer, writer: OutputWriter, jobs: Sequence[PageJob
 
 
 def build_site(site_dir: Path, options: BuildOptions = BuildOptions(), *, reporter: Reporter | None = None,
-               state: BuildState | None = None) -> BuildResult:
-    """Build the site in ``site_dir``; raise ``BuildFailed`` listing every problem."""
+               state: BuildState | None = None, changed: Iterable[str] | None = None) -> BuildResult:
+    """Build the site in ``site_dir``; raise ``BuildFailed`` listing every problem.
+
+    ``state`` is kept by a caller that builds again and again (``serve``); such a caller may
+    pass the paths its watcher saw change since the last build, so that only they are stamped.
+    """
     started = time.perf_counter()
     reporter = reporter or Reporter(quiet=True)
     site_dir = Path(site_dir)
@@ -332,7 +366,14 @@ def build_site(site_dir: Path, options: BuildOptions = BuildOptions(), *, report
     previous = check_output(site_dir, output)
 
     now = options.now or datetime.now(timezone.utc)
-    inputs = scan_inputs(site_dir, settings, options)
+    inputs = None
+    if changed is not None and state is not None and state.inputs is not None:
+        inputs = rescan_inputs(site_dir, settings, options, state.inputs, changed)
+    scanned_all = inputs is None
+    if inputs is None:
+        inputs = scan_inputs(site_dir, settings, options)
+    if state is not None:
+        state.inputs = inputs
     own_state = state is None
     if own_state and options.use_cache and previous is not None:
         unchanged = read_marker(site_dir, inputs.fingerprint, output, now)
@@ -363,7 +404,7 @@ def build_site(site_dir: Path, options: BuildOptions = BuildOptions(), *, report
         changed=frozenset(_site_path(rel) for rel in writer.changed),
         removed=frozenset(_site_path(rel) for rel in outcome.removed),
         warnings=warnings, notes=outcome.snapshot.notes, seconds=time.perf_counter() - started, settings=settings,
-        patched=outcome.patched,
+        patched=outcome.patched, scanned_all=scanned_all,
     )
 
 

@@ -67,6 +67,8 @@ class BuildState:
     snapshot: Any = None
     """The last build's ``snapshot.Snapshot``, or None."""
     store: "SourceStore | None" = None
+    inputs: Any = None
+    """The last ``build.Inputs`` scanned, kept in memory by ``serve`` (never saved)."""
     changed: set[str] = field(default_factory=set)
     """Sources put or forgotten since the state was loaded or saved."""
 

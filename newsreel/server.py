@@ -15,6 +15,7 @@ What the pages are told, and the script that listens, are in ``livereload.py``.
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 import mimetypes
 import os
@@ -378,15 +379,18 @@ class Rebuilder:
         self.state = load_state(site_dir).in_memory()
         self._warnings: tuple[Problem, ...] = ()
 
-    def build(self, paths: frozenset[str] = frozenset()) -> None:
-        """Build once; on success serve the new output, on failure keep the old and show why."""
+    def build(self, paths: frozenset[str] = frozenset()) -> bool:
+        """Build once; on success serve the new output, on failure keep the old and show why.
+
+        Returns True when the build read every source (not only ``paths``) and succeeded."""
         from newsreel.build import build_site
 
         preview, reporter = self.preview, self.preview.reporter
         started = time.perf_counter()
         with preview.build_lock:
             try:
-                result = build_site(self.site_dir, self.options, reporter=reporter, state=self.state)
+                result = build_site(self.site_dir, self.options, reporter=reporter, state=self.state,
+                                    changed=paths or None)
             except BuildFailed as exc:
                 problems = tuple(p for p in exc.problems if p.severity == "error") or tuple(exc.problems)
             except NewsreelError as exc:
@@ -406,7 +410,7 @@ class Rebuilder:
             reporter.error(f"build failed ({len(problems)} error{'s' if len(problems) != 1 else ''}); "
                            f"serving {serving}")
             preview.hub.publish("failed", {"problems": [problem_json(p) for p in problems]})
-            return
+            return False
         if result.warnings != self._warnings:  # say each warning once, not on every save
             for warning in result.warnings:
                 if warning not in self._warnings:
@@ -426,6 +430,13 @@ class Rebuilder:
             reporter.info(f"rebuilt in {ms:.0f} ms: {len(changed)} changed, {len(removed)} removed")
         else:
             reporter.info(f"built {result.pages} files in {ms / 1000:.1f} s")
+        # What a build keeps (the cache, the snapshot) lives as long as the server and holds no
+        # cycles: move it out of the cycle collector's sight, or every later build pays for a
+        # walk over all of it (a large part of a second at 10,000 posts). Plain reference
+        # counting still frees what a later build replaces.
+        gc.collect()
+        gc.freeze()
+        return result.scanned_all
 
 
 @contextmanager
@@ -533,7 +544,8 @@ def serve(site_dir: Path, *, host: str = "127.0.0.1", port: int = 8000, drafts: 
                 reporter.info("building…")
                 seen = SeenStamps()
                 seen.build_starting()
-                rebuilder.build()
+                if rebuilder.build():
+                    seen.read_everything()
                 reporter.info(f"serving {_url(host, port, preview.snapshot.base_path)} "
                               "(rebuilds as you save; Ctrl-C stops)")
                 while True:
@@ -543,7 +555,8 @@ def serve(site_dir: Path, *, host: str = "127.0.0.1", port: int = 8000, drafts: 
                     if watcher is not None:
                         watcher.refresh()
                     seen.build_starting()
-                    rebuilder.build(paths)
+                    if rebuilder.build(paths):
+                        seen.read_everything()
             except KeyboardInterrupt:
                 pass
     finally:

@@ -161,14 +161,21 @@ class SeenStamps:
 
     def __init__(self) -> None:
         self._seen: dict[str, Stamp] = {}
+        self._starting = 0
         self._build_started = 0
 
     def build_starting(self) -> None:
-        """Note that a build is about to read every source as it is now."""
-        self._build_started = time.time_ns()
+        """Note that a build is about to start."""
+        self._starting = time.time_ns()
+
+    def read_everything(self) -> None:
+        """Note that the build just started read every source as it was then (it did not only
+        stamp the paths it was told about)."""
+        self._build_started = self._starting
 
     def _read_by_last_build(self, path: str) -> bool:
-        """True when the file has not changed since the last build started (so it read this version).
+        """True when the file has not changed since the last build that read every source
+        started (so it read this version).
 
         ctime, unlike mtime, cannot be set back by a tool that copies old timestamps. The
         kernel stamps files from a coarse clock, so a margin keeps a save made just as the
@@ -203,10 +210,11 @@ class _Handler(FileSystemEventHandler):
             return
         # An editor's save is often "write a temp file, rename it over the original": a move
         # whose destination is the source that changed. Both ends of a move count.
+        # A folder's path is recorded with a trailing separator: what was inside it is unknown.
         for raw in (event.src_path, getattr(event, "dest_path", "")):
             path = os.fsdecode(raw) if raw else ""
             if path and is_source_path(self.site_dir, path, self.ignore):
-                self.changes.add(path)
+                self.changes.add(path.rstrip(os.sep) + os.sep if event.is_directory else path)
 
 
 @dataclass(frozen=True)

@@ -322,6 +322,33 @@ def test_a_patch_after_a_build_without_cache_builds_everything(tmp_path: Path) -
     assert _output(site) == _cold_copy(site, tmp_path / "cold")
 
 
+def test_a_watcher_s_paths_are_all_a_rebuild_stamps_again(tmp_path: Path) -> None:
+    """``serve`` passes the paths its watcher saw; a new, vanished or folder path lists everything again."""
+    from newsreel.cache import BuildState
+
+    site = write_site(tmp_path / "blog", FILMS)
+    state = BuildState()
+    options = BuildOptions(output=tmp_path / "preview", preview=True, drafts=True)
+    build_site(site, options, state=state)
+    jump = site / "content/posts/2020-09-07-jump.md"
+    _edit_body(jump, "\nSEEN-BY-THE-WATCHER\n")
+    result = build_site(site, options, state=state, changed=[str(jump), str(site / "content/posts/.jump.md.tmp")])
+    assert not result.scanned_all and result.patched and "/posts/jump/" in result.changed
+    assert "SEEN-BY-THE-WATCHER" in (tmp_path / "preview/posts/jump/index.html").read_text("utf-8")
+
+    fresh = site / "content/posts/fresh.md"
+    fresh.write_text(post("Fresh", "2024-02-02"), "utf-8")
+    result = build_site(site, options, state=state, changed=[str(fresh)])
+    assert result.scanned_all and "/posts/fresh/" in result.changed
+    fresh.unlink()
+    result = build_site(site, options, state=state, changed=[str(fresh)])
+    assert result.scanned_all and "/posts/fresh/" in result.removed
+    (site / "content/posts/more").mkdir()
+    (site / "content/posts/more/inside.md").write_text(post("Inside", "2024-03-03"), "utf-8")
+    result = build_site(site, options, state=state, changed=[str(site / "content/posts/more") + os.sep])
+    assert result.scanned_all and "/posts/inside/" in result.changed
+
+
 def test_a_damaged_cache_is_only_slower(tmp_path: Path) -> None:
     site = write_site(tmp_path / "blog", FILMS)
     build_site(site)
