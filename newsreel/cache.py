@@ -293,8 +293,12 @@ def spare_folder(site_dir: Path, output: Path) -> Path:
     key = hashlib.blake2b(str(output.resolve()).encode("utf-8"), digest_size=6).hexdigest()
     spare = site_dir / CACHE_DIR / f"spare-{key}"
     for other in (site_dir / CACHE_DIR).glob("spare-*"):
-        if other != spare:
+        if other.name in (spare.name, spare.name + ".behind"):  # the writer's note on the spare
+            continue
+        if other.is_dir():
             shutil.rmtree(other, ignore_errors=True)
+        else:
+            other.unlink(missing_ok=True)
     return spare
 
 

@@ -194,6 +194,13 @@ def _remove_files(root: Path, names: Iterable[str]) -> None:
             folder = folder.parent
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
 def _exchange(a: Path, b: Path) -> bool:
     """Atomically swap two folders (Linux renameat2); False where that is not available."""
     libc_name = ctypes.util.find_library("c")
@@ -292,13 +299,15 @@ class OutputWriter:
             os.replace(journal, self.staging / JOURNAL)  # the commit point
             _apply(self.staging, self.output, plan["changed"], plan["removed"])
             return removed
-        if self.spare is not None and self.output.is_dir() and self._update_spare(self.spare):
+        if self.spare is not None and self.output.is_dir() and self._update_spare(self.spare, removed):
             self._swap_in(self.spare)  # the spare path now holds the generation just replaced
+            self._note_behind(removed)
             return removed
         self._link_unchanged()
         if self.output.exists():
             self._swap_in(self.staging)
-            self._keep_as_spare(self.staging)
+            if self._keep_as_spare(self.staging):
+                self._note_behind(removed)
         else:
             os.rename(self.staging, self.output)
         return removed
@@ -311,32 +320,63 @@ class OutputWriter:
             os.rename(folder, self.output)
             os.rename(old, folder)
 
-    def _spare_usable(self, spare: Path) -> Manifest | None:
-        """The spare generation's manifest when it can be brought up to date and swapped in."""
+    def _behind_file(self) -> Path:
+        assert self.spare is not None
+        return self.spare.with_name(self.spare.name + ".behind")
+
+    def _note_behind(self, removed: set[str]) -> None:
+        """Record how the spare (the generation just replaced) differs from the new output, so
+        the next build brings it up to date without reading the spare's own manifest."""
+        try:
+            live = os.stat(self.output / MANIFEST)
+            record = {"live": [live.st_mtime_ns, live.st_size, live.st_ino],
+                      "changed": sorted(self.changed), "removed": sorted(removed)}
+            self._behind_file().write_text(json.dumps(record), "utf-8")
+        except OSError:
+            pass  # the next build compares the manifests instead
+
+    def _spare_differs(self, spare: Path, removed: set[str]) -> set[str] | None:
+        """Files that may differ between the spare and this build, or None when the spare cannot
+        be brought up to date (missing, on another disk, its manifest gone)."""
         try:
             if not spare.is_dir() or os.stat(spare).st_dev != os.stat(self.output).st_dev:
                 return None
         except OSError:
             return None
-        return Manifest.read(spare)
+        behind = self._behind_file()
+        try:
+            record = json.loads(behind.read_bytes())
+            behind.unlink()  # from here on, the spare is being changed
+            live = os.stat(self.output / MANIFEST)
+            if (record["live"] == [live.st_mtime_ns, live.st_size, live.st_ino] and (spare / MANIFEST).is_file()
+                    and all(map(is_inside_name, record["changed"] + record["removed"]))):
+                return set(record["changed"]) | set(record["removed"]) | self.changed | removed
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        have = Manifest.read(spare)
+        if have is None:
+            return None
+        files = self.manifest.files
+        return ({rel for rel, entry in files.items() if (have.files.get(rel) or ("",))[0] != entry[0]}
+                | (set(have.files) - set(files)))
 
-    def _update_spare(self, spare: Path) -> bool:
+    def _update_spare(self, spare: Path, removed: set[str]) -> bool:
         """Make the spare generation equal to this build, touching only the files that differ.
 
         The spare shares unchanged files with the live output as hard links, so files are
         never rewritten in place: each is replaced by a rename. Its manifest is removed
         first and written last, so a spare left half-updated is never trusted again.
         """
-        have = self._spare_usable(spare)
-        if have is None:
+        differ = self._spare_differs(spare, removed)
+        if differ is None:
             if spare.exists():
                 shutil.rmtree(spare, ignore_errors=True)
             return False
         os.unlink(spare / MANIFEST)
         made: set[str] = set()
-        for rel, (digest, _) in self.manifest.files.items():
-            entry = have.files.get(rel)
-            if entry is not None and entry[0] == digest:
+        files = self.manifest.files
+        for rel in sorted(differ):
+            if rel not in files:
                 continue
             folder = rel.rpartition("/")[0]
             if folder and folder not in made:
@@ -344,19 +384,20 @@ class OutputWriter:
                 made.add(folder)
             if rel in self.changed:
                 os.replace(self.staging / rel, spare / rel)
-            else:
+            elif not _same_file(self.output / rel, spare / rel):
+                # (renaming a hard link over another link to the same file does nothing at all)
                 temporary = spare / f"{rel}.newsreel-link"
                 os.link(self.output / rel, temporary)
                 os.replace(temporary, spare / rel)
-        _remove_files(spare, set(have.files) - set(self.manifest.files))
+        _remove_files(spare, {rel for rel in differ if rel not in files})
         os.replace(self.staging / MANIFEST, spare / MANIFEST)
         return True
 
-    def _keep_as_spare(self, old: Path) -> None:
+    def _keep_as_spare(self, old: Path) -> bool:
         """Keep the generation just replaced as the spare for the next build, or delete it."""
         if self.spare is None:
             shutil.rmtree(old, ignore_errors=True)
-            return
+            return False
         try:
             if self.spare.exists():
                 shutil.rmtree(self.spare)
@@ -364,6 +405,8 @@ class OutputWriter:
             os.rename(old, self.spare)
         except OSError:
             shutil.rmtree(old, ignore_errors=True)
+            return False
+        return True
 
     def _link_unchanged(self) -> None:
         """Give the staging folder every unchanged file of the output, as hard links."""
