@@ -245,7 +245,9 @@ def scan_inputs(site_dir: Path, settings: Settings, options: BuildOptions,
         for kind, recursive in (("posts", True), ("films", False), ("actors", False)):
             files, found_problems = find_sources(site_dir, kind, recursive)
             problems += found_problems
-            found += [(kind, rel, stamp_of(info) if info is not None else None) for rel, info in files]
+            # (stamp_of, inlined: this runs for every source on every build)
+            found += [(kind, rel, None if info is None else (info.st_mtime_ns, info.st_size, info.st_ino))
+                      for rel, info in files]
         sources = (found, problems)
     theme_templates, theme_static = theme_dirs()
     templates = _tree_stamps([theme_templates, site_dir / "templates"])

@@ -27,6 +27,8 @@ from newsreel.writer import MANIFEST
 
 CACHE_DIR = ".newsreel-cache"
 STORE_FILE = "cache-3.sqlite"
+PATCHED_FIELDS = ("stamps", "warnings", "notes", "manifest")
+"""The fields of a ``snapshot.Snapshot`` that a patch build changes (saved on their own)."""
 TABLES = ("entries", "meta", "posts", "terms")
 """Each (name TEXT PRIMARY KEY, data BLOB): sources' entries by path, the scope and the
 snapshot's core, and the snapshot's per-post and per-term records."""
@@ -158,10 +160,10 @@ class SourceStore:
 
     def snapshot(self) -> Any:
         """The last build's snapshot, its per-post and per-term records read as they are asked for."""
-        core = self.meta("snapshot")
-        if core is None:
+        core, stamps = self.meta("snapshot"), self.meta("stamps")
+        if core is None or not isinstance(stamps, dict):
             return None
-        return replace(core, posts=StoredRows(self.db, "posts"), terms=StoredRows(self.db, "terms"))
+        return replace(core, posts=StoredRows(self.db, "posts"), terms=StoredRows(self.db, "terms"), **stamps)
 
     def clear(self) -> None:
         try:
@@ -184,18 +186,22 @@ class SourceStore:
         try:
             self.db.executemany("DELETE FROM entries WHERE name = ?", gone)
             self.db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?)", puts)
-            core = None
-            if snapshot is not None:
-                # Records read back from this store are unchanged (a patch never changes them).
-                for table in ("posts", "terms"):
-                    rows = getattr(snapshot, table)
-                    if not (isinstance(rows, StoredRows) and rows.db is self.db):
+            meta = [("scope", _pickle(state.scope))]
+            if snapshot is None:
+                meta.append(("snapshot", _pickle(None)))
+            else:
+                # What a patch changes (the stamps, the messages) is a row of its own; the rest
+                # of a snapshot read back from this store is as it was (a patch never changes it).
+                changing = {name: getattr(snapshot, name) for name in PATCHED_FIELDS}
+                meta.append(("stamps", _pickle(changing)))
+                if not (isinstance(snapshot.posts, StoredRows) and snapshot.posts.db is self.db):
+                    for table in ("posts", "terms"):
                         self.db.execute(f"DELETE FROM {table}")
                         self.db.executemany(f"INSERT INTO {table} VALUES (?, ?)",
-                                            ((name, _pickle(record)) for name, record in rows.items()))
-                core = replace(snapshot, posts={}, terms={})
-            self.db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                                [("scope", _pickle(state.scope)), ("snapshot", _pickle(core))])
+                                            ((name, _pickle(record)) for name, record in getattr(snapshot, table).items()))
+                    blank = {name: None for name in PATCHED_FIELDS}
+                    meta.append(("snapshot", _pickle(replace(snapshot, posts={}, terms={}, **blank))))
+            self.db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta)
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")

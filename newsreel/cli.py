@@ -6,6 +6,7 @@ Imports of the working modules are lazy so ``newsreel --help`` stays instant.
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 
@@ -67,6 +68,7 @@ def build(ctx: click.Context, site_dir: Path, drafts: bool, future: bool, base_u
     """Build the site in DIR (default: the current folder) into DIR/site."""
     from newsreel.build import BuildOptions, build_site
 
+    gc.freeze()  # what was just imported lives as long as the process: the cycle collector can skip it
     reporter = _reporter(ctx)
     options = BuildOptions(drafts=drafts, future=future, base_url=base_url, output=output, use_cache=not no_cache)
     try:

@@ -8,6 +8,7 @@ and be cached by the file's digest. ``find_sources`` lists the files to read.
 from __future__ import annotations
 
 import hashlib
+import operator
 import os
 import re
 from dataclasses import dataclass
@@ -345,6 +346,9 @@ def parse_page(kind: str, path: str, raw: bytes) -> tuple[PageSource | None, lis
     return record, problems
 
 
+_entry_name = operator.attrgetter("name")
+
+
 def find_sources(site_dir: Path, folder: str, recursive: bool
                  ) -> tuple[list[tuple[str, os.stat_result | None]], list[Problem]]:
     """Markdown files under ``content/<folder>`` as site-relative paths, sorted, each with its
@@ -380,7 +384,7 @@ def find_sources(site_dir: Path, folder: str, recursive: bool
         # plain file costs one stat() call: this runs for every post on every build.
         try:
             with os.scandir(current) as listing:
-                entries = sorted(listing, key=lambda entry: entry.name)
+                entries = sorted(listing, key=_entry_name)
         except OSError:
             return
         folders = []
