@@ -64,6 +64,9 @@ class Sample:
     """Largest single process of the tree (ru_maxrss from wait4)."""
     tree_mb: float
     """Largest sum of the tree's resident sets, sampled every 20 ms (shared pages counted per process)."""
+    tree_pss_mb: float
+    """Largest sum of the tree's proportional set sizes (a page shared by n processes counts 1/n
+    in each): the memory the whole tree really holds, sampled like ``tree_mb``."""
     ok: bool
     error: str = ""
     cpu_seconds: float = 0.0
@@ -95,18 +98,33 @@ def _tree_rss(pid: int) -> int:
     return total
 
 
+def _tree_pss(pid: int) -> int:
+    total = 0
+    for member in _descendants(pid):
+        try:
+            with open(f"/proc/{member}/smaps_rollup") as handle:
+                for line in handle:
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1]) * 1024
+                        break
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
+
 def measure(command: list[str] | tuple[str, ...], cwd: Path) -> Sample:
     """Run ``command`` to its end; wall time, peak memory, and whether it succeeded."""
     with tempfile.TemporaryFile() as errors:
         start = time.perf_counter()
         process = subprocess.Popen(list(command), cwd=cwd, stdin=subprocess.DEVNULL,
                                    stdout=subprocess.DEVNULL, stderr=errors)
-        peak = [0]
+        peak = [0, 0]
         done = threading.Event()
 
         def sample() -> None:
             while not done.wait(0.02):
                 peak[0] = max(peak[0], _tree_rss(process.pid))
+                peak[1] = max(peak[1], _tree_pss(process.pid))
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
@@ -120,8 +138,8 @@ def measure(command: list[str] | tuple[str, ...], cwd: Path) -> Sample:
     ok = process.returncode == 0
     largest = usage.ru_maxrss / 1024
     # A short run can end between two samples; the tree never held less than its largest process.
-    return Sample(seconds, largest, max(peak[0] / 2**20, largest), ok, "" if ok else " | ".join(tail),
-                  usage.ru_utime + usage.ru_stime)
+    return Sample(seconds, largest, max(peak[0] / 2**20, largest), peak[1] / 2**20 or largest, ok,
+                  "" if ok else " | ".join(tail), usage.ru_utime + usage.ru_stime)
 
 
 # --- results -----------------------------------------------------------------------------
@@ -168,7 +186,7 @@ class SizeResult:
 
     n: int
     rows: list[Row]
-    memory: dict[str, tuple[float, float]]
+    memory: dict[str, tuple[float, float, float]]
     """tool -> (median largest process MB, median whole tree MB) over the cold builds."""
     files: dict[str, int]
     conversion_seconds: float
@@ -223,7 +241,7 @@ def newsreel_cold(site: Path) -> peers.PeerBuild:
 
 
 def bench_cold(builds: list[peers.PeerBuild], runs: int, rows: dict[str, Row],
-               memory: dict[str, tuple[float, float]], files: dict[str, int]) -> None:
+               memory: dict[str, tuple[float, float, float]], files: dict[str, int]) -> None:
     """Cold builds, one round of every tool per run, so a busy moment on the machine hits all alike."""
     for _ in range(runs):
         for build in builds:
@@ -239,7 +257,8 @@ def bench_cold(builds: list[peers.PeerBuild], runs: int, rows: dict[str, Row],
         good = [s for s in rows["cold"].samples[build.tool] if s.ok]
         if good:
             memory[build.tool] = (statistics.median(s.max_rss_mb for s in good),
-                                  statistics.median(s.tree_mb for s in good))
+                                  statistics.median(s.tree_mb for s in good),
+                                  statistics.median(s.tree_pss_mb for s in good))
         files[build.tool] = _count_files(build.output)
 
 
@@ -432,7 +451,8 @@ def bench_peer_rebuilds(setup: PeerSetup, runs: int, rows: dict[str, Row]) -> No
 
 def _progress(label: str, sample: Sample) -> None:
     state = "" if sample.ok else f"  FAILED: {sample.error}"
-    print(f"  {label}: {sample.seconds:.2f} s, {sample.max_rss_mb:.0f} MB / tree {sample.tree_mb:.0f} MB{state}",
+    print(f"  {label}: {sample.seconds:.2f} s, {sample.max_rss_mb:.0f} MB / tree {sample.tree_mb:.0f} MB"
+          f" / tree PSS {sample.tree_pss_mb:.0f} MB{state}",
           flush=True)
 
 
@@ -472,8 +492,9 @@ def table(result: SizeResult, tools: list[str]) -> str:
             lines.append(f"| newsreel/peer, {'cold' if key == 'cold' else 'one post edited'} | " + " | ".join(ratios) + " |")
         if key == "cold":
             lines.append("| cold build, CPU time (user + system) | " + " | ".join(row.cpu(t) for t in columns) + " |")
-    lines.append("| peak memory, cold (largest process / whole tree) | " + " | ".join(
-        f"{result.memory[t][0]:.0f} / {result.memory[t][1]:.0f} MB" if t in result.memory else "—" for t in columns) + " |")
+    lines.append("| peak memory, cold (largest process / tree RSS / tree PSS) | " + " | ".join(
+        f"{result.memory[t][0]:.0f} / {result.memory[t][1]:.0f} / {result.memory[t][2]:.0f} MB"
+        if t in result.memory else "—" for t in columns) + " |")
     lines.append("| files written | " + " | ".join(f"{result.files.get(t, 0):,}" for t in columns) + " |")
     if tools:
         lines += ["", f"Converting the corpus for the peers took {result.conversion_seconds:.1f} s (not counted; "
@@ -495,7 +516,7 @@ def bench_size(n: int, runs: int, tools: list[str], incremental: bool) -> SizeRe
         ("post", "one post edited"),
         ("template", "one template edited (post.html)"),
     ]}
-    memory: dict[str, tuple[float, float]] = {}
+    memory: dict[str, tuple[float, float, float]] = {}
     files: dict[str, int] = {}
     setup = prepare_peers(site, n, tools) if tools else None
     print(f"N = {n}: cold builds", flush=True)

@@ -188,7 +188,7 @@ def browser_path(base_path: str, site_path: str) -> str:
 # --- the state shared by the build loop and the request threads ------------------------------
 
 @dataclass(frozen=True)
-class Snapshot:
+class Showing:
     """What the server shows now: the last good build, and the current failure if any."""
 
     root: Path | None = None
@@ -200,13 +200,13 @@ class Snapshot:
 
 @dataclass
 class Preview:
-    """The server's state: the snapshot served, the lock a build holds, the reload hub."""
+    """The server's state: what it shows, the lock a build holds, the reload hub."""
 
     script: bytes
     bound_host: str
     reporter: Reporter
     hub: LiveReload = field(default_factory=LiveReload)
-    snapshot: Snapshot = field(default_factory=Snapshot)
+    showing: Showing = field(default_factory=Showing)
     build_lock: threading.Lock = field(default_factory=threading.Lock)
     """Held while the output folder is being written; requests wait for it."""
 
@@ -286,20 +286,20 @@ class PreviewHandler(BaseHTTPRequestHandler):
 
     def _serve_site(self, path: str, query: str, head: bool) -> None:
         preview = self.server.preview
-        snap = preview.snapshot
+        shown = preview.showing
         hub = preview.hub
-        if snap.root is None:
-            page = error_page(snap.problems, script_tag(hub.server_id, error_page=True))
+        if shown.root is None:
+            page = error_page(shown.problems, script_tag(hub.server_id, error_page=True))
             self._send(500, page, "text/html; charset=utf-8", head)
             return
-        found = resolve_path(snap.root, snap.base_path, path)
+        found = resolve_path(shown.root, shown.base_path, path)
         if found.location is not None:
             location = found.location + (f"?{query}" if query else "")
             self._send(found.status, b"", "text/plain; charset=utf-8", head, extra={"Location": location})
             return
         status, file = found.status, found.file
         if file is None:
-            missing = os.path.join(snap.root, "404.html")
+            missing = os.path.join(shown.root, "404.html")
             if not os.path.isfile(missing):
                 self._send(404, b"Not found\n", "text/plain; charset=utf-8", head)
                 return
@@ -311,8 +311,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
             return
         kind = content_type(file)
         if kind.startswith("text/html"):
-            page = "/" + file.relative_to(os.path.realpath(snap.root)).as_posix()
-            body = inject_script(body, script_tag(hub.server_id, browser_path(snap.base_path, page)))
+            page = "/" + file.relative_to(os.path.realpath(shown.root)).as_posix()
+            body = inject_script(body, script_tag(hub.server_id, browser_path(shown.base_path, page)))
         self._send(status, body, kind, head)
 
     def _send(self, status: int, body: bytes, kind: str, head: bool, extra: dict[str, str] | None = None) -> None:
@@ -341,7 +341,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
             self.send_header("Cache-Control", "no-store")
             self.end_headers()
             self.wfile.write(b"retry: 1000\n\n" + hub.message("hello", {"id": hub.server_id}))
-            problems = preview.snapshot.problems
+            problems = preview.showing.problems
             if problems:
                 self.wfile.write(hub.message("failed", {"problems": [problem_json(p) for p in problems]}))
             self.wfile.flush()
@@ -400,13 +400,13 @@ class Rebuilder:
                                     "please report this; the preview keeps the last good build"),)
             else:
                 problems = ()
-                old = preview.snapshot
-                preview.snapshot = Snapshot(root=result.output, base_path=result.base_path)
+                old = preview.showing
+                preview.showing = Showing(root=result.output, base_path=result.base_path)
         if problems:
-            preview.snapshot = Snapshot(preview.snapshot.root, preview.snapshot.base_path, problems)
+            preview.showing = Showing(preview.showing.root, preview.showing.base_path, problems)
             for problem in problems:
                 reporter.problem(problem)
-            serving = "the last good build" if preview.snapshot.root else "an error page until a good build"
+            serving = "the last good build" if preview.showing.root else "an error page until a good build"
             reporter.error(f"build failed ({len(problems)} error{'s' if len(problems) != 1 else ''}); "
                            f"serving {serving}")
             preview.hub.publish("failed", {"problems": [problem_json(p) for p in problems]})
@@ -546,7 +546,7 @@ def serve(site_dir: Path, *, host: str = "127.0.0.1", port: int = 8000, drafts: 
                 seen.build_starting()
                 if rebuilder.build():
                     seen.read_everything()
-                reporter.info(f"serving {_url(host, port, preview.snapshot.base_path)} "
+                reporter.info(f"serving {_url(host, port, preview.showing.base_path)} "
                               "(rebuilds as you save; Ctrl-C stops)")
                 while True:
                     paths = changes.wait_quiet(QUIET_SECONDS, timeout=0.5)

@@ -29,10 +29,10 @@ from newsreel.taxonomy import LoadedPost, make_post, post_shape
 
 StoredRef = tuple[str, str, str, str, "int | None"]
 """A ``TermRef``'s fields."""
-
-
-PostRecord = tuple[tuple[object, ...], "tuple[str, tuple[StoredRef, ...], tuple[StoredRef, ...], tuple[StoredRef, ...]] | None", tuple[Unit, ...]]
-"""A post's shape; for a built post its (URL, films, actors, tags), else None; the pages showing it."""
+PostLink = tuple[str, tuple[StoredRef, ...], tuple[StoredRef, ...], tuple[StoredRef, ...]]
+"""A built post's URL and its films, actors and tags."""
+PostRecord = tuple[tuple[object, ...], "PostLink | None", tuple[Unit, ...]]
+"""A post's shape, its link (None when it was not built: a draft), the pages that show it."""
 
 
 @dataclass(frozen=True)
