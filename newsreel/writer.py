@@ -81,7 +81,7 @@ class Manifest:
         return cls(files)
 
     def dump(self) -> bytes:
-        files = dict(sorted(self.files.items()))
+        files = {name: self.files[name] for name in sorted(self.files)}
         return json.dumps({"generator": "newsreel", "files": files}, separators=(",", ":")).encode("utf-8")
 
 
