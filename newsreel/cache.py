@@ -1,11 +1,12 @@
 """The build cache: parsed front matter and rendered Markdown, keyed by file content.
 
 ``BuildState`` is one mechanism with two homes: ``serve`` keeps it in memory between
-rebuilds, ``build`` reads it from ``.newsreel-cache/cache.sqlite`` in the site folder as it
-needs it and saves what changed. Beside the sources it keeps the last build's snapshot
-(``snapshot.py``), from which a small edit is patched in. It is safe to delete; it is ignored when newsreel's version or the settings that
-shape parsing and Markdown change. Which *pages* need rendering again is decided by the
-page keys recorded in the output's manifest (see ``writer.py``), not here.
+rebuilds, ``build`` reads it from ``.newsreel-cache/cache-3.sqlite`` in the site folder as
+it needs it and saves what changed. Beside the sources it keeps the last build's snapshot
+(``snapshot.py``), from which a small edit is patched in. It is safe to delete; it is
+ignored when newsreel's version or the settings that shape parsing and Markdown change.
+Which *pages* need rendering again is decided by the page keys recorded in the output's
+manifest (see ``writer.py``), not here.
 """
 
 from __future__ import annotations

@@ -391,7 +391,8 @@ class Renderer:
         terms = site.terms(kind)
         url = self.urls.terms(kind)
         meta = self.meta(kind, url, plural, plural, f"Every {SINGULAR[kind]} on {self.settings.title}.",
-                         json_ld=json_ld(collection_ld(plural, self.urls.absolute(url), f"{plural} on {self.settings.title}")))
+                         json_ld=json_ld(collection_ld(plural, self.urls.absolute(url),
+                                                       f"{plural} on {self.settings.title}")))
         deps = [(t.name, t.url, t.release_year, len(t.posts), t.aka) for t in terms]
         return self._job(unit, url, "terms.html", f"the {kind} index", deps, _ctx(
             self._common, page=meta, terms=terms, kind=kind, label=label, plural=plural, section=url))
@@ -439,7 +440,8 @@ class Renderer:
             posts, source = site.posts[:size], "the site feed"
         else:
             term = site.term(kind, slug)
-            url, title, subtitle = self.urls.term_feed(kind, slug), f"{term.name} · {self.settings.title}", self._term_description(term)
+            url, title = self.urls.term_feed(kind, slug), f"{term.name} · {self.settings.title}"
+            subtitle = self._term_description(term)
             alternate, posts, source = term.url, term.posts[:size], term.source or term.url
         return self._job(unit, url, "feed.xml", source, (title, subtitle, alternate), _ctx(
             {}, feed_url=url, title=title, subtitle=subtitle, alternate=alternate, posts=posts,
