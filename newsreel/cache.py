@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 from newsreel import __version__
-from newsreel.writer import MANIFEST
+from newsreel.writer import MANIFEST, SPARE_NOTE
 
 CACHE_DIR = ".newsreel-cache"
 STORE_FILE = "cache-3.sqlite"
@@ -300,7 +300,7 @@ def spare_folder(site_dir: Path, output: Path) -> Path:
     key = hashlib.blake2b(str(output.resolve()).encode("utf-8"), digest_size=6).hexdigest()
     spare = site_dir / CACHE_DIR / f"spare-{key}"
     for other in (site_dir / CACHE_DIR).glob("spare-*"):
-        if other.name in (spare.name, spare.name + ".behind"):  # the writer's note on the spare
+        if other.name in (spare.name, spare.name + SPARE_NOTE):  # the spare and the writer's note on it
             continue
         if other.is_dir():
             shutil.rmtree(other, ignore_errors=True)

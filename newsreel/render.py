@@ -27,7 +27,7 @@ from newsreel.errors import Problem, error
 from newsreel.metadata import (PageMeta, collection_ld, image_url, json_ld, page_title, post_ld, term_ld,
                                website_ld)
 from newsreel.model import Post, SiteView, Term
-from newsreel.taxonomy import SINGULAR
+from newsreel.taxonomy import KINDS, SINGULAR
 from newsreel.tweets import WIDGETS_SCRIPT_URL, render_tweet
 from newsreel.urls import Urls
 
@@ -124,7 +124,6 @@ Unit = tuple[Any, ...]
 """Names one page: ("home", n), ("post", url), ("terms", kind), ("term", kind, slug, n),
 ("feed", "", "") for the site feed, ("feed", kind, slug), ("redirect", url), ("404",),
 ("robots",) or ("sitemap",)."""
-KINDS = ("films", "actors", "tags")
 
 
 @dataclass(frozen=True)
@@ -189,7 +188,6 @@ class Renderer:
         self.env.globals.update(site=settings, asset=self.asset, render_tweet=self.render_tweet,
                                 tweet_script_url=WIDGETS_SCRIPT_URL)
         self.plan_key = ""
-        self.global_key = _digest(code_fingerprint(), settings, preview, sorted(assets.items()), self.templates_digest())
 
     # --- helpers exposed to templates ---------------------------------------
     # The link filters take the template context only so that Jinja cannot fold them into
@@ -295,8 +293,10 @@ class Renderer:
         self._common = {"nav": nav}
         self._post_keys: dict[str, str] = {}
         self._memo: dict[Any, Any] = {}
-        # What every page shows besides its own data: the navigation.
-        self.plan_key = plan_key or _digest(self.global_key, nav(""))
+        # What every page shows besides its own data: the navigation, the templates, the settings.
+        # (A patch passes the key of the build it patches: its templates and settings are the same.)
+        self.plan_key = plan_key or _digest(code_fingerprint(), self.settings, self.preview,
+                                            sorted(self.assets.items()), self.templates_digest(), nav(""))
         return self.plan_key
 
     def units(self, site: SiteView) -> list[Unit]:

@@ -24,8 +24,8 @@ from markupsafe import Markup
 from newsreel.cache import BuildState, Stamp
 from newsreel.errors import Problem
 from newsreel.model import Post, Redirect, Site, Term, TermRef, YearReport
-from newsreel.render import KINDS, PageJob, Unit
-from newsreel.taxonomy import LoadedPost, make_post, post_shape
+from newsreel.render import PageJob, Unit
+from newsreel.taxonomy import KINDS, LoadedPost, make_post, post_shape
 
 StoredRef = tuple[str, str, str, str, "int | None"]
 """A ``TermRef``'s fields."""

@@ -45,6 +45,8 @@ JOURNAL = "COMMIT"
 _TMP_INFIX = ".newsreel-tmp-"
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
+SPARE_NOTE = ".behind"
+"""Suffix of the file beside the spare generation that says how it differs from the output."""
 SMALL_COMMIT = 500
 """At most this many changed files (or a tenth of the site) are renamed in place."""
 
@@ -322,7 +324,7 @@ class OutputWriter:
 
     def _behind_file(self) -> Path:
         assert self.spare is not None
-        return self.spare.with_name(self.spare.name + ".behind")
+        return self.spare.with_name(self.spare.name + SPARE_NOTE)
 
     def _note_behind(self, removed: set[str]) -> None:
         """Record how the spare (the generation just replaced) differs from the new output, so
