@@ -20,21 +20,24 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
-from newsreel.cache import (BuildState, Entry, Marker, Stamp, cache_scope, code_fingerprint, load_state,
-                            manifest_stamp as _manifest_stamp, read_marker, save_state, spare_folder, stamp_of,
-                            write_marker)
 from newsreel.config import Settings, base_url_problem, base_url_warning, load_settings
 from newsreel.errors import BuildFailed, NewsreelError, Problem, error
-from newsreel.loader import PageSource, PostSource, digest_of, find_sources, parse_page, parse_post
+from newsreel.incremental.keys import final_key, recording
+from newsreel.incremental.lock import build_lock
+from newsreel.incremental.plan import changed_posts, pages_to_patch, same_shape, stamps_of
+from newsreel.incremental.snapshot import Snapshot, StoredSite, take_snapshot
+from newsreel.incremental.store import (CACHE_DIR, BuildState, Entry, Inputs, Marker, Stamp, cache_scope,
+                                        code_fingerprint, load_state, read_marker, save_state, stamp_of,
+                                        write_marker)
+from newsreel.loader import PageSource, PostSource, digest_of, find_sources, parse_page, parse_post, read_source
 from newsreel.markdown import make_markdown, render_body
 from newsreel.render import (PageJob, Renderer, TemplateFailed, asset_names, check_unique, collect_static,
                              theme_dirs)
-from newsreel.model import Post
+from newsreel.model import Post, SiteView
 from newsreel.report import Reporter
-from newsreel.snapshot import Snapshot, StoredSite, take_snapshot
-from newsreel.taxonomy import LoadedPage, LoadedPost, build_model, post_shape
+from newsreel.taxonomy import LoadedPage, LoadedPost, build_model
 from newsreel.urls import Urls
-from newsreel.writer import Manifest, OutputWriter, check_output
+from newsreel.writer import Manifest, OutputWriter, check_output, manifest_stamp, spare_folder
 
 PARALLEL_THRESHOLD = 200
 """Fewer items of work than this are done in-process: forking costs more than it saves."""
@@ -56,6 +59,8 @@ class BuildOptions:
     """For ``serve``: draft/future badges on pages, static files under their plain names."""
     now: datetime | None = None
     """The build's notion of "now" (for future posts); default the clock."""
+    wait: bool = True
+    """Wait for another build of the same site folder to finish; False fails at once."""
 
 
 @dataclass(frozen=True)
@@ -135,9 +140,10 @@ def _load_chunk(site_dir: Path, settings: Settings, items: Sequence[tuple[str, s
     out = []
     for done, (kind, rel) in enumerate(items, 1):
         try:
-            raw = (site_dir / rel).read_bytes()
+            raw = read_source(site_dir / rel)
         except OSError as exc:
-            out.append((rel, Entry((0, 0, 0), "", None, (error(rel, None, f"cannot read the file: {exc.strerror}"),))))
+            out.append((rel, Entry((0, 0, 0), "", None, (error(rel, None, f"cannot read the file ({exc.strerror or exc})",
+                                                                  "check its permissions"),))))
             continue
         out.append((rel, _load_one(site_dir, settings, md, kind, rel, raw)))
         if progress is not None:
@@ -195,19 +201,6 @@ def _workers(items: int) -> int:
     if items < PARALLEL_THRESHOLD or cpus < 2 or threading.active_count() > 1:
         return 1
     return min(cpus, 8)
-
-
-@dataclass(frozen=True)
-class Inputs:
-    """Every file a build reads, with its stamp: enough to tell that nothing changed."""
-
-    sources: tuple[tuple[str, str, Stamp | None], ...]
-    """(kind, path, stamp) of each post and film/actor page."""
-    problems: tuple[Problem, ...]
-    scope: str
-    """Hash of everything but the sources and static files: settings, options, templates, code."""
-    fingerprint: str
-    """Hash of every input."""
 
 
 def _tree_stamps(folders: Sequence[Path]) -> list[tuple[str, int, int]]:
@@ -316,14 +309,18 @@ def load_sources(site_dir: Path, settings: Settings, state: BuildState, inputs: 
 
 # --- rendering and writing -----------------------------------------------------------
 
-def _render_slice(renderer: Renderer, writer: OutputWriter, jobs: Sequence[PageJob],
+def _render_slice(renderer: Renderer, writer: OutputWriter, site: SiteView, jobs: Sequence[PageJob],
                   progress: Callable[[int, int], None] | None = None,
-                  ) -> tuple[dict[str, tuple[str, str]], set[str], list[Problem]]:
-    """Render and stage ``jobs``; stop after 20 template problems (they repeat on every page)."""
+                  ) -> tuple[dict[str, list[Any]], set[str], list[Problem]]:
+    """Render and stage ``jobs``, each with the posts it read; stop after 20 template problems
+    (they repeat on every page)."""
     problems: list[Problem] = []
+    digest = _post_digest(renderer, site)
     for done, job in enumerate(jobs, 1):
         try:
-            writer.write(Urls.output_file(job.url), renderer.render(job), job.key)
+            with recording() as reads:
+                data = renderer.render(job)
+            writer.write(Urls.output_file(job.url), data, final_key(job.key, reads, digest), sorted(reads))
         except TemplateFailed as exc:
             problems.append(exc.problem)
             if len(problems) >= 20:
@@ -333,20 +330,44 @@ def _render_slice(renderer: Renderer, writer: OutputWriter, jobs: Sequence[PageJ
     return writer.manifest.files, writer.changed, problems
 
 
-def write_pages(renderer: Renderer, writer: OutputWriter, jobs: Sequence[PageJob], reporter: Reporter) -> tuple[int, list[Problem]]:
+def _post_digest(renderer: Renderer, site: SiteView) -> Callable[[str], str]:
+    return lambda source: renderer.digests.post(site.post(source))
+
+
+def _unchanged(writer: OutputWriter, site: SiteView, renderer: Renderer, job: PageJob) -> bool:
+    """True when the page's key, with the posts it read last time, is the one on file."""
+    rel = Urls.output_file(job.url)
+    try:
+        key = final_key(job.key, writer.previous_reads(rel), _post_digest(renderer, site))
+    except LookupError:
+        return False
+    return writer.keep(rel, key)
+
+
+def write_pages(renderer: Renderer, writer: OutputWriter, site: SiteView, jobs: Sequence[PageJob],
+                reporter: Reporter) -> tuple[int, list[Problem]]:
     """Render the pages whose key changed; reuse the rest. Returns (rendered, problems)."""
-    todo = [job for job in jobs if not writer.keep(Urls.output_file(job.url), job.key)]
+    todo = [job for job in jobs if not _unchanged(writer, site, renderer, job)]
     count = _workers(len(todo))
     if count == 1:
-        _, _, problems = _render_slice(renderer, writer, todo, lambda done, total: reporter.progress("rendering", done, total))
+        _, _, problems = _render_slice(renderer, writer, site, todo,
+                                       lambda done, total: reporter.progress("rendering", done, total))
         return len(todo), problems
     problems = []
-    work = lambda i, n: _render_slice(renderer, writer, todo[i::n], _share(reporter, "rendering", len(todo), i, n))  # noqa: E731
+    work = lambda i, n: _render_slice(renderer, writer, site, todo[i::n], _share(reporter, "rendering", len(todo), i, n))  # noqa: E731
     for files, changed, part_problems in _run_parallel(work, count):
         writer.manifest.files.update(files)
         writer.changed.update(changed)
         problems += part_problems
     return len(todo), problems
+
+
+def _pages_read(jobs: Sequence[PageJob], manifest: Manifest) -> Iterator[tuple[Any, tuple[str, ...]]]:
+    """Each page's unit with the posts it holds and those it read (for the snapshot)."""
+    for job in jobs:
+        entry = manifest.files.get(Urls.output_file(job.url))
+        reads = tuple(entry[2]) if entry is not None and len(entry) > 2 else ()
+        yield job.unit, job.shows + reads
 
 
 def build_site(site_dir: Path, options: BuildOptions = BuildOptions(), *, reporter: Reporter | None = None,
@@ -365,8 +386,16 @@ def build_site(site_dir: Path, options: BuildOptions = BuildOptions(), *, report
     if any(p.severity == "error" for p in problems):
         raise BuildFailed(problems)
     output = options.output if options.output is not None else site_dir / "site"
-    previous = check_output(site_dir, output)
+    check_output(site_dir, output, finish=False)  # a refused output is refused before anything is made
+    with build_lock(site_dir / CACHE_DIR, wait=options.wait, say=reporter.notice):
+        return _build_locked(site_dir, options, reporter, state, changed, settings, problems, output, started)
 
+
+def _build_locked(site_dir: Path, options: BuildOptions, reporter: Reporter, state: BuildState | None,
+                  changed: Iterable[str] | None, settings: Settings, problems: list[Problem], output: Path,
+                  started: float) -> BuildResult:
+    """``build_site`` once it holds the site's build lock."""
+    previous = check_output(site_dir, output)
     now = options.now or datetime.now(timezone.utc)
     inputs = None
     if changed is not None and state is not None and state.inputs is not None:
@@ -378,7 +407,7 @@ def build_site(site_dir: Path, options: BuildOptions = BuildOptions(), *, report
         state.inputs = inputs
     own_state = state is None
     if own_state and options.use_cache and previous is not None:
-        unchanged = read_marker(site_dir, inputs.fingerprint, output, now)
+        unchanged = read_marker(site_dir, inputs.fingerprint, manifest_stamp(output), now)
         if unchanged is not None:
             return BuildResult(output=output, base_path=settings.base_path, pages=len(previous.files), rendered=0,
                                changed=frozenset(), removed=frozenset(), warnings=tuple(problems) + unchanged.warnings,
@@ -390,7 +419,8 @@ def build_site(site_dir: Path, options: BuildOptions = BuildOptions(), *, report
         job = _Build(site_dir, settings, options, inputs, state, output, previous, now, reporter, tuple(problems))
         outcome = job.patch() or job.full()
         if options.use_cache:
-            state.snapshot = snapshot = replace(outcome.snapshot, manifest=_manifest_stamp(output))
+            snapshot = replace(outcome.snapshot, manifest=manifest_stamp(output))
+            state.snapshot = snapshot if outcome.fresh_snapshot else None
             if own_state:
                 save_state(site_dir, state)
                 write_marker(site_dir, Marker(inputs.fingerprint, snapshot.manifest, snapshot.valid_until,
@@ -410,10 +440,6 @@ def build_site(site_dir: Path, options: BuildOptions = BuildOptions(), *, report
     )
 
 
-PATCH_LIMIT = 200
-"""More changed posts than this are rebuilt from every source (in parallel) rather than patched."""
-
-
 @dataclass
 class _Outcome:
     writer: OutputWriter
@@ -421,6 +447,8 @@ class _Outcome:
     removed: set[str]
     snapshot: Snapshot
     patched: bool
+    fresh_snapshot: bool = True
+    """False when the snapshot no longer says which pages read which posts."""
 
 
 @dataclass
@@ -440,19 +468,12 @@ class _Build:
     """Warnings about the settings: said by every build, never kept in a snapshot."""
 
     def patch(self) -> _Outcome | None:
-        """Re-render only the pages showing the posts edited since the last build, when edits
-        that keep each post's shape are all that changed; None when a full build is needed."""
-        last, inputs = self.state.snapshot, self.inputs
-        if (last is None or last.scope != inputs.scope or self.previous is None
-                or last.manifest != _manifest_stamp(self.output)
-                or (last.valid_until is not None and self.now >= last.valid_until)):
+        """Re-render only the pages holding or reading the posts edited since the last build,
+        when edits of their text are all that changed; None when a full build is needed."""
+        last = self.state.snapshot
+        changed = changed_posts(last, self.inputs, manifest_stamp(self.output) if self.previous else None, self.now)
+        if changed is None or last is None:
             return None
-        stamps = {rel: stamp for _, rel, stamp in inputs.sources}
-        if stamps.keys() != last.stamps.keys():
-            return None
-        changed = [rel for rel, stamp in stamps.items() if stamp is None or stamp != last.stamps[rel]]
-        if len(changed) > PATCH_LIMIT or not all(rel in last.posts for rel in changed):
-            return None  # only posts read without error last time have a shape
         static, problems = collect_static(self.site_dir)
         assets = asset_names(static, fingerprint=not self.options.preview)
         if problems or tuple(sorted(assets.items())) != last.assets:
@@ -461,14 +482,15 @@ class _Build:
         fresh: list[Problem] = []
         for rel in changed:
             try:
-                raw = (self.site_dir / rel).read_bytes()
+                raw = read_source(self.site_dir / rel)
             except OSError:
                 return None
             entry = _load_one(self.site_dir, self.settings, md, "posts", rel, raw)
             self.state.put(rel, entry)  # right whichever way this build goes
             if entry.result is None or any(p.severity == "error" for p in entry.problems):
                 return None
-            if post_shape(entry.result[0]) != last.posts[rel][0]:
+            record = entry.result[0]
+            if not isinstance(record, PostSource) or not same_shape(last, record):
                 return None
             fresh += entry.problems
 
@@ -477,14 +499,16 @@ class _Build:
                             assets=assets)
         renderer.begin(site, last.plan_key)
         edited = [rel for rel in changed if last.posts[rel][1] is not None]  # the rest are unbuilt drafts
-        units = dict.fromkeys(unit for rel in edited for unit in last.posts[rel][2])
         try:
-            jobs = renderer.jobs(site, units)
+            jobs = renderer.jobs(site, pages_to_patch(last, edited))
         except LookupError:  # the cache lacks something the snapshot names: build it all
             return None
         with self._writer() as writer:
             writer.carry_over()
-            rendered, more = write_pages(renderer, writer, jobs, self.reporter)
+            try:
+                rendered, more = write_pages(renderer, writer, site, jobs, self.reporter)
+            except LookupError:
+                return None
             if more:
                 raise BuildFailed(list(self.settings_problems) + more)
             for rel, path in static.items():
@@ -492,8 +516,11 @@ class _Build:
             removed = writer.commit()
         notes = [n for n in last.notes if n.path not in changed] + _notes(site.post(rel) for rel in edited)
         warnings = [w for w in last.warnings if w.path not in changed] + [p for p in fresh if p.severity == "warning"]
-        snapshot = replace(last, stamps=stamps, warnings=tuple(warnings), notes=tuple(notes))
-        return _Outcome(writer, rendered, removed, snapshot, patched=True)
+        snapshot = replace(last, stamps=stamps_of(self.inputs), warnings=tuple(warnings), notes=tuple(notes))
+        # A page that now reads other posts than before is not where the snapshot says: the
+        # next build is then a full one, which takes a new snapshot.
+        moved = any(_reads(writer.previous, rel) != _reads(writer.manifest, rel) for rel in writer.changed)
+        return _Outcome(writer, rendered, removed, snapshot, patched=True, fresh_snapshot=not moved)
 
     def full(self) -> _Outcome:
         """Build from every source (those unchanged from the cache), planning every page."""
@@ -521,7 +548,7 @@ class _Build:
             raise BuildFailed(problems)
 
         with self._writer() as writer:
-            rendered, more = write_pages(renderer, writer, jobs, self.reporter)
+            rendered, more = write_pages(renderer, writer, site, jobs, self.reporter)
             if more:
                 raise BuildFailed(problems + more)
             for rel, path in static.items():
@@ -530,7 +557,7 @@ class _Build:
         upcoming = [p.source.date for p in posts if p.source.date > self.now]
         snapshot = take_snapshot(
             scope=inputs.scope, plan_key=renderer.plan_key, assets=assets,
-            stamps={rel: stamp for _, rel, stamp in inputs.sources}, posts=posts, site=site, jobs=jobs,
+            stamps=stamps_of(inputs), posts=posts, site=site, pages=_pages_read(jobs, writer.manifest),
             valid_until=min(upcoming) if upcoming and not options.future else None,
             warnings=[p for p in problems if p.severity == "warning" and p not in self.settings_problems],
             notes=_notes(site.posts))
@@ -539,7 +566,7 @@ class _Build:
     @contextmanager
     def _writer(self) -> Iterator[OutputWriter]:
         """The output writer; a failure to write is one line saying the old site is untouched."""
-        spare = spare_folder(self.site_dir, self.output) if self.options.use_cache and not self.options.preview else None
+        spare = spare_folder(self.site_dir / CACHE_DIR, self.output) if self.options.use_cache and not self.options.preview else None
         try:
             with OutputWriter(self.output, self.previous, in_place=self.options.preview, spare=spare) as writer:
                 yield writer
@@ -547,6 +574,11 @@ class _Build:
             where = exc.filename or self.output
             raise NewsreelError(f"cannot write the site: {exc.strerror or exc} ({where}); the previous site in "
                                 f"{self.output} is untouched (free some disk space or check permissions)") from None
+
+
+def _reads(manifest: Manifest, rel: str) -> list[str]:
+    entry = manifest.files.get(rel)
+    return list(entry[2]) if entry is not None and len(entry) > 2 else []
 
 
 def _notes(posts: Iterable[Post]) -> list[Problem]:

@@ -61,16 +61,18 @@ def cli(ctx: click.Context, quiet: bool, verbose: bool) -> None:
     "--output", "-o", metavar="PATH", type=click.Path(file_okay=False, path_type=Path),
     help="Output folder (default: DIR/site). Replaced whole on success.",
 )
-@click.option("--no-cache", is_flag=True, help="Ignore and rebuild the build cache in DIR/.newsreel-cache.")
+@click.option("--no-cache", is_flag=True, help="Build from scratch: trust nothing in DIR/.newsreel-cache nor the output's manifest.")
+@click.option("--no-wait", is_flag=True, help="Fail at once when another build of DIR is running, instead of waiting.")
 @click.pass_context
 def build(ctx: click.Context, site_dir: Path, drafts: bool, future: bool, base_url: str | None,
-          output: Path | None, no_cache: bool) -> None:
+          output: Path | None, no_cache: bool, no_wait: bool) -> None:
     """Build the site in DIR (default: the current folder) into DIR/site."""
     from newsreel.build import BuildOptions, build_site
 
     gc.freeze()  # what was just imported lives as long as the process: the cycle collector can skip it
     reporter = _reporter(ctx)
-    options = BuildOptions(drafts=drafts, future=future, base_url=base_url, output=output, use_cache=not no_cache)
+    options = BuildOptions(drafts=drafts, future=future, base_url=base_url, output=output, use_cache=not no_cache,
+                           wait=not no_wait)
     try:
         result = build_site(site_dir, options, reporter=reporter)
     except NewsreelError as exc:

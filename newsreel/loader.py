@@ -7,10 +7,12 @@ and be cached by the file's digest. ``find_sources`` lists the files to read.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import operator
 import os
 import re
+import stat
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -349,6 +351,33 @@ def parse_page(kind: str, path: str, raw: bytes) -> tuple[PageSource | None, lis
 _entry_name = operator.attrgetter("name")
 
 
+def _file_kind(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"),
+                       (stat.S_ISBLK, "a device"), (stat.S_ISDIR, "a folder")):
+        if test(mode):
+            return name
+    return "a special file"
+
+
+def read_source(path: Path | str) -> bytes:
+    """A source file's bytes; anything but a regular file is an ``OSError``, never a hang
+    (a named pipe is opened without blocking, then refused)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, f"{_file_kind(info.st_mode)}, not a regular file", str(path))
+        chunks = []
+        while True:
+            chunk = os.read(fd, max(info.st_size + 1, 65536))
+            if not chunk:
+                break
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
 def find_sources(site_dir: Path, folder: str, recursive: bool
                  ) -> tuple[list[tuple[str, os.stat_result | None]], list[Problem]]:
     """Markdown files under ``content/<folder>`` as site-relative paths, sorted, each with its
@@ -385,7 +414,9 @@ def find_sources(site_dir: Path, folder: str, recursive: bool
         try:
             with os.scandir(current) as listing:
                 entries = sorted(listing, key=_entry_name)
-        except OSError:
+        except OSError as exc:
+            problems.append(error(rel_dir, None, f"cannot read the folder ({exc.strerror or exc})",
+                                  "let newsreel list it (check its permissions), or move it out of content/"))
             return
         folders = []
         for entry in entries:
@@ -415,6 +446,12 @@ def find_sources(site_dir: Path, folder: str, recursive: bool
                     info: os.stat_result | None = entry.stat()
                 except OSError:
                     info = None
+                if info is not None and not stat.S_ISREG(info.st_mode):
+                    if not stat.S_ISDIR(info.st_mode):
+                        problems.append(error(f"{rel_dir}/{name}", None,
+                                              f"cannot read the file ({_file_kind(info.st_mode)}, not a regular file)",
+                                              "replace it with a regular Markdown file, or remove it"))
+                    continue
                 found.append((f"{rel_dir}/{name}", info))
         for entry in folders:
             walk(entry.path, f"{rel_dir}/{entry.name}")

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import functools
 import math
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Mapping, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Protocol, Sequence, overload
 
 from markupsafe import Markup
 
@@ -76,6 +77,59 @@ class Post:
         return self.films + self.actors + self.tags
 
 
+READS: ContextVar["set[str] | None"] = ContextVar("newsreel_reads", default=None)
+"""The sources of the posts read through a ``PostList`` while a page renders (see
+``incremental.keys.recording``): a page's key covers them, as Lektor records dependencies."""
+
+
+class PostList(Sequence[Post]):
+    """A term's posts, newest first: known by their sources, each made when first read.
+
+    Reading a post (by index, slice or iteration) notes its source in ``READS`` while a page
+    renders; its length and sources are part of the term itself."""
+
+    def __init__(self, sources: Sequence[str], post: Callable[[str], Post]) -> None:
+        self.sources = tuple(sources)
+        self._post = post
+
+    @classmethod
+    def of(cls, posts: Sequence[Post]) -> "PostList":
+        by_source = {p.source: p for p in posts}
+        return cls([p.source for p in posts], by_source.__getitem__)
+
+    def _read(self, source: str) -> Post:
+        reads = READS.get()
+        if reads is not None:
+            reads.add(source)
+        return self._post(source)
+
+    def __len__(self) -> int:
+        return len(self.sources)
+
+    @overload
+    def __getitem__(self, index: int) -> Post: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Post, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Post | tuple[Post, ...]:
+        if isinstance(index, slice):
+            return tuple(map(self._read, self.sources[index]))
+        return self._read(self.sources[index])
+
+    def __iter__(self) -> Iterator[Post]:
+        return map(self._read, self.sources)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, PostList) and other.sources == self.sources
+
+    def __hash__(self) -> int:
+        return hash(self.sources)
+
+    def __repr__(self) -> str:
+        return f"PostList({self.sources!r})"
+
+
 @dataclass(frozen=True)
 class YearReport:
     """A release year as one post reported it."""
@@ -93,8 +147,8 @@ class Term:
     name: str
     slug: str
     url: str
-    posts: Sequence[Post]
-    """Newest first: a tuple, or a sequence that loads posts as they are read (``snapshot.py``)."""
+    posts: PostList
+    """Newest first; reading them while a page renders is recorded (``PostList``)."""
     aka: tuple[str, ...] = ()
     """Other names that land here (working titles, other spellings)."""
     source: str | None = None
@@ -146,6 +200,9 @@ class SiteView(Protocol):
     def post_index(self, url: str) -> int:
         """Where the post at ``url`` is in ``posts``."""
 
+    def post(self, source: str) -> Post:
+        """The built post read from ``source``."""
+
 
 @dataclass(frozen=True)
 class Site:
@@ -168,6 +225,13 @@ class Site:
 
     def post_index(self, url: str) -> int:
         return self._post_indexes[url]
+
+    def post(self, source: str) -> Post:
+        return self._posts_by_source[source]
+
+    @functools.cached_property
+    def _posts_by_source(self) -> dict[str, Post]:
+        return {post.source: post for post in self.posts}
 
     @functools.cached_property
     def _terms_by_slug(self) -> dict[tuple[str, str], Term]:

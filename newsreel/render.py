@@ -21,9 +21,10 @@ from typing import Any, Callable, Iterable, Sequence
 import jinja2
 from markupsafe import Markup
 
-from newsreel.cache import CACHE_DIR, code_fingerprint
 from newsreel.config import Settings
 from newsreel.errors import Problem, error
+from newsreel.incremental.keys import Derived, Digests, Unit, page_key, plan_key as make_plan_key, templates_digest
+from newsreel.incremental.store import CACHE_DIR, code_fingerprint
 from newsreel.metadata import (PageMeta, collection_ld, image_url, json_ld, page_title, post_ld, term_ld,
                                website_ld)
 from newsreel.model import Post, SiteView, Term
@@ -43,10 +44,6 @@ def theme_dirs() -> tuple[Path, Path]:
     packaged = package / "_theme"
     root = packaged if (packaged / "templates").is_dir() else package.parent
     return root / "templates", root / "static"
-
-
-def _digest(*parts: Any) -> str:
-    return hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=16).hexdigest()
 
 
 def _static_files(root: Path, only: frozenset[str] | None, fence: Path, site_dir: Path,
@@ -71,13 +68,6 @@ def _static_files(root: Path, only: frozenset[str] | None, fence: Path, site_dir
             elif full.is_file():
                 found[rel] = full
     return found
-
-
-def _post_key(post: Post) -> str:
-    """What a post contributes to the pages that show it: its source and how it is linked."""
-    terms = ";".join(f"{ref.url}={ref.name}" for ref in post.terms)
-    text = f"{post.digest}|{post.url}|{post.draft}|{post.future}|{terms}"
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 
 def collect_static(site_dir: Path) -> tuple[dict[str, Path], list[Problem]]:
@@ -120,12 +110,6 @@ def _bytecode_cache(site_dir: Path) -> jinja2.BytecodeCache | None:
     return jinja2.FileSystemBytecodeCache(str(folder))
 
 
-Unit = tuple[Any, ...]
-"""Names one page: ("home", n), ("post", url), ("terms", kind), ("term", kind, slug, n),
-("feed", "", "") for the site feed, ("feed", kind, slug), ("redirect", url), ("404",),
-("robots",) or ("sitemap",)."""
-
-
 @dataclass(frozen=True)
 class Pagination:
     """Where a listing page sits among its pages."""
@@ -147,12 +131,13 @@ class PageJob:
     source: str
     """What asked for it (a content file or a listing), for collision messages."""
     key: str
-    """Hash of everything the page shows; equal keys give equal bytes."""
+    """Hash of everything the page's context holds (``incremental.keys``); with the posts it
+    read while rendering, it is the key recorded in the manifest."""
     context: Callable[[], dict[str, Any]]
     unit: "Unit" = ()
     """Names the page in the plan, so a later build can plan it alone."""
     shows: tuple[str, ...] = ()
-    """URLs of the posts whose content the page shows (an edit of one re-renders it)."""
+    """Sources of the posts its context holds (an edit of one re-renders it)."""
 
 
 class TemplateFailed(Exception):
@@ -212,18 +197,7 @@ class Renderer:
 
     def templates_digest(self) -> str:
         """Hash of every template file, so any template edit changes every page key."""
-        digest = hashlib.blake2b(digest_size=16)
-        for index, folder in enumerate(self.template_dirs):
-            for current, dirs, files in os.walk(folder):
-                dirs.sort()
-                for name in sorted(files):
-                    full = os.path.join(current, name)
-                    digest.update(f"{index}:{os.path.relpath(full, folder)}".encode("utf-8", "surrogateescape"))
-                    try:
-                        digest.update(Path(full).read_bytes())
-                    except OSError:
-                        pass
-        return digest.hexdigest()
+        return templates_digest(self.template_dirs)
 
     def _template_file(self, name: str) -> str:
         """Where a template by that name is read from, for messages."""
@@ -291,12 +265,12 @@ class Renderer:
         """Start planning pages of ``site``; returns the key every page's key is made with."""
         nav = self._nav(site)
         self._common = {"nav": nav}
-        self._post_keys: dict[str, str] = {}
         self._memo: dict[Any, Any] = {}
+        self.digests = Digests()
         # What every page shows besides its own data: the navigation, the templates, the settings.
         # (A patch passes the key of the build it patches: its templates and settings are the same.)
-        self.plan_key = plan_key or _digest(code_fingerprint(), self.settings, self.preview,
-                                            sorted(self.assets.items()), self.templates_digest(), nav(""))
+        self.plan_key = plan_key or make_plan_key(code_fingerprint(), self.settings, self.preview, self.assets,
+                                                  self.templates_digest(), nav(""))
         return self.plan_key
 
     def units(self, site: SiteView) -> list[Unit]:
@@ -324,17 +298,10 @@ class Renderer:
         }
         return [makers[unit[0]](site, unit, *unit[1:]) for unit in units]
 
-    def _job(self, unit: Unit, url: str, template: str, source: str, deps: Any, context: Callable[[], dict[str, Any]],
-             shows: Sequence[Post] = ()) -> PageJob:
-        keys = [self._post_key(post) for post in shows]
-        return PageJob(url, template, source, _digest(self.plan_key, url, template, deps, keys), context, unit,
-                       tuple(post.url for post in shows))
-
-    def _post_key(self, post: Post) -> str:
-        key = self._post_keys.get(post.url)
-        if key is None:
-            key = self._post_keys[post.url] = _post_key(post)
-        return key
+    def _job(self, unit: Unit, url: str, template: str, source: str, context: "PageContext") -> PageJob:
+        """A page; its key is made from its whole context (``incremental.keys``)."""
+        context_key, shows = self.digests.context(context.values_for_key())
+        return PageJob(url, template, source, page_key(self.plan_key, url, template, context_key), context, unit, shows)
 
     def _nav(self, site: SiteView) -> Callable[[str], list[tuple[str, str, bool]]]:
         items = [("Latest", "/"), ("Films", "/films/"), ("Actors", "/actors/")]
@@ -365,9 +332,8 @@ class Renderer:
         meta = self.meta("home", url, title, self.settings.title if number == 1 else f"Latest news — page {number}",
                          self.settings.description, json_ld=json_ld(website_ld(self.settings, self.urls)),
                          feed="/feed.xml")
-        deps = (number, pagination.total, len(site.posts))
-        return self._job(unit, url, "index.html", "the home page", deps, _ctx(
-            self._common, page=meta, posts=posts, pagination=pagination, section="/"), shows=posts)
+        return self._job(unit, url, "index.html", "the home page", _ctx(
+            self._common, page=meta, posts=posts, pagination=pagination, section="/"))
 
     def _post(self, site: SiteView, unit: Unit, url: str) -> PageJob:
         posts = site.posts
@@ -375,16 +341,15 @@ class Renderer:
         post = posts[index]
         newer = posts[index - 1] if index > 0 else None
         older = posts[index + 1] if index + 1 < len(posts) else None
-        meta = Lazy(lambda: self.meta(
+        meta = Derived(lambda: self.meta(
             "post", post.url, post.title, post.title, post.summary, og_type="article",
             image=image_url(self.urls, post.image), image_alt=post.image_alt,
             json_ld=json_ld(post_ld(post, self.settings, self.urls)),
             tweet_script=self.settings.tweets_enhance and (
                 "twitter-tweet" in post.html or any(t.url for t in post.tweets)),
         ))
-        deps = [(p.url, p.title) for p in (newer, older) if p]
-        return self._job(unit, post.url, "post.html", post.source, deps, _ctx(
-            self._common, page=meta, post=post, newer=newer, older=older, section="/"), shows=(post,))
+        return self._job(unit, post.url, "post.html", post.source, _ctx(
+            self._common, page=meta, post=post, newer=newer, older=older, section="/"))
 
     def _terms(self, site: SiteView, unit: Unit, kind: str) -> PageJob:
         label, plural = LABELS[kind]
@@ -393,19 +358,8 @@ class Renderer:
         meta = self.meta(kind, url, plural, plural, f"Every {SINGULAR[kind]} on {self.settings.title}.",
                          json_ld=json_ld(collection_ld(plural, self.urls.absolute(url),
                                                        f"{plural} on {self.settings.title}")))
-        deps = [(t.name, t.url, t.release_year, len(t.posts), t.aka) for t in terms]
-        return self._job(unit, url, "terms.html", f"the {kind} index", deps, _ctx(
+        return self._job(unit, url, "terms.html", f"the {kind} index", _ctx(
             self._common, page=meta, terms=terms, kind=kind, label=label, plural=plural, section=url))
-
-    def _term_deps(self, term: Term) -> Any:
-        deps = self._memo.get(("term", term.url))
-        if deps is None:
-            history = [(r.year, r.post.url) for r in term.year_history]
-            html = hashlib.blake2b(str.__str__(term.html).encode("utf-8"), digest_size=16).hexdigest()
-            deps = self._memo[("term", term.url)] = (
-                term.name, term.slug, term.aka, term.source, html, term.image, term.image_alt,
-                term.release_year, history, sorted(term.extra.items()), len(term.posts))
-        return deps
 
     def _term(self, site: SiteView, unit: Unit, kind: str, slug: str, number: int) -> PageJob:
         label, plural = LABELS[kind]
@@ -414,15 +368,14 @@ class Renderer:
         posts, pagination = self._listing(term.url, term.posts, number, lambda n: self.urls.term(kind, slug, n))
         url = self.urls.term(kind, slug, number)
         suffix = "" if number == 1 else f" — page {number}"
-        meta = Lazy(lambda: self.meta(
+        meta = Derived(lambda: self.meta(
             kind.rstrip("s"), url, term.name + suffix, term.name + suffix, self._term_description(term),
             og_type={"films": "video.movie", "actors": "profile"}.get(kind, "website"),
             image=image_url(self.urls, term.image), image_alt=term.image_alt,
             json_ld=json_ld(term_ld(term, self.urls)), feed=feed))
-        deps = (self._term_deps(term), number, pagination.total)
-        return self._job(unit, url, "term.html", term.source or f"the {SINGULAR[kind]} {term.name!r}", deps, _ctx(
+        return self._job(unit, url, "term.html", term.source or f"the {SINGULAR[kind]} {term.name!r}", _ctx(
             self._common, page=meta, term=term, posts=posts, pagination=pagination, label=label, plural=plural,
-            section=self.urls.terms(kind)), shows=posts)
+            section=self.urls.terms(kind)))
 
     def _term_description(self, term: Term) -> str:
         count = f"{len(term.posts)} post{'s' if len(term.posts) != 1 else ''}"
@@ -443,9 +396,9 @@ class Renderer:
             url, title = self.urls.term_feed(kind, slug), f"{term.name} · {self.settings.title}"
             subtitle = self._term_description(term)
             alternate, posts, source = term.url, term.posts[:size], term.source or term.url
-        return self._job(unit, url, "feed.xml", source, (title, subtitle, alternate), _ctx(
+        return self._job(unit, url, "feed.xml", source, _ctx(
             {}, feed_url=url, title=title, subtitle=subtitle, alternate=alternate, posts=posts,
-            updated=max((p.updated or p.date for p in posts), default=None)), shows=posts)
+            updated=max((p.updated or p.date for p in posts), default=None)))
 
     def _redirect(self, site: SiteView, unit: Unit, url: str) -> PageJob:
         redirects = self._memo.get("redirects")
@@ -454,22 +407,22 @@ class Renderer:
         redirect = redirects[url]
         meta = self.meta("redirect", redirect.url, f"Moved to {redirect.target}", "This page has moved",
                          redirect.reason, noindex=True)
-        return self._job(unit, redirect.url, "redirect.html", f"the aka of {redirect.target}", redirect,
+        return self._job(unit, redirect.url, "redirect.html", f"the aka of {redirect.target}",
                          _ctx(self._common, page=meta, target=redirect.target, section=""))
 
     def _not_found(self, site: SiteView, unit: Unit) -> PageJob:
         # Served with status 404, the page is never indexed: no noindex needed (it would cost SEO audits).
         meta = self.meta("404", "/404.html", "Page not found", "Page not found", "There is no page at this address.")
-        return self._job(unit, "/404.html", "404.html", "the 404 page", (), _ctx(self._common, page=meta, section=""))
+        return self._job(unit, "/404.html", "404.html", "the 404 page", _ctx(self._common, page=meta, section=""))
 
     def _robots(self, site: SiteView, unit: Unit) -> PageJob:
-        return self._job(unit, "/robots.txt", "robots.txt", "robots.txt", (), _ctx({}))
+        return self._job(unit, "/robots.txt", "robots.txt", "robots.txt", _ctx({}))
 
     def _sitemap(self, site: SiteView, pages: Sequence[PageJob]) -> PageJob:
         lastmod = {p.url: (p.updated or p.date) for p in site.posts}
         entries = [(job.url, lastmod.get(job.url)) for job in pages if job.url.endswith("/") and job.unit[0] != "redirect"]
         listing = "\n".join(f"{url} {when.isoformat() if when else ''}" for url, when in entries)
-        return self._job(("sitemap",), "/sitemap.xml", "sitemap.xml", "the sitemap", listing, _ctx({}, entries=entries))
+        return self._job(("sitemap",), "/sitemap.xml", "sitemap.xml", "the sitemap", _ctx({}, entries=entries))
 
 
 def _pages(count: int, per_page: int) -> int:
@@ -477,26 +430,29 @@ def _pages(count: int, per_page: int) -> int:
     return max(1, -(-count // per_page))
 
 
-class Lazy:
-    """A context value computed only when the page is rendered."""
+class PageContext:
+    """A page's context factory: its values, and the navigation for its section."""
 
-    def __init__(self, make: Callable[[], Any]) -> None:
-        self.make = make
+    def __init__(self, common: dict[str, Any], values: dict[str, Any]) -> None:
+        self.nav = common.get("nav")
+        self.values = values
 
-    def __call__(self) -> Any:
-        return self.make()
+    def values_for_key(self) -> dict[str, Any]:
+        """What the page's key is made of: every value (``Derived`` ones are made from these)."""
+        if self.nav is None:
+            return self.values
+        return {**self.values, "nav": self.nav(self.values.get("section", ""))}
 
-
-def _ctx(common: dict[str, Any], **values: Any) -> Callable[[], dict[str, Any]]:
-    """A context factory; ``nav`` is resolved for the page's section."""
-
-    def build() -> dict[str, Any]:
-        context = {key: value() if isinstance(value, Lazy) else value for key, value in values.items()}
-        if "nav" in common:
-            context["nav"] = common["nav"](values.get("section", ""))
+    def __call__(self) -> dict[str, Any]:
+        context = {key: value() if isinstance(value, Derived) else value for key, value in self.values.items()}
+        if self.nav is not None:
+            context["nav"] = self.nav(self.values.get("section", ""))
         return context
 
-    return build
+
+def _ctx(common: dict[str, Any], **values: Any) -> PageContext:
+    """A page's context; ``nav`` is resolved for the page's section."""
+    return PageContext(common, values)
 
 
 def human_date(value: datetime | str | None) -> str:

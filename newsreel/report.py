@@ -58,6 +58,12 @@ class Reporter:
     def summary(self, message: str) -> None:
         self.info(message)
 
+    def notice(self, message: str) -> None:
+        """A line about the build itself (waiting for another one), on stderr."""
+        if not self.quiet:
+            self._clear_progress()
+            print(message, file=self.err, flush=True)
+
     def problem(self, problem: Problem) -> None:
         self._clear_progress()
         print(str(problem), file=self.err, flush=True)

@@ -368,7 +368,7 @@ class Rebuilder:
 
     def __init__(self, site_dir: Path, output: Path, preview: Preview, drafts: bool, future: bool) -> None:
         from newsreel.build import BuildOptions
-        from newsreel.cache import load_state
+        from newsreel.incremental.store import load_state
 
         self.site_dir = site_dir
         self.preview = preview

@@ -15,7 +15,7 @@ from typing import Iterable, Mapping, Sequence
 from newsreel.errors import Problem, error
 from newsreel.loader import Mention, PageSource, PostSource
 from newsreel.markdown import RenderedBody
-from newsreel.model import Post, Redirect, Site, Term, TermRef, YearReport
+from newsreel.model import Post, PostList, Redirect, Site, Term, TermRef, YearReport
 from newsreel.slugs import slugify, term_key
 from newsreel.urls import Urls
 
@@ -124,14 +124,6 @@ def _release(film_url: str, posts: Sequence[Post], page: PageSource | None) -> t
     return (history[-1].year if history else None), tuple(history)
 
 
-def post_shape(src: PostSource) -> tuple[object, ...]:
-    """What of a post reaches pages that do not show it: where it sorts, its URL and title
-    (its neighbours link to it), its films, actors and tags as written, and whether it is
-    published. Two versions with one shape differ only on the pages that show the post."""
-    mentions = tuple(tuple((m.name, m.release_year) for m in getattr(src, kind)) for kind in KINDS)
-    return (src.slug, src.title, src.date, src.updated, src.draft, mentions)
-
-
 def make_post(src: PostSource, body: RenderedBody, url: str, films: tuple[TermRef, ...],
               actors: tuple[TermRef, ...], tags: tuple[TermRef, ...], now: datetime) -> Post:
     """A post of the model, from its source, rendered body, URL and links to its terms."""
@@ -186,6 +178,7 @@ def build_model(posts: Sequence[LoadedPost], pages: Sequence[LoadedPage], urls: 
             for ref in getattr(post, kind):
                 posts_of.setdefault(ref.url, []).append(post)
         terms = []
+        by_source = {post.source: post for post in built}
         for draft in {id(d): d for d in registries[kind].values()}.values():
             url = urls.term(kind, draft.slug)
             term_posts = tuple(posts_of.get(url, ()))
@@ -194,7 +187,8 @@ def build_model(posts: Sequence[LoadedPost], pages: Sequence[LoadedPage], urls: 
             page = draft.page
             year, history = _release(url, term_posts, page) if kind == "films" else (None, ())
             terms.append(Term(
-                kind=kind, name=draft.name, slug=draft.slug, url=url, posts=term_posts, aka=tuple(draft.aka),
+                kind=kind, name=draft.name, slug=draft.slug, url=url,
+                posts=PostList([p.source for p in term_posts], by_source.__getitem__), aka=tuple(draft.aka),
                 source=page.source if page else None,
                 html=draft.page_body.html if draft.page_body else Term.html,
                 image=page.image if page else None, image_alt=page.image_alt if page else None,

@@ -65,9 +65,10 @@ def is_inside_name(rel: str) -> bool:
 
 @dataclass
 class Manifest:
-    """What an output folder holds: file → [content hash, page key]."""
+    """What an output folder holds: file → [content hash, page key] or, for a page that read
+    posts through a term while rendering, [content hash, page key, [their sources]]."""
 
-    files: dict[str, list[str]] = field(default_factory=dict)
+    files: dict[str, list] = field(default_factory=dict)
 
     @classmethod
     def read(cls, output: Path) -> "Manifest | None":
@@ -78,7 +79,9 @@ class Manifest:
         # A manifest naming files outside the output, or not in newsreel's shape, is not ours to trust.
         if not isinstance(files, dict) or not all(map(is_inside_name, files)):
             return None
-        if not all(type(entry) is list and len(entry) == 2 for entry in files.values()):
+        if not all(type(entry) is list and len(entry) in (2, 3) and all(type(v) is str for v in entry[:2])
+                   and (len(entry) == 2 or (type(entry[2]) is list and all(type(v) is str for v in entry[2])))
+                   for entry in files.values()):
             return None
         return cls(files)
 
@@ -87,12 +90,41 @@ class Manifest:
         return json.dumps({"generator": "newsreel", "files": files}, separators=(",", ":")).encode("utf-8")
 
 
+def manifest_stamp(output: Path) -> tuple[int, int] | None:
+    """(mtime, size) of the output's manifest: another build since changes it."""
+    try:
+        info = (output / MANIFEST).stat()
+    except OSError:
+        return None
+    return (info.st_mtime_ns, info.st_size)
+
+
+def spare_folder(cache_dir: Path, output: Path) -> Path:
+    """Where the output's previous generation is kept between builds, in the build cache.
+
+    One spare is kept: those of other output folders are removed.
+    """
+    key = hashlib.blake2b(str(output.resolve()).encode("utf-8"), digest_size=6).hexdigest()
+    spare = cache_dir / f"spare-{key}"
+    for other in cache_dir.glob("spare-*"):
+        if other.name in (spare.name, spare.name + SPARE_NOTE):  # the spare and the writer's note on it
+            continue
+        if other.is_dir() and not other.is_symlink():
+            shutil.rmtree(other, ignore_errors=True)
+        else:
+            other.unlink(missing_ok=True)
+    return spare
+
+
 def _is_within(path: Path, parent: Path) -> bool:
     return path == parent or parent in path.parents
 
 
-def check_output(site_dir: Path, output: Path) -> Manifest | None:
-    """Refuse a dangerous output folder; return the manifest of the build already there."""
+def check_output(site_dir: Path, output: Path, *, finish: bool = True) -> Manifest | None:
+    """Refuse a dangerous output folder; return the manifest of the build already there.
+
+    ``finish=False`` only looks (a first check before the build lock is taken); otherwise a
+    commit that a killed build left is finished first."""
     site = site_dir.resolve()
     out = output.resolve()
     reasons = []
@@ -105,7 +137,8 @@ def check_output(site_dir: Path, output: Path) -> Manifest | None:
         reasons.append("it is the root or home folder")
     if reasons:
         raise UnsafeOutput(f"refusing to write the site to {output}: {reasons[0]} (choose an empty folder such as site/)")
-    finish_interrupted_commit(out)
+    if finish:
+        finish_interrupted_commit(out)
     if not out.exists():
         return None
     if not out.is_dir():
@@ -259,6 +292,11 @@ class OutputWriter:
         """Keep every file of the previous output unless written again (a build of a few pages)."""
         self.manifest.files.update(self.previous.files)
 
+    def previous_reads(self, rel: str) -> list[str]:
+        """The posts the previous output's page read while rendering (``incremental.keys``)."""
+        entry = self.previous.files.get(rel)
+        return list(entry[2]) if entry is not None and len(entry) > 2 else []
+
     def keep(self, rel: str, key: str) -> bool:
         """Keep the previous output's file when the page key is the same; False otherwise."""
         entry = self.previous.files.get(rel)
@@ -267,14 +305,14 @@ class OutputWriter:
         self.manifest.files[rel] = entry
         return True
 
-    def write(self, rel: str, data: bytes, key: str = "") -> None:
+    def write(self, rel: str, data: bytes, key: str = "", reads: list[str] | None = None) -> None:
         """Add a file; bytes identical to the previous output's are not written again."""
         if not is_inside_name(rel):
             raise UnsafeOutput(f"refusing to write {rel!r}: it would land outside the output folder "
                                "(check permalink in newsreel.yaml: it may not contain '..')")
         digest = content_hash(data)
         entry = self.previous.files.get(rel)
-        self.manifest.files[rel] = [digest, key]
+        self.manifest.files[rel] = [digest, key, reads] if reads else [digest, key]
         if entry is not None and entry[0] == digest:
             return
         self._make_parent(self.staging, rel)

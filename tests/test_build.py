@@ -324,7 +324,7 @@ def test_a_patch_after_a_build_without_cache_builds_everything(tmp_path: Path) -
 
 def test_a_watcher_s_paths_are_all_a_rebuild_stamps_again(tmp_path: Path) -> None:
     """``serve`` passes the paths its watcher saw; a new, vanished or folder path lists everything again."""
-    from newsreel.cache import BuildState
+    from newsreel.incremental.store import BuildState
 
     site = write_site(tmp_path / "blog", FILMS)
     state = BuildState()

@@ -1,4 +1,4 @@
-"""The build cache: parsed front matter and rendered Markdown, keyed by file content.
+"""The source store: parsed front matter and rendered Markdown, keyed by file content.
 
 ``BuildState`` is one mechanism with two homes: ``serve`` keeps it in memory between
 rebuilds, ``build`` reads it from ``.newsreel-cache/cache-3.sqlite`` in the site folder as
@@ -21,10 +21,15 @@ import tempfile
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Iterator, Mapping, Union
 
 from newsreel import __version__
-from newsreel.writer import MANIFEST, SPARE_NOTE
+from newsreel.errors import Problem
+from newsreel.loader import PageSource, PostSource
+from newsreel.markdown import RenderedBody
+
+if TYPE_CHECKING:  # pragma: no cover
+    from newsreel.incremental.snapshot import Snapshot
 
 CACHE_DIR = ".newsreel-cache"
 STORE_FILE = "cache-3.sqlite"
@@ -46,14 +51,33 @@ def stamp_of(info: os.stat_result) -> Stamp:
     return (info.st_mtime_ns, info.st_size, info.st_ino)
 
 
+Result = tuple[Union[PostSource, PageSource], RenderedBody]
+"""A source read without error: its record (the body text dropped) and its rendered Markdown."""
+
+
 @dataclass(frozen=True)
 class Entry:
     """A source file's result: the record (or None) and its problems."""
 
     stamp: Stamp
     digest: str
-    result: Any
-    problems: tuple[Any, ...]
+    """Hash of the file's bytes: a file whose stamp changed but whose bytes did not (a fresh
+    checkout, a ``touch``) is matched by it and not parsed again."""
+    result: Result | None
+    problems: tuple[Problem, ...]
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Every file a build reads, with its stamp: enough to tell that nothing changed."""
+
+    sources: tuple[tuple[str, str, Stamp | None], ...]
+    """(kind, path, stamp) of each post and film/actor page."""
+    problems: tuple[Problem, ...]
+    scope: str
+    """Hash of everything but the sources and static files: settings, options, templates, code."""
+    fingerprint: str
+    """Hash of every input."""
 
 
 @dataclass
@@ -67,11 +91,11 @@ class BuildState:
 
     scope: str = ""
     entries: dict[str, Entry] = field(default_factory=dict)
-    snapshot: Any = None
-    """The last build's ``snapshot.Snapshot``, or None."""
+    snapshot: "Snapshot | None" = None
+    """The last build's snapshot, or None."""
     store: "SourceStore | None" = None
-    inputs: Any = None
-    """The last ``build.Inputs`` scanned, kept in memory by ``serve`` (never saved)."""
+    inputs: Inputs | None = None
+    """The last inputs scanned, kept in memory by ``serve`` (never saved)."""
     changed: set[str] = field(default_factory=set)
     """Sources put or forgotten since the state was loaded or saved."""
 
@@ -159,7 +183,7 @@ class SourceStore:
         row = self.db.execute("SELECT data FROM meta WHERE name = ?", (name,)).fetchone()
         return _unpickle(row[0], object) if row else None
 
-    def snapshot(self) -> Any:
+    def snapshot(self) -> "Snapshot | None":
         """The last build's snapshot, its per-post and per-term records read as they are asked for."""
         core, stamps = self.meta("snapshot"), self.meta("stamps")
         if core is None or not isinstance(stamps, dict):
@@ -262,26 +286,19 @@ class Marker:
     """Stamp of the output's manifest right after that build."""
     valid_until: datetime | None
     """The first future post's date: from then on the same inputs give another site."""
-    warnings: tuple[Any, ...]
-    notes: tuple[Any, ...]
+    warnings: tuple[Problem, ...]
+    notes: tuple[Problem, ...]
 
 
-def manifest_stamp(output: Path) -> tuple[int, int] | None:
-    try:
-        info = (output / MANIFEST).stat()
-    except OSError:
-        return None
-    return (info.st_mtime_ns, info.st_size)
-
-
-def read_marker(site_dir: Path, inputs: str, output: Path, now: datetime) -> Marker | None:
-    """The last build's marker when nothing changed since, else None."""
+def read_marker(site_dir: Path, inputs: str, manifest: tuple[int, int] | None, now: datetime) -> Marker | None:
+    """The last build's marker when nothing changed since (the same inputs, the output's
+    manifest as that build left it), else None."""
     try:
         with open(site_dir / CACHE_DIR / MARKER_FILE, "rb") as handle:
             marker = pickle.load(handle)
     except (OSError, EOFError, pickle.PickleError, AttributeError, ImportError, TypeError, ValueError):
         return None
-    if not isinstance(marker, Marker) or marker.inputs != inputs or marker.manifest != manifest_stamp(output):
+    if not isinstance(marker, Marker) or marker.inputs != inputs or marker.manifest != manifest:
         return None
     if marker.valid_until is not None and now >= marker.valid_until:
         return None
@@ -290,23 +307,6 @@ def read_marker(site_dir: Path, inputs: str, output: Path, now: datetime) -> Mar
 
 def write_marker(site_dir: Path, marker: Marker) -> None:
     _write_atomic(site_dir, MARKER_FILE, pickle.dumps(marker, protocol=pickle.HIGHEST_PROTOCOL))
-
-
-def spare_folder(site_dir: Path, output: Path) -> Path:
-    """Where the output's previous generation is kept between builds (see ``writer``).
-
-    One spare is kept: those of other output folders are removed.
-    """
-    key = hashlib.blake2b(str(output.resolve()).encode("utf-8"), digest_size=6).hexdigest()
-    spare = site_dir / CACHE_DIR / f"spare-{key}"
-    for other in (site_dir / CACHE_DIR).glob("spare-*"):
-        if other.name in (spare.name, spare.name + SPARE_NOTE):  # the spare and the writer's note on it
-            continue
-        if other.is_dir():
-            shutil.rmtree(other, ignore_errors=True)
-        else:
-            other.unlink(missing_ok=True)
-    return spare
 
 
 @functools.lru_cache(maxsize=1)
@@ -323,15 +323,15 @@ def code_fingerprint() -> str:
     import yaml
 
     digest = hashlib.blake2b(__version__.encode(), digest_size=8)
-    package = Path(__file__).resolve().parent
-    for path in sorted(package.glob("*.py")) + sorted(package.glob("*.js")):
-        digest.update(path.name.encode() + path.read_bytes())
+    package = Path(__file__).resolve().parent.parent
+    for path in sorted(package.rglob("*.py")) + sorted(package.glob("*.js")):
+        digest.update(path.relative_to(package).as_posix().encode() + path.read_bytes())
     for library in (anyascii, jinja2, markdown_it, mdit_py_plugins, yaml):
         digest.update(f"{library.__name__}={getattr(library, '__version__', '?')}".encode())
     return digest.hexdigest()
 
 
-def cache_scope(*parts: Any) -> str:
+def cache_scope(*parts: object) -> str:
     return repr((_FORMAT, code_fingerprint()) + parts)
 
 

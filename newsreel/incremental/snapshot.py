@@ -1,8 +1,8 @@
 """The last build's model and pages, kept so that the next build can patch them.
 
 A full build ends by taking a ``Snapshot``: each post's URL, term links and *shape*
-(``taxonomy.post_shape``), every term with the sources of its posts, and which pages show
-each post. When the only inputs changed since are posts whose shape is the same — the text
+(``post_shape``: its source but its text), every term with the sources of its posts, and
+which pages hold or read each post (``keys``). When the only inputs changed since are posts whose shape is the same — the text
 was edited, not the title, date or cast — a build needs neither every source nor the whole
 plan: ``StoredSite`` restores from the snapshot and the source cache just the posts and terms
 the affected pages show, and the renderer plans those pages alone. Anything else (a new,
@@ -15,17 +15,29 @@ where the model's objects would take a large part of a second at 10,000 posts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any, Callable, Iterator, Mapping, Sequence, overload
+from typing import Any, Iterable, Mapping, Sequence
 
 from markupsafe import Markup
 
-from newsreel.cache import BuildState, Stamp
 from newsreel.errors import Problem
-from newsreel.model import Post, Redirect, Site, Term, TermRef, YearReport
-from newsreel.render import PageJob, Unit
-from newsreel.taxonomy import KINDS, LoadedPost, make_post, post_shape
+from newsreel.incremental.keys import Unit
+from newsreel.incremental.store import BuildState, Stamp
+from newsreel.loader import PostSource
+from newsreel.model import Post, PostList, Redirect, Site, Term, TermRef, YearReport
+from newsreel.taxonomy import KINDS, LoadedPost, make_post
+
+TEXT_FIELDS = frozenset({"body", "body_line", "digest", "summary"})
+"""The fields of a ``PostSource`` that reach no page but the post's own ones (and those that
+hold or read the post: ``keys``). The model is made from the others."""
+
+
+def post_shape(src: PostSource) -> tuple[object, ...]:
+    """Everything of a post's source but its text: what the model of the whole site is made
+    of. Two versions with one shape differ only on the pages that hold or read the post.
+    (A field added to ``PostSource`` is part of the shape until it is listed as text.)"""
+    return tuple((f.name, getattr(src, f.name)) for f in fields(src) if f.name not in TEXT_FIELDS)
 
 StoredRef = tuple[str, str, str, str, "int | None"]
 """A ``TermRef``'s fields."""
@@ -75,13 +87,14 @@ def _ref(ref: TermRef) -> StoredRef:
 
 
 def take_snapshot(*, scope: str, plan_key: str, assets: dict[str, str], stamps: dict[str, Stamp | None],
-                  posts: Sequence[LoadedPost], site: Site, jobs: Sequence[PageJob], valid_until: datetime | None,
-                  warnings: Sequence[Problem], notes: Sequence[Problem]) -> Snapshot:
-    """The snapshot of a full build of ``site`` from ``posts`` into ``jobs``."""
+                  posts: Sequence[LoadedPost], site: Site, pages: Iterable[tuple[Unit, Iterable[str]]],
+                  valid_until: datetime | None, warnings: Sequence[Problem], notes: Sequence[Problem]) -> Snapshot:
+    """The snapshot of a full build of ``site`` from ``posts`` into ``pages``: each page's
+    unit with the sources of the posts it holds or read."""
     pages_of: dict[str, list[Unit]] = {}
-    for job in jobs:
-        for url in job.shows:
-            pages_of.setdefault(url, []).append(job.unit)
+    for unit, sources in pages:
+        for source in sources:
+            pages_of.setdefault(source, []).append(unit)
     built = {post.source: post for post in site.posts}
     records: dict[str, PostRecord] = {}
     for loaded in posts:
@@ -89,7 +102,7 @@ def take_snapshot(*, scope: str, plan_key: str, assets: dict[str, str], stamps: 
         post = built.get(rel)
         link = None if post is None else (post.url, tuple(map(_ref, post.films)), tuple(map(_ref, post.actors)),
                                           tuple(map(_ref, post.tags)))
-        records[rel] = (post_shape(loaded.source), link, tuple(pages_of.get(post.url, ())) if post else ())
+        records[rel] = (post_shape(loaded.source), link, tuple(pages_of.get(rel, ())) if post else ())
     terms = {
         f"{kind}/{t.slug}": (t.kind, t.name, t.slug, t.url, tuple(p.source for p in t.posts), t.aka, t.source,
                              str.__str__(t.html), t.image, t.image_alt, t.release_year,
@@ -105,31 +118,6 @@ def take_snapshot(*, scope: str, plan_key: str, assets: dict[str, str], stamps: 
     )
 
 
-class LazyPosts(Sequence[Post]):
-    """Posts by source, made only when read (a term's thousand posts cost nothing unread)."""
-
-    def __init__(self, sources: Sequence[str], post: Callable[[str], Post]) -> None:
-        self._sources = sources
-        self._post = post
-
-    def __len__(self) -> int:
-        return len(self._sources)
-
-    @overload
-    def __getitem__(self, index: int) -> Post: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> tuple[Post, ...]: ...
-
-    def __getitem__(self, index: int | slice) -> Post | tuple[Post, ...]:
-        if isinstance(index, slice):
-            return tuple(map(self._post, self._sources[index]))
-        return self._post(self._sources[index])
-
-    def __iter__(self) -> Iterator[Post]:
-        return map(self._post, self._sources)
-
-
 class StoredSite:
     """The last build's site with some posts' text replaced: a ``model.SiteView`` that makes
     posts and terms from the snapshot and the source cache as the renderer reads them."""
@@ -141,7 +129,7 @@ class StoredSite:
         self._posts: dict[str, Post] = {}
         self._terms: dict[tuple[str, str], Term] = {}
         self._indexes: dict[str, int] | None = None
-        self.posts = LazyPosts(snapshot.order, self.post)
+        self.posts = PostList(snapshot.order, self.post)
         self.redirects = snapshot.redirects
 
     def post(self, source: str) -> Post:
@@ -172,7 +160,7 @@ class StoredSite:
             (kind, name, slug, url, sources, aka, source, html, image, image_alt, release_year, history,
              extra) = self.snapshot.terms[f"{kind}/{slug}"]
             term = self._terms[(kind, slug)] = Term(
-                kind=kind, name=name, slug=slug, url=url, posts=LazyPosts(sources, self.post), aka=aka, source=source,
+                kind=kind, name=name, slug=slug, url=url, posts=PostList(sources, self.post), aka=aka, source=source,
                 html=Markup(html), image=image, image_alt=image_alt, release_year=release_year,
                 year_history=tuple(YearReport(year, self.post(rel)) for year, rel in history), extra=extra)
         return term

@@ -1,0 +1,189 @@
+"""Page keys: the one place where the key of a page is made.
+
+A page's key is a digest of everything its templates can read, made by construction rather
+than listed by hand:
+
+* the **plan key** (``plan_key``): newsreel's code, the settings, the static files' names,
+  every template file, the navigation — what every page can read;
+* the page's URL and template;
+* the **whole digest of its context** (``Digests.context``): every value the renderer puts in
+  the page's context, walked to the end. A post counts with every field it has, a term with
+  every field but the contents of its posts (its posts' sources, in order, are part of it);
+* the posts the page **read** through a term's ``model.PostList`` while it rendered
+  (``recording``), each with its whole digest — as Lektor records the dependencies of an
+  artifact. A page that shows ``term.posts[0].title`` is so rebuilt when that post changes.
+
+Before rendering, a page is kept when its context key and the digests of the posts it read
+last time give the key recorded in the output's manifest (``final_key``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Mapping
+
+from markupsafe import Markup
+
+from newsreel.model import READS, Post, PostList, Term
+
+Unit = tuple[Any, ...]
+"""Names one page: ("home", n), ("post", url), ("terms", kind), ("term", kind, slug, n),
+("feed", "", "") for the site feed, ("feed", kind, slug), ("redirect", url), ("404",),
+("robots",) or ("sitemap",)."""
+
+_PLAIN = (str, int, float, bool, type(None), datetime, date, Markup)
+_ALL_FIELDS_IN_REPR = all(f.repr for f in dataclasses.fields(Post))
+
+
+def digest(*parts: object) -> str:
+    """Hash of plain values (strings, numbers, tuples of them) by their ``repr``."""
+    return hashlib.blake2b(repr(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+class Derived:
+    """A context value computed only when the page renders, from the page's other values
+    (and the settings) alone: it is not walked for the key, its inputs are."""
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self.make = make
+
+    def __call__(self) -> Any:
+        return self.make()
+
+
+class Digests:
+    """Whole digests of the model objects in page contexts, each made once per build."""
+
+    def __init__(self) -> None:
+        self._posts: dict[str, tuple[Post, str]] = {}
+        self._terms: dict[int, tuple[Term, str, tuple[str, ...]]] = {}
+
+    def post(self, post: Post) -> str:
+        """Every field of the post (its text, front matter, URL, links to its terms)."""
+        known = self._posts.get(post.source)
+        if known is not None and known[0] is post:
+            return known[1]
+        if _ALL_FIELDS_IN_REPR:
+            text = repr(post)
+        else:  # pragma: no cover - a field hidden from repr is still part of the post
+            text = repr([(f.name, getattr(post, f.name)) for f in dataclasses.fields(post)])
+        value = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        self._posts[post.source] = (post, value)
+        return value
+
+    def term(self, term: Term) -> tuple[str, tuple[str, ...]]:
+        """Every field of the term, its posts by source; and the posts its history shows."""
+        known = self._terms.get(id(term))
+        if known is not None and known[0] is term:
+            return known[1], known[2]
+        parts: list[object] = [type(term).__name__]
+        shows: list[str] = []
+        for f in dataclasses.fields(term):
+            value = getattr(term, f.name)
+            if isinstance(value, PostList):
+                parts.append((f.name, value.sources))
+            elif f.name == "year_history":
+                parts.append((f.name, tuple((r.year, self.post(r.post)) for r in value)))
+                shows += (r.post.source for r in value)
+            else:
+                parts.append((f.name, self._plain(value)))
+        value_digest = digest(*parts)
+        self._terms[id(term)] = (term, value_digest, tuple(shows))
+        return value_digest, tuple(shows)
+
+    def _plain(self, value: Any) -> object:
+        if isinstance(value, _PLAIN):
+            return value
+        if isinstance(value, Mapping):
+            return tuple(sorted((repr(k), self._plain(v)) for k, v in value.items()))
+        if isinstance(value, (tuple, list)):
+            return tuple(self._plain(v) for v in value)
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return (type(value).__name__,) + tuple(self._plain(getattr(value, f.name)) for f in dataclasses.fields(value))
+        raise TypeError(f"page keys cannot digest a {type(value).__name__} in a term")
+
+    def context(self, values: Mapping[str, Any]) -> tuple[str, tuple[str, ...]]:
+        """The digest of a page's context (``Derived`` values aside) and the sources of the
+        posts it holds."""
+        parts: list[object] = []
+        shows: dict[str, None] = {}
+        for name in sorted(values):
+            value = values[name]
+            if not isinstance(value, Derived):
+                parts.append((name, self._walk(value, shows)))
+        return digest(*parts), tuple(shows)
+
+    def _walk(self, value: Any, shows: dict[str, None]) -> object:
+        if isinstance(value, _PLAIN):
+            return value
+        if isinstance(value, Post):
+            shows[value.source] = None
+            return ("Post", self.post(value))
+        if isinstance(value, Term):
+            value_digest, history = self.term(value)
+            shows.update(dict.fromkeys(history))
+            return ("Term", value_digest)
+        if isinstance(value, PostList):
+            return tuple(self._walk(post, shows) for post in value)
+        if isinstance(value, Mapping):
+            return tuple(sorted((repr(k), self._walk(v, shows)) for k, v in value.items()))
+        if isinstance(value, (tuple, list)):
+            return tuple(self._walk(v, shows) for v in value)
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return (type(value).__name__,) + tuple(self._walk(getattr(value, f.name), shows)
+                                                   for f in dataclasses.fields(value))
+        raise TypeError(f"page keys cannot digest a {type(value).__name__} in a page's context "
+                        "(wrap a value computed from the others in keys.Derived)")
+
+
+@contextmanager
+def recording() -> Iterator[set[str]]:
+    """Collect the sources of the posts read through ``PostList`` inside the block."""
+    reads: set[str] = set()
+    token = READS.set(reads)
+    try:
+        yield reads
+    finally:
+        READS.reset(token)
+
+
+def final_key(context_key: str, reads: Iterable[str], post_digest: Callable[[str], str]) -> str:
+    """The key recorded for a page: its context key and the digests of the posts it read.
+
+    ``post_digest`` raises ``LookupError`` for a post that is gone (the page is then rendered)."""
+    sources = sorted(reads)
+    if not sources:
+        return context_key
+    return digest(context_key, [(source, post_digest(source)) for source in sources])
+
+
+def plan_key(code: str, settings: object, preview: bool, assets: Mapping[str, str], templates: str,
+             nav: object) -> str:
+    """What every page can read besides its context."""
+    return digest(code, settings, preview, sorted(assets.items()), templates, nav)
+
+
+def page_key(plan: str, url: str, template: str, context_key: str) -> str:
+    return digest(plan, url, template, context_key)
+
+
+def templates_digest(folders: Iterable[Path]) -> str:
+    """Hash of every template file, so that any template edit changes every page key."""
+    hashed = hashlib.blake2b(digest_size=16)
+    for index, folder in enumerate(folders):
+        for current, dirs, files in os.walk(folder):
+            dirs.sort()
+            for name in sorted(files):
+                full = os.path.join(current, name)
+                hashed.update(f"{index}:{os.path.relpath(full, folder)}".encode("utf-8", "surrogateescape"))
+                try:
+                    with open(full, "rb") as handle:
+                        hashed.update(handle.read())
+                except OSError:
+                    hashed.update(b"\0unreadable")
+    return hashed.hexdigest()

@@ -1,0 +1,61 @@
+"""One build of a site folder at a time: an OS file lock in ``.newsreel-cache/``.
+
+The lock is ``fcntl.flock`` on ``.newsreel-cache/build.lock``: the kernel releases it when
+the process holding it exits, however it dies, so a killed build never leaves it taken.
+The file holds the pid of the build holding it, for the message of the one that waits.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator
+
+from newsreel.errors import NewsreelError
+
+LOCK_FILE = "build.lock"
+
+
+class BuildLocked(NewsreelError):
+    """Another build of the same site folder is running (``--no-wait``)."""
+
+
+def _holder(handle: int) -> str:
+    try:
+        text = os.pread(handle, 32, 0).decode("ascii", "replace").strip()
+    except OSError:
+        return "?"
+    return text if text.isdigit() else "?"
+
+
+@contextmanager
+def build_lock(cache_dir: Path, *, wait: bool = True, say: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Hold the site's build lock for the block; wait for it (saying so once) or, with
+    ``wait=False``, raise ``BuildLocked``."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    ignore = cache_dir / ".gitignore"
+    if not ignore.exists():
+        try:
+            ignore.write_text("# newsreel's build cache: safe to delete\n*\n", "utf-8")
+        except OSError:
+            pass
+    path = cache_dir / LOCK_FILE
+    handle = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pid = _holder(handle)
+            if not wait:
+                raise BuildLocked(f"another build of this site is running (pid {pid}); try again when it "
+                                  "has finished, or leave out --no-wait to wait for it") from None
+            if say is not None:
+                say(f"waiting for the build started by pid {pid}…")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        os.ftruncate(handle, 0)
+        os.pwrite(handle, f"{os.getpid()}\n".encode("ascii"), 0)
+        yield
+    finally:
+        os.close(handle)  # closing the file releases the lock

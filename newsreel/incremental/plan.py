@@ -1,0 +1,50 @@
+"""The plan of a patch: whether the last build's snapshot can be patched, and which pages.
+
+A build is patched when the only inputs changed since the last full build are posts whose
+*shape* (``snapshot.post_shape``) is the same. Then the pages to plan again are exactly
+those that held or read an edited post (``Snapshot.posts``); every other page's key is
+unchanged by construction (``keys``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from newsreel.incremental.keys import Unit
+from newsreel.incremental.snapshot import Snapshot, post_shape
+from newsreel.incremental.store import Inputs, Stamp
+from newsreel.loader import PostSource
+
+PATCH_LIMIT = 200
+"""More changed posts than this are rebuilt from every source (in parallel) rather than patched."""
+
+
+def changed_posts(last: Snapshot | None, inputs: Inputs, manifest: tuple[int, int] | None,
+                  now: datetime) -> list[str] | None:
+    """The posts changed since ``last``, when a patch may do; None when a full build is needed
+    (no snapshot, other settings or templates, another build of the output since, a source
+    added or removed, a page or a post that had errors changed, too many changes)."""
+    if (last is None or last.scope != inputs.scope or manifest is None or last.manifest != manifest
+            or (last.valid_until is not None and now >= last.valid_until)):
+        return None
+    stamps = stamps_of(inputs)
+    if stamps.keys() != last.stamps.keys():
+        return None
+    changed = [rel for rel, stamp in stamps.items() if stamp is None or stamp != last.stamps[rel]]
+    if len(changed) > PATCH_LIMIT or not all(rel in last.posts for rel in changed):
+        return None  # only posts read without error last time have a shape
+    return changed
+
+
+def stamps_of(inputs: Inputs) -> dict[str, Stamp | None]:
+    return {rel: stamp for _, rel, stamp in inputs.sources}
+
+
+def same_shape(last: Snapshot, record: PostSource) -> bool:
+    """True when an edited post changed nothing but its text."""
+    return post_shape(record) == last.posts[record.source][0]
+
+
+def pages_to_patch(last: Snapshot, edited: list[str]) -> list[Unit]:
+    """The pages that held or read the edited posts, each once (drafts are on none)."""
+    return list(dict.fromkeys(unit for rel in edited for unit in last.posts[rel][2]))
