@@ -34,6 +34,7 @@ from newsreel.markdown import make_markdown, render_body
 from newsreel.render import (PageJob, Renderer, TemplateFailed, asset_names, check_unique, collect_static,
                              theme_dirs)
 from newsreel.model import Post, SiteView
+from newsreel.releases import next_change, today_of
 from newsreel.report import Reporter
 from newsreel.taxonomy import LoadedPage, LoadedPost, build_model
 from newsreel.urls import Urls
@@ -58,7 +59,8 @@ class BuildOptions:
     preview: bool = False
     """For ``serve``: draft/future badges on pages, static files under their plain names."""
     now: datetime | None = None
-    """The build's notion of "now" (for future posts); default the clock."""
+    """The build's notion of "now" (for future posts and upcoming releases); default the
+    ``NEWSREEL_NOW`` environment variable, else the clock."""
     wait: bool = True
     """Wait for another build of the same site folder to finish; False fails at once."""
 
@@ -95,6 +97,25 @@ class BuildResult:
 def _site_path(rel: str) -> str:
     """The site path a written file answers to ("posts/x/index.html" → "/posts/x/")."""
     return "/" + (rel[:-len("index.html")] if rel.endswith("index.html") else rel)
+
+
+NOW_VARIABLE = "NEWSREEL_NOW"
+"""Environment variable that fixes the build's date (for tests and reproducible builds)."""
+
+
+def build_clock(settings: Settings) -> datetime:
+    """The build's "now": ``NEWSREEL_NOW`` (a date or an ISO 8601 date-time, naive ones in the
+    site's time zone) when set, else the clock."""
+    from newsreel.loader import parse_when
+
+    value = os.environ.get(NOW_VARIABLE, "").strip()
+    if not value:
+        return datetime.now(timezone.utc)
+    parsed = parse_when(value, settings.zone)
+    if parsed is None:
+        raise NewsreelError(f"{NOW_VARIABLE}={value!r} is not a date (write YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS+00:00, "
+                            f"or unset it to use the clock)")
+    return parsed
 
 
 def resolve_settings(site_dir: Path, options: BuildOptions) -> tuple[Settings, list[Problem]]:
@@ -396,7 +417,7 @@ def _build_locked(site_dir: Path, options: BuildOptions, reporter: Reporter, sta
                   started: float) -> BuildResult:
     """``build_site`` once it holds the site's build lock."""
     previous = check_output(site_dir, output)
-    now = options.now or datetime.now(timezone.utc)
+    now = options.now or build_clock(settings)
     inputs = None
     if changed is not None and state is not None and state.inputs is not None:
         inputs = rescan_inputs(site_dir, settings, options, state.inputs, changed)
@@ -424,7 +445,7 @@ def _build_locked(site_dir: Path, options: BuildOptions, reporter: Reporter, sta
             if own_state:
                 save_state(site_dir, state)
                 write_marker(site_dir, Marker(inputs.fingerprint, snapshot.manifest, snapshot.valid_until,
-                                              snapshot.warnings, snapshot.notes))
+                                              snapshot.warnings, snapshot.notes, snapshot.valid_from))
     finally:
         if own_state and state.store is not None:
             state.store.close()
@@ -496,7 +517,7 @@ class _Build:
 
         site = StoredSite(last, self.state, self.now)
         renderer = Renderer(self.site_dir, self.settings, Urls.from_settings(self.settings), preview=self.options.preview,
-                            assets=assets)
+                            assets=assets, today=today_of(self.now, self.settings.zone))
         renderer.begin(site, last.plan_key)
         edited = [rel for rel in changed if last.posts[rel][1] is not None]  # the rest are unbuilt drafts
         try:
@@ -540,7 +561,8 @@ class _Build:
         static, more = collect_static(site_dir)
         problems += more
         assets = asset_names(static, fingerprint=not options.preview)
-        renderer = Renderer(site_dir, settings, urls, preview=options.preview, assets=assets)
+        renderer = Renderer(site_dir, settings, urls, preview=options.preview, assets=assets,
+                            today=today_of(self.now, settings.zone))
         jobs = renderer.plan(site)
         if not any(p.severity == "error" for p in problems):
             problems += check_unique(jobs, assets.values())
@@ -554,11 +576,13 @@ class _Build:
             for rel, path in static.items():
                 writer.write(assets[rel], path.read_bytes(), "")
             removed = writer.commit()
-        upcoming = [p.source.date for p in posts if p.source.date > self.now]
+        upcoming = [p.source.date for p in posts if p.source.date > self.now and not options.future]
+        release_change = next_change(site.terms("films"), self.now, settings.zone)
+        upcoming += [release_change] if release_change is not None else []
         snapshot = take_snapshot(
             scope=inputs.scope, plan_key=renderer.plan_key, assets=assets,
             stamps=stamps_of(inputs), posts=posts, site=site, pages=_pages_read(jobs, writer.manifest),
-            valid_until=min(upcoming) if upcoming and not options.future else None,
+            valid_until=min(upcoming, default=None), valid_from=self.now,
             warnings=[p for p in problems if p.severity == "warning" and p not in self.settings_problems],
             notes=_notes(site.posts))
         return _Outcome(writer, rendered, removed, snapshot, patched=False)

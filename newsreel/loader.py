@@ -22,13 +22,16 @@ from zoneinfo import ZoneInfo
 from newsreel.config import Settings, closest
 from newsreel.errors import Problem, error, warning
 from newsreel.frontmatter import YamlError, as_text, decode, load_yaml, split_document
+from newsreel.model import ReleaseDate
+from newsreel.regions import REGIONS, RESERVED_HINTS
 from newsreel.slugs import is_valid_slug, slugify
 from newsreel.tweets import Tweet, TweetError, tweets_from_front_matter
 from newsreel.urls import is_safe_url
 
-POST_KEYS = {"title", "date", "film", "films", "release_year", "actors", "tweet", "tweets", "summary",
-             "tags", "image", "image_alt", "slug", "updated", "draft"}
-FILM_KEYS = {"title", "aka", "release_year", "poster", "poster_alt", "director"}
+POST_KEYS = {"title", "date", "film", "films", "release_year", "release_date", "actors", "tweet", "tweets",
+             "summary", "tags", "image", "image_alt", "slug", "updated", "draft"}
+FILM_KEYS = {"title", "aka", "release_year", "release_date", "poster", "poster_alt", "director"}
+FILM_ENTRY_KEYS = {"title", "release_year", "release_date"}
 ACTOR_KEYS = {"name", "aka", "photo", "photo_alt"}
 _DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
 
@@ -40,7 +43,9 @@ class Mention:
     name: str
     line: int | None
     release_year: int | None = None
-    """Films only: the release year this post reported."""
+    """Films only: the release year this post reported (as written)."""
+    release_dates: tuple[ReleaseDate, ...] = ()
+    """Films only: the release dates this post reported."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,7 @@ class PageSource:
     extra: dict[str, str]
     body: str
     body_line: int
+    release_dates: tuple[ReleaseDate, ...] = ()
 
 
 def digest_of(raw: bytes) -> str:
@@ -141,6 +147,78 @@ class _Fields:
                                        f"write it as digits, e.g. {key}: 2023"))
             return None
         return int(value)
+
+    def release_dates(self, key: str, value: Any, line: int | None) -> tuple[ReleaseDate, ...]:
+        """``release_date`` (or a film entry's): a date, ``{date, region}``, or a list of those.
+
+        ``key`` is where it sits in the front matter ("release_date", "films[1].release_date"),
+        for the line of each problem."""
+        if value is None:
+            return ()
+        items = value if isinstance(value, list) else [value]
+        if not items:
+            self.problems.append(error(self.path, line, "'release_date' is an empty list",
+                                       "write release_date: YYYY-MM-DD, or remove the key"))
+            return ()
+        found: list[ReleaseDate] = []
+        for index, item in enumerate(items):
+            where = f"{key}[{index}]" if isinstance(value, list) else key
+            where_line = self.lines.get(where, line)
+            region = None
+            if isinstance(item, dict):
+                extra = sorted(set(map(str, item)) - {"date", "region"})
+                if extra:
+                    self.problems.append(error(self.path, self.lines.get(f"{where}.{extra[0]}", where_line),
+                                               f"unknown key {extra[0]!r} in a release date",
+                                               "a release date has date and region: {date: 2023-07-14, region: US}"))
+                    continue
+                if "region" in item:
+                    region = self._region(item["region"], self.lines.get(f"{where}.region", where_line))
+                    if region is None:
+                        continue
+                if item.get("date") is None:
+                    self.problems.append(error(self.path, where_line, "a release date needs its date",
+                                               "write {date: 2023-07-14, region: US}"))
+                    continue
+                day = self._day(item["date"], self.lines.get(f"{where}.date", where_line))
+            else:
+                day = self._day(item, where_line)
+            if day is None:
+                continue
+            if any(other.region == region for other in found):
+                label = f"region {region}" if region else "no region"
+                self.problems.append(error(self.path, where_line, f"'release_date' gives two dates for {label}",
+                                           "keep one date per region (a slip is a new post, or an edit of this one)"))
+                continue
+            found.append(ReleaseDate(day, region))
+        return tuple(found)
+
+    def _day(self, value: Any, line: int | None) -> date | None:
+        text = value.strip() if isinstance(value, str) else None
+        if text is not None and _DATE_ONLY.fullmatch(text):
+            try:
+                return date.fromisoformat(text)
+            except ValueError:
+                self.problems.append(error(self.path, line, f"'release_date' is not a real date: {text!r}",
+                                           "check the month and the day (YYYY-MM-DD)"))
+                return None
+        if isinstance(value, int) and not isinstance(value, bool):
+            hint = f"for a year alone write release_year: {value}" if 1000 <= value <= 9999 else "write YYYY-MM-DD"
+            self.problems.append(error(self.path, line, f"'release_date' must be a full date, got {value!r}", hint))
+        else:
+            self.problems.append(error(self.path, line, f"'release_date' must be a date written YYYY-MM-DD, got {value!r}",
+                                       "e.g. release_date: 2023-07-14 (a year alone goes in release_year)"))
+        return None
+
+    def _region(self, value: Any, line: int | None) -> str | None:
+        code = value.strip().upper() if isinstance(value, str) else None
+        if code is not None and code in REGIONS:
+            return code
+        meant = RESERVED_HINTS.get(code or "")
+        hint = (f"the code for that country is {meant}" if meant else
+                "use a two-letter ISO 3166-1 country code such as US, GB, FR or JP")
+        self.problems.append(error(self.path, line, f"region {value!r} is not an ISO 3166-1 country code", hint))
+        return None
 
     def flag(self, key: str) -> bool:
         value = self.data.get(key, False)
@@ -231,43 +309,61 @@ def _open(path: str, raw: bytes, known: set[str], problems: list[Problem]) -> tu
     return fields, body, body_line
 
 
+def _release(fields: _Fields, key: str, year_value: Any, year_line: int | None, dates_value: Any,
+             dates_line: int | None) -> tuple[int | None, tuple[ReleaseDate, ...]]:
+    """A film's release as one report wrote it: its ``release_year`` and ``release_date``,
+    checked against each other."""
+    year = fields.year("release_year", year_value, year_line) if year_value is not None else None
+    dates = fields.release_dates(key, dates_value, dates_line)
+    if year is not None and dates and year not in {d.date.year for d in dates}:
+        fields.problems.append(error(fields.path, year_line, f"'release_year' {year} is not the year of its release_date "
+                                     f"{dates[0].date.isoformat()}", "correct one of them, or leave release_year out"))
+    return year, dates
+
+
 def _films(fields: _Fields) -> tuple[Mention, ...]:
     data = fields.data
     if "film" in data and "films" in data:
         fields.fail("films", "both 'film' and 'films' are set", "keep one: film for one film, films: [...] for several")
-    top_year = fields.year("release_year")
+    top_year, top_dates = _release(fields, "release_date", data.get("release_year"), fields.line("release_year"),
+                                   data.get("release_date"), fields.line("release_date"))
+    top_key = "release_year" if "release_year" in data else "release_date"
+    reported = top_year is not None or bool(top_dates)
     if "film" in data:
         mentions = fields.names("film")
         if len(mentions) > 1:
             fields.fail("film", "'film' holds several films", "use films: [...] for several films")
-        return tuple(Mention(m.name, m.line, top_year) for m in mentions)
+        return tuple(Mention(m.name, m.line, top_year, top_dates) for m in mentions)
     raw = data.get("films")
     if raw is None:
-        if top_year is not None:
-            fields.fail("release_year", "'release_year' is set but no film is", "add film: \"Title\"")
+        if reported:
+            fields.fail(top_key, f"'{top_key}' is set but no film is", "add film: \"Title\"")
         return ()
     items = raw if isinstance(raw, list) else [raw]
-    if top_year is not None and len(items) > 1:
-        fields.fail("release_year", "'release_year' is ambiguous with several films",
-                    "give each film its own: films: [{title: ..., release_year: ...}]")
+    if reported and len(items) > 1:
+        fields.fail(top_key, f"'{top_key}' is ambiguous with several films",
+                    f"give each film its own: films: [{{title: ..., {top_key}: ...}}]")
     found = []
     for index, item in enumerate(items):
         key = f"films[{index}]" if isinstance(raw, list) else "films"
         line = fields.lines.get(key, fields.line("films"))
         if isinstance(item, dict):
-            extra = set(map(str, item)) - {"title", "release_year"}
+            extra = set(map(str, item)) - FILM_ENTRY_KEYS
             if extra:
                 fields.problems.append(error(fields.path, line, f"unknown key {sorted(extra)[0]!r} in a film",
-                                             "a film entry has title and release_year"))
+                                             "a film entry has title, release_year and release_date"))
             name = as_text(item.get("title"))
-            year = fields.year("release_year", item.get("release_year"), fields.lines.get(f"{key}.release_year", line))
+            year, dates = _release(fields, f"{key}.release_date", item.get("release_year"),
+                                   fields.lines.get(f"{key}.release_year", line), item.get("release_date"),
+                                   fields.lines.get(f"{key}.release_date", line))
         else:
-            name, year = as_text(item), top_year if len(items) == 1 else None
+            name = as_text(item)
+            year, dates = (top_year, top_dates) if len(items) == 1 else (None, ())
         if not name or not name.strip():
             fields.problems.append(error(fields.path, line, f"a film needs a title, got {item!r}",
                                          "write films: [\"Title\", {title: \"Other\", release_year: 2024}]"))
             continue
-        found.append(Mention(" ".join(name.split()), line, year))
+        found.append(Mention(" ".join(name.split()), line, year, dates))
     return tuple(found)
 
 
@@ -336,10 +432,13 @@ def parse_page(kind: str, path: str, raw: bytes) -> tuple[PageSource | None, lis
         director = fields.text("director")
         if director:
             extra["director"] = director
+    year, dates = None, ()
+    if kind == "films":
+        year, dates = _release(fields, "release_date", fields.data.get("release_year"), fields.line("release_year"),
+                               fields.data.get("release_date"), fields.line("release_date"))
     record = PageSource(
         kind=kind, source=path, digest=digest_of(raw), name=" ".join((name or "").split()),
-        name_line=lines.get(name_key), aka=fields.names("aka"),
-        release_year=fields.year("release_year") if kind == "films" else None,
+        name_line=lines.get(name_key), aka=fields.names("aka"), release_year=year, release_dates=dates,
         image=fields.link(image_key), image_alt=fields.text(f"{image_key}_alt"), extra=extra,
         body=body, body_line=body_line,
     )

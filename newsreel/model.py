@@ -7,6 +7,7 @@ renderer's ``url`` filter prefixes them with ``base_url``'s path.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import math
 from contextvars import ContextVar
@@ -23,6 +24,21 @@ WORDS_PER_MINUTE = 230
 
 
 @dataclass(frozen=True)
+class ReleaseDate:
+    """A release date as written: a day, and the region it is for."""
+
+    date: dt.date
+    region: str | None = None
+    """ISO 3166-1 alpha-2 code ("US"), or None when the date names no region."""
+
+    @property
+    def region_name(self) -> str:
+        from newsreel.regions import region_name
+
+        return region_name(self.region)
+
+
+@dataclass(frozen=True)
 class TermRef:
     """A link from a post to one of its terms (a film, an actor, a tag)."""
 
@@ -35,7 +51,11 @@ class TermRef:
     as_written: str
     """The name exactly as this post wrote it (may be an ``aka``)."""
     release_year: int | None = None
-    """For films: the year this post reported (release dates slip)."""
+    """For films: the year this post reported (release dates slip), or its release date's year."""
+    release_dates: tuple[ReleaseDate, ...] = ()
+    """For films: the release dates this post reported, if any."""
+    written_year: int | None = None
+    """For films: ``release_year`` exactly as the post wrote it (None when it gave only dates)."""
 
 
 @dataclass(frozen=True)
@@ -139,6 +159,42 @@ class YearReport:
 
 
 @dataclass(frozen=True)
+class Release:
+    """A film's release in one region, as the latest report has it (``releases.fold``)."""
+
+    region: str | None
+    """ISO 3166-1 alpha-2 code, or None for a date that names no region."""
+    date: dt.date
+    """The date reported last (for a cancelled release: the date that no longer holds)."""
+    sequence: int
+    """How many times this release changed: its ``SEQUENCE`` in the .ics files."""
+    previous: tuple[dt.date, ...]
+    """Dates reported earlier for this region, oldest first (the slips)."""
+    reported_by: tuple[Post, ...]
+    """The posts that reported ``date``, oldest first (empty when only the film page gives it)."""
+    changed: datetime | None
+    """When it last changed: the date of the post that reported it (None: the film page)."""
+    cancelled: bool = False
+    """The film moved to a release year without a date for this region."""
+
+    @property
+    def region_name(self) -> str:
+        from newsreel.regions import region_name
+
+        return region_name(self.region)
+
+
+@dataclass(frozen=True)
+class ReleaseReport:
+    """A report that changed a film's release: a post's (or the film page's) year and dates."""
+
+    post: Post | None
+    """None for the film page's own ``release_year``/``release_date``."""
+    year: int | None
+    dates: tuple[ReleaseDate, ...]
+
+
+@dataclass(frozen=True)
 class Term:
     """A film, an actor or a tag, with the posts that name it (newest first)."""
 
@@ -162,6 +218,10 @@ class Term:
     """Films: the film page's ``release_year``, else the newest post's report."""
     year_history: tuple[YearReport, ...] = ()
     """Films: each change of reported release year, oldest first."""
+    releases: tuple[Release, ...] = ()
+    """Films: the dated release in each region (cancelled ones included), by date."""
+    release_history: tuple[ReleaseReport, ...] = ()
+    """Films: each report that changed the release year or a date, oldest first."""
     extra: Mapping[str, Any] = field(default_factory=dict)
     """Other fields of its own page (``director`` for films)."""
 

@@ -8,6 +8,7 @@ Templates come from the site's ``templates/`` first, then the built-in theme.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from html import escape as html_escape
 import os
@@ -27,7 +28,9 @@ from newsreel.incremental.keys import Derived, Digests, Unit, page_key, plan_key
 from newsreel.incremental.store import CACHE_DIR, code_fingerprint
 from newsreel.metadata import (PageMeta, collection_ld, image_url, json_ld, page_title, post_ld, term_ld,
                                website_ld)
+from newsreel.ical import calendar_bytes, has_events
 from newsreel.model import Post, SiteView, Term
+from newsreel.releases import last_release, next_release, release_calendar
 from newsreel.taxonomy import KINDS, SINGULAR
 from newsreel.tweets import WIDGETS_SCRIPT_URL, render_tweet
 from newsreel.urls import Urls
@@ -138,6 +141,8 @@ class PageJob:
     """Names the page in the plan, so a later build can plan it alone."""
     shows: tuple[str, ...] = ()
     """Sources of the posts its context holds (an edit of one re-renders it)."""
+    data: Callable[[], bytes] | None = None
+    """Makes the file's bytes from the context without a template (the .ics calendars)."""
 
 
 class TemplateFailed(Exception):
@@ -152,12 +157,14 @@ class Renderer:
     """Jinja environment and page plan of one build."""
 
     def __init__(self, site_dir: Path, settings: Settings, urls: Urls, *, preview: bool,
-                 assets: dict[str, str]) -> None:
+                 assets: dict[str, str], today: dt.date) -> None:
         self.site_dir = site_dir
         self.settings = settings
         self.urls = urls
         self.preview = preview
         self.assets = assets
+        self.today = today
+        """The build's date in the site's time zone: what "upcoming" is relative to."""
         theme_templates, _ = theme_dirs()
         self.template_dirs = [d for d in (site_dir / "templates", theme_templates) if d.is_dir()]
         self.env = jinja2.Environment(
@@ -169,7 +176,8 @@ class Renderer:
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
-        self.env.filters.update(url=self._link, absolute=self._absolute, human_date=human_date, iso=iso, xml_text=xml_text)
+        self.env.filters.update(url=self._link, absolute=self._absolute, human_date=human_date, iso=iso, xml_text=xml_text,
+                                month_name=month_name)
         self.env.globals.update(site=settings, asset=self.asset, render_tweet=self.render_tweet,
                                 tweet_script_url=WIDGETS_SCRIPT_URL)
         self.plan_key = ""
@@ -217,6 +225,8 @@ class Renderer:
     # --- rendering -------------------------------------------------------------
     def render(self, job: PageJob) -> bytes:
         """Render one page; a ``TemplateFailed`` names the template file and line."""
+        if job.data is not None:
+            return job.data()
         try:
             template = self.env.get_template(job.template)
             return template.render(job.context()).encode("utf-8")
@@ -286,6 +296,11 @@ class Renderer:
             units += [("term", kind, t.slug, n) for t in terms for n in range(1, _pages(len(t.posts), per_page) + 1)]
         units.append(("feed", "", ""))
         units += [("feed", kind, t.slug) for kind in ("films", "actors") for t in site.terms(kind)]
+        units.append(("releases",))
+        films = site.terms("films")
+        if any(has_events(film) for film in films):
+            units.append(("ics", ""))
+            units += [("ics", film.slug) for film in films if has_events(film)]
         units += [("redirect", r.url) for r in site.redirects]
         units += [("404",), ("robots",)]
         return units
@@ -294,17 +309,20 @@ class Renderer:
         """The pages named by ``units`` (after ``begin``)."""
         makers: dict[str, Callable[..., PageJob]] = {
             "home": self._home, "post": self._post, "terms": self._terms, "term": self._term, "feed": self._feed,
-            "redirect": self._redirect, "404": self._not_found, "robots": self._robots,
+            "releases": self._releases, "ics": self._ics, "redirect": self._redirect, "404": self._not_found,
+            "robots": self._robots,
         }
         return [makers[unit[0]](site, unit, *unit[1:]) for unit in units]
 
-    def _job(self, unit: Unit, url: str, template: str, source: str, context: "PageContext") -> PageJob:
+    def _job(self, unit: Unit, url: str, template: str, source: str, context: "PageContext",
+             data: Callable[[], bytes] | None = None) -> PageJob:
         """A page; its key is made from its whole context (``incremental.keys``)."""
         context_key, shows = self.digests.context(context.values_for_key())
-        return PageJob(url, template, source, page_key(self.plan_key, url, template, context_key), context, unit, shows)
+        return PageJob(url, template, source, page_key(self.plan_key, url, template, context_key), context, unit, shows,
+                       data)
 
     def _nav(self, site: SiteView) -> Callable[[str], list[tuple[str, str, bool]]]:
-        items = [("Latest", "/"), ("Films", "/films/"), ("Actors", "/actors/")]
+        items = [("Latest", "/"), ("Films", "/films/"), ("Releases", "/releases/"), ("Actors", "/actors/")]
         if site.has_terms("tags"):
             items.append(("Tags", "/tags/"))
 
@@ -375,7 +393,16 @@ class Renderer:
             json_ld=json_ld(term_ld(term, self.urls)), feed=feed))
         return self._job(unit, url, "term.html", term.source or f"the {SINGULAR[kind]} {term.name!r}", _ctx(
             self._common, page=meta, term=term, posts=posts, pagination=pagination, label=label, plural=plural,
-            section=self.urls.terms(kind)))
+            section=self.urls.terms(kind), **self._film_dates(term)))
+
+    def _film_dates(self, term: Term) -> dict[str, Any]:
+        """What a film page shows of its release as of the build's day."""
+        if term.kind != "films":
+            return {"next_release": None, "releases_ahead": (), "last_release": None, "ics": None}
+        ahead = tuple(r for r in term.releases if not r.cancelled and r.date >= self.today)
+        return {"next_release": next_release(term, self.today), "releases_ahead": ahead,
+                "last_release": last_release(term, self.today),
+                "ics": self.urls.film_calendar(term.slug) if has_events(term) else None}
 
     def _term_description(self, term: Term) -> str:
         count = f"{len(term.posts)} post{'s' if len(term.posts) != 1 else ''}"
@@ -399,6 +426,34 @@ class Renderer:
         return self._job(unit, url, "feed.xml", source, _ctx(
             {}, feed_url=url, title=title, subtitle=subtitle, alternate=alternate, posts=posts,
             updated=max((p.updated or p.date for p in posts), default=None)))
+
+    def _releases(self, site: SiteView, unit: Unit) -> PageJob:
+        films = site.terms("films")
+        calendar = release_calendar(films, self.today)
+        url = "/releases/"
+        ics = "/releases.ics" if any(has_events(film) for film in films) else None
+        description = f"Release dates of the films on {self.settings.title}: coming up, and recently released."
+        meta = self.meta("releases", url, "Release calendar", "Release calendar", description,
+                         json_ld=json_ld(collection_ld("Release calendar", self.urls.absolute(url), description)))
+        return self._job(unit, url, "releases.html", "the release calendar", _ctx(
+            self._common, page=meta, calendar=calendar, ics=ics, section=url))
+
+    def _ics(self, site: SiteView, unit: Unit, slug: str) -> PageJob:
+        title = self.settings.title
+        if slug:
+            film = site.term("films", slug)
+            films: tuple[Term, ...] = (film,)
+            url, name = self.urls.film_calendar(slug), f"{film.name} · {title}"
+            description, source = f"Release dates of {film.name}, as reported on {title}.", film.source or film.url
+        else:
+            films = tuple(film for film in site.terms("films") if has_events(film))
+            url, name = "/releases.ics", f"Releases · {title}"
+            description, source = f"Release dates of the films on {title}.", "the release calendar"
+        # The stamp of a release set by a film page alone is its film's newest post's date (``ical``).
+        newest = tuple(film.posts[0] if film.posts else None for film in films)
+        context = _ctx({}, films=films, newest=newest, name=name, description=description)
+        return self._job(unit, url, "", source, context,
+                         data=lambda: calendar_bytes(films, name, description, self.urls))
 
     def _redirect(self, site: SiteView, unit: Unit, url: str) -> PageJob:
         redirects = self._memo.get("redirects")
@@ -455,7 +510,16 @@ def _ctx(common: dict[str, Any], **values: Any) -> PageContext:
     return PageContext(common, values)
 
 
-def human_date(value: datetime | str | None) -> str:
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+
+
+def month_name(value: dt.date) -> str:
+    """"July 2023" (English, locale-independent)."""
+    return f"{MONTHS[value.month - 1]} {value.year}"
+
+
+def human_date(value: dt.date | datetime | str | None) -> str:
     """"7 September 2020" (no leading zero, English month names, locale-independent)."""
     if value is None:
         return ""
@@ -464,12 +528,10 @@ def human_date(value: datetime | str | None) -> str:
             value = datetime.fromisoformat(value)
         except ValueError:
             return value
-    months = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-              "October", "November", "December")
-    return f"{value.day} {months[value.month - 1]} {value.year}"
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
 
 
-def iso(value: datetime | None) -> str:
+def iso(value: dt.date | datetime | None) -> str:
     return "" if value is None else value.isoformat()
 
 

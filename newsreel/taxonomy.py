@@ -15,7 +15,8 @@ from typing import Iterable, Mapping, Sequence
 from newsreel.errors import Problem, error
 from newsreel.loader import Mention, PageSource, PostSource
 from newsreel.markdown import RenderedBody
-from newsreel.model import Post, PostList, Redirect, Site, Term, TermRef, YearReport
+from newsreel.model import Post, PostList, Redirect, Release, ReleaseReport, Site, Term, TermRef, YearReport
+from newsreel.releases import fold, year_of
 from newsreel.slugs import slugify, term_key
 from newsreel.urls import Urls
 
@@ -108,20 +109,21 @@ def _check_post_urls(posts: Sequence[Post], sources: Mapping[str, PostSource], p
                                   "give one of them another slug: in its front matter, or rename its file"))
 
 
-def _release(film_url: str, posts: Sequence[Post], page: PageSource | None) -> tuple[int | None, tuple[YearReport, ...]]:
-    """A film's release year and the history of years its posts reported (oldest first)."""
-    history: list[YearReport] = []
+def _release(film_url: str, posts: Sequence[Post], page: PageSource | None
+             ) -> tuple[int | None, tuple[YearReport, ...], tuple[Release, ...], tuple[ReleaseReport, ...]]:
+    """A film's release year, the history of years its posts reported, its dated releases and
+    every report that changed them (oldest first; the film page has the last word)."""
+    reports = []
     for post in reversed(posts):  # oldest first
-        year = None
         for ref in post.films:
             if ref.url == film_url:
-                year = ref.release_year
+                if ref.release_year is not None or ref.release_dates:
+                    reports.append((post, ref.written_year, ref.release_dates))
                 break
-        if year is not None and (not history or history[-1].year != year):
-            history.append(YearReport(year, post))
-    if page is not None and page.release_year is not None:
-        return page.release_year, tuple(history)
-    return (history[-1].year if history else None), tuple(history)
+    if page is not None and (page.release_year is not None or page.release_dates):
+        reports.append((None, page.release_year, page.release_dates))
+    folded = fold(reports)
+    return folded.year, folded.years, folded.releases, folded.history
 
 
 def make_post(src: PostSource, body: RenderedBody, url: str, films: tuple[TermRef, ...],
@@ -155,11 +157,14 @@ def build_model(posts: Sequence[LoadedPost], pages: Sequence[LoadedPage], urls: 
     def refs(kind: str, mentions: tuple[Mention, ...]) -> tuple[TermRef, ...]:
         seen: dict[str, TermRef] = {}
         for mention in mentions:
-            ref = made.get((kind, mention.name, mention.release_year))
+            made_key = (kind, mention.name, mention.release_year, mention.release_dates)
+            ref = made.get(made_key)
             if ref is None:
                 draft = registries[kind][term_key(mention.name)]
-                ref = TermRef(kind, draft.name, urls.term(kind, draft.slug), mention.name, mention.release_year)
-                made[(kind, mention.name, mention.release_year)] = ref
+                ref = TermRef(kind, draft.name, urls.term(kind, draft.slug), mention.name,
+                              mention.release_year or year_of(mention.release_dates), mention.release_dates,
+                              mention.release_year)
+                made[made_key] = ref
             seen.setdefault(ref.url, ref)
         return tuple(seen.values())
 
@@ -185,14 +190,16 @@ def build_model(posts: Sequence[LoadedPost], pages: Sequence[LoadedPage], urls: 
             if not term_posts and draft.page is None:
                 continue
             page = draft.page
-            year, history = _release(url, term_posts, page) if kind == "films" else (None, ())
+            year, history, releases, release_history = (_release(url, term_posts, page) if kind == "films"
+                                                        else (None, (), (), ()))
             terms.append(Term(
                 kind=kind, name=draft.name, slug=draft.slug, url=url,
                 posts=PostList([p.source for p in term_posts], by_source.__getitem__), aka=tuple(draft.aka),
                 source=page.source if page else None,
                 html=draft.page_body.html if draft.page_body else Term.html,
                 image=page.image if page else None, image_alt=page.image_alt if page else None,
-                release_year=year, year_history=history, extra=dict(page.extra) if page else {},
+                release_year=year, year_history=history, releases=releases, release_history=release_history,
+                extra=dict(page.extra) if page else {},
             ))
             for alias in draft.aka:
                 redirects.append(Redirect(urls.term(kind, slugify(alias)), url, f"{alias} is now {draft.name}"))

@@ -61,6 +61,11 @@ class Urls:
     def term_feed(kind: str, slug: str) -> str:
         return f"/{kind}/{slug}/feed.xml"
 
+    @staticmethod
+    def film_calendar(slug: str) -> str:
+        """A film's own release calendar (iCalendar)."""
+        return f"/films/{slug}/releases.ics"
+
     # --- links ------------------------------------------------------------------
     def link(self, site_path: str) -> str:
         """A root-relative link that works under the base path."""

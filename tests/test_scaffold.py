@@ -157,6 +157,8 @@ def test_deploy_workflow_installs_from_pypi_and_builds_for_pages(blog: Path) -> 
     assert any(u.startswith("actions/upload-pages-artifact@") for u in uses)
     assert any(u.startswith("actions/deploy-pages@") for u in uses)
     assert workflow["jobs"]["deploy"]["permissions"] == {"pages": "write", "id-token": "write"}
+    # a daily rebuild: release dates pass, future-dated posts are published on their day
+    assert [entry["cron"] for entry in workflow[True]["schedule"]] == ["17 0 * * *"]
 
 
 def test_deploy_workflow_passes_actionlint(blog: Path) -> None:

@@ -97,6 +97,8 @@ def test_deploy_workflow_least_privilege_and_no_cancelled_deploys() -> None:
     flow = load("deploy.yml")
     assert flow["on"]["push"]["branches"] == ["main"]
     assert "workflow_dispatch" in flow["on"]
+    # rebuilt daily: release dates pass and future-dated posts are published without a push
+    assert [entry["cron"] for entry in flow["on"]["schedule"]] == ["17 0 * * *"]
     assert flow["permissions"] == {"contents": "read"}
     assert flow["concurrency"] == {"group": "pages", "cancel-in-progress": False}
     jobs = flow["jobs"]

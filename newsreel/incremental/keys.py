@@ -33,8 +33,9 @@ from newsreel.model import READS, Post, PostList, Term
 
 Unit = tuple[Any, ...]
 """Names one page: ("home", n), ("post", url), ("terms", kind), ("term", kind, slug, n),
-("feed", "", "") for the site feed, ("feed", kind, slug), ("redirect", url), ("404",),
-("robots",) or ("sitemap",)."""
+("feed", "", "") for the site feed, ("feed", kind, slug), ("releases",), ("ics", "") for the
+site's release calendar, ("ics", slug) for a film's, ("redirect", url), ("404",), ("robots",)
+or ("sitemap",)."""
 
 _PLAIN = (str, int, float, bool, type(None), datetime, date, Markup)
 _ALL_FIELDS_IN_REPR = all(f.repr for f in dataclasses.fields(Post))
@@ -82,30 +83,17 @@ class Digests:
         if known is not None and known[0] is term:
             return known[1], known[2]
         parts: list[object] = [type(term).__name__]
-        shows: list[str] = []
+        found: dict[str, None] = {}
         for f in dataclasses.fields(term):
             value = getattr(term, f.name)
             if isinstance(value, PostList):
                 parts.append((f.name, value.sources))
-            elif f.name == "year_history":
-                parts.append((f.name, tuple((r.year, self.post(r.post)) for r in value)))
-                shows += (r.post.source for r in value)
-            else:
-                parts.append((f.name, self._plain(value)))
+            else:  # the posts its histories and releases name count whole, and are shown
+                parts.append((f.name, self._walk(value, found)))
+        shows = list(found)
         value_digest = digest(*parts)
         self._terms[id(term)] = (term, value_digest, tuple(shows))
         return value_digest, tuple(shows)
-
-    def _plain(self, value: Any) -> object:
-        if isinstance(value, _PLAIN):
-            return value
-        if isinstance(value, Mapping):
-            return tuple(sorted((repr(k), self._plain(v)) for k, v in value.items()))
-        if isinstance(value, (tuple, list)):
-            return tuple(self._plain(v) for v in value)
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            return (type(value).__name__,) + tuple(self._plain(getattr(value, f.name)) for f in dataclasses.fields(value))
-        raise TypeError(f"page keys cannot digest a {type(value).__name__} in a term")
 
     def context(self, values: Mapping[str, Any]) -> tuple[str, tuple[str, ...]]:
         """The digest of a page's context (``Derived`` values aside) and the sources of the

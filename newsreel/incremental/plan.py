@@ -25,7 +25,8 @@ def changed_posts(last: Snapshot | None, inputs: Inputs, manifest: tuple[int, in
     (no snapshot, other settings or templates, another build of the output since, a source
     added or removed, a page or a post that had errors changed, too many changes)."""
     if (last is None or last.scope != inputs.scope or manifest is None or last.manifest != manifest
-            or (last.valid_until is not None and now >= last.valid_until)):
+            or (last.valid_until is not None and now >= last.valid_until)
+            or (last.valid_from is not None and now < last.valid_from)):
         return None
     stamps = stamps_of(inputs)
     if stamps.keys() != last.stamps.keys():

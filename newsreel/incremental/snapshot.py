@@ -25,7 +25,7 @@ from newsreel.errors import Problem
 from newsreel.incremental.keys import Unit
 from newsreel.incremental.store import BuildState, Stamp
 from newsreel.loader import PostSource
-from newsreel.model import Post, PostList, Redirect, Site, Term, TermRef, YearReport
+from newsreel.model import Post, PostList, Redirect, Release, ReleaseReport, Site, Term, TermRef, YearReport
 from newsreel.taxonomy import KINDS, LoadedPost, make_post
 
 TEXT_FIELDS = frozenset({"body", "body_line", "digest", "summary"})
@@ -39,7 +39,7 @@ def post_shape(src: PostSource) -> tuple[object, ...]:
     (A field added to ``PostSource`` is part of the shape until it is listed as text.)"""
     return tuple((f.name, getattr(src, f.name)) for f in fields(src) if f.name not in TEXT_FIELDS)
 
-StoredRef = tuple[str, str, str, str, "int | None"]
+StoredRef = tuple[Any, ...]
 """A ``TermRef``'s fields."""
 PostLink = tuple[str, tuple[StoredRef, ...], tuple[StoredRef, ...], tuple[StoredRef, ...]]
 """A built post's URL and its films, actors and tags."""
@@ -80,15 +80,23 @@ class Snapshot:
     """"kind/slug" → a ``Term``'s fields, with the sources of its posts for its posts."""
     manifest: tuple[int, int] | None = None
     """Stamp of the output's manifest after that build: another build since means no patching."""
+    valid_from: datetime | None = None
+    """That build's "now": the site of an earlier moment may be another (``NEWSREEL_NOW``)."""
 
 
 def _ref(ref: TermRef) -> StoredRef:
-    return (ref.kind, ref.name, ref.url, ref.as_written, ref.release_year)
+    return (ref.kind, ref.name, ref.url, ref.as_written, ref.release_year, ref.release_dates, ref.written_year)
+
+
+def _stored_release(release: Release) -> tuple[Any, ...]:
+    return (release.region, release.date, release.sequence, release.previous,
+            tuple(p.source for p in release.reported_by), release.changed, release.cancelled)
 
 
 def take_snapshot(*, scope: str, plan_key: str, assets: dict[str, str], stamps: dict[str, Stamp | None],
                   posts: Sequence[LoadedPost], site: Site, pages: Iterable[tuple[Unit, Iterable[str]]],
-                  valid_until: datetime | None, warnings: Sequence[Problem], notes: Sequence[Problem]) -> Snapshot:
+                  valid_until: datetime | None, valid_from: datetime | None, warnings: Sequence[Problem],
+                  notes: Sequence[Problem]) -> Snapshot:
     """The snapshot of a full build of ``site`` from ``posts`` into ``pages``: each page's
     unit with the sources of the posts it holds or read."""
     pages_of: dict[str, list[Unit]] = {}
@@ -106,7 +114,9 @@ def take_snapshot(*, scope: str, plan_key: str, assets: dict[str, str], stamps: 
     terms = {
         f"{kind}/{t.slug}": (t.kind, t.name, t.slug, t.url, tuple(p.source for p in t.posts), t.aka, t.source,
                              str.__str__(t.html), t.image, t.image_alt, t.release_year,
-                             tuple((r.year, r.post.source) for r in t.year_history), dict(t.extra))
+                             tuple((r.year, r.post.source) for r in t.year_history), dict(t.extra),
+                             tuple(map(_stored_release, t.releases)),
+                             tuple((r.post.source if r.post else None, r.year, r.dates) for r in t.release_history))
         for kind in KINDS for t in site.terms(kind)}
     return Snapshot(
         scope=scope, plan_key=plan_key, assets=tuple(sorted(assets.items())),
@@ -114,7 +124,7 @@ def take_snapshot(*, scope: str, plan_key: str, assets: dict[str, str], stamps: 
         order=tuple(post.source for post in site.posts), urls=tuple(post.url for post in site.posts),
         term_slugs={kind: tuple(t.slug for t in site.terms(kind)) for kind in KINDS},
         redirects=tuple(site.redirects), valid_until=valid_until, warnings=tuple(warnings), notes=tuple(notes),
-        posts=records, terms=terms,
+        posts=records, terms=terms, valid_from=valid_from,
     )
 
 
@@ -158,11 +168,15 @@ class StoredSite:
         term = self._terms.get((kind, slug))
         if term is None:
             (kind, name, slug, url, sources, aka, source, html, image, image_alt, release_year, history,
-             extra) = self.snapshot.terms[f"{kind}/{slug}"]
+             extra, releases, release_history) = self.snapshot.terms[f"{kind}/{slug}"]
             term = self._terms[(kind, slug)] = Term(
                 kind=kind, name=name, slug=slug, url=url, posts=PostList(sources, self.post), aka=aka, source=source,
                 html=Markup(html), image=image, image_alt=image_alt, release_year=release_year,
-                year_history=tuple(YearReport(year, self.post(rel)) for year, rel in history), extra=extra)
+                year_history=tuple(YearReport(year, self.post(rel)) for year, rel in history), extra=extra,
+                releases=tuple(Release(region, day, sequence, previous, tuple(map(self.post, by)), changed, cancelled)
+                               for region, day, sequence, previous, by, changed, cancelled in releases),
+                release_history=tuple(ReleaseReport(self.post(rel) if rel else None, year, dates)
+                                      for rel, year, dates in release_history))
         return term
 
     def post_index(self, url: str) -> int:

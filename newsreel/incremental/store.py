@@ -288,6 +288,8 @@ class Marker:
     """The first future post's date: from then on the same inputs give another site."""
     warnings: tuple[Problem, ...]
     notes: tuple[Problem, ...]
+    valid_from: datetime | None = None
+    """That build's "now": a build of an earlier moment may see another site."""
 
 
 def read_marker(site_dir: Path, inputs: str, manifest: tuple[int, int] | None, now: datetime) -> Marker | None:
@@ -301,6 +303,8 @@ def read_marker(site_dir: Path, inputs: str, manifest: tuple[int, int] | None, n
     if not isinstance(marker, Marker) or marker.inputs != inputs or marker.manifest != manifest:
         return None
     if marker.valid_until is not None and now >= marker.valid_until:
+        return None
+    if marker.valid_from is not None and now < marker.valid_from:
         return None
     return marker
 
@@ -317,6 +321,7 @@ def code_fingerprint() -> str:
     fingerprint only, so an upgrade, or an edit of newsreel itself, never reuses stale work.
     """
     import anyascii
+    import icalendar
     import jinja2
     import markdown_it
     import mdit_py_plugins
@@ -326,7 +331,7 @@ def code_fingerprint() -> str:
     package = Path(__file__).resolve().parent.parent
     for path in sorted(package.rglob("*.py")) + sorted(package.glob("*.js")):
         digest.update(path.relative_to(package).as_posix().encode() + path.read_bytes())
-    for library in (anyascii, jinja2, markdown_it, mdit_py_plugins, yaml):
+    for library in (anyascii, icalendar, jinja2, markdown_it, mdit_py_plugins, yaml):
         digest.update(f"{library.__name__}={getattr(library, '__version__', '?')}".encode())
     return digest.hexdigest()
 

@@ -1,0 +1,88 @@
+"""Release calendars people subscribe to: RFC 5545 iCalendar files, written with ``icalendar``.
+
+One all-day event per film and region. Its ``UID`` is made of the film's slug, the region
+and the site's address, so a calendar app that reads the file again replaces the event
+instead of adding a second one; ``SEQUENCE`` counts the changes of that release (a slip
+bumps it) and ``DTSTAMP`` is the date of the post that reported the latest change: both
+come from the content, so the same content gives the same bytes on every build. A release
+that no longer holds (the film moved to a year without a date) stays as a cancelled event,
+so subscribers see it go.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Sequence
+from urllib.parse import urlsplit
+
+import icalendar
+
+from newsreel.model import Release, Term
+from newsreel.urls import Urls
+
+PRODID = "-//newsreel//Release calendar//EN"
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def has_events(film: Term) -> bool:
+    """True when the film has a calendar of its own (some release was ever dated)."""
+    return bool(film.releases)
+
+
+def uid(film: Term, release: Release, urls: Urls) -> str:
+    """Stable per site, film and region: ``release.<slug>.<region>@<host><path>``."""
+    host = urlsplit(urls.origin).netloc or "newsreel.invalid"
+    return f"release.{film.slug}.{(release.region or 'all').lower()}@{host}{urls.base_path.rstrip('/')}"
+
+
+def _stamp(film: Term, release: Release) -> dt.datetime:
+    """When the release last changed: its reporting post's date, else (set by the film page)
+    the newest post about the film, else the Unix epoch — never the clock."""
+    when = release.changed or max((p.updated or p.date for p in film.posts[:1]), default=None) or EPOCH
+    return when.astimezone(dt.timezone.utc)
+
+
+def _event(film: Term, release: Release, urls: Urls) -> icalendar.Event:
+    event = icalendar.Event()
+    where = f" ({release.region_name})" if release.region else ""
+    event.add("uid", uid(film, release, urls))
+    event.add("dtstamp", _stamp(film, release))
+    event.add("last-modified", _stamp(film, release))
+    event.add("sequence", release.sequence)
+    event.add("dtstart", release.date)
+    event.add("dtend", release.date + dt.timedelta(days=1) if release.date < dt.date.max else release.date)
+    event.add("summary", f"{film.name} — release{where}")
+    lines = [f"{film.name} is released on {release.date.isoformat()}{where}."]
+    if release.cancelled:
+        lines = [f"{film.name} is no longer expected on {release.date.isoformat()}{where}: "
+                 f"its release is now given as {film.release_year or 'unknown'}."]
+    if release.previous:
+        lines.append("Earlier reported: " + ", ".join(d.isoformat() for d in release.previous) + ".")
+    for post in release.reported_by:
+        lines.append(f"Reported in “{post.title}”: {urls.absolute(post.url)}")
+    lines.append(urls.absolute(film.url))
+    event.add("description", "\n".join(lines))
+    if urls.origin:
+        event.add("url", urls.absolute(film.url))
+    event.add("transp", "TRANSPARENT")
+    event.add("status", "CANCELLED" if release.cancelled else "CONFIRMED")
+    return event
+
+
+def calendar_bytes(films: Sequence[Term], name: str, description: str, urls: Urls) -> bytes:
+    """The iCalendar file of every dated release of ``films``."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("name", name)
+    calendar.add("x-wr-calname", name)
+    calendar.add("description", description)
+    calendar.add("x-wr-caldesc", description)
+    calendar.add("refresh-interval", dt.timedelta(days=1), parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", "P1D")
+    for film in films:
+        for release in film.releases:
+            calendar.add_component(_event(film, release, urls))
+    return calendar.to_ical()
