@@ -295,7 +295,7 @@ def test_film_page_shows_poster_synopsis_and_release_history(built: Path) -> Non
     header = doc.xpath("string(//main//header)")
     assert "Lighthouse Project" in header and "Mira Solberg" in header and "2025" in header
     assert "lasts the whole winter" in doc.xpath("string(//main)")
-    history = doc.xpath("//section[h2='Release year history']//tbody/tr")
+    history = doc.xpath("//section[h2='Release history']//tbody/tr")
     assert [row.xpath("string(td[1])").strip() for row in history] == ["2024", "2025"]
     assert history[0].xpath("td[2]//a/@href") == [BASE_PATH + "posts/harbour-lights-dated/"]
     assert history[0].xpath("td[2]//time/@datetime")[0].startswith("2023-01-10")
@@ -303,7 +303,7 @@ def test_film_page_shows_poster_synopsis_and_release_history(built: Path) -> Non
 
 def test_film_without_history_has_no_history_table(built: Path) -> None:
     doc = pages(built)["/films/amelie/"]
-    assert not doc.xpath("//section[h2='Release year history']")
+    assert not doc.xpath("//section[h2='Release history']")
 
 
 def test_pagination(built: Path) -> None:
