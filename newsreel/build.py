@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
-from newsreel.config import Settings, base_url_problem, base_url_warning, load_settings
+from newsreel.config import Settings, base_url_problem, load_settings
 from newsreel.errors import BuildFailed, NewsreelError, Problem, error
 from newsreel.incremental.keys import final_key, recording
 from newsreel.incremental.lock import build_lock
@@ -87,11 +87,34 @@ class BuildResult:
     """True when only the pages showing edited posts were planned (see ``snapshot.py``)."""
     scanned_all: bool = True
     """False when only the paths given as ``changed`` were stamped again."""
+    left_out: tuple[int, int] = (0, 0)
+    """Drafts and future posts not built (without ``--drafts``, ``--future``)."""
 
     def summary(self) -> str:
         changed = len(self.changed) + len(self.removed)
-        return (f"built {self.pages} files ({self.rendered} pages rendered, {changed} changed) "
-                f"in {self.seconds:.2f} s → {self.output}")
+        built = (f"built {self.pages} files ({self.rendered} pages rendered, {changed} changed) "
+                 f"in {self.seconds:.2f} s → {self.output}")
+        left_out = left_out_text(*self.left_out)
+        return f"{built}; {left_out}" if left_out else built
+
+
+def left_out_text(drafts: int, future: int) -> str:
+    """"2 drafts and 1 future post not built (--drafts, --future)", or "" when none was left out."""
+    parts = [f"{drafts} draft{'s' if drafts != 1 else ''}"] if drafts else []
+    parts += [f"{future} future post{'s' if future != 1 else ''}"] if future else []
+    flags = ["--drafts"] * bool(drafts) + ["--future"] * bool(future)
+    return f"{' and '.join(parts)} not built ({', '.join(flags)})" if parts else ""
+
+
+def count_left_out(posts: Iterable[LoadedPost], options: BuildOptions, now: datetime) -> tuple[int, int]:
+    """How many posts a build leaves out as drafts, and as dated in the future."""
+    drafts = future = 0
+    for post in posts:
+        if post.source.draft and not options.drafts:
+            drafts += 1
+        elif post.source.date > now and not options.future:
+            future += 1
+    return drafts, future
 
 
 def _site_path(rel: str) -> str:
@@ -121,13 +144,10 @@ def build_clock(settings: Settings) -> datetime:
 def resolve_settings(site_dir: Path, options: BuildOptions) -> tuple[Settings, list[Problem]]:
     settings, problems = load_settings(site_dir)
     if options.base_url is not None:
-        bad_url = base_url_problem(options.base_url, "--base-url", None)
+        bad_url = base_url_problem(options.base_url, "--base-url", None, absolute=True)
         if bad_url is not None:
             problems.append(bad_url)
         settings = settings.with_base_url(options.base_url)
-    warn = base_url_warning(settings)
-    if warn is not None:
-        problems.append(warn)
     return settings, problems
 
 
@@ -432,7 +452,8 @@ def _build_locked(site_dir: Path, options: BuildOptions, reporter: Reporter, sta
         if unchanged is not None:
             return BuildResult(output=output, base_path=settings.base_path, pages=len(previous.files), rendered=0,
                                changed=frozenset(), removed=frozenset(), warnings=tuple(problems) + unchanged.warnings,
-                               notes=unchanged.notes, seconds=time.perf_counter() - started, settings=settings)
+                               notes=unchanged.notes, seconds=time.perf_counter() - started, settings=settings,
+                               left_out=getattr(unchanged, "left_out", (0, 0)))
     if state is None:
         state = load_state(site_dir) if options.use_cache else BuildState()
     try:
@@ -445,7 +466,8 @@ def _build_locked(site_dir: Path, options: BuildOptions, reporter: Reporter, sta
             if own_state:
                 save_state(site_dir, state)
                 write_marker(site_dir, Marker(inputs.fingerprint, snapshot.manifest, snapshot.valid_until,
-                                              snapshot.warnings, snapshot.notes, snapshot.valid_from))
+                                              snapshot.warnings, snapshot.notes, snapshot.valid_from,
+                                              left_out=snapshot.left_out))
     finally:
         if own_state and state.store is not None:
             state.store.close()
@@ -457,8 +479,40 @@ def _build_locked(site_dir: Path, options: BuildOptions, reporter: Reporter, sta
         changed=frozenset(_site_path(rel) for rel in writer.changed),
         removed=frozenset(_site_path(rel) for rel in outcome.removed),
         warnings=warnings, notes=outcome.snapshot.notes, seconds=time.perf_counter() - started, settings=settings,
-        patched=outcome.patched, scanned_all=scanned_all,
+        patched=outcome.patched, scanned_all=scanned_all, left_out=outcome.snapshot.left_out,
     )
+
+
+def lint_site(site_dir: Path) -> tuple[list[Problem], datetime | None]:
+    """Every problem a build would find in the sources, drafts and future posts included,
+    with nothing written; and the time the newest source was changed (None for no source)."""
+    site_dir = Path(site_dir)
+    options = BuildOptions(drafts=True, future=True)
+    settings, problems = resolve_settings(site_dir, options)
+    if any(p.severity == "error" for p in problems):
+        return problems, None
+    inputs = scan_inputs(site_dir, settings, options)
+    posts, pages, loaded = load_sources(site_dir, settings, BuildState(), inputs, Reporter(quiet=True))
+    problems += loaded
+    if not (site_dir / "content").is_dir():
+        problems.append(error("content", None, "there is no content/ folder here",
+                              f"run newsreel in a site folder, or `newsreel init {site_dir}` to start one"))
+    if not any(p.severity == "error" for p in problems):
+        site, more = build_model(posts, pages, Urls.from_settings(settings), now=datetime.now(timezone.utc),
+                                 drafts=True, future=True)
+        problems += more + _notes(site.posts)
+    _, more = collect_static(site_dir)
+    problems += more
+    return problems, newest_source(site_dir)
+
+
+def newest_source(site_dir: Path) -> datetime | None:
+    """When the newest file a build reads from ``site_dir`` was last changed."""
+    stamps = [mtime for _, mtime, _ in _tree_stamps([site_dir / "content", site_dir / "templates", site_dir / "static"])]
+    config = site_dir / "newsreel.yaml"
+    if config.is_file():
+        stamps.append(config.stat().st_mtime_ns)
+    return datetime.fromtimestamp(max(stamps) / 1e9, timezone.utc) if stamps else None
 
 
 @dataclass
@@ -584,7 +638,7 @@ class _Build:
             stamps=stamps_of(inputs), posts=posts, site=site, pages=_pages_read(jobs, writer.manifest),
             valid_until=min(upcoming, default=None), valid_from=self.now,
             warnings=[p for p in problems if p.severity == "warning" and p not in self.settings_problems],
-            notes=_notes(site.posts))
+            notes=_notes(site.posts), left_out=count_left_out(posts, options, self.now))
         return _Outcome(writer, rendered, removed, snapshot, patched=False)
 
     @contextmanager

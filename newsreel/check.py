@@ -25,12 +25,16 @@ import re
 import xml.etree.ElementTree as ET
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
 from itertools import repeat
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
-from newsreel.errors import BuildFailed, Problem, error
+from newsreel.incremental.store import last_build_time
+from newsreel.config import base_url_warning
+from newsreel.errors import BuildFailed, Problem, error, warning
 from newsreel.report import Reporter
+from newsreel.writer import MANIFEST, manifest_stamp
 
 _RAW_TEXT = re.compile(
     r"(<(script|style|textarea|template)\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*>).*?</\2\s*>", re.DOTALL | re.IGNORECASE
@@ -99,31 +103,38 @@ class _Scan:
     cache: dict[str, _Target] = field(default_factory=dict)
 
 
-def check_site(site_dir: Path, *, build_first: bool, reporter: Reporter) -> None:
-    """Build (unless told not to), lint, and check every internal link of the output.
+def check_site(site_dir: Path, *, reporter: Reporter, output: Path | None = None) -> None:
+    """Lint the content, then check every internal link of the site already built.
 
-    Raises ``BuildFailed`` when the build fails or a link is broken; prints the build's
-    warnings and a one-line summary otherwise.
+    Never builds: the output is checked as it is, and said to be missing or older than
+    its sources when it is. Raises ``BuildFailed`` on a content error or a broken link;
+    prints the warnings and a one-line summary otherwise.
     """
-    site_dir = Path(site_dir)
-    output = site_dir / "site"
-    if build_first:
-        from newsreel.build import BuildOptions, build_site
+    from newsreel.build import lint_site
 
-        result = build_site(site_dir, BuildOptions(), reporter=reporter)
-        for problem in (*result.warnings, *result.notes):
-            reporter.problem(problem)
-        output = result.output
-        base_url = result.settings.origin + result.base_path
-    elif not output.is_dir():
-        raise BuildFailed([error(
-            output.as_posix(), None, "no built site to check", "run `newsreel build` first, or leave out --no-build",
-        )])
-    else:
-        base_url = built_base_url(output) or _settings_base_url(site_dir)
+    site_dir = Path(site_dir)
+    output = output if output is not None else site_dir / "site"
+    problems, newest = lint_site(site_dir)
+    shown = output.as_posix()
+    if not (output / MANIFEST).is_file():
+        problems.append(error(shown, None, "no built site to check",
+                              "run `newsreel build`, or `newsreel build --base-url https://your.site/` "
+                              "as you publish it, then `newsreel check` again"))
+        raise BuildFailed(problems)
+    built_ns = last_build_time(site_dir, manifest_stamp(output))
+    built = datetime.fromtimestamp(built_ns / 1e9, timezone.utc) if built_ns is not None else None
+    if newest is not None and built is not None and newest > built:
+        problems.append(warning(shown, None, "was built before the latest changes to the content, templates or settings",
+                                "this check is of the older build: run `newsreel build`, then `newsreel check` again"))
+    base_url = built_base_url(output) or _settings_base_url(site_dir)
+    relative = base_url_warning(base_url, shown)
+    if relative is not None:
+        problems.append(relative)
     report = check_output(output, base_url)
-    if report.problems:
-        raise BuildFailed(report.problems)
+    if any(p.severity == "error" for p in problems) or report.problems:
+        raise BuildFailed([*problems, *report.problems])
+    for problem in problems:
+        reporter.problem(problem)
     reporter.summary(
         f"checked {report.pages} page{'s' if report.pages != 1 else ''}, "
         f"{report.links} link{'s' if report.links != 1 else ''}: no broken link"

@@ -25,6 +25,17 @@ def _reporter(ctx: click.Context) -> Reporter:
     return ctx.find_object(Reporter) or Reporter()
 
 
+def _absolute_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--base-url`` must be the address the site will have: an absolute http or https URL."""
+    from newsreel.config import base_url_mistake
+
+    mistake = base_url_mistake(value, absolute=True) if value is not None else None
+    if mistake:
+        raise click.BadParameter(f"{value!r} {mistake}: give the site's address, like https://example.org/ "
+                                 "or https://user.github.io/blog/")
+    return value
+
+
 def _fail(reporter: Reporter, exc: NewsreelError, what: str = "build failed", after: str = "the previous site is untouched") -> None:
     """Show every problem of a failed command, one line each, and exit 1."""
     if isinstance(exc, BuildFailed):
@@ -56,7 +67,8 @@ def cli(ctx: click.Context, quiet: bool, verbose: bool) -> None:
 @SITE_DIR
 @click.option("--drafts", is_flag=True, help="Include posts marked draft: true.")
 @click.option("--future", is_flag=True, help="Include posts dated in the future.")
-@click.option("--base-url", metavar="URL", help="Absolute URL of the site root (overrides base_url in newsreel.yaml).")
+@click.option("--base-url", metavar="URL", callback=_absolute_url,
+              help="Absolute URL of the published site's root; overrides base_url in newsreel.yaml.")
 @click.option(
     "--output", "-o", metavar="PATH", type=click.Path(file_okay=False, path_type=Path),
     help="Output folder (default: DIR/site). Replaced whole on success.",
@@ -102,25 +114,28 @@ def serve(ctx: click.Context, site_dir: Path, host: str, port: int, no_drafts: b
 
 @cli.command()
 @SITE_DIR
-@click.option("--no-build", is_flag=True, help="Check the existing output instead of building first.")
+@click.option("--no-build", is_flag=True, hidden=True, help="Accepted for old scripts: check never builds.")
 @click.pass_context
 def check(ctx: click.Context, site_dir: Path, no_build: bool) -> None:
-    """Lint the content, then check every internal link and #anchor of the built site."""
+    """Lint the content and check every internal link and #anchor of the site already built.
+
+    It never builds: run newsreel build first, with --base-url as you publish it.
+    """
     from newsreel.check import check_site
 
     reporter = _reporter(ctx)
     try:
-        check_site(site_dir, build_first=not no_build, reporter=reporter)
+        check_site(site_dir, reporter=reporter)
     except NewsreelError as exc:
         _fail(reporter, exc, "check failed", "see the lines above")
 
 
 @cli.command()
-@click.argument("directory", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--force", is_flag=True, help="Allow a folder that is not empty (existing files are kept).")
+@click.argument("directory", metavar="[DIR]", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Allow a folder that is not empty; existing files are kept.")
 @click.pass_context
 def init(ctx: click.Context, directory: Path, force: bool) -> None:
-    """Start a new blog in DIR that builds at once."""
+    """Start a new blog in DIR, default the current folder, that builds at once."""
     from newsreel.scaffold import init_site
 
     reporter = _reporter(ctx)

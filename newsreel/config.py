@@ -148,19 +148,38 @@ def _check_semantics(settings: Settings, line_of: dict[str, int]) -> list[Proble
         problems.append(error(CONFIG_FILE, line_of.get("permalink"),
                               f"permalink {settings.permalink!r} must start with /, contain {{slug}} and no . or .. segment",
                               "it may also use {year}, {month} and {day}, e.g. /{year}/{slug}/"))
-    bad_url = base_url_problem(settings.base_url, CONFIG_FILE, line_of.get("base_url"))
-    if bad_url is not None:
-        problems.append(bad_url)
     return problems
 
 
-def base_url_problem(url: str, path: str, line: int | None) -> Problem | None:
-    """An error when ``url`` cannot be a site root (another scheme, no host, a query or fragment)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("", "http", "https") or (parts.scheme and not parts.netloc) or parts.query or parts.fragment:
-        return error(path, line, f"base_url {url!r} is not a site root URL",
-                     "write it like https://example.org/ or https://user.github.io/blog/")
+def base_url_mistake(url: str, *, absolute: bool = False) -> str | None:
+    """Why ``url`` cannot be a site root, or None when it can.
+
+    A site root is an absolute http(s) URL with a host (``https://example.org/blog/``) or,
+    unless ``absolute`` is asked for, a path from the root (``/`` or ``/blog/``).
+    """
+    parts = urlsplit(url.strip())
+    if parts.query or parts.fragment:
+        return "has a query or a fragment"
+    if parts.scheme or parts.netloc:
+        if parts.scheme not in ("http", "https"):
+            return "is not an http or https address"
+        if not parts.hostname or "@" in parts.netloc:
+            return "has no host name"
+        return None
+    if absolute:
+        return "is not an absolute address"
+    if not parts.path.startswith("/") or parts.path.startswith("//"):
+        return "is neither an absolute address nor a path starting with /"
     return None
+
+
+def base_url_problem(url: str, path: str, line: int | None, *, absolute: bool = False) -> Problem | None:
+    """An error when ``url`` cannot be a site root; see ``base_url_mistake``."""
+    mistake = base_url_mistake(url, absolute=absolute)
+    if mistake is None:
+        return None
+    return error(path, line, f"base_url {url!r} {mistake}",
+                 "write it like https://example.org/ or https://user.github.io/blog/")
 
 
 def settings_from_mapping(data: Any, line_of: dict[str, int]) -> tuple[Settings, list[Problem]]:
@@ -186,7 +205,12 @@ def settings_from_mapping(data: Any, line_of: dict[str, int]) -> tuple[Settings,
         else:
             values[field_name] = converted
     if "base_url" in values:
-        values["base_url"] = normalise_base_url(values["base_url"])
+        bad_url = base_url_problem(values["base_url"], CONFIG_FILE, line_of.get("base_url"))
+        if bad_url is not None:
+            problems.append(bad_url)
+            del values["base_url"]
+        else:
+            values["base_url"] = normalise_base_url(values["base_url"])
     settings = Settings(**values)
     problems += _check_semantics(settings, line_of)
     return settings, problems
@@ -204,9 +228,11 @@ def load_settings(site_dir: Path) -> tuple[Settings, list[Problem]]:
     return settings_from_mapping(data, line_of)
 
 
-def base_url_warning(settings: Settings) -> Problem | None:
-    """Feeds and the sitemap need absolute URLs: warn when ``base_url`` is not."""
-    if settings.origin:
+def base_url_warning(base_url: str, where: str) -> Problem | None:
+    """Published feeds and sitemaps need absolute URLs: a warning naming ``where`` the site
+    was built from when ``base_url`` is only a path."""
+    if base_url_mistake(base_url, absolute=True) is None:
         return None
-    return warning(CONFIG_FILE, None, f"base_url {settings.base_url!r} is not absolute",
-                   "feeds and the sitemap need absolute URLs: set base_url: https://your.domain/")
+    return warning(where, None, f"built with base_url {base_url!r}, which is not absolute: "
+                   "feeds, the sitemap and social cards will hold addresses without a host",
+                   "before publishing, build with --base-url https://your.domain/ or set base_url in newsreel.yaml")

@@ -20,18 +20,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from newsreel import __version__
 from newsreel.config import load_settings
 from newsreel.errors import NewsreelError, Problem
 from newsreel.errors import warning as warning_problem
+from newsreel.provenance import Pin, installed_pin
 from newsreel.report import Reporter
 from newsreel.slugs import slugify, term_key
 from newsreel.tweets import TweetError, parse_status_url
 
 STARTER_PACKAGE = "newsreel.starter"
 """Package folder holding the files ``init`` copies; ``dot-x`` there becomes ``.x``."""
-VERSION_TOKEN = "__NEWSREEL_VERSION__"
 SAMPLE_POST = "content/posts/welcome.md"
+REQUIREMENTS = "requirements.txt"
 IGNORED_IN_NEW_DIR = frozenset({".git", ".DS_Store", "Thumbs.db"})
 """Entries a folder may hold and still count as empty for ``init`` (a fresh clone)."""
 DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
@@ -53,18 +53,35 @@ class StarterFile:
     data: bytes
 
 
-def starter_files(now: datetime) -> tuple[StarterFile, ...]:
-    """Every file of a new blog; the sample post is dated ``now``."""
+def starter_files(now: datetime, pin: Pin) -> tuple[StarterFile, ...]:
+    """Every file of a new blog; the sample post is dated ``now``, newsreel pinned as ``pin``."""
     files: list[StarterFile] = []
     root = resources.files(STARTER_PACKAGE)
     for entry, rel in _walk(root, PurePosixPath()):
         if rel.name in {"__init__.py", "__pycache__"} or rel.suffix == ".pyc":
             continue
         target = PurePosixPath(*(p.replace("dot-", ".", 1) if p.startswith("dot-") else p for p in rel.parts))
-        data = entry.read_bytes().replace(VERSION_TOKEN.encode(), __version__.encode())
-        files.append(StarterFile(str(target), data))
+        files.append(StarterFile(str(target), entry.read_bytes()))
     files.append(StarterFile(SAMPLE_POST, sample_post(now).encode("utf-8")))
+    files.append(StarterFile(REQUIREMENTS, requirements_text(pin).encode("utf-8")))
     return tuple(sorted(files, key=lambda f: f.path))
+
+
+REQUIREMENTS_HEADER = """\
+# The newsreel this blog was made with: the deploy workflow installs exactly this, so the
+# site CI publishes is the one `newsreel serve` showed you. Dependabot (.github/dependabot.yml)
+# proposes newer versions as pull requests; try one locally before merging it.
+"""
+
+
+def requirements_text(pin: Pin) -> str:
+    """``requirements.txt`` of a new blog: a comment, then the pin on its own line."""
+    return REQUIREMENTS_HEADER + pin.line + "\n"
+
+
+def pin_line_number() -> int:
+    """The line of ``requirements.txt`` that holds the pin."""
+    return REQUIREMENTS_HEADER.count("\n") + 1
 
 
 def _walk(folder: Any, rel: PurePosixPath) -> Iterator[tuple[Any, PurePosixPath]]:
@@ -115,13 +132,16 @@ same for people. Delete this post whenever you like.
 """
 
 
-def init_site(directory: Path, *, force: bool = False, reporter: Reporter | None = None) -> list[Path]:
+def init_site(directory: Path, *, force: bool = False, reporter: Reporter | None = None,
+              pin: Pin | None = None) -> list[Path]:
     """Start a new blog in ``directory``; returns the files written.
 
     Refuses a folder that holds anything (but a ``.git``) unless ``force``; even then
-    never replaces a file, and reports the ones it kept.
+    never replaces a file, and reports the ones it kept. ``requirements.txt`` pins ``pin``,
+    by default the newsreel running now.
     """
     reporter = reporter or Reporter()
+    pin = pin or installed_pin()
     if directory.exists() and not directory.is_dir():
         raise ScaffoldError(f"{directory}: is a file, not a folder (give a new or empty folder)")
     if directory.is_dir() and not force:
@@ -134,7 +154,7 @@ def init_site(directory: Path, *, force: bool = False, reporter: Reporter | None
             )
     written: list[Path] = []
     skipped: list[str] = []
-    for item in starter_files(datetime.now(timezone.utc)):
+    for item in starter_files(datetime.now(timezone.utc), pin):
         target = directory / item.path
         if target.exists() or target.is_symlink():
             skipped.append(item.path)
@@ -160,13 +180,26 @@ def init_site(directory: Path, *, force: bool = False, reporter: Reporter | None
             reporter.info(f"  {'added ' if skipped else ''}{path.relative_to(directory).as_posix()}")
     for rel in skipped:
         reporter.info(f"  kept {rel}")
-    cd = f"cd {_shell_quote(str(directory))}"
+    if not pin.public and (directory / REQUIREMENTS) in written:
+        reporter.problem(private_pin_warning(directory / REQUIREMENTS, pin))
     reporter.info("next:")
-    reporter.info(f"  {cd}")
+    if directory.resolve() != Path.cwd().resolve():
+        reporter.info(f"  cd {_shell_quote(str(directory))}")
     reporter.info("  newsreel serve                      # preview at http://127.0.0.1:8000/ while you write")
     reporter.info('  newsreel new post "My first post"   # a draft in content/posts/')
     reporter.info("  newsreel build                      # the finished site in site/")
     return written
+
+
+def private_pin_warning(path: Path, pin: Pin) -> Problem:
+    """What ``init`` says when the deploy workflow could not install this newsreel as it is."""
+    fix = (f"before you deploy, make that line {pin.suggestion}, or a released newsreel==X.Y.Z"
+           if pin.suggestion else
+           "before you deploy, make that line a released newsreel==X.Y.Z, "
+           "or newsreel @ git+https://github.com/OWNER/REPO@COMMIT for a copy you pushed")
+    return warning_problem(path.as_posix(), pin_line_number(),
+                           f"newsreel was installed from {pin.source}, which CI cannot reach: "
+                           f"{pin.line} installs only once that version is on PyPI", fix)
 
 
 def _shell_quote(text: str) -> str:

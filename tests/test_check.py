@@ -32,6 +32,13 @@ def post(title: str, body: str, **fields: str) -> str:
     return f"---\ntitle: {title}\ndate: 2023-03-04\n{extra}---\n{body}\n"
 
 
+def built(site: Path, *args: str) -> Path:
+    """``site`` after ``newsreel build``: check checks what is there, it never builds."""
+    result = newsreel("build", site, *args)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return site
+
+
 def make_site(root: Path, base_url: str = "https://example.org/", body: str = "") -> Path:
     """A small blog using the built-in theme, with links between its pages."""
     return write(root, {
@@ -47,17 +54,17 @@ def make_site(root: Path, base_url: str = "https://example.org/", body: str = ""
 # --- through the command line, on real builds --------------------------------------------------
 
 def test_built_site_checks_clean(tmp_path: Path) -> None:
-    site = make_site(tmp_path / "blog")
+    site = built(make_site(tmp_path / "blog"))
     result = newsreel("check", site)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "no broken link" in result.stdout
+    assert "no broken link" in result.stdout and result.stderr == ""
     pages = int(result.stdout.split("checked ", 1)[1].split(" page", 1)[0])
     assert pages == len(list((site / "site").rglob("*.html")))
 
 
 @pytest.mark.parametrize("base_url", ["https://example.org/", "https://example.org/movie-news/"])
 def test_broken_link_and_broken_anchor_are_listed(tmp_path: Path, base_url: str) -> None:
-    site = make_site(tmp_path / "blog", base_url, "Also [nothing](/films/nope/) and [nowhere](#nope).\n")
+    site = built(make_site(tmp_path / "blog", base_url, "Also [nothing](/films/nope/) and [nowhere](#nope).\n"))
     result = newsreel("check", site)
     assert result.returncode == 1, result.stdout + result.stderr
     base_path = base_url.removeprefix("https://example.org")
@@ -83,13 +90,53 @@ def test_sub_path_honoured_after_build_with_base_url(tmp_path: Path) -> None:
 
 def test_check_without_a_build_says_so(tmp_path: Path) -> None:
     site = make_site(tmp_path / "blog")
-    result = newsreel("check", site, "--no-build")
-    assert result.returncode == 1
-    assert "no built site to check" in result.stderr and "Traceback" not in result.stderr
+    for args in ((), ("--no-build",)):
+        result = newsreel("check", site, *args)
+        assert result.returncode == 1
+        assert "no built site to check" in result.stderr and "newsreel build" in result.stderr
+        assert "Traceback" not in result.stderr
+    assert not (site / "site").exists(), "check must never build"
+
+
+def test_check_never_replaces_the_built_site(tmp_path: Path) -> None:
+    """After build --drafts, check looks at that build, drafts and all, and leaves it alone."""
+    site = make_site(tmp_path / "blog")
+    write(site, {"content/posts/draft.md": post("Draft", "Not yet.", draft="true")})
+    built(site, "--drafts")
+    before = {p: p.stat().st_mtime_ns for p in (site / "site").rglob("*")}
+    result = newsreel("check", site)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (site / "site/posts/draft/index.html").is_file()
+    assert {p: p.stat().st_mtime_ns for p in (site / "site").rglob("*")} == before
+
+
+def test_check_says_when_the_site_is_older_than_its_sources(tmp_path: Path) -> None:
+    site = built(make_site(tmp_path / "blog"))
+    assert "built before" not in newsreel("check", site).stderr
+    time.sleep(0.05)
+    write(site, {"content/posts/third.md": post("Third", "New.")})
+    result = newsreel("check", site)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "site: warning: was built before the latest changes" in result.stderr and "newsreel build" in result.stderr
+    built(site)
+    time.sleep(0.05)
+    (site / "content/posts/third.md").touch()  # touched, not changed: the next build confirms the output
+    built(site)
+    assert "built before" not in newsreel("check", site).stderr
+
+
+def test_check_asks_for_an_absolute_base_url(tmp_path: Path) -> None:
+    """A build for writing needs no address; check, which is for publishing, says what one is for."""
+    site = built(make_site(tmp_path / "blog", base_url="/"))
+    result = newsreel("check", site)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "not absolute" in result.stderr and "--base-url" in result.stderr
+    built(site, "--base-url", "https://example.org/news/")
+    assert "not absolute" not in newsreel("check", site).stderr
 
 
 def test_content_errors_fail_the_check_like_the_build(tmp_path: Path) -> None:
-    site = make_site(tmp_path / "blog")
+    site = built(make_site(tmp_path / "blog"))
     write(site, {"content/posts/bad.md": "---\ntitle: Bad\n---\nno date\n"})
     result = newsreel("check", site)
     assert result.returncode == 1
@@ -100,7 +147,7 @@ def test_tweet_without_status_url_is_listed(tmp_path: Path) -> None:
     site = make_site(tmp_path / "blog")
     write(site, {"content/posts/tweet.md": post(
         "Tweet", "A copy of a tweet.", tweet='{text: "Hello", author: Someone, handle: someone, date: 2023-03-01}')})
-    result = newsreel("check", site)
+    result = newsreel("check", built(site))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "content/posts/tweet.md" in result.stderr and "status URL" in result.stderr
 

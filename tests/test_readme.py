@@ -10,12 +10,16 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import time
+import tomllib
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from newsreel import __version__
 from sitekit import REPO, broken_links
 
 pytestmark = pytest.mark.skipif(shutil.which("make") is None and not os.environ.get("CI"), reason="make is not installed")
@@ -27,15 +31,25 @@ def _readme_commands() -> list[str]:
     return [line.split("#")[0].strip() for block in blocks for line in block.splitlines() if line.strip()]
 
 
-def test_readme_names_exactly_the_make_commands() -> None:
-    assert _readme_commands() == ["make site", "make serve", "make test"]
+def _repository_url() -> str:
+    return tomllib.loads((REPO / "pyproject.toml").read_text("utf-8"))["project"]["urls"]["Source"]
+
+
+INSTALL_FROM_PYPI = "pipx install newsreel"
+INSTALL_FROM_GIT = f'pipx install "git+{_repository_url()}"'
+START = "newsreel init blog && cd blog && newsreel serve"
+
+
+def test_readme_names_exactly_the_tested_commands() -> None:
+    """Each command of the README is run by a test of this file (make test by CI itself)."""
+    assert _readme_commands() == [INSTALL_FROM_PYPI, INSTALL_FROM_GIT, START, "make site", "make serve", "make test"]
     assert "make test" in (REPO / ".ci/run").read_text()
+    first = (REPO / "README.md").read_text("utf-8").split("\n## ")[1]
+    assert first.startswith("Install") and INSTALL_FROM_PYPI in first and START in first
 
 
-@pytest.fixture(scope="module")
-def clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The repository's files (as git sees them) in a fresh folder, with no venv."""
-    dest = tmp_path_factory.mktemp("clone") / "newsreel"
+def _repository_files(dest: Path) -> Path:
+    """The repository's files as git sees them (committed or not), copied to ``dest``."""
     files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=REPO, capture_output=True,
                            text=True, check=True).stdout.splitlines()
     for rel in files:
@@ -44,6 +58,118 @@ def clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
             (dest / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, dest / rel)
     return dest
+
+
+@dataclass(frozen=True)
+class Machine:
+    """A user's machine: pipx on PATH, packages from a local wheelhouse, and the repository's
+    git address answered by a local clone (git's url.<base>.insteadOf), as GitHub would."""
+
+    root: Path
+    wheelhouse: Path
+    remote: Path
+    commit: str
+
+    def env(self, name: str) -> dict[str, str]:
+        """The environment of a shell whose pipx installs into ``root/name``."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "PYTHON", "VIRTUAL_ENV", "PIPX_"))}
+        home = self.root / name
+        return env | {
+            "PATH": f"{home / 'bin'}{os.pathsep}{self.root / 'tools'}{os.pathsep}{os.environ['PATH']}",
+            "PIPX_HOME": str(home / "pipx"), "PIPX_BIN_DIR": str(home / "bin"), "PIPX_MAN_DIR": str(home / "man"),
+            "PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(self.wheelhouse), "PIP_CONFIG_FILE": os.devnull,
+            "GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": f"url.{self.remote.as_uri()}.insteadOf",
+            "GIT_CONFIG_VALUE_0": _repository_url(), "USE_EMOJI": "0",
+        }
+
+    def run(self, command: str, name: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["bash", "-e", "-c", command], cwd=cwd or self.root, env=self.env(name),
+                              capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def machine(tmp_path_factory: pytest.TempPathFactory) -> Machine:
+    root = tmp_path_factory.mktemp("machine")
+    wheelhouse = root / "wheelhouse"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--wheel-dir", str(wheelhouse), str(REPO),
+                    "pip", "hatchling>=1.21"], check=True, capture_output=True, timeout=600)
+    remote = _repository_files(root / "remote")
+    git = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.org", "-c", "commit.gpgsign=false"]
+    for args in (["init", "--quiet"], ["add", "--all"], ["commit", "--quiet", "--message", "snapshot"]):
+        subprocess.run([*git, *args], cwd=remote, check=True, capture_output=True, timeout=120)
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=remote, capture_output=True, text=True,
+                            check=True).stdout.strip()
+    (root / "tools").mkdir()
+    pipx = shutil.which("pipx", path=str(Path(sys.executable).parent)) or shutil.which("pipx")
+    if pipx is None:
+        pytest.fail("pipx is missing (it is in the test extra: pip install -e '.[test]')")
+    (root / "tools" / "pipx").symlink_to(pipx)
+    return Machine(root, wheelhouse, remote, commit)
+
+
+def test_pipx_install_newsreel_then_start_a_blog(machine: Machine) -> None:
+    """The README's install command, then its start command: the blog is served at once."""
+    installed = machine.run(INSTALL_FROM_PYPI, "pypi")
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    assert (machine.root / "pypi" / "bin" / "newsreel").exists()
+    work = machine.root / "pypi-work"
+    work.mkdir()
+    # the README's command as written; --port 0 only so that a busy port 8000 cannot fail the test
+    proc = subprocess.Popen(["bash", "-c", START + " --port 0"], cwd=work, env=machine.env("pypi") | {"PYTHONUNBUFFERED": "1"},
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        url = _served_url(proc)
+        with urllib.request.urlopen(url, timeout=10) as response:
+            assert response.status == 200
+            assert b"Welcome to your movie-news blog" in response.read()
+    finally:
+        _stop(proc)
+    requirements = (work / "blog" / "requirements.txt").read_text("utf-8")
+    assert f"newsreel=={__version__}\n" in requirements, "installed from an index: the exact version"
+
+
+def test_pipx_install_from_git_pins_the_commit(machine: Machine) -> None:
+    """Installed from the git address, init pins that address at the installed commit, and the
+    blog's deploy workflow installs newsreel from that pin."""
+    installed = machine.run(INSTALL_FROM_GIT, "git")
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    made = machine.run("newsreel init blog", "git")
+    assert made.returncode == 0 and made.stderr == "", made.stderr
+    pin = f"newsreel @ git+{_repository_url()}@{machine.commit}"
+    assert pin in (machine.root / "blog" / "requirements.txt").read_text("utf-8").splitlines()
+    subprocess.run([sys.executable, "-m", "venv", str(machine.root / "runner")], check=True, timeout=120)
+    step = machine.run(f"{machine.root / 'runner/bin/python'} -m pip install -r requirements.txt", "git",
+                       cwd=machine.root / "blog")
+    assert step.returncode == 0, step.stdout + step.stderr
+    assert (machine.root / "runner/bin/newsreel").exists()
+
+
+def _served_url(proc: subprocess.Popen[str]) -> str:
+    assert proc.stdout is not None
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        match = re.search(r"serving (http://127\.0\.0\.1:\d+/\S*)", line)  # not init's hint of port 8000
+        if match:
+            return match.group(1)
+    raise AssertionError("newsreel serve printed no URL")
+
+
+def _stop(proc: subprocess.Popen[str]) -> None:
+    os.killpg(proc.pid, signal.SIGINT)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+@pytest.fixture(scope="module")
+def clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The repository's files (as git sees them) in a fresh folder, with no venv."""
+    return _repository_files(tmp_path_factory.mktemp("clone") / "newsreel")
 
 
 def test_make_site_installs_and_builds_the_example_blog(clone: Path) -> None:

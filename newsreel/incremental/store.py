@@ -290,6 +290,8 @@ class Marker:
     notes: tuple[Problem, ...]
     valid_from: datetime | None = None
     """That build's "now": a build of an earlier moment may see another site."""
+    left_out: tuple[int, int] = (0, 0)
+    """Drafts and future posts that build left out."""
 
 
 def read_marker(site_dir: Path, inputs: str, manifest: tuple[int, int] | None, now: datetime) -> Marker | None:
@@ -307,6 +309,26 @@ def read_marker(site_dir: Path, inputs: str, manifest: tuple[int, int] | None, n
     if marker.valid_from is not None and now < marker.valid_from:
         return None
     return marker
+
+
+def last_build_time(site_dir: Path, manifest: tuple[int, int] | None) -> int | None:
+    """When the output whose manifest has this stamp was last confirmed up to date by a
+    build, in ns since the epoch; None when there is no manifest.
+
+    A build that finds nothing to change leaves the output as it was but writes its marker
+    again; the marker counts while it describes the output as it is now."""
+    if manifest is None:
+        return None
+    path = site_dir / CACHE_DIR / MARKER_FILE
+    try:
+        with open(path, "rb") as handle:
+            marker = pickle.load(handle)
+        stamp = path.stat().st_mtime_ns
+    except (OSError, EOFError, pickle.PickleError, AttributeError, ImportError, TypeError, ValueError):
+        return manifest[0]
+    if isinstance(marker, Marker) and marker.manifest == manifest:
+        return max(manifest[0], stamp)
+    return manifest[0]
 
 
 def write_marker(site_dir: Path, marker: Marker) -> None:
