@@ -662,5 +662,5 @@ def _reads(manifest: Manifest, rel: str) -> list[str]:
 def _notes(posts: Iterable[Post]) -> list[Problem]:
     """What ``check`` lists: tweets without a status URL."""
     return [Problem(p.source, None, f"a tweet by @{t.handle} has no status URL",
-                    "add its url: (https://twitter.com/<handle>/status/<id>) to link to the tweet itself", "warning")
+                    "add its url: https://twitter.com/<handle>/status/<id> to link to the tweet itself", "warning")
             for p in posts for t in p.tweets if not t.url]

@@ -48,7 +48,21 @@ def _fail(reporter: Reporter, exc: NewsreelError, what: str = "build failed", af
     sys.exit(1)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """A command group whose list of commands shows each one's first sentence whole, wrapped."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=10_000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="newsreel")
 @click.option("-q", "--quiet", is_flag=True, help="Print only warnings and errors.")
 @click.option("-v", "--verbose", is_flag=True, help="Print every page written.")
@@ -145,7 +159,7 @@ def init(ctx: click.Context, directory: Path, force: bool) -> None:
         _fail(reporter, exc)
 
 
-@cli.group()
+@cli.group(cls=_Group)
 def new() -> None:
     """Scaffold new content."""
 

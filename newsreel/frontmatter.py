@@ -224,7 +224,7 @@ def load_yaml(text: str | bytes, path: str, line_offset: int = 0,
         code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
         what = f"the control character U+{code:04X}" if code >= 0 else "a character YAML does not allow"
         raise YamlError(error(path, line, f"the text contains {what}",
-                              "delete it (it is invisible in most editors) and save the file as plain UTF-8")) from None
+                              "delete it, invisible in most editors, and save the file as plain UTF-8")) from None
     except yaml.YAMLError as exc:
         message = " ".join(str(exc).split())
         raise YamlError(error(path, None, f"invalid YAML: {message}", _hint_for(message))) from None
@@ -274,12 +274,12 @@ def split_document(text: str, path: str) -> Document:
     first = text if first_end < 0 else text[:first_end]
     if first.rstrip() != "---":
         raise YamlError(error(path, 1, "the file does not start with front matter",
-                              "begin it with a line of three dashes (---), then title: and date:, then ---"))
+                              "begin it with a line of three dashes ---, then title: and date:, then ---"))
     if first_end < 0:
-        raise YamlError(error(path, 1, "the front matter is not closed", "end it with a line of three dashes (---)"))
+        raise YamlError(error(path, 1, "the front matter is not closed", "end it with a line of three dashes: ---"))
     closing = _CLOSING.search(text, first_end + 1)
     if closing is None:
-        raise YamlError(error(path, 1, "the front matter is not closed", "end it with a line of three dashes (---)"))
+        raise YamlError(error(path, 1, "the front matter is not closed", "end it with a line of three dashes: ---"))
     yaml_text = text[first_end + 1:closing.start()]
     body_start = closing.end() + 1
     body_line = text.count("\n", 0, body_start) + 1

@@ -95,6 +95,16 @@ def digest_of(raw: bytes) -> str:
     return hashlib.blake2b(raw, digest_size=16).hexdigest()
 
 
+LIST_KEYS = frozenset({"films", "actors", "tags"})
+"""Keys that hold a list of names: one text with commas there is a list written wrong."""
+_PLAIN_ITEM = re.compile(r"[^\s\-?:,\[\]{}#&*!|>'\"%@`][^:#,\[\]{}]*(?<!\s)")
+
+
+def _flow_item(name: str) -> str:
+    """``name`` as an item of a YAML flow list: plain when that reads back the same, else quoted."""
+    return name if _PLAIN_ITEM.fullmatch(name) else '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 class _Fields:
     """Checks front-matter values one key at a time, recording problems with their lines."""
 
@@ -117,13 +127,15 @@ class _Fields:
             return None
         text = as_text(value)
         if text is None or (required and not text.strip()):
-            self.fail(key, f"'{key}' must be text", f"write it as {key}: \"...\" (quotes keep ': ' and '#' intact)")
+            self.fail(key, f"'{key}' must be text", f"write it as {key}: \"...\", the quotes keep ': ' and '#' intact")
             return None
         return text.strip()
 
     def names(self, key: str) -> tuple[Mention, ...]:
         value = self.data.get(key)
         if value is None:
+            return ()
+        if key in LIST_KEYS and self.comma_list(key, value):
             return ()
         items = value if isinstance(value, list) else [value]
         found = []
@@ -137,6 +149,18 @@ class _Fields:
                 continue
             found.append(Mention(" ".join(text.split()), self.lines.get(path, self.line(key))))
         return tuple(found)
+
+    def comma_list(self, key: str, value: Any) -> bool:
+        """True, with an error showing the list form, when ``value`` is one text of several names."""
+        if not isinstance(value, str) or "," not in value:
+            return False
+        names = [" ".join(part.split()) for part in value.split(",") if part.strip()]
+        if len(names) < 2:
+            return False
+        listed = ", ".join(_flow_item(name) for name in names)
+        self.fail(key, f"'{key}' is written as one text, {value.strip()!r}, not as a list of {key}",
+                  f"write a list: {key}: [{listed}]; a name holding a comma goes in quotes inside the list")
+        return True
 
     def year(self, key: str, value: Any = None, line: int | None = None) -> int | None:
         value = self.data.get(key) if value is None else value
@@ -226,7 +250,7 @@ class _Fields:
             return False
         if not isinstance(value, bool):
             self.fail(key, f"'{key}' must be true or false, got {value!r}",
-                      f"write {key}: true (YAML 1.2: yes/no/on/off are text)")
+                      f"write {key}: true or {key}: false; in YAML 1.2 yes, no, on and off are text")
             return False
         return value
 
@@ -242,7 +266,7 @@ class _Fields:
         if value is None:
             if required:
                 self.problems.append(error(self.path, self.lines.get(key, 1), f"'{key}' is missing",
-                                           f"add {key}: YYYY-MM-DD (or an ISO 8601 date-time) to the front matter"))
+                                           f"add {key}: YYYY-MM-DD or an ISO 8601 date-time to the front matter"))
             return None
         parsed = parse_when(value, zone)
         if parsed is None:
@@ -335,6 +359,8 @@ def _films(fields: _Fields) -> tuple[Mention, ...]:
             fields.fail("film", "'film' holds several films", "use films: [...] for several films")
         return tuple(Mention(m.name, m.line, top_year, top_dates) for m in mentions)
     raw = data.get("films")
+    if raw is not None and fields.comma_list("films", raw):
+        return ()
     if raw is None:
         if reported:
             fields.fail(top_key, f"'{top_key}' is set but no film is", "add film: \"Title\"")

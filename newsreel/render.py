@@ -254,7 +254,7 @@ class Renderer:
             tb = tb.tb_next
         message = exc.message if isinstance(exc, jinja2.TemplateError) and exc.message else f"{type(exc).__name__}: {exc}"
         return error(self.problem_path(filename or job.template), line, f"template error while rendering {job.url}: {message}",
-                     "fix the template (only the variables listed in the README are defined)")
+                     "fix the template: only the variables listed in the README are defined")
 
     # --- the plan ----------------------------------------------------------------
     # Every page is named by a *unit* (see ``Unit``), so a build can plan all pages, or only

@@ -171,10 +171,12 @@ def init_site(directory: Path, *, force: bool = False, reporter: Reporter | None
         written.append(target)
         reporter.detail(f"created {target}")
     files = f"{len(written)} file{'s' if len(written) != 1 else ''}"
+    here = directory.resolve() == Path.cwd().resolve()
+    where = "the current folder" if here else str(directory)
     if not skipped:
-        reporter.info(f"created a new blog in {directory} ({files}):")
+        reporter.info(f"created a new blog in {where} with {files}:")
     else:
-        reporter.info(f"added {files} to {directory}; kept {len(skipped)} already there (never overwritten):")
+        reporter.info(f"added {files} to {where}; kept {len(skipped)} already there, never overwritten:")
     for path in written:
         if not reporter.verbose:
             reporter.info(f"  {'added ' if skipped else ''}{path.relative_to(directory).as_posix()}")
@@ -183,7 +185,7 @@ def init_site(directory: Path, *, force: bool = False, reporter: Reporter | None
     if not pin.public and (directory / REQUIREMENTS) in written:
         reporter.problem(private_pin_warning(directory / REQUIREMENTS, pin))
     reporter.info("next:")
-    if directory.resolve() != Path.cwd().resolve():
+    if not here:
         reporter.info(f"  cd {_shell_quote(str(directory))}")
     reporter.info("  newsreel serve                      # preview at http://127.0.0.1:8000/ while you write")
     reporter.info('  newsreel new post "My first post"   # a draft in content/posts/')

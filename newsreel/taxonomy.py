@@ -60,7 +60,7 @@ def _register(registry: dict[str, _Draft], key: str, draft: _Draft, where: tuple
     elif existing is not draft:
         path, line = where
         problems.append(error(path, line, f"{SINGULAR[draft.kind]} {draft.name!r} is also named by {existing.first_source}",
-                              "keep the name in one page (as its title or one aka)"))
+                              "keep the name in one page, as its title or one aka"))
 
 
 def _index_kind(kind: str, pages: Sequence[LoadedPage], posts: Sequence[PostSource],

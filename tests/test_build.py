@@ -550,3 +550,74 @@ def test_keys_are_recorded_even_when_no_byte_changed(tmp_path: Path) -> None:
     (site / "content/posts/amelie.md").touch()
     again = newsreel("build", site)
     assert again.code == 0 and "(0 pages rendered, 0 changed)" in again.out, again.out
+
+
+# --- what a build says -------------------------------------------------------------------------
+
+def test_summary_says_what_was_left_out(tmp_path: Path) -> None:
+    files = {"content/posts/a.md": post("A"), "content/posts/b.md": post("B", draft="true"),
+             "content/posts/c.md": post("C", draft="true"), "content/posts/d.md": post("D", "2999-01-01"),
+             "content/posts/e.md": post("E", "2999-01-01", draft="true")}
+    site = write_site(tmp_path / "blog", files)
+    expected = {(): "; 3 drafts and 1 future post not built (--drafts, --future)",
+                ("--drafts",): "; 2 future posts not built (--future)",
+                ("--future",): "; 3 drafts not built (--drafts)",
+                ("--drafts", "--future"): ""}
+    for _ in range(2):  # the second time the cache answers: it must say the same
+        for flags, tail in expected.items():
+            result = newsreel("build", site, *flags)
+            assert result.code == 0, result.err
+            line = result.out.strip()
+            assert line.startswith("built ") and line.endswith(f"→ {site / 'site'}{tail}"), (flags, line)
+
+
+def test_an_unusable_base_url_is_an_error(tmp_path: Path) -> None:
+    site = write_site(tmp_path / "blog", {"content/posts/a.md": post("A")})
+    for bad in ("not-a-url", "/movie-news/", "ftp://example.org/", "https://example.org/?x=1", "https:///x/"):
+        result = newsreel("build", site, "--base-url", bad)
+        assert result.code == 2 and "--base-url" in result.err and "Traceback" not in result.err, (bad, result.err)
+    assert not (site / "site").exists()
+    for bad in ("not-a-url", "javascript:alert(1)//", "//example.org/"):
+        write_site(site, {"newsreel.yaml": f"base_url: \"{bad}\"\n"})
+        result = newsreel("build", site)
+        assert result.code == 1 and result.err.startswith("newsreel.yaml:1: base_url"), (bad, result.err)
+    for good in ("/", "/movie-news/", "https://example.org/movie-news"):
+        write_site(site, {"newsreel.yaml": f"base_url: \"{good}\"\n"})
+        result = newsreel("build", site)
+        assert result.code == 0 and result.err == "", (good, result.err)
+
+
+@pytest.mark.parametrize(("key", "written", "names"), [
+    ("actors", "Zendaya, Timothée Chalamet", ["Zendaya", "Timothée Chalamet"]),
+    ("tags", "\"sci-fi, sequels: news,\"", ["sci-fi", "sequels: news"]),
+    ("films", "\"Dune, Dune: Part Two\"", ["Dune", "Dune: Part Two"]),
+    ("films", "Past Lives, \"Oppenheimer\" , Barbie", ["Past Lives", "\"Oppenheimer\"", "Barbie"]),
+])
+def test_a_list_written_as_one_text_is_an_error_showing_the_list(tmp_path: Path, key: str, written: str,
+                                                                  names: list[str] | None) -> None:
+    import yaml
+
+    site = write_site(tmp_path / "blog", {"content/posts/a.md": post("A", **{"film" if key != "films" else "summary": "x",
+                                                                          key: written})})
+    result = newsreel("build", site)
+    assert result.code == 1 and not (site / "site").exists()
+    line = next(line for line in result.err.splitlines() if line.startswith("content/posts/a.md:"))
+    assert line.startswith("content/posts/a.md:5: ") and f"'{key}' is written as one text" in line
+    shown = line.split("write a list: ", 1)[1].split("; ", 1)[0]
+    listed = yaml.safe_load(shown)[key]
+    assert isinstance(listed, list) and len(listed) >= 2
+    if names is not None:
+        assert listed == names
+    # written as the hint says, the post builds
+    write_site(site, {"content/posts/a.md": post("A", **{key: shown.split(": ", 1)[1]})})
+    assert newsreel("build", site).code == 0
+
+
+def test_names_without_commas_and_quoted_names_with_commas_are_fine(tmp_path: Path) -> None:
+    site = write_site(tmp_path / "blog", {
+        "content/posts/a.md": post("A", film="\"Crouching Tiger, Hidden Dragon\"", actors="Zendaya",
+                                   tags="[\"Love, Simon\", news]")})
+    result = newsreel("build", site)
+    assert result.code == 0, result.err
+    assert (site / "site/films/crouching-tiger-hidden-dragon/index.html").is_file()
+    assert (site / "site/tags/love-simon/index.html").is_file()
