@@ -541,7 +541,7 @@ def find_sources(site_dir: Path, folder: str, recursive: bool
                 entries = sorted(listing, key=_entry_name)
         except OSError as exc:
             problems.append(error(rel_dir, None, f"cannot read the folder ({exc.strerror or exc})",
-                                  "let newsreel list it (check its permissions), or move it out of content/"))
+                                  "check its permissions so that newsreel can list it, or move it out of content/"))
             return
         folders = []
         for entry in entries:
