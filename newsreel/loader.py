@@ -212,7 +212,7 @@ class _Fields:
             if any(other.region == region for other in found):
                 label = f"region {region}" if region else "no region"
                 self.problems.append(error(self.path, where_line, f"'release_date' gives two dates for {label}",
-                                           "keep one date per region (a slip is a new post, or an edit of this one)"))
+                                           "keep one date per region; a slip is a new post, or an edit of this one"))
                 continue
             found.append(ReleaseDate(day, region))
         return tuple(found)
@@ -224,14 +224,14 @@ class _Fields:
                 return date.fromisoformat(text)
             except ValueError:
                 self.problems.append(error(self.path, line, f"'release_date' is not a real date: {text!r}",
-                                           "check the month and the day (YYYY-MM-DD)"))
+                                           "check the month and the day: YYYY-MM-DD"))
                 return None
         if isinstance(value, int) and not isinstance(value, bool):
             hint = f"for a year alone write release_year: {value}" if 1000 <= value <= 9999 else "write YYYY-MM-DD"
             self.problems.append(error(self.path, line, f"'release_date' must be a full date, got {value!r}", hint))
         else:
             self.problems.append(error(self.path, line, f"'release_date' must be a date written YYYY-MM-DD, got {value!r}",
-                                       "e.g. release_date: 2023-07-14 (a year alone goes in release_year)"))
+                                       "e.g. release_date: 2023-07-14; a year alone goes in release_year"))
         return None
 
     def _region(self, value: Any, line: int | None) -> str | None:
