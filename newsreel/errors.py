@@ -6,8 +6,26 @@ Nothing here prints; the CLI decides how problems are shown.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Iterable, Literal
+
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff"
+                          "\ud800-\udfff]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str) -> str:
+    """``text`` with control, line-breaking and bidi characters written as escapes (``\\n``).
+
+    Every message goes through this, so one problem stays one line whatever a file name or
+    a title holds, and no input can start a line of its own (a fake ``::error::`` in a CI log).
+    """
+    if _UNPRINTABLE.search(text) is None:
+        return text
+    return _UNPRINTABLE.sub(lambda m: _NAMED.get(m.group()) or
+                            (f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}"),
+                            text)
 
 
 @dataclass(frozen=True, order=True)
@@ -26,12 +44,8 @@ class Problem:
 
     def __str__(self) -> str:
         where = self.path if self.line is None else f"{self.path}:{self.line}"
-        text = f"{where}: {self.message}"
-        if self.hint:
-            text += f" ({self.hint})"
-        if self.severity == "warning":
-            text = f"{where}: warning: {self.message}" + (f" ({self.hint})" if self.hint else "")
-        return text
+        label = "warning: " if self.severity == "warning" else ""
+        return printable(f"{where}: {label}{self.message}" + (f" ({self.hint})" if self.hint else ""))
 
 
 class NewsreelError(Exception):

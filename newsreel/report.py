@@ -1,7 +1,8 @@
 """What newsreel tells the person at the terminal, kept apart from the work itself.
 
 Progress redraws one line on a terminal and is silent otherwise (CI logs stay short);
-problems and the summary are plain lines everywhere.
+problems and the summary are plain lines everywhere, each one line: control characters and
+line breaks in names are shown escaped (``errors.printable``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from newsreel.errors import Problem
+from newsreel.errors import Problem, printable
 
 
 @dataclass
@@ -49,7 +50,7 @@ class Reporter:
     def info(self, message: str) -> None:
         if not self.quiet:
             self._clear_progress()
-            print(message, file=self.out, flush=True)
+            print(printable(message), file=self.out, flush=True)
 
     def detail(self, message: str) -> None:
         if self.verbose:
@@ -70,4 +71,4 @@ class Reporter:
 
     def error(self, message: str) -> None:
         self._clear_progress()
-        print(message, file=self.err, flush=True)
+        print(printable(message), file=self.err, flush=True)

@@ -15,27 +15,32 @@ What the pages are told, and the script that listens, are in ``livereload.py``.
 
 from __future__ import annotations
 
+import email.utils
 import gc
+import hashlib
 import ipaddress
 import mimetypes
 import os
 import queue
+import re
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from typing import BinaryIO
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
-from newsreel.errors import BuildFailed, NewsreelError, Problem
+from newsreel.errors import BuildFailed, NewsreelError, Problem, printable
 from newsreel.livereload import (
     EVENTS_PATH,
     PING_SECONDS,
@@ -54,6 +59,12 @@ QUIET_SECONDS = 0.1
 """Rebuild once the filesystem has been quiet this long after the last event."""
 MAX_LISTED_CHANGES = 2000
 """Beyond this many changed paths, tell the tabs to reload rather than listing them all."""
+STALL_SECONDS = 20.0
+"""A connection whose reads or writes make no progress for this long is closed."""
+CHUNK = 256 * 1024
+"""Bytes handed to the socket at a time when sending a page from memory."""
+MAX_INJECTED = 32 * 1024 * 1024
+"""HTML pages up to this size get the live-reload script; larger ones are streamed as they are."""
 
 CONTENT_TYPES = {
     ".html": "text/html", ".htm": "text/html", ".css": "text/css", ".js": "text/javascript",
@@ -133,6 +144,48 @@ def content_type(path: Path) -> str:
     return kind
 
 
+UNSATISFIABLE = (-1, -1)
+"""``byte_range``'s answer for a range that lies wholly beyond the end of the file (416)."""
+_RANGE = re.compile(r"bytes[ \t]*=[ \t]*(\d*)[ \t]*-[ \t]*(\d*)[ \t]*", re.IGNORECASE)
+
+
+def _number(digits: str) -> int:
+    """A decimal number from a header; absurdly long ones count as "beyond any file"."""
+    return int(digits) if len(digits) <= 18 else 10 ** 18
+
+
+def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """The one byte range ``(first, last)`` (inclusive) a ``Range`` header asks of ``size`` bytes.
+
+    None means "send the whole file" (no header, a malformed one, another unit or several
+    ranges, which a server may answer whole); ``UNSATISFIABLE`` means 416.
+    """
+    if header is None:
+        return None
+    match = _RANGE.fullmatch(header.strip())
+    if match is None:
+        return None
+    first, last = match.group(1), match.group(2)
+    if not first:
+        if not last:
+            return None
+        wanted = _number(last)
+        if wanted == 0 or size == 0:
+            return UNSATISFIABLE
+        return max(0, size - wanted), size - 1
+    start = _number(first)
+    if last and _number(last) < start:
+        return None
+    if start >= size:
+        return UNSATISFIABLE
+    return start, min(_number(last), size - 1) if last else size - 1
+
+
+def http_date(seconds: float) -> str:
+    """A timestamp as HTTP writes it (``Last-Modified``)."""
+    return email.utils.formatdate(seconds, usegmt=True)
+
+
 def split_host(header: str) -> str:
     """The host name of a ``Host`` header, without port and brackets, lower-cased."""
     header = header.strip().lower()
@@ -208,7 +261,9 @@ class Preview:
     hub: LiveReload = field(default_factory=LiveReload)
     showing: Showing = field(default_factory=Showing)
     build_lock: threading.Lock = field(default_factory=threading.Lock)
-    """Held while the output folder is being written; requests wait for it."""
+    """Held while the output folder is being written; requests hold it only to open a file."""
+    stall_seconds: float = STALL_SECONDS
+    """A connection whose socket makes no progress for this long is closed."""
 
 
 # --- HTTP ---------------------------------------------------------------------------------
@@ -219,6 +274,8 @@ class PreviewServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
     allow_reuse_address = True
+    request_queue_size = 128
+    """Connections waiting to be accepted: a page load opens dozens at once (the stdlib's 5 drops some)."""
 
     def __init__(self, address: tuple[str, int], preview: Preview) -> None:
         self.preview = preview
@@ -232,16 +289,53 @@ class PreviewServer6(PreviewServer):
     address_family = socket.AF_INET6
 
 
+@dataclass
+class Body:
+    """What a response carries: bytes in memory, or a file opened under the build lock and
+    streamed after it is released (an open file keeps its bytes when a rebuild replaces it)."""
+
+    data: bytes = b""
+    file: BinaryIO | None = None
+    size: int = 0
+    tag: str = ""
+    """Entity tag; responses without one are not served in ranges."""
+    modified: float | None = None
+
+    @classmethod
+    def of(cls, data: bytes, tagged: bool = False) -> "Body":
+        tag = f'"{hashlib.blake2b(data, digest_size=12).hexdigest()}"' if tagged else ""
+        return cls(data=data, size=len(data), tag=tag)
+
+    @classmethod
+    def open(cls, path: Path) -> "Body":
+        handle = open(path, "rb")
+        info = os.fstat(handle.fileno())
+        tag = f'"{info.st_ino:x}-{info.st_mtime_ns:x}-{info.st_size:x}"'
+        return cls(file=handle, size=info.st_size, tag=tag, modified=info.st_mtime)
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()
+
+
 class PreviewHandler(BaseHTTPRequestHandler):
-    """GET and HEAD for the preview; the event stream; the live-reload script."""
+    """GET and HEAD for the preview; the event stream; the live-reload script.
+
+    The build lock is held only to find and open what a request asks for, never while
+    sending: a client that reads slowly, or not at all, holds up nobody but itself, and its
+    connection is closed once the socket has made no progress for ``stall_seconds``."""
 
     server: PreviewServer
+
+    def setup(self) -> None:
+        self.timeout = self.server.preview.stall_seconds  # applies to every read and write
+        super().setup()
 
     def version_string(self) -> str:
         return "newsreel"
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib's name
-        self.server.preview.reporter.detail("serve: " + (format % args))
+        self.server.preview.reporter.detail("serve: " + printable(format % args))
 
     def do_GET(self) -> None:
         self._respond(head=False)
@@ -253,7 +347,11 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self._send(405, b"Method not allowed\n", "text/plain; charset=utf-8", head=False,
                    extra={"Allow": "GET, HEAD"})
 
-    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _not_allowed
+    def __getattr__(self, name: str) -> object:
+        # Every other method (POST, TRACE, PROPFIND, anything) is a 405, not the stdlib's 501.
+        if name.startswith("do_"):
+            return self._not_allowed
+        raise AttributeError(name)
 
     def _respond(self, head: bool) -> None:
         preview = self.server.preview
@@ -280,55 +378,112 @@ class PreviewHandler(BaseHTTPRequestHandler):
                        extra={"Retry-After": "1"})
             return
         try:
-            self._serve_site(path, query, head)
+            status, body, kind, extra = self._find(path, query)
         finally:
             preview.build_lock.release()
+        try:
+            self._deliver(status, body, kind, head, extra)
+        finally:
+            body.close()
 
-    def _serve_site(self, path: str, query: str, head: bool) -> None:
+    def _find(self, path: str, query: str) -> tuple[int, Body, str, dict[str, str]]:
+        """What to answer (read or opened under the build lock, so never half a build)."""
         preview = self.server.preview
         shown = preview.showing
         hub = preview.hub
+        text = "text/plain; charset=utf-8"
         if shown.root is None:
             page = error_page(shown.problems, script_tag(hub.server_id, error_page=True))
-            self._send(500, page, "text/html; charset=utf-8", head)
-            return
+            return 500, Body.of(page), "text/html; charset=utf-8", {}
         found = resolve_path(shown.root, shown.base_path, path)
         if found.location is not None:
             location = found.location + (f"?{query}" if query else "")
-            self._send(found.status, b"", "text/plain; charset=utf-8", head, extra={"Location": location})
-            return
+            return found.status, Body.of(b""), text, {"Location": location}
         status, file = found.status, found.file
         if file is None:
             missing = os.path.join(shown.root, "404.html")
             if not os.path.isfile(missing):
-                self._send(404, b"Not found\n", "text/plain; charset=utf-8", head)
-                return
+                return 404, Body.of(b"Not found\n"), text, {}
             file = Path(missing)
         try:
-            body = file.read_bytes()
+            body = Body.open(file)
         except OSError:
-            self._send(404, b"Not found\n", "text/plain; charset=utf-8", head)
-            return
+            return 404, Body.of(b"Not found\n"), text, {}
         kind = content_type(file)
-        if kind.startswith("text/html"):
+        if kind.startswith("text/html") and body.size <= MAX_INJECTED and body.file is not None:
+            try:
+                data = body.file.read()
+            except OSError:
+                return 404, Body.of(b"Not found\n"), text, {}
+            finally:
+                body.close()
             page = "/" + file.relative_to(os.path.realpath(shown.root)).as_posix()
-            body = inject_script(body, script_tag(hub.server_id, browser_path(shown.base_path, page)))
-        self._send(status, body, kind, head)
+            data = inject_script(data, script_tag(hub.server_id, browser_path(shown.base_path, page)))
+            body = Body.of(data, tagged=True)
+        return status, body, kind, {}
 
-    def _send(self, status: int, body: bytes, kind: str, head: bool, extra: dict[str, str] | None = None) -> None:
+    def _send(self, status: int, data: bytes, kind: str, head: bool, extra: dict[str, str] | None = None) -> None:
+        self._deliver(status, Body.of(data), kind, head, extra or {})
+
+    def _if_range_holds(self, body: Body) -> bool:
+        """``If-Range``: the range applies only to the version the client already has part of."""
+        value = self.headers.get("If-Range")
+        if value is None:
+            return True
+        value = value.strip()
+        if value.startswith(('"', "W/")):
+            return value == body.tag  # strong comparison: a weak tag never matches
+        return body.modified is not None and value == http_date(body.modified)
+
+    def _deliver(self, status: int, body: Body, kind: str, head: bool, extra: dict[str, str]) -> None:
+        """Send the status, the headers and (unless HEAD) the body or the asked range of it."""
+        headers = {"Content-Type": kind, "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+        first, count = 0, body.size
+        if status == 200 and body.tag:
+            headers["Accept-Ranges"] = "bytes"
+            headers["ETag"] = body.tag
+            if body.modified is not None:
+                headers["Last-Modified"] = http_date(body.modified)
+            wanted = byte_range(self.headers.get("Range"), body.size)
+            if wanted is not None and self._if_range_holds(body):
+                if wanted == UNSATISFIABLE:
+                    headers = {**headers, "Content-Type": "text/plain; charset=utf-8",
+                               "Content-Range": f"bytes */{body.size}"}
+                    body.close()
+                    status, body = 416, Body.of(b"Range not satisfiable\n")
+                    count = body.size
+                else:
+                    status, (first, last) = 206, wanted
+                    count = last - first + 1
+                    headers["Content-Range"] = f"bytes {first}-{last}/{body.size}"
+        headers.update(extra)
         try:
             self.send_response(status)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", "no-store")
-            self.send_header("X-Content-Type-Options", "nosniff")
-            for name, value in (extra or {}).items():
+            for name, value in headers.items():
                 self.send_header(name, value)
+            self.send_header("Content-Length", str(count))
             self.end_headers()
-            if not head:
-                self.wfile.write(body)
-        except OSError:
-            pass  # the browser went away
+            if not head and count:
+                self._send_bytes(body, first, count)
+        except TimeoutError:  # no progress for stall_seconds: drop the connection and what it queued
+            self.close_connection = True
+            with suppress(OSError):
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:  # the client went away
+            self.close_connection = True
+
+    def _send_bytes(self, body: Body, first: int, count: int) -> None:
+        """Hand bytes to the socket as it takes them; each wait is bounded by the socket timeout."""
+        sock = self.connection
+        if body.file is not None:
+            sent = sock.sendfile(body.file, first, count)
+            if sent < count:  # the file shrank under us: the promised length cannot be kept
+                self.close_connection = True
+            return
+        view = memoryview(body.data)[first:first + count]
+        while view:
+            view = view[sock.send(view[:CHUNK]):]
+
 
     def _events(self) -> None:
         """Stream build news to one tab until it leaves or the server stops."""

@@ -26,6 +26,7 @@ from test_hostile import SETTINGS, make_site
 
 SECRET = "NEWSREEL-SECRET-7f3a9c"
 POST = "---\ntitle: A post\ndate: 2023-01-02\nfilm: Heat\n---\nText of the post.\n"
+TRAILER = bytes(range(256)) * (20 * 4096)  # 20 MB, every byte's offset recognisable
 
 
 @dataclass
@@ -72,12 +73,29 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     root = tmp_path_factory.mktemp("serve")
     (root / "secret.txt").write_text(SECRET)
     site = make_site(root / "blog", {"newsreel.yaml": SETTINGS.replace("https://example.org/", "https://example.org/news/"),
-                                     "content/posts/a.md": POST, "static/secret-link.txt": "harmless\n"})
+                                     "content/posts/a.md": POST, "static/secret-link.txt": "harmless\n",
+                                     "static/trailer.mp4": TRAILER})
     running = _start(site, root / "tmp")
     # plant symlinks inside the served folder that lead out of it
     os.symlink(root / "secret.txt", running.output / "leak.txt")
     os.symlink(root, running.output / "leakdir")
     os.symlink("/etc/passwd", running.output / "passwd")
+    yield running
+    os.killpg(running.process.pid, signal.SIGINT)
+    try:
+        running.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(running.process.pid, signal.SIGKILL)
+        running.process.wait()
+
+
+@pytest.fixture(scope="module")
+def clean_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server whose output nobody tampered with, so saves rebuild (``server`` has planted links)."""
+    root = tmp_path_factory.mktemp("serve-clean")
+    site = make_site(root / "blog", {"newsreel.yaml": SETTINGS.replace("https://example.org/", "https://example.org/news/"),
+                                     "content/posts/a.md": POST, "static/trailer.mp4": TRAILER})
+    running = _start(site, root / "tmp")
     yield running
     os.killpg(running.process.pid, signal.SIGINT)
     try:
@@ -287,3 +305,90 @@ def test_client_vanishing_mid_response(server: Server, record_property) -> None:
     record_property("attack_succeeded", int(status != 200 or answered >= 2.0))
     assert status == 200 and answered < 2.0
     assert server.process.poll() is None, "the server died"
+
+
+def _peak_memory_kb(server: Server) -> int:
+    status = Path(f"/proc/{server.process.pid}/status").read_text()
+    return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1))  # type: ignore[union-attr]
+
+
+def _stalled_download(port: int, path: str) -> socket.socket:
+    """A client that asks for a big file and then never reads a byte of it."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+    return sock
+
+
+def test_clients_that_never_read_block_nobody(clean_server: Server, record_property) -> None:
+    """Three clients stall on a 20 MB trailer; 50 other requests and a save are all answered at once."""
+    server = clean_server
+    post = next(server.output.parent.parent.parent.glob("blog/content/posts/a.md"))
+    peak_before = _peak_memory_kb(server)
+    stalled = [_stalled_download(server.port, "/news/trailer.mp4") for _ in range(3)]
+    time.sleep(0.5)
+    started = time.monotonic()
+    post.write_text(POST.replace("Text of the post.", "Saved while three clients stall."))
+    answers: list[int] = []
+
+    def fetch(path: str) -> None:
+        answers.append(get(server.port, path, extra="Range: bytes=0-99\r\n" if path.endswith(".mp4") else "")[0])
+
+    paths = ["/news/posts/a/", "/news/", "/news/feed.xml", "/news/trailer.mp4", "/news/films/heat/"] * 10
+    workers = [threading.Thread(target=fetch, args=(path,)) for path in paths]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=30)
+    answered = time.monotonic() - started
+    shown = None
+    while time.monotonic() - started < 15:
+        status, _, body = get(server.port, "/news/posts/a/")
+        if b"Saved while three clients stall." in body:
+            shown = time.monotonic() - started
+            break
+        time.sleep(0.1)
+    grown_mb = (_peak_memory_kb(server) - peak_before) / 1024
+    for sock in stalled:
+        sock.close()
+    ok = (len(answers) == 50 and all(status in (200, 206) for status in answers) and answered < 10
+          and shown is not None and shown < 10 and grown_mb < 20)
+    record_property("attack", "stalled-downloads")
+    record_property("attack_succeeded", int(not ok))
+    assert len(answers) == 50 and all(status in (200, 206) for status in answers), sorted(answers)
+    assert answered < 10, f"50 requests took {answered:.1f} s beside three stalled downloads"
+    assert shown is not None and shown < 10, "the save was not rebuilt and shown while clients stalled"
+    assert grown_mb < 20, f"the server grew by {grown_mb:.0f} MB: big files must be streamed, not read whole"
+
+
+def test_ranges_of_a_static_file(server: Server, record_property) -> None:
+    """What a <video> element asks for: byte ranges, checked against an If-Range validator."""
+    status, head, body = get(server.port, "/news/trailer.mp4", extra="Range: bytes=1000-1999\r\n")
+    assert status == 206 and body == TRAILER[1000:2000]
+    assert b"Content-Range: bytes 1000-1999/20971520" in head and b"Accept-Ranges: bytes" in head
+    etag = re.search(rb"ETag: (\S+)", head).group(1).decode()  # type: ignore[union-attr]
+    modified = re.search(rb"Last-Modified: ([^\r]+)", head).group(1).decode()  # type: ignore[union-attr]
+    status, _, body = get(server.port, "/news/trailer.mp4", extra="Range: bytes=-16\r\n")
+    assert status == 206 and body == TRAILER[-16:]
+    status, _, body = get(server.port, "/news/trailer.mp4",
+                          extra=f"Range: bytes=20971500-\r\nIf-Range: {etag}\r\n")
+    assert status == 206 and body == TRAILER[20971500:]
+    status, _, body = get(server.port, "/news/trailer.mp4", extra=f"Range: bytes=0-9\r\nIf-Range: {modified}\r\n")
+    assert status == 206 and body == TRAILER[:10]
+    status, _, body = get(server.port, "/news/trailer.mp4", extra='Range: bytes=0-9\r\nIf-Range: "old"\r\n')
+    assert status == 200 and len(body) == len(TRAILER), "a stale If-Range gets the whole file"
+    status, head, _ = get(server.port, "/news/trailer.mp4", extra="Range: bytes=30000000-\r\n")
+    assert status == 416 and b"Content-Range: bytes */20971520" in head
+    status, _, body = get(server.port, "/news/posts/a/", extra="Range: bytes=0-14\r\n")
+    assert status == 206 and len(body) == 15 and body.lower() == b"<!doctype html>", "pages are ranged too"
+    record_property("attack", "byte-ranges")
+    record_property("attack_succeeded", 0)
+
+
+@pytest.mark.parametrize("method", ["TRACE", "PROPFIND", "CONNECT", "MKCOL", "BREW", "OPTIONS", "PATCH"])
+def test_every_other_method_is_405(server: Server, method: str, record_property) -> None:
+    status, head, body = raw_request(server.port, f"{method} /news/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                                  "Connection: close\r\n\r\n".encode())
+    record_property("attack", f"method-{method}")
+    record_property("attack_succeeded", int(status != 405 or b"Host: 127.0.0.1" in body))
+    assert status == 405 and b"Allow: GET, HEAD" in head

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import threading
 import time
 from pathlib import Path
@@ -10,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from newsreel.livereload import LiveReload, error_page, inject_script, load_script, script_tag
-from newsreel.server import NOT_FOUND, browser_path, content_type, host_allowed, origin_allowed, resolve_path
+from newsreel.report import Reporter
+from newsreel.server import (NOT_FOUND, UNSATISFIABLE, Preview, PreviewServer, Showing, browser_path, byte_range,
+                             content_type, host_allowed, origin_allowed, resolve_path)
 from newsreel.errors import Problem
 from newsreel.watch import Changes, SiteWatcher, is_ignored_name, is_source_path
 
@@ -334,3 +337,69 @@ def test_an_echo_of_a_file_the_last_build_read_is_not_news(tmp_path: Path) -> No
     fresh.write_text("new")
     assert seen.news(frozenset({str(fresh)}))  # written after the build started: news
     assert seen.news(frozenset({str(tmp_path / "gone.md")}))  # a deletion the build may not have seen
+
+
+# --- byte ranges, and clients that stop reading ----------------------------------------------
+
+@pytest.mark.parametrize("header, size, expected", [
+    (None, 100, None),
+    ("bytes=0-9", 100, (0, 9)),
+    ("bytes=90-", 100, (90, 99)),
+    ("bytes=-10", 100, (90, 99)),
+    ("bytes=-1000", 100, (0, 99)),
+    ("bytes=50-5000", 100, (50, 99)),
+    ("BYTES = 1-2", 100, (1, 2)),
+    ("bytes=100-", 100, UNSATISFIABLE),
+    ("bytes=" + "9" * 5000 + "-", 100, UNSATISFIABLE),
+    ("bytes=-0", 100, UNSATISFIABLE),
+    ("bytes=0-", 0, UNSATISFIABLE),
+    ("bytes=9-1", 100, None),          # malformed: ignored, the whole file is sent
+    ("bytes=0-1,5-6", 100, None),      # several ranges: answered whole, as a server may
+    ("items=0-1", 100, None),
+    ("bytes=-", 100, None),
+    ("bytes=a-b", 100, None),
+])
+def test_byte_range(header: str | None, size: int, expected: object) -> None:
+    assert byte_range(header, size) == expected
+
+
+def _preview_server(root: Path, stall: float) -> tuple[PreviewServer, threading.Thread]:
+    preview = Preview(script=b"", bound_host="127.0.0.1", reporter=Reporter(quiet=True), stall_seconds=stall)
+    preview.showing = Showing(root=root, base_path="/")
+    httpd = PreviewServer(("127.0.0.1", 0), preview)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    return httpd, thread
+
+
+def test_a_client_that_stops_reading_is_dropped_and_holds_nothing(tmp_path: Path) -> None:
+    """The stalled response does not hold the build lock, and its socket is closed after the stall time."""
+    (tmp_path / "big.bin").write_bytes(os.urandom(1024) * 30 * 1024)  # 30 MB
+    (tmp_path / "index.html").write_text("<!doctype html><title>t</title><body>home</body>")
+    httpd, thread = _preview_server(tmp_path, stall=1.0)
+    port = httpd.server_address[1]
+    try:
+        sock = socket.create_connection(("127.0.0.1", port))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.sendall(b"GET /big.bin HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        time.sleep(0.3)
+        # the build loop can take the lock at once while that response is stuck
+        assert httpd.preview.build_lock.acquire(timeout=1.0)
+        httpd.preview.build_lock.release()
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as other:
+            other.sendall(b"GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+            assert b"200 OK" in other.recv(100)
+        time.sleep(2.5)  # more than the stall time: the server has given up on the reader
+        sock.settimeout(5)
+        received = 0
+        try:
+            while chunk := sock.recv(1 << 20):
+                received += len(chunk)
+        except ConnectionResetError:
+            pass  # dropped with what was still queued for it
+        assert received < 30 * 1024 * 1024, "the stalled response should have been cut off"
+        sock.close()
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=5)
