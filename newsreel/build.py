@@ -147,7 +147,8 @@ def resolve_settings(site_dir: Path, options: BuildOptions) -> tuple[Settings, l
         bad_url = base_url_problem(options.base_url, "--base-url", None, absolute=True)
         if bad_url is not None:
             problems.append(bad_url)
-        settings = settings.with_base_url(options.base_url)
+        else:
+            settings = settings.with_base_url(options.base_url)
     return settings, problems
 
 

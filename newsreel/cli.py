@@ -7,13 +7,15 @@ Imports of the working modules are lazy so ``newsreel --help`` stays instant.
 from __future__ import annotations
 
 import gc
+import os
 import sys
+import traceback
 from pathlib import Path
 
 import click
 
 from newsreel import __version__
-from newsreel.errors import BuildFailed, NewsreelError
+from newsreel.errors import BuildFailed, NewsreelError, printable
 from newsreel.report import Reporter
 
 SITE_DIR = click.argument(
@@ -200,9 +202,30 @@ def import_command(ctx: click.Context, file: Path, site_dir: Path) -> None:
         _fail(reporter, exc)
 
 
-def main() -> None:
-    """Console-script entry point."""
+def main(args: list[str] | None = None) -> None:
+    """Console-script entry point.
+
+    Whatever goes wrong ends in one line, never a bare traceback: a file the system refuses
+    (permissions, a name too long, a full disk) is named with the reason; anything else is a
+    bug in newsreel, reported as an internal error (the traceback follows with ``-v``).
+    """
+    argv = sys.argv[1:] if args is None else args
     try:
-        cli.main(prog_name="newsreel")
+        cli.main(args=argv, prog_name="newsreel")
     except KeyboardInterrupt:
         sys.exit(130)
+    except OSError as exc:
+        where = f"{os.fsdecode(exc.filename)}: " if exc.filename is not None else ""
+        _last_words(argv, f"newsreel: {where}{exc.strerror or exc} (check the path, its permissions and the free space)")
+    except Exception as exc:  # noqa: BLE001 - the one place that catches everything
+        _last_words(argv, f"newsreel: internal error: {type(exc).__name__}: {exc} (please report it, with the "
+                          "command you ran; newsreel -v <command> shows where it happened)")
+
+
+def _last_words(argv: list[str], message: str) -> None:
+    """Print ``message`` as one line (with the traceback before it under ``-v``) and exit 1."""
+    options = argv[:next((i for i, a in enumerate(argv) if not a.startswith("-")), len(argv))]
+    if any(a == "--verbose" or (a.startswith("-") and not a.startswith("--") and "v" in a) for a in options):
+        traceback.print_exc()
+    print(printable(message), file=sys.stderr, flush=True)
+    sys.exit(1)

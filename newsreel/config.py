@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import string
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -134,21 +135,52 @@ def _check_value(name: str, value: Any, kind: type) -> tuple[Any, str | None]:
     return value.strip(), None
 
 
-def _check_semantics(settings: Settings, line_of: dict[str, int]) -> list[Problem]:
-    problems: list[Problem] = []
+def permalink_fields(permalink: str) -> set[str] | None:
+    """The ``{fields}`` a permalink uses, or None when it is not a plain pattern: an unpaired
+    brace, a format spec like ``{slug:>9}``, an attribute like ``{slug.upper}``."""
     try:
-        settings.zone
-    except (ZoneInfoNotFoundError, ValueError):
-        problems.append(error(CONFIG_FILE, line_of.get("timezone"), f"unknown timezone {settings.timezone!r}",
+        parsed = list(string.Formatter().parse(permalink))
+    except ValueError:
+        return None
+    fields = set()
+    for _, name, spec, conversion in parsed:
+        if name is None:
+            continue
+        if spec or conversion or name not in PERMALINK_FIELDS:
+            return None
+        fields.add(name)
+    return fields
+
+
+def zone_problem(name: str) -> bool:
+    """True when ``name`` is not a time zone of the IANA database: a folder of it, such as
+    ``America``, is not one either, nor is a name too long to be a file name."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return True
+    return False
+
+
+def _check_semantics(settings: Settings, line_of: dict[str, int]) -> tuple[Settings, list[Problem]]:
+    """Check what each value means; a value found wrong is replaced by its default, so the
+    settings returned are always safe to use (the build still fails on the problems)."""
+    problems: list[Problem] = []
+    defaults = Settings()
+    if zone_problem(settings.timezone):
+        shown = settings.timezone if len(settings.timezone) <= 60 else settings.timezone[:60] + "…"
+        problems.append(error(CONFIG_FILE, line_of.get("timezone"), f"unknown timezone {shown!r}",
                               "use an IANA name such as UTC, Europe/Paris or America/Los_Angeles"))
-    fields = set(re.findall(r"{([^{}]*)}", settings.permalink))
+        settings = replace(settings, timezone=defaults.timezone)
+    fields = permalink_fields(settings.permalink)
     segments = settings.permalink.split("/")
-    if ("slug" not in fields or fields - PERMALINK_FIELDS or not settings.permalink.startswith("/")
+    if (fields is None or "slug" not in fields or not settings.permalink.startswith("/")
             or ".." in segments or "." in segments or "\\" in settings.permalink):
         problems.append(error(CONFIG_FILE, line_of.get("permalink"),
                               f"permalink {settings.permalink!r} must start with /, contain {{slug}} and no . or .. segment",
                               "it may also use {year}, {month} and {day}, e.g. /{year}/{slug}/"))
-    return problems
+        settings = replace(settings, permalink=defaults.permalink)
+    return settings, problems
 
 
 def base_url_mistake(url: str, *, absolute: bool = False) -> str | None:
@@ -157,7 +189,13 @@ def base_url_mistake(url: str, *, absolute: bool = False) -> str | None:
     A site root is an absolute http(s) URL with a host (``https://example.org/blog/``) or,
     unless ``absolute`` is asked for, a path from the root (``/`` or ``/blog/``).
     """
-    parts = urlsplit(url.strip())
+    if re.search(r"[\s\x00-\x1f\x7f-\x9f]", url.strip()):
+        return "holds spaces or control characters"
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 - raises on a port that is not a number from 0 to 65535
+    except ValueError:  # an unclosed [IPv6 address], a port that is not a port
+        return "is not a well-formed address"
     if parts.query or parts.fragment:
         return "has a query or a fragment"
     if parts.scheme or parts.netloc:
@@ -211,20 +249,28 @@ def settings_from_mapping(data: Any, line_of: dict[str, int]) -> tuple[Settings,
             del values["base_url"]
         else:
             values["base_url"] = normalise_base_url(values["base_url"])
-    settings = Settings(**values)
-    problems += _check_semantics(settings, line_of)
-    return settings, problems
+    settings, more = _check_semantics(Settings(**values), line_of)
+    return settings, problems + more
 
 
 def load_settings(site_dir: Path) -> tuple[Settings, list[Problem]]:
     """Read ``newsreel.yaml`` in ``site_dir`` (optional) into settings and problems."""
     path = site_dir / CONFIG_FILE
     if not path.is_file():
+        if path.is_symlink():
+            return Settings(), [error(CONFIG_FILE, None, "is a symbolic link to a file that does not exist",
+                                      "point it at your settings file, or remove it to use the defaults")]
+        if path.exists():
+            return Settings(), [error(CONFIG_FILE, None, "is not a regular file but a folder or a device",
+                                      "the settings are a YAML file; remove or rename what is there")]
         return Settings(), []
     try:
         data, line_of = load_yaml(path.read_bytes(), CONFIG_FILE)
     except YamlError as exc:
         return Settings(), [exc.problem]
+    except OSError as exc:
+        return Settings(), [error(CONFIG_FILE, None, f"cannot be read: {exc.strerror or exc}",
+                                  "check the file's permissions")]
     return settings_from_mapping(data, line_of)
 
 

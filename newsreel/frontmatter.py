@@ -22,7 +22,10 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
     _BaseLoader = yaml.SafeLoader
 
 MAX_EXPANDED_NODES = 10_000
-"""More nodes than this after expanding aliases is an alias bomb, not front matter."""
+"""Aliases that add more nodes than this when expanded are an alias bomb, not front matter."""
+MAX_DEPTH = 100
+"""Deepest nesting of lists and mappings read."""
+TOO_BIG = 10 ** 12
 
 _RESOLVERS: list[tuple[str, str, str]] = [
     ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
@@ -32,6 +35,23 @@ _RESOLVERS: list[tuple[str, str, str]] = [
      "-+0123456789."),
     ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", "~nN"),
 ]
+
+
+FORBIDDEN = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+"""Characters no text of a site may hold: the controls (but tab and line ends), lone surrogates,
+U+FFFE and U+FFFF. XML 1.0 forbids most of them (one makes every feed unreadable), HTML calls
+them errors, and YAML refuses them written raw; this rule also catches them written as
+escapes (``"\\u0001"``, ``"\\x1b"``, ``"\\0"``), in front matter, settings and Markdown alike."""
+
+
+def character_name(char: str) -> str:
+    """How a message names a forbidden character: "the control character U+001B"."""
+    code = ord(char)
+    if 0xD800 <= code <= 0xDFFF:
+        return f"the lone surrogate U+{code:04X}"
+    if code in (0xFFFE, 0xFFFF):
+        return f"the non-character U+{code:04X}"
+    return f"the control character U+{code:04X}"
 
 
 class YamlError(Exception):
@@ -111,22 +131,44 @@ def as_text(value: Any) -> str | None:
     return None
 
 
+class _TooDeep(Exception):
+    pass
+
+
 def _expanded_size(node: yaml.Node, memo: dict[int, int], depth: int = 0) -> int:
-    """Nodes in the document once every alias is expanded (memoised per node)."""
+    """Nodes in the document once every alias is expanded (memoised per node; ``memo`` ends
+    up holding one entry per node as written). A cycle counts as too big; nesting deeper
+    than ``MAX_DEPTH`` raises ``_TooDeep``."""
     known = memo.get(id(node))
     if known is not None:
         return known
-    if depth > 100:
-        return MAX_EXPANDED_NODES + 1
-    memo[id(node)] = MAX_EXPANDED_NODES + 1  # a cycle counts as too big
+    if depth > MAX_DEPTH:
+        raise _TooDeep
+    memo[id(node)] = TOO_BIG  # a cycle counts as too big
     if isinstance(node, yaml.SequenceNode):
         size = 1 + sum(_expanded_size(child, memo, depth + 1) for child in node.value)
     elif isinstance(node, yaml.MappingNode):
         size = 1 + sum(_expanded_size(k, memo, depth + 1) + _expanded_size(v, memo, depth + 1) for k, v in node.value)
     else:
         size = 1
-    memo[id(node)] = min(size, MAX_EXPANDED_NODES + 1)
+    memo[id(node)] = min(size, TOO_BIG)
     return memo[id(node)]
+
+
+def _check_size(node: yaml.Node, path: str, line_offset: int) -> None:
+    """Refuse YAML that aliases blow up, or that nests deeper than any front matter needs."""
+    line = node.start_mark.line + 1 + line_offset
+    memo: dict[int, int] = {}
+    try:
+        expanded = _expanded_size(node, memo)
+    except _TooDeep:
+        raise YamlError(error(path, line, f"the YAML nests values more than {MAX_DEPTH} levels deep (the limit)",
+                              "front matter needs a few levels at most: flatten the lists")) from None
+    if expanded - len(memo) > MAX_EXPANDED_NODES:
+        more = "endless or" if expanded >= TOO_BIG else f"{expanded - len(memo):,}"
+        raise YamlError(error(path, line, f"aliases expand to {more} more values than are written; the limit is "
+                              f"{MAX_EXPANDED_NODES:,} (an alias bomb?)",
+                              "write the values out instead of nesting anchors and aliases"))
 
 
 def _key_lines(node: yaml.Node, prefix: str, line_offset: int, out: dict[str, int]) -> None:
@@ -142,6 +184,26 @@ def _key_lines(node: yaml.Node, prefix: str, line_offset: int, out: dict[str, in
             path = f"{prefix}[{index}]"
             out.setdefault(path, item.start_mark.line + 1 + line_offset)
             _key_lines(item, path, line_offset, out)
+
+
+def _forbidden_scalar(node: yaml.Node, prefix: str) -> tuple[str, yaml.Node, str] | None:
+    """The first key or value (after escapes) holding a ``FORBIDDEN`` character: (key, node, char)."""
+    if isinstance(node, yaml.ScalarNode):
+        found = FORBIDDEN.search(node.value) if isinstance(node.value, str) else None
+        return (prefix, node, found.group()) if found else None
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            name = key_node.value if isinstance(key_node, yaml.ScalarNode) else "?"
+            path = f"{prefix}.{name}" if prefix else str(name)
+            hit = _forbidden_scalar(key_node, path) or _forbidden_scalar(value_node, path)
+            if hit:
+                return hit
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            hit = _forbidden_scalar(item, f"{prefix}[{index}]")
+            if hit:
+                return hit
+    return None
 
 
 def _hint_for(message: str) -> str:
@@ -188,10 +250,14 @@ def load_yaml(text: str | bytes, path: str, line_offset: int = 0,
         node = loader.get_single_node()
         if node is None:
             return None, {}
-        if _expanded_size(node, {}) > MAX_EXPANDED_NODES:
-            raise YamlError(error(path, node.start_mark.line + 1 + line_offset,
-                                  "aliases expand to too much data (an alias bomb?)",
-                                  "write the values out instead of nesting anchors and aliases"))
+        _check_size(node, path, line_offset)
+        bad = _forbidden_scalar(node, "")
+        if bad is not None:
+            key, where, char = bad
+            raise YamlError(error(path, where.start_mark.line + 1 + line_offset,
+                                  f"{repr(key) if key else 'the value'} contains {character_name(char)}",
+                                  "remove it: feeds and pages cannot carry it; in quotes, an escape such as "
+                                  "\\u0001, \\x1b or \\0 writes one"))
         lines: dict[str, int] = {}
         _key_lines(node, "", line_offset, lines)
         if cut is not None and isinstance(text, str) and "#" in text:

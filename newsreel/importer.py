@@ -28,7 +28,7 @@ from newsreel.scaffold import (
     unique_list,
     write_new,
 )
-from newsreel.slugs import slugify
+from newsreel.slugs import short_slug, slugify
 from newsreel.tweets import TweetError, canonical_status_url, find_copied_embeds, parse_status_url
 
 TITLE_LIMIT = 80
@@ -465,7 +465,7 @@ def import_file(site_dir: Path, file: Path, *, reporter: Reporter | None = None)
     elif article.tweets:
         fields["tweets"] = list(article.tweets)
     fields["draft"] = True
-    path = _free_path(site_dir, short_slug(slugify(article.title)))
+    path = _free_path(site_dir, short_slug(slugify(article.title), SLUG_LIMIT))
     try:
         write_new(path, front_matter_text(fields) + "\n" + article.markdown)
     except OSError as exc:
@@ -482,14 +482,6 @@ def import_file(site_dir: Path, file: Path, *, reporter: Reporter | None = None)
         reporter.info("found no film or actor this site knows yet (add film: and actors: to the front matter)")
     reporter.info(f"created {path.as_posix()} (a draft: read it, then remove draft: true to publish)")
     return path
-
-
-def short_slug(slug: str, limit: int = SLUG_LIMIT) -> str:
-    """``slug`` cut after a whole word to at most ``limit`` characters."""
-    if len(slug) <= limit:
-        return slug
-    cut = slug[: limit + 1].rsplit("-", 1)[0]
-    return cut or slug[:limit]
 
 
 def _free_path(site_dir: Path, slug: str) -> Path:

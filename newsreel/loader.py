@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from newsreel.config import Settings, closest
 from newsreel.errors import Problem, error, warning
-from newsreel.frontmatter import YamlError, as_text, decode, load_yaml, split_document
+from newsreel.frontmatter import FORBIDDEN, YamlError, as_text, character_name, decode, load_yaml, split_document
 from newsreel.model import ReleaseDate
 from newsreel.regions import REGIONS, RESERVED_HINTS
 from newsreel.slugs import is_valid_slug, slugify
@@ -313,13 +313,22 @@ def _read(path: str, raw: bytes, problems: list[Problem]) -> tuple[dict[str, Any
     for key, line in cut:
         problems.append(warning(path, line, f"'{key}' stops at ' #': YAML reads the rest of the line as a comment",
                                 "put the whole value in quotes to keep what follows the '#'"))
+    body = document.body
+    found = FORBIDDEN.search(body)
+    if found is not None:
+        count = len(FORBIDDEN.findall(body))
+        problems.append(warning(path, document.body_line + body.count("\n", 0, found.start()),
+                                f"the text contains {character_name(found.group())}"
+                                + (f" and {count - 1} more such characters" if count > 1 else "") + "; dropped",
+                                "delete it: it is invisible in most editors, and feeds cannot carry it"))
+        body = FORBIDDEN.sub("", body)
     if data is None:
         data = {}
     if not isinstance(data, dict):
         problems.append(error(path, document.yaml_line, "front matter must be key: value lines",
                               "write e.g. title: \"...\" and date: 2024-01-31"))
         return None
-    return data, lines, document.body, document.body_line
+    return data, lines, body, document.body_line
 
 
 def _open(path: str, raw: bytes, known: set[str], problems: list[Problem]) -> tuple[_Fields, str, int] | None:
@@ -513,8 +522,12 @@ def find_sources(site_dir: Path, folder: str, recursive: bool
     never read.
     """
     root = site_dir / "content" / folder
-    if not root.is_dir():
-        return [], []
+    try:
+        if not root.is_dir():
+            return [], []
+    except OSError as exc:  # content/ itself cannot be searched
+        return [], [error("content", None, f"cannot read the folder ({exc.strerror or exc})",
+                          "check the folder's permissions")]
     site_real = os.path.realpath(site_dir)
     found: list[tuple[str, os.stat_result | None]] = []
     problems: list[Problem] = []
@@ -539,6 +552,8 @@ def find_sources(site_dir: Path, folder: str, recursive: bool
         try:
             with os.scandir(current) as listing:
                 entries = sorted(listing, key=_entry_name)
+        except FileNotFoundError:  # removed while we looked
+            return
         except OSError as exc:
             problems.append(error(rel_dir, None, f"cannot read the folder ({exc.strerror or exc})",
                                   "check its permissions so that newsreel can list it, or move it out of content/"))

@@ -69,6 +69,10 @@ def _static_files(root: Path, only: frozenset[str] | None, fence: Path, site_dir
                 problems.append(error(where, None, "symbolic link leads outside the site folder",
                                       "copy the file into static/ instead of linking to it"))
             elif full.is_file():
+                if not os.access(full, os.R_OK):
+                    problems.append(error(os.path.relpath(full, site_dir).replace(os.sep, "/"), None,
+                                          "cannot be read (permission denied)", "check the file's permissions"))
+                    continue
                 found[rel] = full
     return found
 

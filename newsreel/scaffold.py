@@ -9,6 +9,7 @@ Nothing here ever overwrites a file.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from newsreel.errors import NewsreelError, Problem
 from newsreel.errors import warning as warning_problem
 from newsreel.provenance import Pin, installed_pin
 from newsreel.report import Reporter
-from newsreel.slugs import slugify, term_key
+from newsreel.slugs import short_slug, slugify, term_key
 from newsreel.tweets import TweetError, parse_status_url
 
 STARTER_PACKAGE = "newsreel.starter"
@@ -33,6 +34,8 @@ STARTER_PACKAGE = "newsreel.starter"
 SAMPLE_POST = "content/posts/welcome.md"
 REQUIREMENTS = "requirements.txt"
 IGNORED_IN_NEW_DIR = frozenset({".git", ".DS_Store", "Thumbs.db"})
+NAME_MAX = 255
+"""Longest file or folder name (in bytes) that common file systems accept."""
 """Entries a folder may hold and still count as empty for ``init`` (a fresh clone)."""
 DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
 
@@ -142,6 +145,10 @@ def init_site(directory: Path, *, force: bool = False, reporter: Reporter | None
     """
     reporter = reporter or Reporter()
     pin = pin or installed_pin()
+    too_long = next((part for part in directory.parts if len(os.fsencode(part)) > NAME_MAX), None)
+    if too_long is not None:
+        raise ScaffoldError(f"{directory}: a folder name of {len(os.fsencode(too_long))} bytes is too long "
+                            f"(the limit is {NAME_MAX}: choose a shorter name)")
     if directory.exists() and not directory.is_dir():
         raise ScaffoldError(f"{directory}: is a file, not a folder (give a new or empty folder)")
     if directory.is_dir() and not force:
@@ -224,19 +231,17 @@ def require_site(site_dir: Path) -> None:
 
 def site_timezone(site_dir: Path) -> tzinfo:
     """The site's ``timezone`` setting as a tzinfo (UTC when unset)."""
-    name = _timezone_name(site_dir)
+    settings, problems = load_settings(site_dir)  # a timezone found wrong is reported, not used
+    for problem in problems:
+        if "timezone" in problem.message:
+            raise ScaffoldError(f"{site_dir / problem.path}: {problem.message} ({problem.hint})")
     try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(settings.timezone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise ScaffoldError(
-            f"{site_dir / 'newsreel.yaml'}: timezone {name!r} is not an IANA time zone "
+            f"{site_dir / 'newsreel.yaml'}: timezone {settings.timezone!r} is not an IANA time zone "
             "(use a name such as UTC, Europe/Paris or America/New_York)"
         ) from None
-
-
-def _timezone_name(site_dir: Path) -> str:
-    settings, _problems = load_settings(site_dir)
-    return settings.timezone or "UTC"
 
 
 def site_now(site_dir: Path, now: datetime | None = None) -> datetime:
@@ -467,7 +472,7 @@ def new_post(site_dir: Path, title: str, *, films: Sequence[str] = (), actors: S
         raise ScaffoldError('the title is empty (give one: newsreel new post "Title")')
     films_list, actors_list = unique_list(films), unique_list(actors)
     tweet_url = _checked_tweet(tweet) if tweet is not None else None
-    slug = slugify(title)
+    slug = short_slug(slugify(title))  # a long title keeps its words, its file name stays short
     path = site_dir / "content" / "posts" / f"{slug}.md"
     shown = path.as_posix()
     if path.exists():

@@ -41,6 +41,14 @@ def term_key(name: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
 
 
+def short_slug(slug: str, limit: int = 80) -> str:
+    """``slug`` cut after a whole word to at most ``limit`` characters (file names have a limit)."""
+    if len(slug) <= limit:
+        return slug
+    cut = slug[: limit + 1].rsplit("-", 1)[0]
+    return cut or slug[:limit]
+
+
 def is_valid_slug(slug: str) -> bool:
     """True for lower-case ASCII letters and digits joined by single hyphens."""
     return _VALID.fullmatch(slug) is not None

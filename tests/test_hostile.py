@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import feedparser
+import lxml.etree
 import lxml.html
 import pytest
 
@@ -206,6 +207,33 @@ ERROR_CASES: list[tuple[str, dict[str, str | bytes | Link], str, str]] = [
     ("settings-timezone", {"newsreel.yaml": SETTINGS + "timezone: ../../etc/passwd\n"}, "newsreel.yaml:3:", "timezone"),
     ("settings-base-url-js", {"newsreel.yaml": "base_url: javascript:alert(1)//\n"}, "newsreel.yaml:1:", "base_url"),
     ("settings-permalink-no-slug", {"newsreel.yaml": SETTINGS + "permalink: /posts/\n"}, "newsreel.yaml:3:", "slug"),
+    ("settings-timezone-folder", {"newsreel.yaml": SETTINGS + "timezone: America\n"}, "newsreel.yaml:3:", "timezone"),
+    ("settings-timezone-etc", {"newsreel.yaml": SETTINGS + "timezone: Etc\n"}, "newsreel.yaml:3:", "timezone"),
+    ("settings-timezone-5000", {"newsreel.yaml": SETTINGS + "timezone: " + "a" * 5000 + "\n"},
+     "newsreel.yaml:3:", "timezone"),
+    ("settings-permalink-brace", {"newsreel.yaml": SETTINGS + "permalink: /{slug}/}\n"}, "newsreel.yaml:3:", "permalink"),
+    ("settings-permalink-attribute", {"newsreel.yaml": SETTINGS + "permalink: /{slug.__class__}/{slug}/\n"},
+     "newsreel.yaml:3:", "permalink"),
+    ("settings-permalink-spec", {"newsreel.yaml": SETTINGS + "permalink: /{slug:>300}/\n"}, "newsreel.yaml:3:", "permalink"),
+    ("settings-base-url-ipv6", {"newsreel.yaml": "title: Hostile\nbase_url: 'https://[::1/'\n"},
+     "newsreel.yaml:2:", "base_url"),
+    ("settings-base-url-port", {"newsreel.yaml": "title: Hostile\nbase_url: 'https://example.org:99999/'\n"},
+     "newsreel.yaml:2:", "base_url"),
+    ("settings-dangling-link", {"newsreel.yaml": Link("nowhere.yaml")}, "newsreel.yaml:", "link"),
+    # characters XML 1.0 forbids, written as YAML escapes
+    ("escape-u0001-title", {P: _post("title: \"a\\u0001b\"\ndate: 2023-01-02\n")}, f"{P}:2:", "U+0001"),
+    ("escape-nul-title", {P: _post("date: 2023-01-02\ntitle: \"a\\0b\"\n")}, f"{P}:3:", "U+0000"),
+    ("escape-esc-film", {P: _post("title: X\ndate: 2023-01-02\nfilm: \"x\\x1by\"\n")}, f"{P}:4:", "U+001B"),
+    ("escape-fffe-actor", {P: _post("title: X\ndate: 2023-01-02\nactors:\n  - Al\n  - \"b\\ufffe\"\n")},
+     f"{P}:6:", "U+FFFE"),
+    ("escape-in-a-key", {P: _post("title: X\ndate: 2023-01-02\n\"a\\x07\": 1\n")}, f"{P}:4:", "U+0007"),
+    ("escape-bell-summary", {P: _post("title: X\ndate: 2023-01-02\nsummary: \"ding\\a\"\n")}, f"{P}:4:", "U+0007"),
+    ("escape-c1-tag", {P: _post("title: X\ndate: 2023-01-02\ntags: [\"\\x85ok\", \"\\x9b\"]\n")}, f"{P}:4:", "U+009B"),
+    ("escape-film-page", {"content/films/heat.md": "---\ntitle: Heat\ndirector: \"M\\x1b[31m\"\n---\n"},
+     "content/films/heat.md:3:", "U+001B"),
+    ("settings-escape-author", {"newsreel.yaml": SETTINGS + "author: \"a\\x1bb\"\n"}, "newsreel.yaml:3:", "U+001B"),
+    ("settings-escape-title", {"newsreel.yaml": "title: \"Hostile\\uffff\"\nbase_url: https://example.org/\n"},
+     "newsreel.yaml:1:", "U+FFFF"),
     # collisions
     ("zoe-vs-zoe-diaeresis",
      {"content/posts/a.md": _post("title: A\ndate: 2023-01-02\nactors: [Zoë Kravitz]\n"),
@@ -621,3 +649,151 @@ def test_poisoned_manifest_deletes_nothing_outside(tmp_path: Path, record_proper
     manifest.write_text(json.dumps(data), "utf-8")
     assert_fails_cleanly(site, "error: refusing", record_property, family="output")
     assert (site / "content" / "posts" / "2023-01-02-good.md").read_text("utf-8") == GOOD_POST
+
+
+# --- round two: every command, every odd input, one line and never a traceback -------------
+
+def run_cli(*args: str, cwd: Path | None = None, user: str | None = None) -> subprocess.CompletedProcess[str]:
+    """``newsreel ARGS`` as a real process (as ``user`` when given: we run as root)."""
+    env = dict(os.environ, PYTHONIOENCODING="utf-8", COLUMNS="200")
+    command = [sys.executable, "-m", "newsreel", *args]
+    if user is not None:
+        import pwd
+
+        account = pwd.getpwnam(user)
+        command = ["setpriv", f"--reuid={account.pw_uid}", f"--regid={account.pw_gid}", "--clear-groups", *command]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, env=env, cwd=cwd)
+
+
+def assert_one_line(result: subprocess.CompletedProcess[str], status: int, start: str) -> str:
+    text = result.stdout + result.stderr
+    assert "Traceback" not in text, text
+    assert result.returncode == status, text
+    assert any(line.startswith(start) for line in result.stderr.splitlines()), f"no line starting {start!r}:\n{text}"
+    return result.stderr
+
+
+def test_settings_that_are_a_folder_are_an_error(tmp_path: Path, record_property) -> None:
+    site = good_site(tmp_path)
+    (site / "newsreel.yaml").unlink()
+    (site / "newsreel.yaml").mkdir()
+    stderr = assert_fails_cleanly(site, "newsreel.yaml:", record_property, family="error")
+    assert "not a regular file" in stderr
+
+
+def test_bad_base_url_option_is_wrong_usage(tmp_path: Path, record_property) -> None:
+    site = good_site(tmp_path)
+    for url in ("https://[::1/", "https://example.org:99999/", "https://exa mple.org/", "javascript:alert(1)//",
+                "https://example.org/\x1b[31m/"):
+        result = run_build(site, "--base-url", url)
+        record_property("hostile_case", "option")
+        assert_one_line(result, 2, "Error: Invalid value for '--base-url'")
+        assert "\x1b" not in result.stderr
+
+
+def test_new_post_with_huge_titles_gets_a_short_file_name(tmp_path: Path, record_property) -> None:
+    site = good_site(tmp_path)
+    for title in (" ".join(f"word{i}" for i in range(150)), "\U0001F3AC" * 100, "é" * 400):
+        result = run_cli("new", "post", title, "--dir", str(site))
+        record_property("hostile_case", "command")
+        assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    names = [p.name for p in (site / "content" / "posts").iterdir()]
+    assert all(len(name) <= 84 for name in names), names
+    assert run_build(site, "--drafts").returncode == 0
+
+
+def test_init_with_a_folder_name_too_long(tmp_path: Path, record_property) -> None:
+    record_property("hostile_case", "command")
+    stderr = assert_one_line(run_cli("init", str(tmp_path / ("a" * 300))), 1, "error: ")
+    assert "the limit is 255" in stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_control_characters_in_a_file_name_stay_on_one_line(tmp_path: Path, record_property) -> None:
+    site = good_site(tmp_path)
+    make_site(site, {"content/posts/bad\n::error::forged.md": _post("title: X\ndate: 2023-02-30\n")})
+    stderr = assert_fails_cleanly(site, "content/posts/bad\\n::error::forged.md:3:", record_property, family="error")
+    assert not any(line.startswith("::error::") for line in stderr.splitlines())
+
+
+def test_control_characters_in_the_body_are_dropped_with_a_warning(tmp_path: Path, record_property) -> None:
+    body = "First line.\n\nBell \x07 and escape \x1b[31m and \ufffe here.\n\nMore.\n"
+    output, stderr = _built(tmp_path, {P: _post("title: X\ndate: 2023-01-02\nfilm: Heat\n", body)})
+    record_property("hostile_case", "content")
+    assert f"{P}:8: warning: the text contains the control character U+0007 and 2 more" in stderr
+    page = (output / "posts" / "bad" / "index.html").read_text("utf-8")
+    assert "Bell  and escape [31m and  here." in page
+    for feed in output.rglob("*.xml"):
+        lxml.etree.fromstring(feed.read_bytes())  # strict: raises on any character XML forbids
+
+
+def test_a_list_of_10000_names_is_not_called_an_alias_bomb() -> None:
+    from newsreel.frontmatter import load_yaml
+
+    data, _ = load_yaml("tags: [" + ", ".join(f"t{i}" for i in range(20000)) + "]\n", "x.md")
+    assert len(data["tags"]) == 20000
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n" \
+           "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n" \
+           "e: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n"
+    with pytest.raises(Exception, match=r"the limit is 10,000"):
+        load_yaml(bomb, "x.md")
+
+
+def _world_site(root: Path) -> Path:
+    """A site another user may read: pytest's tmp_path is private to root."""
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="newsreel-nobody-", dir="/tmp"))
+    site = make_site(folder / "blog", {**GOOD, "static/css/extra.css": "body { color: red; }\n"})
+    build_site(site, BuildOptions())
+    for current, dirs, files in os.walk(folder):
+        for name in dirs + files + ["."]:
+            os.chmod(os.path.join(current, name), 0o777 if name in dirs or name == "." else 0o666)
+    return site
+
+
+needs_root = pytest.mark.skipif(os.geteuid() != 0 or not Path("/usr/bin/setpriv").exists(),
+                                reason="needs root and setpriv to drop to another user")
+
+
+@needs_root
+@pytest.mark.parametrize("unreadable, status, start", [
+    ("newsreel.yaml", 1, "newsreel.yaml: cannot be read"),
+    ("static/css/extra.css", 1, "static/css/extra.css: cannot be read"),
+    ("content/posts", 1, "content/posts: cannot read the folder"),
+    ("content/posts/2023-01-02-good.md", 1, "content/posts/2023-01-02-good.md:"),
+    (".newsreel-cache/cache-3.sqlite", 0, ""),  # only a cache: the build goes on without it
+    (".newsreel-cache", 1, "error: cannot write the site"),
+])
+def test_unreadable_files_as_another_user(tmp_path: Path, unreadable: str, status: int, start: str,
+                                          record_property) -> None:
+    site = _world_site(tmp_path)
+    try:
+        with open(site / "content" / "posts" / "2023-01-02-good.md", "a") as handle:
+            handle.write("An edit, so the cache is read.\n")
+        os.chmod(site / unreadable, 0)
+        result = run_cli("build", str(site), user="nobody")
+        record_property("hostile_case", "permissions")
+        if status == 0:
+            assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+        else:
+            assert_one_line(result, status, start)
+    finally:
+        import shutil
+
+        os.chmod(site / unreadable, 0o777)
+        shutil.rmtree(site.parent, ignore_errors=True)
+
+
+def test_an_unexpected_error_is_one_line_and_a_traceback_only_with_v(tmp_path: Path) -> None:
+    """The catch-all at the top of the CLI (driven by a bug planted in a copy of the process)."""
+    site = good_site(tmp_path)
+    plant = ("import sys, newsreel.build as b\n"
+             "def boom(*a, **k): raise KeyError('planted')\n"
+             "b.build_site = boom\n"
+             "from newsreel.cli import main\nmain(sys.argv[1:])\n")
+    quiet = subprocess.run([sys.executable, "-c", plant, "build", str(site)], capture_output=True, text=True)
+    assert quiet.returncode == 1 and "Traceback" not in quiet.stderr
+    assert quiet.stderr.startswith("newsreel: internal error: KeyError: 'planted' (please report it")
+    verbose = subprocess.run([sys.executable, "-c", plant, "-v", "build", str(site)], capture_output=True, text=True)
+    assert verbose.returncode == 1 and "Traceback" in verbose.stderr and "internal error" in verbose.stderr

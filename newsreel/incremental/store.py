@@ -368,13 +368,13 @@ def load_state(site_dir: Path) -> BuildState:
     for other in (site_dir / CACHE_DIR).glob("cache*.sqlite"):
         if other.name != STORE_FILE:  # written by another newsreel
             _remove_store(other)
-    if not path.exists():
-        return BuildState()
     try:
+        if not path.exists():
+            return BuildState()
         store = SourceStore(path)
         scope = store.meta("scope")
         return BuildState(scope=scope if isinstance(scope, str) else "", snapshot=store.snapshot(), store=store)
-    except sqlite3.Error:
+    except (sqlite3.Error, OSError):  # damaged, or unreadable (another user's cache, a folder without rights)
         _remove_store(path)
         return BuildState()
 
