@@ -11,9 +11,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Sequence
 
+from newsreel.facts import Finding, guess_films, headline, release_years, take_datelines
 from newsreel.report import Reporter
 from newsreel.scaffold import (
     KnownName,
@@ -32,7 +34,7 @@ from newsreel.slugs import short_slug, slugify
 from newsreel.tweets import TweetError, canonical_status_url, find_copied_embeds, parse_status_url
 
 TITLE_LIMIT = 80
-"""A proposed title is cut to at most this many characters, at a word boundary."""
+"""A title made from a sentence longer than this is its main clause instead (never cut)."""
 SLUG_LIMIT = 60
 """An imported post's file name (its slug) is cut to at most this many characters."""
 TWEET_LIMIT = 280
@@ -67,10 +69,7 @@ ABBREVIATIONS = frozenset(
 )
 _SENTENCE_END = re.compile(r"(?<=[\w)\]\"'\u201d\u2019])[.!?\u2026][\"'\u201d\u2019)]*(?=\s+[\"'\u201c\u2018(]?[A-Z0-9])")
 _STATUS_URL = re.compile(r"https?://(?:www\.|mobile\.)?(?:twitter|x)\.com/\w+/status(?:es)?/\d+[^\s]*", re.I)
-_TITLE_DANGLING = frozenset(
-    "a an the of and or but by with to for from in on at as its his her their our your is are was "
-    "were be been that which who whom whose this these those than then so nor yet".split()
-)
+_LINK_IN_EMBED = re.compile(r"(?:https?://)?pic\.(?:twitter|x)\.com/[A-Za-z0-9]+|https?://t\.co/[A-Za-z0-9]+", re.I)
 
 
 @dataclass(frozen=True)
@@ -78,13 +77,15 @@ class CleanedArticle:
     """An article after cleaning: what to write, and what was changed to get there."""
 
     title: str
-    """Proposed title (a heading, else the first sentence, trimmed)."""
+    """Proposed title: the article's own title line, else its first sentence or that sentence's main clause."""
     paragraphs: tuple[str, ...]
     """Body paragraphs as plain text (not yet escaped for Markdown)."""
     tweets: tuple[dict[str, str], ...]
     """Front-matter mappings of the tweets found in copied embeds, in order."""
     changes: tuple[str, ...]
     """One line per kind of change made, for the writer to review."""
+    date: date | None = None
+    """The article's own date, from a dateline ("Published June 3, 2023"), when it has one."""
 
     @property
     def markdown(self) -> str:
@@ -153,22 +154,26 @@ def drop_gallery_noise(blocks: list[str]) -> tuple[list[str], list[str]]:
     return kept, removed
 
 
-def extract_tweets(blocks: list[str]) -> tuple[list[str], list[dict[str, str]]]:
-    """Take copied tweet embeds out of the blocks; return what remains and the tweets found."""
+def extract_tweets(blocks: list[str]) -> tuple[list[str], list[dict[str, str]], list[str]]:
+    """Take copied tweet embeds out of the blocks; return what remains, the tweets found and
+    the picture and t.co links the copies held, which a copy cannot show."""
     kept: list[str] = []
     tweets: list[dict[str, str]] = []
+    links: list[str] = []
     for block in blocks:
         cursor = 0
         for start, end, mapping in _embeds(block):
             before = block[cursor:start].strip()
             if before:
                 kept.append(before)
-            tweets.append(_with_status_url(mapping))
+            tweet = _with_status_url(mapping)
+            tweets.append(tweet)
+            links += [m.group() for m in _LINK_IN_EMBED.finditer(block, start, end) if m.group() not in tweet["text"]]
             cursor = end
         rest = block[cursor:].strip()
         if rest:
             kept.append(rest)
-    return kept, tweets
+    return kept, tweets, links
 
 
 def _embeds(block: str) -> list[tuple[int, int, dict[str, str]]]:
@@ -307,15 +312,19 @@ def fix_space_before_punctuation(blocks: list[str]) -> tuple[list[str], int]:
 
 
 def propose_title(blocks: list[str]) -> tuple[str, list[str], bool]:
-    """A title and the remaining blocks; True when the first block was a heading and was used whole."""
+    """A title and the remaining blocks; True when the first block was a heading and was used whole.
+
+    The article's own title line is used as it is; without one, the first sentence, or its
+    main clause when the sentence is long (``facts.headline``): a title is never cut.
+    """
     if not blocks:
         return "", [], False
     first = blocks[0]
     words = first.split()
     if len(blocks) > 1 and len(words) <= 20 and len(first) <= 150 and first[-1] not in ".,;:" \
             and not _SENTENCE_END.search(first):
-        return trim_title(first.lstrip("#").strip()), blocks[1:], True
-    return trim_title(first_sentence(first)), blocks, False
+        return " ".join(first.lstrip("#").split()), blocks[1:], True
+    return headline(first_sentence(first), TITLE_LIMIT), blocks, False
 
 
 def first_sentence(text: str) -> str:
@@ -330,18 +339,6 @@ def first_sentence(text: str) -> str:
     return text.strip()
 
 
-def trim_title(text: str, limit: int = TITLE_LIMIT) -> str:
-    """``text`` without a final full stop, cut at a word boundary to ``limit`` characters (with "…")."""
-    text = " ".join(text.split()).rstrip(".")
-    if len(text) <= limit:
-        return text
-    words = text[: limit].split(" ")[:-1] if text[limit] != " " else text[:limit].split(" ")
-    while words and (words[-1].lower().strip(",;:") in _TITLE_DANGLING or not words[-1].strip(",;:-\u2013\u2014")):
-        words.pop()
-    cut = " ".join(words).rstrip(",;:-\u2013\u2014 ")
-    return (cut or text[: limit - 1]) + "\u2026"
-
-
 def escape_markdown(paragraph: str) -> str:
     """Plain text as a Markdown paragraph that renders as the same text."""
     text = re.sub(r"([\\`*_\[\]<>])", r"\\\1", paragraph)
@@ -352,23 +349,34 @@ def escape_markdown(paragraph: str) -> str:
     return text
 
 
-def clean_article(text: str) -> CleanedArticle:
-    """Clean a scraped or copied article and propose a title; every change is listed."""
+def clean_article(text: str, today: date | None = None) -> CleanedArticle:
+    """Clean a scraped or copied article and propose a title; every change is listed.
+
+    A dateline ("By Ann Lee | June 3, 2023") is taken out as the article's date, unless it
+    is after ``today`` (default: the computer's date).
+    """
     changes: list[str] = []
     blocks = split_blocks(join_embed_tails(normalise(text)))
     blocks, noise = drop_gallery_noise(blocks)
     if noise:
         changes.append(f"removed {_n(len(noise), 'photo-gallery leftover')}: {_examples(noise)}")
+    blocks, day, datelines = take_datelines(blocks, today or date.today())
+    if datelines:
+        dated = f", the article's date {day.isoformat()}" if day else ""
+        changes.append(f"took out {_n(len(datelines), 'dateline')}{dated}: {_examples(datelines)}")
     blocks, glued = split_glued_sentences(blocks)
-    blocks, tweets = extract_tweets(blocks)
+    blocks, tweets, links = extract_tweets(blocks)
     for tweet in tweets:
-        where = "" if "url" in tweet else " (no status URL in the copy: add url: if you have it)"
+        where = "" if "url" in tweet else "; the copy has no status URL, add url: if you have it"
         changes.append(f"found a tweet by @{tweet['handle']} of {tweet['date']}: moved to the front matter{where}")
+    if links:
+        changes.append(f"removed {_n(len(links), 'link')} of the copied tweets, which a copy cannot show: "
+                       f"{_examples(links)}; give a tweet media: with src and alt to show its picture")
     if glued:
         changes.append(f"split {_n(len(glued), 'glued sentence')}, each now starting a paragraph: {_examples(glued)}")
     blocks, dropped = drop_repeated_fragments(blocks)
     if dropped:
-        changes.append(f"dropped {_n(len(dropped), 'repeated fragment')} (the text follows in full): "
+        changes.append(f"dropped {_n(len(dropped), 'repeated fragment')}, each found again in full: "
                        f"{_examples(dropped)}")
     blocks, spaces = fix_space_before_punctuation(blocks)
     if spaces:
@@ -377,16 +385,15 @@ def clean_article(text: str) -> CleanedArticle:
     if title:
         source = "the first line" if heading else "the first sentence"
         changes.append(f"proposed a title from {source}: {title}")
-    return CleanedArticle(title, tuple(blocks), tuple(tweets), tuple(changes))
+    return CleanedArticle(title, tuple(blocks), tuple(tweets), tuple(changes), day)
 
 
-def _examples(pieces: Sequence[str], limit: int = 3) -> str:
-    """A few of ``pieces``, quoted and shortened, for a change line."""
-    shown = [f'"{_shorten(p)}"' for p in pieces[:limit]]
-    return ", ".join(shown) + (", …" if len(pieces) > limit else "")
+def _examples(pieces: Sequence[str]) -> str:
+    """Every one of ``pieces``, quoted and shortened, for a change line."""
+    return ", ".join(f'"{_shorten(p)}"' for p in pieces)
 
 
-def _shorten(text: str, words: int = 6) -> str:
+def _shorten(text: str, words: int = 10) -> str:
     parts = text.split()
     return " ".join(parts[:words]) + ("…" if len(parts) > words else "")
 
@@ -398,17 +405,18 @@ def _n(count: int, noun: str) -> str:
 # -------------------------------------------------------------------- names
 
 
-def find_names(text: str, known: Sequence[KnownName]) -> list[tuple[str, str]]:
+def find_names(text: str, known: Sequence[KnownName], *, people: bool = False) -> list[tuple[str, str]]:
     """The ``known`` names ``text`` mentions, as (name as written, canonical name).
 
     One entry per canonical name (its first mention), in order of first mention. Names of
     several words match regardless of case and accents; a one-word name must be written
-    with its capital and not open a sentence ("It", "Up" are films and words).
+    with its capital and, unless the names are ``people``, not open a sentence ("It", "Up"
+    are films and words; "Zendaya" opening a tweet is still Zendaya).
     """
     folded_text = fold(text)
     hits: list[tuple[int, str, str]] = []
     for k in known:
-        at = _find_name(text, folded_text, k.name)
+        at = _find_name(text, folded_text, k.name, people)
         if at >= 0:
             hits.append((at, k.name, k.canonical))
     found: dict[str, tuple[str, str]] = {}
@@ -417,7 +425,7 @@ def find_names(text: str, known: Sequence[KnownName]) -> list[tuple[str, str]]:
     return list(found.values())
 
 
-def _find_name(text: str, folded_text: str, name: str) -> int:
+def _find_name(text: str, folded_text: str, name: str, anywhere: bool = False) -> int:
     if len(name.split()) > 1:
         pattern = re.compile(rf"(?<!\w){re.escape(fold(name))}(?!\w)")
         match = pattern.search(folded_text)
@@ -425,7 +433,7 @@ def _find_name(text: str, folded_text: str, name: str) -> int:
     pattern = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)")
     for match in pattern.finditer(text):
         before = text[: match.start()].rstrip(" \"'\u201c\u2018(")
-        if before and before[-1] not in ".!?\u2026\n:":
+        if anywhere or (before and before[-1] not in ".!?\u2026\n:"):
             return match.start()
     return -1
 
@@ -450,14 +458,24 @@ def import_file(site_dir: Path, file: Path, *, reporter: Reporter | None = None)
     except OSError as exc:
         raise ScaffoldError(f"{file}: cannot read ({exc.strerror or exc})") from None
     text, note = decode(raw)
-    article = clean_article(text)
+    now = site_now(site_dir)
+    article = clean_article(text, now.date())
     if not article.title:
         raise ScaffoldError(f"{file}: no article text found (give a plain-text file with the article in it)")
     names = read_site_names(site_dir)
-    films = find_names(article.text, names.films)
-    actors = find_names(article.text, names.actors)
-    fields: dict[str, Any] = {"title": article.title, "date": site_now(site_dir)}
-    fields.update(film_fields([name for name, _ in films]))
+    films = [name for name, _ in find_names(article.text, names.films)]
+    actors = find_names(article.text, names.actors, people=True)
+    guessed = None
+    if not films:
+        guesses = guess_films(article.text, not_these=[k.name for k in names.actors] + [name for name, _ in actors])
+        guessed = guesses[0] if guesses else None
+        films = [str(guessed.value)] if guessed else []
+    years = release_years(article.text, now.date())
+    year = years[0] if years else None
+    post_date, dated_by = _post_date(article, now)
+
+    fields: dict[str, Any] = {"title": article.title, "date": post_date}
+    fields.update(_films_with_year(films, year, article.text))
     if actors:
         fields["actors"] = [name for name, _ in actors]
     if len(article.tweets) == 1:
@@ -465,23 +483,67 @@ def import_file(site_dir: Path, file: Path, *, reporter: Reporter | None = None)
     elif article.tweets:
         fields["tweets"] = list(article.tweets)
     fields["draft"] = True
+    front = front_matter_text(fields)
+    if guessed is not None:
+        key = "film" if len(films) == 1 else "films"
+        front = front.replace(f"\n{key}:", f"\n# {key}: a guess from the article's text, check it\n{key}:", 1)
     path = _free_path(site_dir, short_slug(slugify(article.title), SLUG_LIMIT))
     try:
-        write_new(path, front_matter_text(fields) + "\n" + article.markdown)
+        write_new(path, front + "\n" + article.markdown)
     except OSError as exc:
         raise ScaffoldError(f"{path}: cannot write ({exc.strerror or exc})") from None
     if note:
         reporter.info(note)
     for change in article.changes:
         reporter.info(change)
-    for label, found in (("film", films), ("actor", actors)):
-        for name, canonical in found:
+    reporter.info(dated_by)
+    for name, canonical in actors:
+        page = "" if fold(name) == fold(canonical) else f", whose page is {canonical!r}"
+        reporter.info(f"found actor: {name}{page}; added to the front matter, remove it if the post is not about them")
+    if guessed is not None:
+        reporter.info(f"guessed the film: {guessed.value}, from \"{guessed.evidence}\"; a guess, since this site "
+                      "knows no film the article names: check it, or correct film:")
+    else:
+        for name, canonical in find_names(article.text, names.films):
             page = "" if fold(name) == fold(canonical) else f", whose page is {canonical!r}"
-            reporter.info(f"found {label}: {name}{page} (added to the front matter; remove it if the post is not about it)")
+            reporter.info(f"found film: {name}{page}; added to the front matter, remove it if the post is not about it")
+    if year is not None and films:
+        others = sorted({int(f.value) for f in years} - {int(year.value)})
+        also = f"; the article also gives {', '.join(map(str, others))}" if others else ""
+        reporter.info(f"proposed release_year: {year.value}, from \"{year.evidence}\"{also}")
+    elif year is not None:
+        reporter.info(f"found a release year, {year.value}, from \"{year.evidence}\"; add film: to use it as release_year")
     if not films and not actors:
-        reporter.info("found no film or actor this site knows yet (add film: and actors: to the front matter)")
-    reporter.info(f"created {path.as_posix()} (a draft: read it, then remove draft: true to publish)")
+        reporter.info("found no film or actor this site knows, and no film title to guess: add film: and actors:")
+    reporter.info(f"created {path.as_posix()}, a draft: read it, then remove draft: true to publish")
     return path
+
+
+def _post_date(article: CleanedArticle, now: datetime) -> tuple[date | datetime, str]:
+    """The post's date and the report line saying where it came from: the article's
+    dateline, else the newest tweet it quotes, else now."""
+    if article.date is not None:
+        return article.date, f"dated the post {article.date.isoformat()}, the article's own date"
+    tweet_days = sorted(t["date"] for t in article.tweets if t.get("date"))
+    if tweet_days:
+        day = date.fromisoformat(tweet_days[-1])
+        if day <= now.date():
+            return day, (f"dated the post {day.isoformat()}, the day of the newest tweet it quotes, as the article "
+                         "gives no date of its own: correct date: if the article is newer")
+    return now, f"dated the post now, {now.isoformat()}, as neither the article nor a tweet in it gives a date"
+
+
+def _films_with_year(films: Sequence[str], year: Finding | None, text: str) -> dict[str, Any]:
+    """``film:`` or ``films:``, the release year given to the film named last before its phrase."""
+    if year is None or not films:
+        return film_fields(films)
+    if len(films) == 1:
+        return {"film": films[0], "release_year": int(year.value)}
+    at = text.find(year.evidence)
+    before = text[: at if at >= 0 else len(text)].casefold()
+    target = max(films, key=lambda f: before.rfind(f.casefold()))
+    return {"films": [{"title": f, "release_year": int(year.value)} if f == target else f
+                      for f in films]}
 
 
 def _free_path(site_dir: Path, slug: str) -> Path:
