@@ -492,7 +492,8 @@ def new_post(site_dir: Path, title: str, *, films: Sequence[str] = (), actors: S
         fields["tweet"] = tweet_url
     fields["draft"] = True
     write_new(path, front_matter_text(fields) + "\n")
-    reporter.info(f"created {shown}")
+    reporter.info(f"created {shown} as a draft: newsreel serve shows it, newsreel build leaves it out "
+                  "until you remove its draft: true line")
     for kind, label, given in (("films", "film", films_list), ("actors", "actor", actors_list)):
         for name in given:
             guess = did_you_mean(name, names.of(kind))
