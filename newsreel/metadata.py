@@ -87,8 +87,8 @@ def post_ld(post: Post, settings: Settings, urls: Urls) -> dict[str, Any]:
     about = []
     for ref in post.films:
         movie: dict[str, Any] = {"@type": "Movie", "name": ref.name, "url": urls.absolute(ref.url)}
-        if ref.release_year:
-            movie["datePublished"] = str(ref.release_year)
+        if ref.year:
+            movie["datePublished"] = str(ref.year)
         about.append(movie)
     if about:
         data["about"] = about

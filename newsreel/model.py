@@ -56,6 +56,9 @@ class TermRef:
     """For films: the release dates this post reported, if any."""
     written_year: int | None = None
     """For films: ``release_year`` exactly as the post wrote it (None when it gave only dates)."""
+    year: int | None = None
+    """For films: the film's *current* release year (its page's, else the newest report's),
+    what cards, lists and JSON-LD show."""
 
 
 @dataclass(frozen=True)
@@ -300,3 +303,67 @@ class Site:
     @functools.cached_property
     def _post_indexes(self) -> dict[str, int]:
         return {post.url: index for index, post in enumerate(self.posts)}
+
+
+@dataclass(frozen=True)
+class Upcoming:
+    """A film in the front page's "coming soon": its next release date, or only its year."""
+
+    film: Term
+    date: "dt.date | None"
+    """Its first release on or after the build's day (any region); None when only the year is known."""
+    year: int
+
+
+@dataclass(frozen=True)
+class FrontPage:
+    """The sections of the home page's first page, for templates that want a front page."""
+
+    lead: Post | None
+    """The newest post: the largest story, with its image."""
+    secondary: tuple[Post, ...]
+    """The next few, in a row under the lead."""
+    more: tuple[Post, ...]
+    """The rest of the page's posts, as a dense list."""
+    coming_soon: tuple[Upcoming, ...]
+    """Films released from the build's day on (or known only by a year not yet over), soonest first."""
+    most_covered: tuple[Term, ...]
+    """Films with the most posts (two at least), most first."""
+
+
+SECONDARY_STORIES = 3
+SECTION_SIZE = 5
+
+
+def coming_soon(films: Sequence[Term], today: "dt.date", limit: int = SECTION_SIZE) -> tuple[Upcoming, ...]:
+    """Films whose next release is on or after ``today``, and films known only by a year that
+    is not over (as the release calendar lists them), soonest first, then by name."""
+    found = []
+    for film in films:
+        dated = [r for r in film.releases if not r.cancelled]
+        ahead = [r.date for r in dated if r.date >= today]
+        if ahead:
+            found.append(Upcoming(film, min(ahead), min(ahead).year))
+        elif not dated and film.release_year is not None and film.release_year >= today.year:
+            found.append(Upcoming(film, None, film.release_year))
+
+    def order(item: Upcoming) -> tuple[object, ...]:
+        when = item.date or dt.date(item.year, 12, 31)
+        return (when, item.date is None, item.film.name.casefold(), item.film.slug)
+
+    return tuple(sorted(found, key=order)[:limit])
+
+
+def most_covered(films: Sequence[Term], limit: int = SECTION_SIZE) -> tuple[Term, ...]:
+    """The films with the most posts (two at least), most first, then by name."""
+    covered = [film for film in films if len(film.posts) >= 2]
+    covered.sort(key=lambda film: (-len(film.posts), film.name.casefold(), film.slug))
+    return tuple(covered[:limit])
+
+
+def front_page(posts: Sequence[Post], films: Sequence[Term], today: "dt.date") -> FrontPage:
+    """Split the first page's ``posts`` into lead, row and list, and add the film sections."""
+    page = tuple(posts)
+    split = 1 + SECONDARY_STORIES
+    return FrontPage(lead=page[0] if page else None, secondary=page[1:split], more=page[split:],
+                     coming_soon=coming_soon(films, today), most_covered=most_covered(films))

@@ -29,7 +29,7 @@ from newsreel.incremental.store import CACHE_DIR, code_fingerprint
 from newsreel.metadata import (PageMeta, collection_ld, image_url, json_ld, page_title, post_ld, term_ld,
                                website_ld)
 from newsreel.ical import calendar_bytes, has_events
-from newsreel.model import Post, SiteView, Term
+from newsreel.model import Post, SiteView, Term, front_page
 from newsreel.releases import last_release, next_release, release_calendar
 from newsreel.taxonomy import KINDS, SINGULAR
 from newsreel.tweets import WIDGETS_SCRIPT_URL, render_tweet
@@ -38,6 +38,7 @@ from newsreel.urls import Urls
 FINGERPRINTED = (".css", ".js")
 THEME_STATIC = frozenset({"css", "js", "fonts", "favicon.svg"})
 """The theme's own files in the top-level static/ (the rest is the example blog's)."""
+RECENT_ON_404 = 5
 LABELS = {"films": ("Film", "Films"), "actors": ("Actor", "Actors"), "tags": ("Tag", "Tags")}
 
 
@@ -181,7 +182,7 @@ class Renderer:
             keep_trailing_newline=True,
         )
         self.env.filters.update(url=self._link, absolute=self._absolute, human_date=human_date, iso=iso, xml_text=xml_text,
-                                month_name=month_name)
+                                month_name=month_name, nobreak_dash=nobreak_dash)
         self.env.globals.update(site=settings, asset=self.asset, render_tweet=self.render_tweet,
                                 tweet_script_url=WIDGETS_SCRIPT_URL)
         self.plan_key = ""
@@ -351,11 +352,12 @@ class Renderer:
         posts, pagination = self._listing("home", site.posts, number, self.urls.home)
         url = self.urls.home(number)
         title = None if number == 1 else f"Latest news, page {number}"
-        meta = self.meta("home", url, title, self.settings.title if number == 1 else f"Latest news — page {number}",
+        meta = self.meta("home", url, title, self.settings.title if number == 1 else "Latest news",
                          self.settings.description, json_ld=json_ld(website_ld(self.settings, self.urls)),
                          feed="/feed.xml")
+        front = front_page(posts, site.terms("films"), self.today) if number == 1 else None
         return self._job(unit, url, "index.html", "the home page", _ctx(
-            self._common, page=meta, posts=posts, pagination=pagination, section="/"))
+            self._common, page=meta, posts=posts, front=front, pagination=pagination, section="/"))
 
     def _post(self, site: SiteView, unit: Unit, url: str) -> PageJob:
         posts = site.posts
@@ -389,9 +391,9 @@ class Renderer:
         feed = self.urls.term_feed(kind, slug) if kind != "tags" else None
         posts, pagination = self._listing(term.url, term.posts, number, lambda n: self.urls.term(kind, slug, n))
         url = self.urls.term(kind, slug, number)
-        suffix = "" if number == 1 else f" — page {number}"
+        suffix = "" if number == 1 else f", page {number}"
         meta = Derived(lambda: self.meta(
-            kind.rstrip("s"), url, term.name + suffix, term.name + suffix, self._term_description(term),
+            kind.rstrip("s"), url, term.name + suffix, term.name, self._term_description(term),
             og_type={"films": "video.movie", "actors": "profile"}.get(kind, "website"),
             image=image_url(self.urls, term.image), image_alt=term.image_alt,
             json_ld=json_ld(term_ld(term, self.urls)), feed=feed))
@@ -472,7 +474,9 @@ class Renderer:
     def _not_found(self, site: SiteView, unit: Unit) -> PageJob:
         # Served with status 404, the page is never indexed: no noindex needed (it would cost SEO audits).
         meta = self.meta("404", "/404.html", "Page not found", "Page not found", "There is no page at this address.")
-        return self._job(unit, "/404.html", "404.html", "the 404 page", _ctx(self._common, page=meta, section=""))
+        recent = site.posts[:RECENT_ON_404]
+        return self._job(unit, "/404.html", "404.html", "the 404 page", _ctx(
+            self._common, page=meta, posts=recent, section=""))
 
     def _robots(self, site: SiteView, unit: Unit) -> PageJob:
         return self._job(unit, "/robots.txt", "robots.txt", "robots.txt", _ctx({}))
@@ -533,6 +537,15 @@ def human_date(value: dt.date | datetime | str | None) -> str:
         except ValueError:
             return value
     return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def nobreak_dash(value: Any) -> Markup:
+    """Escape a title and glue each spaced dash to the word before it (a no-break space), so
+    that no line of a wrapped title starts with "–" or "—"."""
+    text = str(html_escape(str.__str__(value) if isinstance(value, str) else str(value), quote=False))
+    for dash in ("\u2013", "\u2014", "-"):
+        text = text.replace(f" {dash} ", f"\u00a0{dash} ")
+    return Markup(text)
 
 
 def iso(value: dt.date | datetime | None) -> str:

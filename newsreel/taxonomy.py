@@ -126,6 +126,25 @@ def _release(film_url: str, posts: Sequence[Post], page: PageSource | None
     return folded.year, folded.years, folded.releases, folded.history
 
 
+def _current_years(films: Mapping[str, _Draft], kept: Sequence[LoadedPost]) -> dict[int, int | None]:
+    """Each film draft (by id) → its current release year, folded from the sources as
+    ``_release`` folds the built posts (a post's first mention of a film is its report; the
+    film page has the last word), so that every post's link to a film can carry it."""
+    reports: dict[int, list[tuple[None, int | None, tuple]]] = {}
+    for loaded in kept:  # oldest first
+        seen: set[int] = set()
+        for mention in loaded.source.films:
+            draft = id(films[term_key(mention.name)])
+            if draft not in seen and (mention.release_year is not None or mention.release_dates):
+                reports.setdefault(draft, []).append((None, mention.release_year, mention.release_dates))
+            seen.add(draft)
+    for draft in films.values():
+        page = draft.page
+        if page is not None and (page.release_year is not None or page.release_dates):
+            reports.setdefault(id(draft), []).append((None, page.release_year, page.release_dates))
+    return {draft: fold(found).year for draft, found in reports.items()}
+
+
 def make_post(src: PostSource, body: RenderedBody, url: str, films: tuple[TermRef, ...],
               actors: tuple[TermRef, ...], tags: tuple[TermRef, ...], now: datetime) -> Post:
     """A post of the model, from its source, rendered body, URL and links to its terms."""
@@ -152,6 +171,7 @@ def build_model(posts: Sequence[LoadedPost], pages: Sequence[LoadedPage], urls: 
         registries[kind] = _index_kind(kind, kind_pages, [p.source for p in kept], problems)
         _check_slugs({id(d): d for d in registries[kind].values()}.values(), problems)
 
+    current = _current_years(registries["films"], kept)
     made: dict[tuple[str, str, int | None], TermRef] = {}  # the same actor is named by many posts
 
     def refs(kind: str, mentions: tuple[Mention, ...]) -> tuple[TermRef, ...]:
@@ -163,7 +183,7 @@ def build_model(posts: Sequence[LoadedPost], pages: Sequence[LoadedPage], urls: 
                 draft = registries[kind][term_key(mention.name)]
                 ref = TermRef(kind, draft.name, urls.term(kind, draft.slug), mention.name,
                               mention.release_year or year_of(mention.release_dates), mention.release_dates,
-                              mention.release_year)
+                              mention.release_year, current.get(id(draft)) if kind == "films" else None)
                 made[made_key] = ref
             seen.setdefault(ref.url, ref)
         return tuple(seen.values())

@@ -232,4 +232,6 @@ def test_the_wheel_carries_the_theme(tmp_path: Path) -> None:
     assert built.returncode == 0, built.stderr
     css = list((tmp_path / "blog/site/css").glob("style.*.css"))
     assert css and (tmp_path / "blog/site/favicon.svg").is_file()
+    fonts = {p.name for p in (tmp_path / "blog/site/fonts").iterdir()}
+    assert {"inter-latin-400-normal.woff2", "inter-LICENSE.txt", "source-serif-4-LICENSE.txt"} <= fonts
     assert not (tmp_path / "blog/site/img").exists()  # the example blog's images are not part of the theme

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -320,10 +321,13 @@ def test_pagination(built: Path) -> None:
 
 def test_index_lists_films_with_year_and_count(built: Path) -> None:
     doc = pages(built)["/films/"]
-    item = doc.xpath("//main//a[@href=$href]", href=BASE_PATH + "films/harbour-lights/")
+    item = doc.xpath("//main//li[.//a[@href=$href]]", href=BASE_PATH + "films/harbour-lights/")
     assert item
     text = " ".join(item[0].text_content().split())
     assert "Harbour Lights" in text and "2025" in text and "3 posts" in text
+    assert item[0].xpath(".//img[@src=$src]", src=BASE_PATH + "img/poster.svg"), "the film's poster"
+    amelie = doc.xpath("//main//li[.//a[@href=$href]]", href=BASE_PATH + "films/amelie/")[0]
+    assert amelie.xpath(".//*[contains(@class, 'ph')]") and not amelie.xpath(".//img"), "a placeholder poster"
 
 
 def test_redirect_page(built: Path) -> None:
@@ -347,8 +351,30 @@ def test_stylesheet_is_one_small_file_with_both_schemes(built: Path) -> None:
     href = doc.xpath("//head/link[@rel='stylesheet']/@href")[0]
     css = (built / href[len(BASE_PATH):]).read_text(encoding="utf-8")
     assert "prefers-color-scheme: dark" in css and "@media print" in css and ":focus-visible" in css
-    assert "@import" not in css and "url(" not in css, "the stylesheet must not load anything"
-    assert len(css.encode()) < 30_000
+    assert "@import" not in css, "the stylesheet must not load another"
+    urls = re.findall(r"url\(([^)]*)\)", css)
+    assert urls and all(re.fullmatch(r'"\.\./fonts/[a-z0-9-]+\.woff2"', u) for u in urls), urls
+    assert len(css.encode()) < 32_000
+
+
+def test_fonts_are_the_theme_own_subset_swapped_preloaded_and_licensed(built: Path) -> None:
+    doc = pages(built)["/"]
+    href = doc.xpath("//head/link[@rel='stylesheet']/@href")[0]
+    css = (built / href[len(BASE_PATH):]).read_text(encoding="utf-8")
+    faces = re.findall(r"@font-face\s*\{([^}]*)\}", css)
+    assert {re.search(r'font-family:\s*"([^"]+)"', f).group(1) for f in faces} == {"Inter", "Source Serif 4"}
+    assert all("font-display: swap" in f and "unicode-range" in f for f in faces)
+    files = sorted((built / "fonts").glob("*.woff2"))
+    assert files and sum(f.stat().st_size for f in files) < 120_000
+    assert all(f.read_bytes()[:4] == b"wOF2" for f in files)
+    for face in faces:  # every face's file is shipped
+        name = re.search(r'url\("\.\./fonts/([^"]+)"\)', face).group(1)
+        assert (built / "fonts" / name).is_file(), name
+    assert {p.name for p in (built / "fonts").glob("*LICENSE*")} == {"inter-LICENSE.txt", "source-serif-4-LICENSE.txt"}
+    assert "SIL Open Font License" in (built / "fonts/inter-LICENSE.txt").read_text(encoding="utf-8")
+    preloads = doc.xpath("//head/link[@rel='preload'][@as='font']")
+    assert preloads and all(p.get("crossorigin") is not None and p.get("type") == "font/woff2" for p in preloads)
+    assert all((built / p.get("href")[len(BASE_PATH):]).is_file() for p in preloads)
 
 
 # --------------------------------------------------------------------------- in Chromium

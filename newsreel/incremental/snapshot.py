@@ -87,7 +87,8 @@ class Snapshot:
 
 
 def _ref(ref: TermRef) -> StoredRef:
-    return (ref.kind, ref.name, ref.url, ref.as_written, ref.release_year, ref.release_dates, ref.written_year)
+    return (ref.kind, ref.name, ref.url, ref.as_written, ref.release_year, ref.release_dates, ref.written_year,
+            ref.year)
 
 
 def _stored_release(release: Release) -> tuple[Any, ...]:
