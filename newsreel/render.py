@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 from html import escape as html_escape
 import os
+import re
 import shutil
 import sys
 from dataclasses import dataclass
@@ -539,10 +540,23 @@ def human_date(value: dt.date | datetime | str | None) -> str:
     return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
 
 
+LONG_WORD = re.compile("[A-Za-z\u00c0-\u024f\u0370-\u04ff]{16,}")
+"""A word of an alphabetic script too long for a narrow column (German compounds): it gets
+soft hyphens. (Chinese and Japanese break between any two characters without a hyphen.)"""
+
+
+def _soft_hyphens(match: re.Match[str]) -> str:
+    word = match.group(0)
+    cuts = range(6, len(word) - 3, 6)
+    return "".join(word[start:end] + "\u00ad" for start, end in zip((0, *cuts), cuts)) + word[cuts[-1]:] if cuts else word
+
+
 def nobreak_dash(value: Any) -> Markup:
     """Escape a title and glue each spaced dash to the word before it (a no-break space), so
-    that no line of a wrapped title starts with "–" or "—"."""
+    that no line of a wrapped title starts with "–" or "—". A very long word gets soft hyphens,
+    so that it breaks there (with a hyphen) rather than anywhere — next to its dash, say."""
     text = str(html_escape(str.__str__(value) if isinstance(value, str) else str(value), quote=False))
+    text = LONG_WORD.sub(_soft_hyphens, text)
     for dash in ("\u2013", "\u2014", "-"):
         text = text.replace(f" {dash} ", f"\u00a0{dash} ")
     return Markup(text)
