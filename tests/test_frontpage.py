@@ -109,7 +109,7 @@ def test_front_page_has_lead_row_list_and_film_sections(built: Path) -> None:
     assert len(doc.xpath("//main//*[contains(@class, 'stories')]/article")) == 3
     assert len(doc.xpath("//main//*[contains(@class, 'river')]/article")) == 2
     soon = doc.xpath("//section[@aria-labelledby='coming-soon']//li")
-    assert [text(li) for li in soon] == ["The Sequel 2025", "Far Off 2027"]
+    assert [text(li) for li in soon] == ["Dead Reckoning 2023", "The Sequel 2025", "Far Off 2027"]
     covered = doc.xpath("//section[@aria-labelledby='most-covered']//li")
     assert [text(li).split(" ")[0:2] for li in covered] == [["Dead", "Reckoning"], ["The", "Sequel"]]
     headings = [text(h).casefold() for h in doc.xpath("//h1 | //h2 | //h3")]
@@ -117,15 +117,23 @@ def test_front_page_has_lead_row_list_and_film_sections(built: Path) -> None:
 
 
 def test_sections_from_the_model() -> None:
-    from newsreel.model import Term
+    from datetime import date
 
-    def film(name: str, year: int | None, posts: int) -> Term:
-        return Term(kind="films", name=name, slug=name.lower(), url=f"/films/{name.lower()}/", posts=(None,) * posts,
-                    release_year=year)
+    from newsreel.model import PostList, Release, Term
 
-    films = [film("B", 2025, 1), film("A", 2025, 3), film("C", 2024, 2), film("D", None, 5), film("E", 2023, 2)]
-    assert [f.name for f in coming_soon(films, 2023)] == ["C", "A", "B"]
-    assert [f.name for f in coming_soon(films, 2025)] == []
+    def film(name: str, year: int | None, posts: int, *dates: date) -> Term:
+        releases = tuple(Release(None, when, 0, (), (), None) for when in dates)
+        return Term(kind="films", name=name, slug=name.lower(), url=f"/films/{name.lower()}/",
+                    posts=PostList([f"{name}{n}" for n in range(posts)], lambda source: None),
+                    release_year=year, releases=releases)
+
+    films = [film("B", 2025, 1), film("A", 2025, 3), film("C", 2024, 2, date(2024, 3, 1)), film("D", None, 5),
+             film("E", 2023, 2), film("F", 2023, 1, date(2023, 11, 5))]
+    today = date(2023, 10, 1)
+    assert [(u.film.name, u.date) for u in coming_soon(films, today)] == [
+        ("F", date(2023, 11, 5)), ("E", None), ("C", date(2024, 3, 1)), ("A", None), ("B", None)]
+    assert [u.film.name for u in coming_soon(films, date(2024, 3, 2))] == ["A", "B"]
+    assert [u.film.name for u in coming_soon(films, date(2026, 1, 1))] == []
     assert [f.name for f in most_covered(films)] == ["D", "A", "C", "E"]
     assert len(most_covered(films, limit=2)) == 2
 
@@ -135,11 +143,11 @@ def test_coming_soon_changes_with_the_build_year(tmp_path: Path) -> None:
     and a build that reuses the cache gives what a fresh one gives."""
     site = write_site(tmp_path / "src", FILES)
     build_site(site, BuildOptions(output=site / "site", now=NOW))
-    assert "The Sequel" in text(page(site / "site", "/").xpath("//section[@aria-labelledby='coming-soon']")[0])
-    later = datetime(2025, 6, 1, tzinfo=timezone.utc)
+    assert "Dead Reckoning" in text(page(site / "site", "/").xpath("//section[@aria-labelledby='coming-soon']")[0])
+    later = datetime(2024, 6, 1, tzinfo=timezone.utc)
     build_site(site, BuildOptions(output=site / "site", now=later))
     soon = page(site / "site", "/").xpath("//section[@aria-labelledby='coming-soon']//li")
-    assert [text(li) for li in soon] == ["Far Off 2027"]
+    assert [text(li) for li in soon] == ["The Sequel 2025", "Far Off 2027"]
     build_site(site, BuildOptions(output=tmp_path / "fresh", use_cache=False, now=later))
     assert (site / "site/index.html").read_bytes() == (tmp_path / "fresh/index.html").read_bytes()
 

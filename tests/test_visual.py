@@ -57,6 +57,7 @@ PAGES = {
     "actor": "actors/ada-brennan/",
     "tags": "tags/",
     "tag": "tags/release-dates/",
+    "releases": "releases/",
     "404": "404.html",
 }
 HEIGHTS = {390: 844, 1280: 800}
