@@ -543,18 +543,39 @@ def human_date(value: dt.date | datetime | str | None) -> str:
 LONG_WORD = re.compile("[A-Za-z\u00c0-\u024f\u0370-\u04ff]{16,}")
 """A word of an alphabetic script too long for a narrow column (German compounds): it gets
 soft hyphens. (Chinese and Japanese break between any two characters without a hyphen.)"""
+VOWELS = frozenset("aeiouyäöüàáâãåæèéêëìíîïòóôõøùúûýÿœąęėįųūāēīōăőűαεηιουωаеёиоуыэюя")
+CONSONANT_UNITS = ("sch", "ch", "ck", "ph", "th", "st", "qu", "sh")
+"""Letters a syllable break does not split."""
+
+
+def hyphen_points(word: str) -> list[int]:
+    """Where a long word may break: before a consonant (or one of ``CONSONANT_UNITS``) that
+    starts a syllable, i.e. that a vowel follows and a vowel comes somewhere before
+    ("Groß-stadt-ver-wal-tungs-be-hörde"); never leaving fewer than 2 letters before or 3 after."""
+    low = word.lower()
+    points: list[int] = []
+    i = 2
+    while i < len(word) - 2:
+        unit = next((u for u in CONSONANT_UNITS if low.startswith(u, i)), low[i])
+        after = i + len(unit)
+        if (low[i] not in VOWELS and after < len(word) and low[after] in VOWELS and len(word) - i >= 3
+                and any(c in VOWELS for c in low[:i]) and (not points or i - points[-1] >= 2)):
+            points.append(i)
+        i += len(unit)
+    return points
 
 
 def _soft_hyphens(match: re.Match[str]) -> str:
     word = match.group(0)
-    cuts = range(6, len(word) - 3, 6)
-    return "".join(word[start:end] + "\u00ad" for start, end in zip((0, *cuts), cuts)) + word[cuts[-1]:] if cuts else word
+    cuts = hyphen_points(word)
+    return "\u00ad".join(word[start:end] for start, end in zip([0, *cuts], [*cuts, len(word)]))
 
 
 def nobreak_dash(value: Any) -> Markup:
     """Escape a title and glue each spaced dash to the word before it (a no-break space), so
     that no line of a wrapped title starts with "–" or "—". A very long word gets soft hyphens,
-    so that it breaks there (with a hyphen) rather than anywhere — next to its dash, say."""
+    at its syllables, so that it breaks there (with a hyphen) rather than anywhere — next to its
+    dash, say."""
     text = str(html_escape(str.__str__(value) if isinstance(value, str) else str(value), quote=False))
     text = LONG_WORD.sub(_soft_hyphens, text)
     for dash in ("\u2013", "\u2014", "-"):

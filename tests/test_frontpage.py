@@ -159,6 +159,10 @@ def test_no_dash_starts_a_title_line() -> None:
         "Mission: Impossible\u00a0– Dead Reckoning &lt;Part One&gt;"
     assert nobreak_dash("A — B - C") == "A\u00a0— B\u00a0- C"
     assert nobreak_dash("Spider-Man") == "Spider-Man"
+    shy = "\u00ad"
+    assert nobreak_dash("Die Großstadtverwaltungsbehörde") == f"Die Groß{shy}stadt{shy}ver{shy}wal{shy}tungs{shy}be{shy}hörde"
+    assert nobreak_dash("東京の長い夜と終わらない物語についての記録") == "東京の長い夜と終わらない物語についての記録"
+    assert shy not in nobreak_dash("Hyphenation")  # short words are left alone
 
 
 def test_not_found_page_offers_recent_posts_and_the_film_index(built: Path) -> None:
