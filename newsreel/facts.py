@@ -228,7 +228,8 @@ _TITLE_PATTERNS: tuple[tuple[re.Pattern[str], int], ...] = (
     (re.compile(rf"(?P<title>{TITLE_RUN})[ ]?\((?:18|19|20)\d\d\)"), 3),
     (re.compile(rf"\b(?:upcoming|forthcoming|anticipated|long-awaited|(?:new|next|latest|first)[ ]{_FILM_NOUNS})"
                 rf"[ ](?:{_FILM_NOUNS}[ ])?(?P<title>{TITLE_RUN})"), 2),
-    (re.compile(rf"\b(?:the|a|an|its|his|her|their)[ ]{_FILM_NOUNS},?[ ](?P<title>{TITLE_RUN})"), 2),
+    (re.compile(rf"\b(?:the|a|an|its|his|her|their)[ ](?:[a-z][\w-]*[ ]){{0,2}}?{_FILM_NOUNS},?[ ](?P<title>{TITLE_RUN})"), 2),
+    (re.compile(rf"(?<!\w)[\u2018\u201c\"'](?P<title>{TITLE_RUN})[\u2019\u201d\"'](?!\w)"), 2),
     (re.compile(rf"\b(?:sequel|prequel|follow-up|successor)[ ]to[ ](?:the[ ](?:\w+[ ]){{0,2}}?)?(?P<title>{TITLE_RUN})"), 2),
     (re.compile(rf"(?P<title>{TITLE_RUN}),[ ](?:the|a|an|its|his|her|their)[ ](?:[\w-]+[ ]){{0,3}}?{_FILM_NOUNS}\b"), 3),
     (re.compile(rf"(?<![\w'\u2019])(?P<title>{_CAP}(?:[ ]{_CAP})*:[ ](?:{_SMALL}[ ])*{_CAP}(?:[ ](?:{_SMALL}[ ])*{_CAP})*)"), 2),
@@ -282,8 +283,15 @@ def guess_films(text: str, *, not_these: Iterable[str] = ()) -> list[Finding]:
     return [Finding(title, evidence[title]) for title in ranked if scores[title] >= 2]
 
 
+_DATE_TAIL = re.compile(
+    rf"(?:[ ]{_SMALL})*[ ](?:{'|'.join(sorted(MONTHS, key=len, reverse=True))}|monday|tuesday|wednesday|thursday|"
+    r"friday|saturday|sunday)\b.*$", re.I)
+"""" from December", " on Friday 3": a date after a title, not part of it."""
+
+
 def _clean_title(raw: str) -> str:
     title = " ".join(raw.split()).strip(" ,:;-\u2013\u2014\"'\u201c\u201d\u2018\u2019")
+    title = _DATE_TAIL.sub("", title) if " " in title else title
     title = re.sub(r"(?:'s|\u2019s)$", "", title)
     words = title.split()
     while words and words[0].lower() in ("the", "a", "an") and len(words) > 1 and not words[1][:1].isupper():

@@ -433,6 +433,8 @@ def test_release_years_from_release_phrases(text: str, year: int | None) -> None
     ("Work on the sequel to Tin Crown begins in spring.", "Tin Crown"),
     ("Red Shift: The Long Night is the studio's biggest bet.", "Red Shift: The Long Night"),
     ("The upcoming Lake Effect stars two newcomers.", "Lake Effect"),
+    ("Exclusive: \u2018Quiet Hours\u2019 star confirms sequel talks", "Quiet Hours"),
+    ("Fox has moved its animated musical Lantern Row from December to June.", "Lantern Row"),
     ("Hollywood is nervous. Photo: Studio handout. The weekend was quiet in March 2024.", None),
     ("It was a Christopher Nolan film through and through.", None),
 ])
