@@ -98,12 +98,14 @@ class BuildResult:
         return f"{built}; {left_out}" if left_out else built
 
 
-def left_out_text(drafts: int, future: int) -> str:
-    """"2 drafts and 1 future post not built (--drafts, --future)", or "" when none was left out."""
+def left_out_text(drafts: int, future: int, *, preview: bool = False) -> str:
+    """"2 drafts and 1 future post not built (--drafts, --future)", or "" when none was left out;
+    for ``serve`` (``preview``), "… hidden (--no-drafts, --no-future)"."""
     parts = [f"{drafts} draft{'s' if drafts != 1 else ''}"] if drafts else []
     parts += [f"{future} future post{'s' if future != 1 else ''}"] if future else []
-    flags = ["--drafts"] * bool(drafts) + ["--future"] * bool(future)
-    return f"{' and '.join(parts)} not built ({', '.join(flags)})" if parts else ""
+    prefix = "--no-" if preview else "--"
+    flags = [prefix + "drafts"] * bool(drafts) + [prefix + "future"] * bool(future)
+    return f"{' and '.join(parts)} {'hidden' if preview else 'not built'} ({', '.join(flags)})" if parts else ""
 
 
 def count_left_out(posts: Iterable[LoadedPost], options: BuildOptions, now: datetime) -> tuple[int, int]:

@@ -581,10 +581,14 @@ class Rebuilder:
             "all": reload_all,
         })
         ms = (time.perf_counter() - started) * 1000
+        from newsreel.build import left_out_text
+
+        left_out = left_out_text(*result.left_out, preview=True)
+        left_out = f"; {left_out}" if left_out else ""
         if paths:
-            reporter.info(f"rebuilt in {ms:.0f} ms: {len(changed)} changed, {len(removed)} removed")
+            reporter.info(f"rebuilt in {ms:.0f} ms: {len(changed)} changed, {len(removed)} removed{left_out}")
         else:
-            reporter.info(f"built {result.pages} files in {ms / 1000:.1f} s")
+            reporter.info(f"built {result.pages} files in {ms / 1000:.1f} s{left_out}")
         # What a build keeps (the cache, the snapshot) lives as long as the server and holds no
         # cycles: move it out of the cycle collector's sight, or every later build pays for a
         # walk over all of it (a large part of a second at 10,000 posts). Plain reference

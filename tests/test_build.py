@@ -621,3 +621,12 @@ def test_names_without_commas_and_quoted_names_with_commas_are_fine(tmp_path: Pa
     assert result.code == 0, result.err
     assert (site / "site/films/crouching-tiger-hidden-dragon/index.html").is_file()
     assert (site / "site/tags/love-simon/index.html").is_file()
+
+
+def test_left_out_wording_for_build_and_serve() -> None:
+    from newsreel.build import left_out_text
+
+    assert left_out_text(0, 0) == "" and left_out_text(0, 0, preview=True) == ""
+    assert left_out_text(1, 0) == "1 draft not built (--drafts)"
+    assert left_out_text(0, 3) == "3 future posts not built (--future)"
+    assert left_out_text(2, 1, preview=True) == "2 drafts and 1 future post hidden (--no-drafts, --no-future)"
