@@ -180,17 +180,31 @@ def _embeds(block: str) -> list[tuple[int, int, dict[str, str]]]:
     """Copied embeds in a block; a text longer than a tweet can be starts at a later sentence."""
     found = []
     for start, end, mapping in find_copied_embeds(block):
-        while len(mapping["text"]) > TWEET_LIMIT:
-            sentence = _SENTENCE_END.search(block, start, end)
-            if sentence is None:
-                break
-            cut = sentence.end() + 1
-            later = find_copied_embeds(block[cut:end])
-            if not later:
-                break
-            start, mapping = cut + later[0][0], later[0][2]
+        if len(mapping["text"]) > TWEET_LIMIT:
+            start, mapping = _tweet_sized(block, start, end, mapping)
         found.append((start, end, mapping))
     return found
+
+
+def _tweet_sized(block: str, start: int, end: int, mapping: dict[str, str]) -> tuple[int, dict[str, str]]:
+    """The embed from the first later sentence that leaves it no longer than a tweet (else from
+    the last sentence). Found by bisection, as a later start can only shorten the text: trying
+    each sentence in turn is quadratic on a long paragraph."""
+    cuts = [sentence.end() + 1 for sentence in _SENTENCE_END.finditer(block, start, end)]
+
+    def embed_from(cut: int) -> tuple[int, dict[str, str]] | None:
+        later = find_copied_embeds(block[cut:end])
+        return (cut + later[0][0], later[0][2]) if later else None
+
+    low, high, best = 0, len(cuts), None
+    while low < high:
+        middle = (low + high) // 2
+        candidate = embed_from(cuts[middle])
+        if candidate is not None and len(candidate[1]["text"]) <= TWEET_LIMIT:
+            best, high = candidate, middle
+        else:
+            low = middle + 1
+    return best or (embed_from(cuts[-1]) if cuts else None) or (start, mapping)
 
 
 def _with_status_url(mapping: dict[str, str]) -> dict[str, str]:

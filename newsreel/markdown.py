@@ -12,18 +12,21 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from markupsafe import Markup
-from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from newsreel.errors import Problem, error
 from newsreel.slugs import slugify
+from newsreel.smartquotes import smartquotes
 from newsreel.tweets import Tweet, tweet_embed_plugin, tweets_by_url
 from newsreel.urls import is_safe_url
 
 SUMMARY_CHARS = 200
+MAX_TABLE_COLUMNS = 1000
+"""Widest table read; a wider one is an error (its cells would cost memory out of all proportion)."""
 
 
 @dataclass(frozen=True)
@@ -59,13 +62,67 @@ def _prefix_root_links(base_path: str):  # type: ignore[no-untyped-def]
     return rule
 
 
+def _too_wide_table(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    """Refuse a table wider than ``MAX_TABLE_COLUMNS`` before markdown-it builds its cells.
+
+    Every row of a table gets as many cells as its header has columns, so a few kilobytes
+    of ``|a|a|a…`` headers would cost gigabytes. The table is skipped and a problem recorded.
+    """
+    line = start_line + 1
+    if line >= end_line or state.is_code_block(start_line) or state.sCount[line] < state.blkIndent:
+        return False
+    delimiter = state.src[state.bMarks[line] + state.tShift[line]:state.eMarks[line]]
+    if delimiter.count("|") < MAX_TABLE_COLUMNS or delimiter.strip(" \t|:-"):
+        return False
+    columns = len(delimiter.strip().strip("|").split("|"))
+    if columns <= MAX_TABLE_COLUMNS:
+        return False
+    if silent:
+        return True
+    state.env.setdefault("problems", []).append(
+        (start_line + 1, f"the table has {columns:,} columns; the limit is {MAX_TABLE_COLUMNS:,}",
+         "split it into narrower tables, or make it a list"))
+    while line < end_line and not state.isEmpty(line):
+        line += 1
+    state.line = line
+    return True
+
+
+def _heading_ids(state: StateCore) -> None:
+    """Give h2–h4 an ``id`` from their text, unique within the page ("cast", "cast-1", …).
+
+    The ids ``mdit_py_plugins.anchors`` would give, found in linear time: it tries "x-1",
+    "x-2"… from the start for every repeat of "x" (20,000 equal headings took half a
+    minute); here each name remembers the next number to try.
+    """
+    taken: set[str] = set()
+    next_number: dict[str, int] = {}
+    tokens = state.tokens
+    for index, token in enumerate(tokens):
+        if token.type != "heading_open" or token.tag not in ("h2", "h3", "h4") or token.attrGet("id"):
+            continue
+        children = tokens[index + 1].children or []
+        base = slugify("".join(child.content for child in children if child.type in ("text", "code_inline")))
+        slug = base
+        if slug in taken:
+            number = next_number.get(base, 1)
+            while f"{base}-{number}" in taken:
+                number += 1
+            slug = f"{base}-{number}"
+            next_number[base] = number + 1
+        taken.add(slug)
+        token.attrSet("id", slug)
+
+
 def make_markdown(html: bool, base_path: str) -> MarkdownIt:
     """The Markdown renderer of a build."""
     md = MarkdownIt("commonmark", {"html": html, "typographer": True})
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
+    md.core.ruler.at("smartquotes", smartquotes)  # the same quotes in linear time
+    md.block.ruler.before("table", "newsreel_too_wide_table", _too_wide_table, {"alt": ["paragraph", "reference"]})
     md.validateLink = lambda url: is_safe_url(url)  # type: ignore[method-assign]
     footnote_plugin(md)
-    anchors_plugin(md, min_level=2, max_level=4, slug_func=slugify)
+    md.core.ruler.push("newsreel_heading_ids", _heading_ids)
     tweet_embed_plugin(md)
     md.core.ruler.push("newsreel_base_path", _prefix_root_links(base_path))
     return md

@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date as Date
 from datetime import datetime as DateTime
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
 from urllib.parse import quote, urlsplit
 
 from markupsafe import Markup, escape
@@ -66,6 +66,15 @@ _COPIED_TAIL = re.compile(
     rf"(?P<month>{_MONTH_PATTERN})\.?[ \t\u00a0]+(?P<day>\d{{1,2}}),[ \t\u00a0]*(?P<year>\d{{4}})(?!\d)",
     re.I,
 )
+# The same tail from its "(@handle) Month D, YYYY" on, and the dash that may start one: searched
+# apart, so that finding tails costs one pass (the whole pattern tried at every dash of a long
+# line of "-- " is quadratic).
+_TAIL_ANCHOR = re.compile(
+    r"\(@[A-Za-z0-9_]{1,15}\)[ \t\u00a0]*"
+    rf"(?:{_MONTH_PATTERN})\.?[ \t\u00a0]+\d{{1,2}},[ \t\u00a0]*\d{{4}}(?!\d)",
+    re.I,
+)
+_TAIL_DASH = re.compile(r"(?:^|(?<=\s))[\u2014\u2013-]")
 # Where an author name starts: after the last dash that separates it from the tweet text.
 _SEPARATOR = re.compile(r"(?:^|(?<=\s))(?:[\u2014\u2013]{1,2}|--?)(?=[ \t\u00a0]|$)")
 _PIC_LINK = re.compile(r"\s*(?:https?://)?pic\.(?:twitter|x)\.com/[A-Za-z0-9]+", re.I)
@@ -356,6 +365,27 @@ def tweets_by_url(tweets: Iterable[Tweet]) -> dict[str, Tweet]:
 # ------------------------------------------------------------------- copied embeds
 
 
+def copied_tails(text: str) -> Iterator[re.Match[str]]:
+    """The matches ``_COPIED_TAIL.finditer(text)`` gives, found in linear time.
+
+    Each "(@handle) date" is found first; the tail then starts at the first dash on its line
+    after the previous tail (or after what an earlier search showed to hold none).
+    """
+    scanned = 0  # no tail can start before this
+    for anchor in _TAIL_ANCHOR.finditer(text):
+        line_start = text.rfind("\n", scanned, anchor.start()) + 1
+        dash = _TAIL_DASH.search(text, max(scanned, line_start), anchor.start())
+        if dash is None:
+            scanned = anchor.start()
+            continue
+        tail = _COPIED_TAIL.match(text, dash.start())
+        if tail is None:  # cannot happen: the anchor ends the same line; stay safe
+            scanned = anchor.start()
+            continue
+        scanned = tail.end()
+        yield tail
+
+
 def find_copied_embeds(text: str) -> list[tuple[int, int, dict[str, str]]]:
     """Every browser copy of an embed in ``text``: (start, end, mapping) in order.
 
@@ -364,7 +394,7 @@ def find_copied_embeds(text: str) -> list[tuple[int, int, dict[str, str]]]:
     """
     found: list[tuple[int, int, dict[str, str]]] = []
     floor = 0
-    for tail in _COPIED_TAIL.finditer(text):
+    for tail in copied_tails(text):
         start = max(floor, text.rfind("\n", 0, tail.start()) + 1)
         mapping = _copied_mapping(text, start, tail)
         if mapping is None:
@@ -382,7 +412,7 @@ def parse_copied_embed(text: str) -> dict[str, str] | None:
     "Great news pic.twitter.com/ab12 — Studio (@studio) May 1, 2021" gives
     ``{"text": "Great news", "author": "Studio", "handle": "studio", "date": "2021-05-01"}``.
     """
-    for tail in _COPIED_TAIL.finditer(text):
+    for tail in copied_tails(text):
         mapping = _copied_mapping(text, 0, tail)
         if mapping is not None:
             return mapping

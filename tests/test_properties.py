@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import lxml.html
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from newsreel.build import BuildOptions, build_site
@@ -200,3 +200,44 @@ def test_incremental_build_equals_cold_build(site: dict, edits: list) -> None:
         assert incremental is not None
         assert _no_manifest(incremental) == _no_manifest(cold)
         shutil.rmtree(Path(tmp) / "cold")
+
+
+# --- every XML file well-formed, whatever the text ----------------------------------------
+
+ANY_TEXT = st.text(st.characters(), min_size=1, max_size=30)  # every code point: C0, C1, U+FFFE, surrogates
+"""Written into YAML as JSON-style escapes, so even lone surrogates and NUL reach the loader."""
+
+
+def _escaped(text: str) -> str:
+    return json.dumps(text, ensure_ascii=True)
+
+
+@PROFILE
+@example(title="a\x01b", film="x\x1by", actor="\ud800", summary="\ufffe", body="Body \x07 \x1b[31m", site_title="\x00")
+@example(title="ok", film="ok", actor="ok", summary="\x85\x9b", body="\ufeff\u2028 fine", site_title="T\x7f")
+@example(title="Title", film="Heat", actor="Al", summary="Sum", body="Body \x01 text", site_title="Site")
+@given(title=ANY_TEXT, film=ANY_TEXT, actor=ANY_TEXT, summary=ANY_TEXT,
+       body=st.text(st.characters(blacklist_categories=("Cs",)), max_size=60), site_title=ANY_TEXT)
+def test_every_xml_file_is_well_formed_or_the_build_says_why(title: str, film: str, actor: str, summary: str,
+                                                              body: str, site_title: str) -> None:
+    import lxml.etree
+
+    with tempfile.TemporaryDirectory() as tmp:
+        site = make_site(Path(tmp) / "blog", {
+            "newsreel.yaml": f"title: {_escaped(site_title)}\nbase_url: https://example.org/\n",
+            "content/posts/a.md": (f"---\ntitle: {_escaped(title)}\ndate: 2024-01-02\nfilm: {_escaped(film)}\n"
+                                   f"actors: [{_escaped(actor)}]\nsummary: {_escaped(summary)}\n---\n").encode()
+                                  + body.replace("\x00", "").encode("utf-8"),
+        })
+        try:
+            build_site(site, BuildOptions(use_cache=False))
+        except BuildFailed as failed:
+            for problem in failed.problems:
+                line = str(problem)
+                assert "\n" not in line and "\r" not in line, line
+                assert line.startswith(("newsreel.yaml:", "content/posts/a.md:", "content/posts/a.md")), line
+            return
+        for feed in (site / "site").rglob("*.xml"):
+            lxml.etree.fromstring(feed.read_bytes(), parser=lxml.etree.XMLParser(recover=False))
+        for page in (site / "site").rglob("*.html"):
+            assert not any(ch in page.read_text("utf-8") for ch in "\x00\x01\x08\x0b\x1b\ufffe\uffff"), page

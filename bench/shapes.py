@@ -1,0 +1,215 @@
+"""Pathological input shapes against an ordinary post of the same size: time and memory ratios.
+
+    python bench/shapes.py [--size 1000000] [--only NAME ...]
+
+Each shape is a post body (or, for ``import:`` shapes, an article to import) of ``--size``
+characters built to stress one part of the pipeline: heading ids, tables, nesting, inline
+delimiters, references, the importer's searches. Each is read as newsreel reads a post
+(``loader.parse_post``, then ``markdown.render_body``) or imported (``importer.clean_article``),
+and compared with an ordinary post (or article) of the same size: its time (the best of a few
+runs) and its peak of Python memory (``tracemalloc``). The budget is relative, never absolute:
+at most ``TIME_BUDGET`` times the time and ``MEMORY_BUDGET`` times the memory of the ordinary
+input. ``tests/test_cost.py`` runs the same shapes at a smaller size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import sys
+import time
+import tracemalloc
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+TIME_BUDGET = 10.0
+MEMORY_BUDGET = 20.0
+
+ORDINARY = """## The shoot ran long
+
+The director said the *shoot* ran long, and the studio moved the
+release to spring. Early footage shown to [exhibitors](https://example.org/x)
+drew warm reactions, and the **second unit** is still in Iceland.
+
+- principal photography wrapped in March
+- reshoots are planned for the summer
+- the score is by a first-time composer
+
+> "We wanted the sea to feel like a character," she told the trade press,
+> adding that the `IMAX` cameras had to be rebuilt twice.
+
+| Market | Date |
+| --- | --- |
+| US | 2025-04-11 |
+| UK | 2025-04-18 |
+
+Casting news follows next week; the studio would not confirm the sequel.
+
+"""
+
+ARTICLE = ("The studio confirmed on Tuesday that the sequel will shoot in the spring, with most of "
+           "the original cast returning. Producers said the script was finished in January.\n\n"
+           "\u201cWe wanted to get it right,\u201d the director said in a statement. Filming is expected to "
+           "last four months, mostly on location.\n\n")
+
+
+def fill(unit: str, size: int) -> str:
+    """``unit`` repeated to exactly ``size`` characters."""
+    return (unit * (size // len(unit) + 1))[:size]
+
+
+def numbered(make: Callable[[int], str], size: int) -> str:
+    """Pieces ``make(0)``, ``make(1)``… joined until ``size`` characters."""
+    parts, total, index = [], 0, 0
+    while total < size:
+        part = make(index)
+        parts.append(part)
+        total += len(part)
+        index += 1
+    return "".join(parts)[:size]
+
+
+def wide_table(columns: int, size: int) -> str:
+    header = "|" + "a|" * columns + "\n|" + "-|" * columns + "\n"
+    return header + fill("|" + "b|" * columns + "\n", max(0, size - len(header)))
+
+
+# name → (kind, builder(size)); kind "post" or "import"
+SHAPES: dict[str, tuple[str, Callable[[int], str]]] = {
+    "equal headings": ("post", lambda n: fill("## same\n\n", n)),
+    "headings that look numbered": ("post", lambda n: fill("## a\n\n## a-1\n\n## a-1-1\n\n", n)),
+    "one heading per line": ("post", lambda n: numbered(lambda i: f"### h{i % 50}\n", n)),
+    "table at the column limit": ("post", lambda n: wide_table(1000, n)),
+    "table over the column limit": ("post", lambda n: wide_table(20000, n)),
+    "table of tiny cells": ("post", lambda n: "|a|b|c|d|e|f|g|h|\n|-|-|-|-|-|-|-|-|\n" + fill("|a|b|c|d|e|f|g|h|\n", n)),
+    "table of padded rows": ("post", lambda n: "|" + "a|" * 1000 + "\n|" + "-|" * 1000 + "\n" + fill("|\n", n)),
+    "nested quotes": ("post", lambda n: fill(">", n)),
+    "nested lists": ("post", lambda n: fill("".join("  " * i + "- a\n" for i in range(40)), n)),
+    "nested emphasis": ("post", lambda n: "*" * (n // 2) + "a" + "*" * (n // 2)),
+    "open brackets": ("post", lambda n: fill("[", n)),
+    "open image brackets": ("post", lambda n: fill("![", n)),
+    "unclosed emphasis": ("post", lambda n: fill("*a ", n)),
+    "emphasis": ("post", lambda n: fill("*a* _b_ ", n)),
+    "strikethrough": ("post", lambda n: fill("~~a~~ ", n)),
+    "quotes for smartquotes": ("post", lambda n: fill("\"a' ", n)),
+    "backtick runs": ("post", lambda n: fill("`a ``b ", n)),
+    "links": ("post", lambda n: fill("[a](/b) ", n)),
+    "reference definitions": ("post", lambda n: numbered(lambda i: f"[r{i}]: /x{i}\n", n // 2) + fill("[r1] [r2][] ", n - n // 2)),
+    "footnotes": ("post", lambda n: numbered(lambda i: f"x[^{i}]\n\n[^{i}]: n\n\n", n)),
+    "one word per line": ("post", lambda n: fill("a\n", n)),
+    "list items": ("post", lambda n: fill("- a\n", n)),
+    "html-like text": ("post", lambda n: fill("<a ", n)),
+    "entities": ("post", lambda n: fill("&amp;&#x41;", n)),
+    "autolinks": ("post", lambda n: fill("<https://a.example/> ", n)),
+    "code fences": ("post", lambda n: fill("```\na\n```\n", n)),
+    "tweet lines": ("post", lambda n: fill("https://twitter.com/a/status/1\n\n", n)),
+    "one long line": ("post", lambda n: "a" * n),
+    "import: a line of '-- '": ("import", lambda n: fill("-- ", n)),
+    "import: sentences before an embed tail": ("import", lambda n: fill("Big news. ", n - 40) + "\u2014 Studio (@studio) May 1, 2021\n"),
+    "import: embed tails": ("import", lambda n: fill("Big news \u2014 Studio (@studio) May 1, 2021 ", n)),
+    "import: one word per line": ("import", lambda n: fill("word\n", n)),
+    "import: repeated blocks": ("import", lambda n: fill("The same words in a block again.\n\n", n)),
+}
+
+
+def _post(body: str) -> bytes:
+    return ("---\ntitle: A post\ndate: 2024-01-02\nfilm: Heat\n---\n" + body).encode("utf-8")
+
+
+def run(kind: str, text: str) -> None:
+    """Read ``text`` as newsreel reads a post, or import it as an article."""
+    if kind == "import":
+        from newsreel.importer import clean_article
+
+        clean_article(text)
+        return
+    from newsreel.config import Settings
+    from newsreel.loader import parse_post
+    from newsreel.markdown import make_markdown, render_body
+
+    record, _ = parse_post("content/posts/x.md", _post(text), Settings())
+    if record is not None:
+        render_body(make_markdown(False, "/"), record.body, path="content/posts/x.md", body_line=record.body_line)
+
+
+def seconds(kind: str, text: str, runs: int) -> float:
+    best = float("inf")
+    for _ in range(runs):
+        gc.collect()
+        started = time.perf_counter()
+        run(kind, text)
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def peak_bytes(kind: str, text: str) -> int:
+    gc.collect()
+    tracemalloc.start()
+    try:
+        run(kind, text)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@dataclass(frozen=True)
+class Cost:
+    name: str
+    seconds: float
+    peak: int
+    time_ratio: float
+    memory_ratio: float
+
+    @property
+    def within(self) -> bool:
+        return self.time_ratio <= TIME_BUDGET and self.memory_ratio <= MEMORY_BUDGET
+
+
+def baseline(kind: str, size: int, runs: int = 3) -> tuple[float, int]:
+    text = fill(ORDINARY if kind == "post" else ARTICLE, size)
+    run(kind, text)  # warm up imports and caches
+    return seconds(kind, text, runs), peak_bytes(kind, text)
+
+
+def measure(name: str, size: int, base: dict[str, tuple[float, int]], runs: int = 1, retries: int = 3) -> Cost:
+    """One shape against the ordinary input of its kind; a time over budget is measured again
+    (the best of up to ``retries`` tries) so that a busy machine does not make a failure."""
+    kind, build = SHAPES[name]
+    text = build(size)
+    base_seconds, base_peak = base[kind]
+    spent = seconds(kind, text, runs)
+    for _ in range(retries - 1):
+        if spent / base_seconds <= TIME_BUDGET:
+            break
+        spent = min(spent, seconds(kind, text, 1))
+    peak = peak_bytes(kind, text)
+    return Cost(name, spent, peak, spent / base_seconds, peak / base_peak)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size", type=int, default=1_000_000, help="characters per input (default 1,000,000)")
+    parser.add_argument("--only", nargs="*", help="shape names to run (default: all)")
+    args = parser.parse_args()
+    base = {kind: baseline(kind, args.size) for kind in ("post", "import")}
+    print(f"Inputs of {args.size:,} characters; budget {TIME_BUDGET:g}x the time and {MEMORY_BUDGET:g}x the "
+          "memory of an ordinary input of the same size.\n")
+    print(f"| shape | time | x ordinary | peak memory | x ordinary |\n| --- | --- | --- | --- | --- |")
+    for kind, (spent, peak) in base.items():
+        print(f"| ordinary {'post' if kind == 'post' else 'article to import'} | {spent:.2f} s | 1 | "
+              f"{peak / 1e6:.0f} MB | 1 |")
+    failed = 0
+    for name in args.only or SHAPES:
+        cost = measure(name, args.size, base)
+        failed += not cost.within
+        mark = "" if cost.within else " ⚠"
+        print(f"| {name} | {cost.seconds:.2f} s | {cost.time_ratio:.1f}{mark} | {cost.peak / 1e6:.0f} MB | "
+              f"{cost.memory_ratio:.1f}{mark} |", flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
