@@ -24,7 +24,7 @@ from newsreel.markdown import MAX_TABLE_COLUMNS, make_markdown, render_body  # n
 from newsreel.slugs import slugify  # noqa: E402
 from newsreel.smartquotes import smartquotes  # noqa: E402
 
-SIZE = 100_000
+SIZE = 50_000
 
 
 @pytest.fixture(scope="module")
