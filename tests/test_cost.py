@@ -36,6 +36,7 @@ OVER_BUDGET = {
     "table at the column limit": "markdown-it builds ~4 tokens a cell: linear, but ~15x an ordinary post",
     "table of tiny cells": "markdown-it builds ~4 tokens a cell: linear, but ~15-20x an ordinary post",
     "table of padded rows": "markdown-it pads rows up to 65,536 cells: bounded, but ~40x at 100 KB",
+    "nested emphasis": "markdown-it's delimiter balancing: linear, but ~9-12x an ordinary post",
     "open brackets": "markdown-it's link-label scan: linear, but ~20x an ordinary post",
     "open image brackets": "markdown-it's link-label scan: linear, but ~30x an ordinary post",
     "one word per line": "markdown-it's per-line cost: linear, but ~18x an ordinary post's",
