@@ -35,6 +35,7 @@ from newsreel.render import (PageJob, Renderer, TemplateFailed, asset_names, che
                              theme_dirs)
 from newsreel.model import Post, SiteView
 from newsreel.releases import next_change, today_of
+from newsreel.search import reserved_problems, update_index
 from newsreel.report import Reporter
 from newsreel.taxonomy import LoadedPage, LoadedPost, build_model
 from newsreel.urls import Urls
@@ -63,6 +64,9 @@ class BuildOptions:
     ``NEWSREEL_NOW`` environment variable, else the clock."""
     wait: bool = True
     """Wait for another build of the same site folder to finish; False fails at once."""
+    index_later: bool = False
+    """Leave the search index as it was and say so (``BuildResult.search_stale``): ``serve``
+    makes it after committing the pages, on a thread of its own."""
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,8 @@ class BuildResult:
     """True when only the pages showing edited posts were planned (see ``snapshot.py``)."""
     scanned_all: bool = True
     """False when only the paths given as ``changed`` were stamped again."""
+    search_stale: bool = False
+    """The pages changed but the search index was not made again (``BuildOptions.index_later``)."""
     left_out: tuple[int, int] = (0, 0)
     """Drafts and future posts not built (without ``--drafts``, ``--future``)."""
 
@@ -483,6 +489,7 @@ def _build_locked(site_dir: Path, options: BuildOptions, reporter: Reporter, sta
         removed=frozenset(_site_path(rel) for rel in outcome.removed),
         warnings=warnings, notes=outcome.snapshot.notes, seconds=time.perf_counter() - started, settings=settings,
         patched=outcome.patched, scanned_all=scanned_all, left_out=outcome.snapshot.left_out,
+        search_stale=outcome.search_stale,
     )
 
 
@@ -527,6 +534,8 @@ class _Outcome:
     patched: bool
     fresh_snapshot: bool = True
     """False when the snapshot no longer says which pages read which posts."""
+    search_stale: bool = False
+    """The search index was left as it was, for the caller to make (``index_later``)."""
 
 
 @dataclass
@@ -591,6 +600,7 @@ class _Build:
                 raise BuildFailed(list(self.settings_problems) + more)
             for rel, path in static.items():
                 writer.write(assets[rel], path.read_bytes(), "")
+            search_stale = update_index(writer, self.settings, now=not self.options.index_later)
             removed = writer.commit()
         notes = [n for n in last.notes if n.path not in changed] + _notes(site.post(rel) for rel in edited)
         warnings = [w for w in last.warnings if w.path not in changed] + [p for p in fresh if p.severity == "warning"]
@@ -598,7 +608,8 @@ class _Build:
         # A page that now reads other posts than before is not where the snapshot says: the
         # next build is then a full one, which takes a new snapshot.
         moved = any(_reads(writer.previous, rel) != _reads(writer.manifest, rel) for rel in writer.changed)
-        return _Outcome(writer, rendered, removed, snapshot, patched=True, fresh_snapshot=not moved)
+        return _Outcome(writer, rendered, removed, snapshot, patched=True, fresh_snapshot=not moved,
+                        search_stale=search_stale)
 
     def full(self) -> _Outcome:
         """Build from every source (those unchanged from the cache), planning every page."""
@@ -623,6 +634,7 @@ class _Build:
         jobs = renderer.plan(site)
         if not any(p.severity == "error" for p in problems):
             problems += check_unique(jobs, assets.values())
+            problems += reserved_problems(settings, jobs, assets.values())
         if any(p.severity == "error" for p in problems):
             raise BuildFailed(problems)
 
@@ -632,6 +644,7 @@ class _Build:
                 raise BuildFailed(problems + more)
             for rel, path in static.items():
                 writer.write(assets[rel], path.read_bytes(), "")
+            search_stale = update_index(writer, self.settings, now=not self.options.index_later)
             removed = writer.commit()
         upcoming = [p.source.date for p in posts if p.source.date > self.now and not options.future]
         release_change = next_change(site.terms("films"), self.now, settings.zone)
@@ -642,7 +655,7 @@ class _Build:
             valid_until=min(upcoming, default=None), valid_from=self.now,
             warnings=[p for p in problems if p.severity == "warning" and p not in self.settings_problems],
             notes=_notes(site.posts), left_out=count_left_out(posts, options, self.now))
-        return _Outcome(writer, rendered, removed, snapshot, patched=False)
+        return _Outcome(writer, rendered, removed, snapshot, patched=False, search_stale=search_stale)
 
     @contextmanager
     def _writer(self) -> Iterator[OutputWriter]:

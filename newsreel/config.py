@@ -48,6 +48,8 @@ class Settings:
     """``markdown.html``: let raw HTML in Markdown through."""
     tweets_enhance: bool = False
     """``tweets.enhance``: load the platform's script on pages with tweets."""
+    search: bool = True
+    """A Pagefind search index, the /search/ page and the header's search box."""
 
     @property
     def base_path(self) -> str:
@@ -82,6 +84,7 @@ _KEYS: dict[str, tuple[str, type]] = {
     "feed_size": ("feed_size", int),
     "markdown.html": ("markdown_html", bool),
     "tweets.enhance": ("tweets_enhance", bool),
+    "search": ("search", bool),
 }
 _SECTIONS = {key.split(".")[0] for key in _KEYS if "." in key}
 

@@ -303,6 +303,8 @@ class Renderer:
         units.append(("feed", "", ""))
         units += [("feed", kind, t.slug) for kind in ("films", "actors") for t in site.terms(kind)]
         units.append(("releases",))
+        if self.settings.search:
+            units.append(("search",))
         films = site.terms("films")
         if any(has_events(film) for film in films):
             units.append(("ics", ""))
@@ -315,7 +317,7 @@ class Renderer:
         """The pages named by ``units`` (after ``begin``)."""
         makers: dict[str, Callable[..., PageJob]] = {
             "home": self._home, "post": self._post, "terms": self._terms, "term": self._term, "feed": self._feed,
-            "releases": self._releases, "ics": self._ics, "redirect": self._redirect, "404": self._not_found,
+            "releases": self._releases, "ics": self._ics, "search": self._search, "redirect": self._redirect, "404": self._not_found,
             "robots": self._robots,
         }
         return [makers[unit[0]](site, unit, *unit[1:]) for unit in units]
@@ -444,6 +446,12 @@ class Renderer:
                          json_ld=json_ld(collection_ld("Release calendar", self.urls.absolute(url), description)))
         return self._job(unit, url, "releases.html", "the release calendar", _ctx(
             self._common, page=meta, calendar=calendar, ics=ics, section=url))
+
+    def _search(self, site: SiteView, unit: Unit) -> PageJob:
+        url = "/search/"
+        meta = self.meta("search", url, "Search", "Search", f"Search the posts, films and actors of {self.settings.title}.")
+        return self._job(unit, url, "search.html", "the search page", _ctx(
+            self._common, page=meta, bundle="/pagefind/", section=url))
 
     def _ics(self, site: SiteView, unit: Unit, slug: str) -> PageJob:
         title = self.settings.title

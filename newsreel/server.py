@@ -35,7 +35,7 @@ import time
 from collections.abc import Iterator
 from typing import BinaryIO
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
@@ -73,6 +73,7 @@ CONTENT_TYPES = {
     ".md": "text/markdown", ".ico": "image/x-icon", ".png": "image/png", ".jpg": "image/jpeg",
     ".jpeg": "image/jpeg", ".gif": "image/gif", ".webp": "image/webp", ".avif": "image/avif",
     ".woff": "font/woff", ".woff2": "font/woff2", ".map": "application/json", ".pdf": "application/pdf",
+    ".ics": "text/calendar", ".wasm": "application/wasm",
 }
 TEXTUAL = ("text/", "application/json", "application/xml", "image/svg+xml", "application/manifest+json",
            "application/atom+xml", "application/rss+xml", "application/javascript")
@@ -527,12 +528,26 @@ class Rebuilder:
 
         self.site_dir = site_dir
         self.preview = preview
-        self.options = BuildOptions(drafts=drafts, future=future, output=output, preview=True)
+        from newsreel.search import Indexer
+
+        self.options = BuildOptions(drafts=drafts, future=future, output=output, preview=True, index_later=True)
         # Start from what the last `newsreel build` left in .newsreel-cache/, then keep the state
         # in memory: each rebuild re-reads only the sources whose stamp changed. The state
         # forgets itself when settings that shape it change (BuildState.reset).
         self.state = load_state(site_dir).in_memory()
         self._warnings: tuple[Problem, ...] = ()
+        # The search index is made after each build that changed pages, on its own thread: the
+        # preview shows the new pages at once, and the index follows.
+        self.indexer = Indexer(output, output.parent / "search-work", preview.build_lock, preview.reporter.info,
+                               committed=self._index_committed)
+
+    def _index_committed(self) -> None:
+        """The indexer changed the output (with the build lock held): the snapshot's stamp of
+        the manifest follows, so the next edit may still be patched."""
+        from newsreel.writer import manifest_stamp
+
+        if self.state.snapshot is not None:
+            self.state.snapshot = replace(self.state.snapshot, manifest=manifest_stamp(self.options.output))
 
     def build(self, paths: frozenset[str] = frozenset()) -> bool:
         """Build once; on success serve the new output, on failure keep the old and show why.
@@ -557,6 +572,7 @@ class Rebuilder:
                 problems = ()
                 old = preview.showing
                 preview.showing = Showing(root=result.output, base_path=result.base_path)
+                self.indexer.built(result.settings, result.search_stale)
         if problems:
             preview.showing = Showing(preview.showing.root, preview.showing.base_path, problems)
             for problem in problems:
@@ -684,6 +700,7 @@ def serve(site_dir: Path, *, host: str = "127.0.0.1", port: int = 8000, drafts: 
     httpd: PreviewServer | None = None
     watcher: SiteWatcher | None = None
     http_thread: threading.Thread | None = None
+    rebuilder: Rebuilder | None = None
     try:
         with _interrupt_on_term():
             try:
@@ -721,6 +738,8 @@ def serve(site_dir: Path, *, host: str = "127.0.0.1", port: int = 8000, drafts: 
     finally:
         with _no_interrupts():
             preview.hub.close()
+            if rebuilder is not None:
+                rebuilder.indexer.stop()
             if httpd is not None:
                 if http_thread is not None:
                     httpd.shutdown()

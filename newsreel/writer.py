@@ -297,6 +297,10 @@ class OutputWriter:
         entry = self.previous.files.get(rel)
         return list(entry[2]) if entry is not None and len(entry) > 2 else []
 
+    def current_file(self, rel: str) -> Path:
+        """Where this build's version of ``rel`` is now: staged when written anew, else the output's."""
+        return self.staging / rel if rel in self.changed else self.output / rel
+
     def keep(self, rel: str, key: str) -> bool:
         """Keep the previous output's file when the page key is the same; False otherwise."""
         entry = self.previous.files.get(rel)

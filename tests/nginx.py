@@ -34,7 +34,8 @@ MIME_TYPES = {
     "application/xml": "xml", "application/atom+xml": "atom", "application/json": "json",
     "application/manifest+json": "webmanifest", "image/svg+xml": "svg svgz", "image/png": "png",
     "image/jpeg": "jpg jpeg", "image/gif": "gif", "image/webp": "webp", "image/avif": "avif",
-    "image/x-icon": "ico", "font/woff2": "woff2", "font/woff": "woff",
+    "image/x-icon": "ico", "font/woff2": "woff2", "font/woff": "woff", "text/calendar": "ics",
+    "application/wasm": "wasm",
 }
 
 

@@ -34,8 +34,8 @@ from newsreel.model import READS, Post, PostList, Term
 Unit = tuple[Any, ...]
 """Names one page: ("home", n), ("post", url), ("terms", kind), ("term", kind, slug, n),
 ("feed", "", "") for the site feed, ("feed", kind, slug), ("releases",), ("ics", "") for the
-site's release calendar, ("ics", slug) for a film's, ("redirect", url), ("404",), ("robots",)
-or ("sitemap",)."""
+site's release calendar, ("ics", slug) for a film's, ("search",), ("redirect", url), ("404",),
+("robots",) or ("sitemap",)."""
 
 _PLAIN = (str, int, float, bool, type(None), datetime, date, Markup)
 _ALL_FIELDS_IN_REPR = all(f.repr for f in dataclasses.fields(Post))

@@ -1,0 +1,120 @@
+"""Search in real Chromium, on the example blog served by nginx under /movie-news/ as on a
+GitHub Pages project site: the header box, the search page, filters, thumbnails, accents,
+and no request that leaves the site."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from nginx import free_port, serve
+from test_nginx import build, copy_blog, need_nginx
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+BASE_PATH = "/movie-news/"
+
+pytestmark = [pytest.mark.browser, pytest.mark.nginx]
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    need_nginx()
+    if not os.path.exists(CHROMIUM) and not os.environ.get("CI"):
+        pytest.skip("chromium is not installed (scripts/install-test-tools installs it)")
+    work = tmp_path_factory.mktemp("search")
+    port = free_port()
+    output = build(copy_blog(work / "blog"), f"http://127.0.0.1:{port}{BASE_PATH}")
+    assert (output / "pagefind" / "pagefind-ui.js").is_file()
+    with serve(output, BASE_PATH, work / "nginx", port=port) as server:
+        yield server.base_url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def open_page(browser: object, base: str, path: str, javascript: bool = True) -> tuple[object, list[str]]:
+    context = browser.new_context(java_script_enabled=javascript)  # type: ignore[attr-defined]
+    page = context.new_page()
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(base + path, wait_until="load")
+    return page, requests
+
+
+def results(page: object) -> list[tuple[str, str]]:
+    """(link, title) of each result shown."""
+    page.wait_for_selector(".pagefind-ui__result-link", timeout=15000)  # type: ignore[attr-defined]
+    links = page.locator(".pagefind-ui__result-link")  # type: ignore[attr-defined]
+    return [(links.nth(i).get_attribute("href"), links.nth(i).inner_text()) for i in range(links.count())]
+
+
+def foreign(requests: list[str], base: str) -> list[str]:
+    origin = "{0.scheme}://{0.netloc}".format(urlsplit(base))
+    return [url for url in requests if not url.startswith(origin)]
+
+
+def test_typing_a_film_in_the_header_box_finds_its_posts(browser: object, base: str) -> None:
+    page, requests = open_page(browser, base, "")
+    box = page.locator("#site-search-words")  # type: ignore[attr-defined]
+    assert box.is_visible()
+    assert not page.locator(".site-search__link").is_visible()  # type: ignore[attr-defined]
+    box.fill("Dead Reckoning")
+    box.press("Enter")
+    page.wait_for_url("**/movie-news/search/?q=Dead+Reckoning")  # type: ignore[attr-defined]
+    found = results(page)
+    links = [link for link, _ in found]
+    assert all(link.startswith(BASE_PATH) for link in links), links
+    assert BASE_PATH + "posts/dead-reckoning-opening-weekend/" in links
+    assert BASE_PATH + "posts/dead-reckoning-part-one-teaser/" in links
+    assert BASE_PATH + "films/mission-impossible-dead-reckoning-part-one/" in links
+    # the result pages exist on the server
+    page.goto(base.rstrip("/").rsplit(BASE_PATH.rstrip("/"), 1)[0] + links[0])  # type: ignore[attr-defined]
+    assert page.locator("h1").count() == 1  # type: ignore[attr-defined]
+    assert foreign(requests, base) == []
+
+
+def test_actor_accents_and_filters(browser: object, base: str) -> None:
+    page, requests = open_page(browser, base, "search/?q=Pen%C3%A9lope")
+    with_accent = {link for link, _ in results(page)}
+    assert BASE_PATH + "posts/penelope-cruz-volpi-cup/" in with_accent
+    assert BASE_PATH + "actors/penelope-cruz/" in with_accent
+    page, more = open_page(browser, base, "search/?q=Penelope")
+    without_accent = {link for link, _ in results(page)}
+    assert BASE_PATH + "posts/penelope-cruz-volpi-cup/" in without_accent
+    # the filters Pagefind offers are newsreel's: film, actor, tag, year
+    page.wait_for_selector(".pagefind-ui__filter-panel")  # type: ignore[attr-defined]
+    names = {n.strip().lower() for n in page.locator(".pagefind-ui__filter-name").all_inner_texts()}  # type: ignore[attr-defined]
+    assert {"film", "actor", "tag", "year"} <= names, names
+    assert foreign(requests + more, base) == []
+
+
+def test_a_result_shows_the_posts_picture(browser: object, base: str) -> None:
+    page, _ = open_page(browser, base, "search/?q=teaser")
+    results(page)
+    images = page.locator(".pagefind-ui__result-image")  # type: ignore[attr-defined]
+    page.wait_for_function("() => document.querySelector('.pagefind-ui__result-image')")  # type: ignore[attr-defined]
+    sources = [images.nth(i).get_attribute("src") for i in range(images.count())]
+    assert BASE_PATH + "img/dead-reckoning-part-one.svg" in sources, sources
+
+
+def test_without_javascript_the_box_is_a_link_and_the_page_says_why(browser: object, base: str) -> None:
+    page, _ = open_page(browser, base, "", javascript=False)
+    link = page.locator(".site-search__link")  # type: ignore[attr-defined]
+    assert link.is_visible() and link.get_attribute("href") == BASE_PATH + "search/"
+    assert not page.locator("#site-search-words").is_visible()  # type: ignore[attr-defined]
+    page, _ = open_page(browser, base, "search/", javascript=False)
+    assert "needs JavaScript" in page.locator("#search").inner_text()  # type: ignore[attr-defined]
