@@ -72,6 +72,8 @@ def test_typing_a_film_in_the_header_box_finds_its_posts(browser: object, base: 
     box = page.locator("#site-search-words")  # type: ignore[attr-defined]
     assert box.is_visible()
     assert not page.locator(".site-search__link").is_visible()  # type: ignore[attr-defined]
+    # the header has no script of its own: only the search page runs Pagefind's
+    assert page.locator("script[src]").count() == 0  # type: ignore[attr-defined]
     box.fill("Dead Reckoning")
     box.press("Enter")
     page.wait_for_url("**/movie-news/search/?q=Dead+Reckoning")  # type: ignore[attr-defined]

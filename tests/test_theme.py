@@ -218,9 +218,17 @@ def test_every_page_has_its_head_and_landmarks(built: Path) -> None:
         need(len(labels) == len(set(labels)), f"two navs share a label: {labels}")
         need(all(img.get("alt") is not None for img in doc.xpath("//img")), "an img without alt")
         sheets = doc.xpath("//head/link[@rel='stylesheet']/@href")
+        scripts = doc.xpath("//script[@src]/@src")
+        if kind == "search":  # the search page alone runs Pagefind, from the site's own pagefind/
+            pagefind = BASE_PATH + "pagefind/"
+            need(sheets[1:] == [pagefind + "pagefind-ui.css"], f"stylesheets {sheets}")
+            need(scripts[:1] == [pagefind + "pagefind-ui.js"] and len(scripts) == 2
+                 and scripts[1].startswith(BASE_PATH + "js/search."), f"scripts {scripts}")
+            sheets = sheets[:1]
+        else:
+            need(not scripts, "an external script")
         need(len(sheets) == 1, f"stylesheets {sheets}")
-        need(not doc.xpath("//script[@src]"), "an external script")
-        if kind not in ("404", "redirect"):
+        if kind not in ("404", "redirect", "search"):
             current = doc.xpath("//nav[@aria-label='Main']//a[@aria-current='page']")
             need(len(current) == 1, f"{len(current)} current items in the main nav")
         for script in doc.xpath("//script[@type='application/ld+json']"):
