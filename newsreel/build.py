@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import signal
 import threading
 import time
 from contextlib import contextmanager
@@ -31,7 +32,7 @@ from newsreel.incremental.store import (CACHE_DIR, BuildState, Entry, Inputs, Ma
                                         write_marker)
 from newsreel.loader import PageSource, PostSource, digest_of, find_sources, parse_page, parse_post, read_source
 from newsreel.markdown import make_markdown, render_body
-from newsreel.render import (PageJob, Renderer, TemplateFailed, asset_names, check_unique, collect_static,
+from newsreel.render import (PageJob, Renderer, TemplateFailed, asset_names, check_templates, check_unique, collect_static,
                              theme_dirs)
 from newsreel.model import Post, SiteView
 from newsreel.releases import next_change, today_of
@@ -39,7 +40,7 @@ from newsreel.search import reserved_problems, update_index
 from newsreel.report import Reporter
 from newsreel.taxonomy import LoadedPage, LoadedPost, build_model
 from newsreel.urls import Urls
-from newsreel.writer import Manifest, OutputWriter, check_output, manifest_stamp, spare_folder
+from newsreel.writer import Manifest, OutputWriter, check_output, manifest_stamp, output_token, spare_folder
 
 PARALLEL_THRESHOLD = 200
 """Fewer items of work than this are done in-process: forking costs more than it saves."""
@@ -192,7 +193,7 @@ def _load_chunk(site_dir: Path, settings: Settings, items: Sequence[tuple[str, s
         try:
             raw = read_source(site_dir / rel)
         except OSError as exc:
-            out.append((rel, Entry((0, 0, 0), "", None, (error(rel, None, f"cannot read the file ({exc.strerror or exc})",
+            out.append((rel, Entry((0, 0, 0, 0), "", None, (error(rel, None, f"cannot read the file ({exc.strerror or exc})",
                                                                   "check its permissions"),))))
             continue
         out.append((rel, _load_one(site_dir, settings, md, kind, rel, raw)))
@@ -214,9 +215,10 @@ def _run_parallel(work: Callable[[int, int], Any], count: int) -> list[Any]:
 
     context = multiprocessing.get_context("fork")
     children = []
+    parent = os.getpid()
     for index in range(1, count):
         reader, writer = context.Pipe(duplex=False)
-        process = context.Process(target=_child, args=(work, index, count, writer), daemon=True)
+        process = context.Process(target=_child, args=(work, index, count, writer, parent), daemon=True)
         process.start()
         writer.close()
         children.append((process, reader))
@@ -235,7 +237,25 @@ def _run_parallel(work: Callable[[int, int], Any], count: int) -> list[Any]:
     return results
 
 
-def _child(work: Callable[[int, int], Any], index: int, count: int, conn: Any) -> None:
+def _die_with_parent(parent: int) -> None:
+    """Have the kernel kill this worker when the build that forked it dies (Linux), and leave
+    at once if it is already gone: a killed build leaves no worker behind."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass  # elsewhere the worker only notices when it writes to its closed pipe
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _child(work: Callable[[int, int], Any], index: int, count: int, conn: Any, parent: int) -> None:
+    _die_with_parent(parent)
     try:
         payload = pickle.dumps(("ok", work(index, count)), protocol=pickle.HIGHEST_PROTOCOL)
     except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
@@ -289,7 +309,7 @@ def scan_inputs(site_dir: Path, settings: Settings, options: BuildOptions,
             files, found_problems = find_sources(site_dir, kind, recursive)
             problems += found_problems
             # (stamp_of, inlined: this runs for every source on every build)
-            found += [(kind, rel, None if info is None else (info.st_mtime_ns, info.st_size, info.st_ino))
+            found += [(kind, rel, None if info is None else (info.st_mtime_ns, info.st_size, info.st_ino, info.st_mode))
                       for rel, info in files]
         sources = (found, problems)
     theme_templates, theme_static = theme_dirs()
@@ -332,6 +352,8 @@ def load_sources(site_dir: Path, settings: Settings, state: BuildState, inputs: 
     todo: list[tuple[str, str]] = []
     for kind, rel, stamp in inputs.sources:
         entry = state.lookup(rel, stamp) if stamp is not None else None
+        if entry is None and stamp is not None:
+            entry = state.same_bytes(rel, stamp, lambda: read_source(site_dir / rel))  # noqa: B023
         if entry is not None:
             entries[rel] = entry
         else:
@@ -433,6 +455,7 @@ def build_site(site_dir: Path, options: BuildOptions = BuildOptions(), *, report
     if not site_dir.is_dir():
         raise NewsreelError(f"{site_dir} is not a folder (give the site folder, which holds content/)")
     settings, problems = resolve_settings(site_dir, options)
+    problems += check_templates(site_dir)
     if any(p.severity == "error" for p in problems):
         raise BuildFailed(problems)
     output = options.output if options.output is not None else site_dir / "site"
@@ -445,7 +468,11 @@ def _build_locked(site_dir: Path, options: BuildOptions, reporter: Reporter, sta
                   changed: Iterable[str] | None, settings: Settings, problems: list[Problem], output: Path,
                   started: float) -> BuildResult:
     """``build_site`` once it holds the site's build lock."""
-    previous = check_output(site_dir, output)
+    token = output_token(site_dir / CACHE_DIR, output)
+    previous = check_output(site_dir, output, token=token)
+    if previous is not None and not options.use_cache:
+        for rel in list(previous.files):  # from scratch: no file of the output is believed
+            previous.doubt(rel)
     now = options.now or build_clock(settings)
     inputs = None
     if changed is not None and state is not None and state.inputs is not None:
@@ -456,7 +483,8 @@ def _build_locked(site_dir: Path, options: BuildOptions, reporter: Reporter, sta
     if state is not None:
         state.inputs = inputs
     own_state = state is None
-    if own_state and options.use_cache and previous is not None:
+    unreadable = any(p.severity == "error" for p in inputs.problems)
+    if own_state and options.use_cache and previous is not None and not previous.doubted and not unreadable:
         unchanged = read_marker(site_dir, inputs.fingerprint, manifest_stamp(output), now)
         if unchanged is not None:
             return BuildResult(output=output, base_path=settings.base_path, pages=len(previous.files), rendered=0,
@@ -467,7 +495,7 @@ def _build_locked(site_dir: Path, options: BuildOptions, reporter: Reporter, sta
         state = load_state(site_dir) if options.use_cache else BuildState()
     try:
         state.reset(cache_scope(settings.base_path, settings.markdown_html, settings.timezone))
-        job = _Build(site_dir, settings, options, inputs, state, output, previous, now, reporter, tuple(problems))
+        job = _Build(site_dir, settings, options, inputs, state, output, previous, now, reporter, tuple(problems), token)
         outcome = job.patch() or job.full()
         if options.use_cache:
             snapshot = replace(outcome.snapshot, manifest=manifest_stamp(output))
@@ -553,12 +581,16 @@ class _Build:
     reporter: Reporter
     settings_problems: tuple[Problem, ...]
     """Warnings about the settings: said by every build, never kept in a snapshot."""
+    token: str
+    """The output's token (``writer.output_token``)."""
 
     def patch(self) -> _Outcome | None:
         """Re-render only the pages holding or reading the posts edited since the last build,
         when edits of their text are all that changed; None when a full build is needed."""
         last = self.state.snapshot
-        changed = changed_posts(last, self.inputs, manifest_stamp(self.output) if self.previous else None, self.now)
+        if self.previous is None or self.previous.doubted or any(p.severity == "error" for p in self.inputs.problems):
+            return None  # files of the output are missing or changed (every page is checked), or sources unreadable
+        changed = changed_posts(last, self.inputs, manifest_stamp(self.output), self.now)
         if changed is None or last is None:
             return None
         static, problems = collect_static(self.site_dir)
@@ -566,12 +598,19 @@ class _Build:
         if problems or tuple(sorted(assets.items())) != last.assets:
             return None
         md = make_markdown(self.settings.markdown_html, self.settings.base_path) if changed else None
+        # (a Markdown parser costs a few milliseconds: made only when a post may need parsing)
         fresh: list[Problem] = []
+        stamps = stamps_of(self.inputs)
+        edits = []
         for rel in changed:
             try:
                 raw = read_source(self.site_dir / rel)
             except OSError:
                 return None
+            stamp = stamps[rel]
+            if stamp is not None and self.state.same_bytes(rel, stamp, lambda: raw) is not None:  # noqa: B023
+                continue  # touched, not edited
+            edits.append(rel)
             entry = _load_one(self.site_dir, self.settings, md, "posts", rel, raw)
             self.state.put(rel, entry)  # right whichever way this build goes
             if entry.result is None or any(p.severity == "error" for p in entry.problems):
@@ -585,7 +624,7 @@ class _Build:
         renderer = Renderer(self.site_dir, self.settings, Urls.from_settings(self.settings), preview=self.options.preview,
                             assets=assets, today=today_of(self.now, self.settings.zone))
         renderer.begin(site, last.plan_key)
-        edited = [rel for rel in changed if last.posts[rel][1] is not None]  # the rest are unbuilt drafts
+        edited = [rel for rel in edits if last.posts[rel][1] is not None]  # the rest are unbuilt drafts
         try:
             jobs = renderer.jobs(site, pages_to_patch(last, edited))
         except LookupError:  # the cache lacks something the snapshot names: build it all
@@ -602,8 +641,8 @@ class _Build:
                 writer.write(assets[rel], path.read_bytes(), "")
             search_stale = update_index(writer, self.settings, now=not self.options.index_later)
             removed = writer.commit()
-        notes = [n for n in last.notes if n.path not in changed] + _notes(site.post(rel) for rel in edited)
-        warnings = [w for w in last.warnings if w.path not in changed] + [p for p in fresh if p.severity == "warning"]
+        notes = [n for n in last.notes if n.path not in edits] + _notes(site.post(rel) for rel in edited)
+        warnings = [w for w in last.warnings if w.path not in edits] + [p for p in fresh if p.severity == "warning"]
         snapshot = replace(last, stamps=stamps_of(self.inputs), warnings=tuple(warnings), notes=tuple(notes))
         # A page that now reads other posts than before is not where the snapshot says: the
         # next build is then a full one, which takes a new snapshot.
@@ -662,7 +701,8 @@ class _Build:
         """The output writer; a failure to write is one line saying the old site is untouched."""
         spare = spare_folder(self.site_dir / CACHE_DIR, self.output) if self.options.use_cache and not self.options.preview else None
         try:
-            with OutputWriter(self.output, self.previous, in_place=self.options.preview, spare=spare) as writer:
+            with OutputWriter(self.output, self.previous, in_place=self.options.preview, spare=spare, token=self.token,
+                              trust=self.options.use_cache) as writer:
                 yield writer
         except OSError as exc:
             where = exc.filename or self.output

@@ -34,7 +34,7 @@ from newsreel.incremental.store import last_build_time
 from newsreel.config import base_url_warning
 from newsreel.errors import BuildFailed, Problem, error, warning
 from newsreel.report import Reporter
-from newsreel.writer import MANIFEST, manifest_stamp
+from newsreel.writer import MANIFEST, Manifest, content_hash, manifest_stamp
 
 _RAW_TEXT = re.compile(
     r"(<(script|style|textarea|template)\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*>).*?</\2\s*>", re.DOTALL | re.IGNORECASE
@@ -130,15 +130,46 @@ def check_site(site_dir: Path, *, reporter: Reporter, output: Path | None = None
     relative = base_url_warning(base_url, shown)
     if relative is not None:
         problems.append(relative)
+    mismatched = check_manifest(output)
     report = check_output(output, base_url)
-    if any(p.severity == "error" for p in problems) or report.problems:
-        raise BuildFailed([*problems, *report.problems])
+    if any(p.severity == "error" for p in problems) or mismatched or report.problems:
+        raise BuildFailed([*problems, *mismatched, *report.problems])
     for problem in problems:
         reporter.problem(problem)
     reporter.summary(
         f"checked {report.pages} page{'s' if report.pages != 1 else ''}, "
         f"{report.links} link{'s' if report.links != 1 else ''}: no broken link"
     )
+
+
+def check_manifest(output: Path) -> list[Problem]:
+    """Every file of the output against its manifest: a file missing, changed since the
+    build (its bytes no longer hash to the manifest's) or not listed is a problem."""
+
+    manifest = Manifest.read(output)
+    shown = output.name
+    if manifest is None:
+        return [error(f"{shown}/{MANIFEST}", None, "the output has no readable manifest",
+                      "rebuild it with `newsreel build`")]
+    problems = []
+    on_disk = _all_files(output) - {MANIFEST}
+    for rel in sorted(manifest.files):
+        path = output / rel
+        if rel not in on_disk:
+            problems.append(error(f"{shown}/{rel}", None, "listed in the output's manifest but missing",
+                                  "rebuild with `newsreel build`"))
+            continue
+        try:
+            same = path.is_file() and not path.is_symlink() and content_hash(path.read_bytes()) == manifest.files[rel][0]
+        except OSError:
+            same = False
+        if not same:
+            problems.append(error(f"{shown}/{rel}", None, "does not match the output's manifest (changed since the build)",
+                                  "rebuild with `newsreel build`"))
+    for rel in sorted(on_disk - set(manifest.files)):
+        problems.append(error(f"{shown}/{rel}", None, "is not in the output's manifest (newsreel did not write it)",
+                              "move it into static/ to publish it, or delete it"))
+    return problems
 
 
 def _settings_base_url(site_dir: Path) -> str:

@@ -14,6 +14,7 @@ from html import escape as html_escape
 import os
 import re
 import shutil
+import stat
 import sys
 from dataclasses import dataclass
 from datetime import datetime
@@ -77,6 +78,47 @@ def _static_files(root: Path, only: frozenset[str] | None, fence: Path, site_dir
                     continue
                 found[rel] = full
     return found
+
+
+def check_templates(site_dir: Path) -> list[Problem]:
+    """The site's own templates that cannot be read: anything but a regular file (a named pipe
+    would hang the build), or a file newsreel may not open."""
+    problems: list[Problem] = []
+    root = site_dir / "templates"
+    if not root.is_dir():
+        return problems
+
+    def walk(folder: Path) -> None:
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            rel = folder.relative_to(site_dir).as_posix()
+            problems.append(error(rel, None, f"cannot read the folder ({exc.strerror or exc})", "check its permissions"))
+            return
+        for entry in entries:
+            rel = Path(entry.path).relative_to(site_dir).as_posix()
+            try:
+                info = os.stat(entry.path)
+            except OSError as exc:
+                problems.append(error(rel, None, f"cannot read the template ({exc.strerror or exc})",
+                                      "remove the broken link or fix its permissions"))
+                continue
+            if stat.S_ISDIR(info.st_mode):
+                if not entry.is_symlink():
+                    walk(Path(entry.path))
+                continue
+            if not stat.S_ISREG(info.st_mode):
+                problems.append(error(rel, None, "cannot read the template (not a regular file)",
+                                      "replace it with a regular file, or remove it"))
+                continue
+            try:
+                os.close(os.open(entry.path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC))
+            except OSError as exc:
+                problems.append(error(rel, None, f"cannot read the template ({exc.strerror or exc})",
+                                      "check its permissions"))
+
+    walk(root)
+    return problems
 
 
 def collect_static(site_dir: Path) -> tuple[dict[str, Path], list[Problem]]:

@@ -33,7 +33,9 @@ import errno
 import hashlib
 import json
 import os
+import secrets
 import shutil
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -42,6 +44,8 @@ from newsreel.errors import UnsafeOutput
 
 MANIFEST = ".newsreel-manifest.json"
 JOURNAL = "COMMIT"
+OWNER = "OWNER"
+"""In a staging folder: the token of the output it was made for (see ``output_token``)."""
 _TMP_INFIX = ".newsreel-tmp-"
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
@@ -69,6 +73,8 @@ class Manifest:
     posts through a term while rendering, [content hash, page key, [their sources]]."""
 
     files: dict[str, list] = field(default_factory=dict)
+    doubted: set[str] = field(default_factory=set)
+    """Files found missing or changed since the manifest was written (``check_output``)."""
 
     @classmethod
     def read(cls, output: Path) -> "Manifest | None":
@@ -84,6 +90,11 @@ class Manifest:
                    for entry in files.values()):
             return None
         return cls(files)
+
+    def doubt(self, rel: str) -> None:
+        """The file on disk is not what this entry says: forget its hash and key."""
+        self.files[rel] = ["", ""]
+        self.doubted.add(rel)
 
     def dump(self) -> bytes:
         files = {name: self.files[name] for name in sorted(self.files)}
@@ -120,11 +131,15 @@ def _is_within(path: Path, parent: Path) -> bool:
     return path == parent or parent in path.parents
 
 
-def check_output(site_dir: Path, output: Path, *, finish: bool = True) -> Manifest | None:
-    """Refuse a dangerous output folder; return the manifest of the build already there.
+def check_output(site_dir: Path, output: Path, *, finish: bool = True, token: str | None = None) -> Manifest | None:
+    """Refuse a dangerous output folder; return the manifest of the build already there,
+    checked against the files (``Manifest.doubted``).
 
-    ``finish=False`` only looks (a first check before the build lock is taken); otherwise a
-    commit that a killed build left is finished first."""
+    ``finish=False`` only looks at the folder's top (a first check before the build lock is
+    taken). Otherwise a commit that a killed build of this output left is finished first
+    (only from a journal carrying ``token``), then the whole output is walked once: a file
+    newsreel did not write, a symbolic link or anything but files and folders, at any depth,
+    is refused by name before anything changes."""
     site = site_dir.resolve()
     out = output.resolve()
     reasons = []
@@ -137,8 +152,11 @@ def check_output(site_dir: Path, output: Path, *, finish: bool = True) -> Manife
         reasons.append("it is the root or home folder")
     if reasons:
         raise UnsafeOutput(f"refusing to write the site to {output}: {reasons[0]} (choose an empty folder such as site/)")
-    if finish:
-        finish_interrupted_commit(out)
+    if output.is_symlink():
+        raise UnsafeOutput(f"refusing to write the site to {output}: it is a symbolic link "
+                           f"(give the folder it points to, {out}, as --output)")
+    if finish and token is not None:
+        finish_interrupted_commit(out, token)
     if not out.exists():
         return None
     if not out.is_dir():
@@ -157,7 +175,76 @@ def check_output(site_dir: Path, output: Path, *, finish: bool = True) -> Manife
     if stray:
         raise UnsafeOutput(f"refusing to replace {output}: {stray[0]} was not written by newsreel "
                            "(move it into static/ to publish it, or delete it)")
+    if finish:
+        _verify(output, out, manifest)
     return manifest
+
+
+def _verify(shown: Path, out: Path, manifest: Manifest) -> None:
+    """Walk the output once: refuse what newsreel did not write; doubt each file changed since
+    the manifest was written (its ctime is later, or its size other) and believe it only when
+    its bytes hash to the manifest's hash. Doubted files lose their entry's hash and key, so
+    they are written again."""
+    try:
+        written = os.lstat(out / MANIFEST).st_ctime_ns
+    except OSError:
+        written = -1
+    files = manifest.files
+    folders = {rel[:i] for rel in files for i in range(len(rel)) if rel[i] == "/"}
+    seen: set[str] = set()
+
+    def refuse(rel: str, what: str) -> None:
+        raise UnsafeOutput(f"refusing to replace {shown}: {shown.name}/{rel} {what} "
+                           "(move it away or delete it; to publish a file, put it in static/)")
+
+    def walk(folder: str, prefix: str) -> None:
+        with os.scandir(folder) as listing:
+            for entry in listing:
+                rel = prefix + entry.name
+                if entry.is_symlink():
+                    refuse(rel, "is a symbolic link, which newsreel never makes")
+                if entry.is_dir(follow_symlinks=False):
+                    if rel not in folders:
+                        inner = _first_file(entry.path, rel)
+                        if inner is not None:  # (an empty folder holds nothing to lose)
+                            refuse(inner, "was not written by newsreel")
+                        continue
+                    walk(entry.path, rel + "/")
+                    continue
+                if rel == MANIFEST:
+                    continue
+                if rel not in files:
+                    refuse(rel, "was not written by newsreel")
+                if not entry.is_file(follow_symlinks=False):
+                    refuse(rel, "is not a regular file")
+                seen.add(rel)
+                info = entry.stat(follow_symlinks=False)
+                if info.st_ctime_ns > written and not _same_bytes(entry.path, files[rel][0]):
+                    manifest.doubt(rel)
+
+    walk(str(out), "")
+    for rel in files.keys() - seen:
+        manifest.doubt(rel)  # listed, but gone
+
+
+def _first_file(folder: str, rel: str) -> str | None:
+    """The first file (or link) under a folder newsreel did not make, to name it; None when
+    the folder holds only empty folders."""
+    for current, dirs, files in os.walk(folder):
+        dirs.sort()
+        links = [d for d in dirs if os.path.islink(os.path.join(current, d))]
+        if files or links:
+            inner = os.path.relpath(os.path.join(current, sorted(files + links)[0]), folder).replace(os.sep, "/")
+            return f"{rel}/{inner}"
+    return None
+
+
+def _same_bytes(path: str, digest: str) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return content_hash(handle.read()) == digest
+    except OSError:
+        return False
 
 
 def _staging_folders(output: Path) -> list[Path]:
@@ -166,74 +253,204 @@ def _staging_folders(output: Path) -> list[Path]:
         names = os.listdir(output.parent)
     except OSError:
         return []
-    return [output.parent / name for name in sorted(names)
-            if name.startswith(prefix) and name[len(prefix):].isdigit()]
+    return [output.parent / name for name in sorted(names) if name.startswith(prefix)]
 
 
-def finish_interrupted_commit(output: Path) -> None:
-    """Complete a journaled commit that a killed build left; drop uncommitted staging folders."""
+def _read_owned(path: Path) -> bytes | None:
+    """A small regular file's bytes, never through a symbolic link; None if it is not one."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        return os.read(fd, 1 << 22)
+    finally:
+        os.close(fd)
+
+
+def finish_interrupted_commit(output: Path, token: str) -> None:
+    """Complete a journaled commit that a killed build of this output left, and drop its
+    uncommitted staging folders. Only folders carrying this output's ``token`` (recorded in
+    the build cache, never in the output) are ours: anything else is left alone."""
     for staging in _staging_folders(output):
-        pid = int(staging.name.rsplit("-", 1)[1])
-        if pid != os.getpid() and _alive(pid):
-            continue  # another build is running right now
-        journal = staging / JOURNAL
-        if journal.is_file() and output.is_dir():
+        if staging.is_symlink() or not staging.is_dir():
+            continue
+        owner = _read_owned(staging / OWNER)
+        if owner is None or owner.decode("ascii", "replace").strip() != token:
             try:
-                plan = json.loads(journal.read_text("utf-8"))
-                _apply(staging, output, plan["changed"], plan["removed"])
-            except (OSError, ValueError, KeyError, TypeError):
+                staging.rmdir()  # an empty one (killed before it had a token) harms no one
+            except OSError:
+                pass  # not written by a build of this output: not ours to replay or delete
+            continue
+        journal = _read_owned(staging / JOURNAL)
+        if journal is not None and output.is_dir():
+            try:
+                plan = json.loads(journal)
+                if plan.get("token") == token:
+                    _apply(staging, output, plan["changed"], plan["removed"])
+            except (OSError, ValueError, KeyError, TypeError, AttributeError, UnsafeOutput):
                 pass
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+class _Folder:
+    """A folder opened once, whose files are reached by name from it: a name with ``..``, and
+    a symbolic link on the way, are refused (``openat`` with ``O_NOFOLLOW``), so nothing done
+    through it lands outside it."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.fd = os.open(root, _DIR_FLAGS)
+        self._dirs: dict[str, int] = {"": self.fd}
+
+    def close(self) -> None:
+        for fd in self._dirs.values():
+            os.close(fd)
+        self._dirs = {}
+
+    def __enter__(self) -> "_Folder":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def parent(self, rel: str, create: bool) -> tuple[int, str] | None:
+        """(fd of the folder holding ``rel``, its last name); None when that folder is missing."""
+        if not is_inside_name(rel):
+            raise UnsafeOutput(f"refusing to touch {rel!r}: it is not a name inside {self.root}")
+        folder, _, name = rel.rpartition("/")
+        fd = self._dirs.get(folder)
+        if fd is None:
+            above = self.parent(folder, create)
+            if above is None:
+                return None
+            above_fd, last = above
+            if create:
+                try:
+                    os.mkdir(last, 0o777, dir_fd=above_fd)
+                except FileExistsError:
+                    pass
+            try:
+                fd = os.open(last, _DIR_FLAGS, dir_fd=above_fd)
+            except FileNotFoundError:
+                return None
+            except OSError as exc:
+                if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+                    raise UnsafeOutput(f"refusing to write through {self.root / folder}: it is a symbolic link "
+                                       "or not a folder (newsreel never makes links; delete it)") from None
+                raise
+            self._dirs[folder] = fd
+        return fd, name
+
+    def move_in(self, source: Path, rel: str) -> None:
+        """Rename ``source`` (a file of ours) to ``rel`` in this folder."""
+        fd, name = self.parent(rel, create=True)  # type: ignore[misc]
+        os.replace(source, name, dst_dir_fd=fd)
+
+    def link_in(self, source: "_Folder", rel: str) -> None:
+        """Make ``rel`` here a hard link to the same name in ``source`` (replacing what is there)."""
+        src = source.parent(rel, create=False)
+        if src is None:
+            raise FileNotFoundError(errno.ENOENT, "no such file", str(source.root / rel))
+        fd, name = self.parent(rel, create=True)  # type: ignore[misc]
+        temporary = f"{name}.newsreel-link"
+        try:
+            os.unlink(temporary, dir_fd=fd)
+        except FileNotFoundError:
+            pass
+        os.link(src[1], temporary, src_dir_fd=src[0], dst_dir_fd=fd, follow_symlinks=False)
+        os.replace(temporary, name, src_dir_fd=fd, dst_dir_fd=fd)
+
+    def same_file(self, other: "_Folder", rel: str) -> bool:
+        try:
+            here, there = self.parent(rel, create=False), other.parent(rel, create=False)
+            if here is None or there is None:
+                return False
+            a = os.stat(here[1], dir_fd=here[0], follow_symlinks=False)
+            b = os.stat(there[1], dir_fd=there[0], follow_symlinks=False)
+        except (OSError, UnsafeOutput):
+            return False
+        return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
+
+    def remove(self, rels: Iterable[str]) -> None:
+        """Delete files (never following a link) and the folders they leave empty."""
+        for rel in rels:
+            found = self.parent(rel, create=False)
+            if found is None:
+                continue
+            try:
+                os.unlink(found[1], dir_fd=found[0])
+            except FileNotFoundError:
+                pass
+            folder = rel.rpartition("/")[0]
+            while folder:
+                above, _, last = folder.rpartition("/")
+                fd = self._dirs.get(above, None) if above else self.fd
+                if fd is None:
+                    break
+                try:
+                    os.rmdir(last, dir_fd=fd)
+                except OSError:
+                    break
+                closed = self._dirs.pop(folder, None)
+                if closed is not None:
+                    os.close(closed)
+                folder = above
 
 
 def _apply(staging: Path, output: Path, changed: list[str], removed: list[str]) -> None:
-    """Move staged files into the output and delete removed ones; safe to repeat."""
-    made: set[str] = set()
-    for rel in changed:
-        source = staging / rel
-        if not source.exists():
-            continue  # already moved by an earlier attempt
-        folder = rel.rpartition("/")[0]
-        if folder and folder not in made:
-            (output / folder).mkdir(parents=True, exist_ok=True)
-            made.add(folder)
-        os.replace(source, output / rel)
-    _remove_files(output, removed)
-    if (staging / MANIFEST).exists():
-        os.replace(staging / MANIFEST, output / MANIFEST)
+    """Move staged files into the output and delete removed ones; safe to repeat. Every name
+    is checked to stay inside the output, and no link is followed."""
+    with _Folder(output) as target:
+        for rel in changed:
+            if not is_inside_name(rel):
+                raise UnsafeOutput(f"refusing to commit {rel!r}: it is not a name inside {output}")
+            source = staging / rel
+            if not source.exists():
+                continue  # already moved by an earlier attempt
+            target.move_in(source, rel)
+        target.remove(removed)
+        if (staging / MANIFEST).exists():
+            target.move_in(staging / MANIFEST, MANIFEST)
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write a file only its owner can read (a token must not be read by whoever can list it)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+
+
+def output_token(cache_dir: Path, output: Path) -> str:
+    """This output's random token, kept in the build cache (created on first use): only a
+    staging folder and a journal carrying it are this output's own."""
+    key = hashlib.blake2b(str(output.resolve()).encode("utf-8"), digest_size=6).hexdigest()
+    path = cache_dir / f"output-{key}.token"
+    data = _read_owned(path)
+    if data is not None:
+        token = data.decode("ascii", "replace").strip()
+        if len(token) == 32 and all(c in "0123456789abcdef" for c in token):
+            return token
+    token = secrets.token_hex(16)
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        temporary = cache_dir / f".output-{key}.token.{os.getpid()}"
+        _write_private(temporary, token.encode("ascii"))
+        os.replace(temporary, path)
+    except OSError:
+        pass
+    return token
 
 
 def _remove_files(root: Path, names: Iterable[str]) -> None:
-    """Delete files under ``root`` and the folders they leave empty."""
-    for rel in names:
-        try:
-            (root / rel).unlink()
-        except FileNotFoundError:
-            pass
-        folder = (root / rel).parent
-        while folder != root:
-            try:
-                folder.rmdir()
-            except OSError:
-                break
-            folder = folder.parent
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return False
+    """Delete files under ``root`` and the folders they leave empty (never through a link)."""
+    with _Folder(root) as folder:
+        folder.remove(names)
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -258,23 +475,26 @@ class OutputWriter:
     """Stages a build's new and changed files, then commits them to the output."""
 
     def __init__(self, output: Path, previous: Manifest | None, *, in_place: bool = False,
-                 spare: Path | None = None) -> None:
+                 spare: Path | None = None, token: str = "", trust: bool = True) -> None:
         self.output = output.resolve()
+        self.token = token
+        """This output's token (``output_token``): written in the staging folder and its journal."""
+        self.trust = trust
+        """Reuse the previous output's files by key and hash; False (``--no-cache``) writes every file."""
         self.in_place = in_place
         """Allow the journaled in-place commit (``serve``'s own folder); ``build`` always swaps."""
         self.spare = spare
         """Where the generation before the live one is kept (in the build cache), if anywhere."""
         self.previous = previous or Manifest()
         self.manifest = Manifest()
-        self.staging = self.output.parent / f".{self.output.name}{_TMP_INFIX}{os.getpid()}"
+        self.staging = self.output.parent / f".{self.output.name}{_TMP_INFIX}{os.getpid()}-{secrets.token_hex(4)}"
         self._dirs: set[str] = set()
         self.changed: set[str] = set()
 
     def __enter__(self) -> "OutputWriter":
-        if self.staging.exists():
-            shutil.rmtree(self.staging)
         self.output.parent.mkdir(parents=True, exist_ok=True)
-        self.staging.mkdir()
+        self.staging.mkdir(0o755)
+        _write_private(self.staging / OWNER, self.token.encode("ascii"))
         return self
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
@@ -304,7 +524,7 @@ class OutputWriter:
     def keep(self, rel: str, key: str) -> bool:
         """Keep the previous output's file when the page key is the same; False otherwise."""
         entry = self.previous.files.get(rel)
-        if entry is None or not key or entry[1] != key:
+        if not self.trust or entry is None or not key or entry[1] != key:
             return False
         self.manifest.files[rel] = entry
         return True
@@ -317,7 +537,7 @@ class OutputWriter:
         digest = content_hash(data)
         entry = self.previous.files.get(rel)
         self.manifest.files[rel] = [digest, key, reads] if reads else [digest, key]
-        if entry is not None and entry[0] == digest:
+        if self.trust and entry is not None and entry[0] == digest:
             return
         self._make_parent(self.staging, rel)
         with open(self.staging / rel, "wb") as handle:
@@ -327,6 +547,7 @@ class OutputWriter:
     def commit(self) -> set[str]:
         """Make the output match the manifest; return the files that disappeared."""
         removed = set(self.previous.files) - set(self.manifest.files)
+        (self.staging / OWNER).unlink()  # a staging folder about to be swapped in is not left with it
         if not self.changed and not removed and self.output.is_dir() and (self.output / MANIFEST).is_file():
             # No page changed. If keys did (a template edit that changed no byte), record them,
             # or every later build would render every page again to find the same bytes.
@@ -337,18 +558,21 @@ class OutputWriter:
         (self.staging / MANIFEST).write_bytes(self.manifest.dump())
         small = len(self.changed) + len(removed) <= max(SMALL_COMMIT, len(self.manifest.files) // 10)
         if self.in_place and small and self.output.is_dir() and (self.output / MANIFEST).is_file():
-            plan = {"changed": sorted(self.changed), "removed": sorted(removed)}
-            journal = self.staging / f"{JOURNAL}.tmp"
-            journal.write_text(json.dumps(plan), "utf-8")
-            os.replace(journal, self.staging / JOURNAL)  # the commit point
+            plan = {"token": self.token, "changed": sorted(self.changed), "removed": sorted(removed)}
+            _write_private(self.staging / OWNER, self.token.encode("ascii"))
+            _write_private(self.staging / f"{JOURNAL}.tmp", json.dumps(plan).encode("utf-8"))
+            os.replace(self.staging / f"{JOURNAL}.tmp", self.staging / JOURNAL)  # the commit point
             _apply(self.staging, self.output, plan["changed"], plan["removed"])
             return removed
-        if self.spare is not None and self.output.is_dir() and self._update_spare(self.spare, removed):
+        if self.trust and self.spare is not None and self.output.is_dir() and self._update_spare(self.spare, removed):
             self._swap_in(self.spare)  # the spare path now holds the generation just replaced
             self._note_behind(removed)
             return removed
-        self._link_unchanged()
-        if self.output.exists():
+        if self.trust:
+            self._link_unchanged()
+        if self.output.is_dir() and not os.listdir(self.output):
+            self._fill(self.output)
+        elif self.output.exists():
             self._swap_in(self.staging)
             if self._keep_as_spare(self.staging):
                 self._note_behind(removed)
@@ -356,8 +580,26 @@ class OutputWriter:
             os.rename(self.staging, self.output)
         return removed
 
+    def _fill(self, folder: Path) -> None:
+        """Move the new generation into an existing empty output folder, which so keeps its
+        inode, mode and owner: the manifest first, so that a build killed halfway leaves
+        files the next build finds missing (and writes), never files it does not know."""
+        os.replace(self.staging / MANIFEST, folder / MANIFEST)
+        for name in sorted(os.listdir(self.staging)):
+            os.replace(self.staging / name, folder / name)
+
     def _swap_in(self, folder: Path) -> None:
-        """Exchange ``folder`` and the output: atomically where Linux can, else by two renames."""
+        """Exchange ``folder`` and the output: atomically where Linux can, else by two renames.
+
+        The folder swapped in takes the output folder's mode and (when allowed) owner, so
+        permissions set on the output survive builds."""
+        try:
+            info = os.stat(self.output)
+            os.chmod(folder, stat.S_IMODE(info.st_mode))
+            if (info.st_uid, info.st_gid) != (os.getuid(), os.getgid()):
+                os.chown(folder, info.st_uid, info.st_gid)
+        except OSError:
+            pass  # not allowed to give it that owner: the folder is still the site
         if not _exchange(folder, self.output):
             old = self.output.parent / f".{self.output.name}.newsreel-old-{os.getpid()}"
             os.rename(self.output, old)
@@ -417,24 +659,19 @@ class OutputWriter:
                 shutil.rmtree(spare, ignore_errors=True)
             return False
         os.unlink(spare / MANIFEST)
-        made: set[str] = set()
         files = self.manifest.files
-        for rel in sorted(differ):
-            if rel not in files:
-                continue
-            folder = rel.rpartition("/")[0]
-            if folder and folder not in made:
-                (spare / folder).mkdir(parents=True, exist_ok=True)
-                made.add(folder)
-            if rel in self.changed:
-                os.replace(self.staging / rel, spare / rel)
-            elif not _same_file(self.output / rel, spare / rel):
-                # (renaming a hard link over another link to the same file does nothing at all)
-                temporary = spare / f"{rel}.newsreel-link"
-                os.link(self.output / rel, temporary)
-                os.replace(temporary, spare / rel)
-        _remove_files(spare, {rel for rel in differ if rel not in files})
-        os.replace(self.staging / MANIFEST, spare / MANIFEST)
+        # Every name is reached from the opened folders without following a link (``_Folder``).
+        with _Folder(spare) as target, _Folder(self.output) as live:
+            for rel in sorted(differ):
+                if rel not in files:
+                    continue
+                if rel in self.changed:
+                    target.move_in(self.staging / rel, rel)
+                elif not target.same_file(live, rel):
+                    # (renaming a hard link over another link to the same file does nothing at all)
+                    target.link_in(live, rel)
+            target.remove(rel for rel in differ if rel not in files)
+            target.move_in(self.staging / MANIFEST, MANIFEST)
         return True
 
     def _keep_as_spare(self, old: Path) -> bool:
@@ -459,6 +696,6 @@ class OutputWriter:
                 continue
             self._make_parent(self.staging, rel)
             try:
-                os.link(self.output / rel, self.staging / rel)
+                os.link(self.output / rel, self.staging / rel, follow_symlinks=False)
             except OSError:
-                shutil.copyfile(self.output / rel, self.staging / rel)
+                shutil.copyfile(self.output / rel, self.staging / rel, follow_symlinks=False)

@@ -241,3 +241,93 @@ def test_every_xml_file_is_well_formed_or_the_build_says_why(title: str, film: s
             lxml.etree.fromstring(feed.read_bytes(), parser=lxml.etree.XMLParser(recover=False))
         for page in (site / "site").rglob("*.html"):
             assert not any(ch in page.read_text("utf-8") for ch in "\x00\x01\x08\x0b\x1b\ufffe\uffff"), page
+
+
+# --- page keys cover everything a template can read ------------------------------------------
+
+_CONTEXT_NAMES = ("page", "posts", "pagination", "post", "newer", "older", "terms", "kind", "label", "plural",
+                  "term", "feed_url", "title", "subtitle", "alternate", "updated", "entries", "target", "nav")
+_DUMP = "".join(f"{{% if {name} is defined %}}{name}={{{{ {name} }}}}\n{{% endif %}}" for name in _CONTEXT_NAMES) + (
+    "{% if term is defined %}{% for p in term.posts %}read={{ p }}\n{% endfor %}{% endif %}"
+    "{% if terms is defined %}{% for t in terms %}{% for p in t.posts %}read={{ p }}\n{% endfor %}{% endfor %}{% endif %}"
+    "site={{ site }}\nasset={{ asset('css/extra.css') }}\n")
+"""A template printing every attribute of every object in its context (a dataclass prints as
+its repr: every field), and every post reached through a term's posts."""
+_TEMPLATES = ("index.html", "post.html", "term.html", "terms.html", "feed.xml", "sitemap.xml", "404.html",
+              "redirect.html", "robots.txt")
+
+
+def _dump_site() -> dict[str, str]:
+    files = {f"templates/{name}": f"{name}\n" + _DUMP for name in _TEMPLATES}
+    files["newsreel.yaml"] = "title: Dump\nbase_url: https://example.org/\nper_page: 2\nauthor: Ann\n"
+    files["static/css/extra.css"] = "body { color: black; }\n"
+    files["content/films/heat.md"] = "---\ntitle: Heat\nrelease_year: 1995\nposter: /img/heat.jpg\ndirector: Mann\n---\nA heist film.\n"
+    files["content/actors/al-pacino.md"] = "---\nname: Al Pacino\nphoto: /img/al.jpg\n---\nAn actor.\n"
+    for n in range(5):
+        films = '["Heat"]' if n % 2 == 0 else '["Heat", "Ronin"]'
+        files[f"content/posts/p{n}.md"] = (
+            f"---\ntitle: Post {n}\ndate: 2023-0{n + 1}-10\nfilms: {films}\nactors: [\"Al Pacino\"]\n"
+            f"tags: [news]\nsummary: Summary {n}\n---\nBody of post {n}.\n")
+    return files
+
+
+def _set_key(text: str, key: str, value: str) -> str:
+    head, _, body = text[4:].partition("\n---\n")
+    lines = [line for line in head.split("\n") if not line.startswith(f"{key}:")] + [f"{key}: {value}"]
+    return "---\n" + "\n".join(lines) + "\n---\n" + body
+
+
+SOURCE_EDITS = st.lists(st.tuples(st.sampled_from([
+    "post-body", "post-title", "post-summary", "post-image", "post-date", "post-films", "post-tags",
+    "film-poster", "film-year", "film-director", "film-body", "film-aka", "actor-photo", "actor-body",
+    "settings", "template", "static"]), st.integers(0, 4), st.integers(0, 99)), min_size=1, max_size=4)
+
+
+def _edit(root: Path, action: str, index: int, value: int) -> None:
+    post_file = root / f"content/posts/p{index}.md"
+    film, actor = root / "content/films/heat.md", root / "content/actors/al-pacino.md"
+    edits = {
+        "post-body": (post_file, lambda t: t + f"More text {value}.\n"),
+        "post-title": (post_file, lambda t: _set_key(t, "title", f"Retitled {value}")),
+        "post-summary": (post_file, lambda t: _set_key(t, "summary", f"New summary {value}")),
+        "post-image": (post_file, lambda t: _set_key(t, "image", f"/img/p{value}.jpg")),
+        "post-date": (post_file, lambda t: _set_key(t, "date", f"2022-{1 + value % 12:02d}-0{1 + value % 9}")),
+        "post-films": (post_file, lambda t: _set_key(t, "films", json.dumps(["Heat", f"Film {value % 3}"]))),
+        "post-tags": (post_file, lambda t: _set_key(t, "tags", json.dumps([f"tag{value % 3}"]))),
+        "film-poster": (film, lambda t: _set_key(t, "poster", f"/img/poster-{value}.jpg")),
+        "film-year": (film, lambda t: _set_key(t, "release_year", str(1990 + value % 20))),
+        "film-director": (film, lambda t: _set_key(t, "director", f"Director {value}")),
+        "film-body": (film, lambda t: t + f"More synopsis {value}.\n"),
+        "film-aka": (film, lambda t: _set_key(t, "aka", json.dumps([f"Working title {value}"]))),
+        "actor-photo": (actor, lambda t: _set_key(t, "photo", f"/img/al-{value}.jpg")),
+        "actor-body": (actor, lambda t: t + f"More bio {value}.\n"),
+        "settings": (root / "newsreel.yaml", lambda t: t.replace("author:", f"description: Site {value}\nauthor:", 1)
+                     if "description:" not in t else t.replace("description: Site", f"description: Site {value}")),
+        "template": (root / "templates" / _TEMPLATES[value % len(_TEMPLATES)], lambda t: t + f"edited {value}\n"),
+        "static": (root / "static/css/extra.css", lambda t: t + f"p {{ margin: {value}px; }}\n"),
+    }
+    path, change = edits[action]
+    path.write_text(change(path.read_text("utf-8")), "utf-8")
+    stamp = os.stat(path)
+    os.utime(path, ns=(stamp.st_atime_ns, stamp.st_mtime_ns + 1_000_000_000))
+
+
+@PROFILE
+@given(SOURCE_EDITS)
+def test_page_keys_cover_every_field_a_template_can_read(edits: list) -> None:
+    """Every built-in template overridden by one that prints every attribute of its context
+    objects: after each random edit of any kind of source, the warm build equals a cold one."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = make_site(Path(tmp) / "blog", _dump_site())
+        first, problems = _build(root, root / "site")
+        assert first is not None, problems
+        for action, index, value in edits:
+            _edit(root, action, index, value)
+            warm, problems = _build(root, root / "site")
+            cold_root = Path(tmp) / "cold"
+            shutil.copytree(root, cold_root, ignore=shutil.ignore_patterns("site", ".newsreel-cache"))
+            cold, cold_problems = _build(cold_root, cold_root / "site", cache=False)
+            assert problems == cold_problems
+            assert warm is not None and cold is not None, problems
+            assert _no_manifest(warm) == _no_manifest(cold), action
+            shutil.rmtree(cold_root)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
+import stat
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -170,8 +171,10 @@ def templates_digest(folders: Iterable[Path]) -> str:
                 full = os.path.join(current, name)
                 hashed.update(f"{index}:{os.path.relpath(full, folder)}".encode("utf-8", "surrogateescape"))
                 try:
-                    with open(full, "rb") as handle:
-                        hashed.update(handle.read())
+                    fd = os.open(full, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
                 except OSError:
                     hashed.update(b"\0unreadable")
+                    continue
+                with os.fdopen(fd, "rb") as handle:  # a named pipe is never read: no hang
+                    hashed.update(handle.read() if stat.S_ISREG(os.fstat(fd).st_mode) else b"\0special")
     return hashed.hexdigest()

@@ -1,7 +1,7 @@
 """The source store: parsed front matter and rendered Markdown, keyed by file content.
 
 ``BuildState`` is one mechanism with two homes: ``serve`` keeps it in memory between
-rebuilds, ``build`` reads it from ``.newsreel-cache/cache-3.sqlite`` in the site folder as
+rebuilds, ``build`` reads it from ``.newsreel-cache/cache-4.sqlite`` in the site folder as
 it needs it and saves what changed. Beside the sources it keeps the last build's snapshot
 (``snapshot.py``), from which a small edit is patched in. It is safe to delete; it is
 ignored when newsreel's version or the settings that shape parsing and Markdown change.
@@ -21,34 +21,36 @@ import tempfile
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Mapping, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Union
 
 from newsreel import __version__
 from newsreel.errors import Problem
-from newsreel.loader import PageSource, PostSource
+from newsreel.loader import PageSource, PostSource, digest_of
 from newsreel.markdown import RenderedBody
 
 if TYPE_CHECKING:  # pragma: no cover
     from newsreel.incremental.snapshot import Snapshot
 
 CACHE_DIR = ".newsreel-cache"
-STORE_FILE = "cache-3.sqlite"
+STORE_FILE = "cache-4.sqlite"
 PATCHED_FIELDS = ("stamps", "warnings", "notes", "manifest")
 """The fields of a ``snapshot.Snapshot`` that a patch build changes (saved on their own)."""
 TABLES = ("entries", "meta", "posts", "terms")
 """Each (name TEXT PRIMARY KEY, data BLOB): sources' entries by path, the scope and the
 snapshot's core, and the snapshot's per-post and per-term records."""
 MARKER_FILE = "last-build.pickle"
-_FORMAT = 3
+_FORMAT = 4
 
 
-Stamp = tuple[int, int, int]
-"""How a source file looked when it was read — (mtime in ns, size, inode): cheap to
-compare, no read needed. A plain tuple: a build stamps every source, every time."""
+Stamp = tuple[int, int, int, int]
+"""How a source file looked when it was read — (mtime in ns, size, inode, mode): cheap to
+compare, no read needed (a file made unreadable has another mode: it is read, and fails).
+A plain tuple: a build stamps every source, every time. Another stamp is not yet another
+file: its bytes are then hashed and compared with the entry's ``digest``."""
 
 
 def stamp_of(info: os.stat_result) -> Stamp:
-    return (info.st_mtime_ns, info.st_size, info.st_ino)
+    return (info.st_mtime_ns, info.st_size, info.st_ino, info.st_mode)
 
 
 Result = tuple[Union[PostSource, PageSource], RenderedBody]
@@ -110,6 +112,22 @@ class BuildState:
     def lookup(self, rel: str, stamp: Stamp) -> Entry | None:
         entry = self.entry(rel)
         return entry if entry is not None and entry.stamp == stamp else None
+
+    def same_bytes(self, rel: str, stamp: Stamp, read: Callable[[], bytes]) -> Entry | None:
+        """The entry of a file whose stamp changed but whose bytes did not (a fresh checkout,
+        a ``touch``): matched by content hash, restamped, never parsed again."""
+        entry = self.entry(rel)
+        if entry is None or not entry.digest:
+            return None
+        try:
+            raw = read()
+        except OSError:
+            return None
+        if digest_of(raw) != entry.digest:
+            return None
+        entry = replace(entry, stamp=stamp)
+        self.put(rel, entry)
+        return entry
 
     def load_all(self) -> None:
         """Read every stored entry (a build about to look at every source)."""

@@ -1,0 +1,295 @@
+"""The output folder cannot be turned against the user, and one build runs at a time.
+
+Planted journals and staging folders, symbolic links and foreign files inside the output,
+an existing empty shared output folder, content the build cannot read, concurrent builds,
+a manifest that no longer matches its files, and workers outliving a killed build.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from sitekit import REPO, newsreel, post, tree_hashes, write_site
+
+
+def _site(root: Path, count: int = 6) -> Path:
+    files = {f"content/posts/p{n}.md": post(f"Post {n}", date=f"2023-{1 + n // 28 % 12:02d}-{1 + n % 28:02d}", film='"Heat"',
+                                            actors='["Al Pacino"]', tags="[news]", body=f"Body {n}.")
+             for n in range(count)}
+    return write_site(root, files)
+
+
+def _build(site: Path, *args: str | Path):
+    return newsreel("build", site, *args)
+
+
+def test_a_planted_journal_beside_the_output_is_never_replayed(tmp_path: Path) -> None:
+    site = _site(tmp_path / "blog")
+    assert _build(site).code == 0
+    victim = write_site(tmp_path / "victim", {"keep.txt": "precious"})
+    planted = site / ".site.newsreel-tmp-1"
+    planted.mkdir()
+    (planted / "evil.html").write_text("owned")
+    (planted / "COMMIT").write_text(json.dumps({"changed": ["evil.html", "../../victim/new.txt"],
+                                                "removed": ["../../victim/keep.txt", "../victim/keep.txt"]}))
+    (planted / "OWNER").write_text("0" * 32)
+    before = tree_hashes(victim)
+    result = _build(site, "--no-cache")
+    assert result.code == 0, result.err
+    assert tree_hashes(victim) == before
+    assert not (site / "site" / "evil.html").exists()
+    assert (planted / "COMMIT").exists(), "a folder that is not ours is left alone, not deleted"
+
+
+def test_a_symlink_inside_the_output_is_refused_by_name(tmp_path: Path) -> None:
+    site = _site(tmp_path / "blog")
+    assert _build(site).code == 0
+    elsewhere = write_site(tmp_path / "elsewhere", {"mine.txt": "precious"})
+    shutil.rmtree(site / "site" / "posts")
+    (site / "site" / "posts").symlink_to(elsewhere)
+    (site / "content/posts/p1.md").write_text(post("Post 1 edited", date="2023-01-02", body="New."))
+    before = tree_hashes(elsewhere)
+    for args in ((), ("--no-cache",)):
+        result = _build(site, *args)
+        assert result.code == 1 and "site/posts" in result.err and "symbolic link" in result.err, result.err
+        assert "Traceback" not in result.err
+    assert tree_hashes(elsewhere) == before and sorted(os.listdir(elsewhere)) == ["mine.txt"]
+
+
+@pytest.mark.parametrize("where", ["posts/notes.txt", "posts/p1/draft.html", "films/heat/extra/x.css"])
+def test_a_nested_foreign_file_is_refused_before_anything_changes(tmp_path: Path, where: str) -> None:
+    site = _site(tmp_path / "blog")
+    assert _build(site).code == 0
+    foreign = site / "site" / where
+    foreign.parent.mkdir(parents=True, exist_ok=True)
+    foreign.write_text("mine")
+    (site / "content/posts/p1.md").write_text(post("Post 1 edited", date="2023-01-02"))
+    before = tree_hashes(site / "site")
+    for _ in range(2):
+        result = _build(site)
+        assert result.code == 1 and where.split("/")[-1] in result.err and "not" in result.err, result.err
+        assert tree_hashes(site / "site") == before
+    foreign.unlink()
+    assert _build(site).code == 0
+
+
+def test_an_existing_empty_shared_output_folder_keeps_its_identity(tmp_path: Path) -> None:
+    site = _site(tmp_path / "blog")
+    shared = tmp_path / "public"
+    shared.mkdir()
+    os.chmod(shared, 0o1777)
+    os.chown(shared, 65534, 65534)
+    before = os.stat(shared)
+    result = _build(site, "--output", shared)
+    assert result.code == 0, result.err
+    after = os.stat(shared)
+    assert (after.st_ino, after.st_mode, after.st_uid, after.st_gid) == (
+        before.st_ino, before.st_mode, before.st_uid, before.st_gid)
+    assert (shared / "index.html").is_file()
+    (site / "content/posts/p1.md").write_text(post("Post 1 edited", date="2023-01-02"))
+    assert _build(site, "--output", shared).code == 0
+    later = os.stat(shared)
+    assert (later.st_mode, later.st_uid, later.st_gid) == (before.st_mode, before.st_uid, before.st_gid)
+    assert "Post 1 edited" in (shared / "posts/p1/index.html").read_text()
+
+
+def test_permissions_set_on_the_output_survive_builds(tmp_path: Path) -> None:
+    site = _site(tmp_path / "blog")
+    assert _build(site).code == 0
+    os.chmod(site / "site", 0o750)
+    for n in range(2):
+        (site / "content/posts/p1.md").write_text(post(f"Post 1 edition {n}", date="2023-01-02"))
+        assert _build(site).code == 0
+        assert stat.S_IMODE(os.stat(site / "site").st_mode) == 0o750
+
+
+def test_a_manifest_is_verified_not_believed(tmp_path: Path) -> None:
+    site = _site(tmp_path / "blog", 12)
+    assert _build(site).code == 0
+    expected = tree_hashes(site / "site")
+    (site / "site" / "posts/p3/index.html").unlink()
+    (site / "site" / "index.html").write_text("tampered")
+    shutil.rmtree(site / "site" / "actors")
+    check = newsreel("check", site, "--no-build")
+    assert check.code == 1 and "site/index.html: does not match the output's manifest" in check.err, check.err
+    assert "site/posts/p3/index.html: listed in the output's manifest but missing" in check.err
+    result = _build(site)
+    assert result.code == 0, result.err
+    assert tree_hashes(site / "site") == expected
+    assert newsreel("check", site, "--no-build").code == 0
+
+
+def test_no_cache_gives_what_an_empty_folder_gives(tmp_path: Path) -> None:
+    site = _site(tmp_path / "blog", 8)
+    assert _build(site).code == 0
+    # Damage the output in ways a stat check cannot see: same size, old times.
+    page = site / "site" / "posts/p2/index.html"
+    info = page.stat()
+    data = bytearray(page.read_bytes())
+    data[-20] = ord("X") if data[-20] != ord("X") else ord("Y")
+    page.write_bytes(bytes(data))
+    os.utime(page, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert _build(site, "--no-cache").code == 0
+    cold = tmp_path / "cold"
+    shutil.copytree(site, cold, ignore=shutil.ignore_patterns("site", ".newsreel-cache"))
+    assert _build(cold).code == 0
+    assert tree_hashes(site / "site") == tree_hashes(cold / "site")
+
+
+def test_a_fifo_post_is_an_error_not_a_hang(tmp_path: Path) -> None:
+    site = _site(tmp_path / "blog")
+    assert _build(site).code == 0
+    before = tree_hashes(site / "site")
+    os.mkfifo(site / "content/posts/pipe.md")
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(site / "content/posts/sock.md"))
+        result = newsreel("build", site, timeout=60)
+    assert result.code == 1, result.err
+    assert "content/posts/pipe.md: cannot read" in result.err and "named pipe" in result.err
+    assert "content/posts/sock.md: cannot read" in result.err
+    assert tree_hashes(site / "site") == before
+
+
+def test_a_template_that_is_not_a_file_is_an_error(tmp_path: Path) -> None:
+    site = _site(tmp_path / "blog")
+    (site / "templates").mkdir()
+    os.mkfifo(site / "templates/post.html")
+    result = newsreel("build", site, timeout=60)
+    assert result.code == 1 and "templates/post.html: cannot read" in result.err, result.err
+    assert not (site / "site").exists()
+
+
+def _as_nobody(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, PYTHONPATH=str(REPO), NO_COLOR="1", HOME="/tmp")
+    return subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", sys.executable,
+                           "-m", "newsreel", *map(str, args)], env=env, capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.skipif(shutil.which("setpriv") is None or os.getuid() != 0, reason="needs root to drop privileges")
+def test_an_unreadable_content_folder_or_post_is_an_error() -> None:
+    tmp_path = Path(tempfile.mkdtemp(prefix="newsreel-nobody-", dir="/tmp"))
+    os.chmod(tmp_path, 0o755)
+    try:
+        _unreadable(tmp_path)
+    finally:
+        shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def _unreadable(tmp_path: Path) -> None:
+    site = _site(tmp_path / "blog")
+    subprocess.run(["chown", "-R", "nobody", str(site)], check=True)
+    first = _as_nobody("build", site)
+    assert first.returncode == 0, first.stderr
+    before = tree_hashes(site / "site")
+    hidden = site / "content/posts/2024"
+    hidden.mkdir()
+    (hidden / "x.md").write_text(post("Hidden"))
+    os.chmod(hidden, 0)
+    result = _as_nobody("build", site)
+    assert result.returncode == 1 and "content/posts/2024: cannot read the folder" in result.stderr, result.stderr
+    os.chmod(hidden, 0o755)
+    os.chmod(site / "content/posts/p1.md", 0)
+    result = _as_nobody("build", site)
+    assert result.returncode == 1 and "content/posts/p1.md: cannot read" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    assert tree_hashes(site / "site") == before
+
+
+def _spawn(site: Path, *args: str) -> subprocess.Popen[str]:
+    env = dict(os.environ, PYTHONPATH=str(REPO), NO_COLOR="1")
+    return subprocess.Popen([sys.executable, "-m", "newsreel", "build", str(site), *args], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_concurrent_builds_take_turns_and_leave_the_site_whole(tmp_path: Path) -> None:
+    site = _site(tmp_path / "blog", 60)
+    cold = tmp_path / "cold"
+    for round_ in range(3):
+        (site / "content/posts/p1.md").write_text(post(f"Post 1 round {round_}", date="2023-01-02"))
+        builds = [_spawn(site, *(("--no-cache",) if n == 2 else ())) for n in range(3)]
+        outcomes = [(b.wait(timeout=120), b.stderr.read()) for b in builds]
+        for b in builds:
+            b.stdout.close()
+            b.stderr.close()
+        assert all(code == 0 for code, _ in outcomes), outcomes
+        shutil.rmtree(cold, ignore_errors=True)
+        shutil.copytree(site, cold, ignore=shutil.ignore_patterns("site", ".newsreel-cache"))
+        assert _build(cold).code == 0
+        assert tree_hashes(site / "site") == tree_hashes(cold / "site")
+
+
+def test_a_second_build_waits_or_with_no_wait_fails(tmp_path: Path) -> None:
+    site = _site(tmp_path / "blog")
+    (site / ".newsreel-cache").mkdir()
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import fcntl, os, sys, time\n"
+        "fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)\n"
+        "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+        "os.write(fd, str(os.getpid()).encode())\n"
+        "print('held', flush=True)\n"
+        "time.sleep(float(sys.argv[2]))\n"), str(site / ".newsreel-cache/build.lock"), "3"],
+        stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    refused = _build(site, "--no-wait")
+    assert refused.code == 1 and f"pid {holder.pid}" in refused.err and "Traceback" not in refused.err
+    assert not (site / "site").exists()
+    started = time.monotonic()
+    waited = _build(site)
+    assert waited.code == 0, waited.err
+    assert f"waiting for the build started by pid {holder.pid}" in waited.err
+    assert time.monotonic() - started > 1.0
+    holder.wait(timeout=10)
+    holder.stdout.close()
+
+
+def _descendants(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(entry))
+    return found
+
+
+def test_workers_die_with_a_killed_build(tmp_path: Path) -> None:
+    site = _site(tmp_path / "blog", 600)
+    env = dict(os.environ, PYTHONPATH=str(REPO), NO_COLOR="1")
+    kills = 0
+    for delay in (0.6, 1.0, 1.5, 2.0):
+        shutil.rmtree(site / "site", ignore_errors=True)
+        shutil.rmtree(site / ".newsreel-cache", ignore_errors=True)
+        build = subprocess.Popen([sys.executable, "-m", "newsreel", "build", str(site)], env=env,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + delay
+        workers: set[int] = set()
+        while time.monotonic() < deadline and build.poll() is None:
+            workers.update(_descendants(build.pid))
+            time.sleep(0.02)
+        if build.poll() is not None:
+            continue
+        workers.update(_descendants(build.pid))
+        os.kill(build.pid, signal.SIGKILL)
+        build.wait()
+        kills += bool(workers)
+        time.sleep(0.3)  # the kernel kills them at once; a worker left to notice later has not
+        alive = [pid for pid in workers if Path(f"/proc/{pid}").exists()
+                 and Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"]
+        assert alive == [], f"workers {alive} outlived the build killed after {delay}s"
+    assert kills >= 1, "no build was killed while it had workers: the corpus is too small"
