@@ -6,7 +6,8 @@ manifest, ``.newsreel-manifest.json``, lists every file it wrote, with the conte
 the page key that produced it).
 
 New and changed files are first written to a staging folder beside the output
-(``.<name>.newsreel-tmp-<pid>``); the output is not touched until every page rendered.
+(``.<name>.newsreel-tmp-<pid>-<random>/new``, beside a file holding the output's token); the
+output is not touched until every page rendered.
 Then one of two commits:
 
 * **swap** (``build``): a complete new generation is exchanged with the output in one atomic
@@ -46,6 +47,8 @@ MANIFEST = ".newsreel-manifest.json"
 JOURNAL = "COMMIT"
 OWNER = "OWNER"
 """In a staging folder: the token of the output it was made for (see ``output_token``)."""
+GENERATION = "new"
+"""In a staging folder: the new generation of the output (beside its ``OWNER`` and journal)."""
 _TMP_INFIX = ".newsreel-tmp-"
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
@@ -289,7 +292,7 @@ def finish_interrupted_commit(output: Path, token: str) -> None:
             try:
                 plan = json.loads(journal)
                 if plan.get("token") == token:
-                    _apply(staging, output, plan["changed"], plan["removed"])
+                    _apply(staging / GENERATION, output, plan["changed"], plan["removed"])
             except (OSError, ValueError, KeyError, TypeError, AttributeError, UnsafeOutput):
                 pass
         shutil.rmtree(staging, ignore_errors=True)
@@ -487,19 +490,23 @@ class OutputWriter:
         """Where the generation before the live one is kept (in the build cache), if anywhere."""
         self.previous = previous or Manifest()
         self.manifest = Manifest()
-        self.staging = self.output.parent / f".{self.output.name}{_TMP_INFIX}{os.getpid()}-{secrets.token_hex(4)}"
+        self.holder = self.output.parent / f".{self.output.name}{_TMP_INFIX}{os.getpid()}-{secrets.token_hex(4)}"
+        """The staging folder: the output's token, the journal of an in-place commit, and…"""
+        self.staging = self.holder / GENERATION
+        """…the new generation, which is swapped in whole (it holds nothing but the site)."""
         self._dirs: set[str] = set()
         self.changed: set[str] = set()
 
     def __enter__(self) -> "OutputWriter":
         self.output.parent.mkdir(parents=True, exist_ok=True)
+        self.holder.mkdir(0o700)
+        _write_private(self.holder / OWNER, self.token.encode("ascii"))
         self.staging.mkdir(0o755)
-        _write_private(self.staging / OWNER, self.token.encode("ascii"))
         return self
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        if self.staging.exists():
-            shutil.rmtree(self.staging, ignore_errors=True)
+        if self.holder.exists():
+            shutil.rmtree(self.holder, ignore_errors=True)
 
     def _make_parent(self, root: Path, rel: str) -> None:
         folder = rel.rpartition("/")[0]
@@ -547,7 +554,6 @@ class OutputWriter:
     def commit(self) -> set[str]:
         """Make the output match the manifest; return the files that disappeared."""
         removed = set(self.previous.files) - set(self.manifest.files)
-        (self.staging / OWNER).unlink()  # a staging folder about to be swapped in is not left with it
         if not self.changed and not removed and self.output.is_dir() and (self.output / MANIFEST).is_file():
             # No page changed. If keys did (a template edit that changed no byte), record them,
             # or every later build would render every page again to find the same bytes.
@@ -559,9 +565,8 @@ class OutputWriter:
         small = len(self.changed) + len(removed) <= max(SMALL_COMMIT, len(self.manifest.files) // 10)
         if self.in_place and small and self.output.is_dir() and (self.output / MANIFEST).is_file():
             plan = {"token": self.token, "changed": sorted(self.changed), "removed": sorted(removed)}
-            _write_private(self.staging / OWNER, self.token.encode("ascii"))
-            _write_private(self.staging / f"{JOURNAL}.tmp", json.dumps(plan).encode("utf-8"))
-            os.replace(self.staging / f"{JOURNAL}.tmp", self.staging / JOURNAL)  # the commit point
+            _write_private(self.holder / f"{JOURNAL}.tmp", json.dumps(plan).encode("utf-8"))
+            os.replace(self.holder / f"{JOURNAL}.tmp", self.holder / JOURNAL)  # the commit point
             _apply(self.staging, self.output, plan["changed"], plan["removed"])
             return removed
         if self.trust and self.spare is not None and self.output.is_dir() and self._update_spare(self.spare, removed):

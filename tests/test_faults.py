@@ -193,10 +193,11 @@ def test_sigkill_at_the_commit_point(tmp_path: Path, record_property) -> None:
         make_site(site, _corpus(edition))
         process = subprocess.Popen([sys.executable, "-m", "newsreel", "build", str(site)],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        staged_manifest = site / f".site.newsreel-tmp-{process.pid}" / ".newsreel-manifest.json"
+        # the staging folder is .site.newsreel-tmp-<pid>-<random>/, the new generation new/ in it
+        staged_manifests = f".site.newsreel-tmp-{process.pid}-*/new/.newsreel-manifest.json"
         deadline = time.monotonic() + 60
         while process.poll() is None and time.monotonic() < deadline:
-            if staged_manifest.exists():
+            if any(site.glob(staged_manifests)):
                 os.killpg(process.pid, signal.SIGKILL)
                 hits += 1
                 break
