@@ -295,7 +295,19 @@ def finish_interrupted_commit(output: Path, token: str) -> None:
                     _apply(staging / GENERATION, output, plan["changed"], plan["removed"])
             except (OSError, ValueError, KeyError, TypeError, AttributeError, UnsafeOutput):
                 pass
-        shutil.rmtree(staging, ignore_errors=True)
+        _remove_holder(staging)
+
+
+def _remove_holder(holder: Path) -> None:
+    """Delete a staging folder, its token last: one killed halfway is still known as ours."""
+    for name in sorted(os.listdir(holder)) if holder.is_dir() else ():
+        if name != OWNER:
+            path = holder / name
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+    shutil.rmtree(holder, ignore_errors=True)
 
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -505,8 +517,7 @@ class OutputWriter:
         return self
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        if self.holder.exists():
-            shutil.rmtree(self.holder, ignore_errors=True)
+        _remove_holder(self.holder)
 
     def _make_parent(self, root: Path, rel: str) -> None:
         folder = rel.rpartition("/")[0]
