@@ -23,9 +23,9 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from newsreel.config import Settings, base_url_problem, load_settings
 from newsreel.errors import BuildFailed, NewsreelError, Problem, error
-from newsreel.incremental.keys import final_key, recording
+from newsreel.incremental.keys import final_key, recording, templates_digest
 from newsreel.incremental.lock import build_lock
-from newsreel.incremental.plan import changed_posts, pages_to_patch, same_shape, stamps_of
+from newsreel.incremental.plan import changed_posts, pages_to_patch, patchable, same_shape, stamps_of
 from newsreel.incremental.snapshot import Snapshot, StoredSite, take_snapshot
 from newsreel.incremental.store import (CACHE_DIR, BuildState, Entry, Inputs, Marker, Stamp, cache_scope,
                                         code_fingerprint, load_state, read_marker, save_state, stamp_of,
@@ -287,6 +287,13 @@ def _tree_stamps(folders: Sequence[Path]) -> list[tuple[str, int, int]]:
     return stamps
 
 
+def _file_digest(path: Path) -> str:
+    try:
+        return digest_of(read_source(path))
+    except OSError:
+        return ""
+
+
 def _hash(value: object) -> str:
     return hashlib.blake2b(repr(value).encode(), digest_size=16).hexdigest()
 
@@ -313,11 +320,11 @@ def scan_inputs(site_dir: Path, settings: Settings, options: BuildOptions,
                       for rel, info in files]
         sources = (found, problems)
     theme_templates, theme_static = theme_dirs()
-    templates = _tree_stamps([theme_templates, site_dir / "templates"])
+    templates = templates_digest([theme_templates, site_dir / "templates"])  # by content: a fresh checkout is no change
     static = _tree_stamps([theme_static, site_dir / "static"])
     config = site_dir / "newsreel.yaml"
     scope = _hash((code_fingerprint(), settings, options.drafts, options.future, options.preview, str(options.output),
-                   templates, config.stat().st_mtime_ns if config.exists() else 0))
+                   templates, _file_digest(config)))
     listed = tuple(sources[0])
     return Inputs(listed, tuple(sources[1]), scope, _hash_stamps((scope, listed, static)))
 
@@ -600,17 +607,21 @@ class _Build:
         md = make_markdown(self.settings.markdown_html, self.settings.base_path) if changed else None
         # (a Markdown parser costs a few milliseconds: made only when a post may need parsing)
         fresh: list[Problem] = []
-        stamps = stamps_of(self.inputs)
-        edits = []
+        digests = dict(last.digests or {})
+        read: list[tuple[str, bytes]] = []
         for rel in changed:
             try:
                 raw = read_source(self.site_dir / rel)
             except OSError:
                 return None
-            stamp = stamps[rel]
-            if stamp is not None and self.state.same_bytes(rel, stamp, lambda: raw) is not None:  # noqa: B023
-                continue  # touched, not edited
-            edits.append(rel)
+            digest = digest_of(raw)
+            if digest != digests.get(rel):
+                read.append((rel, raw))  # edited (a source only touched, as by a fresh checkout, is not)
+                digests[rel] = digest
+        edits = [rel for rel, _ in read]
+        if not patchable(last, edits):
+            return None
+        for rel, raw in read:
             entry = _load_one(self.site_dir, self.settings, md, "posts", rel, raw)
             self.state.put(rel, entry)  # right whichever way this build goes
             if entry.result is None or any(p.severity == "error" for p in entry.problems):
@@ -643,7 +654,8 @@ class _Build:
             removed = writer.commit()
         notes = [n for n in last.notes if n.path not in edits] + _notes(site.post(rel) for rel in edited)
         warnings = [w for w in last.warnings if w.path not in edits] + [p for p in fresh if p.severity == "warning"]
-        snapshot = replace(last, stamps=stamps_of(self.inputs), warnings=tuple(warnings), notes=tuple(notes))
+        snapshot = replace(last, stamps=stamps_of(self.inputs), digests=digests, warnings=tuple(warnings),
+                           notes=tuple(notes))
         # A page that now reads other posts than before is not where the snapshot says: the
         # next build is then a full one, which takes a new snapshot.
         moved = any(_reads(writer.previous, rel) != _reads(writer.manifest, rel) for rel in writer.changed)
@@ -691,6 +703,7 @@ class _Build:
         snapshot = take_snapshot(
             scope=inputs.scope, plan_key=renderer.plan_key, assets=assets,
             stamps=stamps_of(inputs), posts=posts, site=site, pages=_pages_read(jobs, writer.manifest),
+            digests={rel: entry.digest for rel, entry in self.state.entries.items()},
             valid_until=min(upcoming, default=None), valid_from=self.now,
             warnings=[p for p in problems if p.severity == "warning" and p not in self.settings_problems],
             notes=_notes(site.posts), left_out=count_left_out(posts, options, self.now))

@@ -184,12 +184,13 @@ def check_output(site_dir: Path, output: Path, *, finish: bool = True, token: st
 
 
 def _verify(shown: Path, out: Path, manifest: Manifest) -> None:
-    """Walk the output once: refuse what newsreel did not write; doubt each file changed since
-    the manifest was written (its ctime is later, or its size other) and believe it only when
-    its bytes hash to the manifest's hash. Doubted files lose their entry's hash and key, so
-    they are written again."""
+    """Walk the output once: refuse what newsreel did not write; doubt each file modified after
+    the manifest was written (a later mtime: every file of a build is written before its
+    manifest, and a copy or restore that keeps times keeps that true) and believe it only when
+    its bytes hash to the manifest's hash. Missing and doubted files lose their entry's hash
+    and key, so they are written again."""
     try:
-        written = os.lstat(out / MANIFEST).st_ctime_ns
+        written = os.lstat(out / MANIFEST).st_mtime_ns
     except OSError:
         written = -1
     files = manifest.files
@@ -222,7 +223,7 @@ def _verify(shown: Path, out: Path, manifest: Manifest) -> None:
                     refuse(rel, "is not a regular file")
                 seen.add(rel)
                 info = entry.stat(follow_symlinks=False)
-                if info.st_ctime_ns > written and not _same_bytes(entry.path, files[rel][0]):
+                if info.st_mtime_ns > written and not _same_bytes(entry.path, files[rel][0]):
                     manifest.doubt(rel)
 
     walk(str(out), "")

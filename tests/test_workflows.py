@@ -198,3 +198,19 @@ def test_release_notes_are_the_tags_changelog_section(tmp_path: Path) -> None:
         assert result.returncode == 0, result.stderr
         assert (tmp_path / "notes.md").read_text(encoding="utf-8").strip() == expected.strip()
     assert "## [Unreleased]" in (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("path", [WORKFLOWS / "deploy.yml",
+                                  ROOT / "newsreel" / "starter" / "dot-github" / "workflows" / "deploy.yml"])
+def test_deploy_workflows_restore_and_save_the_build_cache(path: Path) -> None:
+    """A one-post push reuses the last run's cache and site: restored before the build, with a
+    key of its own per run (saved after it) and a prefix that finds the latest one."""
+    steps = yaml.safe_load(path.read_text(encoding="utf-8"))["jobs"]["build"]["steps"]
+    names = [step.get("name", step.get("uses", "")) for step in steps]
+    cache = next(step for step in steps if step.get("uses", "").startswith("actions/cache@"))
+    assert names.index(cache.get("name", cache["uses"])) < names.index("Build")
+    paths = cache["with"]["path"].split()
+    assert ".newsreel-cache" in paths and "site" in paths
+    assert "github.run_id" in cache["with"]["key"]
+    prefix = cache["with"]["restore-keys"].strip()
+    assert cache["with"]["key"].startswith(prefix)

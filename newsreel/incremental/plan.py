@@ -21,9 +21,10 @@ PATCH_LIMIT = 200
 
 def changed_posts(last: Snapshot | None, inputs: Inputs, manifest: tuple[int, int] | None,
                   now: datetime) -> list[str] | None:
-    """The posts changed since ``last``, when a patch may do; None when a full build is needed
-    (no snapshot, other settings or templates, another build of the output since, a source
-    added or removed, a page or a post that had errors changed, too many changes)."""
+    """The sources whose stamp changed since ``last``, when a patch may do; None when a full
+    build is needed (no snapshot, other settings or templates, another build of the output
+    since, a source added or removed). Which of them were edited is told by their bytes
+    (``Snapshot.digests``), then ``patchable``."""
     if (last is None or last.scope != inputs.scope or manifest is None or last.manifest != manifest
             or (last.valid_until is not None and now >= last.valid_until)
             or (last.valid_from is not None and now < last.valid_from)):
@@ -31,10 +32,13 @@ def changed_posts(last: Snapshot | None, inputs: Inputs, manifest: tuple[int, in
     stamps = stamps_of(inputs)
     if stamps.keys() != last.stamps.keys():
         return None
-    changed = [rel for rel, stamp in stamps.items() if stamp is None or stamp != last.stamps[rel]]
-    if len(changed) > PATCH_LIMIT or not all(rel in last.posts for rel in changed):
-        return None  # only posts read without error last time have a shape
-    return changed
+    return [rel for rel, stamp in stamps.items() if stamp is None or stamp != last.stamps[rel]]
+
+
+def patchable(last: Snapshot, edited: list[str]) -> bool:
+    """True when the sources whose bytes changed are few, and all posts read without error
+    last time (only those have a shape to compare)."""
+    return len(edited) <= PATCH_LIMIT and all(rel in last.posts for rel in edited)
 
 
 def stamps_of(inputs: Inputs) -> dict[str, Stamp | None]:

@@ -15,7 +15,7 @@ where the model's objects would take a large part of a second at 10,000 posts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -82,6 +82,9 @@ class Snapshot:
     """Stamp of the output's manifest after that build: another build since means no patching."""
     valid_from: datetime | None = None
     """That build's "now": the site of an earlier moment may be another (``NEWSREEL_NOW``)."""
+    digests: Mapping[str, str] = field(default_factory=dict)
+    """Every source → the hash of its bytes: a source whose stamp changed but whose bytes did
+    not (a fresh checkout with the cache restored, a ``touch``) is not an edit."""
     left_out: tuple[int, int] = (0, 0)
     """Drafts and future posts read but not built (a patch changes neither)."""
 
@@ -97,6 +100,7 @@ def _stored_release(release: Release) -> tuple[Any, ...]:
 
 
 def take_snapshot(*, scope: str, plan_key: str, assets: dict[str, str], stamps: dict[str, Stamp | None],
+                  digests: Mapping[str, str],
                   posts: Sequence[LoadedPost], site: Site, pages: Iterable[tuple[Unit, Iterable[str]]],
                   valid_until: datetime | None, valid_from: datetime | None, warnings: Sequence[Problem],
                   notes: Sequence[Problem], left_out: tuple[int, int] = (0, 0)) -> Snapshot:
@@ -127,7 +131,7 @@ def take_snapshot(*, scope: str, plan_key: str, assets: dict[str, str], stamps: 
         order=tuple(post.source for post in site.posts), urls=tuple(post.url for post in site.posts),
         term_slugs={kind: tuple(t.slug for t in site.terms(kind)) for kind in KINDS},
         redirects=tuple(site.redirects), valid_until=valid_until, warnings=tuple(warnings), notes=tuple(notes),
-        posts=records, terms=terms, valid_from=valid_from, left_out=left_out,
+        posts=records, terms=terms, valid_from=valid_from, digests=dict(digests), left_out=left_out,
     )
 
 

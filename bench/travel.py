@@ -1,0 +1,117 @@
+"""A cache that travels: a one-post edit built in a fresh checkout with the cache restored,
+next to the same edit built warm where the cache was made.
+
+CI (the deploy workflow) checks the repository out anew on every push — every file gets a new
+mtime and inode — and restores `.newsreel-cache/` and `site/` with `actions/cache`, which
+saves and restores them with `tar --posix` (times kept to the nanosecond, hard links kept).
+This instrument does the same on one machine:
+
+1. generate an N-post corpus (`bench/corpus.py`) in `bench/work/travel-N/local`, build it
+   twice (cold, then warm: the cache and the spare generation exist);
+2. **warm local**: append a sentence to one post, time `newsreel -q build` (median of runs);
+3. **fresh clone**: copy the sources (not `site/` nor the cache) to `.../clone` with plain
+   `cp -r` (new inodes, new mtimes), restore `.newsreel-cache/` and `site/` from a
+   `tar --posix` archive of the local folder, append a sentence to one post, time the build;
+4. for scale, the same edit in a fresh clone **without** the cache (a cold build).
+
+    .venv/bin/python bench/travel.py 10000 --runs 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+sys.path.insert(0, str(BENCH))
+
+import corpus  # noqa: E402
+
+NEWSREEL = [sys.executable, "-m", "newsreel", "-q", "build"]
+SOURCES = ("content", "templates", "static", "newsreel.yaml")
+
+
+def build(site: Path) -> float:
+    """Seconds of one `newsreel -q build` process."""
+    started = time.perf_counter()
+    subprocess.run([*NEWSREEL, str(site)], check=True, cwd=REPO)
+    return time.perf_counter() - started
+
+
+def posts(site: Path) -> list[Path]:
+    return sorted((site / "content" / "posts").rglob("*.md"))
+
+
+def edit(path: Path, mark: str) -> None:
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(f"\nOne more sentence ({mark}).\n")
+
+
+def fresh_clone(local: Path, clone: Path, with_cache: bool) -> None:
+    """The sources copied anew (new inodes and mtimes); the cache and site/ as actions/cache
+    restores them (a tar --posix archive)."""
+    shutil.rmtree(clone, ignore_errors=True)
+    clone.mkdir(parents=True)
+    for name in SOURCES:
+        if (local / name).exists():
+            subprocess.run(["cp", "-r", str(local / name), str(clone / name)], check=True)
+    if with_cache:
+        archive = clone.parent / "cache.tar"
+        subprocess.run(["tar", "--posix", "-cf", str(archive), "-C", str(local), ".newsreel-cache", "site"], check=True)
+        subprocess.run(["tar", "-xf", str(archive), "-C", str(clone)], check=True)
+        archive.unlink()
+
+
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("n", type=int, help="corpus size")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--no-cold", action="store_true", help="skip the fresh clone without a cache")
+    args = parser.parse_args()
+    work = BENCH / "work" / f"travel-{args.n}"
+    local = work / "local"
+    if not (local / "content").is_dir():
+        shutil.rmtree(local, ignore_errors=True)
+        corpus.generate(args.n, local, seed=1)
+    shutil.rmtree(local / "site", ignore_errors=True)
+    shutil.rmtree(local / ".newsreel-cache", ignore_errors=True)
+    cold = build(local)
+    build(local)
+    targets = posts(local)
+    warm = []
+    for run in range(args.runs):
+        edit(targets[run * 7 % len(targets)], f"warm {run} {time.time_ns()}")
+        warm.append(build(local))
+    travelled = []
+    for run in range(args.runs):
+        clone = work / "clone"
+        fresh_clone(local, clone, with_cache=True)
+        edit(posts(clone)[(run * 7 + 3) % len(targets)], f"clone {run} {time.time_ns()}")
+        travelled.append(build(clone))
+    print(f"| posts | cold build | warm local, one post edited | fresh clone + restored cache, one post edited | ratio |")
+    print(f"| ---: | ---: | ---: | ---: | ---: |")
+    print(f"| {args.n:,} | {cold:.2f} s | {median(warm) * 1000:.0f} ms | {median(travelled) * 1000:.0f} ms "
+          f"| {median(travelled) / median(warm):.2f}× |")
+    print(f"runs: warm {[round(v, 3) for v in warm]}, clone {[round(v, 3) for v in travelled]}; "
+          f"load average {os.getloadavg()}")
+    if not args.no_cold:
+        clone = work / "clone"
+        fresh_clone(local, clone, with_cache=False)
+        edit(posts(clone)[5], "clone without cache")
+        print(f"fresh clone without the cache, one post edited: {build(clone):.2f} s")
+    shutil.rmtree(work / "clone", ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
