@@ -1,7 +1,7 @@
 """The source store: parsed front matter and rendered Markdown, keyed by file content.
 
 ``BuildState`` is one mechanism with two homes: ``serve`` keeps it in memory between
-rebuilds, ``build`` reads it from ``.newsreel-cache/cache-4.sqlite`` in the site folder as
+rebuilds, ``build`` reads it from ``.newsreel-cache/cache-5.sqlite`` in the site folder as
 it needs it and saves what changed. Beside the sources it keeps the last build's snapshot
 (``snapshot.py``), from which a small edit is patched in. It is safe to delete; it is
 ignored when newsreel's version or the settings that shape parsing and Markdown change.
@@ -32,14 +32,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from newsreel.incremental.snapshot import Snapshot
 
 CACHE_DIR = ".newsreel-cache"
-STORE_FILE = "cache-4.sqlite"
+STORE_FILE = "cache-5.sqlite"
 PATCHED_FIELDS = ("stamps", "digests", "warnings", "notes", "manifest")
 """The fields of a ``snapshot.Snapshot`` that a patch build changes (saved on their own)."""
 TABLES = ("entries", "meta", "posts", "terms")
 """Each (name TEXT PRIMARY KEY, data BLOB): sources' entries by path, the scope and the
 snapshot's core, and the snapshot's per-post and per-term records."""
 MARKER_FILE = "last-build.pickle"
-_FORMAT = 4
+_FORMAT = 5
 
 
 Stamp = tuple[int, int, int, int]
