@@ -34,6 +34,8 @@ from newsreel.loader import PageSource, PostSource, digest_of, find_sources, par
 from newsreel.markdown import make_markdown, render_body
 from newsreel.render import (PageJob, Renderer, TemplateFailed, asset_names, check_templates, check_unique, collect_static,
                              theme_dirs)
+from newsreel import media
+from newsreel.images import is_raster
 from newsreel.model import Post, SiteView
 from newsreel.releases import next_change, today_of
 from newsreel.search import reserved_problems, update_index
@@ -323,8 +325,9 @@ def scan_inputs(site_dir: Path, settings: Settings, options: BuildOptions,
     templates = templates_digest([theme_templates, site_dir / "templates"])  # by content: a fresh checkout is no change
     static = _tree_stamps([theme_static, site_dir / "static"])
     config = site_dir / "newsreel.yaml"
+    pictures = [stamp for stamp in static if is_raster(stamp[0]) or stamp[0].endswith(".svg")]  # see media.py
     scope = _hash((code_fingerprint(), settings, options.drafts, options.future, options.preview, str(options.output),
-                   templates, _file_digest(config)))
+                   templates, _file_digest(config), pictures))
     listed = tuple(sources[0])
     return Inputs(listed, tuple(sources[1]), scope, _hash_stamps((scope, listed, static)))
 
@@ -609,6 +612,7 @@ class _Build:
         fresh: list[Problem] = []
         digests = dict(last.digests or {})
         read: list[tuple[str, bytes]] = []
+        loaded: list[LoadedPost] = []
         for rel in changed:
             try:
                 raw = read_source(self.site_dir / rel)
@@ -630,10 +634,15 @@ class _Build:
             if not isinstance(record, PostSource) or not same_shape(last, record):
                 return None
             fresh += entry.problems
+            loaded.append(LoadedPost(*entry.result))
 
+        catalog = media.prepare(self.site_dir, static, self.options.use_cache, self.reporter)
+        if media.problems(loaded, catalog, static):
+            media.discard(catalog)
+            return None  # the full build says what is wrong
         site = StoredSite(last, self.state, self.now)
         renderer = Renderer(self.site_dir, self.settings, Urls.from_settings(self.settings), preview=self.options.preview,
-                            assets=assets, today=today_of(self.now, self.settings.zone))
+                            assets=assets, today=today_of(self.now, self.settings.zone), catalog=catalog)
         renderer.begin(site, last.plan_key)
         edited = [rel for rel in edits if last.posts[rel][1] is not None]  # the rest are unbuilt drafts
         try:
@@ -680,23 +689,31 @@ class _Build:
         static, more = collect_static(site_dir)
         problems += more
         assets = asset_names(static, fingerprint=not options.preview)
-        renderer = Renderer(site_dir, settings, urls, preview=options.preview, assets=assets,
-                            today=today_of(self.now, settings.zone))
-        jobs = renderer.plan(site)
-        if not any(p.severity == "error" for p in problems):
-            problems += check_unique(jobs, assets.values())
-            problems += reserved_problems(settings, jobs, assets.values())
-        if any(p.severity == "error" for p in problems):
-            raise BuildFailed(problems)
+        catalog = media.prepare(site_dir, static, options.use_cache, self.reporter)
+        try:
+            problems += media.problems(list(posts) + list(pages), catalog, static)
+            renderer = Renderer(site_dir, settings, urls, preview=options.preview, assets=assets,
+                                today=today_of(self.now, settings.zone), catalog=catalog)
+            jobs = renderer.plan(site)
+            cards = media.cards(site, catalog, settings.title)
+            if not any(p.severity == "error" for p in problems):
+                outputs = list(assets.values()) + media.outputs(catalog, cards)
+                problems += check_unique(jobs, outputs)
+                problems += reserved_problems(settings, jobs, outputs)
+            if any(p.severity == "error" for p in problems):
+                raise BuildFailed(problems)
 
-        with self._writer() as writer:
-            rendered, more = write_pages(renderer, writer, site, jobs, self.reporter)
-            if more:
-                raise BuildFailed(problems + more)
-            for rel, path in static.items():
-                writer.write(assets[rel], path.read_bytes(), "")
-            search_stale = update_index(writer, self.settings, now=not self.options.index_later)
-            removed = writer.commit()
+            with self._writer() as writer:
+                rendered, more = write_pages(renderer, writer, site, jobs, self.reporter)
+                if more:
+                    raise BuildFailed(problems + more)
+                for rel, path in static.items():
+                    writer.write(assets[rel], path.read_bytes(), "")
+                media.write(writer, catalog, cards, self.reporter)
+                search_stale = update_index(writer, self.settings, now=not self.options.index_later)
+                removed = writer.commit()
+        finally:
+            media.discard(catalog)
         upcoming = [p.source.date for p in posts if p.source.date > self.now and not options.future]
         release_change = next_change(site.terms("films"), self.now, settings.zone)
         upcoming += [release_change] if release_change is not None else []

@@ -13,7 +13,7 @@ import operator
 import os
 import re
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -24,15 +24,19 @@ from newsreel.errors import Problem, error, warning
 from newsreel.frontmatter import FORBIDDEN, YamlError, as_text, character_name, decode, load_yaml, split_document
 from newsreel.model import ReleaseDate
 from newsreel.regions import REGIONS, RESERVED_HINTS
+from newsreel.images import is_remote
+from newsreel.pictures import CENTRE, Focus, ImageRef, Still, parse_focus
 from newsreel.slugs import is_valid_slug, slugify
 from newsreel.tweets import Tweet, TweetError, tweets_from_front_matter
 from newsreel.urls import is_safe_url
+from newsreel.video import Video, VideoError, video_from_value
 
 POST_KEYS = {"title", "date", "film", "films", "release_year", "release_date", "actors", "tweet", "tweets",
-             "summary", "tags", "image", "image_alt", "slug", "updated", "draft"}
-FILM_KEYS = {"title", "aka", "release_year", "release_date", "poster", "poster_alt", "director"}
+             "summary", "tags", "image", "image_alt", "image_focus", "trailer", "slug", "updated", "draft"}
+FILM_KEYS = {"title", "aka", "release_year", "release_date", "poster", "poster_alt", "poster_focus", "stills", "trailer",
+             "director"}
 FILM_ENTRY_KEYS = {"title", "release_year", "release_date"}
-ACTOR_KEYS = {"name", "aka", "photo", "photo_alt"}
+ACTOR_KEYS = {"name", "aka", "photo", "photo_alt", "photo_focus"}
 _DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
 
 
@@ -69,6 +73,10 @@ class PostSource:
     draft: bool
     body: str
     body_line: int
+    image_focus: Focus = CENTRE
+    trailer: Video | None = None
+    refs: tuple[ImageRef, ...] = ()
+    """Local images its front matter names (the post's image, tweet media, the trailer's poster)."""
 
 
 @dataclass(frozen=True)
@@ -85,10 +93,12 @@ class PageSource:
     release_year: int | None
     image: str | None
     image_alt: str | None
-    extra: dict[str, str]
+    extra: dict[str, Any]
+    """Other fields: ``director``; ``stills``, ``trailer`` and ``image_focus`` when given."""
     body: str
     body_line: int
     release_dates: tuple[ReleaseDate, ...] = ()
+    refs: tuple[ImageRef, ...] = ()
 
 
 def digest_of(raw: bytes) -> str:
@@ -447,9 +457,104 @@ def parse_post(path: str, raw: bytes, settings: Settings) -> tuple[PostSource | 
         image_alt=fields.text("image_alt"), slug=slug or file_slug, slug_line=lines.get("slug"),
         draft=fields.flag("draft"), body=body, body_line=body_line,
     )
+    record = replace(record, image_focus=_focus(fields, "image_focus"), trailer=_trailer(fields),
+                     refs=_refs(fields, "image", record.image, record.image_alt, "image_alt"))
     if any(p.severity == "error" for p in problems):
         return None, problems
     return record, problems
+
+
+def _focus(fields: _Fields, key: str) -> Focus:
+    value = fields.data.get(key)
+    if value is None:
+        return CENTRE
+    focus = parse_focus(value)
+    if focus is None:
+        fields.fail(key, f"'{key}' must be two percentages, x then y, got {value!r}",
+                    f"write {key}: 50% 30% (from the left, from the top), or center, top, bottom, left, right")
+        return CENTRE
+    return focus
+
+
+def _trailer(fields: _Fields) -> Video | None:
+    value = fields.data.get("trailer")
+    if value is None:
+        return None
+    try:
+        return video_from_value(value)
+    except VideoError as exc:
+        line = fields.lines.get(f"trailer.url") or fields.line("trailer")
+        fields.problems.append(error(fields.path, line, f"trailer: {exc.message}", exc.hint))
+        return None
+
+
+def _refs(fields: _Fields, key: str, image: str | None, alt: str | None, alt_key: str) -> tuple[ImageRef, ...]:
+    """The local images the front matter names; a picture without alt text is a warning."""
+    refs = []
+    if image is not None:
+        if alt is None:
+            fields.problems.append(warning(fields.path, fields.line(key), f"'{key}' has no alt text",
+                                           f"add {alt_key}: \"what the picture shows\" "
+                                           f"({alt_key}: \"\" marks a purely decorative picture)"))
+        if not is_remote(image):
+            refs.append(ImageRef(image, fields.line(key), key))
+    trailer = fields.data.get("trailer")
+    if isinstance(trailer, dict) and isinstance(trailer.get("poster"), str) and not is_remote(trailer["poster"]):
+        refs.append(ImageRef(trailer["poster"].strip(), fields.lines.get("trailer.poster") or fields.line("trailer"),
+                             "trailer poster"))
+    tweets = fields.data.get("tweets")
+    items = [("tweet", fields.data.get("tweet"))] + ([(f"tweets[{i}]", t) for i, t in enumerate(tweets)]
+                                                      if isinstance(tweets, list) else [])
+    for where, tweet in items:
+        media = tweet.get("media") if isinstance(tweet, dict) else None
+        src = media.get("src") if isinstance(media, dict) else None
+        if isinstance(src, str) and src.strip() and not is_remote(src.strip()):
+            line = fields.lines.get(f"{where}.media") or fields.lines.get(where) or fields.line(where.split("[")[0])
+            refs.append(ImageRef(src.strip(), line, "tweet image"))
+    return tuple(refs)
+
+
+def _stills(fields: _Fields) -> tuple[tuple[Still, ...], list[ImageRef]]:
+    """A film's ``stills``: paths, or ``{src, alt, focus}`` mappings."""
+    value = fields.data.get("stills")
+    if value is None:
+        return (), []
+    if not isinstance(value, list):
+        fields.fail("stills", "'stills' must be a list of images",
+                    "write stills: [{src: /img/still.jpg, alt: \"what it shows\"}]")
+        return (), []
+    stills, refs = [], []
+    for index, item in enumerate(value):
+        where = f"stills[{index}]"
+        line = fields.lines.get(where) or fields.line("stills")
+        if isinstance(item, str):
+            item = {"src": item}
+        if not isinstance(item, dict) or not isinstance(item.get("src"), str) or not item["src"].strip():
+            fields.problems.append(error(fields.path, line, f"{where} must be an image path or {{src, alt}}",
+                                         "write - {src: /img/still.jpg, alt: \"what it shows\"}"))
+            continue
+        unknown = [str(k) for k in item if k not in ("src", "alt", "focus")]
+        if unknown:
+            fields.problems.append(warning(fields.path, line, f"unknown key {unknown[0]!r} in {where} is ignored",
+                                           "known keys: src, alt, focus"))
+        src = item["src"].strip()
+        if not is_safe_url(src) or src.startswith("//") or any(ch.isspace() or ch in "<>\"'`\\" for ch in src):
+            fields.problems.append(error(fields.path, line, f"{where} is not a safe image address: {src!r}",
+                                         "use a path like /img/still.jpg or an https:// URL"))
+            continue
+        alt = item.get("alt")
+        if alt is None:
+            fields.problems.append(warning(fields.path, line, f"{where} has no alt text",
+                                           "add alt: \"what the picture shows\" (alt: \"\" marks a decorative one)"))
+        focus = parse_focus(item["focus"]) if item.get("focus") is not None else CENTRE
+        if focus is None:
+            fields.problems.append(error(fields.path, line, f"{where}.focus must be two percentages, got {item['focus']!r}",
+                                         "write focus: 50% 30%"))
+            focus = CENTRE
+        stills.append(Still(src, None if alt is None else " ".join(str(alt).split()), focus))
+        if not is_remote(src):
+            refs.append(ImageRef(src, line, where))
+    return tuple(stills), refs
 
 
 def parse_page(kind: str, path: str, raw: bytes) -> tuple[PageSource | None, list[Problem]]:
@@ -462,11 +567,21 @@ def parse_page(kind: str, path: str, raw: bytes) -> tuple[PageSource | None, lis
     lines = fields.lines
     name_key, image_key = ("title", "poster") if kind == "films" else ("name", "photo")
     name = fields.text(name_key, required=True)
-    extra = {}
+    extra: dict[str, Any] = {}
+    more_refs: list[ImageRef] = []
     if kind == "films":
         director = fields.text("director")
         if director:
             extra["director"] = director
+        stills, more_refs = _stills(fields)
+        if stills:
+            extra["stills"] = stills
+        trailer = _trailer(fields)
+        if trailer is not None:
+            extra["trailer"] = trailer
+    focus = _focus(fields, f"{image_key}_focus")
+    if focus != CENTRE:
+        extra["image_focus"] = focus
     year, dates = None, ()
     if kind == "films":
         year, dates = _release(fields, "release_date", fields.data.get("release_year"), fields.line("release_year"),
@@ -477,6 +592,8 @@ def parse_page(kind: str, path: str, raw: bytes) -> tuple[PageSource | None, lis
         image=fields.link(image_key), image_alt=fields.text(f"{image_key}_alt"), extra=extra,
         body=body, body_line=body_line,
     )
+    record = replace(record, refs=_refs(fields, image_key, record.image, record.image_alt, f"{image_key}_alt")
+                     + tuple(more_refs))
     if any(p.severity == "error" for p in problems):
         return None, problems
     return record, problems

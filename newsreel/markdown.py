@@ -18,11 +18,13 @@ from markdown_it.token import Token
 from markupsafe import Markup
 from mdit_py_plugins.footnote import footnote_plugin
 
-from newsreel.errors import Problem, error
+from newsreel.errors import Problem, error, warning
+from newsreel.pictures import ImageRef, image_plugin
 from newsreel.slugs import slugify
 from newsreel.smartquotes import smartquotes
 from newsreel.tweets import Tweet, tweet_embed_plugin, tweets_by_url
 from newsreel.urls import is_safe_url
+from newsreel.video import video_embed_plugin
 
 SUMMARY_CHARS = 200
 MAX_TABLE_COLUMNS = 1000
@@ -39,6 +41,8 @@ class RenderedBody:
     words: int
     embedded_tweets: tuple[str, ...]
     """Canonical status URLs embedded in the body."""
+    images: tuple[ImageRef, ...] = ()
+    """Local images of the body, with their lines in the file."""
 
 
 def _prefix_root_links(base_path: str):  # type: ignore[no-untyped-def]
@@ -124,6 +128,8 @@ def make_markdown(html: bool, base_path: str) -> MarkdownIt:
     footnote_plugin(md)
     md.core.ruler.push("newsreel_heading_ids", _heading_ids)
     tweet_embed_plugin(md)
+    video_embed_plugin(md)
+    image_plugin(md)
     md.core.ruler.push("newsreel_base_path", _prefix_root_links(base_path))
     return md
 
@@ -161,9 +167,14 @@ def render_body(md: MarkdownIt, body: str, *, path: str, body_line: int, base_pa
     tokens = md.parse(body, env)
     html = md.renderer.render(tokens, md.options, env)
     problems = [error(path, body_line + line - 1, message, hint) for line, message, hint in env["problems"]]
+    problems += [warning(path, body_line + line - 1 if line else None, message, hint)
+                 for line, message, hint in env.get("warnings", ())]
+    images = tuple(ImageRef(src, body_line + line - 1 if line else None, "the Markdown image")
+                   for src, line in env.get("images", ()))
     return RenderedBody(
         html=Markup(html),
         summary=shorten(_plain_text(tokens)),
         words=len(body.split()),
         embedded_tweets=tuple(env["embedded_tweets"]),
+        images=images,
     ), problems

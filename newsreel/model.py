@@ -19,6 +19,7 @@ from markupsafe import Markup
 
 if TYPE_CHECKING:  # pragma: no cover
     from newsreel.tweets import Tweet
+    from newsreel.video import Video
 
 WORDS_PER_MINUTE = 230
 
@@ -89,6 +90,9 @@ class Post:
     draft: bool = False
     future: bool = False
     """True when the date is after the build time (only built with ``--future``)."""
+    image_focus: tuple[float, float] = (0.5, 0.5)
+    """Where the picture's subject is (fractions from the left and the top), kept in crops."""
+    trailer: "Video | None" = None
 
     @property
     def reading_minutes(self) -> int:

@@ -24,6 +24,8 @@ from typing import Any, Callable, Iterable, Sequence
 import jinja2
 from markupsafe import Markup
 
+from newsreel.cards import card_url
+from newsreel.images import Catalog
 from newsreel.config import Settings
 from newsreel.errors import Problem, error
 from newsreel.incremental.keys import Derived, Digests, Unit, page_key, plan_key as make_plan_key, templates_digest
@@ -33,9 +35,11 @@ from newsreel.metadata import (PageMeta, collection_ld, image_url, json_ld, page
 from newsreel.ical import calendar_bytes, has_events
 from newsreel.model import Post, SiteView, Term, front_page
 from newsreel.releases import last_release, next_release, release_calendar
+from newsreel.pictures import Pictures
 from newsreel.taxonomy import KINDS, SINGULAR
 from newsreel.tweets import WIDGETS_SCRIPT_URL, render_tweet
 from newsreel.urls import Urls
+from newsreel.video import Video, player, replace_marked, video_ld
 
 FINGERPRINTED = (".css", ".js")
 THEME_STATIC = frozenset({"css", "js", "fonts", "favicon.svg"})
@@ -205,7 +209,7 @@ class Renderer:
     """Jinja environment and page plan of one build."""
 
     def __init__(self, site_dir: Path, settings: Settings, urls: Urls, *, preview: bool,
-                 assets: dict[str, str], today: dt.date) -> None:
+                 assets: dict[str, str], today: dt.date, catalog: Catalog | None = None) -> None:
         self.site_dir = site_dir
         self.settings = settings
         self.urls = urls
@@ -213,6 +217,8 @@ class Renderer:
         self.assets = assets
         self.today = today
         """The build's date in the site's time zone: what "upcoming" is relative to."""
+        self.catalog = catalog or Catalog()
+        self.pictures = Pictures(self.catalog, urls.link)
         theme_templates, _ = theme_dirs()
         self.template_dirs = [d for d in (site_dir / "templates", theme_templates) if d.is_dir()]
         self.env = jinja2.Environment(
@@ -227,7 +233,10 @@ class Renderer:
         self.env.filters.update(url=self._link, absolute=self._absolute, human_date=human_date, iso=iso, xml_text=xml_text,
                                 month_name=month_name, nobreak_dash=nobreak_dash)
         self.env.globals.update(site=settings, asset=self.asset, render_tweet=self.render_tweet,
-                                tweet_script_url=WIDGETS_SCRIPT_URL)
+                                tweet_script_url=WIDGETS_SCRIPT_URL, picture=self.pictures.picture,
+                                responsive_picture=self.pictures.picture,
+                                image_url=self.pictures.url, trailer=self.trailer)
+        self.env.filters.update(media=self._media)
         self.plan_key = ""
 
     # --- helpers exposed to templates ---------------------------------------
@@ -246,6 +255,26 @@ class Renderer:
         """Link to a static file, by its fingerprinted name when it has one."""
         rel = rel.lstrip("/")
         return self.urls.link("/" + self.assets.get(rel, rel))
+
+    def trailer(self, video: Video | None, title: str = "", poster: str | None = None, lead: bool = False) -> Markup:
+        """The player of a trailer (``video.py``), its poster frame drawn from ``poster`` (or the
+        trailer's own ``poster``) through the image pipeline."""
+        if video is None:
+            return Markup("")
+        poster = video.poster or poster
+        frame = self.pictures.picture(poster, "", sizes="lead", lead=lead, class_="trailer__frame") if poster else None
+        file_url = self.urls.link(video.id) if video.is_file else ""
+        return player(video, title=title, poster=frame, poster_url=self.pictures.url(poster, 1280) if poster else None,
+                      file_url=file_url, script_url=self.asset("js/trailer.js"))
+
+    @jinja2.pass_context
+    def _media(self, context: Any, html: Any) -> Markup:
+        """A rendered body with its images as ``<picture>`` and its video links as players
+        (poster frame: the page's ``video_poster``)."""
+        poster = context.get("video_poster")
+        title = context.get("video_title") or "the video"
+        body = replace_marked(str(html), lambda video: self.trailer(video, title, poster))
+        return self.pictures.body(body)
 
     def render_tweet(self, tweet: Any) -> Markup:
         """A front-matter tweet's markup, its image under the base path."""
@@ -328,7 +357,7 @@ class Renderer:
         # What every page shows besides its own data: the navigation, the templates, the settings.
         # (A patch passes the key of the build it patches: its templates and settings are the same.)
         self.plan_key = plan_key or make_plan_key(code_fingerprint(), self.settings, self.preview, self.assets,
-                                                  self.templates_digest(), nav(""))
+                                                  self.templates_digest(), nav(""), self.catalog.digest())
         return self.plan_key
 
     def units(self, site: SiteView) -> list[Unit]:
@@ -410,15 +439,47 @@ class Renderer:
         post = posts[index]
         newer = posts[index - 1] if index > 0 else None
         older = posts[index + 1] if index + 1 < len(posts) else None
+        poster = self._video_poster(site, post)
         meta = Derived(lambda: self.meta(
             "post", post.url, post.title, post.title, post.summary, og_type="article",
-            image=image_url(self.urls, post.image), image_alt=post.image_alt,
-            json_ld=json_ld(post_ld(post, self.settings, self.urls)),
+            image=self.urls.absolute(card_url(post.url)), image_alt=post.image_alt or post.title,
+            json_ld=json_ld(self._with_video(post_ld(post, self.settings, self.urls), post.trailer, post.html,
+                                             post.title, post.summary, poster, post.date.isoformat(), post.url)),
             tweet_script=self.settings.tweets_enhance and (
                 "twitter-tweet" in post.html or any(t.url for t in post.tweets)),
         ))
         return self._job(unit, post.url, "post.html", post.source, _ctx(
-            self._common, page=meta, post=post, newer=newer, older=older, section="/"))
+            self._common, page=meta, post=post, newer=newer, older=older, section="/", video_poster=poster,
+            video_title=post.title))
+
+    def _video_poster(self, site: SiteView, post: Post) -> str | None:
+        """The picture a post's trailers start from: its own, else its film's poster or first still."""
+        if post.image:
+            return post.image
+        for ref in post.films:
+            try:
+                term = site.term("films", ref.url.rstrip("/").rsplit("/", 1)[-1])
+            except (KeyError, LookupError):
+                continue
+            stills = term.extra.get("stills") or ()
+            if term.image and self.pictures.info(term.image):
+                return term.image
+            if stills:
+                return stills[0].src
+        return None
+
+    def _with_video(self, data: dict[str, Any], trailer: Video | None, html: str, name: str, description: str,
+                    poster: str | None, uploaded: str, page_url: str) -> dict[str, Any]:
+        """JSON-LD with a ``VideoObject`` for the page's trailer and the videos of its body."""
+        videos = [trailer] if trailer is not None else []
+        replace_marked(str(html), lambda video: videos.append(video) or "")
+        if not videos:
+            return data
+        thumb = self.pictures.path(poster, 1280) if poster else card_url(page_url)
+        thumb = thumb if "://" in thumb else self.urls.absolute(thumb)
+        found = [video_ld(v, name=name, description=description or name, thumbnail=thumb, uploaded=uploaded,
+                          content_url=self.urls.absolute(v.id) if v.is_file else None) for v in videos]
+        return {**data, "video": found[0] if len(found) == 1 else found}
 
     def _terms(self, site: SiteView, unit: Unit, kind: str) -> PageJob:
         label, plural = LABELS[kind]
@@ -437,14 +498,21 @@ class Renderer:
         posts, pagination = self._listing(term.url, term.posts, number, lambda n: self.urls.term(kind, slug, n))
         url = self.urls.term(kind, slug, number)
         suffix = "" if number == 1 else f", page {number}"
+        stills = term.extra.get("stills") or ()
+        poster = term.image or (stills[0].src if stills else None)
+        has_card = kind in ("films", "actors")
         meta = Derived(lambda: self.meta(
             kind.rstrip("s"), url, term.name + suffix, term.name, self._term_description(term),
             og_type={"films": "video.movie", "actors": "profile"}.get(kind, "website"),
-            image=image_url(self.urls, term.image), image_alt=term.image_alt,
-            json_ld=json_ld(term_ld(term, self.urls)), feed=feed))
+            image=self.urls.absolute(card_url(term.url)) if has_card else image_url(self.urls, term.image),
+            image_alt=term.image_alt or term.name,
+            json_ld=json_ld(self._with_video(term_ld(term, self.urls), term.extra.get("trailer"), term.html, term.name,
+                                             self._term_description(term), poster,
+                                             (term.posts[0].date.isoformat() if term.posts else
+                                              str(term.release_year or "")), term.url)), feed=feed))
         return self._job(unit, url, "term.html", term.source or f"the {SINGULAR[kind]} {term.name!r}", _ctx(
             self._common, page=meta, term=term, posts=posts, pagination=pagination, label=label, plural=plural,
-            section=self.urls.terms(kind), **self._film_dates(term)))
+            section=self.urls.terms(kind), video_poster=poster, video_title=term.name, **self._film_dates(term)))
 
     def _film_dates(self, term: Term) -> dict[str, Any]:
         """What a film page shows of its release as of the build's day."""

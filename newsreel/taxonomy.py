@@ -153,7 +153,8 @@ def make_post(src: PostSource, body: RenderedBody, url: str, films: tuple[TermRe
         updated=src.updated, summary=src.summary or body.summary, html=body.html, words=body.words,
         films=films, actors=actors, tags=tags,
         tweets=tuple(t for t in src.tweets if t.url not in body.embedded_tweets), image=src.image,
-        image_alt=src.image_alt, draft=src.draft, future=src.date > now,
+        image_alt=src.image_alt, draft=src.draft, future=src.date > now, image_focus=src.image_focus,
+        trailer=src.trailer,
     )
 
 

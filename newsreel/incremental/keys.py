@@ -152,9 +152,10 @@ def final_key(context_key: str, reads: Iterable[str], post_digest: Callable[[str
 
 
 def plan_key(code: str, settings: object, preview: bool, assets: Mapping[str, str], templates: str,
-             nav: object) -> str:
-    """What every page can read besides its context."""
-    return digest(code, settings, preview, sorted(assets.items()), templates, nav)
+             nav: object, pictures: str = "") -> str:
+    """What every page can read besides its context (``pictures``: the image catalog's digest,
+    which names every picture variant a page may link)."""
+    return digest(code, settings, preview, sorted(assets.items()), templates, nav, pictures)
 
 
 def page_key(plan: str, url: str, template: str, context_key: str) -> str:

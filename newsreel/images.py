@@ -1,0 +1,458 @@
+"""The image pipeline: every raster image in ``static/`` as responsive AVIF, WebP and JPEG/PNG.
+
+Each image is read once, turned upright (EXIF orientation), flattened to 8-bit RGB(A) and
+written at the widths of ``WIDTHS`` it can fill (never upscaled), in AVIF and WebP plus a
+JPEG (PNG when it has transparency) fallback, under fingerprinted names beside the original
+(``img/poster.jpg`` → ``img/poster-640.1a2b3c4d5e.avif``). Results are cached in
+``.newsreel-cache/images/`` by the file's content hash and the pipeline's settings, so a
+warm build does no image work; a cold build works on several images at once (Pillow's
+codecs release the GIL, so threads suffice and ``serve`` can use them too).
+
+A file that cannot be used (missing, unreadable, truncated, not an image, more pixels than
+``MAX_PIXELS``) is recorded with the reason; the build reports it at each place that uses it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Mapping
+
+from PIL import Image, ImageOps, UnidentifiedImageError, features
+
+PIPELINE_VERSION = 1
+WIDTHS = (320, 640, 960, 1280, 1600)
+"""Widths written for every image, as far as the image is wide (never upscaled)."""
+MAX_PIXELS = 50_000_000
+"""Images with more pixels than this are refused (decompression bombs, absurd originals)."""
+MAX_BYTES = 100 * 1024 * 1024
+RASTER = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".bmp", ".tif", ".tiff")
+"""Files of ``static/`` that go through the pipeline (SVG and others are copied as they are)."""
+QUALITY = {"avif": 55, "webp": 78, "jpeg": 82}
+AVIF = features.check("avif")
+"""Pillow writes AVIF when it was built with libavif (its wheels are, from 11.3)."""
+MIME = {"avif": "image/avif", "webp": "image/webp", "jpeg": "image/jpeg", "png": "image/png"}
+EXTENSION = {"avif": "avif", "webp": "webp", "jpeg": "jpg", "png": "png"}
+CACHE_FOLDER = "images"
+
+# Pillow only warns between MAX_IMAGE_PIXELS and twice that; the limit here is ours (below it).
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
+
+
+def pipeline_key() -> str:
+    """Hash of everything that shapes the pipeline's output besides the image itself."""
+    parts = (PIPELINE_VERSION, Image.__version__, WIDTHS, MAX_PIXELS, sorted(QUALITY.items()), AVIF)
+    return hashlib.blake2b(repr(parts).encode(), digest_size=6).hexdigest()
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One written file of an image."""
+
+    rel: str
+    """Output path relative to the site root ("img/poster-640.1a2b3c4d5e.avif")."""
+    fmt: str
+    """"avif", "webp", "jpeg" or "png"."""
+    width: int
+    height: int
+    cached: str
+    """File name in the image's cache folder."""
+
+    @property
+    def mime(self) -> str:
+        return MIME[self.fmt]
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    """What the pipeline knows of one static image."""
+
+    rel: str
+    """Path under ``static/`` ("img/poster.jpg")."""
+    digest: str
+    """Content hash of the file (with the pipeline key: it names the outputs)."""
+    width: int = 0
+    """Width and height upright (after EXIF rotation)."""
+    height: int = 0
+    alpha: bool = False
+    variants: tuple[Variant, ...] = ()
+    error: str | None = None
+    """Why the file cannot be used, when it cannot."""
+
+    def of(self, fmt: str) -> tuple[Variant, ...]:
+        return tuple(v for v in self.variants if v.fmt == fmt)
+
+    @property
+    def fallback(self) -> tuple[Variant, ...]:
+        return self.of("png" if self.alpha else "jpeg")
+
+    @property
+    def largest(self) -> Variant:
+        return self.fallback[-1]
+
+    def to_json(self) -> dict[str, object]:
+        return {"rel": self.rel, "digest": self.digest, "width": self.width, "height": self.height,
+                "alpha": self.alpha, "error": self.error,
+                "variants": [[v.rel, v.fmt, v.width, v.height, v.cached] for v in self.variants]}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> "ImageInfo":
+        variants = tuple(Variant(str(r), str(f), int(w), int(h), str(c))  # type: ignore[call-overload]
+                         for r, f, w, h, c in data["variants"])  # type: ignore[union-attr]
+        return cls(str(data["rel"]), str(data["digest"]), int(data["width"]), int(data["height"]),  # type: ignore[call-overload]
+                   bool(data["alpha"]), variants, data["error"] if data["error"] is None else str(data["error"]))
+
+
+class ImageProblem(Exception):
+    """A file the pipeline cannot use."""
+
+
+def widths_for(width: int) -> list[int]:
+    """The widths written for an image ``width`` pixels wide: no upscaling, no near-duplicates."""
+    chosen = [w for w in WIDTHS if w < width]
+    if width <= WIDTHS[-1]:
+        if chosen and width - chosen[-1] < 64:
+            chosen.pop()
+        chosen.append(width)
+    return chosen or [min(width, WIDTHS[-1])]
+
+
+def open_image(path: Path, max_pixels: int = MAX_PIXELS) -> Image.Image:
+    """Open and fully decode an image, upright, as 8-bit RGB or RGBA; ``ImageProblem`` if unusable."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise ImageProblem(f"cannot read it: {exc.strerror}") from None
+    if size > MAX_BYTES:
+        raise ImageProblem(f"the file is {size // (1024 * 1024)} MB, more than {MAX_BYTES // (1024 * 1024)} MB")
+    try:
+        image = Image.open(path)
+    except UnidentifiedImageError:
+        raise ImageProblem("it is not an image Pillow can read (a text file, or an unknown format?)") from None
+    except Image.DecompressionBombError:
+        raise ImageProblem(f"it has more than {max_pixels:,} pixels (a decompression bomb?)") from None
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise ImageProblem(f"cannot read it: {exc}") from None
+    try:
+        width, height = image.size
+        if width * height > max_pixels:
+            raise ImageProblem(f"it has {width}×{height} pixels, more than {max_pixels:,} (a decompression bomb?)")
+        if getattr(image, "is_animated", False):
+            image.seek(0)  # an animated GIF/WebP: its first frame
+        if image.format == "JPEG":
+            image.draft("RGB", (WIDTHS[-1], WIDTHS[-1]))  # decode big JPEGs at a reduced scale
+        image.load()
+        image = ImageOps.exif_transpose(image) or image
+        return _eight_bit(image)
+    except ImageProblem:
+        raise
+    except Image.DecompressionBombError:
+        raise ImageProblem(f"it has more than {max_pixels:,} pixels (a decompression bomb?)") from None
+    except (OSError, ValueError, SyntaxError, EOFError, MemoryError) as exc:
+        message = str(exc) or type(exc).__name__
+        if "truncated" in message or isinstance(exc, EOFError):
+            raise ImageProblem(f"the file is truncated or damaged ({message})") from None
+        raise ImageProblem(f"cannot decode it: {message}") from None
+
+
+def _eight_bit(image: Image.Image) -> Image.Image:
+    """RGB or RGBA with 8 bits a channel (16-bit greyscale scaled down, CMYK converted)."""
+    mode = image.mode
+    if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
+        scale = 1 / 256 if mode.startswith("I;16") or image.getextrema()[1] > 255 else 1  # type: ignore[index]
+        return image.convert("I").point(lambda v: v * scale).convert("L").convert("RGB")
+    if mode == "F":
+        return image.convert("L").convert("RGB")
+    alpha = mode in ("RGBA", "LA", "PA", "La", "RGBa") or (mode == "P" and "transparency" in image.info)
+    if alpha:
+        image = image.convert("RGBA")
+        if image.getextrema()[3][0] == 255:  # type: ignore[index]
+            return image.convert("RGB")  # an alpha channel with nothing transparent
+        return image
+    return image.convert("RGB")
+
+
+def _encode(image: Image.Image, fmt: str) -> bytes:
+    import io
+
+    out = io.BytesIO()
+    if fmt == "avif":
+        image.save(out, "AVIF", quality=QUALITY["avif"], speed=8)
+    elif fmt == "webp":
+        image.save(out, "WEBP", quality=QUALITY["webp"], method=4)
+    elif fmt == "jpeg":
+        image.save(out, "JPEG", quality=QUALITY["jpeg"], optimize=True, progressive=True)
+    else:
+        image.save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+def _formats(alpha: bool) -> tuple[str, ...]:
+    return (("avif",) if AVIF else ()) + ("webp", "png" if alpha else "jpeg")
+
+
+def output_name(rel: str, digest: str, width: int, fmt: str) -> str:
+    """``img/poster.jpg`` at 640 px in WebP → ``img/poster-640.<digest10>.webp``."""
+    stem = rel.rsplit(".", 1)[0]
+    return f"{stem}-{width}.{digest[:10]}.{EXTENSION[fmt]}"
+
+
+def process(rel: str, path: Path, digest: str, folder: Path) -> ImageInfo:
+    """Write every variant of one image into ``folder`` (its cache entry); return its info."""
+    try:
+        image = open_image(path)
+    except ImageProblem as exc:
+        return ImageInfo(rel, digest, error=str(exc))
+    alpha = image.mode == "RGBA"
+    width, height = image.size
+    original = _original_size(path) or (width, height)
+    variants = []
+    for target in widths_for(original[0]):
+        h = max(1, round(original[1] * target / original[0]))
+        scaled = image if (target, h) == image.size else image.resize((target, h), Image.Resampling.LANCZOS,
+                                                                        reducing_gap=3.0)
+        for fmt in _formats(alpha):
+            name = f"{target}.{EXTENSION[fmt]}"
+            (folder / name).write_bytes(_encode(scaled, fmt))
+            variants.append(Variant(output_name(rel, digest, target, fmt), fmt, target, h, name))
+    order = {fmt: i for i, fmt in enumerate(("avif", "webp", "jpeg", "png"))}
+    variants.sort(key=lambda v: (order[v.fmt], v.width))
+    return ImageInfo(rel, digest, original[0], original[1], alpha, tuple(variants))
+
+
+def _original_size(path: Path) -> tuple[int, int] | None:
+    """The upright size of the original (a JPEG decoded by ``draft`` is smaller)."""
+    try:
+        with Image.open(path) as image:
+            width, height = image.size
+            orientation = image.getexif().get(0x0112, 1)
+    except Exception:  # noqa: BLE001 - it opened once already; the decoded size will do
+        return None
+    return (height, width) if orientation in (5, 6, 7, 8) else (width, height)
+
+
+def is_raster(rel: str) -> bool:
+    return rel.lower().endswith(RASTER)
+
+
+SVG_SIZE = re.compile(rb"<svg\b[^>]*>", re.S)
+
+
+def svg_size(path: Path) -> tuple[int, int] | None:
+    """An SVG's intrinsic size from its width/height or viewBox (for width/height attributes)."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return None
+    tag = SVG_SIZE.search(head)
+    if tag is None:
+        return None
+    attrs = dict(re.findall(rb'\s([\w:-]+)\s*=\s*["\']([^"\']*)["\']', tag.group()))
+    try:
+        width = float(re.match(rb"[\d.]+", attrs[b"width"]).group())  # type: ignore[union-attr]
+        height = float(re.match(rb"[\d.]+", attrs[b"height"]).group())  # type: ignore[union-attr]
+    except (KeyError, AttributeError, ValueError):
+        box = attrs.get(b"viewBox", b"").replace(b",", b" ").split()
+        try:
+            width, height = float(box[2]), float(box[3])
+        except (IndexError, ValueError):
+            return None
+    return (round(width), round(height)) if width > 0 and height > 0 else None
+
+
+# --- the catalog: every static image of a build ------------------------------------
+
+@dataclass
+class Catalog:
+    """Every raster image of ``static/`` (by its path there), and the site's SVG sizes."""
+
+    images: dict[str, ImageInfo] = field(default_factory=dict)
+    svgs: dict[str, tuple[int, int] | None] = field(default_factory=dict)
+    folder: Path | None = None
+    """The cache folder holding the variants."""
+    processed: int = 0
+    """Images encoded by this build (0 in a warm build)."""
+    seconds: float = 0.0
+
+    def get(self, src: str) -> ImageInfo | None:
+        return self.images.get(static_rel(src))
+
+    def digest(self) -> str:
+        """Hash of the whole catalog: any image change changes it."""
+        text = ";".join(f"{rel}={info.digest}" for rel, info in sorted(self.images.items()))
+        return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+    def outputs(self) -> Iterable[tuple[str, Path, str]]:
+        """(output file, cached file, key) of every variant."""
+        for info in self.images.values():
+            if self.folder is None:
+                break
+            for variant in info.variants:
+                yield variant.rel, self.folder / info.digest / variant.cached, variant.rel
+
+
+def static_rel(src: str) -> str:
+    """A front-matter or Markdown image path as a path under ``static/`` ("/img/x.jpg" → "img/x.jpg")."""
+    return src.split("#", 1)[0].split("?", 1)[0].lstrip("/")
+
+
+def is_remote(src: str) -> bool:
+    return "://" in src or src.startswith("//") or src.startswith("data:")
+
+
+def _stamp(info: os.stat_result) -> list[int]:
+    return [info.st_mtime_ns, info.st_size, info.st_ino]
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def prepare(static: Mapping[str, Path], cache_root: Path | None,
+            progress: Callable[[int, int], None] | None = None, workers: int | None = None) -> Catalog:
+    """The catalog of every raster image in ``static``, processing those not cached yet.
+
+    ``cache_root`` is the site's ``.newsreel-cache``; without one (``--no-cache``) a
+    temporary folder is used and removed by ``Catalog.close``-free callers via ``discard``.
+    """
+    import time
+
+    started = time.perf_counter()
+    key = pipeline_key()
+    own_temp = cache_root is None
+    root = Path(tempfile.mkdtemp(prefix="newsreel-images-")) if cache_root is None else cache_root / CACHE_FOLDER
+    folder = root / key
+    folder.mkdir(parents=True, exist_ok=True)
+    if not own_temp:
+        for old in root.iterdir():  # made by another version of the pipeline
+            if old.name != key and old.is_dir():
+                shutil.rmtree(old, ignore_errors=True)
+    index_file = folder / "index.json"
+    try:
+        index = json.loads(index_file.read_text("utf-8")) if index_file.is_file() else {}
+        if not isinstance(index, dict):
+            index = {}
+    except (OSError, ValueError):
+        index = {}
+    catalog = Catalog(folder=folder)
+    todo: list[tuple[str, Path, str]] = []
+    fresh: dict[str, object] = {}
+    for rel, path in static.items():
+        if rel.lower().endswith(".svg"):
+            catalog.svgs[rel] = svg_size(path)
+            continue
+        if not is_raster(rel):
+            continue
+        try:
+            stamp = _stamp(path.stat())
+        except OSError as exc:
+            catalog.images[rel] = ImageInfo(rel, "", error=f"cannot read it: {exc.strerror}")
+            continue
+        known = index.get(rel)
+        if isinstance(known, dict) and known.get("stamp") == stamp and isinstance(known.get("info"), dict):
+            try:
+                info = ImageInfo.from_json(known["info"])
+            except (KeyError, TypeError, ValueError):
+                info = None
+            if info is not None and info.rel == rel and _complete(folder, info):
+                catalog.images[rel] = info
+                fresh[rel] = known
+                continue
+        try:
+            digest = hashlib.blake2b(f"{_file_digest(path)}:{key}".encode(), digest_size=16).hexdigest()
+        except OSError as exc:
+            catalog.images[rel] = ImageInfo(rel, "", error=f"cannot read it: {exc.strerror}")
+            continue
+        meta = folder / digest / "meta.json"
+        info = None
+        if meta.is_file():
+            try:
+                info = ImageInfo.from_json(json.loads(meta.read_text("utf-8")))
+                info = _renamed(info, rel)
+            except (OSError, ValueError, KeyError, TypeError):
+                info = None
+        if info is not None and _complete(folder, info):
+            catalog.images[rel] = info
+            fresh[rel] = {"stamp": stamp, "info": info.to_json()}
+        else:
+            todo.append((rel, path, digest))
+    if todo:
+        done = 0
+
+        def work(item: tuple[str, Path, str]) -> ImageInfo:
+            rel, path, digest = item
+            return _process_into_cache(rel, path, digest, folder)
+
+        count = workers or max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                                      else (os.cpu_count() or 1)))
+        with ThreadPoolExecutor(max_workers=count) as pool:
+            for (rel, path, _), info in zip(todo, pool.map(work, todo)):
+                catalog.images[rel] = info
+                catalog.processed += 1
+                done += 1
+                if progress is not None:
+                    progress(done, len(todo))
+                try:
+                    fresh[rel] = {"stamp": _stamp(path.stat()), "info": info.to_json()}
+                except OSError:
+                    pass
+    if not own_temp and fresh != index:
+        tmp = folder / f"index.json.{os.getpid()}"
+        try:
+            tmp.write_text(json.dumps(fresh, sort_keys=True), "utf-8")
+            os.replace(tmp, index_file)
+        except OSError:
+            pass
+    catalog.seconds = time.perf_counter() - started
+    return catalog
+
+
+def discard(catalog: Catalog) -> None:
+    """Remove a catalog's temporary cache folder (a build with ``--no-cache``)."""
+    if catalog.folder is not None and catalog.folder.parent.name.startswith("newsreel-images-"):
+        shutil.rmtree(catalog.folder.parent, ignore_errors=True)
+
+
+def _renamed(info: ImageInfo, rel: str) -> ImageInfo:
+    """A cached image's info for another file with the same bytes."""
+    if info.rel == rel:
+        return info
+    variants = tuple(Variant(output_name(rel, info.digest, v.width, v.fmt), v.fmt, v.width, v.height, v.cached)
+                     for v in info.variants)
+    return ImageInfo(rel, info.digest, info.width, info.height, info.alpha, variants, info.error)
+
+
+def _complete(folder: Path, info: ImageInfo) -> bool:
+    return all((folder / info.digest / v.cached).is_file() for v in info.variants)
+
+
+def _process_into_cache(rel: str, path: Path, digest: str, folder: Path) -> ImageInfo:
+    """Process one image into a temporary folder, then move it into the cache whole."""
+    target = folder / digest
+    work = Path(tempfile.mkdtemp(prefix=f".{digest}-", dir=folder))
+    try:
+        info = process(rel, path, digest, work)
+        (work / "meta.json").write_text(json.dumps(info.to_json()), "utf-8")
+        if target.exists():
+            shutil.rmtree(target, ignore_errors=True)
+        try:
+            os.replace(work, target)
+        except OSError:
+            pass  # another build put it there meanwhile
+        return info
+    finally:
+        if work.exists():
+            shutil.rmtree(work, ignore_errors=True)
