@@ -499,6 +499,9 @@ def _refs(fields: _Fields, key: str, image: str | None, alt: str | None, alt_key
         if not is_remote(image):
             refs.append(ImageRef(image, fields.line(key), key))
     trailer = fields.data.get("trailer")
+    url = trailer.get("url") if isinstance(trailer, dict) else trailer
+    if isinstance(url, str) and url.strip().startswith("/") and not url.strip().startswith("//"):
+        refs.append(ImageRef(url.strip(), fields.lines.get("trailer.url") or fields.line("trailer"), "trailer"))
     if isinstance(trailer, dict) and isinstance(trailer.get("poster"), str) and not is_remote(trailer["poster"]):
         refs.append(ImageRef(trailer["poster"].strip(), fields.lines.get("trailer.poster") or fields.line("trailer"),
                              "trailer poster"))

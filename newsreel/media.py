@@ -34,11 +34,11 @@ def problems(sources: Iterable[Any], catalog: Catalog, static: Mapping[str, Path
         record, body = item.source if hasattr(item, "source") else item.record, item.body
         refs = tuple(getattr(record, "refs", ())) + tuple(getattr(body, "images", ()))
         found += check_refs(record.source, refs, catalog)
-        trailers = [getattr(record, "trailer", None), getattr(record, "extra", {}).get("trailer")]
-        for video in trailers:
-            if video is not None and video.is_file and video.id.lstrip("/") not in static:
-                found.append(error(record.source, None, f"trailer {video.id!r} is not a file in static/",
-                                   f"put the video at static/{video.id.lstrip('/')}, or fix the path"))
+        for ref in refs:
+            rel = ref.src.split("?", 1)[0].split("#", 1)[0].lstrip("/")
+            if ref.what == "trailer" and rel not in static:
+                found.append(error(record.source, ref.line, f"trailer {ref.src!r} is not a file in static/",
+                                   f"put the video at static/{rel}, or fix the path"))
     return found
 
 

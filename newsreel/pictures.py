@@ -78,7 +78,7 @@ def check_refs(path: str, refs: Iterable[ImageRef], catalog: Catalog) -> list[Pr
     """Errors for local images that are missing or cannot be used."""
     problems = []
     for ref in refs:
-        if is_remote(ref.src):
+        if is_remote(ref.src) or ref.what == "trailer":
             continue
         rel = static_rel(ref.src)
         if rel.lower().endswith(".svg"):
@@ -174,7 +174,7 @@ class Pictures:
         return Markup(_MARKED.sub(replace, str(html)))
 
 
-_MARKED = re.compile(r'<img src="[^"<>]*" alt="(?P<alt>[^"<>]*)" data-newsreel-image="(?P<rel>[^"<>]*)">')
+_MARKED = re.compile(r'<img src="[^"<>]*" alt="(?P<alt>[^"<>]*)"(?: loading="lazy")? data-newsreel-image="(?P<rel>[^"<>]*)">')
 
 
 # --- Markdown ------------------------------------------------------------------------

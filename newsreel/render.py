@@ -278,7 +278,7 @@ class Renderer:
 
     def render_tweet(self, tweet: Any) -> Markup:
         """A front-matter tweet's markup, its image under the base path."""
-        return render_tweet(tweet, base_path=self.urls.base_path)
+        return self.pictures.body(render_tweet(tweet, base_path=self.urls.base_path))
 
     def templates_digest(self) -> str:
         """Hash of every template file, so any template edit changes every page key."""

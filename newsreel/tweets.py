@@ -27,7 +27,11 @@ if TYPE_CHECKING:  # pragma: no cover
 WIDGETS_SCRIPT_URL = "https://platform.twitter.com/widgets.js"
 """The platform's script, loaded once (async) on pages with tweets when ``tweets.enhance`` is on."""
 
-PLATFORM = "X/Twitter"
+PLATFORM = "X"
+SNOWFLAKE_EPOCH_MS = 1288834974657
+"""Status IDs since November 2010 carry their time: milliseconds = (id >> 22) + this."""
+SNOWFLAKE_FLOOR = 10**15
+"""Older IDs (counted up one by one, below about 3·10^10) carry none."""
 KEYS = ("url", "text", "author", "handle", "date", "media")
 MEDIA_KEYS = ("src", "alt")
 MONTHS = (
@@ -138,6 +142,33 @@ class Tweet:
     @property
     def account_url(self) -> str:
         return f"https://twitter.com/{self.handle}"
+
+    @property
+    def x_url(self) -> str | None:
+        """The status on x.com (where the card links), or None without a status URL."""
+        return f"https://x.com/{self.handle}/status/{self.status_id}" if self.url and self.status_id else None
+
+    @property
+    def when(self) -> str | None:
+        """The date as written, else the time its status ID encodes (UTC), if it encodes one."""
+        return self.date or (status_time(self.status_id) if self.status_id else None)
+
+
+def status_time(status_id: str) -> str | None:
+    """The UTC time a (snowflake) status ID was made, as ISO 8601 with ``Z``; None for old IDs."""
+    number = int(status_id)
+    if number < SNOWFLAKE_FLOOR:
+        return None
+    from datetime import timezone
+
+    ms = (number >> 22) + SNOWFLAKE_EPOCH_MS
+    try:
+        moment = DateTime.fromtimestamp(ms / 1000, tz=timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return None
+    if moment.year > 2200:
+        return None
+    return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 # --------------------------------------------------------------------------- URLs
@@ -467,11 +498,11 @@ def render_tweet(tweet: Tweet, *, base_path: str = "/", remote_images: bool = Fa
     else:
         parts.append(
             Markup('<p class="tweet__text"><a href="%s">%s by @%s on %s</a></p>')
-            % (tweet.link, "Post" if tweet.url else "Posts", handle, PLATFORM)
+            % (tweet.x_url or tweet.link, "Post" if tweet.url else "Posts", handle, PLATFORM)
         )
         if tweet.media:
             parts.append(_render_media(tweet.media, base_path, remote_images))
-        if tweet.author or tweet.date:
+        if tweet.author or tweet.when:
             parts.append(_render_meta(tweet, link_date=False))
     parts.append(Markup("</blockquote>"))
     return Markup("\n").join(parts)
@@ -488,11 +519,11 @@ def _render_meta(tweet: Tweet, *, link_date: bool) -> Markup:
         pieces.append(Markup('<span class="tweet__handle">(<a href="%s">@%s</a>)</span>')
                       % (tweet.account_url, handle))
     time = None
-    if tweet.date:
-        time = Markup('<time datetime="%s">%s</time>') % (tweet.date, human_date(tweet.date))
+    if tweet.when:
+        time = Markup('<time datetime="%s">%s</time>') % (tweet.when, human_date(tweet.when))
     if link_date and tweet.url:
         label = time if time is not None else Markup("View the post on %s") % PLATFORM
-        pieces.append(Markup('<a class="tweet__date" href="%s">%s</a>') % (tweet.url, label))
+        pieces.append(Markup('<a class="tweet__date" href="%s">%s</a>') % (tweet.x_url or tweet.url, label))
     elif time is not None:
         pieces.append(Markup('<span class="tweet__date">%s</span>') % time)
     return Markup('<p class="tweet__meta">%s</p>') % Markup(" ").join(pieces)
@@ -505,15 +536,20 @@ def _render_media(media: TweetMedia, base_path: str, remote_images: bool) -> Mar
                     % (_href(media.src), media.alt))
         src = _href(media.src)
     else:
+        # Marked for the image pipeline: the page's ``media`` filter makes it a <picture>.
         src = _href(base_path.rstrip("/") + "/" + media.src.lstrip("/"))
+        rel = media.src.split("#", 1)[0].split("?", 1)[0].lstrip("/")
+        return (Markup('<p class="tweet__media"><img src="%s" alt="%s" loading="lazy" data-newsreel-image="%s"></p>')
+                % (src, media.alt, rel))
     img = Markup('<p class="tweet__media"><img src="%s" alt="%s" loading="lazy"></p>')
     return img % (src, media.alt)
 
 
 def human_date(value: str) -> str:
-    """"2020-09-07" or "2020-09-07T23:30:00-05:00" → "September 7, 2020" (the day as written)."""
+    """"2020-09-07" or "2020-09-07T23:30:00-05:00" → "7 September 2020": the day as written, in
+    the site's date format (``render.human_date``)."""
     day = Date.fromisoformat(value[:10])
-    return f"{MONTHS[day.month - 1]} {day.day}, {day.year}"
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def linkify_text(text: str) -> Markup:

@@ -272,7 +272,7 @@ def test_dates_are_kept_as_written(raw: object, written: str) -> None:
     root = check_markup(str(render_tweet(tweet)))
     (time,) = root.iter("time")
     assert time.get("datetime") == written
-    assert time.text == "September 7, 2020"
+    assert time.text == "7 September 2020"  # the site's date format
 
 
 def test_numbers_yaml_read_become_text() -> None:
@@ -335,13 +335,14 @@ def test_markup_follows_the_embed_conventions() -> None:
     assert text.get("class") == "tweet__text" and text.text_content() == "Trailer day"
     (img,) = media.iter("img")
     assert (img.get("src"), img.get("alt"), img.get("loading")) == ("/movie-news/img/still.jpg", "A still", "lazy")
+    assert img.get("data-newsreel-image") == "img/still.jpg"  # the page's media filter makes it a <picture>
     assert meta.get("class") == "tweet__meta"
     assert meta.find_class("tweet__author")[0].text_content() == "The Studio"
     assert meta.find_class("tweet__handle")[0].text_content() == "(@Studio)"
     (status_link,) = meta.iter("a")
-    assert status_link.get("href") == "https://twitter.com/Studio/status/77"
+    assert status_link.get("href") == "https://x.com/Studio/status/77"
     assert status_link.find("time").get("datetime") == "2021-05-01"
-    assert status_link.text_content() == "May 1, 2021"
+    assert status_link.text_content() == "1 May 2021"
     assert meta.text_content().startswith("\u2014 The Studio (@Studio)")
     assert root.iter("a").__next__() is status_link  # the only link is the status
 
@@ -351,8 +352,8 @@ def test_tweet_without_text_is_a_link_card() -> None:
     assert "tweet--card" in root.get("class").split()
     assert "twitter-tweet" in root.get("class").split()
     (link,) = root.iter("a")
-    assert link.get("href") == "https://twitter.com/Studio/status/77"
-    assert link.text_content() == "Post by @Studio on X/Twitter"
+    assert link.get("href") == "https://x.com/Studio/status/77"
+    assert link.text_content() == "Post by @Studio on X"
 
 
 def test_tweet_without_url_links_to_its_account() -> None:
@@ -395,7 +396,8 @@ def test_every_piece_of_text_is_escaped(nasty: str) -> None:
     assert root.find(".//img").get("alt") == nasty
     assert "<script" not in html
     for element in root.iter():
-        assert set(element.attrib) <= {"class", "cite", "data-dnt", "dir", "href", "src", "alt", "loading", "datetime"}
+        assert set(element.attrib) <= {"class", "cite", "data-dnt", "dir", "href", "src", "alt", "loading", "datetime",
+                                       "data-newsreel-image"}
     assert all(a.get("href").startswith("https://") for a in root.iter("a"))
     card = str(render_tweet(tweet_from_value({"handle": "a", "author": nasty, "date": "2020-01-02"})))
     check_markup(card)
@@ -549,7 +551,7 @@ def test_unknown_url_renders_a_link_card_and_angle_brackets_work() -> None:
     html, env = render_markdown("<https://mobile.twitter.com/Other/status/9/>\n")
     root = lxml.html.fragment_fromstring(html)
     assert "tweet--card" in root.get("class")
-    assert root.find(".//a").get("href") == "https://twitter.com/Other/status/9"
+    assert root.find(".//a").get("href") == "https://x.com/Other/status/9"
     assert env["embedded_tweets"] == ["https://twitter.com/Other/status/9"]
 
 
@@ -603,3 +605,14 @@ def test_a_twitter_line_that_is_not_a_status_is_a_problem_never_a_link(bad: str)
     assert root.findall("p")[-1].text_content() == bad
     assert "<script>" not in html
     assert "embedded_tweets" not in env
+
+
+def test_a_url_only_tweet_shows_the_time_its_status_id_encodes() -> None:
+    root = check_markup(str(render_tweet(tweet_from_value("https://twitter.com/ZachMacieI/status/1302994733235646465"))))
+    link = root.find(".//a")
+    assert link.text_content() == "Post by @ZachMacieI on X"
+    assert link.get("href") == "https://x.com/ZachMacieI/status/1302994733235646465"
+    time = root.find(".//time")
+    assert time.get("datetime") == "2020-09-07T15:38:47Z" and time.text == "7 September 2020"
+    old = check_markup(str(render_tweet(tweet_from_value("https://twitter.com/jack/status/20"))))
+    assert old.find(".//time") is None  # IDs from before November 2010 carry no time

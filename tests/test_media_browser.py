@@ -1,0 +1,146 @@
+"""Pictures and trailers in real Chromium: which requests a page makes, before and after a
+click, which images load lazily, and that nothing shifts as images arrive."""
+
+from __future__ import annotations
+
+import functools
+import io
+import os
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from sitekit import newsreel, post, write_site
+
+pytestmark = pytest.mark.browser
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+
+
+def picture(colour: tuple[int, int, int]) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (1600, 900), colour).save(out, "JPEG")
+    return out.getvalue()
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    long_text = "\n\n".join(f"Paragraph {i} of a long story about a long shoot." * 3 for i in range(30))
+    files: dict[str, str | bytes] = {
+        "newsreel.yaml": "base_url: https://example.org/\nper_page: 10\n",
+        "static/img/lead.jpg": picture((180, 40, 40)),
+        "static/img/deep.jpg": picture((40, 40, 180)),
+        "content/films/harbour.md": "---\ntitle: Harbour\n---\nA film.\n",
+        "content/posts/trailer.md": post(
+            "Trailer", "2023-02-01",
+            f"Intro.\n\n{long_text}\n\n![Deep down](/img/deep.jpg)\n\nhttps://vimeo.com/76979871\n\nThe end.",
+            trailer="https://www.youtube.com/watch?v=avz06PDqDbM", image="/img/lead.jpg", image_alt="Lead",
+            film="Harbour"),
+    }
+    for i in range(8):
+        files[f"static/img/p{i}.jpg"] = picture((20 * i, 100, 120))
+        files[f"content/posts/p{i}.md"] = post(f"Post {i}", f"2023-01-{10 + i:02d}", "Text.", image=f"/img/p{i}.jpg",
+                                              image_alt=f"Picture {i}")
+    site = write_site(tmp_path_factory.mktemp("media") / "site", files)
+    run = newsreel("build", site)
+    assert run.code == 0, run.err
+    handler = functools.partial(_Quiet, directory=str(site / "site"))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    if not os.path.exists(CHROMIUM) and not os.environ.get("CI"):
+        pytest.skip("chromium is not installed (scripts/install-test-tools installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _open(browser, base: str, path: str, width: int):  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": width, "height": 800})
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.route(lambda url: not url.startswith(base),
+               lambda route: route.fulfill(status=200, body="<p>player</p>", content_type="text/html"))
+    page.add_init_script("""
+        window.__shift = 0;
+        new PerformanceObserver(list => { for (const e of list.getEntries()) if (!e.hadRecentInput) window.__shift += e.value; })
+          .observe({type: "layout-shift", buffered: true});
+    """)
+    page.goto(base + path, wait_until="load")
+    page.wait_for_timeout(300)
+    return page, requests
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_no_third_party_request_before_a_click_then_the_private_player(browser, served: str, width: int) -> None:
+    page, requests = _open(browser, served, "posts/trailer/", width)
+    try:
+        assert all(url.startswith(served) for url in requests), requests
+        assert page.locator("iframe").count() == 0
+        assert page.evaluate("window.__shift") < 0.01
+        page.locator("a.trailer__link").first.click()
+        frame = page.locator("iframe.trailer__player")
+        frame.wait_for()
+        assert frame.get_attribute("src").startswith("https://www.youtube-nocookie.com/embed/avz06PDqDbM")
+        assert frame.get_attribute("title")
+        third = [url for url in requests if not url.startswith(served)]
+        assert third and all(url.startswith("https://www.youtube-nocookie.com/") for url in third)
+    finally:
+        page.close()
+
+
+def test_without_javascript_a_trailer_is_a_link_to_the_video(browser, served: str) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(served + "posts/trailer/")
+        link = page.locator("a.trailer__link").first
+        assert link.get_attribute("href") == "https://www.youtube.com/watch?v=avz06PDqDbM"
+        assert "Play" in link.inner_text()
+    finally:
+        context.close()
+
+
+def test_lazy_images_wait_and_the_lead_image_comes_first(browser, served: str) -> None:
+    page, requests = _open(browser, served, "posts/trailer/", 390)
+    try:
+        images = [url for url in requests if "/img/" in url]
+        assert any("/img/lead-" in url for url in images)
+        assert not any("/img/deep-" in url for url in images)  # far below the fold: not loaded yet
+        assert any(url.endswith(".avif") for url in images)  # Chromium picks AVIF
+        small = [url for url in images if "/img/lead-" in url]
+        assert all("-1600." not in url for url in small)  # 390 px wide: a smaller variant
+        page.mouse.wheel(0, 20000)
+        page.wait_for_timeout(800)
+        assert any("/img/deep-" in url for url in requests)
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_listing_pages_do_not_shift(browser, served: str, width: int) -> None:
+    page, requests = _open(browser, served, "", width)
+    try:
+        assert page.evaluate("window.__shift") < 0.01
+        natural = page.evaluate("[...document.images].every(i => i.getAttribute('width') && i.getAttribute('height'))")
+        assert natural
+    finally:
+        page.close()
