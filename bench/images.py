@@ -35,7 +35,7 @@ from PIL import Image, ImageDraw  # noqa: E402
 import corpus  # noqa: E402
 from newsreel import media  # noqa: E402
 from newsreel.build import BuildOptions, build_site  # noqa: E402
-from newsreel.cache import CACHE_DIR  # noqa: E402
+from newsreel.incremental.store import CACHE_DIR  # noqa: E402
 
 
 def picture(rng: random.Random, size: tuple[int, int]) -> bytes:

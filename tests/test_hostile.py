@@ -473,7 +473,20 @@ def _xss_site(root: Path) -> Path:
                                     f"poster_alt: {_yaml(PAYLOADS['poster_alt'])}\n", body),
         "content/actors/a.md": _post(f"name: {_yaml(PAYLOADS['actor_page'])}\nphoto: /img/p.jpg\n"
                                      f"photo_alt: {_yaml(PAYLOADS['photo_alt'])}\n", body),
+        # The pictures named above exist (a missing one stops the build): their alt texts are the payloads.
+        "static/img/p.jpg": _jpeg(),
+        "static/img/a.jpg": _jpeg(),
     })
+
+
+def _jpeg() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (400, 600), (90, 20, 20)).save(out, "JPEG")
+    return out.getvalue()
 
 
 UNSAFE_SCHEMES = ("javascript:", "vbscript:", "data:")
