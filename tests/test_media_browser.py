@@ -42,7 +42,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "content/films/harbour.md": "---\ntitle: Harbour\n---\nA film.\n",
         "content/posts/trailer.md": post(
             "Trailer", "2023-02-01",
-            f"Intro.\n\n{long_text}\n\n![Deep down](/img/deep.jpg)\n\nhttps://vimeo.com/76979871\n\nThe end.",
+            f"Intro.\n\nhttps://x.com/newsreel_desk/status/1302994733235646465\n\n{long_text}\n\n"
+            "![Deep down](/img/deep.jpg)\n\nhttps://vimeo.com/76979871\n\nThe end.",
             trailer="https://www.youtube.com/watch?v=avz06PDqDbM", image="/img/lead.jpg", image_alt="Lead",
             film="Harbour"),
     }
@@ -142,5 +143,21 @@ def test_listing_pages_do_not_shift(browser, served: str, width: int) -> None:
         assert page.evaluate("window.__shift") < 0.01
         natural = page.evaluate("[...document.images].every(i => i.getAttribute('width') && i.getAttribute('height'))")
         assert natural
+    finally:
+        page.close()
+
+
+def test_a_post_with_a_trailer_and_a_tweet_loads_under_300_kb_at_390_px(browser, served: str) -> None:
+    """The issue's budget: everything a phone downloads on first load (the player comes after a click)."""
+    page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=3)
+    try:
+        session = page.context.new_cdp_session(page)
+        session.send("Network.enable")
+        sizes: dict[str, int] = {}
+        session.on("Network.loadingFinished", lambda e: sizes.__setitem__(e["requestId"], e["encodedDataLength"]))
+        page.goto(served + "posts/trailer/", wait_until="networkidle")
+        page.wait_for_timeout(300)
+        assert page.locator("blockquote.tweet").count() == 1
+        assert 0 < sum(sizes.values()) < 300_000, sizes
     finally:
         page.close()
