@@ -15,6 +15,7 @@ A file that cannot be used (missing, unreadable, truncated, not an image, more p
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import re
@@ -31,7 +32,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError, features
 PIPELINE_VERSION = 1
 WIDTHS = (320, 640, 960, 1280, 1600)
 """Widths written for every image, as far as the image is wide (never upscaled)."""
-MAX_PIXELS = 50_000_000
+MAX_PIXELS = 100_000_000
 """Images with more pixels than this are refused (decompression bombs, absurd originals)."""
 MAX_BYTES = 100 * 1024 * 1024
 RASTER = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".bmp", ".tif", ".tiff")
@@ -151,7 +152,7 @@ def open_image(path: Path, max_pixels: int = MAX_PIXELS) -> Image.Image:
             image.draft("RGB", (WIDTHS[-1], WIDTHS[-1]))  # decode big JPEGs at a reduced scale
         image.load()
         image = ImageOps.exif_transpose(image) or image
-        return _eight_bit(image)
+        return _eight_bit(_to_srgb(image))
     except ImageProblem:
         raise
     except Image.DecompressionBombError:
@@ -161,6 +162,23 @@ def open_image(path: Path, max_pixels: int = MAX_PIXELS) -> Image.Image:
         if "truncated" in message or isinstance(exc, EOFError):
             raise ImageProblem(f"the file is truncated or damaged ({message})") from None
         raise ImageProblem(f"cannot decode it: {message}") from None
+
+
+def _to_srgb(image: Image.Image) -> Image.Image:
+    """Colours converted from the file's embedded ICC profile (Adobe RGB, Display P3, a CMYK
+    press profile) to sRGB: the outputs carry no profile, and browsers read untagged as sRGB."""
+    icc = image.info.get("icc_profile")
+    if not icc or image.mode not in ("RGB", "RGBA", "CMYK"):
+        return image
+    try:
+        from PIL import ImageCms
+
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        target = ImageCms.createProfile("sRGB")
+        mode = "RGBA" if image.mode == "RGBA" else "RGB"
+        return ImageCms.profileToProfile(image, source, target, outputMode=mode) or image
+    except Exception:  # noqa: BLE001 - a broken profile: keep the colours as they are
+        return image
 
 
 def _eight_bit(image: Image.Image) -> Image.Image:
@@ -181,8 +199,6 @@ def _eight_bit(image: Image.Image) -> Image.Image:
 
 
 def _encode(image: Image.Image, fmt: str) -> bytes:
-    import io
-
     out = io.BytesIO()
     if fmt == "avif":
         image.save(out, "AVIF", quality=QUALITY["avif"], speed=8)

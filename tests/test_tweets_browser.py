@@ -121,6 +121,6 @@ def test_tweet_markup_is_static_accessible_and_escaped(tmp_path: Path) -> None:
     assert STATUS.replace("twitter.com", "x.com") in front.xpath("//blockquote//a/@href")  # the status on x.com
     assert not front.xpath("//script[@src]")
     body = lxml_html.fromstring((site / "site/posts/body/index.html").read_bytes())
-    assert "https://twitter.com/other_desk/status/1302800000000000002" in body.xpath("//blockquote//a/@href")
+    assert "https://x.com/other_desk/status/1302800000000000002" in body.xpath("//blockquote//a/@href")
     feed = (site / "site/feed.xml").read_text()
     assert "twitter-tweet" in feed and "&lt;blockquote" in feed
