@@ -471,7 +471,7 @@ def _focus(fields: _Fields, key: str) -> Focus:
     focus = parse_focus(value)
     if focus is None:
         fields.fail(key, f"'{key}' must be two percentages, x then y, got {value!r}",
-                    f"write {key}: 50% 30% (from the left, from the top), or center, top, bottom, left, right")
+                    f"write {key}: 50% 30% from the left, then from the top; or center, top, bottom, left, right")
         return CENTRE
     return focus
 
@@ -494,8 +494,8 @@ def _refs(fields: _Fields, key: str, image: str | None, alt: str | None, alt_key
     if image is not None:
         if alt is None:
             fields.problems.append(warning(fields.path, fields.line(key), f"'{key}' has no alt text",
-                                           f"add {alt_key}: \"what the picture shows\" "
-                                           f"({alt_key}: \"\" marks a purely decorative picture)"))
+                                           f"add {alt_key}: \"what the picture shows\", "
+                                           f"or {alt_key}: \"\" for a purely decorative picture"))
         if not is_remote(image):
             refs.append(ImageRef(image, fields.line(key), key))
     trailer = fields.data.get("trailer")
@@ -548,7 +548,7 @@ def _stills(fields: _Fields) -> tuple[tuple[Still, ...], list[ImageRef]]:
         alt = item.get("alt")
         if alt is None:
             fields.problems.append(warning(fields.path, line, f"{where} has no alt text",
-                                           "add alt: \"what the picture shows\" (alt: \"\" marks a decorative one)"))
+                                           "add alt: \"what the picture shows\", or alt: \"\" for a decorative one"))
         focus = parse_focus(item["focus"]) if item.get("focus") is not None else CENTRE
         if focus is None:
             fields.problems.append(error(fields.path, line, f"{where}.focus must be two percentages, got {item['focus']!r}",

@@ -95,7 +95,7 @@ def check_refs(path: str, refs: Iterable[ImageRef], catalog: Catalog) -> list[Pr
             problems.append(error(path, ref.line, f"{ref.what} {ref.src!r} is not an image in static/", hint))
         elif info.error:
             problems.append(error(path, ref.line, f"{ref.what} static/{rel} cannot be used: {info.error}",
-                                  "replace it with a working JPEG, PNG or WebP (re-export it from an image editor)"))
+                                  "replace it with a working JPEG, PNG or WebP: re-export it from an image editor"))
     return problems
 
 

@@ -79,6 +79,7 @@ def test_wheel_carries_the_whole_theme_and_no_example_content(release: Release) 
         if path.is_file():
             assert f"newsreel/_theme/templates/{path.relative_to(REPO / 'templates').as_posix()}" in names, path
     assert not any(n.startswith(("newsreel/_theme/static/img/", "content/", "tests/")) for n in names)
+    assert {"newsreel/fonts/Inter-400.ttf", "newsreel/fonts/Inter-700.ttf", "newsreel/fonts/OFL.txt"} <= names  # cards
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
     metadata = zipfile.ZipFile(release.wheel).read(f"newsreel-{__version__}.dist-info/METADATA").decode()
     assert f"Version: {__version__}" in metadata and "Requires-Dist: jinja2" in metadata
