@@ -37,14 +37,14 @@ FILES = {
     "content/posts/2023-03-01-far.md": post("A far-off film", "2023-03-01", film="Far Off", release_year="2027",
                                             image="/img/x.svg", image_alt="A still"),
     "content/posts/2023-04-01-past.md": post("An old film returns", "2023-04-01", film="Old One", release_year="1999"),
+    # the picture the far-off post names (a missing picture stops the build)
+    "static/img/x.svg": '<svg xmlns="http://www.w3.org/2000/svg" width="16" height="9"/>\n',
 }
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     site = write_site(tmp_path_factory.mktemp("facts") / "src", FILES)
-    (site / "static/img").mkdir(parents=True)
-    (site / "static/img/x.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="16" height="9"/>\n')
     build_site(site, BuildOptions(output=site / "site", use_cache=False, now=NOW))
     return site / "site"
 

@@ -135,8 +135,10 @@ def test_pages_get_picture_markup_with_sizes_and_priorities(built: tuple[Path, s
     assert '<img src="/news/img/poster.svg" alt="A black poster" width="400" height="600"' in film
     assert "rotated-400." in film and "object-position: 50% 10%" in film
     home = (site / "site/index.html").read_text()
-    cards = re.findall(r'<div class="card__image">(.*?)</div>', home, re.S)
-    assert 'loading="lazy"' not in cards[0] and all('loading="lazy"' in c for c in cards[1:])
+    pictures = re.findall(r"<picture>.*?</picture>", home, re.S)
+    assert len(pictures) >= 2
+    assert 'loading="lazy"' not in pictures[0] and 'fetchpriority="high"' in pictures[0]  # the lead story's
+    assert all('loading="lazy"' in p for p in pictures[1:])
     for page_file in (site / "site").rglob("*.html"):
         for tag in re.findall(r"<img [^>]*>", page_file.read_text()):
             if "cdn.example.com" not in tag:
