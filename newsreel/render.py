@@ -234,7 +234,6 @@ class Renderer:
                                 month_name=month_name, nobreak_dash=nobreak_dash)
         self.env.globals.update(site=settings, asset=self.asset, render_tweet=self.render_tweet,
                                 tweet_script_url=WIDGETS_SCRIPT_URL, picture=self.pictures.picture,
-                                responsive_picture=self.pictures.picture,
                                 image_url=self.pictures.url, trailer=self.trailer)
         self.env.filters.update(media=self._media)
         self.plan_key = ""
