@@ -261,8 +261,12 @@ def _dump_site() -> dict[str, str]:
     files = {f"templates/{name}": f"{name}\n" + _DUMP for name in _TEMPLATES}
     files["newsreel.yaml"] = "title: Dump\nbase_url: https://example.org/\nper_page: 2\nauthor: Ann\n"
     files["static/css/extra.css"] = "body { color: black; }\n"
-    files["content/films/heat.md"] = "---\ntitle: Heat\nrelease_year: 1995\nposter: /img/heat.jpg\ndirector: Mann\n---\nA heist film.\n"
-    files["content/actors/al-pacino.md"] = "---\nname: Al Pacino\nphoto: /img/al.jpg\n---\nAn actor.\n"
+    files["content/films/heat.md"] = "---\ntitle: Heat\nrelease_year: 1995\nposter: /img/heat.svg\ndirector: Mann\n---\nA heist film.\n"
+    files["content/actors/al-pacino.md"] = "---\nname: Al Pacino\nphoto: /img/al.svg\n---\nAn actor.\n"
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="3"/>\n'
+    # The pictures the edits may name exist (a missing picture stops the build); SVGs skip the raster work.
+    for name in ["heat", "al"] + [f"{kind}{n}" for kind in ("p", "poster-", "al-") for n in range(100)]:
+        files[f"static/img/{name}.svg"] = svg
     for n in range(5):
         films = '["Heat"]' if n % 2 == 0 else '["Heat", "Ronin"]'
         files[f"content/posts/p{n}.md"] = (
@@ -290,16 +294,16 @@ def _edit(root: Path, action: str, index: int, value: int) -> None:
         "post-body": (post_file, lambda t: t + f"More text {value}.\n"),
         "post-title": (post_file, lambda t: _set_key(t, "title", f"Retitled {value}")),
         "post-summary": (post_file, lambda t: _set_key(t, "summary", f"New summary {value}")),
-        "post-image": (post_file, lambda t: _set_key(t, "image", f"/img/p{value}.jpg")),
+        "post-image": (post_file, lambda t: _set_key(t, "image", f"/img/p{value}.svg")),
         "post-date": (post_file, lambda t: _set_key(t, "date", f"2022-{1 + value % 12:02d}-0{1 + value % 9}")),
         "post-films": (post_file, lambda t: _set_key(t, "films", json.dumps(["Heat", f"Film {value % 3}"]))),
         "post-tags": (post_file, lambda t: _set_key(t, "tags", json.dumps([f"tag{value % 3}"]))),
-        "film-poster": (film, lambda t: _set_key(t, "poster", f"/img/poster-{value}.jpg")),
+        "film-poster": (film, lambda t: _set_key(t, "poster", f"/img/poster-{value}.svg")),
         "film-year": (film, lambda t: _set_key(t, "release_year", str(1990 + value % 20))),
         "film-director": (film, lambda t: _set_key(t, "director", f"Director {value}")),
         "film-body": (film, lambda t: t + f"More synopsis {value}.\n"),
         "film-aka": (film, lambda t: _set_key(t, "aka", json.dumps([f"Working title {value}"]))),
-        "actor-photo": (actor, lambda t: _set_key(t, "photo", f"/img/al-{value}.jpg")),
+        "actor-photo": (actor, lambda t: _set_key(t, "photo", f"/img/al-{value}.svg")),
         "actor-body": (actor, lambda t: t + f"More bio {value}.\n"),
         "settings": (root / "newsreel.yaml", lambda t: t.replace("author:", f"description: Site {value}\nauthor:", 1)
                      if "description:" not in t else t.replace("description: Site", f"description: Site {value}")),
