@@ -201,7 +201,7 @@ def _short(text: str, limit: int = 80) -> str:
 # --- markup ------------------------------------------------------------------------
 
 PLAY_ICON = Markup('<svg viewBox="0 0 68 48" width="68" height="48" aria-hidden="true" focusable="false">'
-                   '<rect width="68" height="48" rx="12"/><path d="M27 14v20l18-10z"/></svg>')
+                   '<rect width="68" height="48" rx="12"/><path d="M27 14v20l18-10z" fill="#fff"/></svg>')
 
 
 def player(video: Video, *, title: str, poster: Markup | None, poster_url: str | None, file_url: str,
