@@ -20,7 +20,7 @@ import shutil
 import sys
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 STAMP = ".bench-corpus.json"
@@ -31,111 +31,592 @@ GENERATOR_VERSION = 1
 # --- vocabulary: written for this generator, movie-news words only -----------------------
 
 FIRST_NAMES = [
-    "Zoë", "Renée", "José", "Chloé", "Björn", "Søren", "Łukasz", "Inés", "François", "Noémie",
-    "Jürgen", "Åsa", "Anaïs", "Joël", "Maëlle", "Tomás", "Ísak", "Dagný", "Léa", "Héloïse",
-    "Ngozi", "Priya", "Kofi", "Hana", "Mateus", "Oona", "Rafael", "Nikolaj", "Ewa", "Chiara",
-    "Marta", "Daniel", "Ruth", "Samuel", "Grace", "Omar", "Ines", "Theo", "Ada", "Felix",
-    "Lucía", "Émile", "Saoirse", "Bjørn", "Ümit", "Çağla", "Jiří", "Małgorzata", "Thái", "Aurélie",
-    "Yusuf", "Mira", "Jonah", "Vera", "Idris", "Nell", "Otto", "Rosa", "Kwame", "Astrid",
-    "Niamh", "Dev", "Elodie", "Matías", "Zuzana", "Pilar", "Gaël", "Linnéa", "Sven", "Tova",
+    "Zoë",
+    "Renée",
+    "José",
+    "Chloé",
+    "Björn",
+    "Søren",
+    "Łukasz",
+    "Inés",
+    "François",
+    "Noémie",
+    "Jürgen",
+    "Åsa",
+    "Anaïs",
+    "Joël",
+    "Maëlle",
+    "Tomás",
+    "Ísak",
+    "Dagný",
+    "Léa",
+    "Héloïse",
+    "Ngozi",
+    "Priya",
+    "Kofi",
+    "Hana",
+    "Mateus",
+    "Oona",
+    "Rafael",
+    "Nikolaj",
+    "Ewa",
+    "Chiara",
+    "Marta",
+    "Daniel",
+    "Ruth",
+    "Samuel",
+    "Grace",
+    "Omar",
+    "Ines",
+    "Theo",
+    "Ada",
+    "Felix",
+    "Lucía",
+    "Émile",
+    "Saoirse",
+    "Bjørn",
+    "Ümit",
+    "Çağla",
+    "Jiří",
+    "Małgorzata",
+    "Thái",
+    "Aurélie",
+    "Yusuf",
+    "Mira",
+    "Jonah",
+    "Vera",
+    "Idris",
+    "Nell",
+    "Otto",
+    "Rosa",
+    "Kwame",
+    "Astrid",
+    "Niamh",
+    "Dev",
+    "Elodie",
+    "Matías",
+    "Zuzana",
+    "Pilar",
+    "Gaël",
+    "Linnéa",
+    "Sven",
+    "Tova",
 ]
 LAST_NAMES = [
-    "Okonkwo", "Brontë", "Müller", "García", "Nakamura", "Dvořák", "Sørensen", "Ferreira",
-    "Castellanos", "Åberg", "Núñez", "Öztürk", "Halvorsen", "Piñeiro", "Lindqvist", "Moreau",
-    "Kowalczyk", "Adébáyọ̀", "Fitzgerald", "Marchetti", "Ishikawa", "Novák", "Quiñones", "Delacroix",
-    "Haddad", "Mensah", "Varga", "O'Connell", "Ranganathan", "Weiß", "Håkansson", "Petrović",
-    "Laurent", "Achterberg", "Brennan", "Carvalho", "Duarte", "Eriksen", "Fontaine", "Gallagher",
-    "Hernández", "Ivanova", "Jovanović", "Kaur", "Lefèvre", "Maalouf", "Nieminen", "Oyelaran",
-    "Pacheco", "Reyes", "Salinas", "Takahashi", "Ulloa", "Valdés", "Whitlock", "Yilmaz",
-    "Zielińska", "Beaumont", "Cortázar", "Desrosiers", "Ekström", "Fjällström", "Grünewald", "Hœgh",
-    "Ibáñez", "Jääskeläinen", "Kiełbasa", "Løvås", "Mäkinen", "Nørgaard",
+    "Okonkwo",
+    "Brontë",
+    "Müller",
+    "García",
+    "Nakamura",
+    "Dvořák",
+    "Sørensen",
+    "Ferreira",
+    "Castellanos",
+    "Åberg",
+    "Núñez",
+    "Öztürk",
+    "Halvorsen",
+    "Piñeiro",
+    "Lindqvist",
+    "Moreau",
+    "Kowalczyk",
+    "Adébáyọ̀",
+    "Fitzgerald",
+    "Marchetti",
+    "Ishikawa",
+    "Novák",
+    "Quiñones",
+    "Delacroix",
+    "Haddad",
+    "Mensah",
+    "Varga",
+    "O'Connell",
+    "Ranganathan",
+    "Weiß",
+    "Håkansson",
+    "Petrović",
+    "Laurent",
+    "Achterberg",
+    "Brennan",
+    "Carvalho",
+    "Duarte",
+    "Eriksen",
+    "Fontaine",
+    "Gallagher",
+    "Hernández",
+    "Ivanova",
+    "Jovanović",
+    "Kaur",
+    "Lefèvre",
+    "Maalouf",
+    "Nieminen",
+    "Oyelaran",
+    "Pacheco",
+    "Reyes",
+    "Salinas",
+    "Takahashi",
+    "Ulloa",
+    "Valdés",
+    "Whitlock",
+    "Yilmaz",
+    "Zielińska",
+    "Beaumont",
+    "Cortázar",
+    "Desrosiers",
+    "Ekström",
+    "Fjällström",
+    "Grünewald",
+    "Hœgh",
+    "Ibáñez",
+    "Jääskeläinen",
+    "Kiełbasa",
+    "Løvås",
+    "Mäkinen",
+    "Nørgaard",
 ]
 CJK_FAMILY = ["山田", "佐藤", "李", "王", "陈", "林", "金", "朴", "高", "周"]
 CJK_GIVEN = ["明", "美", "花", "健", "雪", "海", "春", "龙", "子", "太郎", "秀", "文", "静", "光"]
 CJK_TITLE = ["夜", "港", "月", "影", "风", "星", "城", "梦", "火", "海", "雪", "花"]
 
 TITLE_ADJECTIVES = [
-    "Last", "Silent", "Crimson", "Hollow", "Electric", "Northern", "Broken", "Golden", "Midnight",
-    "Wild", "Distant", "Burning", "Quiet", "Iron", "Velvet", "Paper", "Glass", "Lonely", "Savage",
-    "Naïve", "Brûlée", "Fiancée", "Señora", "Rêverie", "Déjà", "Über", "Noël", "Mañana", "Café",
+    "Last",
+    "Silent",
+    "Crimson",
+    "Hollow",
+    "Electric",
+    "Northern",
+    "Broken",
+    "Golden",
+    "Midnight",
+    "Wild",
+    "Distant",
+    "Burning",
+    "Quiet",
+    "Iron",
+    "Velvet",
+    "Paper",
+    "Glass",
+    "Lonely",
+    "Savage",
+    "Naïve",
+    "Brûlée",
+    "Fiancée",
+    "Señora",
+    "Rêverie",
+    "Déjà",
+    "Über",
+    "Noël",
+    "Mañana",
+    "Café",
 ]
 TITLE_NOUNS = [
-    "Harbour", "Kingdom", "Signal", "Frontier", "Orchard", "Protocol", "Tide", "Empire", "Horizon",
-    "Witness", "Garden", "Machine", "Season", "Covenant", "River", "Station", "Summer", "Winter",
-    "Heist", "Letters", "Lanterns", "Wolves", "Mirrors", "Saints", "Strangers", "Echoes", "Ashes",
-    "Öresund", "Tōkyō", "Ærø", "Fjord", "Château", "Piñata", "Gâteau", "Façade", "Smörgåsbord",
+    "Harbour",
+    "Kingdom",
+    "Signal",
+    "Frontier",
+    "Orchard",
+    "Protocol",
+    "Tide",
+    "Empire",
+    "Horizon",
+    "Witness",
+    "Garden",
+    "Machine",
+    "Season",
+    "Covenant",
+    "River",
+    "Station",
+    "Summer",
+    "Winter",
+    "Heist",
+    "Letters",
+    "Lanterns",
+    "Wolves",
+    "Mirrors",
+    "Saints",
+    "Strangers",
+    "Echoes",
+    "Ashes",
+    "Öresund",
+    "Tōkyō",
+    "Ærø",
+    "Fjord",
+    "Château",
+    "Piñata",
+    "Gâteau",
+    "Façade",
+    "Smörgåsbord",
 ]
-TITLE_PLACES = ["Lisbon", "Marrakesh", "the North", "Kraków", "Reykjavík", "São Paulo", "Dakar", "Montréal", "Ōsaka", "the Valley"]
+TITLE_PLACES = [
+    "Lisbon",
+    "Marrakesh",
+    "the North",
+    "Kraków",
+    "Reykjavík",
+    "São Paulo",
+    "Dakar",
+    "Montréal",
+    "Ōsaka",
+    "the Valley",
+]
 ROMAN = ["II", "III", "IV", "V"]
 WORKING_TITLE_WORDS = ["Project", "Operation", "Codename", "Untitled"]
-GREEK = ["Aurora", "Bluebird", "Cobalt", "Dynamo", "Ember", "Falcon", "Granite", "Helix", "Juniper", "Kestrel"]
+GREEK = [
+    "Aurora",
+    "Bluebird",
+    "Cobalt",
+    "Dynamo",
+    "Ember",
+    "Falcon",
+    "Granite",
+    "Helix",
+    "Juniper",
+    "Kestrel",
+]
 
 TAGS = [
-    "trailer", "casting", "box office", "release date", "festival", "sequel", "streaming", "poster",
-    "interview", "reshoots", "awards", "first look", "soundtrack", "production", "rumour", "review",
-    "remake", "franchise", "animation", "documentary", "horror", "comedy", "sci-fi", "thriller",
-    "set photos", "director", "studio", "delay", "premiere", "teaser",
+    "trailer",
+    "casting",
+    "box office",
+    "release date",
+    "festival",
+    "sequel",
+    "streaming",
+    "poster",
+    "interview",
+    "reshoots",
+    "awards",
+    "first look",
+    "soundtrack",
+    "production",
+    "rumour",
+    "review",
+    "remake",
+    "franchise",
+    "animation",
+    "documentary",
+    "horror",
+    "comedy",
+    "sci-fi",
+    "thriller",
+    "set photos",
+    "director",
+    "studio",
+    "delay",
+    "premiere",
+    "teaser",
 ]
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-          "October", "November", "December"]
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 
 SUBJECTS = [
-    "The studio", "The director", "A spokesperson", "The producers", "The distributor", "The cast",
-    "Early test audiences", "The screenwriter", "A source close to the production", "The festival",
-    "The showrunner", "The composer", "The casting director", "Exhibitors", "Critics", "The trade press",
+    "The studio",
+    "The director",
+    "A spokesperson",
+    "The producers",
+    "The distributor",
+    "The cast",
+    "Early test audiences",
+    "The screenwriter",
+    "A source close to the production",
+    "The festival",
+    "The showrunner",
+    "The composer",
+    "The casting director",
+    "Exhibitors",
+    "Critics",
+    "The trade press",
 ]
 VERBS = [
-    "confirmed", "teased", "announced", "revealed", "denied", "hinted at", "pushed back", "moved up",
-    "unveiled", "shared", "postponed", "praised", "defended", "described", "previewed", "scrapped",
+    "confirmed",
+    "teased",
+    "announced",
+    "revealed",
+    "denied",
+    "hinted at",
+    "pushed back",
+    "moved up",
+    "unveiled",
+    "shared",
+    "postponed",
+    "praised",
+    "defended",
+    "described",
+    "previewed",
+    "scrapped",
 ]
 OBJECTS = [
-    "a new release date", "the first teaser", "several weeks of reshoots", "a striking poster",
-    "the final cut", "a surprise cameo", "the opening weekend numbers", "a second trailer",
-    "an extended theatrical window", "the festival premiere", "a rewritten third act",
-    "the score", "a larger budget", "an IMAX release", "the streaming debut", "the sequel plans",
+    "a new release date",
+    "the first teaser",
+    "several weeks of reshoots",
+    "a striking poster",
+    "the final cut",
+    "a surprise cameo",
+    "the opening weekend numbers",
+    "a second trailer",
+    "an extended theatrical window",
+    "the festival premiere",
+    "a rewritten third act",
+    "the score",
+    "a larger budget",
+    "an IMAX release",
+    "the streaming debut",
+    "the sequel plans",
 ]
 ADVERBIALS = [
-    "after months of rumours", "at a packed fan event", "in a brief statement", "on the red carpet",
-    "during an earnings call", "ahead of the awards season", "in an interview this week",
-    "without much warning", "to the surprise of exhibitors", "late on Friday", "at the press junket",
-    "in a post on social media", "following a strong test screening", "before the holiday weekend",
+    "after months of rumours",
+    "at a packed fan event",
+    "in a brief statement",
+    "on the red carpet",
+    "during an earnings call",
+    "ahead of the awards season",
+    "in an interview this week",
+    "without much warning",
+    "to the surprise of exhibitors",
+    "late on Friday",
+    "at the press junket",
+    "in a post on social media",
+    "following a strong test screening",
+    "before the holiday weekend",
 ]
 SALAD = [
-    "premiere", "screening", "box", "office", "studio", "sequel", "prequel", "reboot", "trailer",
-    "teaser", "poster", "casting", "lead", "ensemble", "cameo", "director", "cinematographer",
-    "editor", "score", "soundtrack", "budget", "release", "window", "theatrical", "streaming",
-    "festival", "jury", "award", "nomination", "critics", "audience", "opening", "weekend", "gross",
-    "domestic", "international", "shoot", "reshoots", "location", "set", "script", "draft", "rewrite",
-    "franchise", "spinoff", "adaptation", "novel", "rights", "option", "pitch", "greenlight",
-    "production", "post-production", "visual", "effects", "stunt", "double", "costume", "makeup",
-    "sound", "mix", "cut", "runtime", "rating", "distributor", "exhibitor", "screen", "count",
-    "projection", "format", "camera", "lens", "film", "stock", "digital", "archive", "restoration",
-    "retrospective", "interview", "junket", "embargo", "review", "rumour", "report", "source",
-    "insider", "tracking", "forecast", "holdover", "drop", "legs", "word", "of", "mouth", "buzz",
-    "the", "a", "and", "with", "after", "before", "while", "into", "over", "under", "for", "its",
-    "new", "early", "late", "quiet", "bold", "long-awaited", "surprise", "strong", "soft", "steady",
-    "reportedly", "finally", "again", "already", "still", "officially", "quietly", "briefly",
+    "premiere",
+    "screening",
+    "box",
+    "office",
+    "studio",
+    "sequel",
+    "prequel",
+    "reboot",
+    "trailer",
+    "teaser",
+    "poster",
+    "casting",
+    "lead",
+    "ensemble",
+    "cameo",
+    "director",
+    "cinematographer",
+    "editor",
+    "score",
+    "soundtrack",
+    "budget",
+    "release",
+    "window",
+    "theatrical",
+    "streaming",
+    "festival",
+    "jury",
+    "award",
+    "nomination",
+    "critics",
+    "audience",
+    "opening",
+    "weekend",
+    "gross",
+    "domestic",
+    "international",
+    "shoot",
+    "reshoots",
+    "location",
+    "set",
+    "script",
+    "draft",
+    "rewrite",
+    "franchise",
+    "spinoff",
+    "adaptation",
+    "novel",
+    "rights",
+    "option",
+    "pitch",
+    "greenlight",
+    "production",
+    "post-production",
+    "visual",
+    "effects",
+    "stunt",
+    "double",
+    "costume",
+    "makeup",
+    "sound",
+    "mix",
+    "cut",
+    "runtime",
+    "rating",
+    "distributor",
+    "exhibitor",
+    "screen",
+    "count",
+    "projection",
+    "format",
+    "camera",
+    "lens",
+    "film",
+    "stock",
+    "digital",
+    "archive",
+    "restoration",
+    "retrospective",
+    "interview",
+    "junket",
+    "embargo",
+    "review",
+    "rumour",
+    "report",
+    "source",
+    "insider",
+    "tracking",
+    "forecast",
+    "holdover",
+    "drop",
+    "legs",
+    "word",
+    "of",
+    "mouth",
+    "buzz",
+    "the",
+    "a",
+    "and",
+    "with",
+    "after",
+    "before",
+    "while",
+    "into",
+    "over",
+    "under",
+    "for",
+    "its",
+    "new",
+    "early",
+    "late",
+    "quiet",
+    "bold",
+    "long-awaited",
+    "surprise",
+    "strong",
+    "soft",
+    "steady",
+    "reportedly",
+    "finally",
+    "again",
+    "already",
+    "still",
+    "officially",
+    "quietly",
+    "briefly",
 ]
 HEADINGS = [
-    "What we know so far", "The release plan", "Casting news", "Behind the camera", "Box office outlook",
-    "From the set", "The festival run", "Why the date moved", "What the trailer shows", "The road to release",
-    "Reactions", "The numbers", "Production history", "What comes next", "The sequel question",
-    "A look at the cast", "Streaming plans", "Awards chances", "Music and sound", "The rewrite",
+    "What we know so far",
+    "The release plan",
+    "Casting news",
+    "Behind the camera",
+    "Box office outlook",
+    "From the set",
+    "The festival run",
+    "Why the date moved",
+    "What the trailer shows",
+    "The road to release",
+    "Reactions",
+    "The numbers",
+    "Production history",
+    "What comes next",
+    "The sequel question",
+    "A look at the cast",
+    "Streaming plans",
+    "Awards chances",
+    "Music and sound",
+    "The rewrite",
 ]
-STUDIOS = ["Northlight Pictures", "Harbour & Vale", "Meridian Films", "Solstice Studios", "Kettle Lake Media", "Palisade Entertainment"]
-HANDLE_WORDS = ["reel", "film", "cine", "news", "set", "cut", "frame", "box", "scoop", "lens", "premiere", "studio"]
+STUDIOS = [
+    "Northlight Pictures",
+    "Harbour & Vale",
+    "Meridian Films",
+    "Solstice Studios",
+    "Kettle Lake Media",
+    "Palisade Entertainment",
+]
+HANDLE_WORDS = [
+    "reel",
+    "film",
+    "cine",
+    "news",
+    "set",
+    "cut",
+    "frame",
+    "box",
+    "scoop",
+    "lens",
+    "premiere",
+    "studio",
+]
 
 # Characters that NFKD does not reduce to ASCII, and the CJK characters used, as the
 # transliteration newsreel's slugs use (anyascii) writes them. Used only to keep every
 # generated name's slug distinct and to link root-relatively to film pages.
 TRANSLIT = {
-    "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE",
-    "đ": "d", "ð": "d", "þ": "th", "ı": "i", "·": "-", "–": "-", "’": "'",
-    "山田": "ShanTian", "佐藤": "ZuoTeng", "李": "Li", "王": "Wang", "陈": "Chen", "林": "Lin", "金": "Jin",
-    "朴": "Pu", "高": "Gao", "周": "Zhou", "明": "Ming", "美": "Mei", "花": "Hua", "健": "Jian",
-    "雪": "Xue", "海": "Hai", "春": "Chun", "龙": "Long", "子": "Zi", "太郎": "TaiLang", "秀": "Xiu",
-    "文": "Wen", "静": "Jing", "光": "Guang", "夜": "Ye", "の": "no", "港": "Gang", "月": "Yue",
-    "影": "Ying", "风": "Feng", "星": "Xing", "城": "Cheng", "梦": "Meng", "火": "Huo",
+    "ø": "o",
+    "Ø": "O",
+    "ł": "l",
+    "Ł": "L",
+    "ß": "ss",
+    "æ": "ae",
+    "Æ": "AE",
+    "œ": "oe",
+    "Œ": "OE",
+    "đ": "d",
+    "ð": "d",
+    "þ": "th",
+    "ı": "i",
+    "·": "-",
+    "–": "-",
+    "’": "'",
+    "山田": "ShanTian",
+    "佐藤": "ZuoTeng",
+    "李": "Li",
+    "王": "Wang",
+    "陈": "Chen",
+    "林": "Lin",
+    "金": "Jin",
+    "朴": "Pu",
+    "高": "Gao",
+    "周": "Zhou",
+    "明": "Ming",
+    "美": "Mei",
+    "花": "Hua",
+    "健": "Jian",
+    "雪": "Xue",
+    "海": "Hai",
+    "春": "Chun",
+    "龙": "Long",
+    "子": "Zi",
+    "太郎": "TaiLang",
+    "秀": "Xiu",
+    "文": "Wen",
+    "静": "Jing",
+    "光": "Guang",
+    "夜": "Ye",
+    "の": "no",
+    "港": "Gang",
+    "月": "Yue",
+    "影": "Ying",
+    "风": "Feng",
+    "星": "Xing",
+    "城": "Cheng",
+    "梦": "Meng",
+    "火": "Huo",
 }
 _TRANSLIT_RE = re.compile("|".join(sorted((re.escape(k) for k in TRANSLIT), key=len, reverse=True)))
 
@@ -185,7 +666,11 @@ def _actor_names(rng: random.Random, count: int) -> list[str]:
         attempts += 1
         roll = rng.random()
         if roll < 0.08:
-            name = rng.choice(CJK_FAMILY) + rng.choice(["", " "]) + "".join(rng.sample(CJK_GIVEN, rng.choice([1, 2])))
+            name = (
+                rng.choice(CJK_FAMILY)
+                + rng.choice(["", " "])
+                + "".join(rng.sample(CJK_GIVEN, rng.choice([1, 2])))
+            )
         elif attempts > count * 20:
             name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}-{rng.choice(LAST_NAMES)}"
         else:
@@ -206,7 +691,9 @@ def _film_title(rng: random.Random) -> str:
     if roll < 0.45:
         return f"{rng.choice(TITLE_NOUNS)} of {rng.choice(TITLE_PLACES)}"
     if roll < 0.55:
-        return f"{rng.choice(TITLE_NOUNS)}: {rng.choice(TITLE_ADJECTIVES)} {rng.choice(TITLE_NOUNS)}"
+        return (
+            f"{rng.choice(TITLE_NOUNS)}: {rng.choice(TITLE_ADJECTIVES)} {rng.choice(TITLE_NOUNS)}"
+        )
     if roll < 0.62:
         return f"{rng.choice(TITLE_ADJECTIVES)} {rng.choice(TITLE_NOUNS)} {rng.choice(ROMAN)}"
     if roll < 0.67:
@@ -246,7 +733,9 @@ def _films(rng: random.Random, count: int, actors: list[str], with_pages: int) -
         if index < with_pages:
             akas = []
             while len(akas) < rng.choice([1, 2]):
-                working = f"{rng.choice(WORKING_TITLE_WORDS)} {rng.choice(GREEK)} {rng.randint(2, 99)}"
+                working = (
+                    f"{rng.choice(WORKING_TITLE_WORDS)} {rng.choice(GREEK)} {rng.randint(2, 99)}"
+                )
                 if names.claim(working):
                     akas.append(working)
             aka = tuple(akas)
@@ -305,7 +794,9 @@ class _Writer:
         if rng.random() < 0.15:
             words.insert(rng.randrange(len(words)), f"**{rng.choice(SALAD)}**")
         if rng.random() < 0.05:
-            words.insert(rng.randrange(len(words)), f"`{rng.choice(['IMAX', '70mm', '4K', 'PG-13', 'R'])}`")
+            words.insert(
+                rng.randrange(len(words)), f"`{rng.choice(['IMAX', '70mm', '4K', 'PG-13', 'R'])}`"
+            )
         text = " ".join(words)
         return text[0].upper() + text[1:] + rng.choice([".", ".", ".", "!", "?"])
 
@@ -317,9 +808,13 @@ class _Writer:
         items = []
         for _ in range(rng.randint(3, 6)):
             if rng.random() < 0.4:
-                items.append(f"{self.actor_ref(rng.choice(cast))} as {rng.choice(['the', 'a'])} {rng.choice(SALAD)} {rng.choice(SALAD)}")
+                items.append(
+                    f"{self.actor_ref(rng.choice(cast))} as {rng.choice(['the', 'a'])} {rng.choice(SALAD)} {rng.choice(SALAD)}"
+                )
             else:
-                items.append(" ".join(rng.choice(SALAD) for _ in range(rng.randint(3, 9))).capitalize())
+                items.append(
+                    " ".join(rng.choice(SALAD) for _ in range(rng.randint(3, 9))).capitalize()
+                )
         marker = rng.choice(["-", "*", "1."])
         return "\n".join(f"{marker} {item}" for item in items)
 
@@ -328,24 +823,36 @@ class _Writer:
         if rng.random() < 0.5:
             rows = ["| Weekend | Gross | Rank | Screens |", "| --- | ---: | ---: | ---: |"]
             for week in range(1, rng.randint(3, 7)):
-                rows.append(f"| {week} | ${rng.randint(1, 180)}.{rng.randint(0, 9)}M | {rng.randint(1, 12)} | {rng.randint(800, 4400):,} |")
+                rows.append(
+                    f"| {week} | ${rng.randint(1, 180)}.{rng.randint(0, 9)}M | {rng.randint(1, 12)} | {rng.randint(800, 4400):,} |"
+                )
         else:
             rows = ["| Role | Actor | Status |", "| --- | --- | --- |"]
             for actor in rng.sample(cast, min(len(cast), rng.randint(2, 5))):
-                rows.append(f"| The {rng.choice(SALAD)} | {actor} | {rng.choice(['confirmed', 'rumoured', 'in talks', 'returning'])} |")
+                rows.append(
+                    f"| The {rng.choice(SALAD)} | {actor} | {rng.choice(['confirmed', 'rumoured', 'in talks', 'returning'])} |"
+                )
         return "\n".join(rows)
 
     def code(self, film: Film) -> str:
         rng = self.rng
         if rng.random() < 0.5:
-            return "```yaml\n" + "\n".join(
-                f"{market}: {rng.randint(2016, 2028)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
-                for market in rng.sample(["us", "uk", "fr", "de", "jp", "br", "kr", "in"], 4)
-            ) + "\n```"
-        return "```text\n" + "\n".join(
-            f"{rng.choice(['INT.', 'EXT.'])} {rng.choice(TITLE_NOUNS).upper()} - {rng.choice(['DAY', 'NIGHT', 'DUSK'])}"
-            for _ in range(rng.randint(2, 4))
-        ) + "\n```"
+            return (
+                "```yaml\n"
+                + "\n".join(
+                    f"{market}: {rng.randint(2016, 2028)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+                    for market in rng.sample(["us", "uk", "fr", "de", "jp", "br", "kr", "in"], 4)
+                )
+                + "\n```"
+            )
+        return (
+            "```text\n"
+            + "\n".join(
+                f"{rng.choice(['INT.', 'EXT.'])} {rng.choice(TITLE_NOUNS).upper()} - {rng.choice(['DAY', 'NIGHT', 'DUSK'])}"
+                for _ in range(rng.randint(2, 4))
+            )
+            + "\n```"
+        )
 
 
 def _tweet(rng: random.Random, when: datetime, cast: list[str]) -> dict[str, str]:
@@ -362,8 +869,15 @@ def _tweet(rng: random.Random, when: datetime, cast: list[str]) -> dict[str, str
     }
 
 
-def _post(rng: random.Random, index: int, when: datetime, films: list[Film], weights: list[float],
-          actors: list[str], slugs: dict[str, int]) -> tuple[str, str]:
+def _post(
+    rng: random.Random,
+    index: int,
+    when: datetime,
+    films: list[Film],
+    weights: list[float],
+    actors: list[str],
+    slugs: dict[str, int],
+) -> tuple[str, str]:
     """One post: (path under content/posts, file text)."""
     film_count = 1 if rng.random() < 0.8 else rng.randint(2, 3)
     chosen: list[Film] = []
@@ -416,7 +930,9 @@ def _post(rng: random.Random, index: int, when: datetime, films: list[Film], wei
     elif style < 0.85:
         lines.append(f"date: {when.strftime('%Y-%m-%d %H:%M:%S')}")
     else:
-        lines.append(f"date: {when.strftime('%Y-%m-%dT%H:%M:%S')}{rng.choice(['Z', '+02:00', '-05:00', '+09:00'])}")
+        lines.append(
+            f"date: {when.strftime('%Y-%m-%dT%H:%M:%S')}{rng.choice(['Z', '+02:00', '-05:00', '+09:00'])}"
+        )
     if rng.random() < 0.05:
         lines.append(f"slug: {slug}")
     if film_count == 1:
@@ -434,15 +950,22 @@ def _post(rng: random.Random, index: int, when: datetime, films: list[Film], wei
         lines.append("actors:")
         lines.extend(f"  - {_yaml_str(name)}" for name in cast)
     else:
-        lines.append("actors: [" + ", ".join(json.dumps(name, ensure_ascii=False) for name in cast) + "]")
+        lines.append(
+            "actors: [" + ", ".join(json.dumps(name, ensure_ascii=False) for name in cast) + "]"
+        )
     tags = rng.sample(TAGS, rng.randint(1, 3))
     lines.append("tags: [" + ", ".join(_yaml_str(tag) for tag in tags) + "]")
     if rng.random() < 0.85:
-        lines.append(f"summary: {_yaml_str(f'{rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(OBJECTS)} {rng.choice(ADVERBIALS)}.')}")
+        lines.append(
+            f"summary: {_yaml_str(f'{rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(OBJECTS)} {rng.choice(ADVERBIALS)}.')}"
+        )
     if rng.random() < 0.12:
         tweet = _tweet(rng, when, cast)
         lines.append("tweet:")
-        lines.extend(f"  {key}: {_yaml_str(value) if key != 'date' else value}" for key, value in tweet.items())
+        lines.extend(
+            f"  {key}: {_yaml_str(value) if key != 'date' else value}"
+            for key, value in tweet.items()
+        )
     lines.append("---")
 
     writer = _Writer(rng, films, actors)
@@ -487,7 +1010,12 @@ def _film_page(rng: random.Random, film: Film, actors: list[str]) -> str:
     lines.append("---")
     writer = _Writer(rng, [film], actors)
     cast = [actors[i] for i in film.cast]
-    return "\n".join(lines) + "\n\n" + "\n\n".join(writer.paragraph(film, cast) for _ in range(3)) + "\n"
+    return (
+        "\n".join(lines)
+        + "\n\n"
+        + "\n\n".join(writer.paragraph(film, cast) for _ in range(3))
+        + "\n"
+    )
 
 
 def _actor_page(rng: random.Random, name: str, film: Film, actors: list[str]) -> str:
@@ -534,12 +1062,16 @@ def generate(n: int, out: Path, seed: int = 1) -> None:
     film_dir = out / "content" / "films"
     film_dir.mkdir(parents=True, exist_ok=True)
     for film in films[:with_pages]:
-        (film_dir / f"{film.slug or 'film'}.md").write_text(_film_page(rng, film, actors), encoding="utf-8")
+        (film_dir / f"{film.slug or 'film'}.md").write_text(
+            _film_page(rng, film, actors), encoding="utf-8"
+        )
     actor_dir = out / "content" / "actors"
     actor_dir.mkdir(parents=True, exist_ok=True)
     for film in films[:3]:
         name = actors[film.cast[0]]
-        (actor_dir / f"{slug_of(name)}.md").write_text(_actor_page(rng, name, film, actors), encoding="utf-8")
+        (actor_dir / f"{slug_of(name)}.md").write_text(
+            _actor_page(rng, name, film, actors), encoding="utf-8"
+        )
 
     (out / "newsreel.yaml").write_text(
         "title: The Projection Booth\n"
@@ -567,10 +1099,19 @@ def is_generated(out: Path, n: int, seed: int = 1) -> bool:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Write a generated movie-news site with N posts into OUT_DIR.")
+    parser = argparse.ArgumentParser(
+        description="Write a generated movie-news site with N posts into OUT_DIR."
+    )
     parser.add_argument("n", type=int, metavar="N", help="number of posts")
-    parser.add_argument("out", type=Path, metavar="OUT_DIR", help="folder to write (new, empty, or an earlier corpus)")
-    parser.add_argument("--seed", type=int, default=1, help="another seed, another corpus (default 1)")
+    parser.add_argument(
+        "out",
+        type=Path,
+        metavar="OUT_DIR",
+        help="folder to write (new, empty, or an earlier corpus)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=1, help="another seed, another corpus (default 1)"
+    )
     args = parser.parse_args(argv)
     if args.n < 1:
         parser.error("N must be at least 1")

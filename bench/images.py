@@ -30,9 +30,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
+import corpus  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 
-import corpus  # noqa: E402
 from newsreel import media  # noqa: E402
 from newsreel.build import BuildOptions, build_site  # noqa: E402
 from newsreel.incremental.store import CACHE_DIR  # noqa: E402
@@ -49,9 +49,12 @@ def picture(rng: random.Random, size: tuple[int, int]) -> bytes:
         x, y = rng.randint(0, size[0]), rng.randint(0, size[1])
         r = rng.randint(20, size[1] // 3)
         pen.ellipse((x - r, y - r, x + r, y + r), fill=tuple(rng.randint(0, 255) for _ in range(3)))
-    pen.polygon([(0, size[1]), (0, size[1] * 2 // 3)] + [(x, size[1] * 2 // 3 - rng.randint(0, 80))
-                                                         for x in range(0, size[0] + 1, 80)] + [size],
-                fill=tuple(rng.randint(0, 120) for _ in range(3)))
+    pen.polygon(
+        [(0, size[1]), (0, size[1] * 2 // 3)]
+        + [(x, size[1] * 2 // 3 - rng.randint(0, 80)) for x in range(0, size[0] + 1, 80)]
+        + [size],
+        fill=tuple(rng.randint(0, 120) for _ in range(3)),
+    )
     out = io.BytesIO()
     image.save(out, "JPEG", quality=85)
     return out.getvalue()
@@ -67,7 +70,9 @@ def prepare(n: int, site: Path, size: tuple[int, int]) -> None:
         (static / name).write_bytes(picture(rng, size))
         text = path.read_text("utf-8")
         head, sep, rest = text.partition("\n")
-        path.write_text(f"{head}{sep}image: /img/{name}\nimage_alt: \"Drawing number {index}\"\n{rest}", "utf-8")
+        path.write_text(
+            f'{head}{sep}image: /img/{name}\nimage_alt: "Drawing number {index}"\n{rest}', "utf-8"
+        )
 
 
 class Clock:
@@ -96,7 +101,9 @@ def build(site: Path, clock: Clock) -> tuple[float, dict[str, float]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("n", type=int, nargs="?", default=4000)
-    parser.add_argument("--width", type=int, default=1200, help="width of each picture (height 9/16 of it)")
+    parser.add_argument(
+        "--width", type=int, default=1200, help="width of each picture (height 9/16 of it)"
+    )
     args = parser.parse_args()
     site = HERE / "work" / f"images-{args.n}"
     prepare(args.n, site, (args.width, args.width * 9 // 16))
@@ -109,15 +116,19 @@ def main() -> None:
     print(f"{args.n} posts, one {args.width}×{args.width * 9 // 16} JPEG each, {cpus} CPUs")
     cold, parts = build(site, clock)
     files = sum(1 for _ in (site / "site").rglob("*") if _.is_file())
-    print(f"cold: {cold:.1f} s ({files} files); pictures: pipeline {parts['pipeline']:.1f} s, "
-          f"cards and copies {parts['cards and copies']:.1f} s; the rest {cold - sum(parts.values()):.1f} s")
+    print(
+        f"cold: {cold:.1f} s ({files} files); pictures: pipeline {parts['pipeline']:.1f} s, "
+        f"cards and copies {parts['cards and copies']:.1f} s; the rest {cold - sum(parts.values()):.1f} s"
+    )
     warm, parts = build(site, clock)
     print(f"warm, nothing changed: {warm:.2f} s; pipeline {parts['pipeline']:.2f} s")
     post = sorted((site / "content" / "posts").rglob("*.md"))[len(parts) * 7 % args.n]
     post.write_text(post.read_text("utf-8") + "\nOne more sentence.\n", "utf-8")
     edit, parts = build(site, clock)
-    print(f"warm, one post edited: {edit:.2f} s; pipeline {parts['pipeline']:.2f} s, "
-          f"cards and copies {parts['cards and copies']:.2f} s")
+    print(
+        f"warm, one post edited: {edit:.2f} s; pipeline {parts['pipeline']:.2f} s, "
+        f"cards and copies {parts['cards and copies']:.2f} s"
+    )
 
 
 if __name__ == "__main__":

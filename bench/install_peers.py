@@ -75,10 +75,17 @@ def install() -> Peers:
     if _installed_python_versions() != wanted:
         if not (VENV / "bin" / "python").exists():
             _run([sys.executable, "-m", "venv", str(VENV)])
-        _run([
-            str(VENV / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-            *(f"{name}=={version}" for name, version in wanted.items()),
-        ])
+        _run(
+            [
+                str(VENV / "bin" / "python"),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                *(f"{name}=={version}" for name, version in wanted.items()),
+            ]
+        )
     if _installed_eleventy_version() != ELEVENTY_VERSION:
         npm = shutil.which("npm")
         if npm is None:
@@ -86,8 +93,20 @@ def install() -> Peers:
         NODE.mkdir(parents=True, exist_ok=True)
         package = NODE / "package.json"
         if not package.exists():
-            package.write_text('{"name": "newsreel-bench-peers", "private": true}\n', encoding="utf-8")
-        _run([npm, "install", "--silent", "--no-audit", "--no-fund", f"@11ty/eleventy@{ELEVENTY_VERSION}"], cwd=NODE)
+            package.write_text(
+                '{"name": "newsreel-bench-peers", "private": true}\n', encoding="utf-8"
+            )
+        _run(
+            [
+                npm,
+                "install",
+                "--silent",
+                "--no-audit",
+                "--no-fund",
+                f"@11ty/eleventy@{ELEVENTY_VERSION}",
+            ],
+            cwd=NODE,
+        )
     node = shutil.which("node")
     if node is None:
         raise SystemExit("node is needed for Eleventy (apt-get install nodejs)")

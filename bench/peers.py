@@ -17,13 +17,12 @@ import re
 import shutil
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
 from anyascii import anyascii
-
 from install_peers import Peers
 
 PEER_SITES = Path(__file__).resolve().parent / "peer_sites"
@@ -70,14 +69,14 @@ def _split(text: str) -> tuple[dict[str, Any], str]:
         return {}, text
     end = text.index("\n---", 3)
     data = yaml.load(text[4:end], Loader=_LOADER) or {}
-    return data, text[end + 4:].lstrip("\n")
+    return data, text[end + 4 :].lstrip("\n")
 
 
 def _aware(value: Any) -> datetime:
     if isinstance(value, datetime):
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     if isinstance(value, date):
-        return datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
     return _aware(datetime.fromisoformat(str(value).replace("Z", "+00:00")))
 
 
@@ -114,20 +113,24 @@ def read_corpus(site: Path) -> Corpus:
         if isinstance(tweet, str):
             tweet = {"url": tweet, "text": "", "author": "", "handle": "", "date": ""}
         elif isinstance(tweet, dict):
-            tweet = {key: str(tweet.get(key, "")) for key in ("url", "text", "author", "handle", "date")}
-        posts.append(SourcePost(
-            source=path,
-            title=str(data["title"]),
-            date=_aware(data["date"]),
-            slug=str(data.get("slug") or _DATE_PREFIX.sub("", path.stem)),
-            films=tuple(films),
-            release_year=int(release_year) if release_year else None,
-            actors=tuple(str(a) for a in data.get("actors") or []),
-            tags=tuple(str(t) for t in data.get("tags") or []),
-            summary=str(data.get("summary") or _plain_summary(body)),
-            tweet=tweet,
-            body=body,
-        ))
+            tweet = {
+                key: str(tweet.get(key, "")) for key in ("url", "text", "author", "handle", "date")
+            }
+        posts.append(
+            SourcePost(
+                source=path,
+                title=str(data["title"]),
+                date=_aware(data["date"]),
+                slug=str(data.get("slug") or _DATE_PREFIX.sub("", path.stem)),
+                films=tuple(films),
+                release_year=int(release_year) if release_year else None,
+                actors=tuple(str(a) for a in data.get("actors") or []),
+                tags=tuple(str(t) for t in data.get("tags") or []),
+                summary=str(data.get("summary") or _plain_summary(body)),
+                tweet=tweet,
+                body=body,
+            )
+        )
     return Corpus(
         base_url=str(settings.get("base_url", "https://example.org/")).rstrip("/") + "/",
         title=str(settings.get("title", "Movie news")),
@@ -138,7 +141,11 @@ def read_corpus(site: Path) -> Corpus:
 def _yaml_front_matter(fields: dict[str, Any]) -> str:
     """Front matter with every value as JSON, which YAML reads as written."""
     lines = ["---"]
-    lines.extend(f"{key}: {json.dumps(value, ensure_ascii=False)}" for key, value in fields.items() if value is not None)
+    lines.extend(
+        f"{key}: {json.dumps(value, ensure_ascii=False)}"
+        for key, value in fields.items()
+        if value is not None
+    )
     lines.append("---")
     return "\n".join(lines) + "\n"
 
@@ -172,11 +179,19 @@ def write_hugo(corpus: Corpus, dest: Path) -> None:
     posts.mkdir(parents=True)
     for post in corpus.posts:
         fields = {
-            "title": post.title, "date": post.date.isoformat(), "slug": post.slug,
-            "films": list(post.films), "actors": list(post.actors), "tags": list(post.tags),
-            "summary": post.summary, "release_year": post.release_year, "tweet": post.tweet,
+            "title": post.title,
+            "date": post.date.isoformat(),
+            "slug": post.slug,
+            "films": list(post.films),
+            "actors": list(post.actors),
+            "tags": list(post.tags),
+            "summary": post.summary,
+            "release_year": post.release_year,
+            "tweet": post.tweet,
         }
-        peer_post_path("hugo", dest, post).write_text(_yaml_front_matter(fields) + "\n" + post.body, encoding="utf-8")
+        peer_post_path("hugo", dest, post).write_text(
+            _yaml_front_matter(fields) + "\n" + post.body, encoding="utf-8"
+        )
 
 
 def _unique_slugs(names: list[str]) -> dict[str, str]:
@@ -197,7 +212,8 @@ def write_eleventy(corpus: Corpus, dest: Path) -> None:
     data = dest / "_data"
     data.mkdir(exist_ok=True)
     (data / "site.json").write_text(
-        json.dumps({"title": corpus.title, "url": corpus.base_url.rstrip("/")}, ensure_ascii=False), encoding="utf-8"
+        json.dumps({"title": corpus.title, "url": corpus.base_url.rstrip("/")}, ensure_ascii=False),
+        encoding="utf-8",
     )
     slugs = {
         "films": _unique_slugs(sorted({f for p in corpus.posts for f in p.films})),
@@ -207,17 +223,27 @@ def write_eleventy(corpus: Corpus, dest: Path) -> None:
     (data / "slugs.json").write_text(json.dumps(slugs, ensure_ascii=False), encoding="utf-8")
     posts = dest / "posts"
     posts.mkdir()
-    (posts / "posts.11tydata.json").write_text('{"tags": ["post"], "layout": "post.njk"}\n', encoding="utf-8")
+    (posts / "posts.11tydata.json").write_text(
+        '{"tags": ["post"], "layout": "post.njk"}\n', encoding="utf-8"
+    )
     for post in corpus.posts:
         fields = {
-            "title": post.title, "date": post.date.isoformat(), "permalink": f"/posts/{post.slug}/",
-            "films": list(post.films), "actors": list(post.actors), "topics": list(post.tags),
-            "summary": post.summary, "release_year": post.release_year, "tweet": post.tweet,
+            "title": post.title,
+            "date": post.date.isoformat(),
+            "permalink": f"/posts/{post.slug}/",
+            "films": list(post.films),
+            "actors": list(post.actors),
+            "topics": list(post.tags),
+            "summary": post.summary,
+            "release_year": post.release_year,
+            "tweet": post.tweet,
         }
-        peer_post_path("eleventy", dest, post).write_text(_yaml_front_matter(fields) + "\n" + post.body, encoding="utf-8")
+        peer_post_path("eleventy", dest, post).write_text(
+            _yaml_front_matter(fields) + "\n" + post.body, encoding="utf-8"
+        )
 
 
-PELICAN_CONF = '''\
+PELICAN_CONF = """\
 # Pelican settings for the benchmark (written by bench/peers.py): films are authors, actors
 # are tags, a post's first tag is its category; 10 a page; Atom for the site, each film, each actor.
 AUTHOR = "Bench Desk"
@@ -259,7 +285,7 @@ FEED_MAX_ITEMS = 20
 CACHE_CONTENT = True
 LOAD_CONTENT_CACHE = True
 CACHE_PATH = "cache"
-'''
+"""
 
 
 def _header_value(value: str) -> str:
@@ -271,7 +297,8 @@ def write_pelican(corpus: Corpus, dest: Path) -> None:
     _fresh(dest)
     _copy_tree(PEER_SITES / "pelican" / "theme", dest / "theme")
     (dest / "pelicanconf.py").write_text(
-        PELICAN_CONF.format(title=corpus.title, site_url=corpus.base_url.rstrip("/")), encoding="utf-8"
+        PELICAN_CONF.format(title=corpus.title, site_url=corpus.base_url.rstrip("/")),
+        encoding="utf-8",
     )
     content = dest / "content"
     content.mkdir()
@@ -291,8 +318,12 @@ def write_pelican(corpus: Corpus, dest: Path) -> None:
         if post.release_year:
             lines.append(f"Release_year: {post.release_year}")
         if post.tweet:
-            lines.extend(f"Tweet_{key}: {_header_value(value)}" for key, value in post.tweet.items())
-        peer_post_path("pelican", dest, post).write_text("\n".join(lines) + "\n\n" + post.body, encoding="utf-8")
+            lines.extend(
+                f"Tweet_{key}: {_header_value(value)}" for key, value in post.tweet.items()
+            )
+        peer_post_path("pelican", dest, post).write_text(
+            "\n".join(lines) + "\n\n" + post.body, encoding="utf-8"
+        )
 
 
 # --- commands ----------------------------------------------------------------------------
@@ -316,24 +347,55 @@ def build_commands(peers: Peers, sites: dict[str, Path]) -> list[PeerBuild]:
     out = []
     if "hugo" in sites:
         site = sites["hugo"]
-        out.append(PeerBuild(
-            "hugo", site,
-            (str(peers.hugo), "build", "--source", str(site), "--destination", str(site / "public"), "--quiet"),
-            site / "public", (site / "public", site / "resources", site / ".hugo_build.lock"),
-        ))
+        out.append(
+            PeerBuild(
+                "hugo",
+                site,
+                (
+                    str(peers.hugo),
+                    "build",
+                    "--source",
+                    str(site),
+                    "--destination",
+                    str(site / "public"),
+                    "--quiet",
+                ),
+                site / "public",
+                (site / "public", site / "resources", site / ".hugo_build.lock"),
+            )
+        )
     if "eleventy" in sites:
         site = sites["eleventy"]
-        out.append(PeerBuild(
-            "eleventy", site, (str(peers.node), str(peers.eleventy), "--quiet"),
-            site / "_site", (site / "_site",),
-        ))
+        out.append(
+            PeerBuild(
+                "eleventy",
+                site,
+                (str(peers.node), str(peers.eleventy), "--quiet"),
+                site / "_site",
+                (site / "_site",),
+            )
+        )
     if "pelican" in sites:
         site = sites["pelican"]
-        base = (str(peers.pelican), "content", "--settings", "pelicanconf.py", "--output", "output", "--quiet")
-        out.append(PeerBuild(
-            "pelican", site, (*base, "--ignore-cache"), site / "output", (site / "output", site / "cache"),
-            warm_command=base,
-        ))
+        base = (
+            str(peers.pelican),
+            "content",
+            "--settings",
+            "pelicanconf.py",
+            "--output",
+            "output",
+            "--quiet",
+        )
+        out.append(
+            PeerBuild(
+                "pelican",
+                site,
+                (*base, "--ignore-cache"),
+                site / "output",
+                (site / "output", site / "cache"),
+                warm_command=base,
+            )
+        )
     return out
 
 
@@ -342,8 +404,17 @@ def server_command(peers: Peers, tool: str, site: Path, port: int) -> tuple[str,
     if tool == "hugo":
         # As a Hugo user runs it: fast render on (only changed and visited pages are re-rendered)
         # and rendering to memory, both Hugo's defaults.
-        return (str(peers.hugo), "server", "--source", str(site), "--port", str(port), "--bind", "127.0.0.1",
-                "--disableLiveReload")
+        return (
+            str(peers.hugo),
+            "server",
+            "--source",
+            str(site),
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--disableLiveReload",
+        )
     if tool == "eleventy":
         return (str(peers.node), str(peers.eleventy), "--watch", "--incremental")
     return None

@@ -41,7 +41,9 @@ try:
 except ImportError:  # pragma: no cover - run under the wrong Python
     if VENV_PYTHON.exists() and Path(sys.executable) != VENV_PYTHON:
         os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), __file__, *sys.argv[1:]])
-    raise SystemExit("run under newsreel's venv: .venv/bin/python bench/run.py (make install first)")
+    raise SystemExit(
+        "run under newsreel's venv: .venv/bin/python bench/run.py (make install first)"
+    ) from None
 
 import corpus  # noqa: E402
 import install_peers  # noqa: E402
@@ -116,8 +118,13 @@ def measure(command: list[str] | tuple[str, ...], cwd: Path) -> Sample:
     """Run ``command`` to its end; wall time, peak memory, and whether it succeeded."""
     with tempfile.TemporaryFile() as errors:
         start = time.perf_counter()
-        process = subprocess.Popen(list(command), cwd=cwd, stdin=subprocess.DEVNULL,
-                                   stdout=subprocess.DEVNULL, stderr=errors)
+        process = subprocess.Popen(
+            list(command),
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+        )
         peak = [0, 0]
         done = threading.Event()
 
@@ -138,8 +145,15 @@ def measure(command: list[str] | tuple[str, ...], cwd: Path) -> Sample:
     ok = process.returncode == 0
     largest = usage.ru_maxrss / 1024
     # A short run can end between two samples; the tree never held less than its largest process.
-    return Sample(seconds, largest, max(peak[0] / 2**20, largest), peak[1] / 2**20 or largest, ok,
-                  "" if ok else " | ".join(tail), usage.ru_utime + usage.ru_stime)
+    return Sample(
+        seconds,
+        largest,
+        max(peak[0] / 2**20, largest),
+        peak[1] / 2**20 or largest,
+        ok,
+        "" if ok else " | ".join(tail),
+        usage.ru_utime + usage.ru_stime,
+    )
 
 
 # --- results -----------------------------------------------------------------------------
@@ -206,8 +220,11 @@ def _theme_template(name: str) -> Path | None:
         import newsreel
 
         package = Path(newsreel.__file__).parent
-        candidates += [package / "_theme" / "templates" / name, package / "theme" / "templates" / name,
-                       package / "templates" / name]
+        candidates += [
+            package / "_theme" / "templates" / name,
+            package / "theme" / "templates" / name,
+            package / "templates" / name,
+        ]
     except ImportError:
         pass
     candidates.append(ROOT / "templates" / name)
@@ -219,7 +236,7 @@ def _edited_template(text: str, mark: str) -> str:
     match = re.search(r"{%-?\s*block\s+\w+\s*-?%}", text)
     comment = f"<!-- bench edit {mark} -->"
     if match:
-        return text[: match.end()] + comment + text[match.end():]
+        return text[: match.end()] + comment + text[match.end() :]
     return text + comment + "\n"
 
 
@@ -229,19 +246,29 @@ def _posts(site: Path) -> list[Path]:
 
 def _append_sentence(path: Path, mark: str) -> None:
     with path.open("a", encoding="utf-8") as handle:
-        handle.write(f"\nUpdate: the studio confirmed the new date again in a short statement ({mark}).\n")
+        handle.write(
+            f"\nUpdate: the studio confirmed the new date again in a short statement ({mark}).\n"
+        )
 
 
 def newsreel_cold(site: Path) -> peers.PeerBuild:
     """newsreel's cold build, in the shape of a peer's: no cache, no output."""
     return peers.PeerBuild(
-        "newsreel", site, (str(NEWSREEL), "-q", "build", str(site), "--no-cache"), site / "site",
+        "newsreel",
+        site,
+        (str(NEWSREEL), "-q", "build", str(site), "--no-cache"),
+        site / "site",
         (site / "site", site / ".newsreel-cache"),
     )
 
 
-def bench_cold(builds: list[peers.PeerBuild], runs: int, rows: dict[str, Row],
-               memory: dict[str, tuple[float, float, float]], files: dict[str, int]) -> None:
+def bench_cold(
+    builds: list[peers.PeerBuild],
+    runs: int,
+    rows: dict[str, Row],
+    memory: dict[str, tuple[float, float, float]],
+    files: dict[str, int],
+) -> None:
     """Cold builds, one round of every tool per run, so a busy moment on the machine hits all alike."""
     for _ in range(runs):
         for build in builds:
@@ -256,9 +283,11 @@ def bench_cold(builds: list[peers.PeerBuild], runs: int, rows: dict[str, Row],
     for build in builds:
         good = [s for s in rows["cold"].samples[build.tool] if s.ok]
         if good:
-            memory[build.tool] = (statistics.median(s.max_rss_mb for s in good),
-                                  statistics.median(s.tree_mb for s in good),
-                                  statistics.median(s.tree_pss_mb for s in good))
+            memory[build.tool] = (
+                statistics.median(s.max_rss_mb for s in good),
+                statistics.median(s.tree_mb for s in good),
+                statistics.median(s.tree_pss_mb for s in good),
+            )
         files[build.tool] = _count_files(build.output)
 
 
@@ -321,11 +350,24 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _watch_rebuilds(command: tuple[str, ...], cwd: Path, ready: re.Pattern[str], rebuilt: re.Pattern[str],
-                    edits: list[Path], timeout: float = 600) -> tuple[list[float], str]:
+def _watch_rebuilds(
+    command: tuple[str, ...],
+    cwd: Path,
+    ready: re.Pattern[str],
+    rebuilt: re.Pattern[str],
+    edits: list[Path],
+    timeout: float = 600,
+) -> tuple[list[float], str]:
     """Start a watch-mode peer, append to each of ``edits`` in turn, return its reported rebuild times."""
-    process = subprocess.Popen(list(command), cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    process = subprocess.Popen(
+        list(command),
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     lines: list[str] = []
     seen = threading.Condition()
 
@@ -379,7 +421,10 @@ def _watch_rebuilds(command: tuple[str, ...], cwd: Path, ready: re.Pattern[str],
 def _conversion_fingerprint(site: Path) -> str:
     """What a converted copy depends on: the corpus stamp, the converter and the peers' themes."""
     digest = hashlib.sha256((site / corpus.STAMP).read_bytes())
-    for path in [BENCH / "peers.py", *sorted(p for p in (BENCH / "peer_sites").rglob("*") if p.is_file())]:
+    for path in [
+        BENCH / "peers.py",
+        *sorted(p for p in (BENCH / "peer_sites").rglob("*") if p.is_file()),
+    ]:
         digest.update(str(path.relative_to(BENCH)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
@@ -400,7 +445,11 @@ def prepare_peers(site: Path, n: int, tools: list[str]) -> PeerSetup:
     start = time.perf_counter()
     source = peers.read_corpus(site)
     sites = {}
-    writers = {"hugo": peers.write_hugo, "eleventy": peers.write_eleventy, "pelican": peers.write_pelican}
+    writers = {
+        "hugo": peers.write_hugo,
+        "eleventy": peers.write_eleventy,
+        "pelican": peers.write_pelican,
+    }
     fingerprint = _conversion_fingerprint(site)
     for tool in tools:
         sites[tool] = WORK / f"{tool}-{n}"
@@ -441,7 +490,8 @@ def bench_peer_rebuilds(setup: PeerSetup, runs: int, rows: dict[str, Row]) -> No
                 times, problem = _watch_rebuilds(command, build.site, ready, rebuilt, paths)
                 rows["post"].reported[build.tool] = times
                 rows["post"].notes[build.tool] = {
-                    "hugo": "`hugo server`, fast render, its own log", "eleventy": "`--watch --incremental`, its own log",
+                    "hugo": "`hugo server`, fast render, its own log",
+                    "eleventy": "`--watch --incremental`, its own log",
                 }[build.tool] + (f"; {problem}" if problem else "")
                 print(f"  {build.tool} watch rebuilds: {times} {problem}", flush=True)
         finally:
@@ -451,9 +501,11 @@ def bench_peer_rebuilds(setup: PeerSetup, runs: int, rows: dict[str, Row]) -> No
 
 def _progress(label: str, sample: Sample) -> None:
     state = "" if sample.ok else f"  FAILED: {sample.error}"
-    print(f"  {label}: {sample.seconds:.2f} s, {sample.max_rss_mb:.0f} MB / tree {sample.tree_mb:.0f} MB"
-          f" / tree PSS {sample.tree_pss_mb:.0f} MB{state}",
-          flush=True)
+    print(
+        f"  {label}: {sample.seconds:.2f} s, {sample.max_rss_mb:.0f} MB / tree {sample.tree_mb:.0f} MB"
+        f" / tree PSS {sample.tree_pss_mb:.0f} MB{state}",
+        flush=True,
+    )
 
 
 # --- report ------------------------------------------------------------------------------
@@ -470,17 +522,26 @@ def machine() -> str:
         pass
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    return (f"{os.cpu_count()} CPUs ({model}), {memory:.0f} GiB memory, Python {platform.python_version()}, "
-            f"{platform.system()} {platform.release()}; load average at start {load}")
+    return (
+        f"{os.cpu_count()} CPUs ({model}), {memory:.0f} GiB memory, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}; load average at start {load}"
+    )
 
 
 def table(result: SizeResult, tools: list[str]) -> str:
-    versions = {"newsreel": "newsreel", "hugo": f"Hugo {install_peers.HUGO_VERSION}",
-                "eleventy": f"Eleventy {install_peers.ELEVENTY_VERSION}", "pelican": f"Pelican {install_peers.PELICAN_VERSION}"}
+    versions = {
+        "newsreel": "newsreel",
+        "hugo": f"Hugo {install_peers.HUGO_VERSION}",
+        "eleventy": f"Eleventy {install_peers.ELEVENTY_VERSION}",
+        "pelican": f"Pelican {install_peers.PELICAN_VERSION}",
+    }
     columns = ["newsreel", *tools]
-    lines = [f"### {result.n:,} posts", "",
-             "| measure | " + " | ".join(versions[t] for t in columns) + " |",
-             "| --- | " + " | ".join("---:" for _ in columns) + " |"]
+    lines = [
+        f"### {result.n:,} posts",
+        "",
+        "| measure | " + " | ".join(versions[t] for t in columns) + " |",
+        "| --- | " + " | ".join("---:" for _ in columns) + " |",
+    ]
     for key, row in zip(("cold", "warm", "post", "template"), result.rows):
         lines.append(f"| {row.label} | " + " | ".join(row.cell(t) for t in columns) + " |")
         if key in ("cold", "post") and tools:
@@ -488,19 +549,43 @@ def table(result: SizeResult, tools: list[str]) -> str:
             ratios = []
             for tool in columns:
                 theirs = row.median(tool)
-                ratios.append("—" if tool == "newsreel" or not (ours and theirs) else f"**{ours / theirs:.2f}×**")
-            lines.append(f"| newsreel/peer, {'cold' if key == 'cold' else 'one post edited'} | " + " | ".join(ratios) + " |")
+                ratios.append(
+                    "—"
+                    if tool == "newsreel" or not (ours and theirs)
+                    else f"**{ours / theirs:.2f}×**"
+                )
+            lines.append(
+                f"| newsreel/peer, {'cold' if key == 'cold' else 'one post edited'} | "
+                + " | ".join(ratios)
+                + " |"
+            )
         if key == "cold":
-            lines.append("| cold build, CPU time (user + system) | " + " | ".join(row.cpu(t) for t in columns) + " |")
-    lines.append("| peak memory, cold (largest process / tree RSS / tree PSS) | " + " | ".join(
-        f"{result.memory[t][0]:.0f} / {result.memory[t][1]:.0f} / {result.memory[t][2]:.0f} MB"
-        if t in result.memory else "—" for t in columns) + " |")
-    lines.append("| files written | " + " | ".join(f"{result.files.get(t, 0):,}" for t in columns) + " |")
+            lines.append(
+                "| cold build, CPU time (user + system) | "
+                + " | ".join(row.cpu(t) for t in columns)
+                + " |"
+            )
+    lines.append(
+        "| peak memory, cold (largest process / tree RSS / tree PSS) | "
+        + " | ".join(
+            f"{result.memory[t][0]:.0f} / {result.memory[t][1]:.0f} / {result.memory[t][2]:.0f} MB"
+            if t in result.memory
+            else "—"
+            for t in columns
+        )
+        + " |"
+    )
+    lines.append(
+        "| files written | " + " | ".join(f"{result.files.get(t, 0):,}" for t in columns) + " |"
+    )
     if tools:
-        lines += ["", f"Converting the corpus for the peers took {result.conversion_seconds:.1f} s (not counted; "
-                      "copies from an earlier run are reused while still right).",
-                  "In the one-post rows newsreel is a fresh `build` process; each peer is timed as noted "
-                  "(a watch-mode server's own log, or a build with the peer's cache)."]
+        lines += [
+            "",
+            f"Converting the corpus for the peers took {result.conversion_seconds:.1f} s (not counted; "
+            "copies from an earlier run are reused while still right).",
+            "In the one-post rows newsreel is a fresh `build` process; each peer is timed as noted "
+            "(a watch-mode server's own log, or a build with the peer's cache).",
+        ]
     return "\n".join(lines)
 
 
@@ -510,12 +595,15 @@ def bench_size(n: int, runs: int, tools: list[str], incremental: bool) -> SizeRe
     if not corpus.is_generated(site, n):
         print(f"generating {n} posts into {site}", flush=True)
         corpus.generate(n, site)
-    rows = {key: Row(label) for key, label in [
-        ("cold", "cold build (no cache, no output)"),
-        ("warm", "warm build, nothing changed"),
-        ("post", "one post edited"),
-        ("template", "one template edited (post.html)"),
-    ]}
+    rows = {
+        key: Row(label)
+        for key, label in [
+            ("cold", "cold build (no cache, no output)"),
+            ("warm", "warm build, nothing changed"),
+            ("post", "one post edited"),
+            ("template", "one template edited (post.html)"),
+        ]
+    }
     memory: dict[str, tuple[float, float, float]] = {}
     files: dict[str, int] = {}
     setup = prepare_peers(site, n, tools) if tools else None
@@ -526,26 +614,43 @@ def bench_size(n: int, runs: int, tools: list[str], incremental: bool) -> SizeRe
     if setup and incremental:
         print(f"N = {n}: peers' rebuilds after one edited post", flush=True)
         bench_peer_rebuilds(setup, runs, rows)
-    return SizeResult(n, list(rows.values()), memory, files, setup.conversion_seconds if setup else 0.0)
+    return SizeResult(
+        n, list(rows.values()), memory, files, setup.conversion_seconds if setup else 0.0
+    )
 
 
 def newsreel_revision() -> str:
     """newsreel's version and the checkout's commit (``+`` when it has uncommitted changes)."""
+
     def git(*args: str) -> str:
         done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
         return done.stdout.strip() if done.returncode == 0 else ""
 
-    version = subprocess.run([str(NEWSREEL), "--version"], capture_output=True, text=True).stdout.strip()
+    version = subprocess.run(
+        [str(NEWSREEL), "--version"], capture_output=True, text=True
+    ).stdout.strip()
     commit = git("rev-parse", "--short", "HEAD")
-    dirty = "+" if git("status", "--porcelain", "--untracked-files=no", "--", "newsreel", "templates", "static") else ""
+    dirty = (
+        "+"
+        if git(
+            "status", "--porcelain", "--untracked-files=no", "--", "newsreel", "templates", "static"
+        )
+        else ""
+    )
     return f"{version or 'newsreel'} at {commit or 'unknown commit'}{dirty}"
 
 
 def report(results: list[SizeResult], tools: list[str], runs: int, command: str, about: str) -> str:
-    parts = [f"# newsreel benchmark, {date.today().isoformat()}", "",
-             f"Command: `{command}`  ", f"Machine: {about}  ", f"Build: {newsreel_revision()}  ",
-             f"Medians of {runs} runs; whole-process wall time (cold builds run round-robin across the tools). "
-             "Watch-mode rebuilds (Hugo, Eleventy) are the times the tool's own log reports.", ""]
+    parts = [
+        f"# newsreel benchmark, {date.today().isoformat()}",
+        "",
+        f"Command: `{command}`  ",
+        f"Machine: {about}  ",
+        f"Build: {newsreel_revision()}  ",
+        f"Medians of {runs} runs; whole-process wall time (cold builds run round-robin across the tools). "
+        "Watch-mode rebuilds (Hugo, Eleventy) are the times the tool's own log reports.",
+        "",
+    ]
     for result in results:
         parts += [table(result, tools), ""]
     return "\n".join(parts)
@@ -587,8 +692,10 @@ def profile(n: int, mode: str) -> None:
         post.write_bytes(original)
     dump = WORK / f"profile-{n}-{mode}.prof"
     profiler.dump_stats(dump)
-    print(f"{mode} build of {n} posts: {seconds:.2f} s under the profiler ({result.summary()}); "
-          f"stats in {dump}. Work done in worker processes is not in this profile.")
+    print(
+        f"{mode} build of {n} posts: {seconds:.2f} s under the profiler ({result.summary()}); "
+        f"stats in {dump}. Work done in worker processes is not in this profile."
+    )
     for order in ("cumulative", "tottime"):
         print(f"\n--- top 25 by {order} ---")
         pstats.Stats(profiler).strip_dirs().sort_stats(order).print_stats(25)
@@ -596,15 +703,39 @@ def profile(n: int, mode: str) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000], metavar="N", help="corpus sizes (default 1000)")
-    parser.add_argument("--runs", type=int, default=3, help="runs per measure; medians are reported (default 3)")
-    parser.add_argument("--peers", nargs="*", default=["hugo", "eleventy", "pelican"],
-                        choices=["hugo", "eleventy", "pelican"], help="peers to build (none: newsreel only)")
-    parser.add_argument("--no-incremental-peers", action="store_true", help="time only the peers' cold builds")
-    parser.add_argument("--output", type=Path, help="results file (default bench/results-<date>.md)")
-    parser.add_argument("--profile", type=int, metavar="N", help="profile newsreel's build of N posts instead")
-    parser.add_argument("--profile-mode", choices=["cold", "warm", "edit"], default="cold",
-                        help="what to profile: a cold build, a warm no-op, or a one-post edit (default cold)")
+    parser.add_argument(
+        "--sizes",
+        type=int,
+        nargs="+",
+        default=[1000],
+        metavar="N",
+        help="corpus sizes (default 1000)",
+    )
+    parser.add_argument(
+        "--runs", type=int, default=3, help="runs per measure; medians are reported (default 3)"
+    )
+    parser.add_argument(
+        "--peers",
+        nargs="*",
+        default=["hugo", "eleventy", "pelican"],
+        choices=["hugo", "eleventy", "pelican"],
+        help="peers to build (none: newsreel only)",
+    )
+    parser.add_argument(
+        "--no-incremental-peers", action="store_true", help="time only the peers' cold builds"
+    )
+    parser.add_argument(
+        "--output", type=Path, help="results file (default bench/results-<date>.md)"
+    )
+    parser.add_argument(
+        "--profile", type=int, metavar="N", help="profile newsreel's build of N posts instead"
+    )
+    parser.add_argument(
+        "--profile-mode",
+        choices=["cold", "warm", "edit"],
+        default="cold",
+        help="what to profile: a cold build, a warm no-op, or a one-post edit (default cold)",
+    )
     args = parser.parse_args(argv)
     WORK.mkdir(parents=True, exist_ok=True)
     if args.profile:
@@ -614,7 +745,9 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"{NEWSREEL} is missing: run `make install` first")
     about = machine()
     command = "python bench/run.py " + " ".join(sys.argv[1:] if argv is None else argv)
-    results = [bench_size(n, args.runs, args.peers, not args.no_incremental_peers) for n in args.sizes]
+    results = [
+        bench_size(n, args.runs, args.peers, not args.no_incremental_peers) for n in args.sizes
+    ]
     text = report(results, args.peers, args.runs, command.strip(), about)
     output = args.output or BENCH / f"results-{date.today().isoformat()}.md"
     output.write_text(text + "\n", encoding="utf-8")

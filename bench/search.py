@@ -37,8 +37,12 @@ from newsreel.writer import Manifest  # noqa: E402
 
 def newsreel(site: Path, *args: str) -> float:
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "newsreel", "-q", "build", str(site), *args],
-                          capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(REPO)))
+    done = subprocess.run(
+        [sys.executable, "-m", "newsreel", "-q", "build", str(site), *args],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(REPO)),
+    )
     if done.returncode != 0:
         raise SystemExit(done.stdout + done.stderr)
     return time.perf_counter() - started
@@ -46,7 +50,9 @@ def newsreel(site: Path, *args: str) -> float:
 
 def set_search(site: Path, on: bool) -> None:
     config = site / "newsreel.yaml"
-    lines = [line for line in config.read_text("utf-8").splitlines() if not line.startswith("search:")]
+    lines = [
+        line for line in config.read_text("utf-8").splitlines() if not line.startswith("search:")
+    ]
     config.write_text("\n".join(lines + [f"search: {'true' if on else 'false'}"]) + "\n", "utf-8")
 
 

@@ -35,7 +35,12 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 WORK = HERE / "work"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
 MARKER = "SERVE-LATENCY-MARK"
 
 
@@ -101,7 +106,10 @@ class Server:
         self.started = time.perf_counter()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "newsreel", "serve", str(site), "--port", "0"],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            cwd=REPO,
             env=dict(os.environ, TMPDIR=str(tmp), PYTHONUNBUFFERED="1"),
         )
         self.lines: queue.Queue[str] = queue.Queue()
@@ -121,7 +129,7 @@ class Server:
                 line = self.lines.get(timeout=0.5)
             except queue.Empty:
                 if self.proc.poll() is not None:
-                    raise SystemExit("newsreel serve exited before serving")
+                    raise SystemExit("newsreel serve exited before serving") from None
                 continue
             if line.startswith("serving http://"):
                 self.url = line.split()[1]
@@ -152,7 +160,11 @@ class Server:
 def url_of(server: Server, mark: str) -> str:
     """The served URL of the page whose text holds ``mark`` (found in the output folder)."""
     out = server.output()
-    for page in sorted((out / "posts").rglob("index.html")) if (out / "posts").is_dir() else sorted(out.rglob("index.html")):
+    for page in (
+        sorted((out / "posts").rglob("index.html"))
+        if (out / "posts").is_dir()
+        else sorted(out.rglob("index.html"))
+    ):
         if mark in page.read_text(encoding="utf-8"):
             rel = page.parent.relative_to(out).as_posix()
             return server.url + rel + "/"
@@ -178,9 +190,14 @@ def measure(name: str, saves: int) -> Figures:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page()
             navigations: list[str] = []
-            page.on("framenavigated", lambda frame: navigations.append(frame.url) if frame == page.main_frame else None)
+            page.on(
+                "framenavigated",
+                lambda frame: navigations.append(frame.url) if frame == page.main_frame else None,
+            )
             page.goto(url)
-            page.wait_for_function("() => window.newsreelLive && window.newsreelLive.connected", timeout=60_000)
+            page.wait_for_function(
+                "() => window.newsreelLive && window.newsreelLive.connected", timeout=60_000
+            )
             server.rebuild_times()
             for i in range(1, saves + 1):
                 mark = f"{MARKER}-{i}"
@@ -188,8 +205,12 @@ def measure(name: str, saves: int) -> Figures:
                 navigations.clear()
                 started, saved_at = time.perf_counter(), time.time()
                 save_atomic(post, text)
-                page.wait_for_function("m => document.body && document.body.innerText.includes(m)", arg=mark,
-                                       polling="raf", timeout=120_000)
+                page.wait_for_function(
+                    "m => document.body && document.body.innerText.includes(m)",
+                    arg=mark,
+                    polling="raf",
+                    timeout=120_000,
+                )
                 times.append(time.perf_counter() - started)
                 if navigations:
                     # Reloaded: the first paint of the new page, by the browser's own paint timing.
@@ -213,8 +234,12 @@ def measure(name: str, saves: int) -> Figures:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("sites", nargs="*", default=["example", "2000", "10000"],
-                        help='"example" and/or numbers of generated posts (default: example 2000 10000)')
+    parser.add_argument(
+        "sites",
+        nargs="*",
+        default=["example", "2000", "10000"],
+        help='"example" and/or numbers of generated posts (default: example 2000 10000)',
+    )
     parser.add_argument("--saves", type=int, default=7, help="saves per site (default 7)")
     args = parser.parse_args(argv)
     rows = []
@@ -224,13 +249,17 @@ def main(argv: list[str] | None = None) -> None:
         ms = [t * 1000 for t in figures.saves]
         rebuild = f"{statistics.median(figures.rebuilds):.0f}" if figures.rebuilds else "?"
         shown = statistics.median(figures.shown) * 1000
-        row = (f"| {figures.site} | {figures.posts} | {figures.first_build:.1f} s | {statistics.median(ms):.0f} ms "
-               f"| {min(ms):.0f}–{max(ms):.0f} ms | {shown:.0f} ms | {rebuild} ms | {figures.reloads} of {len(ms)} |")
+        row = (
+            f"| {figures.site} | {figures.posts} | {figures.first_build:.1f} s | {statistics.median(ms):.0f} ms "
+            f"| {min(ms):.0f}–{max(ms):.0f} ms | {shown:.0f} ms | {rebuild} ms | {figures.reloads} of {len(ms)} |"
+        )
         print(row, flush=True)
         rows.append(row)
-    print(f"\nsave → new text found in Chromium by Playwright, {args.saves} saves each (median, range); "
-          "shown = save → the browser showing it, by its own clock; rebuild = the server's own build "
-          "time (medians); reloads = saves that reloaded the page instead of updating it in place")
+    print(
+        f"\nsave → new text found in Chromium by Playwright, {args.saves} saves each (median, range); "
+        "shown = save → the browser showing it, by its own clock; rebuild = the server's own build "
+        "time (medians); reloads = saves that reloaded the page instead of updating it in place"
+    )
     print("| site | posts | first build | median | range | shown | rebuild | reloads |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     print("\n".join(rows))

@@ -19,9 +19,9 @@ import gc
 import sys
 import time
 import tracemalloc
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -50,10 +50,12 @@ Casting news follows next week; the studio would not confirm the sequel.
 
 """
 
-ARTICLE = ("The studio confirmed on Tuesday that the sequel will shoot in the spring, with most of "
-           "the original cast returning. Producers said the script was finished in January.\n\n"
-           "\u201cWe wanted to get it right,\u201d the director said in a statement. Filming is expected to "
-           "last four months, mostly on location.\n\n")
+ARTICLE = (
+    "The studio confirmed on Tuesday that the sequel will shoot in the spring, with most of "
+    "the original cast returning. Producers said the script was finished in January.\n\n"
+    "\u201cWe wanted to get it right,\u201d the director said in a statement. Filming is expected to "
+    "last four months, mostly on location.\n\n"
+)
 
 
 def fill(unit: str, size: int) -> str:
@@ -84,8 +86,14 @@ SHAPES: dict[str, tuple[str, Callable[[int], str]]] = {
     "one heading per line": ("post", lambda n: numbered(lambda i: f"### h{i % 50}\n", n)),
     "table at the column limit": ("post", lambda n: wide_table(1000, n)),
     "table over the column limit": ("post", lambda n: wide_table(20000, n)),
-    "table of tiny cells": ("post", lambda n: "|a|b|c|d|e|f|g|h|\n|-|-|-|-|-|-|-|-|\n" + fill("|a|b|c|d|e|f|g|h|\n", n)),
-    "table of padded rows": ("post", lambda n: "|" + "a|" * 1000 + "\n|" + "-|" * 1000 + "\n" + fill("|\n", n)),
+    "table of tiny cells": (
+        "post",
+        lambda n: "|a|b|c|d|e|f|g|h|\n|-|-|-|-|-|-|-|-|\n" + fill("|a|b|c|d|e|f|g|h|\n", n),
+    ),
+    "table of padded rows": (
+        "post",
+        lambda n: "|" + "a|" * 1000 + "\n|" + "-|" * 1000 + "\n" + fill("|\n", n),
+    ),
     "nested quotes": ("post", lambda n: fill(">", n)),
     "nested lists": ("post", lambda n: fill("".join("  " * i + "- a\n" for i in range(40)), n)),
     "nested emphasis": ("post", lambda n: "*" * (n // 2) + "a" + "*" * (n // 2)),
@@ -97,7 +105,10 @@ SHAPES: dict[str, tuple[str, Callable[[int], str]]] = {
     "quotes for smartquotes": ("post", lambda n: fill("\"a' ", n)),
     "backtick runs": ("post", lambda n: fill("`a ``b ", n)),
     "links": ("post", lambda n: fill("[a](/b) ", n)),
-    "reference definitions": ("post", lambda n: numbered(lambda i: f"[r{i}]: /x{i}\n", n // 2) + fill("[r1] [r2][] ", n - n // 2)),
+    "reference definitions": (
+        "post",
+        lambda n: numbered(lambda i: f"[r{i}]: /x{i}\n", n // 2) + fill("[r1] [r2][] ", n - n // 2),
+    ),
     "footnotes": ("post", lambda n: numbered(lambda i: f"x[^{i}]\n\n[^{i}]: n\n\n", n)),
     "one word per line": ("post", lambda n: fill("a\n", n)),
     "list items": ("post", lambda n: fill("- a\n", n)),
@@ -108,10 +119,19 @@ SHAPES: dict[str, tuple[str, Callable[[int], str]]] = {
     "tweet lines": ("post", lambda n: fill("https://twitter.com/a/status/1\n\n", n)),
     "one long line": ("post", lambda n: "a" * n),
     "import: a line of '-- '": ("import", lambda n: fill("-- ", n)),
-    "import: sentences before an embed tail": ("import", lambda n: fill("Big news. ", n - 40) + "\u2014 Studio (@studio) May 1, 2021\n"),
-    "import: embed tails": ("import", lambda n: fill("Big news \u2014 Studio (@studio) May 1, 2021 ", n)),
+    "import: sentences before an embed tail": (
+        "import",
+        lambda n: fill("Big news. ", n - 40) + "\u2014 Studio (@studio) May 1, 2021\n",
+    ),
+    "import: embed tails": (
+        "import",
+        lambda n: fill("Big news \u2014 Studio (@studio) May 1, 2021 ", n),
+    ),
     "import: one word per line": ("import", lambda n: fill("word\n", n)),
-    "import: repeated blocks": ("import", lambda n: fill("The same words in a block again.\n\n", n)),
+    "import: repeated blocks": (
+        "import",
+        lambda n: fill("The same words in a block again.\n\n", n),
+    ),
 }
 
 
@@ -132,7 +152,12 @@ def run(kind: str, text: str) -> None:
 
     record, _ = parse_post("content/posts/x.md", _post(text), Settings())
     if record is not None:
-        render_body(make_markdown(False, "/"), record.body, path="content/posts/x.md", body_line=record.body_line)
+        render_body(
+            make_markdown(False, "/"),
+            record.body,
+            path="content/posts/x.md",
+            body_line=record.body_line,
+        )
 
 
 def seconds(kind: str, text: str, runs: int) -> float:
@@ -195,23 +220,34 @@ def measure(name: str, size: int, base: dict[str, tuple[float, int]], tries: int
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--size", type=int, default=1_000_000, help="characters per input (default 1,000,000)")
+    parser.add_argument(
+        "--size", type=int, default=1_000_000, help="characters per input (default 1,000,000)"
+    )
     parser.add_argument("--only", nargs="*", help="shape names to run (default: all)")
     args = parser.parse_args()
     base = {kind: baseline(kind, args.size) for kind in ("post", "import")}
-    print(f"Inputs of {args.size:,} characters; budget {TIME_BUDGET:g}x the time and {MEMORY_BUDGET:g}x the "
-          "memory of an ordinary input of the same size.\n")
-    print(f"| shape | time | x ordinary | peak memory | x ordinary |\n| --- | --- | --- | --- | --- |")
+    print(
+        f"Inputs of {args.size:,} characters; budget {TIME_BUDGET:g}x the time and {MEMORY_BUDGET:g}x the "
+        "memory of an ordinary input of the same size.\n"
+    )
+    print(
+        "| shape | time | x ordinary | peak memory | x ordinary |\n| --- | --- | --- | --- | --- |"
+    )
     for kind, (spent, peak) in base.items():
-        print(f"| ordinary {'post' if kind == 'post' else 'article to import'} | {spent:.2f} s | 1 | "
-              f"{peak / 1e6:.0f} MB | 1 |")
+        print(
+            f"| ordinary {'post' if kind == 'post' else 'article to import'} | {spent:.2f} s | 1 | "
+            f"{peak / 1e6:.0f} MB | 1 |"
+        )
     failed = 0
     for name in args.only or SHAPES:
         cost = measure(name, args.size, base)
         failed += not cost.within
         mark = "" if cost.within else " ⚠"
-        print(f"| {name} | {cost.seconds:.2f} s | {cost.time_ratio:.1f}{mark} | {cost.peak / 1e6:.0f} MB | "
-              f"{cost.memory_ratio:.1f}{mark} |", flush=True)
+        print(
+            f"| {name} | {cost.seconds:.2f} s | {cost.time_ratio:.1f}{mark} | {cost.peak / 1e6:.0f} MB | "
+            f"{cost.memory_ratio:.1f}{mark} |",
+            flush=True,
+        )
     return 1 if failed else 0
 
 

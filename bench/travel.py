@@ -63,7 +63,10 @@ def fresh_clone(local: Path, clone: Path, with_cache: bool) -> None:
             subprocess.run(["cp", "-r", str(local / name), str(clone / name)], check=True)
     if with_cache:
         archive = clone.parent / "cache.tar"
-        subprocess.run(["tar", "--posix", "-cf", str(archive), "-C", str(local), ".newsreel-cache", "site"], check=True)
+        subprocess.run(
+            ["tar", "--posix", "-cf", str(archive), "-C", str(local), ".newsreel-cache", "site"],
+            check=True,
+        )
         subprocess.run(["tar", "-xf", str(archive), "-C", str(clone)], check=True)
         archive.unlink()
 
@@ -77,7 +80,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("n", type=int, help="corpus size")
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--no-cold", action="store_true", help="skip the fresh clone without a cache")
+    parser.add_argument(
+        "--no-cold", action="store_true", help="skip the fresh clone without a cache"
+    )
     args = parser.parse_args()
     work = BENCH / "work" / f"travel-{args.n}"
     local = work / "local"
@@ -99,12 +104,18 @@ def main() -> None:
         fresh_clone(local, clone, with_cache=True)
         edit(posts(clone)[(run * 7 + 3) % len(targets)], f"clone {run} {time.time_ns()}")
         travelled.append(build(clone))
-    print(f"| posts | cold build | warm local, one post edited | fresh clone + restored cache, one post edited | ratio |")
-    print(f"| ---: | ---: | ---: | ---: | ---: |")
-    print(f"| {args.n:,} | {cold:.2f} s | {median(warm) * 1000:.0f} ms | {median(travelled) * 1000:.0f} ms "
-          f"| {median(travelled) / median(warm):.2f}× |")
-    print(f"runs: warm {[round(v, 3) for v in warm]}, clone {[round(v, 3) for v in travelled]}; "
-          f"load average {os.getloadavg()}")
+    print(
+        "| posts | cold build | warm local, one post edited | fresh clone + restored cache, one post edited | ratio |"
+    )
+    print("| ---: | ---: | ---: | ---: | ---: |")
+    print(
+        f"| {args.n:,} | {cold:.2f} s | {median(warm) * 1000:.0f} ms | {median(travelled) * 1000:.0f} ms "
+        f"| {median(travelled) / median(warm):.2f}× |"
+    )
+    print(
+        f"runs: warm {[round(v, 3) for v in warm]}, clone {[round(v, 3) for v in travelled]}; "
+        f"load average {os.getloadavg()}"
+    )
     if not args.no_cold:
         clone = work / "clone"
         fresh_clone(local, clone, with_cache=False)

@@ -15,34 +15,76 @@ import pickle
 import signal
 import threading
 import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any
 
+from newsreel import media
 from newsreel.config import Settings, base_url_problem, load_settings
 from newsreel.errors import BuildFailed, NewsreelError, Problem, error
+from newsreel.images import is_raster
 from newsreel.incremental.keys import final_key, recording, templates_digest
 from newsreel.incremental.lock import build_lock
-from newsreel.incremental.plan import changed_posts, pages_to_patch, patchable, same_shape, stamps_of
+from newsreel.incremental.plan import (
+    changed_posts,
+    pages_to_patch,
+    patchable,
+    same_shape,
+    stamps_of,
+)
 from newsreel.incremental.snapshot import Snapshot, StoredSite, take_snapshot
-from newsreel.incremental.store import (CACHE_DIR, BuildState, Entry, Inputs, Marker, Stamp, cache_scope,
-                                        code_fingerprint, load_state, read_marker, save_state, stamp_of,
-                                        write_marker)
-from newsreel.loader import PageSource, PostSource, digest_of, find_sources, parse_page, parse_post, read_source
+from newsreel.incremental.store import (
+    CACHE_DIR,
+    BuildState,
+    Entry,
+    Inputs,
+    Marker,
+    Stamp,
+    cache_scope,
+    code_fingerprint,
+    load_state,
+    read_marker,
+    save_state,
+    stamp_of,
+    write_marker,
+)
+from newsreel.loader import (
+    PageSource,
+    PostSource,
+    digest_of,
+    find_sources,
+    parse_page,
+    parse_post,
+    read_source,
+)
 from newsreel.markdown import make_markdown, render_body
-from newsreel.render import (PageJob, Renderer, TemplateFailed, asset_names, check_templates, check_unique, collect_static,
-                             theme_dirs)
-from newsreel import media
-from newsreel.images import is_raster
 from newsreel.model import Post, SiteView
 from newsreel.releases import next_change, today_of
-from newsreel.search import reserved_problems, update_index
+from newsreel.render import (
+    PageJob,
+    Renderer,
+    TemplateFailed,
+    asset_names,
+    check_templates,
+    check_unique,
+    collect_static,
+    theme_dirs,
+)
 from newsreel.report import Reporter
+from newsreel.search import reserved_problems, update_index
 from newsreel.taxonomy import LoadedPage, LoadedPost, build_model
 from newsreel.urls import Urls
-from newsreel.writer import Manifest, OutputWriter, check_output, manifest_stamp, output_token, spare_folder
+from newsreel.writer import (
+    Manifest,
+    OutputWriter,
+    check_output,
+    manifest_stamp,
+    output_token,
+    spare_folder,
+)
 
 PARALLEL_THRESHOLD = 200
 """Fewer items of work than this are done in-process: forking costs more than it saves."""
@@ -101,23 +143,31 @@ class BuildResult:
 
     def summary(self) -> str:
         changed = len(self.changed) + len(self.removed)
-        built = (f"built {self.pages} files ({self.rendered} pages rendered, {changed} changed) "
-                 f"in {self.seconds:.2f} s → {self.output}")
+        built = (
+            f"built {self.pages} files ({self.rendered} pages rendered, {changed} changed) "
+            f"in {self.seconds:.2f} s → {self.output}"
+        )
         left_out = left_out_text(*self.left_out)
         return f"{built}; {left_out}" if left_out else built
 
 
 def left_out_text(drafts: int, future: int, *, preview: bool = False) -> str:
-    """"2 drafts and 1 future post not built (--drafts, --future)", or "" when none was left out;
+    """ "2 drafts and 1 future post not built (--drafts, --future)", or "" when none was left out;
     for ``serve`` (``preview``), "… hidden (--no-drafts, --no-future)"."""
     parts = [f"{drafts} draft{'s' if drafts != 1 else ''}"] if drafts else []
     parts += [f"{future} future post{'s' if future != 1 else ''}"] if future else []
     prefix = "--no-" if preview else "--"
     flags = [prefix + "drafts"] * bool(drafts) + [prefix + "future"] * bool(future)
-    return f"{' and '.join(parts)} {'hidden' if preview else 'not built'} ({', '.join(flags)})" if parts else ""
+    return (
+        f"{' and '.join(parts)} {'hidden' if preview else 'not built'} ({', '.join(flags)})"
+        if parts
+        else ""
+    )
 
 
-def count_left_out(posts: Iterable[LoadedPost], options: BuildOptions, now: datetime) -> tuple[int, int]:
+def count_left_out(
+    posts: Iterable[LoadedPost], options: BuildOptions, now: datetime
+) -> tuple[int, int]:
     """How many posts a build leaves out as drafts, and as dated in the future."""
     drafts = future = 0
     for post in posts:
@@ -130,7 +180,7 @@ def count_left_out(posts: Iterable[LoadedPost], options: BuildOptions, now: date
 
 def _site_path(rel: str) -> str:
     """The site path a written file answers to ("posts/x/index.html" → "/posts/x/")."""
-    return "/" + (rel[:-len("index.html")] if rel.endswith("index.html") else rel)
+    return "/" + (rel[: -len("index.html")] if rel.endswith("index.html") else rel)
 
 
 NOW_VARIABLE = "NEWSREEL_NOW"
@@ -144,11 +194,13 @@ def build_clock(settings: Settings) -> datetime:
 
     value = os.environ.get(NOW_VARIABLE, "").strip()
     if not value:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
     parsed = parse_when(value, settings.zone)
     if parsed is None:
-        raise NewsreelError(f"{NOW_VARIABLE}={value!r} is not a date (write YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS+00:00, "
-                            f"or unset it to use the clock)")
+        raise NewsreelError(
+            f"{NOW_VARIABLE}={value!r} is not a date (write YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS+00:00, "
+            f"or unset it to use the clock)"
+        )
     return parsed
 
 
@@ -165,7 +217,10 @@ def resolve_settings(site_dir: Path, options: BuildOptions) -> tuple[Settings, l
 
 # --- loading ----------------------------------------------------------------------
 
-def _load_one(site_dir: Path, settings: Settings, md: Any, kind: str, rel: str, raw: bytes) -> Entry:
+
+def _load_one(
+    site_dir: Path, settings: Settings, md: Any, kind: str, rel: str, raw: bytes
+) -> Entry:
     """Parse one source and render its Markdown; the unit of caching and of parallel work."""
     stamp = stamp_of((site_dir / rel).stat())
     if kind == "posts":
@@ -176,8 +231,14 @@ def _load_one(site_dir: Path, settings: Settings, md: Any, kind: str, rel: str, 
         tweets = ()
     result = None
     if record is not None:
-        body, more = render_body(md, record.body, path=rel, body_line=record.body_line,
-                                  base_path=settings.base_path, tweets=tweets)
+        body, more = render_body(
+            md,
+            record.body,
+            path=rel,
+            body_line=record.body_line,
+            base_path=settings.base_path,
+            tweets=tweets,
+        )
         problems += more
         if not any(p.severity == "error" for p in more):
             result = (replace(record, body=""), body)  # the source text is not needed once rendered
@@ -187,16 +248,36 @@ def _load_one(site_dir: Path, settings: Settings, md: Any, kind: str, rel: str, 
 Progress = Callable[[int, int], None]
 
 
-def _load_chunk(site_dir: Path, settings: Settings, items: Sequence[tuple[str, str]],
-                progress: Progress | None = None) -> list[tuple[str, Entry]]:
+def _load_chunk(
+    site_dir: Path,
+    settings: Settings,
+    items: Sequence[tuple[str, str]],
+    progress: Progress | None = None,
+) -> list[tuple[str, Entry]]:
     md = make_markdown(settings.markdown_html, settings.base_path)
     out = []
     for done, (kind, rel) in enumerate(items, 1):
         try:
             raw = read_source(site_dir / rel)
         except OSError as exc:
-            out.append((rel, Entry((0, 0, 0, 0), "", None, (error(rel, None, f"cannot read the file ({exc.strerror or exc})",
-                                                                  "check its permissions"),))))
+            out.append(
+                (
+                    rel,
+                    Entry(
+                        (0, 0, 0, 0),
+                        "",
+                        None,
+                        (
+                            error(
+                                rel,
+                                None,
+                                f"cannot read the file ({exc.strerror or exc})",
+                                "check its permissions",
+                            ),
+                        ),
+                    ),
+                )
+            )
             continue
         out.append((rel, _load_one(site_dir, settings, md, kind, rel, raw)))
         if progress is not None:
@@ -220,7 +301,9 @@ def _run_parallel(work: Callable[[int, int], Any], count: int) -> list[Any]:
     parent = os.getpid()
     for index in range(1, count):
         reader, writer = context.Pipe(duplex=False)
-        process = context.Process(target=_child, args=(work, index, count, writer, parent), daemon=True)
+        process = context.Process(
+            target=_child, args=(work, index, count, writer, parent), daemon=True
+        )
         process.start()
         writer.close()
         children.append((process, reader))
@@ -230,7 +313,9 @@ def _run_parallel(work: Callable[[int, int], Any], count: int) -> list[Any]:
             payload = reader.recv_bytes()
         except EOFError:
             process.join()
-            raise NewsreelError(f"a build worker died (exit status {process.exitcode}); try again") from None
+            raise NewsreelError(
+                f"a build worker died (exit status {process.exitcode}); try again"
+            ) from None
         process.join()
         status, value = pickle.loads(payload)
         if status == "error":
@@ -261,7 +346,9 @@ def _child(work: Callable[[int, int], Any], index: int, count: int, conn: Any, p
     try:
         payload = pickle.dumps(("ok", work(index, count)), protocol=pickle.HIGHEST_PROTOCOL)
     except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
-        payload = pickle.dumps(("error", NewsreelError(f"build worker failed: {type(exc).__name__}: {exc}")))
+        payload = pickle.dumps(
+            ("error", NewsreelError(f"build worker failed: {type(exc).__name__}: {exc}"))
+        )
     conn.send_bytes(payload)
     conn.close()
     os._exit(0)
@@ -269,7 +356,9 @@ def _child(work: Callable[[int, int], Any], index: int, count: int, conn: Any, p
 
 def _workers(items: int) -> int:
     """How many processes to use: one unless the work is big and forking is safe here."""
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    cpus = (
+        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    )
     if items < PARALLEL_THRESHOLD or cpus < 2 or threading.active_count() > 1:
         return 1
     return min(cpus, 8)
@@ -305,8 +394,12 @@ def _hash_stamps(value: object) -> str:
     return hashlib.blake2b(pickle.dumps(value, protocol=4), digest_size=16).hexdigest()
 
 
-def scan_inputs(site_dir: Path, settings: Settings, options: BuildOptions,
-                sources: tuple[Sequence[tuple[str, str, Stamp | None]], Sequence[Problem]] | None = None) -> Inputs:
+def scan_inputs(
+    site_dir: Path,
+    settings: Settings,
+    options: BuildOptions,
+    sources: tuple[Sequence[tuple[str, str, Stamp | None]], Sequence[Problem]] | None = None,
+) -> Inputs:
     """List and stamp the sources, templates and static files (no file is read).
 
     ``sources`` gives the sources and the problems found listing them, already known
@@ -318,22 +411,50 @@ def scan_inputs(site_dir: Path, settings: Settings, options: BuildOptions,
             files, found_problems = find_sources(site_dir, kind, recursive)
             problems += found_problems
             # (stamp_of, inlined: this runs for every source on every build)
-            found += [(kind, rel, None if info is None else (info.st_mtime_ns, info.st_size, info.st_ino, info.st_mode))
-                      for rel, info in files]
+            found += [
+                (
+                    kind,
+                    rel,
+                    None
+                    if info is None
+                    else (info.st_mtime_ns, info.st_size, info.st_ino, info.st_mode),
+                )
+                for rel, info in files
+            ]
         sources = (found, problems)
     theme_templates, theme_static = theme_dirs()
-    templates = templates_digest([theme_templates, site_dir / "templates"])  # by content: a fresh checkout is no change
+    templates = templates_digest(
+        [theme_templates, site_dir / "templates"]
+    )  # by content: a fresh checkout is no change
     static = _tree_stamps([theme_static, site_dir / "static"])
     config = site_dir / "newsreel.yaml"
-    pictures = [stamp for stamp in static if is_raster(stamp[0]) or stamp[0].endswith(".svg")]  # see media.py
-    scope = _hash((code_fingerprint(), settings, options.drafts, options.future, options.preview, str(options.output),
-                   templates, _file_digest(config), pictures))
+    pictures = [
+        stamp for stamp in static if is_raster(stamp[0]) or stamp[0].endswith(".svg")
+    ]  # see media.py
+    scope = _hash(
+        (
+            code_fingerprint(),
+            settings,
+            options.drafts,
+            options.future,
+            options.preview,
+            str(options.output),
+            templates,
+            _file_digest(config),
+            pictures,
+        )
+    )
     listed = tuple(sources[0])
     return Inputs(listed, tuple(sources[1]), scope, _hash_stamps((scope, listed, static)))
 
 
-def rescan_inputs(site_dir: Path, settings: Settings, options: BuildOptions, previous: Inputs,
-                  changed: Iterable[str]) -> Inputs | None:
+def rescan_inputs(
+    site_dir: Path,
+    settings: Settings,
+    options: BuildOptions,
+    previous: Inputs,
+    changed: Iterable[str],
+) -> Inputs | None:
     """``scan_inputs`` from the last build's inputs and the paths a watcher saw change (folders
     end with a separator): only those are stamped again. None when the list of sources may
     have changed (a new or vanished post, any folder event): then everything is scanned."""
@@ -353,8 +474,9 @@ def rescan_inputs(site_dir: Path, settings: Settings, options: BuildOptions, pre
     return scan_inputs(site_dir, settings, options, sources=(sources, previous.problems))
 
 
-def load_sources(site_dir: Path, settings: Settings, state: BuildState, inputs: Inputs, reporter: Reporter
-                 ) -> tuple[list[LoadedPost], list[LoadedPage], list[Problem]]:
+def load_sources(
+    site_dir: Path, settings: Settings, state: BuildState, inputs: Inputs, reporter: Reporter
+) -> tuple[list[LoadedPost], list[LoadedPage], list[Problem]]:
     """Every post and film/actor page, from the cache where the file did not change."""
     problems: list[Problem] = list(inputs.problems)
     wanted = [(kind, rel) for kind, rel, _ in inputs.sources]
@@ -369,14 +491,16 @@ def load_sources(site_dir: Path, settings: Settings, state: BuildState, inputs: 
         else:
             todo.append((kind, rel))
     count = _workers(len(todo))
-    work = lambda i, n: _load_chunk(site_dir, settings, todo[i::n], _share(reporter, "reading", len(todo), i, n))  # noqa: E731
+    work = lambda i, n: _load_chunk(
+        site_dir, settings, todo[i::n], _share(reporter, "reading", len(todo), i, n)
+    )  # noqa: E731
     for part in _run_parallel(work, count) if count > 1 else [work(0, 1)]:
         for rel, entry in part:
             entries[rel] = entry
             state.put(rel, entry)
     state.keep_only({rel for _, rel in wanted})
     posts, pages = [], []
-    for kind, rel in wanted:
+    for _kind, rel in wanted:
         entry = entries[rel]
         problems += entry.problems
         if entry.result is None:
@@ -391,9 +515,14 @@ def load_sources(site_dir: Path, settings: Settings, state: BuildState, inputs: 
 
 # --- rendering and writing -----------------------------------------------------------
 
-def _render_slice(renderer: Renderer, writer: OutputWriter, site: SiteView, jobs: Sequence[PageJob],
-                  progress: Callable[[int, int], None] | None = None,
-                  ) -> tuple[dict[str, list[Any]], set[str], list[Problem]]:
+
+def _render_slice(
+    renderer: Renderer,
+    writer: OutputWriter,
+    site: SiteView,
+    jobs: Sequence[PageJob],
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[dict[str, list[Any]], set[str], list[Problem]]:
     """Render and stage ``jobs``, each with the posts it read; stop after 20 template problems
     (they repeat on every page)."""
     problems: list[Problem] = []
@@ -402,7 +531,9 @@ def _render_slice(renderer: Renderer, writer: OutputWriter, site: SiteView, jobs
         try:
             with recording() as reads:
                 data = renderer.render(job)
-            writer.write(Urls.output_file(job.url), data, final_key(job.key, reads, digest), sorted(reads))
+            writer.write(
+                Urls.output_file(job.url), data, final_key(job.key, reads, digest), sorted(reads)
+            )
         except TemplateFailed as exc:
             problems.append(exc.problem)
             if len(problems) >= 20:
@@ -426,17 +557,29 @@ def _unchanged(writer: OutputWriter, site: SiteView, renderer: Renderer, job: Pa
     return writer.keep(rel, key)
 
 
-def write_pages(renderer: Renderer, writer: OutputWriter, site: SiteView, jobs: Sequence[PageJob],
-                reporter: Reporter) -> tuple[int, list[Problem]]:
+def write_pages(
+    renderer: Renderer,
+    writer: OutputWriter,
+    site: SiteView,
+    jobs: Sequence[PageJob],
+    reporter: Reporter,
+) -> tuple[int, list[Problem]]:
     """Render the pages whose key changed; reuse the rest. Returns (rendered, problems)."""
     todo = [job for job in jobs if not _unchanged(writer, site, renderer, job)]
     count = _workers(len(todo))
     if count == 1:
-        _, _, problems = _render_slice(renderer, writer, site, todo,
-                                       lambda done, total: reporter.progress("rendering", done, total))
+        _, _, problems = _render_slice(
+            renderer,
+            writer,
+            site,
+            todo,
+            lambda done, total: reporter.progress("rendering", done, total),
+        )
         return len(todo), problems
     problems = []
-    work = lambda i, n: _render_slice(renderer, writer, site, todo[i::n], _share(reporter, "rendering", len(todo), i, n))  # noqa: E731
+    work = lambda i, n: _render_slice(
+        renderer, writer, site, todo[i::n], _share(reporter, "rendering", len(todo), i, n)
+    )  # noqa: E731
     for files, changed, part_problems in _run_parallel(work, count):
         writer.manifest.files.update(files)
         writer.changed.update(changed)
@@ -444,7 +587,9 @@ def write_pages(renderer: Renderer, writer: OutputWriter, site: SiteView, jobs: 
     return len(todo), problems
 
 
-def _pages_read(jobs: Sequence[PageJob], manifest: Manifest) -> Iterator[tuple[Any, tuple[str, ...]]]:
+def _pages_read(
+    jobs: Sequence[PageJob], manifest: Manifest
+) -> Iterator[tuple[Any, tuple[str, ...]]]:
     """Each page's unit with the posts it holds and those it read (for the snapshot)."""
     for job in jobs:
         entry = manifest.files.get(Urls.output_file(job.url))
@@ -452,8 +597,14 @@ def _pages_read(jobs: Sequence[PageJob], manifest: Manifest) -> Iterator[tuple[A
         yield job.unit, job.shows + reads
 
 
-def build_site(site_dir: Path, options: BuildOptions = BuildOptions(), *, reporter: Reporter | None = None,
-               state: BuildState | None = None, changed: Iterable[str] | None = None) -> BuildResult:
+def build_site(
+    site_dir: Path,
+    options: BuildOptions = BuildOptions(),
+    *,
+    reporter: Reporter | None = None,
+    state: BuildState | None = None,
+    changed: Iterable[str] | None = None,
+) -> BuildResult:
     """Build the site in ``site_dir``; raise ``BuildFailed`` listing every problem.
 
     ``state`` is kept by a caller that builds again and again (``serve``); such a caller may
@@ -463,20 +614,34 @@ def build_site(site_dir: Path, options: BuildOptions = BuildOptions(), *, report
     reporter = reporter or Reporter(quiet=True)
     site_dir = Path(site_dir)
     if not site_dir.is_dir():
-        raise NewsreelError(f"{site_dir} is not a folder (give the site folder, which holds content/)")
+        raise NewsreelError(
+            f"{site_dir} is not a folder (give the site folder, which holds content/)"
+        )
     settings, problems = resolve_settings(site_dir, options)
     problems += check_templates(site_dir)
     if any(p.severity == "error" for p in problems):
         raise BuildFailed(problems)
     output = options.output if options.output is not None else site_dir / "site"
-    check_output(site_dir, output, finish=False)  # a refused output is refused before anything is made
+    check_output(
+        site_dir, output, finish=False
+    )  # a refused output is refused before anything is made
     with build_lock(site_dir / CACHE_DIR, wait=options.wait, say=reporter.notice):
-        return _build_locked(site_dir, options, reporter, state, changed, settings, problems, output, started)
+        return _build_locked(
+            site_dir, options, reporter, state, changed, settings, problems, output, started
+        )
 
 
-def _build_locked(site_dir: Path, options: BuildOptions, reporter: Reporter, state: BuildState | None,
-                  changed: Iterable[str] | None, settings: Settings, problems: list[Problem], output: Path,
-                  started: float) -> BuildResult:
+def _build_locked(
+    site_dir: Path,
+    options: BuildOptions,
+    reporter: Reporter,
+    state: BuildState | None,
+    changed: Iterable[str] | None,
+    settings: Settings,
+    problems: list[Problem],
+    output: Path,
+    started: float,
+) -> BuildResult:
     """``build_site`` once it holds the site's build lock."""
     token = output_token(site_dir / CACHE_DIR, output)
     previous = check_output(site_dir, output, token=token)
@@ -494,27 +659,63 @@ def _build_locked(site_dir: Path, options: BuildOptions, reporter: Reporter, sta
         state.inputs = inputs
     own_state = state is None
     unreadable = any(p.severity == "error" for p in inputs.problems)
-    if own_state and options.use_cache and previous is not None and not previous.doubted and not unreadable:
+    if (
+        own_state
+        and options.use_cache
+        and previous is not None
+        and not previous.doubted
+        and not unreadable
+    ):
         unchanged = read_marker(site_dir, inputs.fingerprint, manifest_stamp(output), now)
         if unchanged is not None:
-            return BuildResult(output=output, base_path=settings.base_path, pages=len(previous.files), rendered=0,
-                               changed=frozenset(), removed=frozenset(), warnings=tuple(problems) + unchanged.warnings,
-                               notes=unchanged.notes, seconds=time.perf_counter() - started, settings=settings,
-                               left_out=getattr(unchanged, "left_out", (0, 0)))
+            return BuildResult(
+                output=output,
+                base_path=settings.base_path,
+                pages=len(previous.files),
+                rendered=0,
+                changed=frozenset(),
+                removed=frozenset(),
+                warnings=tuple(problems) + unchanged.warnings,
+                notes=unchanged.notes,
+                seconds=time.perf_counter() - started,
+                settings=settings,
+                left_out=getattr(unchanged, "left_out", (0, 0)),
+            )
     if state is None:
         state = load_state(site_dir) if options.use_cache else BuildState()
     try:
         state.reset(cache_scope(settings.base_path, settings.markdown_html, settings.timezone))
-        job = _Build(site_dir, settings, options, inputs, state, output, previous, now, reporter, tuple(problems), token)
+        job = _Build(
+            site_dir,
+            settings,
+            options,
+            inputs,
+            state,
+            output,
+            previous,
+            now,
+            reporter,
+            tuple(problems),
+            token,
+        )
         outcome = job.patch() or job.full()
         if options.use_cache:
             snapshot = replace(outcome.snapshot, manifest=manifest_stamp(output))
             state.snapshot = snapshot if outcome.fresh_snapshot else None
             if own_state:
                 save_state(site_dir, state)
-                write_marker(site_dir, Marker(inputs.fingerprint, snapshot.manifest, snapshot.valid_until,
-                                              snapshot.warnings, snapshot.notes, snapshot.valid_from,
-                                              left_out=snapshot.left_out))
+                write_marker(
+                    site_dir,
+                    Marker(
+                        inputs.fingerprint,
+                        snapshot.manifest,
+                        snapshot.valid_until,
+                        snapshot.warnings,
+                        snapshot.notes,
+                        snapshot.valid_from,
+                        left_out=snapshot.left_out,
+                    ),
+                )
     finally:
         if own_state and state.store is not None:
             state.store.close()
@@ -522,11 +723,19 @@ def _build_locked(site_dir: Path, options: BuildOptions, reporter: Reporter, sta
     writer = outcome.writer
     warnings = tuple(problems) + outcome.snapshot.warnings
     return BuildResult(
-        output=output, base_path=settings.base_path, pages=len(writer.manifest.files), rendered=outcome.rendered,
+        output=output,
+        base_path=settings.base_path,
+        pages=len(writer.manifest.files),
+        rendered=outcome.rendered,
         changed=frozenset(_site_path(rel) for rel in writer.changed),
         removed=frozenset(_site_path(rel) for rel in outcome.removed),
-        warnings=warnings, notes=outcome.snapshot.notes, seconds=time.perf_counter() - started, settings=settings,
-        patched=outcome.patched, scanned_all=scanned_all, left_out=outcome.snapshot.left_out,
+        warnings=warnings,
+        notes=outcome.snapshot.notes,
+        seconds=time.perf_counter() - started,
+        settings=settings,
+        patched=outcome.patched,
+        scanned_all=scanned_all,
+        left_out=outcome.snapshot.left_out,
         search_stale=outcome.search_stale,
     )
 
@@ -540,14 +749,28 @@ def lint_site(site_dir: Path) -> tuple[list[Problem], datetime | None]:
     if any(p.severity == "error" for p in problems):
         return problems, None
     inputs = scan_inputs(site_dir, settings, options)
-    posts, pages, loaded = load_sources(site_dir, settings, BuildState(), inputs, Reporter(quiet=True))
+    posts, pages, loaded = load_sources(
+        site_dir, settings, BuildState(), inputs, Reporter(quiet=True)
+    )
     problems += loaded
     if not (site_dir / "content").is_dir():
-        problems.append(error("content", None, "there is no content/ folder here",
-                              f"run newsreel in a site folder, or `newsreel init {site_dir}` to start one"))
+        problems.append(
+            error(
+                "content",
+                None,
+                "there is no content/ folder here",
+                f"run newsreel in a site folder, or `newsreel init {site_dir}` to start one",
+            )
+        )
     if not any(p.severity == "error" for p in problems):
-        site, more = build_model(posts, pages, Urls.from_settings(settings), now=datetime.now(timezone.utc),
-                                 drafts=True, future=True)
+        site, more = build_model(
+            posts,
+            pages,
+            Urls.from_settings(settings),
+            now=datetime.now(UTC),
+            drafts=True,
+            future=True,
+        )
         problems += more + _notes(site.posts)
     _, more = collect_static(site_dir)
     problems += more
@@ -556,11 +779,16 @@ def lint_site(site_dir: Path) -> tuple[list[Problem], datetime | None]:
 
 def newest_source(site_dir: Path) -> datetime | None:
     """When the newest file a build reads from ``site_dir`` was last changed."""
-    stamps = [mtime for _, mtime, _ in _tree_stamps([site_dir / "content", site_dir / "templates", site_dir / "static"])]
+    stamps = [
+        mtime
+        for _, mtime, _ in _tree_stamps(
+            [site_dir / "content", site_dir / "templates", site_dir / "static"]
+        )
+    ]
     config = site_dir / "newsreel.yaml"
     if config.is_file():
         stamps.append(config.stat().st_mtime_ns)
-    return datetime.fromtimestamp(max(stamps) / 1e9, timezone.utc) if stamps else None
+    return datetime.fromtimestamp(max(stamps) / 1e9, UTC) if stamps else None
 
 
 @dataclass
@@ -598,7 +826,11 @@ class _Build:
         """Re-render only the pages holding or reading the posts edited since the last build,
         when edits of their text are all that changed; None when a full build is needed."""
         last = self.state.snapshot
-        if self.previous is None or self.previous.doubted or any(p.severity == "error" for p in self.inputs.problems):
+        if (
+            self.previous is None
+            or self.previous.doubted
+            or any(p.severity == "error" for p in self.inputs.problems)
+        ):
             return None  # files of the output are missing or changed (every page is checked), or sources unreadable
         changed = changed_posts(last, self.inputs, manifest_stamp(self.output), self.now)
         if changed is None or last is None:
@@ -607,7 +839,9 @@ class _Build:
         assets = asset_names(static, fingerprint=not self.options.preview)
         if problems or tuple(sorted(assets.items())) != last.assets:
             return None
-        md = make_markdown(self.settings.markdown_html, self.settings.base_path) if changed else None
+        md = (
+            make_markdown(self.settings.markdown_html, self.settings.base_path) if changed else None
+        )
         # (a Markdown parser costs a few milliseconds: made only when a post may need parsing)
         fresh: list[Problem] = []
         digests = dict(last.digests or {})
@@ -620,7 +854,9 @@ class _Build:
                 return None
             digest = digest_of(raw)
             if digest != digests.get(rel):
-                read.append((rel, raw))  # edited (a source only touched, as by a fresh checkout, is not)
+                read.append(
+                    (rel, raw)
+                )  # edited (a source only touched, as by a fresh checkout, is not)
                 digests[rel] = digest
         edits = [rel for rel, _ in read]
         if not patchable(last, edits):
@@ -641,10 +877,19 @@ class _Build:
             media.discard(catalog)
             return None  # the full build says what is wrong
         site = StoredSite(last, self.state, self.now)
-        renderer = Renderer(self.site_dir, self.settings, Urls.from_settings(self.settings), preview=self.options.preview,
-                            assets=assets, today=today_of(self.now, self.settings.zone), catalog=catalog)
+        renderer = Renderer(
+            self.site_dir,
+            self.settings,
+            Urls.from_settings(self.settings),
+            preview=self.options.preview,
+            assets=assets,
+            today=today_of(self.now, self.settings.zone),
+            catalog=catalog,
+        )
         renderer.begin(site, last.plan_key)
-        edited = [rel for rel in edits if last.posts[rel][1] is not None]  # the rest are unbuilt drafts
+        edited = [
+            rel for rel in edits if last.posts[rel][1] is not None
+        ]  # the rest are unbuilt drafts
         try:
             jobs = renderer.jobs(site, pages_to_patch(last, edited))
         except LookupError:  # the cache lacks something the snapshot names: build it all
@@ -661,30 +906,63 @@ class _Build:
                 writer.write(assets[rel], path.read_bytes(), "")
             search_stale = update_index(writer, self.settings, now=not self.options.index_later)
             removed = writer.commit()
-        notes = [n for n in last.notes if n.path not in edits] + _notes(site.post(rel) for rel in edited)
-        warnings = [w for w in last.warnings if w.path not in edits] + [p for p in fresh if p.severity == "warning"]
-        snapshot = replace(last, stamps=stamps_of(self.inputs), digests=digests, warnings=tuple(warnings),
-                           notes=tuple(notes))
+        notes = [n for n in last.notes if n.path not in edits] + _notes(
+            site.post(rel) for rel in edited
+        )
+        warnings = [w for w in last.warnings if w.path not in edits] + [
+            p for p in fresh if p.severity == "warning"
+        ]
+        snapshot = replace(
+            last,
+            stamps=stamps_of(self.inputs),
+            digests=digests,
+            warnings=tuple(warnings),
+            notes=tuple(notes),
+        )
         # A page that now reads other posts than before is not where the snapshot says: the
         # next build is then a full one, which takes a new snapshot.
-        moved = any(_reads(writer.previous, rel) != _reads(writer.manifest, rel) for rel in writer.changed)
-        return _Outcome(writer, rendered, removed, snapshot, patched=True, fresh_snapshot=not moved,
-                        search_stale=search_stale)
+        moved = any(
+            _reads(writer.previous, rel) != _reads(writer.manifest, rel) for rel in writer.changed
+        )
+        return _Outcome(
+            writer,
+            rendered,
+            removed,
+            snapshot,
+            patched=True,
+            fresh_snapshot=not moved,
+            search_stale=search_stale,
+        )
 
     def full(self) -> _Outcome:
         """Build from every source (those unchanged from the cache), planning every page."""
-        site_dir, settings, options, inputs = self.site_dir, self.settings, self.options, self.inputs
+        site_dir, settings, options, inputs = (
+            self.site_dir,
+            self.settings,
+            self.options,
+            self.inputs,
+        )
         self.state.load_all()
-        posts, pages, loaded_problems = load_sources(site_dir, settings, self.state, inputs, self.reporter)
+        posts, pages, loaded_problems = load_sources(
+            site_dir, settings, self.state, inputs, self.reporter
+        )
         problems = list(self.settings_problems) + loaded_problems
         if not (site_dir / "content").is_dir():
-            problems.append(error("content", None, "there is no content/ folder here",
-                                  f"run newsreel in a site folder, or `newsreel init {site_dir}` to start one"))
+            problems.append(
+                error(
+                    "content",
+                    None,
+                    "there is no content/ folder here",
+                    f"run newsreel in a site folder, or `newsreel init {site_dir}` to start one",
+                )
+            )
         if any(p.severity == "error" for p in problems):
             raise BuildFailed(problems)
 
         urls = Urls.from_settings(settings)
-        site, more = build_model(posts, pages, urls, now=self.now, drafts=options.drafts, future=options.future)
+        site, more = build_model(
+            posts, pages, urls, now=self.now, drafts=options.drafts, future=options.future
+        )
         problems += more
         static, more = collect_static(site_dir)
         problems += more
@@ -692,8 +970,15 @@ class _Build:
         catalog = media.prepare(site_dir, static, options.use_cache, self.reporter)
         try:
             problems += media.problems(list(posts) + list(pages), catalog, static)
-            renderer = Renderer(site_dir, settings, urls, preview=options.preview, assets=assets,
-                                today=today_of(self.now, settings.zone), catalog=catalog)
+            renderer = Renderer(
+                site_dir,
+                settings,
+                urls,
+                preview=options.preview,
+                assets=assets,
+                today=today_of(self.now, settings.zone),
+                catalog=catalog,
+            )
             jobs = renderer.plan(site)
             cards = media.cards(site, catalog, settings.title)
             if not any(p.severity == "error" for p in problems):
@@ -718,26 +1003,50 @@ class _Build:
         release_change = next_change(site.terms("films"), self.now, settings.zone)
         upcoming += [release_change] if release_change is not None else []
         snapshot = take_snapshot(
-            scope=inputs.scope, plan_key=renderer.plan_key, assets=assets,
-            stamps=stamps_of(inputs), posts=posts, site=site, pages=_pages_read(jobs, writer.manifest),
+            scope=inputs.scope,
+            plan_key=renderer.plan_key,
+            assets=assets,
+            stamps=stamps_of(inputs),
+            posts=posts,
+            site=site,
+            pages=_pages_read(jobs, writer.manifest),
             digests={rel: entry.digest for rel, entry in self.state.entries.items()},
-            valid_until=min(upcoming, default=None), valid_from=self.now,
-            warnings=[p for p in problems if p.severity == "warning" and p not in self.settings_problems],
-            notes=_notes(site.posts), left_out=count_left_out(posts, options, self.now))
-        return _Outcome(writer, rendered, removed, snapshot, patched=False, search_stale=search_stale)
+            valid_until=min(upcoming, default=None),
+            valid_from=self.now,
+            warnings=[
+                p for p in problems if p.severity == "warning" and p not in self.settings_problems
+            ],
+            notes=_notes(site.posts),
+            left_out=count_left_out(posts, options, self.now),
+        )
+        return _Outcome(
+            writer, rendered, removed, snapshot, patched=False, search_stale=search_stale
+        )
 
     @contextmanager
     def _writer(self) -> Iterator[OutputWriter]:
         """The output writer; a failure to write is one line saying the old site is untouched."""
-        spare = spare_folder(self.site_dir / CACHE_DIR, self.output) if self.options.use_cache and not self.options.preview else None
+        spare = (
+            spare_folder(self.site_dir / CACHE_DIR, self.output)
+            if self.options.use_cache and not self.options.preview
+            else None
+        )
         try:
-            with OutputWriter(self.output, self.previous, in_place=self.options.preview, spare=spare, token=self.token,
-                              trust=self.options.use_cache) as writer:
+            with OutputWriter(
+                self.output,
+                self.previous,
+                in_place=self.options.preview,
+                spare=spare,
+                token=self.token,
+                trust=self.options.use_cache,
+            ) as writer:
                 yield writer
         except OSError as exc:
             where = exc.filename or self.output
-            raise NewsreelError(f"cannot write the site: {exc.strerror or exc} ({where}); the previous site in "
-                                f"{self.output} is untouched (free some disk space or check permissions)") from None
+            raise NewsreelError(
+                f"cannot write the site: {exc.strerror or exc} ({where}); the previous site in "
+                f"{self.output} is untouched (free some disk space or check permissions)"
+            ) from None
 
 
 def _reads(manifest: Manifest, rel: str) -> list[str]:
@@ -747,6 +1056,15 @@ def _reads(manifest: Manifest, rel: str) -> list[str]:
 
 def _notes(posts: Iterable[Post]) -> list[Problem]:
     """What ``check`` lists: tweets without a status URL."""
-    return [Problem(p.source, None, f"a tweet by @{t.handle} has no status URL",
-                    "add its url: https://twitter.com/<handle>/status/<id> to link to the tweet itself", "warning")
-            for p in posts for t in p.tweets if not t.url]
+    return [
+        Problem(
+            p.source,
+            None,
+            f"a tweet by @{t.handle} has no status URL",
+            "add its url: https://twitter.com/<handle>/status/<id> to link to the tweet itself",
+            "warning",
+        )
+        for p in posts
+        for t in p.tweets
+        if not t.url
+    ]

@@ -12,10 +12,11 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -50,8 +51,14 @@ class CardSpec:
 
     @property
     def key(self) -> str:
-        parts = (pipeline_key(), self.title, self.site, self.kicker,
-                 self.photo[1:] if self.photo else None, self.poster[1] if self.poster else None)
+        parts = (
+            pipeline_key(),
+            self.title,
+            self.site,
+            self.kicker,
+            self.photo[1:] if self.photo else None,
+            self.poster[1] if self.poster else None,
+        )
         return hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=12).hexdigest()
 
 
@@ -94,8 +101,10 @@ def _cover(image: Image.Image, size: tuple[int, int], focus: tuple[float, float]
     """Scale ``image`` to cover ``size`` and crop it, keeping the focal point in view."""
     width, height = image.size
     scale = max(size[0] / width, size[1] / height)
-    scaled = image.resize((max(size[0], round(width * scale)), max(size[1], round(height * scale))),
-                          Image.Resampling.LANCZOS)
+    scaled = image.resize(
+        (max(size[0], round(width * scale)), max(size[1], round(height * scale))),
+        Image.Resampling.LANCZOS,
+    )
     left = min(max(0, round(focus[0] * scaled.width - size[0] / 2)), scaled.width - size[0])
     top = min(max(0, round(focus[1] * scaled.height - size[1] / 2)), scaled.height - size[1])
     return scaled.crop((left, top, left + size[0], top + size[1]))
@@ -124,7 +133,12 @@ def draw(spec: CardSpec) -> bytes:
         text_right = x - 56
     pen.rectangle((80, 70, 150, 78), fill=ACCENT)
     kicker_font = _font(700, 30)
-    pen.text((80, 100), _fit_line(spec.kicker.upper(), kicker_font, text_right - 80), font=kicker_font, fill=MUTED)
+    pen.text(
+        (80, 100),
+        _fit_line(spec.kicker.upper(), kicker_font, text_right - 80),
+        font=kicker_font,
+        fill=MUTED,
+    )
     size, lines = 76, []
     while size >= 40:
         font = _font(700, size)
@@ -141,7 +155,12 @@ def draw(spec: CardSpec) -> bytes:
         pen.text((80, y), line, font=font, fill=INK)
         y += round(size * 1.18)
     site_font = _font(400, 32)
-    pen.text((80, SIZE[1] - 96), _fit_line(spec.site, site_font, text_right - 80), font=site_font, fill=MUTED)
+    pen.text(
+        (80, SIZE[1] - 96),
+        _fit_line(spec.site, site_font, text_right - 80),
+        font=site_font,
+        fill=MUTED,
+    )
     return _jpeg(card)
 
 
@@ -178,7 +197,9 @@ def make_all(specs: Sequence[CardSpec], folder: Path) -> dict[str, Path]:
         os.replace(tmp, path)
 
     if todo:
-        count = max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 2))
+        count = max(
+            1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 2)
+        )
         with ThreadPoolExecutor(max_workers=count) as pool:
             list(pool.map(work, todo))
     return found
@@ -191,7 +212,7 @@ def unique(specs: Iterable[CardSpec]) -> list[CardSpec]:
     return list(seen.values())
 
 
-def card_specs(site: "SiteView", catalog: Catalog, site_title: str) -> list[CardSpec]:
+def card_specs(site: SiteView, catalog: Catalog, site_title: str) -> list[CardSpec]:
     """The card of every post, film and actor page of ``site``."""
     films = {term.url: term for term in site.terms("films")}
     specs = []
@@ -200,10 +221,24 @@ def card_specs(site: "SiteView", catalog: Catalog, site_title: str) -> list[Card
         photo = source_file(catalog, post.image)
         poster = None
         if photo is None:
-            poster = next((source_file(catalog, films[ref.url].image) for ref in post.films
-                           if ref.url in films and source_file(catalog, films[ref.url].image)), None)
-        specs.append(CardSpec(card_url(post.url), post.title, site_title, kicker,
-                              photo + post.image_focus if photo else None, poster))
+            poster = next(
+                (
+                    source_file(catalog, films[ref.url].image)
+                    for ref in post.films
+                    if ref.url in films and source_file(catalog, films[ref.url].image)
+                ),
+                None,
+            )
+        specs.append(
+            CardSpec(
+                card_url(post.url),
+                post.title,
+                site_title,
+                kicker,
+                photo + post.image_focus if photo else None,
+                poster,
+            )
+        )
     for kind, label in (("films", "Film"), ("actors", "Actor")):
         for term in site.terms(kind):
             focus = tuple(term.extra.get("image_focus", (0.5, 0.5)))
@@ -215,6 +250,8 @@ def card_specs(site: "SiteView", catalog: Catalog, site_title: str) -> list[Card
                 first = next((s for s in stills if source_file(catalog, s.src)), None)
                 if first is not None:
                     photo = source_file(catalog, first.src) + tuple(first.focus)  # type: ignore[operator]
-            kicker = label + (f" · {term.release_year}" if kind == "films" and term.release_year else "")
+            kicker = label + (
+                f" · {term.release_year}" if kind == "films" and term.release_year else ""
+            )
             specs.append(CardSpec(card_url(term.url), term.name, site_title, kicker, photo, poster))  # type: ignore[arg-type]
     return unique(specs)

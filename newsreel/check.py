@@ -25,21 +25,31 @@ import re
 import xml.etree.ElementTree as ET
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from itertools import repeat
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
-from newsreel.incremental.store import last_build_time
 from newsreel.config import base_url_warning
 from newsreel.errors import BuildFailed, Problem, error, warning
+from newsreel.incremental.store import last_build_time
 from newsreel.report import Reporter
 from newsreel.writer import MANIFEST, Manifest, content_hash, manifest_stamp
 
 _RAW_TEXT = re.compile(
-    r"(<(script|style|textarea|template)\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*>).*?</\2\s*>", re.DOTALL | re.IGNORECASE
+    r"(<(script|style|textarea|template)\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*>).*?</\2\s*>",
+    re.DOTALL | re.IGNORECASE,
 )
-_RAW_TEXT_MARKS = ("<script", "<style", "<textarea", "<template", "<SCRIPT", "<STYLE", "<TEXTAREA", "<TEMPLATE")
+_RAW_TEXT_MARKS = (
+    "<script",
+    "<style",
+    "<textarea",
+    "<template",
+    "<SCRIPT",
+    "<STYLE",
+    "<TEXTAREA",
+    "<TEMPLATE",
+)
 # a comment, or a start tag with an attribute that may hold a link or an anchor (others are
 # skipped inside the regular expression engine, which is what makes the scan fast)
 _TAG = re.compile(
@@ -48,13 +58,25 @@ _TAG = re.compile(
     re.DOTALL | re.IGNORECASE,
 )
 _ATTR = re.compile(r"""([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?""")
-_META_URL_KEYS = frozenset({
-    "og:image", "og:image:url", "og:image:secure_url", "og:url", "og:audio", "og:video",
-    "twitter:image", "twitter:image:src",
-})
-_REFRESH_URL = re.compile(r"""^\s*\d+(?:\.\d*)?\s*[;,]\s*(?:url\s*=\s*)?['"]?([^'"]*)""", re.IGNORECASE)
+_META_URL_KEYS = frozenset(
+    {
+        "og:image",
+        "og:image:url",
+        "og:image:secure_url",
+        "og:url",
+        "og:audio",
+        "og:video",
+        "twitter:image",
+        "twitter:image:src",
+    }
+)
+_REFRESH_URL = re.compile(
+    r"""^\s*\d+(?:\.\d*)?\s*[;,]\s*(?:url\s*=\s*)?['"]?([^'"]*)""", re.IGNORECASE
+)
 _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
-_CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)\s]*))\s*\)|@import\s+(?:"([^"]*)"|'([^']*)')""")
+_CSS_URL = re.compile(
+    r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)\s]*))\s*\)|@import\s+(?:"([^"]*)"|'([^']*)')"""
+)
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
 _STRIPPED_BY_BROWSERS = re.compile(r"[\t\n\r]")
 _UNSAFE = frozenset({"javascript", "vbscript"})
@@ -117,15 +139,27 @@ def check_site(site_dir: Path, *, reporter: Reporter, output: Path | None = None
     problems, newest = lint_site(site_dir)
     shown = output.as_posix()
     if not (output / MANIFEST).is_file():
-        problems.append(error(shown, None, "no built site to check",
-                              "run `newsreel build`, or `newsreel build --base-url https://your.site/` "
-                              "as you publish it, then `newsreel check` again"))
+        problems.append(
+            error(
+                shown,
+                None,
+                "no built site to check",
+                "run `newsreel build`, or `newsreel build --base-url https://your.site/` "
+                "as you publish it, then `newsreel check` again",
+            )
+        )
         raise BuildFailed(problems)
     built_ns = last_build_time(site_dir, manifest_stamp(output))
-    built = datetime.fromtimestamp(built_ns / 1e9, timezone.utc) if built_ns is not None else None
+    built = datetime.fromtimestamp(built_ns / 1e9, UTC) if built_ns is not None else None
     if newest is not None and built is not None and newest > built:
-        problems.append(warning(shown, None, "was built before the latest changes to the content, templates or settings",
-                                "this check is of the older build: run `newsreel build`, then `newsreel check` again"))
+        problems.append(
+            warning(
+                shown,
+                None,
+                "was built before the latest changes to the content, templates or settings",
+                "this check is of the older build: run `newsreel build`, then `newsreel check` again",
+            )
+        )
     base_url = built_base_url(output) or _settings_base_url(site_dir)
     relative = base_url_warning(base_url, shown)
     if relative is not None:
@@ -149,26 +183,54 @@ def check_manifest(output: Path) -> list[Problem]:
     manifest = Manifest.read(output)
     shown = output.name
     if manifest is None:
-        return [error(f"{shown}/{MANIFEST}", None, "the output has no readable manifest",
-                      "rebuild it with `newsreel build`")]
+        return [
+            error(
+                f"{shown}/{MANIFEST}",
+                None,
+                "the output has no readable manifest",
+                "rebuild it with `newsreel build`",
+            )
+        ]
     problems = []
     on_disk = _all_files(output) - {MANIFEST}
     for rel in sorted(manifest.files):
         path = output / rel
         if rel not in on_disk:
-            problems.append(error(f"{shown}/{rel}", None, "listed in the output's manifest but missing",
-                                  "rebuild with `newsreel build`"))
+            problems.append(
+                error(
+                    f"{shown}/{rel}",
+                    None,
+                    "listed in the output's manifest but missing",
+                    "rebuild with `newsreel build`",
+                )
+            )
             continue
         try:
-            same = path.is_file() and not path.is_symlink() and content_hash(path.read_bytes()) == manifest.files[rel][0]
+            same = (
+                path.is_file()
+                and not path.is_symlink()
+                and content_hash(path.read_bytes()) == manifest.files[rel][0]
+            )
         except OSError:
             same = False
         if not same:
-            problems.append(error(f"{shown}/{rel}", None, "does not match the output's manifest (changed since the build)",
-                                  "rebuild with `newsreel build`"))
+            problems.append(
+                error(
+                    f"{shown}/{rel}",
+                    None,
+                    "does not match the output's manifest (changed since the build)",
+                    "rebuild with `newsreel build`",
+                )
+            )
     for rel in sorted(on_disk - set(manifest.files)):
-        problems.append(error(f"{shown}/{rel}", None, "is not in the output's manifest (newsreel did not write it)",
-                              "move it into static/ to publish it, or delete it"))
+        problems.append(
+            error(
+                f"{shown}/{rel}",
+                None,
+                "is not in the output's manifest (newsreel did not write it)",
+                "move it into static/ to publish it, or delete it",
+            )
+        )
     return problems
 
 
@@ -208,11 +270,20 @@ def built_base_url(output: Path) -> str | None:
 def check_output(output: Path, base_url: str) -> LinkCheck:
     """Resolve every internal reference in ``output`` as served at ``base_url``."""
     parts = urlsplit(base_url or "/")
-    origin = f"{parts.scheme.lower()}://{parts.netloc.lower()}" if parts.scheme and parts.netloc else _PLACEHOLDER_ORIGIN
+    origin = (
+        f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+        if parts.scheme and parts.netloc
+        else _PLACEHOLDER_ORIGIN
+    )
     base_path = "/" + parts.path.strip("/") + "/" if parts.path.strip("/") else "/"
     files = _all_files(output)
-    scan = _Scan(output, origin, _netloc(parts.scheme, parts.netloc) if parts.netloc else "site.invalid",
-                 base_path, files)
+    scan = _Scan(
+        output,
+        origin,
+        _netloc(parts.scheme, parts.netloc) if parts.netloc else "site.invalid",
+        base_path,
+        files,
+    )
     pages = sorted(f for f in files if f.endswith((".html", ".htm")))
     _check_pages(scan, pages)
     for name in sorted(files):
@@ -249,6 +320,7 @@ def _page_url(scan: _Scan, name: str) -> str:
 
 
 # --- pages ----------------------------------------------------------------------------------
+
 
 def _parse_page(output: Path, page: str) -> tuple[frozenset[str], list[str], str | None]:
     """The ids (and ``<a name>``s), the link targets as written, and the ``<base href>`` of a page."""
@@ -305,7 +377,7 @@ def _check_pages(scan: _Scan, pages: list[str]) -> None:
             _scan_page(scan, page, _parse_page(scan.output, page))
         return
     size = -(-len(pages) // (workers * 4))
-    chunks = [pages[i:i + size] for i in range(0, len(pages), size)]
+    chunks = [pages[i : i + size] for i in range(0, len(pages), size)]
     blank = replace(scan, links=0, problems=set(), ids={}, anchors=[], cache={})
     with ProcessPoolExecutor(workers) as pool:
         for part in pool.map(_check_chunk, repeat(blank), chunks):
@@ -323,7 +395,9 @@ def _check_chunk(scan: _Scan, pages: list[str]) -> _Scan:
     return scan
 
 
-def _scan_page(scan: _Scan, page: str, parsed: tuple[frozenset[str], list[str], str | None]) -> None:
+def _scan_page(
+    scan: _Scan, page: str, parsed: tuple[frozenset[str], list[str], str | None]
+) -> None:
     ids, refs, base_href = parsed
     scan.ids[page] = ids
     doc_url = _page_url(scan, page)
@@ -366,7 +440,9 @@ def _srcset_urls(srcset: str) -> list[str]:
 _IGNORED = _Target(None, "", "not a link to this site")
 
 
-def _check_ref(scan: _Scan, page: str, doc_url: str, raw: str, *, served_as_404: bool = False) -> None:
+def _check_ref(
+    scan: _Scan, page: str, doc_url: str, raw: str, *, served_as_404: bool = False
+) -> None:
     """Count and resolve one reference found in ``page``; record a problem if it is broken."""
     target = scan.cache.get(raw) if not served_as_404 else None
     if target is None:
@@ -380,9 +456,15 @@ def _check_ref(scan: _Scan, page: str, doc_url: str, raw: str, *, served_as_404:
         hint = target.why
         if served_as_404:
             hint = "404.html is served at every missing URL, so its links must be root-relative or absolute"
-        scan.problems.add(error(page, None, f"{'unsafe' if target is _UNSAFE_TARGET else 'broken'} link {raw}", hint))
+        scan.problems.add(
+            error(
+                page, None, f"{'unsafe' if target is _UNSAFE_TARGET else 'broken'} link {raw}", hint
+            )
+        )
     elif target.fragment and not served_as_404:
-        scan.anchors.append((page, raw, page if target.file == "" else target.file, target.fragment))
+        scan.anchors.append(
+            (page, raw, page if target.file == "" else target.file, target.fragment)
+        )
 
 
 _UNSAFE_TARGET = _Target(None, "", "only http(s), mailto and tel links are allowed")
@@ -401,7 +483,10 @@ def _classify(scan: _Scan, doc_url: str, raw: str) -> tuple[_Target, bool]:
         if name in _UNSAFE:
             return _UNSAFE_TARGET, True
         if name not in ("http", "https"):
-            return _IGNORED, True  # mailto:, tel:, data: and other schemes are not served by the site
+            return (
+                _IGNORED,
+                True,
+            )  # mailto:, tel:, data: and other schemes are not served by the site
     target = _resolve(scan, urljoin(doc_url, ref))
     if target is None:
         return _IGNORED, bool(scheme) or ref.startswith("/")
@@ -418,7 +503,7 @@ def _resolve(scan: _Scan, url: str) -> _Target | None:
     path = _remove_dot_segments(parts.path or "/")
     if not (path + "/").startswith(scan.base_path):
         return _Target(None, parts.fragment, f"outside {scan.base_path}, where the site is served")
-    rel = unquote(path[len(scan.base_path):])
+    rel = unquote(path[len(scan.base_path) :])
     if rel == "" or rel.endswith("/"):
         candidates = [rel + "index.html"]
     else:
@@ -457,10 +542,13 @@ def _settle_anchors(scan: _Scan) -> None:
         if fragment in ids or unquote(fragment) in ids:
             continue
         where = "this page" if target == page else target
-        scan.problems.add(error(page, None, f"broken anchor {raw}", f'no id="{unquote(fragment)}" in {where}'))
+        scan.problems.add(
+            error(page, None, f"broken anchor {raw}", f'no id="{unquote(fragment)}" in {where}')
+        )
 
 
 # --- stylesheets, feeds, sitemaps, robots.txt ----------------------------------------------
+
 
 def _scan_css(scan: _Scan, name: str) -> None:
     text = _CSS_COMMENT.sub("", (scan.output / name).read_text("utf-8", "replace"))
@@ -487,9 +575,14 @@ def _scan_xml(scan: _Scan, name: str) -> None:
                 _check_ref(scan, name, doc_url, element.get("href", ""))
             elif local in ("icon", "logo") and (element.text or "").strip():
                 _check_ref(scan, name, doc_url, (element.text or "").strip())
-        elif kind in ("urlset", "sitemapindex") and local == "loc" and (element.text or "").strip():
-            _check_ref(scan, name, doc_url, (element.text or "").strip())
-        elif kind == "rss" and element.tag == "link" and (element.text or "").strip():
+        elif (
+            kind in ("urlset", "sitemapindex")
+            and local == "loc"
+            and (element.text or "").strip()
+            or kind == "rss"
+            and element.tag == "link"
+            and (element.text or "").strip()
+        ):
             _check_ref(scan, name, doc_url, (element.text or "").strip())
 
 

@@ -19,7 +19,10 @@ from newsreel.errors import BuildFailed, NewsreelError, printable
 from newsreel.report import Reporter
 
 SITE_DIR = click.argument(
-    "site_dir", metavar="[DIR]", default=".", type=click.Path(exists=True, file_okay=False, path_type=Path)
+    "site_dir",
+    metavar="[DIR]",
+    default=".",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
 )
 
 
@@ -33,12 +36,19 @@ def _absolute_url(ctx: click.Context, param: click.Parameter, value: str | None)
 
     mistake = base_url_mistake(value, absolute=True) if value is not None else None
     if mistake:
-        raise click.BadParameter(f"{value!r} {mistake}: give the site's address, like https://example.org/ "
-                                 "or https://user.github.io/blog/")
+        raise click.BadParameter(
+            f"{value!r} {mistake}: give the site's address, like https://example.org/ "
+            "or https://user.github.io/blog/"
+        )
     return value
 
 
-def _fail(reporter: Reporter, exc: NewsreelError, what: str = "build failed", after: str = "the previous site is untouched") -> None:
+def _fail(
+    reporter: Reporter,
+    exc: NewsreelError,
+    what: str = "build failed",
+    after: str = "the previous site is untouched",
+) -> None:
     """Show every problem of a failed command, one line each, and exit 1."""
     if isinstance(exc, BuildFailed):
         for problem in exc.problems:
@@ -83,24 +93,53 @@ def cli(ctx: click.Context, quiet: bool, verbose: bool) -> None:
 @SITE_DIR
 @click.option("--drafts", is_flag=True, help="Include posts marked draft: true.")
 @click.option("--future", is_flag=True, help="Include posts dated in the future.")
-@click.option("--base-url", metavar="URL", callback=_absolute_url,
-              help="Absolute URL of the published site's root; overrides base_url in newsreel.yaml.")
 @click.option(
-    "--output", "-o", metavar="PATH", type=click.Path(file_okay=False, path_type=Path),
+    "--base-url",
+    metavar="URL",
+    callback=_absolute_url,
+    help="Absolute URL of the published site's root; overrides base_url in newsreel.yaml.",
+)
+@click.option(
+    "--output",
+    "-o",
+    metavar="PATH",
+    type=click.Path(file_okay=False, path_type=Path),
     help="Output folder (default: DIR/site). Replaced whole on success.",
 )
-@click.option("--no-cache", is_flag=True, help="Build from scratch: trust nothing in DIR/.newsreel-cache nor the output's manifest.")
-@click.option("--no-wait", is_flag=True, help="Fail at once when another build of DIR is running, instead of waiting.")
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Build from scratch: trust nothing in DIR/.newsreel-cache nor the output's manifest.",
+)
+@click.option(
+    "--no-wait",
+    is_flag=True,
+    help="Fail at once when another build of DIR is running, instead of waiting.",
+)
 @click.pass_context
-def build(ctx: click.Context, site_dir: Path, drafts: bool, future: bool, base_url: str | None,
-          output: Path | None, no_cache: bool, no_wait: bool) -> None:
+def build(
+    ctx: click.Context,
+    site_dir: Path,
+    drafts: bool,
+    future: bool,
+    base_url: str | None,
+    output: Path | None,
+    no_cache: bool,
+    no_wait: bool,
+) -> None:
     """Build the site in DIR (default: the current folder) into DIR/site."""
     from newsreel.build import BuildOptions, build_site
 
     gc.freeze()  # what was just imported lives as long as the process: the cycle collector can skip it
     reporter = _reporter(ctx)
-    options = BuildOptions(drafts=drafts, future=future, base_url=base_url, output=output, use_cache=not no_cache,
-                           wait=not no_wait)
+    options = BuildOptions(
+        drafts=drafts,
+        future=future,
+        base_url=base_url,
+        output=output,
+        use_cache=not no_cache,
+        wait=not no_wait,
+    )
     try:
         result = build_site(site_dir, options, reporter=reporter)
     except NewsreelError as exc:
@@ -113,24 +152,43 @@ def build(ctx: click.Context, site_dir: Path, drafts: bool, future: bool, base_u
 @cli.command()
 @SITE_DIR
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port (0 picks a free one).")
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port (0 picks a free one).",
+)
 @click.option("--no-drafts", is_flag=True, help="Hide drafts (shown by default while previewing).")
-@click.option("--no-future", is_flag=True, help="Hide future posts (shown by default while previewing).")
+@click.option(
+    "--no-future", is_flag=True, help="Hide future posts (shown by default while previewing)."
+)
 @click.pass_context
-def serve(ctx: click.Context, site_dir: Path, host: str, port: int, no_drafts: bool, no_future: bool) -> None:
+def serve(
+    ctx: click.Context, site_dir: Path, host: str, port: int, no_drafts: bool, no_future: bool
+) -> None:
     """Preview the site with live reload: rebuilds and refreshes the browser on every save."""
     from newsreel.server import serve as run_server
 
     reporter = _reporter(ctx)
     try:
-        run_server(site_dir, host=host, port=port, drafts=not no_drafts, future=not no_future, reporter=reporter)
+        run_server(
+            site_dir,
+            host=host,
+            port=port,
+            drafts=not no_drafts,
+            future=not no_future,
+            reporter=reporter,
+        )
     except NewsreelError as exc:
         _fail(reporter, exc)
 
 
 @cli.command()
 @SITE_DIR
-@click.option("--no-build", is_flag=True, hidden=True, help="Accepted for old scripts: check never builds.")
+@click.option(
+    "--no-build", is_flag=True, hidden=True, help="Accepted for old scripts: check never builds."
+)
 @click.pass_context
 def check(ctx: click.Context, site_dir: Path, no_build: bool) -> None:
     """Lint the content and check every internal link and #anchor of the site already built.
@@ -147,8 +205,12 @@ def check(ctx: click.Context, site_dir: Path, no_build: bool) -> None:
 
 
 @cli.command()
-@click.argument("directory", metavar="[DIR]", default=".", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--force", is_flag=True, help="Allow a folder that is not empty; existing files are kept.")
+@click.argument(
+    "directory", metavar="[DIR]", default=".", type=click.Path(file_okay=False, path_type=Path)
+)
+@click.option(
+    "--force", is_flag=True, help="Allow a folder that is not empty; existing files are kept."
+)
 @click.pass_context
 def init(ctx: click.Context, directory: Path, force: bool) -> None:
     """Start a new blog in DIR, default the current folder, that builds at once."""
@@ -168,14 +230,27 @@ def new() -> None:
 
 @new.command("post")
 @click.argument("title")
-@click.option("--film", "films", multiple=True, metavar="F", help="A film the post is about (repeatable).")
+@click.option(
+    "--film", "films", multiple=True, metavar="F", help="A film the post is about (repeatable)."
+)
 @click.option("--actor", "actors", multiple=True, metavar="A", help="An actor in it (repeatable).")
 @click.option("--tweet", metavar="URL", help="A tweet's status URL to embed.")
-@click.option("--dir", "site_dir", default=".", type=click.Path(file_okay=False, path_type=Path),
-              help="Site folder (default: the current folder).")
+@click.option(
+    "--dir",
+    "site_dir",
+    default=".",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Site folder (default: the current folder).",
+)
 @click.pass_context
-def new_post_command(ctx: click.Context, title: str, films: tuple[str, ...], actors: tuple[str, ...],
-                     tweet: str | None, site_dir: Path) -> None:
+def new_post_command(
+    ctx: click.Context,
+    title: str,
+    films: tuple[str, ...],
+    actors: tuple[str, ...],
+    tweet: str | None,
+    site_dir: Path,
+) -> None:
     """Write content/posts/<slug>.md with valid front matter (a draft)."""
     from newsreel.scaffold import new_post
 
@@ -188,8 +263,13 @@ def new_post_command(ctx: click.Context, title: str, films: tuple[str, ...], act
 
 @cli.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
-@click.option("--dir", "site_dir", default=".", type=click.Path(file_okay=False, path_type=Path),
-              help="Site folder (default: the current folder).")
+@click.option(
+    "--dir",
+    "site_dir",
+    default=".",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Site folder (default: the current folder).",
+)
 @click.pass_context
 def import_command(ctx: click.Context, file: Path, site_dir: Path) -> None:
     """Turn a plain-text article (a scrape or a browser copy) into a draft post."""
@@ -216,16 +296,25 @@ def main(args: list[str] | None = None) -> None:
         sys.exit(130)
     except OSError as exc:
         where = f"{os.fsdecode(exc.filename)}: " if exc.filename is not None else ""
-        _last_words(argv, f"newsreel: {where}{exc.strerror or exc} (check the path, its permissions and the free space)")
+        _last_words(
+            argv,
+            f"newsreel: {where}{exc.strerror or exc} (check the path, its permissions and the free space)",
+        )
     except Exception as exc:  # noqa: BLE001 - the one place that catches everything
-        _last_words(argv, f"newsreel: internal error: {type(exc).__name__}: {exc} (please report it, with the "
-                          "command you ran; newsreel -v <command> shows where it happened)")
+        _last_words(
+            argv,
+            f"newsreel: internal error: {type(exc).__name__}: {exc} (please report it, with the "
+            "command you ran; newsreel -v <command> shows where it happened)",
+        )
 
 
 def _last_words(argv: list[str], message: str) -> None:
     """Print ``message`` as one line (with the traceback before it under ``-v``) and exit 1."""
-    options = argv[:next((i for i, a in enumerate(argv) if not a.startswith("-")), len(argv))]
-    if any(a == "--verbose" or (a.startswith("-") and not a.startswith("--") and "v" in a) for a in options):
+    options = argv[: next((i for i, a in enumerate(argv) if not a.startswith("-")), len(argv))]
+    if any(
+        a == "--verbose" or (a.startswith("-") and not a.startswith("--") and "v" in a)
+        for a in options
+    ):
         traceback.print_exc()
     print(printable(message), file=sys.stderr, flush=True)
     sys.exit(1)

@@ -67,7 +67,7 @@ class Settings:
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
-    def with_base_url(self, base_url: str) -> "Settings":
+    def with_base_url(self, base_url: str) -> Settings:
         return replace(self, base_url=normalise_base_url(base_url))
 
 
@@ -172,16 +172,33 @@ def _check_semantics(settings: Settings, line_of: dict[str, int]) -> tuple[Setti
     defaults = Settings()
     if zone_problem(settings.timezone):
         shown = settings.timezone if len(settings.timezone) <= 60 else settings.timezone[:60] + "…"
-        problems.append(error(CONFIG_FILE, line_of.get("timezone"), f"unknown timezone {shown!r}",
-                              "use an IANA name such as UTC, Europe/Paris or America/Los_Angeles"))
+        problems.append(
+            error(
+                CONFIG_FILE,
+                line_of.get("timezone"),
+                f"unknown timezone {shown!r}",
+                "use an IANA name such as UTC, Europe/Paris or America/Los_Angeles",
+            )
+        )
         settings = replace(settings, timezone=defaults.timezone)
     fields = permalink_fields(settings.permalink)
     segments = settings.permalink.split("/")
-    if (fields is None or "slug" not in fields or not settings.permalink.startswith("/")
-            or ".." in segments or "." in segments or "\\" in settings.permalink):
-        problems.append(error(CONFIG_FILE, line_of.get("permalink"),
-                              f"permalink {settings.permalink!r} must start with /, contain {{slug}} and no . or .. segment",
-                              "it may also use {year}, {month} and {day}, e.g. /{year}/{slug}/"))
+    if (
+        fields is None
+        or "slug" not in fields
+        or not settings.permalink.startswith("/")
+        or ".." in segments
+        or "." in segments
+        or "\\" in settings.permalink
+    ):
+        problems.append(
+            error(
+                CONFIG_FILE,
+                line_of.get("permalink"),
+                f"permalink {settings.permalink!r} must start with /, contain {{slug}} and no . or .. segment",
+                "it may also use {year}, {month} and {day}, e.g. /{year}/{slug}/",
+            )
+        )
         settings = replace(settings, permalink=defaults.permalink)
     return settings, problems
 
@@ -214,13 +231,19 @@ def base_url_mistake(url: str, *, absolute: bool = False) -> str | None:
     return None
 
 
-def base_url_problem(url: str, path: str, line: int | None, *, absolute: bool = False) -> Problem | None:
+def base_url_problem(
+    url: str, path: str, line: int | None, *, absolute: bool = False
+) -> Problem | None:
     """An error when ``url`` cannot be a site root; see ``base_url_mistake``."""
     mistake = base_url_mistake(url, absolute=absolute)
     if mistake is None:
         return None
-    return error(path, line, f"base_url {url!r} {mistake}",
-                 "write it like https://example.org/ or https://user.github.io/blog/")
+    return error(
+        path,
+        line,
+        f"base_url {url!r} {mistake}",
+        "write it like https://example.org/ or https://user.github.io/blog/",
+    )
 
 
 def settings_from_mapping(data: Any, line_of: dict[str, int]) -> tuple[Settings, list[Problem]]:
@@ -229,20 +252,36 @@ def settings_from_mapping(data: Any, line_of: dict[str, int]) -> tuple[Settings,
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        return Settings(), [error(CONFIG_FILE, 1, "settings must be a mapping of key: value lines",
-                                  "see the README for the list of settings")]
+        return Settings(), [
+            error(
+                CONFIG_FILE,
+                1,
+                "settings must be a mapping of key: value lines",
+                "see the README for the list of settings",
+            )
+        ]
     values: dict[str, Any] = {}
     for name, value in _flatten(data).items():
         line = line_of.get(name) or line_of.get(name.split(".")[0])
         if name not in _KEYS:
             suggestion = closest(name, set(_KEYS))
-            problems.append(warning(CONFIG_FILE, line, f"unknown setting {name!r} is ignored",
-                                    f"did you mean {suggestion!r}?" if suggestion else "see the README for the settings"))
+            problems.append(
+                warning(
+                    CONFIG_FILE,
+                    line,
+                    f"unknown setting {name!r} is ignored",
+                    f"did you mean {suggestion!r}?"
+                    if suggestion
+                    else "see the README for the settings",
+                )
+            )
             continue
         field_name, kind = _KEYS[name]
         converted, message = _check_value(name, value, kind)
         if message:
-            problems.append(error(CONFIG_FILE, line, f"setting {name!r} {message}", f"got {value!r}"))
+            problems.append(
+                error(CONFIG_FILE, line, f"setting {name!r} {message}", f"got {value!r}")
+            )
         else:
             values[field_name] = converted
     if "base_url" in values:
@@ -261,19 +300,37 @@ def load_settings(site_dir: Path) -> tuple[Settings, list[Problem]]:
     path = site_dir / CONFIG_FILE
     if not path.is_file():
         if path.is_symlink():
-            return Settings(), [error(CONFIG_FILE, None, "is a symbolic link to a file that does not exist",
-                                      "point it at your settings file, or remove it to use the defaults")]
+            return Settings(), [
+                error(
+                    CONFIG_FILE,
+                    None,
+                    "is a symbolic link to a file that does not exist",
+                    "point it at your settings file, or remove it to use the defaults",
+                )
+            ]
         if path.exists():
-            return Settings(), [error(CONFIG_FILE, None, "is not a regular file but a folder or a device",
-                                      "the settings are a YAML file; remove or rename what is there")]
+            return Settings(), [
+                error(
+                    CONFIG_FILE,
+                    None,
+                    "is not a regular file but a folder or a device",
+                    "the settings are a YAML file; remove or rename what is there",
+                )
+            ]
         return Settings(), []
     try:
         data, line_of = load_yaml(path.read_bytes(), CONFIG_FILE)
     except YamlError as exc:
         return Settings(), [exc.problem]
     except OSError as exc:
-        return Settings(), [error(CONFIG_FILE, None, f"cannot be read: {exc.strerror or exc}",
-                                  "check the file's permissions")]
+        return Settings(), [
+            error(
+                CONFIG_FILE,
+                None,
+                f"cannot be read: {exc.strerror or exc}",
+                "check the file's permissions",
+            )
+        ]
     return settings_from_mapping(data, line_of)
 
 
@@ -282,6 +339,10 @@ def base_url_warning(base_url: str, where: str) -> Problem | None:
     was built from when ``base_url`` is only a path."""
     if base_url_mistake(base_url, absolute=True) is None:
         return None
-    return warning(where, None, f"built with base_url {base_url!r}, which is not absolute: "
-                   "feeds, the sitemap and social cards will hold addresses without a host",
-                   "before publishing, build with --base-url https://your.domain/ or set base_url in newsreel.yaml")
+    return warning(
+        where,
+        None,
+        f"built with base_url {base_url!r}, which is not absolute: "
+        "feeds, the sitemap and social cards will hold addresses without a host",
+        "before publishing, build with --base-url https://your.domain/ or set base_url in newsreel.yaml",
+    )

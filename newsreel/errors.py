@@ -7,11 +7,13 @@ Nothing here prints; the CLI decides how problems are shown.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Literal
+from typing import Literal
 
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff"
-                          "\ud800-\udfff]")
+_UNPRINTABLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]"
+)
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -23,9 +25,15 @@ def printable(text: str) -> str:
     """
     if _UNPRINTABLE.search(text) is None:
         return text
-    return _UNPRINTABLE.sub(lambda m: _NAMED.get(m.group()) or
-                            (f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}"),
-                            text)
+    return _UNPRINTABLE.sub(
+        lambda m: (
+            _NAMED.get(m.group())
+            or (
+                f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}"
+            )
+        ),
+        text,
+    )
 
 
 @dataclass(frozen=True, order=True)
@@ -45,7 +53,9 @@ class Problem:
     def __str__(self) -> str:
         where = self.path if self.line is None else f"{self.path}:{self.line}"
         label = "warning: " if self.severity == "warning" else ""
-        return printable(f"{where}: {label}{self.message}" + (f" ({self.hint})" if self.hint else ""))
+        return printable(
+            f"{where}: {label}{self.message}" + (f" ({self.hint})" if self.hint else "")
+        )
 
 
 class NewsreelError(Exception):

@@ -9,9 +9,9 @@ They are general heuristics about how news articles are written, not rules for o
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Iterable, Sequence
 
 
 @dataclass(frozen=True)
@@ -26,20 +26,201 @@ class Finding:
 
 _CLAUSE_BREAK = re.compile(r",\s+|;\s+|\s+[\u2014\u2013]\s+|\s+--\s+")
 _OPENERS = frozenset(
-    "after although as because before by despite during even ever following for from given however if in "
-    "once since though thanks unless until when whenever where whereas while with without amid among "
-    "according like unlike just yet and but or so".split()
+    [
+        "after",
+        "although",
+        "as",
+        "because",
+        "before",
+        "by",
+        "despite",
+        "during",
+        "even",
+        "ever",
+        "following",
+        "for",
+        "from",
+        "given",
+        "however",
+        "if",
+        "in",
+        "once",
+        "since",
+        "though",
+        "thanks",
+        "unless",
+        "until",
+        "when",
+        "whenever",
+        "where",
+        "whereas",
+        "while",
+        "with",
+        "without",
+        "amid",
+        "among",
+        "according",
+        "like",
+        "unlike",
+        "just",
+        "yet",
+        "and",
+        "but",
+        "or",
+        "so",
+    ]
 )
 _VERBS = frozenset(
-    "is are was were be been being am has have had will would can could may might must shall should does do did "
-    "isn't aren't wasn't weren't hasn't haven't hadn't won't wouldn't can't couldn't doesn't don't didn't "
-    "took made got gave said told came went won lost set hit ran saw found left put brought became began broke "
-    "chose drew fell felt fought held kept knew led met paid rose sold sent shot spent stood struck wrote drove "
-    "flew grew threw wore thought caught taught bought built let read says makes gets gives takes comes goes "
-    "wins sees finds leaves brings becomes begins breaks keeps knows leads meets pays sells sends shoots spends "
-    "stands writes drives flies grows throws wears thinks calls tells opens arrives lands drops hits premieres "
-    "debuts returns stars joins plays wraps ends slips moves shifts tops earns grosses crosses sets confirms "
-    "announces reveals delays".split()
+    [
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "am",
+        "has",
+        "have",
+        "had",
+        "will",
+        "would",
+        "can",
+        "could",
+        "may",
+        "might",
+        "must",
+        "shall",
+        "should",
+        "does",
+        "do",
+        "did",
+        "isn't",
+        "aren't",
+        "wasn't",
+        "weren't",
+        "hasn't",
+        "haven't",
+        "hadn't",
+        "won't",
+        "wouldn't",
+        "can't",
+        "couldn't",
+        "doesn't",
+        "don't",
+        "didn't",
+        "took",
+        "made",
+        "got",
+        "gave",
+        "said",
+        "told",
+        "came",
+        "went",
+        "won",
+        "lost",
+        "set",
+        "hit",
+        "ran",
+        "saw",
+        "found",
+        "left",
+        "put",
+        "brought",
+        "became",
+        "began",
+        "broke",
+        "chose",
+        "drew",
+        "fell",
+        "felt",
+        "fought",
+        "held",
+        "kept",
+        "knew",
+        "led",
+        "met",
+        "paid",
+        "rose",
+        "sold",
+        "sent",
+        "shot",
+        "spent",
+        "stood",
+        "struck",
+        "wrote",
+        "drove",
+        "flew",
+        "grew",
+        "threw",
+        "wore",
+        "thought",
+        "caught",
+        "taught",
+        "bought",
+        "built",
+        "let",
+        "read",
+        "says",
+        "makes",
+        "gets",
+        "gives",
+        "takes",
+        "comes",
+        "goes",
+        "wins",
+        "sees",
+        "finds",
+        "leaves",
+        "brings",
+        "becomes",
+        "begins",
+        "breaks",
+        "keeps",
+        "knows",
+        "leads",
+        "meets",
+        "pays",
+        "sells",
+        "sends",
+        "shoots",
+        "spends",
+        "stands",
+        "writes",
+        "drives",
+        "flies",
+        "grows",
+        "throws",
+        "wears",
+        "thinks",
+        "calls",
+        "tells",
+        "opens",
+        "arrives",
+        "lands",
+        "drops",
+        "hits",
+        "premieres",
+        "debuts",
+        "returns",
+        "stars",
+        "joins",
+        "plays",
+        "wraps",
+        "ends",
+        "slips",
+        "moves",
+        "shifts",
+        "tops",
+        "earns",
+        "grosses",
+        "crosses",
+        "sets",
+        "confirms",
+        "announces",
+        "reveals",
+        "delays",
+    ]
 )
 
 
@@ -56,10 +237,19 @@ def headline(sentence: str, limit: int) -> str:
         return sentence
     clauses = [c.strip(" ,;") for c in _CLAUSE_BREAK.split(sentence) if c.strip(" ,;")]
     # "Harbour Lights, the sequel to Salt Flats, opens in May": the subject, then the predicate
-    clauses = [subject + " " + clauses[i + 2] if _is_subject(subject) and i + 2 < len(clauses)
-               and clauses[i + 2].split()[0] in _VERBS else subject for i, subject in enumerate(clauses)]
-    main = [c for c in clauses if len(c.split()) >= 4 and _has_verb(c)
-            and c.split()[0].lower().strip("\"'\u201c\u2018") not in _OPENERS]
+    clauses = [
+        subject + " " + clauses[i + 2]
+        if _is_subject(subject) and i + 2 < len(clauses) and clauses[i + 2].split()[0] in _VERBS
+        else subject
+        for i, subject in enumerate(clauses)
+    ]
+    main = [
+        c
+        for c in clauses
+        if len(c.split()) >= 4
+        and _has_verb(c)
+        and c.split()[0].lower().strip("\"'\u201c\u2018") not in _OPENERS
+    ]
     fitting = [c for c in main if len(c) <= limit]
     if main and len(main[0]) <= 2 * limit:
         chosen = main[0]
@@ -71,33 +261,104 @@ def headline(sentence: str, limit: int) -> str:
 def _is_subject(clause: str) -> bool:
     """A short capitalised phrase with no verb: a name that an appositive follows."""
     words = clause.split()
-    return 1 <= len(words) <= 5 and words[0][:1].isupper() and not _has_verb(clause) \
+    return (
+        1 <= len(words) <= 5
+        and words[0][:1].isupper()
+        and not _has_verb(clause)
         and words[0].lower() not in _OPENERS
+    )
 
 
 def _has_verb(clause: str) -> bool:
-    words = [w.strip("\"'\u201c\u201d\u2018\u2019,.:;!?()").replace("\u2019", "'") for w in clause.split()]
-    return any(w.lower() in _VERBS or (i > 0 and w.islower() and len(w) > 4 and w.endswith("ed"))
-               for i, w in enumerate(words))
+    words = [
+        w.strip("\"'\u201c\u201d\u2018\u2019,.:;!?()").replace("\u2019", "'")
+        for w in clause.split()
+    ]
+    return any(
+        w.lower() in _VERBS or (i > 0 and w.islower() and len(w) > 4 and w.endswith("ed"))
+        for i, w in enumerate(words)
+    )
 
 
 # ---------------------------------------------------------------------- dates
 
-MONTHS = {name: number for number, names in enumerate((
-    ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",), ("june", "jun"),
-    ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"), ("october", "oct"),
-    ("november", "nov"), ("december", "dec")), start=1) for name in names}
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ),
+        start=1,
+    )
+    for name in names
+}
 _MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
 _YEAR = r"(?P<year>(?:18|19|20)\d\d)"
-_DATES = [re.compile(rf"\b{_MONTH}\s+{_DAY},?\s+{_YEAR}\b", re.I),
-          re.compile(rf"\b{_DAY}\s+{_MONTH},?\s+{_YEAR}\b", re.I),
-          re.compile(r"\b(?P<year>(?:18|19|20)\d\d)-(?P<month>[01]\d)-(?P<day>[0-3]\d)\b")]
+_DATES = [
+    re.compile(rf"\b{_MONTH}\s+{_DAY},?\s+{_YEAR}\b", re.I),
+    re.compile(rf"\b{_DAY}\s+{_MONTH},?\s+{_YEAR}\b", re.I),
+    re.compile(r"\b(?P<year>(?:18|19|20)\d\d)-(?P<month>[01]\d)-(?P<day>[0-3]\d)\b"),
+]
 _TIME = re.compile(r"\b\d{1,2}[:.]\d{2}(?:\s*[ap]\.?m\.?)?|\b\d{1,2}\s*[ap]\.?m\.?", re.I)
 _DATELINE_WORDS = frozenset(
-    "published posted updated last first modified on at by date am pm utc gmt est edt cst cdt pst pdt cet cest "
-    "bst ist aest min mins minute minutes read monday tuesday wednesday thursday friday saturday sunday mon tue "
-    "wed thu fri sat sun".split()
+    [
+        "published",
+        "posted",
+        "updated",
+        "last",
+        "first",
+        "modified",
+        "on",
+        "at",
+        "by",
+        "date",
+        "am",
+        "pm",
+        "utc",
+        "gmt",
+        "est",
+        "edt",
+        "cst",
+        "cdt",
+        "pst",
+        "pdt",
+        "cet",
+        "cest",
+        "bst",
+        "ist",
+        "aest",
+        "min",
+        "mins",
+        "minute",
+        "minutes",
+        "read",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "mon",
+        "tue",
+        "wed",
+        "thu",
+        "fri",
+        "sat",
+        "sun",
+    ]
 )
 
 
@@ -109,7 +370,9 @@ def find_date(text: str) -> tuple[date, re.Match[str]] | None:
             month = match["month"]
             number = int(month) if month.isdigit() else MONTHS[month.lower().rstrip(".")]
             try:
-                found.append((match.start(), date(int(match["year"]), number, int(match["day"])), match))
+                found.append(
+                    (match.start(), date(int(match["year"]), number, int(match["day"])), match)
+                )
             except ValueError:
                 continue
     if not found:
@@ -130,13 +393,17 @@ def dateline(block: str) -> date | None:
     if hit is None:
         return None
     day, match = hit
-    rest = _TIME.sub(" ", block[: match.start()] + " " + block[match.end():])
+    rest = _TIME.sub(" ", block[: match.start()] + " " + block[match.end() :])
     words = [w for w in re.split(r"[\s|\u2022\u00b7,/:\-\u2013\u2014()]+", rest) if w]
     unknown = [w for w in words if w.lower().rstrip(".") not in _DATELINE_WORDS and not w.isdigit()]
     if not unknown:
         return day
     by = [w.lower() for w in words].index("by") if "by" in (w.lower() for w in words) else -1
-    name = [w for w in words[by + 1:] if w.lower().rstrip(".") not in _DATELINE_WORDS and not w.isdigit()]
+    name = [
+        w
+        for w in words[by + 1 :]
+        if w.lower().rstrip(".") not in _DATELINE_WORDS and not w.isdigit()
+    ]
     if by >= 0 and unknown == name and 1 <= len(name) <= 4 and all(w[:1].isupper() for w in name):
         return day
     return None
@@ -173,7 +440,9 @@ _RELEASE_CUE = re.compile(
     r"|(?:n't|n\u2019t|\bnot)\s+(?:[\w\u2019']+\s+){0,3}?(?:until|till|before)\b",
     re.I,
 )
-_YEAR_ALONE = re.compile(r"(?<![\w$\u00a3\u20ac.,/-])(?P<year>(?:18|19|20)\d\d)(?![\w%/-]|,\d|\.\d)")
+_YEAR_ALONE = re.compile(
+    r"(?<![\w$\u00a3\u20ac.,/-])(?P<year>(?:18|19|20)\d\d)(?![\w%/-]|,\d|\.\d)"
+)
 _SENTENCE_STOP = re.compile(r"[.!?\u2026](?:\s|$)|\n")
 CUE_REACH = 45
 """How far before a year a release word may stand: "won't drop in cinemas until 2022"."""
@@ -191,13 +460,13 @@ def release_years(text: str, today: date) -> list[Finding]:
         if window_start and text[window_start - 1].isalnum():  # start at a whole word
             space = text.find(" ", window_start, match.start())
             window_start = space + 1 if space >= 0 else match.start()
-        window = text[window_start: match.start()]
+        window = text[window_start : match.start()]
         stops = list(_SENTENCE_STOP.finditer(window))
         if stops:
             window_start += stops[-1].end()
-            window = text[window_start: match.start()]
+            window = text[window_start : match.start()]
         if _YEAR_ALONE.search(window):
-            window = window[_last_year_end(window):]
+            window = window[_last_year_end(window) :]
             window_start = match.start() - len(window)
         cues = list(_RELEASE_CUE.finditer(window))
         if not cues:
@@ -205,8 +474,8 @@ def release_years(text: str, today: date) -> list[Finding]:
         cue = window_start + cues[0].start()
         while cue > window_start and text[cue - 1].isalnum():  # "n't" starts inside "doesn't"
             cue -= 1
-        lead = text[window_start: cue].split()[-2:]  # "MI7 doesn't drop until 2022"
-        evidence = " ".join([*lead, text[cue: match.end()]])
+        lead = text[window_start:cue].split()[-2:]  # "MI7 doesn't drop until 2022"
+        evidence = " ".join([*lead, text[cue : match.end()]])
         found.append(Finding(year, " ".join(evidence.split())))
     return found
 
@@ -221,34 +490,161 @@ _CAP = r"(?:[A-Z][\w'\u2019.&!?-]*|\d[\w.]*)"
 _SMALL = r"(?:of|the|a|an|and|in|on|to|for|at|with|from|by|vs\.?|&|de|du|la|le)"
 TITLE_RUN = rf"{_CAP}(?:(?::|[ ][-\u2013\u2014]|,)?[ ](?:{_SMALL}[ ])*{_CAP})*"
 """Capitalised words on one line, with small words, a colon or a dash between them."""
-_FILM_NOUNS = (r"(?:film|movie|sequel|prequel|blockbuster|feature|adaptation|remake|reboot|spin-?off|biopic|"
-               r"documentary|thriller|drama|comedy|musical|franchise|trilogy|instalment|installment)")
+_FILM_NOUNS = (
+    r"(?:film|movie|sequel|prequel|blockbuster|feature|adaptation|remake|reboot|spin-?off|biopic|"
+    r"documentary|thriller|drama|comedy|musical|franchise|trilogy|instalment|installment)"
+)
 _TITLE_PATTERNS: tuple[tuple[re.Pattern[str], int], ...] = (
     (re.compile(r"(?<![\w*])[*_](?P<title>[A-Z0-9][^*_\n]{0,70}?)[*_](?![\w*])"), 3),
     (re.compile(rf"(?P<title>{TITLE_RUN})[ ]?\((?:18|19|20)\d\d\)"), 3),
-    (re.compile(rf"\b(?:upcoming|forthcoming|anticipated|long-awaited|(?:new|next|latest|first)[ ]{_FILM_NOUNS})"
-                rf"[ ](?:{_FILM_NOUNS}[ ])?(?P<title>{TITLE_RUN})"), 2),
-    (re.compile(rf"\b(?:the|a|an|its|his|her|their)[ ](?:[a-z][\w-]*[ ]){{0,2}}?{_FILM_NOUNS},?[ ](?P<title>{TITLE_RUN})"), 2),
+    (
+        re.compile(
+            rf"\b(?:upcoming|forthcoming|anticipated|long-awaited|(?:new|next|latest|first)[ ]{_FILM_NOUNS})"
+            rf"[ ](?:{_FILM_NOUNS}[ ])?(?P<title>{TITLE_RUN})"
+        ),
+        2,
+    ),
+    (
+        re.compile(
+            rf"\b(?:the|a|an|its|his|her|their)[ ](?:[a-z][\w-]*[ ]){{0,2}}?{_FILM_NOUNS},?[ ](?P<title>{TITLE_RUN})"
+        ),
+        2,
+    ),
     (re.compile(rf"(?<!\w)[\u2018\u201c\"'](?P<title>{TITLE_RUN})[\u2019\u201d\"'](?!\w)"), 2),
-    (re.compile(rf"\b(?:sequel|prequel|follow-up|successor)[ ]to[ ](?:the[ ](?:\w+[ ]){{0,2}}?)?(?P<title>{TITLE_RUN})"), 2),
-    (re.compile(rf"(?P<title>{TITLE_RUN}),[ ](?:the|a|an|its|his|her|their)[ ](?:[\w-]+[ ]){{0,3}}?{_FILM_NOUNS}\b"), 3),
-    (re.compile(rf"(?<![\w'\u2019])(?P<title>{_CAP}(?:[ ]{_CAP})*:[ ](?:{_SMALL}[ ])*{_CAP}(?:[ ](?:{_SMALL}[ ])*{_CAP})*)"), 2),
-    (re.compile(rf"(?<!\b[Aa][ ])(?<!\b[Aa]n[ ])(?P<title>{TITLE_RUN})(?:'s|\u2019s)?[ ](?:sequel|prequel|film|movie|"
-                r"trailer|premiere|franchise|remake|reboot|box office)\b"), 1),
-    (re.compile(rf"\b[A-Z][\w.-]+(?:'s|\u2019s)[ ](?P<title>{TITLE_RUN})[ ](?:is|was|will|has|had|took|opens|opened|"
-                r"made|earned|grossed|won|crossed|stars|starring)\b"), 1),
+    (
+        re.compile(
+            rf"\b(?:sequel|prequel|follow-up|successor)[ ]to[ ](?:the[ ](?:\w+[ ]){{0,2}}?)?(?P<title>{TITLE_RUN})"
+        ),
+        2,
+    ),
+    (
+        re.compile(
+            rf"(?P<title>{TITLE_RUN}),[ ](?:the|a|an|its|his|her|their)[ ](?:[\w-]+[ ]){{0,3}}?{_FILM_NOUNS}\b"
+        ),
+        3,
+    ),
+    (
+        re.compile(
+            rf"(?<![\w'\u2019])(?P<title>{_CAP}(?:[ ]{_CAP})*:[ ](?:{_SMALL}[ ])*{_CAP}(?:[ ](?:{_SMALL}[ ])*{_CAP})*)"
+        ),
+        2,
+    ),
+    (
+        re.compile(
+            rf"(?<!\b[Aa][ ])(?<!\b[Aa]n[ ])(?P<title>{TITLE_RUN})(?:'s|\u2019s)?[ ](?:sequel|prequel|film|movie|"
+            r"trailer|premiere|franchise|remake|reboot|box office)\b"
+        ),
+        1,
+    ),
+    (
+        re.compile(
+            rf"\b[A-Z][\w.-]+(?:'s|\u2019s)[ ](?P<title>{TITLE_RUN})[ ](?:is|was|will|has|had|took|opens|opened|"
+            r"made|earned|grossed|won|crossed|stars|starring)\b"
+        ),
+        1,
+    ),
 )
-_NOT_TITLES = frozenset(
-    "hollywood bollywood netflix disney marvel dc warner warner bros. warner bros universal paramount sony pixar "
-    "lionsgate a24 hbo max amazon prime video apple tv+ imax oscar oscars academy awards cannes venice berlin "
-    "sundance tiff empire variety deadline twitter x instagram youtube tiktok facebook reddit the it he she they we "
-    "this that these those i you his her their our my".split()
-) | frozenset(MONTHS) | frozenset(
-    "monday tuesday wednesday thursday friday saturday sunday".split())
+_NOT_TITLES = (
+    frozenset(
+        [
+            "hollywood",
+            "bollywood",
+            "netflix",
+            "disney",
+            "marvel",
+            "dc",
+            "warner",
+            "warner",
+            "bros.",
+            "warner",
+            "bros",
+            "universal",
+            "paramount",
+            "sony",
+            "pixar",
+            "lionsgate",
+            "a24",
+            "hbo",
+            "max",
+            "amazon",
+            "prime",
+            "video",
+            "apple",
+            "tv+",
+            "imax",
+            "oscar",
+            "oscars",
+            "academy",
+            "awards",
+            "cannes",
+            "venice",
+            "berlin",
+            "sundance",
+            "tiff",
+            "empire",
+            "variety",
+            "deadline",
+            "twitter",
+            "x",
+            "instagram",
+            "youtube",
+            "tiktok",
+            "facebook",
+            "reddit",
+            "the",
+            "it",
+            "he",
+            "she",
+            "they",
+            "we",
+            "this",
+            "that",
+            "these",
+            "those",
+            "i",
+            "you",
+            "his",
+            "her",
+            "their",
+            "our",
+            "my",
+        ]
+    )
+    | frozenset(MONTHS)
+    | frozenset(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])
+)
 
 
-_LABELS = frozenset("photo photos image images picture pictures credit credits source via read watch update updated "
-                    "note exclusive breaking video videos gallery caption featured related see also more".split())
+_LABELS = frozenset(
+    [
+        "photo",
+        "photos",
+        "image",
+        "images",
+        "picture",
+        "pictures",
+        "credit",
+        "credits",
+        "source",
+        "via",
+        "read",
+        "watch",
+        "update",
+        "updated",
+        "note",
+        "exclusive",
+        "breaking",
+        "video",
+        "videos",
+        "gallery",
+        "caption",
+        "featured",
+        "related",
+        "see",
+        "also",
+        "more",
+    ]
+)
 
 
 def guess_films(text: str, *, not_these: Iterable[str] = ()) -> list[Finding]:
@@ -275,7 +671,9 @@ def guess_films(text: str, *, not_these: Iterable[str] = ()) -> list[Finding]:
     for title in list(scores):
         scores[title] += len(re.findall(rf"(?<!\w){re.escape(title)}(?!\w)", text)) - 1
     for short in sorted(scores, key=len):
-        longer = [t for t in scores if t != short and re.search(rf"(?<!\w){re.escape(short)}(?!\w)", t)]
+        longer = [
+            t for t in scores if t != short and re.search(rf"(?<!\w){re.escape(short)}(?!\w)", t)
+        ]
         if longer:
             best = max(longer, key=lambda t: scores[t])
             scores[best] += scores.pop(short)
@@ -285,7 +683,9 @@ def guess_films(text: str, *, not_these: Iterable[str] = ()) -> list[Finding]:
 
 _DATE_TAIL = re.compile(
     rf"(?:[ ]{_SMALL})*[ ](?:{'|'.join(sorted(MONTHS, key=len, reverse=True))}|monday|tuesday|wednesday|thursday|"
-    r"friday|saturday|sunday)\b.*$", re.I)
+    r"friday|saturday|sunday)\b.*$",
+    re.I,
+)
 """" from December", " on Friday 3": a date after a title, not part of it."""
 
 
@@ -294,7 +694,12 @@ def _clean_title(raw: str) -> str:
     title = _DATE_TAIL.sub("", title) if " " in title else title
     title = re.sub(r"(?:'s|\u2019s)$", "", title)
     words = title.split()
-    while words and words[0].lower() in ("the", "a", "an") and len(words) > 1 and not words[1][:1].isupper():
+    while (
+        words
+        and words[0].lower() in ("the", "a", "an")
+        and len(words) > 1
+        and not words[1][:1].isupper()
+    ):
         words.pop(0)
     title = " ".join(words)
     if len(title) < 2 or len(title) > 80 or not re.search(r"[A-Za-z]", title):

@@ -25,14 +25,16 @@ MAX_EXPANDED_NODES = 10_000
 """Aliases that add more nodes than this when expanded are an alias bomb, not front matter."""
 MAX_DEPTH = 100
 """Deepest nesting of lists and mappings read."""
-TOO_BIG = 10 ** 12
+TOO_BIG = 10**12
 
 _RESOLVERS: list[tuple[str, str, str]] = [
     ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
     ("tag:yaml.org,2002:int", r"^[-+]?[0-9]+$", "-+0123456789"),
-    ("tag:yaml.org,2002:float",
-     r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
-     "-+0123456789."),
+    (
+        "tag:yaml.org,2002:float",
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        "-+0123456789.",
+    ),
     ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", "~nN"),
 ]
 
@@ -148,7 +150,10 @@ def _expanded_size(node: yaml.Node, memo: dict[int, int], depth: int = 0) -> int
     if isinstance(node, yaml.SequenceNode):
         size = 1 + sum(_expanded_size(child, memo, depth + 1) for child in node.value)
     elif isinstance(node, yaml.MappingNode):
-        size = 1 + sum(_expanded_size(k, memo, depth + 1) + _expanded_size(v, memo, depth + 1) for k, v in node.value)
+        size = 1 + sum(
+            _expanded_size(k, memo, depth + 1) + _expanded_size(v, memo, depth + 1)
+            for k, v in node.value
+        )
     else:
         size = 1
     memo[id(node)] = min(size, TOO_BIG)
@@ -162,13 +167,25 @@ def _check_size(node: yaml.Node, path: str, line_offset: int) -> None:
     try:
         expanded = _expanded_size(node, memo)
     except _TooDeep:
-        raise YamlError(error(path, line, f"the YAML nests values more than {MAX_DEPTH} levels deep (the limit)",
-                              "front matter needs a few levels at most: flatten the lists")) from None
+        raise YamlError(
+            error(
+                path,
+                line,
+                f"the YAML nests values more than {MAX_DEPTH} levels deep (the limit)",
+                "front matter needs a few levels at most: flatten the lists",
+            )
+        ) from None
     if expanded - len(memo) > MAX_EXPANDED_NODES:
         more = "endless or" if expanded >= TOO_BIG else f"{expanded - len(memo):,}"
-        raise YamlError(error(path, line, f"aliases expand to {more} more values than are written; the limit is "
-                              f"{MAX_EXPANDED_NODES:,} (an alias bomb?)",
-                              "write the values out instead of nesting anchors and aliases"))
+        raise YamlError(
+            error(
+                path,
+                line,
+                f"aliases expand to {more} more values than are written; the limit is "
+                f"{MAX_EXPANDED_NODES:,} (an alias bomb?)",
+                "write the values out instead of nesting anchors and aliases",
+            )
+        )
 
 
 def _key_lines(node: yaml.Node, prefix: str, line_offset: int, out: dict[str, int]) -> None:
@@ -218,26 +235,38 @@ def _hint_for(message: str) -> str:
     return "check the YAML syntax; quote values that contain ': ' or ' #'"
 
 
-def _cut_by_comment(node: yaml.Node, source: list[str], prefix: str, line_offset: int,
-                    out: list[tuple[str, int]]) -> None:
+def _cut_by_comment(
+    node: yaml.Node, source: list[str], prefix: str, line_offset: int, out: list[tuple[str, int]]
+) -> None:
     """Find unquoted text values followed by `` #`` on their line: YAML cut them there."""
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             if isinstance(key_node, yaml.ScalarNode):
-                _cut_by_comment(value_node, source, f"{prefix}.{key_node.value}" if prefix else str(key_node.value),
-                                line_offset, out)
+                _cut_by_comment(
+                    value_node,
+                    source,
+                    f"{prefix}.{key_node.value}" if prefix else str(key_node.value),
+                    line_offset,
+                    out,
+                )
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             _cut_by_comment(item, source, f"{prefix}[{index}]", line_offset, out)
-    elif (isinstance(node, yaml.ScalarNode) and not node.style and node.tag == "tag:yaml.org,2002:str"
-          and node.value and node.end_mark.line < len(source)):
-        rest = source[node.end_mark.line][node.end_mark.column:]
+    elif (
+        isinstance(node, yaml.ScalarNode)
+        and not node.style
+        and node.tag == "tag:yaml.org,2002:str"
+        and node.value
+        and node.end_mark.line < len(source)
+    ):
+        rest = source[node.end_mark.line][node.end_mark.column :]
         if re.match(r"[ \t]+#", rest):
             out.append((prefix, node.end_mark.line + 1 + line_offset))
 
 
-def load_yaml(text: str | bytes, path: str, line_offset: int = 0,
-              cut: list[tuple[str, int]] | None = None) -> tuple[Any, dict[str, int]]:
+def load_yaml(
+    text: str | bytes, path: str, line_offset: int = 0, cut: list[tuple[str, int]] | None = None
+) -> tuple[Any, dict[str, int]]:
     """Parse one YAML document strictly; return the data and the line of every key.
 
     ``line_offset`` is the number of file lines before the YAML text, so reported lines
@@ -254,26 +283,42 @@ def load_yaml(text: str | bytes, path: str, line_offset: int = 0,
         bad = _forbidden_scalar(node, "")
         if bad is not None:
             key, where, char = bad
-            raise YamlError(error(path, where.start_mark.line + 1 + line_offset,
-                                  f"{repr(key) if key else 'the value'} contains {character_name(char)}",
-                                  "remove it: feeds and pages cannot carry it; in quotes, an escape such as "
-                                  "\\u0001, \\x1b or \\0 writes one"))
+            raise YamlError(
+                error(
+                    path,
+                    where.start_mark.line + 1 + line_offset,
+                    f"{repr(key) if key else 'the value'} contains {character_name(char)}",
+                    "remove it: feeds and pages cannot carry it; in quotes, an escape such as "
+                    "\\u0001, \\x1b or \\0 writes one",
+                )
+            )
         lines: dict[str, int] = {}
         _key_lines(node, "", line_offset, lines)
         if cut is not None and isinstance(text, str) and "#" in text:
             _cut_by_comment(node, text.split("\n"), "", line_offset, cut)
         data = loader.construct_document(node)
     except _DuplicateKey as dup:
-        raise YamlError(error(path, dup.line + 1 + line_offset, f"duplicate key {dup.key!r}",
-                              f"it is already set on line {dup.first_line + 1 + line_offset}; keep one")) from None
+        raise YamlError(
+            error(
+                path,
+                dup.line + 1 + line_offset,
+                f"duplicate key {dup.key!r}",
+                f"it is already set on line {dup.first_line + 1 + line_offset}; keep one",
+            )
+        ) from None
     except yaml.MarkedYAMLError as exc:
         opened = exc.context_mark is not None and any(
-            word in str(exc.context) for word in ("flow", "quoted scalar", "block scalar"))
+            word in str(exc.context) for word in ("flow", "quoted scalar", "block scalar")
+        )
         mark = exc.context_mark if opened else (exc.problem_mark or exc.context_mark)
         line = mark.line + 1 + line_offset if mark is not None else None
         message = " ".join(str(part) for part in (exc.problem, exc.context) if part)
         source = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
-        bad_line = source.split("\n")[mark.line] if mark is not None and mark.line < source.count("\n") + 1 else ""
+        bad_line = (
+            source.split("\n")[mark.line]
+            if mark is not None and mark.line < source.count("\n") + 1
+            else ""
+        )
         hint = "indent with spaces, not tabs" if "\t" in bad_line else _hint_for(message)
         raise YamlError(error(path, line, f"invalid YAML: {message}", hint)) from None
     except yaml.reader.ReaderError as exc:  # not UTF-8, or a character YAML does not allow
@@ -282,20 +327,40 @@ def load_yaml(text: str | bytes, path: str, line_offset: int = 0,
                 text.decode("utf-8")
             except UnicodeDecodeError as bad:
                 line = text.count(b"\n", 0, bad.start) + 1 + line_offset
-                raise YamlError(error(path, line, f"the file is not UTF-8 (byte 0x{text[bad.start]:02x})",
-                                      "save it as UTF-8 in your editor")) from None
+                raise YamlError(
+                    error(
+                        path,
+                        line,
+                        f"the file is not UTF-8 (byte 0x{text[bad.start]:02x})",
+                        "save it as UTF-8 in your editor",
+                    )
+                ) from None
             line = text.count(b"\n", 0, exc.position) + 1 + line_offset
         else:
             line = text.count("\n", 0, exc.position) + 1 + line_offset
-        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
-        what = f"the control character U+{code:04X}" if code >= 0 else "a character YAML does not allow"
-        raise YamlError(error(path, line, f"the text contains {what}",
-                              "delete it, invisible in most editors, and save the file as plain UTF-8")) from None
+        code = (
+            exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+        )
+        what = (
+            f"the control character U+{code:04X}"
+            if code >= 0
+            else "a character YAML does not allow"
+        )
+        raise YamlError(
+            error(
+                path,
+                line,
+                f"the text contains {what}",
+                "delete it, invisible in most editors, and save the file as plain UTF-8",
+            )
+        ) from None
     except yaml.YAMLError as exc:
         message = " ".join(str(exc).split())
         raise YamlError(error(path, None, f"invalid YAML: {message}", _hint_for(message))) from None
     except (ValueError, TypeError, RecursionError, OverflowError) as exc:
-        raise YamlError(error(path, 1 + line_offset, f"invalid YAML value: {exc}", "quote the value")) from None
+        raise YamlError(
+            error(path, 1 + line_offset, f"invalid YAML value: {exc}", "quote the value")
+        ) from None
     finally:
         loader.dispose()
     return data, lines
@@ -321,13 +386,21 @@ def decode(raw: bytes, path: str) -> str:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        raise YamlError(error(path, line, f"the file is not UTF-8 (byte 0x{raw[exc.start]:02x})",
-                              "save it as UTF-8 in your editor")) from None
+        raise YamlError(
+            error(
+                path,
+                line,
+                f"the file is not UTF-8 (byte 0x{raw[exc.start]:02x})",
+                "save it as UTF-8 in your editor",
+            )
+        ) from None
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
-        raise YamlError(error(path, line, "the file contains a NUL character", "save it as plain UTF-8 text"))
+        raise YamlError(
+            error(path, line, "the file contains a NUL character", "save it as plain UTF-8 text")
+        )
     return text
 
 
@@ -339,14 +412,28 @@ def split_document(text: str, path: str) -> Document:
     first_end = text.find("\n")
     first = text if first_end < 0 else text[:first_end]
     if first.rstrip() != "---":
-        raise YamlError(error(path, 1, "the file does not start with front matter",
-                              "begin it with a line of three dashes ---, then title: and date:, then ---"))
+        raise YamlError(
+            error(
+                path,
+                1,
+                "the file does not start with front matter",
+                "begin it with a line of three dashes ---, then title: and date:, then ---",
+            )
+        )
     if first_end < 0:
-        raise YamlError(error(path, 1, "the front matter is not closed", "end it with a line of three dashes: ---"))
+        raise YamlError(
+            error(
+                path, 1, "the front matter is not closed", "end it with a line of three dashes: ---"
+            )
+        )
     closing = _CLOSING.search(text, first_end + 1)
     if closing is None:
-        raise YamlError(error(path, 1, "the front matter is not closed", "end it with a line of three dashes: ---"))
-    yaml_text = text[first_end + 1:closing.start()]
+        raise YamlError(
+            error(
+                path, 1, "the front matter is not closed", "end it with a line of three dashes: ---"
+            )
+        )
+    yaml_text = text[first_end + 1 : closing.start()]
     body_start = closing.end() + 1
     body_line = text.count("\n", 0, body_start) + 1
     return Document(yaml_text, 2, text[body_start:], body_line)

@@ -12,7 +12,7 @@ so subscribers see it go.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Sequence
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 import icalendar
@@ -21,7 +21,7 @@ from newsreel.model import Release, Term
 from newsreel.urls import Urls
 
 PRODID = "-//newsreel//Release calendar//EN"
-EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 def has_events(film: Term) -> bool:
@@ -38,8 +38,10 @@ def uid(film: Term, release: Release, urls: Urls) -> str:
 def _stamp(film: Term, release: Release) -> dt.datetime:
     """When the release last changed: its reporting post's date, else (set by the film page)
     the newest post about the film, else the Unix epoch — never the clock."""
-    when = release.changed or max((p.updated or p.date for p in film.posts[:1]), default=None) or EPOCH
-    return when.astimezone(dt.timezone.utc)
+    when = (
+        release.changed or max((p.updated or p.date for p in film.posts[:1]), default=None) or EPOCH
+    )
+    return when.astimezone(dt.UTC)
 
 
 def _event(film: Term, release: Release, urls: Urls) -> icalendar.Event:
@@ -50,14 +52,20 @@ def _event(film: Term, release: Release, urls: Urls) -> icalendar.Event:
     event.add("last-modified", _stamp(film, release))
     event.add("sequence", release.sequence)
     event.add("dtstart", release.date)
-    event.add("dtend", release.date + dt.timedelta(days=1) if release.date < dt.date.max else release.date)
+    event.add(
+        "dtend", release.date + dt.timedelta(days=1) if release.date < dt.date.max else release.date
+    )
     event.add("summary", f"{film.name} — release{where}")
     lines = [f"{film.name} is released on {release.date.isoformat()}{where}."]
     if release.cancelled:
-        lines = [f"{film.name} is no longer expected on {release.date.isoformat()}{where}: "
-                 f"its release is now given as {film.release_year or 'unknown'}."]
+        lines = [
+            f"{film.name} is no longer expected on {release.date.isoformat()}{where}: "
+            f"its release is now given as {film.release_year or 'unknown'}."
+        ]
     if release.previous:
-        lines.append("Earlier reported: " + ", ".join(d.isoformat() for d in release.previous) + ".")
+        lines.append(
+            "Earlier reported: " + ", ".join(d.isoformat() for d in release.previous) + "."
+        )
     for post in release.reported_by:
         lines.append(f"Reported in “{post.title}”: {urls.absolute(post.url)}")
     lines.append(urls.absolute(film.url))

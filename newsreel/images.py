@@ -22,10 +22,10 @@ import re
 import shutil
 import tempfile
 import warnings
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
 
 from PIL import Image, ImageOps, UnidentifiedImageError, features
 
@@ -100,16 +100,31 @@ class ImageInfo:
         return self.fallback[-1]
 
     def to_json(self) -> dict[str, object]:
-        return {"rel": self.rel, "digest": self.digest, "width": self.width, "height": self.height,
-                "alpha": self.alpha, "error": self.error,
-                "variants": [[v.rel, v.fmt, v.width, v.height, v.cached] for v in self.variants]}
+        return {
+            "rel": self.rel,
+            "digest": self.digest,
+            "width": self.width,
+            "height": self.height,
+            "alpha": self.alpha,
+            "error": self.error,
+            "variants": [[v.rel, v.fmt, v.width, v.height, v.cached] for v in self.variants],
+        }
 
     @classmethod
-    def from_json(cls, data: Mapping[str, object]) -> "ImageInfo":
-        variants = tuple(Variant(str(r), str(f), int(w), int(h), str(c))  # type: ignore[call-overload]
-                         for r, f, w, h, c in data["variants"])  # type: ignore[union-attr]
-        return cls(str(data["rel"]), str(data["digest"]), int(data["width"]), int(data["height"]),  # type: ignore[call-overload]
-                   bool(data["alpha"]), variants, data["error"] if data["error"] is None else str(data["error"]))
+    def from_json(cls, data: Mapping[str, object]) -> ImageInfo:
+        variants = tuple(
+            Variant(str(r), str(f), int(w), int(h), str(c))  # type: ignore[call-overload]
+            for r, f, w, h, c in data["variants"]
+        )  # type: ignore[union-attr]
+        return cls(
+            str(data["rel"]),
+            str(data["digest"]),
+            int(data["width"]),
+            int(data["height"]),  # type: ignore[call-overload]
+            bool(data["alpha"]),
+            variants,
+            data["error"] if data["error"] is None else str(data["error"]),
+        )
 
 
 class ImageProblem(Exception):
@@ -133,19 +148,27 @@ def open_image(path: Path, max_pixels: int = MAX_PIXELS) -> Image.Image:
     except OSError as exc:
         raise ImageProblem(f"cannot read it: {exc.strerror}") from None
     if size > MAX_BYTES:
-        raise ImageProblem(f"the file is {size // (1024 * 1024)} MB, more than {MAX_BYTES // (1024 * 1024)} MB")
+        raise ImageProblem(
+            f"the file is {size // (1024 * 1024)} MB, more than {MAX_BYTES // (1024 * 1024)} MB"
+        )
     try:
         image = Image.open(path)
     except UnidentifiedImageError:
-        raise ImageProblem("it is not an image Pillow can read (a text file, or an unknown format?)") from None
+        raise ImageProblem(
+            "it is not an image Pillow can read (a text file, or an unknown format?)"
+        ) from None
     except Image.DecompressionBombError:
-        raise ImageProblem(f"it has more than {max_pixels:,} pixels (a decompression bomb?)") from None
+        raise ImageProblem(
+            f"it has more than {max_pixels:,} pixels (a decompression bomb?)"
+        ) from None
     except (OSError, ValueError, SyntaxError) as exc:
         raise ImageProblem(f"cannot read it: {exc}") from None
     try:
         width, height = image.size
         if width * height > max_pixels:
-            raise ImageProblem(f"it has {width}×{height} pixels, more than {max_pixels:,} (a decompression bomb?)")
+            raise ImageProblem(
+                f"it has {width}×{height} pixels, more than {max_pixels:,} (a decompression bomb?)"
+            )
         if getattr(image, "is_animated", False):
             image.seek(0)  # an animated GIF/WebP: its first frame
         if image.format == "JPEG":
@@ -156,7 +179,9 @@ def open_image(path: Path, max_pixels: int = MAX_PIXELS) -> Image.Image:
     except ImageProblem:
         raise
     except Image.DecompressionBombError:
-        raise ImageProblem(f"it has more than {max_pixels:,} pixels (a decompression bomb?)") from None
+        raise ImageProblem(
+            f"it has more than {max_pixels:,} pixels (a decompression bomb?)"
+        ) from None
     except (OSError, ValueError, SyntaxError, EOFError, MemoryError) as exc:
         message = str(exc) or type(exc).__name__
         if "truncated" in message or isinstance(exc, EOFError):
@@ -189,7 +214,9 @@ def _eight_bit(image: Image.Image) -> Image.Image:
         return image.convert("I").point(lambda v: v * scale).convert("L").convert("RGB")
     if mode == "F":
         return image.convert("L").convert("RGB")
-    alpha = mode in ("RGBA", "LA", "PA", "La", "RGBa") or (mode == "P" and "transparency" in image.info)
+    alpha = mode in ("RGBA", "LA", "PA", "La", "RGBa") or (
+        mode == "P" and "transparency" in image.info
+    )
     if alpha:
         image = image.convert("RGBA")
         if image.getextrema()[3][0] == 255:  # type: ignore[index]
@@ -233,8 +260,11 @@ def process(rel: str, path: Path, digest: str, folder: Path) -> ImageInfo:
     variants = []
     for target in widths_for(original[0]):
         h = max(1, round(original[1] * target / original[0]))
-        scaled = image if (target, h) == image.size else image.resize((target, h), Image.Resampling.LANCZOS,
-                                                                        reducing_gap=3.0)
+        scaled = (
+            image
+            if (target, h) == image.size
+            else image.resize((target, h), Image.Resampling.LANCZOS, reducing_gap=3.0)
+        )
         for fmt in _formats(alpha):
             name = f"{target}.{EXTENSION[fmt]}"
             (folder / name).write_bytes(_encode(scaled, fmt))
@@ -287,6 +317,7 @@ def svg_size(path: Path) -> tuple[int, int] | None:
 
 # --- the catalog: every static image of a build ------------------------------------
 
+
 @dataclass
 class Catalog:
     """Every raster image of ``static/`` (by its path there), and the site's SVG sizes."""
@@ -337,8 +368,12 @@ def _file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-def prepare(static: Mapping[str, Path], cache_root: Path | None,
-            progress: Callable[[int, int], None] | None = None, workers: int | None = None) -> Catalog:
+def prepare(
+    static: Mapping[str, Path],
+    cache_root: Path | None,
+    progress: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
+) -> Catalog:
     """The catalog of every raster image in ``static``, processing those not cached yet.
 
     ``cache_root`` is the site's ``.newsreel-cache``; without one (``--no-cache``) a
@@ -349,7 +384,11 @@ def prepare(static: Mapping[str, Path], cache_root: Path | None,
     started = time.perf_counter()
     key = pipeline_key()
     own_temp = cache_root is None
-    root = Path(tempfile.mkdtemp(prefix="newsreel-images-")) if cache_root is None else cache_root / CACHE_FOLDER
+    root = (
+        Path(tempfile.mkdtemp(prefix="newsreel-images-"))
+        if cache_root is None
+        else cache_root / CACHE_FOLDER
+    )
     folder = root / key
     folder.mkdir(parents=True, exist_ok=True)
     if not own_temp:
@@ -378,7 +417,11 @@ def prepare(static: Mapping[str, Path], cache_root: Path | None,
             catalog.images[rel] = ImageInfo(rel, "", error=f"cannot read it: {exc.strerror}")
             continue
         known = index.get(rel)
-        if isinstance(known, dict) and known.get("stamp") == stamp and isinstance(known.get("info"), dict):
+        if (
+            isinstance(known, dict)
+            and known.get("stamp") == stamp
+            and isinstance(known.get("info"), dict)
+        ):
             try:
                 info = ImageInfo.from_json(known["info"])
             except (KeyError, TypeError, ValueError):
@@ -388,7 +431,9 @@ def prepare(static: Mapping[str, Path], cache_root: Path | None,
                 fresh[rel] = known
                 continue
         try:
-            digest = hashlib.blake2b(f"{_file_digest(path)}:{key}".encode(), digest_size=16).hexdigest()
+            digest = hashlib.blake2b(
+                f"{_file_digest(path)}:{key}".encode(), digest_size=16
+            ).hexdigest()
         except OSError as exc:
             catalog.images[rel] = ImageInfo(rel, "", error=f"cannot read it: {exc.strerror}")
             continue
@@ -412,8 +457,15 @@ def prepare(static: Mapping[str, Path], cache_root: Path | None,
             rel, path, digest = item
             return _process_into_cache(rel, path, digest, folder)
 
-        count = workers or max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-                                      else (os.cpu_count() or 1)))
+        count = workers or max(
+            1,
+            min(
+                8,
+                len(os.sched_getaffinity(0))
+                if hasattr(os, "sched_getaffinity")
+                else (os.cpu_count() or 1),
+            ),
+        )
         with ThreadPoolExecutor(max_workers=count) as pool:
             for (rel, path, _), info in zip(todo, pool.map(work, todo)):
                 catalog.images[rel] = info
@@ -446,8 +498,10 @@ def _renamed(info: ImageInfo, rel: str) -> ImageInfo:
     """A cached image's info for another file with the same bytes."""
     if info.rel == rel:
         return info
-    variants = tuple(Variant(output_name(rel, info.digest, v.width, v.fmt), v.fmt, v.width, v.height, v.cached)
-                     for v in info.variants)
+    variants = tuple(
+        Variant(output_name(rel, info.digest, v.width, v.fmt), v.fmt, v.width, v.height, v.cached)
+        for v in info.variants
+    )
     return ImageInfo(rel, info.digest, info.width, info.height, info.alpha, variants, info.error)
 
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from newsreel.facts import Finding, guess_films, headline, release_years, take_datelines
 from newsreel.report import Reporter
@@ -27,7 +28,6 @@ from newsreel.scaffold import (
     require_site,
     site_now,
     taken_post_slugs,
-    unique_list,
     write_new,
 )
 from newsreel.slugs import short_slug, slugify
@@ -64,12 +64,63 @@ _GLUE = re.compile(
 _WORD_BEFORE = re.compile(r"[\w.]*$")
 _WORD_AFTER = re.compile(r"[\"'\u201c\u2018(\[]?([\w]*)")
 ABBREVIATIONS = frozenset(
-    "mr mrs ms dr st jr sr vs no nos vol inc ltd co corp mt ft gen col lt sgt prof rev hon gov sen rep "
-    "pres capt cmdr adm maj fig figs approx dept est univ ave blvd rd op pp ch sec".split()
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "st",
+        "jr",
+        "sr",
+        "vs",
+        "no",
+        "nos",
+        "vol",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "mt",
+        "ft",
+        "gen",
+        "col",
+        "lt",
+        "sgt",
+        "prof",
+        "rev",
+        "hon",
+        "gov",
+        "sen",
+        "rep",
+        "pres",
+        "capt",
+        "cmdr",
+        "adm",
+        "maj",
+        "fig",
+        "figs",
+        "approx",
+        "dept",
+        "est",
+        "univ",
+        "ave",
+        "blvd",
+        "rd",
+        "op",
+        "pp",
+        "ch",
+        "sec",
+    ]
 )
-_SENTENCE_END = re.compile(r"(?<=[\w)\]\"'\u201d\u2019])[.!?\u2026][\"'\u201d\u2019)]*(?=\s+[\"'\u201c\u2018(]?[A-Z0-9])")
-_STATUS_URL = re.compile(r"https?://(?:www\.|mobile\.)?(?:twitter|x)\.com/\w+/status(?:es)?/\d+[^\s]*", re.I)
-_LINK_IN_EMBED = re.compile(r"(?:https?://)?pic\.(?:twitter|x)\.com/[A-Za-z0-9]+|https?://t\.co/[A-Za-z0-9]+", re.I)
+_SENTENCE_END = re.compile(
+    r"(?<=[\w)\]\"'\u201d\u2019])[.!?\u2026][\"'\u201d\u2019)]*(?=\s+[\"'\u201c\u2018(]?[A-Z0-9])"
+)
+_STATUS_URL = re.compile(
+    r"https?://(?:www\.|mobile\.)?(?:twitter|x)\.com/\w+/status(?:es)?/\d+[^\s]*", re.I
+)
+_LINK_IN_EMBED = re.compile(
+    r"(?:https?://)?pic\.(?:twitter|x)\.com/[A-Za-z0-9]+|https?://t\.co/[A-Za-z0-9]+", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -90,12 +141,16 @@ class CleanedArticle:
     @property
     def markdown(self) -> str:
         """The body as Markdown: one paragraph per block, special characters escaped."""
-        return "\n\n".join(escape_markdown(p) for p in self.paragraphs) + ("\n" if self.paragraphs else "")
+        return "\n\n".join(escape_markdown(p) for p in self.paragraphs) + (
+            "\n" if self.paragraphs else ""
+        )
 
     @property
     def text(self) -> str:
         """Title, body and tweet texts: where to look for names."""
-        return "\n\n".join([self.title, *self.paragraphs, *(t.get("text", "") for t in self.tweets)])
+        return "\n\n".join(
+            [self.title, *self.paragraphs, *(t.get("text", "") for t in self.tweets)]
+        )
 
 
 # -------------------------------------------------------------------- steps
@@ -132,7 +187,11 @@ def _hard_wrapped(lines: list[str]) -> bool:
     if len(lines) < 2:
         return True
     widths = [len(line) for line in lines[:-1]]
-    return max(widths) <= 100 and min(widths) >= 0.6 * max(widths) and len(lines[-1]) <= max(widths) + 5
+    return (
+        max(widths) <= 100
+        and min(widths) >= 0.6 * max(widths)
+        and len(lines[-1]) <= max(widths) + 5
+    )
 
 
 def drop_gallery_noise(blocks: list[str]) -> tuple[list[str], list[str]]:
@@ -168,7 +227,11 @@ def extract_tweets(blocks: list[str]) -> tuple[list[str], list[dict[str, str]], 
                 kept.append(before)
             tweet = _with_status_url(mapping)
             tweets.append(tweet)
-            links += [m.group() for m in _LINK_IN_EMBED.finditer(block, start, end) if m.group() not in tweet["text"]]
+            links += [
+                m.group()
+                for m in _LINK_IN_EMBED.finditer(block, start, end)
+                if m.group() not in tweet["text"]
+            ]
             cursor = end
         rest = block[cursor:].strip()
         if rest:
@@ -186,7 +249,9 @@ def _embeds(block: str) -> list[tuple[int, int, dict[str, str]]]:
     return found
 
 
-def _tweet_sized(block: str, start: int, end: int, mapping: dict[str, str]) -> tuple[int, dict[str, str]]:
+def _tweet_sized(
+    block: str, start: int, end: int, mapping: dict[str, str]
+) -> tuple[int, dict[str, str]]:
     """The embed from the first later sentence that leaves it no longer than a tweet (else from
     the last sentence). Found by bisection, as a later start can only shorten the text: trying
     each sentence in turn is quadratic on a long paragraph."""
@@ -217,7 +282,7 @@ def _with_status_url(mapping: dict[str, str]) -> dict[str, str]:
             continue
         if handle.lower() != mapping.get("handle", "").lower():
             continue
-        rest = " ".join((text[: match.start()] + text[match.end():]).split())
+        rest = " ".join((text[: match.start()] + text[match.end() :]).split())
         return {"url": canonical_status_url(handle, status_id), **mapping, "text": rest}
     return dict(mapping)
 
@@ -227,8 +292,18 @@ def _compare_form(text: str) -> str:
     return text.translate(_COMPARE_FOLD)
 
 
-_COMPARE_FOLD = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
-                               "\u2013": "-", "\u2014": "-", "\u00ab": '"', "\u00bb": '"'})
+_COMPARE_FOLD = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u00ab": '"',
+        "\u00bb": '"',
+    }
+)
 
 
 def drop_repeated_fragments(blocks: list[str]) -> tuple[list[str], list[str]]:
@@ -253,7 +328,11 @@ def drop_repeated_fragments(blocks: list[str]) -> tuple[list[str], list[str]]:
                 continue
             alive[i] = False
             dropped.append(blocks[i])
-            if at > 0 and _starts_paragraph(needle) and (forms[j][at - 1].isspace() or forms[j][at - 1] in ".!?\"')"):
+            if (
+                at > 0
+                and _starts_paragraph(needle)
+                and (forms[j][at - 1].isspace() or forms[j][at - 1] in ".!?\"')")
+            ):
                 cuts[j].add(at)
             break
     result: list[str] = []
@@ -289,14 +368,14 @@ def _spot(block: str, at: int) -> str:
     """The words either side of a glued spot: "all.Technically"."""
     left = block.rfind(" ", 0, at) + 1
     right = block.find(" ", at)
-    return block[left: right if right >= 0 else len(block)].rstrip(",;:")
+    return block[left : right if right >= 0 else len(block)].rstrip(",;:")
 
 
 def _is_glue(block: str, match: re.Match[str]) -> bool:
     """Whether a sentence end touching a capital is two glued sentences, not an abbreviation or URL."""
     left = block.rfind(" ", 0, match.start()) + 1
     right = block.find(" ", match.end())
-    token = block[left: right if right >= 0 else len(block)]
+    token = block[left : right if right >= 0 else len(block)]
     if "://" in token or "www." in token.lower() or "/" in token or "@" in token:
         return False
     before = _WORD_BEFORE.search(block, 0, match.start())
@@ -335,8 +414,13 @@ def propose_title(blocks: list[str]) -> tuple[str, list[str], bool]:
         return "", [], False
     first = blocks[0]
     words = first.split()
-    if len(blocks) > 1 and len(words) <= 20 and len(first) <= 150 and first[-1] not in ".,;:" \
-            and not _SENTENCE_END.search(first):
+    if (
+        len(blocks) > 1
+        and len(words) <= 20
+        and len(first) <= 150
+        and first[-1] not in ".,;:"
+        and not _SENTENCE_END.search(first)
+    ):
         return " ".join(first.lstrip("#").split()), blocks[1:], True
     return headline(first_sentence(first), TITLE_LIMIT), blocks, False
 
@@ -346,8 +430,9 @@ def first_sentence(text: str) -> str:
     for match in _SENTENCE_END.finditer(text):
         before = _WORD_BEFORE.search(text, 0, match.start())
         word = before.group() if before else ""
-        if match.group().startswith(".") and ("." in word or word.lower() in ABBREVIATIONS
-                                              or (len(word) == 1 and word.isupper())):
+        if match.group().startswith(".") and (
+            "." in word or word.lower() in ABBREVIATIONS or (len(word) == 1 and word.isupper())
+        ):
             continue
         return text[: match.start()].strip()
     return text.strip()
@@ -382,16 +467,24 @@ def clean_article(text: str, today: date | None = None) -> CleanedArticle:
     blocks, tweets, links = extract_tweets(blocks)
     for tweet in tweets:
         where = "" if "url" in tweet else "; the copy has no status URL, add url: if you have it"
-        changes.append(f"found a tweet by @{tweet['handle']} of {tweet['date']}: moved to the front matter{where}")
+        changes.append(
+            f"found a tweet by @{tweet['handle']} of {tweet['date']}: moved to the front matter{where}"
+        )
     if links:
-        changes.append(f"removed {_n(len(links), 'link')} of the copied tweets, which a copy cannot show: "
-                       f"{_examples(links)}; give a tweet media: with src and alt to show its picture")
+        changes.append(
+            f"removed {_n(len(links), 'link')} of the copied tweets, which a copy cannot show: "
+            f"{_examples(links)}; give a tweet media: with src and alt to show its picture"
+        )
     if glued:
-        changes.append(f"split {_n(len(glued), 'glued sentence')}, each now starting a paragraph: {_examples(glued)}")
+        changes.append(
+            f"split {_n(len(glued), 'glued sentence')}, each now starting a paragraph: {_examples(glued)}"
+        )
     blocks, dropped = drop_repeated_fragments(blocks)
     if dropped:
-        changes.append(f"dropped {_n(len(dropped), 'repeated fragment')}, each found again in full: "
-                       f"{_examples(dropped)}")
+        changes.append(
+            f"dropped {_n(len(dropped), 'repeated fragment')}, each found again in full: "
+            f"{_examples(dropped)}"
+        )
     blocks, spaces = fix_space_before_punctuation(blocks)
     if spaces:
         changes.append(f"removed {_n(spaces, 'space')} before a full stop or comma")
@@ -419,7 +512,9 @@ def _n(count: int, noun: str) -> str:
 # -------------------------------------------------------------------- names
 
 
-def find_names(text: str, known: Sequence[KnownName], *, people: bool = False) -> list[tuple[str, str]]:
+def find_names(
+    text: str, known: Sequence[KnownName], *, people: bool = False
+) -> list[tuple[str, str]]:
     """The ``known`` names ``text`` mentions, as (name as written, canonical name).
 
     One entry per canonical name (its first mention), in order of first mention. Names of
@@ -460,7 +555,9 @@ def decode(raw: bytes) -> tuple[str, str | None]:
     try:
         return raw.decode("utf-8-sig"), None
     except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace"), "read as Windows-1252 (the file is not UTF-8)"
+        return raw.decode(
+            "cp1252", errors="replace"
+        ), "read as Windows-1252 (the file is not UTF-8)"
 
 
 def import_file(site_dir: Path, file: Path, *, reporter: Reporter | None = None) -> Path:
@@ -475,13 +572,17 @@ def import_file(site_dir: Path, file: Path, *, reporter: Reporter | None = None)
     now = site_now(site_dir)
     article = clean_article(text, now.date())
     if not article.title:
-        raise ScaffoldError(f"{file}: no article text found (give a plain-text file with the article in it)")
+        raise ScaffoldError(
+            f"{file}: no article text found (give a plain-text file with the article in it)"
+        )
     names = read_site_names(site_dir)
     films = [name for name, _ in find_names(article.text, names.films)]
     actors = find_names(article.text, names.actors, people=True)
     guessed = None
     if not films:
-        guesses = guess_films(article.text, not_these=[k.name for k in names.actors] + [name for name, _ in actors])
+        guesses = guess_films(
+            article.text, not_these=[k.name for k in names.actors] + [name for name, _ in actors]
+        )
         guessed = guesses[0] if guesses else None
         films = [str(guessed.value)] if guessed else []
     years = release_years(article.text, now.date())
@@ -500,7 +601,9 @@ def import_file(site_dir: Path, file: Path, *, reporter: Reporter | None = None)
     front = front_matter_text(fields)
     if guessed is not None:
         key = "film" if len(films) == 1 else "films"
-        front = front.replace(f"\n{key}:", f"\n# {key}: a guess from the article's text, check it\n{key}:", 1)
+        front = front.replace(
+            f"\n{key}:", f"\n# {key}: a guess from the article's text, check it\n{key}:", 1
+        )
     path = _free_path(site_dir, short_slug(slugify(article.title), SLUG_LIMIT))
     try:
         write_new(path, front + "\n" + article.markdown)
@@ -513,23 +616,35 @@ def import_file(site_dir: Path, file: Path, *, reporter: Reporter | None = None)
     reporter.info(dated_by)
     for name, canonical in actors:
         page = "" if fold(name) == fold(canonical) else f", whose page is {canonical!r}"
-        reporter.info(f"found actor: {name}{page}; added to the front matter, remove it if the post is not about them")
+        reporter.info(
+            f"found actor: {name}{page}; added to the front matter, remove it if the post is not about them"
+        )
     if guessed is not None:
-        reporter.info(f"guessed the film: {guessed.value}, from \"{guessed.evidence}\"; a guess, since this site "
-                      "knows no film the article names: check it, or correct film:")
+        reporter.info(
+            f'guessed the film: {guessed.value}, from "{guessed.evidence}"; a guess, since this site '
+            "knows no film the article names: check it, or correct film:"
+        )
     else:
         for name, canonical in find_names(article.text, names.films):
             page = "" if fold(name) == fold(canonical) else f", whose page is {canonical!r}"
-            reporter.info(f"found film: {name}{page}; added to the front matter, remove it if the post is not about it")
+            reporter.info(
+                f"found film: {name}{page}; added to the front matter, remove it if the post is not about it"
+            )
     if year is not None and films:
         others = sorted({int(f.value) for f in years} - {int(year.value)})
         also = f"; the article also gives {', '.join(map(str, others))}" if others else ""
-        reporter.info(f"proposed release_year: {year.value}, from \"{year.evidence}\"{also}")
+        reporter.info(f'proposed release_year: {year.value}, from "{year.evidence}"{also}')
     elif year is not None:
-        reporter.info(f"found a release year, {year.value}, from \"{year.evidence}\"; add film: to use it as release_year")
+        reporter.info(
+            f'found a release year, {year.value}, from "{year.evidence}"; add film: to use it as release_year'
+        )
     if not films and not actors:
-        reporter.info("found no film or actor this site knows, and no film title to guess: add film: and actors:")
-    reporter.info(f"created {path.as_posix()}, a draft: read it, then remove draft: true to publish")
+        reporter.info(
+            "found no film or actor this site knows, and no film title to guess: add film: and actors:"
+        )
+    reporter.info(
+        f"created {path.as_posix()}, a draft: read it, then remove draft: true to publish"
+    )
     return path
 
 
@@ -542,9 +657,14 @@ def _post_date(article: CleanedArticle, now: datetime) -> tuple[date | datetime,
     if tweet_days:
         day = date.fromisoformat(tweet_days[-1])
         if day <= now.date():
-            return day, (f"dated the post {day.isoformat()}, the day of the newest tweet it quotes, as the article "
-                         "gives no date of its own: correct date: if the article is newer")
-    return now, f"dated the post now, {now.isoformat()}, as neither the article nor a tweet in it gives a date"
+            return day, (
+                f"dated the post {day.isoformat()}, the day of the newest tweet it quotes, as the article "
+                "gives no date of its own: correct date: if the article is newer"
+            )
+    return (
+        now,
+        f"dated the post now, {now.isoformat()}, as neither the article nor a tweet in it gives a date",
+    )
 
 
 def _films_with_year(films: Sequence[str], year: Finding | None, text: str) -> dict[str, Any]:
@@ -556,8 +676,11 @@ def _films_with_year(films: Sequence[str], year: Finding | None, text: str) -> d
     at = text.find(year.evidence)
     before = text[: at if at >= 0 else len(text)].casefold()
     target = max(films, key=lambda f: before.rfind(f.casefold()))
-    return {"films": [{"title": f, "release_year": int(year.value)} if f == target else f
-                      for f in films]}
+    return {
+        "films": [
+            {"title": f, "release_year": int(year.value)} if f == target else f for f in films
+        ]
+    }
 
 
 def _free_path(site_dir: Path, slug: str) -> Path:
@@ -569,5 +692,3 @@ def _free_path(site_dir: Path, slug: str) -> Path:
         n += 1
         candidate = f"{slug}-{n}"
     return folder / f"{candidate}.md"
-
-

@@ -51,8 +51,14 @@ def inject_script(body: bytes, tag: bytes) -> bytes:
 
 def problem_json(problem: Problem) -> dict[str, object]:
     """A problem as the overlay shows it."""
-    return {"path": problem.path, "line": problem.line, "message": problem.message,
-            "hint": problem.hint, "severity": problem.severity, "text": str(problem)}
+    return {
+        "path": problem.path,
+        "line": problem.line,
+        "message": problem.message,
+        "hint": problem.hint,
+        "severity": problem.severity,
+        "text": str(problem),
+    }
 
 
 def error_page(problems: tuple[Problem, ...], tag: bytes) -> bytes:

@@ -21,20 +21,56 @@ from zoneinfo import ZoneInfo
 
 from newsreel.config import Settings, closest
 from newsreel.errors import Problem, error, warning
-from newsreel.frontmatter import FORBIDDEN, YamlError, as_text, character_name, decode, load_yaml, split_document
-from newsreel.model import ReleaseDate
-from newsreel.regions import REGIONS, RESERVED_HINTS
+from newsreel.frontmatter import (
+    FORBIDDEN,
+    YamlError,
+    as_text,
+    character_name,
+    decode,
+    load_yaml,
+    split_document,
+)
 from newsreel.images import is_remote
+from newsreel.model import ReleaseDate
 from newsreel.pictures import CENTRE, Focus, ImageRef, Still, parse_focus
+from newsreel.regions import REGIONS, RESERVED_HINTS
 from newsreel.slugs import is_valid_slug, slugify
 from newsreel.tweets import Tweet, TweetError, tweets_from_front_matter
 from newsreel.urls import is_safe_url
 from newsreel.video import Video, VideoError, video_from_value
 
-POST_KEYS = {"title", "date", "film", "films", "release_year", "release_date", "actors", "tweet", "tweets",
-             "summary", "tags", "image", "image_alt", "image_focus", "trailer", "slug", "updated", "draft"}
-FILM_KEYS = {"title", "aka", "release_year", "release_date", "poster", "poster_alt", "poster_focus", "stills", "trailer",
-             "director"}
+POST_KEYS = {
+    "title",
+    "date",
+    "film",
+    "films",
+    "release_year",
+    "release_date",
+    "actors",
+    "tweet",
+    "tweets",
+    "summary",
+    "tags",
+    "image",
+    "image_alt",
+    "image_focus",
+    "trailer",
+    "slug",
+    "updated",
+    "draft",
+}
+FILM_KEYS = {
+    "title",
+    "aka",
+    "release_year",
+    "release_date",
+    "poster",
+    "poster_alt",
+    "poster_focus",
+    "stills",
+    "trailer",
+    "director",
+}
 FILM_ENTRY_KEYS = {"title", "release_year", "release_date"}
 ACTOR_KEYS = {"name", "aka", "photo", "photo_alt", "photo_focus"}
 _DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
@@ -112,13 +148,19 @@ _PLAIN_ITEM = re.compile(r"[^\s\-?:,\[\]{}#&*!|>'\"%@`][^:#,\[\]{}]*(?<!\s)")
 
 def _flow_item(name: str) -> str:
     """``name`` as an item of a YAML flow list: plain when that reads back the same, else quoted."""
-    return name if _PLAIN_ITEM.fullmatch(name) else '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return (
+        name
+        if _PLAIN_ITEM.fullmatch(name)
+        else '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    )
 
 
 class _Fields:
     """Checks front-matter values one key at a time, recording problems with their lines."""
 
-    def __init__(self, path: str, data: dict[str, Any], lines: dict[str, int], problems: list[Problem]) -> None:
+    def __init__(
+        self, path: str, data: dict[str, Any], lines: dict[str, int], problems: list[Problem]
+    ) -> None:
         self.path, self.data, self.lines, self.problems = path, data, lines, problems
 
     def line(self, key: str) -> int | None:
@@ -132,12 +174,22 @@ class _Fields:
         if value is None:
             if required:
                 where = self.lines.get(key, 1)
-                self.problems.append(error(self.path, where, f"'{key}' is missing" if key not in self.data else f"'{key}' is empty",
-                                           f"add a line like {key}: \"...\" to the front matter"))
+                self.problems.append(
+                    error(
+                        self.path,
+                        where,
+                        f"'{key}' is missing" if key not in self.data else f"'{key}' is empty",
+                        f'add a line like {key}: "..." to the front matter',
+                    )
+                )
             return None
         text = as_text(value)
         if text is None or (required and not text.strip()):
-            self.fail(key, f"'{key}' must be text", f"write it as {key}: \"...\", the quotes keep ': ' and '#' intact")
+            self.fail(
+                key,
+                f"'{key}' must be text",
+                f"write it as {key}: \"...\", the quotes keep ': ' and '#' intact",
+            )
             return None
         return text.strip()
 
@@ -153,9 +205,14 @@ class _Fields:
             path = f"{key}[{index}]" if isinstance(value, list) else key
             text = as_text(item)
             if text is None or not text.strip():
-                self.problems.append(error(self.path, self.lines.get(path, self.line(key)),
-                                           f"'{key}' entries must be non-empty names, got {item!r}",
-                                           f"write {key}: [\"Name One\", \"Name Two\"]"))
+                self.problems.append(
+                    error(
+                        self.path,
+                        self.lines.get(path, self.line(key)),
+                        f"'{key}' entries must be non-empty names, got {item!r}",
+                        f'write {key}: ["Name One", "Name Two"]',
+                    )
+                )
                 continue
             found.append(Mention(" ".join(text.split()), self.lines.get(path, self.line(key))))
         return tuple(found)
@@ -168,8 +225,11 @@ class _Fields:
         if len(names) < 2:
             return False
         listed = ", ".join(_flow_item(name) for name in names)
-        self.fail(key, f"'{key}' is written as one text, {value.strip()!r}, not as a list of {key}",
-                  f"write a list: {key}: [{listed}]; a name holding a comma goes in quotes inside the list")
+        self.fail(
+            key,
+            f"'{key}' is written as one text, {value.strip()!r}, not as a list of {key}",
+            f"write a list: {key}: [{listed}]; a name holding a comma goes in quotes inside the list",
+        )
         return True
 
     def year(self, key: str, value: Any = None, line: int | None = None) -> int | None:
@@ -177,8 +237,14 @@ class _Fields:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int) or not 1000 <= value <= 9999:
-            self.problems.append(error(self.path, line or self.line(key), f"'{key}' must be a 4-digit year, got {value!r}",
-                                       f"write it as digits, e.g. {key}: 2023"))
+            self.problems.append(
+                error(
+                    self.path,
+                    line or self.line(key),
+                    f"'{key}' must be a 4-digit year, got {value!r}",
+                    f"write it as digits, e.g. {key}: 2023",
+                )
+            )
             return None
         return int(value)
 
@@ -191,8 +257,14 @@ class _Fields:
             return ()
         items = value if isinstance(value, list) else [value]
         if not items:
-            self.problems.append(error(self.path, line, "'release_date' is an empty list",
-                                       "write release_date: YYYY-MM-DD, or remove the key"))
+            self.problems.append(
+                error(
+                    self.path,
+                    line,
+                    "'release_date' is an empty list",
+                    "write release_date: YYYY-MM-DD, or remove the key",
+                )
+            )
             return ()
         found: list[ReleaseDate] = []
         for index, item in enumerate(items):
@@ -202,17 +274,30 @@ class _Fields:
             if isinstance(item, dict):
                 extra = sorted(set(map(str, item)) - {"date", "region"})
                 if extra:
-                    self.problems.append(error(self.path, self.lines.get(f"{where}.{extra[0]}", where_line),
-                                               f"unknown key {extra[0]!r} in a release date",
-                                               "a release date has date and region: {date: 2023-07-14, region: US}"))
+                    self.problems.append(
+                        error(
+                            self.path,
+                            self.lines.get(f"{where}.{extra[0]}", where_line),
+                            f"unknown key {extra[0]!r} in a release date",
+                            "a release date has date and region: {date: 2023-07-14, region: US}",
+                        )
+                    )
                     continue
                 if "region" in item:
-                    region = self._region(item["region"], self.lines.get(f"{where}.region", where_line))
+                    region = self._region(
+                        item["region"], self.lines.get(f"{where}.region", where_line)
+                    )
                     if region is None:
                         continue
                 if item.get("date") is None:
-                    self.problems.append(error(self.path, where_line, "a release date needs its date",
-                                               "write {date: 2023-07-14, region: US}"))
+                    self.problems.append(
+                        error(
+                            self.path,
+                            where_line,
+                            "a release date needs its date",
+                            "write {date: 2023-07-14, region: US}",
+                        )
+                    )
                     continue
                 day = self._day(item["date"], self.lines.get(f"{where}.date", where_line))
             else:
@@ -221,8 +306,14 @@ class _Fields:
                 continue
             if any(other.region == region for other in found):
                 label = f"region {region}" if region else "no region"
-                self.problems.append(error(self.path, where_line, f"'release_date' gives two dates for {label}",
-                                           "keep one date per region; a slip is a new post, or an edit of this one"))
+                self.problems.append(
+                    error(
+                        self.path,
+                        where_line,
+                        f"'release_date' gives two dates for {label}",
+                        "keep one date per region; a slip is a new post, or an edit of this one",
+                    )
+                )
                 continue
             found.append(ReleaseDate(day, region))
         return tuple(found)
@@ -233,15 +324,33 @@ class _Fields:
             try:
                 return date.fromisoformat(text)
             except ValueError:
-                self.problems.append(error(self.path, line, f"'release_date' is not a real date: {text!r}",
-                                           "check the month and the day: YYYY-MM-DD"))
+                self.problems.append(
+                    error(
+                        self.path,
+                        line,
+                        f"'release_date' is not a real date: {text!r}",
+                        "check the month and the day: YYYY-MM-DD",
+                    )
+                )
                 return None
         if isinstance(value, int) and not isinstance(value, bool):
-            hint = f"for a year alone write release_year: {value}" if 1000 <= value <= 9999 else "write YYYY-MM-DD"
-            self.problems.append(error(self.path, line, f"'release_date' must be a full date, got {value!r}", hint))
+            hint = (
+                f"for a year alone write release_year: {value}"
+                if 1000 <= value <= 9999
+                else "write YYYY-MM-DD"
+            )
+            self.problems.append(
+                error(self.path, line, f"'release_date' must be a full date, got {value!r}", hint)
+            )
         else:
-            self.problems.append(error(self.path, line, f"'release_date' must be a date written YYYY-MM-DD, got {value!r}",
-                                       "e.g. release_date: 2023-07-14; a year alone goes in release_year"))
+            self.problems.append(
+                error(
+                    self.path,
+                    line,
+                    f"'release_date' must be a date written YYYY-MM-DD, got {value!r}",
+                    "e.g. release_date: 2023-07-14; a year alone goes in release_year",
+                )
+            )
         return None
 
     def _region(self, value: Any, line: int | None) -> str | None:
@@ -249,9 +358,14 @@ class _Fields:
         if code is not None and code in REGIONS:
             return code
         meant = RESERVED_HINTS.get(code or "")
-        hint = (f"the code for that country is {meant}" if meant else
-                "use a two-letter ISO 3166-1 country code such as US, GB, FR or JP")
-        self.problems.append(error(self.path, line, f"region {value!r} is not an ISO 3166-1 country code", hint))
+        hint = (
+            f"the code for that country is {meant}"
+            if meant
+            else "use a two-letter ISO 3166-1 country code such as US, GB, FR or JP"
+        )
+        self.problems.append(
+            error(self.path, line, f"region {value!r} is not an ISO 3166-1 country code", hint)
+        )
         return None
 
     def flag(self, key: str) -> bool:
@@ -259,15 +373,22 @@ class _Fields:
         if value is None:
             return False
         if not isinstance(value, bool):
-            self.fail(key, f"'{key}' must be true or false, got {value!r}",
-                      f"write {key}: true or {key}: false; in YAML 1.2 yes, no, on and off are text")
+            self.fail(
+                key,
+                f"'{key}' must be true or false, got {value!r}",
+                f"write {key}: true or {key}: false; in YAML 1.2 yes, no, on and off are text",
+            )
             return False
         return value
 
     def link(self, key: str) -> str | None:
         value = self.text(key)
         if value is not None and not is_safe_url(value):
-            self.fail(key, f"'{key}' is not a safe link: {value!r}", "use a path like /img/poster.jpg or an https:// URL")
+            self.fail(
+                key,
+                f"'{key}' is not a safe link: {value!r}",
+                "use a path like /img/poster.jpg or an https:// URL",
+            )
             return None
         return value
 
@@ -275,21 +396,38 @@ class _Fields:
         value = self.data.get(key)
         if value is None:
             if required:
-                self.problems.append(error(self.path, self.lines.get(key, 1), f"'{key}' is missing",
-                                           f"add {key}: YYYY-MM-DD or an ISO 8601 date-time to the front matter"))
+                self.problems.append(
+                    error(
+                        self.path,
+                        self.lines.get(key, 1),
+                        f"'{key}' is missing",
+                        f"add {key}: YYYY-MM-DD or an ISO 8601 date-time to the front matter",
+                    )
+                )
             return None
         parsed = parse_when(value, zone)
         if parsed is None:
-            self.fail(key, f"'{key}' is not a real date: {value!r}",
-                      "write YYYY-MM-DD, or YYYY-MM-DDTHH:MM with an optional offset like +02:00")
+            self.fail(
+                key,
+                f"'{key}' is not a real date: {value!r}",
+                "write YYYY-MM-DD, or YYYY-MM-DDTHH:MM with an optional offset like +02:00",
+            )
         return parsed
 
     def unknown(self, known: set[str]) -> None:
         for key in self.data:
             if str(key) not in known:
                 suggestion = closest(str(key), known)
-                self.problems.append(warning(self.path, self.lines.get(str(key)), f"unknown key {str(key)!r} is ignored",
-                                             f"did you mean {suggestion!r}?" if suggestion else f"known keys: {', '.join(sorted(known))}"))
+                self.problems.append(
+                    warning(
+                        self.path,
+                        self.lines.get(str(key)),
+                        f"unknown key {str(key)!r} is ignored",
+                        f"did you mean {suggestion!r}?"
+                        if suggestion
+                        else f"known keys: {', '.join(sorted(known))}",
+                    )
+                )
 
 
 _DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -302,7 +440,9 @@ def parse_when(value: Any, zone: ZoneInfo) -> datetime | None:
         parsed = value
     elif isinstance(value, date):
         parsed = datetime.combine(value, time())
-    elif isinstance(value, str) and (_DATE_ONLY.fullmatch(value.strip()) or _DATE_TIME.fullmatch(value.strip())):
+    elif isinstance(value, str) and (
+        _DATE_ONLY.fullmatch(value.strip()) or _DATE_TIME.fullmatch(value.strip())
+    ):
         try:
             parsed = datetime.fromisoformat(value.strip())
         except ValueError:
@@ -312,36 +452,60 @@ def parse_when(value: Any, zone: ZoneInfo) -> datetime | None:
     return parsed.replace(tzinfo=zone) if parsed.tzinfo is None else parsed
 
 
-def _read(path: str, raw: bytes, problems: list[Problem]) -> tuple[dict[str, Any], dict[str, int], str, int] | None:
+def _read(
+    path: str, raw: bytes, problems: list[Problem]
+) -> tuple[dict[str, Any], dict[str, int], str, int] | None:
     try:
         document = split_document(decode(raw, path), path)
         cut: list[tuple[str, int]] = []
-        data, lines = load_yaml(document.yaml_text, path, line_offset=document.yaml_line - 1, cut=cut)
+        data, lines = load_yaml(
+            document.yaml_text, path, line_offset=document.yaml_line - 1, cut=cut
+        )
     except YamlError as exc:
         problems.append(exc.problem)
         return None
     for key, line in cut:
-        problems.append(warning(path, line, f"'{key}' stops at ' #': YAML reads the rest of the line as a comment",
-                                "put the whole value in quotes to keep what follows the '#'"))
+        problems.append(
+            warning(
+                path,
+                line,
+                f"'{key}' stops at ' #': YAML reads the rest of the line as a comment",
+                "put the whole value in quotes to keep what follows the '#'",
+            )
+        )
     body = document.body
     found = FORBIDDEN.search(body)
     if found is not None:
         count = len(FORBIDDEN.findall(body))
-        problems.append(warning(path, document.body_line + body.count("\n", 0, found.start()),
-                                f"the text contains {character_name(found.group())}"
-                                + (f" and {count - 1} more such characters" if count > 1 else "") + "; dropped",
-                                "delete it: it is invisible in most editors, and feeds cannot carry it"))
+        problems.append(
+            warning(
+                path,
+                document.body_line + body.count("\n", 0, found.start()),
+                f"the text contains {character_name(found.group())}"
+                + (f" and {count - 1} more such characters" if count > 1 else "")
+                + "; dropped",
+                "delete it: it is invisible in most editors, and feeds cannot carry it",
+            )
+        )
         body = FORBIDDEN.sub("", body)
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        problems.append(error(path, document.yaml_line, "front matter must be key: value lines",
-                              "write e.g. title: \"...\" and date: 2024-01-31"))
+        problems.append(
+            error(
+                path,
+                document.yaml_line,
+                "front matter must be key: value lines",
+                'write e.g. title: "..." and date: 2024-01-31',
+            )
+        )
         return None
     return data, lines, body, document.body_line
 
 
-def _open(path: str, raw: bytes, known: set[str], problems: list[Problem]) -> tuple[_Fields, str, int] | None:
+def _open(
+    path: str, raw: bytes, known: set[str], problems: list[Problem]
+) -> tuple[_Fields, str, int] | None:
     """Read a file's front matter into checked fields (unknown keys warned); None on errors."""
     read = _read(path, raw, problems)
     if read is None:
@@ -352,24 +516,47 @@ def _open(path: str, raw: bytes, known: set[str], problems: list[Problem]) -> tu
     return fields, body, body_line
 
 
-def _release(fields: _Fields, key: str, year_value: Any, year_line: int | None, dates_value: Any,
-             dates_line: int | None) -> tuple[int | None, tuple[ReleaseDate, ...]]:
+def _release(
+    fields: _Fields,
+    key: str,
+    year_value: Any,
+    year_line: int | None,
+    dates_value: Any,
+    dates_line: int | None,
+) -> tuple[int | None, tuple[ReleaseDate, ...]]:
     """A film's release as one report wrote it: its ``release_year`` and ``release_date``,
     checked against each other."""
     year = fields.year("release_year", year_value, year_line) if year_value is not None else None
     dates = fields.release_dates(key, dates_value, dates_line)
     if year is not None and dates and year not in {d.date.year for d in dates}:
-        fields.problems.append(error(fields.path, year_line, f"'release_year' {year} is not the year of its release_date "
-                                     f"{dates[0].date.isoformat()}", "correct one of them, or leave release_year out"))
+        fields.problems.append(
+            error(
+                fields.path,
+                year_line,
+                f"'release_year' {year} is not the year of its release_date "
+                f"{dates[0].date.isoformat()}",
+                "correct one of them, or leave release_year out",
+            )
+        )
     return year, dates
 
 
 def _films(fields: _Fields) -> tuple[Mention, ...]:
     data = fields.data
     if "film" in data and "films" in data:
-        fields.fail("films", "both 'film' and 'films' are set", "keep one: film for one film, films: [...] for several")
-    top_year, top_dates = _release(fields, "release_date", data.get("release_year"), fields.line("release_year"),
-                                   data.get("release_date"), fields.line("release_date"))
+        fields.fail(
+            "films",
+            "both 'film' and 'films' are set",
+            "keep one: film for one film, films: [...] for several",
+        )
+    top_year, top_dates = _release(
+        fields,
+        "release_date",
+        data.get("release_year"),
+        fields.line("release_year"),
+        data.get("release_date"),
+        fields.line("release_date"),
+    )
     top_key = "release_year" if "release_year" in data else "release_date"
     reported = top_year is not None or bool(top_dates)
     if "film" in data:
@@ -382,12 +569,15 @@ def _films(fields: _Fields) -> tuple[Mention, ...]:
         return ()
     if raw is None:
         if reported:
-            fields.fail(top_key, f"'{top_key}' is set but no film is", "add film: \"Title\"")
+            fields.fail(top_key, f"'{top_key}' is set but no film is", 'add film: "Title"')
         return ()
     items = raw if isinstance(raw, list) else [raw]
     if reported and len(items) > 1:
-        fields.fail(top_key, f"'{top_key}' is ambiguous with several films",
-                    f"give each film its own: films: [{{title: ..., {top_key}: ...}}]")
+        fields.fail(
+            top_key,
+            f"'{top_key}' is ambiguous with several films",
+            f"give each film its own: films: [{{title: ..., {top_key}: ...}}]",
+        )
     found = []
     for index, item in enumerate(items):
         key = f"films[{index}]" if isinstance(raw, list) else "films"
@@ -395,18 +585,35 @@ def _films(fields: _Fields) -> tuple[Mention, ...]:
         if isinstance(item, dict):
             extra = set(map(str, item)) - FILM_ENTRY_KEYS
             if extra:
-                fields.problems.append(error(fields.path, line, f"unknown key {sorted(extra)[0]!r} in a film",
-                                             "a film entry has title, release_year and release_date"))
+                fields.problems.append(
+                    error(
+                        fields.path,
+                        line,
+                        f"unknown key {sorted(extra)[0]!r} in a film",
+                        "a film entry has title, release_year and release_date",
+                    )
+                )
             name = as_text(item.get("title"))
-            year, dates = _release(fields, f"{key}.release_date", item.get("release_year"),
-                                   fields.lines.get(f"{key}.release_year", line), item.get("release_date"),
-                                   fields.lines.get(f"{key}.release_date", line))
+            year, dates = _release(
+                fields,
+                f"{key}.release_date",
+                item.get("release_year"),
+                fields.lines.get(f"{key}.release_year", line),
+                item.get("release_date"),
+                fields.lines.get(f"{key}.release_date", line),
+            )
         else:
             name = as_text(item)
             year, dates = (top_year, top_dates) if len(items) == 1 else (None, ())
         if not name or not name.strip():
-            fields.problems.append(error(fields.path, line, f"a film needs a title, got {item!r}",
-                                         "write films: [\"Title\", {title: \"Other\", release_year: 2024}]"))
+            fields.problems.append(
+                error(
+                    fields.path,
+                    line,
+                    f"a film needs a title, got {item!r}",
+                    'write films: ["Title", {title: "Other", release_year: 2024}]',
+                )
+            )
             continue
         found.append(Mention(" ".join(name.split()), line, year, dates))
     return tuple(found)
@@ -420,7 +627,11 @@ def _tweets(fields: _Fields) -> tuple[Tweet, ...]:
         base = getattr(exc, "field", None) or ("tweet" if "tweet" in data else "tweets")
         index = getattr(exc, "index", None)
         item = base if index is None else f"{base}[{index}]"
-        line = (fields.lines.get(f"{item}.{exc.key}") if exc.key else None) or fields.lines.get(item) or fields.line(base)
+        line = (
+            (fields.lines.get(f"{item}.{exc.key}") if exc.key else None)
+            or fields.lines.get(item)
+            or fields.line(base)
+        )
         fields.problems.append(error(fields.path, line, exc.message, exc.hint))
         return ()
 
@@ -431,7 +642,9 @@ def default_slug(path: str) -> str:
     return _DATE_PREFIX.sub("", stem) or stem
 
 
-def parse_post(path: str, raw: bytes, settings: Settings) -> tuple[PostSource | None, list[Problem]]:
+def parse_post(
+    path: str, raw: bytes, settings: Settings
+) -> tuple[PostSource | None, list[Problem]]:
     """Validate one post file; return its record (None when it has errors) and the problems."""
     problems: list[Problem] = []
     opened = _open(path, raw, POST_KEYS, problems)
@@ -444,21 +657,40 @@ def parse_post(path: str, raw: bytes, settings: Settings) -> tuple[PostSource | 
     updated = fields.when("updated", settings.zone)
     slug = fields.text("slug")
     if slug is not None and not is_valid_slug(slug):
-        fields.fail("slug", f"slug {slug!r} is not a valid slug",
-                    "use lower-case letters, digits and single hyphens, e.g. slug: tom-cruise-base-jump")
+        fields.fail(
+            "slug",
+            f"slug {slug!r} is not a valid slug",
+            "use lower-case letters, digits and single hyphens, e.g. slug: tom-cruise-base-jump",
+        )
         slug = None
     file_slug = default_slug(path)
     if slug is None and not is_valid_slug(file_slug):
         file_slug = slugify(file_slug)
     record = PostSource(
-        source=path, digest=digest_of(raw), title=title or "", date=when or datetime.min,
-        updated=updated, films=_films(fields), actors=fields.names("actors"), tags=fields.names("tags"),
-        tweets=_tweets(fields), summary=fields.text("summary"), image=fields.link("image"),
-        image_alt=fields.text("image_alt"), slug=slug or file_slug, slug_line=lines.get("slug"),
-        draft=fields.flag("draft"), body=body, body_line=body_line,
+        source=path,
+        digest=digest_of(raw),
+        title=title or "",
+        date=when or datetime.min,
+        updated=updated,
+        films=_films(fields),
+        actors=fields.names("actors"),
+        tags=fields.names("tags"),
+        tweets=_tweets(fields),
+        summary=fields.text("summary"),
+        image=fields.link("image"),
+        image_alt=fields.text("image_alt"),
+        slug=slug or file_slug,
+        slug_line=lines.get("slug"),
+        draft=fields.flag("draft"),
+        body=body,
+        body_line=body_line,
     )
-    record = replace(record, image_focus=_focus(fields, "image_focus"), trailer=_trailer(fields),
-                     refs=_refs(fields, "image", record.image, record.image_alt, "image_alt"))
+    record = replace(
+        record,
+        image_focus=_focus(fields, "image_focus"),
+        trailer=_trailer(fields),
+        refs=_refs(fields, "image", record.image, record.image_alt, "image_alt"),
+    )
     if any(p.severity == "error" for p in problems):
         return None, problems
     return record, problems
@@ -470,8 +702,11 @@ def _focus(fields: _Fields, key: str) -> Focus:
         return CENTRE
     focus = parse_focus(value)
     if focus is None:
-        fields.fail(key, f"'{key}' must be two percentages, x then y, got {value!r}",
-                    f"write {key}: 50% 30% from the left, then from the top; or center, top, bottom, left, right")
+        fields.fail(
+            key,
+            f"'{key}' must be two percentages, x then y, got {value!r}",
+            f"write {key}: 50% 30% from the left, then from the top; or center, top, bottom, left, right",
+        )
         return CENTRE
     return focus
 
@@ -483,36 +718,62 @@ def _trailer(fields: _Fields) -> Video | None:
     try:
         return video_from_value(value)
     except VideoError as exc:
-        line = fields.lines.get(f"trailer.url") or fields.line("trailer")
+        line = fields.lines.get("trailer.url") or fields.line("trailer")
         fields.problems.append(error(fields.path, line, f"trailer: {exc.message}", exc.hint))
         return None
 
 
-def _refs(fields: _Fields, key: str, image: str | None, alt: str | None, alt_key: str) -> tuple[ImageRef, ...]:
+def _refs(
+    fields: _Fields, key: str, image: str | None, alt: str | None, alt_key: str
+) -> tuple[ImageRef, ...]:
     """The local images the front matter names; a picture without alt text is a warning."""
     refs = []
     if image is not None:
         if alt is None:
-            fields.problems.append(warning(fields.path, fields.line(key), f"'{key}' has no alt text",
-                                           f"add {alt_key}: \"what the picture shows\", "
-                                           f"or {alt_key}: \"\" for a purely decorative picture"))
+            fields.problems.append(
+                warning(
+                    fields.path,
+                    fields.line(key),
+                    f"'{key}' has no alt text",
+                    f'add {alt_key}: "what the picture shows", '
+                    f'or {alt_key}: "" for a purely decorative picture',
+                )
+            )
         if not is_remote(image):
             refs.append(ImageRef(image, fields.line(key), key))
     trailer = fields.data.get("trailer")
     url = trailer.get("url") if isinstance(trailer, dict) else trailer
     if isinstance(url, str) and url.strip().startswith("/") and not url.strip().startswith("//"):
-        refs.append(ImageRef(url.strip(), fields.lines.get("trailer.url") or fields.line("trailer"), "trailer"))
-    if isinstance(trailer, dict) and isinstance(trailer.get("poster"), str) and not is_remote(trailer["poster"]):
-        refs.append(ImageRef(trailer["poster"].strip(), fields.lines.get("trailer.poster") or fields.line("trailer"),
-                             "trailer poster"))
+        refs.append(
+            ImageRef(
+                url.strip(), fields.lines.get("trailer.url") or fields.line("trailer"), "trailer"
+            )
+        )
+    if (
+        isinstance(trailer, dict)
+        and isinstance(trailer.get("poster"), str)
+        and not is_remote(trailer["poster"])
+    ):
+        refs.append(
+            ImageRef(
+                trailer["poster"].strip(),
+                fields.lines.get("trailer.poster") or fields.line("trailer"),
+                "trailer poster",
+            )
+        )
     tweets = fields.data.get("tweets")
-    items = [("tweet", fields.data.get("tweet"))] + ([(f"tweets[{i}]", t) for i, t in enumerate(tweets)]
-                                                      if isinstance(tweets, list) else [])
+    items = [("tweet", fields.data.get("tweet"))] + (
+        [(f"tweets[{i}]", t) for i, t in enumerate(tweets)] if isinstance(tweets, list) else []
+    )
     for where, tweet in items:
         media = tweet.get("media") if isinstance(tweet, dict) else None
         src = media.get("src") if isinstance(media, dict) else None
         if isinstance(src, str) and src.strip() and not is_remote(src.strip()):
-            line = fields.lines.get(f"{where}.media") or fields.lines.get(where) or fields.line(where.split("[")[0])
+            line = (
+                fields.lines.get(f"{where}.media")
+                or fields.lines.get(where)
+                or fields.line(where.split("[")[0])
+            )
             refs.append(ImageRef(src.strip(), line, "tweet image"))
     return tuple(refs)
 
@@ -523,8 +784,11 @@ def _stills(fields: _Fields) -> tuple[tuple[Still, ...], list[ImageRef]]:
     if value is None:
         return (), []
     if not isinstance(value, list):
-        fields.fail("stills", "'stills' must be a list of images",
-                    "write stills: [{src: /img/still.jpg, alt: \"what it shows\"}]")
+        fields.fail(
+            "stills",
+            "'stills' must be a list of images",
+            'write stills: [{src: /img/still.jpg, alt: "what it shows"}]',
+        )
         return (), []
     stills, refs = [], []
     for index, item in enumerate(value):
@@ -532,27 +796,65 @@ def _stills(fields: _Fields) -> tuple[tuple[Still, ...], list[ImageRef]]:
         line = fields.lines.get(where) or fields.line("stills")
         if isinstance(item, str):
             item = {"src": item}
-        if not isinstance(item, dict) or not isinstance(item.get("src"), str) or not item["src"].strip():
-            fields.problems.append(error(fields.path, line, f"{where} must be an image path or {{src, alt}}",
-                                         "write - {src: /img/still.jpg, alt: \"what it shows\"}"))
+        if (
+            not isinstance(item, dict)
+            or not isinstance(item.get("src"), str)
+            or not item["src"].strip()
+        ):
+            fields.problems.append(
+                error(
+                    fields.path,
+                    line,
+                    f"{where} must be an image path or {{src, alt}}",
+                    'write - {src: /img/still.jpg, alt: "what it shows"}',
+                )
+            )
             continue
         unknown = [str(k) for k in item if k not in ("src", "alt", "focus")]
         if unknown:
-            fields.problems.append(warning(fields.path, line, f"unknown key {unknown[0]!r} in {where} is ignored",
-                                           "known keys: src, alt, focus"))
+            fields.problems.append(
+                warning(
+                    fields.path,
+                    line,
+                    f"unknown key {unknown[0]!r} in {where} is ignored",
+                    "known keys: src, alt, focus",
+                )
+            )
         src = item["src"].strip()
-        if not is_safe_url(src) or src.startswith("//") or any(ch.isspace() or ch in "<>\"'`\\" for ch in src):
-            fields.problems.append(error(fields.path, line, f"{where} is not a safe image address: {src!r}",
-                                         "use a path like /img/still.jpg or an https:// URL"))
+        if (
+            not is_safe_url(src)
+            or src.startswith("//")
+            or any(ch.isspace() or ch in "<>\"'`\\" for ch in src)
+        ):
+            fields.problems.append(
+                error(
+                    fields.path,
+                    line,
+                    f"{where} is not a safe image address: {src!r}",
+                    "use a path like /img/still.jpg or an https:// URL",
+                )
+            )
             continue
         alt = item.get("alt")
         if alt is None:
-            fields.problems.append(warning(fields.path, line, f"{where} has no alt text",
-                                           "add alt: \"what the picture shows\", or alt: \"\" for a decorative one"))
+            fields.problems.append(
+                warning(
+                    fields.path,
+                    line,
+                    f"{where} has no alt text",
+                    'add alt: "what the picture shows", or alt: "" for a decorative one',
+                )
+            )
         focus = parse_focus(item["focus"]) if item.get("focus") is not None else CENTRE
         if focus is None:
-            fields.problems.append(error(fields.path, line, f"{where}.focus must be two percentages, got {item['focus']!r}",
-                                         "write focus: 50% 30%"))
+            fields.problems.append(
+                error(
+                    fields.path,
+                    line,
+                    f"{where}.focus must be two percentages, got {item['focus']!r}",
+                    "write focus: 50% 30%",
+                )
+            )
             focus = CENTRE
         stills.append(Still(src, None if alt is None else " ".join(str(alt).split()), focus))
         if not is_remote(src):
@@ -587,16 +889,34 @@ def parse_page(kind: str, path: str, raw: bytes) -> tuple[PageSource | None, lis
         extra["image_focus"] = focus
     year, dates = None, ()
     if kind == "films":
-        year, dates = _release(fields, "release_date", fields.data.get("release_year"), fields.line("release_year"),
-                               fields.data.get("release_date"), fields.line("release_date"))
+        year, dates = _release(
+            fields,
+            "release_date",
+            fields.data.get("release_year"),
+            fields.line("release_year"),
+            fields.data.get("release_date"),
+            fields.line("release_date"),
+        )
     record = PageSource(
-        kind=kind, source=path, digest=digest_of(raw), name=" ".join((name or "").split()),
-        name_line=lines.get(name_key), aka=fields.names("aka"), release_year=year, release_dates=dates,
-        image=fields.link(image_key), image_alt=fields.text(f"{image_key}_alt"), extra=extra,
-        body=body, body_line=body_line,
+        kind=kind,
+        source=path,
+        digest=digest_of(raw),
+        name=" ".join((name or "").split()),
+        name_line=lines.get(name_key),
+        aka=fields.names("aka"),
+        release_year=year,
+        release_dates=dates,
+        image=fields.link(image_key),
+        image_alt=fields.text(f"{image_key}_alt"),
+        extra=extra,
+        body=body,
+        body_line=body_line,
     )
-    record = replace(record, refs=_refs(fields, image_key, record.image, record.image_alt, f"{image_key}_alt")
-                     + tuple(more_refs))
+    record = replace(
+        record,
+        refs=_refs(fields, image_key, record.image, record.image_alt, f"{image_key}_alt")
+        + tuple(more_refs),
+    )
     if any(p.severity == "error" for p in problems):
         return None, problems
     return record, problems
@@ -606,8 +926,13 @@ _entry_name = operator.attrgetter("name")
 
 
 def _file_kind(mode: int) -> str:
-    for test, name in ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"),
-                       (stat.S_ISBLK, "a device"), (stat.S_ISDIR, "a folder")):
+    for test, name in (
+        (stat.S_ISFIFO, "a named pipe"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a device"),
+        (stat.S_ISBLK, "a device"),
+        (stat.S_ISDIR, "a folder"),
+    ):
         if test(mode):
             return name
     return "a special file"
@@ -620,7 +945,9 @@ def read_source(path: Path | str) -> bytes:
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise OSError(errno.EINVAL, f"{_file_kind(info.st_mode)}, not a regular file", str(path))
+            raise OSError(
+                errno.EINVAL, f"{_file_kind(info.st_mode)}, not a regular file", str(path)
+            )
         chunks = []
         while True:
             chunk = os.read(fd, max(info.st_size + 1, 65536))
@@ -632,8 +959,9 @@ def read_source(path: Path | str) -> bytes:
         os.close(fd)
 
 
-def find_sources(site_dir: Path, folder: str, recursive: bool
-                 ) -> tuple[list[tuple[str, os.stat_result | None]], list[Problem]]:
+def find_sources(
+    site_dir: Path, folder: str, recursive: bool
+) -> tuple[list[tuple[str, os.stat_result | None]], list[Problem]]:
     """Markdown files under ``content/<folder>`` as site-relative paths, sorted, each with its
     ``stat`` (None if it vanished meanwhile).
 
@@ -646,8 +974,14 @@ def find_sources(site_dir: Path, folder: str, recursive: bool
         if not root.is_dir():
             return [], []
     except OSError as exc:  # content/ itself cannot be searched
-        return [], [error("content", None, f"cannot read the folder ({exc.strerror or exc})",
-                          "check the folder's permissions")]
+        return [], [
+            error(
+                "content",
+                None,
+                f"cannot read the folder ({exc.strerror or exc})",
+                "check the folder's permissions",
+            )
+        ]
     site_real = os.path.realpath(site_dir)
     found: list[tuple[str, os.stat_result | None]] = []
     problems: list[Problem] = []
@@ -658,11 +992,21 @@ def find_sources(site_dir: Path, folder: str, recursive: bool
         try:
             real = os.path.realpath(path, strict=True)
         except (OSError, RuntimeError):
-            problems.append(error(rel, None, "broken or looping symbolic link", "remove it or point it at a file"))
+            problems.append(
+                error(
+                    rel, None, "broken or looping symbolic link", "remove it or point it at a file"
+                )
+            )
             return None
         if os.path.commonpath([real, site_real]) != site_real:
-            problems.append(error(rel, None, "symbolic link leads outside the site folder",
-                                  "copy the files into content/ instead"))
+            problems.append(
+                error(
+                    rel,
+                    None,
+                    "symbolic link leads outside the site folder",
+                    "copy the files into content/ instead",
+                )
+            )
             return None
         return real
 
@@ -675,8 +1019,14 @@ def find_sources(site_dir: Path, folder: str, recursive: bool
         except FileNotFoundError:  # removed while we looked
             return
         except OSError as exc:
-            problems.append(error(rel_dir, None, f"cannot read the folder ({exc.strerror or exc})",
-                                  "check its permissions so that newsreel can list it, or move it out of content/"))
+            problems.append(
+                error(
+                    rel_dir,
+                    None,
+                    f"cannot read the folder ({exc.strerror or exc})",
+                    "check its permissions so that newsreel can list it, or move it out of content/",
+                )
+            )
             return
         folders = []
         for entry in entries:
@@ -694,8 +1044,14 @@ def find_sources(site_dir: Path, folder: str, recursive: bool
                 if real is None:
                     continue
                 if real in visited:  # a link back to a folder already read: a loop
-                    problems.append(error(f"{rel_dir}/{name}", None, "symbolic link loops back to a folder already read",
-                                          "remove the link"))
+                    problems.append(
+                        error(
+                            f"{rel_dir}/{name}",
+                            None,
+                            "symbolic link loops back to a folder already read",
+                            "remove the link",
+                        )
+                    )
                     continue
                 visited.add(real)
                 folders.append(entry)
@@ -708,9 +1064,14 @@ def find_sources(site_dir: Path, folder: str, recursive: bool
                     info = None
                 if info is not None and not stat.S_ISREG(info.st_mode):
                     if not stat.S_ISDIR(info.st_mode):
-                        problems.append(error(f"{rel_dir}/{name}", None,
-                                              f"cannot read the file ({_file_kind(info.st_mode)}, not a regular file)",
-                                              "replace it with a regular Markdown file, or remove it"))
+                        problems.append(
+                            error(
+                                f"{rel_dir}/{name}",
+                                None,
+                                f"cannot read the file ({_file_kind(info.st_mode)}, not a regular file)",
+                                "replace it with a regular Markdown file, or remove it",
+                            )
+                        )
                     continue
                 found.append((f"{rel_dir}/{name}", info))
         for entry in folders:

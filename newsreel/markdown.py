@@ -8,8 +8,9 @@ status URL alone on a line becomes an embedded tweet. No linkify: it doubles ren
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
@@ -56,7 +57,13 @@ def _prefix_root_links(base_path: str):  # type: ignore[no-untyped-def]
             if block.type != "inline" or not block.children:
                 continue
             for token in block.children:
-                name = "href" if token.type == "link_open" else "src" if token.type == "image" else None
+                name = (
+                    "href"
+                    if token.type == "link_open"
+                    else "src"
+                    if token.type == "image"
+                    else None
+                )
                 if name is None:
                     continue
                 value = token.attrGet(name)
@@ -75,7 +82,7 @@ def _too_wide_table(state: StateBlock, start_line: int, end_line: int, silent: b
     line = start_line + 1
     if line >= end_line or state.is_code_block(start_line) or state.sCount[line] < state.blkIndent:
         return False
-    delimiter = state.src[state.bMarks[line] + state.tShift[line]:state.eMarks[line]]
+    delimiter = state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]]
     if delimiter.count("|") < MAX_TABLE_COLUMNS or delimiter.strip(" \t|:-"):
         return False
     columns = len(delimiter.strip().strip("|").split("|"))
@@ -84,8 +91,12 @@ def _too_wide_table(state: StateBlock, start_line: int, end_line: int, silent: b
     if silent:
         return True
     state.env.setdefault("problems", []).append(
-        (start_line + 1, f"the table has {columns:,} columns; the limit is {MAX_TABLE_COLUMNS:,}",
-         "split it into narrower tables, or make it a list"))
+        (
+            start_line + 1,
+            f"the table has {columns:,} columns; the limit is {MAX_TABLE_COLUMNS:,}",
+            "split it into narrower tables, or make it a list",
+        )
+    )
     while line < end_line and not state.isEmpty(line):
         line += 1
     state.line = line
@@ -103,10 +114,16 @@ def _heading_ids(state: StateCore) -> None:
     next_number: dict[str, int] = {}
     tokens = state.tokens
     for index, token in enumerate(tokens):
-        if token.type != "heading_open" or token.tag not in ("h2", "h3", "h4") or token.attrGet("id"):
+        if (
+            token.type != "heading_open"
+            or token.tag not in ("h2", "h3", "h4")
+            or token.attrGet("id")
+        ):
             continue
         children = tokens[index + 1].children or []
-        base = slugify("".join(child.content for child in children if child.type in ("text", "code_inline")))
+        base = slugify(
+            "".join(child.content for child in children if child.type in ("text", "code_inline"))
+        )
         slug = base
         if slug in taken:
             number = next_number.get(base, 1)
@@ -123,7 +140,9 @@ def make_markdown(html: bool, base_path: str) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": html, "typographer": True})
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
     md.core.ruler.at("smartquotes", smartquotes)  # the same quotes in linear time
-    md.block.ruler.before("table", "newsreel_too_wide_table", _too_wide_table, {"alt": ["paragraph", "reference"]})
+    md.block.ruler.before(
+        "table", "newsreel_too_wide_table", _too_wide_table, {"alt": ["paragraph", "reference"]}
+    )
     md.validateLink = lambda url: is_safe_url(url)  # type: ignore[method-assign]
     footnote_plugin(md)
     md.core.ruler.push("newsreel_heading_ids", _heading_ids)
@@ -159,18 +178,35 @@ def shorten(text: str, limit: int = SUMMARY_CHARS) -> str:
     return cut + "…"
 
 
-def render_body(md: MarkdownIt, body: str, *, path: str, body_line: int, base_path: str = "/",
-                tweets: Sequence[Tweet] = ()) -> tuple[RenderedBody, list[Problem]]:
+def render_body(
+    md: MarkdownIt,
+    body: str,
+    *,
+    path: str,
+    body_line: int,
+    base_path: str = "/",
+    tweets: Sequence[Tweet] = (),
+) -> tuple[RenderedBody, list[Problem]]:
     """Render one Markdown body; problems carry lines of the file, not of the body."""
-    env: dict[str, Any] = {"tweets": tweets_by_url(tweets), "problems": [], "embedded_tweets": [],
-                           "base_path": base_path}
+    env: dict[str, Any] = {
+        "tweets": tweets_by_url(tweets),
+        "problems": [],
+        "embedded_tweets": [],
+        "base_path": base_path,
+    }
     tokens = md.parse(body, env)
     html = md.renderer.render(tokens, md.options, env)
-    problems = [error(path, body_line + line - 1, message, hint) for line, message, hint in env["problems"]]
-    problems += [warning(path, body_line + line - 1 if line else None, message, hint)
-                 for line, message, hint in env.get("warnings", ())]
-    images = tuple(ImageRef(src, body_line + line - 1 if line else None, "the Markdown image")
-                   for src, line in env.get("images", ()))
+    problems = [
+        error(path, body_line + line - 1, message, hint) for line, message, hint in env["problems"]
+    ]
+    problems += [
+        warning(path, body_line + line - 1 if line else None, message, hint)
+        for line, message, hint in env.get("warnings", ())
+    ]
+    images = tuple(
+        ImageRef(src, body_line + line - 1 if line else None, "the Markdown image")
+        for src, line in env.get("images", ())
+    )
     return RenderedBody(
         html=Markup(html),
         summary=shorten(_plain_text(tokens)),

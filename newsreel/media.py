@@ -7,23 +7,28 @@ that reuses pages reuses images too (see ``images.py`` for the cache).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from newsreel import images
-from newsreel.incremental.store import CACHE_DIR
 from newsreel.cards import CardSpec, card_specs, make_all
 from newsreel.errors import Problem, error
 from newsreel.images import Catalog
+from newsreel.incremental.store import CACHE_DIR
 from newsreel.pictures import check_refs
 from newsreel.report import Reporter
 from newsreel.urls import Urls
 
 
-def prepare(site_dir: Path, static: Mapping[str, Path], use_cache: bool, reporter: Reporter) -> Catalog:
+def prepare(
+    site_dir: Path, static: Mapping[str, Path], use_cache: bool, reporter: Reporter
+) -> Catalog:
     """Every image of ``static`` through the pipeline (from the cache when it can)."""
     cache = site_dir / CACHE_DIR if use_cache else None
-    return images.prepare(static, cache, lambda done, total: reporter.progress("images", done, total))
+    return images.prepare(
+        static, cache, lambda done, total: reporter.progress("images", done, total)
+    )
 
 
 def problems(sources: Iterable[Any], catalog: Catalog, static: Mapping[str, Path]) -> list[Problem]:
@@ -37,8 +42,14 @@ def problems(sources: Iterable[Any], catalog: Catalog, static: Mapping[str, Path
         for ref in refs:
             rel = ref.src.split("?", 1)[0].split("#", 1)[0].lstrip("/")
             if ref.what == "trailer" and rel not in static:
-                found.append(error(record.source, ref.line, f"trailer {ref.src!r} is not a file in static/",
-                                   f"put the video at static/{rel}, or fix the path"))
+                found.append(
+                    error(
+                        record.source,
+                        ref.line,
+                        f"trailer {ref.src!r} is not a file in static/",
+                        f"put the video at static/{rel}, or fix the path",
+                    )
+                )
     return found
 
 

@@ -98,8 +98,11 @@ def post_ld(post: Post, settings: Settings, urls: Urls) -> dict[str, Any]:
         data["keywords"] = ", ".join(ref.name for ref in post.tags)
     citations = []
     for tweet in post.tweets:
-        posting: dict[str, Any] = {"@type": "SocialMediaPosting", "url": tweet.link,
-                                   "author": {"@type": "Person", "alternateName": "@" + tweet.handle}}
+        posting: dict[str, Any] = {
+            "@type": "SocialMediaPosting",
+            "url": tweet.link,
+            "author": {"@type": "Person", "alternateName": "@" + tweet.handle},
+        }
         if tweet.author:
             posting["author"]["name"] = tweet.author
         if tweet.text:
@@ -116,7 +119,12 @@ def term_ld(term: Term, urls: Urls) -> dict[str, Any]:
     """schema.org Movie (films), Person (actors) or CollectionPage (tags)."""
     url = urls.absolute(term.url)
     if term.kind == "films":
-        data: dict[str, Any] = {"@context": "https://schema.org", "@type": "Movie", "name": term.name, "url": url}
+        data: dict[str, Any] = {
+            "@context": "https://schema.org",
+            "@type": "Movie",
+            "name": term.name,
+            "url": url,
+        }
         if term.aka:
             data["alternateName"] = list(term.aka)
         if term.release_year:
@@ -128,7 +136,12 @@ def term_ld(term: Term, urls: Urls) -> dict[str, Any]:
         if term.aka:
             data["alternateName"] = list(term.aka)
     else:
-        data = {"@context": "https://schema.org", "@type": "CollectionPage", "name": term.name, "url": url}
+        data = {
+            "@context": "https://schema.org",
+            "@type": "CollectionPage",
+            "name": term.name,
+            "url": url,
+        }
     image = image_url(urls, term.image)
     if image:
         data["image"] = image
@@ -136,10 +149,21 @@ def term_ld(term: Term, urls: Urls) -> dict[str, Any]:
 
 
 def collection_ld(name: str, url: str, description: str) -> dict[str, Any]:
-    return {"@context": "https://schema.org", "@type": "CollectionPage", "name": name, "url": url,
-            "description": description}
+    return {
+        "@context": "https://schema.org",
+        "@type": "CollectionPage",
+        "name": name,
+        "url": url,
+        "description": description,
+    }
 
 
 def website_ld(settings: Settings, urls: Urls) -> dict[str, Any]:
-    return {"@context": "https://schema.org", "@type": "WebSite", "name": settings.title,
-            "description": settings.description, "url": urls.absolute("/"), "inLanguage": settings.language}
+    return {
+        "@context": "https://schema.org",
+        "@type": "WebSite",
+        "name": settings.title,
+        "description": settings.description,
+        "url": urls.absolute("/"),
+        "inLanguage": settings.language,
+    }

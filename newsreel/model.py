@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Protocol, Sequence, overload
+from typing import TYPE_CHECKING, Any, Protocol, overload
 
 from markupsafe import Markup
 
@@ -84,7 +85,7 @@ class Post:
     films: tuple[TermRef, ...]
     actors: tuple[TermRef, ...]
     tags: tuple[TermRef, ...]
-    tweets: tuple["Tweet", ...]
+    tweets: tuple[Tweet, ...]
     image: str | None
     image_alt: str | None
     draft: bool = False
@@ -92,7 +93,7 @@ class Post:
     """True when the date is after the build time (only built with ``--future``)."""
     image_focus: tuple[float, float] = (0.5, 0.5)
     """Where the picture's subject is (fractions from the left and the top), kept in crops."""
-    trailer: "Video | None" = None
+    trailer: Video | None = None
 
     @property
     def reading_minutes(self) -> int:
@@ -104,7 +105,7 @@ class Post:
         return self.films + self.actors + self.tags
 
 
-READS: ContextVar["set[str] | None"] = ContextVar("newsreel_reads", default=None)
+READS: ContextVar[set[str] | None] = ContextVar("newsreel_reads", default=None)
 """The sources of the posts read through a ``PostList`` while a page renders (see
 ``incremental.keys.recording``): a page's key covers them, as Lektor records dependencies."""
 
@@ -120,7 +121,7 @@ class PostList(Sequence[Post]):
         self._post = post
 
     @classmethod
-    def of(cls, posts: Sequence[Post]) -> "PostList":
+    def of(cls, posts: Sequence[Post]) -> PostList:
         by_source = {p.source: p for p in posts}
         return cls([p.source for p in posts], by_source.__getitem__)
 
@@ -302,7 +303,9 @@ class Site:
 
     @functools.cached_property
     def _terms_by_slug(self) -> dict[tuple[str, str], Term]:
-        return {(kind, term.slug): term for kind, terms in self.taxonomies.items() for term in terms}
+        return {
+            (kind, term.slug): term for kind, terms in self.taxonomies.items() for term in terms
+        }
 
     @functools.cached_property
     def _post_indexes(self) -> dict[str, int]:
@@ -314,7 +317,7 @@ class Upcoming:
     """A film in the front page's "coming soon": its next release date, or only its year."""
 
     film: Term
-    date: "dt.date | None"
+    date: dt.date | None
     """Its first release on or after the build's day (any region); None when only the year is known."""
     year: int
 
@@ -339,7 +342,9 @@ SECONDARY_STORIES = 3
 SECTION_SIZE = 5
 
 
-def coming_soon(films: Sequence[Term], today: "dt.date", limit: int = SECTION_SIZE) -> tuple[Upcoming, ...]:
+def coming_soon(
+    films: Sequence[Term], today: dt.date, limit: int = SECTION_SIZE
+) -> tuple[Upcoming, ...]:
     """Films whose next release is on or after ``today``, and films known only by a year that
     is not over (as the release calendar lists them), soonest first, then by name."""
     found = []
@@ -365,9 +370,14 @@ def most_covered(films: Sequence[Term], limit: int = SECTION_SIZE) -> tuple[Term
     return tuple(covered[:limit])
 
 
-def front_page(posts: Sequence[Post], films: Sequence[Term], today: "dt.date") -> FrontPage:
+def front_page(posts: Sequence[Post], films: Sequence[Term], today: dt.date) -> FrontPage:
     """Split the first page's ``posts`` into lead, row and list, and add the film sections."""
     page = tuple(posts)
     split = 1 + SECONDARY_STORIES
-    return FrontPage(lead=page[0] if page else None, secondary=page[1:split], more=page[split:],
-                     coming_soon=coming_soon(films, today), most_covered=most_covered(films))
+    return FrontPage(
+        lead=page[0] if page else None,
+        secondary=page[1:split],
+        more=page[split:],
+        coming_soon=coming_soon(films, today),
+        most_covered=most_covered(films),
+    )

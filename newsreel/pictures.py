@@ -9,8 +9,9 @@ intrinsic ``width``/``height``; SVGs and remote images are shown as they are.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
 
@@ -25,8 +26,14 @@ if TYPE_CHECKING:  # pragma: no cover
 Focus = tuple[float, float]
 CENTRE: Focus = (0.5, 0.5)
 _FOCUS = re.compile(r"\s*(\d{1,3}(?:\.\d+)?)\s*%\s*[ ,]\s*(\d{1,3}(?:\.\d+)?)\s*%\s*")
-_FOCUS_WORDS = {"center": CENTRE, "centre": CENTRE, "top": (0.5, 0.0), "bottom": (0.5, 1.0), "left": (0.0, 0.5),
-                "right": (1.0, 0.5)}
+_FOCUS_WORDS = {
+    "center": CENTRE,
+    "centre": CENTRE,
+    "top": (0.5, 0.0),
+    "bottom": (0.5, 1.0),
+    "left": (0.0, 0.5),
+    "right": (1.0, 0.5),
+}
 SIZES = {
     "lead": "(min-width: 44rem) 42rem, 100vw",
     "card": "(min-width: 72rem) 22rem, (min-width: 40rem) 45vw, 100vw",
@@ -83,23 +90,43 @@ def check_refs(path: str, refs: Iterable[ImageRef], catalog: Catalog) -> list[Pr
         rel = static_rel(ref.src)
         if rel.lower().endswith(".svg"):
             if rel not in catalog.svgs:
-                problems.append(error(path, ref.line, f"{ref.what} {ref.src!r} is not in static/",
-                                      f"put the file at static/{rel}, or fix the path"))
+                problems.append(
+                    error(
+                        path,
+                        ref.line,
+                        f"{ref.what} {ref.src!r} is not in static/",
+                        f"put the file at static/{rel}, or fix the path",
+                    )
+                )
             continue
         info = catalog.images.get(rel)
         if info is None:
-            hint = (f"put the file at static/{rel}, or fix the path" if "." in rel.rsplit("/", 1)[-1]
-                    else "name an image file, such as /img/poster.jpg")
-            if rel and not rel.lower().endswith((".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".svg")):
+            hint = (
+                f"put the file at static/{rel}, or fix the path"
+                if "." in rel.rsplit("/", 1)[-1]
+                else "name an image file, such as /img/poster.jpg"
+            )
+            if rel and not rel.lower().endswith(
+                (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".svg")
+            ):
                 hint = "use a JPEG, PNG, GIF, WebP, AVIF or SVG image under static/"
-            problems.append(error(path, ref.line, f"{ref.what} {ref.src!r} is not an image in static/", hint))
+            problems.append(
+                error(path, ref.line, f"{ref.what} {ref.src!r} is not an image in static/", hint)
+            )
         elif info.error:
-            problems.append(error(path, ref.line, f"{ref.what} static/{rel} cannot be used: {info.error}",
-                                  "replace it with a working JPEG, PNG or WebP: re-export it from an image editor"))
+            problems.append(
+                error(
+                    path,
+                    ref.line,
+                    f"{ref.what} static/{rel} cannot be used: {info.error}",
+                    "replace it with a working JPEG, PNG or WebP: re-export it from an image editor",
+                )
+            )
     return problems
 
 
 # --- markup ------------------------------------------------------------------------
+
 
 class Pictures:
     """Makes the markup of local and remote images for one build (``link`` adds the base path)."""
@@ -131,8 +158,17 @@ class Pictures:
     def srcset(self, info: ImageInfo, fmt: str) -> str:
         return ", ".join(f"{self.link('/' + v.rel)} {v.width}w" for v in info.of(fmt))
 
-    def picture(self, src: str | None, alt: str | None = None, *, sizes: str = "body", lead: bool = False,
-                lazy: bool = True, class_: str = "", focus: Sequence[float] | None = None) -> Markup:
+    def picture(
+        self,
+        src: str | None,
+        alt: str | None = None,
+        *,
+        sizes: str = "body",
+        lead: bool = False,
+        lazy: bool = True,
+        class_: str = "",
+        focus: Sequence[float] | None = None,
+    ) -> Markup:
         """``<picture>`` for a local raster image; ``<img>`` for an SVG or a remote one.
 
         ``sizes`` is a ``sizes`` attribute or a key of ``SIZES``; ``lead`` marks the page's
@@ -141,32 +177,62 @@ class Pictures:
             return Markup("")
         sizes = SIZES.get(sizes, sizes)
         alt_text = "" if alt is None else str(alt)
-        loading = Markup(' fetchpriority="high"') if lead else (Markup(' loading="lazy"') if lazy else Markup(""))
+        loading = (
+            Markup(' fetchpriority="high"')
+            if lead
+            else (Markup(' loading="lazy"') if lazy else Markup(""))
+        )
         cls = Markup(' class="%s"') % class_ if class_ else Markup("")
         if focus is not None and tuple(focus) != CENTRE:
-            cls += Markup(' style="object-position: %g%% %g%%"') % (round(focus[0] * 100, 1), round(focus[1] * 100, 1))
+            cls += Markup(' style="object-position: %g%% %g%%"') % (
+                round(focus[0] * 100, 1),
+                round(focus[1] * 100, 1),
+            )
         info = self.info(src)
         if info is None:
             if is_remote(src):
-                return Markup('<img src="%s" alt="%s"%s%s decoding="async">') % (src, alt_text, cls, loading)
+                return Markup('<img src="%s" alt="%s"%s%s decoding="async">') % (
+                    src,
+                    alt_text,
+                    cls,
+                    loading,
+                )
             rel = static_rel(src)
             size = self.catalog.svgs.get(rel)
             dims = Markup(' width="%d" height="%d"') % size if size else Markup("")
-            return (Markup('<img src="%s" alt="%s"%s%s%s decoding="async">')
-                    % (self.link("/" + rel), alt_text, dims, cls, loading))
+            return Markup('<img src="%s" alt="%s"%s%s%s decoding="async">') % (
+                self.link("/" + rel),
+                alt_text,
+                dims,
+                cls,
+                loading,
+            )
         largest = info.largest
         default = min(info.fallback, key=lambda v: (abs(v.width - 960), -v.width))
-        sources = [Markup('<source type="%s" srcset="%s" sizes="%s">') % (info.of(fmt)[0].mime, self.srcset(info, fmt),
-                                                                          sizes)
-                   for fmt in ("avif", "webp") if info.of(fmt)]
+        sources = [
+            Markup('<source type="%s" srcset="%s" sizes="%s">')
+            % (info.of(fmt)[0].mime, self.srcset(info, fmt), sizes)
+            for fmt in ("avif", "webp")
+            if info.of(fmt)
+        ]
         fmt = "png" if info.alpha else "jpeg"
-        img = (Markup('<img src="%s" srcset="%s" sizes="%s" width="%d" height="%d" alt="%s"%s%s decoding="async">')
-               % (self.link("/" + default.rel), self.srcset(info, fmt), sizes, largest.width, largest.height, alt_text,
-                  cls, loading))
+        img = Markup(
+            '<img src="%s" srcset="%s" sizes="%s" width="%d" height="%d" alt="%s"%s%s decoding="async">'
+        ) % (
+            self.link("/" + default.rel),
+            self.srcset(info, fmt),
+            sizes,
+            largest.width,
+            largest.height,
+            alt_text,
+            cls,
+            loading,
+        )
         return Markup("<picture>") + Markup("").join(sources) + img + Markup("</picture>")
 
     def body(self, html: str) -> Markup:
         """A rendered Markdown body with its local images as ``<picture>`` (see ``image_plugin``)."""
+
         def replace(match: re.Match[str]) -> str:
             alt = Markup(match["alt"]).unescape()
             return str(self.picture(Markup(match["rel"]).unescape(), alt, sizes="body"))
@@ -174,15 +240,20 @@ class Pictures:
         return Markup(_MARKED.sub(replace, str(html)))
 
 
-_MARKED = re.compile(r'<img src="[^"<>]*" alt="(?P<alt>[^"<>]*)"(?: loading="lazy")? data-newsreel-image="(?P<rel>[^"<>]*)">')
+_MARKED = re.compile(
+    r'<img src="[^"<>]*" alt="(?P<alt>[^"<>]*)"(?: loading="lazy")? data-newsreel-image="(?P<rel>[^"<>]*)">'
+)
 
 
 # --- Markdown ------------------------------------------------------------------------
 
+
 def image_plugin(md: MarkdownIt) -> None:
     """Mark local Markdown images for ``Pictures.body`` and record them (with their lines) in
     ``env["images"]``; an image without alt text adds to ``env["warnings"]``."""
-    md.core.ruler.push("newsreel_image_lines", _image_lines)  # before the base path is added to srcs
+    md.core.ruler.push(
+        "newsreel_image_lines", _image_lines
+    )  # before the base path is added to srcs
     md.add_render_rule("image", _render_image)
 
 
@@ -195,10 +266,16 @@ def _image_lines(state: StateCore) -> None:
             if token.type in ("softbreak", "hardbreak"):
                 line += 1
             elif token.type == "image":
-                token.meta = {**(token.meta or {}), "line": line + 1, "original": str(token.attrGet("src") or "")}
+                token.meta = {
+                    **(token.meta or {}),
+                    "line": line + 1,
+                    "original": str(token.attrGet("src") or ""),
+                }
 
 
-def _render_image(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+def _render_image(
+    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
+) -> str:
     token = tokens[idx]
     src = str(token.attrGet("src") or "")
     alt = self.renderInlineAsText(token.children or [], options, env)
@@ -209,8 +286,12 @@ def _render_image(self: Any, tokens: Sequence[Token], idx: int, options: Any, en
     env.setdefault("images", []).append((original, line))
     if not alt.strip():
         env.setdefault("warnings", []).append(
-            (line, f"the image {original!r} has no alt text",
-             "describe it: ![what the picture shows](" + original + ")"))
+            (
+                line,
+                f"the image {original!r} has no alt text",
+                "describe it: ![what the picture shows](" + original + ")",
+            )
+        )
     title = token.attrGet("title")
     extra = f' title="{escape(title)}"' if title else ""
     if extra:

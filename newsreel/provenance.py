@@ -43,8 +43,12 @@ def installed_pin() -> Pin:
         dist = metadata.distribution(DISTRIBUTION)
     except metadata.PackageNotFoundError:
         folder = Path(__file__).resolve().parent.parent
-        return Pin(f"{DISTRIBUTION}=={__version__}", False, f"the source folder {folder}, not installed by pip",
-                   _clone_suggestion(folder))
+        return Pin(
+            f"{DISTRIBUTION}=={__version__}",
+            False,
+            f"the source folder {folder}, not installed by pip",
+            _clone_suggestion(folder),
+        )
     raw = dist.read_text("direct_url.json")
     try:
         direct = json.loads(raw) if raw else None
@@ -60,21 +64,36 @@ def pin_from(version: str, direct: dict[str, Any] | None) -> Pin:
         return Pin(exact, True, "a package index")
     url = direct["url"]
     subdirectory = direct.get("subdirectory")
-    fragment = f"#subdirectory={subdirectory}" if isinstance(subdirectory, str) and subdirectory else ""
+    fragment = (
+        f"#subdirectory={subdirectory}" if isinstance(subdirectory, str) and subdirectory else ""
+    )
     vcs = direct.get("vcs_info")
     if isinstance(vcs, dict):
         public_url = public_git_url(url)
         commit = vcs.get("commit_id") if isinstance(vcs.get("commit_id"), str) else ""
         if vcs.get("vcs") == "git" and public_url and re.fullmatch(r"[0-9a-f]{7,64}", commit):
-            return Pin(f"{DISTRIBUTION} @ git+{public_url}@{commit}{fragment}", True,
-                       f"git {public_url} at {commit[:7]}")
+            return Pin(
+                f"{DISTRIBUTION} @ git+{public_url}@{commit}{fragment}",
+                True,
+                f"git {public_url} at {commit[:7]}",
+            )
         local = _local_path(url)
-        return Pin(exact, False, f"the git clone {local or url}", _clone_suggestion(Path(local)) if local else "")
+        return Pin(
+            exact,
+            False,
+            f"the git clone {local or url}",
+            _clone_suggestion(Path(local)) if local else "",
+        )
     if urlsplit(url).scheme in ("https", "http"):
         return Pin(f"{DISTRIBUTION} @ {url}{fragment}", True, url)
     local = _local_path(url)
     if isinstance(direct.get("dir_info"), dict):
-        return Pin(exact, False, f"the local folder {local or url}", _clone_suggestion(Path(local)) if local else "")
+        return Pin(
+            exact,
+            False,
+            f"the local folder {local or url}",
+            _clone_suggestion(Path(local)) if local else "",
+        )
     return Pin(exact, False, f"the local file {local or url}")
 
 
@@ -99,10 +118,18 @@ def _clone_suggestion(folder: Path) -> str:
     if not (folder / ".git").exists():
         return ""
     try:
-        remote = subprocess.run(["git", "-C", str(folder), "remote", "get-url", "origin"], capture_output=True,
-                                text=True, timeout=10).stdout.strip()
-        commit = subprocess.run(["git", "-C", str(folder), "rev-parse", "HEAD"], capture_output=True,
-                                text=True, timeout=10).stdout.strip()
+        remote = subprocess.run(
+            ["git", "-C", str(folder), "remote", "get-url", "origin"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
+        commit = subprocess.run(
+            ["git", "-C", str(folder), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return ""
     public = public_git_url(remote) if remote else None

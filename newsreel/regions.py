@@ -267,5 +267,5 @@ RESERVED_HINTS = {
 
 
 def region_name(code: str | None) -> str:
-    """"United States" for "US"; "" for no region."""
+    """ "United States" for "US"; "" for no region."""
     return REGIONS.get(code, code) if code else ""

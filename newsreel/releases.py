@@ -13,8 +13,8 @@ being true, so a build knows until when its pages hold.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 from zoneinfo import ZoneInfo
 
 from newsreel.model import Post, Release, ReleaseDate, ReleaseReport, Term, YearReport
@@ -43,8 +43,15 @@ class _Slot:
     cancelled: bool = False
 
     def frozen(self, region: str | None) -> Release:
-        return Release(region, self.date, self.sequence, tuple(self.previous), tuple(self.reported_by),
-                       self.changed, self.cancelled)
+        return Release(
+            region,
+            self.date,
+            self.sequence,
+            tuple(self.previous),
+            tuple(self.reported_by),
+            self.changed,
+            self.cancelled,
+        )
 
 
 @dataclass(frozen=True)
@@ -85,7 +92,9 @@ def fold(reports: Iterable[tuple[Post | None, int | None, tuple[ReleaseDate, ...
             elif post is not None:
                 slot.reported_by.append(post)
         if dates:
-            new_year = written_year or year_of([ReleaseDate(s.date, r) for r, s in slots.items() if not s.cancelled])
+            new_year = written_year or year_of(
+                [ReleaseDate(s.date, r) for r, s in slots.items() if not s.cancelled]
+            )
         else:
             new_year = written_year
             if new_year is not None and new_year != year:
@@ -102,12 +111,15 @@ def fold(reports: Iterable[tuple[Post | None, int | None, tuple[ReleaseDate, ...
                 years.append(YearReport(new_year, post))
         if changed:
             history.append(ReleaseReport(post, written_year or year_of(dates), tuple(dates)))
-    releases = sorted((slot.frozen(region) for region, slot in slots.items()),
-                      key=lambda r: (r.date, r.region or ""))
+    releases = sorted(
+        (slot.frozen(region) for region, slot in slots.items()),
+        key=lambda r: (r.date, r.region or ""),
+    )
     return Folded(year, tuple(releases), tuple(history), tuple(years))
 
 
 # --- the calendar of one day ---------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -180,14 +192,26 @@ def release_calendar(films: Iterable[Term], today: dt.date) -> Calendar:
             undated.setdefault(film.release_year, []).append(film)
 
     def order(entry: Entry) -> tuple[object, ...]:
-        return (entry.release.date, entry.film.name.casefold(), entry.film.slug, entry.release.region or "")
+        return (
+            entry.release.date,
+            entry.film.name.casefold(),
+            entry.film.slug,
+            entry.release.region or "",
+        )
 
-    months = tuple(Month(first, tuple(sorted(entries, key=order))) for first, entries in sorted(upcoming.items()))
-    years = tuple(Year(year, tuple(sorted(films, key=lambda t: (t.name.casefold(), t.slug))))
-                  for year, films in sorted(undated.items()))
+    months = tuple(
+        Month(first, tuple(sorted(entries, key=order)))
+        for first, entries in sorted(upcoming.items())
+    )
+    years = tuple(
+        Year(year, tuple(sorted(films, key=lambda t: (t.name.casefold(), t.slug))))
+        for year, films in sorted(undated.items())
+    )
     recent.sort(key=order)
-    past = tuple(Past(year, tuple(reversed(sorted(entries, key=order))))
-                 for year, entries in sorted(earlier.items(), reverse=True))
+    past = tuple(
+        Past(year, tuple(reversed(sorted(entries, key=order))))
+        for year, entries in sorted(earlier.items(), reverse=True)
+    )
     return Calendar(today, months, years, tuple(reversed(recent)), past)
 
 

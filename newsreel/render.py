@@ -10,32 +10,50 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from html import escape as html_escape
 import os
 import re
 import shutil
 import stat
 import sys
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from html import escape as html_escape
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 import jinja2
 from markupsafe import Markup
 
 from newsreel.cards import card_url
-from newsreel.images import Catalog
 from newsreel.config import Settings
 from newsreel.errors import Problem, error
-from newsreel.incremental.keys import Derived, Digests, Unit, page_key, plan_key as make_plan_key, templates_digest
-from newsreel.incremental.store import CACHE_DIR, code_fingerprint
-from newsreel.metadata import (PageMeta, collection_ld, image_url, json_ld, page_title, post_ld, term_ld,
-                               website_ld)
 from newsreel.ical import calendar_bytes, has_events
+from newsreel.images import Catalog
+from newsreel.incremental.keys import (
+    Derived,
+    Digests,
+    Unit,
+    page_key,
+    templates_digest,
+)
+from newsreel.incremental.keys import (
+    plan_key as make_plan_key,
+)
+from newsreel.incremental.store import CACHE_DIR, code_fingerprint
+from newsreel.metadata import (
+    PageMeta,
+    collection_ld,
+    image_url,
+    json_ld,
+    page_title,
+    post_ld,
+    term_ld,
+    website_ld,
+)
 from newsreel.model import Post, SiteView, Term, front_page
-from newsreel.releases import last_release, next_release, release_calendar
 from newsreel.pictures import Pictures
+from newsreel.releases import last_release, next_release, release_calendar
 from newsreel.taxonomy import KINDS, SINGULAR
 from newsreel.tweets import WIDGETS_SCRIPT_URL, render_tweet
 from newsreel.urls import Urls
@@ -56,8 +74,9 @@ def theme_dirs() -> tuple[Path, Path]:
     return root / "templates", root / "static"
 
 
-def _static_files(root: Path, only: frozenset[str] | None, fence: Path, site_dir: Path,
-                  problems: list[Problem]) -> dict[str, Path]:
+def _static_files(
+    root: Path, only: frozenset[str] | None, fence: Path, site_dir: Path, problems: list[Problem]
+) -> dict[str, Path]:
     """Files under ``root``; a symbolic link that leads outside ``fence`` is a problem, not a file."""
     found: dict[str, Path] = {}
     if not root.is_dir():
@@ -73,12 +92,24 @@ def _static_files(root: Path, only: frozenset[str] | None, fence: Path, site_dir
             real = os.path.realpath(full)
             if os.path.commonpath([real, fence_real]) != fence_real:
                 where = os.path.relpath(full, site_dir).replace(os.sep, "/")
-                problems.append(error(where, None, "symbolic link leads outside the site folder",
-                                      "copy the file into static/ instead of linking to it"))
+                problems.append(
+                    error(
+                        where,
+                        None,
+                        "symbolic link leads outside the site folder",
+                        "copy the file into static/ instead of linking to it",
+                    )
+                )
             elif full.is_file():
                 if not os.access(full, os.R_OK):
-                    problems.append(error(os.path.relpath(full, site_dir).replace(os.sep, "/"), None,
-                                          "cannot be read (permission denied)", "check the file's permissions"))
+                    problems.append(
+                        error(
+                            os.path.relpath(full, site_dir).replace(os.sep, "/"),
+                            None,
+                            "cannot be read (permission denied)",
+                            "check the file's permissions",
+                        )
+                    )
                     continue
                 found[rel] = full
     return found
@@ -97,29 +128,54 @@ def check_templates(site_dir: Path) -> list[Problem]:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError as exc:
             rel = folder.relative_to(site_dir).as_posix()
-            problems.append(error(rel, None, f"cannot read the folder ({exc.strerror or exc})", "check its permissions"))
+            problems.append(
+                error(
+                    rel,
+                    None,
+                    f"cannot read the folder ({exc.strerror or exc})",
+                    "check its permissions",
+                )
+            )
             return
         for entry in entries:
             rel = Path(entry.path).relative_to(site_dir).as_posix()
             try:
                 info = os.stat(entry.path)
             except OSError as exc:
-                problems.append(error(rel, None, f"cannot read the template ({exc.strerror or exc})",
-                                      "remove the broken link or fix its permissions"))
+                problems.append(
+                    error(
+                        rel,
+                        None,
+                        f"cannot read the template ({exc.strerror or exc})",
+                        "remove the broken link or fix its permissions",
+                    )
+                )
                 continue
             if stat.S_ISDIR(info.st_mode):
                 if not entry.is_symlink():
                     walk(Path(entry.path))
                 continue
             if not stat.S_ISREG(info.st_mode):
-                problems.append(error(rel, None, "cannot read the template (not a regular file)",
-                                      "replace it with a regular file, or remove it"))
+                problems.append(
+                    error(
+                        rel,
+                        None,
+                        "cannot read the template (not a regular file)",
+                        "replace it with a regular file, or remove it",
+                    )
+                )
                 continue
             try:
                 os.close(os.open(entry.path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC))
             except OSError as exc:
-                problems.append(error(rel, None, f"cannot read the template ({exc.strerror or exc})",
-                                      "check its permissions"))
+                problems.append(
+                    error(
+                        rel,
+                        None,
+                        f"cannot read the template ({exc.strerror or exc})",
+                        "check its permissions",
+                    )
+                )
 
     walk(root)
     return problems
@@ -189,7 +245,7 @@ class PageJob:
     """Hash of everything the page's context holds (``incremental.keys``); with the posts it
     read while rendering, it is the key recorded in the manifest."""
     context: Callable[[], dict[str, Any]]
-    unit: "Unit" = ()
+    unit: Unit = ()
     """Names the page in the plan, so a later build can plan it alone."""
     shows: tuple[str, ...] = ()
     """Sources of the posts its context holds (an edit of one re-renders it)."""
@@ -208,8 +264,17 @@ class TemplateFailed(Exception):
 class Renderer:
     """Jinja environment and page plan of one build."""
 
-    def __init__(self, site_dir: Path, settings: Settings, urls: Urls, *, preview: bool,
-                 assets: dict[str, str], today: dt.date, catalog: Catalog | None = None) -> None:
+    def __init__(
+        self,
+        site_dir: Path,
+        settings: Settings,
+        urls: Urls,
+        *,
+        preview: bool,
+        assets: dict[str, str],
+        today: dt.date,
+        catalog: Catalog | None = None,
+    ) -> None:
         self.site_dir = site_dir
         self.settings = settings
         self.urls = urls
@@ -230,11 +295,24 @@ class Renderer:
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
-        self.env.filters.update(url=self._link, absolute=self._absolute, human_date=human_date, iso=iso, xml_text=xml_text,
-                                month_name=month_name, nobreak_dash=nobreak_dash)
-        self.env.globals.update(site=settings, asset=self.asset, render_tweet=self.render_tweet,
-                                tweet_script_url=WIDGETS_SCRIPT_URL, picture=self.pictures.picture,
-                                image_url=self.pictures.url, trailer=self.trailer)
+        self.env.filters.update(
+            url=self._link,
+            absolute=self._absolute,
+            human_date=human_date,
+            iso=iso,
+            xml_text=xml_text,
+            month_name=month_name,
+            nobreak_dash=nobreak_dash,
+        )
+        self.env.globals.update(
+            site=settings,
+            asset=self.asset,
+            render_tweet=self.render_tweet,
+            tweet_script_url=WIDGETS_SCRIPT_URL,
+            picture=self.pictures.picture,
+            image_url=self.pictures.url,
+            trailer=self.trailer,
+        )
         self.env.filters.update(media=self._media)
         self.plan_key = ""
 
@@ -255,16 +333,28 @@ class Renderer:
         rel = rel.lstrip("/")
         return self.urls.link("/" + self.assets.get(rel, rel))
 
-    def trailer(self, video: Video | None, title: str = "", poster: str | None = None, lead: bool = False) -> Markup:
+    def trailer(
+        self, video: Video | None, title: str = "", poster: str | None = None, lead: bool = False
+    ) -> Markup:
         """The player of a trailer (``video.py``), its poster frame drawn from ``poster`` (or the
         trailer's own ``poster``) through the image pipeline."""
         if video is None:
             return Markup("")
         poster = video.poster or poster
-        frame = self.pictures.picture(poster, "", sizes="lead", lead=lead, class_="trailer__frame") if poster else None
+        frame = (
+            self.pictures.picture(poster, "", sizes="lead", lead=lead, class_="trailer__frame")
+            if poster
+            else None
+        )
         file_url = self.urls.link(video.id) if video.is_file else ""
-        return player(video, title=title, poster=frame, poster_url=self.pictures.url(poster, 1280) if poster else None,
-                      file_url=file_url, script_url=self.asset("js/trailer.js"))
+        return player(
+            video,
+            title=title,
+            poster=frame,
+            poster_url=self.pictures.url(poster, 1280) if poster else None,
+            file_url=file_url,
+            script_url=self.asset("js/trailer.js"),
+        )
 
     @jinja2.pass_context
     def _media(self, context: Any, html: Any) -> Markup:
@@ -307,16 +397,34 @@ class Renderer:
             template = self.env.get_template(job.template)
             return template.render(job.context()).encode("utf-8")
         except jinja2.TemplateSyntaxError as exc:
-            raise TemplateFailed(error(self.problem_path(exc.filename), exc.lineno, f"template syntax error: {exc.message}",
-                                       "fix the Jinja2 syntax at this line")) from None
+            raise TemplateFailed(
+                error(
+                    self.problem_path(exc.filename),
+                    exc.lineno,
+                    f"template syntax error: {exc.message}",
+                    "fix the Jinja2 syntax at this line",
+                )
+            ) from None
         except jinja2.TemplateNotFound as exc:
             problem = self._runtime_problem(exc, job)
             where = problem.path if problem.line is not None else "templates/" + job.template
-            raise TemplateFailed(error(where, problem.line, f"template {exc.name!r} not found",
-                                       "add it to templates/ or remove the reference to it")) from None
+            raise TemplateFailed(
+                error(
+                    where,
+                    problem.line,
+                    f"template {exc.name!r} not found",
+                    "add it to templates/ or remove the reference to it",
+                )
+            ) from None
         except UnicodeDecodeError:
-            raise TemplateFailed(error(self._template_file(job.template), None, "the template is not UTF-8",
-                                       "save it as UTF-8 in your editor")) from None
+            raise TemplateFailed(
+                error(
+                    self._template_file(job.template),
+                    None,
+                    "the template is not UTF-8",
+                    "save it as UTF-8 in your editor",
+                )
+            ) from None
         except Exception as exc:  # noqa: BLE001 - any error raised inside a template is the template's
             raise TemplateFailed(self._runtime_problem(exc, job)) from None
 
@@ -328,17 +436,34 @@ class Renderer:
             if code.co_filename.endswith((".html", ".xml", ".txt")):
                 filename, line = code.co_filename, tb.tb_lineno
             tb = tb.tb_next
-        message = exc.message if isinstance(exc, jinja2.TemplateError) and exc.message else f"{type(exc).__name__}: {exc}"
-        return error(self.problem_path(filename or job.template), line, f"template error while rendering {job.url}: {message}",
-                     "fix the template: only the variables listed in the README are defined")
+        message = (
+            exc.message
+            if isinstance(exc, jinja2.TemplateError) and exc.message
+            else f"{type(exc).__name__}: {exc}"
+        )
+        return error(
+            self.problem_path(filename or job.template),
+            line,
+            f"template error while rendering {job.url}: {message}",
+            "fix the template: only the variables listed in the README are defined",
+        )
 
     # --- the plan ----------------------------------------------------------------
     # Every page is named by a *unit* (see ``Unit``), so a build can plan all pages, or only
     # the few an edit reaches (``build.py``'s patch path), with one piece of code per kind.
-    def meta(self, kind: str, url: str, title: str | None, heading: str, description: str, **extra: Any) -> PageMeta:
-        return PageMeta(kind=kind, title=page_title(self.settings, title), heading=heading,
-                        description=description or self.settings.description,
-                        canonical=self.urls.absolute(url), url=url, preview=self.preview, **extra)
+    def meta(
+        self, kind: str, url: str, title: str | None, heading: str, description: str, **extra: Any
+    ) -> PageMeta:
+        return PageMeta(
+            kind=kind,
+            title=page_title(self.settings, title),
+            heading=heading,
+            description=description or self.settings.description,
+            canonical=self.urls.absolute(url),
+            url=url,
+            preview=self.preview,
+            **extra,
+        )
 
     def plan(self, site: SiteView) -> list[PageJob]:
         """Every page of the site, with its key and context factory."""
@@ -355,8 +480,15 @@ class Renderer:
         self.digests = Digests()
         # What every page shows besides its own data: the navigation, the templates, the settings.
         # (A patch passes the key of the build it patches: its templates and settings are the same.)
-        self.plan_key = plan_key or make_plan_key(code_fingerprint(), self.settings, self.preview, self.assets,
-                                                  self.templates_digest(), nav(""), self.catalog.digest())
+        self.plan_key = plan_key or make_plan_key(
+            code_fingerprint(),
+            self.settings,
+            self.preview,
+            self.assets,
+            self.templates_digest(),
+            nav(""),
+            self.catalog.digest(),
+        )
         return self.plan_key
 
     def units(self, site: SiteView) -> list[Unit]:
@@ -369,7 +501,11 @@ class Renderer:
                 continue
             terms = site.terms(kind)
             units.append(("terms", kind))
-            units += [("term", kind, t.slug, n) for t in terms for n in range(1, _pages(len(t.posts), per_page) + 1)]
+            units += [
+                ("term", kind, t.slug, n)
+                for t in terms
+                for n in range(1, _pages(len(t.posts), per_page) + 1)
+            ]
         units.append(("feed", "", ""))
         units += [("feed", kind, t.slug) for kind in ("films", "actors") for t in site.terms(kind)]
         units.append(("releases",))
@@ -386,21 +522,49 @@ class Renderer:
     def jobs(self, site: SiteView, units: Iterable[Unit]) -> list[PageJob]:
         """The pages named by ``units`` (after ``begin``)."""
         makers: dict[str, Callable[..., PageJob]] = {
-            "home": self._home, "post": self._post, "terms": self._terms, "term": self._term, "feed": self._feed,
-            "releases": self._releases, "ics": self._ics, "search": self._search, "redirect": self._redirect, "404": self._not_found,
+            "home": self._home,
+            "post": self._post,
+            "terms": self._terms,
+            "term": self._term,
+            "feed": self._feed,
+            "releases": self._releases,
+            "ics": self._ics,
+            "search": self._search,
+            "redirect": self._redirect,
+            "404": self._not_found,
             "robots": self._robots,
         }
         return [makers[unit[0]](site, unit, *unit[1:]) for unit in units]
 
-    def _job(self, unit: Unit, url: str, template: str, source: str, context: "PageContext",
-             data: Callable[[], bytes] | None = None) -> PageJob:
+    def _job(
+        self,
+        unit: Unit,
+        url: str,
+        template: str,
+        source: str,
+        context: PageContext,
+        data: Callable[[], bytes] | None = None,
+    ) -> PageJob:
         """A page; its key is made from its whole context (``incremental.keys``)."""
         context_key, shows = self.digests.context(context.values_for_key())
-        return PageJob(url, template, source, page_key(self.plan_key, url, template, context_key), context, unit, shows,
-                       data)
+        return PageJob(
+            url,
+            template,
+            source,
+            page_key(self.plan_key, url, template, context_key),
+            context,
+            unit,
+            shows,
+            data,
+        )
 
     def _nav(self, site: SiteView) -> Callable[[str], list[tuple[str, str, bool]]]:
-        items = [("Latest", "/"), ("Films", "/films/"), ("Releases", "/releases/"), ("Actors", "/actors/")]
+        items = [
+            ("Latest", "/"),
+            ("Films", "/films/"),
+            ("Releases", "/releases/"),
+            ("Actors", "/actors/"),
+        ]
         if site.has_terms("tags"):
             items.append(("Tags", "/tags/"))
 
@@ -409,28 +573,52 @@ class Renderer:
 
         return nav
 
-    def _listing(self, name: Any, items: Sequence[Post], number: int, url_of: Callable[[int], str]
-                 ) -> tuple[Sequence[Post], Pagination]:
+    def _listing(
+        self, name: Any, items: Sequence[Post], number: int, url_of: Callable[[int], str]
+    ) -> tuple[Sequence[Post], Pagination]:
         """Page ``number`` of a listing paginated ``per_page`` posts a page."""
         per_page = self.settings.per_page
         total = _pages(len(items), per_page)
         pages = self._memo.get(("pages", name))
         if pages is None:
             pages = self._memo[("pages", name)] = tuple((n, url_of(n)) for n in range(1, total + 1))
-        pagination = Pagination(number, total, url_of(number - 1) if number > 1 else None,
-                                url_of(number + 1) if number < total else None, pages)
-        return items[(number - 1) * per_page:number * per_page], pagination
+        pagination = Pagination(
+            number,
+            total,
+            url_of(number - 1) if number > 1 else None,
+            url_of(number + 1) if number < total else None,
+            pages,
+        )
+        return items[(number - 1) * per_page : number * per_page], pagination
 
     def _home(self, site: SiteView, unit: Unit, number: int) -> PageJob:
         posts, pagination = self._listing("home", site.posts, number, self.urls.home)
         url = self.urls.home(number)
         title = None if number == 1 else f"Latest news, page {number}"
-        meta = self.meta("home", url, title, self.settings.title if number == 1 else "Latest news",
-                         self.settings.description, json_ld=json_ld(website_ld(self.settings, self.urls)),
-                         feed="/feed.xml")
+        meta = self.meta(
+            "home",
+            url,
+            title,
+            self.settings.title if number == 1 else "Latest news",
+            self.settings.description,
+            json_ld=json_ld(website_ld(self.settings, self.urls)),
+            feed="/feed.xml",
+        )
         front = front_page(posts, site.terms("films"), self.today) if number == 1 else None
-        return self._job(unit, url, "index.html", "the home page", _ctx(
-            self._common, page=meta, posts=posts, front=front, pagination=pagination, section="/"))
+        return self._job(
+            unit,
+            url,
+            "index.html",
+            "the home page",
+            _ctx(
+                self._common,
+                page=meta,
+                posts=posts,
+                front=front,
+                pagination=pagination,
+                section="/",
+            ),
+        )
 
     def _post(self, site: SiteView, unit: Unit, url: str) -> PageJob:
         posts = site.posts
@@ -439,17 +627,48 @@ class Renderer:
         newer = posts[index - 1] if index > 0 else None
         older = posts[index + 1] if index + 1 < len(posts) else None
         poster = self._video_poster(site, post)
-        meta = Derived(lambda: self.meta(
-            "post", post.url, post.title, post.title, post.summary, og_type="article",
-            image=self.urls.absolute(card_url(post.url)), image_alt=post.image_alt or post.title,
-            json_ld=json_ld(self._with_video(post_ld(post, self.settings, self.urls), post.trailer, post.html,
-                                             post.title, post.summary, poster, post.date.isoformat(), post.url)),
-            tweet_script=self.settings.tweets_enhance and (
-                "twitter-tweet" in post.html or any(t.url for t in post.tweets)),
-        ))
-        return self._job(unit, post.url, "post.html", post.source, _ctx(
-            self._common, page=meta, post=post, newer=newer, older=older, section="/", video_poster=poster,
-            video_title=post.title))
+        meta = Derived(
+            lambda: self.meta(
+                "post",
+                post.url,
+                post.title,
+                post.title,
+                post.summary,
+                og_type="article",
+                image=self.urls.absolute(card_url(post.url)),
+                image_alt=post.image_alt or post.title,
+                json_ld=json_ld(
+                    self._with_video(
+                        post_ld(post, self.settings, self.urls),
+                        post.trailer,
+                        post.html,
+                        post.title,
+                        post.summary,
+                        poster,
+                        post.date.isoformat(),
+                        post.url,
+                    )
+                ),
+                tweet_script=self.settings.tweets_enhance
+                and ("twitter-tweet" in post.html or any(t.url for t in post.tweets)),
+            )
+        )
+        return self._job(
+            unit,
+            post.url,
+            "post.html",
+            post.source,
+            _ctx(
+                self._common,
+                page=meta,
+                post=post,
+                newer=newer,
+                older=older,
+                section="/",
+                video_poster=poster,
+                video_title=post.title,
+            ),
+        )
 
     def _video_poster(self, site: SiteView, post: Post) -> str | None:
         """The picture a post's trailers start from: its own, else its film's poster or first still."""
@@ -467,8 +686,17 @@ class Renderer:
                 return stills[0].src
         return None
 
-    def _with_video(self, data: dict[str, Any], trailer: Video | None, html: str, name: str, description: str,
-                    poster: str | None, uploaded: str, page_url: str) -> dict[str, Any]:
+    def _with_video(
+        self,
+        data: dict[str, Any],
+        trailer: Video | None,
+        html: str,
+        name: str,
+        description: str,
+        poster: str | None,
+        uploaded: str,
+        page_url: str,
+    ) -> dict[str, Any]:
         """JSON-LD with a ``VideoObject`` for the page's trailer and the videos of its body."""
         videos = [trailer] if trailer is not None else []
         replace_marked(str(html), lambda video: videos.append(video) or "")
@@ -476,51 +704,123 @@ class Renderer:
             return data
         thumb = self.pictures.path(poster, 1280) if poster else card_url(page_url)
         thumb = thumb if "://" in thumb else self.urls.absolute(thumb)
-        found = [video_ld(v, name=name, description=description or name, thumbnail=thumb, uploaded=uploaded,
-                          content_url=self.urls.absolute(v.id) if v.is_file else None) for v in videos]
+        found = [
+            video_ld(
+                v,
+                name=name,
+                description=description or name,
+                thumbnail=thumb,
+                uploaded=uploaded,
+                content_url=self.urls.absolute(v.id) if v.is_file else None,
+            )
+            for v in videos
+        ]
         return {**data, "video": found[0] if len(found) == 1 else found}
 
     def _terms(self, site: SiteView, unit: Unit, kind: str) -> PageJob:
         label, plural = LABELS[kind]
         terms = site.terms(kind)
         url = self.urls.terms(kind)
-        meta = self.meta(kind, url, plural, plural, f"Every {SINGULAR[kind]} on {self.settings.title}.",
-                         json_ld=json_ld(collection_ld(plural, self.urls.absolute(url),
-                                                       f"{plural} on {self.settings.title}")))
-        return self._job(unit, url, "terms.html", f"the {kind} index", _ctx(
-            self._common, page=meta, terms=terms, kind=kind, label=label, plural=plural, section=url))
+        meta = self.meta(
+            kind,
+            url,
+            plural,
+            plural,
+            f"Every {SINGULAR[kind]} on {self.settings.title}.",
+            json_ld=json_ld(
+                collection_ld(plural, self.urls.absolute(url), f"{plural} on {self.settings.title}")
+            ),
+        )
+        return self._job(
+            unit,
+            url,
+            "terms.html",
+            f"the {kind} index",
+            _ctx(
+                self._common,
+                page=meta,
+                terms=terms,
+                kind=kind,
+                label=label,
+                plural=plural,
+                section=url,
+            ),
+        )
 
     def _term(self, site: SiteView, unit: Unit, kind: str, slug: str, number: int) -> PageJob:
         label, plural = LABELS[kind]
         term = site.term(kind, slug)
         feed = self.urls.term_feed(kind, slug) if kind != "tags" else None
-        posts, pagination = self._listing(term.url, term.posts, number, lambda n: self.urls.term(kind, slug, n))
+        posts, pagination = self._listing(
+            term.url, term.posts, number, lambda n: self.urls.term(kind, slug, n)
+        )
         url = self.urls.term(kind, slug, number)
         suffix = "" if number == 1 else f", page {number}"
         stills = term.extra.get("stills") or ()
         poster = term.image or (stills[0].src if stills else None)
         has_card = kind in ("films", "actors")
-        meta = Derived(lambda: self.meta(
-            kind.rstrip("s"), url, term.name + suffix, term.name, self._term_description(term),
-            og_type={"films": "video.movie", "actors": "profile"}.get(kind, "website"),
-            image=self.urls.absolute(card_url(term.url)) if has_card else image_url(self.urls, term.image),
-            image_alt=term.image_alt or term.name,
-            json_ld=json_ld(self._with_video(term_ld(term, self.urls), term.extra.get("trailer"), term.html, term.name,
-                                             self._term_description(term), poster,
-                                             (term.posts[0].date.isoformat() if term.posts else
-                                              str(term.release_year or "")), term.url)), feed=feed))
-        return self._job(unit, url, "term.html", term.source or f"the {SINGULAR[kind]} {term.name!r}", _ctx(
-            self._common, page=meta, term=term, posts=posts, pagination=pagination, label=label, plural=plural,
-            section=self.urls.terms(kind), video_poster=poster, video_title=term.name, **self._film_dates(term)))
+        meta = Derived(
+            lambda: self.meta(
+                kind.rstrip("s"),
+                url,
+                term.name + suffix,
+                term.name,
+                self._term_description(term),
+                og_type={"films": "video.movie", "actors": "profile"}.get(kind, "website"),
+                image=self.urls.absolute(card_url(term.url))
+                if has_card
+                else image_url(self.urls, term.image),
+                image_alt=term.image_alt or term.name,
+                json_ld=json_ld(
+                    self._with_video(
+                        term_ld(term, self.urls),
+                        term.extra.get("trailer"),
+                        term.html,
+                        term.name,
+                        self._term_description(term),
+                        poster,
+                        (
+                            term.posts[0].date.isoformat()
+                            if term.posts
+                            else str(term.release_year or "")
+                        ),
+                        term.url,
+                    )
+                ),
+                feed=feed,
+            )
+        )
+        return self._job(
+            unit,
+            url,
+            "term.html",
+            term.source or f"the {SINGULAR[kind]} {term.name!r}",
+            _ctx(
+                self._common,
+                page=meta,
+                term=term,
+                posts=posts,
+                pagination=pagination,
+                label=label,
+                plural=plural,
+                section=self.urls.terms(kind),
+                video_poster=poster,
+                video_title=term.name,
+                **self._film_dates(term),
+            ),
+        )
 
     def _film_dates(self, term: Term) -> dict[str, Any]:
         """What a film page shows of its release as of the build's day."""
         if term.kind != "films":
             return {"next_release": None, "releases_ahead": (), "last_release": None, "ics": None}
         ahead = tuple(r for r in term.releases if not r.cancelled and r.date >= self.today)
-        return {"next_release": next_release(term, self.today), "releases_ahead": ahead,
-                "last_release": last_release(term, self.today),
-                "ics": self.urls.film_calendar(term.slug) if has_events(term) else None}
+        return {
+            "next_release": next_release(term, self.today),
+            "releases_ahead": ahead,
+            "last_release": last_release(term, self.today),
+            "ics": self.urls.film_calendar(term.slug) if has_events(term) else None,
+        }
 
     def _term_description(self, term: Term) -> str:
         count = f"{len(term.posts)} post{'s' if len(term.posts) != 1 else ''}"
@@ -534,16 +834,33 @@ class Renderer:
     def _feed(self, site: SiteView, unit: Unit, kind: str, slug: str) -> PageJob:
         size = self.settings.feed_size
         if not kind:
-            url, title, subtitle, alternate = "/feed.xml", self.settings.title, self.settings.description, "/"
+            url, title, subtitle, alternate = (
+                "/feed.xml",
+                self.settings.title,
+                self.settings.description,
+                "/",
+            )
             posts, source = site.posts[:size], "the site feed"
         else:
             term = site.term(kind, slug)
             url, title = self.urls.term_feed(kind, slug), f"{term.name} · {self.settings.title}"
             subtitle = self._term_description(term)
             alternate, posts, source = term.url, term.posts[:size], term.source or term.url
-        return self._job(unit, url, "feed.xml", source, _ctx(
-            {}, feed_url=url, title=title, subtitle=subtitle, alternate=alternate, posts=posts,
-            updated=max((p.updated or p.date for p in posts), default=None)))
+        return self._job(
+            unit,
+            url,
+            "feed.xml",
+            source,
+            _ctx(
+                {},
+                feed_url=url,
+                title=title,
+                subtitle=subtitle,
+                alternate=alternate,
+                posts=posts,
+                updated=max((p.updated or p.date for p in posts), default=None),
+            ),
+        )
 
     def _releases(self, site: SiteView, unit: Unit) -> PageJob:
         films = site.terms("films")
@@ -551,16 +868,40 @@ class Renderer:
         url = "/releases/"
         ics = "/releases.ics" if any(has_events(film) for film in films) else None
         description = f"Release dates of the films on {self.settings.title}: coming up, and recently released."
-        meta = self.meta("releases", url, "Release calendar", "Release calendar", description,
-                         json_ld=json_ld(collection_ld("Release calendar", self.urls.absolute(url), description)))
-        return self._job(unit, url, "releases.html", "the release calendar", _ctx(
-            self._common, page=meta, calendar=calendar, ics=ics, section=url))
+        meta = self.meta(
+            "releases",
+            url,
+            "Release calendar",
+            "Release calendar",
+            description,
+            json_ld=json_ld(
+                collection_ld("Release calendar", self.urls.absolute(url), description)
+            ),
+        )
+        return self._job(
+            unit,
+            url,
+            "releases.html",
+            "the release calendar",
+            _ctx(self._common, page=meta, calendar=calendar, ics=ics, section=url),
+        )
 
     def _search(self, site: SiteView, unit: Unit) -> PageJob:
         url = "/search/"
-        meta = self.meta("search", url, "Search", "Search", f"Search the posts, films and actors of {self.settings.title}.")
-        return self._job(unit, url, "search.html", "the search page", _ctx(
-            self._common, page=meta, bundle="/pagefind/", section=url))
+        meta = self.meta(
+            "search",
+            url,
+            "Search",
+            "Search",
+            f"Search the posts, films and actors of {self.settings.title}.",
+        )
+        return self._job(
+            unit,
+            url,
+            "search.html",
+            "the search page",
+            _ctx(self._common, page=meta, bundle="/pagefind/", section=url),
+        )
 
     def _ics(self, site: SiteView, unit: Unit, slug: str) -> PageJob:
         title = self.settings.title
@@ -568,7 +909,10 @@ class Renderer:
             film = site.term("films", slug)
             films: tuple[Term, ...] = (film,)
             url, name = self.urls.film_calendar(slug), f"{film.name} · {title}"
-            description, source = f"Release dates of {film.name}, as reported on {title}.", film.source or film.url
+            description, source = (
+                f"Release dates of {film.name}, as reported on {title}.",
+                film.source or film.url,
+            )
         else:
             films = tuple(film for film in site.terms("films") if has_events(film))
             url, name = "/releases.ics", f"Releases · {title}"
@@ -576,34 +920,67 @@ class Renderer:
         # The stamp of a release set by a film page alone is its film's newest post's date (``ical``).
         newest = tuple(film.posts[0] if film.posts else None for film in films)
         context = _ctx({}, films=films, newest=newest, name=name, description=description)
-        return self._job(unit, url, "", source, context,
-                         data=lambda: calendar_bytes(films, name, description, self.urls))
+        return self._job(
+            unit,
+            url,
+            "",
+            source,
+            context,
+            data=lambda: calendar_bytes(films, name, description, self.urls),
+        )
 
     def _redirect(self, site: SiteView, unit: Unit, url: str) -> PageJob:
         redirects = self._memo.get("redirects")
         if redirects is None:
             redirects = self._memo["redirects"] = {r.url: r for r in site.redirects}
         redirect = redirects[url]
-        meta = self.meta("redirect", redirect.url, f"Moved to {redirect.target}", "This page has moved",
-                         redirect.reason, noindex=True)
-        return self._job(unit, redirect.url, "redirect.html", f"the aka of {redirect.target}",
-                         _ctx(self._common, page=meta, target=redirect.target, section=""))
+        meta = self.meta(
+            "redirect",
+            redirect.url,
+            f"Moved to {redirect.target}",
+            "This page has moved",
+            redirect.reason,
+            noindex=True,
+        )
+        return self._job(
+            unit,
+            redirect.url,
+            "redirect.html",
+            f"the aka of {redirect.target}",
+            _ctx(self._common, page=meta, target=redirect.target, section=""),
+        )
 
     def _not_found(self, site: SiteView, unit: Unit) -> PageJob:
         # Served with status 404, the page is never indexed: no noindex needed (it would cost SEO audits).
-        meta = self.meta("404", "/404.html", "Page not found", "Page not found", "There is no page at this address.")
+        meta = self.meta(
+            "404",
+            "/404.html",
+            "Page not found",
+            "Page not found",
+            "There is no page at this address.",
+        )
         recent = site.posts[:RECENT_ON_404]
-        return self._job(unit, "/404.html", "404.html", "the 404 page", _ctx(
-            self._common, page=meta, posts=recent, section=""))
+        return self._job(
+            unit,
+            "/404.html",
+            "404.html",
+            "the 404 page",
+            _ctx(self._common, page=meta, posts=recent, section=""),
+        )
 
     def _robots(self, site: SiteView, unit: Unit) -> PageJob:
         return self._job(unit, "/robots.txt", "robots.txt", "robots.txt", _ctx({}))
 
     def _sitemap(self, site: SiteView, pages: Sequence[PageJob]) -> PageJob:
         lastmod = {p.url: (p.updated or p.date) for p in site.posts}
-        entries = [(job.url, lastmod.get(job.url)) for job in pages if job.url.endswith("/") and job.unit[0] != "redirect"]
-        listing = "\n".join(f"{url} {when.isoformat() if when else ''}" for url, when in entries)
-        return self._job(("sitemap",), "/sitemap.xml", "sitemap.xml", "the sitemap", _ctx({}, entries=entries))
+        entries = [
+            (job.url, lastmod.get(job.url))
+            for job in pages
+            if job.url.endswith("/") and job.unit[0] != "redirect"
+        ]
+        return self._job(
+            ("sitemap",), "/sitemap.xml", "sitemap.xml", "the sitemap", _ctx({}, entries=entries)
+        )
 
 
 def _pages(count: int, per_page: int) -> int:
@@ -625,7 +1002,10 @@ class PageContext:
         return {**self.values, "nav": self.nav(self.values.get("section", ""))}
 
     def __call__(self) -> dict[str, Any]:
-        context = {key: value() if isinstance(value, Derived) else value for key, value in self.values.items()}
+        context = {
+            key: value() if isinstance(value, Derived) else value
+            for key, value in self.values.items()
+        }
         if self.nav is not None:
             context["nav"] = self.nav(self.values.get("section", ""))
         return context
@@ -636,17 +1016,29 @@ def _ctx(common: dict[str, Any], **values: Any) -> PageContext:
     return PageContext(common, values)
 
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def month_name(value: dt.date) -> str:
-    """"July 2023" (English, locale-independent)."""
+    """ "July 2023" (English, locale-independent)."""
     return f"{MONTHS[value.month - 1]} {value.year}"
 
 
 def human_date(value: dt.date | datetime | str | None) -> str:
-    """"7 September 2020" (no leading zero, English month names, locale-independent)."""
+    """ "7 September 2020" (no leading zero, English month names, locale-independent)."""
     if value is None:
         return ""
     if isinstance(value, str):
@@ -675,8 +1067,14 @@ def hyphen_points(word: str) -> list[int]:
     while i < len(word) - 2:
         unit = next((u for u in CONSONANT_UNITS if low.startswith(u, i)), low[i])
         after = i + len(unit)
-        if (low[i] not in VOWELS and after < len(word) and low[after] in VOWELS and len(word) - i >= 3
-                and any(c in VOWELS for c in low[:i]) and (not points or i - points[-1] >= 2)):
+        if (
+            low[i] not in VOWELS
+            and after < len(word)
+            and low[after] in VOWELS
+            and len(word) - i >= 3
+            and any(c in VOWELS for c in low[:i])
+            and (not points or i - points[-1] >= 2)
+        ):
             points.append(i)
         i += len(unit)
     return points
@@ -693,7 +1091,9 @@ def nobreak_dash(value: Any) -> Markup:
     that no line of a wrapped title starts with "–" or "—". A very long word gets soft hyphens,
     at its syllables, so that it breaks there (with a hyphen) rather than anywhere — next to its
     dash, say."""
-    text = str(html_escape(str.__str__(value) if isinstance(value, str) else str(value), quote=False))
+    text = str(
+        html_escape(str.__str__(value) if isinstance(value, str) else str(value), quote=False)
+    )
     text = LONG_WORD.sub(_soft_hyphens, text)
     for dash in ("\u2013", "\u2014", "-"):
         text = text.replace(f" {dash} ", f"\u00a0{dash} ")
@@ -712,11 +1112,19 @@ def check_unique(jobs: Iterable[PageJob], static_files: Iterable[str]) -> list[P
         file = Urls.output_file(job.url)
         other = seen.setdefault(file, job.source)
         if other != job.source:
-            problems.append(error(job.source, None, f"{job.url} would be written twice: by {job.source} and by {other}",
-                                  "give one of them another slug or name"))
+            problems.append(
+                error(
+                    job.source,
+                    None,
+                    f"{job.url} would be written twice: by {job.source} and by {other}",
+                    "give one of them another slug or name",
+                )
+            )
     return problems
 
 
 def xml_text(value: Any) -> Markup:
     """Escape HTML (even ``Markup``) once more, for Atom's ``type="html"`` elements."""
-    return Markup(html_escape(str.__str__(value) if isinstance(value, str) else str(value), quote=False))
+    return Markup(
+        html_escape(str.__str__(value) if isinstance(value, str) else str(value), quote=False)
+    )

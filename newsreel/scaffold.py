@@ -12,11 +12,12 @@ import difflib
 import os
 import re
 import unicodedata
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone, tzinfo
+from datetime import UTC, datetime, tzinfo
 from importlib import resources
 from pathlib import Path, PurePosixPath
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -63,7 +64,9 @@ def starter_files(now: datetime, pin: Pin) -> tuple[StarterFile, ...]:
     for entry, rel in _walk(root, PurePosixPath()):
         if rel.name in {"__init__.py", "__pycache__"} or rel.suffix == ".pyc":
             continue
-        target = PurePosixPath(*(p.replace("dot-", ".", 1) if p.startswith("dot-") else p for p in rel.parts))
+        target = PurePosixPath(
+            *(p.replace("dot-", ".", 1) if p.startswith("dot-") else p for p in rel.parts)
+        )
         files.append(StarterFile(str(target), entry.read_bytes()))
     files.append(StarterFile(SAMPLE_POST, sample_post(now).encode("utf-8")))
     files.append(StarterFile(REQUIREMENTS, requirements_text(pin).encode("utf-8")))
@@ -99,7 +102,7 @@ def _walk(folder: Any, rel: PurePosixPath) -> Iterator[tuple[Any, PurePosixPath]
 
 def sample_post(now: datetime) -> str:
     """The first post of a new blog: real facts, every common front-matter key."""
-    date = now.astimezone(timezone.utc).replace(microsecond=0).isoformat()
+    date = now.astimezone(UTC).replace(microsecond=0).isoformat()
     return f"""---
 title: "Welcome to your movie-news blog"
 date: {date}
@@ -135,8 +138,13 @@ same for people. Delete this post whenever you like.
 """
 
 
-def init_site(directory: Path, *, force: bool = False, reporter: Reporter | None = None,
-              pin: Pin | None = None) -> list[Path]:
+def init_site(
+    directory: Path,
+    *,
+    force: bool = False,
+    reporter: Reporter | None = None,
+    pin: Pin | None = None,
+) -> list[Path]:
     """Start a new blog in ``directory``; returns the files written.
 
     Refuses a folder that holds anything (but a ``.git``) unless ``force``; even then
@@ -147,8 +155,10 @@ def init_site(directory: Path, *, force: bool = False, reporter: Reporter | None
     pin = pin or installed_pin()
     too_long = next((part for part in directory.parts if len(os.fsencode(part)) > NAME_MAX), None)
     if too_long is not None:
-        raise ScaffoldError(f"{directory}: a folder name of {len(os.fsencode(too_long))} bytes is too long "
-                            f"(the limit is {NAME_MAX}: choose a shorter name)")
+        raise ScaffoldError(
+            f"{directory}: a folder name of {len(os.fsencode(too_long))} bytes is too long "
+            f"(the limit is {NAME_MAX}: choose a shorter name)"
+        )
     if directory.exists() and not directory.is_dir():
         raise ScaffoldError(f"{directory}: is a file, not a folder (give a new or empty folder)")
     if directory.is_dir() and not force:
@@ -161,7 +171,7 @@ def init_site(directory: Path, *, force: bool = False, reporter: Reporter | None
             )
     written: list[Path] = []
     skipped: list[str] = []
-    for item in starter_files(datetime.now(timezone.utc), pin):
+    for item in starter_files(datetime.now(UTC), pin):
         target = directory / item.path
         if target.exists() or target.is_symlink():
             skipped.append(item.path)
@@ -183,10 +193,14 @@ def init_site(directory: Path, *, force: bool = False, reporter: Reporter | None
     if not skipped:
         reporter.info(f"created a new blog in {where} with {files}:")
     else:
-        reporter.info(f"added {files} to {where}; kept {len(skipped)} already there, never overwritten:")
+        reporter.info(
+            f"added {files} to {where}; kept {len(skipped)} already there, never overwritten:"
+        )
     for path in written:
         if not reporter.verbose:
-            reporter.info(f"  {'added ' if skipped else ''}{path.relative_to(directory).as_posix()}")
+            reporter.info(
+                f"  {'added ' if skipped else ''}{path.relative_to(directory).as_posix()}"
+            )
     for rel in skipped:
         reporter.info(f"  kept {rel}")
     if not pin.public and (directory / REQUIREMENTS) in written:
@@ -194,7 +208,9 @@ def init_site(directory: Path, *, force: bool = False, reporter: Reporter | None
     reporter.info("next:")
     if not here:
         reporter.info(f"  cd {_shell_quote(str(directory))}")
-    reporter.info("  newsreel serve                      # preview at http://127.0.0.1:8000/ while you write")
+    reporter.info(
+        "  newsreel serve                      # preview at http://127.0.0.1:8000/ while you write"
+    )
     reporter.info('  newsreel new post "My first post"   # a draft in content/posts/')
     reporter.info("  newsreel build                      # the finished site in site/")
     return written
@@ -202,13 +218,19 @@ def init_site(directory: Path, *, force: bool = False, reporter: Reporter | None
 
 def private_pin_warning(path: Path, pin: Pin) -> Problem:
     """What ``init`` says when the deploy workflow could not install this newsreel as it is."""
-    fix = (f"before you deploy, make that line {pin.suggestion}, or a released newsreel==X.Y.Z"
-           if pin.suggestion else
-           "before you deploy, make that line a released newsreel==X.Y.Z, "
-           "or newsreel @ git+https://github.com/OWNER/REPO@COMMIT for a copy you pushed")
-    return warning_problem(path.as_posix(), pin_line_number(),
-                           f"newsreel was installed from {pin.source}, which CI cannot reach: "
-                           f"{pin.line} installs only once that version is on PyPI", fix)
+    fix = (
+        f"before you deploy, make that line {pin.suggestion}, or a released newsreel==X.Y.Z"
+        if pin.suggestion
+        else "before you deploy, make that line a released newsreel==X.Y.Z, "
+        "or newsreel @ git+https://github.com/OWNER/REPO@COMMIT for a copy you pushed"
+    )
+    return warning_problem(
+        path.as_posix(),
+        pin_line_number(),
+        f"newsreel was installed from {pin.source}, which CI cannot reach: "
+        f"{pin.line} installs only once that version is on PyPI",
+        fix,
+    )
 
 
 def _shell_quote(text: str) -> str:
@@ -221,7 +243,9 @@ def _shell_quote(text: str) -> str:
 def require_site(site_dir: Path) -> None:
     """Fail unless ``site_dir`` looks like a newsreel site (a folder with settings or content)."""
     if not site_dir.is_dir():
-        raise ScaffoldError(f"{site_dir}: no such folder (run newsreel init {site_dir} first, or pass --dir)")
+        raise ScaffoldError(
+            f"{site_dir}: no such folder (run newsreel init {site_dir} first, or pass --dir)"
+        )
     if not (site_dir / "newsreel.yaml").is_file() and not (site_dir / "content").is_dir():
         raise ScaffoldError(
             f"{site_dir}: not a newsreel site, it has neither newsreel.yaml nor content/ "
@@ -246,7 +270,7 @@ def site_timezone(site_dir: Path) -> tzinfo:
 
 def site_now(site_dir: Path, now: datetime | None = None) -> datetime:
     """Now (or ``now``), in the site's time zone, to the second."""
-    moment = now or datetime.now(timezone.utc)
+    moment = now or datetime.now(UTC)
     return moment.astimezone(site_timezone(site_dir)).replace(microsecond=0)
 
 
@@ -259,7 +283,7 @@ def read_front_matter(path: Path) -> dict[str, Any]:
     lines = text.splitlines()
     if not lines or lines[0].strip() != "---":
         return {}
-    for end, line in enumerate(lines[1:], start=1):
+    for end, line in enumerate(lines[1:], start=1):  # noqa: B007 - used after the loop
         if line.strip() in {"---", "..."}:
             break
     else:
@@ -374,8 +398,18 @@ def fold(name: str) -> str:
     return " ".join(text.split())
 
 
-_PUNCT_FOLD = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
-                             "\u2013": "-", "\u2014": "-", "\u2010": "-", "\u00a0": " "})
+_PUNCT_FOLD = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2010": "-",
+        "\u00a0": " ",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -407,13 +441,25 @@ def did_you_mean(name: str, known: Sequence[KnownName]) -> Suggestion | None:
 def suggestion_problem(path: str, label: str, name: str, guess: Suggestion) -> Problem:
     """The warning ``new post`` prints for a name close to an existing one."""
     if guess.reason == "same":
-        return warning_problem(path, None, f'{label} "{name}" is spelled "{guess.existing}" elsewhere: did you mean "{guess.existing}"?',
-                               "both land on one page, but one spelling reads better")
+        return warning_problem(
+            path,
+            None,
+            f'{label} "{name}" is spelled "{guess.existing}" elsewhere: did you mean "{guess.existing}"?',
+            "both land on one page, but one spelling reads better",
+        )
     if guess.reason == "clash":
-        return warning_problem(path, None, f'{label} "{name}" would get the same URL as "{guess.existing}": did you mean "{guess.existing}"?',
-                               f"write {guess.existing!r}, or the build fails until one spelling is used or an aka added")
-    return warning_problem(path, None, f'{label} "{name}" is new to this site: did you mean "{guess.existing}"?',
-                           "if so, correct the front matter, so that both land on one page")
+        return warning_problem(
+            path,
+            None,
+            f'{label} "{name}" would get the same URL as "{guess.existing}": did you mean "{guess.existing}"?',
+            f"write {guess.existing!r}, or the build fails until one spelling is used or an aka added",
+        )
+    return warning_problem(
+        path,
+        None,
+        f'{label} "{name}" is new to this site: did you mean "{guess.existing}"?',
+        "if so, correct the front matter, so that both land on one page",
+    )
 
 
 # --------------------------------------------------------------- front matter
@@ -426,8 +472,13 @@ def front_matter_text(fields: Mapping[str, Any]) -> str:
         if isinstance(value, datetime):
             lines.append(f"{key}: {value.isoformat()}")
         else:
-            dumped = yaml.safe_dump({key: value}, allow_unicode=True, sort_keys=False,
-                                    default_flow_style=False, width=1000)
+            dumped = yaml.safe_dump(
+                {key: value},
+                allow_unicode=True,
+                sort_keys=False,
+                default_flow_style=False,
+                width=1000,
+            )
             lines.append(dumped.rstrip("\n"))
     lines.append("---")
     return "\n".join(lines) + "\n"
@@ -462,8 +513,15 @@ def unique_list(items: Iterable[str]) -> list[str]:
 # -------------------------------------------------------------------- new post
 
 
-def new_post(site_dir: Path, title: str, *, films: Sequence[str] = (), actors: Sequence[str] = (),
-             tweet: str | None = None, reporter: Reporter | None = None) -> Path:
+def new_post(
+    site_dir: Path,
+    title: str,
+    *,
+    films: Sequence[str] = (),
+    actors: Sequence[str] = (),
+    tweet: str | None = None,
+    reporter: Reporter | None = None,
+) -> Path:
     """Write a draft ``content/posts/<slug>.md`` with valid front matter; return its path."""
     reporter = reporter or Reporter()
     require_site(site_dir)
@@ -476,7 +534,9 @@ def new_post(site_dir: Path, title: str, *, films: Sequence[str] = (), actors: S
     path = site_dir / "content" / "posts" / f"{slug}.md"
     shown = path.as_posix()
     if path.exists():
-        raise ScaffoldError(f"{shown}: already exists (give the post another title, or edit that file)")
+        raise ScaffoldError(
+            f"{shown}: already exists (give the post another title, or edit that file)"
+        )
     other = taken_post_slugs(site_dir).get(slug)
     if other is not None:
         raise ScaffoldError(
@@ -492,8 +552,10 @@ def new_post(site_dir: Path, title: str, *, films: Sequence[str] = (), actors: S
         fields["tweet"] = tweet_url
     fields["draft"] = True
     write_new(path, front_matter_text(fields) + "\n")
-    reporter.info(f"created {shown} as a draft: newsreel serve shows it, newsreel build leaves it out "
-                  "until you remove its draft: true line")
+    reporter.info(
+        f"created {shown} as a draft: newsreel serve shows it, newsreel build leaves it out "
+        "until you remove its draft: true line"
+    )
     for kind, label, given in (("films", "film", films_list), ("actors", "actor", actors_list)):
         for name in given:
             guess = did_you_mean(name, names.of(kind))

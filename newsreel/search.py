@@ -21,8 +21,9 @@ import re
 import shutil
 import subprocess
 import threading
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from newsreel.config import Settings
 from newsreel.errors import NewsreelError, Problem, error
@@ -57,8 +58,10 @@ def executable() -> Path:
     except Exception:  # noqa: BLE001 - a missing or broken package is the same answer
         found = None
     if found is None or not Path(found).is_file():
-        raise SearchFailed("search needs Pagefind's binary, which is not installed "
-                           "(pip install 'pagefind[bin]', or set search: false in newsreel.yaml)")
+        raise SearchFailed(
+            "search needs Pagefind's binary, which is not installed "
+            "(pip install 'pagefind[bin]', or set search: false in newsreel.yaml)"
+        )
     return Path(found)
 
 
@@ -76,7 +79,9 @@ def index_key(files: Mapping[str, list[str]], settings: Settings) -> str:
     return digest.hexdigest()
 
 
-def run_pagefind(pages: Iterable[tuple[str, Path]], workspace: Path, language: str) -> dict[str, bytes]:
+def run_pagefind(
+    pages: Iterable[tuple[str, Path]], workspace: Path, language: str
+) -> dict[str, bytes]:
     """Index ``pages`` (output path, file holding it) and return Pagefind's files by output path.
 
     The pages are hard-linked (copied where that fails) into ``workspace``, laid out as the
@@ -100,14 +105,24 @@ def run_pagefind(pages: Iterable[tuple[str, Path]], workspace: Path, language: s
         if language:
             command += ["--force-language", language.split("-")[0].lower()]
         try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT,
-                                  stdin=subprocess.DEVNULL, env={**os.environ, "NO_COLOR": "1"})
+            done = subprocess.run(
+                command,
+                capture_output=True,
+                text=True,
+                timeout=TIMEOUT,
+                stdin=subprocess.DEVNULL,
+                env={**os.environ, "NO_COLOR": "1"},
+            )
         except (OSError, subprocess.TimeoutExpired) as exc:
-            raise SearchFailed(f"Pagefind could not index the site: {exc} (set search: false to build without search)") from None
+            raise SearchFailed(
+                f"Pagefind could not index the site: {exc} (set search: false to build without search)"
+            ) from None
         if done.returncode != 0:
             said = (done.stderr or done.stdout).strip().splitlines()
-            raise SearchFailed(f"Pagefind could not index the site: {said[-1] if said else f'exit status {done.returncode}'}"
-                               " (set search: false in newsreel.yaml to build without search)")
+            raise SearchFailed(
+                f"Pagefind could not index the site: {said[-1] if said else f'exit status {done.returncode}'}"
+                " (set search: false in newsreel.yaml to build without search)"
+            )
         files = {}
         for current, dirs, names in os.walk(out):
             dirs.sort()
@@ -117,22 +132,40 @@ def run_pagefind(pages: Iterable[tuple[str, Path]], workspace: Path, language: s
         try:
             return canonical(files)
         except (ValueError, IndexError, OSError, EOFError) as exc:  # gzip errors are OSError
-            raise SearchFailed(f"Pagefind wrote an index newsreel cannot read ({exc}); "
-                               "check that pagefind is version 1.x, or set search: false") from None
+            raise SearchFailed(
+                f"Pagefind wrote an index newsreel cannot read ({exc}); "
+                "check that pagefind is version 1.x, or set search: false"
+            ) from None
     finally:
         shutil.rmtree(workspace, ignore_errors=True)
 
 
-def reserved_problems(settings: Settings, jobs: Iterable[Any], static: Iterable[str]) -> list[Problem]:
+def reserved_problems(
+    settings: Settings, jobs: Iterable[Any], static: Iterable[str]
+) -> list[Problem]:
     """With search on, ``pagefind/`` is the index's: a page or a static file there is an error."""
     if not settings.search:
         return []
-    problems = [error(job.source, None, f"{job.url} is inside /{PREFIX}, where the search index goes",
-                      "give it another slug, or set search: false in newsreel.yaml")
-                for job in jobs if job.url.lstrip("/").startswith(PREFIX)]
-    problems += [error(f"static/{name}", None, f"static/{PREFIX} is where the search index goes",
-                       "move the file elsewhere in static/, or set search: false in newsreel.yaml")
-                 for name in static if name.startswith(PREFIX)]
+    problems = [
+        error(
+            job.source,
+            None,
+            f"{job.url} is inside /{PREFIX}, where the search index goes",
+            "give it another slug, or set search: false in newsreel.yaml",
+        )
+        for job in jobs
+        if job.url.lstrip("/").startswith(PREFIX)
+    ]
+    problems += [
+        error(
+            f"static/{name}",
+            None,
+            f"static/{PREFIX} is where the search index goes",
+            "move the file elsewhere in static/, or set search: false in newsreel.yaml",
+        )
+        for name in static
+        if name.startswith(PREFIX)
+    ]
     return problems
 
 
@@ -154,7 +187,7 @@ def _end(data: bytes, i: int) -> int:
         arg = info
     elif info in (24, 25, 26, 27):
         size = 1 << (info - 24)
-        arg, i = int.from_bytes(data[i:i + size], "big"), i + size
+        arg, i = int.from_bytes(data[i : i + size], "big"), i + size
     else:
         raise ValueError("indefinite-length CBOR")
     if major in (0, 1, 7):
@@ -174,7 +207,7 @@ def _array(data: bytes, i: int) -> tuple[int, list[tuple[int, int]]]:
         raise ValueError("not a CBOR array")
     info = data[i] & 31
     start = i + 1 + (0 if info < 24 else 1 << (info - 24))
-    count = info if info < 24 else int.from_bytes(data[i + 1:start], "big")
+    count = info if info < 24 else int.from_bytes(data[i + 1 : start], "big")
     spans, j = [], start
     for _ in range(count):
         end = _end(data, j)
@@ -212,7 +245,9 @@ def canonical(files: dict[str, bytes]) -> dict[str, bytes]:
     out = dict(files)
     rename: dict[bytes, bytes] = {}
     for rel in sorted(files):
-        match = re.fullmatch(re.escape(PREFIX) + r"filter/([A-Za-z0-9-]+)_([0-9a-f]+)\.pf_filter", rel)
+        match = re.fullmatch(
+            re.escape(PREFIX) + r"filter/([A-Za-z0-9-]+)_([0-9a-f]+)\.pf_filter", rel
+        )
         if not match:
             continue
         data = gzip.decompress(files[rel])
@@ -228,7 +263,9 @@ def canonical(files: dict[str, bytes]) -> dict[str, bytes]:
     entry_rel = PREFIX + "pagefind-entry.json"
     entry = files.get(entry_rel, b"").decode("utf-8")
     for rel in sorted(files):
-        match = re.fullmatch(re.escape(PREFIX) + r"pagefind\.([A-Za-z0-9-]+)_([0-9a-f]+)\.pf_meta", rel)
+        match = re.fullmatch(
+            re.escape(PREFIX) + r"pagefind\.([A-Za-z0-9-]+)_([0-9a-f]+)\.pf_meta", rel
+        )
         if not match:
             continue
         data = gzip.decompress(files[rel])
@@ -281,8 +318,14 @@ class Indexer:
     A build that lands while an index is being made makes that index stale: it is dropped
     and the indexer starts again from the new pages."""
 
-    def __init__(self, output: Path, workspace: Path, lock: threading.Lock,
-                 report: Callable[[str], None], committed: Callable[[], None] = lambda: None) -> None:
+    def __init__(
+        self,
+        output: Path,
+        workspace: Path,
+        lock: threading.Lock,
+        report: Callable[[str], None],
+        committed: Callable[[], None] = lambda: None,
+    ) -> None:
         self.output = output
         self.workspace = workspace
         self.lock = lock
@@ -330,11 +373,17 @@ class Indexer:
         if manifest is None:
             raise SearchFailed("the preview folder has no manifest")
         key = index_key(manifest.files, settings)
-        pages = [(rel, self.output / rel) for rel in sorted(manifest.files) if rel.endswith(".html")]
+        pages = [
+            (rel, self.output / rel) for rel in sorted(manifest.files) if rel.endswith(".html")
+        ]
         made = run_pagefind(pages, self.workspace, settings.language)
         with self.lock:
             with self._wake:
-                if self._wanted is None or self._wanted[0] != generation or self._generation != generation:
+                if (
+                    self._wanted is None
+                    or self._wanted[0] != generation
+                    or self._generation != generation
+                ):
                     return  # a newer build came: its own request follows
                 self._wanted = None
             with OutputWriter(self.output, Manifest.read(self.output), in_place=True) as writer:
@@ -345,4 +394,6 @@ class Indexer:
                     writer.write(rel, data, key)
                 writer.commit()
             self.committed()
-        self.report(f"search index updated ({sum(1 for rel in made if rel.endswith('.pf_fragment'))} pages)")
+        self.report(
+            f"search index updated ({sum(1 for rel in made if rel.endswith('.pf_fragment'))} pages)"
+        )

@@ -33,11 +33,11 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from typing import BinaryIO
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import quote, unquote, urlsplit
 
 from newsreel.errors import BuildFailed, NewsreelError, Problem, printable
@@ -67,16 +67,41 @@ MAX_INJECTED = 32 * 1024 * 1024
 """HTML pages up to this size get the live-reload script; larger ones are streamed as they are."""
 
 CONTENT_TYPES = {
-    ".html": "text/html", ".htm": "text/html", ".css": "text/css", ".js": "text/javascript",
-    ".mjs": "text/javascript", ".json": "application/json", ".xml": "application/xml",
-    ".svg": "image/svg+xml", ".webmanifest": "application/manifest+json", ".txt": "text/plain",
-    ".md": "text/markdown", ".ico": "image/x-icon", ".png": "image/png", ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg", ".gif": "image/gif", ".webp": "image/webp", ".avif": "image/avif",
-    ".woff": "font/woff", ".woff2": "font/woff2", ".map": "application/json", ".pdf": "application/pdf",
-    ".ics": "text/calendar", ".wasm": "application/wasm",
+    ".html": "text/html",
+    ".htm": "text/html",
+    ".css": "text/css",
+    ".js": "text/javascript",
+    ".mjs": "text/javascript",
+    ".json": "application/json",
+    ".xml": "application/xml",
+    ".svg": "image/svg+xml",
+    ".webmanifest": "application/manifest+json",
+    ".txt": "text/plain",
+    ".md": "text/markdown",
+    ".ico": "image/x-icon",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".avif": "image/avif",
+    ".woff": "font/woff",
+    ".woff2": "font/woff2",
+    ".map": "application/json",
+    ".pdf": "application/pdf",
+    ".ics": "text/calendar",
+    ".wasm": "application/wasm",
 }
-TEXTUAL = ("text/", "application/json", "application/xml", "image/svg+xml", "application/manifest+json",
-           "application/atom+xml", "application/rss+xml", "application/javascript")
+TEXTUAL = (
+    "text/",
+    "application/json",
+    "application/xml",
+    "image/svg+xml",
+    "application/manifest+json",
+    "application/atom+xml",
+    "application/rss+xml",
+    "application/javascript",
+)
 
 
 class ServeError(NewsreelError):
@@ -84,6 +109,7 @@ class ServeError(NewsreelError):
 
 
 # --- pure parts: no sockets, tested directly -------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Resolved:
@@ -114,7 +140,7 @@ def resolve_path(root: Path, base_path: str, raw_path: str) -> Resolved:
     if any(code in lowered for code in ("%2e%2e", "%2f", "%5c", "%00")):
         return NOT_FOUND
     try:
-        decoded = unquote(raw_path[len(base_path):], errors="strict")
+        decoded = unquote(raw_path[len(base_path) :], errors="strict")
     except UnicodeDecodeError:
         return NOT_FOUND
     if "\\" in decoded or "\x00" in decoded:
@@ -139,7 +165,11 @@ def resolve_path(root: Path, base_path: str, raw_path: str) -> Resolved:
 def content_type(path: Path) -> str:
     """The Content-Type for a file, with ``charset=utf-8`` for text."""
     suffix = path.suffix.lower()
-    kind = CONTENT_TYPES.get(suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    kind = (
+        CONTENT_TYPES.get(suffix)
+        or mimetypes.guess_type(path.name)[0]
+        or "application/octet-stream"
+    )
     if kind.startswith(TEXTUAL):
         kind += "; charset=utf-8"
     return kind
@@ -152,7 +182,7 @@ _RANGE = re.compile(r"bytes[ \t]*=[ \t]*(\d*)[ \t]*-[ \t]*(\d*)[ \t]*", re.IGNOR
 
 def _number(digits: str) -> int:
     """A decimal number from a header; absurdly long ones count as "beyond any file"."""
-    return int(digits) if len(digits) <= 18 else 10 ** 18
+    return int(digits) if len(digits) <= 18 else 10**18
 
 
 def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
@@ -230,8 +260,11 @@ def origin_allowed(header: str | None, bound_host: str, port: int) -> bool:
     except ValueError:
         return False
     name = (parts.hostname or "").lower()
-    return (parts.scheme == "http" and origin_port == port
-            and (is_loopback(name) or name == bound_host.lower().strip("[]")))
+    return (
+        parts.scheme == "http"
+        and origin_port == port
+        and (is_loopback(name) or name == bound_host.lower().strip("[]"))
+    )
 
 
 def browser_path(base_path: str, site_path: str) -> str:
@@ -240,6 +273,7 @@ def browser_path(base_path: str, site_path: str) -> str:
 
 
 # --- the state shared by the build loop and the request threads ------------------------------
+
 
 @dataclass(frozen=True)
 class Showing:
@@ -268,6 +302,7 @@ class Preview:
 
 
 # --- HTTP ---------------------------------------------------------------------------------
+
 
 class PreviewServer(ThreadingHTTPServer):
     """A threading HTTP server that knows its ``Preview``."""
@@ -303,13 +338,13 @@ class Body:
     modified: float | None = None
 
     @classmethod
-    def of(cls, data: bytes, tagged: bool = False) -> "Body":
+    def of(cls, data: bytes, tagged: bool = False) -> Body:
         tag = f'"{hashlib.blake2b(data, digest_size=12).hexdigest()}"' if tagged else ""
         return cls(data=data, size=len(data), tag=tag)
 
     @classmethod
-    def open(cls, path: Path) -> "Body":
-        handle = open(path, "rb")
+    def open(cls, path: Path) -> Body:
+        handle = open(path, "rb")  # noqa: SIM115 - closed by the response writer
         info = os.fstat(handle.fileno())
         tag = f'"{info.st_ino:x}-{info.st_mtime_ns:x}-{info.st_size:x}"'
         return cls(file=handle, size=info.st_size, tag=tag, modified=info.st_mtime)
@@ -345,8 +380,13 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self._respond(head=True)
 
     def _not_allowed(self) -> None:
-        self._send(405, b"Method not allowed\n", "text/plain; charset=utf-8", head=False,
-                   extra={"Allow": "GET, HEAD"})
+        self._send(
+            405,
+            b"Method not allowed\n",
+            "text/plain; charset=utf-8",
+            head=False,
+            extra={"Allow": "GET, HEAD"},
+        )
 
     def __getattr__(self, name: str) -> object:
         # Every other method (POST, TRACE, PROPFIND, anything) is a 405, not the stdlib's 501.
@@ -357,12 +397,22 @@ class PreviewHandler(BaseHTTPRequestHandler):
     def _respond(self, head: bool) -> None:
         preview = self.server.preview
         if not host_allowed(self.headers.get("Host"), preview.bound_host):
-            self._send(403, b"Forbidden: unknown Host (newsreel serve answers to localhost only)\n",
-                       "text/plain; charset=utf-8", head)
+            self._send(
+                403,
+                b"Forbidden: unknown Host (newsreel serve answers to localhost only)\n",
+                "text/plain; charset=utf-8",
+                head,
+            )
             return
-        if not origin_allowed(self.headers.get("Origin"), preview.bound_host, self.server.server_address[1]):
-            self._send(403, b"Forbidden: a page of another origin may not use the preview\n",
-                       "text/plain; charset=utf-8", head)
+        if not origin_allowed(
+            self.headers.get("Origin"), preview.bound_host, self.server.server_address[1]
+        ):
+            self._send(
+                403,
+                b"Forbidden: a page of another origin may not use the preview\n",
+                "text/plain; charset=utf-8",
+                head,
+            )
             return
         target = self.path
         if not target.startswith("/"):
@@ -375,8 +425,13 @@ class PreviewHandler(BaseHTTPRequestHandler):
             self._send(200, preview.script, "text/javascript; charset=utf-8", head)
             return
         if not preview.build_lock.acquire(timeout=120):
-            self._send(503, b"The site is still building\n", "text/plain; charset=utf-8", head,
-                       extra={"Retry-After": "1"})
+            self._send(
+                503,
+                b"The site is still building\n",
+                "text/plain; charset=utf-8",
+                head,
+                extra={"Retry-After": "1"},
+            )
             return
         try:
             status, body, kind, extra = self._find(path, query)
@@ -419,11 +474,15 @@ class PreviewHandler(BaseHTTPRequestHandler):
             finally:
                 body.close()
             page = "/" + file.relative_to(os.path.realpath(shown.root)).as_posix()
-            data = inject_script(data, script_tag(hub.server_id, browser_path(shown.base_path, page)))
+            data = inject_script(
+                data, script_tag(hub.server_id, browser_path(shown.base_path, page))
+            )
             body = Body.of(data, tagged=True)
         return status, body, kind, {}
 
-    def _send(self, status: int, data: bytes, kind: str, head: bool, extra: dict[str, str] | None = None) -> None:
+    def _send(
+        self, status: int, data: bytes, kind: str, head: bool, extra: dict[str, str] | None = None
+    ) -> None:
         self._deliver(status, Body.of(data), kind, head, extra or {})
 
     def _if_range_holds(self, body: Body) -> bool:
@@ -436,9 +495,15 @@ class PreviewHandler(BaseHTTPRequestHandler):
             return value == body.tag  # strong comparison: a weak tag never matches
         return body.modified is not None and value == http_date(body.modified)
 
-    def _deliver(self, status: int, body: Body, kind: str, head: bool, extra: dict[str, str]) -> None:
+    def _deliver(
+        self, status: int, body: Body, kind: str, head: bool, extra: dict[str, str]
+    ) -> None:
         """Send the status, the headers and (unless HEAD) the body or the asked range of it."""
-        headers = {"Content-Type": kind, "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+        headers = {
+            "Content-Type": kind,
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        }
         first, count = 0, body.size
         if status == 200 and body.tag:
             headers["Accept-Ranges"] = "bytes"
@@ -448,8 +513,11 @@ class PreviewHandler(BaseHTTPRequestHandler):
             wanted = byte_range(self.headers.get("Range"), body.size)
             if wanted is not None and self._if_range_holds(body):
                 if wanted == UNSATISFIABLE:
-                    headers = {**headers, "Content-Type": "text/plain; charset=utf-8",
-                               "Content-Range": f"bytes */{body.size}"}
+                    headers = {
+                        **headers,
+                        "Content-Type": "text/plain; charset=utf-8",
+                        "Content-Range": f"bytes */{body.size}",
+                    }
                     body.close()
                     status, body = 416, Body.of(b"Range not satisfiable\n")
                     count = body.size
@@ -466,10 +534,14 @@ class PreviewHandler(BaseHTTPRequestHandler):
             self.end_headers()
             if not head and count:
                 self._send_bytes(body, first, count)
-        except TimeoutError:  # no progress for stall_seconds: drop the connection and what it queued
+        except (
+            TimeoutError
+        ):  # no progress for stall_seconds: drop the connection and what it queued
             self.close_connection = True
             with suppress(OSError):
-                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                self.connection.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                )
         except OSError:  # the client went away
             self.close_connection = True
 
@@ -481,10 +553,9 @@ class PreviewHandler(BaseHTTPRequestHandler):
             if sent < count:  # the file shrank under us: the promised length cannot be kept
                 self.close_connection = True
             return
-        view = memoryview(body.data)[first:first + count]
+        view = memoryview(body.data)[first : first + count]
         while view:
-            view = view[sock.send(view[:CHUNK]):]
-
+            view = view[sock.send(view[:CHUNK]) :]
 
     def _events(self) -> None:
         """Stream build news to one tab until it leaves or the server stops."""
@@ -499,7 +570,9 @@ class PreviewHandler(BaseHTTPRequestHandler):
             self.wfile.write(b"retry: 1000\n\n" + hub.message("hello", {"id": hub.server_id}))
             problems = preview.showing.problems
             if problems:
-                self.wfile.write(hub.message("failed", {"problems": [problem_json(p) for p in problems]}))
+                self.wfile.write(
+                    hub.message("failed", {"problems": [problem_json(p) for p in problems]})
+                )
             self.wfile.flush()
             while True:
                 try:
@@ -519,10 +592,13 @@ class PreviewHandler(BaseHTTPRequestHandler):
 
 # --- the build loop -----------------------------------------------------------------------
 
+
 class Rebuilder:
     """Runs builds into the private output folder and publishes their outcome."""
 
-    def __init__(self, site_dir: Path, output: Path, preview: Preview, drafts: bool, future: bool) -> None:
+    def __init__(
+        self, site_dir: Path, output: Path, preview: Preview, drafts: bool, future: bool
+    ) -> None:
         from newsreel.build import BuildOptions
         from newsreel.incremental.store import load_state
 
@@ -530,7 +606,9 @@ class Rebuilder:
         self.preview = preview
         from newsreel.search import Indexer
 
-        self.options = BuildOptions(drafts=drafts, future=future, output=output, preview=True, index_later=True)
+        self.options = BuildOptions(
+            drafts=drafts, future=future, output=output, preview=True, index_later=True
+        )
         # Start from what the last `newsreel build` left in .newsreel-cache/, then keep the state
         # in memory: each rebuild re-reads only the sources whose stamp changed. The state
         # forgets itself when settings that shape it change (BuildState.reset).
@@ -538,8 +616,13 @@ class Rebuilder:
         self._warnings: tuple[Problem, ...] = ()
         # The search index is made after each build that changed pages, on its own thread: the
         # preview shows the new pages at once, and the index follows.
-        self.indexer = Indexer(output, output.parent / "search-work", preview.build_lock, preview.reporter.info,
-                               committed=self._index_committed)
+        self.indexer = Indexer(
+            output,
+            output.parent / "search-work",
+            preview.build_lock,
+            preview.reporter.info,
+            committed=self._index_committed,
+        )
 
     def _index_committed(self) -> None:
         """The indexer changed the output (with the build lock held): the snapshot's stamp of
@@ -547,7 +630,9 @@ class Rebuilder:
         from newsreel.writer import manifest_stamp
 
         if self.state.snapshot is not None:
-            self.state.snapshot = replace(self.state.snapshot, manifest=manifest_stamp(self.options.output))
+            self.state.snapshot = replace(
+                self.state.snapshot, manifest=manifest_stamp(self.options.output)
+            )
 
     def build(self, paths: frozenset[str] = frozenset()) -> bool:
         """Build once; on success serve the new output, on failure keep the old and show why.
@@ -559,15 +644,28 @@ class Rebuilder:
         started = time.perf_counter()
         with preview.build_lock:
             try:
-                result = build_site(self.site_dir, self.options, reporter=reporter, state=self.state,
-                                    changed=paths or None)
+                result = build_site(
+                    self.site_dir,
+                    self.options,
+                    reporter=reporter,
+                    state=self.state,
+                    changed=paths or None,
+                )
             except BuildFailed as exc:
-                problems = tuple(p for p in exc.problems if p.severity == "error") or tuple(exc.problems)
+                problems = tuple(p for p in exc.problems if p.severity == "error") or tuple(
+                    exc.problems
+                )
             except NewsreelError as exc:
                 problems = (Problem("newsreel", None, str(exc)),)
             except Exception as exc:  # a bug in newsreel must not stop the preview
-                problems = (Problem("newsreel", None, f"internal error: {type(exc).__name__}: {exc}",
-                                    "please report this; the preview keeps the last good build"),)
+                problems = (
+                    Problem(
+                        "newsreel",
+                        None,
+                        f"internal error: {type(exc).__name__}: {exc}",
+                        "please report this; the preview keeps the last good build",
+                    ),
+                )
             else:
                 problems = ()
                 old = preview.showing
@@ -577,9 +675,15 @@ class Rebuilder:
             preview.showing = Showing(preview.showing.root, preview.showing.base_path, problems)
             for problem in problems:
                 reporter.problem(problem)
-            serving = "the last good build" if preview.showing.root else "an error page until a good build"
-            reporter.error(f"build failed ({len(problems)} error{'s' if len(problems) != 1 else ''}); "
-                           f"serving {serving}")
+            serving = (
+                "the last good build"
+                if preview.showing.root
+                else "an error page until a good build"
+            )
+            reporter.error(
+                f"build failed ({len(problems)} error{'s' if len(problems) != 1 else ''}); "
+                f"serving {serving}"
+            )
             preview.hub.publish("failed", {"problems": [problem_json(p) for p in problems]})
             return False
         if result.warnings != self._warnings:  # say each warning once, not on every save
@@ -589,20 +693,30 @@ class Rebuilder:
             self._warnings = tuple(result.warnings)
         changed = sorted(result.changed)
         removed = sorted(result.removed)
-        reload_all = (old.base_path != result.base_path
-                      or len(changed) + len(removed) > MAX_LISTED_CHANGES)
-        preview.hub.publish("build", {
-            "changed": [] if reload_all else [browser_path(result.base_path, p) for p in changed],
-            "removed": [] if reload_all else [browser_path(result.base_path, p) for p in removed],
-            "all": reload_all,
-        })
+        reload_all = (
+            old.base_path != result.base_path or len(changed) + len(removed) > MAX_LISTED_CHANGES
+        )
+        preview.hub.publish(
+            "build",
+            {
+                "changed": []
+                if reload_all
+                else [browser_path(result.base_path, p) for p in changed],
+                "removed": []
+                if reload_all
+                else [browser_path(result.base_path, p) for p in removed],
+                "all": reload_all,
+            },
+        )
         ms = (time.perf_counter() - started) * 1000
         from newsreel.build import left_out_text
 
         left_out = left_out_text(*result.left_out, preview=True)
         left_out = f"; {left_out}" if left_out else ""
         if paths:
-            reporter.info(f"rebuilt in {ms:.0f} ms: {len(changed)} changed, {len(removed)} removed{left_out}")
+            reporter.info(
+                f"rebuilt in {ms:.0f} ms: {len(changed)} changed, {len(removed)} removed{left_out}"
+            )
         else:
             reporter.info(f"built {result.pages} files in {ms / 1000:.1f} s{left_out}")
         # What a build keeps (the cache, the snapshot) lives as long as the server and holds no
@@ -644,12 +758,18 @@ def _make_server(host: str, port: int, preview: Preview) -> PreviewServer:
     try:
         family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
     except socket.gaierror as exc:
-        raise ServeError(f"cannot listen on {host!r}: {exc.strerror} (give --host an address or a name of this machine)") from None
+        raise ServeError(
+            f"cannot listen on {host!r}: {exc.strerror} (give --host an address or a name of this machine)"
+        ) from None
     cls = PreviewServer6 if family == socket.AF_INET6 else PreviewServer
     try:
         return cls((host, port), preview)
     except OSError as exc:
-        hint = "try another --port, or --port 0 for any free one" if exc.errno == 98 else "check --host and --port"
+        hint = (
+            "try another --port, or --port 0 for any free one"
+            if exc.errno == 98
+            else "check --host and --port"
+        )
         raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror} ({hint})") from None
 
 
@@ -673,9 +793,17 @@ def remove_tree(folder: Path, budget: float = 0.25) -> None:
                 pass
         if time.monotonic() > deadline:
             subprocess.Popen(
-                [sys.executable, "-c", "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)", str(folder)],
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                start_new_session=True, close_fds=True,
+                [
+                    sys.executable,
+                    "-c",
+                    "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)",
+                    str(folder),
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+                close_fds=True,
             )
             return
     shutil.rmtree(folder, ignore_errors=True)
@@ -688,13 +816,22 @@ def _url(host: str, port: int, base_path: str) -> str:
     return f"http://{shown}:{port}{base_path}"
 
 
-def serve(site_dir: Path, *, host: str = "127.0.0.1", port: int = 8000, drafts: bool = True,
-          future: bool = True, reporter: Reporter | None = None) -> None:
+def serve(
+    site_dir: Path,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    drafts: bool = True,
+    future: bool = True,
+    reporter: Reporter | None = None,
+) -> None:
     """Build ``site_dir``, serve it on ``host:port`` and rebuild on every save until Ctrl-C."""
     reporter = reporter or Reporter()
     site_dir = Path(site_dir)
     if not site_dir.is_dir():
-        raise ServeError(f"{site_dir}: no such folder (give the site folder, or run newsreel init first)")
+        raise ServeError(
+            f"{site_dir}: no such folder (give the site folder, or run newsreel init first)"
+        )
     preview = Preview(script=load_script(), bound_host=host, reporter=reporter)
     workdir = Path(tempfile.mkdtemp(prefix="newsreel-serve-"))
     httpd: PreviewServer | None = None
@@ -708,22 +845,32 @@ def serve(site_dir: Path, *, host: str = "127.0.0.1", port: int = 8000, drafts: 
                 port = httpd.server_address[1]
                 rebuilder = Rebuilder(site_dir, workdir / "site", preview, drafts, future)
                 changes = Changes()
-                watcher = SiteWatcher(site_dir, changes, ignore=(workdir, site_dir / ".newsreel-cache"))
+                watcher = SiteWatcher(
+                    site_dir, changes, ignore=(workdir, site_dir / ".newsreel-cache")
+                )
                 try:
                     watcher.start()
                 except OSError as exc:  # e.g. the system's inotify watch limit
-                    reporter.error(f"warning: cannot watch {site_dir} for changes ({exc.strerror or exc}); "
-                                   "saves will not rebuild until serve is restarted")
-                http_thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.1},
-                                               name="newsreel-http", daemon=True)
+                    reporter.error(
+                        f"warning: cannot watch {site_dir} for changes ({exc.strerror or exc}); "
+                        "saves will not rebuild until serve is restarted"
+                    )
+                http_thread = threading.Thread(
+                    target=httpd.serve_forever,
+                    kwargs={"poll_interval": 0.1},
+                    name="newsreel-http",
+                    daemon=True,
+                )
                 http_thread.start()
                 reporter.info("building…")
                 seen = SeenStamps()
                 seen.build_starting()
                 if rebuilder.build():
                     seen.read_everything()
-                reporter.info(f"serving {_url(host, port, preview.showing.base_path)} "
-                              "(rebuilds as you save; Ctrl-C stops)")
+                reporter.info(
+                    f"serving {_url(host, port, preview.showing.base_path)} "
+                    "(rebuilds as you save; Ctrl-C stops)"
+                )
                 while True:
                     paths = changes.wait_quiet(QUIET_SECONDS, timeout=0.5)
                     if paths is None or not seen.news(paths):

@@ -8,14 +8,24 @@ error naming both files, never a silent merge.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Iterable, Mapping, Sequence
 
 from newsreel.errors import Problem, error
 from newsreel.loader import Mention, PageSource, PostSource
 from newsreel.markdown import RenderedBody
-from newsreel.model import Post, PostList, Redirect, Release, ReleaseReport, Site, Term, TermRef, YearReport
+from newsreel.model import (
+    Post,
+    PostList,
+    Redirect,
+    Release,
+    ReleaseReport,
+    Site,
+    Term,
+    TermRef,
+    YearReport,
+)
 from newsreel.releases import fold, year_of
 from newsreel.slugs import slugify, term_key
 from newsreel.urls import Urls
@@ -52,34 +62,52 @@ class LoadedPage:
     body: RenderedBody
 
 
-def _register(registry: dict[str, _Draft], key: str, draft: _Draft, where: tuple[str, int | None],
-              problems: list[Problem]) -> None:
+def _register(
+    registry: dict[str, _Draft],
+    key: str,
+    draft: _Draft,
+    where: tuple[str, int | None],
+    problems: list[Problem],
+) -> None:
     existing = registry.get(key)
     if existing is None:
         registry[key] = draft
     elif existing is not draft:
         path, line = where
-        problems.append(error(path, line, f"{SINGULAR[draft.kind]} {draft.name!r} is also named by {existing.first_source}",
-                              "keep the name in one page, as its title or one aka"))
+        problems.append(
+            error(
+                path,
+                line,
+                f"{SINGULAR[draft.kind]} {draft.name!r} is also named by {existing.first_source}",
+                "keep the name in one page, as its title or one aka",
+            )
+        )
 
 
-def _index_kind(kind: str, pages: Sequence[LoadedPage], posts: Sequence[PostSource],
-                problems: list[Problem]) -> dict[str, _Draft]:
+def _index_kind(
+    kind: str, pages: Sequence[LoadedPage], posts: Sequence[PostSource], problems: list[Problem]
+) -> dict[str, _Draft]:
     """Map every name key of one taxonomy to its term draft."""
     registry: dict[str, _Draft] = {}
     for loaded in pages:
         page = loaded.source
-        draft = _Draft(kind, page.name, slugify(page.name), page.source, page.name_line, page, loaded.body)
+        draft = _Draft(
+            kind, page.name, slugify(page.name), page.source, page.name_line, page, loaded.body
+        )
         _register(registry, term_key(page.name), draft, (page.source, page.name_line), problems)
         for alias in page.aka:
             if term_key(alias.name) != term_key(page.name):
                 draft.aka.append(alias.name)
-                _register(registry, term_key(alias.name), draft, (page.source, alias.line), problems)
+                _register(
+                    registry, term_key(alias.name), draft, (page.source, alias.line), problems
+                )
     for post in posts:  # oldest first: a term's name is its first spelling
         for mention in getattr(post, kind):
             key = term_key(mention.name)
             if key not in registry:
-                registry[key] = _Draft(kind, mention.name, slugify(mention.name), post.source, mention.line)
+                registry[key] = _Draft(
+                    kind, mention.name, slugify(mention.name), post.source, mention.line
+                )
     return registry
 
 
@@ -88,29 +116,43 @@ def _check_slugs(drafts: Iterable[_Draft], problems: list[Problem]) -> None:
     for draft in drafts:
         other = by_slug.setdefault(draft.slug, draft)
         if other is not draft:
-            problems.append(error(
-                draft.first_source, draft.first_line,
-                f"{SINGULAR[draft.kind]} {draft.name!r} and {other.name!r} ({other.first_source}) "
-                f"would both be written to /{draft.kind}/{draft.slug}/",
-                "use one spelling everywhere" if draft.kind == "tags" else
-                "use one spelling everywhere, or add the other as an aka in a page in content/" + draft.kind + "/",
-            ))
+            problems.append(
+                error(
+                    draft.first_source,
+                    draft.first_line,
+                    f"{SINGULAR[draft.kind]} {draft.name!r} and {other.name!r} ({other.first_source}) "
+                    f"would both be written to /{draft.kind}/{draft.slug}/",
+                    "use one spelling everywhere"
+                    if draft.kind == "tags"
+                    else "use one spelling everywhere, or add the other as an aka in a page in content/"
+                    + draft.kind
+                    + "/",
+                )
+            )
 
 
-def _check_post_urls(posts: Sequence[Post], sources: Mapping[str, PostSource], problems: list[Problem]) -> None:
+def _check_post_urls(
+    posts: Sequence[Post], sources: Mapping[str, PostSource], problems: list[Problem]
+) -> None:
     by_url: dict[str, Post] = {}
     for post in posts:
         other = by_url.setdefault(post.url, post)
         if other is not post:
             # Blame the post whose slug was written by hand, else the one read second.
             blamed, kept = (other, post) if sources[other.source].slug_line else (post, other)
-            problems.append(error(blamed.source, sources[blamed.source].slug_line or 1,
-                                  f"this post and {kept.source} would both be written to {post.url}",
-                                  "give one of them another slug: in its front matter, or rename its file"))
+            problems.append(
+                error(
+                    blamed.source,
+                    sources[blamed.source].slug_line or 1,
+                    f"this post and {kept.source} would both be written to {post.url}",
+                    "give one of them another slug: in its front matter, or rename its file",
+                )
+            )
 
 
-def _release(film_url: str, posts: Sequence[Post], page: PageSource | None
-             ) -> tuple[int | None, tuple[YearReport, ...], tuple[Release, ...], tuple[ReleaseReport, ...]]:
+def _release(
+    film_url: str, posts: Sequence[Post], page: PageSource | None
+) -> tuple[int | None, tuple[YearReport, ...], tuple[Release, ...], tuple[ReleaseReport, ...]]:
     """A film's release year, the history of years its posts reported, its dated releases and
     every report that changed them (oldest first; the film page has the last word)."""
     reports = []
@@ -126,7 +168,9 @@ def _release(film_url: str, posts: Sequence[Post], page: PageSource | None
     return folded.year, folded.years, folded.releases, folded.history
 
 
-def _current_years(films: Mapping[str, _Draft], kept: Sequence[LoadedPost]) -> dict[int, int | None]:
+def _current_years(
+    films: Mapping[str, _Draft], kept: Sequence[LoadedPost]
+) -> dict[int, int | None]:
     """Each film draft (by id) → its current release year, folded from the sources as
     ``_release`` folds the built posts (a post's first mention of a film is its report; the
     film page has the last word), so that every post's link to a film can carry it."""
@@ -136,7 +180,9 @@ def _current_years(films: Mapping[str, _Draft], kept: Sequence[LoadedPost]) -> d
         for mention in loaded.source.films:
             draft = id(films[term_key(mention.name)])
             if draft not in seen and (mention.release_year is not None or mention.release_dates):
-                reports.setdefault(draft, []).append((None, mention.release_year, mention.release_dates))
+                reports.setdefault(draft, []).append(
+                    (None, mention.release_year, mention.release_dates)
+                )
             seen.add(draft)
     for draft in films.values():
         page = draft.page
@@ -145,21 +191,49 @@ def _current_years(films: Mapping[str, _Draft], kept: Sequence[LoadedPost]) -> d
     return {draft: fold(found).year for draft, found in reports.items()}
 
 
-def make_post(src: PostSource, body: RenderedBody, url: str, films: tuple[TermRef, ...],
-              actors: tuple[TermRef, ...], tags: tuple[TermRef, ...], now: datetime) -> Post:
+def make_post(
+    src: PostSource,
+    body: RenderedBody,
+    url: str,
+    films: tuple[TermRef, ...],
+    actors: tuple[TermRef, ...],
+    tags: tuple[TermRef, ...],
+    now: datetime,
+) -> Post:
     """A post of the model, from its source, rendered body, URL and links to its terms."""
     return Post(
-        source=src.source, digest=src.digest, slug=src.slug, url=url, title=src.title, date=src.date,
-        updated=src.updated, summary=src.summary or body.summary, html=body.html, words=body.words,
-        films=films, actors=actors, tags=tags,
-        tweets=tuple(t for t in src.tweets if t.url not in body.embedded_tweets), image=src.image,
-        image_alt=src.image_alt, draft=src.draft, future=src.date > now, image_focus=src.image_focus,
+        source=src.source,
+        digest=src.digest,
+        slug=src.slug,
+        url=url,
+        title=src.title,
+        date=src.date,
+        updated=src.updated,
+        summary=src.summary or body.summary,
+        html=body.html,
+        words=body.words,
+        films=films,
+        actors=actors,
+        tags=tags,
+        tweets=tuple(t for t in src.tweets if t.url not in body.embedded_tweets),
+        image=src.image,
+        image_alt=src.image_alt,
+        draft=src.draft,
+        future=src.date > now,
+        image_focus=src.image_focus,
         trailer=src.trailer,
     )
 
 
-def build_model(posts: Sequence[LoadedPost], pages: Sequence[LoadedPage], urls: Urls, *,
-                now: datetime, drafts: bool, future: bool) -> tuple[Site, list[Problem]]:
+def build_model(
+    posts: Sequence[LoadedPost],
+    pages: Sequence[LoadedPage],
+    urls: Urls,
+    *,
+    now: datetime,
+    drafts: bool,
+    future: bool,
+) -> tuple[Site, list[Problem]]:
     """Filter drafts and future posts, index terms, and link everything into a ``Site``."""
     problems: list[Problem] = []
     kept = [p for p in posts if (drafts or not p.source.draft) and (future or p.source.date <= now)]
@@ -182,9 +256,16 @@ def build_model(posts: Sequence[LoadedPost], pages: Sequence[LoadedPage], urls: 
             ref = made.get(made_key)
             if ref is None:
                 draft = registries[kind][term_key(mention.name)]
-                ref = TermRef(kind, draft.name, urls.term(kind, draft.slug), mention.name,
-                              mention.release_year or year_of(mention.release_dates), mention.release_dates,
-                              mention.release_year, current.get(id(draft)) if kind == "films" else None)
+                ref = TermRef(
+                    kind,
+                    draft.name,
+                    urls.term(kind, draft.slug),
+                    mention.name,
+                    mention.release_year or year_of(mention.release_dates),
+                    mention.release_dates,
+                    mention.release_year,
+                    current.get(id(draft)) if kind == "films" else None,
+                )
                 made[made_key] = ref
             seen.setdefault(ref.url, ref)
         return tuple(seen.values())
@@ -192,8 +273,17 @@ def build_model(posts: Sequence[LoadedPost], pages: Sequence[LoadedPage], urls: 
     built: list[Post] = []
     for loaded in reversed(kept):  # newest first
         src = loaded.source
-        built.append(make_post(src, loaded.body, urls.post(src.slug, src.date), refs("films", src.films),
-                               refs("actors", src.actors), refs("tags", src.tags), now))
+        built.append(
+            make_post(
+                src,
+                loaded.body,
+                urls.post(src.slug, src.date),
+                refs("films", src.films),
+                refs("actors", src.actors),
+                refs("tags", src.tags),
+                now,
+            )
+        )
     _check_post_urls(built, sources, problems)
 
     taxonomies: dict[str, tuple[Term, ...]] = {}
@@ -211,24 +301,40 @@ def build_model(posts: Sequence[LoadedPost], pages: Sequence[LoadedPage], urls: 
             if not term_posts and draft.page is None:
                 continue
             page = draft.page
-            year, history, releases, release_history = (_release(url, term_posts, page) if kind == "films"
-                                                        else (None, (), (), ()))
-            terms.append(Term(
-                kind=kind, name=draft.name, slug=draft.slug, url=url,
-                posts=PostList([p.source for p in term_posts], by_source.__getitem__), aka=tuple(draft.aka),
-                source=page.source if page else None,
-                html=draft.page_body.html if draft.page_body else Term.html,
-                image=page.image if page else None, image_alt=page.image_alt if page else None,
-                release_year=year, year_history=history, releases=releases, release_history=release_history,
-                extra=dict(page.extra) if page else {},
-            ))
+            year, history, releases, release_history = (
+                _release(url, term_posts, page) if kind == "films" else (None, (), (), ())
+            )
+            terms.append(
+                Term(
+                    kind=kind,
+                    name=draft.name,
+                    slug=draft.slug,
+                    url=url,
+                    posts=PostList([p.source for p in term_posts], by_source.__getitem__),
+                    aka=tuple(draft.aka),
+                    source=page.source if page else None,
+                    html=draft.page_body.html if draft.page_body else Term.html,
+                    image=page.image if page else None,
+                    image_alt=page.image_alt if page else None,
+                    release_year=year,
+                    year_history=history,
+                    releases=releases,
+                    release_history=release_history,
+                    extra=dict(page.extra) if page else {},
+                )
+            )
             for alias in draft.aka:
-                redirects.append(Redirect(urls.term(kind, slugify(alias)), url, f"{alias} is now {draft.name}"))
+                redirects.append(
+                    Redirect(urls.term(kind, slugify(alias)), url, f"{alias} is now {draft.name}")
+                )
         terms.sort(key=lambda t: (term_key(t.name), t.slug))
         taxonomies[kind] = tuple(terms)
 
     taken = {t.url for terms in taxonomies.values() for t in terms}
     unique_redirects = {r.url: r for r in redirects if r.url not in taken and r.url != r.target}
-    site = Site(posts=tuple(built), taxonomies=taxonomies,
-                redirects=tuple(sorted(unique_redirects.values(), key=lambda r: r.url)))
+    site = Site(
+        posts=tuple(built),
+        taxonomies=taxonomies,
+        redirects=tuple(sorted(unique_redirects.values(), key=lambda r: r.url)),
+    )
     return site, problems

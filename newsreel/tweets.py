@@ -11,10 +11,12 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC
 from datetime import date as Date
 from datetime import datetime as DateTime
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from markupsafe import Markup, escape
@@ -35,21 +37,34 @@ SNOWFLAKE_FLOOR = 10**15
 KEYS = ("url", "text", "author", "handle", "date", "media")
 MEDIA_KEYS = ("src", "alt")
 MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 )
 
 _HANDLE = re.compile(r"[A-Za-z0-9_]{1,15}")
 _STATUS_ID = re.compile(r"[1-9][0-9]{0,19}")
 _URL_START = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*):(?P<rest>.*)", re.S)
 _TWITTER_HOST = re.compile(r"(?:www\.|mobile\.)?(?:twitter|x)\.com", re.I)
-_STATUS_PATH = re.compile(r"/(?P<handle>[^/]*)/status(?:es)?/(?P<id>[^/]*)(?:/(?:photo|video)/[1-9])?/?",
-                          re.I)
+_STATUS_PATH = re.compile(
+    r"/(?P<handle>[^/]*)/status(?:es)?/(?P<id>[^/]*)(?:/(?:photo|video)/[1-9])?/?", re.I
+)
 _NO_HANDLE_PATH = re.compile(r"/i(?:/web)?/status(?:es)?/", re.I)
 # A line that would make a reader think of a tweet: a twitter.com or x.com authority.
 _TWITTERISH = re.compile(r"https?://(?:[^/?#\s]*[.@])?(?:twitter|x)\.com(?:[.:@/?#\\]|$)", re.I)
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:?\d{2})?")
+_DATETIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:?\d{2})?"
+)
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # Pieces of tweet text that become links: URLs, @mentions and #hashtags.
@@ -88,8 +103,15 @@ _TCO_TAIL = re.compile(r"(?:\s*https?://t\.co/[A-Za-z0-9]+)+\s*$", re.I)
 class TweetError(ValueError):
     """A tweet value that cannot be used; ``key`` names the mapping key at fault."""
 
-    def __init__(self, message: str, hint: str = "", key: str | None = None, *,
-                 field: str | None = None, index: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        hint: str = "",
+        key: str | None = None,
+        *,
+        field: str | None = None,
+        index: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
@@ -146,7 +168,11 @@ class Tweet:
     @property
     def x_url(self) -> str | None:
         """The status on x.com (where the card links), or None without a status URL."""
-        return f"https://x.com/{self.handle}/status/{self.status_id}" if self.url and self.status_id else None
+        return (
+            f"https://x.com/{self.handle}/status/{self.status_id}"
+            if self.url and self.status_id
+            else None
+        )
 
     @property
     def when(self) -> str | None:
@@ -159,11 +185,10 @@ def status_time(status_id: str) -> str | None:
     number = int(status_id)
     if number < SNOWFLAKE_FLOOR:
         return None
-    from datetime import timezone
 
     ms = (number >> 22) + SNOWFLAKE_EPOCH_MS
     try:
-        moment = DateTime.fromtimestamp(ms / 1000, tz=timezone.utc)
+        moment = DateTime.fromtimestamp(ms / 1000, tz=UTC)
     except (OverflowError, OSError, ValueError):
         return None
     if moment.year > 2200:
@@ -176,15 +201,21 @@ def status_time(status_id: str) -> str | None:
 
 def _check_handle(handle: str, key: str | None) -> str:
     if not _HANDLE.fullmatch(handle):
-        raise TweetError(f"{handle!r} is not a valid X/Twitter handle",
-                         "a handle is 1 to 15 letters, digits or underscores, without spaces", key)
+        raise TweetError(
+            f"{handle!r} is not a valid X/Twitter handle",
+            "a handle is 1 to 15 letters, digits or underscores, without spaces",
+            key,
+        )
     return handle
 
 
 def _check_status_id(status_id: str, key: str | None) -> str:
     if not _STATUS_ID.fullmatch(status_id):
-        raise TweetError(f"{status_id!r} is not a tweet's status number",
-                         "the URL must end in /status/ and the tweet's number, digits only", key)
+        raise TweetError(
+            f"{status_id!r} is not a tweet's status number",
+            "the URL must end in /status/ and the tweet's number, digits only",
+            key,
+        )
     return status_id
 
 
@@ -201,8 +232,11 @@ def parse_status_url(url: str, *, key: str | None = "url") -> tuple[str, str]:
     if not url:
         raise TweetError("the tweet URL is empty", hint_form, key)
     if any(ch.isspace() for ch in url) or _CONTROL.search(url) or "\\" in url:
-        raise TweetError("the tweet URL contains spaces, line breaks, backslashes or control "
-                         "characters", "put the URL alone, without spaces", key)
+        raise TweetError(
+            "the tweet URL contains spaces, line breaks, backslashes or control characters",
+            "put the URL alone, without spaces",
+            key,
+        )
     start = _URL_START.fullmatch(url)
     scheme = start["scheme"].lower() if start else ""
     if start is None or scheme not in ("http", "https") or not start["rest"].startswith("//"):
@@ -210,18 +244,27 @@ def parse_status_url(url: str, *, key: str | None = "url") -> tuple[str, str]:
     authority, _, after = start["rest"][2:].partition("/")
     authority = re.split(r"[?#]", authority, maxsplit=1)[0]
     if "@" in authority:
-        raise TweetError(f"{_short(url)!r} hides another site behind a user name "
-                         "(the part before '@')", hint_form, key)
+        raise TweetError(
+            f"{_short(url)!r} hides another site behind a user name (the part before '@')",
+            hint_form,
+            key,
+        )
     if ":" in authority:
         raise TweetError(f"{_short(url)!r} names a port; tweet URLs have none", hint_form, key)
     if not _TWITTER_HOST.fullmatch(authority):
-        raise TweetError(f"{_short(url)!r} is not on twitter.com or x.com",
-                         "only tweets from twitter.com and x.com can be embedded", key)
+        raise TweetError(
+            f"{_short(url)!r} is not on twitter.com or x.com",
+            "only tweets from twitter.com and x.com can be embedded",
+            key,
+        )
     path = "/" + re.split(r"[?#]", after, maxsplit=1)[0]
     if _NO_HANDLE_PATH.match(path):
-        raise TweetError(f"{_short(url)!r} does not name the account",
-                         "open the tweet and copy its address, which has the handle: "
-                         "https://twitter.com/<handle>/status/<number>", key)
+        raise TweetError(
+            f"{_short(url)!r} does not name the account",
+            "open the tweet and copy its address, which has the handle: "
+            "https://twitter.com/<handle>/status/<number>",
+            key,
+        )
     match = _STATUS_PATH.fullmatch(path)
     if match is None or "%" in path:
         raise TweetError(f"{_short(url)!r} is not a tweet's status URL", hint_form, key)
@@ -245,34 +288,52 @@ def tweet_from_value(value: object) -> Tweet:
         return Tweet(canonical_status_url(handle, status_id), handle, status_id, None, None, None)
     if isinstance(value, Mapping):
         return _tweet_from_mapping(value)
-    raise TweetError(f"a tweet must be a status URL or a mapping, not {_kind(value)}",
-                     "write `tweet: https://twitter.com/<handle>/status/<number>`, or a mapping "
-                     "with url, text, author, handle, date")
+    raise TweetError(
+        f"a tweet must be a status URL or a mapping, not {_kind(value)}",
+        "write `tweet: https://twitter.com/<handle>/status/<number>`, or a mapping "
+        "with url, text, author, handle, date",
+    )
 
 
 def _tweet_from_mapping(value: Mapping[Any, Any]) -> Tweet:
     for key in value:
         if not isinstance(key, str) or key not in KEYS:
-            raise TweetError(f"unknown key {str(key)!r} in a tweet", _closest(str(key), KEYS),
-                             str(key))
+            raise TweetError(
+                f"unknown key {str(key)!r} in a tweet", _closest(str(key), KEYS), str(key)
+            )
     url = _raw_text(value, "url")
     handle_value = _raw_text(value, "handle")
-    handle = None if handle_value is None else _check_handle(handle_value.removeprefix("@"), "handle")
+    handle = (
+        None if handle_value is None else _check_handle(handle_value.removeprefix("@"), "handle")
+    )
     canonical = status_id = None
     if url is not None:
         url_handle, status_id = parse_status_url(url)
         if handle is not None and handle.lower() != url_handle.lower():
-            raise TweetError(f"handle @{handle} does not match the URL's account @{url_handle}",
-                             "make `handle` the account in the URL, or leave it out", "handle")
+            raise TweetError(
+                f"handle @{handle} does not match the URL's account @{url_handle}",
+                "make `handle` the account in the URL, or leave it out",
+                "handle",
+            )
         canonical = canonical_status_url(url_handle, status_id)
         handle = handle or url_handle
     if handle is None:
-        raise TweetError("a tweet needs its `url`",
-                         "add url: https://twitter.com/<handle>/status/<number>, or at least "
-                         "`handle` when only a copy of the tweet is known", "url")
+        raise TweetError(
+            "a tweet needs its `url`",
+            "add url: https://twitter.com/<handle>/status/<number>, or at least "
+            "`handle` when only a copy of the tweet is known",
+            "url",
+        )
     author = _optional_text(value, "author", single_line=True)
-    return Tweet(canonical, handle, status_id, author, _optional_text(value, "text"),
-                 _tweet_date(value.get("date")), _media(value.get("media")))
+    return Tweet(
+        canonical,
+        handle,
+        status_id,
+        author,
+        _optional_text(value, "text"),
+        _tweet_date(value.get("date")),
+        _media(value.get("media")),
+    )
 
 
 def _raw_text(value: Mapping[Any, Any], key: str) -> str | None:
@@ -328,12 +389,18 @@ def _media(raw: object) -> TweetMedia | None:
     if raw is None:
         return None
     if not isinstance(raw, Mapping):
-        raise TweetError(f"the tweet's media must be a mapping, not {_kind(raw)}",
-                         "write media: {src: /img/picture.jpg, alt: what the picture shows}", "media")
+        raise TweetError(
+            f"the tweet's media must be a mapping, not {_kind(raw)}",
+            "write media: {src: /img/picture.jpg, alt: what the picture shows}",
+            "media",
+        )
     for key in raw:
         if key not in MEDIA_KEYS:
-            raise TweetError(f"unknown key {str(key)!r} in the tweet's media",
-                             _closest(str(key), MEDIA_KEYS), "media")
+            raise TweetError(
+                f"unknown key {str(key)!r} in the tweet's media",
+                _closest(str(key), MEDIA_KEYS),
+                "media",
+            )
     src = raw.get("src")
     if src is None:
         return None
@@ -343,8 +410,11 @@ def _media(raw: object) -> TweetMedia | None:
     _check_media_src(src)
     alt = raw.get("alt")
     if isinstance(alt, bool) or not isinstance(alt, (str, int, float)) or not str(alt).strip():
-        raise TweetError("the tweet's image has no `alt` text",
-                         "add media.alt describing what the image shows", "media")
+        raise TweetError(
+            "the tweet's image has no `alt` text",
+            "add media.alt describing what the image shows",
+            "media",
+        )
     return TweetMedia(src, " ".join(_clean(str(alt)).split()))
 
 
@@ -380,8 +450,13 @@ def tweets_from_front_matter(tweet: object, tweets: object) -> list[Tweet]:
         except TweetError as err:
             raise err.located(field, index) from None
         if one.status_id is not None and one.status_id in seen:
-            raise TweetError(f"the tweet {one.url} is listed twice", "list each tweet once",
-                             "url" if isinstance(raw, Mapping) else None, field=field, index=index)
+            raise TweetError(
+                f"the tweet {one.url} is listed twice",
+                "list each tweet once",
+                "url" if isinstance(raw, Mapping) else None,
+                field=field,
+                index=index,
+            )
         if one.status_id is not None:
             seen.add(one.status_id)
         found.append(one)
@@ -516,14 +591,18 @@ def _render_meta(tweet: Tweet, *, link_date: bool) -> Markup:
     if tweet.url or not link_date:
         pieces.append(Markup('<span class="tweet__handle">(@%s)</span>') % handle)
     else:
-        pieces.append(Markup('<span class="tweet__handle">(<a href="%s">@%s</a>)</span>')
-                      % (tweet.account_url, handle))
+        pieces.append(
+            Markup('<span class="tweet__handle">(<a href="%s">@%s</a>)</span>')
+            % (tweet.account_url, handle)
+        )
     time = None
     if tweet.when:
         time = Markup('<time datetime="%s">%s</time>') % (tweet.when, human_date(tweet.when))
     if link_date and tweet.url:
         label = time if time is not None else Markup("View the post on %s") % PLATFORM
-        pieces.append(Markup('<a class="tweet__date" href="%s">%s</a>') % (tweet.x_url or tweet.url, label))
+        pieces.append(
+            Markup('<a class="tweet__date" href="%s">%s</a>') % (tweet.x_url or tweet.url, label)
+        )
     elif time is not None:
         pieces.append(Markup('<span class="tweet__date">%s</span>') % time)
     return Markup('<p class="tweet__meta">%s</p>') % Markup(" ").join(pieces)
@@ -532,21 +611,24 @@ def _render_meta(tweet: Tweet, *, link_date: bool) -> Markup:
 def _render_media(media: TweetMedia, base_path: str, remote_images: bool) -> Markup:
     if _SCHEME.match(media.src):
         if not remote_images:
-            return (Markup('<p class="tweet__media"><a href="%s">Image: %s</a></p>')
-                    % (_href(media.src), media.alt))
+            return Markup('<p class="tweet__media"><a href="%s">Image: %s</a></p>') % (
+                _href(media.src),
+                media.alt,
+            )
         src = _href(media.src)
     else:
         # Marked for the image pipeline: the page's ``media`` filter makes it a <picture>.
         src = _href(base_path.rstrip("/") + "/" + media.src.lstrip("/"))
         rel = media.src.split("#", 1)[0].split("?", 1)[0].lstrip("/")
-        return (Markup('<p class="tweet__media"><img src="%s" alt="%s" loading="lazy" data-newsreel-image="%s"></p>')
-                % (src, media.alt, rel))
+        return Markup(
+            '<p class="tweet__media"><img src="%s" alt="%s" loading="lazy" data-newsreel-image="%s"></p>'
+        ) % (src, media.alt, rel)
     img = Markup('<p class="tweet__media"><img src="%s" alt="%s" loading="lazy"></p>')
     return img % (src, media.alt)
 
 
 def human_date(value: str) -> str:
-    """"2020-09-07" or "2020-09-07T23:30:00-05:00" → "7 September 2020": the day as written, in
+    """ "2020-09-07" or "2020-09-07T23:30:00-05:00" → "7 September 2020": the day as written, in
     the site's date format (``render.human_date``)."""
     day = Date.fromisoformat(value[:10])
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
@@ -558,7 +640,7 @@ def linkify_text(text: str) -> Markup:
     pos = 0
     text = _clean(text)
     for match in _ENTITY.finditer(text):
-        out.append(escape(text[pos:match.start()]))
+        out.append(escape(text[pos : match.start()]))
         pos = match.end()
         if match["url"]:
             url, trail = _trim_url(match["url"])
@@ -570,7 +652,9 @@ def linkify_text(text: str) -> Markup:
             out.append(Markup('<a href="https://twitter.com/%s">@%s</a>') % (name, name))
         else:
             tag = match["tag"]
-            out.append(Markup('<a href="https://twitter.com/hashtag/%s">#%s</a>') % (quote(tag), tag))
+            out.append(
+                Markup('<a href="https://twitter.com/hashtag/%s">#%s</a>') % (quote(tag), tag)
+            )
     out.append(escape(text[pos:]))
     html = "".join(str(piece) for piece in out)
     return Markup(html.replace("\n", "<br>\n"))
@@ -581,9 +665,7 @@ def _trim_url(url: str) -> tuple[str, str]:
     end = len(url)
     while end > 0:
         ch = url[end - 1]
-        if ch in _TRAILING_PUNCT:
-            end -= 1
-        elif ch == ")" and url[:end].count("(") < url[:end].count(")"):
+        if ch in _TRAILING_PUNCT or ch == ")" and url[:end].count("(") < url[:end].count(")"):
             end -= 1
         else:
             break
@@ -676,18 +758,21 @@ def _ends_here(state: StateBlock, next_line: int) -> bool:
         state.parentType = old_parent
 
 
-def _render_tweet_token(self: Any, tokens: Sequence[Token], idx: int, options: Any,
-                        env: dict[str, Any]) -> str:
+def _render_tweet_token(
+    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
+) -> str:
     meta = tokens[idx].meta
     tweet = _known_tweet(env.get("tweets"), meta["url"], meta["status_id"]) or Tweet(
-        meta["url"], meta["handle"], meta["status_id"], None, None, None)
+        meta["url"], meta["handle"], meta["status_id"], None, None, None
+    )
     base_path = str(env.get("base_path") or "/")
     remote = bool(env.get("tweet_remote_images"))
     return f"{render_tweet(tweet, base_path=base_path, remote_images=remote)}\n"
 
 
-def _render_invalid_token(self: Any, tokens: Sequence[Token], idx: int, options: Any,
-                          env: dict[str, Any]) -> str:
+def _render_invalid_token(
+    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
+) -> str:
     return f"<p>{escape(tokens[idx].content)}</p>\n"
 
 
@@ -712,8 +797,12 @@ def _known_tweet(known: object, url: str, status_id: str) -> Tweet | None:
 
 def tweet_jsonld(tweet: Tweet) -> dict[str, Any]:
     """schema.org ``SocialMediaPosting`` for a post's JSON-LD (e.g. as its ``citation``)."""
-    author = {"@type": "Person", "name": tweet.author or f"@{tweet.handle}",
-              "alternateName": f"@{tweet.handle}", "url": tweet.account_url}
+    author = {
+        "@type": "Person",
+        "name": tweet.author or f"@{tweet.handle}",
+        "alternateName": f"@{tweet.handle}",
+        "url": tweet.account_url,
+    }
     data: dict[str, Any] = {"@type": "SocialMediaPosting", "url": tweet.link, "author": author}
     if tweet.text:
         data["text"] = tweet.text
@@ -737,8 +826,13 @@ def _closest(key: str, known: Sequence[str]) -> str:
 
 def _kind(value: object) -> str:
     """How a person would name the kind of a YAML value."""
-    kinds = ((type(None), "nothing"), (bool, "true/false"), ((int, float), "a number"),
-             ((list, tuple), "a list"), (Mapping, "a mapping"))
+    kinds = (
+        (type(None), "nothing"),
+        (bool, "true/false"),
+        ((int, float), "a number"),
+        ((list, tuple), "a list"),
+        (Mapping, "a mapping"),
+    )
     return next((name for kind, name in kinds if isinstance(value, kind)), type(value).__name__)
 
 

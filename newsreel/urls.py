@@ -38,12 +38,14 @@ class Urls:
     permalink: str
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "Urls":
+    def from_settings(cls, settings: Settings) -> Urls:
         return cls(settings.base_path, settings.origin, settings.permalink)
 
     # --- site paths -------------------------------------------------------------
     def post(self, slug: str, when: datetime) -> str:
-        return self.permalink.format(slug=slug, year=f"{when.year:04d}", month=f"{when.month:02d}", day=f"{when.day:02d}")
+        return self.permalink.format(
+            slug=slug, year=f"{when.year:04d}", month=f"{when.month:02d}", day=f"{when.day:02d}"
+        )
 
     @staticmethod
     def home(page: int = 1) -> str:

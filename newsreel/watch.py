@@ -39,8 +39,13 @@ SETTINGS_FILE = "newsreel.yaml"
 # "modified" event is left out too: it only echoes a change to a file inside, which has its own
 # event (and an editor's ignored swap file would otherwise trigger rebuilds).
 EVENT_KINDS = [
-    FileCreatedEvent, FileDeletedEvent, FileModifiedEvent, FileMovedEvent,
-    DirCreatedEvent, DirDeletedEvent, DirMovedEvent,
+    FileCreatedEvent,
+    FileDeletedEvent,
+    FileModifiedEvent,
+    FileMovedEvent,
+    DirCreatedEvent,
+    DirDeletedEvent,
+    DirMovedEvent,
 ]
 
 IGNORED_DIRS = frozenset({".git", ".hg", ".svn", ".newsreel-cache", "__pycache__", "node_modules"})
@@ -110,7 +115,9 @@ class Changes:
             self._last = now
         self._wake.set()
 
-    def wait_quiet(self, quiet: float, timeout: float, max_delay: float = MAX_DELAY) -> frozenset[str] | None:
+    def wait_quiet(
+        self, quiet: float, timeout: float, max_delay: float = MAX_DELAY
+    ) -> frozenset[str] | None:
         """Wait up to ``timeout`` s for a change, then until ``quiet`` s pass with no new event.
 
         Returns the changed paths (and forgets them), or None when nothing changed in time.
@@ -190,7 +197,9 @@ class SeenStamps:
         """True when some path differs from what the last batch naming it, or the last build, saw."""
         stamps = {path: stamp_of(path) for path in paths}
         fresh = any(
-            (self._seen[path] != stamp) if path in self._seen else not self._read_by_last_build(path)
+            (self._seen[path] != stamp)
+            if path in self._seen
+            else not self._read_by_last_build(path)
             for path, stamp in stamps.items()
         )
         self._seen.update(stamps)
@@ -233,13 +242,17 @@ class SiteWatcher:
 
     def __init__(self, site_dir: Path, changes: Changes, ignore: tuple[Path, ...] = ()) -> None:
         self.site_dir = Path(os.path.realpath(site_dir))
-        self.handler = _Handler(self.site_dir, changes, tuple(Path(os.path.realpath(p)) for p in ignore))
+        self.handler = _Handler(
+            self.site_dir, changes, tuple(Path(os.path.realpath(p)) for p in ignore)
+        )
         self.observer: BaseObserver = Observer()
         self.observer.daemon = True
         self._watches: dict[str, _Watch] = {}
 
     def start(self) -> None:
-        self.observer.schedule(self.handler, str(self.site_dir), recursive=False, event_filter=EVENT_KINDS)
+        self.observer.schedule(
+            self.handler, str(self.site_dir), recursive=False, event_filter=EVENT_KINDS
+        )
         self.refresh()
         self.observer.start()
 
@@ -262,8 +275,9 @@ class SiteWatcher:
                 del self._watches[name]
             if inode:
                 try:
-                    watch = self.observer.schedule(self.handler, str(folder), recursive=True,
-                                                   event_filter=EVENT_KINDS)
+                    watch = self.observer.schedule(
+                        self.handler, str(folder), recursive=True, event_filter=EVENT_KINDS
+                    )
                 except OSError:
                     continue
                 self._watches[name] = _Watch(watch, inode)

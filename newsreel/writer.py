@@ -37,9 +37,9 @@ import os
 import secrets
 import shutil
 import stat
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 from newsreel.errors import UnsafeOutput
 
@@ -80,7 +80,7 @@ class Manifest:
     """Files found missing or changed since the manifest was written (``check_output``)."""
 
     @classmethod
-    def read(cls, output: Path) -> "Manifest | None":
+    def read(cls, output: Path) -> Manifest | None:
         try:
             files = json.loads((output / MANIFEST).read_bytes())["files"]
         except (OSError, ValueError, KeyError, TypeError):
@@ -88,9 +88,16 @@ class Manifest:
         # A manifest naming files outside the output, or not in newsreel's shape, is not ours to trust.
         if not isinstance(files, dict) or not all(map(is_inside_name, files)):
             return None
-        if not all(type(entry) is list and len(entry) in (2, 3) and all(type(v) is str for v in entry[:2])
-                   and (len(entry) == 2 or (type(entry[2]) is list and all(type(v) is str for v in entry[2])))
-                   for entry in files.values()):
+        if not all(
+            type(entry) is list
+            and len(entry) in (2, 3)
+            and all(type(v) is str for v in entry[:2])
+            and (
+                len(entry) == 2
+                or (type(entry[2]) is list and all(type(v) is str for v in entry[2]))
+            )
+            for entry in files.values()
+        ):
             return None
         return cls(files)
 
@@ -101,7 +108,9 @@ class Manifest:
 
     def dump(self) -> bytes:
         files = {name: self.files[name] for name in sorted(self.files)}
-        return json.dumps({"generator": "newsreel", "files": files}, separators=(",", ":")).encode("utf-8")
+        return json.dumps({"generator": "newsreel", "files": files}, separators=(",", ":")).encode(
+            "utf-8"
+        )
 
 
 def manifest_stamp(output: Path) -> tuple[int, int] | None:
@@ -121,7 +130,10 @@ def spare_folder(cache_dir: Path, output: Path) -> Path:
     key = hashlib.blake2b(str(output.resolve()).encode("utf-8"), digest_size=6).hexdigest()
     spare = cache_dir / f"spare-{key}"
     for other in cache_dir.glob("spare-*"):
-        if other.name in (spare.name, spare.name + SPARE_NOTE):  # the spare and the writer's note on it
+        if other.name in (
+            spare.name,
+            spare.name + SPARE_NOTE,
+        ):  # the spare and the writer's note on it
             continue
         if other.is_dir() and not other.is_symlink():
             shutil.rmtree(other, ignore_errors=True)
@@ -134,7 +146,9 @@ def _is_within(path: Path, parent: Path) -> bool:
     return path == parent or parent in path.parents
 
 
-def check_output(site_dir: Path, output: Path, *, finish: bool = True, token: str | None = None) -> Manifest | None:
+def check_output(
+    site_dir: Path, output: Path, *, finish: bool = True, token: str | None = None
+) -> Manifest | None:
     """Refuse a dangerous output folder; return the manifest of the build already there,
     checked against the files (``Manifest.doubted``).
 
@@ -154,30 +168,42 @@ def check_output(site_dir: Path, output: Path, *, finish: bool = True, token: st
     if out == Path(out.anchor) or out == Path.home().resolve():
         reasons.append("it is the root or home folder")
     if reasons:
-        raise UnsafeOutput(f"refusing to write the site to {output}: {reasons[0]} (choose an empty folder such as site/)")
+        raise UnsafeOutput(
+            f"refusing to write the site to {output}: {reasons[0]} (choose an empty folder such as site/)"
+        )
     if output.is_symlink():
-        raise UnsafeOutput(f"refusing to write the site to {output}: it is a symbolic link "
-                           f"(give the folder it points to, {out}, as --output)")
+        raise UnsafeOutput(
+            f"refusing to write the site to {output}: it is a symbolic link "
+            f"(give the folder it points to, {out}, as --output)"
+        )
     if finish and token is not None:
         finish_interrupted_commit(out, token)
     if not out.exists():
         return None
     if not out.is_dir():
-        raise UnsafeOutput(f"refusing to write the site to {output}: it is a file (choose a folder such as site/)")
+        raise UnsafeOutput(
+            f"refusing to write the site to {output}: it is a file (choose a folder such as site/)"
+        )
     if (out / ".git").exists():
-        raise UnsafeOutput(f"refusing to write the site to {output}: it holds a .git repository (choose another folder)")
+        raise UnsafeOutput(
+            f"refusing to write the site to {output}: it holds a .git repository (choose another folder)"
+        )
     entries = os.listdir(out)
     if not entries:
         return None
     manifest = Manifest.read(out)
     if manifest is None:
-        raise UnsafeOutput(f"refusing to replace {output}: it holds files newsreel did not write "
-                           "(move them away, or choose an empty or new output folder)")
+        raise UnsafeOutput(
+            f"refusing to replace {output}: it holds files newsreel did not write "
+            "(move them away, or choose an empty or new output folder)"
+        )
     ours = {name.split("/", 1)[0] for name in manifest.files} | {MANIFEST}
     stray = sorted(set(entries) - ours)
     if stray:
-        raise UnsafeOutput(f"refusing to replace {output}: {stray[0]} was not written by newsreel "
-                           "(move it into static/ to publish it, or delete it)")
+        raise UnsafeOutput(
+            f"refusing to replace {output}: {stray[0]} was not written by newsreel "
+            "(move it into static/ to publish it, or delete it)"
+        )
     if finish:
         _verify(output, out, manifest)
     return manifest
@@ -198,8 +224,10 @@ def _verify(shown: Path, out: Path, manifest: Manifest) -> None:
     seen: set[str] = set()
 
     def refuse(rel: str, what: str) -> None:
-        raise UnsafeOutput(f"refusing to replace {shown}: {shown.name}/{rel} {what} "
-                           "(move it away or delete it; to publish a file, put it in static/)")
+        raise UnsafeOutput(
+            f"refusing to replace {shown}: {shown.name}/{rel} {what} "
+            "(move it away or delete it; to publish a file, put it in static/)"
+        )
 
     def walk(folder: str, prefix: str) -> None:
         with os.scandir(folder) as listing:
@@ -238,7 +266,9 @@ def _first_file(folder: str, rel: str) -> str | None:
         dirs.sort()
         links = [d for d in dirs if os.path.islink(os.path.join(current, d))]
         if files or links:
-            inner = os.path.relpath(os.path.join(current, sorted(files + links)[0]), folder).replace(os.sep, "/")
+            inner = os.path.relpath(
+                os.path.join(current, sorted(files + links)[0]), folder
+            ).replace(os.sep, "/")
             return f"{rel}/{inner}"
     return None
 
@@ -329,7 +359,7 @@ class _Folder:
             os.close(fd)
         self._dirs = {}
 
-    def __enter__(self) -> "_Folder":
+    def __enter__(self) -> _Folder:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -357,8 +387,10 @@ class _Folder:
                 return None
             except OSError as exc:
                 if exc.errno in (errno.ELOOP, errno.ENOTDIR):
-                    raise UnsafeOutput(f"refusing to write through {self.root / folder}: it is a symbolic link "
-                                       "or not a folder (newsreel never makes links; delete it)") from None
+                    raise UnsafeOutput(
+                        f"refusing to write through {self.root / folder}: it is a symbolic link "
+                        "or not a folder (newsreel never makes links; delete it)"
+                    ) from None
                 raise
             self._dirs[folder] = fd
         return fd, name
@@ -368,7 +400,7 @@ class _Folder:
         fd, name = self.parent(rel, create=True)  # type: ignore[misc]
         os.replace(source, name, dst_dir_fd=fd)
 
-    def link_in(self, source: "_Folder", rel: str) -> None:
+    def link_in(self, source: _Folder, rel: str) -> None:
         """Make ``rel`` here a hard link to the same name in ``source`` (replacing what is there)."""
         src = source.parent(rel, create=False)
         if src is None:
@@ -382,7 +414,7 @@ class _Folder:
         os.link(src[1], temporary, src_dir_fd=src[0], dst_dir_fd=fd, follow_symlinks=False)
         os.replace(temporary, name, src_dir_fd=fd, dst_dir_fd=fd)
 
-    def same_file(self, other: "_Folder", rel: str) -> bool:
+    def same_file(self, other: _Folder, rel: str) -> bool:
         try:
             here, there = self.parent(rel, create=False), other.parent(rel, create=False)
             if here is None or there is None:
@@ -490,8 +522,16 @@ def _exchange(a: Path, b: Path) -> bool:
 class OutputWriter:
     """Stages a build's new and changed files, then commits them to the output."""
 
-    def __init__(self, output: Path, previous: Manifest | None, *, in_place: bool = False,
-                 spare: Path | None = None, token: str = "", trust: bool = True) -> None:
+    def __init__(
+        self,
+        output: Path,
+        previous: Manifest | None,
+        *,
+        in_place: bool = False,
+        spare: Path | None = None,
+        token: str = "",
+        trust: bool = True,
+    ) -> None:
         self.output = output.resolve()
         self.token = token
         """This output's token (``output_token``): written in the staging folder and its journal."""
@@ -503,14 +543,17 @@ class OutputWriter:
         """Where the generation before the live one is kept (in the build cache), if anywhere."""
         self.previous = previous or Manifest()
         self.manifest = Manifest()
-        self.holder = self.output.parent / f".{self.output.name}{_TMP_INFIX}{os.getpid()}-{secrets.token_hex(4)}"
+        self.holder = (
+            self.output.parent
+            / f".{self.output.name}{_TMP_INFIX}{os.getpid()}-{secrets.token_hex(4)}"
+        )
         """The staging folder: the output's token, the journal of an in-place commit, and…"""
         self.staging = self.holder / GENERATION
         """…the new generation, which is swapped in whole (it holds nothing but the site)."""
         self._dirs: set[str] = set()
         self.changed: set[str] = set()
 
-    def __enter__(self) -> "OutputWriter":
+    def __enter__(self) -> OutputWriter:
         self.output.parent.mkdir(parents=True, exist_ok=True)
         self.holder.mkdir(0o700)
         _write_private(self.holder / OWNER, self.token.encode("ascii"))
@@ -551,8 +594,10 @@ class OutputWriter:
     def write(self, rel: str, data: bytes, key: str = "", reads: list[str] | None = None) -> None:
         """Add a file; bytes identical to the previous output's are not written again."""
         if not is_inside_name(rel):
-            raise UnsafeOutput(f"refusing to write {rel!r}: it would land outside the output folder "
-                               "(check permalink in newsreel.yaml: it may not contain '..')")
+            raise UnsafeOutput(
+                f"refusing to write {rel!r}: it would land outside the output folder "
+                "(check permalink in newsreel.yaml: it may not contain '..')"
+            )
         digest = content_hash(data)
         entry = self.previous.files.get(rel)
         self.manifest.files[rel] = [digest, key, reads] if reads else [digest, key]
@@ -566,7 +611,12 @@ class OutputWriter:
     def commit(self) -> set[str]:
         """Make the output match the manifest; return the files that disappeared."""
         removed = set(self.previous.files) - set(self.manifest.files)
-        if not self.changed and not removed and self.output.is_dir() and (self.output / MANIFEST).is_file():
+        if (
+            not self.changed
+            and not removed
+            and self.output.is_dir()
+            and (self.output / MANIFEST).is_file()
+        ):
             # No page changed. If keys did (a template edit that changed no byte), record them,
             # or every later build would render every page again to find the same bytes.
             if self.manifest.files != self.previous.files:
@@ -574,14 +624,25 @@ class OutputWriter:
                 os.replace(self.staging / MANIFEST, self.output / MANIFEST)
             return removed
         (self.staging / MANIFEST).write_bytes(self.manifest.dump())
-        small = len(self.changed) + len(removed) <= max(SMALL_COMMIT, len(self.manifest.files) // 10)
+        small = len(self.changed) + len(removed) <= max(
+            SMALL_COMMIT, len(self.manifest.files) // 10
+        )
         if self.in_place and small and self.output.is_dir() and (self.output / MANIFEST).is_file():
-            plan = {"token": self.token, "changed": sorted(self.changed), "removed": sorted(removed)}
+            plan = {
+                "token": self.token,
+                "changed": sorted(self.changed),
+                "removed": sorted(removed),
+            }
             _write_private(self.holder / f"{JOURNAL}.tmp", json.dumps(plan).encode("utf-8"))
             os.replace(self.holder / f"{JOURNAL}.tmp", self.holder / JOURNAL)  # the commit point
             _apply(self.staging, self.output, plan["changed"], plan["removed"])
             return removed
-        if self.trust and self.spare is not None and self.output.is_dir() and self._update_spare(self.spare, removed):
+        if (
+            self.trust
+            and self.spare is not None
+            and self.output.is_dir()
+            and self._update_spare(self.spare, removed)
+        ):
             self._swap_in(self.spare)  # the spare path now holds the generation just replaced
             self._note_behind(removed)
             return removed
@@ -632,8 +693,11 @@ class OutputWriter:
         the next build brings it up to date without reading the spare's own manifest."""
         try:
             live = os.stat(self.output / MANIFEST)
-            record = {"live": [live.st_mtime_ns, live.st_size, live.st_ino],
-                      "changed": sorted(self.changed), "removed": sorted(removed)}
+            record = {
+                "live": [live.st_mtime_ns, live.st_size, live.st_ino],
+                "changed": sorted(self.changed),
+                "removed": sorted(removed),
+            }
             self._behind_file().write_text(json.dumps(record), "utf-8")
         except OSError:
             pass  # the next build compares the manifests instead
@@ -651,8 +715,11 @@ class OutputWriter:
             record = json.loads(behind.read_bytes())
             behind.unlink()  # from here on, the spare is being changed
             live = os.stat(self.output / MANIFEST)
-            if (record["live"] == [live.st_mtime_ns, live.st_size, live.st_ino] and (spare / MANIFEST).is_file()
-                    and all(map(is_inside_name, record["changed"] + record["removed"]))):
+            if (
+                record["live"] == [live.st_mtime_ns, live.st_size, live.st_ino]
+                and (spare / MANIFEST).is_file()
+                and all(map(is_inside_name, record["changed"] + record["removed"]))
+            ):
                 return set(record["changed"]) | set(record["removed"]) | self.changed | removed
         except (OSError, ValueError, KeyError, TypeError):
             pass
@@ -660,8 +727,9 @@ class OutputWriter:
         if have is None:
             return None
         files = self.manifest.files
-        return ({rel for rel, entry in files.items() if (have.files.get(rel) or ("",))[0] != entry[0]}
-                | (set(have.files) - set(files)))
+        return {
+            rel for rel, entry in files.items() if (have.files.get(rel) or ("",))[0] != entry[0]
+        } | (set(have.files) - set(files))
 
     def _update_spare(self, spare: Path, removed: set[str]) -> bool:
         """Make the spare generation equal to this build, touching only the files that differ.

@@ -30,11 +30,24 @@ from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 NGINX_CANDIDATES = ("/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/local/nginx/sbin/nginx")
 
 MIME_TYPES = {
-    "text/html": "html htm", "text/css": "css", "text/javascript": "js mjs", "text/plain": "txt",
-    "application/xml": "xml", "application/atom+xml": "atom", "application/json": "json",
-    "application/manifest+json": "webmanifest", "image/svg+xml": "svg svgz", "image/png": "png",
-    "image/jpeg": "jpg jpeg", "image/gif": "gif", "image/webp": "webp", "image/avif": "avif",
-    "image/x-icon": "ico", "font/woff2": "woff2", "font/woff": "woff", "text/calendar": "ics",
+    "text/html": "html htm",
+    "text/css": "css",
+    "text/javascript": "js mjs",
+    "text/plain": "txt",
+    "application/xml": "xml",
+    "application/atom+xml": "atom",
+    "application/json": "json",
+    "application/manifest+json": "webmanifest",
+    "image/svg+xml": "svg svgz",
+    "image/png": "png",
+    "image/jpeg": "jpg jpeg",
+    "image/gif": "gif",
+    "image/webp": "webp",
+    "image/avif": "avif",
+    "image/x-icon": "ico",
+    "font/woff2": "woff2",
+    "font/woff": "woff",
+    "text/calendar": "ics",
     "application/wasm": "wasm",
 }
 
@@ -127,7 +140,8 @@ def serve(site: Path, base_path: str, workdir: Path, port: int | None = None) ->
         log = workdir / "error.log"
         process = subprocess.Popen(
             [binary, "-p", str(workdir), "-c", str(conf), "-e", str(log)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
         )
         try:
             if _wait_for_port(port, process):
@@ -135,8 +149,10 @@ def serve(site: Path, base_path: str, workdir: Path, port: int | None = None) ->
                 return
             if attempt == attempts - 1:
                 _, err = process.communicate(timeout=5)
-                raise RuntimeError(f"nginx did not start: {err.decode(errors='replace')}"
-                                   f"{log.read_text(errors='replace') if log.exists() else ''}")
+                raise RuntimeError(
+                    f"nginx did not start: {err.decode(errors='replace')}"
+                    f"{log.read_text(errors='replace') if log.exists() else ''}"
+                )
         finally:
             _stop(process)
         port = None
@@ -169,6 +185,7 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 # --- fetching and crawling ---------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Response:
     url: str
@@ -190,7 +207,9 @@ def fetch(url: str) -> Response:
     """GET ``url`` (following redirects); an HTTP error status is returned, not raised."""
     try:
         with _OPENER.open(url, timeout=10) as reply:
-            return Response(reply.geturl(), reply.status, reply.headers.get_content_type(), reply.read())
+            return Response(
+                reply.geturl(), reply.status, reply.headers.get_content_type(), reply.read()
+            )
     except urllib.error.HTTPError as exc:
         with exc:
             return Response(exc.geturl(), exc.code, exc.headers.get_content_type(), exc.read())
@@ -240,7 +259,9 @@ def page_links(response: Response) -> tuple[list[str], set[str]]:
 def css_links(response: Response) -> list[str]:
     text = re.sub(r"/\*.*?\*/", "", response.body.decode("utf-8", "replace"), flags=re.S)
     found = re.findall(r"""url\(\s*['"]?([^'")]+)['"]?\s*\)|@import\s+['"]([^'"]+)['"]""", text)
-    return [urljoin(response.url, a or b) for a, b in found if not (a or b).startswith(("data:", "#"))]
+    return [
+        urljoin(response.url, a or b) for a, b in found if not (a or b).startswith(("data:", "#"))
+    ]
 
 
 @dataclass
@@ -253,7 +274,9 @@ class Crawl:
     anchors_checked: int = 0
 
 
-def crawl(starts: list[str], origin: str, *, extra_pages: dict[str, Response] | None = None) -> Crawl:
+def crawl(
+    starts: list[str], origin: str, *, extra_pages: dict[str, Response] | None = None
+) -> Crawl:
     """Fetch everything on ``origin`` reachable from ``starts``; links to other hosts are not fetched.
 
     ``extra_pages`` are responses already in hand (such as a 404 page served at a missing

@@ -44,8 +44,14 @@ class Run:
 def newsreel(*args: str | Path, cwd: Path | None = None, timeout: float = 120) -> Run:
     """Run the real command line in a fresh interpreter."""
     env = dict(os.environ, PYTHONPATH=str(REPO), NO_COLOR="1")
-    proc = subprocess.run([sys.executable, "-m", "newsreel", *map(str, args)], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+    proc = subprocess.run(
+        [sys.executable, "-m", "newsreel", *map(str, args)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     return Run(proc.returncode, proc.stdout, proc.stderr)
 
 
@@ -70,7 +76,9 @@ class _Links(HTMLParser):
             self.ids.add(str(values["id"]))
         for name in ("href", "src"):
             value = values.get(name)
-            if value and not (tag == "link" and values.get("rel") in ("canonical", "alternate") and "://" in value):
+            if value and not (
+                tag == "link" and values.get("rel") in ("canonical", "alternate") and "://" in value
+            ):
                 self.links.append(value)
 
 
@@ -82,7 +90,10 @@ def parse_links(html: str) -> _Links:
 
 def broken_links(output: Path, base_path: str) -> list[str]:
     """Internal links and #anchors of every page that do not resolve to a file in ``output``."""
-    pages = {p.relative_to(output).as_posix(): parse_links(p.read_text("utf-8")) for p in output.rglob("*.html")}
+    pages = {
+        p.relative_to(output).as_posix(): parse_links(p.read_text("utf-8"))
+        for p in output.rglob("*.html")
+    }
     broken = []
     for page, parsed in pages.items():
         page_dir = "/" + base_path.strip("/") + "/" + page.rpartition("/")[0] + "/"
@@ -100,12 +111,15 @@ def broken_links(output: Path, base_path: str) -> list[str]:
                 if not path.startswith(base_path):
                     broken.append(f"{page}: {link} (outside {base_path})")
                     continue
-                rel = path[len(base_path):]
+                rel = path[len(base_path) :]
                 target = rel + "index.html" if rel == "" or rel.endswith("/") else rel
                 if not (output / target).is_file():
                     broken.append(f"{page}: {link}")
                     continue
-            if parts.fragment and target.endswith(".html"):
-                if parts.fragment not in pages[target].ids:
-                    broken.append(f"{page}: {link} (no such anchor)")
+            if (
+                parts.fragment
+                and target.endswith(".html")
+                and parts.fragment not in pages[target].ids
+            ):
+                broken.append(f"{page}: {link} (no such anchor)")
     return broken

@@ -11,29 +11,51 @@ from pathlib import Path
 import feedparser
 import pytest
 from lxml import html as lxml_html
+from sitekit import REPO, broken_links, newsreel, post, tree_hashes, write_site
 
 from newsreel.build import BuildOptions, build_site
-from sitekit import REPO, broken_links, newsreel, post, tree_hashes, write_site
 
 BASE = "https://example.org/movie-news/"
 
 FILMS = {
     "newsreel.yaml": f"title: Test reel\nbase_url: {BASE}\nper_page: 2\n",
     "content/films/dead-reckoning.md": (
-        "---\ntitle: \"Mission: Impossible – Dead Reckoning Part One\"\naka: [\"Mission: Impossible 7\"]\n"
+        '---\ntitle: "Mission: Impossible – Dead Reckoning Part One"\naka: ["Mission: Impossible 7"]\n'
         "release_year: 2023\ndirector: Christopher McQuarrie\n---\nA spy film about an AI.\n"
     ),
     "content/actors/penelope.md": "---\nname: Penélope Cruz\n---\nA Spanish actor.\n",
-    "content/posts/2020-09-07-jump.md": post("\"Cruise jumps\"", "2020-09-07", "The *jump*.",
-                                             film="\"Mission: Impossible 7\"", release_year="2021",
-                                             actors="[Tom Cruise, \"tom  cruise\"]", tags="[stunts]"),
-    "content/posts/2022-01-21-slip.md": post("\"Another slip\"", "2022-01-21", "Later. See [the film](/films/mission-impossible-dead-reckoning-part-one/).",
-                                             film="\"mission: impossible 7\"", release_year="2023", actors="[TOM CRUISE]"),
-    "content/posts/2023-07-24-double.md": post("\"Two films\"", "2023-07-24", "Both.",
-                                               films="[Barbie, {title: Oppenheimer, release_year: 2023}]",
-                                               actors="[Penélope Cruz, Cillian Murphy]"),
-    "content/posts/amelie.md": post("\"<script>alert('x')</script> & Amélie\"", "2021-04-25", "## Twenty years\n\nHello.",
-                                    film="Amélie", release_year="2001", summary="\"\\\"quoted\\\" </script>\""),
+    "content/posts/2020-09-07-jump.md": post(
+        '"Cruise jumps"',
+        "2020-09-07",
+        "The *jump*.",
+        film='"Mission: Impossible 7"',
+        release_year="2021",
+        actors='[Tom Cruise, "tom  cruise"]',
+        tags="[stunts]",
+    ),
+    "content/posts/2022-01-21-slip.md": post(
+        '"Another slip"',
+        "2022-01-21",
+        "Later. See [the film](/films/mission-impossible-dead-reckoning-part-one/).",
+        film='"mission: impossible 7"',
+        release_year="2023",
+        actors="[TOM CRUISE]",
+    ),
+    "content/posts/2023-07-24-double.md": post(
+        '"Two films"',
+        "2023-07-24",
+        "Both.",
+        films="[Barbie, {title: Oppenheimer, release_year: 2023}]",
+        actors="[Penélope Cruz, Cillian Murphy]",
+    ),
+    "content/posts/amelie.md": post(
+        "\"<script>alert('x')</script> & Amélie\"",
+        "2021-04-25",
+        "## Twenty years\n\nHello.",
+        film="Amélie",
+        release_year="2001",
+        summary='"\\"quoted\\" </script>"',
+    ),
     "content/posts/draft.md": post("Draft post", "2023-01-01", draft="true"),
     "content/posts/future.md": post("From the future", "2999-01-01"),
 }
@@ -52,12 +74,27 @@ def page(output: Path, path: str) -> lxml_html.HtmlElement:
 
 
 def test_every_page_kind_exists(built: Path) -> None:
-    for rel in ["index.html", "page/2/index.html", "posts/jump/index.html", "posts/slip/index.html",
-                "films/index.html", "films/mission-impossible-dead-reckoning-part-one/index.html",
-                "films/amelie/index.html", "films/barbie/index.html", "actors/index.html",
-                "actors/tom-cruise/index.html", "actors/penelope-cruz/index.html", "tags/index.html",
-                "tags/stunts/index.html", "feed.xml", "films/amelie/feed.xml", "actors/tom-cruise/feed.xml",
-                "sitemap.xml", "robots.txt", "404.html"]:
+    for rel in [
+        "index.html",
+        "page/2/index.html",
+        "posts/jump/index.html",
+        "posts/slip/index.html",
+        "films/index.html",
+        "films/mission-impossible-dead-reckoning-part-one/index.html",
+        "films/amelie/index.html",
+        "films/barbie/index.html",
+        "actors/index.html",
+        "actors/tom-cruise/index.html",
+        "actors/penelope-cruz/index.html",
+        "tags/index.html",
+        "tags/stunts/index.html",
+        "feed.xml",
+        "films/amelie/feed.xml",
+        "actors/tom-cruise/feed.xml",
+        "sitemap.xml",
+        "robots.txt",
+        "404.html",
+    ]:
         assert (built / rel).is_file(), rel
 
 
@@ -115,7 +152,10 @@ def test_film_and_actor_json_ld(built: Path) -> None:
     data = json.loads(film.xpath("//script[@type='application/ld+json']")[0].text)
     assert data["@type"] == "Movie" and data["datePublished"] == "2023"
     actor = page(built, "actors/penelope-cruz/index.html")
-    assert json.loads(actor.xpath("//script[@type='application/ld+json']")[0].text)["@type"] == "Person"
+    assert (
+        json.loads(actor.xpath("//script[@type='application/ld+json']")[0].text)["@type"]
+        == "Person"
+    )
 
 
 def test_feeds_parse_and_hold_absolute_links(built: Path) -> None:
@@ -126,7 +166,9 @@ def test_feeds_parse_and_hold_absolute_links(built: Path) -> None:
     assert titles[0] == "Two films" and "Draft post" not in titles
     assert all(entry.link.startswith(BASE) for entry in feed.entries)
     film_feed = feedparser.parse((built / "films/amelie/feed.xml").read_bytes())
-    assert not film_feed.bozo and [e.title for e in film_feed.entries] == ["<script>alert('x')</script> & Amélie"]
+    assert not film_feed.bozo and [e.title for e in film_feed.entries] == [
+        "<script>alert('x')</script> & Amélie"
+    ]
 
 
 def test_sitemap_lists_pages_not_redirects(built: Path) -> None:
@@ -157,7 +199,9 @@ def test_drafts_and_future_flags(tmp_path: Path) -> None:
 
 def test_site_templates_override_the_theme_file_by_file(tmp_path: Path) -> None:
     files = dict(FILMS)
-    files["templates/post.html"] = '{% extends "base.html" %}{% block content %}<h1>OVERRIDDEN {{ post.title }}</h1>{% endblock %}'
+    files["templates/post.html"] = (
+        '{% extends "base.html" %}{% block content %}<h1>OVERRIDDEN {{ post.title }}</h1>{% endblock %}'
+    )
     site = write_site(tmp_path / "blog", files)
     assert newsreel("build", site).code == 0
     assert "OVERRIDDEN Cruise jumps" in (site / "site/posts/jump/index.html").read_text()
@@ -208,14 +252,30 @@ def test_warm_builds_equal_a_cold_build(tmp_path: Path) -> None:
     assert newsreel("build", site).code == 0
     posts = site / "content/posts"
     steps = [
-        lambda: (posts / "2020-09-07-jump.md").write_text(post("\"Cruise jumps again\"", "2020-09-07", "Edited.",
-                                                               film="\"Mission: Impossible 7\"", actors="[Tom Cruise]")),
-        lambda: (posts / "new.md").write_text(post("Brand new", "2023-08-01", "New.", actors="[Simon Pegg]", film="Barbie")),
+        lambda: (posts / "2020-09-07-jump.md").write_text(
+            post(
+                '"Cruise jumps again"',
+                "2020-09-07",
+                "Edited.",
+                film='"Mission: Impossible 7"',
+                actors="[Tom Cruise]",
+            )
+        ),
+        lambda: (posts / "new.md").write_text(
+            post("Brand new", "2023-08-01", "New.", actors="[Simon Pegg]", film="Barbie")
+        ),
         lambda: (posts / "2022-01-21-slip.md").rename(posts / "renamed-slip.md"),
         lambda: (posts / "amelie.md").unlink(),
-        lambda: write_site(site, {"templates/terms.html": '{% extends "base.html" %}{% block content %}<h1>All {{ plural }}</h1>'
-                                  '{% for t in terms %}<a href="{{ t.url|url }}">{{ t.name }}</a>{% endfor %}{% endblock %}'}),
-        lambda: write_site(site, {"newsreel.yaml": f"title: Renamed reel\nbase_url: {BASE}\nper_page: 3\n"}),
+        lambda: write_site(
+            site,
+            {
+                "templates/terms.html": '{% extends "base.html" %}{% block content %}<h1>All {{ plural }}</h1>'
+                '{% for t in terms %}<a href="{{ t.url|url }}">{{ t.name }}</a>{% endfor %}{% endblock %}'
+            },
+        ),
+        lambda: write_site(
+            site, {"newsreel.yaml": f"title: Renamed reel\nbase_url: {BASE}\nper_page: 3\n"}
+        ),
     ]
     for step in steps:
         step()
@@ -261,8 +321,12 @@ def test_a_text_edit_renders_only_the_pages_that_show_the_post(tmp_path: Path) -
     assert result.patched and 0 < result.rendered < first.rendered
     # Listings show the summary (the start of the text, unchanged here); the feeds show it all.
     pages = {path for path in result.changed if not path.startswith("/pagefind/")}
-    assert pages == {"/posts/slip/", "/feed.xml", "/actors/tom-cruise/feed.xml",
-                     "/films/mission-impossible-dead-reckoning-part-one/feed.xml"}
+    assert pages == {
+        "/posts/slip/",
+        "/feed.xml",
+        "/actors/tom-cruise/feed.xml",
+        "/films/mission-impossible-dead-reckoning-part-one/feed.xml",
+    }
     assert pages != result.changed  # the search index holds the new text too
     assert "/posts/jump/" not in result.changed and "/sitemap.xml" not in result.changed
     assert "A new <em>sentence</em>" in (site / "site/posts/slip/index.html").read_text("utf-8")
@@ -305,7 +369,10 @@ def test_an_edit_that_moves_a_post_rebuilds_the_site(tmp_path: Path, change: str
 
 
 def test_an_edit_of_an_unbuilt_draft_renders_nothing(tmp_path: Path) -> None:
-    site = write_site(tmp_path / "blog", {**FILMS, "content/posts/later.md": post("Later", "2023-01-01", draft="true")})
+    site = write_site(
+        tmp_path / "blog",
+        {**FILMS, "content/posts/later.md": post("Later", "2023-01-01", draft="true")},
+    )
     build_site(site)
     _edit_body(site / "content/posts/later.md", "\nStill a draft.\n")
     result = build_site(site)
@@ -334,7 +401,9 @@ def test_a_watcher_s_paths_are_all_a_rebuild_stamps_again(tmp_path: Path) -> Non
     build_site(site, options, state=state)
     jump = site / "content/posts/2020-09-07-jump.md"
     _edit_body(jump, "\nSEEN-BY-THE-WATCHER\n")
-    result = build_site(site, options, state=state, changed=[str(jump), str(site / "content/posts/.jump.md.tmp")])
+    result = build_site(
+        site, options, state=state, changed=[str(jump), str(site / "content/posts/.jump.md.tmp")]
+    )
     assert not result.scanned_all and result.patched and "/posts/jump/" in result.changed
     assert "SEEN-BY-THE-WATCHER" in (tmp_path / "preview/posts/jump/index.html").read_text("utf-8")
 
@@ -347,7 +416,9 @@ def test_a_watcher_s_paths_are_all_a_rebuild_stamps_again(tmp_path: Path) -> Non
     assert result.scanned_all and "/posts/fresh/" in result.removed
     (site / "content/posts/more").mkdir()
     (site / "content/posts/more/inside.md").write_text(post("Inside", "2024-03-03"), "utf-8")
-    result = build_site(site, options, state=state, changed=[str(site / "content/posts/more") + os.sep])
+    result = build_site(
+        site, options, state=state, changed=[str(site / "content/posts/more") + os.sep]
+    )
     assert result.scanned_all and "/posts/inside/" in result.changed
 
 
@@ -368,7 +439,11 @@ BAD_INPUTS = {
     "broken yaml": ("title: [unclosed\ndate: 2023-01-01\n", 2, "invalid YAML"),
     "missing title": ("date: 2023-01-01\n", 1, "'title' is missing"),
     "impossible date": ("title: T\ndate: 2023-02-30\n", 3, "not a real date"),
-    "year in words": ("title: T\ndate: 2023-01-01\nfilm: X\nrelease_year: twenty twenty\n", 5, "4-digit year"),
+    "year in words": (
+        "title: T\ndate: 2023-01-01\nfilm: X\nrelease_year: twenty twenty\n",
+        5,
+        "4-digit year",
+    ),
     "yes is not a boolean": ("title: T\ndate: 2023-01-01\ndraft: yes\n", 4, "true or false"),
     "duplicate key": ("title: T\ndate: 2023-01-01\ntitle: U\n", 4, "duplicate key 'title'"),
     "unsafe slug": ("title: T\ndate: 2023-01-01\nslug: ../../etc\n", 4, "not a valid slug"),
@@ -390,35 +465,53 @@ def test_bad_input_fails_with_file_and_line_and_keeps_the_site(tmp_path: Path, c
 
 
 def test_unclosed_front_matter(tmp_path: Path) -> None:
-    site = write_site(tmp_path / "blog", {"content/posts/a.md": "---\ntitle: T\ndate: 2023-01-01\nBody\n"})
+    site = write_site(
+        tmp_path / "blog", {"content/posts/a.md": "---\ntitle: T\ndate: 2023-01-01\nBody\n"}
+    )
     result = newsreel("build", site)
     assert result.code == 1 and "content/posts/a.md:1: the front matter is not closed" in result.err
 
 
 def test_two_posts_with_one_slug_name_both_files(tmp_path: Path) -> None:
-    site = write_site(tmp_path / "blog", {
-        "content/posts/2023-01-01-same.md": post("One", "2023-01-01"),
-        "content/posts/2023-02-01-other.md": post("Two", "2023-02-01", slug="same"),
-    })
+    site = write_site(
+        tmp_path / "blog",
+        {
+            "content/posts/2023-01-01-same.md": post("One", "2023-01-01"),
+            "content/posts/2023-02-01-other.md": post("Two", "2023-02-01", slug="same"),
+        },
+    )
     result = newsreel("build", site)
     assert result.code == 1
-    assert "content/posts/2023-02-01-other.md:4: " in result.err and "content/posts/2023-01-01-same.md" in result.err
+    assert (
+        "content/posts/2023-02-01-other.md:4: " in result.err
+        and "content/posts/2023-01-01-same.md" in result.err
+    )
 
 
 def test_names_that_slug_alike_are_an_error_naming_both(tmp_path: Path) -> None:
-    site = write_site(tmp_path / "blog", {
-        "content/posts/a.md": post("A", "2023-01-01", actors="[Zoë Kravitz]"),
-        "content/posts/b.md": post("B", "2023-02-01", actors="[Zoe Kravitz]"),
-    })
+    site = write_site(
+        tmp_path / "blog",
+        {
+            "content/posts/a.md": post("A", "2023-01-01", actors="[Zoë Kravitz]"),
+            "content/posts/b.md": post("B", "2023-02-01", actors="[Zoe Kravitz]"),
+        },
+    )
     result = newsreel("build", site)
     assert result.code == 1
-    assert "content/posts/b.md:4:" in result.err and "content/posts/a.md" in result.err and "aka" in result.err
+    assert (
+        "content/posts/b.md:4:" in result.err
+        and "content/posts/a.md" in result.err
+        and "aka" in result.err
+    )
 
 
 def test_yaml_12_reading_of_names(tmp_path: Path) -> None:
-    site = write_site(tmp_path / "blog", {
-        "content/posts/a.md": post("1917", "2023-01-01", film="No", actors="[1:30, 007]"),
-    })
+    site = write_site(
+        tmp_path / "blog",
+        {
+            "content/posts/a.md": post("1917", "2023-01-01", film="No", actors="[1:30, 007]"),
+        },
+    )
     assert newsreel("build", site).code == 0
     out = site / "site"
     assert (out / "films/no/index.html").is_file()
@@ -427,22 +520,44 @@ def test_yaml_12_reading_of_names(tmp_path: Path) -> None:
 
 
 def test_unknown_keys_warn_with_the_closest_key(tmp_path: Path) -> None:
-    site = write_site(tmp_path / "blog", {
-        "newsreel.yaml": "titel: X\n",
-        "content/posts/a.md": post("A", "2023-01-01", actor="[Tom Cruise]"),
-    })
+    site = write_site(
+        tmp_path / "blog",
+        {
+            "newsreel.yaml": "titel: X\n",
+            "content/posts/a.md": post("A", "2023-01-01", actor="[Tom Cruise]"),
+        },
+    )
     result = newsreel("build", site)
     assert result.code == 0
-    assert "content/posts/a.md:4: warning: unknown key 'actor'" in result.err and "'actors'" in result.err
-    assert "newsreel.yaml:1: warning: unknown setting 'titel'" in result.err and "'title'" in result.err
+    assert (
+        "content/posts/a.md:4: warning: unknown key 'actor'" in result.err
+        and "'actors'" in result.err
+    )
+    assert (
+        "newsreel.yaml:1: warning: unknown setting 'titel'" in result.err
+        and "'title'" in result.err
+    )
 
 
 @pytest.mark.parametrize("target", ["site_dir", "parent", "content", "templates", "git", "foreign"])
 def test_dangerous_output_folders_are_refused(tmp_path: Path, target: str) -> None:
-    site = write_site(tmp_path / "blog", {"content/posts/a.md": post("A"), "templates/keep.txt": "x",
-                                          "elsewhere/.git/HEAD": "ref", "foreign/mine.txt": "precious"})
-    output = {"site_dir": site, "parent": tmp_path, "content": site / "content", "templates": site / "templates",
-              "git": site / "elsewhere", "foreign": site / "foreign"}[target]
+    site = write_site(
+        tmp_path / "blog",
+        {
+            "content/posts/a.md": post("A"),
+            "templates/keep.txt": "x",
+            "elsewhere/.git/HEAD": "ref",
+            "foreign/mine.txt": "precious",
+        },
+    )
+    output = {
+        "site_dir": site,
+        "parent": tmp_path,
+        "content": site / "content",
+        "templates": site / "templates",
+        "git": site / "elsewhere",
+        "foreign": site / "foreign",
+    }[target]
     before = tree_hashes(tmp_path)
     result = newsreel("build", site, "--output", output)
     assert result.code == 1 and "refusing" in result.err and "Traceback" not in result.err
@@ -454,10 +569,17 @@ def test_usage_errors_exit_2() -> None:
 
 
 def test_markdown_features_and_safety(tmp_path: Path) -> None:
-    body = ("## A heading\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n~~gone~~ \"quoted\"[^1]\n\n[^1]: A note.\n\n"
-            "[bad](javascript:alert(1)) <b onclick=\"x\">raw</b> [in](/films/no/)\n")
-    site = write_site(tmp_path / "blog", {"newsreel.yaml": f"base_url: {BASE}\n",
-                                          "content/posts/a.md": post("A", body=body, film="No")})
+    body = (
+        '## A heading\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n~~gone~~ "quoted"[^1]\n\n[^1]: A note.\n\n'
+        '[bad](javascript:alert(1)) <b onclick="x">raw</b> [in](/films/no/)\n'
+    )
+    site = write_site(
+        tmp_path / "blog",
+        {
+            "newsreel.yaml": f"base_url: {BASE}\n",
+            "content/posts/a.md": post("A", body=body, film="No"),
+        },
+    )
     assert newsreel("build", site).code == 0
     raw = (site / "site/posts/a/index.html").read_text()
     doc = lxml_html.fromstring(raw)
@@ -486,14 +608,26 @@ def test_the_spare_is_always_the_generation_just_replaced(tmp_path: Path) -> Non
     build_site(site)
     steps = [
         lambda: _edit_body(site / "content/posts/2020-09-07-jump.md", "\nFirst edit.\n"),
-        lambda: write_site(site, {"content/posts/new.md": post("New", "2024-01-01", actors="[Simon Pegg]")}),
+        lambda: write_site(
+            site, {"content/posts/new.md": post("New", "2024-01-01", actors="[Simon Pegg]")}
+        ),
         lambda: _edit_body(site / "content/posts/new.md", "\nSecond edit.\n"),
         lambda: (site / "content/posts/new.md").unlink(),
-        lambda: (next((site / ".newsreel-cache").glob("spare-*.behind")).unlink(),  # no note: manifests compared
-                 _edit_body(site / "content/posts/2022-01-21-slip.md", "\nThird edit.\n")),
+        lambda: (
+            next(
+                (site / ".newsreel-cache").glob("spare-*.behind")
+            ).unlink(),  # no note: manifests compared
+            _edit_body(site / "content/posts/2022-01-21-slip.md", "\nThird edit.\n"),
+        ),
         lambda: _edit_body(site / "content/posts/2022-01-21-slip.md", "\nFourth edit.\n"),
         # Every page's key changes and no byte does: the spare and the output share every file.
-        lambda: write_site(site, {"templates/robots.txt": (REPO / "templates/robots.txt").read_text() + "{# same bytes #}"}),
+        lambda: write_site(
+            site,
+            {
+                "templates/robots.txt": (REPO / "templates/robots.txt").read_text()
+                + "{# same bytes #}"
+            },
+        ),
         lambda: _edit_body(site / "content/posts/2022-01-21-slip.md", "\nFifth edit.\n"),
         lambda: _edit_body(site / "content/posts/2022-01-21-slip.md", "\nSixth edit.\n"),
     ]
@@ -519,12 +653,19 @@ def test_spare_generation_is_reused_and_a_broken_one_discarded(tmp_path: Path) -
     (posts / "2020-09-07-jump.md").write_text(post("Three", "2020-09-07", "Body."))
     assert newsreel("build", site).code == 0
     assert "Three" in (site / "site/posts/jump/index.html").read_text()
-    assert "Two" in (spares[0] / "posts/jump/index.html").read_text()  # the generation just replaced
-    (spares[0] / ".newsreel-manifest.json").unlink()  # as a build killed while updating it leaves it
+    assert (
+        "Two" in (spares[0] / "posts/jump/index.html").read_text()
+    )  # the generation just replaced
+    (
+        spares[0] / ".newsreel-manifest.json"
+    ).unlink()  # as a build killed while updating it leaves it
     (spares[0] / "posts/jump/index.html").write_text("damaged")
     (posts / "2020-09-07-jump.md").write_text(post("Four", "2020-09-07", "Body."))
     assert newsreel("build", site).code == 0
-    cold = write_site(tmp_path / "cold", {**FILMS, "content/posts/2020-09-07-jump.md": post("Four", "2020-09-07", "Body.")})
+    cold = write_site(
+        tmp_path / "cold",
+        {**FILMS, "content/posts/2020-09-07-jump.md": post("Four", "2020-09-07", "Body.")},
+    )
     assert newsreel("build", cold, "--no-cache").code == 0
     warm_files, cold_files = tree_hashes(site / "site"), tree_hashes(cold / "site")
     warm_files.pop(".newsreel-manifest.json"), cold_files.pop(".newsreel-manifest.json")
@@ -538,7 +679,10 @@ def test_another_base_url_in_the_same_folder_changes_every_link(tmp_path: Path) 
     assert newsreel("build", site, "--base-url", "https://example.org/other-path/").code == 0
     assert broken_links(site / "site", "/other-path/") == []
     home = page(site / "site", "index.html")
-    assert all(href.startswith(("/other-path/", "#", "https://")) for href in home.xpath("//a/@href | //link/@href"))
+    assert all(
+        href.startswith(("/other-path/", "#", "https://"))
+        for href in home.xpath("//a/@href | //link/@href")
+    )
 
 
 def test_keys_are_recorded_even_when_no_byte_changed(tmp_path: Path) -> None:
@@ -556,51 +700,83 @@ def test_keys_are_recorded_even_when_no_byte_changed(tmp_path: Path) -> None:
 
 # --- what a build says -------------------------------------------------------------------------
 
+
 def test_summary_says_what_was_left_out(tmp_path: Path) -> None:
-    files = {"content/posts/a.md": post("A"), "content/posts/b.md": post("B", draft="true"),
-             "content/posts/c.md": post("C", draft="true"), "content/posts/d.md": post("D", "2999-01-01"),
-             "content/posts/e.md": post("E", "2999-01-01", draft="true")}
+    files = {
+        "content/posts/a.md": post("A"),
+        "content/posts/b.md": post("B", draft="true"),
+        "content/posts/c.md": post("C", draft="true"),
+        "content/posts/d.md": post("D", "2999-01-01"),
+        "content/posts/e.md": post("E", "2999-01-01", draft="true"),
+    }
     site = write_site(tmp_path / "blog", files)
-    expected = {(): "; 3 drafts and 1 future post not built (--drafts, --future)",
-                ("--drafts",): "; 2 future posts not built (--future)",
-                ("--future",): "; 3 drafts not built (--drafts)",
-                ("--drafts", "--future"): ""}
+    expected = {
+        (): "; 3 drafts and 1 future post not built (--drafts, --future)",
+        ("--drafts",): "; 2 future posts not built (--future)",
+        ("--future",): "; 3 drafts not built (--drafts)",
+        ("--drafts", "--future"): "",
+    }
     for _ in range(2):  # the second time the cache answers: it must say the same
         for flags, tail in expected.items():
             result = newsreel("build", site, *flags)
             assert result.code == 0, result.err
             line = result.out.strip()
-            assert line.startswith("built ") and line.endswith(f"→ {site / 'site'}{tail}"), (flags, line)
+            assert line.startswith("built ") and line.endswith(f"→ {site / 'site'}{tail}"), (
+                flags,
+                line,
+            )
 
 
 def test_an_unusable_base_url_is_an_error(tmp_path: Path) -> None:
     site = write_site(tmp_path / "blog", {"content/posts/a.md": post("A")})
-    for bad in ("not-a-url", "/movie-news/", "ftp://example.org/", "https://example.org/?x=1", "https:///x/"):
+    for bad in (
+        "not-a-url",
+        "/movie-news/",
+        "ftp://example.org/",
+        "https://example.org/?x=1",
+        "https:///x/",
+    ):
         result = newsreel("build", site, "--base-url", bad)
-        assert result.code == 2 and "--base-url" in result.err and "Traceback" not in result.err, (bad, result.err)
+        assert result.code == 2 and "--base-url" in result.err and "Traceback" not in result.err, (
+            bad,
+            result.err,
+        )
     assert not (site / "site").exists()
     for bad in ("not-a-url", "javascript:alert(1)//", "//example.org/"):
-        write_site(site, {"newsreel.yaml": f"base_url: \"{bad}\"\n"})
+        write_site(site, {"newsreel.yaml": f'base_url: "{bad}"\n'})
         result = newsreel("build", site)
-        assert result.code == 1 and result.err.startswith("newsreel.yaml:1: base_url"), (bad, result.err)
+        assert result.code == 1 and result.err.startswith("newsreel.yaml:1: base_url"), (
+            bad,
+            result.err,
+        )
     for good in ("/", "/movie-news/", "https://example.org/movie-news"):
-        write_site(site, {"newsreel.yaml": f"base_url: \"{good}\"\n"})
+        write_site(site, {"newsreel.yaml": f'base_url: "{good}"\n'})
         result = newsreel("build", site)
         assert result.code == 0 and result.err == "", (good, result.err)
 
 
-@pytest.mark.parametrize(("key", "written", "names"), [
-    ("actors", "Zendaya, Timothée Chalamet", ["Zendaya", "Timothée Chalamet"]),
-    ("tags", "\"sci-fi, sequels: news,\"", ["sci-fi", "sequels: news"]),
-    ("films", "\"Dune, Dune: Part Two\"", ["Dune", "Dune: Part Two"]),
-    ("films", "Past Lives, \"Oppenheimer\" , Barbie", ["Past Lives", "\"Oppenheimer\"", "Barbie"]),
-])
-def test_a_list_written_as_one_text_is_an_error_showing_the_list(tmp_path: Path, key: str, written: str,
-                                                                  names: list[str] | None) -> None:
+@pytest.mark.parametrize(
+    ("key", "written", "names"),
+    [
+        ("actors", "Zendaya, Timothée Chalamet", ["Zendaya", "Timothée Chalamet"]),
+        ("tags", '"sci-fi, sequels: news,"', ["sci-fi", "sequels: news"]),
+        ("films", '"Dune, Dune: Part Two"', ["Dune", "Dune: Part Two"]),
+        ("films", 'Past Lives, "Oppenheimer" , Barbie', ["Past Lives", '"Oppenheimer"', "Barbie"]),
+    ],
+)
+def test_a_list_written_as_one_text_is_an_error_showing_the_list(
+    tmp_path: Path, key: str, written: str, names: list[str] | None
+) -> None:
     import yaml
 
-    site = write_site(tmp_path / "blog", {"content/posts/a.md": post("A", **{"film" if key != "films" else "summary": "x",
-                                                                          key: written})})
+    site = write_site(
+        tmp_path / "blog",
+        {
+            "content/posts/a.md": post(
+                "A", **{"film" if key != "films" else "summary": "x", key: written}
+            )
+        },
+    )
     result = newsreel("build", site)
     assert result.code == 1 and not (site / "site").exists()
     line = next(line for line in result.err.splitlines() if line.startswith("content/posts/a.md:"))
@@ -616,9 +792,17 @@ def test_a_list_written_as_one_text_is_an_error_showing_the_list(tmp_path: Path,
 
 
 def test_names_without_commas_and_quoted_names_with_commas_are_fine(tmp_path: Path) -> None:
-    site = write_site(tmp_path / "blog", {
-        "content/posts/a.md": post("A", film="\"Crouching Tiger, Hidden Dragon\"", actors="Zendaya",
-                                   tags="[\"Love, Simon\", news]")})
+    site = write_site(
+        tmp_path / "blog",
+        {
+            "content/posts/a.md": post(
+                "A",
+                film='"Crouching Tiger, Hidden Dragon"',
+                actors="Zendaya",
+                tags='["Love, Simon", news]',
+            )
+        },
+    )
     result = newsreel("build", site)
     assert result.code == 0, result.err
     assert (site / "site/films/crouching-tiger-hidden-dragon/index.html").is_file()
@@ -631,4 +815,7 @@ def test_left_out_wording_for_build_and_serve() -> None:
     assert left_out_text(0, 0) == "" and left_out_text(0, 0, preview=True) == ""
     assert left_out_text(1, 0) == "1 draft not built (--drafts)"
     assert left_out_text(0, 3) == "3 future posts not built (--future)"
-    assert left_out_text(2, 1, preview=True) == "2 drafts and 1 future post hidden (--no-drafts, --no-future)"
+    assert (
+        left_out_text(2, 1, preview=True)
+        == "2 drafts and 1 future post hidden (--no-drafts, --no-future)"
+    )

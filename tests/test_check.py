@@ -16,8 +16,13 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def newsreel(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "newsreel", *map(str, args)], capture_output=True, text=True,
-                          timeout=300, env=dict(os.environ, PYTHONPATH=str(REPO)))
+    return subprocess.run(
+        [sys.executable, "-m", "newsreel", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=dict(os.environ, PYTHONPATH=str(REPO)),
+    )
 
 
 def write(root: Path, files: dict[str, str]) -> Path:
@@ -41,17 +46,28 @@ def built(site: Path, *args: str) -> Path:
 
 def make_site(root: Path, base_url: str = "https://example.org/", body: str = "") -> Path:
     """A small blog using the built-in theme, with links between its pages."""
-    return write(root, {
-        "newsreel.yaml": f"title: Check test\nbase_url: {base_url}\n",
-        "content/posts/first.md": post(
-            "First", "## Casting news\n\nSee [the second post](/posts/second/) and [its cast](/posts/second/#cast).\n"
-            + body, film="Amélie", actors="[Audrey Tautou]"),
-        "content/posts/second.md": post(
-            "Second", "## Cast\n\nBack to [the first](/posts/first/) or [the film](/films/amelie/).\n", film="Amélie"),
-    })
+    return write(
+        root,
+        {
+            "newsreel.yaml": f"title: Check test\nbase_url: {base_url}\n",
+            "content/posts/first.md": post(
+                "First",
+                "## Casting news\n\nSee [the second post](/posts/second/) and [its cast](/posts/second/#cast).\n"
+                + body,
+                film="Amélie",
+                actors="[Audrey Tautou]",
+            ),
+            "content/posts/second.md": post(
+                "Second",
+                "## Cast\n\nBack to [the first](/posts/first/) or [the film](/films/amelie/).\n",
+                film="Amélie",
+            ),
+        },
+    )
 
 
 # --- through the command line, on real builds --------------------------------------------------
+
 
 def test_built_site_checks_clean(tmp_path: Path) -> None:
     site = built(make_site(tmp_path / "blog"))
@@ -64,13 +80,22 @@ def test_built_site_checks_clean(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("base_url", ["https://example.org/", "https://example.org/movie-news/"])
 def test_broken_link_and_broken_anchor_are_listed(tmp_path: Path, base_url: str) -> None:
-    site = built(make_site(tmp_path / "blog", base_url, "Also [nothing](/films/nope/) and [nowhere](#nope).\n"))
+    site = built(
+        make_site(
+            tmp_path / "blog", base_url, "Also [nothing](/films/nope/) and [nowhere](#nope).\n"
+        )
+    )
     result = newsreel("check", site)
     assert result.returncode == 1, result.stdout + result.stderr
     base_path = base_url.removeprefix("https://example.org")
     lines = result.stderr.splitlines()
-    assert f"posts/first/index.html: broken link {base_path}films/nope/ (no such file in the output)" in lines
-    assert any(line.startswith("posts/first/index.html: broken anchor #nope ") for line in lines), lines
+    assert (
+        f"posts/first/index.html: broken link {base_path}films/nope/ (no such file in the output)"
+        in lines
+    )
+    assert any(line.startswith("posts/first/index.html: broken anchor #nope ") for line in lines), (
+        lines
+    )
     assert "Traceback" not in result.stderr
     # the sound links of the same page are not listed
     assert not any("second" in line for line in lines if "broken" in line), lines
@@ -79,7 +104,9 @@ def test_broken_link_and_broken_anchor_are_listed(tmp_path: Path, base_url: str)
 def test_sub_path_honoured_after_build_with_base_url(tmp_path: Path) -> None:
     """CI builds with --base-url, then runs check --no-build: the base path is read back from the output."""
     site = make_site(tmp_path / "blog")  # newsreel.yaml says the root ...
-    built = newsreel("build", site, "--base-url", "https://user.github.io/movie-news/")  # ... CI says a sub-path
+    built = newsreel(
+        "build", site, "--base-url", "https://user.github.io/movie-news/"
+    )  # ... CI says a sub-path
     assert built.returncode == 0, built.stderr
     assert built_base_url(site / "site") == "https://user.github.io/movie-news/"
     result = newsreel("check", site, "--no-build")
@@ -117,10 +144,15 @@ def test_check_says_when_the_site_is_older_than_its_sources(tmp_path: Path) -> N
     write(site, {"content/posts/third.md": post("Third", "New.")})
     result = newsreel("check", site)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "site: warning: was built before the latest changes" in result.stderr and "newsreel build" in result.stderr
+    assert (
+        "site: warning: was built before the latest changes" in result.stderr
+        and "newsreel build" in result.stderr
+    )
     built(site)
     time.sleep(0.05)
-    (site / "content/posts/third.md").touch()  # touched, not changed: the next build confirms the output
+    (
+        site / "content/posts/third.md"
+    ).touch()  # touched, not changed: the next build confirms the output
     built(site)
     assert "built before" not in newsreel("check", site).stderr
 
@@ -145,8 +177,16 @@ def test_content_errors_fail_the_check_like_the_build(tmp_path: Path) -> None:
 
 def test_tweet_without_status_url_is_listed(tmp_path: Path) -> None:
     site = make_site(tmp_path / "blog")
-    write(site, {"content/posts/tweet.md": post(
-        "Tweet", "A copy of a tweet.", tweet='{text: "Hello", author: Someone, handle: someone, date: 2023-03-01}')})
+    write(
+        site,
+        {
+            "content/posts/tweet.md": post(
+                "Tweet",
+                "A copy of a tweet.",
+                tweet='{text: "Hello", author: Someone, handle: someone, date: 2023-03-01}',
+            )
+        },
+    )
     result = newsreel("check", built(site))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "content/posts/tweet.md" in result.stderr and "status URL" in result.stderr
@@ -181,17 +221,19 @@ PAGES = {
 <!-- <a href="/m/in-a-comment/"> --><script>let s = '<a href="/m/in-a-script/">';</script>
 <p id="top-of">x</p></body></html>""",
     "films/index.html": '<!doctype html><ul id="list"></ul><a name="old-anchor"></a>'
-                        '<a href="../">up</a> <a href="/m/#top-of">home top</a>',
+    '<a href="../">up</a> <a href="/m/#top-of">home top</a>',
     "films/café.html": "<!doctype html><p>café</p>",
     "css/site.css": "body { background: url('../img/a.png') } /* url(/m/none.png) */",
-    "img/a.png": "", "img/a@2x.png": "", "img/card.png": "",
+    "img/a.png": "",
+    "img/a@2x.png": "",
+    "img/card.png": "",
     "404.html": '<!doctype html><link rel="stylesheet" href="/m/css/site.css"><a href="/m/">home</a>',
     "feed.xml": '<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom">'
-                '<link href="https://example.org/m/"/><link rel="self" href="https://example.org/m/feed.xml"/>'
-                '<entry><link href="https://example.org/m/films/"/></entry></feed>',
+    '<link href="https://example.org/m/"/><link rel="self" href="https://example.org/m/feed.xml"/>'
+    '<entry><link href="https://example.org/m/films/"/></entry></feed>',
     "sitemap.xml": '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-                   '<url><loc>https://example.org/m/</loc></url><url><loc>https://example.org/m/films/</loc></url>'
-                   '</urlset>',
+    "<url><loc>https://example.org/m/</loc></url><url><loc>https://example.org/m/films/</loc></url>"
+    "</urlset>",
     "robots.txt": "User-agent: *\nSitemap: https://example.org/m/sitemap.xml\n",
 }
 
@@ -208,26 +250,59 @@ def test_sound_hand_written_site(tmp_path: Path) -> None:
 FILMS = PAGES["films/index.html"]
 
 
-@pytest.mark.parametrize("change, expected", [
-    ({"films/index.html": FILMS + '<a href="/m/films/#gone">x</a>'}, "films/index.html: broken anchor /m/films/#gone"),
-    ({"films/index.html": FILMS + '<a href="#old-anchor">x</a><a href="/films/">x</a>'},
-     "films/index.html: broken link /films/ (outside /m/, where the site is served)"),
-    ({"films/index.html": FILMS + '<a href="../nope/">x</a>'}, "films/index.html: broken link ../nope/"),
-    ({"films/index.html": FILMS + '<img src="/m/img/b.png" alt="">'}, "films/index.html: broken link /m/img/b.png"),
-    ({"films/index.html": FILMS + '<img srcset="/m/img/a.png 1x, /m/img/b.png 2x" alt="">'},
-     "films/index.html: broken link /m/img/b.png"),
-    ({"films/index.html": FILMS + '<a href="https://example.org/m/gone/">x</a>'},
-     "films/index.html: broken link https://example.org/m/gone/"),
-    ({"films/index.html": FILMS + '<meta http-equiv="refresh" content="0; url=/m/moved/">'},
-     "films/index.html: broken link /m/moved/"),
-    ({"films/index.html": FILMS + '<a href="javascript:alert(1)">x</a>'}, "films/index.html: unsafe link javascript:alert(1)"),
-    ({"css/site.css": "body { background: url(../img/none.png) }"}, "css/site.css: broken link ../img/none.png"),
-    ({"404.html": '<link rel="stylesheet" href="css/site.css">'}, "404.html: broken link css/site.css (404.html is"),
-    ({"sitemap.xml": PAGES["sitemap.xml"].replace("/m/films/", "/m/actors/")},
-     "sitemap.xml: broken link https://example.org/m/actors/"),
-    ({"feed.xml": PAGES["feed.xml"].replace("/m/films/", "/m/posts/x/")},
-     "feed.xml: broken link https://example.org/m/posts/x/"),
-])
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        (
+            {"films/index.html": FILMS + '<a href="/m/films/#gone">x</a>'},
+            "films/index.html: broken anchor /m/films/#gone",
+        ),
+        (
+            {"films/index.html": FILMS + '<a href="#old-anchor">x</a><a href="/films/">x</a>'},
+            "films/index.html: broken link /films/ (outside /m/, where the site is served)",
+        ),
+        (
+            {"films/index.html": FILMS + '<a href="../nope/">x</a>'},
+            "films/index.html: broken link ../nope/",
+        ),
+        (
+            {"films/index.html": FILMS + '<img src="/m/img/b.png" alt="">'},
+            "films/index.html: broken link /m/img/b.png",
+        ),
+        (
+            {"films/index.html": FILMS + '<img srcset="/m/img/a.png 1x, /m/img/b.png 2x" alt="">'},
+            "films/index.html: broken link /m/img/b.png",
+        ),
+        (
+            {"films/index.html": FILMS + '<a href="https://example.org/m/gone/">x</a>'},
+            "films/index.html: broken link https://example.org/m/gone/",
+        ),
+        (
+            {"films/index.html": FILMS + '<meta http-equiv="refresh" content="0; url=/m/moved/">'},
+            "films/index.html: broken link /m/moved/",
+        ),
+        (
+            {"films/index.html": FILMS + '<a href="javascript:alert(1)">x</a>'},
+            "films/index.html: unsafe link javascript:alert(1)",
+        ),
+        (
+            {"css/site.css": "body { background: url(../img/none.png) }"},
+            "css/site.css: broken link ../img/none.png",
+        ),
+        (
+            {"404.html": '<link rel="stylesheet" href="css/site.css">'},
+            "404.html: broken link css/site.css (404.html is",
+        ),
+        (
+            {"sitemap.xml": PAGES["sitemap.xml"].replace("/m/films/", "/m/actors/")},
+            "sitemap.xml: broken link https://example.org/m/actors/",
+        ),
+        (
+            {"feed.xml": PAGES["feed.xml"].replace("/m/films/", "/m/posts/x/")},
+            "feed.xml: broken link https://example.org/m/posts/x/",
+        ),
+    ],
+)
 def test_each_kind_of_breakage(tmp_path: Path, change: dict[str, str], expected: str) -> None:
     out = write(tmp_path / "site", {**PAGES, **change})
     problems = [str(p) for p in check_output(out, "https://example.org/m/").problems]
@@ -244,7 +319,9 @@ def test_links_hidden_from_browsers_are_not_followed(tmp_path: Path) -> None:
 def test_root_site_with_relative_base_url(tmp_path: Path) -> None:
     files = {rel: text.replace("/m/", "/") for rel, text in PAGES.items()}
     out = write(tmp_path / "site", files)
-    assert check_output(out, "/").problems == ()  # absolute links to example.org are another host then
+    assert (
+        check_output(out, "/").problems == ()
+    )  # absolute links to example.org are another host then
     assert check_output(out, "https://example.org/").problems == ()
 
 
@@ -252,10 +329,18 @@ def test_many_pages_are_checked_quickly(tmp_path: Path) -> None:
     out = tmp_path / "site"
     nav = "".join(f'<li><a href="/films/f{i}/">Film {i}</a></li>' for i in range(20))
     for n in range(2000):
-        write(out, {f"posts/p{n}/index.html": f'<!doctype html><html><head><link rel="stylesheet" href="/css/s.css">'
-                    f'</head><body id="top-of"><nav class="site"><ul>{nav}</ul></nav><main class="post">'
-                    + "".join(f'<p class="x">Text <a href="/posts/p{(n + k) % 2000}/#top-of">next</a></p>'
-                              for k in range(10)) + "</main></body></html>"})
+        write(
+            out,
+            {
+                f"posts/p{n}/index.html": f'<!doctype html><html><head><link rel="stylesheet" href="/css/s.css">'
+                f'</head><body id="top-of"><nav class="site"><ul>{nav}</ul></nav><main class="post">'
+                + "".join(
+                    f'<p class="x">Text <a href="/posts/p{(n + k) % 2000}/#top-of">next</a></p>'
+                    for k in range(10)
+                )
+                + "</main></body></html>"
+            },
+        )
     write(out, {f"films/f{i}/index.html": "<p>film</p>" for i in range(20)} | {"css/s.css": "p{}"})
     started = time.perf_counter()
     report = check_output(out, "https://example.org/")
@@ -264,14 +349,21 @@ def test_many_pages_are_checked_quickly(tmp_path: Path) -> None:
     assert elapsed < 5, f"{elapsed:.1f} s for 2,000 pages"
 
 
-def test_worker_processes_find_what_one_process_finds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_worker_processes_find_what_one_process_finds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Big sites are shared among worker processes; the findings must not depend on it."""
     import newsreel.check as check
 
     out = tmp_path / "site"
     for n in range(120):
-        write(out, {f"p{n}/index.html": f'<p id="here">{n}</p><a href="/p{(n + 1) % 120}/#here">next</a>'
-                    + ('<a href="/p3/#gone">x</a><a href="/nowhere/">y</a>' if n % 40 == 7 else "")})
+        write(
+            out,
+            {
+                f"p{n}/index.html": f'<p id="here">{n}</p><a href="/p{(n + 1) % 120}/#here">next</a>'
+                + ('<a href="/p3/#gone">x</a><a href="/nowhere/">y</a>' if n % 40 == 7 else "")
+            },
+        )
     alone = check_output(out, "/")
     monkeypatch.setattr(check, "_PAGES_PER_WORKER", 10)
     shared = check_output(out, "/")

@@ -46,22 +46,36 @@ OVER_BUDGET = {
 """Known gaps, marked as expected failures (not strict: a quiet machine may pass some)."""
 
 
-@pytest.mark.parametrize("name", [pytest.param(name, marks=pytest.mark.xfail(reason=OVER_BUDGET[name], strict=False))
-                                  if name in OVER_BUDGET else name for name in shapes.SHAPES])
-def test_shape_costs_in_proportion(name: str, ordinary: dict[str, tuple[float, int]], record_property) -> None:
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(name, marks=pytest.mark.xfail(reason=OVER_BUDGET[name], strict=False))
+        if name in OVER_BUDGET
+        else name
+        for name in shapes.SHAPES
+    ],
+)
+def test_shape_costs_in_proportion(
+    name: str, ordinary: dict[str, tuple[float, int]], record_property
+) -> None:
     cost = shapes.measure(name, SIZE, ordinary)
     record_property("cost_shape", name)
     record_property("cost_within", int(cost.within))
-    assert cost.time_ratio <= shapes.TIME_BUDGET, f"{name}: {cost.time_ratio:.1f}x the time of an ordinary post"
+    assert cost.time_ratio <= shapes.TIME_BUDGET, (
+        f"{name}: {cost.time_ratio:.1f}x the time of an ordinary post"
+    )
     assert cost.memory_ratio <= shapes.MEMORY_BUDGET, f"{name}: {cost.memory_ratio:.1f}x the memory"
 
 
 def test_a_table_over_the_limit_is_an_error_naming_the_limit() -> None:
     body = "Intro\n\n|" + "a|" * 20000 + "\n|" + "-|" * 20000 + "\n|" + "b|" * 20000 + "\n"
-    _, problems = render_body(make_markdown(False, "/"), body, path="content/posts/x.md", body_line=6)
+    _, problems = render_body(
+        make_markdown(False, "/"), body, path="content/posts/x.md", body_line=6
+    )
     assert [str(p) for p in problems] == [
         "content/posts/x.md:8: the table has 20,000 columns; the limit is 1,000 "
-        "(split it into narrower tables, or make it a list)"]
+        "(split it into narrower tables, or make it a list)"
+    ]
     at_limit = "|" + "a|" * MAX_TABLE_COLUMNS + "\n|" + "-|" * MAX_TABLE_COLUMNS + "\n"
     rendered, problems = render_body(make_markdown(False, "/"), at_limit, path="x.md", body_line=1)
     assert not problems and rendered.html.count("<th>") == MAX_TABLE_COLUMNS
@@ -79,7 +93,9 @@ def test_heading_ids_are_the_anchors_plugin_ids() -> None:
     pieces = ["a", "a-1", "a-2", "1", "b", "", "a 1", "A"]
     for seed in range(300):
         rng = random.Random(seed)
-        text = "".join(f"{'#' * rng.randint(1, 5)} {rng.choice(pieces)}\n\n" for _ in range(rng.randint(1, 30)))
+        text = "".join(
+            f"{'#' * rng.randint(1, 5)} {rng.choice(pieces)}\n\n" for _ in range(rng.randint(1, 30))
+        )
         expected = [t.attrGet("id") for t in theirs.parse(text) if t.type == "heading_open"]
         found = [t.attrGet("id") for t in ours.parse(text) if t.type == "heading_open"]
         assert found == expected, text
@@ -87,13 +103,39 @@ def test_heading_ids_are_the_anchors_plugin_ids() -> None:
 
 def test_smart_quotes_are_markdown_its_quotes() -> None:
     def make(linear: bool) -> MarkdownIt:
-        md = MarkdownIt("commonmark", {"typographer": True}).enable(["smartquotes", "replacements", "strikethrough"])
+        md = MarkdownIt("commonmark", {"typographer": True}).enable(
+            ["smartquotes", "replacements", "strikethrough"]
+        )
         if linear:
             md.core.ruler.at("smartquotes", smartquotes)
         return md
 
     theirs, ours = make(False), make(True)
-    alphabet = ["'", '"', "'", '"', "a", " ", " ", "1", "*", "_", "[", "](x)", "`", "\n", "\n\n", ".", "(", ")",
-                "-", "**", "~~", "\\", "  \n", "\u2014"]
+    alphabet = [
+        "'",
+        '"',
+        "'",
+        '"',
+        "a",
+        " ",
+        " ",
+        "1",
+        "*",
+        "_",
+        "[",
+        "](x)",
+        "`",
+        "\n",
+        "\n\n",
+        ".",
+        "(",
+        ")",
+        "-",
+        "**",
+        "~~",
+        "\\",
+        "  \n",
+        "\u2014",
+    ]
     for text in _random_texts(alphabet, 5000, seed=14):
         assert ours.render(text) == theirs.render(text), repr(text)

@@ -15,12 +15,18 @@ import time
 from pathlib import Path
 
 import pytest
-
 from test_hostile import SETTINGS, assert_fails_cleanly, changed_bytes, make_site, run_build, tree
 
 POSTS = 300
 FILMS = ["Heat", "Amélie", "Dune", "Oppenheimer", "Barbie", "Tár", "Past Lives", "Aftersun"]
-ACTORS = ["Al Pacino", "Audrey Tautou", "Zendaya", "Cillian Murphy", "Margot Robbie", "Cate Blanchett"]
+ACTORS = [
+    "Al Pacino",
+    "Audrey Tautou",
+    "Zendaya",
+    "Cillian Murphy",
+    "Margot Robbie",
+    "Cate Blanchett",
+]
 
 
 def _corpus(edition: int) -> dict[str, str]:
@@ -29,16 +35,19 @@ def _corpus(edition: int) -> dict[str, str]:
     for n in range(POSTS):
         title = f"Post {n}" + (f" (edition {edition})" if n % 3 == edition % 3 else "")
         film = FILMS[n % len(FILMS)]
-        actors = ", ".join(f'"{a}"' for a in ACTORS[n % 4:n % 4 + 2])
+        actors = ", ".join(f'"{a}"' for a in ACTORS[n % 4 : n % 4 + 2])
         files[f"content/posts/2022-{1 + n % 12:02d}-{1 + n % 28:02d}-post-{n}.md"] = (
-            f"---\ntitle: \"{title}\"\ndate: 2022-{1 + n % 12:02d}-{1 + n % 28:02d}T{n % 24:02d}:00\n"
-            f"film: \"{film}\"\nactors: [{actors}]\ntags: [news]\n---\n"
-            + ("A paragraph of movie news with *emphasis* and a [link](/films/heat/).\n\n" * 4))
+            f'---\ntitle: "{title}"\ndate: 2022-{1 + n % 12:02d}-{1 + n % 28:02d}T{n % 24:02d}:00\n'
+            f'film: "{film}"\nactors: [{actors}]\ntags: [news]\n---\n'
+            + ("A paragraph of movie news with *emphasis* and a [link](/films/heat/).\n\n" * 4)
+        )
     return files
 
 
 def _temps(folder: Path) -> list[str]:
-    return sorted(name for name in os.listdir(folder) if ".newsreel-tmp-" in name or ".newsreel-old-" in name)
+    return sorted(
+        name for name in os.listdir(folder) if ".newsreel-tmp-" in name or ".newsreel-old-" in name
+    )
 
 
 def test_sigkill_at_random_moments_leaves_a_whole_site(tmp_path: Path, record_property) -> None:
@@ -53,8 +62,12 @@ def test_sigkill_at_random_moments_leaves_a_whole_site(tmp_path: Path, record_pr
     for edition in range(1, 6):
         make_site(site, _corpus(edition))
         delay = rng.uniform(0.05, max(0.3, full_build))
-        process = subprocess.Popen([sys.executable, "-m", "newsreel", "build", str(site)],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "newsreel", "build", str(site)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         time.sleep(delay)
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
@@ -87,17 +100,25 @@ def test_sigkill_during_patch_builds_leaves_a_whole_site(tmp_path: Path, record_
     rng = random.Random(11)
     kills = 0
     post = sorted((site / "content/posts").iterdir())
-    post[0].write_text(post[0].read_text("utf-8") + "\nA first edit makes the spare generation.\n", "utf-8")
+    post[0].write_text(
+        post[0].read_text("utf-8") + "\nA first edit makes the spare generation.\n", "utf-8"
+    )
     started = time.monotonic()
     assert run_build(site).returncode == 0
     patch_build = time.monotonic() - started  # the kills land within a build this long
     for edition in range(1, 13):
         old = tree(site / "site")
         for path in rng.sample(post, 3):
-            path.write_text(path.read_text("utf-8") + f"\nEdition {edition} adds a sentence.\n", "utf-8")
+            path.write_text(
+                path.read_text("utf-8") + f"\nEdition {edition} adds a sentence.\n", "utf-8"
+            )
         delay = rng.uniform(0.0, patch_build)
-        process = subprocess.Popen([sys.executable, "-m", "newsreel", "build", str(site)],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "newsreel", "build", str(site)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         time.sleep(delay)
         killed = process.poll() is None
         if killed:
@@ -125,8 +146,11 @@ def _mount_tmpfs(folder: Path, size: str) -> None:
     if os.geteuid() != 0:
         pytest.skip("mounting a small tmpfs needs root (CI runs as root)")
     folder.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+        capture_output=True,
+        text=True,
+    )
     if done.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
 
@@ -135,8 +159,13 @@ def test_full_disk_fails_cleanly_and_keeps_the_old_site(tmp_path: Path, record_p
     disk = tmp_path / "disk"
     _mount_tmpfs(disk, "2m")
     try:
-        site = make_site(tmp_path / "blog", {"newsreel.yaml": SETTINGS,
-                                             "content/posts/a.md": "---\ntitle: A\ndate: 2023-01-02\n---\nText\n"})
+        site = make_site(
+            tmp_path / "blog",
+            {
+                "newsreel.yaml": SETTINGS,
+                "content/posts/a.md": "---\ntitle: A\ndate: 2023-01-02\n---\nText\n",
+            },
+        )
         output = disk / "site"
         assert run_build(site, "--output", str(output)).returncode == 0
         (site / "static").mkdir()
@@ -160,21 +189,42 @@ def test_full_disk_fails_cleanly_and_keeps_the_old_site(tmp_path: Path, record_p
 
 
 TEMPLATE_FAULTS = [
-    ("division-by-zero", "{% extends \"base.html\" %}\n{% block content %}\n<p>x</p>\n{{ 1 // 0 }}\n{% endblock %}\n",
-     "templates/post.html:4:"),
-    ("undefined-name", "{% extends \"base.html\" %}\n{% block content %}\n{{ nope.attr }}\n{% endblock %}\n",
-     "templates/post.html:3:"),
-    ("bad-method", "{% extends \"base.html\" %}\n{% block content %}\n\n\n{{ post.title.nope() }}\n{% endblock %}\n",
-     "templates/post.html:5:"),
-    ("syntax-error", "{% extends \"base.html\" %}\n{% block content %}\n{% if %}\n{% endblock %}\n",
-     "templates/post.html:3:"),
+    (
+        "division-by-zero",
+        '{% extends "base.html" %}\n{% block content %}\n<p>x</p>\n{{ 1 // 0 }}\n{% endblock %}\n',
+        "templates/post.html:4:",
+    ),
+    (
+        "undefined-name",
+        '{% extends "base.html" %}\n{% block content %}\n{{ nope.attr }}\n{% endblock %}\n',
+        "templates/post.html:3:",
+    ),
+    (
+        "bad-method",
+        '{% extends "base.html" %}\n{% block content %}\n\n\n{{ post.title.nope() }}\n{% endblock %}\n',
+        "templates/post.html:5:",
+    ),
+    (
+        "syntax-error",
+        '{% extends "base.html" %}\n{% block content %}\n{% if %}\n{% endblock %}\n',
+        "templates/post.html:3:",
+    ),
 ]
 
 
-@pytest.mark.parametrize("template, expected", [c[1:] for c in TEMPLATE_FAULTS], ids=[c[0] for c in TEMPLATE_FAULTS])
-def test_template_that_raises(tmp_path: Path, template: str, expected: str, record_property) -> None:
-    site = make_site(tmp_path / "blog", {"newsreel.yaml": SETTINGS,
-                                         "content/posts/a.md": "---\ntitle: A\ndate: 2023-01-02\n---\nText\n"})
+@pytest.mark.parametrize(
+    "template, expected", [c[1:] for c in TEMPLATE_FAULTS], ids=[c[0] for c in TEMPLATE_FAULTS]
+)
+def test_template_that_raises(
+    tmp_path: Path, template: str, expected: str, record_property
+) -> None:
+    site = make_site(
+        tmp_path / "blog",
+        {
+            "newsreel.yaml": SETTINGS,
+            "content/posts/a.md": "---\ntitle: A\ndate: 2023-01-02\n---\nText\n",
+        },
+    )
     assert run_build(site).returncode == 0
     (site / "templates").mkdir()
     (site / "templates" / "post.html").write_text(template)
@@ -191,8 +241,12 @@ def test_sigkill_at_the_commit_point(tmp_path: Path, record_property) -> None:
     for edition in range(1, 5):
         old = tree(site / "site")
         make_site(site, _corpus(edition))
-        process = subprocess.Popen([sys.executable, "-m", "newsreel", "build", str(site)],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "newsreel", "build", str(site)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         # the staging folder is .site.newsreel-tmp-<pid>-<random>/, the new generation new/ in it
         staged_manifests = f".site.newsreel-tmp-{process.pid}-*/new/.newsreel-manifest.json"
         deadline = time.monotonic() + 60

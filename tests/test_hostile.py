@@ -27,7 +27,9 @@ import pytest
 
 from newsreel.build import BuildOptions, build_site
 
-GOOD_POST = "---\ntitle: A good post\ndate: 2023-01-02\nfilm: Heat\nactors: [Al Pacino]\n---\nGood text.\n"
+GOOD_POST = (
+    "---\ntitle: A good post\ndate: 2023-01-02\nfilm: Heat\nactors: [Al Pacino]\n---\nGood text.\n"
+)
 SETTINGS = "title: Hostile\nbase_url: https://example.org/\n"
 GOOD = {"newsreel.yaml": SETTINGS, "content/posts/2023-01-02-good.md": GOOD_POST}
 
@@ -90,14 +92,22 @@ def changed_bytes(before: dict[str, str], after: dict[str, str]) -> int:
 
     A changed file counts its larger size; an added or removed file or folder at least 1.
     """
-    return sum(max(_size(before.get(key)), _size(after.get(key)))
-               for key in set(before) | set(after) if before.get(key) != after.get(key))
+    return sum(
+        max(_size(before.get(key)), _size(after.get(key)))
+        for key in set(before) | set(after)
+        if before.get(key) != after.get(key)
+    )
 
 
 def run_build(site: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, PYTHONIOENCODING="utf-8", COLUMNS="200")
-    return subprocess.run([sys.executable, "-m", "newsreel", "build", str(site), *args],
-                          capture_output=True, text=True, timeout=120, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "newsreel", "build", str(site), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
 
 
 def good_site(tmp_path: Path, files: dict[str, str | bytes | Link] | None = None) -> Path:
@@ -108,8 +118,9 @@ def good_site(tmp_path: Path, files: dict[str, str | bytes | Link] | None = None
     return site
 
 
-def assert_fails_cleanly(site: Path, expected: str | tuple[str, ...], record_property, *args: str,
-                         family: str = "") -> str:
+def assert_fails_cleanly(
+    site: Path, expected: str | tuple[str, ...], record_property, *args: str, family: str = ""
+) -> str:
     """Run a build that must fail; record the figures; return stderr."""
     output = site / "site"
     before_out = tree(output)
@@ -124,11 +135,17 @@ def assert_fails_cleanly(site: Path, expected: str | tuple[str, ...], record_pro
     record_property("traceback", int("Traceback" in text))
     record_property("exit0_on_error", int(result.returncode == 0))
     record_property("site_bytes_changed", changed_bytes(before_out, after_out))
-    record_property("outside_files_touched", sum(1 for k in set(before_rest) | set(after_rest)
-                                                 if before_rest.get(k) != after_rest.get(k)))
+    record_property(
+        "outside_files_touched",
+        sum(
+            1 for k in set(before_rest) | set(after_rest) if before_rest.get(k) != after_rest.get(k)
+        ),
+    )
     assert "Traceback" not in text, text
     assert result.returncode == 1, text
-    assert any(line.startswith(expected) for line in lines), f"expected a line starting {expected!r}:\n{text}"
+    assert any(line.startswith(expected) for line in lines), (
+        f"expected a line starting {expected!r}:\n{text}"
+    )
     assert after_out == before_out, "a failed build changed site/"
     assert after_rest == before_rest, "a failed build touched files outside site/"
     return result.stderr
@@ -147,39 +164,126 @@ ERROR_CASES: list[tuple[str, dict[str, str | bytes | Link], str, str]] = [
     ("unclosed-fence", {P: "---\ntitle: X\ndate: 2023-01-02\n\nBody\n"}, f"{P}:1:", "not closed"),
     ("no-front-matter", {P: "title: X\n\nBody\n"}, f"{P}:1:", "front matter"),
     ("tab-indent", {P: _post("title: X\ndate: 2023-01-02\nactors:\n\t- A\n")}, f"{P}:5:", "tab"),
-    ("unquoted-colon", {P: _post("title: Mission: Impossible\ndate: 2023-01-02\n")}, f"{P}:2:", "quote"),
-    ("unclosed-quote", {P: _post("date: 2023-01-02\ntitle: \"Heat\nfilm: Heat\n")}, f"{P}:3:", "YAML"),
-    ("unclosed-bracket", {P: _post("date: 2023-01-02\ntitle: X\nactors: [A, B\nfilm: Heat\n")}, f"{P}:4:", "YAML"),
-    ("duplicate-key", {P: _post("title: X\ndate: 2023-01-02\nfilm: A\ntitle: Y\n")}, f"{P}:5:", "duplicate key"),
-    ("duplicate-nested-key", {P: _post("title: X\ndate: 2023-01-02\nfilms:\n  - title: A\n    title: B\n")},
-     f"{P}:6:", "duplicate key"),
+    (
+        "unquoted-colon",
+        {P: _post("title: Mission: Impossible\ndate: 2023-01-02\n")},
+        f"{P}:2:",
+        "quote",
+    ),
+    (
+        "unclosed-quote",
+        {P: _post('date: 2023-01-02\ntitle: "Heat\nfilm: Heat\n')},
+        f"{P}:3:",
+        "YAML",
+    ),
+    (
+        "unclosed-bracket",
+        {P: _post("date: 2023-01-02\ntitle: X\nactors: [A, B\nfilm: Heat\n")},
+        f"{P}:4:",
+        "YAML",
+    ),
+    (
+        "duplicate-key",
+        {P: _post("title: X\ndate: 2023-01-02\nfilm: A\ntitle: Y\n")},
+        f"{P}:5:",
+        "duplicate key",
+    ),
+    (
+        "duplicate-nested-key",
+        {P: _post("title: X\ndate: 2023-01-02\nfilms:\n  - title: A\n    title: B\n")},
+        f"{P}:6:",
+        "duplicate key",
+    ),
     ("yaml11-yes", {P: _post("title: X\ndate: 2023-01-02\ndraft: yes\n")}, f"{P}:4:", "true"),
     ("yaml11-off", {P: _post("title: X\ndate: 2023-01-02\ndraft: off\n")}, f"{P}:4:", "true"),
-    ("alias-bomb", {P: _post("title: X\ndate: 2023-01-02\na: &a [x, x, x, x, x, x, x, x, x, x]\n"
-                             "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
-                             "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n")},
-     f"{P}:2:", "alias"),
+    (
+        "alias-bomb",
+        {
+            P: _post(
+                "title: X\ndate: 2023-01-02\na: &a [x, x, x, x, x, x, x, x, x, x]\n"
+                "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+                "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n"
+            )
+        },
+        f"{P}:2:",
+        "alias",
+    ),
     ("undefined-alias", {P: _post("title: *star\ndate: 2023-01-02\n")}, f"{P}:2:", "alias"),
-    ("python-tag", {P: _post("title: !!python/object/apply:os.system [echo hi]\ndate: 2023-01-02\n")}, f"{P}:2:", "YAML"),
+    (
+        "python-tag",
+        {P: _post("title: !!python/object/apply:os.system [echo hi]\ndate: 2023-01-02\n")},
+        f"{P}:2:",
+        "YAML",
+    ),
     ("list-title", {P: _post("title: [a, b]\ndate: 2023-01-02\n")}, f"{P}:2:", "title"),
     ("bool-title", {P: _post("date: 2023-01-02\ntitle: true\n")}, f"{P}:3:", "title"),
     ("empty-title", {P: _post("date: 2023-01-02\ntitle: ''\n")}, f"{P}:3:", "title"),
     ("missing-title", {P: _post("date: 2023-01-02\n")}, f"{P}:1:", "title"),
     ("unhashable-key", {P: _post("title: X\ndate: 2023-01-02\n? [a]\n: b\n")}, f"{P}:4:", "YAML"),
-    ("deep-nesting", {P: _post("title: X\ndate: 2023-01-02\nfilms: " + "[" * 3000 + "]" * 3000 + "\n")}, f"{P}:4:", "YAML"),
+    (
+        "deep-nesting",
+        {P: _post("title: X\ndate: 2023-01-02\nfilms: " + "[" * 3000 + "]" * 3000 + "\n")},
+        f"{P}:4:",
+        "YAML",
+    ),
     ("front-matter-a-list", {P: _post("- a\n- b\n")}, f"{P}:2:", "key"),
-    ("year-float", {P: _post("title: X\ndate: 2023-01-02\nfilm: Heat\nrelease_year: 2023.5\n")}, f"{P}:5:", "year"),
-    ("year-huge", {P: _post("title: X\ndate: 2023-01-02\nfilm: Heat\nrelease_year: " + "9" * 40 + "\n")}, f"{P}:5:", "year"),
-    ("year-nan", {P: _post("title: X\ndate: 2023-01-02\nfilm: Heat\nrelease_year: .nan\n")}, f"{P}:5:", "year"),
-    ("film-and-films", {P: _post("title: X\ndate: 2023-01-02\nfilm: A\nfilms: [B]\n")}, f"{P}:5:", "both"),
-    ("empty-actor", {P: _post("title: X\ndate: 2023-01-02\nactors:\n  - Al Pacino\n  - \n")}, f"{P}:6:", "actors"),
+    (
+        "year-float",
+        {P: _post("title: X\ndate: 2023-01-02\nfilm: Heat\nrelease_year: 2023.5\n")},
+        f"{P}:5:",
+        "year",
+    ),
+    (
+        "year-huge",
+        {P: _post("title: X\ndate: 2023-01-02\nfilm: Heat\nrelease_year: " + "9" * 40 + "\n")},
+        f"{P}:5:",
+        "year",
+    ),
+    (
+        "year-nan",
+        {P: _post("title: X\ndate: 2023-01-02\nfilm: Heat\nrelease_year: .nan\n")},
+        f"{P}:5:",
+        "year",
+    ),
+    (
+        "film-and-films",
+        {P: _post("title: X\ndate: 2023-01-02\nfilm: A\nfilms: [B]\n")},
+        f"{P}:5:",
+        "both",
+    ),
+    (
+        "empty-actor",
+        {P: _post("title: X\ndate: 2023-01-02\nactors:\n  - Al Pacino\n  - \n")},
+        f"{P}:6:",
+        "actors",
+    ),
     # encodings
-    ("latin-1", {P: "---\ntitle: X\ndate: 2023-01-02\nfilm: Am\xe9lie\n---\nBody\n".encode("latin-1")}, f"{P}:4:", "UTF-8"),
-    ("latin-1-body", {P: "---\ntitle: X\ndate: 2023-01-02\n---\nline\nCaf\xe9\n".encode("latin-1")}, f"{P}:6:", "UTF-8"),
-    ("utf-16", {P: "---\ntitle: X\ndate: 2023-01-02\n---\nBody\n".encode("utf-16")}, f"{P}:1:", "UTF-8"),
+    (
+        "latin-1",
+        {P: "---\ntitle: X\ndate: 2023-01-02\nfilm: Am\xe9lie\n---\nBody\n".encode("latin-1")},
+        f"{P}:4:",
+        "UTF-8",
+    ),
+    (
+        "latin-1-body",
+        {P: "---\ntitle: X\ndate: 2023-01-02\n---\nline\nCaf\xe9\n".encode("latin-1")},
+        f"{P}:6:",
+        "UTF-8",
+    ),
+    (
+        "utf-16",
+        {P: "---\ntitle: X\ndate: 2023-01-02\n---\nBody\n".encode("utf-16")},
+        f"{P}:1:",
+        "UTF-8",
+    ),
     ("nul-byte", {P: b"---\ntitle: X\ndate: 2023-01-02\n---\nBo\x00dy\n"}, f"{P}:5:", "NUL"),
-    ("control-character", {P: b"---\ntitle: X\ndate: 2023-01-02\nfilm: Heat\x14\n---\nBody\n"}, f"{P}:4:", "control"),
-    ("bad-escape", {P: _post("title: \"\\ud800\"\ndate: 2023-01-02\n")}, f"{P}:2:", "YAML"),
+    (
+        "control-character",
+        {P: b"---\ntitle: X\ndate: 2023-01-02\nfilm: Heat\x14\n---\nBody\n"},
+        f"{P}:4:",
+        "control",
+    ),
+    ("bad-escape", {P: _post('title: "\\ud800"\ndate: 2023-01-02\n')}, f"{P}:2:", "YAML"),
     # dates
     ("impossible-date", {P: _post("title: X\ndate: 2023-02-30\n")}, f"{P}:3:", "date"),
     ("ambiguous-date", {P: _post("title: X\ndate: 03/04/2023\n")}, f"{P}:3:", "date"),
@@ -188,85 +292,282 @@ ERROR_CASES: list[tuple[str, dict[str, str | bytes | Link], str, str]] = [
     ("date-hour-25", {P: _post("title: X\ndate: 2023-01-02T25:00\n")}, f"{P}:3:", "date"),
     ("date-year-zero", {P: _post("title: X\ndate: 0000-01-01\n")}, f"{P}:3:", "date"),
     ("date-missing", {P: _post("title: X\n")}, f"{P}:1:", "date"),
-    ("updated-impossible", {P: _post("title: X\ndate: 2023-01-02\nupdated: 2023-13-01\n")}, f"{P}:4:", "updated"),
+    (
+        "updated-impossible",
+        {P: _post("title: X\ndate: 2023-01-02\nupdated: 2023-13-01\n")},
+        f"{P}:4:",
+        "updated",
+    ),
     # unsafe slugs
     ("slug-traversal", {P: _post("title: X\ndate: 2023-01-02\nslug: ../x\n")}, f"{P}:4:", "slug"),
-    ("slug-absolute", {P: _post("title: X\ndate: 2023-01-02\nslug: /etc/passwd\n")}, f"{P}:4:", "slug"),
+    (
+        "slug-absolute",
+        {P: _post("title: X\ndate: 2023-01-02\nslug: /etc/passwd\n")},
+        f"{P}:4:",
+        "slug",
+    ),
     ("slug-space-case", {P: _post("title: X\ndate: 2023-01-02\nslug: A B\n")}, f"{P}:4:", "slug"),
-    ("slug-emoji", {P: _post("title: X\ndate: 2023-01-02\nslug: \"\U0001F3AC\"\n")}, f"{P}:4:", "slug"),
+    (
+        "slug-emoji",
+        {P: _post('title: X\ndate: 2023-01-02\nslug: "\U0001f3ac"\n')},
+        f"{P}:4:",
+        "slug",
+    ),
     ("slug-cjk", {P: _post("title: X\ndate: 2023-01-02\nslug: 映画\n")}, f"{P}:4:", "slug"),
-    ("slug-double-hyphen", {P: _post("title: X\ndate: 2023-01-02\nslug: a--b\n")}, f"{P}:4:", "slug"),
-    ("slug-encoded", {P: _post("title: X\ndate: 2023-01-02\nslug: \"%2e%2e\"\n")}, f"{P}:4:", "slug"),
-    ("unsafe-image", {P: _post("title: X\ndate: 2023-01-02\nimage: javascript:alert(1)\n")}, f"{P}:4:", "image"),
-    ("tweet-not-status", {P: _post("title: X\ndate: 2023-01-02\ntweet: javascript:alert(1)\n")}, f"{P}:4:", "tweet"),
+    (
+        "slug-double-hyphen",
+        {P: _post("title: X\ndate: 2023-01-02\nslug: a--b\n")},
+        f"{P}:4:",
+        "slug",
+    ),
+    ("slug-encoded", {P: _post('title: X\ndate: 2023-01-02\nslug: "%2e%2e"\n')}, f"{P}:4:", "slug"),
+    (
+        "unsafe-image",
+        {P: _post("title: X\ndate: 2023-01-02\nimage: javascript:alert(1)\n")},
+        f"{P}:4:",
+        "image",
+    ),
+    (
+        "tweet-not-status",
+        {P: _post("title: X\ndate: 2023-01-02\ntweet: javascript:alert(1)\n")},
+        f"{P}:4:",
+        "tweet",
+    ),
     # settings
-    ("settings-latin-1", {"newsreel.yaml": "title: Caf\xe9\n".encode("latin-1")}, "newsreel.yaml:1:", "UTF-8"),
-    ("settings-control-character", {"newsreel.yaml": b"title: Hostile\nauthor: a\x14b\n"}, "newsreel.yaml:2:", "control"),
-    ("settings-duplicate", {"newsreel.yaml": SETTINGS + "title: Again\n"}, "newsreel.yaml:3:", "duplicate"),
-    ("settings-unclosed", {"newsreel.yaml": "title: [Hostile\nbase_url: https://example.org/\n"}, "newsreel.yaml:", "YAML"),
-    ("settings-yes", {"newsreel.yaml": SETTINGS + "markdown:\n  html: yes\n"}, "newsreel.yaml:4:", "true"),
-    ("settings-timezone", {"newsreel.yaml": SETTINGS + "timezone: ../../etc/passwd\n"}, "newsreel.yaml:3:", "timezone"),
-    ("settings-base-url-js", {"newsreel.yaml": "base_url: javascript:alert(1)//\n"}, "newsreel.yaml:1:", "base_url"),
-    ("settings-permalink-no-slug", {"newsreel.yaml": SETTINGS + "permalink: /posts/\n"}, "newsreel.yaml:3:", "slug"),
-    ("settings-timezone-folder", {"newsreel.yaml": SETTINGS + "timezone: America\n"}, "newsreel.yaml:3:", "timezone"),
-    ("settings-timezone-etc", {"newsreel.yaml": SETTINGS + "timezone: Etc\n"}, "newsreel.yaml:3:", "timezone"),
-    ("settings-timezone-5000", {"newsreel.yaml": SETTINGS + "timezone: " + "a" * 5000 + "\n"},
-     "newsreel.yaml:3:", "timezone"),
-    ("settings-permalink-brace", {"newsreel.yaml": SETTINGS + "permalink: /{slug}/}\n"}, "newsreel.yaml:3:", "permalink"),
-    ("settings-permalink-attribute", {"newsreel.yaml": SETTINGS + "permalink: /{slug.__class__}/{slug}/\n"},
-     "newsreel.yaml:3:", "permalink"),
-    ("settings-permalink-spec", {"newsreel.yaml": SETTINGS + "permalink: /{slug:>300}/\n"}, "newsreel.yaml:3:", "permalink"),
-    ("settings-base-url-ipv6", {"newsreel.yaml": "title: Hostile\nbase_url: 'https://[::1/'\n"},
-     "newsreel.yaml:2:", "base_url"),
-    ("settings-base-url-port", {"newsreel.yaml": "title: Hostile\nbase_url: 'https://example.org:99999/'\n"},
-     "newsreel.yaml:2:", "base_url"),
+    (
+        "settings-latin-1",
+        {"newsreel.yaml": "title: Caf\xe9\n".encode("latin-1")},
+        "newsreel.yaml:1:",
+        "UTF-8",
+    ),
+    (
+        "settings-control-character",
+        {"newsreel.yaml": b"title: Hostile\nauthor: a\x14b\n"},
+        "newsreel.yaml:2:",
+        "control",
+    ),
+    (
+        "settings-duplicate",
+        {"newsreel.yaml": SETTINGS + "title: Again\n"},
+        "newsreel.yaml:3:",
+        "duplicate",
+    ),
+    (
+        "settings-unclosed",
+        {"newsreel.yaml": "title: [Hostile\nbase_url: https://example.org/\n"},
+        "newsreel.yaml:",
+        "YAML",
+    ),
+    (
+        "settings-yes",
+        {"newsreel.yaml": SETTINGS + "markdown:\n  html: yes\n"},
+        "newsreel.yaml:4:",
+        "true",
+    ),
+    (
+        "settings-timezone",
+        {"newsreel.yaml": SETTINGS + "timezone: ../../etc/passwd\n"},
+        "newsreel.yaml:3:",
+        "timezone",
+    ),
+    (
+        "settings-base-url-js",
+        {"newsreel.yaml": "base_url: javascript:alert(1)//\n"},
+        "newsreel.yaml:1:",
+        "base_url",
+    ),
+    (
+        "settings-permalink-no-slug",
+        {"newsreel.yaml": SETTINGS + "permalink: /posts/\n"},
+        "newsreel.yaml:3:",
+        "slug",
+    ),
+    (
+        "settings-timezone-folder",
+        {"newsreel.yaml": SETTINGS + "timezone: America\n"},
+        "newsreel.yaml:3:",
+        "timezone",
+    ),
+    (
+        "settings-timezone-etc",
+        {"newsreel.yaml": SETTINGS + "timezone: Etc\n"},
+        "newsreel.yaml:3:",
+        "timezone",
+    ),
+    (
+        "settings-timezone-5000",
+        {"newsreel.yaml": SETTINGS + "timezone: " + "a" * 5000 + "\n"},
+        "newsreel.yaml:3:",
+        "timezone",
+    ),
+    (
+        "settings-permalink-brace",
+        {"newsreel.yaml": SETTINGS + "permalink: /{slug}/}\n"},
+        "newsreel.yaml:3:",
+        "permalink",
+    ),
+    (
+        "settings-permalink-attribute",
+        {"newsreel.yaml": SETTINGS + "permalink: /{slug.__class__}/{slug}/\n"},
+        "newsreel.yaml:3:",
+        "permalink",
+    ),
+    (
+        "settings-permalink-spec",
+        {"newsreel.yaml": SETTINGS + "permalink: /{slug:>300}/\n"},
+        "newsreel.yaml:3:",
+        "permalink",
+    ),
+    (
+        "settings-base-url-ipv6",
+        {"newsreel.yaml": "title: Hostile\nbase_url: 'https://[::1/'\n"},
+        "newsreel.yaml:2:",
+        "base_url",
+    ),
+    (
+        "settings-base-url-port",
+        {"newsreel.yaml": "title: Hostile\nbase_url: 'https://example.org:99999/'\n"},
+        "newsreel.yaml:2:",
+        "base_url",
+    ),
     ("settings-dangling-link", {"newsreel.yaml": Link("nowhere.yaml")}, "newsreel.yaml:", "link"),
     # characters XML 1.0 forbids, written as YAML escapes
-    ("escape-u0001-title", {P: _post("title: \"a\\u0001b\"\ndate: 2023-01-02\n")}, f"{P}:2:", "U+0001"),
-    ("escape-nul-title", {P: _post("date: 2023-01-02\ntitle: \"a\\0b\"\n")}, f"{P}:3:", "U+0000"),
-    ("escape-esc-film", {P: _post("title: X\ndate: 2023-01-02\nfilm: \"x\\x1by\"\n")}, f"{P}:4:", "U+001B"),
-    ("escape-fffe-actor", {P: _post("title: X\ndate: 2023-01-02\nactors:\n  - Al\n  - \"b\\ufffe\"\n")},
-     f"{P}:6:", "U+FFFE"),
-    ("escape-in-a-key", {P: _post("title: X\ndate: 2023-01-02\n\"a\\x07\": 1\n")}, f"{P}:4:", "U+0007"),
-    ("escape-bell-summary", {P: _post("title: X\ndate: 2023-01-02\nsummary: \"ding\\a\"\n")}, f"{P}:4:", "U+0007"),
-    ("escape-c1-tag", {P: _post("title: X\ndate: 2023-01-02\ntags: [\"\\x85ok\", \"\\x9b\"]\n")}, f"{P}:4:", "U+009B"),
-    ("escape-film-page", {"content/films/heat.md": "---\ntitle: Heat\ndirector: \"M\\x1b[31m\"\n---\n"},
-     "content/films/heat.md:3:", "U+001B"),
-    ("settings-escape-author", {"newsreel.yaml": SETTINGS + "author: \"a\\x1bb\"\n"}, "newsreel.yaml:3:", "U+001B"),
-    ("settings-escape-title", {"newsreel.yaml": "title: \"Hostile\\uffff\"\nbase_url: https://example.org/\n"},
-     "newsreel.yaml:1:", "U+FFFF"),
+    (
+        "escape-u0001-title",
+        {P: _post('title: "a\\u0001b"\ndate: 2023-01-02\n')},
+        f"{P}:2:",
+        "U+0001",
+    ),
+    ("escape-nul-title", {P: _post('date: 2023-01-02\ntitle: "a\\0b"\n')}, f"{P}:3:", "U+0000"),
+    (
+        "escape-esc-film",
+        {P: _post('title: X\ndate: 2023-01-02\nfilm: "x\\x1by"\n')},
+        f"{P}:4:",
+        "U+001B",
+    ),
+    (
+        "escape-fffe-actor",
+        {P: _post('title: X\ndate: 2023-01-02\nactors:\n  - Al\n  - "b\\ufffe"\n')},
+        f"{P}:6:",
+        "U+FFFE",
+    ),
+    (
+        "escape-in-a-key",
+        {P: _post('title: X\ndate: 2023-01-02\n"a\\x07": 1\n')},
+        f"{P}:4:",
+        "U+0007",
+    ),
+    (
+        "escape-bell-summary",
+        {P: _post('title: X\ndate: 2023-01-02\nsummary: "ding\\a"\n')},
+        f"{P}:4:",
+        "U+0007",
+    ),
+    (
+        "escape-c1-tag",
+        {P: _post('title: X\ndate: 2023-01-02\ntags: ["\\x85ok", "\\x9b"]\n')},
+        f"{P}:4:",
+        "U+009B",
+    ),
+    (
+        "escape-film-page",
+        {"content/films/heat.md": '---\ntitle: Heat\ndirector: "M\\x1b[31m"\n---\n'},
+        "content/films/heat.md:3:",
+        "U+001B",
+    ),
+    (
+        "settings-escape-author",
+        {"newsreel.yaml": SETTINGS + 'author: "a\\x1bb"\n'},
+        "newsreel.yaml:3:",
+        "U+001B",
+    ),
+    (
+        "settings-escape-title",
+        {"newsreel.yaml": 'title: "Hostile\\uffff"\nbase_url: https://example.org/\n'},
+        "newsreel.yaml:1:",
+        "U+FFFF",
+    ),
     # collisions
-    ("zoe-vs-zoe-diaeresis",
-     {"content/posts/a.md": _post("title: A\ndate: 2023-01-02\nactors: [Zoë Kravitz]\n"),
-      "content/posts/b.md": _post("title: B\ndate: 2023-01-03\nactors:\n  - Zoe Kravitz\n")},
-     "content/posts/b.md:5:", "content/posts/a.md"),
-    ("two-posts-one-slug",
-     {"content/posts/a.md": _post("title: A\ndate: 2023-01-02\nslug: same\n"),
-      "content/posts/2023-01-01-same.md": _post("title: B\ndate: 2023-01-02\n")},
-     "content/posts/a.md:4:", "content/posts/2023-01-01-same.md"),
-    ("two-folders-one-name",
-     {"content/posts/x/a.md": _post("title: A\ndate: 2023-01-02\n"),
-      "content/posts/y/a.md": _post("title: B\ndate: 2023-01-03\n")},
-     "content/posts/", "/posts/a/"),
-    ("film-pages-one-url",
-     {"content/films/a.md": "---\ntitle: Zoë\n---\n", "content/films/b.md": "---\ntitle: Zoe\n---\n"},
-     "content/films/b.md:2:", "content/films/a.md"),
-    ("aka-claimed-twice",
-     {"content/films/a.md": "---\ntitle: A\naka: [B]\n---\n", "content/films/b.md": "---\ntitle: B\n---\n"},
-     "content/films/b.md:2:", "content/films/a.md"),
-    ("tags-one-url", {P: _post("title: X\ndate: 2023-01-02\ntags: [C++, C]\n")}, f"{P}:4:", "/tags/c/"),
+    (
+        "zoe-vs-zoe-diaeresis",
+        {
+            "content/posts/a.md": _post("title: A\ndate: 2023-01-02\nactors: [Zoë Kravitz]\n"),
+            "content/posts/b.md": _post("title: B\ndate: 2023-01-03\nactors:\n  - Zoe Kravitz\n"),
+        },
+        "content/posts/b.md:5:",
+        "content/posts/a.md",
+    ),
+    (
+        "two-posts-one-slug",
+        {
+            "content/posts/a.md": _post("title: A\ndate: 2023-01-02\nslug: same\n"),
+            "content/posts/2023-01-01-same.md": _post("title: B\ndate: 2023-01-02\n"),
+        },
+        "content/posts/a.md:4:",
+        "content/posts/2023-01-01-same.md",
+    ),
+    (
+        "two-folders-one-name",
+        {
+            "content/posts/x/a.md": _post("title: A\ndate: 2023-01-02\n"),
+            "content/posts/y/a.md": _post("title: B\ndate: 2023-01-03\n"),
+        },
+        "content/posts/",
+        "/posts/a/",
+    ),
+    (
+        "film-pages-one-url",
+        {
+            "content/films/a.md": "---\ntitle: Zoë\n---\n",
+            "content/films/b.md": "---\ntitle: Zoe\n---\n",
+        },
+        "content/films/b.md:2:",
+        "content/films/a.md",
+    ),
+    (
+        "aka-claimed-twice",
+        {
+            "content/films/a.md": "---\ntitle: A\naka: [B]\n---\n",
+            "content/films/b.md": "---\ntitle: B\n---\n",
+        },
+        "content/films/b.md:2:",
+        "content/films/a.md",
+    ),
+    (
+        "tags-one-url",
+        {P: _post("title: X\ndate: 2023-01-02\ntags: [C++, C]\n")},
+        f"{P}:4:",
+        "/tags/c/",
+    ),
     # symlinks
     ("symlink-loop", {"content/posts/loop.md": Link("loop.md")}, "content/posts/loop.md:", "link"),
-    ("symlink-out-file", {"content/posts/out.md": Link("../../../outside/post.md")}, "content/posts/out.md:", "outside"),
-    ("symlink-out-folder", {"content/posts/sub": Link("../../../outside")}, "content/posts/sub:", "outside"),
+    (
+        "symlink-out-file",
+        {"content/posts/out.md": Link("../../../outside/post.md")},
+        "content/posts/out.md:",
+        "outside",
+    ),
+    (
+        "symlink-out-folder",
+        {"content/posts/sub": Link("../../../outside")},
+        "content/posts/sub:",
+        "outside",
+    ),
     ("symlink-folder-loop", {"content/posts/again": Link(".")}, "content/posts/again:", "loop"),
-    ("symlink-dangling", {"content/posts/gone.md": Link("nowhere.md")}, "content/posts/gone.md:", "link"),
+    (
+        "symlink-dangling",
+        {"content/posts/gone.md": Link("nowhere.md")},
+        "content/posts/gone.md:",
+        "link",
+    ),
 ]
 
 OUTSIDE_POST = "---\ntitle: SECRET OUTSIDE\ndate: 2023-01-02\n---\nSECRET OUTSIDE TEXT\n"
 
 
-@pytest.mark.parametrize("files, expected, word", [c[1:] for c in ERROR_CASES], ids=[c[0] for c in ERROR_CASES])
+@pytest.mark.parametrize(
+    "files, expected, word", [c[1:] for c in ERROR_CASES], ids=[c[0] for c in ERROR_CASES]
+)
 def test_error_case(tmp_path: Path, files, expected: str, word: str, record_property) -> None:
     make_site(tmp_path / "outside", {"post.md": OUTSIDE_POST})
     site = good_site(tmp_path)
@@ -290,16 +591,31 @@ def test_content_posts_linked_outside(tmp_path: Path, record_property) -> None:
 def test_failed_build_lists_every_error(tmp_path: Path, record_property) -> None:
     """Errors in several files are all reported in one run, each at its own line."""
     site = good_site(tmp_path)
-    make_site(site, {"content/posts/a.md": _post("title: X\ndate: 2023-02-30\n"),
-                     "content/posts/b.md": _post("title: Y\ndate: 2023-01-02\ndraft: no\n")})
+    make_site(
+        site,
+        {
+            "content/posts/a.md": _post("title: X\ndate: 2023-02-30\n"),
+            "content/posts/b.md": _post("title: Y\ndate: 2023-01-02\ndraft: no\n"),
+        },
+    )
     stderr = assert_fails_cleanly(site, "content/posts/a.md:3:", record_property, family="error")
     assert "content/posts/b.md:4:" in stderr
 
 
 # --- dangerous output folders -------------------------------------------------------------
 
-OUTPUT_CASES = ["site-folder", "parent", "content", "inside-content", "templates", "static", "git-repo",
-                "foreign-files", "dotdot-into-content", "symlink-to-site"]
+OUTPUT_CASES = [
+    "site-folder",
+    "parent",
+    "content",
+    "inside-content",
+    "templates",
+    "static",
+    "git-repo",
+    "foreign-files",
+    "dotdot-into-content",
+    "symlink-to-site",
+]
 
 
 @pytest.mark.parametrize("case", OUTPUT_CASES)
@@ -312,10 +628,16 @@ def test_dangerous_output_refused(tmp_path: Path, case: str, record_property) ->
     (tmp_path / "foreign" / "notes.txt").write_text("mine\n")
     os.symlink(site, tmp_path / "link-to-blog")
     output = {
-        "site-folder": site, "parent": tmp_path, "content": site / "content",
-        "inside-content": site / "content" / "posts" / "out", "templates": site / "templates",
-        "static": site / "static", "git-repo": tmp_path / "repo", "foreign-files": tmp_path / "foreign",
-        "dotdot-into-content": site / "site" / ".." / "content", "symlink-to-site": tmp_path / "link-to-blog",
+        "site-folder": site,
+        "parent": tmp_path,
+        "content": site / "content",
+        "inside-content": site / "content" / "posts" / "out",
+        "templates": site / "templates",
+        "static": site / "static",
+        "git-repo": tmp_path / "repo",
+        "foreign-files": tmp_path / "foreign",
+        "dotdot-into-content": site / "site" / ".." / "content",
+        "symlink-to-site": tmp_path / "link-to-blog",
     }[case]
     before = tree(tmp_path)
     result = run_build(site, "--output", str(output))
@@ -326,7 +648,10 @@ def test_dangerous_output_refused(tmp_path: Path, case: str, record_property) ->
     record_property("traceback", int("Traceback" in text))
     record_property("exit0_on_error", int(result.returncode == 0))
     record_property("site_bytes_changed", changed_bytes(before, after))
-    record_property("outside_files_touched", sum(1 for k in set(before) | set(after) if before.get(k) != after.get(k)))
+    record_property(
+        "outside_files_touched",
+        sum(1 for k in set(before) | set(after) if before.get(k) != after.get(k)),
+    )
     assert result.returncode == 1, text
     assert "Traceback" not in text
     assert "refusing" in result.stderr
@@ -334,6 +659,7 @@ def test_dangerous_output_refused(tmp_path: Path, case: str, record_property) ->
 
 
 # --- content cases: YAML read the sensible way --------------------------------------------
+
 
 def _built(tmp_path: Path, files: dict[str, str | bytes | Link], *args: str) -> tuple[Path, str]:
     site = make_site(tmp_path / "blog", {"newsreel.yaml": SETTINGS, **files})
@@ -348,8 +674,9 @@ def _page(output: Path, rel: str) -> lxml.html.HtmlElement:
 
 
 def _h1(output: Path, rel: str) -> str:
-    return " ".join(_page(output, rel).findtext(".//h1", default="").split()) or \
-        " ".join(_page(output, rel).xpath("string(//h1)").split())
+    return " ".join(_page(output, rel).findtext(".//h1", default="").split()) or " ".join(
+        _page(output, rel).xpath("string(//h1)").split()
+    )
 
 
 def test_hash_in_unquoted_title_is_a_comment_and_warned(tmp_path: Path, record_property) -> None:
@@ -358,17 +685,26 @@ def test_hash_in_unquoted_title_is_a_comment_and_warned(tmp_path: Path, record_p
     record_property("hostile_case", "content")
     assert _h1(output, "posts/bad") == "Best"
     assert f"{P}:2: warning:" in stderr and "quotes" in stderr
-    output, stderr = _built(tmp_path, {P: _post("title: \"Best #1 film\" # a real comment\ndate: 2023-01-02\n")})
+    output, stderr = _built(
+        tmp_path, {P: _post('title: "Best #1 film" # a real comment\ndate: 2023-01-02\n')}
+    )
     assert _h1(output, "posts/bad") == "Best #1 film"
     assert "warning: 'title'" not in stderr
 
 
 def test_yaml_1_2_scalars_stay_text(tmp_path: Path, record_property) -> None:
     """``film: No`` is the film "No"; ``title: 1:30`` is "1:30"; ``film: 1917`` and ``007`` keep their text."""
-    output, _ = _built(tmp_path, {
-        "content/posts/a.md": _post("title: 1:30\ndate: 2023-01-02\nfilm: No\nactors: [Yes, Off, null-ish]\n"),
-        "content/posts/b.md": _post("title: 0x1F\ndate: 2023-01-03\nfilms: [1917, 007, 1e3]\ntags: [on]\n"),
-    })
+    output, _ = _built(
+        tmp_path,
+        {
+            "content/posts/a.md": _post(
+                "title: 1:30\ndate: 2023-01-02\nfilm: No\nactors: [Yes, Off, null-ish]\n"
+            ),
+            "content/posts/b.md": _post(
+                "title: 0x1F\ndate: 2023-01-03\nfilms: [1917, 007, 1e3]\ntags: [on]\n"
+            ),
+        },
+    )
     record_property("hostile_case", "content")
     assert _h1(output, "posts/a") == "1:30"
     assert _h1(output, "posts/b") == "0x1F"
@@ -381,9 +717,14 @@ def test_yaml_1_2_scalars_stay_text(tmp_path: Path, record_property) -> None:
 
 
 def test_bom_and_crlf_are_fine(tmp_path: Path, record_property) -> None:
-    text = "\ufeff---\r\ntitle: \"Crlf: fine\"\r\ndate: 2023-01-02\r\nfilm: Heat\r\n---\r\nBody line.\r\n"
-    output, _ = _built(tmp_path, {P: text.encode("utf-8"),
-                                  "content/posts/cr.md": b"---\rtitle: Old Mac\rdate: 2023-01-03\r---\rBody\r"})
+    text = '\ufeff---\r\ntitle: "Crlf: fine"\r\ndate: 2023-01-02\r\nfilm: Heat\r\n---\r\nBody line.\r\n'
+    output, _ = _built(
+        tmp_path,
+        {
+            P: text.encode("utf-8"),
+            "content/posts/cr.md": b"---\rtitle: Old Mac\rdate: 2023-01-03\r---\rBody\r",
+        },
+    )
     record_property("hostile_case", "content")
     assert _h1(output, "posts/bad") == "Crlf: fine"
     assert _h1(output, "posts/cr") == "Old Mac"
@@ -392,23 +733,36 @@ def test_bom_and_crlf_are_fine(tmp_path: Path, record_property) -> None:
 
 def test_normalisation_and_case_make_one_term(tmp_path: Path, record_property) -> None:
     """NFC and NFD "Amélie", "TOM cruise" and "Tom  Cruise": one page each, named by the first spelling."""
-    output, _ = _built(tmp_path, {
-        "content/posts/a.md": _post("title: A\ndate: 2023-01-02\nfilm: Amélie\nactors: [Tom Cruise]\n"),
-        "content/posts/b.md": _post(f"title: B\ndate: 2023-01-03\nfilm: {NFD_AMELIE}\nactors: [TOM  cruise]\n"),
-    })
+    output, _ = _built(
+        tmp_path,
+        {
+            "content/posts/a.md": _post(
+                "title: A\ndate: 2023-01-02\nfilm: Amélie\nactors: [Tom Cruise]\n"
+            ),
+            "content/posts/b.md": _post(
+                f"title: B\ndate: 2023-01-03\nfilm: {NFD_AMELIE}\nactors: [TOM  cruise]\n"
+            ),
+        },
+    )
     record_property("hostile_case", "content")
     films = sorted(p.name for p in (output / "films").iterdir() if p.is_dir())
     actors = sorted(p.name for p in (output / "actors").iterdir() if p.is_dir())
     assert films == ["amelie"] and actors == ["tom-cruise"]
     page = _page(output, "films/amelie")
-    assert len(page.xpath("//main//article | //main//li[.//a[contains(@href, '/posts/')]]")) >= 2 or \
-        (output / "films/amelie/index.html").read_text("utf-8").count("/posts/") >= 2
+    assert (
+        len(page.xpath("//main//article | //main//li[.//a[contains(@href, '/posts/')]]")) >= 2
+        or (output / "films/amelie/index.html").read_text("utf-8").count("/posts/") >= 2
+    )
 
 
 def test_cjk_and_untransliterable_names_get_stable_slugs(tmp_path: Path, record_property) -> None:
     """CJK names transliterate; names of symbols only still get a non-empty, stable, ASCII slug."""
-    files = {"content/posts/a.md": _post("title: 千と千尋の神隠し\ndate: 2023-01-02\nfilm: 千と千尋の神隠し\n"
-                                         "actors: [周杰倫, \"★\", \"☆\"]\ntags: [\"···\"]\n")}
+    files = {
+        "content/posts/a.md": _post(
+            "title: 千と千尋の神隠し\ndate: 2023-01-02\nfilm: 千と千尋の神隠し\n"
+            'actors: [周杰倫, "★", "☆"]\ntags: ["···"]\n'
+        )
+    }
     output, _ = _built(tmp_path, files)
     record_property("hostile_case", "content")
     first = sorted(str(p.relative_to(output)) for p in output.rglob("index.html"))
@@ -443,10 +797,18 @@ PAYLOADS = {
     "photo_alt": "x\" onerror=\"alert('photo')",
 }
 BODY_PAYLOADS = [
-    "[a](javascript:alert(1))", "[b](JaVaScRiPt:alert(1))", "[c](jav&#x09;ascript:alert(1))",
-    "[d](data:text/html,<script>alert(1)</script>)", "[e](vbscript:msgbox)", "![f](javascript:alert(1))",
-    "<script>alert('raw')</script>", "<img src=x onerror=alert(1)>", "<a href=\"javascript:alert(1)\">g</a>",
-    "<iframe src=javascript:alert(1)></iframe>", "[h](  javascript:alert(1))", "<javascript:alert(1)>",
+    "[a](javascript:alert(1))",
+    "[b](JaVaScRiPt:alert(1))",
+    "[c](jav&#x09;ascript:alert(1))",
+    "[d](data:text/html,<script>alert(1)</script>)",
+    "[e](vbscript:msgbox)",
+    "![f](javascript:alert(1))",
+    "<script>alert('raw')</script>",
+    "<img src=x onerror=alert(1)>",
+    '<a href="javascript:alert(1)">g</a>',
+    "<iframe src=javascript:alert(1)></iframe>",
+    "[h](  javascript:alert(1))",
+    "<javascript:alert(1)>",
     "[i]: javascript:alert(1)\n\n[i]",
 ]
 
@@ -460,23 +822,34 @@ def _xss_site(root: Path) -> Path:
     post = _post(
         f"title: {_yaml(PAYLOADS['title'])}\ndate: 2023-01-02\nsummary: {_yaml(PAYLOADS['summary'])}\n"
         f"film: {_yaml(PAYLOADS['film'])}\nactors: [{_yaml(PAYLOADS['actor'])}, {_yaml(PAYLOADS['actor2'])}]\n"
-        f"tags: [{_yaml(PAYLOADS['tag'])}]\nimage: \"/img/a.jpg?x=\\\"><script>\"\n"
+        f'tags: [{_yaml(PAYLOADS["tag"])}]\nimage: "/img/a.jpg?x=\\"><script>"\n'
         f"image_alt: {_yaml(PAYLOADS['image_alt'])}\n"
         f"tweet:\n  url: https://twitter.com/evil/status/123\n  text: {_yaml(PAYLOADS['tweet_text'])}\n"
-        f"  author: {_yaml(PAYLOADS['tweet_author'])}\n  handle: evil\n  date: 2023-01-01\n", body)
-    return make_site(root, {
-        "newsreel.yaml": f"title: {_yaml(PAYLOADS['site_title'])}\ndescription: {_yaml(PAYLOADS['description'])}\n"
-                         f"author: {_yaml(PAYLOADS['author'])}\nbase_url: https://example.org/news/\n",
-        "content/posts/p.md": post,
-        "content/films/f.md": _post(f"title: {_yaml(PAYLOADS['film'])}\naka: [{_yaml(PAYLOADS['film_aka'])}]\n"
-                                    f"director: {_yaml(PAYLOADS['director'])}\nposter: /img/p.jpg\n"
-                                    f"poster_alt: {_yaml(PAYLOADS['poster_alt'])}\n", body),
-        "content/actors/a.md": _post(f"name: {_yaml(PAYLOADS['actor_page'])}\nphoto: /img/p.jpg\n"
-                                     f"photo_alt: {_yaml(PAYLOADS['photo_alt'])}\n", body),
-        # The pictures named above exist (a missing one stops the build): their alt texts are the payloads.
-        "static/img/p.jpg": _jpeg(),
-        "static/img/a.jpg": _jpeg(),
-    })
+        f"  author: {_yaml(PAYLOADS['tweet_author'])}\n  handle: evil\n  date: 2023-01-01\n",
+        body,
+    )
+    return make_site(
+        root,
+        {
+            "newsreel.yaml": f"title: {_yaml(PAYLOADS['site_title'])}\ndescription: {_yaml(PAYLOADS['description'])}\n"
+            f"author: {_yaml(PAYLOADS['author'])}\nbase_url: https://example.org/news/\n",
+            "content/posts/p.md": post,
+            "content/films/f.md": _post(
+                f"title: {_yaml(PAYLOADS['film'])}\naka: [{_yaml(PAYLOADS['film_aka'])}]\n"
+                f"director: {_yaml(PAYLOADS['director'])}\nposter: /img/p.jpg\n"
+                f"poster_alt: {_yaml(PAYLOADS['poster_alt'])}\n",
+                body,
+            ),
+            "content/actors/a.md": _post(
+                f"name: {_yaml(PAYLOADS['actor_page'])}\nphoto: /img/p.jpg\n"
+                f"photo_alt: {_yaml(PAYLOADS['photo_alt'])}\n",
+                body,
+            ),
+            # The pictures named above exist (a missing one stops the build): their alt texts are the payloads.
+            "static/img/p.jpg": _jpeg(),
+            "static/img/a.jpg": _jpeg(),
+        },
+    )
 
 
 def _jpeg() -> bytes:
@@ -490,7 +863,17 @@ def _jpeg() -> bytes:
 
 
 UNSAFE_SCHEMES = ("javascript:", "vbscript:", "data:")
-URL_ATTRS = ("href", "src", "action", "formaction", "poster", "data", "xlink:href", "srcset", "background")
+URL_ATTRS = (
+    "href",
+    "src",
+    "action",
+    "formaction",
+    "poster",
+    "data",
+    "xlink:href",
+    "srcset",
+    "background",
+)
 
 
 SEARCH_FORM = {"class": "site-search__form", "role": "search", "method": "get"}
@@ -509,8 +892,13 @@ def _own_search_script(el: lxml.html.HtmlElement, where: str) -> bool:
     """The search page's two scripts: Pagefind's interface from the site's own pagefind/ folder
     and the theme's js/search.*.js, with no other attribute."""
     src = el.get("src") or ""
-    return (where.endswith("/search/index.html") and set(el.attrib) == {"src"} and not (el.text or "").strip()
-            and re.fullmatch(SITE_PATH + r"(?:pagefind/pagefind-ui\.js|js/search\.[0-9a-f]+\.js)", src) is not None)
+    return (
+        where.endswith("/search/index.html")
+        and set(el.attrib) == {"src"}
+        and not (el.text or "").strip()
+        and re.fullmatch(SITE_PATH + r"(?:pagefind/pagefind-ui\.js|js/search\.[0-9a-f]+\.js)", src)
+        is not None
+    )
 
 
 def _element_violations(where: str, doc: lxml.html.HtmlElement) -> list[str]:
@@ -520,7 +908,9 @@ def _element_violations(where: str, doc: lxml.html.HtmlElement) -> list[str]:
         if not isinstance(el.tag, str):
             continue
         tag = el.tag.lower()
-        if (tag == "form" and _own_search_form(el)) or (tag == "script" and _own_search_script(el, where)):
+        if (tag == "form" and _own_search_form(el)) or (
+            tag == "script" and _own_search_script(el, where)
+        ):
             continue
         if tag == "script":
             if el.get("type") != "application/ld+json" or el.get("src"):
@@ -534,8 +924,11 @@ def _element_violations(where: str, doc: lxml.html.HtmlElement) -> list[str]:
                     found.append(f"{where}: '</' inside JSON-LD")
         if tag in ("iframe", "object", "embed", "base", "form"):
             found.append(f"{where}: <{tag}>")
-        if tag == "meta" and el.get("http-equiv", "").lower() == "refresh" and \
-                any(s in el.get("content", "").lower() for s in UNSAFE_SCHEMES):
+        if (
+            tag == "meta"
+            and el.get("http-equiv", "").lower() == "refresh"
+            and any(s in el.get("content", "").lower() for s in UNSAFE_SCHEMES)
+        ):
             found.append(f"{where}: meta refresh to an unsafe URL")
         for name, value in el.attrib.items():
             if name.lower().startswith("on"):
@@ -605,10 +998,16 @@ def test_xss_payloads_never_execute(tmp_path: Path, record_property) -> None:
 
 def test_raw_html_opt_in_still_refuses_unsafe_links(tmp_path: Path, record_property) -> None:
     """Markdown links with unsafe schemes never reach an href, even with markdown.html on."""
-    site = make_site(tmp_path / "blog", {
-        "newsreel.yaml": SETTINGS + "markdown:\n  html: true\n",
-        P: _post("title: X\ndate: 2023-01-02\n", "\n\n".join(BODY_PAYLOADS[:6] + BODY_PAYLOADS[10:]) + "\n"),
-    })
+    site = make_site(
+        tmp_path / "blog",
+        {
+            "newsreel.yaml": SETTINGS + "markdown:\n  html: true\n",
+            P: _post(
+                "title: X\ndate: 2023-01-02\n",
+                "\n\n".join(BODY_PAYLOADS[:6] + BODY_PAYLOADS[10:]) + "\n",
+            ),
+        },
+    )
     result = run_build(site)
     assert result.returncode == 0, result.stderr
     page = (site / "site" / "posts" / "bad" / "index.html").read_bytes()
@@ -625,7 +1024,8 @@ def test_violation_checker_catches_payloads(tmp_path: Path) -> None:
     (tmp_path / "x.html").write_text(
         "<!DOCTYPE html><html><body><script>alert(1)</script><img src=x onerror=alert(1)>"
         "<a href=' java\tscript:alert(1)'>x</a><script type='application/ld+json'>{\"a\": \"</script>\"}</script>"
-        "</body></html>")
+        "</body></html>"
+    )
     assert len(_violations(tmp_path)) >= 4
 
 
@@ -641,7 +1041,9 @@ def test_fuzz_regression(sample: Path) -> None:
     sys.path.insert(0, str(REPO))
     from fuzz.targets import check_front_matter, check_markdown
 
-    (check_front_matter if sample.name.startswith("frontmatter") else check_markdown)(sample.read_bytes())
+    (check_front_matter if sample.name.startswith("frontmatter") else check_markdown)(
+        sample.read_bytes()
+    )
 
 
 def test_fuzz_seeds_pass() -> None:
@@ -662,10 +1064,14 @@ def test_static_symlink_out_of_the_site_is_refused(tmp_path: Path, record_proper
     assert "SECRET" not in stderr
 
 
-def test_permalink_escaping_the_output_writes_nothing_outside(tmp_path: Path, record_property) -> None:
+def test_permalink_escaping_the_output_writes_nothing_outside(
+    tmp_path: Path, record_property
+) -> None:
     site = good_site(tmp_path)
     (site / "newsreel.yaml").write_text(SETTINGS + "permalink: /../{slug}/\n")
-    assert_fails_cleanly(site, ("newsreel.yaml:", "error: refusing"), record_property, family="output")
+    assert_fails_cleanly(
+        site, ("newsreel.yaml:", "error: refusing"), record_property, family="output"
+    )
     assert not (site / "good").exists()
 
 
@@ -689,7 +1095,10 @@ def test_poisoned_manifest_deletes_nothing_outside(tmp_path: Path, record_proper
 
 # --- round two: every command, every odd input, one line and never a traceback -------------
 
-def run_cli(*args: str, cwd: Path | None = None, user: str | None = None) -> subprocess.CompletedProcess[str]:
+
+def run_cli(
+    *args: str, cwd: Path | None = None, user: str | None = None
+) -> subprocess.CompletedProcess[str]:
     """``newsreel ARGS`` as a real process (as ``user`` when given: we run as root)."""
     env = dict(os.environ, PYTHONIOENCODING="utf-8", COLUMNS="200")
     command = [sys.executable, "-m", "newsreel", *args]
@@ -697,7 +1106,13 @@ def run_cli(*args: str, cwd: Path | None = None, user: str | None = None) -> sub
         import pwd
 
         account = pwd.getpwnam(user)
-        command = ["setpriv", f"--reuid={account.pw_uid}", f"--regid={account.pw_gid}", "--clear-groups", *command]
+        command = [
+            "setpriv",
+            f"--reuid={account.pw_uid}",
+            f"--regid={account.pw_gid}",
+            "--clear-groups",
+            *command,
+        ]
     return subprocess.run(command, capture_output=True, text=True, timeout=120, env=env, cwd=cwd)
 
 
@@ -705,7 +1120,9 @@ def assert_one_line(result: subprocess.CompletedProcess[str], status: int, start
     text = result.stdout + result.stderr
     assert "Traceback" not in text, text
     assert result.returncode == status, text
-    assert any(line.startswith(start) for line in result.stderr.splitlines()), f"no line starting {start!r}:\n{text}"
+    assert any(line.startswith(start) for line in result.stderr.splitlines()), (
+        f"no line starting {start!r}:\n{text}"
+    )
     return result.stderr
 
 
@@ -719,8 +1136,13 @@ def test_settings_that_are_a_folder_are_an_error(tmp_path: Path, record_property
 
 def test_bad_base_url_option_is_wrong_usage(tmp_path: Path, record_property) -> None:
     site = good_site(tmp_path)
-    for url in ("https://[::1/", "https://example.org:99999/", "https://exa mple.org/", "javascript:alert(1)//",
-                "https://example.org/\x1b[31m/"):
+    for url in (
+        "https://[::1/",
+        "https://example.org:99999/",
+        "https://exa mple.org/",
+        "javascript:alert(1)//",
+        "https://example.org/\x1b[31m/",
+    ):
         result = run_build(site, "--base-url", url)
         record_property("hostile_case", "option")
         assert_one_line(result, 2, "Error: Invalid value for '--base-url'")
@@ -729,7 +1151,7 @@ def test_bad_base_url_option_is_wrong_usage(tmp_path: Path, record_property) -> 
 
 def test_new_post_with_huge_titles_gets_a_short_file_name(tmp_path: Path, record_property) -> None:
     site = good_site(tmp_path)
-    for title in (" ".join(f"word{i}" for i in range(150)), "\U0001F3AC" * 100, "é" * 400):
+    for title in (" ".join(f"word{i}" for i in range(150)), "\U0001f3ac" * 100, "é" * 400):
         result = run_cli("new", "post", title, "--dir", str(site))
         record_property("hostile_case", "command")
         assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
@@ -745,14 +1167,22 @@ def test_init_with_a_folder_name_too_long(tmp_path: Path, record_property) -> No
     assert list(tmp_path.iterdir()) == []
 
 
-def test_control_characters_in_a_file_name_stay_on_one_line(tmp_path: Path, record_property) -> None:
+def test_control_characters_in_a_file_name_stay_on_one_line(
+    tmp_path: Path, record_property
+) -> None:
     site = good_site(tmp_path)
-    make_site(site, {"content/posts/bad\n::error::forged.md": _post("title: X\ndate: 2023-02-30\n")})
-    stderr = assert_fails_cleanly(site, "content/posts/bad\\n::error::forged.md:3:", record_property, family="error")
+    make_site(
+        site, {"content/posts/bad\n::error::forged.md": _post("title: X\ndate: 2023-02-30\n")}
+    )
+    stderr = assert_fails_cleanly(
+        site, "content/posts/bad\\n::error::forged.md:3:", record_property, family="error"
+    )
     assert not any(line.startswith("::error::") for line in stderr.splitlines())
 
 
-def test_control_characters_in_the_body_are_dropped_with_a_warning(tmp_path: Path, record_property) -> None:
+def test_control_characters_in_the_body_are_dropped_with_a_warning(
+    tmp_path: Path, record_property
+) -> None:
     body = "First line.\n\nBell \x07 and escape \x1b[31m and \ufffe here.\n\nMore.\n"
     output, stderr = _built(tmp_path, {P: _post("title: X\ndate: 2023-01-02\nfilm: Heat\n", body)})
     record_property("hostile_case", "content")
@@ -768,9 +1198,11 @@ def test_a_list_of_10000_names_is_not_called_an_alias_bomb() -> None:
 
     data, _ = load_yaml("tags: [" + ", ".join(f"t{i}" for i in range(20000)) + "]\n", "x.md")
     assert len(data["tags"]) == 20000
-    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n" \
-           "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n" \
-           "e: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n"
+    bomb = (
+        "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+        "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+        "e: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n"
+    )
     with pytest.raises(Exception, match=r"the limit is 10,000"):
         load_yaml(bomb, "x.md")
 
@@ -788,21 +1220,27 @@ def _world_site(root: Path) -> Path:
     return site
 
 
-needs_root = pytest.mark.skipif(os.geteuid() != 0 or not Path("/usr/bin/setpriv").exists(),
-                                reason="needs root and setpriv to drop to another user")
+needs_root = pytest.mark.skipif(
+    os.geteuid() != 0 or not Path("/usr/bin/setpriv").exists(),
+    reason="needs root and setpriv to drop to another user",
+)
 
 
 @needs_root
-@pytest.mark.parametrize("unreadable, status, start", [
-    ("newsreel.yaml", 1, "newsreel.yaml: cannot be read"),
-    ("static/css/extra.css", 1, "static/css/extra.css: cannot be read"),
-    ("content/posts", 1, "content/posts: cannot read the folder"),
-    ("content/posts/2023-01-02-good.md", 1, "content/posts/2023-01-02-good.md:"),
-    (".newsreel-cache/cache-5.sqlite", 0, ""),  # only a cache: the build goes on without it
-    (".newsreel-cache", 1, ""),  # the lock and the spare live there: one line naming it
-])
-def test_unreadable_files_as_another_user(tmp_path: Path, unreadable: str, status: int, start: str,
-                                          record_property) -> None:
+@pytest.mark.parametrize(
+    "unreadable, status, start",
+    [
+        ("newsreel.yaml", 1, "newsreel.yaml: cannot be read"),
+        ("static/css/extra.css", 1, "static/css/extra.css: cannot be read"),
+        ("content/posts", 1, "content/posts: cannot read the folder"),
+        ("content/posts/2023-01-02-good.md", 1, "content/posts/2023-01-02-good.md:"),
+        (".newsreel-cache/cache-5.sqlite", 0, ""),  # only a cache: the build goes on without it
+        (".newsreel-cache", 1, ""),  # the lock and the spare live there: one line naming it
+    ],
+)
+def test_unreadable_files_as_another_user(
+    tmp_path: Path, unreadable: str, status: int, start: str, record_property
+) -> None:
     site = _world_site(tmp_path)
     try:
         with open(site / "content" / "posts" / "2023-01-02-good.md", "a") as handle:
@@ -825,12 +1263,24 @@ def test_unreadable_files_as_another_user(tmp_path: Path, unreadable: str, statu
 def test_an_unexpected_error_is_one_line_and_a_traceback_only_with_v(tmp_path: Path) -> None:
     """The catch-all at the top of the CLI (driven by a bug planted in a copy of the process)."""
     site = good_site(tmp_path)
-    plant = ("import sys, newsreel.build as b\n"
-             "def boom(*a, **k): raise KeyError('planted')\n"
-             "b.build_site = boom\n"
-             "from newsreel.cli import main\nmain(sys.argv[1:])\n")
-    quiet = subprocess.run([sys.executable, "-c", plant, "build", str(site)], capture_output=True, text=True)
+    plant = (
+        "import sys, newsreel.build as b\n"
+        "def boom(*a, **k): raise KeyError('planted')\n"
+        "b.build_site = boom\n"
+        "from newsreel.cli import main\nmain(sys.argv[1:])\n"
+    )
+    quiet = subprocess.run(
+        [sys.executable, "-c", plant, "build", str(site)], capture_output=True, text=True
+    )
     assert quiet.returncode == 1 and "Traceback" not in quiet.stderr
-    assert quiet.stderr.startswith("newsreel: internal error: KeyError: 'planted' (please report it")
-    verbose = subprocess.run([sys.executable, "-c", plant, "-v", "build", str(site)], capture_output=True, text=True)
-    assert verbose.returncode == 1 and "Traceback" in verbose.stderr and "internal error" in verbose.stderr
+    assert quiet.stderr.startswith(
+        "newsreel: internal error: KeyError: 'planted' (please report it"
+    )
+    verbose = subprocess.run(
+        [sys.executable, "-c", plant, "-v", "build", str(site)], capture_output=True, text=True
+    )
+    assert (
+        verbose.returncode == 1
+        and "Traceback" in verbose.stderr
+        and "internal error" in verbose.stderr
+    )

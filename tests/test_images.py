@@ -11,13 +11,15 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from sitekit import newsreel, post, tree_hashes, write_site
 
 from newsreel import images
 from newsreel.pictures import parse_focus
-from sitekit import newsreel, post, tree_hashes, write_site
 
 
-def jpeg(size: tuple[int, int], colour: tuple[int, int, int] = (200, 40, 40), **save: object) -> bytes:
+def jpeg(
+    size: tuple[int, int], colour: tuple[int, int, int] = (200, 40, 40), **save: object
+) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", size, colour).save(out, "JPEG", **save)
     return out.getvalue()
@@ -31,11 +33,22 @@ def png(image: Image.Image) -> bytes:
 
 def bomb() -> bytes:
     """A tiny PNG whose header claims 100,000 × 100,000 pixels."""
+
     def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+        return (
+            struct.pack(">I", len(body))
+            + kind
+            + body
+            + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+        )
 
     header = struct.pack(">IIBBBBB", 100_000, 100_000, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+        + chunk(b"IEND", b"")
+    )
 
 
 def rotated() -> bytes:
@@ -57,27 +70,54 @@ def animated_gif() -> bytes:
 
 def odd_site(root: Path) -> Path:
     body = "First paragraph.\n\n![A red square](/img/big.jpg)\n\nLast paragraph."
-    return write_site(root, {
-        "newsreel.yaml": "title: Pictures\nbase_url: https://example.org/news/\n",
-        "static/img/big.jpg": jpeg((2400, 1350)),
-        "static/img/cmyk.jpg": (lambda: (lambda o: (Image.new("CMYK", (700, 500), (200, 90, 0, 0)).save(o, "JPEG"),
-                                                    o.getvalue())[1])(io.BytesIO()))(),
-        "static/img/grey16.png": png(Image.new("I;16", (500, 300), 40000)),
-        "static/img/anim.gif": animated_gif(),
-        "static/img/rotated.jpg": rotated(),
-        "static/img/alpha.png": png(Image.new("RGBA", (400, 300), (0, 0, 0, 0))),
-        "static/img/poster.svg": '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 400 600"><rect width="400" height="600"/></svg>',
-        "content/posts/lead.md": post("Lead picture", "2023-01-05", body, image="/img/big.jpg",
-                                      image_alt="A red square", image_focus="30% 20%", film="Harbour"),
-        "content/posts/cmyk.md": post("CMYK", "2023-01-04", "Text.", image="/img/cmyk.jpg", image_alt="Blue"),
-        "content/posts/grey.md": post("Grey", "2023-01-03", "Text.", image="img/grey16.png", image_alt='""'),
-        "content/posts/gif.md": post("Gif", "2023-01-02", "Text.", image="/img/anim.gif", image_alt="Frames"),
-        "content/posts/remote.md": post("Remote", "2023-01-01", "Text.", image="https://cdn.example.com/x.jpg",
-                                        image_alt="Far away"),
-        "content/films/harbour.md": "---\ntitle: Harbour\nposter: /img/poster.svg\nposter_alt: A black poster\n"
-                                    "stills:\n  - {src: /img/rotated.jpg, alt: Blue, focus: 50% 10%}\n  - /img/alpha.png\n"
-                                    "---\nA film.\n",
-    })
+    return write_site(
+        root,
+        {
+            "newsreel.yaml": "title: Pictures\nbase_url: https://example.org/news/\n",
+            "static/img/big.jpg": jpeg((2400, 1350)),
+            "static/img/cmyk.jpg": (
+                lambda: (
+                    lambda o: (
+                        Image.new("CMYK", (700, 500), (200, 90, 0, 0)).save(o, "JPEG"),
+                        o.getvalue(),
+                    )[1]
+                )(io.BytesIO())
+            )(),
+            "static/img/grey16.png": png(Image.new("I;16", (500, 300), 40000)),
+            "static/img/anim.gif": animated_gif(),
+            "static/img/rotated.jpg": rotated(),
+            "static/img/alpha.png": png(Image.new("RGBA", (400, 300), (0, 0, 0, 0))),
+            "static/img/poster.svg": '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 400 600"><rect width="400" height="600"/></svg>',
+            "content/posts/lead.md": post(
+                "Lead picture",
+                "2023-01-05",
+                body,
+                image="/img/big.jpg",
+                image_alt="A red square",
+                image_focus="30% 20%",
+                film="Harbour",
+            ),
+            "content/posts/cmyk.md": post(
+                "CMYK", "2023-01-04", "Text.", image="/img/cmyk.jpg", image_alt="Blue"
+            ),
+            "content/posts/grey.md": post(
+                "Grey", "2023-01-03", "Text.", image="img/grey16.png", image_alt='""'
+            ),
+            "content/posts/gif.md": post(
+                "Gif", "2023-01-02", "Text.", image="/img/anim.gif", image_alt="Frames"
+            ),
+            "content/posts/remote.md": post(
+                "Remote",
+                "2023-01-01",
+                "Text.",
+                image="https://cdn.example.com/x.jpg",
+                image_alt="Far away",
+            ),
+            "content/films/harbour.md": "---\ntitle: Harbour\nposter: /img/poster.svg\nposter_alt: A black poster\n"
+            "stills:\n  - {src: /img/rotated.jpg, alt: Blue, focus: 50% 10%}\n  - /img/alpha.png\n"
+            "---\nA film.\n",
+        },
+    )
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +128,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     return site, run.err
 
 
-def test_every_raster_image_becomes_avif_webp_and_a_fallback_never_upscaled(built: tuple[Path, str]) -> None:
+def test_every_raster_image_becomes_avif_webp_and_a_fallback_never_upscaled(
+    built: tuple[Path, str],
+) -> None:
     site, _ = built
     out = site / "site" / "img"
     names = sorted(p.name for p in out.iterdir())
@@ -96,9 +138,16 @@ def test_every_raster_image_becomes_avif_webp_and_a_fallback_never_upscaled(buil
     assert widths == {320, 640, 960, 1280, 1600}
     assert any(re.fullmatch(r"big-1600\.[0-9a-f]{10}\.webp", n) for n in names)
     assert any(re.fullmatch(r"big-1600\.[0-9a-f]{10}\.jpg", n) for n in names)
-    assert not any(n.startswith("big-2400") for n in names)  # never upscaled past 1600, never the original size
-    assert {n.split(".")[0] for n in names if n.startswith("cmyk-")} == {"cmyk-320", "cmyk-700"}  # 640 ≈ 700
-    assert any(re.fullmatch(r"alpha-400\.[0-9a-f]{10}\.png", n) for n in names)  # transparency keeps PNG
+    assert not any(
+        n.startswith("big-2400") for n in names
+    )  # never upscaled past 1600, never the original size
+    assert {n.split(".")[0] for n in names if n.startswith("cmyk-")} == {
+        "cmyk-320",
+        "cmyk-700",
+    }  # 640 ≈ 700
+    assert any(
+        re.fullmatch(r"alpha-400\.[0-9a-f]{10}\.png", n) for n in names
+    )  # transparency keeps PNG
     assert "big.jpg" in names and "poster.svg" in names  # static/ is still copied as it is
     with Image.open(next(out.glob("big-640.*.jpg"))) as image:
         assert image.size == (640, 360)
@@ -107,7 +156,9 @@ def test_every_raster_image_becomes_avif_webp_and_a_fallback_never_upscaled(buil
         red, green, blue = image.getpixel((10, 10))
         assert blue > red  # CMYK converted, not inverted
     with Image.open(next(out.glob("grey16-500.*.jpg"))) as image:
-        assert 120 < image.convert("L").getpixel((5, 5)) < 190  # 16-bit scaled to 8, not clipped white
+        assert (
+            120 < image.convert("L").getpixel((5, 5)) < 190
+        )  # 16-bit scaled to 8, not clipped white
     with Image.open(next(out.glob("rotated-400.*.jpg"))) as image:
         assert image.size == (400, 600)  # turned upright by its EXIF orientation
     with Image.open(next(out.glob("anim-300.*.webp"))) as image:
@@ -126,7 +177,11 @@ def test_pages_get_picture_markup_with_sizes_and_priorities(built: tuple[Path, s
     assert 'sizes="' in lead
     body = page.split('<div class="prose">', 1)[1]
     inline = re.search(r"<picture>.*?</picture>", body, re.S)[0]
-    assert 'loading="lazy"' in inline and 'alt="A red square"' in inline and "/news/img/big-960." in inline
+    assert (
+        'loading="lazy"' in inline
+        and 'alt="A red square"' in inline
+        and "/news/img/big-960." in inline
+    )
     remote = (site / "site/posts/remote/index.html").read_text()
     assert '<img src="https://cdn.example.com/x.jpg" alt="Far away"' in remote
     grey = (site / "site/posts/grey/index.html").read_text()
@@ -137,7 +192,9 @@ def test_pages_get_picture_markup_with_sizes_and_priorities(built: tuple[Path, s
     home = (site / "site/index.html").read_text()
     pictures = re.findall(r"<picture>.*?</picture>", home, re.S)
     assert len(pictures) >= 2
-    assert 'loading="lazy"' not in pictures[0] and 'fetchpriority="high"' in pictures[0]  # the lead story's
+    assert (
+        'loading="lazy"' not in pictures[0] and 'fetchpriority="high"' in pictures[0]
+    )  # the lead story's
     assert all('loading="lazy"' in p for p in pictures[1:])
     for page_file in (site / "site").rglob("*.html"):
         for tag in re.findall(r"<img [^>]*>", page_file.read_text()):
@@ -147,8 +204,12 @@ def test_pages_get_picture_markup_with_sizes_and_priorities(built: tuple[Path, s
 
 def test_social_cards_for_posts_films_and_actors(built: tuple[Path, str]) -> None:
     site, _ = built
-    for page, card in (("posts/lead", "posts/lead/card.jpg"), ("posts/cmyk", "posts/cmyk/card.jpg"),
-                       ("films/harbour", "films/harbour/card.jpg"), ("posts/remote", "posts/remote/card.jpg")):
+    for page, card in (
+        ("posts/lead", "posts/lead/card.jpg"),
+        ("posts/cmyk", "posts/cmyk/card.jpg"),
+        ("films/harbour", "films/harbour/card.jpg"),
+        ("posts/remote", "posts/remote/card.jpg"),
+    ):
         html = (site / "site" / page / "index.html").read_text()
         assert f'<meta property="og:image" content="https://example.org/news/{card}">' in html
         with Image.open(site / "site" / card) as image:
@@ -158,78 +219,111 @@ def test_social_cards_for_posts_films_and_actors(built: tuple[Path, str]) -> Non
 
 
 def test_missing_alt_is_a_warning_at_its_line(tmp_path: Path) -> None:
-    site = write_site(tmp_path / "site", {
-        "static/img/a.jpg": jpeg((400, 300)),
-        "content/posts/a.md": post("A", "2023-01-01", "Text.\n\n![](/img/a.jpg)", image="/img/a.jpg"),
-    })
+    site = write_site(
+        tmp_path / "site",
+        {
+            "static/img/a.jpg": jpeg((400, 300)),
+            "content/posts/a.md": post(
+                "A", "2023-01-01", "Text.\n\n![](/img/a.jpg)", image="/img/a.jpg"
+            ),
+        },
+    )
     run = newsreel("build", site)
     assert run.code == 0, run.err
     assert "content/posts/a.md:4: warning: 'image' has no alt text" in run.err
     assert "content/posts/a.md:8: warning: the image '/img/a.jpg' has no alt text" in run.err
 
 
-@pytest.mark.parametrize("name, data, message", [
-    ("missing.jpg", None, "is not an image in static/"),
-    ("text.jpg", b"hello, I am not a picture", "is not an image Pillow can read"),
-    ("truncated.jpg", jpeg((1200, 800), quality=95)[:3000], "truncated"),
-    ("bomb.png", bomb(), "decompression bomb"),
-    ("empty.png", b"", "is not an image"),
-])
-def test_broken_images_fail_the_build_and_keep_the_old_site(tmp_path: Path, name: str, data: bytes | None,
-                                                            message: str) -> None:
-    files: dict[str, str | bytes] = {"static/img/ok.jpg": jpeg((400, 300)),
-                                     "content/posts/a.md": post("A", "2023-01-01", "Text.", image="/img/ok.jpg",
-                                                                image_alt="Fine")}
+@pytest.mark.parametrize(
+    "name, data, message",
+    [
+        ("missing.jpg", None, "is not an image in static/"),
+        ("text.jpg", b"hello, I am not a picture", "is not an image Pillow can read"),
+        ("truncated.jpg", jpeg((1200, 800), quality=95)[:3000], "truncated"),
+        ("bomb.png", bomb(), "decompression bomb"),
+        ("empty.png", b"", "is not an image"),
+    ],
+)
+def test_broken_images_fail_the_build_and_keep_the_old_site(
+    tmp_path: Path, name: str, data: bytes | None, message: str
+) -> None:
+    files: dict[str, str | bytes] = {
+        "static/img/ok.jpg": jpeg((400, 300)),
+        "content/posts/a.md": post(
+            "A", "2023-01-01", "Text.", image="/img/ok.jpg", image_alt="Fine"
+        ),
+    }
     site = write_site(tmp_path / "site", files)
     assert newsreel("build", site).code == 0
     before = tree_hashes(site / "site")
     if data is not None:
         (site / "static/img" / name).write_bytes(data)
-    (site / "content/posts/b.md").write_text(post("B", "2023-01-02", f"Text.\n\n![Broken](/img/{name})"))
+    (site / "content/posts/b.md").write_text(
+        post("B", "2023-01-02", f"Text.\n\n![Broken](/img/{name})")
+    )
     run = newsreel("build", site)
     assert run.code == 1
-    assert f"content/posts/b.md:7: the Markdown image" in run.err and message in run.err, run.err
+    assert "content/posts/b.md:7: the Markdown image" in run.err and message in run.err, run.err
     assert "Traceback" not in run.err
     assert tree_hashes(site / "site") == before
 
 
 def test_a_broken_front_matter_image_names_its_key_line(tmp_path: Path) -> None:
-    site = write_site(tmp_path / "site", {
-        "static/img/bad.jpg": b"GIF89a but not really",
-        "content/films/f.md": "---\ntitle: F\nposter: /img/bad.jpg\nposter_alt: x\n---\n",
-        "content/posts/a.md": post("A", "2023-01-01", "Text.", film="F"),
-    })
+    site = write_site(
+        tmp_path / "site",
+        {
+            "static/img/bad.jpg": b"GIF89a but not really",
+            "content/films/f.md": "---\ntitle: F\nposter: /img/bad.jpg\nposter_alt: x\n---\n",
+            "content/posts/a.md": post("A", "2023-01-01", "Text.", film="F"),
+        },
+    )
     run = newsreel("build", site)
     assert run.code == 1
     assert "content/films/f.md:3: poster static/img/bad.jpg cannot be used" in run.err
 
 
 def test_a_warm_build_does_no_image_work_and_gives_the_same_bytes(tmp_path: Path) -> None:
-    site = write_site(tmp_path / "site", {
-        "static/img/a.jpg": jpeg((1000, 600)),
-        "content/posts/a.md": post("A", "2023-01-01", "Text.", image="/img/a.jpg", image_alt="A"),
-    })
+    site = write_site(
+        tmp_path / "site",
+        {
+            "static/img/a.jpg": jpeg((1000, 600)),
+            "content/posts/a.md": post(
+                "A", "2023-01-01", "Text.", image="/img/a.jpg", image_alt="A"
+            ),
+        },
+    )
     assert newsreel("build", site).code == 0
     cold = tree_hashes(site / "site")
     cache = site / ".newsreel-cache" / "images"
-    stamps = {p: p.stat().st_mtime_ns for p in cache.rglob("*") if p.is_file() and p.name != "index.json"}
-    (site / "content/posts/a.md").write_text(post("A", "2023-01-01", "Other text.", image="/img/a.jpg",
-                                                  image_alt="A"))
+    stamps = {
+        p: p.stat().st_mtime_ns for p in cache.rglob("*") if p.is_file() and p.name != "index.json"
+    }
+    (site / "content/posts/a.md").write_text(
+        post("A", "2023-01-01", "Other text.", image="/img/a.jpg", image_alt="A")
+    )
     assert newsreel("build", site).code == 0
-    after = {p: p.stat().st_mtime_ns for p in cache.rglob("*") if p.is_file() and p.name != "index.json"}
+    after = {
+        p: p.stat().st_mtime_ns for p in cache.rglob("*") if p.is_file() and p.name != "index.json"
+    }
     assert after == stamps  # nothing encoded again
     assert newsreel("build", site, "--no-cache", "--output", tmp_path / "fresh").code == 0
     fresh = tree_hashes(tmp_path / "fresh")
-    assert {k: v for k, v in tree_hashes(site / "site").items() if "img/" in k or "card" in k} == \
-           {k: v for k, v in fresh.items() if "img/" in k or "card" in k}
+    assert {k: v for k, v in tree_hashes(site / "site").items() if "img/" in k or "card" in k} == {
+        k: v for k, v in fresh.items() if "img/" in k or "card" in k
+    }
     assert {k for k in cold if "img/" in k} == {k for k in fresh if "img/" in k}
 
 
 def test_replacing_an_image_rebuilds_its_variants_and_pages(tmp_path: Path) -> None:
-    site = write_site(tmp_path / "site", {
-        "static/img/a.jpg": jpeg((800, 600)),
-        "content/posts/a.md": post("A", "2023-01-01", "Text.", image="/img/a.jpg", image_alt="A"),
-    })
+    site = write_site(
+        tmp_path / "site",
+        {
+            "static/img/a.jpg": jpeg((800, 600)),
+            "content/posts/a.md": post(
+                "A", "2023-01-01", "Text.", image="/img/a.jpg", image_alt="A"
+            ),
+        },
+    )
     assert newsreel("build", site).code == 0
     old = (site / "site/posts/a/index.html").read_text()
     (site / "static/img/a.jpg").write_bytes(jpeg((800, 600), (10, 200, 10)))
@@ -246,16 +340,26 @@ def test_focus_and_widths() -> None:
     assert parse_focus("center") == (0.5, 0.5)
     assert parse_focus("130% 20%") is None and parse_focus("left-ish") is None
     assert images.widths_for(200) == [200]
-    assert images.widths_for(1000) == [320, 640, 1000]  # 960 is too close to 1000 to be worth a file
+    assert images.widths_for(1000) == [
+        320,
+        640,
+        1000,
+    ]  # 960 is too close to 1000 to be worth a file
     assert images.widths_for(1100) == [320, 640, 960, 1100]
     assert images.widths_for(5000) == [320, 640, 960, 1280, 1600]
 
 
 def test_bad_focus_is_an_error(tmp_path: Path) -> None:
-    site = write_site(tmp_path / "site", {
-        "static/img/a.jpg": jpeg((400, 300)),
-        "content/posts/a.md": post("A", "2023-01-01", "Text.", image="/img/a.jpg", image_alt="A",
-                                   image_focus="top-ish"),
-    })
+    site = write_site(
+        tmp_path / "site",
+        {
+            "static/img/a.jpg": jpeg((400, 300)),
+            "content/posts/a.md": post(
+                "A", "2023-01-01", "Text.", image="/img/a.jpg", image_alt="A", image_focus="top-ish"
+            ),
+        },
+    )
     run = newsreel("build", site)
-    assert run.code == 1 and "content/posts/a.md:6: 'image_focus' must be two percentages" in run.err
+    assert (
+        run.code == 1 and "content/posts/a.md:6: 'image_focus' must be two percentages" in run.err
+    )

@@ -30,8 +30,13 @@ def article(name: str) -> str:
 
 
 def newsreel(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "newsreel", *map(str, args)], cwd=cwd,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "newsreel", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def front_and_body(path: Path) -> tuple[dict, str]:
@@ -52,19 +57,27 @@ def test_repeated_teasers_are_dropped_and_mark_paragraph_starts() -> None:
     cleaned = clean_article(article("teasers.txt"))
     assert change(cleaned, "dropped 3 repeated fragments")
     body = "\n".join(cleaned.paragraphs)
-    for teaser in ("The studio had kept the film", "Without its stars available", "Timothée Chalamet and Zendaya"):
+    for teaser in (
+        "The studio had kept the film",
+        "Without its stars available",
+        "Timothée Chalamet and Zendaya",
+    ):
         assert body.count(teaser) == 1
     # Each teaser opened a paragraph of the full text: the paragraphs come back.
     assert [p.split()[0] for p in cleaned.paragraphs] == ["Dune:", "The", "Without", "Timothée"]
 
 
 def test_exact_duplicate_paragraph_keeps_one_copy() -> None:
-    text = ("Oppenheimer runs for three hours and was shot partly on IMAX film.\n\n"
-            "It opened on July 21, 2023.\n\n"
-            "Oppenheimer runs for three hours and was shot partly on IMAX film.")
+    text = (
+        "Oppenheimer runs for three hours and was shot partly on IMAX film.\n\n"
+        "It opened on July 21, 2023.\n\n"
+        "Oppenheimer runs for three hours and was shot partly on IMAX film."
+    )
     cleaned = clean_article(text)
-    assert cleaned.paragraphs == ("It opened on July 21, 2023.",
-                                  "Oppenheimer runs for three hours and was shot partly on IMAX film.")
+    assert cleaned.paragraphs == (
+        "It opened on July 21, 2023.",
+        "Oppenheimer runs for three hours and was shot partly on IMAX film.",
+    )
     assert "dropped 1 repeated fragment" in " ".join(cleaned.changes)
 
 
@@ -84,37 +97,58 @@ def test_glued_sentences_are_split_into_paragraphs() -> None:
     assert any(p.startswith("Christopher Nolan's Oppenheimer") for p in paragraphs)
     assert any(p.startswith("“Go see both,”") for p in paragraphs)
     body = " ".join(paragraphs)
-    for untouched in ("the U.S. and Canada", "$82.4 million", "https://www.boxofficemojo.com/",
-                      "e.g. Oppenheimer at 11 a.m. and Barbie", "Mr. Nolan", "Mission: Impossible – Dead"):
+    for untouched in (
+        "the U.S. and Canada",
+        "$82.4 million",
+        "https://www.boxofficemojo.com/",
+        "e.g. Oppenheimer at 11 a.m. and Barbie",
+        "Mr. Nolan",
+        "Mission: Impossible – Dead",
+    ):
         assert untouched in body, untouched
 
 
-@pytest.mark.parametrize("text", [
-    "Made in the U.S.A. It opened.",
-    "See e.g.The Batman for a long film.",
-    "It made $82.4 million.",
-    "It earned 1.5bn dollars, or 1.5.",
-    "Visit https://example.org/Films.Index/Top for more.",
-    "Mission: Impossible is back.",
-    "Mr.Nolan and Dr.Strange were there.",
-    "J.K.Rowling wrote it.",
-    "It runs on ASP.NET today.",
-    "Mail me at a.b@Example.org today.",
-    "The sequel arrives at 7 p.m.Friday.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Made in the U.S.A. It opened.",
+        "See e.g.The Batman for a long film.",
+        "It made $82.4 million.",
+        "It earned 1.5bn dollars, or 1.5.",
+        "Visit https://example.org/Films.Index/Top for more.",
+        "Mission: Impossible is back.",
+        "Mr.Nolan and Dr.Strange were there.",
+        "J.K.Rowling wrote it.",
+        "It runs on ASP.NET today.",
+        "Mail me at a.b@Example.org today.",
+        "The sequel arrives at 7 p.m.Friday.",
+    ],
+)
 def test_not_glued(text: str) -> None:
     blocks, spots = split_glued_sentences([text])
     assert (blocks, spots) == ([text], []), spots
 
 
-@pytest.mark.parametrize("text, parts", [
-    ("He jumped, bike and all.Technically, he flew.", ["He jumped, bike and all.", "Technically, he flew."]),
-    ("It opens in 2022.The date may move.", ["It opens in 2022.", "The date may move."]),
-    ("Really?Yes.", ["Really?", "Yes."]),
-    ("It ended well.”Fortunately, nobody was hurt.", ["It ended well.”", "Fortunately, nobody was hurt."]),
-    ("The crew cheered.“Again,” he said.", ["The crew cheered.", "“Again,” he said."]),
-    ("It was a Honda (not a BMW).Drones filmed it.", ["It was a Honda (not a BMW).", "Drones filmed it."]),
-])
+@pytest.mark.parametrize(
+    "text, parts",
+    [
+        (
+            "He jumped, bike and all.Technically, he flew.",
+            ["He jumped, bike and all.", "Technically, he flew."],
+        ),
+        ("It opens in 2022.The date may move.", ["It opens in 2022.", "The date may move."]),
+        ("Really?Yes.", ["Really?", "Yes."]),
+        (
+            "It ended well.”Fortunately, nobody was hurt.",
+            ["It ended well.”", "Fortunately, nobody was hurt."],
+        ),
+        ("The crew cheered.“Again,” he said.", ["The crew cheered.", "“Again,” he said."]),
+        (
+            "It was a Honda (not a BMW).Drones filmed it.",
+            ["It was a Honda (not a BMW).", "Drones filmed it."],
+        ),
+    ],
+)
 def test_glued(text: str, parts: list[str]) -> None:
     blocks, spots = split_glued_sentences([text])
     assert blocks == parts and len(spots) == len(parts) - 1
@@ -123,39 +157,61 @@ def test_glued(text: str, parts: list[str]) -> None:
 def test_copied_tweet_embeds_become_front_matter() -> None:
     cleaned = clean_article(article("tweet.txt"))
     first, second = cleaned.tweets
-    assert first == {"text": "One billion dollars and still counting. Pink all the way", "author": "Reel Fan",
-                     "handle": "reel_fan_42", "date": "2023-08-06"}
+    assert first == {
+        "text": "One billion dollars and still counting. Pink all the way",
+        "author": "Reel Fan",
+        "handle": "reel_fan_42",
+        "date": "2023-08-06",
+    }
     assert second["url"] == "https://twitter.com/reel_fan_42/status/1688000000000000000"
     assert second["text"] == "The trailer still gets shared" and second["date"] == "2023-08-07"
     body = " ".join(cleaned.paragraphs)
-    assert "pic.twitter.com" not in body and "@reel_fan_42" not in body and "One billion dollars and" not in body
+    assert (
+        "pic.twitter.com" not in body
+        and "@reel_fan_42" not in body
+        and "One billion dollars and" not in body
+    )
     assert any(p.startswith("Warner Bros. said") for p in cleaned.paragraphs)
     found = [c for c in cleaned.changes if c.startswith("found a tweet by @reel_fan_42")]
     assert len(found) == 2 and "no status URL" in found[0] and "no status URL" not in found[1]
 
 
 def test_embed_attribution_on_its_own_line_is_joined_to_its_text() -> None:
-    text = ("Barbie passed one billion dollars in August 2023.\n\n"
-            "What a summer for pink, and it keeps going and going at every cinema in town, week after week, "
-            "all through August pic.twitter.com/AbC123xYz\n"
-            "\u2014 Reel Fan (@reel_fan_42) Aug 6, 2023\n\n"
-            "Margot Robbie also produced the film.")
+    text = (
+        "Barbie passed one billion dollars in August 2023.\n\n"
+        "What a summer for pink, and it keeps going and going at every cinema in town, week after week, "
+        "all through August pic.twitter.com/AbC123xYz\n"
+        "\u2014 Reel Fan (@reel_fan_42) Aug 6, 2023\n\n"
+        "Margot Robbie also produced the film."
+    )
     cleaned = clean_article(text)
     assert [t["text"][:20] for t in cleaned.tweets] == ["What a summer for pi"]
     assert cleaned.tweets[0]["date"] == "2023-08-06"
-    assert cleaned.paragraphs == ("Barbie passed one billion dollars in August 2023.", "Margot Robbie also produced the film.")
+    assert cleaned.paragraphs == (
+        "Barbie passed one billion dollars in August 2023.",
+        "Margot Robbie also produced the film.",
+    )
 
 
 def test_embed_glued_to_the_paragraph_before_it_starts_at_the_glue() -> None:
-    text = ("Universal set the date for Christopher Nolan's next film.Nolan's next: July 17, 2026. IMAX. "
-            "pic.twitter.com/n0lan2026 \u2014 Film Updates (@FilmUpdates) December 19, 2024 Filming starts in 2025.")
+    text = (
+        "Universal set the date for Christopher Nolan's next film.Nolan's next: July 17, 2026. IMAX. "
+        "pic.twitter.com/n0lan2026 \u2014 Film Updates (@FilmUpdates) December 19, 2024 Filming starts in 2025."
+    )
     cleaned = clean_article(text)
     assert [t["text"] for t in cleaned.tweets] == ["Nolan's next: July 17, 2026. IMAX."]
-    assert cleaned.paragraphs == ("Universal set the date for Christopher Nolan's next film.", "Filming starts in 2025.")
+    assert cleaned.paragraphs == (
+        "Universal set the date for Christopher Nolan's next film.",
+        "Filming starts in 2025.",
+    )
 
 
 def test_embed_text_is_never_longer_than_a_tweet() -> None:
-    lead = "Oppenheimer opened in July 2023 " + "and kept playing in IMAX theatres " * 9 + "for months."
+    lead = (
+        "Oppenheimer opened in July 2023 "
+        + "and kept playing in IMAX theatres " * 9
+        + "for months."
+    )
     text = f"{lead} Still sold out pic.twitter.com/abc123 \u2014 Reel Fan (@reel_fan_42) October 1, 2023"
     cleaned = clean_article(text)
     assert [t["text"] for t in cleaned.tweets] == ["Still sold out"]
@@ -190,15 +246,38 @@ def test_markdown_body_renders_the_same_text() -> None:
     assert "[a new take]" in html and "_minutes_" in html
 
 
-@pytest.mark.parametrize("text", ["# not a heading", "> no quote", "- no list", "+ no list", "2) no list",
-                                  "1. no list", "<b>not html</b>", "a *b* _c_ `d` [e](f) &amp; ~~g~~", "\\ backslash",
-                                  "=== nothing", "| no | table |"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "# not a heading",
+        "> no quote",
+        "- no list",
+        "+ no list",
+        "2) no list",
+        "1. no list",
+        "<b>not html</b>",
+        "a *b* _c_ `d` [e](f) &amp; ~~g~~",
+        "\\ backslash",
+        "=== nothing",
+        "| no | table |",
+    ],
+)
 def test_escape_markdown_keeps_plain_text(text: str) -> None:
-    html = MarkdownIt("commonmark").enable("strikethrough").enable("table").render(
-        "Intro.\n\n" + escape_markdown(text))
+    html = (
+        MarkdownIt("commonmark")
+        .enable("strikethrough")
+        .enable("table")
+        .render("Intro.\n\n" + escape_markdown(text))
+    )
     second = html.split("\n", 1)[1].strip()
     assert second.startswith("<p>") and second.endswith("</p>")
-    unescaped = second[3:-4].replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&amp;", "&")
+    unescaped = (
+        second[3:-4]
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", '"')
+        .replace("&amp;", "&")
+    )
     assert unescaped == text
 
 
@@ -211,18 +290,23 @@ def test_title_from_a_long_first_sentence_is_its_main_clause_never_cut() -> None
 def test_every_defect_at_once_is_reported() -> None:
     cleaned = clean_article(article("combined.txt"))
     kinds = [c.split(":")[0].split(" (")[0] for c in cleaned.changes]
-    assert kinds[:6] == ["removed 1 photo-gallery leftover", "found a tweet by @reel_fan_42 of 2024-03-10",
-                         "removed 1 link of the copied tweets, which a copy cannot show",
-                         "split 2 glued sentences, each now starting a paragraph",
-                         "dropped 2 repeated fragments, each found again in full",
-                         "removed 1 space before a full stop or comma"]
+    assert kinds[:6] == [
+        "removed 1 photo-gallery leftover",
+        "found a tweet by @reel_fan_42 of 2024-03-10",
+        "removed 1 link of the copied tweets, which a copy cannot show",
+        "split 2 glued sentences, each now starting a paragraph",
+        "dropped 2 repeated fragments, each found again in full",
+        "removed 1 space before a full stop or comma",
+    ]
     assert '"pic.twitter.com/QwErTy12"' in change(cleaned, "removed 1 link")
     assert "Lewis Strauss." in " ".join(cleaned.paragraphs)
     assert [p.split()[0] for p in cleaned.paragraphs] == ["Christopher", "The", "Murphy", "Robert"]
 
 
 def test_clean_text_reports_nothing_to_fix() -> None:
-    cleaned = clean_article("Amélie turns twenty\n\nJean-Pierre Jeunet's film opened in Paris in April 2001.")
+    cleaned = clean_article(
+        "Amélie turns twenty\n\nJean-Pierre Jeunet's film opened in Paris in April 2001."
+    )
     assert cleaned.title == "Amélie turns twenty"
     assert cleaned.changes == ("proposed a title from the first line: Amélie turns twenty",)
 
@@ -231,12 +315,21 @@ def test_clean_text_reports_nothing_to_fix() -> None:
 
 
 def test_known_names_are_found_with_their_spelling_and_page() -> None:
-    known = [KnownName("Mission: Impossible – Dead Reckoning Part One", "Mission: Impossible – Dead Reckoning Part One"),
-             KnownName("Mission: Impossible 7", "Mission: Impossible – Dead Reckoning Part One"),
-             KnownName("Barbie", "Barbie"), KnownName("It", "It"), KnownName("Up", "Up"),
-             KnownName("Penélope Cruz", "Penélope Cruz")]
-    text = ("It was a strange year. Up next: MISSION: IMPOSSIBLE 7 and later Mission: Impossible – Dead Reckoning "
-            "Part One, while penelope cruz watched Barbie.")
+    known = [
+        KnownName(
+            "Mission: Impossible – Dead Reckoning Part One",
+            "Mission: Impossible – Dead Reckoning Part One",
+        ),
+        KnownName("Mission: Impossible 7", "Mission: Impossible – Dead Reckoning Part One"),
+        KnownName("Barbie", "Barbie"),
+        KnownName("It", "It"),
+        KnownName("Up", "Up"),
+        KnownName("Penélope Cruz", "Penélope Cruz"),
+    ]
+    text = (
+        "It was a strange year. Up next: MISSION: IMPOSSIBLE 7 and later Mission: Impossible – Dead Reckoning "
+        "Part One, while penelope cruz watched Barbie."
+    )
     assert find_names(text, known) == [
         ("Mission: Impossible 7", "Mission: Impossible – Dead Reckoning Part One"),
         ("Penélope Cruz", "Penélope Cruz"),
@@ -255,9 +348,13 @@ def blog(tmp_path: Path) -> Path:
     assert newsreel("init", site).returncode == 0
     films = site / "content" / "films"
     films.mkdir()
-    (films / "oppenheimer.md").write_text("---\ntitle: Oppenheimer\nrelease_year: 2023\n---\n", encoding="utf-8")
+    (films / "oppenheimer.md").write_text(
+        "---\ntitle: Oppenheimer\nrelease_year: 2023\n---\n", encoding="utf-8"
+    )
     (site / "content" / "actors").mkdir()
-    (site / "content" / "actors" / "murphy.md").write_text("---\nname: Cillian Murphy\n---\n", encoding="utf-8")
+    (site / "content" / "actors" / "murphy.md").write_text(
+        "---\nname: Cillian Murphy\n---\n", encoding="utf-8"
+    )
     return site
 
 
@@ -265,15 +362,25 @@ def test_import_then_build(blog: Path) -> None:
     result = newsreel("import", ARTICLES / "combined.txt", "--dir", blog)
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    for expected in ("removed 1 photo-gallery leftover", "found a tweet by @reel_fan_42", "split 2 glued sentences",
-                     "dropped 2 repeated fragments", "found film: Oppenheimer", "found actor: Cillian Murphy",
-                     "created "):
+    for expected in (
+        "removed 1 photo-gallery leftover",
+        "found a tweet by @reel_fan_42",
+        "split 2 glued sentences",
+        "dropped 2 repeated fragments",
+        "found film: Oppenheimer",
+        "found actor: Cillian Murphy",
+        "created ",
+    ):
         assert expected in out, expected
     path = Path(out.split("created ", 1)[1].split(", a draft")[0])
     path = path if path.is_absolute() else Path.cwd() / path
     assert path.parent == blog / "content" / "posts"
     data, body = front_and_body(path)
-    assert data["draft"] is True and data["film"] == "Oppenheimer" and data["actors"] == ["Cillian Murphy"]
+    assert (
+        data["draft"] is True
+        and data["film"] == "Oppenheimer"
+        and data["actors"] == ["Cillian Murphy"]
+    )
     assert data["tweet"]["handle"] == "reel_fan_42" and "url" not in data["tweet"]
     assert "pic.twitter.com" not in body and "10 photos" not in body
     build = newsreel("build", blog, "--drafts")
@@ -297,8 +404,10 @@ def test_import_never_overwrites(blog: Path) -> None:
     second = newsreel("import", ARTICLES / "teasers.txt", "--dir", blog)
     assert first.returncode == second.returncode == 0
     posts = sorted(p.name for p in (blog / "content" / "posts").glob("dune-*.md"))
-    assert posts == ["dune-part-two-will-not-make-its-november-date-after-all-2.md",
-                     "dune-part-two-will-not-make-its-november-date-after-all.md"]
+    assert posts == [
+        "dune-part-two-will-not-make-its-november-date-after-all-2.md",
+        "dune-part-two-will-not-make-its-november-date-after-all.md",
+    ]
     assert newsreel("build", blog, "--drafts").returncode == 0
 
 
@@ -312,7 +421,9 @@ def test_import_of_an_empty_file_fails_with_one_line(blog: Path, tmp_path: Path)
 
 def test_import_reads_windows_1252(blog: Path, tmp_path: Path) -> None:
     legacy = tmp_path / "legacy.txt"
-    legacy.write_bytes("Amélie returns to cinemas\n\nThe café scenes were shot in Montmartre.".encode("cp1252"))
+    legacy.write_bytes(
+        "Amélie returns to cinemas\n\nThe café scenes were shot in Montmartre.".encode("cp1252")
+    )
     result = newsreel("import", legacy, "--dir", blog)
     assert result.returncode == 0 and "Windows-1252" in result.stdout
     data, body = front_and_body(blog / "content" / "posts" / "amelie-returns-to-cinemas.md")
@@ -331,8 +442,17 @@ def _is_subsequence(small: str, big: str) -> bool:
     return all(ch in it for ch in small)
 
 
-TOKENS = list("abcAB .,!?:“”'’—-\n5#*") + ["photos", " 5 photos", "U.S.", "pic.twitter.com/x1", "e.g.",
-                                          " — A (@a) May 1, 2021", "\n\n", "The film", "Technically"]
+TOKENS = list("abcAB .,!?:“”'’—-\n5#*") + [
+    "photos",
+    " 5 photos",
+    "U.S.",
+    "pic.twitter.com/x1",
+    "e.g.",
+    " — A (@a) May 1, 2021",
+    "\n\n",
+    "The film",
+    "Technically",
+]
 
 
 @settings(max_examples=300, deadline=None)
@@ -349,14 +469,19 @@ def test_cleaning_only_removes_never_invents(pieces: list[str]) -> None:
 # ------------------------------------------------- what the article says about itself
 
 
-def fresh_blog(root: Path, films: dict[str, str] = {}, actors: dict[str, str] = {}) -> Path:
+def fresh_blog(
+    root: Path, films: dict[str, str] | None = None, actors: dict[str, str] | None = None
+) -> Path:
     """A blog from ``init`` (which knows Casablanca and its two stars) with extra film and actor pages."""
+    films, actors = films or {}, actors or {}
     site = root / "blog"
     assert newsreel("init", site).returncode == 0
     for kind, pages in (("films", films), ("actors", actors)):
         for name, front in pages.items():
             (site / "content" / kind).mkdir(parents=True, exist_ok=True)
-            (site / "content" / kind / f"{name}.md").write_text(f"---\n{front}\n---\n", encoding="utf-8")
+            (site / "content" / kind / f"{name}.md").write_text(
+                f"---\n{front}\n---\n", encoding="utf-8"
+            )
     return site
 
 
@@ -386,7 +511,9 @@ def test_dateline_title_line_release_phrase_and_a_guessed_film(tmp_path: Path) -
 def test_date_from_the_tweet_and_known_people_named_in_it(tmp_path: Path) -> None:
     site = fresh_blog(tmp_path, actors={"okonkwo": "name: Okonkwo", "bell": "name: Daria Bell"})
     report, data, _, body = imported(site, "tweet-date.txt")
-    assert data["actors"] == ["Okonkwo", "Daria Bell"], "named only in the copied tweet, one opening it"
+    assert data["actors"] == ["Okonkwo", "Daria Bell"], (
+        "named only in the copied tweet, one opening it"
+    )
     assert str(data["date"]) == "2025-06-18" and "the day of the newest tweet it quotes" in report
     assert data["film"] == "Harbour Lights" and data["release_year"] == 2025
     assert "opens 12 September 2025" in report
@@ -396,25 +523,30 @@ def test_date_from_the_tweet_and_known_people_named_in_it(tmp_path: Path) -> Non
 def test_a_long_lead_gives_its_main_clause_and_a_known_working_title(tmp_path: Path) -> None:
     site = fresh_blog(tmp_path, films={"copper-sky": "title: Copper Sky\naka: [Project Meridian]"})
     report, data, front, _ = imported(site, "slip.txt")
-    assert data["title"] == ("The studio behind Project Meridian confirmed on Friday that the space western "
-                             "won't reach cinemas until 2027")
+    assert data["title"] == (
+        "The studio behind Project Meridian confirmed on Friday that the space western "
+        "won't reach cinemas until 2027"
+    )
     assert data["film"] == "Project Meridian" and data["release_year"] == 2027
     assert "whose page is 'Copper Sky'" in report and "guess" not in front
     assert "dated the post now" in report
 
 
-@pytest.mark.parametrize(("text", "year"), [
-    ("The sequel is due in 2031.", 2031),
-    ("Cold Harbor won't drop until 2029, sadly.", 2029),
-    ("It doesn\u2019t drop until 2028.", 2028),
-    ("Harbour Lights opens 14 July 2027 in Europe.", 2027),
-    ("The studio has pushed it back to 2030.", 2030),
-    ("The film hits theaters on May 1, 2026.", 2026),
-    ("It lands on streaming in 2025 and is set for a March 2026 release in cinemas.", 2025),
-    ("Filming starts in 2025.", None),
-    ("The 2019 hit made $300 million.", None),
-    ("She was born in 1990 in Lagos.", None),
-])
+@pytest.mark.parametrize(
+    ("text", "year"),
+    [
+        ("The sequel is due in 2031.", 2031),
+        ("Cold Harbor won't drop until 2029, sadly.", 2029),
+        ("It doesn\u2019t drop until 2028.", 2028),
+        ("Harbour Lights opens 14 July 2027 in Europe.", 2027),
+        ("The studio has pushed it back to 2030.", 2030),
+        ("The film hits theaters on May 1, 2026.", 2026),
+        ("It lands on streaming in 2025 and is set for a March 2026 release in cinemas.", 2025),
+        ("Filming starts in 2025.", None),
+        ("The 2019 hit made $300 million.", None),
+        ("She was born in 1990 in Lagos.", None),
+    ],
+)
 def test_release_years_from_release_phrases(text: str, year: int | None) -> None:
     from datetime import date
 
@@ -426,18 +558,21 @@ def test_release_years_from_release_phrases(text: str, year: int | None) -> None
         assert str(year) in found[0].evidence and found[0].evidence in " ".join(text.split())
 
 
-@pytest.mark.parametrize(("text", "title"), [
-    ("A new trailer for *Night Ferry* dropped today.", "Night Ferry"),
-    ("Nobody expected Glass Orchard (2021) to last.", "Glass Orchard"),
-    ("Fans of the film Paper Moons finally have a date.", "Paper Moons"),
-    ("Work on the sequel to Tin Crown begins in spring.", "Tin Crown"),
-    ("Red Shift: The Long Night is the studio's biggest bet.", "Red Shift: The Long Night"),
-    ("The upcoming Lake Effect stars two newcomers.", "Lake Effect"),
-    ("Exclusive: \u2018Quiet Hours\u2019 star confirms sequel talks", "Quiet Hours"),
-    ("Fox has moved its animated musical Lantern Row from December to June.", "Lantern Row"),
-    ("Hollywood is nervous. Photo: Studio handout. The weekend was quiet in March 2024.", None),
-    ("It was a Christopher Nolan film through and through.", None),
-])
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("A new trailer for *Night Ferry* dropped today.", "Night Ferry"),
+        ("Nobody expected Glass Orchard (2021) to last.", "Glass Orchard"),
+        ("Fans of the film Paper Moons finally have a date.", "Paper Moons"),
+        ("Work on the sequel to Tin Crown begins in spring.", "Tin Crown"),
+        ("Red Shift: The Long Night is the studio's biggest bet.", "Red Shift: The Long Night"),
+        ("The upcoming Lake Effect stars two newcomers.", "Lake Effect"),
+        ("Exclusive: \u2018Quiet Hours\u2019 star confirms sequel talks", "Quiet Hours"),
+        ("Fox has moved its animated musical Lantern Row from December to June.", "Lantern Row"),
+        ("Hollywood is nervous. Photo: Studio handout. The weekend was quiet in March 2024.", None),
+        ("It was a Christopher Nolan film through and through.", None),
+    ],
+)
 def test_film_titles_guessed_from_the_text(text: str, title: str | None) -> None:
     from newsreel.facts import guess_films
 
@@ -445,15 +580,18 @@ def test_film_titles_guessed_from_the_text(text: str, title: str | None) -> None
     assert (found[0].value if found else None) == title
 
 
-@pytest.mark.parametrize(("block", "day"), [
-    ("By Ann Lee | June 3, 2023, 9:30 am", "2023-06-03"),
-    ("Published: 3 June 2023", "2023-06-03"),
-    ("Updated Sat, Jun 3, 2023 10:00 PM EDT", "2023-06-03"),
-    ("2023-06-03", "2023-06-03"),
-    ("June 3, 2023 \u2022 5 min read", "2023-06-03"),
-    ("The ceremony took place on March 10, 2024 in Los Angeles.", None),
-    ("Opens June 3, 2023", None),
-])
+@pytest.mark.parametrize(
+    ("block", "day"),
+    [
+        ("By Ann Lee | June 3, 2023, 9:30 am", "2023-06-03"),
+        ("Published: 3 June 2023", "2023-06-03"),
+        ("Updated Sat, Jun 3, 2023 10:00 PM EDT", "2023-06-03"),
+        ("2023-06-03", "2023-06-03"),
+        ("June 3, 2023 \u2022 5 min read", "2023-06-03"),
+        ("The ceremony took place on March 10, 2024 in Los Angeles.", None),
+        ("Opens June 3, 2023", None),
+    ],
+)
 def test_datelines(block: str, day: str | None) -> None:
     from newsreel.facts import dateline
 
@@ -461,15 +599,22 @@ def test_datelines(block: str, day: str | None) -> None:
     assert (found.isoformat() if found else None) == day
 
 
-@pytest.mark.parametrize(("sentence", "title"), [
-    ("Even by the high standards of its star, the stunt at the heart of the new spy film is the most "
-     "dangerous thing he has ever done on camera.",
-     "The stunt at the heart of the new spy film is the most dangerous thing he has ever done on camera"),
-    ("Short and complete.", "Short and complete"),
-    ("When the festival announced its line-up on Tuesday morning after a long delay, Paper Moons was "
-     "the only debut feature in competition, which surprised nearly everyone.",
-     "Paper Moons was the only debut feature in competition"),
-])
+@pytest.mark.parametrize(
+    ("sentence", "title"),
+    [
+        (
+            "Even by the high standards of its star, the stunt at the heart of the new spy film is the most "
+            "dangerous thing he has ever done on camera.",
+            "The stunt at the heart of the new spy film is the most dangerous thing he has ever done on camera",
+        ),
+        ("Short and complete.", "Short and complete"),
+        (
+            "When the festival announced its line-up on Tuesday morning after a long delay, Paper Moons was "
+            "the only debut feature in competition, which surprised nearly everyone.",
+            "Paper Moons was the only debut feature in competition",
+        ),
+    ],
+)
 def test_headline_is_a_whole_clause(sentence: str, title: str) -> None:
     from newsreel.facts import headline
 

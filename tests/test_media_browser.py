@@ -9,16 +9,19 @@ import os
 import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 from PIL import Image
-
 from sitekit import newsreel, post, write_site
 
 pytestmark = pytest.mark.browser
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
 
 
 def picture(colour: tuple[int, int, int]) -> bytes:
@@ -34,23 +37,34 @@ class _Quiet(SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    long_text = "\n\n".join(f"Paragraph {i} of a long story about a long shoot." * 3 for i in range(30))
+    long_text = "\n\n".join(
+        f"Paragraph {i} of a long story about a long shoot." * 3 for i in range(30)
+    )
     files: dict[str, str | bytes] = {
         "newsreel.yaml": "base_url: https://example.org/\nper_page: 10\n",
         "static/img/lead.jpg": picture((180, 40, 40)),
         "static/img/deep.jpg": picture((40, 40, 180)),
         "content/films/harbour.md": "---\ntitle: Harbour\n---\nA film.\n",
         "content/posts/trailer.md": post(
-            "Trailer", "2023-02-01",
+            "Trailer",
+            "2023-02-01",
             f"Intro.\n\nhttps://x.com/newsreel_desk/status/1302994733235646465\n\n{long_text}\n\n"
             "![Deep down](/img/deep.jpg)\n\nhttps://vimeo.com/76979871\n\nThe end.",
-            trailer="https://www.youtube.com/watch?v=avz06PDqDbM", image="/img/lead.jpg", image_alt="Lead",
-            film="Harbour"),
+            trailer="https://www.youtube.com/watch?v=avz06PDqDbM",
+            image="/img/lead.jpg",
+            image_alt="Lead",
+            film="Harbour",
+        ),
     }
     for i in range(8):
         files[f"static/img/p{i}.jpg"] = picture((20 * i, 100, 120))
-        files[f"content/posts/p{i}.md"] = post(f"Post {i}", f"2023-01-{10 + i:02d}", "Text.", image=f"/img/p{i}.jpg",
-                                              image_alt=f"Picture {i}")
+        files[f"content/posts/p{i}.md"] = post(
+            f"Post {i}",
+            f"2023-01-{10 + i:02d}",
+            "Text.",
+            image=f"/img/p{i}.jpg",
+            image_alt=f"Picture {i}",
+        )
     site = write_site(tmp_path_factory.mktemp("media") / "site", files)
     run = newsreel("build", site)
     assert run.code == 0, run.err
@@ -78,8 +92,10 @@ def _open(browser, base: str, path: str, width: int):  # type: ignore[no-untyped
     page = browser.new_page(viewport={"width": width, "height": 800})
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
-    page.route(lambda url: not url.startswith(base),
-               lambda route: route.fulfill(status=200, body="<p>player</p>", content_type="text/html"))
+    page.route(
+        lambda url: not url.startswith(base),
+        lambda route: route.fulfill(status=200, body="<p>player</p>", content_type="text/html"),
+    )
     page.add_init_script("""
         window.__shift = 0;
         new PerformanceObserver(list => { for (const e of list.getEntries()) if (!e.hadRecentInput) window.__shift += e.value; })
@@ -91,7 +107,9 @@ def _open(browser, base: str, path: str, width: int):  # type: ignore[no-untyped
 
 
 @pytest.mark.parametrize("width", [390, 1280])
-def test_no_third_party_request_before_a_click_then_the_private_player(browser, served: str, width: int) -> None:
+def test_no_third_party_request_before_a_click_then_the_private_player(
+    browser, served: str, width: int
+) -> None:
     page, requests = _open(browser, served, "posts/trailer/", width)
     try:
         assert all(url.startswith(served) for url in requests), requests
@@ -100,7 +118,9 @@ def test_no_third_party_request_before_a_click_then_the_private_player(browser, 
         page.locator("a.trailer__link").first.click()
         frame = page.locator("iframe.trailer__player")
         frame.wait_for()
-        assert frame.get_attribute("src").startswith("https://www.youtube-nocookie.com/embed/avz06PDqDbM")
+        assert frame.get_attribute("src").startswith(
+            "https://www.youtube-nocookie.com/embed/avz06PDqDbM"
+        )
         assert frame.get_attribute("title")
         third = [url for url in requests if not url.startswith(served)]
         assert third and all(url.startswith("https://www.youtube-nocookie.com/") for url in third)
@@ -141,20 +161,27 @@ def test_listing_pages_do_not_shift(browser, served: str, width: int) -> None:
     page, requests = _open(browser, served, "", width)
     try:
         assert page.evaluate("window.__shift") < 0.01
-        natural = page.evaluate("[...document.images].every(i => i.getAttribute('width') && i.getAttribute('height'))")
+        natural = page.evaluate(
+            "[...document.images].every(i => i.getAttribute('width') && i.getAttribute('height'))"
+        )
         assert natural
     finally:
         page.close()
 
 
-def test_a_post_with_a_trailer_and_a_tweet_loads_under_300_kb_at_390_px(browser, served: str) -> None:
+def test_a_post_with_a_trailer_and_a_tweet_loads_under_300_kb_at_390_px(
+    browser, served: str
+) -> None:
     """The issue's budget: everything a phone downloads on first load (the player comes after a click)."""
     page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=3)
     try:
         session = page.context.new_cdp_session(page)
         session.send("Network.enable")
         sizes: dict[str, int] = {}
-        session.on("Network.loadingFinished", lambda e: sizes.__setitem__(e["requestId"], e["encodedDataLength"]))
+        session.on(
+            "Network.loadingFinished",
+            lambda e: sizes.__setitem__(e["requestId"], e["encodedDataLength"]),
+        )
         page.goto(served + "posts/trailer/", wait_until="networkidle")
         page.wait_for_timeout(300)
         assert page.locator("blockquote.tweet").count() == 1

@@ -68,25 +68,37 @@ def offences(source: str, name: str) -> list[str]:
             func = getattr(node.func, "id", None) or getattr(node.func, "attr", "")
             if func in HINT_ARGUMENT:
                 position = HINT_ARGUMENT[func]
-                hint = node.args[position] if len(node.args) > position else next(
-                    (k.value for k in node.keywords if k.arg == "hint"), None)
+                hint = (
+                    node.args[position]
+                    if len(node.args) > position
+                    else next((k.value for k in node.keywords if k.arg == "hint"), None)
+                )
                 text = literal(hint) if hint is not None else None
                 if text and ("(" in text or ")" in text):
-                    found.append(f"{name}:{node.lineno}: a hint is shown in parentheses, so it holds none: {text!r}")
+                    found.append(
+                        f"{name}:{node.lineno}: a hint is shown in parentheses, so it holds none: {text!r}"
+                    )
     return found
 
 
 def test_no_message_nests_parentheses() -> None:
-    found = [o for path in sorted(PACKAGE.rglob("*.py")) for o in offences(path.read_text("utf-8"), path.name)]
+    found = [
+        o
+        for path in sorted(PACKAGE.rglob("*.py"))
+        for o in offences(path.read_text("utf-8"), path.name)
+    ]
     assert found == []
 
 
-@pytest.mark.parametrize("source", [
-    'error("a.md", 1, "bad", "write x (or y)")',
-    'self.fail("key", "bad", "write true (YAML 1.2: yes is text)")',
-    'x = f"could not ({what} (again))"',
-    'warning(path, None, "m", hint="use (this)")',
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        'error("a.md", 1, "bad", "write x (or y)")',
+        'self.fail("key", "bad", "write true (YAML 1.2: yes is text)")',
+        'x = f"could not ({what} (again))"',
+        'warning(path, None, "m", hint="use (this)")',
+    ],
+)
 def test_the_scan_finds_what_it_looks_for(source: str) -> None:
     assert offences(source, "example.py")
 
@@ -101,8 +113,13 @@ def test_help_lists_each_command_with_its_first_sentence_whole(width: str) -> No
     from newsreel.cli import cli
 
     for group, args in ((cli, ["--help"]), (cli.commands["new"], ["new", "--help"])):
-        result = subprocess.run([sys.executable, "-m", "newsreel", *args], capture_output=True, text=True, timeout=60,
-                                env=dict(os.environ, COLUMNS=width, PYTHONPATH=str(PACKAGE.parent)))
+        result = subprocess.run(
+            [sys.executable, "-m", "newsreel", *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=dict(os.environ, COLUMNS=width, PYTHONPATH=str(PACKAGE.parent)),
+        )
         assert result.returncode == 0
         listing = " ".join(result.stdout.split("Commands:", 1)[1].split())
         assert "..." not in listing

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from nginx import Server, crawl, fetch, free_port, nginx_binary, serve
 
 pytestmark = pytest.mark.nginx
@@ -49,7 +48,10 @@ def copy_blog(target: Path) -> Path:
 def build(site_dir: Path, base_url: str) -> Path:
     result = subprocess.run(
         [sys.executable, "-m", "newsreel", "build", str(site_dir), "--base-url", base_url],
-        capture_output=True, text=True, timeout=300, env=dict(os.environ, PYTHONPATH=str(REPO)),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=dict(os.environ, PYTHONPATH=str(REPO)),
     )
     assert result.returncode == 0, result.stdout + result.stderr
     return site_dir / "site"
@@ -62,7 +64,9 @@ class Served:
 
 
 @pytest.fixture(scope="module", params=["/movie-news/", "/"], ids=["sub-path", "root"])
-def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+def served(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Served]:
     need_nginx()
     base_path = request.param
     work = tmp_path_factory.mktemp("nginx")
@@ -110,7 +114,9 @@ def test_only_the_base_path_is_served(served: Served) -> None:
         assert fetch(served.server.origin + "/films/").status == 404
 
 
-@pytest.mark.parametrize("missing", ["no-such-page/", "posts/no-such-post/", "deep/a/b/c/missing.html"])
+@pytest.mark.parametrize(
+    "missing", ["no-such-page/", "posts/no-such-post/", "deep/a/b/c/missing.html"]
+)
 def test_missing_path_gets_the_404_page_and_its_links_work(served: Served, missing: str) -> None:
     url = served.server.base_url + missing
     response = fetch(url)
@@ -118,7 +124,9 @@ def test_missing_path_gets_the_404_page_and_its_links_work(served: Served, missi
     assert response.body == (served.output / "404.html").read_bytes()
     result = crawl([], served.server.origin, extra_pages={url: response})
     assert not result.broken, "\n".join(result.broken)
-    styles = [u for u, r in result.fetched.items() if r.content_type == "text/css" and r.status == 200]
+    styles = [
+        u for u, r in result.fetched.items() if r.content_type == "text/css" and r.status == 200
+    ]
     assert styles, "the 404 page loaded no stylesheet"
     assert served.server.base_url in result.fetched, "the 404 page does not lead back home"
 
@@ -131,8 +139,8 @@ def test_missing_asset_is_a_404(served: Served) -> None:
 
 HANDMADE = {
     "index.html": '<!doctype html><title>x</title><link rel="stylesheet" href="/sub/css/site.css">'
-                  '<a href="/sub/films/">films</a> <a href="/sub/films">films, no slash</a>'
-                  ' <a href="/sub/films/#list">list</a> <a href="https://elsewhere.invalid/x">out</a>',
+    '<a href="/sub/films/">films</a> <a href="/sub/films">films, no slash</a>'
+    ' <a href="/sub/films/#list">list</a> <a href="https://elsewhere.invalid/x">out</a>',
     "films/index.html": '<!doctype html><title>films</title><ul id="list"></ul><a href="/sub/">home</a>',
     "css/site.css": "body { background: url(../img/bg.svg) }",
     "img/bg.svg": '<svg xmlns="http://www.w3.org/2000/svg"/>',
@@ -155,10 +163,17 @@ def test_crawler_passes_a_sound_site_and_reports_each_kind_of_breakage(tmp_path:
         assert not sound.broken, sound.broken
         assert server.base_url + "img/bg.svg" in sound.fetched  # followed into the stylesheet
         assert sound.anchors_checked == 1
-        assert fetch(server.base_url + "films").url == server.base_url + "films/"  # redirect to the slash
+        assert (
+            fetch(server.base_url + "films").url == server.base_url + "films/"
+        )  # redirect to the slash
 
-        write(site, {"index.html": HANDMADE["index.html"] + '<a href="/films/">escaped</a>'
-                     ' <a href="/sub/films/#nope">bad anchor</a> <img src="/sub/img/none.png" alt="">'})
+        write(
+            site,
+            {
+                "index.html": HANDMADE["index.html"] + '<a href="/films/">escaped</a>'
+                ' <a href="/sub/films/#nope">bad anchor</a> <img src="/sub/img/none.png" alt="">'
+            },
+        )
         (site / "img" / "bg.svg").unlink()
         broken = "\n".join(crawl([server.base_url], server.origin).broken)
         assert f"{server.origin}/films/ " in broken

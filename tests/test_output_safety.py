@@ -20,14 +20,21 @@ import time
 from pathlib import Path
 
 import pytest
-
 from sitekit import REPO, newsreel, post, tree_hashes, write_site
 
 
 def _site(root: Path, count: int = 6) -> Path:
-    files = {f"content/posts/p{n}.md": post(f"Post {n}", date=f"2023-{1 + n // 28 % 12:02d}-{1 + n % 28:02d}", film='"Heat"',
-                                            actors='["Al Pacino"]', tags="[news]", body=f"Body {n}.")
-             for n in range(count)}
+    files = {
+        f"content/posts/p{n}.md": post(
+            f"Post {n}",
+            date=f"2023-{1 + n // 28 % 12:02d}-{1 + n % 28:02d}",
+            film='"Heat"',
+            actors='["Al Pacino"]',
+            tags="[news]",
+            body=f"Body {n}.",
+        )
+        for n in range(count)
+    }
     return write_site(root, files)
 
 
@@ -42,8 +49,14 @@ def test_a_planted_journal_beside_the_output_is_never_replayed(tmp_path: Path) -
     planted = site / ".site.newsreel-tmp-1"
     planted.mkdir()
     (planted / "evil.html").write_text("owned")
-    (planted / "COMMIT").write_text(json.dumps({"changed": ["evil.html", "../../victim/new.txt"],
-                                                "removed": ["../../victim/keep.txt", "../victim/keep.txt"]}))
+    (planted / "COMMIT").write_text(
+        json.dumps(
+            {
+                "changed": ["evil.html", "../../victim/new.txt"],
+                "removed": ["../../victim/keep.txt", "../victim/keep.txt"],
+            }
+        )
+    )
     (planted / "OWNER").write_text("0" * 32)
     before = tree_hashes(victim)
     result = _build(site, "--no-cache")
@@ -63,13 +76,19 @@ def test_a_symlink_inside_the_output_is_refused_by_name(tmp_path: Path) -> None:
     before = tree_hashes(elsewhere)
     for args in ((), ("--no-cache",)):
         result = _build(site, *args)
-        assert result.code == 1 and "site/posts" in result.err and "symbolic link" in result.err, result.err
+        assert result.code == 1 and "site/posts" in result.err and "symbolic link" in result.err, (
+            result.err
+        )
         assert "Traceback" not in result.err
     assert tree_hashes(elsewhere) == before and sorted(os.listdir(elsewhere)) == ["mine.txt"]
 
 
-@pytest.mark.parametrize("where", ["posts/notes.txt", "posts/p1/draft.html", "films/heat/extra/x.css"])
-def test_a_nested_foreign_file_is_refused_before_anything_changes(tmp_path: Path, where: str) -> None:
+@pytest.mark.parametrize(
+    "where", ["posts/notes.txt", "posts/p1/draft.html", "films/heat/extra/x.css"]
+)
+def test_a_nested_foreign_file_is_refused_before_anything_changes(
+    tmp_path: Path, where: str
+) -> None:
     site = _site(tmp_path / "blog")
     assert _build(site).code == 0
     foreign = site / "site" / where
@@ -79,7 +98,9 @@ def test_a_nested_foreign_file_is_refused_before_anything_changes(tmp_path: Path
     before = tree_hashes(site / "site")
     for _ in range(2):
         result = _build(site)
-        assert result.code == 1 and where.split("/")[-1] in result.err and "not" in result.err, result.err
+        assert result.code == 1 and where.split("/")[-1] in result.err and "not" in result.err, (
+            result.err
+        )
         assert tree_hashes(site / "site") == before
     foreign.unlink()
     assert _build(site).code == 0
@@ -96,12 +117,20 @@ def test_an_existing_empty_shared_output_folder_keeps_its_identity(tmp_path: Pat
     assert result.code == 0, result.err
     after = os.stat(shared)
     assert (after.st_ino, after.st_mode, after.st_uid, after.st_gid) == (
-        before.st_ino, before.st_mode, before.st_uid, before.st_gid)
+        before.st_ino,
+        before.st_mode,
+        before.st_uid,
+        before.st_gid,
+    )
     assert (shared / "index.html").is_file()
     (site / "content/posts/p1.md").write_text(post("Post 1 edited", date="2023-01-02"))
     assert _build(site, "--output", shared).code == 0
     later = os.stat(shared)
-    assert (later.st_mode, later.st_uid, later.st_gid) == (before.st_mode, before.st_uid, before.st_gid)
+    assert (later.st_mode, later.st_uid, later.st_gid) == (
+        before.st_mode,
+        before.st_uid,
+        before.st_gid,
+    )
     assert "Post 1 edited" in (shared / "posts/p1/index.html").read_text()
 
 
@@ -123,7 +152,9 @@ def test_a_manifest_is_verified_not_believed(tmp_path: Path) -> None:
     (site / "site" / "index.html").write_text("tampered")
     shutil.rmtree(site / "site" / "actors")
     check = newsreel("check", site, "--no-build")
-    assert check.code == 1 and "site/index.html: does not match the output's manifest" in check.err, check.err
+    assert (
+        check.code == 1 and "site/index.html: does not match the output's manifest" in check.err
+    ), check.err
     assert "site/posts/p3/index.html: listed in the output's manifest but missing" in check.err
     result = _build(site)
     assert result.code == 0, result.err
@@ -173,11 +204,27 @@ def test_a_template_that_is_not_a_file_is_an_error(tmp_path: Path) -> None:
 
 def _as_nobody(*args: str | Path) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, PYTHONPATH=str(REPO), NO_COLOR="1", HOME="/tmp")
-    return subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", sys.executable,
-                           "-m", "newsreel", *map(str, args)], env=env, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [
+            "setpriv",
+            "--reuid=nobody",
+            "--regid=nogroup",
+            "--clear-groups",
+            sys.executable,
+            "-m",
+            "newsreel",
+            *map(str, args),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
-@pytest.mark.skipif(shutil.which("setpriv") is None or os.getuid() != 0, reason="needs root to drop privileges")
+@pytest.mark.skipif(
+    shutil.which("setpriv") is None or os.getuid() != 0, reason="needs root to drop privileges"
+)
 def test_an_unreadable_content_folder_or_post_is_an_error() -> None:
     tmp_path = Path(tempfile.mkdtemp(prefix="newsreel-nobody-", dir="/tmp"))
     os.chmod(tmp_path, 0o755)
@@ -198,19 +245,28 @@ def _unreadable(tmp_path: Path) -> None:
     (hidden / "x.md").write_text(post("Hidden"))
     os.chmod(hidden, 0)
     result = _as_nobody("build", site)
-    assert result.returncode == 1 and "content/posts/2024: cannot read the folder" in result.stderr, result.stderr
+    assert (
+        result.returncode == 1 and "content/posts/2024: cannot read the folder" in result.stderr
+    ), result.stderr
     os.chmod(hidden, 0o755)
     os.chmod(site / "content/posts/p1.md", 0)
     result = _as_nobody("build", site)
-    assert result.returncode == 1 and "content/posts/p1.md: cannot read" in result.stderr, result.stderr
+    assert result.returncode == 1 and "content/posts/p1.md: cannot read" in result.stderr, (
+        result.stderr
+    )
     assert "Traceback" not in result.stderr
     assert tree_hashes(site / "site") == before
 
 
 def _spawn(site: Path, *args: str) -> subprocess.Popen[str]:
     env = dict(os.environ, PYTHONPATH=str(REPO), NO_COLOR="1")
-    return subprocess.Popen([sys.executable, "-m", "newsreel", "build", str(site), *args], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "newsreel", "build", str(site), *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def test_concurrent_builds_take_turns_and_leave_the_site_whole(tmp_path: Path) -> None:
@@ -233,17 +289,29 @@ def test_concurrent_builds_take_turns_and_leave_the_site_whole(tmp_path: Path) -
 def test_a_second_build_waits_or_with_no_wait_fails(tmp_path: Path) -> None:
     site = _site(tmp_path / "blog")
     (site / ".newsreel-cache").mkdir()
-    holder = subprocess.Popen([sys.executable, "-c", (
-        "import fcntl, os, sys, time\n"
-        "fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)\n"
-        "fcntl.flock(fd, fcntl.LOCK_EX)\n"
-        "os.write(fd, str(os.getpid()).encode())\n"
-        "print('held', flush=True)\n"
-        "time.sleep(float(sys.argv[2]))\n"), str(site / ".newsreel-cache/build.lock"), "3"],
-        stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import fcntl, os, sys, time\n"
+                "fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)\n"
+                "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+                "os.write(fd, str(os.getpid()).encode())\n"
+                "print('held', flush=True)\n"
+                "time.sleep(float(sys.argv[2]))\n"
+            ),
+            str(site / ".newsreel-cache/build.lock"),
+            "3",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert holder.stdout.readline().strip() == "held"
     refused = _build(site, "--no-wait")
-    assert refused.code == 1 and f"pid {holder.pid}" in refused.err and "Traceback" not in refused.err
+    assert (
+        refused.code == 1 and f"pid {holder.pid}" in refused.err and "Traceback" not in refused.err
+    )
     assert not (site / "site").exists()
     started = time.monotonic()
     waited = _build(site)
@@ -275,8 +343,12 @@ def test_workers_die_with_a_killed_build(tmp_path: Path) -> None:
     for delay in (0.6, 1.0, 1.5, 2.0):
         shutil.rmtree(site / "site", ignore_errors=True)
         shutil.rmtree(site / ".newsreel-cache", ignore_errors=True)
-        build = subprocess.Popen([sys.executable, "-m", "newsreel", "build", str(site)], env=env,
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        build = subprocess.Popen(
+            [sys.executable, "-m", "newsreel", "build", str(site)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + delay
         workers: set[int] = set()
         while time.monotonic() < deadline and build.poll() is None:
@@ -289,7 +361,11 @@ def test_workers_die_with_a_killed_build(tmp_path: Path) -> None:
         build.wait()
         kills += bool(workers)
         time.sleep(0.3)  # the kernel kills them at once; a worker left to notice later has not
-        alive = [pid for pid in workers if Path(f"/proc/{pid}").exists()
-                 and Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"]
+        alive = [
+            pid
+            for pid in workers
+            if Path(f"/proc/{pid}").exists()
+            and Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+        ]
         assert alive == [], f"workers {alive} outlived the build killed after {delay}s"
     assert kills >= 1, "no build was killed while it had workers: the corpus is too small"

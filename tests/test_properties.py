@@ -11,54 +11,99 @@ import json
 import os
 import shutil
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import lxml.html
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
+from test_hostile import make_site, tree
 
 from newsreel.build import BuildOptions, build_site
 from newsreel.errors import BuildFailed
 from newsreel.slugs import term_key
-from test_hostile import make_site, tree
 
-NOW = datetime(2024, 6, 1, tzinfo=timezone.utc)
-FIXED_NAMES = ["Amélie", "Zoë Kravitz", "Face/Off", "WALL·E", "(500) Days of Summer", "No", "1917", "007",
-               "Mission: Impossible – Dead Reckoning Part One", "千と千尋の神隠し", "★", "Tár", "TÁR"]
-TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Co", "Cn"), blacklist_characters="\u2028\u2029\x85"),
-               min_size=1, max_size=24).filter(lambda s: s.strip())
+NOW = datetime(2024, 6, 1, tzinfo=UTC)
+FIXED_NAMES = [
+    "Amélie",
+    "Zoë Kravitz",
+    "Face/Off",
+    "WALL·E",
+    "(500) Days of Summer",
+    "No",
+    "1917",
+    "007",
+    "Mission: Impossible – Dead Reckoning Part One",
+    "千と千尋の神隠し",
+    "★",
+    "Tár",
+    "TÁR",
+]
+TEXT = st.text(
+    st.characters(
+        blacklist_categories=("Cs", "Cc", "Co", "Cn"), blacklist_characters="\u2028\u2029\x85"
+    ),
+    min_size=1,
+    max_size=24,
+).filter(lambda s: s.strip())
 NAMES = st.one_of(st.sampled_from(FIXED_NAMES), TEXT)
-PROFILE = settings(max_examples=int(os.environ.get("NEWSREEL_EXAMPLES", "25")), deadline=None, derandomize=True, phases=[Phase.explicit, Phase.generate],
-                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+PROFILE = settings(
+    max_examples=int(os.environ.get("NEWSREEL_EXAMPLES", "25")),
+    deadline=None,
+    derandomize=True,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 @st.composite
 def posts(draw: st.DrawFn) -> dict:
     return {
-        "title": draw(st.one_of(TEXT, st.sampled_from(["Best #1 film", "Mission: Impossible", "<b>x</b> & y"]))),
-        "date": draw(st.dates(min_value=datetime(2000, 1, 1).date(), max_value=datetime(2024, 5, 1).date())).isoformat()
+        "title": draw(
+            st.one_of(
+                TEXT, st.sampled_from(["Best #1 film", "Mission: Impossible", "<b>x</b> & y"])
+            )
+        ),
+        "date": draw(
+            st.dates(min_value=datetime(2000, 1, 1).date(), max_value=datetime(2024, 5, 1).date())
+        ).isoformat()
         + draw(st.sampled_from(["", "T10:30", "T23:59:59+02:00"])),
         "films": draw(st.lists(NAMES, max_size=2)),
         "actors": draw(st.lists(NAMES, max_size=3)),
-        "tags": draw(st.lists(st.sampled_from(["news", "Casting", "box office", "trailer"]), max_size=2)),
+        "tags": draw(
+            st.lists(st.sampled_from(["news", "Casting", "box office", "trailer"]), max_size=2)
+        ),
         "draft": draw(st.booleans()) and draw(st.booleans()),
-        "body": draw(st.sampled_from(["Plain text.", "A [film link](/films/) and [home](/).",
-                                      "## A heading\n\nText *here*.", "See [the feed](/feed.xml)."])),
+        "body": draw(
+            st.sampled_from(
+                [
+                    "Plain text.",
+                    "A [film link](/films/) and [home](/).",
+                    "## A heading\n\nText *here*.",
+                    "See [the feed](/feed.xml).",
+                ]
+            )
+        ),
     }
 
 
-SITES = st.fixed_dictionaries({
-    "base_url": st.sampled_from(["https://example.org/", "https://example.org/movie-news/"]),
-    "permalink": st.sampled_from(["/posts/{slug}/", "/{year}/{month}/{slug}/"]),
-    "per_page": st.integers(1, 3),
-    "posts": st.lists(posts(), min_size=1, max_size=6),
-})
+SITES = st.fixed_dictionaries(
+    {
+        "base_url": st.sampled_from(["https://example.org/", "https://example.org/movie-news/"]),
+        "permalink": st.sampled_from(["/posts/{slug}/", "/{year}/{month}/{slug}/"]),
+        "per_page": st.integers(1, 3),
+        "posts": st.lists(posts(), min_size=1, max_size=6),
+    }
+)
 
 
 def _post_file(post: dict) -> str:
-    lines = ["---", f"title: {json.dumps(post['title'], ensure_ascii=False)}", f"date: {post['date']}"]
+    lines = [
+        "---",
+        f"title: {json.dumps(post['title'], ensure_ascii=False)}",
+        f"date: {post['date']}",
+    ]
     if post["films"]:
         lines.append(f"films: {json.dumps(post['films'], ensure_ascii=False)}")
     if post["actors"]:
@@ -71,14 +116,18 @@ def _post_file(post: dict) -> str:
 
 
 def _files(site: dict) -> dict[str, str]:
-    files = {"newsreel.yaml": f"title: Props\nbase_url: {site['base_url']}\npermalink: \"{site['permalink']}\"\n"
-                              f"per_page: {site['per_page']}\n"}
+    files = {
+        "newsreel.yaml": f'title: Props\nbase_url: {site["base_url"]}\npermalink: "{site["permalink"]}"\n'
+        f"per_page: {site['per_page']}\n"
+    }
     for index, post in enumerate(site["posts"]):
         files[f"content/posts/post-{index}.md"] = _post_file(post)
     return files
 
 
-def _build(folder: Path, output: Path, cache: bool = True) -> tuple[dict[str, str] | None, tuple[str, ...]]:
+def _build(
+    folder: Path, output: Path, cache: bool = True
+) -> tuple[dict[str, str] | None, tuple[str, ...]]:
     """Build; return the output tree, or None and the problems when the build failed."""
     try:
         build_site(folder, BuildOptions(output=output, use_cache=cache, now=NOW))
@@ -93,8 +142,11 @@ def _no_manifest(snapshot: dict[str, str]) -> dict[str, str]:
 
 def _collision_only(problems: tuple[str, ...]) -> bool:
     """A failed build of generated names may only be a URL collision between two spellings."""
-    return bool(problems) and all("would both be written" in p or "written twice" in p or "also named" in p
-                                  for p in problems if ": warning: " not in p)
+    return bool(problems) and all(
+        "would both be written" in p or "written twice" in p or "also named" in p
+        for p in problems
+        if ": warning: " not in p
+    )
 
 
 def _internal_links(output: Path, base_path: str) -> list[str]:
@@ -111,15 +163,17 @@ def _internal_links(output: Path, base_path: str) -> list[str]:
                 if not value or value.startswith(("#", "mailto:")):
                     continue
                 parts = urlsplit(value)
-                if parts.scheme or parts.netloc:
-                    if parts.netloc != "example.org":
-                        continue
-                path = parts.path if parts.path.startswith("/") else \
-                    os.path.normpath(os.path.join(os.path.dirname(page_url), parts.path))
+                if (parts.scheme or parts.netloc) and parts.netloc != "example.org":
+                    continue
+                path = (
+                    parts.path
+                    if parts.path.startswith("/")
+                    else os.path.normpath(os.path.join(os.path.dirname(page_url), parts.path))
+                )
                 if not path.startswith(base_path):
                     broken.append(f"{page_url}: {value} is outside {base_path}")
                     continue
-                target = output / unquote(path[len(base_path):])
+                target = output / unquote(path[len(base_path) :])
                 if path.endswith("/") or target.is_dir():
                     target = target / "index.html"
                 if not target.is_file():
@@ -145,20 +199,38 @@ def test_builds_are_deterministic_unique_and_linked(site: dict) -> None:
         sitemap = lxml.etree.fromstring((output / "sitemap.xml").read_bytes())
         urls = [loc.text for loc in sitemap.iter("{*}loc")]
         assert len(urls) == len(set(urls))
-        post_pages = [u for u in urls if "/films/" not in u and "/actors/" not in u and "/tags/" not in u
-                      and u.rstrip("/") != site["base_url"].rstrip("/") and "/page/" not in u
-                      and not u.endswith(("/releases/", "/search/"))]
+        post_pages = [
+            u
+            for u in urls
+            if "/films/" not in u
+            and "/actors/" not in u
+            and "/tags/" not in u
+            and u.rstrip("/") != site["base_url"].rstrip("/")
+            and "/page/" not in u
+            and not u.endswith(("/releases/", "/search/"))
+        ]
         assert len(post_pages) == len(kept)
         for kind in ("films", "actors"):
             names = {term_key(n) for p in kept for n in p[kind]}
             folder = output / kind
-            pages = [d for d in folder.iterdir() if (d / "index.html").is_file()] if folder.is_dir() else []
+            pages = (
+                [d for d in folder.iterdir() if (d / "index.html").is_file()]
+                if folder.is_dir()
+                else []
+            )
             assert len(pages) == len(names), (kind, names, pages)
         assert _internal_links(output, base_path) == []
 
 
-EDITS = st.lists(st.tuples(st.sampled_from(["retitle", "delete", "add", "refilm", "draft", "rebody", "rebody"]),
-                           st.integers(0, 10), posts()), min_size=1, max_size=4)
+EDITS = st.lists(
+    st.tuples(
+        st.sampled_from(["retitle", "delete", "add", "refilm", "draft", "rebody", "rebody"]),
+        st.integers(0, 10),
+        posts(),
+    ),
+    min_size=1,
+    max_size=4,
+)
 
 
 @PROFILE
@@ -184,13 +256,19 @@ def test_incremental_build_equals_cold_build(site: dict, edits: list) -> None:
                     lines[1] = f"title: {json.dumps(post['title'], ensure_ascii=False)}"
                 elif action == "refilm":
                     lines = [line for line in lines if not line.startswith("films:")]
-                    lines.append(f"films: {json.dumps(post['films'] or ['Heat'], ensure_ascii=False)}")
+                    lines.append(
+                        f"films: {json.dumps(post['films'] or ['Heat'], ensure_ascii=False)}"
+                    )
                 else:
-                    lines = [line for line in lines if not line.startswith("draft:")] + ["draft: true"]
+                    lines = [line for line in lines if not line.startswith("draft:")] + [
+                        "draft: true"
+                    ]
                 target.write_text("\n".join(lines) + "\n---\n" + rest, "utf-8")
                 stamp = os.stat(target)
                 os.utime(target, ns=(stamp.st_atime_ns, stamp.st_mtime_ns + 1_000_000_000))
-            _build(root, root / "site")  # a build after each edit, so that text edits are patched in
+            _build(
+                root, root / "site"
+            )  # a build after each edit, so that text edits are patched in
         incremental, problems = _build(root, root / "site")
         cold, cold_problems = _build(root, Path(tmp) / "cold", cache=False)
         assert problems == cold_problems
@@ -204,7 +282,9 @@ def test_incremental_build_equals_cold_build(site: dict, edits: list) -> None:
 
 # --- every XML file well-formed, whatever the text ----------------------------------------
 
-ANY_TEXT = st.text(st.characters(), min_size=1, max_size=30)  # every code point: C0, C1, U+FFFE, surrogates
+ANY_TEXT = st.text(
+    st.characters(), min_size=1, max_size=30
+)  # every code point: C0, C1, U+FFFE, surrogates
 """Written into YAML as JSON-style escapes, so even lone surrogates and NUL reach the loader."""
 
 
@@ -213,78 +293,177 @@ def _escaped(text: str) -> str:
 
 
 @PROFILE
-@example(title="a\x01b", film="x\x1by", actor="\ud800", summary="\ufffe", body="Body \x07 \x1b[31m", site_title="\x00")
-@example(title="ok", film="ok", actor="ok", summary="\x85\x9b", body="\ufeff\u2028 fine", site_title="T\x7f")
-@example(title="Title", film="Heat", actor="Al", summary="Sum", body="Body \x01 text", site_title="Site")
-@given(title=ANY_TEXT, film=ANY_TEXT, actor=ANY_TEXT, summary=ANY_TEXT,
-       body=st.text(st.characters(blacklist_categories=("Cs",)), max_size=60), site_title=ANY_TEXT)
-def test_every_xml_file_is_well_formed_or_the_build_says_why(title: str, film: str, actor: str, summary: str,
-                                                              body: str, site_title: str) -> None:
+@example(
+    title="a\x01b",
+    film="x\x1by",
+    actor="\ud800",
+    summary="\ufffe",
+    body="Body \x07 \x1b[31m",
+    site_title="\x00",
+)
+@example(
+    title="ok",
+    film="ok",
+    actor="ok",
+    summary="\x85\x9b",
+    body="\ufeff\u2028 fine",
+    site_title="T\x7f",
+)
+@example(
+    title="Title", film="Heat", actor="Al", summary="Sum", body="Body \x01 text", site_title="Site"
+)
+@given(
+    title=ANY_TEXT,
+    film=ANY_TEXT,
+    actor=ANY_TEXT,
+    summary=ANY_TEXT,
+    body=st.text(st.characters(blacklist_categories=("Cs",)), max_size=60),
+    site_title=ANY_TEXT,
+)
+def test_every_xml_file_is_well_formed_or_the_build_says_why(
+    title: str, film: str, actor: str, summary: str, body: str, site_title: str
+) -> None:
     import lxml.etree
 
     with tempfile.TemporaryDirectory() as tmp:
-        site = make_site(Path(tmp) / "blog", {
-            "newsreel.yaml": f"title: {_escaped(site_title)}\nbase_url: https://example.org/\n",
-            "content/posts/a.md": (f"---\ntitle: {_escaped(title)}\ndate: 2024-01-02\nfilm: {_escaped(film)}\n"
-                                   f"actors: [{_escaped(actor)}]\nsummary: {_escaped(summary)}\n---\n").encode()
-                                  + body.replace("\x00", "").encode("utf-8"),
-        })
+        site = make_site(
+            Path(tmp) / "blog",
+            {
+                "newsreel.yaml": f"title: {_escaped(site_title)}\nbase_url: https://example.org/\n",
+                "content/posts/a.md": (
+                    f"---\ntitle: {_escaped(title)}\ndate: 2024-01-02\nfilm: {_escaped(film)}\n"
+                    f"actors: [{_escaped(actor)}]\nsummary: {_escaped(summary)}\n---\n"
+                ).encode()
+                + body.replace("\x00", "").encode("utf-8"),
+            },
+        )
         try:
             build_site(site, BuildOptions(use_cache=False))
         except BuildFailed as failed:
             for problem in failed.problems:
                 line = str(problem)
                 assert "\n" not in line and "\r" not in line, line
-                assert line.startswith(("newsreel.yaml:", "content/posts/a.md:", "content/posts/a.md")), line
+                assert line.startswith(
+                    ("newsreel.yaml:", "content/posts/a.md:", "content/posts/a.md")
+                ), line
             return
         for feed in (site / "site").rglob("*.xml"):
             lxml.etree.fromstring(feed.read_bytes(), parser=lxml.etree.XMLParser(recover=False))
         for page in (site / "site").rglob("*.html"):
-            assert not any(ch in page.read_text("utf-8") for ch in "\x00\x01\x08\x0b\x1b\ufffe\uffff"), page
+            assert not any(
+                ch in page.read_text("utf-8") for ch in "\x00\x01\x08\x0b\x1b\ufffe\uffff"
+            ), page
 
 
 # --- page keys cover everything a template can read ------------------------------------------
 
-_CONTEXT_NAMES = ("page", "posts", "pagination", "post", "newer", "older", "terms", "kind", "label", "plural",
-                  "term", "feed_url", "title", "subtitle", "alternate", "updated", "entries", "target", "nav")
-_DUMP = "".join(f"{{% if {name} is defined %}}{name}={{{{ {name} }}}}\n{{% endif %}}" for name in _CONTEXT_NAMES) + (
+_CONTEXT_NAMES = (
+    "page",
+    "posts",
+    "pagination",
+    "post",
+    "newer",
+    "older",
+    "terms",
+    "kind",
+    "label",
+    "plural",
+    "term",
+    "feed_url",
+    "title",
+    "subtitle",
+    "alternate",
+    "updated",
+    "entries",
+    "target",
+    "nav",
+)
+_DUMP = "".join(
+    f"{{% if {name} is defined %}}{name}={{{{ {name} }}}}\n{{% endif %}}" for name in _CONTEXT_NAMES
+) + (
     "{% if term is defined %}{% for p in term.posts %}read={{ p }}\n{% endfor %}{% endif %}"
     "{% if terms is defined %}{% for t in terms %}{% for p in t.posts %}read={{ p }}\n{% endfor %}{% endfor %}{% endif %}"
-    "site={{ site }}\nasset={{ asset('css/extra.css') }}\n")
+    "site={{ site }}\nasset={{ asset('css/extra.css') }}\n"
+)
 """A template printing every attribute of every object in its context (a dataclass prints as
 its repr: every field), and every post reached through a term's posts."""
-_TEMPLATES = ("index.html", "post.html", "term.html", "terms.html", "feed.xml", "sitemap.xml", "404.html",
-              "redirect.html", "robots.txt")
+_TEMPLATES = (
+    "index.html",
+    "post.html",
+    "term.html",
+    "terms.html",
+    "feed.xml",
+    "sitemap.xml",
+    "404.html",
+    "redirect.html",
+    "robots.txt",
+)
 
 
 def _dump_site() -> dict[str, str]:
     files = {f"templates/{name}": f"{name}\n" + _DUMP for name in _TEMPLATES}
-    files["newsreel.yaml"] = "title: Dump\nbase_url: https://example.org/\nper_page: 2\nauthor: Ann\n"
+    files["newsreel.yaml"] = (
+        "title: Dump\nbase_url: https://example.org/\nper_page: 2\nauthor: Ann\n"
+    )
     files["static/css/extra.css"] = "body { color: black; }\n"
-    files["content/films/heat.md"] = "---\ntitle: Heat\nrelease_year: 1995\nposter: /img/heat.svg\ndirector: Mann\n---\nA heist film.\n"
-    files["content/actors/al-pacino.md"] = "---\nname: Al Pacino\nphoto: /img/al.svg\n---\nAn actor.\n"
+    files["content/films/heat.md"] = (
+        "---\ntitle: Heat\nrelease_year: 1995\nposter: /img/heat.svg\ndirector: Mann\n---\nA heist film.\n"
+    )
+    files["content/actors/al-pacino.md"] = (
+        "---\nname: Al Pacino\nphoto: /img/al.svg\n---\nAn actor.\n"
+    )
     svg = '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="3"/>\n'
     # The pictures the edits may name exist (a missing picture stops the build); SVGs skip the raster work.
-    for name in ["heat", "al"] + [f"{kind}{n}" for kind in ("p", "poster-", "al-") for n in range(100)]:
+    for name in ["heat", "al"] + [
+        f"{kind}{n}" for kind in ("p", "poster-", "al-") for n in range(100)
+    ]:
         files[f"static/img/{name}.svg"] = svg
     for n in range(5):
         films = '["Heat"]' if n % 2 == 0 else '["Heat", "Ronin"]'
         files[f"content/posts/p{n}.md"] = (
-            f"---\ntitle: Post {n}\ndate: 2023-0{n + 1}-10\nfilms: {films}\nactors: [\"Al Pacino\"]\n"
-            f"tags: [news]\nsummary: Summary {n}\n---\nBody of post {n}.\n")
+            f'---\ntitle: Post {n}\ndate: 2023-0{n + 1}-10\nfilms: {films}\nactors: ["Al Pacino"]\n'
+            f"tags: [news]\nsummary: Summary {n}\n---\nBody of post {n}.\n"
+        )
     return files
 
 
 def _set_key(text: str, key: str, value: str) -> str:
     head, _, body = text[4:].partition("\n---\n")
-    lines = [line for line in head.split("\n") if not line.startswith(f"{key}:")] + [f"{key}: {value}"]
+    lines = [line for line in head.split("\n") if not line.startswith(f"{key}:")] + [
+        f"{key}: {value}"
+    ]
     return "---\n" + "\n".join(lines) + "\n---\n" + body
 
 
-SOURCE_EDITS = st.lists(st.tuples(st.sampled_from([
-    "post-body", "post-title", "post-summary", "post-image", "post-date", "post-films", "post-tags",
-    "film-poster", "film-year", "film-director", "film-body", "film-aka", "actor-photo", "actor-body",
-    "settings", "template", "static"]), st.integers(0, 4), st.integers(0, 99)), min_size=1, max_size=4)
+SOURCE_EDITS = st.lists(
+    st.tuples(
+        st.sampled_from(
+            [
+                "post-body",
+                "post-title",
+                "post-summary",
+                "post-image",
+                "post-date",
+                "post-films",
+                "post-tags",
+                "film-poster",
+                "film-year",
+                "film-director",
+                "film-body",
+                "film-aka",
+                "actor-photo",
+                "actor-body",
+                "settings",
+                "template",
+                "static",
+            ]
+        ),
+        st.integers(0, 4),
+        st.integers(0, 99),
+    ),
+    min_size=1,
+    max_size=4,
+)
 
 
 def _edit(root: Path, action: str, index: int, value: int) -> None:
@@ -295,8 +474,14 @@ def _edit(root: Path, action: str, index: int, value: int) -> None:
         "post-title": (post_file, lambda t: _set_key(t, "title", f"Retitled {value}")),
         "post-summary": (post_file, lambda t: _set_key(t, "summary", f"New summary {value}")),
         "post-image": (post_file, lambda t: _set_key(t, "image", f"/img/p{value}.svg")),
-        "post-date": (post_file, lambda t: _set_key(t, "date", f"2022-{1 + value % 12:02d}-0{1 + value % 9}")),
-        "post-films": (post_file, lambda t: _set_key(t, "films", json.dumps(["Heat", f"Film {value % 3}"]))),
+        "post-date": (
+            post_file,
+            lambda t: _set_key(t, "date", f"2022-{1 + value % 12:02d}-0{1 + value % 9}"),
+        ),
+        "post-films": (
+            post_file,
+            lambda t: _set_key(t, "films", json.dumps(["Heat", f"Film {value % 3}"])),
+        ),
         "post-tags": (post_file, lambda t: _set_key(t, "tags", json.dumps([f"tag{value % 3}"]))),
         "film-poster": (film, lambda t: _set_key(t, "poster", f"/img/poster-{value}.svg")),
         "film-year": (film, lambda t: _set_key(t, "release_year", str(1990 + value % 20))),
@@ -305,9 +490,18 @@ def _edit(root: Path, action: str, index: int, value: int) -> None:
         "film-aka": (film, lambda t: _set_key(t, "aka", json.dumps([f"Working title {value}"]))),
         "actor-photo": (actor, lambda t: _set_key(t, "photo", f"/img/al-{value}.svg")),
         "actor-body": (actor, lambda t: t + f"More bio {value}.\n"),
-        "settings": (root / "newsreel.yaml", lambda t: t.replace("author:", f"description: Site {value}\nauthor:", 1)
-                     if "description:" not in t else t.replace("description: Site", f"description: Site {value}")),
-        "template": (root / "templates" / _TEMPLATES[value % len(_TEMPLATES)], lambda t: t + f"edited {value}\n"),
+        "settings": (
+            root / "newsreel.yaml",
+            lambda t: (
+                t.replace("author:", f"description: Site {value}\nauthor:", 1)
+                if "description:" not in t
+                else t.replace("description: Site", f"description: Site {value}")
+            ),
+        ),
+        "template": (
+            root / "templates" / _TEMPLATES[value % len(_TEMPLATES)],
+            lambda t: t + f"edited {value}\n",
+        ),
         "static": (root / "static/css/extra.css", lambda t: t + f"p {{ margin: {value}px; }}\n"),
     }
     path, change = edits[action]
@@ -329,7 +523,9 @@ def test_page_keys_cover_every_field_a_template_can_read(edits: list) -> None:
             _edit(root, action, index, value)
             warm, problems = _build(root, root / "site")
             cold_root = Path(tmp) / "cold"
-            shutil.copytree(root, cold_root, ignore=shutil.ignore_patterns("site", ".newsreel-cache"))
+            shutil.copytree(
+                root, cold_root, ignore=shutil.ignore_patterns("site", ".newsreel-cache")
+            )
             cold, cold_problems = _build(cold_root, cold_root / "site", cache=False)
             assert problems == cold_problems
             assert warm is not None and cold is not None, problems

@@ -18,17 +18,24 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
-from newsreel import __version__
 from sitekit import REPO, broken_links
 
-pytestmark = pytest.mark.skipif(shutil.which("make") is None and not os.environ.get("CI"), reason="make is not installed")
+from newsreel import __version__
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("make") is None and not os.environ.get("CI"), reason="make is not installed"
+)
 
 
 def _readme_commands() -> list[str]:
     text = (REPO / "README.md").read_text("utf-8")
     blocks = re.findall(r"```sh\n(.*?)```", text, re.S)
-    return [line.split("#")[0].strip() for block in blocks for line in block.splitlines() if line.strip()]
+    return [
+        line.split("#")[0].strip()
+        for block in blocks
+        for line in block.splitlines()
+        if line.strip()
+    ]
 
 
 def _repository_url() -> str:
@@ -42,7 +49,14 @@ START = "newsreel init blog && cd blog && newsreel serve"
 
 def test_readme_names_exactly_the_tested_commands() -> None:
     """Each command of the README is run by a test of this file (make test by CI itself)."""
-    assert _readme_commands() == [INSTALL_FROM_PYPI, INSTALL_FROM_GIT, START, "make site", "make serve", "make test"]
+    assert _readme_commands() == [
+        INSTALL_FROM_PYPI,
+        INSTALL_FROM_GIT,
+        START,
+        "make site",
+        "make serve",
+        "make test",
+    ]
     assert "make test" in (REPO / ".ci/run").read_text()
     first = (REPO / "README.md").read_text("utf-8").split("\n## ")[1]
     assert first.startswith("Install") and INSTALL_FROM_PYPI in first and START in first
@@ -50,8 +64,13 @@ def test_readme_names_exactly_the_tested_commands() -> None:
 
 def _repository_files(dest: Path) -> Path:
     """The repository's files as git sees them (committed or not), copied to ``dest``."""
-    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=REPO, capture_output=True,
-                           text=True, check=True).stdout.splitlines()
+    files = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
     for rel in files:
         source = REPO / rel
         if source.is_file() and not rel.startswith(("site/", ".venv/")):
@@ -72,33 +91,79 @@ class Machine:
 
     def env(self, name: str) -> dict[str, str]:
         """The environment of a shell whose pipx installs into ``root/name``."""
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "PYTHON", "VIRTUAL_ENV", "PIPX_"))}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("PIP_", "PYTHON", "VIRTUAL_ENV", "PIPX_"))
+        }
         home = self.root / name
         return env | {
             "PATH": f"{home / 'bin'}{os.pathsep}{self.root / 'tools'}{os.pathsep}{os.environ['PATH']}",
-            "PIPX_HOME": str(home / "pipx"), "PIPX_BIN_DIR": str(home / "bin"), "PIPX_MAN_DIR": str(home / "man"),
-            "PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(self.wheelhouse), "PIP_CONFIG_FILE": os.devnull,
-            "GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": f"url.{self.remote.as_uri()}.insteadOf",
-            "GIT_CONFIG_VALUE_0": _repository_url(), "USE_EMOJI": "0",
+            "PIPX_HOME": str(home / "pipx"),
+            "PIPX_BIN_DIR": str(home / "bin"),
+            "PIPX_MAN_DIR": str(home / "man"),
+            "PIP_NO_INDEX": "1",
+            "PIP_FIND_LINKS": str(self.wheelhouse),
+            "PIP_CONFIG_FILE": os.devnull,
+            "GIT_CONFIG_COUNT": "1",
+            "GIT_CONFIG_KEY_0": f"url.{self.remote.as_uri()}.insteadOf",
+            "GIT_CONFIG_VALUE_0": _repository_url(),
+            "USE_EMOJI": "0",
         }
 
-    def run(self, command: str, name: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(["bash", "-e", "-c", command], cwd=cwd or self.root, env=self.env(name),
-                              capture_output=True, text=True, timeout=600)
+    def run(
+        self, command: str, name: str, cwd: Path | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["bash", "-e", "-c", command],
+            cwd=cwd or self.root,
+            env=self.env(name),
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
 
 
 @pytest.fixture(scope="module")
 def machine(tmp_path_factory: pytest.TempPathFactory) -> Machine:
     root = tmp_path_factory.mktemp("machine")
     wheelhouse = root / "wheelhouse"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--wheel-dir", str(wheelhouse), str(REPO),
-                    "pip", "hatchling>=1.21"], check=True, capture_output=True, timeout=600)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--wheel-dir",
+            str(wheelhouse),
+            str(REPO),
+            "pip",
+            "hatchling>=1.21",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     remote = _repository_files(root / "remote")
-    git = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.org", "-c", "commit.gpgsign=false"]
-    for args in (["init", "--quiet"], ["add", "--all"], ["commit", "--quiet", "--message", "snapshot"]):
+    git = [
+        "git",
+        "-c",
+        "user.name=Test",
+        "-c",
+        "user.email=test@example.org",
+        "-c",
+        "commit.gpgsign=false",
+    ]
+    for args in (
+        ["init", "--quiet"],
+        ["add", "--all"],
+        ["commit", "--quiet", "--message", "snapshot"],
+    ):
         subprocess.run([*git, *args], cwd=remote, check=True, capture_output=True, timeout=120)
-    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=remote, capture_output=True, text=True,
-                            check=True).stdout.strip()
+    commit = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=remote, capture_output=True, text=True, check=True
+    ).stdout.strip()
     (root / "tools").mkdir()
     pipx = shutil.which("pipx", path=str(Path(sys.executable).parent)) or shutil.which("pipx")
     if pipx is None:
@@ -115,8 +180,15 @@ def test_pipx_install_newsreel_then_start_a_blog(machine: Machine) -> None:
     work = machine.root / "pypi-work"
     work.mkdir()
     # the README's command as written; --port 0 only so that a busy port 8000 cannot fail the test
-    proc = subprocess.Popen(["bash", "-c", START + " --port 0"], cwd=work, env=machine.env("pypi") | {"PYTHONUNBUFFERED": "1"},
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        ["bash", "-c", START + " --port 0"],
+        cwd=work,
+        env=machine.env("pypi") | {"PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     try:
         url = _served_url(proc)
         with urllib.request.urlopen(url, timeout=10) as response:
@@ -125,7 +197,9 @@ def test_pipx_install_newsreel_then_start_a_blog(machine: Machine) -> None:
     finally:
         _stop(proc)
     requirements = (work / "blog" / "requirements.txt").read_text("utf-8")
-    assert f"newsreel=={__version__}\n" in requirements, "installed from an index: the exact version"
+    assert f"newsreel=={__version__}\n" in requirements, (
+        "installed from an index: the exact version"
+    )
 
 
 def test_pipx_install_from_git_pins_the_commit(machine: Machine) -> None:
@@ -137,9 +211,14 @@ def test_pipx_install_from_git_pins_the_commit(machine: Machine) -> None:
     assert made.returncode == 0 and made.stderr == "", made.stderr
     pin = f"newsreel @ git+{_repository_url()}@{machine.commit}"
     assert pin in (machine.root / "blog" / "requirements.txt").read_text("utf-8").splitlines()
-    subprocess.run([sys.executable, "-m", "venv", str(machine.root / "runner")], check=True, timeout=120)
-    step = machine.run(f"{machine.root / 'runner/bin/python'} -m pip install -r requirements.txt", "git",
-                       cwd=machine.root / "blog")
+    subprocess.run(
+        [sys.executable, "-m", "venv", str(machine.root / "runner")], check=True, timeout=120
+    )
+    step = machine.run(
+        f"{machine.root / 'runner/bin/python'} -m pip install -r requirements.txt",
+        "git",
+        cwd=machine.root / "blog",
+    )
     assert step.returncode == 0, step.stdout + step.stderr
     assert (machine.root / "runner/bin/newsreel").exists()
 
@@ -151,7 +230,9 @@ def _served_url(proc: subprocess.Popen[str]) -> str:
         line = proc.stdout.readline()
         if not line:
             break
-        match = re.search(r"serving (http://127\.0\.0\.1:\d+/\S*)", line)  # not init's hint of port 8000
+        match = re.search(
+            r"serving (http://127\.0\.0\.1:\d+/\S*)", line
+        )  # not init's hint of port 8000
         if match:
             return match.group(1)
     raise AssertionError("newsreel serve printed no URL")
@@ -173,7 +254,9 @@ def clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_make_site_installs_and_builds_the_example_blog(clone: Path) -> None:
-    result = subprocess.run(["make", "site"], cwd=clone, capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        ["make", "site"], cwd=clone, capture_output=True, text=True, timeout=600
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "built " in result.stdout
     site = clone / "site"
@@ -185,8 +268,15 @@ def test_make_serve_previews_the_blog(clone: Path) -> None:
     if not (clone / ".venv/bin/newsreel").exists():
         pytest.skip("make site did not run")
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    proc = subprocess.Popen(["make", "serve", "SERVE_ARGS=--port 0"], cwd=clone, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, env=env, start_new_session=True)
+    proc = subprocess.Popen(
+        ["make", "serve", "SERVE_ARGS=--port 0"],
+        cwd=clone,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
     try:
         url = None
         deadline = time.monotonic() + 120
@@ -216,16 +306,56 @@ def test_the_wheel_carries_the_theme(tmp_path: Path) -> None:
     """An installed newsreel (not a source checkout) starts and builds a blog with its packaged theme."""
     import sys
 
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(tmp_path / "dist"), str(REPO)],
-                   check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "-w",
+            str(tmp_path / "dist"),
+            str(REPO),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     wheel = next((tmp_path / "dist").glob("newsreel-*.whl"))
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(tmp_path / "lib"), str(wheel)],
-                   check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--target",
+            str(tmp_path / "lib"),
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     env = dict(os.environ, PYTHONPATH=str(tmp_path / "lib"))
-    run = lambda *args: subprocess.run([sys.executable, "-m", "newsreel", *args], cwd=tmp_path, env=env,  # noqa: E731
-                                       capture_output=True, text=True, timeout=120)
-    located = subprocess.run([sys.executable, "-c", "import newsreel.render as r; print(r.theme_dirs()[0])"],
-                             cwd=tmp_path, env=env, capture_output=True, text=True, check=True).stdout.strip()
+    run = lambda *args: subprocess.run(
+        [sys.executable, "-m", "newsreel", *args],
+        cwd=tmp_path,
+        env=env,  # noqa: E731
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    located = subprocess.run(
+        [sys.executable, "-c", "import newsreel.render as r; print(r.theme_dirs()[0])"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     assert located.startswith(str(tmp_path / "lib"))
     assert run("init", "blog").returncode == 0
     built = run("build", "blog")
@@ -233,5 +363,11 @@ def test_the_wheel_carries_the_theme(tmp_path: Path) -> None:
     css = list((tmp_path / "blog/site/css").glob("style.*.css"))
     assert css and (tmp_path / "blog/site/favicon.svg").is_file()
     fonts = {p.name for p in (tmp_path / "blog/site/fonts").iterdir()}
-    assert {"inter-latin-400-normal.woff2", "inter-LICENSE.txt", "source-serif-4-LICENSE.txt"} <= fonts
-    assert not (tmp_path / "blog/site/img").exists()  # the example blog's images are not part of the theme
+    assert {
+        "inter-latin-400-normal.woff2",
+        "inter-LICENSE.txt",
+        "source-serif-4-LICENSE.txt",
+    } <= fonts
+    assert not (
+        tmp_path / "blog/site/img"
+    ).exists()  # the example blog's images are not part of the theme

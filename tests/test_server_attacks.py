@@ -16,12 +16,11 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import pytest
-
 from test_hostile import SETTINGS, make_site
 
 SECRET = "NEWSREEL-SECRET-7f3a9c"
@@ -43,9 +42,14 @@ class Server:
 def _start(site: Path, tmpdir: Path) -> Server:
     tmpdir.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, TMPDIR=str(tmpdir), PYTHONUNBUFFERED="1")
-    process = subprocess.Popen([sys.executable, "-m", "newsreel", "serve", str(site), "--port", "0"],
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "newsreel", "serve", str(site), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
     found: list[str] = []
 
     def read() -> None:
@@ -72,9 +76,15 @@ def _start(site: Path, tmpdir: Path) -> Server:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     root = tmp_path_factory.mktemp("serve")
     (root / "secret.txt").write_text(SECRET)
-    site = make_site(root / "blog", {"newsreel.yaml": SETTINGS.replace("https://example.org/", "https://example.org/news/"),
-                                     "content/posts/a.md": POST, "static/secret-link.txt": "harmless\n",
-                                     "static/trailer.mp4": TRAILER})
+    site = make_site(
+        root / "blog",
+        {
+            "newsreel.yaml": SETTINGS.replace("https://example.org/", "https://example.org/news/"),
+            "content/posts/a.md": POST,
+            "static/secret-link.txt": "harmless\n",
+            "static/trailer.mp4": TRAILER,
+        },
+    )
     running = _start(site, root / "tmp")
     # plant symlinks inside the served folder that lead out of it
     os.symlink(root / "secret.txt", running.output / "leak.txt")
@@ -93,8 +103,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 def clean_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A server whose output nobody tampered with, so saves rebuild (``server`` has planted links)."""
     root = tmp_path_factory.mktemp("serve-clean")
-    site = make_site(root / "blog", {"newsreel.yaml": SETTINGS.replace("https://example.org/", "https://example.org/news/"),
-                                     "content/posts/a.md": POST, "static/trailer.mp4": TRAILER})
+    site = make_site(
+        root / "blog",
+        {
+            "newsreel.yaml": SETTINGS.replace("https://example.org/", "https://example.org/news/"),
+            "content/posts/a.md": POST,
+            "static/trailer.mp4": TRAILER,
+        },
+    )
     running = _start(site, root / "tmp")
     yield running
     os.killpg(running.process.pid, signal.SIGINT)
@@ -113,7 +129,7 @@ def raw_request(port: int, request: bytes, timeout: float = 10.0) -> tuple[int, 
         while True:
             try:
                 chunk = sock.recv(65536)
-            except socket.timeout:
+            except TimeoutError:
                 break
             if not chunk:
                 break
@@ -134,23 +150,48 @@ def _leaked(body: bytes) -> bool:
 
 
 TRAVERSALS = [
-    "/../../../../../../../../etc/passwd", "/news/../../../../../../../etc/passwd",
-    "/news/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd", "/news/%2E%2E/%2E%2E/%2E%2E/%2E%2E/%2E%2E/etc/passwd",
-    "/news/..%2f..%2f..%2f..%2f..%2f..%2fetc%2fpasswd", "/news/%2e%2e%2f%2e%2e%2f%2e%2e%2f%2e%2e%2fetc%2fpasswd",
-    "/news/%252e%252e/%252e%252e/%252e%252e/%252e%252e/etc/passwd", "/news/..\\..\\..\\..\\..\\etc\\passwd",
-    "/news/%5c..%5c..%5c..%5c..%5c..%5cetc%5cpasswd", "/news/.%2e/.%2e/.%2e/.%2e/.%2e/.%2e/etc/passwd",
+    "/../../../../../../../../etc/passwd",
+    "/news/../../../../../../../etc/passwd",
+    "/news/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+    "/news/%2E%2E/%2E%2E/%2E%2E/%2E%2E/%2E%2E/etc/passwd",
+    "/news/..%2f..%2f..%2f..%2f..%2f..%2fetc%2fpasswd",
+    "/news/%2e%2e%2f%2e%2e%2f%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+    "/news/%252e%252e/%252e%252e/%252e%252e/%252e%252e/etc/passwd",
+    "/news/..\\..\\..\\..\\..\\etc\\passwd",
+    "/news/%5c..%5c..%5c..%5c..%5c..%5cetc%5cpasswd",
+    "/news/.%2e/.%2e/.%2e/.%2e/.%2e/.%2e/etc/passwd",
     "/news/%c0%ae%c0%ae/%c0%ae%c0%ae/%c0%ae%c0%ae/%c0%ae%c0%ae/etc/passwd",
-    "/news/%e0%80%ae%e0%80%ae/%e0%80%ae%e0%80%ae/etc/passwd", "/news/%u002e%u002e/%u002e%u002e/etc/passwd",
-    "/news/..;/..;/..;/..;/..;/etc/passwd", "/news/%00/../../../../etc/passwd", "/news/..%00/..%00/etc/passwd",
-    "/news/....//....//....//....//....//etc/passwd", "//etc/passwd", "/news//etc/passwd", "/news///../../../../etc/passwd",
-    "/news/posts/../../../../../../../../etc/passwd", "/news/./.././.././.././../etc/passwd",
-    "http://127.0.0.1/news/../../../../../../etc/passwd", "/news/%2e%2e%5c%2e%2e%5c%2e%2e%5cetc/passwd",
-    "/news/..%c0%af..%c0%af..%c0%af..%c0%afetc/passwd", "/news/..%ef%bc%8f..%ef%bc%8f..%ef%bc%8fetc/passwd",
+    "/news/%e0%80%ae%e0%80%ae/%e0%80%ae%e0%80%ae/etc/passwd",
+    "/news/%u002e%u002e/%u002e%u002e/etc/passwd",
+    "/news/..;/..;/..;/..;/..;/etc/passwd",
+    "/news/%00/../../../../etc/passwd",
+    "/news/..%00/..%00/etc/passwd",
+    "/news/....//....//....//....//....//etc/passwd",
+    "//etc/passwd",
+    "/news//etc/passwd",
+    "/news///../../../../etc/passwd",
+    "/news/posts/../../../../../../../../etc/passwd",
+    "/news/./.././.././.././../etc/passwd",
+    "http://127.0.0.1/news/../../../../../../etc/passwd",
+    "/news/%2e%2e%5c%2e%2e%5c%2e%2e%5cetc/passwd",
+    "/news/..%c0%af..%c0%af..%c0%af..%c0%afetc/passwd",
+    "/news/..%ef%bc%8f..%ef%bc%8f..%ef%bc%8fetc/passwd",
     "/news/%ef%bc%8e%ef%bc%8e/%ef%bc%8e%ef%bc%8e/%ef%bc%8e%ef%bc%8e/etc/passwd",
-    "/news/../secret.txt", "/news/../../secret.txt", "/news/../../../secret.txt", "/news/%2e%2e/%2e%2e/secret.txt",
-    "/news/leak.txt", "/news/leakdir/secret.txt", "/news/leakdir/blog/newsreel.yaml", "/news/passwd",
-    "/news/%6c%65%61%6b.txt", "/news/leakdir%2fsecret.txt", "/news/LEAK.TXT", "/news/leak.txt%00.html",
-    "/news/leak.txt/", "/news/leakdir/", "/news/.newsreel-manifest.json/../../secret.txt",
+    "/news/../secret.txt",
+    "/news/../../secret.txt",
+    "/news/../../../secret.txt",
+    "/news/%2e%2e/%2e%2e/secret.txt",
+    "/news/leak.txt",
+    "/news/leakdir/secret.txt",
+    "/news/leakdir/blog/newsreel.yaml",
+    "/news/passwd",
+    "/news/%6c%65%61%6b.txt",
+    "/news/leakdir%2fsecret.txt",
+    "/news/LEAK.TXT",
+    "/news/leak.txt%00.html",
+    "/news/leak.txt/",
+    "/news/leakdir/",
+    "/news/.newsreel-manifest.json/../../secret.txt",
 ]
 
 
@@ -173,13 +214,27 @@ def test_the_site_itself_is_served(server: Server) -> None:
     assert get(server.port, "/news/posts/a/", host=f"[::1]:{server.port}")[0] == 200
 
 
-FOREIGN_HOSTS = ["evil.example", "evil.example:{port}", "127.0.0.1.evil.example", "localhost.evil.example",
-                 "0x7f.0.0.1", "2130706433", "127.1", "", "attacker.com:{port}",
-                 "10.0.0.1", "192.168.1.1:{port}", "[::ffff:8.8.8.8]", "evil.example\t"]
+FOREIGN_HOSTS = [
+    "evil.example",
+    "evil.example:{port}",
+    "127.0.0.1.evil.example",
+    "localhost.evil.example",
+    "0x7f.0.0.1",
+    "2130706433",
+    "127.1",
+    "",
+    "attacker.com:{port}",
+    "10.0.0.1",
+    "192.168.1.1:{port}",
+    "[::ffff:8.8.8.8]",
+    "evil.example\t",
+]
 
 
 @pytest.mark.parametrize("host", FOREIGN_HOSTS)
-@pytest.mark.parametrize("path", ["/news/posts/a/", "/__newsreel__/events", "/__newsreel__/livereload.js"])
+@pytest.mark.parametrize(
+    "path", ["/news/posts/a/", "/__newsreel__/events", "/__newsreel__/livereload.js"]
+)
 def test_foreign_host_refused(server: Server, host: str, path: str, record_property) -> None:
     """DNS rebinding: a page on another name that resolves here gets nothing."""
     status, head, body = get(server.port, path, host=host.format(port=server.port))
@@ -198,7 +253,9 @@ def test_foreign_origin_cannot_read(server: Server, record_property) -> None:
         succeeded += int(allowed)
         assert not allowed, head
     with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
-        sock.sendall(b"GET /__newsreel__/events HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: https://evil.example\r\n\r\n")
+        sock.sendall(
+            b"GET /__newsreel__/events HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: https://evil.example\r\n\r\n"
+        )
         head = sock.recv(4096)
         allowed = re.search(rb"(?im)^access-control-allow-origin:", head) is not None
         succeeded += int(allowed)
@@ -236,7 +293,9 @@ def test_other_methods_and_malformed_requests(server: Server, record_property) -
 
 def _open_stream(port: int) -> socket.socket:
     sock = socket.create_connection(("127.0.0.1", port), timeout=10)
-    sock.sendall(b"GET /__newsreel__/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
+    sock.sendall(
+        b"GET /__newsreel__/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n"
+    )
     data = b""
     while b"event: hello" not in data:
         chunk = sock.recv(4096)
@@ -270,7 +329,9 @@ def test_200_event_streams_do_not_stall_or_leak(server: Server, record_property)
     finally:
         for index, sock in enumerate(streams):
             if index % 2:  # half vanish abruptly (RST), half close politely
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                sock.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
+                )
             sock.close()
     # a rebuild sends news to every stream: writing to the vanished ones ends their threads
     post = next(server.output.parent.parent.parent.glob("blog/content/posts/a.md"))
@@ -332,9 +393,19 @@ def test_clients_that_never_read_block_nobody(clean_server: Server, record_prope
     answers: list[int] = []
 
     def fetch(path: str) -> None:
-        answers.append(get(server.port, path, extra="Range: bytes=0-99\r\n" if path.endswith(".mp4") else "")[0])
+        answers.append(
+            get(server.port, path, extra="Range: bytes=0-99\r\n" if path.endswith(".mp4") else "")[
+                0
+            ]
+        )
 
-    paths = ["/news/posts/a/", "/news/", "/news/feed.xml", "/news/trailer.mp4", "/news/films/heat/"] * 10
+    paths = [
+        "/news/posts/a/",
+        "/news/",
+        "/news/feed.xml",
+        "/news/trailer.mp4",
+        "/news/films/heat/",
+    ] * 10
     workers = [threading.Thread(target=fetch, args=(path,)) for path in paths]
     for worker in workers:
         worker.start()
@@ -351,14 +422,24 @@ def test_clients_that_never_read_block_nobody(clean_server: Server, record_prope
     grown_mb = (_peak_memory_kb(server) - peak_before) / 1024
     for sock in stalled:
         sock.close()
-    ok = (len(answers) == 50 and all(status in (200, 206) for status in answers) and answered < 10
-          and shown is not None and shown < 10 and grown_mb < 20)
+    ok = (
+        len(answers) == 50
+        and all(status in (200, 206) for status in answers)
+        and answered < 10
+        and shown is not None
+        and shown < 10
+        and grown_mb < 20
+    )
     record_property("attack", "stalled-downloads")
     record_property("attack_succeeded", int(not ok))
     assert len(answers) == 50 and all(status in (200, 206) for status in answers), sorted(answers)
     assert answered < 10, f"50 requests took {answered:.1f} s beside three stalled downloads"
-    assert shown is not None and shown < 10, "the save was not rebuilt and shown while clients stalled"
-    assert grown_mb < 20, f"the server grew by {grown_mb:.0f} MB: big files must be streamed, not read whole"
+    assert shown is not None and shown < 10, (
+        "the save was not rebuilt and shown while clients stalled"
+    )
+    assert grown_mb < 20, (
+        f"the server grew by {grown_mb:.0f} MB: big files must be streamed, not read whole"
+    )
 
 
 def test_ranges_of_a_static_file(server: Server, record_property) -> None:
@@ -370,25 +451,36 @@ def test_ranges_of_a_static_file(server: Server, record_property) -> None:
     modified = re.search(rb"Last-Modified: ([^\r]+)", head).group(1).decode()  # type: ignore[union-attr]
     status, _, body = get(server.port, "/news/trailer.mp4", extra="Range: bytes=-16\r\n")
     assert status == 206 and body == TRAILER[-16:]
-    status, _, body = get(server.port, "/news/trailer.mp4",
-                          extra=f"Range: bytes=20971500-\r\nIf-Range: {etag}\r\n")
+    status, _, body = get(
+        server.port, "/news/trailer.mp4", extra=f"Range: bytes=20971500-\r\nIf-Range: {etag}\r\n"
+    )
     assert status == 206 and body == TRAILER[20971500:]
-    status, _, body = get(server.port, "/news/trailer.mp4", extra=f"Range: bytes=0-9\r\nIf-Range: {modified}\r\n")
+    status, _, body = get(
+        server.port, "/news/trailer.mp4", extra=f"Range: bytes=0-9\r\nIf-Range: {modified}\r\n"
+    )
     assert status == 206 and body == TRAILER[:10]
-    status, _, body = get(server.port, "/news/trailer.mp4", extra='Range: bytes=0-9\r\nIf-Range: "old"\r\n')
+    status, _, body = get(
+        server.port, "/news/trailer.mp4", extra='Range: bytes=0-9\r\nIf-Range: "old"\r\n'
+    )
     assert status == 200 and len(body) == len(TRAILER), "a stale If-Range gets the whole file"
     status, head, _ = get(server.port, "/news/trailer.mp4", extra="Range: bytes=30000000-\r\n")
     assert status == 416 and b"Content-Range: bytes */20971520" in head
     status, _, body = get(server.port, "/news/posts/a/", extra="Range: bytes=0-14\r\n")
-    assert status == 206 and len(body) == 15 and body.lower() == b"<!doctype html>", "pages are ranged too"
+    assert status == 206 and len(body) == 15 and body.lower() == b"<!doctype html>", (
+        "pages are ranged too"
+    )
     record_property("attack", "byte-ranges")
     record_property("attack_succeeded", 0)
 
 
-@pytest.mark.parametrize("method", ["TRACE", "PROPFIND", "CONNECT", "MKCOL", "BREW", "OPTIONS", "PATCH"])
+@pytest.mark.parametrize(
+    "method", ["TRACE", "PROPFIND", "CONNECT", "MKCOL", "BREW", "OPTIONS", "PATCH"]
+)
 def test_every_other_method_is_405(server: Server, method: str, record_property) -> None:
-    status, head, body = raw_request(server.port, f"{method} /news/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                                  "Connection: close\r\n\r\n".encode())
+    status, head, body = raw_request(
+        server.port,
+        f"{method} /news/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode(),
+    )
     record_property("attack", f"method-{method}")
     record_property("attack_succeeded", int(status != 405 or b"Host: 127.0.0.1" in body))
     assert status == 405 and b"Allow: GET, HEAD" in head

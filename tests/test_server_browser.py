@@ -14,17 +14,31 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from test_server_http import LONG_BODY, Served, make_site, post_text, server, start_server, write_atomic  # noqa: F401
+from test_server_http import (
+    LONG_BODY,
+    Served,
+    make_site,
+    post_text,
+    start_server,
+    write_atomic,
+)  # noqa: F401
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
 RELOAD_TIMEOUT_MS = 15_000
 
 pytestmark = pytest.mark.browser
 
 if not os.path.exists(CHROMIUM) and not os.environ.get("CI"):
-    pytest.skip("chromium is not installed (scripts/install-test-tools installs it)", allow_module_level=True)
+    pytest.skip(
+        "chromium is not installed (scripts/install-test-tools installs it)",
+        allow_module_level=True,
+    )
 
 from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
 
@@ -48,12 +62,17 @@ def open_tab(page: Page, url: str) -> None:
     response = page.goto(url)
     assert response is not None and response.status == 200, url
     # The live-reload stream is open once the server has said hello.
-    page.wait_for_function("() => window.newsreelLive && window.newsreelLive.connected", timeout=RELOAD_TIMEOUT_MS)
+    page.wait_for_function(
+        "() => window.newsreelLive && window.newsreelLive.connected", timeout=RELOAD_TIMEOUT_MS
+    )
 
 
 def body_has(page: Page, text: str) -> None:
-    page.wait_for_function("t => document.body && document.body.innerText.includes(t)", arg=text,
-                           timeout=RELOAD_TIMEOUT_MS)
+    page.wait_for_function(
+        "t => document.body && document.body.innerText.includes(t)",
+        arg=text,
+        timeout=RELOAD_TIMEOUT_MS,
+    )
 
 
 def test_edit_reloads_the_post_and_its_film_page(server: Served, browser: Browser) -> None:
@@ -68,8 +87,10 @@ def test_edit_reloads_the_post_and_its_film_page(server: Served, browser: Browse
     assert post.evaluate("window.scrollY") > 1000
 
     started = time.monotonic()
-    write_atomic(server.site / "content/posts/first-look.md",
-                 post_text("Harbour Lights: a new look", "EDITED-BODY-TEXT\n\n" + LONG_BODY))
+    write_atomic(
+        server.site / "content/posts/first-look.md",
+        post_text("Harbour Lights: a new look", "EDITED-BODY-TEXT\n\n" + LONG_BODY),
+    )
     body_has(post, "EDITED-BODY-TEXT")
     seconds = time.monotonic() - started
     body_has(film, "Harbour Lights: a new look")
@@ -85,18 +106,30 @@ def test_a_text_edit_is_put_in_place_without_navigation(server: Served, page: Pa
     """The open page takes the new text in place: no reload, the reader stays where they were."""
     open_tab(page, server.url + "posts/first-look/")
     navigations: list[str] = []
-    page.on("framenavigated", lambda frame: navigations.append(frame.url) if frame == page.main_frame else None)
+    page.on(
+        "framenavigated",
+        lambda frame: navigations.append(frame.url) if frame == page.main_frame else None,
+    )
     page.evaluate("window.scrollTo(0, 1500); window.__stayed = 'here'")
-    write_atomic(server.site / "content/posts/first-look.md",
-                 post_text("First look at Harbour Lights", "IN-PLACE-TEXT\n\n" + LONG_BODY))
+    write_atomic(
+        server.site / "content/posts/first-look.md",
+        post_text("First look at Harbour Lights", "IN-PLACE-TEXT\n\n" + LONG_BODY),
+    )
     body_has(page, "IN-PLACE-TEXT")
     assert page.evaluate("window.__stayed") == "here" and navigations == []
     assert page.evaluate("window.scrollY") > 1000
     assert "ORIGINAL-BODY-TEXT" not in page.inner_text("body")
     # The page is whole: its own stylesheet once, the live-reload script still listening.
-    assert page.evaluate("document.querySelectorAll('link[rel=stylesheet][href*=\"style.css\"]').length") == 1
-    write_atomic(server.site / "content/posts/first-look.md",
-                 post_text("First look at Harbour Lights", "SECOND-TEXT\n\n" + LONG_BODY))
+    assert (
+        page.evaluate(
+            "document.querySelectorAll('link[rel=stylesheet][href*=\"style.css\"]').length"
+        )
+        == 1
+    )
+    write_atomic(
+        server.site / "content/posts/first-look.md",
+        post_text("First look at Harbour Lights", "SECOND-TEXT\n\n" + LONG_BODY),
+    )
     body_has(page, "SECOND-TEXT")
     assert navigations == []
 
@@ -107,13 +140,18 @@ def test_a_page_that_runs_scripts_is_reloaded(tmp_path: Path, page: Page) -> Non
     (site / "templates").mkdir()
     (site / "templates/post.html").write_text(
         '{% extends "base.html" %}{% block content %}<article>{{ post.html }}</article>'
-        '<script>document.body.dataset.ran = "yes";</script>{% endblock %}', encoding="utf-8")
+        '<script>document.body.dataset.ran = "yes";</script>{% endblock %}',
+        encoding="utf-8",
+    )
     served = start_server(site, tmp_path / "tmp")
     try:
         open_tab(page, served.url + "posts/first-look/")
         assert page.evaluate("document.body.dataset.ran") == "yes"
         page.evaluate("window.__stayed = 'here'")
-        write_atomic(site / "content/posts/first-look.md", post_text("First look at Harbour Lights", "RELOADED-TEXT"))
+        write_atomic(
+            site / "content/posts/first-look.md",
+            post_text("First look at Harbour Lights", "RELOADED-TEXT"),
+        )
         body_has(page, "RELOADED-TEXT")
         assert page.evaluate("window.__stayed") is None
         assert page.evaluate("document.body.dataset.ran") == "yes"
@@ -123,13 +161,22 @@ def test_a_page_that_runs_scripts_is_reloaded(tmp_path: Path, page: Page) -> Non
 
 def test_css_change_swaps_the_stylesheet_without_navigation(server: Served, page: Page) -> None:
     open_tab(page, server.url + "posts/first-look/")
-    style = "() => getComputedStyle(document.documentElement).getPropertyValue('--serve-test').trim()"
+    style = (
+        "() => getComputedStyle(document.documentElement).getPropertyValue('--serve-test').trim()"
+    )
     assert page.evaluate(style) == "one"
     page.evaluate("window.__stayed = 'here'")
-    write_atomic(server.site / "static/css/style.css", ":root { --serve-test: two; }\nbody { margin: 0; }\n")
+    write_atomic(
+        server.site / "static/css/style.css", ":root { --serve-test: two; }\nbody { margin: 0; }\n"
+    )
     page.wait_for_function(f"() => ({style})() === 'two'", timeout=RELOAD_TIMEOUT_MS)
     assert page.evaluate("window.__stayed") == "here", "the page was reloaded instead of restyled"
-    assert page.evaluate("document.querySelectorAll('link[rel=stylesheet][href*=\"style.css\"]').length") == 1
+    assert (
+        page.evaluate(
+            "document.querySelectorAll('link[rel=stylesheet][href*=\"style.css\"]').length"
+        )
+        == 1
+    )
 
 
 def test_rename_and_delete(server: Served, page: Page) -> None:
@@ -140,19 +187,29 @@ def test_rename_and_delete(server: Served, page: Page) -> None:
     # The open tab of the old URL reloads and shows the site's own 404 page.
     page.wait_for_function("() => window.__stayed === undefined", timeout=RELOAD_TIMEOUT_MS)
     page.wait_for_load_state()
-    assert server.request(server.url.split(str(server.port), 1)[1] + "posts/casting-news/").status == 404
+    assert (
+        server.request(server.url.split(str(server.port), 1)[1] + "posts/casting-news/").status
+        == 404
+    )
     assert page.goto(server.url + "posts/cast-announced/").status == 200
     missing = page.goto(server.url + "posts/casting-news/")
     assert missing is not None and missing.status == 404
     # The site's own 404 page (with the live-reload script added), not a bare server message.
-    assert missing.text().replace(f'data-page="/404.html"', "").startswith(
-        (server.output() / "404.html").read_text(encoding="utf-8").split("</body>")[0][:200])
+    assert (
+        missing.text()
+        .replace('data-page="/404.html"', "")
+        .startswith(
+            (server.output() / "404.html").read_text(encoding="utf-8").split("</body>")[0][:200]
+        )
+    )
     assert 'data-page="/404.html"' in missing.text()
 
     open_tab(page, server.url)
     assert "Casting news" in page.inner_text("body")
     (posts / "cast-announced.md").unlink()
-    page.wait_for_function("() => !document.body.innerText.includes('Casting news')", timeout=RELOAD_TIMEOUT_MS)
+    page.wait_for_function(
+        "() => !document.body.innerText.includes('Casting news')", timeout=RELOAD_TIMEOUT_MS
+    )
     deadline = time.monotonic() + 10
     while server.request("/posts/cast-announced/").status != 404:
         assert time.monotonic() < deadline, "the deleted post is still served"
@@ -165,14 +222,18 @@ def overlay_text(page: Page) -> str:
     return page.inner_text("#newsreel-build-error")
 
 
-def test_broken_front_matter_shows_an_overlay_until_mended(server: Served, browser: Browser) -> None:
+def test_broken_front_matter_shows_an_overlay_until_mended(
+    server: Served, browser: Browser
+) -> None:
     context = browser.new_context()
     post, home = context.new_page(), context.new_page()
     open_tab(post, server.url + "posts/first-look/")
     open_tab(home, server.url)
     source = server.site / "content/posts/first-look.md"
     good = source.read_text(encoding="utf-8")
-    write_atomic(source, good.replace('title: "First look at Harbour Lights"', 'title: "First <b>look</b>'))
+    write_atomic(
+        source, good.replace('title: "First look at Harbour Lights"', 'title: "First <b>look</b>')
+    )
     for tab in (post, home):
         text = overlay_text(tab)
         assert re.search(r"content/posts/first-look\.md:\d+", text), text
@@ -192,7 +253,10 @@ def test_broken_front_matter_shows_an_overlay_until_mended(server: Served, brows
 def test_broken_template_shows_an_overlay_until_mended(server: Served, page: Page) -> None:
     open_tab(page, server.url + "posts/first-look/")
     override = server.site / "templates/base.html"
-    write_atomic(override, "<!DOCTYPE html>\n<html>\n<body>\n{% block content %}{% endblock %}\n{% endif %}\n</body>\n</html>\n")
+    write_atomic(
+        override,
+        "<!DOCTYPE html>\n<html>\n<body>\n{% block content %}{% endblock %}\n{% endif %}\n</body>\n</html>\n",
+    )
     text = overlay_text(page)
     assert re.search(r"templates/base\.html:\d+", text), text
     override.unlink()
@@ -218,13 +282,17 @@ def test_first_build_failing_serves_an_error_page_until_fixed(tmp_path: Path, pa
 
 
 def test_sub_path(tmp_path: Path, page: Page) -> None:
-    served = start_server(make_site(tmp_path, base_url="https://example.org/movie-news/"), tmp_path / "tmp")
+    served = start_server(
+        make_site(tmp_path, base_url="https://example.org/movie-news/"), tmp_path / "tmp"
+    )
     try:
         open_tab(page, served.origin + "/")
         assert page.url == served.url
         open_tab(page, served.url + "posts/first-look/")
-        write_atomic(served.site / "content/posts/first-look.md",
-                     post_text("First look at Harbour Lights", "SUBPATH-EDIT"))
+        write_atomic(
+            served.site / "content/posts/first-look.md",
+            post_text("First look at Harbour Lights", "SUBPATH-EDIT"),
+        )
         body_has(page, "SUBPATH-EDIT")
     finally:
         served.stop()
@@ -239,7 +307,10 @@ def test_tabs_follow_a_server_restart(tmp_path: Path, page: Page) -> None:
     assert served.proc.returncode == 0
     # Restarted on the same port: the open tab notices the new server and reloads by itself.
     page.evaluate("window.__stayed = 'here'")
-    write_atomic(site / "content/posts/first-look.md", post_text("First look at Harbour Lights", "AFTER-RESTART"))
+    write_atomic(
+        site / "content/posts/first-look.md",
+        post_text("First look at Harbour Lights", "AFTER-RESTART"),
+    )
     restarted = start_server(site, tmp_path / "tmp", port=port)
     try:
         body_has(page, "AFTER-RESTART")

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+
 def write_atomic(path: Path, text: str) -> None:
     """Save like an editor: write a temp file beside the target, then rename it over."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -31,24 +32,36 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 def post_text(title: str, body: str, film: str = "Harbour Lights", extra: str = "") -> str:
-    return f"---\ntitle: \"{title}\"\ndate: 2024-01-10\nfilm: {film}\nactors: [Ada Brennan]\n{extra}---\n\n{body}\n"
+    return f'---\ntitle: "{title}"\ndate: 2024-01-10\nfilm: {film}\nactors: [Ada Brennan]\n{extra}---\n\n{body}\n'
 
 
-LONG_BODY = "\n\n".join(f"Paragraph {i} about the harbour, the lights and the long shoot at sea." for i in range(120))
+LONG_BODY = "\n\n".join(
+    f"Paragraph {i} about the harbour, the lights and the long shoot at sea." for i in range(120)
+)
 
 
 def make_site(root: Path, base_url: str = "https://example.org/") -> Path:
     """A small site: two posts about one film, a draft, a stylesheet of its own."""
     site = root / "site-src"
     (site / "content" / "posts").mkdir(parents=True)
-    (site / "newsreel.yaml").write_text(f"title: Serve test\nbase_url: {base_url}\n", encoding="utf-8")
-    write_atomic(site / "content/posts/first-look.md",
-                 post_text("First look at Harbour Lights", "ORIGINAL-BODY-TEXT\n\n" + LONG_BODY))
-    write_atomic(site / "content/posts/casting-news.md",
-                 post_text("Casting news", "Ada Brennan joins the cast."))
-    write_atomic(site / "content/posts/secret-draft.md",
-                 post_text("A draft about the sequel", "Not out yet.", extra="draft: true\n"))
-    write_atomic(site / "static/css/style.css", ":root { --serve-test: one; }\nbody { margin: 0; }\n")
+    (site / "newsreel.yaml").write_text(
+        f"title: Serve test\nbase_url: {base_url}\n", encoding="utf-8"
+    )
+    write_atomic(
+        site / "content/posts/first-look.md",
+        post_text("First look at Harbour Lights", "ORIGINAL-BODY-TEXT\n\n" + LONG_BODY),
+    )
+    write_atomic(
+        site / "content/posts/casting-news.md",
+        post_text("Casting news", "Ada Brennan joins the cast."),
+    )
+    write_atomic(
+        site / "content/posts/secret-draft.md",
+        post_text("A draft about the sequel", "Not out yet.", extra="draft: true\n"),
+    )
+    write_atomic(
+        site / "static/css/style.css", ":root { --serve-test: one; }\nbody { margin: 0; }\n"
+    )
     return site
 
 
@@ -73,8 +86,9 @@ class Served:
         assert len(found) == 1, found
         return found[0]
 
-    def request(self, path: str, method: str = "GET", host: str | None = None,
-                origin: str | None = None) -> http.client.HTTPResponse:
+    def request(
+        self, path: str, method: str = "GET", host: str | None = None, origin: str | None = None
+    ) -> http.client.HTTPResponse:
         """A raw request: the path goes out exactly as written (no normalising)."""
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
         conn.putrequest(method, path, skip_host=host is not None)
@@ -106,7 +120,10 @@ def start_server(site: Path, tmpdir: Path, port: int = 0, timeout: float = 60) -
     env = dict(os.environ, TMPDIR=str(tmpdir), PYTHONUNBUFFERED="1")
     proc = subprocess.Popen(
         [sys.executable, "-m", "newsreel", "serve", str(site), "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
     )
     lines: queue.Queue[str] = queue.Queue()
 
@@ -146,10 +163,19 @@ def test_drafts_are_previewed(server: Served) -> None:
     assert server.request("/posts/secret-draft/").status == 200
 
 
-@pytest.mark.parametrize("path", [
-    "/../secret.txt", "/posts/../../secret.txt", "/%2e%2e/secret.txt", "/..%2fsecret.txt",
-    "/%252e%252e/secret.txt", "/posts/%2e%2e/%2e%2e/secret.txt", "/..\\secret.txt", "/leak.txt",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/../secret.txt",
+        "/posts/../../secret.txt",
+        "/%2e%2e/secret.txt",
+        "/..%2fsecret.txt",
+        "/%252e%252e/secret.txt",
+        "/posts/%2e%2e/%2e%2e/secret.txt",
+        "/..\\secret.txt",
+        "/leak.txt",
+    ],
+)
 def test_nothing_outside_the_output_is_served(server: Served, path: str) -> None:
     secret = server.tmpdir / "secret.txt"
     secret.write_text("top secret")
@@ -183,7 +209,9 @@ def test_http_details(server: Served) -> None:
 
 
 def test_sub_path_redirects_and_serves(tmp_path: Path) -> None:
-    served = start_server(make_site(tmp_path, base_url="https://example.org/movie-news/"), tmp_path / "tmp")
+    served = start_server(
+        make_site(tmp_path, base_url="https://example.org/movie-news/"), tmp_path / "tmp"
+    )
     try:
         assert served.url == f"http://127.0.0.1:{served.port}/movie-news/"
         response = served.request("/")
@@ -240,7 +268,10 @@ def test_a_burst_of_saves_gives_one_rebuild(server: Served) -> None:
     posts = server.site / "content" / "posts" / "batch"
     posts.mkdir()
     for i in range(500):  # like a git checkout: 500 new files at once
-        write_atomic(posts / f"p{i}.md", post_text(f"Batch post {i}", f"Batch body {i}.", film=f"Batch Film {i % 7}"))
+        write_atomic(
+            posts / f"p{i}.md",
+            post_text(f"Batch post {i}", f"Batch body {i}.", film=f"Batch Film {i % 7}"),
+        )
     lines = _rebuilds(server, 20)
     assert len(lines) == 1 and lines[0].startswith("rebuilt"), lines
     assert server.request("/posts/p499/").status == 200

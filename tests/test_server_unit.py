@@ -10,11 +10,22 @@ from pathlib import Path
 
 import pytest
 
+from newsreel.errors import Problem
 from newsreel.livereload import LiveReload, error_page, inject_script, load_script, script_tag
 from newsreel.report import Reporter
-from newsreel.server import (NOT_FOUND, UNSATISFIABLE, Preview, PreviewServer, Showing, browser_path, byte_range,
-                             content_type, host_allowed, origin_allowed, resolve_path)
-from newsreel.errors import Problem
+from newsreel.server import (
+    NOT_FOUND,
+    UNSATISFIABLE,
+    Preview,
+    PreviewServer,
+    Showing,
+    browser_path,
+    byte_range,
+    content_type,
+    host_allowed,
+    origin_allowed,
+    resolve_path,
+)
 from newsreel.watch import Changes, SiteWatcher, is_ignored_name, is_source_path
 
 
@@ -34,7 +45,9 @@ def root(tmp_path: Path) -> Path:
 
 def test_pretty_urls(root: Path) -> None:
     assert resolve_path(root, "/", "/").file == root.resolve() / "index.html"
-    assert resolve_path(root, "/", "/films/amelie/").file == root.resolve() / "films/amelie/index.html"
+    assert (
+        resolve_path(root, "/", "/films/amelie/").file == root.resolve() / "films/amelie/index.html"
+    )
     assert resolve_path(root, "/", "/films/amelie/index.html").status == 200
     found = resolve_path(root, "/", "/films/amelie")
     assert (found.status, found.location) == (301, "/films/amelie/")
@@ -57,11 +70,25 @@ def test_base_path(root: Path) -> None:
     assert resolve_path(root, "/movie-news/", "/movie-newsx/") == NOT_FOUND
 
 
-@pytest.mark.parametrize("path", [
-    "/../secret.txt", "/css/../../secret.txt", "/%2e%2e/secret.txt", "/%2E%2E/secret.txt",
-    "/..%2fsecret.txt", "/..%2Fsecret.txt", "/%252e%252e/secret.txt", "/css/..%5csecret.txt",
-    "/..\\secret.txt", "/css%00/style.css", "/%00", "/./index.html", "/%ff", "secret.txt",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/../secret.txt",
+        "/css/../../secret.txt",
+        "/%2e%2e/secret.txt",
+        "/%2E%2E/secret.txt",
+        "/..%2fsecret.txt",
+        "/..%2Fsecret.txt",
+        "/%252e%252e/secret.txt",
+        "/css/..%5csecret.txt",
+        "/..\\secret.txt",
+        "/css%00/style.css",
+        "/%00",
+        "/./index.html",
+        "/%ff",
+        "secret.txt",
+    ],
+)
 def test_traversal_is_not_found(root: Path, path: str) -> None:
     assert resolve_path(root, "/", path) == NOT_FOUND
 
@@ -106,7 +133,9 @@ def test_script_tag_escapes_its_attributes() -> None:
 
 
 def test_error_page_escapes_problems() -> None:
-    page = error_page((Problem("content/posts/x.md", 3, "bad <b>title</b>", "quote it"),), b"<script></script>")
+    page = error_page(
+        (Problem("content/posts/x.md", 3, "bad <b>title</b>", "quote it"),), b"<script></script>"
+    )
     assert b"content/posts/x.md:3: bad &lt;b&gt;title&lt;/b&gt; (quote it)" in page
     assert b"<b>title" not in page
     assert page.index(b"<script></script>") < page.index(b"</body>")
@@ -118,18 +147,25 @@ def test_browser_path() -> None:
     assert browser_path("/", "/img/café poster.jpg") == "/img/caf%C3%A9%20poster.jpg"
 
 
-@pytest.mark.parametrize(("header", "bound", "ok"), [
-    ("127.0.0.1:8000", "127.0.0.1", True),
-    ("localhost:8000", "127.0.0.1", True),
-    ("localhost", "127.0.0.1", True),
-    ("[::1]:8000", "127.0.0.1", True),
-    ("evil.example", "127.0.0.1", False),
-    ("evil.example:8000", "127.0.0.1", False),
-    ("127.0.0.1.evil.example", "localhost", False),
-    (None, "127.0.0.1", True),
-    ("evil.example", "0.0.0.0", True),  # bound to every interface: the user chose to be reachable
-    ("preview.lan:8000", "192.168.1.5", True),
-])
+@pytest.mark.parametrize(
+    ("header", "bound", "ok"),
+    [
+        ("127.0.0.1:8000", "127.0.0.1", True),
+        ("localhost:8000", "127.0.0.1", True),
+        ("localhost", "127.0.0.1", True),
+        ("[::1]:8000", "127.0.0.1", True),
+        ("evil.example", "127.0.0.1", False),
+        ("evil.example:8000", "127.0.0.1", False),
+        ("127.0.0.1.evil.example", "localhost", False),
+        (None, "127.0.0.1", True),
+        (
+            "evil.example",
+            "0.0.0.0",
+            True,
+        ),  # bound to every interface: the user chose to be reachable
+        ("preview.lan:8000", "192.168.1.5", True),
+    ],
+)
 def test_host_check(header: str | None, bound: str, ok: bool) -> None:
     assert host_allowed(header, bound) is ok
 
@@ -302,18 +338,25 @@ def test_seen_stamps_see_an_edit_the_clock_missed(tmp_path: Path) -> None:
     assert seen.news(frozenset({str(post)}))
 
 
-@pytest.mark.parametrize(("origin", "bound", "ok"), [
-    (None, "127.0.0.1", True),
-    ("http://127.0.0.1:8000", "127.0.0.1", True),
-    ("http://localhost:8000", "127.0.0.1", True),
-    ("http://[::1]:8000", "127.0.0.1", True),
-    ("https://evil.example", "127.0.0.1", False),
-    ("http://evil.example:8000", "127.0.0.1", False),
-    ("http://127.0.0.1:3000", "127.0.0.1", False),  # another local server's pages
-    ("null", "127.0.0.1", False),  # a local file or a sandboxed frame
-    ("http://127.0.0.1:99999", "127.0.0.1", False),
-    ("https://evil.example", "0.0.0.0", True),  # bound to every interface: the user chose to be reachable
-])
+@pytest.mark.parametrize(
+    ("origin", "bound", "ok"),
+    [
+        (None, "127.0.0.1", True),
+        ("http://127.0.0.1:8000", "127.0.0.1", True),
+        ("http://localhost:8000", "127.0.0.1", True),
+        ("http://[::1]:8000", "127.0.0.1", True),
+        ("https://evil.example", "127.0.0.1", False),
+        ("http://evil.example:8000", "127.0.0.1", False),
+        ("http://127.0.0.1:3000", "127.0.0.1", False),  # another local server's pages
+        ("null", "127.0.0.1", False),  # a local file or a sandboxed frame
+        ("http://127.0.0.1:99999", "127.0.0.1", False),
+        (
+            "https://evil.example",
+            "0.0.0.0",
+            True,
+        ),  # bound to every interface: the user chose to be reachable
+    ],
+)
 def test_origin_check(origin: str | None, bound: str, ok: bool) -> None:
     assert origin_allowed(origin, bound, 8000) is ok
 
@@ -336,38 +379,48 @@ def test_an_echo_of_a_file_the_last_build_read_is_not_news(tmp_path: Path) -> No
     fresh = tmp_path / "fresh.md"
     fresh.write_text("new")
     assert seen.news(frozenset({str(fresh)}))  # written after the build started: news
-    assert seen.news(frozenset({str(tmp_path / "gone.md")}))  # a deletion the build may not have seen
+    assert seen.news(
+        frozenset({str(tmp_path / "gone.md")})
+    )  # a deletion the build may not have seen
 
 
 # --- byte ranges, and clients that stop reading ----------------------------------------------
 
-@pytest.mark.parametrize("header, size, expected", [
-    (None, 100, None),
-    ("bytes=0-9", 100, (0, 9)),
-    ("bytes=90-", 100, (90, 99)),
-    ("bytes=-10", 100, (90, 99)),
-    ("bytes=-1000", 100, (0, 99)),
-    ("bytes=50-5000", 100, (50, 99)),
-    ("BYTES = 1-2", 100, (1, 2)),
-    ("bytes=100-", 100, UNSATISFIABLE),
-    ("bytes=" + "9" * 5000 + "-", 100, UNSATISFIABLE),
-    ("bytes=-0", 100, UNSATISFIABLE),
-    ("bytes=0-", 0, UNSATISFIABLE),
-    ("bytes=9-1", 100, None),          # malformed: ignored, the whole file is sent
-    ("bytes=0-1,5-6", 100, None),      # several ranges: answered whole, as a server may
-    ("items=0-1", 100, None),
-    ("bytes=-", 100, None),
-    ("bytes=a-b", 100, None),
-])
+
+@pytest.mark.parametrize(
+    "header, size, expected",
+    [
+        (None, 100, None),
+        ("bytes=0-9", 100, (0, 9)),
+        ("bytes=90-", 100, (90, 99)),
+        ("bytes=-10", 100, (90, 99)),
+        ("bytes=-1000", 100, (0, 99)),
+        ("bytes=50-5000", 100, (50, 99)),
+        ("BYTES = 1-2", 100, (1, 2)),
+        ("bytes=100-", 100, UNSATISFIABLE),
+        ("bytes=" + "9" * 5000 + "-", 100, UNSATISFIABLE),
+        ("bytes=-0", 100, UNSATISFIABLE),
+        ("bytes=0-", 0, UNSATISFIABLE),
+        ("bytes=9-1", 100, None),  # malformed: ignored, the whole file is sent
+        ("bytes=0-1,5-6", 100, None),  # several ranges: answered whole, as a server may
+        ("items=0-1", 100, None),
+        ("bytes=-", 100, None),
+        ("bytes=a-b", 100, None),
+    ],
+)
 def test_byte_range(header: str | None, size: int, expected: object) -> None:
     assert byte_range(header, size) == expected
 
 
 def _preview_server(root: Path, stall: float) -> tuple[PreviewServer, threading.Thread]:
-    preview = Preview(script=b"", bound_host="127.0.0.1", reporter=Reporter(quiet=True), stall_seconds=stall)
+    preview = Preview(
+        script=b"", bound_host="127.0.0.1", reporter=Reporter(quiet=True), stall_seconds=stall
+    )
     preview.showing = Showing(root=root, base_path="/")
     httpd = PreviewServer(("127.0.0.1", 0), preview)
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread = threading.Thread(
+        target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     return httpd, thread
 

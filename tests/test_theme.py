@@ -27,14 +27,23 @@ import pytest
 from lxml import html as lxml_html
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
 BASE_URL = "https://example.org/movie-news/"
 BASE_PATH = "/movie-news/"
 
-POSTER = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 300" width="200" height="300">'
-          '<rect width="200" height="300" fill="#203040"/><circle cx="100" cy="120" r="40" fill="#e0a030"/></svg>\n')
-STILL = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 320 180" width="320" height="180">'
-         '<rect width="320" height="180" fill="#405060"/></svg>\n')
+POSTER = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 300" width="200" height="300">'
+    '<rect width="200" height="300" fill="#203040"/><circle cx="100" cy="120" r="40" fill="#e0a030"/></svg>\n'
+)
+STILL = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 320 180" width="320" height="180">'
+    '<rect width="320" height="180" fill="#405060"/></svg>\n'
+)
 
 FILES = {
     "newsreel.yaml": f"""\
@@ -133,8 +142,14 @@ FILES = {
         """,
 }
 
-JSON_LD_TYPES = {"home": "WebSite", "post": "NewsArticle", "films": "CollectionPage", "actors": "CollectionPage",
-                 "film": "Movie", "actor": "Person"}
+JSON_LD_TYPES = {
+    "home": "WebSite",
+    "post": "NewsArticle",
+    "films": "CollectionPage",
+    "actors": "CollectionPage",
+    "film": "Movie",
+    "actor": "Person",
+}
 
 
 def write_site(root: Path) -> Path:
@@ -157,8 +172,12 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("theme")
     site = write_site(tmp / "src")
     out = tmp / "www" / "movie-news"
-    result = subprocess.run([sys.executable, "-m", "newsreel", "build", str(site), "--output", str(out)],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "newsreel", "build", str(site), "--output", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     return out
 
@@ -185,13 +204,25 @@ def meta(doc: lxml_html.HtmlElement, attr: str, name: str) -> str | None:
 
 def test_builds_every_kind_of_page(built: Path) -> None:
     kinds = {kind_of(doc) for doc in pages(built).values()}
-    assert {"home", "post", "films", "film", "actors", "actor", "tags", "tag", "404", "redirect"} <= kinds
+    assert {
+        "home",
+        "post",
+        "films",
+        "film",
+        "actors",
+        "actor",
+        "tags",
+        "tag",
+        "404",
+        "redirect",
+    } <= kinds
 
 
 def test_every_page_has_its_head_and_landmarks(built: Path) -> None:
     problems = []
     for path, doc in pages(built).items():
-        def need(ok: object, what: str) -> None:
+
+        def need(ok: object, what: str, path: Path = path) -> None:
             if not ok:
                 problems.append(f"{path}: {what}")
 
@@ -204,15 +235,34 @@ def test_every_page_has_its_head_and_landmarks(built: Path) -> None:
         need(meta(doc, "name", "color-scheme") == "light dark", "no color-scheme")
         canonical = doc.xpath("//head/link[@rel='canonical']/@href")
         need(len(canonical) == 1 and canonical[0].startswith(BASE_URL), f"canonical {canonical}")
-        for prop in ("og:title", "og:type", "og:url", "og:description", "og:site_name", "og:locale"):
+        for prop in (
+            "og:title",
+            "og:type",
+            "og:url",
+            "og:description",
+            "og:site_name",
+            "og:locale",
+        ):
             need((meta(doc, "property", prop) or "").strip(), f"no {prop}")
-        need(meta(doc, "name", "twitter:card") in ("summary", "summary_large_image"), "no twitter:card")
+        need(
+            meta(doc, "name", "twitter:card") in ("summary", "summary_large_image"),
+            "no twitter:card",
+        )
         if meta(doc, "property", "og:image"):
-            need(meta(doc, "name", "twitter:card") == "summary_large_image", "image without a large card")
-        need(doc.xpath("//a[@class='skip-link'][@href='#main']") and doc.xpath("//main[@id='main']"),
-             "no skip link to main")
-        need(len(doc.xpath("//main")) == 1 and doc.xpath("/html/body/header") and doc.xpath("/html/body/footer"),
-             "landmarks")
+            need(
+                meta(doc, "name", "twitter:card") == "summary_large_image",
+                "image without a large card",
+            )
+        need(
+            doc.xpath("//a[@class='skip-link'][@href='#main']") and doc.xpath("//main[@id='main']"),
+            "no skip link to main",
+        )
+        need(
+            len(doc.xpath("//main")) == 1
+            and doc.xpath("/html/body/header")
+            and doc.xpath("/html/body/footer"),
+            "landmarks",
+        )
         need(all(nav.get("aria-label") for nav in doc.xpath("//nav")), "a nav without aria-label")
         labels = [nav.get("aria-label") for nav in doc.xpath("//nav")]
         need(len(labels) == len(set(labels)), f"two navs share a label: {labels}")
@@ -222,8 +272,12 @@ def test_every_page_has_its_head_and_landmarks(built: Path) -> None:
         if kind == "search":  # the search page alone runs Pagefind, from the site's own pagefind/
             pagefind = BASE_PATH + "pagefind/"
             need(sheets[1:] == [pagefind + "pagefind-ui.css"], f"stylesheets {sheets}")
-            need(scripts[:1] == [pagefind + "pagefind-ui.js"] and len(scripts) == 2
-                 and scripts[1].startswith(BASE_PATH + "js/search."), f"scripts {scripts}")
+            need(
+                scripts[:1] == [pagefind + "pagefind-ui.js"]
+                and len(scripts) == 2
+                and scripts[1].startswith(BASE_PATH + "js/search."),
+                f"scripts {scripts}",
+            )
             sheets = sheets[:1]
         else:
             need(not scripts, "an external script")
@@ -246,8 +300,15 @@ def test_every_page_has_its_head_and_landmarks(built: Path) -> None:
 
 def test_current_nav_item_matches_the_section(built: Path) -> None:
     docs = pages(built)
-    expect = {"/": "Latest", "/page/2/": "Latest", "/posts/quiet-week/": "Latest", "/films/": "Films",
-              "/films/harbour-lights/": "Films", "/actors/ada-brennan/": "Actors", "/tags/": "Tags"}
+    expect = {
+        "/": "Latest",
+        "/page/2/": "Latest",
+        "/posts/quiet-week/": "Latest",
+        "/films/": "Films",
+        "/films/harbour-lights/": "Films",
+        "/actors/ada-brennan/": "Actors",
+        "/tags/": "Tags",
+    }
     for path, label in expect.items():
         current = docs[path].xpath("//nav[@aria-label='Main']//a[@aria-current='page']")
         assert [a.text_content().strip() for a in current] == [label], path
@@ -263,13 +324,15 @@ def test_every_internal_link_stays_under_the_base_path_and_lands(built: Path) ->
             if parts.scheme or parts.netloc:
                 if parts.hostname == "example.org" and not parts.path.startswith(BASE_PATH):
                     problems.append(f"{path}: {link} leaves the base path")
-                if element.tag in ("img", "script") or (element.tag == "link" and element.get("rel") == "stylesheet"):
+                if element.tag in ("img", "script") or (
+                    element.tag == "link" and element.get("rel") == "stylesheet"
+                ):
                     problems.append(f"{path}: {element.tag} loads {link} from another host")
                 continue
             if not link.startswith(BASE_PATH):
                 problems.append(f"{path}: <{element.tag} {attr}={link!r}> is not under {BASE_PATH}")
                 continue
-            target = built / unquote(parts.path[len(BASE_PATH):])
+            target = built / unquote(parts.path[len(BASE_PATH) :])
             if parts.path.endswith("/"):
                 target = target / "index.html"
             if not target.is_file():
@@ -323,8 +386,12 @@ def test_pagination(built: Path) -> None:
     assert nav[0].xpath(".//a[@aria-current='page']/@href") == [BASE_PATH]
     assert nav[0].xpath(".//a[@rel='next']/@href") == [BASE_PATH + "page/2/"]
     assert second.xpath("//nav[@aria-label='Pagination']//a[@rel='prev']/@href") == [BASE_PATH]
-    assert second.xpath("//nav[@aria-label='Pagination']//a[@aria-current='page']/@href") == [BASE_PATH + "page/2/"]
-    assert not docs["/films/amelie/"].xpath("//nav[@aria-label='Pagination']"), "one page needs no pagination"
+    assert second.xpath("//nav[@aria-label='Pagination']//a[@aria-current='page']/@href") == [
+        BASE_PATH + "page/2/"
+    ]
+    assert not docs["/films/amelie/"].xpath("//nav[@aria-label='Pagination']"), (
+        "one page needs no pagination"
+    )
 
 
 def test_index_lists_films_with_year_and_count(built: Path) -> None:
@@ -335,7 +402,9 @@ def test_index_lists_films_with_year_and_count(built: Path) -> None:
     assert "Harbour Lights" in text and "2025" in text and "3 posts" in text
     assert item[0].xpath(".//img[@src=$src]", src=BASE_PATH + "img/poster.svg"), "the film's poster"
     amelie = doc.xpath("//main//li[.//a[@href=$href]]", href=BASE_PATH + "films/amelie/")[0]
-    assert amelie.xpath(".//*[contains(@class, 'ph')]") and not amelie.xpath(".//img"), "a placeholder poster"
+    assert amelie.xpath(".//*[contains(@class, 'ph')]") and not amelie.xpath(".//img"), (
+        "a placeholder poster"
+    )
 
 
 def test_redirect_page(built: Path) -> None:
@@ -350,14 +419,17 @@ def test_not_found_page_links_work_from_any_depth(built: Path) -> None:
     doc = pages(built)["/404.html"]
     hrefs = doc.xpath("//main//a/@href")
     assert BASE_PATH in hrefs and BASE_PATH + "films/" in hrefs
-    assert all(h.startswith(BASE_PATH) for h in doc.xpath("//a/@href | //link/@href | //img/@src")
-               if not h.startswith(("http", "#")))
+    assert all(
+        h.startswith(BASE_PATH)
+        for h in doc.xpath("//a/@href | //link/@href | //img/@src")
+        if not h.startswith(("http", "#"))
+    )
 
 
 def test_stylesheet_is_one_small_file_with_both_schemes(built: Path) -> None:
     doc = pages(built)["/"]
     href = doc.xpath("//head/link[@rel='stylesheet']/@href")[0]
-    css = (built / href[len(BASE_PATH):]).read_text(encoding="utf-8")
+    css = (built / href[len(BASE_PATH) :]).read_text(encoding="utf-8")
     assert "prefers-color-scheme: dark" in css and "@media print" in css and ":focus-visible" in css
     assert "@import" not in css, "the stylesheet must not load another"
     urls = re.findall(r"url\(([^)]*)\)", css)
@@ -368,9 +440,12 @@ def test_stylesheet_is_one_small_file_with_both_schemes(built: Path) -> None:
 def test_fonts_are_the_theme_own_subset_swapped_preloaded_and_licensed(built: Path) -> None:
     doc = pages(built)["/"]
     href = doc.xpath("//head/link[@rel='stylesheet']/@href")[0]
-    css = (built / href[len(BASE_PATH):]).read_text(encoding="utf-8")
+    css = (built / href[len(BASE_PATH) :]).read_text(encoding="utf-8")
     faces = re.findall(r"@font-face\s*\{([^}]*)\}", css)
-    assert {re.search(r'font-family:\s*"([^"]+)"', f).group(1) for f in faces} == {"Inter", "Source Serif 4"}
+    assert {re.search(r'font-family:\s*"([^"]+)"', f).group(1) for f in faces} == {
+        "Inter",
+        "Source Serif 4",
+    }
     assert all("font-display: swap" in f and "unicode-range" in f for f in faces)
     files = sorted((built / "fonts").glob("*.woff2"))
     assert files and sum(f.stat().st_size for f in files) < 120_000
@@ -378,14 +453,22 @@ def test_fonts_are_the_theme_own_subset_swapped_preloaded_and_licensed(built: Pa
     for face in faces:  # every face's file is shipped
         name = re.search(r'url\("\.\./fonts/([^"]+)"\)', face).group(1)
         assert (built / "fonts" / name).is_file(), name
-    assert {p.name for p in (built / "fonts").glob("*LICENSE*")} == {"inter-LICENSE.txt", "source-serif-4-LICENSE.txt"}
-    assert "SIL Open Font License" in (built / "fonts/inter-LICENSE.txt").read_text(encoding="utf-8")
+    assert {p.name for p in (built / "fonts").glob("*LICENSE*")} == {
+        "inter-LICENSE.txt",
+        "source-serif-4-LICENSE.txt",
+    }
+    assert "SIL Open Font License" in (built / "fonts/inter-LICENSE.txt").read_text(
+        encoding="utf-8"
+    )
     preloads = doc.xpath("//head/link[@rel='preload'][@as='font']")
-    assert preloads and all(p.get("crossorigin") is not None and p.get("type") == "font/woff2" for p in preloads)
-    assert all((built / p.get("href")[len(BASE_PATH):]).is_file() for p in preloads)
+    assert preloads and all(
+        p.get("crossorigin") is not None and p.get("type") == "font/woff2" for p in preloads
+    )
+    assert all((built / p.get("href")[len(BASE_PATH) :]).is_file() for p in preloads)
 
 
 # --------------------------------------------------------------------------- in Chromium
+
 
 @pytest.fixture(scope="module")
 def served(built: Path) -> Iterator[str]:
@@ -420,16 +503,39 @@ def test_pages_in_chromium_stay_local_and_hold_their_layout(served: str) -> None
         try:
             for scheme in ("light", "dark"):
                 for width in (375, 1280):
-                    page = browser.new_page(viewport={"width": width, "height": 800}, color_scheme=scheme)
-                    page.on("request", lambda r: r.url.startswith(origin) or problems.append(f"request to {r.url}"))
+                    page = browser.new_page(
+                        viewport={"width": width, "height": 800}, color_scheme=scheme
+                    )
+                    page.on(
+                        "request",
+                        lambda r: (
+                            r.url.startswith(origin) or problems.append(f"request to {r.url}")
+                        ),
+                    )
                     # a favicon still loading when the next page opens is aborted: not a failure
-                    page.on("requestfailed", lambda r: r.failure == "net::ERR_ABORTED"
-                            or problems.append(f"failed: {r.url} {r.failure}"))
-                    page.on("response", lambda r: r.status < 400 or problems.append(f"{r.status}: {r.url}"))
-                    page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
+                    page.on(
+                        "requestfailed",
+                        lambda r: (
+                            r.failure == "net::ERR_ABORTED"
+                            or problems.append(f"failed: {r.url} {r.failure}")
+                        ),
+                    )
+                    page.on(
+                        "response",
+                        lambda r: r.status < 400 or problems.append(f"{r.status}: {r.url}"),
+                    )
+                    page.on(
+                        "console",
+                        lambda m: m.type == "error" and problems.append(f"console: {m.text}"),
+                    )
                     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-                    for path in ("posts/harbour-lights-dated/", "films/harbour-lights/", "", "films/",
-                                 "posts/long-names/"):
+                    for path in (
+                        "posts/harbour-lights-dated/",
+                        "films/harbour-lights/",
+                        "",
+                        "films/",
+                        "posts/long-names/",
+                    ):
                         where = f"{path} {scheme} {width}px"
                         page.goto(served + path, wait_until="load")
                         state = page.evaluate("""() => ({
@@ -444,21 +550,27 @@ def test_pages_in_chromium_stay_local_and_hold_their_layout(served: str) -> None
                         if state["images"]:
                             problems.append(f"{where}: images not loaded: {state['images']}")
                         if int(state["h1"]) < 700:
-                            problems.append(f"{where}: the stylesheet is not applied (h1 weight {state['h1']})")
+                            problems.append(
+                                f"{where}: the stylesheet is not applied (h1 weight {state['h1']})"
+                            )
                         page.keyboard.press("Tab")
                         skip = page.evaluate("""() => { const a = document.activeElement;
                             const r = a.getBoundingClientRect();
                             return {cls: a.className, top: r.top, height: r.height,
                                     outline: getComputedStyle(a).outlineStyle}; }""")
                         if skip["cls"] != "skip-link" or skip["top"] < 0 or skip["height"] == 0:
-                            problems.append(f"{where}: the first Tab does not show the skip link: {skip}")
+                            problems.append(
+                                f"{where}: the first Tab does not show the skip link: {skip}"
+                            )
                         page.keyboard.press("Enter")
                         page.wait_for_function("() => location.hash === '#main'")
                         page.keyboard.press("Tab")
                         focused = page.evaluate("""() => { const a = document.activeElement;
                             return {inMain: !!a.closest('main'), outline: getComputedStyle(a).outlineStyle}; }""")
                         if not focused["inMain"] or focused["outline"] == "none":
-                            problems.append(f"{where}: after the skip link, focus is not visibly in main: {focused}")
+                            problems.append(
+                                f"{where}: after the skip link, focus is not visibly in main: {focused}"
+                            )
                     page.close()
         finally:
             browser.close()

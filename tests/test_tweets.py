@@ -29,8 +29,15 @@ from newsreel.tweets import (
 )
 
 ALLOWED_CLASSES = {
-    "twitter-tweet", "tweet", "tweet__text", "tweet__media", "tweet__meta",
-    "tweet__author", "tweet__handle", "tweet__date", "tweet--card",
+    "twitter-tweet",
+    "tweet",
+    "tweet__text",
+    "tweet__media",
+    "tweet__meta",
+    "tweet__author",
+    "tweet__handle",
+    "tweet__date",
+    "tweet--card",
 }
 VOID = {"br", "img"}
 PHRASING = {"a", "span", "time", "br", "img"}
@@ -78,7 +85,7 @@ def check_markup(html: str) -> lxml.html.HtmlElement:
                 assert value.strip() == value and "\n" not in value
     for link in root.iter("a"):
         assert link.text_content().strip(), "every link has text"
-    for script in root.iter("script"):
+    for _script in root.iter("script"):
         raise AssertionError(f"script element in {html}")
     return root
 
@@ -89,8 +96,16 @@ def check_markup(html: str) -> lxml.html.HtmlElement:
 @pytest.mark.parametrize(
     ("url", "handle", "status_id"),
     [
-        ("https://twitter.com/ZachMacieI/status/1302994733235646465", "ZachMacieI", "1302994733235646465"),
-        ("https://x.com/ZachMacieI/status/1302994733235646465", "ZachMacieI", "1302994733235646465"),
+        (
+            "https://twitter.com/ZachMacieI/status/1302994733235646465",
+            "ZachMacieI",
+            "1302994733235646465",
+        ),
+        (
+            "https://x.com/ZachMacieI/status/1302994733235646465",
+            "ZachMacieI",
+            "1302994733235646465",
+        ),
         ("http://twitter.com/a_b/status/12", "a_b", "12"),
         ("https://www.twitter.com/studio/status/12/", "studio", "12"),
         ("https://mobile.twitter.com/studio/status/12?s=20&t=abc", "studio", "12"),
@@ -99,10 +114,16 @@ def check_markup(html: str) -> lxml.html.HtmlElement:
         ("HTTPS://Twitter.COM/Studio/Status/12", "Studio", "12"),
         ("https://twitter.com/studio/statuses/12", "studio", "12"),
         ("https://x.com/studio/status/12/photo/1", "studio", "12"),
-        ("https://twitter.com/abcdefghijklmno/status/12345678901234567890", "abcdefghijklmno", "12345678901234567890"),
+        (
+            "https://twitter.com/abcdefghijklmno/status/12345678901234567890",
+            "abcdefghijklmno",
+            "12345678901234567890",
+        ),
     ],
 )
-def test_status_url_variants_share_one_canonical_form(url: str, handle: str, status_id: str) -> None:
+def test_status_url_variants_share_one_canonical_form(
+    url: str, handle: str, status_id: str
+) -> None:
     assert parse_status_url(url) == (handle, status_id)
     canonical = canonical_status_url(handle, status_id)
     assert canonical == f"https://twitter.com/{handle}/status/{status_id}"
@@ -156,7 +177,10 @@ def test_hostile_and_wrong_urls_are_errors_with_a_hint(url: str) -> None:
 def test_front_matter_ignores_spaces_around_a_url() -> None:
     with pytest.raises(TweetError):
         parse_status_url(" https://twitter.com/a/status/1 ")
-    assert tweet_from_value({"url": " https://twitter.com/a/status/1 "}).url == "https://twitter.com/a/status/1"
+    assert (
+        tweet_from_value({"url": " https://twitter.com/a/status/1 "}).url
+        == "https://twitter.com/a/status/1"
+    )
 
 
 @pytest.mark.parametrize("value", [None, 12, ["https://twitter.com/a/status/1"], True])
@@ -226,12 +250,51 @@ def test_mapping_without_url_needs_a_handle() -> None:
         ({"url": "https://twitter.com/a/status/1", "text": ["a"]}, "text", "text"),
         ({"url": "https://twitter.com/a/status/1", "media": "/img/x.jpg"}, "media", "media"),
         ({"url": "https://twitter.com/a/status/1", "media": {"src": "/img/x.jpg"}}, "media", "alt"),
-        ({"url": "https://twitter.com/a/status/1", "media": {"src": "/x.jpg", "alt": " "}}, "media", "alt"),
-        ({"url": "https://twitter.com/a/status/1", "media": {"src": "javascript:alert(1)", "alt": "a"}}, "media", "image"),
-        ({"url": "https://twitter.com/a/status/1", "media": {"src": "data:image/png;base64,AAAA", "alt": "a"}}, "media", "image"),
-        ({"url": "https://twitter.com/a/status/1", "media": {"src": "//evil.com/x.jpg", "alt": "a"}}, "media", "image"),
-        ({"url": "https://twitter.com/a/status/1", "media": {"src": "/x.jpg\" onerror=\"x", "alt": "a"}}, "media", "image"),
-        ({"url": "https://twitter.com/a/status/1", "media": {"src": "/x.jpg", "alt": "a", "title": "t"}}, "media", "title"),
+        (
+            {"url": "https://twitter.com/a/status/1", "media": {"src": "/x.jpg", "alt": " "}},
+            "media",
+            "alt",
+        ),
+        (
+            {
+                "url": "https://twitter.com/a/status/1",
+                "media": {"src": "javascript:alert(1)", "alt": "a"},
+            },
+            "media",
+            "image",
+        ),
+        (
+            {
+                "url": "https://twitter.com/a/status/1",
+                "media": {"src": "data:image/png;base64,AAAA", "alt": "a"},
+            },
+            "media",
+            "image",
+        ),
+        (
+            {
+                "url": "https://twitter.com/a/status/1",
+                "media": {"src": "//evil.com/x.jpg", "alt": "a"},
+            },
+            "media",
+            "image",
+        ),
+        (
+            {
+                "url": "https://twitter.com/a/status/1",
+                "media": {"src": '/x.jpg" onerror="x', "alt": "a"},
+            },
+            "media",
+            "image",
+        ),
+        (
+            {
+                "url": "https://twitter.com/a/status/1",
+                "media": {"src": "/x.jpg", "alt": "a", "title": "t"},
+            },
+            "media",
+            "title",
+        ),
     ],
 )
 def test_bad_mappings_name_the_key_at_fault(value: dict[str, object], key: str, words: str) -> None:
@@ -263,7 +326,10 @@ def test_values_of_the_wrong_kind_are_errors(value: object) -> None:
         ("2020-09-07 23:30", "2020-09-07 23:30"),
         (date(2020, 9, 7), "2020-09-07"),
         (datetime(2020, 9, 7, 23, 30), "2020-09-07T23:30:00"),
-        (datetime(2020, 9, 7, 23, 30, tzinfo=timezone(timedelta(hours=-5))), "2020-09-07T23:30:00-05:00"),
+        (
+            datetime(2020, 9, 7, 23, 30, tzinfo=timezone(timedelta(hours=-5))),
+            "2020-09-07T23:30:00-05:00",
+        ),
     ],
 )
 def test_dates_are_kept_as_written(raw: object, written: str) -> None:
@@ -281,8 +347,15 @@ def test_numbers_yaml_read_become_text() -> None:
 
 
 def test_media_accepts_site_paths_and_web_urls() -> None:
-    for src in ("/img/still.jpg", "img/still.jpg", "https://example.org/still.jpg", "http://example.org/a.png"):
-        tweet = tweet_from_value({"handle": "a", "text": "t", "media": {"src": src, "alt": "A still"}})
+    for src in (
+        "/img/still.jpg",
+        "img/still.jpg",
+        "https://example.org/still.jpg",
+        "http://example.org/a.png",
+    ):
+        tweet = tweet_from_value(
+            {"handle": "a", "text": "t", "media": {"src": src, "alt": "A still"}}
+        )
         assert tweet.media == TweetMedia(src, "A still")
 
 
@@ -302,13 +375,17 @@ def test_front_matter_tweet_and_tweets_together() -> None:
 
 def test_front_matter_errors_say_where() -> None:
     with pytest.raises(TweetError) as caught:
-        tweets_from_front_matter(None, ["https://x.com/b/status/2", {"url": "https://evil.com/a/status/1"}])
+        tweets_from_front_matter(
+            None, ["https://x.com/b/status/2", {"url": "https://evil.com/a/status/1"}]
+        )
     assert (caught.value.field, caught.value.index, caught.value.key) == ("tweets", 1, "url")
     with pytest.raises(TweetError) as caught:
         tweets_from_front_matter("javascript:alert(1)", None)
     assert (caught.value.field, caught.value.index, caught.value.key) == ("tweet", None, None)
     with pytest.raises(TweetError) as caught:
-        tweets_from_front_matter("https://twitter.com/a/status/1", [{"url": "https://x.com/A/status/1"}])
+        tweets_from_front_matter(
+            "https://twitter.com/a/status/1", [{"url": "https://x.com/A/status/1"}]
+        )
     assert "twice" in caught.value.message and caught.value.index == 0
 
 
@@ -334,8 +411,14 @@ def test_markup_follows_the_embed_conventions() -> None:
     text, media, meta = root.findall("p")
     assert text.get("class") == "tweet__text" and text.text_content() == "Trailer day"
     (img,) = media.iter("img")
-    assert (img.get("src"), img.get("alt"), img.get("loading")) == ("/movie-news/img/still.jpg", "A still", "lazy")
-    assert img.get("data-newsreel-image") == "img/still.jpg"  # the page's media filter makes it a <picture>
+    assert (img.get("src"), img.get("alt"), img.get("loading")) == (
+        "/movie-news/img/still.jpg",
+        "A still",
+        "lazy",
+    )
+    assert (
+        img.get("data-newsreel-image") == "img/still.jpg"
+    )  # the page's media filter makes it a <picture>
     assert meta.get("class") == "tweet__meta"
     assert meta.find_class("tweet__author")[0].text_content() == "The Studio"
     assert meta.find_class("tweet__handle")[0].text_content() == "(@Studio)"
@@ -364,7 +447,9 @@ def test_tweet_without_url_links_to_its_account() -> None:
     assert "twitter-tweet" not in card.get("class").split()  # nothing for the script to upgrade
     assert card.get("cite") is None
     full = check_markup(
-        str(render_tweet(tweet_from_value({"handle": "studio", "text": "hi", "date": "2021-05-01"})))
+        str(
+            render_tweet(tweet_from_value({"handle": "studio", "text": "hi", "date": "2021-05-01"}))
+        )
     )
     assert [a.get("href") for a in full.iter("a")] == ["https://twitter.com/studio"]
     assert full.find(".//time").get("datetime") == "2021-05-01"
@@ -396,10 +481,22 @@ def test_every_piece_of_text_is_escaped(nasty: str) -> None:
     assert root.find(".//img").get("alt") == nasty
     assert "<script" not in html
     for element in root.iter():
-        assert set(element.attrib) <= {"class", "cite", "data-dnt", "dir", "href", "src", "alt", "loading", "datetime",
-                                       "data-newsreel-image"}
+        assert set(element.attrib) <= {
+            "class",
+            "cite",
+            "data-dnt",
+            "dir",
+            "href",
+            "src",
+            "alt",
+            "loading",
+            "datetime",
+            "data-newsreel-image",
+        }
     assert all(a.get("href").startswith("https://") for a in root.iter("a"))
-    card = str(render_tweet(tweet_from_value({"handle": "a", "author": nasty, "date": "2020-01-02"})))
+    card = str(
+        render_tweet(tweet_from_value({"handle": "a", "author": nasty, "date": "2020-01-02"}))
+    )
     check_markup(card)
     assert "<script" not in card
 
@@ -407,7 +504,9 @@ def test_every_piece_of_text_is_escaped(nasty: str) -> None:
 @settings(max_examples=150, deadline=None)
 @given(text=st.text(min_size=1), author=st.text())
 def test_any_text_round_trips_through_the_markup(text: str, author: str) -> None:
-    tweet = tweet_from_value({"url": "https://twitter.com/a/status/1", "text": text, "author": author})
+    tweet = tweet_from_value(
+        {"url": "https://twitter.com/a/status/1", "text": text, "author": author}
+    )
     root = check_markup(str(render_tweet(tweet)))
     if tweet.text:
         shown = root.find_class("tweet__text")[0].text_content()
@@ -452,7 +551,11 @@ def test_unicode_hashtag_is_encoded_in_its_link() -> None:
 
 def test_remote_images_become_links_unless_the_site_allows_them() -> None:
     tweet = tweet_from_value(
-        {"handle": "a", "text": "t", "media": {"src": "https://pbs.example.com/a.jpg", "alt": "A poster"}}
+        {
+            "handle": "a",
+            "text": "t",
+            "media": {"src": "https://pbs.example.com/a.jpg", "alt": "A poster"},
+        }
     )
     quiet = check_markup(str(render_tweet(tweet)))
     assert quiet.find(".//img") is None
@@ -471,19 +574,39 @@ def test_remote_images_become_links_unless_the_site_allows_them() -> None:
     [
         (
             "Opening night was loud pic.twitter.com/Ab12Cd34Ef \u2014 Film Fan (@film_fan) March 3, 2019",
-            {"text": "Opening night was loud", "author": "Film Fan", "handle": "film_fan", "date": "2019-03-03"},
+            {
+                "text": "Opening night was loud",
+                "author": "Film Fan",
+                "handle": "film_fan",
+                "date": "2019-03-03",
+            },
         ),
         (
             "Two more weeks https://t.co/AbC123 \u2013 Box Office Desk (@BoxOfficeDesk) December 25, 2021",
-            {"text": "Two more weeks", "author": "Box Office Desk", "handle": "BoxOfficeDesk", "date": "2021-12-25"},
+            {
+                "text": "Two more weeks",
+                "author": "Box Office Desk",
+                "handle": "BoxOfficeDesk",
+                "date": "2021-12-25",
+            },
         ),
         (
             "Read it: https://example.org/story https://t.co/zz9 pic.twitter.com/q1 - Reporter (@rep) Feb 29, 2020",
-            {"text": "Read it: https://example.org/story", "author": "Reporter", "handle": "rep", "date": "2020-02-29"},
+            {
+                "text": "Read it: https://example.org/story",
+                "author": "Reporter",
+                "handle": "rep",
+                "date": "2020-02-29",
+            },
         ),
         (
             "Cast news - it is official pic.twitter.com/xyz \u2014 Studio - Europe (@studio_eu) Sept 1, 2022",
-            {"text": "Cast news - it is official", "author": "Studio - Europe", "handle": "studio_eu", "date": "2022-09-01"},
+            {
+                "text": "Cast news - it is official",
+                "author": "Studio - Europe",
+                "handle": "studio_eu",
+                "date": "2022-09-01",
+            },
         ),
     ],
 )
@@ -516,8 +639,18 @@ def test_embeds_are_found_inside_a_longer_paragraph() -> None:
     )
     found = find_copied_embeds(text)
     assert [mapping for _, _, mapping in found] == [
-        {"text": "Sequel confirmed", "author": "Trade Paper", "handle": "tradepaper", "date": "2023-06-10"},
-        {"text": "The studio said more later. Second one", "author": "Critic", "handle": "critic", "date": "2023-07-04"},
+        {
+            "text": "Sequel confirmed",
+            "author": "Trade Paper",
+            "handle": "tradepaper",
+            "date": "2023-06-10",
+        },
+        {
+            "text": "The studio said more later. Second one",
+            "author": "Critic",
+            "handle": "critic",
+            "date": "2023-07-04",
+        },
     ]
     (s1, e1, _), (s2, e2, _) = found
     assert text[s1:e1].startswith("Sequel confirmed") and text[s1:e1].endswith("June 10, 2023")
@@ -528,16 +661,25 @@ def test_embeds_are_found_inside_a_longer_paragraph() -> None:
 # --------------------------------------------------------------------------- markdown
 
 
-def render_markdown(source: str, env: dict[str, object] | None = None) -> tuple[str, dict[str, object]]:
+def render_markdown(
+    source: str, env: dict[str, object] | None = None
+) -> tuple[str, dict[str, object]]:
     md = MarkdownIt("commonmark").use(tweet_embed_plugin)
     env = {} if env is None else env
     return md.render(source, env), env
 
 
 def test_url_alone_on_a_line_embeds_the_front_matter_tweet() -> None:
-    known = tweet_from_value({"url": "https://twitter.com/Studio/status/77", "text": "It's #trailer day", "date": "2021-05-01"})
+    known = tweet_from_value(
+        {
+            "url": "https://twitter.com/Studio/status/77",
+            "text": "It's #trailer day",
+            "date": "2021-05-01",
+        }
+    )
     html, env = render_markdown(
-        "Intro.\n\nhttps://x.com/studio/status/77?s=20\n\nOutro.\n", {"tweets": tweets_by_url([known])}
+        "Intro.\n\nhttps://x.com/studio/status/77?s=20\n\nOutro.\n",
+        {"tweets": tweets_by_url([known])},
     )
     root = lxml.html.fragment_fromstring(html, create_parent="div")
     (quote,) = root.iter("blockquote")
@@ -608,7 +750,13 @@ def test_a_twitter_line_that_is_not_a_status_is_a_problem_never_a_link(bad: str)
 
 
 def test_a_url_only_tweet_shows_the_time_its_status_id_encodes() -> None:
-    root = check_markup(str(render_tweet(tweet_from_value("https://twitter.com/ZachMacieI/status/1302994733235646465"))))
+    root = check_markup(
+        str(
+            render_tweet(
+                tweet_from_value("https://twitter.com/ZachMacieI/status/1302994733235646465")
+            )
+        )
+    )
     link = root.find(".//a")
     assert link.text_content() == "Post by @ZachMacieI on X"
     assert link.get("href") == "https://x.com/ZachMacieI/status/1302994733235646465"

@@ -15,24 +15,40 @@ from pathlib import Path
 
 import pytest
 from lxml import html as lxml_html
-
 from sitekit import newsreel, post, write_site
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
 STATUS = "https://twitter.com/newsreel_desk/status/1302800000000000001"
 
 
 def _site(root: Path, enhance: bool) -> Path:
-    tweet = (f"{{url: \"{STATUS}\", text: \"Second unit wraps in Norway <b>tonight</b> #stunts @crew\","
-             " author: Desk, handle: newsreel_desk, date: 2020-09-07}")
-    return write_site(root, {
-        "newsreel.yaml": f"base_url: https://example.org/\ntweets:\n  enhance: {'true' if enhance else 'false'}\n",
-        "content/posts/front.md": post("Front-matter tweet", "2023-01-03", "Text.", tweet=tweet, film="Harbour"),
-        "content/posts/body.md": post("Body tweet", "2023-01-02",
-                                      f"Before.\n\nhttps://x.com/other_desk/status/1302800000000000002?s=20\n\nAfter."),
-        "content/posts/plain.md": post("No tweet", "2023-01-01", "Nothing to embed.", film="Harbour"),
-    })
+    tweet = (
+        f'{{url: "{STATUS}", text: "Second unit wraps in Norway <b>tonight</b> #stunts @crew",'
+        " author: Desk, handle: newsreel_desk, date: 2020-09-07}"
+    )
+    return write_site(
+        root,
+        {
+            "newsreel.yaml": f"base_url: https://example.org/\ntweets:\n  enhance: {'true' if enhance else 'false'}\n",
+            "content/posts/front.md": post(
+                "Front-matter tweet", "2023-01-03", "Text.", tweet=tweet, film="Harbour"
+            ),
+            "content/posts/body.md": post(
+                "Body tweet",
+                "2023-01-02",
+                "Before.\n\nhttps://x.com/other_desk/status/1302800000000000002?s=20\n\nAfter.",
+            ),
+            "content/posts/plain.md": post(
+                "No tweet", "2023-01-01", "Nothing to embed.", film="Harbour"
+            ),
+        },
+    )
 
 
 @pytest.fixture
@@ -71,8 +87,12 @@ def _requests(base: str, paths: list[str]) -> dict[str, list[str]]:
                 page = browser.new_page()
                 requests: list[str] = []
                 page.on("request", lambda r, requests=requests: requests.append(r.url))
-                page.route(lambda url: not url.startswith(base),
-                           lambda route: route.fulfill(status=200, body="", content_type="text/javascript"))
+                page.route(
+                    lambda url: not url.startswith(base),
+                    lambda route: route.fulfill(
+                        status=200, body="", content_type="text/javascript"
+                    ),
+                )
                 page.goto(base + path, wait_until="load")
                 page.wait_for_timeout(200)
                 seen[path] = requests
@@ -118,9 +138,13 @@ def test_tweet_markup_is_static_accessible_and_escaped(tmp_path: Path) -> None:
     assert "<b>tonight</b>" in quote[0].text_content()  # escaped text, not markup
     assert not front.xpath("//blockquote//b")
     assert front.xpath("//blockquote//time[@datetime='2020-09-07']")
-    assert STATUS.replace("twitter.com", "x.com") in front.xpath("//blockquote//a/@href")  # the status on x.com
+    assert STATUS.replace("twitter.com", "x.com") in front.xpath(
+        "//blockquote//a/@href"
+    )  # the status on x.com
     assert not front.xpath("//script[@src]")
     body = lxml_html.fromstring((site / "site/posts/body/index.html").read_bytes())
-    assert "https://x.com/other_desk/status/1302800000000000002" in body.xpath("//blockquote//a/@href")
+    assert "https://x.com/other_desk/status/1302800000000000002" in body.xpath(
+        "//blockquote//a/@href"
+    )
     feed = (site / "site/feed.xml").read_text()
     assert "twitter-tweet" in feed and "&lt;blockquote" in feed

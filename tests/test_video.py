@@ -9,39 +9,57 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-
-from newsreel.video import VideoError, parse_video
 from sitekit import newsreel, post, write_site
 
+from newsreel.video import VideoError, parse_video
 
-@pytest.mark.parametrize("url, host, vid, start", [
-    ("https://www.youtube.com/watch?v=avz06PDqDbM", "YouTube", "avz06PDqDbM", 0),
-    ("https://youtu.be/avz06PDqDbM?t=90", "YouTube", "avz06PDqDbM", 90),
-    ("http://m.youtube.com/watch?v=avz06PDqDbM&t=1m5s", "YouTube", "avz06PDqDbM", 65),
-    ("https://www.youtube.com/embed/avz06PDqDbM", "YouTube", "avz06PDqDbM", 0),
-    ("https://www.youtube.com/shorts/avz06PDqDbM", "YouTube", "avz06PDqDbM", 0),
-    ("https://www.youtube-nocookie.com/embed/avz06PDqDbM", "YouTube", "avz06PDqDbM", 0),
-    ("https://vimeo.com/76979871", "Vimeo", "76979871", 0),
-    ("https://player.vimeo.com/video/76979871?h=abcdef1234", "Vimeo", "76979871", 0),
-    ("https://vimeo.com/channels/staffpicks/76979871", "Vimeo", "76979871", 0),
-    ("/clips/teaser.mp4", "", "/clips/teaser.mp4", 0),
-])
+
+@pytest.mark.parametrize(
+    "url, host, vid, start",
+    [
+        ("https://www.youtube.com/watch?v=avz06PDqDbM", "YouTube", "avz06PDqDbM", 0),
+        ("https://youtu.be/avz06PDqDbM?t=90", "YouTube", "avz06PDqDbM", 90),
+        ("http://m.youtube.com/watch?v=avz06PDqDbM&t=1m5s", "YouTube", "avz06PDqDbM", 65),
+        ("https://www.youtube.com/embed/avz06PDqDbM", "YouTube", "avz06PDqDbM", 0),
+        ("https://www.youtube.com/shorts/avz06PDqDbM", "YouTube", "avz06PDqDbM", 0),
+        ("https://www.youtube-nocookie.com/embed/avz06PDqDbM", "YouTube", "avz06PDqDbM", 0),
+        ("https://vimeo.com/76979871", "Vimeo", "76979871", 0),
+        ("https://player.vimeo.com/video/76979871?h=abcdef1234", "Vimeo", "76979871", 0),
+        ("https://vimeo.com/channels/staffpicks/76979871", "Vimeo", "76979871", 0),
+        ("/clips/teaser.mp4", "", "/clips/teaser.mp4", 0),
+    ],
+)
 def test_addresses_that_name_one_video(url: str, host: str, vid: str, start: int) -> None:
     video = parse_video(url)
     assert (video.host, video.id, video.start) == (host, vid, start)
     if host == "YouTube":
-        assert video.embed_url.startswith(f"https://www.youtube-nocookie.com/embed/{vid}?autoplay=1")
+        assert video.embed_url.startswith(
+            f"https://www.youtube-nocookie.com/embed/{vid}?autoplay=1"
+        )
     if host == "Vimeo":
         assert video.embed_url.startswith(f"https://player.vimeo.com/video/{vid}?dnt=1")
 
 
-@pytest.mark.parametrize("url", [
-    "javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,hi", "https://www.dailymotion.com/video/x7",
-    "https://www.youtube.com/watch?v=short", "https://www.youtube.com/channel/UC123", "https://vimeo.com/about",
-    "https://evil.example/youtube.com/watch?v=avz06PDqDbM", "https://user@youtube.com/watch?v=avz06PDqDbM",
-    "https://youtube.com:8080/watch?v=avz06PDqDbM", "/clips/../../etc/passwd.mp4", "/clips/notes.txt", "",
-    "https://youtu.be/avz06PDqDbM\"><script>", "//youtube.com/watch?v=avz06PDqDbM",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "JaVaScRiPt:alert(1)",
+        "data:text/html,hi",
+        "https://www.dailymotion.com/video/x7",
+        "https://www.youtube.com/watch?v=short",
+        "https://www.youtube.com/channel/UC123",
+        "https://vimeo.com/about",
+        "https://evil.example/youtube.com/watch?v=avz06PDqDbM",
+        "https://user@youtube.com/watch?v=avz06PDqDbM",
+        "https://youtube.com:8080/watch?v=avz06PDqDbM",
+        "/clips/../../etc/passwd.mp4",
+        "/clips/notes.txt",
+        "",
+        'https://youtu.be/avz06PDqDbM"><script>',
+        "//youtube.com/watch?v=avz06PDqDbM",
+    ],
+)
 def test_anything_else_is_refused(url: str) -> None:
     with pytest.raises(VideoError):
         parse_video(url)
@@ -54,28 +72,43 @@ def still() -> bytes:
 
 
 def test_trailers_in_front_matter_and_the_body(tmp_path: Path) -> None:
-    site = write_site(tmp_path / "site", {
-        "newsreel.yaml": "base_url: https://example.org/\n",
-        "static/img/still.jpg": still(),
-        "static/clips/teaser.mp4": b"\x00\x00\x00\x18ftypmp42",
-        "content/films/harbour.md": "---\ntitle: Harbour\ntrailer: https://vimeo.com/76979871\n"
-                                    "stills: [{src: /img/still.jpg, alt: Sea}]\n---\nA film.\n",
-        "content/posts/a.md": post("A", "2023-01-02",
-                                   "Before.\n\nhttps://youtu.be/avz06PDqDbM\n\nAfter.", film="Harbour",
-                                   trailer="/clips/teaser.mp4"),
-    })
+    site = write_site(
+        tmp_path / "site",
+        {
+            "newsreel.yaml": "base_url: https://example.org/\n",
+            "static/img/still.jpg": still(),
+            "static/clips/teaser.mp4": b"\x00\x00\x00\x18ftypmp42",
+            "content/films/harbour.md": "---\ntitle: Harbour\ntrailer: https://vimeo.com/76979871\n"
+            "stills: [{src: /img/still.jpg, alt: Sea}]\n---\nA film.\n",
+            "content/posts/a.md": post(
+                "A",
+                "2023-01-02",
+                "Before.\n\nhttps://youtu.be/avz06PDqDbM\n\nAfter.",
+                film="Harbour",
+                trailer="/clips/teaser.mp4",
+            ),
+        },
+    )
     run = newsreel("build", site)
     assert run.code == 0, run.err
     page = (site / "site/posts/a/index.html").read_text()
-    assert re.search(r'<video controls preload="none" playsinline poster="/img/still-1280\.[0-9a-f]+\.jpg"', page)
+    assert re.search(
+        r'<video controls preload="none" playsinline poster="/img/still-1280\.[0-9a-f]+\.jpg"', page
+    )
     assert '<source src="/clips/teaser.mp4" type="video/mp4">' in page
     before, after = page.index("<p>Before.</p>"), page.index("<p>After.</p>")
-    player = page.index('<a class="trailer__link" href="https://www.youtube.com/watch?v=avz06PDqDbM"')
+    player = page.index(
+        '<a class="trailer__link" href="https://www.youtube.com/watch?v=avz06PDqDbM"'
+    )
     assert before < player < after  # the body's trailer stays where it was written
     assert 'data-embed="https://www.youtube-nocookie.com/embed/avz06PDqDbM?autoplay=1"' in page
-    assert "still-960." in page[player:after]  # poster frame: the film's still, through the pipeline
+    assert (
+        "still-960." in page[player:after]
+    )  # poster frame: the film's still, through the pipeline
     assert "i.ytimg.com" not in page and "<iframe" not in page
-    data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)[1])
+    data = json.loads(
+        re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)[1]
+    )
     videos = data["video"]
     assert [v["@type"] for v in videos] == ["VideoObject", "VideoObject"]
     assert videos[0]["contentUrl"] == "https://example.org/clips/teaser.mp4"
@@ -86,24 +119,43 @@ def test_trailers_in_front_matter_and_the_body(tmp_path: Path) -> None:
     assert '"@type":"VideoObject"' in film
 
 
-@pytest.mark.parametrize("value, line, message", [
-    ("https://www.dailymotion.com/video/x7", 4, "is not on YouTube or Vimeo"),
-    ('"javascript:alert(1)"', 4, "is not a web address of a video"),
-    ("/clips/missing.mp4", 4, "is not a file in static/"),
-])
-def test_bad_front_matter_trailers(tmp_path: Path, value: str, line: int | None, message: str) -> None:
-    site = write_site(tmp_path / "site", {"content/posts/a.md": post("A", "2023-01-02", "Text.", trailer=value)})
+@pytest.mark.parametrize(
+    "value, line, message",
+    [
+        ("https://www.dailymotion.com/video/x7", 4, "is not on YouTube or Vimeo"),
+        ('"javascript:alert(1)"', 4, "is not a web address of a video"),
+        ("/clips/missing.mp4", 4, "is not a file in static/"),
+    ],
+)
+def test_bad_front_matter_trailers(
+    tmp_path: Path, value: str, line: int | None, message: str
+) -> None:
+    site = write_site(
+        tmp_path / "site", {"content/posts/a.md": post("A", "2023-01-02", "Text.", trailer=value)}
+    )
     run = newsreel("build", site)
     assert run.code == 1
     where = "content/posts/a.md" + (f":{line}" if line else "")
     assert f"{where}: " in run.err and message in run.err, run.err
-    assert "javascript:" not in "".join(p.read_text() for p in (site / "site").rglob("*.html")) \
-        if (site / "site").exists() else True
+    assert (
+        "javascript:" not in "".join(p.read_text() for p in (site / "site").rglob("*.html"))
+        if (site / "site").exists()
+        else True
+    )
 
 
 def test_a_malformed_video_line_in_the_body_is_an_error(tmp_path: Path) -> None:
-    site = write_site(tmp_path / "site", {
-        "content/posts/a.md": post("A", "2023-01-02", "Text.\n\nhttps://www.youtube.com/watch?v=nope\n"),
-    })
+    site = write_site(
+        tmp_path / "site",
+        {
+            "content/posts/a.md": post(
+                "A", "2023-01-02", "Text.\n\nhttps://www.youtube.com/watch?v=nope\n"
+            ),
+        },
+    )
     run = newsreel("build", site)
-    assert run.code == 1 and "content/posts/a.md:7: " in run.err and "does not name a YouTube video" in run.err
+    assert (
+        run.code == 1
+        and "content/posts/a.md:7: " in run.err
+        and "does not name a YouTube video" in run.err
+    )

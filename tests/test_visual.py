@@ -25,24 +25,31 @@ import os
 import shutil
 import threading
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from PIL import Image, ImageChops
+from sitekit import post
 
 from newsreel.build import BuildOptions, build_site
-from sitekit import post
 
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--font-render-hinting=none", "--disable-lcd-text", "--force-color-profile=srgb"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--font-render-hinting=none",
+    "--disable-lcd-text",
+    "--force-color-profile=srgb",
+]
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "theme-site"
 BASELINES = Path(__file__).resolve().parent / "visual"
-NOW = datetime(2024, 6, 1, tzinfo=timezone.utc)
+NOW = datetime(2024, 6, 1, tzinfo=UTC)
 UPDATE = os.environ.get("NEWSREEL_UPDATE_BASELINES") == "1"
 
 PAGES = {
@@ -130,10 +137,20 @@ def served_more(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The fixture with long CJK and German titles added (layout checks only: CJK falls back to
     the system's fonts, which differ from machine to machine)."""
     extra = {
-        "content/posts/2024-05-25-cjk.md": post(CJK_TITLE + "：公開日", "2024-05-25", "本文。", film=f'"{CJK_TITLE}"',
-                                                release_year="2026"),
-        "content/posts/2024-05-24-german.md": post(GERMAN_TITLE + " gets a date", "2024-05-24", "Text.", film=f'"{GERMAN_TITLE}"',
-                                                   release_year="2027"),
+        "content/posts/2024-05-25-cjk.md": post(
+            CJK_TITLE + "：公開日",
+            "2024-05-25",
+            "本文。",
+            film=f'"{CJK_TITLE}"',
+            release_year="2026",
+        ),
+        "content/posts/2024-05-24-german.md": post(
+            GERMAN_TITLE + " gets a date",
+            "2024-05-24",
+            "Text.",
+            film=f'"{GERMAN_TITLE}"',
+            release_year="2027",
+        ),
     }
     server, url = _serve(_build(tmp_path_factory.mktemp("layout"), extra))
     try:
@@ -144,8 +161,11 @@ def served_more(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def _open(browser, url: str, width: int, scheme: str):
-    page = browser.new_page(viewport={"width": width, "height": HEIGHTS.get(width, 800)}, color_scheme=scheme,
-                            device_scale_factor=1)
+    page = browser.new_page(
+        viewport={"width": width, "height": HEIGHTS.get(width, 800)},
+        color_scheme=scheme,
+        device_scale_factor=1,
+    )
     page.goto(url, wait_until="load")
     page.evaluate("document.fonts.ready")
     return page
@@ -231,7 +251,11 @@ def test_layout_holds_at_every_width(browser, served_more: str) -> None:
                     page.goto(served_more + path, wait_until="load")
                     page.evaluate("document.fonts.ready")
                     problems += [f"{name} {width}px {scheme}: {p}" for p in page.evaluate(LAYOUT)]
-                for path in ("posts/cjk/", "posts/german/", "films/donaudampfschifffahrtsgesellschaftskapitanswitwenrentenversicherung-der-film/"):
+                for path in (
+                    "posts/cjk/",
+                    "posts/german/",
+                    "films/donaudampfschifffahrtsgesellschaftskapitanswitwenrentenversicherung-der-film/",
+                ):
                     page.goto(served_more + path, wait_until="load")
                     problems += [f"{path} {width}px {scheme}: {p}" for p in page.evaluate(LAYOUT)]
             finally:
@@ -257,7 +281,9 @@ def test_layout_check_catches_the_defects(browser, served: str) -> None:
         found = " ".join(page.evaluate(LAYOUT))
     finally:
         page.close()
-    assert "lone card" in found and 'starts with "\u2013"' in found and "repeated headings" in found, found
+    assert (
+        "lone card" in found and 'starts with "\u2013"' in found and "repeated headings" in found
+    ), found
 
 
 def _difference(shot: Image.Image, baseline: Image.Image) -> float:
@@ -273,8 +299,9 @@ def _difference(shot: Image.Image, baseline: Image.Image) -> float:
 def _save(image: Image.Image, path: Path) -> None:
     """A baseline kept small: 256 colours without dithering (well inside the tolerance)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
-        path, optimize=True)
+    image.convert("RGB").quantize(
+        colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
+    ).save(path, optimize=True)
 
 
 @pytest.mark.parametrize("width", [390, 1280])
@@ -289,22 +316,29 @@ def test_visual_regression(browser, served: str, width: int, scheme: str, tmp_pa
             page.goto(served + path, wait_until="load")
             height = page.evaluate(SETTLE)
             clip = {"x": 0, "y": 0, "width": width, "height": min(height, SHOT_HEIGHT)}
-            shot = Image.open(io.BytesIO(page.screenshot(full_page=True, clip=clip, animations="disabled",
-                                                         caret="hide")))
+            shot = Image.open(
+                io.BytesIO(
+                    page.screenshot(full_page=True, clip=clip, animations="disabled", caret="hide")
+                )
+            )
             baseline = BASELINES / f"{name}-{width}-{scheme}.png"
             if UPDATE:
                 _save(shot, baseline)
                 continue
             if not baseline.is_file():
-                problems.append(f"{baseline.name}: no baseline (NEWSREEL_UPDATE_BASELINES=1 makes it)")
+                problems.append(
+                    f"{baseline.name}: no baseline (NEWSREEL_UPDATE_BASELINES=1 makes it)"
+                )
                 continue
             share = _difference(shot, Image.open(baseline))
             if os.environ.get("NEWSREEL_VISUAL_REPORT"):
                 print(f"{baseline.name}: {share:.5%}")
             if share > AREA_TOLERANCE:
                 shot.save(tmp_path / baseline.name)
-                problems.append(f"{baseline.name}: {share:.2%} of the pixels differ (this run's shot: "
-                                f"{tmp_path / baseline.name})")
+                problems.append(
+                    f"{baseline.name}: {share:.2%} of the pixels differ (this run's shot: "
+                    f"{tmp_path / baseline.name})"
+                )
     finally:
         page.close()
     assert not problems, "\n".join(problems)

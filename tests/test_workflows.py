@@ -61,8 +61,13 @@ def actionlint_command() -> list[str]:
 
 
 def run_actionlint(files: list[Path], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*actionlint_command(), *map(str, files)], cwd=cwd,
-                          capture_output=True, text=True, timeout=180)
+    return subprocess.run(
+        [*actionlint_command(), *map(str, files)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
 
 
 def test_workflows_exist() -> None:
@@ -89,8 +94,12 @@ def test_actionlint_does_catch_mistakes(tmp_path: Path) -> None:
 
 def test_actions_pinned_to_released_major_tags() -> None:
     for path in workflow_files():
-        for uses in re.findall(r"^\s*(?:-\s*)?uses:\s*(\S+)", path.read_text(encoding="utf-8"), re.M):
-            assert re.fullmatch(r"[\w.-]+/[\w.-]+@v\d+", uses), f"{path.name}: {uses} is not pinned to a major tag"
+        for uses in re.findall(
+            r"^\s*(?:-\s*)?uses:\s*(\S+)", path.read_text(encoding="utf-8"), re.M
+        ):
+            assert re.fullmatch(r"[\w.-]+/[\w.-]+@v\d+", uses), (
+                f"{path.name}: {uses} is not pinned to a major tag"
+            )
 
 
 def test_deploy_workflow_least_privilege_and_no_cancelled_deploys() -> None:
@@ -114,18 +123,27 @@ def test_deploy_workflow_least_privilege_and_no_cancelled_deploys() -> None:
     uses = [step.get("uses", "") for step in steps]
     runs = "\n".join(step.get("run", "") for step in steps)
     assert any(u.startswith("actions/checkout@") for u in uses)
-    python = next(step for step in steps if step.get("uses", "").startswith("actions/setup-python@"))
+    python = next(
+        step for step in steps if step.get("uses", "").startswith("actions/setup-python@")
+    )
     assert python["with"]["cache"] == "pip" and str(python["with"]["python-version"]) >= "3.11"
     assert "make test" in runs
-    pages = next(step for step in steps if step.get("uses", "").startswith("actions/configure-pages@"))
+    pages = next(
+        step for step in steps if step.get("uses", "").startswith("actions/configure-pages@")
+    )
     build_step = next(step for step in steps if "newsreel build" in step.get("run", ""))
     assert "--base-url" in build_step["run"]
-    assert f"steps.{pages['id']}.outputs.base_url" in str(build_step.get("env", "")) + build_step["run"]
+    assert (
+        f"steps.{pages['id']}.outputs.base_url"
+        in str(build_step.get("env", "")) + build_step["run"]
+    )
     # the check must look at the site just built, not rebuild it without the Pages base URL
     check = next(step for step in steps if "newsreel check" in step.get("run", ""))
     assert "--no-build" in check["run"]
     assert steps.index(build_step) < steps.index(check)
-    upload = next(step for step in steps if step.get("uses", "").startswith("actions/upload-pages-artifact@"))
+    upload = next(
+        step for step in steps if step.get("uses", "").startswith("actions/upload-pages-artifact@")
+    )
     assert upload["with"]["path"] == "site"
     assert steps.index(check) < steps.index(upload)
 
@@ -149,7 +167,9 @@ def test_netlify_settings() -> None:
     settings = tomllib.loads((ROOT / "netlify.toml").read_text(encoding="utf-8"))
     assert settings["build"]["publish"] == "site"
     assert settings["build"]["environment"]["PYTHON_VERSION"] >= "3.11"
-    commands = [settings["build"]["command"]] + [c["command"] for c in settings.get("context", {}).values()]
+    commands = [settings["build"]["command"]] + [
+        c["command"] for c in settings.get("context", {}).values()
+    ]
     for command in commands:
         assert "newsreel build --base-url" in command and "newsreel check --no-build" in command
 
@@ -164,9 +184,15 @@ def test_release_workflow_builds_checks_publishes_and_attaches() -> None:
     assert with_token == ["pypi"] and jobs["pypi"]["permissions"] == {"id-token": "write"}
     assert jobs["pypi"]["environment"]["name"] == "pypi"
     build_runs = "\n".join(step.get("run", "") for step in jobs["build"]["steps"])
-    assert "make test" in build_runs and "-m build" in build_runs and "twine check --strict dist/*" in build_runs
+    assert (
+        "make test" in build_runs
+        and "-m build" in build_runs
+        and "twine check --strict dist/*" in build_runs
+    )
     publish = "\n".join(step.get("run", "") for step in jobs["pypi"]["steps"])
-    assert "twine upload" in publish and "secrets." not in (WORKFLOWS / "release.yml").read_text(encoding="utf-8")
+    assert "twine upload" in publish and "secrets." not in (WORKFLOWS / "release.yml").read_text(
+        encoding="utf-8"
+    )
     attach = "\n".join(step.get("run", "") for step in jobs["github-release"]["steps"])
     assert "gh release create" in attach and "dist/*" in attach
     assert jobs["github-release"]["permissions"] == {"contents": "write"}
@@ -182,26 +208,48 @@ def test_release_refuses_a_tag_that_is_not_the_version(tmp_path: Path) -> None:
 
     script = _step(load("release.yml")["jobs"]["build"], "Check that the tag names the version")
     for tag, status in ((f"v{__version__}", 0), ("v0.0.0-not-it", 1)):
-        result = subprocess.run(["bash", "-e", "-c", script], cwd=ROOT, capture_output=True, text=True,
-                                env=dict(os.environ, TAG=tag), timeout=30)
+        result = subprocess.run(
+            ["bash", "-e", "-c", script],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            env=dict(os.environ, TAG=tag),
+            timeout=30,
+        )
         assert result.returncode == status, result.stdout + result.stderr
 
 
 def test_release_notes_are_the_tags_changelog_section(tmp_path: Path) -> None:
-    script = _step(load("release.yml")["jobs"]["github-release"], "Attach the files to the GitHub release")
+    script = _step(
+        load("release.yml")["jobs"]["github-release"], "Attach the files to the GitHub release"
+    )
     notes_lines = "\n".join(line for line in script.splitlines() if "gh release" not in line)
-    (tmp_path / "CHANGELOG.md").write_text("# Changelog\n\n## [Unreleased]\n- soon\n\n## [1.2.0]\n\n### Added\n"
-                                           "- feeds\n\n## [1.1.0]\n- old\n", encoding="utf-8")
+    (tmp_path / "CHANGELOG.md").write_text(
+        "# Changelog\n\n## [Unreleased]\n- soon\n\n## [1.2.0]\n\n### Added\n"
+        "- feeds\n\n## [1.1.0]\n- old\n",
+        encoding="utf-8",
+    )
     for tag, expected in (("v1.2.0", "### Added\n- feeds\n"), ("v9.0.0", "See CHANGELOG.md.\n")):
-        result = subprocess.run(["bash", "-e", "-c", notes_lines], cwd=tmp_path, capture_output=True, text=True,
-                                env=dict(os.environ, TAG=tag), timeout=30)
+        result = subprocess.run(
+            ["bash", "-e", "-c", notes_lines],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            env=dict(os.environ, TAG=tag),
+            timeout=30,
+        )
         assert result.returncode == 0, result.stderr
         assert (tmp_path / "notes.md").read_text(encoding="utf-8").strip() == expected.strip()
     assert "## [Unreleased]" in (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("path", [WORKFLOWS / "deploy.yml",
-                                  ROOT / "newsreel" / "starter" / "dot-github" / "workflows" / "deploy.yml"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        WORKFLOWS / "deploy.yml",
+        ROOT / "newsreel" / "starter" / "dot-github" / "workflows" / "deploy.yml",
+    ],
+)
 def test_deploy_workflows_restore_and_save_the_build_cache(path: Path) -> None:
     """A one-post push reuses the last run's cache and site: restored before the build, with a
     key of its own per run (saved after it) and a prefix that finds the latest one."""

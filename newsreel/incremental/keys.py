@@ -23,10 +23,11 @@ import dataclasses
 import hashlib
 import os
 import stat
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any
 
 from markupsafe import Markup
 
@@ -124,10 +125,13 @@ class Digests:
         if isinstance(value, (tuple, list)):
             return tuple(self._walk(v, shows) for v in value)
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            return (type(value).__name__,) + tuple(self._walk(getattr(value, f.name), shows)
-                                                   for f in dataclasses.fields(value))
-        raise TypeError(f"page keys cannot digest a {type(value).__name__} in a page's context "
-                        "(wrap a value computed from the others in keys.Derived)")
+            return (type(value).__name__,) + tuple(
+                self._walk(getattr(value, f.name), shows) for f in dataclasses.fields(value)
+            )
+        raise TypeError(
+            f"page keys cannot digest a {type(value).__name__} in a page's context "
+            "(wrap a value computed from the others in keys.Derived)"
+        )
 
 
 @contextmanager
@@ -151,8 +155,15 @@ def final_key(context_key: str, reads: Iterable[str], post_digest: Callable[[str
     return digest(context_key, [(source, post_digest(source)) for source in sources])
 
 
-def plan_key(code: str, settings: object, preview: bool, assets: Mapping[str, str], templates: str,
-             nav: object, pictures: str = "") -> str:
+def plan_key(
+    code: str,
+    settings: object,
+    preview: bool,
+    assets: Mapping[str, str],
+    templates: str,
+    nav: object,
+    pictures: str = "",
+) -> str:
     """What every page can read besides its context (``pictures``: the image catalog's digest,
     which names every picture variant a page may link)."""
     return digest(code, settings, preview, sorted(assets.items()), templates, nav, pictures)
@@ -170,12 +181,16 @@ def templates_digest(folders: Iterable[Path]) -> str:
             dirs.sort()
             for name in sorted(files):
                 full = os.path.join(current, name)
-                hashed.update(f"{index}:{os.path.relpath(full, folder)}".encode("utf-8", "surrogateescape"))
+                hashed.update(
+                    f"{index}:{os.path.relpath(full, folder)}".encode("utf-8", "surrogateescape")
+                )
                 try:
                     fd = os.open(full, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
                 except OSError:
                     hashed.update(b"\0unreadable")
                     continue
                 with os.fdopen(fd, "rb") as handle:  # a named pipe is never read: no hang
-                    hashed.update(handle.read() if stat.S_ISREG(os.fstat(fd).st_mode) else b"\0special")
+                    hashed.update(
+                        handle.read() if stat.S_ISREG(os.fstat(fd).st_mode) else b"\0special"
+                    )
     return hashed.hexdigest()

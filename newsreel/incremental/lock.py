@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import fcntl
 import os
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
 
 from newsreel.errors import NewsreelError
 
@@ -31,7 +31,9 @@ def _holder(handle: int) -> str:
 
 
 @contextmanager
-def build_lock(cache_dir: Path, *, wait: bool = True, say: Callable[[str], None] | None = None) -> Iterator[None]:
+def build_lock(
+    cache_dir: Path, *, wait: bool = True, say: Callable[[str], None] | None = None
+) -> Iterator[None]:
     """Hold the site's build lock for the block; wait for it (saying so once) or, with
     ``wait=False``, raise ``BuildLocked``."""
     cache_dir.mkdir(parents=True, exist_ok=True)
@@ -49,8 +51,10 @@ def build_lock(cache_dir: Path, *, wait: bool = True, say: Callable[[str], None]
         except BlockingIOError:
             pid = _holder(handle)
             if not wait:
-                raise BuildLocked(f"another build of this site is running (pid {pid}); try again when it "
-                                  "has finished, or leave out --no-wait to wait for it") from None
+                raise BuildLocked(
+                    f"another build of this site is running (pid {pid}); try again when it "
+                    "has finished, or leave out --no-wait to wait for it"
+                ) from None
             if say is not None:
                 say(f"waiting for the build started by pid {pid}…")
             fcntl.flock(handle, fcntl.LOCK_EX)

@@ -19,15 +19,21 @@ PATCH_LIMIT = 200
 """More changed posts than this are rebuilt from every source (in parallel) rather than patched."""
 
 
-def changed_posts(last: Snapshot | None, inputs: Inputs, manifest: tuple[int, int] | None,
-                  now: datetime) -> list[str] | None:
+def changed_posts(
+    last: Snapshot | None, inputs: Inputs, manifest: tuple[int, int] | None, now: datetime
+) -> list[str] | None:
     """The sources whose stamp changed since ``last``, when a patch may do; None when a full
     build is needed (no snapshot, other settings or templates, another build of the output
     since, a source added or removed). Which of them were edited is told by their bytes
     (``Snapshot.digests``), then ``patchable``."""
-    if (last is None or last.scope != inputs.scope or manifest is None or last.manifest != manifest
-            or (last.valid_until is not None and now >= last.valid_until)
-            or (last.valid_from is not None and now < last.valid_from)):
+    if (
+        last is None
+        or last.scope != inputs.scope
+        or manifest is None
+        or last.manifest != manifest
+        or (last.valid_until is not None and now >= last.valid_until)
+        or (last.valid_from is not None and now < last.valid_from)
+    ):
         return None
     stamps = stamps_of(inputs)
     if stamps.keys() != last.stamps.keys():

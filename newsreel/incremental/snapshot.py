@@ -15,9 +15,10 @@ where the model's objects would take a large part of a second at 10,000 posts.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from markupsafe import Markup
 
@@ -25,7 +26,17 @@ from newsreel.errors import Problem
 from newsreel.incremental.keys import Unit
 from newsreel.incremental.store import BuildState, Stamp
 from newsreel.loader import PostSource
-from newsreel.model import Post, PostList, Redirect, Release, ReleaseReport, Site, Term, TermRef, YearReport
+from newsreel.model import (
+    Post,
+    PostList,
+    Redirect,
+    Release,
+    ReleaseReport,
+    Site,
+    Term,
+    TermRef,
+    YearReport,
+)
 from newsreel.taxonomy import KINDS, LoadedPost, make_post
 
 TEXT_FIELDS = frozenset({"body", "body_line", "digest", "summary"})
@@ -38,6 +49,7 @@ def post_shape(src: PostSource) -> tuple[object, ...]:
     of. Two versions with one shape differ only on the pages that hold or read the post.
     (A field added to ``PostSource`` is part of the shape until it is listed as text.)"""
     return tuple((f.name, getattr(src, f.name)) for f in fields(src) if f.name not in TEXT_FIELDS)
+
 
 StoredRef = tuple[Any, ...]
 """A ``TermRef``'s fields."""
@@ -90,20 +102,46 @@ class Snapshot:
 
 
 def _ref(ref: TermRef) -> StoredRef:
-    return (ref.kind, ref.name, ref.url, ref.as_written, ref.release_year, ref.release_dates, ref.written_year,
-            ref.year)
+    return (
+        ref.kind,
+        ref.name,
+        ref.url,
+        ref.as_written,
+        ref.release_year,
+        ref.release_dates,
+        ref.written_year,
+        ref.year,
+    )
 
 
 def _stored_release(release: Release) -> tuple[Any, ...]:
-    return (release.region, release.date, release.sequence, release.previous,
-            tuple(p.source for p in release.reported_by), release.changed, release.cancelled)
+    return (
+        release.region,
+        release.date,
+        release.sequence,
+        release.previous,
+        tuple(p.source for p in release.reported_by),
+        release.changed,
+        release.cancelled,
+    )
 
 
-def take_snapshot(*, scope: str, plan_key: str, assets: dict[str, str], stamps: dict[str, Stamp | None],
-                  digests: Mapping[str, str],
-                  posts: Sequence[LoadedPost], site: Site, pages: Iterable[tuple[Unit, Iterable[str]]],
-                  valid_until: datetime | None, valid_from: datetime | None, warnings: Sequence[Problem],
-                  notes: Sequence[Problem], left_out: tuple[int, int] = (0, 0)) -> Snapshot:
+def take_snapshot(
+    *,
+    scope: str,
+    plan_key: str,
+    assets: dict[str, str],
+    stamps: dict[str, Stamp | None],
+    digests: Mapping[str, str],
+    posts: Sequence[LoadedPost],
+    site: Site,
+    pages: Iterable[tuple[Unit, Iterable[str]]],
+    valid_until: datetime | None,
+    valid_from: datetime | None,
+    warnings: Sequence[Problem],
+    notes: Sequence[Problem],
+    left_out: tuple[int, int] = (0, 0),
+) -> Snapshot:
     """The snapshot of a full build of ``site`` from ``posts`` into ``pages``: each page's
     unit with the sources of the posts it holds or read."""
     pages_of: dict[str, list[Unit]] = {}
@@ -115,23 +153,59 @@ def take_snapshot(*, scope: str, plan_key: str, assets: dict[str, str], stamps: 
     for loaded in posts:
         rel = loaded.source.source
         post = built.get(rel)
-        link = None if post is None else (post.url, tuple(map(_ref, post.films)), tuple(map(_ref, post.actors)),
-                                          tuple(map(_ref, post.tags)))
-        records[rel] = (post_shape(loaded.source), link, tuple(pages_of.get(rel, ())) if post else ())
+        link = (
+            None
+            if post is None
+            else (
+                post.url,
+                tuple(map(_ref, post.films)),
+                tuple(map(_ref, post.actors)),
+                tuple(map(_ref, post.tags)),
+            )
+        )
+        records[rel] = (
+            post_shape(loaded.source),
+            link,
+            tuple(pages_of.get(rel, ())) if post else (),
+        )
     terms = {
-        f"{kind}/{t.slug}": (t.kind, t.name, t.slug, t.url, tuple(p.source for p in t.posts), t.aka, t.source,
-                             str.__str__(t.html), t.image, t.image_alt, t.release_year,
-                             tuple((r.year, r.post.source) for r in t.year_history), dict(t.extra),
-                             tuple(map(_stored_release, t.releases)),
-                             tuple((r.post.source if r.post else None, r.year, r.dates) for r in t.release_history))
-        for kind in KINDS for t in site.terms(kind)}
+        f"{kind}/{t.slug}": (
+            t.kind,
+            t.name,
+            t.slug,
+            t.url,
+            tuple(p.source for p in t.posts),
+            t.aka,
+            t.source,
+            str.__str__(t.html),
+            t.image,
+            t.image_alt,
+            t.release_year,
+            tuple((r.year, r.post.source) for r in t.year_history),
+            dict(t.extra),
+            tuple(map(_stored_release, t.releases)),
+            tuple((r.post.source if r.post else None, r.year, r.dates) for r in t.release_history),
+        )
+        for kind in KINDS
+        for t in site.terms(kind)
+    }
     return Snapshot(
-        scope=scope, plan_key=plan_key, assets=tuple(sorted(assets.items())),
+        scope=scope,
+        plan_key=plan_key,
+        assets=tuple(sorted(assets.items())),
         stamps=stamps,
-        order=tuple(post.source for post in site.posts), urls=tuple(post.url for post in site.posts),
+        order=tuple(post.source for post in site.posts),
+        urls=tuple(post.url for post in site.posts),
         term_slugs={kind: tuple(t.slug for t in site.terms(kind)) for kind in KINDS},
-        redirects=tuple(site.redirects), valid_until=valid_until, warnings=tuple(warnings), notes=tuple(notes),
-        posts=records, terms=terms, valid_from=valid_from, digests=dict(digests), left_out=left_out,
+        redirects=tuple(site.redirects),
+        valid_until=valid_until,
+        warnings=tuple(warnings),
+        notes=tuple(notes),
+        posts=records,
+        terms=terms,
+        valid_from=valid_from,
+        digests=dict(digests),
+        left_out=left_out,
     )
 
 
@@ -161,8 +235,14 @@ class StoredSite:
                 raise LookupError(f"{source} was not built by the last build")
             url, films, actors, tags = link
             post = self._posts[source] = make_post(
-                record, body, url, tuple(TermRef(*r) for r in films), tuple(TermRef(*r) for r in actors),
-                tuple(TermRef(*r) for r in tags), self.now)
+                record,
+                body,
+                url,
+                tuple(TermRef(*r) for r in films),
+                tuple(TermRef(*r) for r in actors),
+                tuple(TermRef(*r) for r in tags),
+                self.now,
+            )
         return post
 
     def terms(self, kind: str) -> tuple[Term, ...]:
@@ -174,16 +254,54 @@ class StoredSite:
     def term(self, kind: str, slug: str) -> Term:
         term = self._terms.get((kind, slug))
         if term is None:
-            (kind, name, slug, url, sources, aka, source, html, image, image_alt, release_year, history,
-             extra, releases, release_history) = self.snapshot.terms[f"{kind}/{slug}"]
+            (
+                kind,
+                name,
+                slug,
+                url,
+                sources,
+                aka,
+                source,
+                html,
+                image,
+                image_alt,
+                release_year,
+                history,
+                extra,
+                releases,
+                release_history,
+            ) = self.snapshot.terms[f"{kind}/{slug}"]
             term = self._terms[(kind, slug)] = Term(
-                kind=kind, name=name, slug=slug, url=url, posts=PostList(sources, self.post), aka=aka, source=source,
-                html=Markup(html), image=image, image_alt=image_alt, release_year=release_year,
-                year_history=tuple(YearReport(year, self.post(rel)) for year, rel in history), extra=extra,
-                releases=tuple(Release(region, day, sequence, previous, tuple(map(self.post, by)), changed, cancelled)
-                               for region, day, sequence, previous, by, changed, cancelled in releases),
-                release_history=tuple(ReleaseReport(self.post(rel) if rel else None, year, dates)
-                                      for rel, year, dates in release_history))
+                kind=kind,
+                name=name,
+                slug=slug,
+                url=url,
+                posts=PostList(sources, self.post),
+                aka=aka,
+                source=source,
+                html=Markup(html),
+                image=image,
+                image_alt=image_alt,
+                release_year=release_year,
+                year_history=tuple(YearReport(year, self.post(rel)) for year, rel in history),
+                extra=extra,
+                releases=tuple(
+                    Release(
+                        region,
+                        day,
+                        sequence,
+                        previous,
+                        tuple(map(self.post, by)),
+                        changed,
+                        cancelled,
+                    )
+                    for region, day, sequence, previous, by, changed, cancelled in releases
+                ),
+                release_history=tuple(
+                    ReleaseReport(self.post(rel) if rel else None, year, dates)
+                    for rel, year, dates in release_history
+                ),
+            )
         return term
 
     def post_index(self, url: str) -> int:

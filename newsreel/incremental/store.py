@@ -18,10 +18,11 @@ import pickle
 import shutil
 import sqlite3
 import tempfile
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Union
+from typing import TYPE_CHECKING, Any
 
 from newsreel import __version__
 from newsreel.errors import Problem
@@ -53,7 +54,7 @@ def stamp_of(info: os.stat_result) -> Stamp:
     return (info.st_mtime_ns, info.st_size, info.st_ino, info.st_mode)
 
 
-Result = tuple[Union[PostSource, PageSource], RenderedBody]
+Result = tuple[PostSource | PageSource, RenderedBody]
 """A source read without error: its record (the body text dropped) and its rendered Markdown."""
 
 
@@ -93,9 +94,9 @@ class BuildState:
 
     scope: str = ""
     entries: dict[str, Entry] = field(default_factory=dict)
-    snapshot: "Snapshot | None" = None
+    snapshot: Snapshot | None = None
     """The last build's snapshot, or None."""
-    store: "SourceStore | None" = None
+    store: SourceStore | None = None
     inputs: Inputs | None = None
     """The last inputs scanned, kept in memory by ``serve`` (never saved)."""
     changed: set[str] = field(default_factory=set)
@@ -155,7 +156,7 @@ class BuildState:
             if self.store is not None:
                 self.store.clear()
 
-    def in_memory(self) -> "BuildState":
+    def in_memory(self) -> BuildState:
         """This state with every entry read and the store closed (``serve`` keeps it so).
 
         The snapshot is dropped: ``serve``'s first build takes its own."""
@@ -181,7 +182,9 @@ class SourceStore:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         for table in TABLES:
-            self.db.execute(f"CREATE TABLE IF NOT EXISTS {table} (name TEXT PRIMARY KEY, data BLOB NOT NULL)")
+            self.db.execute(
+                f"CREATE TABLE IF NOT EXISTS {table} (name TEXT PRIMARY KEY, data BLOB NOT NULL)"
+            )
 
     def get(self, rel: str) -> Entry | None:
         try:
@@ -201,12 +204,14 @@ class SourceStore:
         row = self.db.execute("SELECT data FROM meta WHERE name = ?", (name,)).fetchone()
         return _unpickle(row[0], object) if row else None
 
-    def snapshot(self) -> "Snapshot | None":
+    def snapshot(self) -> Snapshot | None:
         """The last build's snapshot, its per-post and per-term records read as they are asked for."""
         core, stamps = self.meta("snapshot"), self.meta("stamps")
         if core is None or not isinstance(stamps, dict):
             return None
-        return replace(core, posts=StoredRows(self.db, "posts"), terms=StoredRows(self.db, "terms"), **stamps)
+        return replace(
+            core, posts=StoredRows(self.db, "posts"), terms=StoredRows(self.db, "terms"), **stamps
+        )
 
     def clear(self) -> None:
         try:
@@ -240,10 +245,17 @@ class SourceStore:
                 if not (isinstance(snapshot.posts, StoredRows) and snapshot.posts.db is self.db):
                     for table in ("posts", "terms"):
                         self.db.execute(f"DELETE FROM {table}")
-                        self.db.executemany(f"INSERT INTO {table} VALUES (?, ?)",
-                                            ((name, _pickle(record)) for name, record in getattr(snapshot, table).items()))
+                        self.db.executemany(
+                            f"INSERT INTO {table} VALUES (?, ?)",
+                            (
+                                (name, _pickle(record))
+                                for name, record in getattr(snapshot, table).items()
+                            ),
+                        )
                     blank = {name: None for name in PATCHED_FIELDS}
-                    meta.append(("snapshot", _pickle(replace(snapshot, posts={}, terms={}, **blank))))
+                    meta.append(
+                        ("snapshot", _pickle(replace(snapshot, posts={}, terms={}, **blank)))
+                    )
             self.db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta)
             self.db.execute("COMMIT")
         except BaseException:
@@ -266,7 +278,9 @@ class StoredRows(Mapping[str, Any]):
     def __getitem__(self, name: str) -> Any:
         if name not in self._read:
             try:
-                row = self.db.execute(f"SELECT data FROM {self.table} WHERE name = ?", (name,)).fetchone()
+                row = self.db.execute(
+                    f"SELECT data FROM {self.table} WHERE name = ?", (name,)
+                ).fetchone()
             except sqlite3.Error:
                 row = None
             value = _unpickle(row[0], object) if row else None
@@ -289,7 +303,15 @@ def _pickle(value: Any) -> bytes:
 def _unpickle(data: bytes, kind: type) -> Any:
     try:
         value = pickle.loads(data)
-    except (EOFError, pickle.PickleError, AttributeError, ImportError, TypeError, ValueError, IndexError):
+    except (
+        EOFError,
+        pickle.PickleError,
+        AttributeError,
+        ImportError,
+        TypeError,
+        ValueError,
+        IndexError,
+    ):
         return None
     return value if isinstance(value, kind) else None
 
@@ -312,13 +334,23 @@ class Marker:
     """Drafts and future posts that build left out."""
 
 
-def read_marker(site_dir: Path, inputs: str, manifest: tuple[int, int] | None, now: datetime) -> Marker | None:
+def read_marker(
+    site_dir: Path, inputs: str, manifest: tuple[int, int] | None, now: datetime
+) -> Marker | None:
     """The last build's marker when nothing changed since (the same inputs, the output's
     manifest as that build left it), else None."""
     try:
         with open(site_dir / CACHE_DIR / MARKER_FILE, "rb") as handle:
             marker = pickle.load(handle)
-    except (OSError, EOFError, pickle.PickleError, AttributeError, ImportError, TypeError, ValueError):
+    except (
+        OSError,
+        EOFError,
+        pickle.PickleError,
+        AttributeError,
+        ImportError,
+        TypeError,
+        ValueError,
+    ):
         return None
     if not isinstance(marker, Marker) or marker.inputs != inputs or marker.manifest != manifest:
         return None
@@ -342,7 +374,15 @@ def last_build_time(site_dir: Path, manifest: tuple[int, int] | None) -> int | N
         with open(path, "rb") as handle:
             marker = pickle.load(handle)
         stamp = path.stat().st_mtime_ns
-    except (OSError, EOFError, pickle.PickleError, AttributeError, ImportError, TypeError, ValueError):
+    except (
+        OSError,
+        EOFError,
+        pickle.PickleError,
+        AttributeError,
+        ImportError,
+        TypeError,
+        ValueError,
+    ):
         return manifest[0]
     if isinstance(marker, Marker) and marker.manifest == manifest:
         return max(manifest[0], stamp)
@@ -391,15 +431,22 @@ def load_state(site_dir: Path) -> BuildState:
             return BuildState()
         store = SourceStore(path)
         scope = store.meta("scope")
-        return BuildState(scope=scope if isinstance(scope, str) else "", snapshot=store.snapshot(), store=store)
-    except (sqlite3.Error, OSError):  # damaged, or unreadable (another user's cache, a folder without rights)
+        return BuildState(
+            scope=scope if isinstance(scope, str) else "", snapshot=store.snapshot(), store=store
+        )
+    except (
+        sqlite3.Error,
+        OSError,
+    ):  # damaged, or unreadable (another user's cache, a folder without rights)
         _remove_store(path)
         return BuildState()
 
 
 def save_state(site_dir: Path, state: BuildState) -> None:
     """Write what changed; a cache that cannot be written only costs speed."""
-    shutil.rmtree(site_dir / CACHE_DIR / "sources", ignore_errors=True)  # the pickled cache of 0.1 betas
+    shutil.rmtree(
+        site_dir / CACHE_DIR / "sources", ignore_errors=True
+    )  # the pickled cache of 0.1 betas
     path = site_dir / CACHE_DIR / STORE_FILE
     try:
         if state.store is None:
