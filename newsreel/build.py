@@ -63,19 +63,11 @@ from newsreel.loader import (
 from newsreel.markdown import make_markdown, render_body
 from newsreel.model import Post, SiteView
 from newsreel.releases import next_change, today_of
-from newsreel.render import (
-    PageJob,
-    Renderer,
-    TemplateFailed,
-    asset_names,
-    check_templates,
-    check_unique,
-    collect_static,
-    theme_dirs,
-)
+from newsreel.render import PageJob, Renderer, TemplateFailed, check_unique
 from newsreel.report import Reporter
 from newsreel.search import reserved_problems, update_index
 from newsreel.taxonomy import LoadedPage, LoadedPost, build_model
+from newsreel.theme import asset_names, check_templates, collect_static, theme_dirs
 from newsreel.urls import Urls
 from newsreel.writer import (
     Manifest,

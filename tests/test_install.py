@@ -22,7 +22,7 @@ import yaml
 from nginx import crawl, fetch, free_port, nginx_binary, serve
 
 from newsreel import __version__
-from newsreel.render import THEME_STATIC
+from newsreel.theme import THEME_STATIC
 
 REPO = Path(__file__).resolve().parent.parent
 

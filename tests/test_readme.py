@@ -349,7 +349,7 @@ def test_the_wheel_carries_the_theme(tmp_path: Path) -> None:
         timeout=120,
     )
     located = subprocess.run(
-        [sys.executable, "-c", "import newsreel.render as r; print(r.theme_dirs()[0])"],
+        [sys.executable, "-c", "import newsreel.theme as t; print(t.theme_dirs()[0])"],
         cwd=tmp_path,
         env=env,
         capture_output=True,
