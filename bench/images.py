@@ -35,7 +35,7 @@ from PIL import Image, ImageDraw  # noqa: E402
 
 from newsreel import media  # noqa: E402
 from newsreel.build import BuildOptions, build_site  # noqa: E402
-from newsreel.incremental.store import CACHE_DIR  # noqa: E402
+from newsreel.layout import SiteLayout  # noqa: E402
 
 
 def picture(rng: random.Random, size: tuple[int, int]) -> bytes:
@@ -108,7 +108,7 @@ def main() -> None:
     site = HERE / "work" / f"images-{args.n}"
     prepare(args.n, site, (args.width, args.width * 9 // 16))
     shutil.rmtree(site / "site", ignore_errors=True)
-    shutil.rmtree(site / CACHE_DIR, ignore_errors=True)
+    shutil.rmtree(SiteLayout(site).cache, ignore_errors=True)
     clock = Clock()
     media.prepare = clock.wrap("pipeline", media.prepare)  # type: ignore[method-assign]
     media.write = clock.wrap("cards and copies", media.write)  # type: ignore[method-assign]

@@ -37,7 +37,6 @@ from newsreel.incremental.plan import (
 )
 from newsreel.incremental.snapshot import Snapshot, StoredSite, take_snapshot
 from newsreel.incremental.store import (
-    CACHE_DIR,
     BuildState,
     Entry,
     Inputs,
@@ -51,6 +50,7 @@ from newsreel.incremental.store import (
     stamp_of,
     write_marker,
 )
+from newsreel.layout import CONTENT, SiteLayout
 from newsreel.loader import (
     PageSource,
     PostSource,
@@ -415,11 +415,12 @@ def scan_inputs(
             ]
         sources = (found, problems)
     theme_templates, theme_static = theme_dirs()
+    layout = SiteLayout(site_dir)
     templates = templates_digest(
-        [theme_templates, site_dir / "templates"]
+        [theme_templates, layout.templates]
     )  # by content: a fresh checkout is no change
-    static = _tree_stamps([theme_static, site_dir / "static"])
-    config = site_dir / "newsreel.yaml"
+    static = _tree_stamps([theme_static, layout.static])
+    config = layout.config
     pictures = [
         stamp for stamp in static if is_raster(stamp[0]) or stamp[0].endswith(".svg")
     ]  # see media.py
@@ -613,11 +614,12 @@ def build_site(
     problems += check_templates(site_dir)
     if any(p.severity == "error" for p in problems):
         raise BuildFailed(problems)
-    output = options.output if options.output is not None else site_dir / "site"
+    layout = SiteLayout(site_dir)
+    output = options.output if options.output is not None else layout.output
     check_output(
         site_dir, output, finish=False
     )  # a refused output is refused before anything is made
-    with build_lock(site_dir / CACHE_DIR, wait=options.wait, say=reporter.notice):
+    with build_lock(layout.cache, wait=options.wait, say=reporter.notice):
         return _build_locked(
             site_dir, options, reporter, state, changed, settings, problems, output, started
         )
@@ -635,7 +637,7 @@ def _build_locked(
     started: float,
 ) -> BuildResult:
     """``build_site`` once it holds the site's build lock."""
-    token = output_token(site_dir / CACHE_DIR, output)
+    token = output_token(SiteLayout(site_dir).cache, output)
     previous = check_output(site_dir, output, token=token)
     if previous is not None and not options.use_cache:
         for rel in list(previous.files):  # from scratch: no file of the output is believed
@@ -745,15 +747,7 @@ def lint_site(site_dir: Path) -> tuple[list[Problem], datetime | None]:
         site_dir, settings, BuildState(), inputs, Reporter(quiet=True)
     )
     problems += loaded
-    if not (site_dir / "content").is_dir():
-        problems.append(
-            error(
-                "content",
-                None,
-                "there is no content/ folder here",
-                f"run newsreel in a site folder, or `newsreel init {site_dir}` to start one",
-            )
-        )
+    problems += _no_content(site_dir)
     if not any(p.severity == "error" for p in problems):
         site, more = build_model(
             posts,
@@ -769,15 +763,25 @@ def lint_site(site_dir: Path) -> tuple[list[Problem], datetime | None]:
     return problems, newest_source(site_dir)
 
 
-def newest_source(site_dir: Path) -> datetime | None:
-    """When the newest file a build reads from ``site_dir`` was last changed."""
-    stamps = [
-        mtime
-        for _, mtime, _ in _tree_stamps(
-            [site_dir / "content", site_dir / "templates", site_dir / "static"]
+def _no_content(site_dir: Path) -> list[Problem]:
+    """The error of a site folder without ``content/``, or nothing."""
+    if SiteLayout(site_dir).content.is_dir():
+        return []
+    return [
+        error(
+            CONTENT,
+            None,
+            f"there is no {CONTENT}/ folder here",
+            f"run newsreel in a site folder, or `newsreel init {site_dir}` to start one",
         )
     ]
-    config = site_dir / "newsreel.yaml"
+
+
+def newest_source(site_dir: Path) -> datetime | None:
+    """When the newest file a build reads from ``site_dir`` was last changed."""
+    layout = SiteLayout(site_dir)
+    stamps = [mtime for _, mtime, _ in _tree_stamps(layout.source_dirs)]
+    config = layout.config
     if config.is_file():
         stamps.append(config.stat().st_mtime_ns)
     return datetime.fromtimestamp(max(stamps) / 1e9, UTC) if stamps else None
@@ -939,15 +943,7 @@ class _Build:
             site_dir, settings, self.state, inputs, self.reporter
         )
         problems = list(self.settings_problems) + loaded_problems
-        if not (site_dir / "content").is_dir():
-            problems.append(
-                error(
-                    "content",
-                    None,
-                    "there is no content/ folder here",
-                    f"run newsreel in a site folder, or `newsreel init {site_dir}` to start one",
-                )
-            )
+        problems += _no_content(site_dir)
         if any(p.severity == "error" for p in problems):
             raise BuildFailed(problems)
 
@@ -1019,7 +1015,7 @@ class _Build:
     def _writer(self) -> Iterator[OutputWriter]:
         """The output writer; a failure to write is one line saying the old site is untouched."""
         spare = (
-            spare_folder(self.site_dir / CACHE_DIR, self.output)
+            spare_folder(SiteLayout(self.site_dir).cache, self.output)
             if self.options.use_cache and not self.options.preview
             else None
         )

@@ -33,6 +33,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 from newsreel.config import base_url_warning
 from newsreel.errors import BuildFailed, Problem, error, warning
 from newsreel.incremental.store import last_build_time
+from newsreel.layout import SiteLayout
 from newsreel.report import Reporter
 from newsreel.writer import MANIFEST, Manifest, content_hash, manifest_stamp
 
@@ -135,7 +136,7 @@ def check_site(site_dir: Path, *, reporter: Reporter, output: Path | None = None
     from newsreel.build import lint_site
 
     site_dir = Path(site_dir)
-    output = output if output is not None else site_dir / "site"
+    output = output if output is not None else SiteLayout(site_dir).output
     problems, newest = lint_site(site_dir)
     shown = output.as_posix()
     if not (output / MANIFEST).is_file():

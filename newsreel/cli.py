@@ -16,6 +16,7 @@ import click
 
 from newsreel import __version__
 from newsreel.errors import BuildFailed, NewsreelError, printable
+from newsreel.layout import CACHE
 from newsreel.report import Reporter
 
 SITE_DIR = click.argument(
@@ -109,7 +110,7 @@ def cli(ctx: click.Context, quiet: bool, verbose: bool) -> None:
 @click.option(
     "--no-cache",
     is_flag=True,
-    help="Build from scratch: trust nothing in DIR/.newsreel-cache nor the output's manifest.",
+    help=f"Build from scratch: trust nothing in DIR/{CACHE} nor the output's manifest.",
 )
 @click.option(
     "--no-wait",

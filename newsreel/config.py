@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from newsreel.errors import Problem, error, warning
 from newsreel.frontmatter import YamlError, load_yaml
+from newsreel.layout import CONFIG, SiteLayout
 
-CONFIG_FILE = "newsreel.yaml"
 PERMALINK_FIELDS = {"year", "month", "day", "slug"}
 
 
@@ -174,7 +174,7 @@ def _check_semantics(settings: Settings, line_of: dict[str, int]) -> tuple[Setti
         shown = settings.timezone if len(settings.timezone) <= 60 else settings.timezone[:60] + "…"
         problems.append(
             error(
-                CONFIG_FILE,
+                CONFIG,
                 line_of.get("timezone"),
                 f"unknown timezone {shown!r}",
                 "use an IANA name such as UTC, Europe/Paris or America/Los_Angeles",
@@ -193,7 +193,7 @@ def _check_semantics(settings: Settings, line_of: dict[str, int]) -> tuple[Setti
     ):
         problems.append(
             error(
-                CONFIG_FILE,
+                CONFIG,
                 line_of.get("permalink"),
                 f"permalink {settings.permalink!r} must start with /, contain {{slug}} and no . or .. segment",
                 "it may also use {year}, {month} and {day}, e.g. /{year}/{slug}/",
@@ -254,7 +254,7 @@ def settings_from_mapping(data: Any, line_of: dict[str, int]) -> tuple[Settings,
     if not isinstance(data, dict):
         return Settings(), [
             error(
-                CONFIG_FILE,
+                CONFIG,
                 1,
                 "settings must be a mapping of key: value lines",
                 "see the README for the list of settings",
@@ -267,7 +267,7 @@ def settings_from_mapping(data: Any, line_of: dict[str, int]) -> tuple[Settings,
             suggestion = closest(name, set(_KEYS))
             problems.append(
                 warning(
-                    CONFIG_FILE,
+                    CONFIG,
                     line,
                     f"unknown setting {name!r} is ignored",
                     f"did you mean {suggestion!r}?"
@@ -279,13 +279,11 @@ def settings_from_mapping(data: Any, line_of: dict[str, int]) -> tuple[Settings,
         field_name, kind = _KEYS[name]
         converted, message = _check_value(name, value, kind)
         if message:
-            problems.append(
-                error(CONFIG_FILE, line, f"setting {name!r} {message}", f"got {value!r}")
-            )
+            problems.append(error(CONFIG, line, f"setting {name!r} {message}", f"got {value!r}"))
         else:
             values[field_name] = converted
     if "base_url" in values:
-        bad_url = base_url_problem(values["base_url"], CONFIG_FILE, line_of.get("base_url"))
+        bad_url = base_url_problem(values["base_url"], CONFIG, line_of.get("base_url"))
         if bad_url is not None:
             problems.append(bad_url)
             del values["base_url"]
@@ -297,12 +295,12 @@ def settings_from_mapping(data: Any, line_of: dict[str, int]) -> tuple[Settings,
 
 def load_settings(site_dir: Path) -> tuple[Settings, list[Problem]]:
     """Read ``newsreel.yaml`` in ``site_dir`` (optional) into settings and problems."""
-    path = site_dir / CONFIG_FILE
+    path = SiteLayout(site_dir).config
     if not path.is_file():
         if path.is_symlink():
             return Settings(), [
                 error(
-                    CONFIG_FILE,
+                    CONFIG,
                     None,
                     "is a symbolic link to a file that does not exist",
                     "point it at your settings file, or remove it to use the defaults",
@@ -311,7 +309,7 @@ def load_settings(site_dir: Path) -> tuple[Settings, list[Problem]]:
         if path.exists():
             return Settings(), [
                 error(
-                    CONFIG_FILE,
+                    CONFIG,
                     None,
                     "is not a regular file but a folder or a device",
                     "the settings are a YAML file; remove or rename what is there",
@@ -319,13 +317,13 @@ def load_settings(site_dir: Path) -> tuple[Settings, list[Problem]]:
             ]
         return Settings(), []
     try:
-        data, line_of = load_yaml(path.read_bytes(), CONFIG_FILE)
+        data, line_of = load_yaml(path.read_bytes(), CONFIG)
     except YamlError as exc:
         return Settings(), [exc.problem]
     except OSError as exc:
         return Settings(), [
             error(
-                CONFIG_FILE,
+                CONFIG,
                 None,
                 f"cannot be read: {exc.strerror or exc}",
                 "check the file's permissions",

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from newsreel.facts import Finding, guess_films, headline, release_years, take_datelines
+from newsreel.layout import SiteLayout
 from newsreel.report import Reporter
 from newsreel.scaffold import (
     KnownName,
@@ -686,7 +687,7 @@ def _films_with_year(films: Sequence[str], year: Finding | None, text: str) -> d
 def _free_path(site_dir: Path, slug: str) -> Path:
     """``content/posts/<slug>.md``, else ``<slug>-2.md``, ``-3``…: never an existing file or slug."""
     taken = taken_post_slugs(site_dir)
-    folder = site_dir / "content" / "posts"
+    folder = SiteLayout(site_dir).posts
     candidate, n = slug, 1
     while candidate in taken or (folder / f"{candidate}.md").exists():
         n += 1

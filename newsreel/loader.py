@@ -31,6 +31,7 @@ from newsreel.frontmatter import (
     split_document,
 )
 from newsreel.images import is_remote
+from newsreel.layout import CONTENT, SiteLayout
 from newsreel.model import ReleaseDate
 from newsreel.pictures import CENTRE, Focus, ImageRef, Still, parse_focus
 from newsreel.regions import REGIONS, RESERVED_HINTS
@@ -969,14 +970,14 @@ def find_sources(
     only when they stay inside the site folder; loops and links that lead out are problems,
     never read.
     """
-    root = site_dir / "content" / folder
+    root = SiteLayout(site_dir).content_folder(folder)
     try:
         if not root.is_dir():
             return [], []
     except OSError as exc:  # content/ itself cannot be searched
         return [], [
             error(
-                "content",
+                CONTENT,
                 None,
                 f"cannot read the folder ({exc.strerror or exc})",
                 "check the folder's permissions",

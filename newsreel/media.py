@@ -15,7 +15,7 @@ from newsreel import images
 from newsreel.cards import CardSpec, card_specs, make_all
 from newsreel.errors import Problem, error
 from newsreel.images import Catalog
-from newsreel.incremental.store import CACHE_DIR
+from newsreel.layout import SiteLayout
 from newsreel.pictures import check_refs
 from newsreel.report import Reporter
 from newsreel.urls import Urls
@@ -25,7 +25,7 @@ def prepare(
     site_dir: Path, static: Mapping[str, Path], use_cache: bool, reporter: Reporter
 ) -> Catalog:
     """Every image of ``static`` through the pipeline (from the cache when it can)."""
-    cache = site_dir / CACHE_DIR if use_cache else None
+    cache = SiteLayout(site_dir).cache if use_cache else None
     return images.prepare(
         static, cache, lambda done, total: reporter.progress("images", done, total)
     )

@@ -37,7 +37,8 @@ from newsreel.incremental.keys import (
 from newsreel.incremental.keys import (
     plan_key as make_plan_key,
 )
-from newsreel.incremental.store import CACHE_DIR, code_fingerprint
+from newsreel.incremental.store import code_fingerprint
+from newsreel.layout import TEMPLATES, SiteLayout
 from newsreel.metadata import (
     PageMeta,
     collection_ld,
@@ -68,10 +69,11 @@ def _bytecode_cache(site_dir: Path) -> jinja2.BytecodeCache | None:
     globals this module gives the environment (how a filter is called is decided at compile
     time), so the folder is named after newsreel's code and Jinja's version.
     """
-    folder = site_dir / CACHE_DIR / f"templates-{code_fingerprint()[:12]}"
+    cache = SiteLayout(site_dir).cache
+    folder = cache / f"templates-{code_fingerprint()[:12]}"
     try:
         if not folder.is_dir():
-            for old in (site_dir / CACHE_DIR).glob("templates*"):
+            for old in cache.glob("templates*"):
                 shutil.rmtree(old, ignore_errors=True)  # compiled by another newsreel
             folder.mkdir(parents=True)
     except OSError:
@@ -143,7 +145,9 @@ class Renderer:
         self.catalog = catalog or Catalog()
         self.pictures = Pictures(self.catalog, urls.link)
         theme_templates, _ = theme_dirs()
-        self.template_dirs = [d for d in (site_dir / "templates", theme_templates) if d.is_dir()]
+        self.template_dirs = [
+            d for d in (SiteLayout(site_dir).templates, theme_templates) if d.is_dir()
+        ]
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader([str(d) for d in self.template_dirs]),
             bytecode_cache=_bytecode_cache(site_dir),
@@ -236,11 +240,11 @@ class Renderer:
         for folder in self.template_dirs:
             if (folder / name).is_file():
                 return self.problem_path(str(folder / name))
-        return "templates/" + name
+        return f"{TEMPLATES}/{name}"
 
     def problem_path(self, filename: str | None) -> str:
         if not filename:
-            return "templates"
+            return TEMPLATES
         try:
             return Path(filename).resolve().relative_to(self.site_dir.resolve()).as_posix()
         except ValueError:

@@ -25,6 +25,7 @@ import yaml
 from newsreel.config import load_settings
 from newsreel.errors import NewsreelError, Problem
 from newsreel.errors import warning as warning_problem
+from newsreel.layout import CONFIG, CONTENT, SiteLayout
 from newsreel.provenance import Pin, installed_pin
 from newsreel.report import Reporter
 from newsreel.slugs import short_slug, slugify, term_key
@@ -246,9 +247,10 @@ def require_site(site_dir: Path) -> None:
         raise ScaffoldError(
             f"{site_dir}: no such folder (run newsreel init {site_dir} first, or pass --dir)"
         )
-    if not (site_dir / "newsreel.yaml").is_file() and not (site_dir / "content").is_dir():
+    layout = SiteLayout(site_dir)
+    if not layout.config.is_file() and not layout.content.is_dir():
         raise ScaffoldError(
-            f"{site_dir}: not a newsreel site, it has neither newsreel.yaml nor content/ "
+            f"{site_dir}: not a newsreel site, it has neither {CONFIG} nor {CONTENT}/ "
             "(run this inside the blog's folder, pass --dir, or start one with newsreel init)"
         )
 
@@ -263,7 +265,7 @@ def site_timezone(site_dir: Path) -> tzinfo:
         return ZoneInfo(settings.timezone or "UTC")
     except (ZoneInfoNotFoundError, ValueError, OSError):
         raise ScaffoldError(
-            f"{site_dir / 'newsreel.yaml'}: timezone {settings.timezone!r} is not an IANA time zone "
+            f"{SiteLayout(site_dir).config}: timezone {settings.timezone!r} is not an IANA time zone "
             "(use a name such as UTC, Europe/Paris or America/New_York)"
         ) from None
 
@@ -297,7 +299,7 @@ def read_front_matter(path: Path) -> dict[str, Any]:
 
 def content_files(site_dir: Path, kind: str) -> list[Path]:
     """Markdown files under ``content/<kind>/`` (posts recursively), sorted."""
-    folder = site_dir / "content" / kind
+    folder = SiteLayout(site_dir).content_folder(kind)
     if not folder.is_dir():
         return []
     found = folder.rglob("*.md") if kind == "posts" else folder.glob("*.md")
@@ -531,7 +533,7 @@ def new_post(
     films_list, actors_list = unique_list(films), unique_list(actors)
     tweet_url = _checked_tweet(tweet) if tweet is not None else None
     slug = short_slug(slugify(title))  # a long title keeps its words, its file name stays short
-    path = site_dir / "content" / "posts" / f"{slug}.md"
+    path = SiteLayout(site_dir).posts / f"{slug}.md"
     shown = path.as_posix()
     if path.exists():
         raise ScaffoldError(

@@ -87,7 +87,7 @@ def run_pagefind(
     The pages are hard-linked (copied where that fails) into ``workspace``, laid out as the
     site; ``workspace`` is removed afterwards."""
     binary = executable()
-    site, out = workspace / "site", workspace / "out"
+    site, out = workspace / "pages", workspace / "out"  # Pagefind reads one, writes the other
     shutil.rmtree(workspace, ignore_errors=True)
     try:
         made: set[Path] = set()

@@ -41,6 +41,7 @@ from typing import BinaryIO
 from urllib.parse import quote, unquote, urlsplit
 
 from newsreel.errors import BuildFailed, NewsreelError, Problem, printable
+from newsreel.layout import OUTPUT, SiteLayout
 from newsreel.livereload import (
     EVENTS_PATH,
     PING_SECONDS,
@@ -843,10 +844,10 @@ def serve(
             try:
                 httpd = _make_server(host, port, preview)
                 port = httpd.server_address[1]
-                rebuilder = Rebuilder(site_dir, workdir / "site", preview, drafts, future)
+                rebuilder = Rebuilder(site_dir, workdir / OUTPUT, preview, drafts, future)
                 changes = Changes()
                 watcher = SiteWatcher(
-                    site_dir, changes, ignore=(workdir, site_dir / ".newsreel-cache")
+                    site_dir, changes, ignore=(workdir, SiteLayout(site_dir).cache)
                 )
                 try:
                     watcher.start()

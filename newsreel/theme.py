@@ -13,6 +13,7 @@ import stat
 from pathlib import Path
 
 from newsreel.errors import Problem, error
+from newsreel.layout import STATIC, TEMPLATES, SiteLayout
 
 FINGERPRINTED = (".css", ".js")
 THEME_STATIC = frozenset({"css", "js", "fonts", "favicon.svg"})
@@ -23,8 +24,8 @@ def theme_dirs() -> tuple[Path, Path]:
     """The built-in theme's templates and static folders (packaged, or the source checkout's)."""
     package = Path(__file__).resolve().parent
     packaged = package / "_theme"
-    root = packaged if (packaged / "templates").is_dir() else package.parent
-    return root / "templates", root / "static"
+    root = packaged if (packaged / TEMPLATES).is_dir() else package.parent
+    return root / TEMPLATES, root / STATIC  # laid out as a site folder
 
 
 def _static_files(
@@ -72,7 +73,7 @@ def check_templates(site_dir: Path) -> list[Problem]:
     """The site's own templates that cannot be read: anything but a regular file (a named pipe
     would hang the build), or a file newsreel may not open."""
     problems: list[Problem] = []
-    root = site_dir / "templates"
+    root = SiteLayout(site_dir).templates
     if not root.is_dir():
         return problems
 
@@ -139,7 +140,7 @@ def collect_static(site_dir: Path) -> tuple[dict[str, Path], list[Problem]]:
     _, theme_static = theme_dirs()
     problems: list[Problem] = []
     theme = _static_files(theme_static, THEME_STATIC, theme_static, site_dir, problems)
-    own = _static_files(site_dir / "static", None, site_dir, site_dir, problems)
+    own = _static_files(SiteLayout(site_dir).static, None, site_dir, site_dir, problems)
     return {**theme, **own}, problems
 
 

@@ -30,9 +30,7 @@ from watchdog.events import (
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver, ObservedWatch
 
-WATCHED_DIRS = ("content", "templates", "static")
-"""Folders of a site whose changes trigger a rebuild (recursively)."""
-SETTINGS_FILE = "newsreel.yaml"
+from newsreel.layout import CACHE, CONFIG, SOURCE_DIRS
 
 # Only events that change what a build reads. Opened/closed-without-write events are left out:
 # the build itself reads every source, and counting those would rebuild forever. A folder's
@@ -48,7 +46,7 @@ EVENT_KINDS = [
     DirMovedEvent,
 ]
 
-IGNORED_DIRS = frozenset({".git", ".hg", ".svn", ".newsreel-cache", "__pycache__", "node_modules"})
+IGNORED_DIRS = frozenset({".git", ".hg", ".svn", CACHE, "__pycache__", "node_modules"})
 """Folder names under which nothing is a source."""
 
 
@@ -82,8 +80,8 @@ def is_source_path(site_dir: Path, path: str, ignore: tuple[Path, ...] = ()) -> 
     if not parts:
         return False
     if len(parts) == 1:
-        return parts[0] == SETTINGS_FILE or parts[0] in WATCHED_DIRS
-    if parts[0] not in WATCHED_DIRS:
+        return parts[0] == CONFIG or parts[0] in SOURCE_DIRS
+    if parts[0] not in SOURCE_DIRS:
         return False
     if any(part in IGNORED_DIRS for part in parts):
         return False
@@ -258,7 +256,7 @@ class SiteWatcher:
 
     def refresh(self) -> None:
         """Watch the source folders that exist now; renew a watch whose folder was replaced."""
-        for name in WATCHED_DIRS:
+        for name in SOURCE_DIRS:  # watched recursively
             folder = self.site_dir / name
             try:
                 inode = folder.stat().st_ino if folder.is_dir() else 0

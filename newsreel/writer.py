@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from newsreel.errors import UnsafeOutput
+from newsreel.layout import SOURCE_DIRS
 
 MANIFEST = ".newsreel-manifest.json"
 JOURNAL = "COMMIT"
@@ -162,7 +163,7 @@ def check_output(
     reasons = []
     if _is_within(site, out):
         reasons.append("it is the site folder or one of its parents")
-    for name in ("content", "templates", "static"):
+    for name in SOURCE_DIRS:
         if _is_within(out, site / name):
             reasons.append(f"it is inside {name}/, which holds your sources")
     if out == Path(out.anchor) or out == Path.home().resolve():

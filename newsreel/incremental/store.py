@@ -26,13 +26,13 @@ from typing import TYPE_CHECKING, Any
 
 from newsreel import __version__
 from newsreel.errors import Problem
+from newsreel.layout import SiteLayout
 from newsreel.loader import PageSource, PostSource, digest_of
 from newsreel.markdown import RenderedBody
 
 if TYPE_CHECKING:  # pragma: no cover
     from newsreel.incremental.snapshot import Snapshot
 
-CACHE_DIR = ".newsreel-cache"
 STORE_FILE = "cache-5.sqlite"
 PATCHED_FIELDS = ("stamps", "digests", "warnings", "notes", "manifest")
 """The fields of a ``snapshot.Snapshot`` that a patch build changes (saved on their own)."""
@@ -340,7 +340,7 @@ def read_marker(
     """The last build's marker when nothing changed since (the same inputs, the output's
     manifest as that build left it), else None."""
     try:
-        with open(site_dir / CACHE_DIR / MARKER_FILE, "rb") as handle:
+        with open(SiteLayout(site_dir).cache / MARKER_FILE, "rb") as handle:
             marker = pickle.load(handle)
     except (
         OSError,
@@ -369,7 +369,7 @@ def last_build_time(site_dir: Path, manifest: tuple[int, int] | None) -> int | N
     again; the marker counts while it describes the output as it is now."""
     if manifest is None:
         return None
-    path = site_dir / CACHE_DIR / MARKER_FILE
+    path = SiteLayout(site_dir).cache / MARKER_FILE
     try:
         with open(path, "rb") as handle:
             marker = pickle.load(handle)
@@ -422,8 +422,9 @@ def cache_scope(*parts: object) -> str:
 
 def load_state(site_dir: Path) -> BuildState:
     """The state saved by the last build, or an empty one (an unreadable cache is started anew)."""
-    path = site_dir / CACHE_DIR / STORE_FILE
-    for other in (site_dir / CACHE_DIR).glob("cache*.sqlite"):
+    cache = SiteLayout(site_dir).cache
+    path = cache / STORE_FILE
+    for other in cache.glob("cache*.sqlite"):
         if other.name != STORE_FILE:  # written by another newsreel
             _remove_store(other)
     try:
@@ -444,10 +445,9 @@ def load_state(site_dir: Path) -> BuildState:
 
 def save_state(site_dir: Path, state: BuildState) -> None:
     """Write what changed; a cache that cannot be written only costs speed."""
-    shutil.rmtree(
-        site_dir / CACHE_DIR / "sources", ignore_errors=True
-    )  # the pickled cache of 0.1 betas
-    path = site_dir / CACHE_DIR / STORE_FILE
+    cache = SiteLayout(site_dir).cache
+    shutil.rmtree(cache / "sources", ignore_errors=True)  # the pickled cache of 0.1 betas
+    path = cache / STORE_FILE
     try:
         if state.store is None:
             _cache_folder(site_dir)
@@ -476,7 +476,7 @@ def _remove_store(path: Path) -> None:
 
 
 def _cache_folder(site_dir: Path) -> Path:
-    folder = site_dir / CACHE_DIR
+    folder = SiteLayout(site_dir).cache
     folder.mkdir(exist_ok=True)
     ignore = folder / ".gitignore"
     if not ignore.exists():

@@ -1,0 +1,69 @@
+"""The site folder's layout: the one place that names its folders and files.
+
+A site folder holds ``newsreel.yaml`` (optional), ``content/`` (posts and term pages),
+``templates/`` and ``static/`` (both optional, over the built-in theme's); a build writes
+``site/`` unless told another output, and keeps its cache in ``.newsreel-cache/``.
+Every other module asks ``SiteLayout`` (or these names, for messages) instead of spelling
+them again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+CONTENT = "content"
+TEMPLATES = "templates"
+STATIC = "static"
+CONFIG = "newsreel.yaml"
+OUTPUT = "site"
+CACHE = ".newsreel-cache"
+POSTS = "posts"
+"""The folder of ``content/`` that holds the posts (any depth)."""
+SOURCE_DIRS = (CONTENT, TEMPLATES, STATIC)
+"""The folders that hold a site's sources: watched by ``serve``, never an output."""
+
+
+@dataclass(frozen=True)
+class SiteLayout:
+    """The paths of one site folder."""
+
+    root: Path
+
+    @property
+    def content(self) -> Path:
+        return self.root / CONTENT
+
+    @property
+    def posts(self) -> Path:
+        return self.root / CONTENT / POSTS
+
+    def content_folder(self, name: str) -> Path:
+        """``content/<name>/`` ("posts", or a taxonomy's pages: "films")."""
+        return self.root / CONTENT / name
+
+    @property
+    def templates(self) -> Path:
+        return self.root / TEMPLATES
+
+    @property
+    def static(self) -> Path:
+        return self.root / STATIC
+
+    @property
+    def config(self) -> Path:
+        return self.root / CONFIG
+
+    @property
+    def output(self) -> Path:
+        """The default output folder (``--output`` chooses another)."""
+        return self.root / OUTPUT
+
+    @property
+    def cache(self) -> Path:
+        return self.root / CACHE
+
+    @property
+    def source_dirs(self) -> tuple[Path, ...]:
+        """``content/``, ``templates/``, ``static/``."""
+        return tuple(self.root / name for name in SOURCE_DIRS)
