@@ -9,7 +9,6 @@ which share the model copy-on-write and write their pages themselves.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
 import signal
@@ -25,6 +24,7 @@ from typing import Any
 from newsreel import media
 from newsreel.config import Settings, base_url_problem, load_settings
 from newsreel.errors import BuildFailed, NewsreelError, Problem, error
+from newsreel.hashing import hash_bytes, hash_repr
 from newsreel.images import is_raster
 from newsreel.incremental.keys import final_key, recording, templates_digest
 from newsreel.incremental.lock import build_lock
@@ -54,7 +54,6 @@ from newsreel.layout import CONTENT, SiteLayout
 from newsreel.loader import (
     PageSource,
     PostSource,
-    digest_of,
     find_sources,
     parse_page,
     parse_post,
@@ -72,7 +71,7 @@ from newsreel.urls import Urls
 from newsreel.writer import (
     Manifest,
     OutputWriter,
-    check_output,
+    guard_output,
     manifest_stamp,
     output_token,
     spare_folder,
@@ -234,7 +233,7 @@ def _load_one(
         problems += more
         if not any(p.severity == "error" for p in more):
             result = (replace(record, body=""), body)  # the source text is not needed once rendered
-    return Entry(stamp, digest_of(raw), result, tuple(problems))
+    return Entry(stamp, hash_bytes(raw), result, tuple(problems))
 
 
 Progress = Callable[[int, int], None]
@@ -372,18 +371,9 @@ def _tree_stamps(folders: Sequence[Path]) -> list[tuple[str, int, int]]:
 
 def _file_digest(path: Path) -> str:
     try:
-        return digest_of(read_source(path))
+        return hash_bytes(read_source(path))
     except OSError:
         return ""
-
-
-def _hash(value: object) -> str:
-    return hashlib.blake2b(repr(value).encode(), digest_size=16).hexdigest()
-
-
-def _hash_stamps(value: object) -> str:
-    """``_hash`` for strings and tuples of numbers only (pickling them is faster than ``repr``)."""
-    return hashlib.blake2b(pickle.dumps(value, protocol=4), digest_size=16).hexdigest()
 
 
 def scan_inputs(
@@ -424,7 +414,7 @@ def scan_inputs(
     pictures = [
         stamp for stamp in static if is_raster(stamp[0]) or stamp[0].endswith(".svg")
     ]  # see media.py
-    scope = _hash(
+    scope = hash_repr(
         (
             code_fingerprint(),
             settings,
@@ -438,7 +428,12 @@ def scan_inputs(
         )
     )
     listed = tuple(sources[0])
-    return Inputs(listed, tuple(sources[1]), scope, _hash_stamps((scope, listed, static)))
+    return Inputs(
+        listed,
+        tuple(sources[1]),
+        scope,
+        hash_bytes(pickle.dumps((scope, listed, static), protocol=4)),
+    )
 
 
 def rescan_inputs(
@@ -616,7 +611,7 @@ def build_site(
         raise BuildFailed(problems)
     layout = SiteLayout(site_dir)
     output = options.output if options.output is not None else layout.output
-    check_output(
+    guard_output(
         site_dir, output, finish=False
     )  # a refused output is refused before anything is made
     with build_lock(layout.cache, wait=options.wait, say=reporter.notice):
@@ -638,7 +633,7 @@ def _build_locked(
 ) -> BuildResult:
     """``build_site`` once it holds the site's build lock."""
     token = output_token(SiteLayout(site_dir).cache, output)
-    previous = check_output(site_dir, output, token=token)
+    previous = guard_output(site_dir, output, token=token)
     if previous is not None and not options.use_cache:
         for rel in list(previous.files):  # from scratch: no file of the output is believed
             previous.doubt(rel)
@@ -848,7 +843,7 @@ class _Build:
                 raw = read_source(self.site_dir / rel)
             except OSError:
                 return None
-            digest = digest_of(raw)
+            digest = hash_bytes(raw)
             if digest != digests.get(rel):
                 read.append(
                     (rel, raw)

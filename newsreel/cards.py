@@ -9,7 +9,6 @@ in ``.newsreel-cache/images/`` by a hash of everything drawn on them.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 from collections.abc import Iterable, Sequence
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from PIL import Image, ImageDraw, ImageFont
 
+from newsreel.hashing import hash_repr
 from newsreel.images import Catalog, ImageInfo, pipeline_key
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -59,7 +59,7 @@ class CardSpec:
             self.photo[1:] if self.photo else None,
             self.poster[1] if self.poster else None,
         )
-        return hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=12).hexdigest()
+        return hash_repr(parts, 12)
 
 
 def card_url(page_url: str) -> str:

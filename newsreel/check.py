@@ -32,10 +32,11 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from newsreel.config import base_url_warning
 from newsreel.errors import BuildFailed, Problem, error, warning
+from newsreel.hashing import hash_bytes
 from newsreel.incremental.store import last_build_time
 from newsreel.layout import SiteLayout
 from newsreel.report import Reporter
-from newsreel.writer import MANIFEST, Manifest, content_hash, manifest_stamp
+from newsreel.writer import MANIFEST, Manifest, manifest_stamp
 
 _RAW_TEXT = re.compile(
     r"(<(script|style|textarea|template)\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*>).*?</\2\s*>",
@@ -111,7 +112,7 @@ class _Target:
 
 @dataclass
 class _Scan:
-    """Working state of one check; lives only inside ``check_output``."""
+    """Working state of one check; lives only inside ``check_links``."""
 
     output: Path
     origin: str
@@ -166,7 +167,7 @@ def check_site(site_dir: Path, *, reporter: Reporter, output: Path | None = None
     if relative is not None:
         problems.append(relative)
     mismatched = check_manifest(output)
-    report = check_output(output, base_url)
+    report = check_links(output, base_url)
     if any(p.severity == "error" for p in problems) or mismatched or report.problems:
         raise BuildFailed([*problems, *mismatched, *report.problems])
     for problem in problems:
@@ -210,7 +211,7 @@ def check_manifest(output: Path) -> list[Problem]:
             same = (
                 path.is_file()
                 and not path.is_symlink()
-                and content_hash(path.read_bytes()) == manifest.files[rel][0]
+                and hash_bytes(path.read_bytes()) == manifest.files[rel][0]
             )
         except OSError:
             same = False
@@ -268,7 +269,7 @@ def built_base_url(output: Path) -> str | None:
     return None
 
 
-def check_output(output: Path, base_url: str) -> LinkCheck:
+def check_links(output: Path, base_url: str) -> LinkCheck:
     """Resolve every internal reference in ``output`` as served at ``base_url``."""
     parts = urlsplit(base_url or "/")
     origin = (

@@ -14,7 +14,6 @@ A file that cannot be used (missing, unreadable, truncated, not an image, more p
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import os
@@ -28,6 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError, features
+
+from newsreel.hashing import hash_file, hash_repr, hash_text
 
 PIPELINE_VERSION = 1
 WIDTHS = (320, 640, 960, 1280, 1600)
@@ -51,7 +52,7 @@ warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 def pipeline_key() -> str:
     """Hash of everything that shapes the pipeline's output besides the image itself."""
     parts = (PIPELINE_VERSION, Image.__version__, WIDTHS, MAX_PIXELS, sorted(QUALITY.items()), AVIF)
-    return hashlib.blake2b(repr(parts).encode(), digest_size=6).hexdigest()
+    return hash_repr(parts, 6)
 
 
 @dataclass(frozen=True)
@@ -336,7 +337,7 @@ class Catalog:
     def digest(self) -> str:
         """Hash of the whole catalog: any image change changes it."""
         text = ";".join(f"{rel}={info.digest}" for rel, info in sorted(self.images.items()))
-        return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+        return hash_text(text)
 
     def outputs(self) -> Iterable[tuple[str, Path, str]]:
         """(output file, cached file, key) of every variant."""
@@ -358,14 +359,6 @@ def is_remote(src: str) -> bool:
 
 def _stamp(info: os.stat_result) -> list[int]:
     return [info.st_mtime_ns, info.st_size, info.st_ino]
-
-
-def _file_digest(path: Path) -> str:
-    digest = hashlib.blake2b(digest_size=16)
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def prepare(
@@ -431,9 +424,7 @@ def prepare(
                 fresh[rel] = known
                 continue
         try:
-            digest = hashlib.blake2b(
-                f"{_file_digest(path)}:{key}".encode(), digest_size=16
-            ).hexdigest()
+            digest = hash_text(f"{hash_file(path)}:{key}")
         except OSError as exc:
             catalog.images[rel] = ImageInfo(rel, "", error=f"cannot read it: {exc.strerror}")
             continue

@@ -8,7 +8,6 @@ and be cached by the file's digest. ``find_sources`` lists the files to read.
 from __future__ import annotations
 
 import errno
-import hashlib
 import operator
 import os
 import re
@@ -30,6 +29,7 @@ from newsreel.frontmatter import (
     load_yaml,
     split_document,
 )
+from newsreel.hashing import hash_bytes
 from newsreel.images import is_remote
 from newsreel.layout import CONTENT, SiteLayout
 from newsreel.model import ReleaseDate
@@ -136,10 +136,6 @@ class PageSource:
     body_line: int
     release_dates: tuple[ReleaseDate, ...] = ()
     refs: tuple[ImageRef, ...] = ()
-
-
-def digest_of(raw: bytes) -> str:
-    return hashlib.blake2b(raw, digest_size=16).hexdigest()
 
 
 LIST_KEYS = frozenset({"films", "actors", "tags"})
@@ -669,7 +665,7 @@ def parse_post(
         file_slug = slugify(file_slug)
     record = PostSource(
         source=path,
-        digest=digest_of(raw),
+        digest=hash_bytes(raw),
         title=title or "",
         date=when or datetime.min,
         updated=updated,
@@ -901,7 +897,7 @@ def parse_page(kind: str, path: str, raw: bytes) -> tuple[PageSource | None, lis
     record = PageSource(
         kind=kind,
         source=path,
-        digest=digest_of(raw),
+        digest=hash_bytes(raw),
         name=" ".join((name or "").split()),
         name_line=lines.get(name_key),
         aka=fields.names("aka"),

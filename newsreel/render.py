@@ -14,7 +14,6 @@ import shutil
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from html import escape as html_escape
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from markupsafe import Markup
 
 from newsreel.cards import card_url
 from newsreel.config import Settings
+from newsreel.dates import human_date, iso, month_name
 from newsreel.errors import Problem, error
 from newsreel.ical import calendar_bytes, has_events
 from newsreel.images import Catalog
@@ -878,39 +878,6 @@ def _ctx(common: dict[str, Any], **values: Any) -> PageContext:
     return PageContext(common, values)
 
 
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-
-
-def month_name(value: dt.date) -> str:
-    """ "July 2023" (English, locale-independent)."""
-    return f"{MONTHS[value.month - 1]} {value.year}"
-
-
-def human_date(value: dt.date | datetime | str | None) -> str:
-    """ "7 September 2020" (no leading zero, English month names, locale-independent)."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return value
-    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
-
-
 LONG_WORD = re.compile("[A-Za-z\u00c0-\u024f\u0370-\u04ff]{16,}")
 """A word of an alphabetic script too long for a narrow column (German compounds): it gets
 soft hyphens. (Chinese and Japanese break between any two characters without a hyphen.)"""
@@ -960,10 +927,6 @@ def nobreak_dash(value: Any) -> Markup:
     for dash in ("\u2013", "\u2014", "-"):
         text = text.replace(f" {dash} ", f"\u00a0{dash} ")
     return Markup(text)
-
-
-def iso(value: dt.date | datetime | None) -> str:
-    return "" if value is None else value.isoformat()
 
 
 def check_unique(jobs: Iterable[PageJob], static_files: Iterable[str]) -> list[Problem]:

@@ -14,7 +14,6 @@ on a thread of its own (``Indexer``), so the preview never waits for the index.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 import os
 import re
@@ -27,6 +26,7 @@ from typing import Any
 
 from newsreel.config import Settings
 from newsreel.errors import NewsreelError, Problem, error
+from newsreel.hashing import hash_bytes, hasher
 from newsreel.writer import Manifest, OutputWriter
 
 FOLDER = "pagefind"
@@ -71,7 +71,7 @@ def is_index_file(rel: str) -> bool:
 
 def index_key(files: Mapping[str, list[str]], settings: Settings) -> str:
     """What the index is made from: every HTML page's content hash, the language, Pagefind's version."""
-    digest = hashlib.blake2b(digest_size=16)
+    digest = hasher()
     digest.update(f"{_pagefind_version()}|{settings.language}\n".encode())
     for rel in sorted(files):
         if rel.endswith(".html") and not is_index_file(rel):
@@ -237,7 +237,7 @@ def _pack(data: bytes) -> bytes:
 
 
 def _name(prefix: str, data: bytes, size: int) -> str:
-    return f"{prefix}_{hashlib.blake2b(data, digest_size=8).hexdigest()[:size]}"
+    return f"{prefix}_{hash_bytes(data, 8)[:size]}"
 
 
 def canonical(files: dict[str, bytes]) -> dict[str, bytes]:

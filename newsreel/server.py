@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import email.utils
 import gc
-import hashlib
 import ipaddress
 import mimetypes
 import os
@@ -41,6 +40,7 @@ from typing import BinaryIO
 from urllib.parse import quote, unquote, urlsplit
 
 from newsreel.errors import BuildFailed, NewsreelError, Problem, printable
+from newsreel.hashing import hash_bytes
 from newsreel.layout import OUTPUT, SiteLayout
 from newsreel.livereload import (
     EVENTS_PATH,
@@ -340,7 +340,7 @@ class Body:
 
     @classmethod
     def of(cls, data: bytes, tagged: bool = False) -> Body:
-        tag = f'"{hashlib.blake2b(data, digest_size=12).hexdigest()}"' if tagged else ""
+        tag = f'"{hash_bytes(data, 12)}"' if tagged else ""
         return cls(data=data, size=len(data), tag=tag)
 
     @classmethod

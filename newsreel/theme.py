@@ -7,12 +7,12 @@ CSS and JS get a content hash in their output name so browsers may cache them fo
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 from pathlib import Path
 
 from newsreel.errors import Problem, error
+from newsreel.hashing import hash_bytes
 from newsreel.layout import STATIC, TEMPLATES, SiteLayout
 
 FINGERPRINTED = (".css", ".js")
@@ -149,7 +149,7 @@ def asset_names(static: dict[str, Path], fingerprint: bool) -> dict[str, str]:
     names = {}
     for rel, path in static.items():
         if fingerprint and rel.endswith(FINGERPRINTED):
-            digest = hashlib.blake2b(path.read_bytes(), digest_size=5).hexdigest()
+            digest = hash_bytes(path.read_bytes(), 5)
             stem, dot, ext = rel.rpartition(".")
             names[rel] = f"{stem}.{digest}.{ext}"
         else:

@@ -21,6 +21,8 @@ from urllib.parse import quote, urlsplit
 
 from markupsafe import Markup, escape
 
+from newsreel.dates import MONTHS, human_date
+
 if TYPE_CHECKING:  # pragma: no cover
     from markdown_it import MarkdownIt
     from markdown_it.rules_block import StateBlock
@@ -36,20 +38,6 @@ SNOWFLAKE_FLOOR = 10**15
 """Older IDs (counted up one by one, below about 3·10^10) carry none."""
 KEYS = ("url", "text", "author", "handle", "date", "media")
 MEDIA_KEYS = ("src", "alt")
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 _HANDLE = re.compile(r"[A-Za-z0-9_]{1,15}")
 _STATUS_ID = re.compile(r"[1-9][0-9]{0,19}")
@@ -625,13 +613,6 @@ def _render_media(media: TweetMedia, base_path: str, remote_images: bool) -> Mar
         ) % (src, media.alt, rel)
     img = Markup('<p class="tweet__media"><img src="%s" alt="%s" loading="lazy"></p>')
     return img % (src, media.alt)
-
-
-def human_date(value: str) -> str:
-    """ "2020-09-07" or "2020-09-07T23:30:00-05:00" → "7 September 2020": the day as written, in
-    the site's date format (``render.human_date``)."""
-    day = Date.fromisoformat(value[:10])
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def linkify_text(text: str) -> Markup:

@@ -8,7 +8,6 @@ filesystem has been quiet for a short while, so an editor's atomic save, a renam
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 import threading
@@ -30,6 +29,8 @@ from watchdog.events import (
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver, ObservedWatch
 
+from newsreel.hashing import hash_bytes
+from newsreel.incremental.store import Stamp, stamp_of
 from newsreel.layout import CACHE, CONFIG, SOURCE_DIRS
 
 # Only events that change what a build reads. Opened/closed-without-write events are left out:
@@ -135,22 +136,23 @@ class Changes:
             time.sleep(left)
 
 
-Stamp = tuple[int, int, int, bytes] | None
+Version = tuple[Stamp, str] | None
 HASHED_SIZE = 1 << 20
 """Files up to this size are also hashed: a coarse clock (FAT keeps 2 s) may not move mtime."""
 
 
-def stamp_of(path: str) -> Stamp:
-    """What identifies one version of a file or folder: mtime, size, inode, hash (None: gone)."""
+def version_of(path: str) -> Version:
+    """What identifies one version of a file or folder: its stamp (``store.stamp_of``) and,
+    for a file of up to ``HASHED_SIZE``, the hash of its bytes (None: gone)."""
     try:
-        st = os.stat(path)
-        digest = b""
-        if stat.S_ISREG(st.st_mode) and st.st_size <= HASHED_SIZE:
+        info = os.stat(path)
+        digest = ""
+        if stat.S_ISREG(info.st_mode) and info.st_size <= HASHED_SIZE:
             with open(path, "rb") as handle:
-                digest = hashlib.blake2b(handle.read(), digest_size=16).digest()
+                digest = hash_bytes(handle.read())
     except OSError:
         return None
-    return (st.st_mtime_ns, st.st_size, st.st_ino, digest)
+    return stamp_of(info), digest
 
 
 ECHO_MARGIN_NS = 50_000_000
@@ -165,7 +167,7 @@ class SeenStamps:
     """
 
     def __init__(self) -> None:
-        self._seen: dict[str, Stamp] = {}
+        self._seen: dict[str, Version] = {}
         self._starting = 0
         self._build_started = 0
 
@@ -193,14 +195,14 @@ class SeenStamps:
 
     def news(self, paths: frozenset[str]) -> bool:
         """True when some path differs from what the last batch naming it, or the last build, saw."""
-        stamps = {path: stamp_of(path) for path in paths}
+        versions = {path: version_of(path) for path in paths}
         fresh = any(
-            (self._seen[path] != stamp)
+            (self._seen[path] != version)
             if path in self._seen
             else not self._read_by_last_build(path)
-            for path, stamp in stamps.items()
+            for path, version in versions.items()
         )
-        self._seen.update(stamps)
+        self._seen.update(versions)
         return fresh
 
 

@@ -31,7 +31,6 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import errno
-import hashlib
 import json
 import os
 import secrets
@@ -42,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from newsreel.errors import UnsafeOutput
+from newsreel.hashing import hash_bytes, hash_text
 from newsreel.layout import SOURCE_DIRS
 
 MANIFEST = ".newsreel-manifest.json"
@@ -59,10 +59,6 @@ SMALL_COMMIT = 500
 """At most this many changed files (or a tenth of the site) are renamed in place."""
 
 
-def content_hash(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
-
-
 def is_inside_name(rel: str) -> bool:
     """True for a relative file name that stays inside its folder: no ``..``, no empty or absolute parts."""
     if not rel or rel[0] == "/" or "\\" in rel or "\x00" in rel:
@@ -78,7 +74,7 @@ class Manifest:
 
     files: dict[str, list] = field(default_factory=dict)
     doubted: set[str] = field(default_factory=set)
-    """Files found missing or changed since the manifest was written (``check_output``)."""
+    """Files found missing or changed since the manifest was written (``guard_output``)."""
 
     @classmethod
     def read(cls, output: Path) -> Manifest | None:
@@ -128,7 +124,7 @@ def spare_folder(cache_dir: Path, output: Path) -> Path:
 
     One spare is kept: those of other output folders are removed.
     """
-    key = hashlib.blake2b(str(output.resolve()).encode("utf-8"), digest_size=6).hexdigest()
+    key = hash_text(str(output.resolve()), 6)
     spare = cache_dir / f"spare-{key}"
     for other in cache_dir.glob("spare-*"):
         if other.name in (
@@ -147,7 +143,7 @@ def _is_within(path: Path, parent: Path) -> bool:
     return path == parent or parent in path.parents
 
 
-def check_output(
+def guard_output(
     site_dir: Path, output: Path, *, finish: bool = True, token: str | None = None
 ) -> Manifest | None:
     """Refuse a dangerous output folder; return the manifest of the build already there,
@@ -277,7 +273,7 @@ def _first_file(folder: str, rel: str) -> str | None:
 def _same_bytes(path: str, digest: str) -> bool:
     try:
         with open(path, "rb") as handle:
-            return content_hash(handle.read()) == digest
+            return hash_bytes(handle.read()) == digest
     except OSError:
         return False
 
@@ -478,7 +474,7 @@ def _write_private(path: Path, data: bytes) -> None:
 def output_token(cache_dir: Path, output: Path) -> str:
     """This output's random token, kept in the build cache (created on first use): only a
     staging folder and a journal carrying it are this output's own."""
-    key = hashlib.blake2b(str(output.resolve()).encode("utf-8"), digest_size=6).hexdigest()
+    key = hash_text(str(output.resolve()), 6)
     path = cache_dir / f"output-{key}.token"
     data = _read_owned(path)
     if data is not None:
@@ -599,7 +595,7 @@ class OutputWriter:
                 f"refusing to write {rel!r}: it would land outside the output folder "
                 "(check permalink in newsreel.yaml: it may not contain '..')"
             )
-        digest = content_hash(data)
+        digest = hash_bytes(data)
         entry = self.previous.files.get(rel)
         self.manifest.files[rel] = [digest, key, reads] if reads else [digest, key]
         if self.trust and entry is not None and entry[0] == digest:

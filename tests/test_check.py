@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from newsreel.check import built_base_url, check_output
+from newsreel.check import built_base_url, check_links
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -112,7 +112,7 @@ def test_sub_path_honoured_after_build_with_base_url(tmp_path: Path) -> None:
     result = newsreel("check", site, "--no-build")
     assert result.returncode == 0, result.stdout + result.stderr
     # the same output judged as if served at the root is full of broken links
-    assert check_output(site / "site", "https://user.github.io/").problems
+    assert check_links(site / "site", "https://user.github.io/").problems
 
 
 def test_check_without_a_build_says_so(tmp_path: Path) -> None:
@@ -241,7 +241,7 @@ PAGES = {
 def test_sound_hand_written_site(tmp_path: Path) -> None:
     out = write(tmp_path / "site", PAGES)
     assert built_base_url(out) == "https://example.org/m/"
-    report = check_output(out, "https://example.org/m/")
+    report = check_links(out, "https://example.org/m/")
     assert report.problems == ()
     assert report.pages == 4
     assert report.links >= 20
@@ -305,14 +305,14 @@ FILMS = PAGES["films/index.html"]
 )
 def test_each_kind_of_breakage(tmp_path: Path, change: dict[str, str], expected: str) -> None:
     out = write(tmp_path / "site", {**PAGES, **change})
-    problems = [str(p) for p in check_output(out, "https://example.org/m/").problems]
+    problems = [str(p) for p in check_links(out, "https://example.org/m/").problems]
     assert any(p.startswith(expected) for p in problems), problems
     assert len(problems) == 1, problems
 
 
 def test_links_hidden_from_browsers_are_not_followed(tmp_path: Path) -> None:
     out = write(tmp_path / "site", PAGES)
-    report = check_output(out, "https://example.org/m/")
+    report = check_links(out, "https://example.org/m/")
     assert not any("in-a-comment" in str(p) or "in-a-script" in str(p) for p in report.problems)
 
 
@@ -320,9 +320,9 @@ def test_root_site_with_relative_base_url(tmp_path: Path) -> None:
     files = {rel: text.replace("/m/", "/") for rel, text in PAGES.items()}
     out = write(tmp_path / "site", files)
     assert (
-        check_output(out, "/").problems == ()
+        check_links(out, "/").problems == ()
     )  # absolute links to example.org are another host then
-    assert check_output(out, "https://example.org/").problems == ()
+    assert check_links(out, "https://example.org/").problems == ()
 
 
 def test_many_pages_are_checked_quickly(tmp_path: Path) -> None:
@@ -343,7 +343,7 @@ def test_many_pages_are_checked_quickly(tmp_path: Path) -> None:
         )
     write(out, {f"films/f{i}/index.html": "<p>film</p>" for i in range(20)} | {"css/s.css": "p{}"})
     started = time.perf_counter()
-    report = check_output(out, "https://example.org/")
+    report = check_links(out, "https://example.org/")
     elapsed = time.perf_counter() - started
     assert report.problems == () and report.pages == 2020 and report.links == 2000 * 31
     assert elapsed < 5, f"{elapsed:.1f} s for 2,000 pages"
@@ -364,8 +364,8 @@ def test_worker_processes_find_what_one_process_finds(
                 + ('<a href="/p3/#gone">x</a><a href="/nowhere/">y</a>' if n % 40 == 7 else "")
             },
         )
-    alone = check_output(out, "/")
+    alone = check_links(out, "/")
     monkeypatch.setattr(check, "_PAGES_PER_WORKER", 10)
-    shared = check_output(out, "/")
+    shared = check_links(out, "/")
     assert shared == alone
     assert len(alone.problems) == 6 and alone.links == 120 + 6

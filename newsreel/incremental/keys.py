@@ -20,7 +20,6 @@ last time give the key recorded in the output's manifest (``final_key``).
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import os
 import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -31,6 +30,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from newsreel.hashing import hash_repr, hash_text, hasher
 from newsreel.model import READS, Post, PostList, Term
 
 Unit = tuple[Any, ...]
@@ -45,7 +45,7 @@ _ALL_FIELDS_IN_REPR = all(f.repr for f in dataclasses.fields(Post))
 
 def digest(*parts: object) -> str:
     """Hash of plain values (strings, numbers, tuples of them) by their ``repr``."""
-    return hashlib.blake2b(repr(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    return hash_repr(parts)
 
 
 class Derived:
@@ -75,7 +75,7 @@ class Digests:
             text = repr(post)
         else:  # pragma: no cover - a field hidden from repr is still part of the post
             text = repr([(f.name, getattr(post, f.name)) for f in dataclasses.fields(post)])
-        value = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        value = hash_text(text)
         self._posts[post.source] = (post, value)
         return value
 
@@ -175,7 +175,7 @@ def page_key(plan: str, url: str, template: str, context_key: str) -> str:
 
 def templates_digest(folders: Iterable[Path]) -> str:
     """Hash of every template file, so that any template edit changes every page key."""
-    hashed = hashlib.blake2b(digest_size=16)
+    hashed = hasher()
     for index, folder in enumerate(folders):
         for current, dirs, files in os.walk(folder):
             dirs.sort()

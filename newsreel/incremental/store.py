@@ -12,7 +12,6 @@ manifest (see ``writer.py``), not here.
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 import pickle
 import shutil
@@ -26,8 +25,9 @@ from typing import TYPE_CHECKING, Any
 
 from newsreel import __version__
 from newsreel.errors import Problem
+from newsreel.hashing import hash_bytes, hasher
 from newsreel.layout import SiteLayout
-from newsreel.loader import PageSource, PostSource, digest_of
+from newsreel.loader import PageSource, PostSource
 from newsreel.markdown import RenderedBody
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -124,7 +124,7 @@ class BuildState:
             raw = read()
         except OSError:
             return None
-        if digest_of(raw) != entry.digest:
+        if hash_bytes(raw) != entry.digest:
             return None
         entry = replace(entry, stamp=stamp)
         self.put(rel, entry)
@@ -407,7 +407,8 @@ def code_fingerprint() -> str:
     import mdit_py_plugins
     import yaml
 
-    digest = hashlib.blake2b(__version__.encode(), digest_size=8)
+    digest = hasher(8)
+    digest.update(__version__.encode())
     package = Path(__file__).resolve().parent.parent
     for path in sorted(package.rglob("*.py")) + sorted(package.glob("*.js")):
         digest.update(path.relative_to(package).as_posix().encode() + path.read_bytes())
