@@ -639,6 +639,29 @@ def default_slug(path: str) -> str:
     return _DATE_PREFIX.sub("", stem) or stem
 
 
+def post_slug(path: str, written: str | None) -> str:
+    """The slug the build gives the post at ``path``: its ``slug:`` when that is a valid slug,
+    else its file name's (``default_slug``), made a slug when it is not one."""
+    if written is not None and is_valid_slug(written):
+        return written
+    file_slug = default_slug(path)
+    return file_slug if is_valid_slug(file_slug) else slugify(file_slug)
+
+
+def written_slug(data: dict[str, Any]) -> str | None:
+    """The ``slug:`` of front matter read by ``read_front_matter``, as ``parse_post`` reads it."""
+    text = as_text(data.get("slug"))
+    return text.strip() if text is not None else None
+
+
+def read_front_matter(path: str, raw: bytes) -> dict[str, Any]:
+    """A source's front matter read as the build reads it, but tolerantly, for the commands
+    that only look at a site (``new post``, ``import``): {} when the build could not read it,
+    and no problem reported (the build reports them)."""
+    read = _read(path, raw, [])
+    return {} if read is None else read[0]
+
+
 def parse_post(
     path: str, raw: bytes, settings: Settings
 ) -> tuple[PostSource | None, list[Problem]]:
@@ -660,9 +683,6 @@ def parse_post(
             "use lower-case letters, digits and single hyphens, e.g. slug: tom-cruise-base-jump",
         )
         slug = None
-    file_slug = default_slug(path)
-    if slug is None and not is_valid_slug(file_slug):
-        file_slug = slugify(file_slug)
     record = PostSource(
         source=path,
         digest=hash_bytes(raw),
@@ -676,7 +696,7 @@ def parse_post(
         summary=fields.text("summary"),
         image=fields.link("image"),
         image_alt=fields.text("image_alt"),
-        slug=slug or file_slug,
+        slug=post_slug(path, slug),
         slug_line=lines.get("slug"),
         draft=fields.flag("draft"),
         body=body,

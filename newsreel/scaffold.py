@@ -25,7 +25,9 @@ import yaml
 from newsreel.config import load_settings
 from newsreel.errors import NewsreelError, Problem
 from newsreel.errors import warning as warning_problem
-from newsreel.layout import CONFIG, CONTENT, SiteLayout
+from newsreel.frontmatter import as_text
+from newsreel.layout import CONFIG, CONTENT, POSTS, SiteLayout
+from newsreel.loader import find_sources, post_slug, read_front_matter, read_source, written_slug
 from newsreel.provenance import Pin, installed_pin
 from newsreel.report import Reporter
 from newsreel.slugs import short_slug, slugify, term_key
@@ -39,7 +41,6 @@ IGNORED_IN_NEW_DIR = frozenset({".git", ".DS_Store", "Thumbs.db"})
 NAME_MAX = 255
 """Longest file or folder name (in bytes) that common file systems accept."""
 """Entries a folder may hold and still count as empty for ``init`` (a fresh clone)."""
-DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
 
 
 class ScaffoldError(NewsreelError):
@@ -276,47 +277,29 @@ def site_now(site_dir: Path, now: datetime | None = None) -> datetime:
     return moment.astimezone(site_timezone(site_dir)).replace(microsecond=0)
 
 
-def read_front_matter(path: Path) -> dict[str, Any]:
-    """A content file's front matter read tolerantly, every scalar as text ({} if unreadable)."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError):
-        return {}
-    lines = text.splitlines()
-    if not lines or lines[0].strip() != "---":
-        return {}
-    for end, line in enumerate(lines[1:], start=1):  # noqa: B007 - used after the loop
-        if line.strip() in {"---", "..."}:
-            break
-    else:
-        return {}
-    try:
-        data = yaml.load("\n".join(lines[1:end]), Loader=yaml.BaseLoader)
-    except yaml.YAMLError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
 def content_files(site_dir: Path, kind: str) -> list[Path]:
-    """Markdown files under ``content/<kind>/`` (posts recursively), sorted."""
-    folder = SiteLayout(site_dir).content_folder(kind)
-    if not folder.is_dir():
-        return []
-    found = folder.rglob("*.md") if kind == "posts" else folder.glob("*.md")
-    return sorted(p for p in found if p.is_file())
+    """The Markdown files a build reads under ``content/<kind>/`` (posts at any depth), sorted."""
+    found, _ = find_sources(site_dir, kind, recursive=kind == POSTS)
+    return [site_dir / rel for rel, info in found if info is not None]
 
 
-def post_slug(path: Path, front: Mapping[str, Any]) -> str:
-    """A post's slug as the build sees it: ``slug:``, else its file name without a date prefix."""
-    slug = front.get("slug")
-    if isinstance(slug, str) and slug.strip():
-        return slug.strip()
-    return DATE_PREFIX.sub("", path.stem)
+def front_matter_of(site_dir: Path, path: Path) -> dict[str, Any]:
+    """A content file's front matter as the build reads it ({} when the build could not)."""
+    rel = path.relative_to(site_dir).as_posix()
+    try:
+        return read_front_matter(rel, read_source(path))
+    except OSError:
+        return {}
 
 
 def taken_post_slugs(site_dir: Path) -> dict[str, Path]:
-    """Slugs of the site's posts, each with the file that holds it."""
-    return {post_slug(p, read_front_matter(p)): p for p in content_files(site_dir, "posts")}
+    """Slugs of the site's posts, as the build gives them, each with the file that holds it."""
+    return {
+        post_slug(
+            path.relative_to(site_dir).as_posix(), written_slug(front_matter_of(site_dir, path))
+        ): path
+        for path in content_files(site_dir, POSTS)
+    }
 
 
 # ------------------------------------------------------------------ known names
@@ -349,8 +332,8 @@ def read_site_names(site_dir: Path) -> SiteNames:
     actors = _page_names(site_dir, "actors", "name")
     post_films: list[str] = []
     post_actors: list[str] = []
-    for path in content_files(site_dir, "posts"):
-        front = read_front_matter(path)
+    for path in content_files(site_dir, POSTS):
+        front = front_matter_of(site_dir, path)
         post_films += _texts(front.get("film")) + _texts(front.get("films"))
         post_actors += _texts(front.get("actors")) + _texts(front.get("actor"))
     return SiteNames(_merge(films, post_films), _merge(actors, post_actors))
@@ -359,7 +342,7 @@ def read_site_names(site_dir: Path) -> SiteNames:
 def _page_names(site_dir: Path, kind: str, key: str) -> list[KnownName]:
     names: list[KnownName] = []
     for path in content_files(site_dir, kind):
-        front = read_front_matter(path)
+        front = front_matter_of(site_dir, path)
         main = _texts(front.get(key))
         if not main:
             continue
@@ -369,9 +352,11 @@ def _page_names(site_dir: Path, kind: str, key: str) -> list[KnownName]:
 
 
 def _texts(value: Any) -> list[str]:
-    """Names held by a front-matter value: a string, a list, or ``{title: …}`` mappings."""
-    if isinstance(value, str):
-        return [" ".join(value.split())] if value.strip() else []
+    """Names held by a front-matter value: a text (a number as written: "1917"), a list, or
+    ``{title: …}`` mappings."""
+    text = as_text(value)
+    if text is not None:
+        return [" ".join(text.split())] if text.strip() else []
     if isinstance(value, list):
         return [t for item in value for t in _texts(item)]
     if isinstance(value, dict):

@@ -409,6 +409,28 @@ def test_new_post_never_overwrites(blog: Path) -> None:
     assert not (blog / "content" / "posts" / "old-news.md").exists()
 
 
+@pytest.mark.parametrize(
+    ("name", "extra"),
+    [
+        ("2020-01-01-Old News.md", ""),  # not a slug: the build slugifies the file name
+        ("2020-01-01-old-news.md", "slug: null\n"),  # no slug: YAML's null is not "null"
+        ("2020-01-01-old-news.md", "slug: ~\n"),
+        ("elsewhere.md", "slug: old-news # the slug, not the comment\n"),
+    ],
+)
+def test_new_post_sees_the_slug_the_build_gives(blog: Path, name: str, extra: str) -> None:
+    """``new post`` reads front matter through the build's loader, so the two agree on the
+    slug a post already has (its own YAML reader once saw "Old News" and "null" here)."""
+    (blog / "content" / "posts" / name).write_text(f"---\ntitle: x\ndate: 2020-01-01\n{extra}---\n")
+    built = newsreel("build", blog)
+    assert built.returncode == 0, built.stderr
+    assert (blog / "site" / "posts" / "old-news" / "index.html").is_file()
+    result = newsreel("new", "post", "Old news", cwd=blog)
+    assert result.returncode == 1 and "already has the slug 'old-news'" in result.stderr
+    assert name in result.stderr
+    assert not (blog / "content" / "posts" / "old-news.md").exists()
+
+
 def test_new_post_is_dated_now_in_the_site_timezone(blog: Path) -> None:
     settings = (blog / "newsreel.yaml").read_text().replace("timezone: UTC", "timezone: Asia/Tokyo")
     (blog / "newsreel.yaml").write_text(settings)
