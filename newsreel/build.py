@@ -879,7 +879,7 @@ class _Build:
         )
         renderer.begin(site, last.plan_key)
         edited = [
-            rel for rel in edits if last.posts[rel][1] is not None
+            rel for rel in edits if last.posts[rel].link is not None
         ]  # the rest are unbuilt drafts
         try:
             jobs = renderer.jobs(site, pages_to_patch(last, edited))

@@ -379,6 +379,55 @@ def test_an_edit_of_an_unbuilt_draft_renders_nothing(tmp_path: Path) -> None:
     assert result.patched and result.rendered == 0 and not result.changed
 
 
+def test_the_snapshot_keeps_named_records_and_refuses_others(tmp_path: Path) -> None:
+    """Posts and terms are stored as named records; a row of another shape (a positional
+    tuple, as cache format 5 wrote) is never read as one: the build builds everything."""
+    import pickle
+    import sqlite3
+
+    from newsreel.incremental.snapshot import PostLink, PostRecord, StoredTerm
+    from newsreel.incremental.store import STORE_FILE, load_state
+    from newsreel.layout import SiteLayout
+
+    site = write_site(tmp_path / "blog", FILMS)
+    build_site(site)
+    snapshot = load_state(site).snapshot
+    assert snapshot is not None
+    jump = snapshot.posts["content/posts/2020-09-07-jump.md"]
+    assert isinstance(jump, PostRecord) and isinstance(jump.link, PostLink)
+    assert jump.link.url == "/posts/jump/" and [r.name for r in jump.link.actors] == ["Tom Cruise"]
+    assert jump.pages  # its own page, the lists and term pages that show it
+    assert snapshot.posts["content/posts/draft.md"].link is None
+    film = snapshot.terms["films/mission-impossible-dead-reckoning-part-one"]
+    assert isinstance(film, StoredTerm) and film.release_year == 2023
+    assert film.posts == ("content/posts/2022-01-21-slip.md", "content/posts/2020-09-07-jump.md")
+
+    with sqlite3.connect(SiteLayout(site).cache / STORE_FILE) as db:
+        db.execute(
+            "UPDATE posts SET data = ? WHERE name = ?",
+            (pickle.dumps(tuple(jump)), "content/posts/2020-09-07-jump.md"),
+        )
+    _edit_body(site / "content/posts/2020-09-07-jump.md", "\nMore.\n")
+    result = build_site(site)
+    assert not result.patched
+    assert _output(site) == _cold_copy(site, tmp_path / "cold")
+
+
+def test_a_cache_of_another_format_is_removed_unread(tmp_path: Path) -> None:
+    from newsreel.incremental.store import STORE_FILE
+    from newsreel.layout import SiteLayout
+
+    site = write_site(tmp_path / "blog", FILMS)
+    cache = SiteLayout(site).cache
+    cache.mkdir()
+    old = cache / "cache-5.sqlite"
+    old.write_bytes(b"SQLite format 3\x00" + b"\x00" * 100)  # not even a readable database
+    assert STORE_FILE != old.name
+    build_site(site)
+    assert not old.exists() and (cache / STORE_FILE).is_file()
+    assert _output(site) == _cold_copy(site, tmp_path / "cold")
+
+
 def test_a_patch_after_a_build_without_cache_builds_everything(tmp_path: Path) -> None:
     """A snapshot older than the output (``--no-cache`` built since) is not patched from."""
     site = write_site(tmp_path / "blog", FILMS)

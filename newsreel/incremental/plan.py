@@ -53,9 +53,9 @@ def stamps_of(inputs: Inputs) -> dict[str, Stamp | None]:
 
 def same_shape(last: Snapshot, record: PostSource) -> bool:
     """True when an edited post changed nothing but its text."""
-    return post_shape(record) == last.posts[record.source][0]
+    return post_shape(record) == last.posts[record.source].shape
 
 
 def pages_to_patch(last: Snapshot, edited: list[str]) -> list[Unit]:
     """The pages that held or read the edited posts, each once (drafts are on none)."""
-    return list(dict.fromkeys(unit for rel in edited for unit in last.posts[rel][2]))
+    return list(dict.fromkeys(unit for rel in edited for unit in last.posts[rel].pages))

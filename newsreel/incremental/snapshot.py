@@ -9,8 +9,9 @@ the affected pages show, and the renderer plans those pages alone. Anything else
 renamed or deleted post, another title or date, a template or settings change) is rebuilt
 from every source, which then takes a new snapshot.
 
-Everything here is stored as plain tuples and strings: they load in a few milliseconds
-where the model's objects would take a large part of a second at 10,000 posts.
+Everything here is stored as named tuples of plain values (``PostRecord``, ``StoredTerm``
+and what they hold): they load in a few milliseconds where the model's objects would take a
+large part of a second at 10,000 posts, and each field is read by its name.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from markupsafe import Markup
 
@@ -51,12 +52,71 @@ def post_shape(src: PostSource) -> tuple[object, ...]:
     return tuple((f.name, getattr(src, f.name)) for f in fields(src) if f.name not in TEXT_FIELDS)
 
 
-StoredRef = tuple[Any, ...]
-"""A ``TermRef``'s fields."""
-PostLink = tuple[str, tuple[StoredRef, ...], tuple[StoredRef, ...], tuple[StoredRef, ...]]
-"""A built post's URL and its films, actors and tags."""
-PostRecord = tuple[tuple[object, ...], "PostLink | None", tuple[Unit, ...]]
-"""A post's shape, its link (None when it was not built: a draft), the pages that show it."""
+class StoredRef(NamedTuple):
+    """A ``model.TermRef``'s fields, in its order (``TermRef(*ref)`` makes it again)."""
+
+    kind: str
+    name: str
+    url: str
+    as_written: str
+    release_year: int | None
+    release_dates: tuple[Any, ...]
+    written_year: int | None
+    year: int | None
+
+
+class PostLink(NamedTuple):
+    """A built post's URL and its links to terms."""
+
+    url: str
+    films: tuple[StoredRef, ...]
+    actors: tuple[StoredRef, ...]
+    tags: tuple[StoredRef, ...]
+
+
+class PostRecord(NamedTuple):
+    """What the snapshot keeps of one post read without error."""
+
+    shape: tuple[object, ...]
+    """``post_shape`` of its source."""
+    link: PostLink | None
+    """None when it was not built (a draft, a future post)."""
+    pages: tuple[Unit, ...]
+    """The pages that hold or read it."""
+
+
+class StoredRelease(NamedTuple):
+    """A ``model.Release`` with the sources of the posts that reported it."""
+
+    region: str | None
+    date: Any
+    sequence: int
+    previous: tuple[Any, ...]
+    reported_by: tuple[str, ...]
+    changed: datetime | None
+    cancelled: bool
+
+
+class StoredTerm(NamedTuple):
+    """A ``model.Term``'s fields, its posts (and those of its histories) by source."""
+
+    kind: str
+    name: str
+    slug: str
+    url: str
+    posts: tuple[str, ...]
+    aka: tuple[str, ...]
+    source: str | None
+    html: str
+    image: str | None
+    image_alt: str | None
+    release_year: int | None
+    year_history: tuple[tuple[int, str], ...]
+    """(year, source of the post that reported it)."""
+    extra: dict[str, Any]
+    releases: tuple[StoredRelease, ...]
+    release_history: tuple[tuple[str | None, Any, Any], ...]
+    """(source of the post or None, year, dates) of each ``ReleaseReport``."""
 
 
 @dataclass(frozen=True)
@@ -88,8 +148,8 @@ class Snapshot:
     notes: tuple[Problem, ...]
     posts: Mapping[str, PostRecord]
     """Every post read without error (built or a draft) → its record."""
-    terms: Mapping[str, tuple[Any, ...]]
-    """"kind/slug" → a ``Term``'s fields, with the sources of its posts for its posts."""
+    terms: Mapping[str, StoredTerm]
+    """"kind/slug" → the term."""
     manifest: tuple[int, int] | None = None
     """Stamp of the output's manifest after that build: another build since means no patching."""
     valid_from: datetime | None = None
@@ -102,7 +162,7 @@ class Snapshot:
 
 
 def _ref(ref: TermRef) -> StoredRef:
-    return (
+    return StoredRef(
         ref.kind,
         ref.name,
         ref.url,
@@ -114,8 +174,8 @@ def _ref(ref: TermRef) -> StoredRef:
     )
 
 
-def _stored_release(release: Release) -> tuple[Any, ...]:
-    return (
+def _stored_release(release: Release) -> StoredRelease:
+    return StoredRelease(
         release.region,
         release.date,
         release.sequence,
@@ -156,20 +216,20 @@ def take_snapshot(
         link = (
             None
             if post is None
-            else (
+            else PostLink(
                 post.url,
                 tuple(map(_ref, post.films)),
                 tuple(map(_ref, post.actors)),
                 tuple(map(_ref, post.tags)),
             )
         )
-        records[rel] = (
+        records[rel] = PostRecord(
             post_shape(loaded.source),
             link,
             tuple(pages_of.get(rel, ())) if post else (),
         )
     terms = {
-        f"{kind}/{t.slug}": (
+        f"{kind}/{t.slug}": StoredTerm(
             t.kind,
             t.name,
             t.slug,
@@ -230,17 +290,16 @@ class StoredSite:
             if entry is None or entry.result is None:
                 raise LookupError(f"the build cache has no result for {source}")
             record, body = entry.result
-            link = self.snapshot.posts[source][1]
+            link = self.snapshot.posts[source].link
             if link is None:
                 raise LookupError(f"{source} was not built by the last build")
-            url, films, actors, tags = link
             post = self._posts[source] = make_post(
                 record,
                 body,
-                url,
-                tuple(TermRef(*r) for r in films),
-                tuple(TermRef(*r) for r in actors),
-                tuple(TermRef(*r) for r in tags),
+                link.url,
+                tuple(TermRef(*r) for r in link.films),
+                tuple(TermRef(*r) for r in link.actors),
+                tuple(TermRef(*r) for r in link.tags),
                 self.now,
             )
         return post
@@ -254,52 +313,38 @@ class StoredSite:
     def term(self, kind: str, slug: str) -> Term:
         term = self._terms.get((kind, slug))
         if term is None:
-            (
-                kind,
-                name,
-                slug,
-                url,
-                sources,
-                aka,
-                source,
-                html,
-                image,
-                image_alt,
-                release_year,
-                history,
-                extra,
-                releases,
-                release_history,
-            ) = self.snapshot.terms[f"{kind}/{slug}"]
+            stored = self.snapshot.terms[f"{kind}/{slug}"]
             term = self._terms[(kind, slug)] = Term(
-                kind=kind,
-                name=name,
-                slug=slug,
-                url=url,
-                posts=PostList(sources, self.post),
-                aka=aka,
-                source=source,
-                html=Markup(html),
-                image=image,
-                image_alt=image_alt,
-                release_year=release_year,
-                year_history=tuple(YearReport(year, self.post(rel)) for year, rel in history),
-                extra=extra,
+                kind=stored.kind,
+                name=stored.name,
+                slug=stored.slug,
+                url=stored.url,
+                posts=PostList(stored.posts, self.post),
+                aka=stored.aka,
+                source=stored.source,
+                html=Markup(stored.html),
+                image=stored.image,
+                image_alt=stored.image_alt,
+                release_year=stored.release_year,
+                year_history=tuple(
+                    YearReport(year, self.post(rel)) for year, rel in stored.year_history
+                ),
+                extra=stored.extra,
                 releases=tuple(
                     Release(
-                        region,
-                        day,
-                        sequence,
-                        previous,
-                        tuple(map(self.post, by)),
-                        changed,
-                        cancelled,
+                        r.region,
+                        r.date,
+                        r.sequence,
+                        r.previous,
+                        tuple(map(self.post, r.reported_by)),
+                        r.changed,
+                        r.cancelled,
                     )
-                    for region, day, sequence, previous, by, changed, cancelled in releases
+                    for r in stored.releases
                 ),
                 release_history=tuple(
                     ReleaseReport(self.post(rel) if rel else None, year, dates)
-                    for rel, year, dates in release_history
+                    for rel, year, dates in stored.release_history
                 ),
             )
         return term

@@ -1,7 +1,7 @@
 """The source store: parsed front matter and rendered Markdown, keyed by file content.
 
 ``BuildState`` is one mechanism with two homes: ``serve`` keeps it in memory between
-rebuilds, ``build`` reads it from ``.newsreel-cache/cache-5.sqlite`` in the site folder as
+rebuilds, ``build`` reads it from ``.newsreel-cache/cache-6.sqlite`` in the site folder as
 it needs it and saves what changed. Beside the sources it keeps the last build's snapshot
 (``snapshot.py``), from which a small edit is patched in. It is safe to delete; it is
 ignored when newsreel's version or the settings that shape parsing and Markdown change.
@@ -33,14 +33,16 @@ from newsreel.markdown import RenderedBody
 if TYPE_CHECKING:  # pragma: no cover
     from newsreel.incremental.snapshot import Snapshot
 
-STORE_FILE = "cache-5.sqlite"
+FORMAT = 6
+"""The layout of what the store holds (5: positional tuples; 6: ``snapshot``'s named records).
+Another number is another file, and the old file is removed unread (``load_state``)."""
+STORE_FILE = f"cache-{FORMAT}.sqlite"
 PATCHED_FIELDS = ("stamps", "digests", "warnings", "notes", "manifest")
 """The fields of a ``snapshot.Snapshot`` that a patch build changes (saved on their own)."""
 TABLES = ("entries", "meta", "posts", "terms")
 """Each (name TEXT PRIMARY KEY, data BLOB): sources' entries by path, the scope and the
 snapshot's core, and the snapshot's per-post and per-term records."""
 MARKER_FILE = "last-build.pickle"
-_FORMAT = 5
 
 
 Stamp = tuple[int, int, int, int]
@@ -206,11 +208,16 @@ class SourceStore:
 
     def snapshot(self) -> Snapshot | None:
         """The last build's snapshot, its per-post and per-term records read as they are asked for."""
+        from newsreel.incremental.snapshot import PostRecord, Snapshot, StoredTerm
+
         core, stamps = self.meta("snapshot"), self.meta("stamps")
-        if core is None or not isinstance(stamps, dict):
+        if not isinstance(core, Snapshot) or not isinstance(stamps, dict):
             return None
         return replace(
-            core, posts=StoredRows(self.db, "posts"), terms=StoredRows(self.db, "terms"), **stamps
+            core,
+            posts=StoredRows(self.db, "posts", PostRecord),
+            terms=StoredRows(self.db, "terms", StoredTerm),
+            **stamps,
         )
 
     def clear(self) -> None:
@@ -268,11 +275,13 @@ class SourceStore:
 
 
 class StoredRows(Mapping[str, Any]):
-    """A table of the store as a read-only mapping: each row is read when first asked for."""
+    """A table of the store as a read-only mapping: each row is read when first asked for.
+    A row that is not a ``kind`` (written by another newsreel) counts as missing."""
 
-    def __init__(self, db: sqlite3.Connection, table: str) -> None:
+    def __init__(self, db: sqlite3.Connection, table: str, kind: type = object) -> None:
         self.db = db
         self.table = table
+        self.kind = kind
         self._read: dict[str, Any] = {}
 
     def __getitem__(self, name: str) -> Any:
@@ -283,7 +292,7 @@ class StoredRows(Mapping[str, Any]):
                 ).fetchone()
             except sqlite3.Error:
                 row = None
-            value = _unpickle(row[0], object) if row else None
+            value = _unpickle(row[0], self.kind) if row else None
             if value is None:
                 raise KeyError(name)
             self._read[name] = value
@@ -418,7 +427,7 @@ def code_fingerprint() -> str:
 
 
 def cache_scope(*parts: object) -> str:
-    return repr((_FORMAT, code_fingerprint()) + parts)
+    return repr((FORMAT, code_fingerprint()) + parts)
 
 
 def load_state(site_dir: Path) -> BuildState:
