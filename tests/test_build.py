@@ -422,7 +422,7 @@ def test_a_cache_of_another_format_is_removed_unread(tmp_path: Path) -> None:
     cache.mkdir()
     old = cache / "cache-5.sqlite"
     old.write_bytes(b"SQLite format 3\x00" + b"\x00" * 100)  # not even a readable database
-    assert STORE_FILE != old.name
+    assert old.name != STORE_FILE
     build_site(site)
     assert not old.exists() and (cache / STORE_FILE).is_file()
     assert _output(site) == _cold_copy(site, tmp_path / "cold")
