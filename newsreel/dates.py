@@ -36,9 +36,10 @@ def human_date(value: dt.date | datetime | str | None) -> str:
         return ""
     if isinstance(value, str):
         try:
-            value = datetime.fromisoformat(value)
+            parsed = datetime.fromisoformat(value)
         except ValueError:
             return value
+        value = parsed
     return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
 
 
