@@ -411,6 +411,24 @@ def test_import_never_overwrites(blog: Path) -> None:
     assert newsreel("build", blog, "--drafts").returncode == 0
 
 
+def test_import_sees_the_slug_the_build_gives_an_existing_post(blog: Path) -> None:
+    """The file name is not a slug, so the build slugifies it: the import, which reads the
+    site through the loader, must not take that slug again (a URL collision)."""
+    slug = "dune-part-two-will-not-make-its-november-date-after-all"
+    (
+        blog
+        / "content"
+        / "posts"
+        / "2023-08-01-Dune Part Two Will Not Make Its November Date After All.md"
+    ).write_text("---\ntitle: An older story\ndate: 2023-08-01\n---\nText.\n", encoding="utf-8")
+    result = newsreel("import", ARTICLES / "teasers.txt", "--dir", blog)
+    assert result.returncode == 0, result.stderr
+    assert (blog / "content" / "posts" / f"{slug}-2.md").is_file()
+    assert not (blog / "content" / "posts" / f"{slug}.md").exists()
+    build = newsreel("build", blog, "--drafts")
+    assert build.returncode == 0, build.stdout + build.stderr
+
+
 def test_import_of_an_empty_file_fails_with_one_line(blog: Path, tmp_path: Path) -> None:
     empty = tmp_path / "empty.txt"
     empty.write_text("\n\n  \n")
