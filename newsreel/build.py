@@ -219,7 +219,7 @@ def _load_one(
         record, problems = parse_post(rel, raw, settings)
         tweets: Sequence[Any] = record.tweets if record else ()
     else:
-        record, problems = parse_page(kind, rel, raw)
+        record, problems = parse_page(settings.taxonomy(kind), rel, raw)
         tweets = ()
     result = None
     if record is not None:
@@ -399,7 +399,8 @@ def scan_inputs(
     if sources is None:
         found: list[tuple[str, str, Stamp | None]] = []
         problems: list[Problem] = []
-        for kind, recursive in (("posts", True), ("films", False), ("actors", False)):
+        folders = [("posts", True)] + [(t.name, False) for t in settings.taxonomies if t.pages]
+        for kind, recursive in folders:
             files, found_problems = find_sources(site_dir, kind, recursive)
             problems += found_problems
             # (stamp_of, inlined: this runs for every source on every build)
@@ -676,7 +677,14 @@ def _build_locked(
     if state is None:
         state = load_state(site_dir) if options.use_cache else BuildState()
     try:
-        state.reset(cache_scope(settings.base_path, settings.markdown_html, settings.timezone))
+        state.reset(
+            cache_scope(
+                settings.base_path,
+                settings.markdown_html,
+                settings.timezone,
+                settings.taxonomies,
+            )
+        )
         job = _Build(
             site_dir,
             settings,
@@ -759,6 +767,7 @@ def lint_site(site_dir: Path) -> tuple[list[Problem], datetime | None]:
             posts,
             pages,
             Urls.from_settings(settings),
+            settings.taxonomies,
             now=datetime.now(UTC),
             drafts=True,
             future=True,
@@ -953,7 +962,13 @@ class _Build:
 
         urls = Urls.from_settings(settings)
         site, more = build_model(
-            posts, pages, urls, now=self.now, drafts=options.drafts, future=options.future
+            posts,
+            pages,
+            urls,
+            settings.taxonomies,
+            now=self.now,
+            drafts=options.drafts,
+            future=options.future,
         )
         problems += more
         static, more = collect_static(site_dir)
@@ -972,7 +987,7 @@ class _Build:
                 catalog=catalog,
             )
             jobs = renderer.plan(site)
-            cards = media.cards(site, catalog, settings.title)
+            cards = media.cards(site, catalog, settings.title, settings.taxonomies)
             if not any(p.severity == "error" for p in problems):
                 outputs = list(assets.values()) + media.outputs(catalog, cards)
                 problems += check_unique(jobs, outputs)
@@ -992,7 +1007,11 @@ class _Build:
         finally:
             media.discard(catalog)
         upcoming = [p.source.date for p in posts if p.source.date > self.now and not options.future]
-        release_change = next_change(site.terms("films"), self.now, settings.zone)
+        release_change = next_change(
+            [t for tax in settings.taxonomies if tax.releases for t in site.terms(tax.name)],
+            self.now,
+            settings.zone,
+        )
         upcoming += [release_change] if release_change is not None else []
         snapshot = take_snapshot(
             scope=inputs.scope,

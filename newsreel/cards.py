@@ -24,6 +24,7 @@ from newsreel.images import Catalog, ImageInfo, pipeline_key
 
 if TYPE_CHECKING:  # pragma: no cover
     from newsreel.model import SiteView
+    from newsreel.taxonomies import Taxonomy
 
 SIZE = (1200, 630)
 FONTS = Path(__file__).resolve().parent / "fonts"
@@ -43,11 +44,11 @@ class CardSpec:
     title: str
     site: str
     kicker: str
-    """A line above the title ("Film", "Actor", or a post's films)."""
+    """A line above the title (the term's kind, or the works a post is about)."""
     photo: tuple[str, str, float, float] | None = None
     """The page's own picture: (cached file, its digest, focus x, focus y), cropped to fill the card."""
     poster: tuple[str, str] | None = None
-    """A film's poster drawn beside the title: (cached file, digest)."""
+    """A poster drawn beside the title: (cached file, digest)."""
 
     @property
     def key(self) -> str:
@@ -212,20 +213,29 @@ def unique(specs: Iterable[CardSpec]) -> list[CardSpec]:
     return list(seen.values())
 
 
-def card_specs(site: SiteView, catalog: Catalog, site_title: str) -> list[CardSpec]:
-    """The card of every post, film and actor page of ``site``."""
-    films = {term.url: term for term in site.terms("films")}
+def card_specs(
+    site: SiteView, catalog: Catalog, site_title: str, taxonomies: Sequence[Taxonomy]
+) -> list[CardSpec]:
+    """The card of every post and of every term of a kind that has pages."""
+    posters = {term.url: term for tax in taxonomies if tax.poster for term in site.terms(tax.name)}
     specs = []
     for post in site.posts:
-        kicker = " · ".join(ref.name for ref in post.films) or "News"
+        kicker = (
+            " · ".join(
+                ref.name for tax in taxonomies if tax.releases for ref in post.refs(tax.name)
+            )
+            or "News"
+        )
         photo = source_file(catalog, post.image)
         poster = None
         if photo is None:
             poster = next(
                 (
-                    source_file(catalog, films[ref.url].image)
-                    for ref in post.films
-                    if ref.url in films and source_file(catalog, films[ref.url].image)
+                    source_file(catalog, posters[ref.url].image)
+                    for tax in taxonomies
+                    if tax.poster
+                    for ref in post.refs(tax.name)
+                    if ref.url in posters and source_file(catalog, posters[ref.url].image)
                 ),
                 None,
             )
@@ -239,19 +249,21 @@ def card_specs(site: SiteView, catalog: Catalog, site_title: str) -> list[CardSp
                 poster,
             )
         )
-    for kind, label in (("films", "Film"), ("actors", "Actor")):
-        for term in site.terms(kind):
+    for tax in taxonomies:
+        if not tax.pages:
+            continue
+        for term in site.terms(tax.name):
             focus = tuple(term.extra.get("image_focus", (0.5, 0.5)))
             own = source_file(catalog, term.image)
-            photo = own + focus if own and kind == "actors" else None
-            poster = own if kind == "films" else None
-            if own is None and kind == "films":
+            photo = own + focus if own and not tax.poster else None
+            poster = own if tax.poster else None
+            if own is None and tax.media:
                 stills = term.extra.get("stills") or ()
                 first = next((s for s in stills if source_file(catalog, s.src)), None)
                 if first is not None:
                     photo = source_file(catalog, first.src) + tuple(first.focus)  # type: ignore[operator]
-            kicker = label + (
-                f" · {term.release_year}" if kind == "films" and term.release_year else ""
+            kicker = tax.label + (
+                f" · {term.release_year}" if tax.releases and term.release_year else ""
             )
             specs.append(CardSpec(card_url(term.url), term.name, site_title, kicker, photo, poster))  # type: ignore[arg-type]
     return unique(specs)

@@ -7,7 +7,7 @@ that reuses pages reuses images too (see ``images.py`` for the cache).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from newsreel.images import Catalog
 from newsreel.incremental.store import CACHE_DIR
 from newsreel.pictures import check_refs
 from newsreel.report import Reporter
+from newsreel.taxonomies import Taxonomy
 from newsreel.urls import Urls
 
 
@@ -53,8 +54,10 @@ def problems(sources: Iterable[Any], catalog: Catalog, static: Mapping[str, Path
     return found
 
 
-def cards(site: Any, catalog: Catalog, site_title: str) -> list[CardSpec]:
-    return card_specs(site, catalog, site_title)
+def cards(
+    site: Any, catalog: Catalog, site_title: str, taxonomies: Sequence[Taxonomy]
+) -> list[CardSpec]:
+    return card_specs(site, catalog, site_title, taxonomies)
 
 
 def outputs(catalog: Catalog, specs: Iterable[CardSpec]) -> list[str]:

@@ -37,7 +37,7 @@ from newsreel.model import (
     TermRef,
     YearReport,
 )
-from newsreel.taxonomy import KINDS, LoadedPost, make_post
+from newsreel.taxonomy import LoadedPost, make_post
 
 TEXT_FIELDS = frozenset({"body", "body_line", "digest", "summary"})
 """The fields of a ``PostSource`` that reach no page but the post's own ones (and those that
@@ -53,8 +53,8 @@ def post_shape(src: PostSource) -> tuple[object, ...]:
 
 StoredRef = tuple[Any, ...]
 """A ``TermRef``'s fields."""
-PostLink = tuple[str, tuple[StoredRef, ...], tuple[StoredRef, ...], tuple[StoredRef, ...]]
-"""A built post's URL and its films, actors and tags."""
+PostLink = tuple[str, tuple[tuple[str, tuple[StoredRef, ...]], ...]]
+"""A built post's URL and, kind by kind, its links to terms."""
 PostRecord = tuple[tuple[object, ...], "PostLink | None", tuple[Unit, ...]]
 """A post's shape, its link (None when it was not built: a draft), the pages that show it."""
 
@@ -74,7 +74,7 @@ class Snapshot:
     assets: tuple[tuple[str, str], ...]
     """Static file → its name in the output."""
     stamps: dict[str, Stamp | None]
-    """Every source file (posts, film and actor pages) → its stamp when read."""
+    """Every source file (posts and term pages) → its stamp when read."""
     order: tuple[str, ...]
     """Sources of the built posts, newest first."""
     urls: tuple[str, ...]
@@ -156,12 +156,7 @@ def take_snapshot(
         link = (
             None
             if post is None
-            else (
-                post.url,
-                tuple(map(_ref, post.films)),
-                tuple(map(_ref, post.actors)),
-                tuple(map(_ref, post.tags)),
-            )
+            else (post.url, tuple((kind, tuple(map(_ref, refs))) for kind, refs in post.links))
         )
         records[rel] = (
             post_shape(loaded.source),
@@ -186,7 +181,7 @@ def take_snapshot(
             tuple(map(_stored_release, t.releases)),
             tuple((r.post.source if r.post else None, r.year, r.dates) for r in t.release_history),
         )
-        for kind in KINDS
+        for kind in site.taxonomies
         for t in site.terms(kind)
     }
     return Snapshot(
@@ -196,7 +191,7 @@ def take_snapshot(
         stamps=stamps,
         order=tuple(post.source for post in site.posts),
         urls=tuple(post.url for post in site.posts),
-        term_slugs={kind: tuple(t.slug for t in site.terms(kind)) for kind in KINDS},
+        term_slugs={kind: tuple(t.slug for t in site.terms(kind)) for kind in site.taxonomies},
         redirects=tuple(site.redirects),
         valid_until=valid_until,
         warnings=tuple(warnings),
@@ -233,14 +228,12 @@ class StoredSite:
             link = self.snapshot.posts[source][1]
             if link is None:
                 raise LookupError(f"{source} was not built by the last build")
-            url, films, actors, tags = link
+            url, links = link
             post = self._posts[source] = make_post(
                 record,
                 body,
                 url,
-                tuple(TermRef(*r) for r in films),
-                tuple(TermRef(*r) for r in actors),
-                tuple(TermRef(*r) for r in tags),
+                tuple((kind, tuple(TermRef(*r) for r in refs)) for kind, refs in links),
                 self.now,
             )
         return post
