@@ -16,21 +16,23 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from newsreel.facts import Finding, guess_films, headline, release_years, take_datelines
+from newsreel.config import load_settings
+from newsreel.facts import Finding, guess_titles, headline, release_years, take_datelines
 from newsreel.report import Reporter
 from newsreel.scaffold import (
     KnownName,
     ScaffoldError,
-    film_fields,
     fold,
     front_matter_text,
     read_site_names,
     require_site,
     site_now,
     taken_post_slugs,
+    term_fields,
     write_new,
 )
 from newsreel.slugs import short_slug, slugify
+from newsreel.taxonomies import Taxonomy, works
 from newsreel.tweets import TweetError, canonical_status_url, find_copied_embeds, parse_status_url
 
 TITLE_LIMIT = 80
@@ -575,32 +577,50 @@ def import_file(site_dir: Path, file: Path, *, reporter: Reporter | None = None)
         raise ScaffoldError(
             f"{file}: no article text found (give a plain-text file with the article in it)"
         )
-    names = read_site_names(site_dir)
-    films = [name for name, _ in find_names(article.text, names.films)]
-    actors = find_names(article.text, names.actors, people=True)
+    taxonomies = load_settings(site_dir)[0].taxonomies
+    names = read_site_names(site_dir, taxonomies)
+    # Names of every kind with pages (things and people, not tags) the article mentions.
+    found = {
+        tax.name: find_names(article.text, names.of(tax.name), people=tax.schema == "Person")
+        for tax in taxonomies
+        if tax.pages
+    }
+    work = works(taxonomies)
     guessed = None
-    if not films:
-        guesses = guess_films(
-            article.text, not_these=[k.name for k in names.actors] + [name for name, _ in actors]
-        )
+    if work is not None and work.pages and not found[work.name]:
+        people = [
+            k.name for tax in taxonomies if tax.schema == "Person" for k in names.of(tax.name)
+        ]
+        people += [
+            name for tax in taxonomies if tax.schema == "Person" for name, _ in found[tax.name]
+        ]
+        guesses = guess_titles(article.text, not_these=people)
         guessed = guesses[0] if guesses else None
-        films = [str(guessed.value)] if guessed else []
+        if guessed:
+            found[work.name] = [(str(guessed.value), str(guessed.value))]
+    titles = [name for name, _ in found[work.name]] if work is not None and work.pages else []
     years = release_years(article.text, now.date())
     year = years[0] if years else None
     post_date, dated_by = _post_date(article, now)
 
     fields: dict[str, Any] = {"title": article.title, "date": post_date}
-    fields.update(_films_with_year(films, year, article.text))
-    if actors:
-        fields["actors"] = [name for name, _ in actors]
+    for tax in taxonomies:
+        if tax.name not in found:
+            continue
+        listed = [name for name, _ in found[tax.name]]
+        if tax is work:
+            fields.update(_works_with_year(tax, listed, year, article.text))
+        else:
+            fields.update(term_fields(tax, listed))
+
     if len(article.tweets) == 1:
         fields["tweet"] = article.tweets[0]
     elif article.tweets:
         fields["tweets"] = list(article.tweets)
     fields["draft"] = True
     front = front_matter_text(fields)
-    if guessed is not None:
-        key = "film" if len(films) == 1 else "films"
+    if guessed is not None and work is not None:
+        key = work.single if work.single and len(titles) == 1 else work.key
         front = front.replace(
             f"\n{key}:", f"\n# {key}: a guess from the article's text, check it\n{key}:", 1
         )
@@ -614,33 +634,38 @@ def import_file(site_dir: Path, file: Path, *, reporter: Reporter | None = None)
     for change in article.changes:
         reporter.info(change)
     reporter.info(dated_by)
-    for name, canonical in actors:
-        page = "" if fold(name) == fold(canonical) else f", whose page is {canonical!r}"
-        reporter.info(
-            f"found actor: {name}{page}; added to the front matter, remove it if the post is not about them"
-        )
-    if guessed is not None:
-        reporter.info(
-            f'guessed the film: {guessed.value}, from "{guessed.evidence}"; a guess, since this site '
-            "knows no film the article names: check it, or correct film:"
-        )
-    else:
-        for name, canonical in find_names(article.text, names.films):
+    for tax in taxonomies:
+        if tax.name not in found or (tax is work and guessed is not None):
+            continue
+        for name, canonical in found[tax.name]:
             page = "" if fold(name) == fold(canonical) else f", whose page is {canonical!r}"
+            about = "them" if tax.schema == "Person" else "it"
             reporter.info(
-                f"found film: {name}{page}; added to the front matter, remove it if the post is not about it"
+                f"found {tax.label.lower()}: {name}{page}; added to the front matter, "
+                f"remove it if the post is not about {about}"
             )
-    if year is not None and films:
+    if guessed is not None and work is not None:
+        label = work.label.lower()
+        reporter.info(
+            f'guessed the {label}: {guessed.value}, from "{guessed.evidence}"; a guess, since this '
+            f"site knows no {label} the article names: check it, or correct {work.single or work.key}:"
+        )
+    if year is not None and titles:
         others = sorted({int(f.value) for f in years} - {int(year.value)})
         also = f"; the article also gives {', '.join(map(str, others))}" if others else ""
         reporter.info(f'proposed release_year: {year.value}, from "{year.evidence}"{also}')
-    elif year is not None:
+    elif year is not None and work is not None:
         reporter.info(
-            f'found a release year, {year.value}, from "{year.evidence}"; add film: to use it as release_year'
+            f'found a release year, {year.value}, from "{year.evidence}"; '
+            f"add {work.single or work.key}: to use it as release_year"
         )
-    if not films and not actors:
+    if not any(found.values()):
+        kinds = [tax for tax in taxonomies if tax.pages]
         reporter.info(
-            "found no film or actor this site knows, and no film title to guess: add film: and actors:"
+            f"found no {' or '.join(t.label.lower() for t in kinds)} this site knows"
+            + (f", and no {work.label.lower()} title to guess" if work is not None else "")
+            + ": add "
+            + " and ".join(f"{t.single or t.key}:" for t in kinds)
         )
     reporter.info(
         f"created {path.as_posix()}, a draft: read it, then remove draft: true to publish"
@@ -667,18 +692,21 @@ def _post_date(article: CleanedArticle, now: datetime) -> tuple[date | datetime,
     )
 
 
-def _films_with_year(films: Sequence[str], year: Finding | None, text: str) -> dict[str, Any]:
-    """``film:`` or ``films:``, the release year given to the film named last before its phrase."""
-    if year is None or not films:
-        return film_fields(films)
-    if len(films) == 1:
-        return {"film": films[0], "release_year": int(year.value)}
+def _works_with_year(
+    tax: Taxonomy, titles: Sequence[str], year: Finding | None, text: str
+) -> dict[str, Any]:
+    """The works' front matter (``film:`` or ``films:``), the release year given to the work
+    named last before its phrase."""
+    if year is None or not titles:
+        return term_fields(tax, titles)
+    if len(titles) == 1:
+        return {**term_fields(tax, titles), "release_year": int(year.value)}
     at = text.find(year.evidence)
     before = text[: at if at >= 0 else len(text)].casefold()
-    target = max(films, key=lambda f: before.rfind(f.casefold()))
+    target = max(titles, key=lambda f: before.rfind(f.casefold()))
     return {
-        "films": [
-            {"title": f, "release_year": int(year.value)} if f == target else f for f in films
+        tax.key: [
+            {"title": f, "release_year": int(year.value)} if f == target else f for f in titles
         ]
     }
 

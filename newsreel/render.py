@@ -178,12 +178,14 @@ class Renderer:
             xml_text=xml_text,
             month_name=month_name,
             nobreak_dash=nobreak_dash,
+            spoken_list=spoken_list,
         )
         release_kind = works(settings.taxonomies)
         self.env.globals.update(
             site=settings,
             taxonomies=settings.taxonomies,
             works=release_kind.name if release_kind else "",
+            work_kind=release_kind,
             asset=self.asset,
             render_tweet=self.render_tweet,
             tweet_script_url=WIDGETS_SCRIPT_URL,

@@ -181,11 +181,12 @@ def post_keys(taxonomies: Iterable[Taxonomy]) -> frozenset[str]:
     return frozenset(found)
 
 
-def spoken_list(words: Sequence[str]) -> str:
-    """ "films and actors", "a, b and c"."""
+def spoken_list(words: Sequence[str], conjunction: str = "and") -> str:
+    """ "posts and tags", "a, b and c" (or "a, b or c")."""
+    words = list(words)
     if len(words) < 2:
         return "".join(words)
-    return ", ".join(words[:-1]) + " and " + words[-1]
+    return ", ".join(words[:-1]) + f" {conjunction} " + words[-1]
 
 
 # --- reading the declarations ------------------------------------------------------------
@@ -231,8 +232,8 @@ def parse_taxonomies(
             error(
                 path,
                 top,
-                "'taxonomies' must be a mapping of kinds, e.g. films: {label: Film}",
-                "see the README's taxonomies section; leave it out for films, actors and tags",
+                "'taxonomies' must be a mapping of kinds, e.g. directors: {label: Director}",
+                "see the README's taxonomies section; leave it out for the built-in kinds",
             )
         )
         return DEFAULTS, problems
@@ -363,7 +364,7 @@ def _declared(
                         path,
                         at,
                         "'describe' must hold {name}, where the term's name goes",
-                        'e.g. describe: "Films scored by {name}"',
+                        'e.g. describe: "Scores by {name}"',
                     )
                 )
                 bad = True
