@@ -611,6 +611,14 @@ def build_site(
             f"{site_dir} is not a folder (give the site folder, which holds content/)"
         )
     settings, problems = resolve_settings(site_dir, options)
+    # The sources are listed and stamped first: a caller that watches the folder (``serve``)
+    # counts what changed after the build started as news, so the sooner the better.
+    inputs = None
+    if changed is not None and state is not None and state.inputs is not None:
+        inputs = rescan_inputs(site_dir, settings, options, state.inputs, changed)
+    scanned_all = inputs is None
+    if inputs is None:
+        inputs = scan_inputs(site_dir, settings, options)
     problems += check_templates(site_dir)
     if any(p.severity == "error" for p in problems):
         raise BuildFailed(problems)
@@ -620,7 +628,16 @@ def build_site(
     )  # a refused output is refused before anything is made
     with build_lock(site_dir / CACHE_DIR, wait=options.wait, say=reporter.notice):
         return _build_locked(
-            site_dir, options, reporter, state, changed, settings, problems, output, started
+            site_dir,
+            options,
+            reporter,
+            state,
+            inputs,
+            scanned_all,
+            settings,
+            problems,
+            output,
+            started,
         )
 
 
@@ -629,7 +646,8 @@ def _build_locked(
     options: BuildOptions,
     reporter: Reporter,
     state: BuildState | None,
-    changed: Iterable[str] | None,
+    inputs: Inputs,
+    scanned_all: bool,
     settings: Settings,
     problems: list[Problem],
     output: Path,
@@ -642,12 +660,6 @@ def _build_locked(
         for rel in list(previous.files):  # from scratch: no file of the output is believed
             previous.doubt(rel)
     now = options.now or build_clock(settings)
-    inputs = None
-    if changed is not None and state is not None and state.inputs is not None:
-        inputs = rescan_inputs(site_dir, settings, options, state.inputs, changed)
-    scanned_all = inputs is None
-    if inputs is None:
-        inputs = scan_inputs(site_dir, settings, options)
     if state is not None:
         state.inputs = inputs
     own_state = state is None
