@@ -132,6 +132,8 @@ class BuildResult:
     """The pages changed but the search index was not made again (``BuildOptions.index_later``)."""
     left_out: tuple[int, int] = (0, 0)
     """Drafts and future posts not built (without ``--drafts``, ``--future``)."""
+    listed_ns: int = 0
+    """``time.time_ns()`` when the build began to list and stamp its sources."""
 
     def summary(self) -> str:
         changed = len(self.changed) + len(self.removed)
@@ -613,6 +615,7 @@ def build_site(
     settings, problems = resolve_settings(site_dir, options)
     # The sources are listed and stamped first: a caller that watches the folder (``serve``)
     # counts what changed after the build started as news, so the sooner the better.
+    listed_ns = time.time_ns()
     inputs = None
     if changed is not None and state is not None and state.inputs is not None:
         inputs = rescan_inputs(site_dir, settings, options, state.inputs, changed)
@@ -627,7 +630,7 @@ def build_site(
         site_dir, output, finish=False
     )  # a refused output is refused before anything is made
     with build_lock(site_dir / CACHE_DIR, wait=options.wait, say=reporter.notice):
-        return _build_locked(
+        result = _build_locked(
             site_dir,
             options,
             reporter,
@@ -639,6 +642,7 @@ def build_site(
             output,
             started,
         )
+    return replace(result, listed_ns=listed_ns)
 
 
 def _build_locked(

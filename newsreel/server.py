@@ -37,7 +37,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import quote, unquote, urlsplit
 
 from newsreel.errors import BuildFailed, NewsreelError, Problem, printable
@@ -54,6 +54,9 @@ from newsreel.livereload import (
 )
 from newsreel.report import Reporter
 from newsreel.watch import Changes, SeenStamps, SiteWatcher
+
+if TYPE_CHECKING:
+    from newsreel.build import BuildResult
 
 QUIET_SECONDS = 0.1
 """Rebuild once the filesystem has been quiet this long after the last event."""
@@ -634,10 +637,10 @@ class Rebuilder:
                 self.state.snapshot, manifest=manifest_stamp(self.options.output)
             )
 
-    def build(self, paths: frozenset[str] = frozenset()) -> bool:
+    def build(self, paths: frozenset[str] = frozenset()) -> BuildResult | None:
         """Build once; on success serve the new output, on failure keep the old and show why.
 
-        Returns True when the build read every source (not only ``paths``) and succeeded."""
+        Returns what the build did, or None when it failed."""
         from newsreel.build import build_site
 
         preview, reporter = self.preview, self.preview.reporter
@@ -685,7 +688,7 @@ class Rebuilder:
                 f"serving {serving}"
             )
             preview.hub.publish("failed", {"problems": [problem_json(p) for p in problems]})
-            return False
+            return None
         if result.warnings != self._warnings:  # say each warning once, not on every save
             for warning in result.warnings:
                 if warning not in self._warnings:
@@ -725,7 +728,15 @@ class Rebuilder:
         # counting still frees what a later build replaces.
         gc.collect()
         gc.freeze()
-        return result.scanned_all
+        return result
+
+    def note_built(self, seen: SeenStamps, result: BuildResult | None) -> None:
+        """Tell ``seen`` what a successful build read, to tell late events from news."""
+        inputs = self.state.inputs
+        if result is None or inputs is None:
+            return
+        listed = result.listed_ns if result.scanned_all else None
+        seen.built(listed, os.path.realpath(self.site_dir), inputs.sources)
 
 
 @contextmanager
@@ -864,9 +875,7 @@ def serve(
                 http_thread.start()
                 reporter.info("building…")
                 seen = SeenStamps()
-                seen.build_starting()
-                if rebuilder.build():
-                    seen.read_everything()
+                rebuilder.note_built(seen, rebuilder.build())
                 reporter.info(
                     f"serving {_url(host, port, preview.showing.base_path)} "
                     "(rebuilds as you save; Ctrl-C stops)"
@@ -877,9 +886,7 @@ def serve(
                         continue
                     if watcher is not None:
                         watcher.refresh()
-                    seen.build_starting()
-                    if rebuilder.build(paths):
-                        seen.read_everything()
+                    rebuilder.note_built(seen, rebuilder.build(paths))
             except KeyboardInterrupt:
                 pass
     finally:

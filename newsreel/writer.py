@@ -212,13 +212,13 @@ def check_output(
 def _verify(shown: Path, out: Path, manifest: Manifest) -> None:
     """Look at every file and folder the manifest implies, and list the folders changed since:
     refuse what newsreel did not write (at any depth) or a symbolic link; doubt each file
-    modified after the manifest was written and believe it only when its bytes hash to the
+    modified since the manifest was written and believe it only when its bytes hash to the
     manifest's hash. Missing and doubted files lose their entry's hash and key, so they are
     written again.
 
     Every file of a build is written before its manifest (a copy or restore that keeps times
     keeps that true), and a folder's mtime moves when an entry is added, removed or renamed in
-    it: only folders modified after the manifest are listed, so a build of a site whose output
+    it: only folders modified since the manifest are listed, so a build of a site whose output
     nobody touched costs one ``lstat`` per file and folder, not a walk."""
     try:
         written = os.lstat(out / MANIFEST).st_mtime_ns
@@ -259,7 +259,9 @@ def _verify(shown: Path, out: Path, manifest: Manifest) -> None:
                 refuse(folder, "is a symbolic link, which newsreel never makes")
             if not stat.S_ISDIR(info.st_mode):
                 refuse(folder, "is not a folder")
-        if info.st_mtime_ns > written:  # entries added or removed since the build: list them
+        # Entries added or removed since the build: list them. (A timestamp is coarser than the
+        # time between two writes, so "at the manifest's tick" counts as after it.)
+        if info.st_mtime_ns >= written:
             expected = children[folder]
             prefix = folder + "/" if folder else ""
             with os.scandir(os.path.join(root, folder)) as listing:
@@ -275,7 +277,7 @@ def _verify(shown: Path, out: Path, manifest: Manifest) -> None:
                             refuse(inner, "was not written by newsreel")
                         continue
                     refuse(rel, "was not written by newsreel")
-    for rel, entry in files.items():
+    for rel, record in files.items():
         if missing and any(rel.startswith(gone) for gone in missing):
             manifest.doubt(rel)
             continue
@@ -286,9 +288,13 @@ def _verify(shown: Path, out: Path, manifest: Manifest) -> None:
             manifest.doubt(rel)  # listed, but gone
             continue
         if not stat.S_ISREG(info.st_mode):
-            refuse(rel, "is a symbolic link, which newsreel never makes" if stat.S_ISLNK(info.st_mode)
-                   else "is not a regular file")
-        if info.st_mtime_ns > written and not _same_bytes(path, entry[0]):
+            refuse(
+                rel,
+                "is a symbolic link, which newsreel never makes"
+                if stat.S_ISLNK(info.st_mode)
+                else "is not a regular file",
+            )
+        if info.st_mtime_ns >= written and not _same_bytes(path, record[0]):
             manifest.doubt(rel)
 
 
