@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from newsreel import media
+from newsreel.cards import CardsOnDemand
 from newsreel.config import Settings, base_url_problem, load_settings
 from newsreel.errors import BuildFailed, NewsreelError, Problem, error
 from newsreel.images import is_raster
@@ -134,6 +135,9 @@ class BuildResult:
     """Drafts and future posts not built (without ``--drafts``, ``--future``)."""
     listed_ns: int = 0
     """``time.time_ns()`` when the build began to list and stamp its sources."""
+    cards: CardsOnDemand | None = None
+    """A preview's social cards, drawn when asked for (``serve``); None when the build wrote
+    them or, patching, left them as they were."""
 
     def summary(self) -> str:
         changed = len(self.changed) + len(self.removed)
@@ -753,6 +757,7 @@ def _build_locked(
         scanned_all=scanned_all,
         left_out=outcome.snapshot.left_out,
         search_stale=outcome.search_stale,
+        cards=outcome.cards,
     )
 
 
@@ -819,6 +824,8 @@ class _Outcome:
     """False when the snapshot no longer says which pages read which posts."""
     search_stale: bool = False
     """The search index was left as it was, for the caller to make (``index_later``)."""
+    cards: CardsOnDemand | None = None
+    """Social cards left for the preview server to draw (``BuildResult.cards``)."""
 
 
 @dataclass
@@ -1017,7 +1024,11 @@ class _Build:
                     raise BuildFailed(problems + more)
                 for rel, path in static.items():
                     writer.write(assets[rel], path.read_bytes(), "")
-                media.write(writer, catalog, cards, self.reporter)
+                # A preview leaves its social cards to be drawn when asked for: nobody looks
+                # at most of them, and drawing hundreds would hold up every rebuild.
+                # (Without a cache the pictures are gone after the build: drawn now.)
+                later = options.preview and options.use_cache
+                media.write(writer, catalog, [] if later else cards, self.reporter)
                 search_stale = update_index(writer, self.settings, now=not self.options.index_later)
                 removed = writer.commit()
         finally:
@@ -1047,7 +1058,13 @@ class _Build:
             left_out=count_left_out(posts, options, self.now),
         )
         return _Outcome(
-            writer, rendered, removed, snapshot, patched=False, search_stale=search_stale
+            writer,
+            rendered,
+            removed,
+            snapshot,
+            patched=False,
+            search_stale=search_stale,
+            cards=media.on_demand(catalog, cards) if later else None,
         )
 
     @contextmanager

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -204,6 +204,23 @@ def make_all(specs: Sequence[CardSpec], folder: Path) -> dict[str, Path]:
         with ThreadPoolExecutor(max_workers=count) as pool:
             list(pool.map(work, todo))
     return found
+
+
+@dataclass(frozen=True)
+class CardsOnDemand:
+    """A preview's social cards, drawn the first time each is asked for (``serve``)."""
+
+    folder: Path
+    """The image cache (``make_all``'s folder)."""
+    specs: Mapping[str, CardSpec]
+    """Output path ("posts/x/card.jpg") → what to draw there."""
+
+    def file(self, rel: str) -> Path | None:
+        """The drawn card at output path ``rel``, or None when no page has a card there."""
+        spec = self.specs.get(rel)
+        if spec is None:
+            return None
+        return make_all([spec], self.folder)[spec.url]
 
 
 def unique(specs: Iterable[CardSpec]) -> list[CardSpec]:

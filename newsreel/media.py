@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from newsreel import images
-from newsreel.cards import CardSpec, card_specs, make_all
+from newsreel.cards import CardsOnDemand, CardSpec, card_specs, make_all
 from newsreel.errors import Problem, error
 from newsreel.images import Catalog
 from newsreel.incremental.store import CACHE_DIR
@@ -63,6 +63,13 @@ def cards(
 def outputs(catalog: Catalog, specs: Iterable[CardSpec]) -> list[str]:
     """Output files the pictures add (for the check that no two outputs share a name)."""
     return [rel for rel, _, _ in catalog.outputs()] + [spec.url.lstrip("/") for spec in specs]
+
+
+def on_demand(catalog: Catalog, specs: Iterable[CardSpec]) -> CardsOnDemand | None:
+    """The cards a preview draws when asked for, instead of ``write`` drawing them all."""
+    if catalog.folder is None:
+        return None
+    return CardsOnDemand(catalog.folder, {Urls.output_file(spec.url): spec for spec in specs})
 
 
 def write(writer: Any, catalog: Catalog, specs: list[CardSpec], reporter: Reporter) -> None:

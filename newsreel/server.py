@@ -57,6 +57,7 @@ from newsreel.watch import Changes, SeenStamps, SiteWatcher
 
 if TYPE_CHECKING:
     from newsreel.build import BuildResult
+    from newsreel.cards import CardsOnDemand
 
 QUIET_SECONDS = 0.1
 """Rebuild once the filesystem has been quiet this long after the last event."""
@@ -287,6 +288,8 @@ class Showing:
     base_path: str = "/"
     problems: tuple[Problem, ...] = ()
     """Errors of the latest build, if it failed."""
+    cards: CardsOnDemand | None = None
+    """The social cards of the build shown, drawn when first asked for."""
 
 
 @dataclass
@@ -459,6 +462,12 @@ class PreviewHandler(BaseHTTPRequestHandler):
             location = found.location + (f"?{query}" if query else "")
             return found.status, Body.of(b""), text, {"Location": location}
         status, file = found.status, found.file
+        if file is None and shown.cards is not None and path.startswith(shown.base_path):
+            try:  # a social card: drawn the first time it is asked for
+                file = shown.cards.file(unquote(path[len(shown.base_path) :]))
+            except (OSError, ValueError):
+                file = None
+            status = 200 if file is not None else status
         if file is None:
             missing = os.path.join(shown.root, "404.html")
             if not os.path.isfile(missing):
@@ -672,10 +681,14 @@ class Rebuilder:
             else:
                 problems = ()
                 old = preview.showing
-                preview.showing = Showing(root=result.output, base_path=result.base_path)
+                preview.showing = Showing(
+                    root=result.output,
+                    base_path=result.base_path,
+                    cards=old.cards if result.patched else result.cards,
+                )
                 self.indexer.built(result.settings, result.search_stale)
         if problems:
-            preview.showing = Showing(preview.showing.root, preview.showing.base_path, problems)
+            preview.showing = replace(preview.showing, problems=problems)
             for problem in problems:
                 reporter.problem(problem)
             serving = (

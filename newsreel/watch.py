@@ -91,6 +91,12 @@ def is_source_path(site_dir: Path, path: str, ignore: tuple[Path, ...] = ()) -> 
     return not is_ignored_name(parts[-1])
 
 
+BURST_PATHS = 20
+"""A batch this big is a checkout or a copy, not a save: it waits for a longer quiet."""
+BURST_QUIET = 0.5
+"""Seconds of quiet a burst waits for: a checkout on a loaded machine may pause for longer
+than a save's quiet period, and splitting it costs a whole second rebuild."""
+
 MAX_DELAY = 10.0
 """Seconds a stream of events that never pauses may hold back a rebuild. Long enough for a
 big checkout or copy on a slow disk to land as one batch; a real editor pauses far sooner."""
@@ -122,14 +128,16 @@ class Changes:
         """Wait up to ``timeout`` s for a change, then until ``quiet`` s pass with no new event.
 
         Returns the changed paths (and forgets them), or None when nothing changed in time.
-        A stream of events that never pauses still gets a rebuild after ``max_delay`` s.
+        A batch of ``BURST_PATHS`` or more waits for ``BURST_QUIET`` s of quiet instead, and a
+        stream of events that never pauses still gets a rebuild after ``max_delay`` s.
         """
         if not self._wake.wait(timeout):
             return None
         while True:
             with self._lock:
                 now = time.monotonic()
-                left = min(self._last + quiet, self._first + max_delay) - now
+                wait = max(quiet, BURST_QUIET) if len(self._paths) >= BURST_PATHS else quiet
+                left = min(self._last + wait, self._first + max_delay) - now
                 if left <= 0:
                     paths = frozenset(self._paths)
                     self._paths.clear()

@@ -221,6 +221,23 @@ def test_debounce_collects_a_burst_into_one_batch() -> None:
     assert changes.wait_quiet(0.1, timeout=0.2) is None
 
 
+def test_a_burst_that_pauses_stays_one_batch() -> None:
+    """A checkout on a loaded machine may pause for longer than a save's quiet period: a big
+    batch waits for a longer quiet, a single save does not."""
+    from newsreel.watch import BURST_PATHS, BURST_QUIET
+
+    changes = Changes()
+    for i in range(BURST_PATHS):
+        changes.add(f"/site/content/posts/{i}.md")
+    threading.Timer(BURST_QUIET / 2, changes.add, args=("/site/content/posts/late.md",)).start()
+    batch = changes.wait_quiet(0.1, timeout=2)
+    assert batch is not None and len(batch) == BURST_PATHS + 1
+    changes.add("/site/content/posts/one.md")
+    started = time.monotonic()
+    assert changes.wait_quiet(0.1, timeout=2) == {"/site/content/posts/one.md"}
+    assert time.monotonic() - started < BURST_QUIET
+
+
 def test_debounce_waits_for_quiet() -> None:
     changes = Changes()
     changes.add("a")
