@@ -896,7 +896,21 @@ class _Build:
             fresh += entry.problems
             loaded.append(LoadedPost(*entry.result))
 
-        catalog = media.prepare(self.site_dir, static, self.options.use_cache, self.reporter)
+        # The pictures named stay those the last build processed, or the full build runs.
+        pictures = dict(last.pictures)
+        for item in loaded:
+            names = media.names_of(item, static)
+            if names:
+                pictures[item.source.source] = names
+            else:
+                pictures.pop(item.source.source, None)
+        if {r for n in pictures.values() for r in n} != {
+            r for n in last.pictures.values() for r in n
+        }:
+            return None
+        catalog = media.prepare(
+            self.site_dir, media.used(static, pictures), self.options.use_cache, self.reporter
+        )
         if media.problems(loaded, catalog, static):
             media.discard(catalog)
             return None  # the full build says what is wrong
@@ -942,6 +956,7 @@ class _Build:
             digests=digests,
             warnings=tuple(warnings),
             notes=tuple(notes),
+            pictures=pictures,
         )
         # A page that now reads other posts than before is not where the snapshot says: the
         # next build is then a full one, which takes a new snapshot.
@@ -997,7 +1012,12 @@ class _Build:
         static, more = collect_static(site_dir)
         problems += more
         assets = asset_names(static, fingerprint=not options.preview)
-        catalog = media.prepare(site_dir, static, options.use_cache, self.reporter)
+        pictures = media.named(
+            list(posts) + list(pages), static, [theme_dirs()[0], site_dir / "templates"]
+        )
+        catalog = media.prepare(
+            site_dir, media.used(static, pictures), options.use_cache, self.reporter
+        )
         try:
             problems += media.problems(list(posts) + list(pages), catalog, static)
             renderer = Renderer(
@@ -1056,6 +1076,7 @@ class _Build:
             ],
             notes=_notes(site.posts),
             left_out=count_left_out(posts, options, self.now),
+            pictures=pictures,
         )
         return _Outcome(
             writer,

@@ -99,6 +99,8 @@ class Snapshot:
     not (a fresh checkout with the cache restored, a ``touch``) is not an edit."""
     left_out: tuple[int, int] = (0, 0)
     """Drafts and future posts read but not built (a patch changes neither)."""
+    pictures: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Source → the images of ``static/`` it names (``media.named``): the pictures processed."""
 
 
 def _ref(ref: TermRef) -> StoredRef:
@@ -141,6 +143,7 @@ def take_snapshot(
     warnings: Sequence[Problem],
     notes: Sequence[Problem],
     left_out: tuple[int, int] = (0, 0),
+    pictures: Mapping[str, tuple[str, ...]] | None = None,
 ) -> Snapshot:
     """The snapshot of a full build of ``site`` from ``posts`` into ``pages``: each page's
     unit with the sources of the posts it holds or read."""
@@ -201,6 +204,7 @@ def take_snapshot(
         valid_from=valid_from,
         digests=dict(digests),
         left_out=left_out,
+        pictures=dict(pictures or {}),
     )
 
 

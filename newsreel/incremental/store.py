@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 CACHE_DIR = ".newsreel-cache"
 STORE_FILE = "cache-5.sqlite"
-PATCHED_FIELDS = ("stamps", "digests", "warnings", "notes", "manifest")
+PATCHED_FIELDS = ("stamps", "digests", "warnings", "notes", "manifest", "pictures")
 """The fields of a ``snapshot.Snapshot`` that a patch build changes (saved on their own)."""
 TABLES = ("entries", "meta", "posts", "terms")
 """Each (name TEXT PRIMARY KEY, data BLOB): sources' entries by path, the scope and the
