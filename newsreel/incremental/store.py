@@ -19,7 +19,7 @@ import shutil
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -208,6 +208,11 @@ class SourceStore:
         """The last build's snapshot, its per-post and per-term records read as they are asked for."""
         core, stamps = self.meta("snapshot"), self.meta("stamps")
         if core is None or not isinstance(stamps, dict):
+            return None
+        # (A snapshot pickled by another newsreel may lack a field: it is not this one's.)
+        if not is_dataclass(core) or not all(
+            hasattr(core, f.name) for f in fields(core) if f.name not in stamps
+        ):
             return None
         return replace(
             core, posts=StoredRows(self.db, "posts"), terms=StoredRows(self.db, "terms"), **stamps
