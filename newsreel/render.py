@@ -221,8 +221,18 @@ class Renderer:
         if video is None:
             return Markup("")
         poster = video.poster or poster
+        # A portrait poster is shown whole on the player's dark ground: cropped to 16:9 it
+        # would keep a band from its middle (the title, the faces, the subject cut away).
+        size = self.pictures.size(poster)
+        tall = size is not None and size[1] > size[0]
         frame = (
-            self.pictures.picture(poster, "", sizes="lead", lead=lead, class_="trailer__frame")
+            self.pictures.picture(
+                poster,
+                "",
+                sizes="lead",
+                lead=lead,
+                class_="trailer__frame trailer__frame--whole" if tall else "trailer__frame",
+            )
             if poster
             else None
         )
