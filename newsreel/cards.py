@@ -9,9 +9,11 @@ in ``.newsreel-cache/images/`` by a hash of everything drawn on them.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import os
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -78,8 +80,25 @@ def source_file(catalog: Catalog, src: str | None) -> tuple[str, str] | None:
     return str(catalog.folder / info.digest / info.largest.cached), info.digest
 
 
+_LOCAL = threading.local()
+"""Each drawing thread's fonts (a FreeType face is not to be shared between threads)."""
+
+
 def _font(weight: int, size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(str(FONTS / f"Inter-{weight}.ttf"), size)
+    fonts = _LOCAL.__dict__.setdefault("fonts", {})
+    font = fonts.get((weight, size))
+    if font is None:
+        font = fonts[weight, size] = ImageFont.truetype(str(FONTS / f"Inter-{weight}.ttf"), size)
+    return font
+
+
+@functools.cache
+def _background() -> Image.Image:
+    """The cards' ground: a diagonal blend of the two background colours (made once)."""
+    card = Image.new("RGB", SIZE, BACKGROUND[0])
+    shade = Image.linear_gradient("L").transpose(Image.Transpose.ROTATE_90).resize(SIZE)
+    card.paste(Image.new("RGB", SIZE, BACKGROUND[1]), (0, 0), shade)
+    return card
 
 
 def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
@@ -117,9 +136,7 @@ def draw(spec: CardSpec) -> bytes:
         with Image.open(spec.photo[0]) as source:
             card = _cover(source.convert("RGB"), SIZE, (spec.photo[2], spec.photo[3]))
         return _jpeg(card)
-    card = Image.new("RGB", SIZE, BACKGROUND[0])
-    shade = Image.linear_gradient("L").transpose(Image.Transpose.ROTATE_90).resize(SIZE)
-    card.paste(Image.new("RGB", SIZE, BACKGROUND[1]), (0, 0), shade)
+    card = _background().copy()
     pen = ImageDraw.Draw(card)
     text_right = SIZE[0] - 80
     if spec.poster is not None:
