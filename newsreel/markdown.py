@@ -21,6 +21,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 
 from newsreel.errors import Problem, error, warning
 from newsreel.pictures import ImageRef, image_plugin
+from newsreel.plaininline import inline
 from newsreel.slugs import slugify
 from newsreel.smartquotes import smartquotes
 from newsreel.tweets import Tweet, tweet_embed_plugin, tweets_by_url
@@ -80,7 +81,12 @@ def _too_wide_table(state: StateBlock, start_line: int, end_line: int, silent: b
     of ``|a|a|a…`` headers would cost gigabytes. The table is skipped and a problem recorded.
     """
     line = start_line + 1
-    if line >= end_line or state.is_code_block(start_line) or state.sCount[line] < state.blkIndent:
+    if (
+        line >= end_line
+        or state.eMarks[line] - state.bMarks[line] < MAX_TABLE_COLUMNS  # too short to be wide
+        or state.is_code_block(start_line)
+        or state.sCount[line] < state.blkIndent
+    ):
         return False
     delimiter = state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]]
     if delimiter.count("|") < MAX_TABLE_COLUMNS or delimiter.strip(" \t|:-"):
@@ -139,6 +145,7 @@ def make_markdown(html: bool, base_path: str) -> MarkdownIt:
     """The Markdown renderer of a build."""
     md = MarkdownIt("commonmark", {"html": html, "typographer": True})
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
+    md.core.ruler.at("inline", inline)  # the same tokens, plain text without the parser
     md.core.ruler.at("smartquotes", smartquotes)  # the same quotes in linear time
     md.block.ruler.before(
         "table", "newsreel_too_wide_table", _too_wide_table, {"alt": ["paragraph", "reference"]}

@@ -41,7 +41,6 @@ OVER_BUDGET = {
     "open image brackets": "markdown-it's link-label scan: linear, but ~30x an ordinary post",
     "one word per line": "markdown-it's per-line cost: linear, but ~18x an ordinary post's",
     "list items": "markdown-it's list rule: linear, but ~30-50x an ordinary post",
-    "import: repeated blocks": "the importer looks for each block in every other block: quadratic",
 }
 """Known gaps, marked as expected failures (not strict: a quiet machine may pass some)."""
 
@@ -139,3 +138,80 @@ def test_smart_quotes_are_markdown_its_quotes() -> None:
     ]
     for text in _random_texts(alphabet, 5000, seed=14):
         assert ours.render(text) == theirs.render(text), repr(text)
+
+
+def test_plain_inline_text_gives_markdown_its_tokens() -> None:
+    """The shortcut for inline text without special characters (newsreel.plaininline) makes
+    the tokens markdown-it's inline parser makes, line breaks and spaces included."""
+    from markdown_it.rules_core.inline import inline as markdown_it_inline
+
+    ours = make_markdown(False, "/")
+    theirs = make_markdown(False, "/")
+    theirs.core.ruler.at("inline", markdown_it_inline)
+    alphabet = ["a", "b", " ", " ", "  ", "\t", "\n", "\n", "|", "*", "'", "é", "\\", "x\n", "1."]
+    for text in _random_texts(alphabet, 4000, seed=20):
+        for source in (text, f"| h |\n| - |\n| {text.replace(chr(10), ' ')} |", f"# {text}"):
+            expected = [t.as_dict() for t in theirs.parse(source)]
+            assert [t.as_dict() for t in ours.parse(source)] == expected, repr(source)
+
+
+def _repeated_fragments_quadratic(blocks: list[str]) -> tuple[list[str], list[str]]:
+    """The importer's search for repeated fragments as it was: each block's text looked for
+    in every other block (quadratic), the reference for the one-text search."""
+    from newsreel.importer import MIN_FRAGMENT_WORDS, _compare_form, _starts_paragraph
+
+    forms = [_compare_form(b) for b in blocks]
+    alive = [True] * len(blocks)
+    cuts: list[set[int]] = [set() for _ in blocks]
+    dropped: list[str] = []
+    for i, form in enumerate(forms):
+        needle = form.rstrip(" .\u2026").strip()
+        if len(needle.split()) < MIN_FRAGMENT_WORDS:
+            continue
+        for j in [j for j in range(len(blocks)) if j != i and (j > i or alive[j])]:
+            at = forms[j].find(needle)
+            if at < 0:
+                continue
+            alive[i] = False
+            dropped.append(blocks[i])
+            if (
+                at > 0
+                and _starts_paragraph(needle)
+                and (forms[j][at - 1].isspace() or forms[j][at - 1] in ".!?\"')")
+            ):
+                cuts[j].add(at)
+            break
+    result: list[str] = []
+    for i, block in enumerate(blocks):
+        if alive[i]:
+            edges = [0, *sorted(cuts[i]), len(block)]
+            result.extend(p for p in (block[a:b].strip() for a, b in zip(edges, edges[1:])) if p)
+    return result, dropped
+
+
+def test_repeated_fragments_are_the_quadratic_searchs() -> None:
+    from newsreel.importer import drop_repeated_fragments
+
+    words = ["The", "the", "film", "shoot", "ran", "long.", "\u201cyes\u201d", "'no'", "a", "And"]
+    for seed in range(1500):
+        rng = random.Random(seed)
+        pool = [" ".join(rng.choice(words) for _ in range(rng.randint(1, 7))) for _ in range(4)]
+        blocks = []
+        for _ in range(rng.randint(1, 12)):
+            parts = rng.sample(pool, rng.randint(1, 3))
+            blocks.append(rng.choice([" ", ". ", " \u2014 "]).join(parts))
+        kept, dropped, stopped = drop_repeated_fragments(blocks)
+        assert (kept, dropped) == _repeated_fragments_quadratic(blocks), blocks
+        assert stopped is None
+
+
+def test_an_article_too_long_to_search_whole_says_so() -> None:
+    from newsreel.importer import clean_article
+
+    article = "".join(f"Paragraph {i} of a long piece.\n\n" for i in range(30_000))
+    changes = clean_article(article).changes
+    assert any(
+        change.startswith("looked for repeated fragments in the first ")
+        and change.endswith("check the rest for repeated teasers")
+        for change in changes
+    ), changes
