@@ -14,6 +14,7 @@ Anything else goes through markdown-it's inline parser as before.
 from __future__ import annotations
 
 from markdown_it.rules_core.state_core import StateCore
+from markdown_it.rules_inline import StateInline
 from markdown_it.rules_inline.text import text as markdown_it_text
 from markdown_it.token import Token
 
@@ -30,6 +31,7 @@ def inline(state: StateCore) -> None:
         if token.children is None:
             token.children = []
         content = token.content
+        state.env["newsreel_inline_line"] = token.map[0] if token.map else None
         if plain_possible and not (special := terminator.search(content)):
             if content:
                 token.children.append(_text(content))
@@ -75,3 +77,65 @@ def _lines(content: str) -> list[Token]:
             tokens.append(_text(line))
         tokens.append(Token(kind, "br", 0))
     return tokens
+
+
+BRACKET_NESTING = 4
+"""Depth of nested brackets markdown-it looks into for a link label (its own limit is 20)."""
+
+
+def plain_brackets(state: StateInline, silent: bool) -> bool:
+    """An inline rule before ``link``: a ``[`` or ``![`` that cannot open a link, an image or a
+    footnote reference is text, found in constant time.
+
+    markdown-it tries each ``[`` as a link label, walking nested brackets up to its nesting
+    limit (20): 50 KB of ``[`` or ``![`` took 20-50 times an ordinary post. A bracket can open
+    nothing when no ``]`` follows it, or when no ``](`` follows it and the document defines
+    no references or footnotes. Such brackets and ``!`` (a run at once, or one character
+    when markdown-it skips a token) are left to the text, as markdown-it leaves them. And a
+    label is looked into ``BRACKET_NESTING`` brackets deep only: deeper, the rest of the text
+    is skipped as markdown-it skips it past its own limit (with a warning).
+    """
+    pos = state.pos
+    src = state.src
+    if src[pos] not in "[!":
+        return False
+    if silent and state.level >= BRACKET_NESTING and src.startswith(("[", "!["), pos):
+        _warn_deep_brackets(state)
+        state.pos = state.posMax
+        return True
+    cached = state.env.get("newsreel_brackets")
+    if cached is None or cached[0] is not src:
+        cached = (src, src.rfind("]"), src.rfind("]("))
+        state.env["newsreel_brackets"] = cached
+    _, last_close, last_inline = cached
+    if last_close >= pos and (
+        last_inline >= pos
+        or state.env.get("references")
+        or state.env.get("footnotes", {}).get("refs")
+    ):
+        return False
+    if silent:
+        state.pos = pos + 1
+        return True
+    end = pos + 1
+    while end < state.posMax and src[end] in "[!":
+        end += 1
+    state.append_pending(src[pos:end])
+    state.pos = end
+    return True
+
+
+def _warn_deep_brackets(state: StateInline) -> None:
+    env = state.env
+    if env.get("newsreel_deep_brackets_reported"):
+        return
+    env["newsreel_deep_brackets_reported"] = True
+    first = env.get("newsreel_inline_line")
+    line = None if first is None else first + 1 + state.src.count("\n", 0, state.pos)
+    env.setdefault("warnings", []).append(
+        (
+            line,
+            f"brackets nested more than {BRACKET_NESTING} deep: no link is read inside them",
+            "escape the brackets that are not links as \\[",
+        )
+    )
