@@ -64,6 +64,11 @@ def main() -> None:
     parser.add_argument("n", type=int, help="corpus size")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--search", action="store_true", help="keep the search index on")
+    parser.add_argument(
+        "--no-cold",
+        action="store_true",
+        help="keep the output and cache of an earlier run (no cold build is timed)",
+    )
     args = parser.parse_args()
     site = BENCH / "work" / f"bars-{args.n}{'-search' if args.search else ''}"
     if not corpus.is_generated(site, args.n):
@@ -72,10 +77,11 @@ def main() -> None:
     config = site / "newsreel.yaml"
     text = config.read_text("utf-8").replace("search: false\n", "")
     config.write_text(text + ("" if args.search else "search: false\n"), "utf-8")
-    shutil.rmtree(site / "site", ignore_errors=True)
-    shutil.rmtree(site / ".newsreel-cache", ignore_errors=True)
+    if not args.no_cold:
+        shutil.rmtree(site / "site", ignore_errors=True)
+        shutil.rmtree(site / ".newsreel-cache", ignore_errors=True)
     print(f"load average at start {os.getloadavg()}", flush=True)
-    cold = build(site, "--no-cache")
+    cold = (0.0, 0.0) if args.no_cold else build(site, "--no-cache")
     build(site)  # makes the cache and the spare generation
     warm = [build(site) for _ in range(args.runs)]
     posts = sorted((site / "content" / "posts").rglob("*.md"))
