@@ -24,7 +24,7 @@ from typing import Any
 
 from newsreel import media
 from newsreel.cards import CardsOnDemand
-from newsreel.config import Settings, base_url_problem, load_settings
+from newsreel.config import CONFIG_FILE, Settings, base_url_problem, load_settings
 from newsreel.errors import BuildFailed, NewsreelError, Problem, error
 from newsreel.images import is_raster
 from newsreel.incremental.keys import final_key, recording, templates_digest
@@ -463,6 +463,8 @@ def rescan_inputs(
     for path in changed:
         rel = os.path.relpath(os.path.abspath(path), root).replace(os.sep, "/")
         if path.endswith(os.sep) or (rel.endswith(".md") and rel not in listed):
+            return None
+        if rel == CONFIG_FILE:  # the settings say which content/ folders hold sources
             return None
         if rel in listed:
             try:

@@ -69,6 +69,7 @@ from newsreel.pages import (
 )
 from newsreel.pictures import Pictures
 from newsreel.releases import last_release, next_release, release_calendar
+from newsreel.slugs import slugify, term_key
 from newsreel.taxonomies import spoken_list, works
 from newsreel.theme import theme_dirs
 from newsreel.tweets import WIDGETS_SCRIPT_URL, render_tweet
@@ -687,9 +688,32 @@ class Renderer:
                 section=self.urls.terms(kind),
                 video_poster=poster,
                 video_title=term.name,
+                facts=self._facts(site, term),
                 **self._release_dates(term),
             ),
         )
+
+    def _facts(self, site: SiteView, term: Term) -> tuple[tuple[str, str, str | None], ...]:
+        """A term page's declared fields it has: (label, value, link), the link going to the
+        term of the kind whose post key is the field's (a film's ``director`` to its
+        director's page), when that term exists."""
+        found = []
+        for key, _ in self.settings.taxonomy(term.kind).fields:
+            value = term.extra.get(key)
+            if not value:
+                continue
+            link = None
+            for other in self.settings.taxonomies:
+                if key in other.keys and site.has_terms(other.name):
+                    try:
+                        target = site.term(other.name, slugify(str(value)))
+                    except (KeyError, LookupError):
+                        continue
+                    if term_key(target.name) == term_key(str(value)):
+                        link = target.url
+                        break
+            found.append((key.replace("_", " ").capitalize(), str(value), link))
+        return tuple(found)
 
     def _release_dates(self, term: Term) -> dict[str, Any]:
         """What a work's page shows of its release as of the build's day."""

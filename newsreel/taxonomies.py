@@ -439,6 +439,18 @@ def _check_together(found: Sequence[Taxonomy], path: str, problems: list[Problem
                         "give one of them another key",
                     )
                 )
+    labelled: dict[str, Taxonomy] = {}
+    for tax in found:
+        other = labelled.setdefault(tax.option, tax)
+        if other is not tax:
+            problems.append(
+                error(
+                    path,
+                    tax.line,
+                    f"taxonomies {other.name!r} and {tax.name!r} have one label, {tax.label!r}",
+                    "give each kind its own label: it names the kind in pages and in new post options",
+                )
+            )
     with_releases = [tax for tax in found if tax.releases]
     for tax in with_releases[1:]:
         problems.append(

@@ -112,6 +112,7 @@ taxonomies:
     label: Mood
     pages: false
     describe: "Posts in the mood {name}"
+  directors: {label: Director, single: director, nav: never}
 """
 
 
@@ -130,6 +131,7 @@ def _site(root: Path) -> Path:
                 "Hans Zimmer scores Dune",
                 "2021-10-01",
                 film="Dune",
+                director="Denis Villeneuve",
                 composer="Hans Zimmer",
                 studios='["Legendary Pictures", "Warner Bros."]',
                 moods="[epic]",
@@ -153,6 +155,7 @@ def _site(root: Path) -> Path:
             ),
             "content/composers/zimmer.md": "---\nname: Hans Zimmer\n---\nA film composer.\n",
             "static/img/legendary.png": _logo(),
+            "content/films/dune.md": "---\ntitle: Dune\ndirector: Denis Villeneuve\n---\n",
         },
     )
 
@@ -199,6 +202,10 @@ def test_an_unseen_site_builds_and_checks_its_own_taxonomies(tmp_path: Path) -> 
     assert "/scores/composers/hans-zimmer/" in post_page and "/scores/moods/epic/" in post_page
     feed = (out / "composers/hans-zimmer/feed.xml").read_text()
     assert 'label="Composer: Hans Zimmer"' in feed
+    film = (out / "films/dune/index.html").read_text()
+    assert '<a href="/scores/directors/denis-villeneuve/">Denis Villeneuve</a>' in film
+    assert ">Directors</a>" not in home  # nav: never; its pages still exist
+    assert (out / "directors/denis-villeneuve/index.html").is_file()
     mood = (out / "moods/epic/index.html").read_text()
     assert "Posts in the mood epic: 2 posts." in mood
     check = newsreel("check", site)
@@ -248,6 +255,7 @@ def test_collisions_unicode_identity_and_unknown_keys(tmp_path: Path) -> None:
         ("  films: {}\n  clips: {key: films}\n", 4, "'films' and 'clips' both read the post key"),
         ("  films: {}\n  shows: {releases: true}\n", 4, "has releases: true, as 'films' has"),
         ("  studios: {key: title}\n", 3, "a post's own key"),
+        ("  films: {}\n  clips: {label: Film}\n", 4, "have one label, 'Film'"),
         ("  studios: {feed: yes}\n", 3, "'feed' must be true or false"),
         ("  studios: {describe: Studio}\n", 3, "must hold {name}"),
     ],
@@ -351,3 +359,29 @@ def test_a_site_without_release_dates_or_built_in_kinds(tmp_path: Path) -> None:
     film = write_site(site, {"content/posts/b.md": post("B", "2023-02-01", film="Joker")})
     run = newsreel("build", film, "--output", tmp_path / "o3")
     assert "content/posts/b.md:4: warning: unknown key 'film'" in run.err, run.err
+
+
+def test_serve_picks_up_a_kind_declared_or_dropped_while_it_runs(tmp_path: Path) -> None:
+    """``serve`` builds again with the paths its watcher saw: a settings edit that declares
+    (or drops) a kind with pages changes which files are sources."""
+    from newsreel.build import BuildOptions, build_site
+    from newsreel.incremental.store import BuildState
+
+    site = write_site(
+        tmp_path / "blog",
+        {
+            "content/posts/a.md": post("A", "2023-01-01", film="Dune"),
+            "content/composers/zimmer.md": "---\nname: Hans Zimmer\n---\nComposer.\n",
+        },
+    )
+    options = BuildOptions(output=tmp_path / "out")
+    state = BuildState()
+    build_site(site, options, state=state)
+    assert not (tmp_path / "out/composers").exists()
+    config = site / "newsreel.yaml"
+    config.write_text("taxonomies:\n  films: {}\n  composers: {label: Composer}\n")
+    build_site(site, options, state=state, changed=[str(config)])
+    assert (tmp_path / "out/composers/hans-zimmer/index.html").is_file()
+    config.write_text("taxonomies:\n  films: {}\n")
+    build_site(site, options, state=state, changed=[str(config)])
+    assert not (tmp_path / "out/composers").exists()
