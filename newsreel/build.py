@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import signal
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -24,6 +23,7 @@ from typing import Any
 
 from newsreel import media
 from newsreel.cards import CardsOnDemand
+from newsreel.children import die_with_parent
 from newsreel.config import CONFIG_FILE, Settings, base_url_problem, load_settings
 from newsreel.errors import BuildFailed, NewsreelError, Problem, error
 from newsreel.images import is_raster
@@ -322,25 +322,8 @@ def _run_parallel(work: Callable[[int, int], Any], count: int) -> list[Any]:
     return results
 
 
-def _die_with_parent(parent: int) -> None:
-    """Have the kernel kill this worker when the build that forked it dies (Linux), and leave
-    at once if it is already gone: a killed build leaves no worker behind."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass  # elsewhere the worker only notices when it writes to its closed pipe
-    if os.getppid() != parent:
-        os._exit(1)
-
-
-_PR_SET_PDEATHSIG = 1
-
-
 def _child(work: Callable[[int, int], Any], index: int, count: int, conn: Any, parent: int) -> None:
-    _die_with_parent(parent)
+    die_with_parent(parent)
     try:
         payload = pickle.dumps(("ok", work(index, count)), protocol=pickle.HIGHEST_PROTOCOL)
     except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
