@@ -78,24 +78,36 @@ def prepare(n: int, site: Path, size: tuple[int, int]) -> None:
 class Clock:
     def __init__(self) -> None:
         self.seconds = {"pipeline": 0.0, "cards and copies": 0.0}
+        self.encoded = 0
+        """Pictures the pipeline encoded (``Catalog.processed``): 0 means no image work."""
 
     def wrap(self, name: str, function):  # type: ignore[no-untyped-def]
         def timed(*args, **kwargs):  # type: ignore[no-untyped-def]
             started = time.perf_counter()
             try:
-                return function(*args, **kwargs)
+                result = function(*args, **kwargs)
+                self.encoded += getattr(result, "processed", 0)
+                return result
             finally:
                 self.seconds[name] += time.perf_counter() - started
 
         return timed
 
 
+def cards_drawn(site: Path) -> int:
+    """Social cards in the image cache (each drawn once)."""
+    return sum(1 for _ in (SiteLayout(site).cache / "images").glob("*/cards/*.jpg"))
+
+
 def build(site: Path, clock: Clock) -> tuple[float, dict[str, float]]:
     for name in clock.seconds:
         clock.seconds[name] = 0.0
+    clock.encoded = 0
+    cards = cards_drawn(site)
     started = time.perf_counter()
     build_site(site, BuildOptions())
-    return time.perf_counter() - started, dict(clock.seconds)
+    seconds = time.perf_counter() - started
+    return seconds, dict(clock.seconds, encoded=clock.encoded, cards=cards_drawn(site) - cards)
 
 
 def main() -> None:
@@ -118,16 +130,22 @@ def main() -> None:
     files = sum(1 for _ in (site / "site").rglob("*") if _.is_file())
     print(
         f"cold: {cold:.1f} s ({files} files); pictures: pipeline {parts['pipeline']:.1f} s, "
-        f"cards and copies {parts['cards and copies']:.1f} s; the rest {cold - sum(parts.values()):.1f} s"
+        f"cards and copies {parts['cards and copies']:.1f} s; the rest "
+        f"{cold - parts['pipeline'] - parts['cards and copies']:.1f} s; "
+        f"{parts['encoded']:.0f} pictures encoded, {parts['cards']:.0f} cards drawn"
     )
     warm, parts = build(site, clock)
-    print(f"warm, nothing changed: {warm:.2f} s; pipeline {parts['pipeline']:.2f} s")
+    print(
+        f"warm, nothing changed: {warm:.2f} s; pipeline {parts['pipeline']:.2f} s; "
+        f"{parts['encoded']:.0f} pictures encoded, {parts['cards']:.0f} cards drawn"
+    )
     post = sorted((site / "content" / "posts").rglob("*.md"))[len(parts) * 7 % args.n]
     post.write_text(post.read_text("utf-8") + "\nOne more sentence.\n", "utf-8")
     edit, parts = build(site, clock)
     print(
         f"warm, one post edited: {edit:.2f} s; pipeline {parts['pipeline']:.2f} s, "
-        f"cards and copies {parts['cards and copies']:.2f} s"
+        f"cards and copies {parts['cards and copies']:.2f} s; "
+        f"{parts['encoded']:.0f} pictures encoded, {parts['cards']:.0f} cards drawn"
     )
 
 

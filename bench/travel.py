@@ -14,6 +14,8 @@ This instrument does the same on one machine:
    `tar --posix` archive of the local folder, append a sentence to one post, time the build;
 4. for scale, the same edit in a fresh clone **without** the cache (a cold build).
 
+The corpus is built with ``search: false`` (a Pagefind re-index would be the same in both).
+
     .venv/bin/python bench/travel.py 10000 --runs 3
 """
 
@@ -37,10 +39,19 @@ NEWSREEL = [sys.executable, "-m", "newsreel", "-q", "build"]
 SOURCES = ("content", "templates", "static", "newsreel.yaml")
 
 
+CPU: dict[Path, list[float]] = {}
+"""CPU seconds (user + system) of each build, by site: the figure least disturbed by other
+load on a shared machine."""
+
+
 def build(site: Path) -> float:
-    """Seconds of one `newsreel -q build` process."""
+    """Seconds of one `newsreel -q build` process (its CPU time is kept in ``CPU``)."""
     started = time.perf_counter()
-    subprocess.run([*NEWSREEL, str(site)], check=True, cwd=REPO)
+    proc = subprocess.Popen([*NEWSREEL, str(site)], cwd=REPO)
+    _, status, usage = os.wait4(proc.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"newsreel build failed on {site}")
+    CPU.setdefault(site, []).append(usage.ru_utime + usage.ru_stime)
     return time.perf_counter() - started
 
 
@@ -89,18 +100,25 @@ def main() -> None:
     if not (local / "content").is_dir():
         shutil.rmtree(local, ignore_errors=True)
         corpus.generate(args.n, local, seed=1)
+    # Search off: Pagefind has no incremental index, and its full re-index after an edit
+    # (the same in both places) would hide what the cache saves.
+    config = local / "newsreel.yaml"
+    text = config.read_text("utf-8").replace("search: false\n", "")
+    config.write_text(text + "search: false\n", "utf-8")
     shutil.rmtree(local / "site", ignore_errors=True)
     shutil.rmtree(local / ".newsreel-cache", ignore_errors=True)
+    print(f"load average at start {os.getloadavg()}", flush=True)
     cold = build(local)
     build(local)
     targets = posts(local)
+    CPU.clear()
     warm = []
     for run in range(args.runs):
         edit(targets[run * 7 % len(targets)], f"warm {run} {time.time_ns()}")
         warm.append(build(local))
     travelled = []
+    clone = work / "clone"
     for run in range(args.runs):
-        clone = work / "clone"
         fresh_clone(local, clone, with_cache=True)
         edit(posts(clone)[(run * 7 + 3) % len(targets)], f"clone {run} {time.time_ns()}")
         travelled.append(build(clone))
@@ -114,7 +132,8 @@ def main() -> None:
     )
     print(
         f"runs: warm {[round(v, 3) for v in warm]}, clone {[round(v, 3) for v in travelled]}; "
-        f"load average {os.getloadavg()}"
+        f"CPU: warm {[round(v, 3) for v in CPU[local]]}, "
+        f"clone {[round(v, 3) for v in CPU[clone]]}; load average {os.getloadavg()}"
     )
     if not args.no_cold:
         clone = work / "clone"

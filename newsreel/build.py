@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import signal
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -22,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from newsreel import media
+from newsreel.cards import CardsOnDemand
+from newsreel.children import die_with_parent
 from newsreel.config import Settings, base_url_problem, load_settings
 from newsreel.errors import BuildFailed, NewsreelError, Problem, error
 from newsreel.hashing import hash_bytes, hash_repr
@@ -50,7 +51,7 @@ from newsreel.incremental.store import (
     stamp_of,
     write_marker,
 )
-from newsreel.layout import CONTENT, SiteLayout
+from newsreel.layout import CONFIG, CONTENT, SiteLayout
 from newsreel.loader import (
     PageSource,
     PostSource,
@@ -131,6 +132,11 @@ class BuildResult:
     """The pages changed but the search index was not made again (``BuildOptions.index_later``)."""
     left_out: tuple[int, int] = (0, 0)
     """Drafts and future posts not built (without ``--drafts``, ``--future``)."""
+    listed_ns: int = 0
+    """``time.time_ns()`` when the build began to list and stamp its sources."""
+    cards: CardsOnDemand | None = None
+    """A preview's social cards, drawn when asked for (``serve``); None when the build wrote
+    them or, patching, left them as they were."""
 
     def summary(self) -> str:
         changed = len(self.changed) + len(self.removed)
@@ -218,7 +224,7 @@ def _load_one(
         record, problems = parse_post(rel, raw, settings)
         tweets: Sequence[Any] = record.tweets if record else ()
     else:
-        record, problems = parse_page(kind, rel, raw)
+        record, problems = parse_page(settings.taxonomy(kind), rel, raw)
         tweets = ()
     result = None
     if record is not None:
@@ -315,25 +321,8 @@ def _run_parallel(work: Callable[[int, int], Any], count: int) -> list[Any]:
     return results
 
 
-def _die_with_parent(parent: int) -> None:
-    """Have the kernel kill this worker when the build that forked it dies (Linux), and leave
-    at once if it is already gone: a killed build leaves no worker behind."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass  # elsewhere the worker only notices when it writes to its closed pipe
-    if os.getppid() != parent:
-        os._exit(1)
-
-
-_PR_SET_PDEATHSIG = 1
-
-
 def _child(work: Callable[[int, int], Any], index: int, count: int, conn: Any, parent: int) -> None:
-    _die_with_parent(parent)
+    die_with_parent(parent)
     try:
         payload = pickle.dumps(("ok", work(index, count)), protocol=pickle.HIGHEST_PROTOCOL)
     except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
@@ -389,7 +378,8 @@ def scan_inputs(
     if sources is None:
         found: list[tuple[str, str, Stamp | None]] = []
         problems: list[Problem] = []
-        for kind, recursive in (("posts", True), ("films", False), ("actors", False)):
+        folders = [("posts", True)] + [(t.name, False) for t in settings.taxonomies if t.pages]
+        for kind, recursive in folders:
             files, found_problems = find_sources(site_dir, kind, recursive)
             problems += found_problems
             # (stamp_of, inlined: this runs for every source on every build)
@@ -452,6 +442,8 @@ def rescan_inputs(
     for path in changed:
         rel = os.path.relpath(os.path.abspath(path), root).replace(os.sep, "/")
         if path.endswith(os.sep) or (rel.endswith(".md") and rel not in listed):
+            return None
+        if rel == CONFIG:  # the settings say which content/ folders hold sources
             return None
         if rel in listed:
             try:
@@ -606,6 +598,15 @@ def build_site(
             f"{site_dir} is not a folder (give the site folder, which holds content/)"
         )
     settings, problems = resolve_settings(site_dir, options)
+    # The sources are listed and stamped first: a caller that watches the folder (``serve``)
+    # counts what changed after the build started as news, so the sooner the better.
+    listed_ns = time.time_ns()
+    inputs = None
+    if changed is not None and state is not None and state.inputs is not None:
+        inputs = rescan_inputs(site_dir, settings, options, state.inputs, changed)
+    scanned_all = inputs is None
+    if inputs is None:
+        inputs = scan_inputs(site_dir, settings, options)
     problems += check_templates(site_dir)
     if any(p.severity == "error" for p in problems):
         raise BuildFailed(problems)
@@ -615,9 +616,19 @@ def build_site(
         site_dir, output, finish=False
     )  # a refused output is refused before anything is made
     with build_lock(layout.cache, wait=options.wait, say=reporter.notice):
-        return _build_locked(
-            site_dir, options, reporter, state, changed, settings, problems, output, started
+        result = _build_locked(
+            site_dir,
+            options,
+            reporter,
+            state,
+            inputs,
+            scanned_all,
+            settings,
+            problems,
+            output,
+            started,
         )
+    return replace(result, listed_ns=listed_ns)
 
 
 def _build_locked(
@@ -625,7 +636,8 @@ def _build_locked(
     options: BuildOptions,
     reporter: Reporter,
     state: BuildState | None,
-    changed: Iterable[str] | None,
+    inputs: Inputs,
+    scanned_all: bool,
     settings: Settings,
     problems: list[Problem],
     output: Path,
@@ -638,12 +650,6 @@ def _build_locked(
         for rel in list(previous.files):  # from scratch: no file of the output is believed
             previous.doubt(rel)
     now = options.now or build_clock(settings)
-    inputs = None
-    if changed is not None and state is not None and state.inputs is not None:
-        inputs = rescan_inputs(site_dir, settings, options, state.inputs, changed)
-    scanned_all = inputs is None
-    if inputs is None:
-        inputs = scan_inputs(site_dir, settings, options)
     if state is not None:
         state.inputs = inputs
     own_state = state is None
@@ -673,7 +679,14 @@ def _build_locked(
     if state is None:
         state = load_state(site_dir) if options.use_cache else BuildState()
     try:
-        state.reset(cache_scope(settings.base_path, settings.markdown_html, settings.timezone))
+        state.reset(
+            cache_scope(
+                settings.base_path,
+                settings.markdown_html,
+                settings.timezone,
+                settings.taxonomies,
+            )
+        )
         job = _Build(
             site_dir,
             settings,
@@ -726,6 +739,7 @@ def _build_locked(
         scanned_all=scanned_all,
         left_out=outcome.snapshot.left_out,
         search_stale=outcome.search_stale,
+        cards=outcome.cards,
     )
 
 
@@ -748,6 +762,7 @@ def lint_site(site_dir: Path) -> tuple[list[Problem], datetime | None]:
             posts,
             pages,
             Urls.from_settings(settings),
+            settings.taxonomies,
             now=datetime.now(UTC),
             drafts=True,
             future=True,
@@ -793,6 +808,8 @@ class _Outcome:
     """False when the snapshot no longer says which pages read which posts."""
     search_stale: bool = False
     """The search index was left as it was, for the caller to make (``index_later``)."""
+    cards: CardsOnDemand | None = None
+    """Social cards left for the preview server to draw (``BuildResult.cards``)."""
 
 
 @dataclass
@@ -863,7 +880,21 @@ class _Build:
             fresh += entry.problems
             loaded.append(LoadedPost(*entry.result))
 
-        catalog = media.prepare(self.site_dir, static, self.options.use_cache, self.reporter)
+        # The pictures named stay those the last build processed, or the full build runs.
+        pictures = dict(last.pictures)
+        for item in loaded:
+            names = media.names_of(item, static)
+            if names:
+                pictures[item.source.source] = names
+            else:
+                pictures.pop(item.source.source, None)
+        if {r for n in pictures.values() for r in n} != {
+            r for n in last.pictures.values() for r in n
+        }:
+            return None
+        catalog = media.prepare(
+            self.site_dir, media.used(static, pictures), self.options.use_cache, self.reporter
+        )
         if media.problems(loaded, catalog, static):
             media.discard(catalog)
             return None  # the full build says what is wrong
@@ -909,6 +940,7 @@ class _Build:
             digests=digests,
             warnings=tuple(warnings),
             notes=tuple(notes),
+            pictures=pictures,
         )
         # A page that now reads other posts than before is not where the snapshot says: the
         # next build is then a full one, which takes a new snapshot.
@@ -944,13 +976,24 @@ class _Build:
 
         urls = Urls.from_settings(settings)
         site, more = build_model(
-            posts, pages, urls, now=self.now, drafts=options.drafts, future=options.future
+            posts,
+            pages,
+            urls,
+            settings.taxonomies,
+            now=self.now,
+            drafts=options.drafts,
+            future=options.future,
         )
         problems += more
         static, more = collect_static(site_dir)
         problems += more
         assets = asset_names(static, fingerprint=not options.preview)
-        catalog = media.prepare(site_dir, static, options.use_cache, self.reporter)
+        pictures = media.named(
+            list(posts) + list(pages), static, [theme_dirs()[0], SiteLayout(site_dir).templates]
+        )
+        catalog = media.prepare(
+            site_dir, media.used(static, pictures), options.use_cache, self.reporter
+        )
         try:
             problems += media.problems(list(posts) + list(pages), catalog, static)
             renderer = Renderer(
@@ -963,7 +1006,7 @@ class _Build:
                 catalog=catalog,
             )
             jobs = renderer.plan(site)
-            cards = media.cards(site, catalog, settings.title)
+            cards = media.cards(site, catalog, settings.title, settings.taxonomies)
             if not any(p.severity == "error" for p in problems):
                 outputs = list(assets.values()) + media.outputs(catalog, cards)
                 problems += check_unique(jobs, outputs)
@@ -977,13 +1020,21 @@ class _Build:
                     raise BuildFailed(problems + more)
                 for rel, path in static.items():
                     writer.write(assets[rel], path.read_bytes(), "")
-                media.write(writer, catalog, cards, self.reporter)
+                # A preview leaves its social cards to be drawn when asked for: nobody looks
+                # at most of them, and drawing hundreds would hold up every rebuild.
+                # (Without a cache the pictures are gone after the build: drawn now.)
+                later = options.preview and options.use_cache
+                media.write(writer, catalog, [] if later else cards, self.reporter)
                 search_stale = update_index(writer, self.settings, now=not self.options.index_later)
                 removed = writer.commit()
         finally:
             media.discard(catalog)
         upcoming = [p.source.date for p in posts if p.source.date > self.now and not options.future]
-        release_change = next_change(site.terms("films"), self.now, settings.zone)
+        release_change = next_change(
+            [t for tax in settings.taxonomies if tax.releases for t in site.terms(tax.name)],
+            self.now,
+            settings.zone,
+        )
         upcoming += [release_change] if release_change is not None else []
         snapshot = take_snapshot(
             scope=inputs.scope,
@@ -1001,9 +1052,16 @@ class _Build:
             ],
             notes=_notes(site.posts),
             left_out=count_left_out(posts, options, self.now),
+            pictures=pictures,
         )
         return _Outcome(
-            writer, rendered, removed, snapshot, patched=False, search_stale=search_stale
+            writer,
+            rendered,
+            removed,
+            snapshot,
+            patched=False,
+            search_stale=search_stale,
+            cards=media.on_demand(catalog, cards) if later else None,
         )
 
     @contextmanager

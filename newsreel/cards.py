@@ -9,9 +9,11 @@ in ``.newsreel-cache/images/`` by a hash of everything drawn on them.
 
 from __future__ import annotations
 
+import functools
 import io
 import os
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +26,7 @@ from newsreel.images import Catalog, ImageInfo, pipeline_key
 
 if TYPE_CHECKING:  # pragma: no cover
     from newsreel.model import SiteView
+    from newsreel.taxonomies import Taxonomy
 
 SIZE = (1200, 630)
 FONTS = Path(__file__).resolve().parent / "fonts"
@@ -43,11 +46,11 @@ class CardSpec:
     title: str
     site: str
     kicker: str
-    """A line above the title ("Film", "Actor", or a post's films)."""
+    """A line above the title (the term's kind, or the works a post is about)."""
     photo: tuple[str, str, float, float] | None = None
     """The page's own picture: (cached file, its digest, focus x, focus y), cropped to fill the card."""
     poster: tuple[str, str] | None = None
-    """A film's poster drawn beside the title: (cached file, digest)."""
+    """A poster drawn beside the title: (cached file, digest)."""
 
     @property
     def key(self) -> str:
@@ -77,8 +80,25 @@ def source_file(catalog: Catalog, src: str | None) -> tuple[str, str] | None:
     return str(catalog.folder / info.digest / info.largest.cached), info.digest
 
 
+_LOCAL = threading.local()
+"""Each drawing thread's fonts (a FreeType face is not to be shared between threads)."""
+
+
 def _font(weight: int, size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(str(FONTS / f"Inter-{weight}.ttf"), size)
+    fonts = _LOCAL.__dict__.setdefault("fonts", {})
+    font = fonts.get((weight, size))
+    if font is None:
+        font = fonts[weight, size] = ImageFont.truetype(str(FONTS / f"Inter-{weight}.ttf"), size)
+    return font
+
+
+@functools.cache
+def _background() -> Image.Image:
+    """The cards' ground: a diagonal blend of the two background colours (made once)."""
+    card = Image.new("RGB", SIZE, BACKGROUND[0])
+    shade = Image.linear_gradient("L").transpose(Image.Transpose.ROTATE_90).resize(SIZE)
+    card.paste(Image.new("RGB", SIZE, BACKGROUND[1]), (0, 0), shade)
+    return card
 
 
 def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
@@ -116,9 +136,7 @@ def draw(spec: CardSpec) -> bytes:
         with Image.open(spec.photo[0]) as source:
             card = _cover(source.convert("RGB"), SIZE, (spec.photo[2], spec.photo[3]))
         return _jpeg(card)
-    card = Image.new("RGB", SIZE, BACKGROUND[0])
-    shade = Image.linear_gradient("L").transpose(Image.Transpose.ROTATE_90).resize(SIZE)
-    card.paste(Image.new("RGB", SIZE, BACKGROUND[1]), (0, 0), shade)
+    card = _background().copy()
     pen = ImageDraw.Draw(card)
     text_right = SIZE[0] - 80
     if spec.poster is not None:
@@ -205,6 +223,23 @@ def make_all(specs: Sequence[CardSpec], folder: Path) -> dict[str, Path]:
     return found
 
 
+@dataclass(frozen=True)
+class CardsOnDemand:
+    """A preview's social cards, drawn the first time each is asked for (``serve``)."""
+
+    folder: Path
+    """The image cache (``make_all``'s folder)."""
+    specs: Mapping[str, CardSpec]
+    """Output path ("posts/x/card.jpg") → what to draw there."""
+
+    def file(self, rel: str) -> Path | None:
+        """The drawn card at output path ``rel``, or None when no page has a card there."""
+        spec = self.specs.get(rel)
+        if spec is None:
+            return None
+        return make_all([spec], self.folder)[spec.url]
+
+
 def unique(specs: Iterable[CardSpec]) -> list[CardSpec]:
     seen: dict[str, CardSpec] = {}
     for spec in specs:
@@ -212,20 +247,29 @@ def unique(specs: Iterable[CardSpec]) -> list[CardSpec]:
     return list(seen.values())
 
 
-def card_specs(site: SiteView, catalog: Catalog, site_title: str) -> list[CardSpec]:
-    """The card of every post, film and actor page of ``site``."""
-    films = {term.url: term for term in site.terms("films")}
+def card_specs(
+    site: SiteView, catalog: Catalog, site_title: str, taxonomies: Sequence[Taxonomy]
+) -> list[CardSpec]:
+    """The card of every post and of every term of a kind that has pages."""
+    posters = {term.url: term for tax in taxonomies if tax.poster for term in site.terms(tax.name)}
     specs = []
     for post in site.posts:
-        kicker = " · ".join(ref.name for ref in post.films) or "News"
+        kicker = (
+            " · ".join(
+                ref.name for tax in taxonomies if tax.releases for ref in post.refs(tax.name)
+            )
+            or "News"
+        )
         photo = source_file(catalog, post.image)
         poster = None
         if photo is None:
             poster = next(
                 (
-                    source_file(catalog, films[ref.url].image)
-                    for ref in post.films
-                    if ref.url in films and source_file(catalog, films[ref.url].image)
+                    source_file(catalog, posters[ref.url].image)
+                    for tax in taxonomies
+                    if tax.poster
+                    for ref in post.refs(tax.name)
+                    if ref.url in posters and source_file(catalog, posters[ref.url].image)
                 ),
                 None,
             )
@@ -239,19 +283,21 @@ def card_specs(site: SiteView, catalog: Catalog, site_title: str) -> list[CardSp
                 poster,
             )
         )
-    for kind, label in (("films", "Film"), ("actors", "Actor")):
-        for term in site.terms(kind):
+    for tax in taxonomies:
+        if not tax.pages:
+            continue
+        for term in site.terms(tax.name):
             focus = tuple(term.extra.get("image_focus", (0.5, 0.5)))
             own = source_file(catalog, term.image)
-            photo = own + focus if own and kind == "actors" else None
-            poster = own if kind == "films" else None
-            if own is None and kind == "films":
+            photo = own + focus if own and not tax.poster else None
+            poster = own if tax.poster else None
+            if own is None and tax.media:
                 stills = term.extra.get("stills") or ()
                 first = next((s for s in stills if source_file(catalog, s.src)), None)
                 if first is not None:
                     photo = source_file(catalog, first.src) + tuple(first.focus)  # type: ignore[operator]
-            kicker = label + (
-                f" · {term.release_year}" if kind == "films" and term.release_year else ""
+            kicker = tax.label + (
+                f" · {term.release_year}" if tax.releases and term.release_year else ""
             )
             specs.append(CardSpec(card_url(term.url), term.name, site_title, kicker, photo, poster))  # type: ignore[arg-type]
     return unique(specs)

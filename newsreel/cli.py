@@ -18,6 +18,7 @@ from newsreel import __version__
 from newsreel.errors import BuildFailed, NewsreelError, printable
 from newsreel.layout import CACHE
 from newsreel.report import Reporter
+from newsreel.taxonomies import DEFAULTS
 
 SITE_DIR = click.argument(
     "site_dir",
@@ -229,12 +230,14 @@ def new() -> None:
     """Scaffold new content."""
 
 
-@new.command("post")
-@click.argument("title")
-@click.option(
-    "--film", "films", multiple=True, metavar="F", help="A film the post is about (repeatable)."
+@new.command(
+    "post",
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    epilog="Name the post's terms with one option per kind the site declares, each repeatable: "
+    + ", ".join(f'--{tax.option} "{tax.label} name"' for tax in DEFAULTS)
+    + " for the built-in kinds; --<label> of any kind declared under taxonomies: in newsreel.yaml.",
 )
-@click.option("--actor", "actors", multiple=True, metavar="A", help="An actor in it (repeatable).")
+@click.argument("words", nargs=-1, type=click.UNPROCESSED, metavar="TITLE")
 @click.option("--tweet", metavar="URL", help="A tweet's status URL to embed.")
 @click.option(
     "--dir",
@@ -246,20 +249,63 @@ def new() -> None:
 @click.pass_context
 def new_post_command(
     ctx: click.Context,
-    title: str,
-    films: tuple[str, ...],
-    actors: tuple[str, ...],
+    words: tuple[str, ...],
     tweet: str | None,
     site_dir: Path,
 ) -> None:
     """Write content/posts/<slug>.md with valid front matter (a draft)."""
-    from newsreel.scaffold import new_post
+    from newsreel.config import closest, load_settings
+    from newsreel.scaffold import new_post, new_post_options
 
+    title, terms = _title_and_terms(ctx, words + tuple(ctx.args))
+    options = new_post_options(load_settings(site_dir)[0].taxonomies)
+    for option in terms:
+        if option.replace("_", "-") not in options:
+            guess = closest(option, set(options))
+            hint = f"did you mean --{guess}?" if guess else "--" + ", --".join(sorted(options))
+            raise click.UsageError(
+                f"no such option: --{option} (this site declares no such kind of term; {hint})",
+                ctx,
+            )
     reporter = _reporter(ctx)
     try:
-        new_post(site_dir, title, films=films, actors=actors, tweet=tweet, reporter=reporter)
+        new_post(site_dir, title, terms=terms, tweet=tweet, reporter=reporter)
     except NewsreelError as exc:
         _fail(reporter, exc)
+
+
+def _title_and_terms(
+    ctx: click.Context, words: tuple[str, ...]
+) -> tuple[str, dict[str, list[str]]]:
+    """``new post``'s title and its ``--<kind> NAME`` options (checked against the site's
+    declared kinds when the post is written)."""
+    title: list[str] = []
+    terms: dict[str, list[str]] = {}
+    rest = list(words)
+    while rest:
+        word = rest.pop(0)
+        if word == "--":
+            title += rest
+            break
+        if not word.startswith("--") or word == "--":
+            title.append(word)
+            continue
+        option, equals, value = word[2:].partition("=")
+        if not equals:
+            if not rest:
+                raise click.UsageError(f"option --{option} needs a name", ctx)
+            value = rest.pop(0)
+        if not option:
+            raise click.UsageError(f"no such option: {word}", ctx)
+        terms.setdefault(option, []).append(value)
+    if len(title) != 1:
+        raise click.UsageError(
+            'give the title as one argument, in quotes: newsreel new post "Your title"'
+            if title
+            else 'missing the title: newsreel new post "Your title"',
+            ctx,
+        )
+    return title[0], terms
 
 
 @cli.command("import")

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from newsreel.errors import Problem, error, warning
 from newsreel.frontmatter import YamlError, load_yaml
 from newsreel.layout import CONFIG, SiteLayout
+from newsreel.taxonomies import DEFAULTS, Taxonomy, parse_taxonomies
 
 PERMALINK_FIELDS = {"year", "month", "day", "slug"}
 
@@ -50,6 +51,15 @@ class Settings:
     """``tweets.enhance``: load the platform's script on pages with tweets."""
     search: bool = True
     """A Pagefind search index, the /search/ page and the header's search box."""
+    taxonomies: tuple[Taxonomy, ...] = DEFAULTS
+    """The kinds of term (``taxonomies:``), in the order of the navigation."""
+
+    def taxonomy(self, name: str) -> Taxonomy:
+        """The declared kind ``name`` (a ``KeyError`` when there is none)."""
+        for tax in self.taxonomies:
+            if tax.name == name:
+                return tax
+        raise KeyError(name)
 
     @property
     def base_path(self) -> str:
@@ -85,6 +95,7 @@ _KEYS: dict[str, tuple[str, type]] = {
     "markdown.html": ("markdown_html", bool),
     "tweets.enhance": ("tweets_enhance", bool),
     "search": ("search", bool),
+    "taxonomies": ("taxonomies", dict),
 }
 _SECTIONS = {key.split(".")[0] for key in _KEYS if "." in key}
 
@@ -277,6 +288,8 @@ def settings_from_mapping(data: Any, line_of: dict[str, int]) -> tuple[Settings,
             )
             continue
         field_name, kind = _KEYS[name]
+        if kind is dict:
+            continue  # read below, once the permalink is known
         converted, message = _check_value(name, value, kind)
         if message:
             problems.append(error(CONFIG, line, f"setting {name!r} {message}", f"got {value!r}"))
@@ -290,6 +303,10 @@ def settings_from_mapping(data: Any, line_of: dict[str, int]) -> tuple[Settings,
         else:
             values["base_url"] = normalise_base_url(values["base_url"])
     settings, more = _check_semantics(Settings(**values), line_of)
+    if "taxonomies" in data:
+        declared, found = parse_taxonomies(data["taxonomies"], line_of, CONFIG, settings.permalink)
+        settings = replace(settings, taxonomies=declared)
+        more += found
     return settings, problems + more
 
 

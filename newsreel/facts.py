@@ -490,7 +490,7 @@ _CAP = r"(?:[A-Z][\w'\u2019.&!?-]*|\d[\w.]*)"
 _SMALL = r"(?:of|the|a|an|and|in|on|to|for|at|with|from|by|vs\.?|&|de|du|la|le)"
 TITLE_RUN = rf"{_CAP}(?:(?::|[ ][-\u2013\u2014]|,)?[ ](?:{_SMALL}[ ])*{_CAP})*"
 """Capitalised words on one line, with small words, a colon or a dash between them."""
-_FILM_NOUNS = (
+_WORK_NOUNS = (
     r"(?:film|movie|sequel|prequel|blockbuster|feature|adaptation|remake|reboot|spin-?off|biopic|"
     r"documentary|thriller|drama|comedy|musical|franchise|trilogy|instalment|installment)"
 )
@@ -499,14 +499,14 @@ _TITLE_PATTERNS: tuple[tuple[re.Pattern[str], int], ...] = (
     (re.compile(rf"(?P<title>{TITLE_RUN})[ ]?\((?:18|19|20)\d\d\)"), 3),
     (
         re.compile(
-            rf"\b(?:upcoming|forthcoming|anticipated|long-awaited|(?:new|next|latest|first)[ ]{_FILM_NOUNS})"
-            rf"[ ](?:{_FILM_NOUNS}[ ])?(?P<title>{TITLE_RUN})"
+            rf"\b(?:upcoming|forthcoming|anticipated|long-awaited|(?:new|next|latest|first)[ ]{_WORK_NOUNS})"
+            rf"[ ](?:{_WORK_NOUNS}[ ])?(?P<title>{TITLE_RUN})"
         ),
         2,
     ),
     (
         re.compile(
-            rf"\b(?:the|a|an|its|his|her|their)[ ](?:[a-z][\w-]*[ ]){{0,2}}?{_FILM_NOUNS},?[ ](?P<title>{TITLE_RUN})"
+            rf"\b(?:the|a|an|its|his|her|their)[ ](?:[a-z][\w-]*[ ]){{0,2}}?{_WORK_NOUNS},?[ ](?P<title>{TITLE_RUN})"
         ),
         2,
     ),
@@ -519,7 +519,7 @@ _TITLE_PATTERNS: tuple[tuple[re.Pattern[str], int], ...] = (
     ),
     (
         re.compile(
-            rf"(?P<title>{TITLE_RUN}),[ ](?:the|a|an|its|his|her|their)[ ](?:[\w-]+[ ]){{0,3}}?{_FILM_NOUNS}\b"
+            rf"(?P<title>{TITLE_RUN}),[ ](?:the|a|an|its|his|her|their)[ ](?:[\w-]+[ ]){{0,3}}?{_WORK_NOUNS}\b"
         ),
         3,
     ),
@@ -647,7 +647,7 @@ _LABELS = frozenset(
 )
 
 
-def guess_films(text: str, *, not_these: Iterable[str] = ()) -> list[Finding]:
+def guess_titles(text: str, *, not_these: Iterable[str] = ()) -> list[Finding]:
     """Film titles the text seems to name, best first, each with the words it was read from.
 
     A title is a run of capitalised words (small words and a colon allowed inside) found

@@ -24,43 +24,43 @@ PRODID = "-//newsreel//Release calendar//EN"
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
-def has_events(film: Term) -> bool:
+def has_events(work: Term) -> bool:
     """True when the film has a calendar of its own (some release was ever dated)."""
-    return bool(film.releases)
+    return bool(work.releases)
 
 
-def uid(film: Term, release: Release, urls: Urls) -> str:
+def uid(work: Term, release: Release, urls: Urls) -> str:
     """Stable per site, film and region: ``release.<slug>.<region>@<host><path>``."""
     host = urlsplit(urls.origin).netloc or "newsreel.invalid"
-    return f"release.{film.slug}.{(release.region or 'all').lower()}@{host}{urls.base_path.rstrip('/')}"
+    return f"release.{work.slug}.{(release.region or 'all').lower()}@{host}{urls.base_path.rstrip('/')}"
 
 
-def _stamp(film: Term, release: Release) -> dt.datetime:
+def _stamp(work: Term, release: Release) -> dt.datetime:
     """When the release last changed: its reporting post's date, else (set by the film page)
     the newest post about the film, else the Unix epoch — never the clock."""
     when = (
-        release.changed or max((p.updated or p.date for p in film.posts[:1]), default=None) or EPOCH
+        release.changed or max((p.updated or p.date for p in work.posts[:1]), default=None) or EPOCH
     )
     return when.astimezone(dt.UTC)
 
 
-def _event(film: Term, release: Release, urls: Urls) -> icalendar.Event:
+def _event(work: Term, release: Release, urls: Urls) -> icalendar.Event:
     event = icalendar.Event()
     where = f" ({release.region_name})" if release.region else ""
-    event.add("uid", uid(film, release, urls))
-    event.add("dtstamp", _stamp(film, release))
-    event.add("last-modified", _stamp(film, release))
+    event.add("uid", uid(work, release, urls))
+    event.add("dtstamp", _stamp(work, release))
+    event.add("last-modified", _stamp(work, release))
     event.add("sequence", release.sequence)
     event.add("dtstart", release.date)
     event.add(
         "dtend", release.date + dt.timedelta(days=1) if release.date < dt.date.max else release.date
     )
-    event.add("summary", f"{film.name} — release{where}")
-    lines = [f"{film.name} is released on {release.date.isoformat()}{where}."]
+    event.add("summary", f"{work.name} — release{where}")
+    lines = [f"{work.name} is released on {release.date.isoformat()}{where}."]
     if release.cancelled:
         lines = [
-            f"{film.name} is no longer expected on {release.date.isoformat()}{where}: "
-            f"its release is now given as {film.release_year or 'unknown'}."
+            f"{work.name} is no longer expected on {release.date.isoformat()}{where}: "
+            f"its release is now given as {work.release_year or 'unknown'}."
         ]
     if release.previous:
         lines.append(
@@ -68,16 +68,16 @@ def _event(film: Term, release: Release, urls: Urls) -> icalendar.Event:
         )
     for post in release.reported_by:
         lines.append(f"Reported in “{post.title}”: {urls.absolute(post.url)}")
-    lines.append(urls.absolute(film.url))
+    lines.append(urls.absolute(work.url))
     event.add("description", "\n".join(lines))
     if urls.origin:
-        event.add("url", urls.absolute(film.url))
+        event.add("url", urls.absolute(work.url))
     event.add("transp", "TRANSPARENT")
     event.add("status", "CANCELLED" if release.cancelled else "CONFIRMED")
     return event
 
 
-def calendar_bytes(films: Sequence[Term], name: str, description: str, urls: Urls) -> bytes:
+def calendar_bytes(works: Sequence[Term], name: str, description: str, urls: Urls) -> bytes:
     """The iCalendar file of every dated release of ``films``."""
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
@@ -90,7 +90,7 @@ def calendar_bytes(films: Sequence[Term], name: str, description: str, urls: Url
     calendar.add("x-wr-caldesc", description)
     calendar.add("refresh-interval", dt.timedelta(days=1), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "P1D")
-    for film in films:
-        for release in film.releases:
-            calendar.add_component(_event(film, release, urls))
+    for work in works:
+        for release in work.releases:
+            calendar.add_component(_event(work, release, urls))
     return calendar.to_ical()

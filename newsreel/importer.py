@@ -10,28 +10,31 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from newsreel.facts import Finding, guess_films, headline, release_years, take_datelines
+from newsreel.config import load_settings
+from newsreel.facts import Finding, guess_titles, headline, release_years, take_datelines
 from newsreel.layout import SiteLayout
 from newsreel.report import Reporter
 from newsreel.scaffold import (
     KnownName,
     ScaffoldError,
-    film_fields,
     fold,
     front_matter_text,
     read_site_names,
     require_site,
     site_now,
     taken_post_slugs,
+    term_fields,
     write_new,
 )
 from newsreel.slugs import short_slug, slugify
+from newsreel.taxonomies import Taxonomy, works
 from newsreel.tweets import TweetError, canonical_status_url, find_copied_embeds, parse_status_url
 
 TITLE_LIMIT = 80
@@ -307,42 +310,76 @@ _COMPARE_FOLD = str.maketrans(
 )
 
 
-def drop_repeated_fragments(blocks: list[str]) -> tuple[list[str], list[str]]:
+def drop_repeated_fragments(blocks: list[str]) -> tuple[list[str], list[str], int | None]:
     """Drop blocks whose text appears again in another block (teasers, pull quotes, duplicates).
 
     Of two copies the later stays. Where a dropped teaser starts inside a later block, that
     block is split there: a teaser is the first words of a paragraph. Returns the blocks
-    left and the ones dropped.
+    left, the ones dropped, and the number of blocks searched when the search stopped
+    short (``None`` when all were).
+
+    The blocks are searched as one text, a search for a block's text resuming after the
+    last block that held an equal text (so 30,000 equal blocks cost what one does); at
+    most ``_search_budget`` characters are read in all.
     """
     forms = [_compare_form(b) for b in blocks]
+    text = "\n".join(forms)
+    starts: list[int] = []
+    offset = 0
+    for form in forms:
+        starts.append(offset)
+        offset += len(form) + 1
     alive = [True] * len(blocks)
     cuts: list[set[int]] = [set() for _ in blocks]
     dropped: list[str] = []
+    found_in: dict[str, int] = {}
+    budget = _search_budget(len(text))
+    stopped: int | None = None
     for i, form in enumerate(forms):
         needle = form.rstrip(" .\u2026").strip()
         if len(needle.split()) < MIN_FRAGMENT_WORDS:
             continue
-        others = [j for j in range(len(blocks)) if j != i and (j > i or alive[j])]
-        for j in others:
-            at = forms[j].find(needle)
-            if at < 0:
-                continue
-            alive[i] = False
-            dropped.append(blocks[i])
-            if (
-                at > 0
-                and _starts_paragraph(needle)
-                and (forms[j][at - 1].isspace() or forms[j][at - 1] in ".!?\"')")
-            ):
-                cuts[j].add(at)
+        if budget <= 0:
+            stopped = i
             break
+        # Blocks before the one an equal needle was found in hold no valid copy (see above).
+        search = starts[found_in.get(needle, 0)]
+        while True:
+            at = text.find(needle, search)
+            budget -= max((len(text) if at < 0 else at) - search, 64)
+            if at < 0:
+                break
+            j = bisect_right(starts, at) - 1
+            if at + len(needle) > starts[j] + len(forms[j]):
+                search = at + 1  # runs into the next block
+                continue
+            if j != i and (j > i or alive[j]):
+                found_in[needle] = j
+                alive[i] = False
+                dropped.append(blocks[i])
+                at -= starts[j]
+                if (
+                    at > 0
+                    and _starts_paragraph(needle)
+                    and (forms[j][at - 1].isspace() or forms[j][at - 1] in ".!?\"')")
+                ):
+                    cuts[j].add(at)
+                break
+            search = starts[j] + len(forms[j])  # the first copy in a block is the one used
     result: list[str] = []
     for i, block in enumerate(blocks):
         if not alive[i]:
             continue
         edges = [0, *sorted(cuts[i]), len(block)]
         result.extend(p for p in (block[a:b].strip() for a, b in zip(edges, edges[1:])) if p)
-    return result, dropped
+    return result, dropped, stopped
+
+
+def _search_budget(length: int) -> int:
+    """Characters the search for repeated fragments may read in an article of ``length``:
+    500 readings of a 50 KB article, 310 of a 1 MB one, at most about three times what the
+    rest of the cleaning costs (a search that finds nothing reads the whole article)."""
+    return 10_000_000 + 300 * length
 
 
 def _starts_paragraph(text: str) -> bool:
@@ -480,11 +517,16 @@ def clean_article(text: str, today: date | None = None) -> CleanedArticle:
         changes.append(
             f"split {_n(len(glued), 'glued sentence')}, each now starting a paragraph: {_examples(glued)}"
         )
-    blocks, dropped = drop_repeated_fragments(blocks)
+    blocks, dropped, stopped = drop_repeated_fragments(blocks)
     if dropped:
         changes.append(
             f"dropped {_n(len(dropped), 'repeated fragment')}, each found again in full: "
             f"{_examples(dropped)}"
+        )
+    if stopped is not None:
+        changes.append(
+            f"looked for repeated fragments in the first {_n(stopped, 'paragraph')} only: "
+            "the article is too long to search whole, check the rest for repeated teasers"
         )
     blocks, spaces = fix_space_before_punctuation(blocks)
     if spaces:
@@ -576,32 +618,50 @@ def import_file(site_dir: Path, file: Path, *, reporter: Reporter | None = None)
         raise ScaffoldError(
             f"{file}: no article text found (give a plain-text file with the article in it)"
         )
-    names = read_site_names(site_dir)
-    films = [name for name, _ in find_names(article.text, names.films)]
-    actors = find_names(article.text, names.actors, people=True)
+    taxonomies = load_settings(site_dir)[0].taxonomies
+    names = read_site_names(site_dir, taxonomies)
+    # Names of every kind with pages (things and people, not tags) the article mentions.
+    found = {
+        tax.name: find_names(article.text, names.of(tax.name), people=tax.schema == "Person")
+        for tax in taxonomies
+        if tax.pages
+    }
+    work = works(taxonomies)
     guessed = None
-    if not films:
-        guesses = guess_films(
-            article.text, not_these=[k.name for k in names.actors] + [name for name, _ in actors]
-        )
+    if work is not None and work.pages and not found[work.name]:
+        people = [
+            k.name for tax in taxonomies if tax.schema == "Person" for k in names.of(tax.name)
+        ]
+        people += [
+            name for tax in taxonomies if tax.schema == "Person" for name, _ in found[tax.name]
+        ]
+        guesses = guess_titles(article.text, not_these=people)
         guessed = guesses[0] if guesses else None
-        films = [str(guessed.value)] if guessed else []
+        if guessed:
+            found[work.name] = [(str(guessed.value), str(guessed.value))]
+    titles = [name for name, _ in found[work.name]] if work is not None and work.pages else []
     years = release_years(article.text, now.date())
     year = years[0] if years else None
     post_date, dated_by = _post_date(article, now)
 
     fields: dict[str, Any] = {"title": article.title, "date": post_date}
-    fields.update(_films_with_year(films, year, article.text))
-    if actors:
-        fields["actors"] = [name for name, _ in actors]
+    for tax in taxonomies:
+        if tax.name not in found:
+            continue
+        listed = [name for name, _ in found[tax.name]]
+        if tax is work:
+            fields.update(_works_with_year(tax, listed, year, article.text))
+        else:
+            fields.update(term_fields(tax, listed))
+
     if len(article.tweets) == 1:
         fields["tweet"] = article.tweets[0]
     elif article.tweets:
         fields["tweets"] = list(article.tweets)
     fields["draft"] = True
     front = front_matter_text(fields)
-    if guessed is not None:
-        key = "film" if len(films) == 1 else "films"
+    if guessed is not None and work is not None:
+        key = work.single if work.single and len(titles) == 1 else work.key
         front = front.replace(
             f"\n{key}:", f"\n# {key}: a guess from the article's text, check it\n{key}:", 1
         )
@@ -615,33 +675,38 @@ def import_file(site_dir: Path, file: Path, *, reporter: Reporter | None = None)
     for change in article.changes:
         reporter.info(change)
     reporter.info(dated_by)
-    for name, canonical in actors:
-        page = "" if fold(name) == fold(canonical) else f", whose page is {canonical!r}"
-        reporter.info(
-            f"found actor: {name}{page}; added to the front matter, remove it if the post is not about them"
-        )
-    if guessed is not None:
-        reporter.info(
-            f'guessed the film: {guessed.value}, from "{guessed.evidence}"; a guess, since this site '
-            "knows no film the article names: check it, or correct film:"
-        )
-    else:
-        for name, canonical in find_names(article.text, names.films):
+    for tax in taxonomies:
+        if tax.name not in found or (tax is work and guessed is not None):
+            continue
+        for name, canonical in found[tax.name]:
             page = "" if fold(name) == fold(canonical) else f", whose page is {canonical!r}"
+            about = "them" if tax.schema == "Person" else "it"
             reporter.info(
-                f"found film: {name}{page}; added to the front matter, remove it if the post is not about it"
+                f"found {tax.label.lower()}: {name}{page}; added to the front matter, "
+                f"remove it if the post is not about {about}"
             )
-    if year is not None and films:
+    if guessed is not None and work is not None:
+        label = work.label.lower()
+        reporter.info(
+            f'guessed the {label}: {guessed.value}, from "{guessed.evidence}"; a guess, since this '
+            f"site knows no {label} the article names: check it, or correct {work.single or work.key}:"
+        )
+    if year is not None and titles:
         others = sorted({int(f.value) for f in years} - {int(year.value)})
         also = f"; the article also gives {', '.join(map(str, others))}" if others else ""
         reporter.info(f'proposed release_year: {year.value}, from "{year.evidence}"{also}')
-    elif year is not None:
+    elif year is not None and work is not None:
         reporter.info(
-            f'found a release year, {year.value}, from "{year.evidence}"; add film: to use it as release_year'
+            f'found a release year, {year.value}, from "{year.evidence}"; '
+            f"add {work.single or work.key}: to use it as release_year"
         )
-    if not films and not actors:
+    if not any(found.values()):
+        kinds = [tax for tax in taxonomies if tax.pages]
         reporter.info(
-            "found no film or actor this site knows, and no film title to guess: add film: and actors:"
+            f"found no {' or '.join(t.label.lower() for t in kinds)} this site knows"
+            + (f", and no {work.label.lower()} title to guess" if work is not None else "")
+            + ": add "
+            + " and ".join(f"{t.single or t.key}:" for t in kinds)
         )
     reporter.info(
         f"created {path.as_posix()}, a draft: read it, then remove draft: true to publish"
@@ -668,18 +733,21 @@ def _post_date(article: CleanedArticle, now: datetime) -> tuple[date | datetime,
     )
 
 
-def _films_with_year(films: Sequence[str], year: Finding | None, text: str) -> dict[str, Any]:
-    """``film:`` or ``films:``, the release year given to the film named last before its phrase."""
-    if year is None or not films:
-        return film_fields(films)
-    if len(films) == 1:
-        return {"film": films[0], "release_year": int(year.value)}
+def _works_with_year(
+    tax: Taxonomy, titles: Sequence[str], year: Finding | None, text: str
+) -> dict[str, Any]:
+    """The works' front matter (``film:`` or ``films:``), the release year given to the work
+    named last before its phrase."""
+    if year is None or not titles:
+        return term_fields(tax, titles)
+    if len(titles) == 1:
+        return {**term_fields(tax, titles), "release_year": int(year.value)}
     at = text.find(year.evidence)
     before = text[: at if at >= 0 else len(text)].casefold()
-    target = max(films, key=lambda f: before.rfind(f.casefold()))
+    target = max(titles, key=lambda f: before.rfind(f.casefold()))
     return {
-        "films": [
-            {"title": f, "release_year": int(year.value)} if f == target else f for f in films
+        tax.key: [
+            {"title": f, "release_year": int(year.value)} if f == target else f for f in titles
         ]
     }
 

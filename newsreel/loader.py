@@ -36,44 +36,13 @@ from newsreel.model import ReleaseDate
 from newsreel.pictures import CENTRE, Focus, ImageRef, Still, parse_focus
 from newsreel.regions import REGIONS, RESERVED_HINTS
 from newsreel.slugs import is_valid_slug, slugify
+from newsreel.taxonomies import Taxonomy, post_keys
 from newsreel.tweets import Tweet, TweetError, tweets_from_front_matter
 from newsreel.urls import is_safe_url
 from newsreel.video import Video, VideoError, video_from_value
 
-POST_KEYS = {
-    "title",
-    "date",
-    "film",
-    "films",
-    "release_year",
-    "release_date",
-    "actors",
-    "tweet",
-    "tweets",
-    "summary",
-    "tags",
-    "image",
-    "image_alt",
-    "image_focus",
-    "trailer",
-    "slug",
-    "updated",
-    "draft",
-}
-FILM_KEYS = {
-    "title",
-    "aka",
-    "release_year",
-    "release_date",
-    "poster",
-    "poster_alt",
-    "poster_focus",
-    "stills",
-    "trailer",
-    "director",
-}
-FILM_ENTRY_KEYS = {"title", "release_year", "release_date"}
-ACTOR_KEYS = {"name", "aka", "photo", "photo_alt", "photo_focus"}
+ENTRY_KEYS = {"title", "release_year", "release_date"}
+"""The keys of one work in a post's list of works with release dates (``{title, release_year}``)."""
 _DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
 
 
@@ -98,9 +67,8 @@ class PostSource:
     title: str
     date: datetime
     updated: datetime | None
-    films: tuple[Mention, ...]
-    actors: tuple[Mention, ...]
-    tags: tuple[Mention, ...]
+    mentions: tuple[tuple[str, tuple[Mention, ...]], ...]
+    """Each declared kind of term (in declared order) with the names the post gives it."""
     tweets: tuple[Tweet, ...]
     summary: str | None
     image: str | None
@@ -115,13 +83,20 @@ class PostSource:
     refs: tuple[ImageRef, ...] = ()
     """Local images its front matter names (the post's image, tweet media, the trailer's poster)."""
 
+    def mentioned(self, kind: str) -> tuple[Mention, ...]:
+        """The names the post gives terms of ``kind``."""
+        for name, found in self.mentions:
+            if name == kind:
+                return found
+        return ()
+
 
 @dataclass(frozen=True)
 class PageSource:
-    """A film's or an actor's own page (``content/films/*.md``, ``content/actors/*.md``)."""
+    """A term's own page (``content/<kind>/*.md``)."""
 
     kind: str
-    """"films" or "actors"."""
+    """The declared kind's name."""
     source: str
     digest: str
     name: str
@@ -131,15 +106,14 @@ class PageSource:
     image: str | None
     image_alt: str | None
     extra: dict[str, Any]
-    """Other fields: ``director``; ``stills``, ``trailer`` and ``image_focus`` when given."""
+    """Other fields: the kind's declared ``fields``; ``stills``, ``trailer`` and ``image_focus``
+    when given."""
     body: str
     body_line: int
     release_dates: tuple[ReleaseDate, ...] = ()
     refs: tuple[ImageRef, ...] = ()
 
 
-LIST_KEYS = frozenset({"films", "actors", "tags"})
-"""Keys that hold a list of names: one text with commas there is a list written wrong."""
 _PLAIN_ITEM = re.compile(r"[^\s\-?:,\[\]{}#&*!|>'\"%@`][^:#,\[\]{}]*(?<!\s)")
 
 
@@ -190,11 +164,13 @@ class _Fields:
             return None
         return text.strip()
 
-    def names(self, key: str) -> tuple[Mention, ...]:
+    def names(self, key: str, listed: bool = False) -> tuple[Mention, ...]:
+        """The names under ``key``; for a ``listed`` key (a list of names), one text with
+        commas is a list written wrong."""
         value = self.data.get(key)
         if value is None:
             return ()
-        if key in LIST_KEYS and self.comma_list(key, value):
+        if listed and self.comma_list(key, value):
             return ()
         items = value if isinstance(value, list) else [value]
         found = []
@@ -538,56 +514,68 @@ def _release(
     return year, dates
 
 
-def _films(fields: _Fields) -> tuple[Mention, ...]:
-    data = fields.data
-    if "film" in data and "films" in data:
+def _mentions(fields: _Fields, tax: Taxonomy) -> tuple[Mention, ...]:
+    """The names a post gives terms of ``tax``: its ``single`` key (one name) or its list key;
+    for a kind with releases, list items may be ``{title, release_year, release_date}`` and the
+    post's own ``release_year``/``release_date`` belong to its one work."""
+    data, one, many = fields.data, tax.single, tax.key
+    label, plural = tax.label.lower(), tax.plural.lower()
+    if one and one in data and many in data:
         fields.fail(
-            "films",
-            "both 'film' and 'films' are set",
-            "keep one: film for one film, films: [...] for several",
+            many,
+            f"both '{one}' and '{many}' are set",
+            f"keep one: {one} for one {label}, {many}: [...] for several",
         )
-    top_year, top_dates = _release(
-        fields,
-        "release_date",
-        data.get("release_year"),
-        fields.line("release_year"),
-        data.get("release_date"),
-        fields.line("release_date"),
-    )
-    top_key = "release_year" if "release_year" in data else "release_date"
+    top_year, top_dates, top_key = None, (), "release_year"
+    if tax.releases:
+        top_year, top_dates = _release(
+            fields,
+            "release_date",
+            data.get("release_year"),
+            fields.line("release_year"),
+            data.get("release_date"),
+            fields.line("release_date"),
+        )
+        top_key = "release_year" if "release_year" in data else "release_date"
     reported = top_year is not None or bool(top_dates)
-    if "film" in data:
-        mentions = fields.names("film")
+    if one and one in data:
+        mentions = fields.names(one)
         if len(mentions) > 1:
-            fields.fail("film", "'film' holds several films", "use films: [...] for several films")
+            fields.fail(
+                one, f"'{one}' holds several {plural}", f"use {many}: [...] for several {plural}"
+            )
         return tuple(Mention(m.name, m.line, top_year, top_dates) for m in mentions)
-    raw = data.get("films")
-    if raw is not None and fields.comma_list("films", raw):
+    if not tax.releases:
+        return fields.names(many, listed=True)
+    raw = data.get(many)
+    if raw is not None and fields.comma_list(many, raw):
         return ()
     if raw is None:
         if reported:
-            fields.fail(top_key, f"'{top_key}' is set but no film is", 'add film: "Title"')
+            fields.fail(
+                top_key, f"'{top_key}' is set but no {label} is", f'add {one or many}: "Title"'
+            )
         return ()
     items = raw if isinstance(raw, list) else [raw]
     if reported and len(items) > 1:
         fields.fail(
             top_key,
-            f"'{top_key}' is ambiguous with several films",
-            f"give each film its own: films: [{{title: ..., {top_key}: ...}}]",
+            f"'{top_key}' is ambiguous with several {plural}",
+            f"give each {label} its own: {many}: [{{title: ..., {top_key}: ...}}]",
         )
     found = []
     for index, item in enumerate(items):
-        key = f"films[{index}]" if isinstance(raw, list) else "films"
-        line = fields.lines.get(key, fields.line("films"))
+        key = f"{many}[{index}]" if isinstance(raw, list) else many
+        line = fields.lines.get(key, fields.line(many))
         if isinstance(item, dict):
-            extra = set(map(str, item)) - FILM_ENTRY_KEYS
+            extra = set(map(str, item)) - ENTRY_KEYS
             if extra:
                 fields.problems.append(
                     error(
                         fields.path,
                         line,
-                        f"unknown key {sorted(extra)[0]!r} in a film",
-                        "a film entry has title, release_year and release_date",
+                        f"unknown key {sorted(extra)[0]!r} in a {label}",
+                        f"a {label} entry has title, release_year and release_date",
                     )
                 )
             name = as_text(item.get("title"))
@@ -607,8 +595,8 @@ def _films(fields: _Fields) -> tuple[Mention, ...]:
                 error(
                     fields.path,
                     line,
-                    f"a film needs a title, got {item!r}",
-                    'write films: ["Title", {title: "Other", release_year: 2024}]',
+                    f"a {label} needs a title, got {item!r}",
+                    f'write {many}: ["Title", {{title: "Other", release_year: 2024}}]',
                 )
             )
             continue
@@ -667,7 +655,7 @@ def parse_post(
 ) -> tuple[PostSource | None, list[Problem]]:
     """Validate one post file; return its record (None when it has errors) and the problems."""
     problems: list[Problem] = []
-    opened = _open(path, raw, POST_KEYS, problems)
+    opened = _open(path, raw, set(post_keys(settings.taxonomies)), problems)
     if opened is None:
         return None, problems
     fields, body, body_line = opened
@@ -689,9 +677,7 @@ def parse_post(
         title=title or "",
         date=when or datetime.min,
         updated=updated,
-        films=_films(fields),
-        actors=fields.names("actors"),
-        tags=fields.names("tags"),
+        mentions=tuple((tax.name, _mentions(fields, tax)) for tax in settings.taxonomies),
         tweets=_tweets(fields),
         summary=fields.text("summary"),
         image=fields.link("image"),
@@ -879,22 +865,23 @@ def _stills(fields: _Fields) -> tuple[tuple[Still, ...], list[ImageRef]]:
     return tuple(stills), refs
 
 
-def parse_page(kind: str, path: str, raw: bytes) -> tuple[PageSource | None, list[Problem]]:
-    """Validate a film page (kind "films") or an actor page (kind "actors")."""
+def parse_page(tax: Taxonomy, path: str, raw: bytes) -> tuple[PageSource | None, list[Problem]]:
+    """Validate a term's own page (``content/<kind>/*.md``) of the declared kind ``tax``."""
     problems: list[Problem] = []
-    opened = _open(path, raw, FILM_KEYS if kind == "films" else ACTOR_KEYS, problems)
+    opened = _open(path, raw, set(tax.page_keys), problems)
     if opened is None:
         return None, problems
     fields, body, body_line = opened
     lines = fields.lines
-    name_key, image_key = ("title", "poster") if kind == "films" else ("name", "photo")
+    name_key, image_key = tax.name_key, tax.image_key
     name = fields.text(name_key, required=True)
     extra: dict[str, Any] = {}
     more_refs: list[ImageRef] = []
-    if kind == "films":
-        director = fields.text("director")
-        if director:
-            extra["director"] = director
+    for key, _ in tax.fields:
+        value = fields.text(key)
+        if value:
+            extra[key] = value
+    if tax.media:
         stills, more_refs = _stills(fields)
         if stills:
             extra["stills"] = stills
@@ -905,7 +892,7 @@ def parse_page(kind: str, path: str, raw: bytes) -> tuple[PageSource | None, lis
     if focus != CENTRE:
         extra["image_focus"] = focus
     year, dates = None, ()
-    if kind == "films":
+    if tax.releases:
         year, dates = _release(
             fields,
             "release_date",
@@ -915,7 +902,7 @@ def parse_page(kind: str, path: str, raw: bytes) -> tuple[PageSource | None, lis
             fields.line("release_date"),
         )
     record = PageSource(
-        kind=kind,
+        kind=tax.name,
         source=path,
         digest=hash_bytes(raw),
         name=" ".join((name or "").split()),

@@ -13,14 +13,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from markdown_it import MarkdownIt
-from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from markupsafe import Markup
 from mdit_py_plugins.footnote import footnote_plugin
 
 from newsreel.errors import Problem, error, warning
+from newsreel.mdlimits import long_delimiter_run, too_large_table, too_many_list_items
 from newsreel.pictures import ImageRef, image_plugin
+from newsreel.plaininline import inline, plain_brackets
 from newsreel.slugs import slugify
 from newsreel.smartquotes import smartquotes
 from newsreel.tweets import Tweet, tweet_embed_plugin, tweets_by_url
@@ -28,8 +29,6 @@ from newsreel.urls import is_safe_url
 from newsreel.video import video_embed_plugin
 
 SUMMARY_CHARS = 200
-MAX_TABLE_COLUMNS = 1000
-"""Widest table read; a wider one is an error (its cells would cost memory out of all proportion)."""
 
 
 @dataclass(frozen=True)
@@ -73,36 +72,6 @@ def _prefix_root_links(base_path: str):  # type: ignore[no-untyped-def]
     return rule
 
 
-def _too_wide_table(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
-    """Refuse a table wider than ``MAX_TABLE_COLUMNS`` before markdown-it builds its cells.
-
-    Every row of a table gets as many cells as its header has columns, so a few kilobytes
-    of ``|a|a|a…`` headers would cost gigabytes. The table is skipped and a problem recorded.
-    """
-    line = start_line + 1
-    if line >= end_line or state.is_code_block(start_line) or state.sCount[line] < state.blkIndent:
-        return False
-    delimiter = state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]]
-    if delimiter.count("|") < MAX_TABLE_COLUMNS or delimiter.strip(" \t|:-"):
-        return False
-    columns = len(delimiter.strip().strip("|").split("|"))
-    if columns <= MAX_TABLE_COLUMNS:
-        return False
-    if silent:
-        return True
-    state.env.setdefault("problems", []).append(
-        (
-            start_line + 1,
-            f"the table has {columns:,} columns; the limit is {MAX_TABLE_COLUMNS:,}",
-            "split it into narrower tables, or make it a list",
-        )
-    )
-    while line < end_line and not state.isEmpty(line):
-        line += 1
-    state.line = line
-    return True
-
-
 def _heading_ids(state: StateCore) -> None:
     """Give h2–h4 an ``id`` from their text, unique within the page ("cast", "cast-1", …).
 
@@ -139,12 +108,16 @@ def make_markdown(html: bool, base_path: str) -> MarkdownIt:
     """The Markdown renderer of a build."""
     md = MarkdownIt("commonmark", {"html": html, "typographer": True})
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
+    md.core.ruler.at("inline", inline)  # the same tokens, plain text without the parser
     md.core.ruler.at("smartquotes", smartquotes)  # the same quotes in linear time
+    md.block.ruler.before("table", "newsreel_too_large_table", too_large_table)
     md.block.ruler.before(
-        "table", "newsreel_too_wide_table", _too_wide_table, {"alt": ["paragraph", "reference"]}
+        "newsreel_too_large_table", "newsreel_list_items", too_many_list_items, {"alt": ["list"]}
     )
     md.validateLink = lambda url: is_safe_url(url)  # type: ignore[method-assign]
     footnote_plugin(md)
+    md.inline.ruler.before("link", "newsreel_plain_brackets", plain_brackets)
+    md.inline.ruler.before("strikethrough", "newsreel_delimiter_run", long_delimiter_run)
     md.core.ruler.push("newsreel_heading_ids", _heading_ids)
     tweet_embed_plugin(md)
     video_embed_plugin(md)

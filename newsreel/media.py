@@ -1,30 +1,86 @@
-"""A build's picture work, in three calls ``build.py`` makes: ``prepare`` the image catalog,
-``problems`` of the images sources use, ``write`` the variants and social cards.
+"""A build's picture work, in the calls ``build.py`` makes: ``named`` (the pictures each
+source and the templates name), ``prepare`` the image catalog of those, ``problems`` of the
+images sources use, ``write`` the variants and social cards.
 
-Kept apart from the page machinery: the catalog depends on ``static/`` alone, so a build
-that reuses pages reuses images too (see ``images.py`` for the cache).
+Only the raster images of ``static/`` that something names go through the pipeline: a post,
+film or actor page (its front matter's pictures and its Markdown images) or a template (a
+path written in it, as ``picture("/img/logo.png")``). Any other file of ``static/`` is copied
+as it is, and costs no encoding. Kept apart from the page machinery: the catalog depends on
+``static/`` and those names alone (see ``images.py`` for the cache).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from newsreel import images
-from newsreel.cards import CardSpec, card_specs, make_all
+from newsreel.cards import CardsOnDemand, CardSpec, card_specs, make_all
 from newsreel.errors import Problem, error
 from newsreel.images import Catalog
 from newsreel.layout import SiteLayout
 from newsreel.pictures import check_refs
 from newsreel.report import Reporter
+from newsreel.taxonomies import Taxonomy
 from newsreel.urls import Urls
+
+TEMPLATES = ""
+"""The key of ``named``'s result for the pictures the templates name (no source has it)."""
+_RASTER_PATH = re.compile(
+    r"[\w@%+~.,-]+(?:/[\w@%+~.,-]+)*\.(?:jpe?g|png|gif|webp|avif|bmp|tiff?)\b", re.I
+)
+
+
+def names_of(item: Any, static: Mapping[str, Path]) -> tuple[str, ...]:
+    """The raster images of ``static`` that one loaded post or page names (sorted)."""
+    record, body = item.source if hasattr(item, "source") else item.record, item.body
+    refs = tuple(getattr(record, "refs", ())) + tuple(getattr(body, "images", ()))
+    found = {images.static_rel(ref.src) for ref in refs if not images.is_remote(ref.src)}
+    return tuple(sorted(rel for rel in found if rel in static and images.is_raster(rel)))
+
+
+def template_names(folders: Iterable[Path], static: Mapping[str, Path]) -> tuple[str, ...]:
+    """The raster images of ``static`` whose path is written in a template (sorted)."""
+    found: set[str] = set()
+    for folder in folders:
+        for current, _, files in os.walk(folder):
+            for name in files:
+                try:
+                    text = Path(current, name).read_text("utf-8", errors="replace")
+                except OSError:
+                    continue  # (an unreadable template is the build's error to report)
+                found.update(match.lstrip("/") for match in _RASTER_PATH.findall(text))
+    return tuple(sorted(rel for rel in found if rel in static and images.is_raster(rel)))
+
+
+def named(
+    sources: Iterable[Any], static: Mapping[str, Path], templates: Iterable[Path]
+) -> dict[str, tuple[str, ...]]:
+    """Source → the raster images it names (sources naming none left out), and ``TEMPLATES``
+    → those the templates name."""
+    found = {TEMPLATES: template_names(templates, static)}
+    for item in sources:
+        names = names_of(item, static)
+        if names:
+            record = item.source if hasattr(item, "source") else item.record
+            found[record.source] = names
+    return found
+
+
+def used(static: Mapping[str, Path], names: Mapping[str, Iterable[str]]) -> dict[str, Path]:
+    """``static`` without the raster images nothing names."""
+    wanted = {rel for found in names.values() for rel in found}
+    return {rel: path for rel, path in static.items() if rel in wanted or not images.is_raster(rel)}
 
 
 def prepare(
     site_dir: Path, static: Mapping[str, Path], use_cache: bool, reporter: Reporter
 ) -> Catalog:
-    """Every image of ``static`` through the pipeline (from the cache when it can)."""
+    """Every image of ``static`` through the pipeline (from the cache when it can): give it
+    ``used(...)``, the images something names."""
     cache = SiteLayout(site_dir).cache if use_cache else None
     return images.prepare(
         static, cache, lambda done, total: reporter.progress("images", done, total)
@@ -53,13 +109,22 @@ def problems(sources: Iterable[Any], catalog: Catalog, static: Mapping[str, Path
     return found
 
 
-def cards(site: Any, catalog: Catalog, site_title: str) -> list[CardSpec]:
-    return card_specs(site, catalog, site_title)
+def cards(
+    site: Any, catalog: Catalog, site_title: str, taxonomies: Sequence[Taxonomy]
+) -> list[CardSpec]:
+    return card_specs(site, catalog, site_title, taxonomies)
 
 
 def outputs(catalog: Catalog, specs: Iterable[CardSpec]) -> list[str]:
     """Output files the pictures add (for the check that no two outputs share a name)."""
     return [rel for rel, _, _ in catalog.outputs()] + [spec.url.lstrip("/") for spec in specs]
+
+
+def on_demand(catalog: Catalog, specs: Iterable[CardSpec]) -> CardsOnDemand | None:
+    """The cards a preview draws when asked for, instead of ``write`` drawing them all."""
+    if catalog.folder is None:
+        return None
+    return CardsOnDemand(catalog.folder, {Urls.output_file(spec.url): spec for spec in specs})
 
 
 def write(writer: Any, catalog: Catalog, specs: list[CardSpec], reporter: Reporter) -> None:

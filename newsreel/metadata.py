@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from newsreel.config import Settings
 from newsreel.model import Post, Term
+from newsreel.taxonomies import Taxonomy
 from newsreel.urls import Urls, is_safe_url
 
 
@@ -84,18 +85,28 @@ def post_ld(post: Post, settings: Settings, urls: Urls) -> dict[str, Any]:
     image = image_url(urls, post.image)
     if image:
         data["image"] = image
-    about = []
-    for ref in post.films:
-        movie: dict[str, Any] = {"@type": "Movie", "name": ref.name, "url": urls.absolute(ref.url)}
-        if ref.year:
-            movie["datePublished"] = str(ref.year)
-        about.append(movie)
+    about: list[dict[str, Any]] = []
+    mentions: list[dict[str, Any]] = []
+    keywords: list[str] = []
+    for tax in settings.taxonomies:
+        for ref in post.refs(tax.name):
+            if tax.schema is None:
+                keywords.append(ref.name)
+                continue
+            thing: dict[str, Any] = {
+                "@type": tax.schema,
+                "name": ref.name,
+                "url": urls.absolute(ref.url),
+            }
+            if tax.releases and ref.year:
+                thing["datePublished"] = str(ref.year)
+            (about if tax.releases else mentions).append(thing)
     if about:
         data["about"] = about
-    if post.actors:
-        data["mentions"] = [_person(ref.name, urls.absolute(ref.url)) for ref in post.actors]
-    if post.tags:
-        data["keywords"] = ", ".join(ref.name for ref in post.tags)
+    if mentions:
+        data["mentions"] = mentions
+    if keywords:
+        data["keywords"] = ", ".join(keywords)
     citations = []
     for tweet in post.tweets:
         posting: dict[str, Any] = {
@@ -115,37 +126,38 @@ def post_ld(post: Post, settings: Settings, urls: Urls) -> dict[str, Any]:
     return data
 
 
-def term_ld(term: Term, urls: Urls) -> dict[str, Any]:
-    """schema.org Movie (films), Person (actors) or CollectionPage (tags)."""
+def term_ld(term: Term, tax: Taxonomy, urls: Urls) -> dict[str, Any]:
+    """schema.org data of a term: a thing of its kind's ``schema`` type (a ``Movie``, a
+    ``Person``), with its other names, release year and declared fields; a ``CollectionPage``
+    for a kind without one."""
     url = urls.absolute(term.url)
-    if term.kind == "films":
-        data: dict[str, Any] = {
-            "@context": "https://schema.org",
-            "@type": "Movie",
-            "name": term.name,
-            "url": url,
-        }
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": tax.schema or "CollectionPage",
+        "name": term.name,
+        "url": url,
+    }
+    if tax.schema is not None:
         if term.aka:
             data["alternateName"] = list(term.aka)
-        if term.release_year:
+        if tax.releases and term.release_year:
             data["datePublished"] = str(term.release_year)
-        if term.extra.get("director"):
-            data["director"] = _person(str(term.extra["director"]))
-    elif term.kind == "actors":
-        data = {"@context": "https://schema.org", "@type": "Person", "name": term.name, "url": url}
-        if term.aka:
-            data["alternateName"] = list(term.aka)
-    else:
-        data = {
-            "@context": "https://schema.org",
-            "@type": "CollectionPage",
-            "name": term.name,
-            "url": url,
-        }
+        for key, kind in tax.fields:
+            value = term.extra.get(key)
+            if value:
+                data[key] = {"@type": kind, "name": str(value)} if kind else str(value)
     image = image_url(urls, term.image)
     if image:
         data["image"] = image
     return data
+
+
+OG_TYPES = {"Movie": "video.movie", "Person": "profile"}
+"""Open Graph types of the schema.org types that have one; any other is a ``website``."""
+
+
+def og_type(schema: str | None) -> str:
+    return OG_TYPES.get(schema or "", "website")
 
 
 def collection_ld(name: str, url: str, description: str) -> dict[str, Any]:

@@ -45,9 +45,9 @@ class TermRef:
     """A link from a post to one of its terms (a film, an actor, a tag)."""
 
     kind: str
-    """"films", "actors" or "tags"."""
+    """The declared kind's name (``Taxonomy.name``)."""
     name: str
-    """The term's canonical name (a film page's title, else the first spelling seen)."""
+    """The term's canonical name (its page's name, else the first spelling seen)."""
     url: str
     """Site path of the term's page."""
     as_written: str
@@ -82,9 +82,8 @@ class Post:
     html: Markup
     """The rendered Markdown body."""
     words: int
-    films: tuple[TermRef, ...]
-    actors: tuple[TermRef, ...]
-    tags: tuple[TermRef, ...]
+    links: tuple[tuple[str, tuple[TermRef, ...]], ...]
+    """Each declared kind of term (in declared order) with the post's links to its terms."""
     tweets: tuple[Tweet, ...]
     image: str | None
     image_alt: str | None
@@ -102,7 +101,24 @@ class Post:
 
     @property
     def terms(self) -> tuple[TermRef, ...]:
-        return self.films + self.actors + self.tags
+        """Every link to a term, kind after kind."""
+        return tuple(ref for _, refs in self.links for ref in refs)
+
+    def refs(self, kind: str) -> tuple[TermRef, ...]:
+        """The post's links to terms of ``kind`` (none when the kind is not declared)."""
+        for name, refs in self.links:
+            if name == kind:
+                return refs
+        return ()
+
+    def __getattr__(self, name: str) -> tuple[TermRef, ...]:
+        """``post.<kind>`` in templates: the links to terms of a declared kind."""
+        links = self.__dict__.get("links") if not name.startswith("__") else None
+        if links is not None:
+            for kind, refs in links:
+                if kind == name:
+                    return refs
+        raise AttributeError(name)
 
 
 READS: ContextVar[set[str] | None] = ContextVar("newsreel_reads", default=None)
@@ -204,10 +220,10 @@ class ReleaseReport:
 
 @dataclass(frozen=True)
 class Term:
-    """A film, an actor or a tag, with the posts that name it (newest first)."""
+    """A term of a declared kind, with the posts that name it (newest first)."""
 
     kind: str
-    """"films", "actors" or "tags"."""
+    """The declared kind's name (``Taxonomy.name``)."""
     name: str
     slug: str
     url: str
@@ -279,7 +295,7 @@ class Site:
     posts: tuple[Post, ...]
     """Newest first."""
     taxonomies: Mapping[str, tuple[Term, ...]]
-    """"films", "actors", "tags" → terms sorted by name."""
+    """Each declared kind's name → its terms sorted by name."""
     redirects: tuple[Redirect, ...] = ()
 
     def terms(self, kind: str) -> tuple[Term, ...]:
@@ -316,7 +332,7 @@ class Site:
 class Upcoming:
     """A film in the front page's "coming soon": its next release date, or only its year."""
 
-    film: Term
+    work: Term
     date: dt.date | None
     """Its first release on or after the build's day (any region); None when only the year is known."""
     year: int
@@ -343,34 +359,34 @@ SECTION_SIZE = 5
 
 
 def coming_soon(
-    films: Sequence[Term], today: dt.date, limit: int = SECTION_SIZE
+    works: Sequence[Term], today: dt.date, limit: int = SECTION_SIZE
 ) -> tuple[Upcoming, ...]:
     """Films whose next release is on or after ``today``, and films known only by a year that
     is not over (as the release calendar lists them), soonest first, then by name."""
     found = []
-    for film in films:
-        dated = [r for r in film.releases if not r.cancelled]
+    for work in works:
+        dated = [r for r in work.releases if not r.cancelled]
         ahead = [r.date for r in dated if r.date >= today]
         if ahead:
-            found.append(Upcoming(film, min(ahead), min(ahead).year))
-        elif not dated and film.release_year is not None and film.release_year >= today.year:
-            found.append(Upcoming(film, None, film.release_year))
+            found.append(Upcoming(work, min(ahead), min(ahead).year))
+        elif not dated and work.release_year is not None and work.release_year >= today.year:
+            found.append(Upcoming(work, None, work.release_year))
 
     def order(item: Upcoming) -> tuple[object, ...]:
         when = item.date or dt.date(item.year, 12, 31)
-        return (when, item.date is None, item.film.name.casefold(), item.film.slug)
+        return (when, item.date is None, item.work.name.casefold(), item.work.slug)
 
     return tuple(sorted(found, key=order)[:limit])
 
 
-def most_covered(films: Sequence[Term], limit: int = SECTION_SIZE) -> tuple[Term, ...]:
+def most_covered(works: Sequence[Term], limit: int = SECTION_SIZE) -> tuple[Term, ...]:
     """The films with the most posts (two at least), most first, then by name."""
-    covered = [film for film in films if len(film.posts) >= 2]
-    covered.sort(key=lambda film: (-len(film.posts), film.name.casefold(), film.slug))
+    covered = [work for work in works if len(work.posts) >= 2]
+    covered.sort(key=lambda work: (-len(work.posts), work.name.casefold(), work.slug))
     return tuple(covered[:limit])
 
 
-def front_page(posts: Sequence[Post], films: Sequence[Term], today: dt.date) -> FrontPage:
+def front_page(posts: Sequence[Post], works: Sequence[Term], today: dt.date) -> FrontPage:
     """Split the first page's ``posts`` into lead, row and list, and add the film sections."""
     page = tuple(posts)
     split = 1 + SECONDARY_STORIES
@@ -378,6 +394,6 @@ def front_page(posts: Sequence[Post], films: Sequence[Term], today: dt.date) -> 
         lead=page[0] if page else None,
         secondary=page[1:split],
         more=page[split:],
-        coming_soon=coming_soon(films, today),
-        most_covered=most_covered(films),
+        coming_soon=coming_soon(works, today),
+        most_covered=most_covered(works),
     )

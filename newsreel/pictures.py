@@ -141,6 +141,13 @@ class Pictures:
         info = self.catalog.get(src)
         return info if info is not None and not info.error and info.variants else None
 
+    def size(self, src: str | None) -> tuple[int, int] | None:
+        """Width and height of a local image (a raster's largest variant, an SVG's own), or None."""
+        info = self.info(src)
+        if info is not None:
+            return info.largest.width, info.largest.height
+        return None if not src or is_remote(src) else self.catalog.svgs.get(static_rel(src))
+
     def path(self, src: str, width: int = 960) -> str:
         """The site path of the image's JPEG/PNG variant closest to ``width`` (the file's own
         path for an SVG; a remote URL as it is)."""

@@ -125,7 +125,7 @@ def fold(reports: Iterable[tuple[Post | None, int | None, tuple[ReleaseDate, ...
 class Entry:
     """One line of the calendar: a film's release in one region."""
 
-    film: Term
+    work: Term
     release: Release
 
 
@@ -139,7 +139,7 @@ class Month:
 @dataclass(frozen=True)
 class Year:
     year: int
-    films: tuple[Term, ...]
+    works: tuple[Term, ...]
 
 
 @dataclass(frozen=True)
@@ -168,34 +168,34 @@ class Calendar:
         return not (self.upcoming or self.undated or self.recent or self.earlier)
 
 
-def active(film: Term) -> list[Release]:
-    return [r for r in film.releases if not r.cancelled]
+def active(work: Term) -> list[Release]:
+    return [r for r in work.releases if not r.cancelled]
 
 
-def release_calendar(films: Iterable[Term], today: dt.date) -> Calendar:
+def release_calendar(works: Iterable[Term], today: dt.date) -> Calendar:
     """Sort ``films`` into the calendar of ``today``."""
     upcoming: dict[dt.date, list[Entry]] = {}
     undated: dict[int, list[Term]] = {}
     recent: list[Entry] = []
     earlier: dict[int, list[Entry]] = {}
     horizon = today - dt.timedelta(days=RECENT_DAYS)
-    for film in films:
-        dated = active(film)
+    for work in works:
+        dated = active(work)
         for release in dated:
             if release.date >= today:
-                upcoming.setdefault(release.date.replace(day=1), []).append(Entry(film, release))
+                upcoming.setdefault(release.date.replace(day=1), []).append(Entry(work, release))
             elif release.date >= horizon:
-                recent.append(Entry(film, release))
+                recent.append(Entry(work, release))
             else:
-                earlier.setdefault(release.date.year, []).append(Entry(film, release))
-        if not dated and film.release_year is not None and film.release_year >= today.year:
-            undated.setdefault(film.release_year, []).append(film)
+                earlier.setdefault(release.date.year, []).append(Entry(work, release))
+        if not dated and work.release_year is not None and work.release_year >= today.year:
+            undated.setdefault(work.release_year, []).append(work)
 
     def order(entry: Entry) -> tuple[object, ...]:
         return (
             entry.release.date,
-            entry.film.name.casefold(),
-            entry.film.slug,
+            entry.work.name.casefold(),
+            entry.work.slug,
             entry.release.region or "",
         )
 
@@ -204,8 +204,8 @@ def release_calendar(films: Iterable[Term], today: dt.date) -> Calendar:
         for first, entries in sorted(upcoming.items())
     )
     years = tuple(
-        Year(year, tuple(sorted(films, key=lambda t: (t.name.casefold(), t.slug))))
-        for year, films in sorted(undated.items())
+        Year(year, tuple(sorted(works, key=lambda t: (t.name.casefold(), t.slug))))
+        for year, works in sorted(undated.items())
     )
     recent.sort(key=order)
     past = tuple(
@@ -215,28 +215,28 @@ def release_calendar(films: Iterable[Term], today: dt.date) -> Calendar:
     return Calendar(today, months, years, tuple(reversed(recent)), past)
 
 
-def next_release(film: Term, today: dt.date) -> Release | None:
+def next_release(work: Term, today: dt.date) -> Release | None:
     """The film's first release on or after ``today`` in any region, if any."""
-    return next((r for r in active(film) if r.date >= today), None)
+    return next((r for r in active(work) if r.date >= today), None)
 
 
-def last_release(film: Term, today: dt.date) -> Release | None:
+def last_release(work: Term, today: dt.date) -> Release | None:
     """The film's latest release before ``today``, if any."""
-    past = [r for r in active(film) if r.date < today]
+    past = [r for r in active(work) if r.date < today]
     return past[-1] if past else None
 
 
-def next_change(films: Iterable[Term], now: dt.datetime, zone: ZoneInfo) -> dt.datetime | None:
+def next_change(works: Iterable[Term], now: dt.datetime, zone: ZoneInfo) -> dt.datetime | None:
     """The first moment after ``now`` at which the calendar (or a film's next release) changes:
     a release date passes, leaves the recent section, or a film's year ends."""
     days: set[dt.date] = set()
-    for film in films:
-        for release in active(film):
+    for work in works:
+        for release in active(work):
             for after in (1, RECENT_DAYS + 1):
                 if release.date < dt.date.max - dt.timedelta(days=after):
                     days.add(release.date + dt.timedelta(days=after))
-        if film.release_year is not None and 1 <= film.release_year < dt.MAXYEAR:
-            days.add(dt.date(film.release_year + 1, 1, 1))
+        if work.release_year is not None and 1 <= work.release_year < dt.MAXYEAR:
+            days.add(dt.date(work.release_year + 1, 1, 1))
     moments = [dt.datetime.combine(day, dt.time(), tzinfo=zone) for day in days]
     later = [moment for moment in moments if moment > now]
     return min(later, default=None)

@@ -30,7 +30,6 @@ from newsreel.images import Catalog
 from newsreel.incremental.keys import (
     Derived,
     Digests,
-    Unit,
     page_key,
     templates_digest,
 )
@@ -44,22 +43,41 @@ from newsreel.metadata import (
     collection_ld,
     image_url,
     json_ld,
+    og_type,
     page_title,
     post_ld,
     term_ld,
     website_ld,
 )
 from newsreel.model import Post, SiteView, Term, front_page
+from newsreel.pages import (
+    Home,
+    Ical,
+    NotFound,
+    Page,
+    PostPage,
+    RedirectPage,
+    ReleaseCalendar,
+    Robots,
+    SearchPage,
+    SiteFeed,
+    Sitemap,
+    TermFeed,
+    TermIndex,
+    TermPage,
+    page_count,
+    plan_pages,
+)
 from newsreel.pictures import Pictures
 from newsreel.releases import last_release, next_release, release_calendar
-from newsreel.taxonomy import KINDS, SINGULAR
+from newsreel.slugs import slugify, term_key
+from newsreel.taxonomies import spoken_list, works
 from newsreel.theme import theme_dirs
 from newsreel.tweets import WIDGETS_SCRIPT_URL, render_tweet
 from newsreel.urls import Urls
 from newsreel.video import Video, player, replace_marked, video_ld
 
 RECENT_ON_404 = 5
-LABELS = {"films": ("Film", "Films"), "actors": ("Actor", "Actors"), "tags": ("Tag", "Tags")}
 
 
 def _bytecode_cache(site_dir: Path) -> jinja2.BytecodeCache | None:
@@ -105,8 +123,8 @@ class PageJob:
     """Hash of everything the page's context holds (``incremental.keys``); with the posts it
     read while rendering, it is the key recorded in the manifest."""
     context: Callable[[], dict[str, Any]]
-    unit: Unit = ()
-    """Names the page in the plan, so a later build can plan it alone."""
+    unit: Page
+    """Names the page in the plan (``pages.py``), so a later build can plan it alone."""
     shows: tuple[str, ...] = ()
     """Sources of the posts its context holds (an edit of one re-renders it)."""
     data: Callable[[], bytes] | None = None
@@ -165,9 +183,14 @@ class Renderer:
             xml_text=xml_text,
             month_name=month_name,
             nobreak_dash=nobreak_dash,
+            spoken_list=spoken_list,
         )
+        release_kind = works(settings.taxonomies)
         self.env.globals.update(
             site=settings,
+            taxonomies=settings.taxonomies,
+            works=release_kind.name if release_kind else "",
+            work_kind=release_kind,
             asset=self.asset,
             render_tweet=self.render_tweet,
             tweet_script_url=WIDGETS_SCRIPT_URL,
@@ -203,8 +226,18 @@ class Renderer:
         if video is None:
             return Markup("")
         poster = video.poster or poster
+        # A portrait poster is shown whole on the player's dark ground: cropped to 16:9 it
+        # would keep a band from its middle (the title, the faces, the subject cut away).
+        size = self.pictures.size(poster)
+        tall = size is not None and size[1] > size[0]
         frame = (
-            self.pictures.picture(poster, "", sizes="lead", lead=lead, class_="trailer__frame")
+            self.pictures.picture(
+                poster,
+                "",
+                sizes="lead",
+                lead=lead,
+                class_="trailer__frame trailer__frame--whole" if tall else "trailer__frame",
+            )
             if poster
             else None
         )
@@ -311,7 +344,7 @@ class Renderer:
         )
 
     # --- the plan ----------------------------------------------------------------
-    # Every page is named by a *unit* (see ``Unit``), so a build can plan all pages, or only
+    # Every page is named by a *unit*, a record of ``pages.py``, so a build can plan all pages, or only
     # the few an edit reaches (``build.py``'s patch path), with one piece of code per kind.
     def meta(
         self, kind: str, url: str, title: str | None, heading: str, description: str, **extra: Any
@@ -353,54 +386,31 @@ class Renderer:
         )
         return self.plan_key
 
-    def units(self, site: SiteView) -> list[Unit]:
+    def units(self, site: SiteView) -> list[Page]:
         """Every page but the sitemap (which lists the others), in output order."""
-        per_page = self.settings.per_page
-        units: list[Unit] = [("home", n) for n in range(1, _pages(len(site.posts), per_page) + 1)]
-        units += [("post", post.url) for post in site.posts]
-        for kind in KINDS:
-            if kind == "tags" and not site.has_terms("tags"):
-                continue
-            terms = site.terms(kind)
-            units.append(("terms", kind))
-            units += [
-                ("term", kind, t.slug, n)
-                for t in terms
-                for n in range(1, _pages(len(t.posts), per_page) + 1)
-            ]
-        units.append(("feed", "", ""))
-        units += [("feed", kind, t.slug) for kind in ("films", "actors") for t in site.terms(kind)]
-        units.append(("releases",))
-        if self.settings.search:
-            units.append(("search",))
-        films = site.terms("films")
-        if any(has_events(film) for film in films):
-            units.append(("ics", ""))
-            units += [("ics", film.slug) for film in films if has_events(film)]
-        units += [("redirect", r.url) for r in site.redirects]
-        units += [("404",), ("robots",)]
-        return units
+        return plan_pages(site, self.settings)
 
-    def jobs(self, site: SiteView, units: Iterable[Unit]) -> list[PageJob]:
+    def jobs(self, site: SiteView, units: Iterable[Page]) -> list[PageJob]:
         """The pages named by ``units`` (after ``begin``)."""
-        makers: dict[str, Callable[..., PageJob]] = {
-            "home": self._home,
-            "post": self._post,
-            "terms": self._terms,
-            "term": self._term,
-            "feed": self._feed,
-            "releases": self._releases,
-            "ics": self._ics,
-            "search": self._search,
-            "redirect": self._redirect,
-            "404": self._not_found,
-            "robots": self._robots,
+        makers: dict[type, Callable[[SiteView, Any], PageJob]] = {
+            Home: self._home,
+            PostPage: self._post,
+            TermIndex: self._terms,
+            TermPage: self._term,
+            SiteFeed: self._feed,
+            TermFeed: self._feed,
+            ReleaseCalendar: self._releases,
+            Ical: self._ics,
+            SearchPage: self._search,
+            RedirectPage: self._redirect,
+            NotFound: self._not_found,
+            Robots: self._robots,
         }
-        return [makers[unit[0]](site, unit, *unit[1:]) for unit in units]
+        return [makers[type(unit)](site, unit) for unit in units]
 
     def _job(
         self,
-        unit: Unit,
+        unit: Page,
         url: str,
         template: str,
         source: str,
@@ -421,14 +431,12 @@ class Renderer:
         )
 
     def _nav(self, site: SiteView) -> Callable[[str], list[tuple[str, str, bool]]]:
-        items = [
-            ("Latest", "/"),
-            ("Films", "/films/"),
-            ("Releases", "/releases/"),
-            ("Actors", "/actors/"),
-        ]
-        if site.has_terms("tags"):
-            items.append(("Tags", "/tags/"))
+        items = [("Latest", "/")]
+        for tax in self.settings.taxonomies:
+            if tax.nav == "always" or (tax.nav == "used" and site.has_terms(tax.name)):
+                items.append((tax.plural, self.urls.terms(tax.name)))
+            if tax.releases:
+                items.append(("Releases", "/releases/"))
 
         def nav(section: str) -> list[tuple[str, str, bool]]:
             return [(label, path, path == section) for label, path in items]
@@ -440,7 +448,7 @@ class Renderer:
     ) -> tuple[Sequence[Post], Pagination]:
         """Page ``number`` of a listing paginated ``per_page`` posts a page."""
         per_page = self.settings.per_page
-        total = _pages(len(items), per_page)
+        total = page_count(len(items), per_page)
         pages = self._memo.get(("pages", name))
         if pages is None:
             pages = self._memo[("pages", name)] = tuple((n, url_of(n)) for n in range(1, total + 1))
@@ -453,7 +461,8 @@ class Renderer:
         )
         return items[(number - 1) * per_page : number * per_page], pagination
 
-    def _home(self, site: SiteView, unit: Unit, number: int) -> PageJob:
+    def _home(self, site: SiteView, unit: Home) -> PageJob:
+        number = unit.number
         posts, pagination = self._listing("home", site.posts, number, self.urls.home)
         url = self.urls.home(number)
         title = None if number == 1 else f"Latest news, page {number}"
@@ -466,7 +475,12 @@ class Renderer:
             json_ld=json_ld(website_ld(self.settings, self.urls)),
             feed="/feed.xml",
         )
-        front = front_page(posts, site.terms("films"), self.today) if number == 1 else None
+        release_kind = works(self.settings.taxonomies)
+        front = (
+            front_page(posts, site.terms(release_kind.name) if release_kind else (), self.today)
+            if number == 1
+            else None
+        )
         return self._job(
             unit,
             url,
@@ -482,9 +496,9 @@ class Renderer:
             ),
         )
 
-    def _post(self, site: SiteView, unit: Unit, url: str) -> PageJob:
+    def _post(self, site: SiteView, unit: PostPage) -> PageJob:
         posts = site.posts
-        index = site.post_index(url)
+        index = site.post_index(unit.url)
         post = posts[index]
         newer = posts[index - 1] if index > 0 else None
         older = posts[index + 1] if index + 1 < len(posts) else None
@@ -533,19 +547,23 @@ class Renderer:
         )
 
     def _video_poster(self, site: SiteView, post: Post) -> str | None:
-        """The picture a post's trailers start from: its own, else its film's poster or first still."""
+        """The picture a post's trailers start from: its own, else the poster or first still of
+        a term it names of a kind declared with ``poster``."""
         if post.image:
             return post.image
-        for ref in post.films:
-            try:
-                term = site.term("films", ref.url.rstrip("/").rsplit("/", 1)[-1])
-            except (KeyError, LookupError):
+        for tax in self.settings.taxonomies:
+            if not tax.poster:
                 continue
-            stills = term.extra.get("stills") or ()
-            if term.image and self.pictures.info(term.image):
-                return term.image
-            if stills:
-                return stills[0].src
+            for ref in post.refs(tax.name):
+                try:
+                    term = site.term(tax.name, ref.url.rstrip("/").rsplit("/", 1)[-1])
+                except (KeyError, LookupError):
+                    continue
+                stills = term.extra.get("stills") or ()
+                if term.image and self.pictures.info(term.image):
+                    return term.image
+                if stills:
+                    return stills[0].src
         return None
 
     def _with_video(
@@ -579,8 +597,10 @@ class Renderer:
         ]
         return {**data, "video": found[0] if len(found) == 1 else found}
 
-    def _terms(self, site: SiteView, unit: Unit, kind: str) -> PageJob:
-        label, plural = LABELS[kind]
+    def _terms(self, site: SiteView, unit: TermIndex) -> PageJob:
+        kind = unit.kind
+        tax = self.settings.taxonomy(kind)
+        label, plural = tax.label, tax.plural
         terms = site.terms(kind)
         url = self.urls.terms(kind)
         meta = self.meta(
@@ -588,7 +608,7 @@ class Renderer:
             url,
             plural,
             plural,
-            f"Every {SINGULAR[kind]} on {self.settings.title}.",
+            f"Every {label.lower()} on {self.settings.title}.",
             json_ld=json_ld(
                 collection_ld(plural, self.urls.absolute(url), f"{plural} on {self.settings.title}")
             ),
@@ -603,16 +623,19 @@ class Renderer:
                 page=meta,
                 terms=terms,
                 kind=kind,
+                taxonomy=tax,
                 label=label,
                 plural=plural,
                 section=url,
             ),
         )
 
-    def _term(self, site: SiteView, unit: Unit, kind: str, slug: str, number: int) -> PageJob:
-        label, plural = LABELS[kind]
+    def _term(self, site: SiteView, unit: TermPage) -> PageJob:
+        kind, slug, number = unit.kind, unit.slug, unit.number
+        tax = self.settings.taxonomy(kind)
+        label, plural = tax.label, tax.plural
         term = site.term(kind, slug)
-        feed = self.urls.term_feed(kind, slug) if kind != "tags" else None
+        feed = self.urls.term_feed(kind, slug) if tax.feed else None
         posts, pagination = self._listing(
             term.url, term.posts, number, lambda n: self.urls.term(kind, slug, n)
         )
@@ -620,26 +643,26 @@ class Renderer:
         suffix = "" if number == 1 else f", page {number}"
         stills = term.extra.get("stills") or ()
         poster = term.image or (stills[0].src if stills else None)
-        has_card = kind in ("films", "actors")
+        description = self._term_description(term)
         meta = Derived(
             lambda: self.meta(
-                kind.rstrip("s"),
+                tax.page_kind,
                 url,
                 term.name + suffix,
                 term.name,
-                self._term_description(term),
-                og_type={"films": "video.movie", "actors": "profile"}.get(kind, "website"),
+                description,
+                og_type=og_type(tax.schema),
                 image=self.urls.absolute(card_url(term.url))
-                if has_card
+                if tax.pages
                 else image_url(self.urls, term.image),
                 image_alt=term.image_alt or term.name,
                 json_ld=json_ld(
                     self._with_video(
-                        term_ld(term, self.urls),
+                        term_ld(term, tax, self.urls),
                         term.extra.get("trailer"),
                         term.html,
                         term.name,
-                        self._term_description(term),
+                        description,
                         poster,
                         (
                             term.posts[0].date.isoformat()
@@ -656,11 +679,12 @@ class Renderer:
             unit,
             url,
             "term.html",
-            term.source or f"the {SINGULAR[kind]} {term.name!r}",
+            term.source or f"the {label.lower()} {term.name!r}",
             _ctx(
                 self._common,
                 page=meta,
                 term=term,
+                taxonomy=tax,
                 posts=posts,
                 pagination=pagination,
                 label=label,
@@ -668,34 +692,52 @@ class Renderer:
                 section=self.urls.terms(kind),
                 video_poster=poster,
                 video_title=term.name,
-                **self._film_dates(term),
+                facts=self._facts(site, term),
+                **self._release_dates(term),
             ),
         )
 
-    def _film_dates(self, term: Term) -> dict[str, Any]:
-        """What a film page shows of its release as of the build's day."""
-        if term.kind != "films":
+    def _facts(self, site: SiteView, term: Term) -> tuple[tuple[str, str, str | None], ...]:
+        """A term page's declared fields it has: (label, value, link), the link going to the
+        term of the kind whose post key is the field's (a film's ``director`` to its
+        director's page), when that term exists."""
+        found = []
+        for key, _ in self.settings.taxonomy(term.kind).fields:
+            value = term.extra.get(key)
+            if not value:
+                continue
+            link = None
+            for other in self.settings.taxonomies:
+                if key in other.keys and site.has_terms(other.name):
+                    try:
+                        target = site.term(other.name, slugify(str(value)))
+                    except (KeyError, LookupError):
+                        continue
+                    if term_key(target.name) == term_key(str(value)):
+                        link = target.url
+                        break
+            found.append((key.replace("_", " ").capitalize(), str(value), link))
+        return tuple(found)
+
+    def _release_dates(self, term: Term) -> dict[str, Any]:
+        """What a work's page shows of its release as of the build's day."""
+        if not self.settings.taxonomy(term.kind).releases:
             return {"next_release": None, "releases_ahead": (), "last_release": None, "ics": None}
         ahead = tuple(r for r in term.releases if not r.cancelled and r.date >= self.today)
         return {
             "next_release": next_release(term, self.today),
             "releases_ahead": ahead,
             "last_release": last_release(term, self.today),
-            "ics": self.urls.film_calendar(term.slug) if has_events(term) else None,
+            "ics": self.urls.term_calendar(term.kind, term.slug) if has_events(term) else None,
         }
 
     def _term_description(self, term: Term) -> str:
-        count = f"{len(term.posts)} post{'s' if len(term.posts) != 1 else ''}"
-        if term.kind == "films":
-            year = f" ({term.release_year})" if term.release_year else ""
-            return f"News about {term.name}{year}: {count}."
-        if term.kind == "actors":
-            return f"News about {term.name}: {count}."
-        return f"Posts tagged {term.name}: {count}."
+        tax = self.settings.taxonomy(term.kind)
+        return tax.description(term.name, len(term.posts), term.release_year)
 
-    def _feed(self, site: SiteView, unit: Unit, kind: str, slug: str) -> PageJob:
+    def _feed(self, site: SiteView, unit: SiteFeed | TermFeed) -> PageJob:
         size = self.settings.feed_size
-        if not kind:
+        if isinstance(unit, SiteFeed):
             url, title, subtitle, alternate = (
                 "/feed.xml",
                 self.settings.title,
@@ -704,8 +746,9 @@ class Renderer:
             )
             posts, source = site.posts[:size], "the site feed"
         else:
-            term = site.term(kind, slug)
-            url, title = self.urls.term_feed(kind, slug), f"{term.name} · {self.settings.title}"
+            term = site.term(unit.kind, unit.slug)
+            url = self.urls.term_feed(unit.kind, unit.slug)
+            title = f"{term.name} · {self.settings.title}"
             subtitle = self._term_description(term)
             alternate, posts, source = term.url, term.posts[:size], term.source or term.url
         return self._job(
@@ -724,12 +767,16 @@ class Renderer:
             ),
         )
 
-    def _releases(self, site: SiteView, unit: Unit) -> PageJob:
-        films = site.terms("films")
-        calendar = release_calendar(films, self.today)
+    def _releases(self, site: SiteView, unit: ReleaseCalendar) -> PageJob:
+        tax = self.settings.taxonomy(unit.kind)
+        dated = site.terms(unit.kind)
+        calendar = release_calendar(dated, self.today)
         url = "/releases/"
-        ics = "/releases.ics" if any(has_events(film) for film in films) else None
-        description = f"Release dates of the films on {self.settings.title}: coming up, and recently released."
+        ics = "/releases.ics" if any(has_events(term) for term in dated) else None
+        description = (
+            f"Release dates of the {tax.plural.lower()} on {self.settings.title}: "
+            "coming up, and recently released."
+        )
         meta = self.meta(
             "releases",
             url,
@@ -748,14 +795,15 @@ class Renderer:
             _ctx(self._common, page=meta, calendar=calendar, ics=ics, section=url),
         )
 
-    def _search(self, site: SiteView, unit: Unit) -> PageJob:
+    def _search(self, site: SiteView, unit: SearchPage) -> PageJob:
         url = "/search/"
+        searched = [tax.plural.lower() for tax in self.settings.taxonomies if tax.pages]
         meta = self.meta(
             "search",
             url,
             "Search",
             "Search",
-            f"Search the posts, films and actors of {self.settings.title}.",
+            f"Search the {spoken_list(['posts', *searched])} of {self.settings.title}.",
         )
         return self._job(
             unit,
@@ -765,37 +813,39 @@ class Renderer:
             _ctx(self._common, page=meta, bundle="/pagefind/", section=url),
         )
 
-    def _ics(self, site: SiteView, unit: Unit, slug: str) -> PageJob:
+    def _ics(self, site: SiteView, unit: Ical) -> PageJob:
         title = self.settings.title
-        if slug:
-            film = site.term("films", slug)
-            films: tuple[Term, ...] = (film,)
-            url, name = self.urls.film_calendar(slug), f"{film.name} · {title}"
+        tax = self.settings.taxonomy(unit.kind)
+        if unit.slug:
+            term = site.term(unit.kind, unit.slug)
+            terms: tuple[Term, ...] = (term,)
+            url, name = self.urls.term_calendar(unit.kind, unit.slug), f"{term.name} · {title}"
             description, source = (
-                f"Release dates of {film.name}, as reported on {title}.",
-                film.source or film.url,
+                f"Release dates of {term.name}, as reported on {title}.",
+                term.source or term.url,
             )
         else:
-            films = tuple(film for film in site.terms("films") if has_events(film))
+            terms = tuple(term for term in site.terms(unit.kind) if has_events(term))
             url, name = "/releases.ics", f"Releases · {title}"
-            description, source = f"Release dates of the films on {title}.", "the release calendar"
-        # The stamp of a release set by a film page alone is its film's newest post's date (``ical``).
-        newest = tuple(film.posts[0] if film.posts else None for film in films)
-        context = _ctx({}, films=films, newest=newest, name=name, description=description)
+            description = f"Release dates of the {tax.plural.lower()} on {title}."
+            source = "the release calendar"
+        # The stamp of a release set by its own page alone is its newest post's date (``ical``).
+        newest = tuple(term.posts[0] if term.posts else None for term in terms)
+        context = _ctx({}, works=terms, newest=newest, name=name, description=description)
         return self._job(
             unit,
             url,
             "",
             source,
             context,
-            data=lambda: calendar_bytes(films, name, description, self.urls),
+            data=lambda: calendar_bytes(terms, name, description, self.urls),
         )
 
-    def _redirect(self, site: SiteView, unit: Unit, url: str) -> PageJob:
+    def _redirect(self, site: SiteView, unit: RedirectPage) -> PageJob:
         redirects = self._memo.get("redirects")
         if redirects is None:
             redirects = self._memo["redirects"] = {r.url: r for r in site.redirects}
-        redirect = redirects[url]
+        redirect = redirects[unit.url]
         meta = self.meta(
             "redirect",
             redirect.url,
@@ -812,7 +862,7 @@ class Renderer:
             _ctx(self._common, page=meta, target=redirect.target, section=""),
         )
 
-    def _not_found(self, site: SiteView, unit: Unit) -> PageJob:
+    def _not_found(self, site: SiteView, unit: NotFound) -> PageJob:
         # Served with status 404, the page is never indexed: no noindex needed (it would cost SEO audits).
         meta = self.meta(
             "404",
@@ -830,7 +880,7 @@ class Renderer:
             _ctx(self._common, page=meta, posts=recent, section=""),
         )
 
-    def _robots(self, site: SiteView, unit: Unit) -> PageJob:
+    def _robots(self, site: SiteView, unit: Robots) -> PageJob:
         return self._job(unit, "/robots.txt", "robots.txt", "robots.txt", _ctx({}))
 
     def _sitemap(self, site: SiteView, pages: Sequence[PageJob]) -> PageJob:
@@ -838,16 +888,11 @@ class Renderer:
         entries = [
             (job.url, lastmod.get(job.url))
             for job in pages
-            if job.url.endswith("/") and job.unit[0] != "redirect"
+            if job.url.endswith("/") and not isinstance(job.unit, RedirectPage)
         ]
         return self._job(
-            ("sitemap",), "/sitemap.xml", "sitemap.xml", "the sitemap", _ctx({}, entries=entries)
+            Sitemap(), "/sitemap.xml", "sitemap.xml", "the sitemap", _ctx({}, entries=entries)
         )
-
-
-def _pages(count: int, per_page: int) -> int:
-    """How many pages a listing of ``count`` posts takes (an empty listing still has one)."""
-    return max(1, -(-count // per_page))
 
 
 class PageContext:

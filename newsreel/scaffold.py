@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from newsreel.config import load_settings
+from newsreel.config import closest, load_settings
 from newsreel.errors import NewsreelError, Problem
 from newsreel.errors import warning as warning_problem
 from newsreel.frontmatter import as_text
@@ -31,6 +31,7 @@ from newsreel.loader import find_sources, post_slug, read_front_matter, read_sou
 from newsreel.provenance import Pin, installed_pin
 from newsreel.report import Reporter
 from newsreel.slugs import short_slug, slugify, term_key
+from newsreel.taxonomies import Taxonomy
 from newsreel.tweets import TweetError, parse_status_url
 
 STARTER_PACKAGE = "newsreel.starter"
@@ -103,41 +104,10 @@ def _walk(folder: Any, rel: PurePosixPath) -> Iterator[tuple[Any, PurePosixPath]
 
 
 def sample_post(now: datetime) -> str:
-    """The first post of a new blog: real facts, every common front-matter key."""
+    """The first post of a new blog (``welcome.md``): real facts, every common front-matter key."""
     date = now.astimezone(UTC).replace(microsecond=0).isoformat()
-    return f"""---
-title: "Welcome to your movie-news blog"
-date: {date}
-film: Casablanca
-release_year: 1942
-actors:
-  - Humphrey Bogart
-  - Ingrid Bergman
-tags: [classics]
-summary: "A first post that shows how posts, films and actors fit together."
-# tweet: https://x.com/<handle>/status/<id>   (a tweet to show in the post)
----
-
-This post is about *Casablanca*, the 1942 film directed by Michael Curtiz with Humphrey
-Bogart and Ingrid Bergman. Because its front matter names the film and two actors, the blog
-now has a page for the film and one for each actor, listing every post that names them,
-each with its own feed.
-
-## Writing the next post
-
-Run `newsreel new post "Your title" --film "A film" --actor "An actor"` in this folder: it
-writes a draft in `content/posts/` with the date and front matter filled in. Remove the
-`draft: true` line when it is ready to publish.
-
-Run `newsreel serve` to preview the blog while you write: the page reloads on every save.
-`newsreel build` writes the finished site into `site/`.
-
-## Films and actors
-
-A file in `content/films/` gives a film its poster, synopsis and other titles (`aka`), so
-that posts that used a working title land on the same page; `content/actors/` does the
-same for people. Delete this post whenever you like.
-"""
+    text = resources.files("newsreel").joinpath("welcome.md").read_text(encoding="utf-8")
+    return text.replace("{date}", date)
 
 
 def init_site(
@@ -307,36 +277,44 @@ def taken_post_slugs(site_dir: Path) -> dict[str, Path]:
 
 @dataclass(frozen=True)
 class KnownName:
-    """A film or actor name the site already uses somewhere."""
+    """A term's name the site already uses somewhere."""
 
     name: str
-    """As written (a title, an ``aka``, or a post's spelling)."""
+    """As written (a page's name, an ``aka``, or a post's spelling)."""
     canonical: str
-    """The page's name it lands on: a film page's title, an actor page's name, else ``name``."""
+    """The name of the page it lands on (its name key's value), else ``name``."""
 
 
 @dataclass(frozen=True)
 class SiteNames:
-    """The film and actor names a site uses, from its pages and its posts' front matter."""
+    """The names of terms a site uses, kind by kind, from its pages and its posts' front matter."""
 
-    films: tuple[KnownName, ...] = ()
-    actors: tuple[KnownName, ...] = ()
+    by_kind: Mapping[str, tuple[KnownName, ...]]
 
     def of(self, kind: str) -> tuple[KnownName, ...]:
-        return self.films if kind == "films" else self.actors
+        return tuple(self.by_kind.get(kind, ()))
 
 
-def read_site_names(site_dir: Path) -> SiteNames:
-    """Collect names from ``content/films``, ``content/actors`` and every post, tolerantly."""
-    films = _page_names(site_dir, "films", "title")
-    actors = _page_names(site_dir, "actors", "name")
-    post_films: list[str] = []
-    post_actors: list[str] = []
+def read_site_names(site_dir: Path, taxonomies: Sequence[Taxonomy] | None = None) -> SiteNames:
+    """Collect the names of every declared kind from ``content/<kind>/`` pages and every post,
+    tolerantly (a file that cannot be read adds nothing)."""
+    if taxonomies is None:
+        taxonomies = load_settings(site_dir)[0].taxonomies
+    used: dict[str, list[str]] = {tax.name: [] for tax in taxonomies}
     for path in content_files(site_dir, POSTS):
         front = front_matter_of(site_dir, path)
-        post_films += _texts(front.get("film")) + _texts(front.get("films"))
-        post_actors += _texts(front.get("actors")) + _texts(front.get("actor"))
-    return SiteNames(_merge(films, post_films), _merge(actors, post_actors))
+        for tax in taxonomies:
+            for key in tax.keys:
+                used[tax.name] += _texts(front.get(key))
+    return SiteNames(
+        {
+            tax.name: _merge(
+                _page_names(site_dir, tax.name, tax.name_key) if tax.pages else [],
+                used[tax.name],
+            )
+            for tax in taxonomies
+        }
+    )
 
 
 def _page_names(site_dir: Path, kind: str, key: str) -> list[KnownName]:
@@ -471,11 +449,12 @@ def front_matter_text(fields: Mapping[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def film_fields(films: Sequence[str]) -> dict[str, Any]:
-    """``film: X`` for one film, ``films: [...]`` for several, nothing for none."""
-    if len(films) == 1:
-        return {"film": films[0]}
-    return {"films": list(films)} if films else {}
+def term_fields(tax: Taxonomy, names: Sequence[str]) -> dict[str, Any]:
+    """The front matter naming ``names`` as terms of ``tax``: its single key for one name when
+    it has one (``film: X``), else its list key; nothing for none."""
+    if len(names) == 1 and tax.single:
+        return {tax.single: names[0]}
+    return {tax.key: list(names)} if names else {}
 
 
 def write_new(path: Path, text: str) -> None:
@@ -504,18 +483,21 @@ def new_post(
     site_dir: Path,
     title: str,
     *,
-    films: Sequence[str] = (),
-    actors: Sequence[str] = (),
+    terms: Mapping[str, Sequence[str]] | None = None,
     tweet: str | None = None,
     reporter: Reporter | None = None,
 ) -> Path:
-    """Write a draft ``content/posts/<slug>.md`` with valid front matter; return its path."""
+    """Write a draft ``content/posts/<slug>.md`` with valid front matter; return its path.
+
+    ``terms`` maps a declared kind's name (or its ``new post`` option: ``film``) to the names
+    the post gives it."""
     reporter = reporter or Reporter()
     require_site(site_dir)
     title = " ".join(title.split())
     if not title:
         raise ScaffoldError('the title is empty (give one: newsreel new post "Title")')
-    films_list, actors_list = unique_list(films), unique_list(actors)
+    taxonomies = load_settings(site_dir)[0].taxonomies
+    given = _given_terms(taxonomies, terms or {})
     tweet_url = _checked_tweet(tweet) if tweet is not None else None
     slug = short_slug(slugify(title))  # a long title keeps its words, its file name stays short
     path = SiteLayout(site_dir).posts / f"{slug}.md"
@@ -530,11 +512,10 @@ def new_post(
             f"{other.as_posix()}: already has the slug {slug!r} a post titled {title!r} would get "
             "(give the post another title, or edit that file)"
         )
-    names = read_site_names(site_dir) if films_list or actors_list else SiteNames()
+    names = read_site_names(site_dir, taxonomies) if given else SiteNames({})
     fields: dict[str, Any] = {"title": title, "date": site_now(site_dir)}
-    fields.update(film_fields(films_list))
-    if actors_list:
-        fields["actors"] = actors_list
+    for tax, listed in given:
+        fields.update(term_fields(tax, listed))
     if tweet_url:
         fields["tweet"] = tweet_url
     fields["draft"] = True
@@ -543,12 +524,43 @@ def new_post(
         f"created {shown} as a draft: newsreel serve shows it, newsreel build leaves it out "
         "until you remove its draft: true line"
     )
-    for kind, label, given in (("films", "film", films_list), ("actors", "actor", actors_list)):
-        for name in given:
-            guess = did_you_mean(name, names.of(kind))
+    for tax, listed in given:
+        for name in listed:
+            guess = did_you_mean(name, names.of(tax.name))
             if guess is not None:
-                reporter.problem(suggestion_problem(shown, label, name, guess))
+                reporter.problem(suggestion_problem(shown, tax.label.lower(), name, guess))
     return path
+
+
+def new_post_options(taxonomies: Sequence[Taxonomy]) -> dict[str, Taxonomy]:
+    """Each ``new post`` option naming terms (``film``, ``films``, ``actor``, ``actors``) and
+    the kind it names: a kind's label, its name and its front-matter keys."""
+    options: dict[str, Taxonomy] = {}
+    for tax in taxonomies:
+        for option in (tax.option, tax.name, *tax.keys):
+            options.setdefault(option.replace("_", "-"), tax)
+    return options
+
+
+def _given_terms(
+    taxonomies: Sequence[Taxonomy], terms: Mapping[str, Sequence[str]]
+) -> list[tuple[Taxonomy, list[str]]]:
+    """The names given per declared kind, in declared order; an unknown kind is a usage error."""
+    options = new_post_options(taxonomies)
+    wanted: dict[str, list[str]] = {}
+    for option, names in terms.items():
+        tax = options.get(option.replace("_", "-"))
+        if tax is None:
+            known = sorted(options)
+            guess = closest(option, known)
+            hint = f"did you mean --{guess}?" if guess else "--" + ", --".join(known)
+            raise ScaffoldError(f"--{option}: this site declares no such kind of term ({hint})")
+        wanted.setdefault(tax.name, []).extend(names)
+    return [
+        (tax, unique_list(wanted[tax.name]))
+        for tax in taxonomies
+        if tax.name in wanted and unique_list(wanted[tax.name])
+    ]
 
 
 def _checked_tweet(url: str) -> str:

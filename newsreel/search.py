@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from newsreel.children import tied_to_us
 from newsreel.config import Settings
 from newsreel.errors import NewsreelError, Problem, error
 from newsreel.hashing import hash_bytes, hasher
@@ -112,6 +113,7 @@ def run_pagefind(
                 timeout=TIMEOUT,
                 stdin=subprocess.DEVNULL,
                 env={**os.environ, "NO_COLOR": "1"},
+                preexec_fn=tied_to_us(),
             )
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise SearchFailed(

@@ -36,7 +36,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import quote, unquote, urlsplit
 
 from newsreel.errors import BuildFailed, NewsreelError, Problem, printable
@@ -55,6 +55,10 @@ from newsreel.livereload import (
 )
 from newsreel.report import Reporter
 from newsreel.watch import Changes, SeenStamps, SiteWatcher
+
+if TYPE_CHECKING:
+    from newsreel.build import BuildResult
+    from newsreel.cards import CardsOnDemand
 
 QUIET_SECONDS = 0.1
 """Rebuild once the filesystem has been quiet this long after the last event."""
@@ -285,6 +289,8 @@ class Showing:
     base_path: str = "/"
     problems: tuple[Problem, ...] = ()
     """Errors of the latest build, if it failed."""
+    cards: CardsOnDemand | None = None
+    """The social cards of the build shown, drawn when first asked for."""
 
 
 @dataclass
@@ -457,6 +463,12 @@ class PreviewHandler(BaseHTTPRequestHandler):
             location = found.location + (f"?{query}" if query else "")
             return found.status, Body.of(b""), text, {"Location": location}
         status, file = found.status, found.file
+        if file is None and shown.cards is not None and path.startswith(shown.base_path):
+            try:  # a social card: drawn the first time it is asked for
+                file = shown.cards.file(unquote(path[len(shown.base_path) :]))
+            except (OSError, ValueError):
+                file = None
+            status = 200 if file is not None else status
         if file is None:
             missing = os.path.join(shown.root, "404.html")
             if not os.path.isfile(missing):
@@ -635,10 +647,10 @@ class Rebuilder:
                 self.state.snapshot, manifest=manifest_stamp(self.options.output)
             )
 
-    def build(self, paths: frozenset[str] = frozenset()) -> bool:
+    def build(self, paths: frozenset[str] = frozenset()) -> BuildResult | None:
         """Build once; on success serve the new output, on failure keep the old and show why.
 
-        Returns True when the build read every source (not only ``paths``) and succeeded."""
+        Returns what the build did, or None when it failed."""
         from newsreel.build import build_site
 
         preview, reporter = self.preview, self.preview.reporter
@@ -670,10 +682,14 @@ class Rebuilder:
             else:
                 problems = ()
                 old = preview.showing
-                preview.showing = Showing(root=result.output, base_path=result.base_path)
+                preview.showing = Showing(
+                    root=result.output,
+                    base_path=result.base_path,
+                    cards=old.cards if result.patched else result.cards,
+                )
                 self.indexer.built(result.settings, result.search_stale)
         if problems:
-            preview.showing = Showing(preview.showing.root, preview.showing.base_path, problems)
+            preview.showing = replace(preview.showing, problems=problems)
             for problem in problems:
                 reporter.problem(problem)
             serving = (
@@ -686,7 +702,7 @@ class Rebuilder:
                 f"serving {serving}"
             )
             preview.hub.publish("failed", {"problems": [problem_json(p) for p in problems]})
-            return False
+            return None
         if result.warnings != self._warnings:  # say each warning once, not on every save
             for warning in result.warnings:
                 if warning not in self._warnings:
@@ -726,7 +742,15 @@ class Rebuilder:
         # counting still frees what a later build replaces.
         gc.collect()
         gc.freeze()
-        return result.scanned_all
+        return result
+
+    def note_built(self, seen: SeenStamps, result: BuildResult | None) -> None:
+        """Tell ``seen`` what a successful build read, to tell late events from news."""
+        inputs = self.state.inputs
+        if result is None or inputs is None:
+            return
+        listed = result.listed_ns if result.scanned_all else None
+        seen.built(listed, os.path.realpath(self.site_dir), inputs.sources)
 
 
 @contextmanager
@@ -865,9 +889,7 @@ def serve(
                 http_thread.start()
                 reporter.info("building…")
                 seen = SeenStamps()
-                seen.build_starting()
-                if rebuilder.build():
-                    seen.read_everything()
+                rebuilder.note_built(seen, rebuilder.build())
                 reporter.info(
                     f"serving {_url(host, port, preview.showing.base_path)} "
                     "(rebuilds as you save; Ctrl-C stops)"
@@ -878,9 +900,7 @@ def serve(
                         continue
                     if watcher is not None:
                         watcher.refresh()
-                    seen.build_starting()
-                    if rebuilder.build(paths):
-                        seen.read_everything()
+                    rebuilder.note_built(seen, rebuilder.build(paths))
             except KeyboardInterrupt:
                 pass
     finally:

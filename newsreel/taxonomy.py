@@ -1,8 +1,8 @@
-"""Link loaded posts and pages into the site model: posts, films, actors, tags, redirects.
+"""Link loaded posts and pages into the site model: posts, terms of every kind, redirects.
 
-One generic engine serves every taxonomy. Names that differ only by case, spacing or
-Unicode form are one term; a film or actor page's ``aka`` names land on its term and
-their old URLs become redirects; two different names that would share a URL are an
+One engine serves every declared taxonomy (``taxonomies.Taxonomy``). Names that differ only
+by case, spacing or Unicode form are one term; a term page's ``aka`` names land on its term
+and their old URLs become redirects; two different names that would share a URL are an
 error naming both files, never a silent merge.
 """
 
@@ -28,17 +28,15 @@ from newsreel.model import (
 )
 from newsreel.releases import fold, year_of
 from newsreel.slugs import slugify, term_key
+from newsreel.taxonomies import Taxonomy
 from newsreel.urls import Urls
-
-KINDS = ("films", "actors", "tags")
-SINGULAR = {"films": "film", "actors": "actor", "tags": "tag"}
 
 
 @dataclass
 class _Draft:
     """A term while the index is being built (mutable only inside ``index_terms``)."""
 
-    kind: str
+    tax: Taxonomy
     name: str
     slug: str
     first_source: str
@@ -78,21 +76,21 @@ def _register(
             error(
                 path,
                 line,
-                f"{SINGULAR[draft.kind]} {draft.name!r} is also named by {existing.first_source}",
+                f"{draft.tax.label.lower()} {draft.name!r} is also named by {existing.first_source}",
                 "keep the name in one page, as its title or one aka",
             )
         )
 
 
 def _index_kind(
-    kind: str, pages: Sequence[LoadedPage], posts: Sequence[PostSource], problems: list[Problem]
+    tax: Taxonomy, pages: Sequence[LoadedPage], posts: Sequence[PostSource], problems: list[Problem]
 ) -> dict[str, _Draft]:
     """Map every name key of one taxonomy to its term draft."""
     registry: dict[str, _Draft] = {}
     for loaded in pages:
         page = loaded.source
         draft = _Draft(
-            kind, page.name, slugify(page.name), page.source, page.name_line, page, loaded.body
+            tax, page.name, slugify(page.name), page.source, page.name_line, page, loaded.body
         )
         _register(registry, term_key(page.name), draft, (page.source, page.name_line), problems)
         for alias in page.aka:
@@ -102,11 +100,11 @@ def _index_kind(
                     registry, term_key(alias.name), draft, (page.source, alias.line), problems
                 )
     for post in posts:  # oldest first: a term's name is its first spelling
-        for mention in getattr(post, kind):
+        for mention in post.mentioned(tax.name):
             key = term_key(mention.name)
             if key not in registry:
                 registry[key] = _Draft(
-                    kind, mention.name, slugify(mention.name), post.source, mention.line
+                    tax, mention.name, slugify(mention.name), post.source, mention.line
                 )
     return registry
 
@@ -116,16 +114,17 @@ def _check_slugs(drafts: Iterable[_Draft], problems: list[Problem]) -> None:
     for draft in drafts:
         other = by_slug.setdefault(draft.slug, draft)
         if other is not draft:
+            tax = draft.tax
             problems.append(
                 error(
                     draft.first_source,
                     draft.first_line,
-                    f"{SINGULAR[draft.kind]} {draft.name!r} and {other.name!r} ({other.first_source}) "
-                    f"would both be written to /{draft.kind}/{draft.slug}/",
+                    f"{tax.label.lower()} {draft.name!r} and {other.name!r} ({other.first_source}) "
+                    f"would both be written to /{tax.name}/{draft.slug}/",
                     "use one spelling everywhere"
-                    if draft.kind == "tags"
+                    if not tax.pages
                     else "use one spelling everywhere, or add the other as an aka in a page in content/"
-                    + draft.kind
+                    + tax.name
                     + "/",
                 )
             )
@@ -151,14 +150,14 @@ def _check_post_urls(
 
 
 def _release(
-    film_url: str, posts: Sequence[Post], page: PageSource | None
+    tax: Taxonomy, url: str, posts: Sequence[Post], page: PageSource | None
 ) -> tuple[int | None, tuple[YearReport, ...], tuple[Release, ...], tuple[ReleaseReport, ...]]:
-    """A film's release year, the history of years its posts reported, its dated releases and
-    every report that changed them (oldest first; the film page has the last word)."""
+    """A work's release year, the history of years its posts reported, its dated releases and
+    every report that changed them (oldest first; its own page has the last word)."""
     reports = []
     for post in reversed(posts):  # oldest first
-        for ref in post.films:
-            if ref.url == film_url:
+        for ref in post.refs(tax.name):
+            if ref.url == url:
                 if ref.release_year is not None or ref.release_dates:
                     reports.append((post, ref.written_year, ref.release_dates))
                 break
@@ -169,22 +168,22 @@ def _release(
 
 
 def _current_years(
-    films: Mapping[str, _Draft], kept: Sequence[LoadedPost]
+    tax: Taxonomy, registry: Mapping[str, _Draft], kept: Sequence[LoadedPost]
 ) -> dict[int, int | None]:
-    """Each film draft (by id) → its current release year, folded from the sources as
-    ``_release`` folds the built posts (a post's first mention of a film is its report; the
-    film page has the last word), so that every post's link to a film can carry it."""
+    """Each work's draft (by id) → its current release year, folded from the sources as
+    ``_release`` folds the built posts (a post's first mention of a work is its report; its
+    own page has the last word), so that every post's link to a work can carry it."""
     reports: dict[int, list[tuple[None, int | None, tuple]]] = {}
     for loaded in kept:  # oldest first
         seen: set[int] = set()
-        for mention in loaded.source.films:
-            draft = id(films[term_key(mention.name)])
+        for mention in loaded.source.mentioned(tax.name):
+            draft = id(registry[term_key(mention.name)])
             if draft not in seen and (mention.release_year is not None or mention.release_dates):
                 reports.setdefault(draft, []).append(
                     (None, mention.release_year, mention.release_dates)
                 )
             seen.add(draft)
-    for draft in films.values():
+    for draft in registry.values():
         page = draft.page
         if page is not None and (page.release_year is not None or page.release_dates):
             reports.setdefault(id(draft), []).append((None, page.release_year, page.release_dates))
@@ -195,9 +194,7 @@ def make_post(
     src: PostSource,
     body: RenderedBody,
     url: str,
-    films: tuple[TermRef, ...],
-    actors: tuple[TermRef, ...],
-    tags: tuple[TermRef, ...],
+    links: tuple[tuple[str, tuple[TermRef, ...]], ...],
     now: datetime,
 ) -> Post:
     """A post of the model, from its source, rendered body, URL and links to its terms."""
@@ -212,9 +209,7 @@ def make_post(
         summary=src.summary or body.summary,
         html=body.html,
         words=body.words,
-        films=films,
-        actors=actors,
-        tags=tags,
+        links=links,
         tweets=tuple(t for t in src.tweets if t.url not in body.embedded_tweets),
         image=src.image,
         image_alt=src.image_alt,
@@ -229,6 +224,7 @@ def build_model(
     posts: Sequence[LoadedPost],
     pages: Sequence[LoadedPage],
     urls: Urls,
+    taxonomies: Sequence[Taxonomy],
     *,
     now: datetime,
     drafts: bool,
@@ -241,13 +237,16 @@ def build_model(
     sources = {p.source.source: p.source for p in kept}
 
     registries = {}
-    for kind in KINDS:
-        kind_pages = [page for page in pages if page.source.kind == kind]
-        registries[kind] = _index_kind(kind, kind_pages, [p.source for p in kept], problems)
-        _check_slugs({id(d): d for d in registries[kind].values()}.values(), problems)
+    for tax in taxonomies:
+        kind_pages = [page for page in pages if page.source.kind == tax.name]
+        registries[tax.name] = _index_kind(tax, kind_pages, [p.source for p in kept], problems)
+        _check_slugs({id(d): d for d in registries[tax.name].values()}.values(), problems)
 
-    current = _current_years(registries["films"], kept)
-    made: dict[tuple[str, str, int | None], TermRef] = {}  # the same actor is named by many posts
+    current: dict[int, int | None] = {}
+    for tax in taxonomies:
+        if tax.releases:
+            current.update(_current_years(tax, registries[tax.name], kept))
+    made: dict[tuple[object, ...], TermRef] = {}  # the same name is given by many posts
 
     def refs(kind: str, mentions: tuple[Mention, ...]) -> tuple[TermRef, ...]:
         seen: dict[str, TermRef] = {}
@@ -264,7 +263,7 @@ def build_model(
                     mention.release_year or year_of(mention.release_dates),
                     mention.release_dates,
                     mention.release_year,
-                    current.get(id(draft)) if kind == "films" else None,
+                    current.get(id(draft)) if draft.tax.releases else None,
                 )
                 made[made_key] = ref
             seen.setdefault(ref.url, ref)
@@ -278,20 +277,19 @@ def build_model(
                 src,
                 loaded.body,
                 urls.post(src.slug, src.date),
-                refs("films", src.films),
-                refs("actors", src.actors),
-                refs("tags", src.tags),
+                tuple((tax.name, refs(tax.name, src.mentioned(tax.name))) for tax in taxonomies),
                 now,
             )
         )
     _check_post_urls(built, sources, problems)
 
-    taxonomies: dict[str, tuple[Term, ...]] = {}
+    by_kind: dict[str, tuple[Term, ...]] = {}
     redirects: list[Redirect] = []
-    for kind in KINDS:
+    for tax in taxonomies:
+        kind = tax.name
         posts_of: dict[str, list[Post]] = {}
         for post in built:
-            for ref in getattr(post, kind):
+            for ref in post.refs(kind):
                 posts_of.setdefault(ref.url, []).append(post)
         terms = []
         by_source = {post.source: post for post in built}
@@ -302,7 +300,7 @@ def build_model(
                 continue
             page = draft.page
             year, history, releases, release_history = (
-                _release(url, term_posts, page) if kind == "films" else (None, (), (), ())
+                _release(tax, url, term_posts, page) if tax.releases else (None, (), (), ())
             )
             terms.append(
                 Term(
@@ -328,13 +326,13 @@ def build_model(
                     Redirect(urls.term(kind, slugify(alias)), url, f"{alias} is now {draft.name}")
                 )
         terms.sort(key=lambda t: (term_key(t.name), t.slug))
-        taxonomies[kind] = tuple(terms)
+        by_kind[kind] = tuple(terms)
 
-    taken = {t.url for terms in taxonomies.values() for t in terms}
+    taken = {t.url for terms in by_kind.values() for t in terms}
     unique_redirects = {r.url: r for r in redirects if r.url not in taken and r.url != r.target}
     site = Site(
         posts=tuple(built),
-        taxonomies=taxonomies,
+        taxonomies=by_kind,
         redirects=tuple(sorted(unique_redirects.values(), key=lambda r: r.url)),
     )
     return site, problems

@@ -64,9 +64,9 @@ class Urls:
         return f"/{kind}/{slug}/feed.xml"
 
     @staticmethod
-    def film_calendar(slug: str) -> str:
-        """A film's own release calendar (iCalendar)."""
-        return f"/films/{slug}/releases.ics"
+    def term_calendar(kind: str, slug: str) -> str:
+        """A work's own release calendar (iCalendar)."""
+        return f"/{kind}/{slug}/releases.ics"
 
     # --- links ------------------------------------------------------------------
     def link(self, site_path: str) -> str:

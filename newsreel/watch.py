@@ -12,6 +12,7 @@ import os
 import stat
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +32,7 @@ from watchdog.observers.api import BaseObserver, ObservedWatch
 
 from newsreel.hashing import hash_bytes
 from newsreel.incremental.store import Stamp, stamp_of
-from newsreel.layout import CACHE, CONFIG, SOURCE_DIRS
+from newsreel.layout import CACHE, CONFIG, CONTENT, SOURCE_DIRS
 
 # Only events that change what a build reads. Opened/closed-without-write events are left out:
 # the build itself reads every source, and counting those would rebuild forever. A folder's
@@ -89,6 +90,12 @@ def is_source_path(site_dir: Path, path: str, ignore: tuple[Path, ...] = ()) -> 
     return not is_ignored_name(parts[-1])
 
 
+BURST_PATHS = 20
+"""A batch this big is a checkout or a copy, not a save: it waits for a longer quiet."""
+BURST_QUIET = 0.5
+"""Seconds of quiet a burst waits for: a checkout on a loaded machine may pause for longer
+than a save's quiet period, and splitting it costs a whole second rebuild."""
+
 MAX_DELAY = 10.0
 """Seconds a stream of events that never pauses may hold back a rebuild. Long enough for a
 big checkout or copy on a slow disk to land as one batch; a real editor pauses far sooner."""
@@ -120,14 +127,16 @@ class Changes:
         """Wait up to ``timeout`` s for a change, then until ``quiet`` s pass with no new event.
 
         Returns the changed paths (and forgets them), or None when nothing changed in time.
-        A stream of events that never pauses still gets a rebuild after ``max_delay`` s.
+        A batch of ``BURST_PATHS`` or more waits for ``BURST_QUIET`` s of quiet instead, and a
+        stream of events that never pauses still gets a rebuild after ``max_delay`` s.
         """
         if not self._wake.wait(timeout):
             return None
         while True:
             with self._lock:
                 now = time.monotonic()
-                left = min(self._last + quiet, self._first + max_delay) - now
+                wait = max(quiet, BURST_QUIET) if len(self._paths) >= BURST_PATHS else quiet
+                left = min(self._last + wait, self._first + max_delay) - now
                 if left <= 0:
                     paths = frozenset(self._paths)
                     self._paths.clear()
@@ -162,36 +171,67 @@ class SeenStamps:
     """Remembers the stamps of changed paths, to tell news from late echoes of a change.
 
     watchdog may report a change twice (for a new folder it also reports the files found
-    in it, a moment later): when every path of a batch looks exactly as it did when an
-    earlier batch was taken, that batch is an echo and needs no rebuild.
+    in it, a moment later), and under load it may report a change after the build that
+    read it has started: a path that looks exactly as an earlier batch or the last build saw
+    it is an echo, and a batch of echoes needs no rebuild.
     """
 
     def __init__(self) -> None:
         self._seen: dict[str, Version] = {}
-        self._starting = 0
-        self._build_started = 0
+        self._listed_ns = 0
+        self._site = ""
+        self._sources: Sequence[tuple[str, str, Stamp | None]] = ()
+        self._used: dict[str, Stamp | None] | None = None
 
-    def build_starting(self) -> None:
-        """Note that a build is about to start."""
-        self._starting = time.time_ns()
+    def built(
+        self,
+        listed_ns: int | None,
+        site_dir: str,
+        sources: Sequence[tuple[str, str, Stamp | None]],
+    ) -> None:
+        """Note a successful build of ``site_dir`` (absolute, as the watcher names paths): it
+        used each source, (kind, site-relative path, stamp), at the stamp given, and unless
+        ``listed_ns`` is None it listed and stamped every file at that time (not only the
+        paths it was told about)."""
+        if listed_ns is not None:
+            self._listed_ns = listed_ns
+        self._site = site_dir
+        self._sources = sources
+        self._used = None
 
-    def read_everything(self) -> None:
-        """Note that the build just started read every source as it was then (it did not only
-        stamp the paths it was told about)."""
-        self._build_started = self._starting
+    def _used_stamp(self, path: str) -> tuple[bool, Stamp | None]:
+        """Whether the last build used ``path`` as a source, and at which stamp."""
+        if self._used is None:  # made when first asked: most batches are news at once
+            root = self._site
+            self._used = {
+                os.path.join(root, *rel.split("/")): stamp for _, rel, stamp in self._sources
+            }
+        return path in self._used, self._used.get(path)
 
     def _read_by_last_build(self, path: str) -> bool:
-        """True when the file has not changed since the last build that read every source
-        started (so it read this version).
+        """True when the last build read this version of the file.
 
-        ctime, unlike mtime, cannot be set back by a tool that copies old timestamps. The
-        kernel stamps files from a coarse clock, so a margin keeps a save made just as the
-        build started on the side of "news" (an extra rebuild costs little; a missed one lies).
+        A source is compared with the stamp the build used (a save makes a new inode or a new
+        mtime; the build itself believes that stamp). Any other file counts as read when it has not changed since the last
+        build that stamped every file started listing: ctime, unlike mtime, cannot be set back
+        by a tool that copies old timestamps, and the kernel stamps files from a coarse clock,
+        so a margin keeps a save made just as the build started on the side of "news" (an
+        extra rebuild costs little; a missed one lies).
         """
         try:
-            return os.stat(path).st_ctime_ns < self._build_started - ECHO_MARGIN_NS
-        except OSError:
-            return False
+            info = os.stat(path)
+        except OSError:  # gone: a Markdown file the build did not use was gone for it too
+            content = os.path.join(self._site, CONTENT, "")
+            return (
+                bool(self._site)
+                and path.startswith(content)
+                and path.endswith(".md")
+                and not self._used_stamp(path)[0]
+            )
+        used, stamp = self._used_stamp(path)
+        if used:
+            return stamp == stamp_of(info)
+        return info.st_ctime_ns < self._listed_ns - ECHO_MARGIN_NS
 
     def news(self, paths: frozenset[str]) -> bool:
         """True when some path differs from what the last batch naming it, or the last build, saw."""

@@ -484,6 +484,29 @@ def test_a_damaged_cache_is_only_slower(tmp_path: Path) -> None:
     assert build_site(site).patched  # the cache was started anew
 
 
+def test_a_cache_from_another_newsreel_is_started_anew(tmp_path: Path) -> None:
+    """A store written by a newsreel whose snapshot had fewer fields (an upgrade) is not
+    believed: the build goes on as a full one, without a traceback."""
+    import pickle
+    import sqlite3
+
+    from newsreel.incremental.store import STORE_FILE
+
+    site = write_site(tmp_path / "blog", FILMS)
+    build_site(site)
+    db = sqlite3.connect(site / ".newsreel-cache" / STORE_FILE)
+    (data,) = db.execute("SELECT data FROM meta WHERE name = 'snapshot'").fetchone()
+    core = pickle.loads(data)
+    object.__delattr__(core, "pictures")  # as an older newsreel pickled it
+    db.execute("UPDATE meta SET data = ? WHERE name = 'snapshot'", (pickle.dumps(core),))
+    db.commit()
+    db.close()
+    _edit_body(site / "content/posts/2020-09-07-jump.md", "\nMore.\n")
+    result = newsreel("build", site)
+    assert result.code == 0 and "Traceback" not in result.err, result.err
+    assert _output(site) == _cold_copy(site, tmp_path / "cold")
+
+
 BAD_INPUTS = {
     "broken yaml": ("title: [unclosed\ndate: 2023-01-01\n", 2, "invalid YAML"),
     "missing title": ("date: 2023-01-01\n", 1, "'title' is missing"),

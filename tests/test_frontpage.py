@@ -181,15 +181,15 @@ def test_sections_from_the_model() -> None:
         film("F", 2023, 1, date(2023, 11, 5)),
     ]
     today = date(2023, 10, 1)
-    assert [(u.film.name, u.date) for u in coming_soon(films, today)] == [
+    assert [(u.work.name, u.date) for u in coming_soon(films, today)] == [
         ("F", date(2023, 11, 5)),
         ("E", None),
         ("C", date(2024, 3, 1)),
         ("A", None),
         ("B", None),
     ]
-    assert [u.film.name for u in coming_soon(films, date(2024, 3, 2))] == ["A", "B"]
-    assert [u.film.name for u in coming_soon(films, date(2026, 1, 1))] == []
+    assert [u.work.name for u in coming_soon(films, date(2024, 3, 2))] == ["A", "B"]
+    assert [u.work.name for u in coming_soon(films, date(2026, 1, 1))] == []
     assert [f.name for f in most_covered(films)] == ["D", "A", "C", "E"]
     assert len(most_covered(films, limit=2)) == 2
 

@@ -363,3 +363,43 @@ def test_bad_focus_is_an_error(tmp_path: Path) -> None:
     assert (
         run.code == 1 and "content/posts/a.md:6: 'image_focus' must be two percentages" in run.err
     )
+
+
+def test_only_the_pictures_something_names_are_processed(tmp_path: Path) -> None:
+    """An image of static/ that no post, page or template names is copied as it is and never
+    encoded; a post that starts naming it (a Markdown image, a patch-sized edit) gets its
+    variants, and every warm build gives what a cold one gives."""
+    site = write_site(
+        tmp_path / "site",
+        {
+            "static/img/a.jpg": jpeg((900, 600)),
+            "static/img/spare.jpg": jpeg((900, 600), (10, 10, 200)),
+            "static/img/logo.png": png(Image.new("RGB", (400, 200), (0, 120, 0))),
+            "templates/partials/site-logo.html": '{{ picture("/img/logo.png", "Logo") }}\n',
+            "content/posts/a.md": post(
+                "A", "2023-01-02", "Text.", image="/img/a.jpg", image_alt="A"
+            ),
+            "content/posts/b.md": post("B", "2023-01-01", "No picture yet."),
+        },
+    )
+    assert newsreel("build", site).code == 0
+    out = site / "site" / "img"
+    names = {p.name for p in out.iterdir()}
+    assert "spare.jpg" in names and not any(n.startswith("spare-") for n in names)
+    assert any(n.startswith("a-900.") for n in names)
+    assert any(n.startswith("logo-400.") for n in names)  # named by a template
+    cache = site / ".newsreel-cache" / "images"
+    assert len({p.parent for p in cache.rglob("*.avif")}) == 2  # a.jpg and logo.png only
+    (site / "content/posts/b.md").write_text(
+        post("B", "2023-01-01", "Now with one.\n\n![Blue](/img/spare.jpg)")
+    )
+    assert newsreel("build", site).code == 0
+    assert any(n.startswith("spare-900.") for n in (p.name for p in out.iterdir()))
+    assert "<picture>" in (site / "site/posts/b/index.html").read_text()
+    assert newsreel("build", site, "--no-cache", "--output", tmp_path / "cold").code == 0
+    assert tree_hashes(site / "site") == tree_hashes(tmp_path / "cold")
+    (site / "content/posts/b.md").write_text(post("B", "2023-01-01", "Picture gone again."))
+    assert newsreel("build", site).code == 0
+    assert not any(n.startswith("spare-") for n in (p.name for p in out.iterdir()))
+    assert newsreel("build", site, "--no-cache", "--output", tmp_path / "cold2").code == 0
+    assert tree_hashes(site / "site") == tree_hashes(tmp_path / "cold2")

@@ -592,9 +592,9 @@ def test_release_years_from_release_phrases(text: str, year: int | None) -> None
     ],
 )
 def test_film_titles_guessed_from_the_text(text: str, title: str | None) -> None:
-    from newsreel.facts import guess_films
+    from newsreel.facts import guess_titles
 
-    found = guess_films(text)
+    found = guess_titles(text)
     assert (found[0].value if found else None) == title
 
 

@@ -113,7 +113,7 @@ def test_bad_release_dates_are_errors_with_their_line(case: str) -> None:
 
 def test_film_page_release_date_is_checked() -> None:
     record, problems = parse_page(
-        "films",
+        Settings().taxonomy("films"),
         "content/films/x.md",
         b"---\ntitle: X\nrelease_date: {date: 2023-07-14, region: Atlantis}\n---\n",
     )
@@ -130,7 +130,7 @@ def test_good_release_dates_are_read() -> None:
         Settings(),
     )
     assert record is not None and not problems
-    mention = record.films[0]
+    mention = record.mentioned("films")[0]
     assert mention.release_year == 2023
     assert [(d.date, d.region) for d in mention.release_dates] == [
         (dt.date(2023, 7, 12), None),

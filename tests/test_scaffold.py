@@ -120,7 +120,9 @@ def test_settings_file_lists_every_setting_with_its_default(blog: Path) -> None:
     assert problems == []
     assert settings == Settings()
     written = yaml.safe_load((blog / "newsreel.yaml").read_text(encoding="utf-8"))
-    keys = {k for k, v in written.items() if not isinstance(v, dict)}
+    kinds = written.pop("taxonomies")  # a mapping of declared kinds, not a section of settings
+    assert [tax.name for tax in Settings().taxonomies] == list(kinds)
+    keys = {k for k, v in written.items() if not isinstance(v, dict)} | {"taxonomies"}
     keys |= {f"{k}.{sub}" for k, v in written.items() if isinstance(v, dict) for sub in v}
     fields = {
         f.name.replace("markdown_", "markdown.").replace("tweets_", "tweets.")
@@ -522,10 +524,10 @@ def test_site_names_come_from_pages_and_posts_tolerantly(tmp_path: Path) -> None
     (tmp_path / "content" / "posts" / "broken.md").write_text("---\ntitle: [unclosed\n---\n")
     (tmp_path / "content" / "posts" / "binary.md").write_bytes(b"\xff\xfe---\n")
     names = read_site_names(tmp_path)
-    films = {k.name: k.canonical for k in names.films}
+    films = {k.name: k.canonical for k in names.of("films")}
     assert films["Mission: Impossible 7"] == "Mission: Impossible – Dead Reckoning Part One"
     assert films["No"] == "No" and films["1917"] == "1917"  # names stay text, as SPEC reads them
-    assert [k.name for k in names.actors] == ["Tom Cruise"]
+    assert [k.name for k in names.of("actors")] == ["Tom Cruise"]
 
 
 def test_front_matter_quotes_what_yaml_would_misread() -> None:

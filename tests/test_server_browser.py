@@ -21,7 +21,7 @@ from test_server_http import (
     post_text,
     start_server,
     write_atomic,
-)  # noqa: F401
+)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -49,6 +49,15 @@ def browser() -> Iterator[Browser]:
         chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture()
+def server(tmp_path: Path) -> Iterator[Served]:
+    """A running ``newsreel serve`` of ``make_site``'s site (as in ``test_server_http``)."""
+    served = start_server(make_site(tmp_path), tmp_path / "tmp")
+    yield served
+    if served.proc.poll() is None:
+        served.stop()
 
 
 @pytest.fixture()

@@ -277,3 +277,18 @@ def test_a_burst_of_saves_gives_one_rebuild(server: Served) -> None:
     assert server.request("/posts/p499/").status == 200
     # Nothing changed since: no more rebuilds (the build's own reads are not changes).
     assert _rebuilds(server, 1.0) == []
+
+
+def test_social_cards_are_drawn_when_asked_for(server: Served) -> None:
+    """The preview draws no card while rebuilding (hundreds would hold up every save) but
+    answers for each page's card, the one its og:image names, from the same drawing code."""
+    output = server.output()
+    assert not list(output.rglob("card.jpg"))
+    page = (output / "posts/first-look/index.html").read_text("utf-8")
+    assert 'og:image" content="https://example.org/posts/first-look/card.jpg"' in page
+    for path in ("/posts/first-look/card.jpg", "/films/harbour-lights/card.jpg"):
+        response = server.request(path)
+        assert response.status == 200, path
+        assert response.getheader("Content-Type") == "image/jpeg"
+    assert server.request("/posts/no-such-post/card.jpg").status == 404
+    assert server.request("/posts/first-look/card.jpg/").status == 404

@@ -221,6 +221,23 @@ def test_debounce_collects_a_burst_into_one_batch() -> None:
     assert changes.wait_quiet(0.1, timeout=0.2) is None
 
 
+def test_a_burst_that_pauses_stays_one_batch() -> None:
+    """A checkout on a loaded machine may pause for longer than a save's quiet period: a big
+    batch waits for a longer quiet, a single save does not."""
+    from newsreel.watch import BURST_PATHS, BURST_QUIET
+
+    changes = Changes()
+    for i in range(BURST_PATHS):
+        changes.add(f"/site/content/posts/{i}.md")
+    threading.Timer(BURST_QUIET / 2, changes.add, args=("/site/content/posts/late.md",)).start()
+    batch = changes.wait_quiet(0.1, timeout=2)
+    assert batch is not None and len(batch) == BURST_PATHS + 1
+    changes.add("/site/content/posts/one.md")
+    started = time.monotonic()
+    assert changes.wait_quiet(0.1, timeout=2) == {"/site/content/posts/one.md"}
+    assert time.monotonic() - started < BURST_QUIET
+
+
 def test_debounce_waits_for_quiet() -> None:
     changes = Changes()
     changes.add("a")
@@ -364,24 +381,53 @@ def test_origin_check(origin: str | None, bound: str, ok: bool) -> None:
 def test_an_echo_of_a_file_the_last_build_read_is_not_news(tmp_path: Path) -> None:
     from newsreel.watch import ECHO_MARGIN_NS, SeenStamps
 
-    old = tmp_path / "old.md"
+    old = tmp_path / "static" / "old.css"
+    old.parent.mkdir()
     old.write_text("one")
     time.sleep(ECHO_MARGIN_NS / 1e9 + 0.05)
+    listed = time.time_ns()
     seen = SeenStamps()
-    seen.build_starting()
+    seen.built(None, str(tmp_path), ())
     assert seen.news(frozenset({str(old)}))  # the build may have stamped only the paths it was told
     seen = SeenStamps()
-    seen.build_starting()
-    seen.read_everything()
+    seen.built(listed, str(tmp_path), ())
     assert not seen.news(frozenset({str(old)}))  # reported late, but the build read this version
     old.write_text("two")
     assert seen.news(frozenset({str(old)}))  # changed since: news
-    fresh = tmp_path / "fresh.md"
+    fresh = tmp_path / "static" / "fresh.css"
     fresh.write_text("new")
     assert seen.news(frozenset({str(fresh)}))  # written after the build started: news
     assert seen.news(
-        frozenset({str(tmp_path / "gone.md")})
-    )  # a deletion the build may not have seen
+        frozenset({str(tmp_path / "static" / "gone.css")})
+    )  # a deletion it may not have seen
+
+
+def test_a_late_event_for_a_post_the_build_used_is_not_news(tmp_path: Path) -> None:
+    """A burst of saves reported after the build that read them started (a slow watcher under
+    load): the build's own stamps of its sources tell the echo, however recent the file."""
+    from newsreel.incremental.store import stamp_of
+    from newsreel.watch import SeenStamps
+
+    posts = tmp_path / "content" / "posts"
+    posts.mkdir(parents=True)
+    used, edited = posts / "used.md", posts / "edited.md"
+    used.write_text("one")
+    edited.write_text("one")
+    sources = [("posts", f"content/posts/{p.name}", stamp_of(p.stat())) for p in (used, edited)]
+    seen = SeenStamps()
+    seen.built(time.time_ns() - 10**9, str(tmp_path), sources)  # listed before the files' ctime
+    assert not seen.news(frozenset({str(used)}))  # written just now, but this is what it used
+    edited.write_text("two, longer")
+    assert seen.news(frozenset({str(edited)}))  # changed after the build stamped it
+    created = posts / "created.md"
+    created.write_text("new")
+    assert seen.news(frozenset({str(created)}))  # a post the build did not use
+    created.unlink()
+    never = posts / "never.md"  # created and deleted after the build: it saw it gone too
+    assert not seen.news(frozenset({str(never)}))
+    used.unlink()
+    assert seen.news(frozenset({str(used)}))  # a post it used, gone
+    assert seen.news(frozenset({str(tmp_path / "static" / "gone.css")}))  # not a source
 
 
 # --- byte ranges, and clients that stop reading ----------------------------------------------

@@ -119,6 +119,55 @@ def test_trailers_in_front_matter_and_the_body(tmp_path: Path) -> None:
     assert '"@type":"VideoObject"' in film
 
 
+def test_a_portrait_poster_frame_is_shown_whole(tmp_path: Path) -> None:
+    """A 16:9 player keeps a landscape still as a cover crop, but shows a portrait poster whole
+    (cropped to 16:9 it would keep a band from its middle, the subject cut away)."""
+    tall = io.BytesIO()
+    Image.new("RGB", (400, 600), (20, 30, 90)).save(tall, "JPEG")
+    site = write_site(
+        tmp_path / "site",
+        {
+            "static/img/still.jpg": still(),
+            "static/img/poster.jpg": tall.getvalue(),
+            "static/img/poster.svg": '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 400 600"></svg>',
+            "content/posts/wide.md": post(
+                "Wide",
+                "2023-01-03",
+                "Text.",
+                image="/img/still.jpg",
+                image_alt="Sea",
+                trailer="https://youtu.be/avz06PDqDbM",
+            ),
+            "content/posts/tall.md": post(
+                "Tall",
+                "2023-01-02",
+                "Text.",
+                image="/img/poster.jpg",
+                image_alt="Poster",
+                trailer="https://youtu.be/avz06PDqDbM",
+            ),
+            "content/posts/svg.md": post(
+                "Svg",
+                "2023-01-01",
+                "Text.",
+                image="/img/poster.svg",
+                image_alt="Poster",
+                trailer="https://youtu.be/avz06PDqDbM",
+            ),
+        },
+    )
+    run = newsreel("build", site)
+    assert run.code == 0, run.err
+
+    def frame(slug: str) -> str:
+        page = (site / f"site/posts/{slug}/index.html").read_text()
+        return re.search(r'<img [^>]*class="(trailer__frame[^"]*)"', page)[1]
+
+    assert frame("wide") == "trailer__frame"
+    assert frame("tall") == "trailer__frame trailer__frame--whole"
+    assert frame("svg") == "trailer__frame trailer__frame--whole"
+
+
 @pytest.mark.parametrize(
     "value, line, message",
     [

@@ -237,6 +237,25 @@ LAYOUT = """() => {
       }
     }
   }
+  // a placeholder's name broken inside a word (or cut) while its type could still shrink
+  for (const el of main.querySelectorAll('.ph__name')) {
+    if (!seen(el) || parseFloat(getComputedStyle(el).fontSize) < 8.5) continue;
+    const name = el.textContent.trim().slice(0, 40);
+    if (el.scrollWidth > el.clientWidth + 1) problems.push(`a placeholder cuts "${name}"`);
+    const node = el.firstChild;
+    if (!node || node.nodeType !== Node.TEXT_NODE) continue;
+    let top = null;
+    for (let i = 0; i < node.textContent.length; i++) {
+      if (/\\s/.test(node.textContent[i])) { top = null; continue; }
+      const range = document.createRange();
+      range.setStart(node, i); range.setEnd(node, i + 1);
+      const rects = range.getClientRects();
+      if (!rects.length) continue;
+      const at = Math.round(rects[0].top);
+      if (top !== null && at > top + 2) { problems.push(`a placeholder breaks a word of "${name}"`); break; }
+      top = at;
+    }
+  }
   return problems;
 }"""
 
@@ -277,12 +296,20 @@ def test_layout_check_catches_the_defects(browser, served: str) -> None:
             const again = document.createElement('h2');
             again.textContent = h.textContent;
             document.querySelector('main').append(again);
+            const ph = document.createElement('div');  // a fit too small: the word won't shrink
+            ph.className = 'ph ph--tall';
+            ph.style.width = '72px';
+            ph.innerHTML = '<span class="ph__name" style="--fit: 3">Oppenheimer</span>';
+            document.querySelector('main').append(ph);
         }""")
         found = " ".join(page.evaluate(LAYOUT))
     finally:
         page.close()
     assert (
-        "lone card" in found and 'starts with "\u2013"' in found and "repeated headings" in found
+        "lone card" in found
+        and 'starts with "\u2013"' in found
+        and "repeated headings" in found
+        and 'a placeholder breaks a word of "Oppenheimer"' in found
     ), found
 
 

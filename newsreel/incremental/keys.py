@@ -22,7 +22,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import stat
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -33,11 +33,9 @@ from markupsafe import Markup
 from newsreel.hashing import hash_repr, hash_text, hasher
 from newsreel.model import READS, Post, PostList, Term
 
-Unit = tuple[Any, ...]
-"""Names one page: ("home", n), ("post", url), ("terms", kind), ("term", kind, slug, n),
-("feed", "", "") for the site feed, ("feed", kind, slug), ("releases",), ("ics", "") for the
-site's release calendar, ("ics", slug) for a film's, ("search",), ("redirect", url), ("404",),
-("robots",) or ("sitemap",)."""
+Unit = Hashable
+"""Names one page: a frozen record of ``pages.py`` (``TermPage("films", "amelie", 2)``), hashable
+and picklable, so the snapshot keeps the pages that hold each post."""
 
 _PLAIN = (str, int, float, bool, type(None), datetime, date, Markup)
 _ALL_FIELDS_IN_REPR = all(f.repr for f in dataclasses.fields(Post))

@@ -38,7 +38,7 @@ from newsreel.model import (
     TermRef,
     YearReport,
 )
-from newsreel.taxonomy import KINDS, LoadedPost, make_post
+from newsreel.taxonomy import LoadedPost, make_post
 
 TEXT_FIELDS = frozenset({"body", "body_line", "digest", "summary"})
 """The fields of a ``PostSource`` that reach no page but the post's own ones (and those that
@@ -66,12 +66,10 @@ class StoredRef(NamedTuple):
 
 
 class PostLink(NamedTuple):
-    """A built post's URL and its links to terms."""
+    """A built post's URL and, kind by kind, its links to terms."""
 
     url: str
-    films: tuple[StoredRef, ...]
-    actors: tuple[StoredRef, ...]
-    tags: tuple[StoredRef, ...]
+    links: tuple[tuple[str, tuple[StoredRef, ...]], ...]
 
 
 class PostRecord(NamedTuple):
@@ -134,7 +132,7 @@ class Snapshot:
     assets: tuple[tuple[str, str], ...]
     """Static file → its name in the output."""
     stamps: dict[str, Stamp | None]
-    """Every source file (posts, film and actor pages) → its stamp when read."""
+    """Every source file (posts and term pages) → its stamp when read."""
     order: tuple[str, ...]
     """Sources of the built posts, newest first."""
     urls: tuple[str, ...]
@@ -159,6 +157,8 @@ class Snapshot:
     not (a fresh checkout with the cache restored, a ``touch``) is not an edit."""
     left_out: tuple[int, int] = (0, 0)
     """Drafts and future posts read but not built (a patch changes neither)."""
+    pictures: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Source → the images of ``static/`` it names (``media.named``): the pictures processed."""
 
 
 def _ref(ref: TermRef) -> StoredRef:
@@ -201,6 +201,7 @@ def take_snapshot(
     warnings: Sequence[Problem],
     notes: Sequence[Problem],
     left_out: tuple[int, int] = (0, 0),
+    pictures: Mapping[str, tuple[str, ...]] | None = None,
 ) -> Snapshot:
     """The snapshot of a full build of ``site`` from ``posts`` into ``pages``: each page's
     unit with the sources of the posts it holds or read."""
@@ -217,10 +218,7 @@ def take_snapshot(
             None
             if post is None
             else PostLink(
-                post.url,
-                tuple(map(_ref, post.films)),
-                tuple(map(_ref, post.actors)),
-                tuple(map(_ref, post.tags)),
+                post.url, tuple((kind, tuple(map(_ref, refs))) for kind, refs in post.links)
             )
         )
         records[rel] = PostRecord(
@@ -246,7 +244,7 @@ def take_snapshot(
             tuple(map(_stored_release, t.releases)),
             tuple((r.post.source if r.post else None, r.year, r.dates) for r in t.release_history),
         )
-        for kind in KINDS
+        for kind in site.taxonomies
         for t in site.terms(kind)
     }
     return Snapshot(
@@ -256,7 +254,7 @@ def take_snapshot(
         stamps=stamps,
         order=tuple(post.source for post in site.posts),
         urls=tuple(post.url for post in site.posts),
-        term_slugs={kind: tuple(t.slug for t in site.terms(kind)) for kind in KINDS},
+        term_slugs={kind: tuple(t.slug for t in site.terms(kind)) for kind in site.taxonomies},
         redirects=tuple(site.redirects),
         valid_until=valid_until,
         warnings=tuple(warnings),
@@ -266,6 +264,7 @@ def take_snapshot(
         valid_from=valid_from,
         digests=dict(digests),
         left_out=left_out,
+        pictures=dict(pictures or {}),
     )
 
 
@@ -297,9 +296,7 @@ class StoredSite:
                 record,
                 body,
                 link.url,
-                tuple(TermRef(*r) for r in link.films),
-                tuple(TermRef(*r) for r in link.actors),
-                tuple(TermRef(*r) for r in link.tags),
+                tuple((kind, tuple(TermRef(*r) for r in refs)) for kind, refs in link.links),
                 self.now,
             )
         return post

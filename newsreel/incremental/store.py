@@ -18,7 +18,7 @@ import shutil
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,7 +37,7 @@ FORMAT = 6
 """The layout of what the store holds (5: positional tuples; 6: ``snapshot``'s named records).
 Another number is another file, and the old file is removed unread (``load_state``)."""
 STORE_FILE = f"cache-{FORMAT}.sqlite"
-PATCHED_FIELDS = ("stamps", "digests", "warnings", "notes", "manifest")
+PATCHED_FIELDS = ("stamps", "digests", "warnings", "notes", "manifest", "pictures")
 """The fields of a ``snapshot.Snapshot`` that a patch build changes (saved on their own)."""
 TABLES = ("entries", "meta", "posts", "terms")
 """Each (name TEXT PRIMARY KEY, data BLOB): sources' entries by path, the scope and the
@@ -212,6 +212,11 @@ class SourceStore:
 
         core, stamps = self.meta("snapshot"), self.meta("stamps")
         if not isinstance(core, Snapshot) or not isinstance(stamps, dict):
+            return None
+        # (A snapshot pickled by another newsreel may lack a field: it is not this one's.)
+        if not is_dataclass(core) or not all(
+            hasattr(core, f.name) for f in fields(core) if f.name not in stamps
+        ):
             return None
         return replace(
             core,
