@@ -1148,7 +1148,7 @@ def test_unreadable_files_as_another_user(
         import shutil
 
         os.chmod(site / unreadable, 0o777)
-        shutil.rmtree_hashes(site.parent, ignore_errors=True)
+        shutil.rmtree(site.parent, ignore_errors=True)
 
 
 def test_an_unexpected_error_is_one_line_and_a_traceback_only_with_v(tmp_path: Path) -> None:
