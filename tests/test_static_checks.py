@@ -17,19 +17,17 @@ import pytest
 from sitekit import REPO
 
 BASELINE = REPO / "tests" / "mypy-baseline.txt"
-# The baseline as first written (issue 19): its modules and its total may only shrink.
+# The baseline's ceiling (issue 19: 27 errors in 7 modules at first): its modules and its total
+# may only shrink, so lower these too when the baseline shrinks.
 FIRST_BASELINE_MODULES = frozenset(
     {
         "newsreel/build.py",
         "newsreel/incremental/snapshot.py",
         "newsreel/incremental/store.py",
-        "newsreel/loader.py",
-        "newsreel/render.py",
-        "newsreel/taxonomy.py",
         "newsreel/writer.py",
     }
 )
-FIRST_BASELINE_TOTAL = 27
+FIRST_BASELINE_TOTAL = 17
 ERROR = re.compile(
     r"^(?P<path>[^:\n]+):(?P<line>\d+): error: (?P<message>.*?)  \[(?P<code>[a-z-]+)\]$"
 )
