@@ -454,7 +454,7 @@ def test_a_cache_from_another_newsreel_is_started_anew(tmp_path: Path) -> None:
     db.close()
     _edit_body(site / "content/posts/2020-09-07-jump.md", "\nMore.\n")
     result = newsreel("build", site)
-    assert result.code == 0 and "Traceback" not in result.err, result.err
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
     assert _output(site) == _cold_copy(site, tmp_path / "cold")
 
 

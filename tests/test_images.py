@@ -385,7 +385,7 @@ def test_only_the_pictures_something_names_are_processed(tmp_path: Path) -> None
             "content/posts/b.md": post("B", "2023-01-01", "No picture yet."),
         },
     )
-    assert newsreel("build", site).code == 0
+    assert newsreel("build", site).returncode == 0
     out = site / "site" / "img"
     names = {p.name for p in out.iterdir()}
     assert "spare.jpg" in names and not any(n.startswith("spare-") for n in names)
@@ -396,13 +396,13 @@ def test_only_the_pictures_something_names_are_processed(tmp_path: Path) -> None
     (site / "content/posts/b.md").write_text(
         post("B", "2023-01-01", "Now with one.\n\n![Blue](/img/spare.jpg)")
     )
-    assert newsreel("build", site).code == 0
+    assert newsreel("build", site).returncode == 0
     assert any(n.startswith("spare-900.") for n in (p.name for p in out.iterdir()))
     assert "<picture>" in (site / "site/posts/b/index.html").read_text()
-    assert newsreel("build", site, "--no-cache", "--output", tmp_path / "cold").code == 0
+    assert newsreel("build", site, "--no-cache", "--output", tmp_path / "cold").returncode == 0
     assert tree_hashes(site / "site") == tree_hashes(tmp_path / "cold")
     (site / "content/posts/b.md").write_text(post("B", "2023-01-01", "Picture gone again."))
-    assert newsreel("build", site).code == 0
+    assert newsreel("build", site).returncode == 0
     assert not any(n.startswith("spare-") for n in (p.name for p in out.iterdir()))
-    assert newsreel("build", site, "--no-cache", "--output", tmp_path / "cold2").code == 0
+    assert newsreel("build", site, "--no-cache", "--output", tmp_path / "cold2").returncode == 0
     assert tree_hashes(site / "site") == tree_hashes(tmp_path / "cold2")

@@ -157,7 +157,7 @@ def test_a_portrait_poster_frame_is_shown_whole(tmp_path: Path) -> None:
         },
     )
     run = newsreel("build", site)
-    assert run.code == 0, run.err
+    assert run.returncode == 0, run.stderr
 
     def frame(slug: str) -> str:
         page = (site / f"site/posts/{slug}/index.html").read_text()

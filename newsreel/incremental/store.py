@@ -19,7 +19,7 @@ import shutil
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field, fields, is_dataclass, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -210,7 +210,7 @@ class SourceStore:
         if core is None or not isinstance(stamps, dict):
             return None
         # (A snapshot pickled by another newsreel may lack a field: it is not this one's.)
-        if not is_dataclass(core) or not all(
+        if not isinstance(core, Snapshot) or not all(
             hasattr(core, f.name) for f in fields(core) if f.name not in stamps
         ):
             return None
