@@ -206,6 +206,8 @@ class SourceStore:
 
     def snapshot(self) -> Snapshot | None:
         """The last build's snapshot, its per-post and per-term records read as they are asked for."""
+        from newsreel.incremental.snapshot import Snapshot  # it imports this module
+
         core, stamps = self.meta("snapshot"), self.meta("stamps")
         if core is None or not isinstance(stamps, dict):
             return None
