@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -28,11 +29,53 @@ TARGETS = {
     "frontmatter": (HERE / "fuzz_frontmatter.py", check_front_matter, SEEDS),
     "markdown": (HERE / "fuzz_markdown.py", check_markdown, MARKDOWN_SEEDS),
 }
-TOKENS = [b"---", b"\n", b"\r\n", b": ", b" #", b"\t", b"&a ", b"*a", b"!!", b"[", b"]", b"{", b"}", b"'", b'"',
-          b"- ", b"? ", b"|", b">", b"\xef\xbb\xbf", b"\x00", b"\xff", b"\\u", b"<script>", b"javascript:",
-          b"https://twitter.com/a/status/1", b"https://x.com/b/status/99", b"](", b"<", b"&#x09;", b"..",
-          b"9999-12-31", b"0000-00-00", b"title: ", b"date: ", b"films:", b"tweet:", b"slug: ", "é".encode(),
-          "🎬".encode(), b"\xcc\x81", b"`", b"%2e", b"[^1]", b"|---|"]
+TOKENS = [
+    b"---",
+    b"\n",
+    b"\r\n",
+    b": ",
+    b" #",
+    b"\t",
+    b"&a ",
+    b"*a",
+    b"!!",
+    b"[",
+    b"]",
+    b"{",
+    b"}",
+    b"'",
+    b'"',
+    b"- ",
+    b"? ",
+    b"|",
+    b">",
+    b"\xef\xbb\xbf",
+    b"\x00",
+    b"\xff",
+    b"\\u",
+    b"<script>",
+    b"javascript:",
+    b"https://twitter.com/a/status/1",
+    b"https://x.com/b/status/99",
+    b"](",
+    b"<",
+    b"&#x09;",
+    b"..",
+    b"9999-12-31",
+    b"0000-00-00",
+    b"title: ",
+    b"date: ",
+    b"films:",
+    b"tweet:",
+    b"slug: ",
+    "é".encode(),
+    "🎬".encode(),
+    b"\xcc\x81",
+    b"`",
+    b"%2e",
+    b"[^1]",
+    b"|---|",
+]
 
 
 def mutate(data: bytes, rng: random.Random) -> bytes:
@@ -54,7 +97,9 @@ def mutate(data: bytes, rng: random.Random) -> bytes:
     return bytes(data[:20000])
 
 
-def run_builtin(name: str, check, seeds: list[bytes], seconds: float, crashes: Path) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+def run_builtin(
+    name: str, check: Callable[[bytes], None], seeds: list[bytes], seconds: float, crashes: Path
+) -> tuple[int, int]:
     """Mutate seeds for ``seconds``; return (executions, crashes)."""
     rng = random.Random(name)
     pool = list(seeds)
@@ -69,23 +114,37 @@ def run_builtin(name: str, check, seeds: list[bytes], seconds: float, crashes: P
             found += 1
             path = crashes / f"{name}-{runs}.bin"
             path.write_bytes(data)
-            print(f"{name}: crash saved to {path}\n{traceback.format_exc(limit=3)}", file=sys.stderr)
+            print(
+                f"{name}: crash saved to {path}\n{traceback.format_exc(limit=3)}", file=sys.stderr
+            )
         else:
             if len(pool) < 500 and rng.random() < 0.05:
                 pool.append(data)
     return runs, found
 
 
-def run_atheris(name: str, harness: Path, seeds: list[bytes], seconds: float, crashes: Path) -> tuple[int, int]:
+def run_atheris(
+    name: str, harness: Path, seeds: list[bytes], seconds: float, crashes: Path
+) -> tuple[int, int]:
     """Run the atheris harness in a child for ``seconds``; return (executions or -1, crashes)."""
     with tempfile.TemporaryDirectory(prefix=f"newsreel-fuzz-{name}-") as corpus:
         for index, seed in enumerate(seeds):
             Path(corpus, f"seed-{index}").write_bytes(seed)
         before = set(crashes.iterdir())
         done = subprocess.run(
-            [sys.executable, str(harness), f"-max_total_time={max(1, int(seconds))}", "-timeout=10",
-             "-rss_limit_mb=2048", f"-artifact_prefix={crashes}/{name}-", "-print_final_stats=1", corpus],
-            capture_output=True, text=True)
+            [
+                sys.executable,
+                str(harness),
+                f"-max_total_time={max(1, int(seconds))}",
+                "-timeout=10",
+                "-rss_limit_mb=2048",
+                f"-artifact_prefix={crashes}/{name}-",
+                "-print_final_stats=1",
+                corpus,
+            ],
+            capture_output=True,
+            text=True,
+        )
         runs = -1
         for line in done.stderr.splitlines():
             if line.startswith("stat::number_of_executed_units:"):
@@ -99,7 +158,9 @@ def run_atheris(name: str, harness: Path, seeds: list[bytes], seconds: float, cr
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seconds", type=float, default=60.0, help="total time, shared by the targets")
+    parser.add_argument(
+        "--seconds", type=float, default=60.0, help="total time, shared by the targets"
+    )
     parser.add_argument("--engine", choices=("auto", "atheris", "builtin"), default="auto")
     parser.add_argument("--target", choices=sorted(TARGETS), action="append")
     args = parser.parse_args()
@@ -119,7 +180,9 @@ def main() -> int:
             runs, found = run_atheris(name, harness, seeds, share, crashes)
         else:
             runs, found = run_builtin(name, check, seeds, share, crashes)
-        print(f"{name}: {engine}, {share:.0f} s, {runs if runs >= 0 else '?'} inputs, {found} crash(es)")
+        print(
+            f"{name}: {engine}, {share:.0f} s, {runs if runs >= 0 else '?'} inputs, {found} crash(es)"
+        )
         total += found
     return 1 if total else 0
 

@@ -7,7 +7,7 @@ tests in ``tests/test_hostile.py`` call the same functions.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import lxml.html
 
@@ -39,12 +39,12 @@ MARKDOWN_SEEDS: list[bytes] = [
 ]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _settings() -> Settings:
     return Settings()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _markdown(html: bool, base_path: str):  # type: ignore[no-untyped-def]
     return make_markdown(html, base_path)
 

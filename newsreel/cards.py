@@ -85,7 +85,7 @@ _LOCAL = threading.local()
 
 
 def _font(weight: int, size: int) -> ImageFont.FreeTypeFont:
-    fonts = _LOCAL.__dict__.setdefault("fonts", {})
+    fonts: dict[tuple[int, int], ImageFont.FreeTypeFont] = _LOCAL.__dict__.setdefault("fonts", {})
     font = fonts.get((weight, size))
     if font is None:
         font = fonts[weight, size] = ImageFont.truetype(str(FONTS / f"Inter-{weight}.ttf"), size)

@@ -300,7 +300,7 @@ def check_links(output: Path, base_url: str) -> LinkCheck:
 
 
 def _all_files(output: Path) -> frozenset[str]:
-    found = []
+    found: list[str] = []
     for folder, _, names in os.walk(output):
         rel = os.path.relpath(folder, output).replace(os.sep, "/")
         prefix = "" if rel == "." else rel + "/"

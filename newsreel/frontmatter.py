@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from newsreel.errors import Problem, error
 
-try:  # the C parser is ~8x faster; the pure-Python one reads the same documents
-    _BaseLoader: type = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+if TYPE_CHECKING:  # both loaders have the same methods; the stubs type the pure-Python one
     _BaseLoader = yaml.SafeLoader
+else:
+    try:  # the C parser is ~8x faster; the pure-Python one reads the same documents
+        _BaseLoader = yaml.CSafeLoader
+    except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+        _BaseLoader = yaml.SafeLoader
 
 MAX_EXPANDED_NODES = 10_000
 """Aliases that add more nodes than this when expanded are an alias bomb, not front matter."""
@@ -70,7 +73,7 @@ class _DuplicateKey(Exception):
         self.key, self.line, self.first_line = key, line, first_line
 
 
-class StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+class StrictLoader(_BaseLoader):
     """Safe loader with YAML 1.2 core-schema scalars and no duplicate keys."""
 
     yaml_implicit_resolvers: dict[str | None, list[tuple[str, re.Pattern[str]]]] = {}

@@ -93,4 +93,5 @@ def calendar_bytes(works: Sequence[Term], name: str, description: str, urls: Url
     for work in works:
         for release in work.releases:
             calendar.add_component(_event(work, release, urls))
-    return calendar.to_ical()
+    text: bytes = calendar.to_ical()  # icalendar leaves its return type open
+    return text

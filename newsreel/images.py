@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError, features
+from PIL import __version__ as PILLOW_VERSION
 
 from newsreel.hashing import hash_file, hash_repr, hash_text
 
@@ -51,7 +52,7 @@ warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 
 def pipeline_key() -> str:
     """Hash of everything that shapes the pipeline's output besides the image itself."""
-    parts = (PIPELINE_VERSION, Image.__version__, WIDTHS, MAX_PIXELS, sorted(QUALITY.items()), AVIF)
+    parts = (PIPELINE_VERSION, PILLOW_VERSION, WIDTHS, MAX_PIXELS, sorted(QUALITY.items()), AVIF)
     return hash_repr(parts, 6)
 
 
@@ -113,19 +114,33 @@ class ImageInfo:
 
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> ImageInfo:
-        variants = tuple(
-            Variant(str(r), str(f), int(w), int(h), str(c))  # type: ignore[call-overload]
-            for r, f, w, h, c in data["variants"]
-        )  # type: ignore[union-attr]
+        """The record ``to_json`` wrote; TypeError, KeyError or ValueError if it is not one."""
+        listed = data["variants"]
+        if not isinstance(listed, list):
+            raise TypeError("variants is not a list")
+        variants = []
+        for item in listed:
+            if not isinstance(item, list):
+                raise TypeError("a variant is not a list")
+            rel, fmt, width, height, cached = item
+            variants.append(Variant(str(rel), str(fmt), _whole(width), _whole(height), str(cached)))
+        error = data["error"]
         return cls(
             str(data["rel"]),
             str(data["digest"]),
-            int(data["width"]),
-            int(data["height"]),  # type: ignore[call-overload]
+            _whole(data["width"]),
+            _whole(data["height"]),
             bool(data["alpha"]),
-            variants,
-            data["error"] if data["error"] is None else str(data["error"]),
+            tuple(variants),
+            None if error is None else str(error),
         )
+
+
+def _whole(value: object) -> int:
+    """A whole number read back from JSON."""
+    if not isinstance(value, int):
+        raise TypeError(f"{value!r} is not a whole number")
+    return value
 
 
 class ImageProblem(Exception):
@@ -153,7 +168,7 @@ def open_image(path: Path, max_pixels: int = MAX_PIXELS) -> Image.Image:
             f"the file is {size // (1024 * 1024)} MB, more than {MAX_BYTES // (1024 * 1024)} MB"
         )
     try:
-        image = Image.open(path)
+        image: Image.Image = Image.open(path)
     except UnidentifiedImageError:
         raise ImageProblem(
             "it is not an image Pillow can read (a text file, or an unknown format?)"
@@ -211,7 +226,7 @@ def _eight_bit(image: Image.Image) -> Image.Image:
     """RGB or RGBA with 8 bits a channel (16-bit greyscale scaled down, CMYK converted)."""
     mode = image.mode
     if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
-        scale = 1 / 256 if mode.startswith("I;16") or image.getextrema()[1] > 255 else 1  # type: ignore[index]
+        scale = 1 / 256 if mode.startswith("I;16") or _band_range(image)[1] > 255 else 1
         return image.convert("I").point(lambda v: v * scale).convert("L").convert("RGB")
     if mode == "F":
         return image.convert("L").convert("RGB")
@@ -220,10 +235,18 @@ def _eight_bit(image: Image.Image) -> Image.Image:
     )
     if alpha:
         image = image.convert("RGBA")
-        if image.getextrema()[3][0] == 255:  # type: ignore[index]
+        if _band_range(image.getchannel("A"))[0] == 255:
             return image.convert("RGB")  # an alpha channel with nothing transparent
         return image
     return image.convert("RGB")
+
+
+def _band_range(image: Image.Image) -> tuple[float, float]:
+    """The lowest and highest value of a one-band image."""
+    low, high = image.getextrema()
+    if isinstance(low, tuple) or isinstance(high, tuple):
+        raise ValueError(f"a {image.mode} image has more than one band")
+    return low, high
 
 
 def _encode(image: Image.Image, fmt: str) -> bytes:

@@ -526,7 +526,9 @@ def _mentions(fields: _Fields, tax: Taxonomy) -> tuple[Mention, ...]:
             f"both '{one}' and '{many}' are set",
             f"keep one: {one} for one {label}, {many}: [...] for several",
         )
-    top_year, top_dates, top_key = None, (), "release_year"
+    top_year: int | None = None
+    top_dates: tuple[ReleaseDate, ...] = ()
+    top_key = "release_year"
     if tax.releases:
         top_year, top_dates = _release(
             fields,
@@ -891,7 +893,8 @@ def parse_page(tax: Taxonomy, path: str, raw: bytes) -> tuple[PageSource | None,
     focus = _focus(fields, f"{image_key}_focus")
     if focus != CENTRE:
         extra["image_focus"] = focus
-    year, dates = None, ()
+    year: int | None = None
+    dates: tuple[ReleaseDate, ...] = ()
     if tax.releases:
         year, dates = _release(
             fields,

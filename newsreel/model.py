@@ -113,7 +113,9 @@ class Post:
 
     def __getattr__(self, name: str) -> tuple[TermRef, ...]:
         """``post.<kind>`` in templates: the links to terms of a declared kind."""
-        links = self.__dict__.get("links") if not name.startswith("__") else None
+        links: tuple[tuple[str, tuple[TermRef, ...]], ...] | None = (
+            self.__dict__.get("links") if not name.startswith("__") else None
+        )
         if links is not None:
             for kind, refs in links:
                 if kind == name:

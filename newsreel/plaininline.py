@@ -32,12 +32,13 @@ def inline(state: StateCore) -> None:
             token.children = []
         content = token.content
         state.env["newsreel_inline_line"] = token.map[0] if token.map else None
-        if plain_possible and not (special := terminator.search(content)):
+        special = terminator.search(content) if plain_possible else None
+        if plain_possible and special is None:
             if content:
                 token.children.append(_text(content))
             continue
         if (
-            plain_possible
+            special is not None
             and special.group() == "\n"
             and not terminator.search(content.replace("\n", ""))
         ):

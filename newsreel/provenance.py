@@ -70,7 +70,8 @@ def pin_from(version: str, direct: dict[str, Any] | None) -> Pin:
     vcs = direct.get("vcs_info")
     if isinstance(vcs, dict):
         public_url = public_git_url(url)
-        commit = vcs.get("commit_id") if isinstance(vcs.get("commit_id"), str) else ""
+        commit_id = vcs.get("commit_id")
+        commit = commit_id if isinstance(commit_id, str) else ""
         if vcs.get("vcs") == "git" and public_url and re.fullmatch(r"[0-9a-f]{7,64}", commit):
             return Pin(
                 f"{DISTRIBUTION} @ git+{public_url}@{commit}{fragment}",

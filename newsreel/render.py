@@ -563,7 +563,8 @@ class Renderer:
                 if term.image and self.pictures.info(term.image):
                     return term.image
                 if stills:
-                    return stills[0].src
+                    src: str = stills[0].src  # term.extra holds any value
+                    return src
         return None
 
     def _with_video(
@@ -579,7 +580,12 @@ class Renderer:
     ) -> dict[str, Any]:
         """JSON-LD with a ``VideoObject`` for the page's trailer and the videos of its body."""
         videos = [trailer] if trailer is not None else []
-        replace_marked(str(html), lambda video: videos.append(video) or "")
+
+        def collect(video: Video) -> str:
+            videos.append(video)
+            return ""
+
+        replace_marked(str(html), collect)
         if not videos:
             return data
         thumb = self.pictures.path(poster, 1280) if poster else card_url(page_url)

@@ -371,8 +371,9 @@ class PreviewHandler(BaseHTTPRequestHandler):
     server: PreviewServer
 
     def setup(self) -> None:
-        self.timeout = self.server.preview.stall_seconds  # applies to every read and write
         super().setup()
+        # applies to every read and write
+        self.connection.settimeout(self.server.preview.stall_seconds)
 
     def version_string(self) -> str:
         return "newsreel"
@@ -486,9 +487,9 @@ class PreviewHandler(BaseHTTPRequestHandler):
                 return 404, Body.of(b"Not found\n"), text, {}
             finally:
                 body.close()
-            page = "/" + file.relative_to(os.path.realpath(shown.root)).as_posix()
+            site_path = "/" + file.relative_to(os.path.realpath(shown.root)).as_posix()
             data = inject_script(
-                data, script_tag(hub.server_id, browser_path(shown.base_path, page))
+                data, script_tag(hub.server_id, browser_path(shown.base_path, site_path))
             )
             body = Body.of(data, tagged=True)
         return status, body, kind, {}
@@ -616,6 +617,7 @@ class Rebuilder:
         from newsreel.incremental.store import load_state
 
         self.site_dir = site_dir
+        self.output = output
         self.preview = preview
         from newsreel.search import Indexer
 
@@ -643,9 +645,7 @@ class Rebuilder:
         from newsreel.writer import manifest_stamp
 
         if self.state.snapshot is not None:
-            self.state.snapshot = replace(
-                self.state.snapshot, manifest=manifest_stamp(self.options.output)
-            )
+            self.state.snapshot = replace(self.state.snapshot, manifest=manifest_stamp(self.output))
 
     def build(self, paths: frozenset[str] = frozenset()) -> BuildResult | None:
         """Build once; on success serve the new output, on failure keep the old and show why.

@@ -20,6 +20,7 @@ from newsreel.model import (
     PostList,
     Redirect,
     Release,
+    ReleaseDate,
     ReleaseReport,
     Site,
     Term,
@@ -154,7 +155,7 @@ def _release(
 ) -> tuple[int | None, tuple[YearReport, ...], tuple[Release, ...], tuple[ReleaseReport, ...]]:
     """A work's release year, the history of years its posts reported, its dated releases and
     every report that changed them (oldest first; its own page has the last word)."""
-    reports = []
+    reports: list[tuple[Post | None, int | None, tuple[ReleaseDate, ...]]] = []
     for post in reversed(posts):  # oldest first
         for ref in post.refs(tax.name):
             if ref.url == url:
@@ -173,7 +174,7 @@ def _current_years(
     """Each work's draft (by id) → its current release year, folded from the sources as
     ``_release`` folds the built posts (a post's first mention of a work is its report; its
     own page has the last word), so that every post's link to a work can carry it."""
-    reports: dict[int, list[tuple[None, int | None, tuple]]] = {}
+    reports: dict[int, list[tuple[None, int | None, tuple[ReleaseDate, ...]]]] = {}
     for loaded in kept:  # oldest first
         seen: set[int] = set()
         for mention in loaded.source.mentioned(tax.name):
@@ -183,10 +184,10 @@ def _current_years(
                     (None, mention.release_year, mention.release_dates)
                 )
             seen.add(draft)
-    for draft in registry.values():
-        page = draft.page
+    for entry in registry.values():
+        page = entry.page
         if page is not None and (page.release_year is not None or page.release_dates):
-            reports.setdefault(id(draft), []).append((None, page.release_year, page.release_dates))
+            reports.setdefault(id(entry), []).append((None, page.release_year, page.release_dates))
     return {draft: fold(found).year for draft, found in reports.items()}
 
 

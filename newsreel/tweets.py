@@ -524,8 +524,9 @@ def _copied_mapping(text: str, start: int, tail: re.Match[str]) -> dict[str, str
     # The regex starts at the first dash; the author starts after the last one.
     separators = list(_SEPARATOR.finditer(author))
     dashes = [sep for sep in separators if sep.group()[0] in "\u2014\u2013"]
-    last = (dashes or separators or [None])[-1]
-    if last is not None:
+    found = dashes or separators
+    if found:
+        last = found[-1]
         body = text[start : tail.start("author") + last.start()]
         author = author[last.end() :]
     body = _PIC_LINK.sub("", body)
@@ -762,8 +763,9 @@ def _known_tweet(known: object, url: str, status_id: str) -> Tweet | None:
     if not known:
         return None
     if isinstance(known, Mapping):
-        if isinstance(known.get(url), Tweet):
-            return known[url]
+        hit = known.get(url)
+        if isinstance(hit, Tweet):
+            return hit
         candidates: Iterable[object] = known.values()
     else:
         candidates = known if isinstance(known, Iterable) else ()

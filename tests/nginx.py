@@ -23,9 +23,11 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
+
+import pytest
+from sitekit import parse_links
 
 NGINX_CANDIDATES = ("/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/local/nginx/sbin/nginx")
 
@@ -50,6 +52,14 @@ MIME_TYPES = {
     "text/calendar": "ics",
     "application/wasm": "wasm",
 }
+
+
+def need_nginx() -> None:
+    """Skip when nginx is missing, except in CI (where scripts/install-test-tools put it)."""
+    if nginx_binary() is None:
+        if os.environ.get("CI"):
+            pytest.fail("nginx is missing (scripts/install-test-tools installs nginx-light)")
+        pytest.skip("nginx is not installed (scripts/install-test-tools installs nginx-light)")
 
 
 def nginx_binary() -> str | None:
@@ -215,45 +225,11 @@ def fetch(url: str) -> Response:
             return Response(exc.geturl(), exc.code, exc.headers.get_content_type(), exc.read())
 
 
-class _Links(HTMLParser):
-    """Every URL a page makes a browser load or offers to follow, and every anchor it defines."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.urls: list[str] = []
-        self.ids: set[str] = set()
-        self.base: str | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {name: value or "" for name, value in attrs}
-        if "id" in values:
-            self.ids.add(values["id"])
-        if tag == "a" and "name" in values:
-            self.ids.add(values["name"])
-        if tag == "base" and "href" in values:
-            self.base = self.base or values["href"]
-            return
-        for name in ("href", "src", "poster"):
-            if values.get(name, "").strip():
-                self.urls.append(values[name].strip())
-        for candidate in values.get("srcset", "").split(","):
-            if candidate.strip():
-                self.urls.append(candidate.split()[0])
-        if tag == "meta" and values.get("http-equiv", "").lower() == "refresh":
-            match = re.search(r"url\s*=\s*['\"]?([^'\"]+)", values.get("content", ""), re.I)
-            if match:
-                self.urls.append(match.group(1).strip())
-
-    handle_startendtag = handle_starttag
-
-
 def page_links(response: Response) -> tuple[list[str], set[str]]:
     """Absolute URLs referenced by an HTML response (fragments kept), and its anchors."""
-    parser = _Links()
-    parser.feed(response.body.decode("utf-8", "replace"))
-    parser.close()
+    parser = parse_links(response.body.decode("utf-8", "replace"))
     base = urljoin(response.url, parser.base) if parser.base else response.url
-    return [urljoin(base, url) for url in parser.urls], parser.ids
+    return [urljoin(base, url) for url in parser.links], parser.ids
 
 
 def css_links(response: Response) -> list[str]:

@@ -65,7 +65,7 @@ FILMS = {
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     site = write_site(tmp_path_factory.mktemp("films") / "blog", FILMS)
     result = newsreel("build", site)
-    assert result.code == 0, result.err
+    assert result.returncode == 0, result.stderr
     return site / "site"
 
 
@@ -185,14 +185,14 @@ def test_every_internal_link_resolves_under_the_sub_path(built: Path) -> None:
 
 def test_links_work_at_the_root_too(tmp_path: Path) -> None:
     site = write_site(tmp_path / "blog", FILMS)
-    assert newsreel("build", site, "--base-url", "https://example.org").code == 0
+    assert newsreel("build", site, "--base-url", "https://example.org").returncode == 0
     assert broken_links(site / "site", "/") == []
     assert 'href="/films/' in (site / "site/index.html").read_text()
 
 
 def test_drafts_and_future_flags(tmp_path: Path) -> None:
     site = write_site(tmp_path / "blog", FILMS)
-    assert newsreel("build", site, "--drafts", "--future").code == 0
+    assert newsreel("build", site, "--drafts", "--future").returncode == 0
     assert (site / "site/posts/draft/index.html").is_file()
     assert (site / "site/posts/future/index.html").is_file()
 
@@ -203,7 +203,7 @@ def test_site_templates_override_the_theme_file_by_file(tmp_path: Path) -> None:
         '{% extends "base.html" %}{% block content %}<h1>OVERRIDDEN {{ post.title }}</h1>{% endblock %}'
     )
     site = write_site(tmp_path / "blog", files)
-    assert newsreel("build", site).code == 0
+    assert newsreel("build", site).returncode == 0
     assert "OVERRIDDEN Cruise jumps" in (site / "site/posts/jump/index.html").read_text()
     assert "OVERRIDDEN" not in (site / "site/index.html").read_text()
 
@@ -212,7 +212,7 @@ def test_static_files_are_copied_and_css_fingerprinted(tmp_path: Path) -> None:
     files = dict(FILMS)
     files["static/img/poster.svg"] = "<svg xmlns='http://www.w3.org/2000/svg'/>"
     site = write_site(tmp_path / "blog", files)
-    assert newsreel("build", site).code == 0
+    assert newsreel("build", site).returncode == 0
     assert (site / "site/img/poster.svg").is_file()
     css = [p.name for p in (site / "site/css").iterdir()]
     assert len(css) == 1 and css[0].startswith("style.") and css[0] != "style.css"
@@ -222,25 +222,25 @@ def test_static_files_are_copied_and_css_fingerprinted(tmp_path: Path) -> None:
 def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
     one = write_site(tmp_path / "one", FILMS)
     two = write_site(tmp_path / "two", FILMS)
-    assert newsreel("build", one).code == 0
-    assert newsreel("build", two, "--no-cache").code == 0
+    assert newsreel("build", one).returncode == 0
+    assert newsreel("build", two, "--no-cache").returncode == 0
     assert tree_hashes(one / "site") == tree_hashes(two / "site")
 
 
 def test_second_build_changes_nothing(tmp_path: Path) -> None:
     site = write_site(tmp_path / "blog", FILMS)
-    assert newsreel("build", site).code == 0
+    assert newsreel("build", site).returncode == 0
     before = {p: p.stat().st_mtime_ns for p in (site / "site").rglob("*.html")}
     result = newsreel("build", site)
-    assert result.code == 0 and "0 pages rendered, 0 changed" in result.out
+    assert result.returncode == 0 and "0 pages rendered, 0 changed" in result.stdout
     assert {p: p.stat().st_mtime_ns for p in (site / "site").rglob("*.html")} == before
 
 
 def test_deleted_post_leaves_no_stale_page(tmp_path: Path) -> None:
     site = write_site(tmp_path / "blog", FILMS)
-    assert newsreel("build", site).code == 0
+    assert newsreel("build", site).returncode == 0
     (site / "content/posts/2023-07-24-double.md").unlink()
-    assert newsreel("build", site).code == 0
+    assert newsreel("build", site).returncode == 0
     assert not (site / "site/posts/double").exists()
     assert not (site / "site/films/barbie").exists()  # no post names it, no page of its own
     assert (site / "site/actors/penelope-cruz").exists()  # has its own page
@@ -249,7 +249,7 @@ def test_deleted_post_leaves_no_stale_page(tmp_path: Path) -> None:
 def test_warm_builds_equal_a_cold_build(tmp_path: Path) -> None:
     """Edits, additions, renames, deletions and template edits through warm builds give what a cold build gives."""
     site = write_site(tmp_path / "blog", FILMS)
-    assert newsreel("build", site).code == 0
+    assert newsreel("build", site).returncode == 0
     posts = site / "content/posts"
     steps = [
         lambda: (posts / "2020-09-07-jump.md").write_text(
@@ -279,11 +279,11 @@ def test_warm_builds_equal_a_cold_build(tmp_path: Path) -> None:
     ]
     for step in steps:
         step()
-        assert newsreel("build", site).code == 0
+        assert newsreel("build", site).returncode == 0
         cold = tmp_path / "cold"
         shutil.rmtree(cold, ignore_errors=True)
         shutil.copytree(site, cold, ignore=shutil.ignore_patterns("site", ".newsreel-cache"))
-        assert newsreel("build", cold, "--no-cache").code == 0
+        assert newsreel("build", cold, "--no-cache").returncode == 0
         warm_files, cold_files = tree_hashes(site / "site"), tree_hashes(cold / "site")
         warm_files.pop(".newsreel-manifest.json"), cold_files.pop(".newsreel-manifest.json")
         assert warm_files == cold_files
@@ -478,7 +478,7 @@ def test_a_damaged_cache_is_only_slower(tmp_path: Path) -> None:
         store.write_bytes(b"not a database at all" * 100)
     _edit_body(site / "content/posts/2020-09-07-jump.md", "\nMore.\n")
     result = newsreel("build", site)
-    assert result.code == 0 and "Traceback" not in result.err
+    assert result.returncode == 0 and "Traceback" not in result.stderr
     assert _output(site) == _cold_copy(site, tmp_path / "cold")
     _edit_body(site / "content/posts/2020-09-07-jump.md", "\nAnd more.\n")
     assert build_site(site).patched  # the cache was started anew
@@ -503,7 +503,7 @@ def test_a_cache_from_another_newsreel_is_started_anew(tmp_path: Path) -> None:
     db.close()
     _edit_body(site / "content/posts/2020-09-07-jump.md", "\nMore.\n")
     result = newsreel("build", site)
-    assert result.code == 0 and "Traceback" not in result.err, result.err
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
     assert _output(site) == _cold_copy(site, tmp_path / "cold")
 
 
@@ -526,13 +526,15 @@ BAD_INPUTS = {
 def test_bad_input_fails_with_file_and_line_and_keeps_the_site(tmp_path: Path, case: str) -> None:
     front, line, message = BAD_INPUTS[case]
     site = write_site(tmp_path / "blog", FILMS)
-    assert newsreel("build", site).code == 0
+    assert newsreel("build", site).returncode == 0
     before = tree_hashes(site / "site")
     write_site(site, {"content/posts/bad.md": f"---\n{front}---\nBody.\n"})
     result = newsreel("build", site)
-    assert result.code == 1
-    assert f"content/posts/bad.md:{line}: " in result.err and message in result.err, result.err
-    assert "Traceback" not in result.err + result.out
+    assert result.returncode == 1
+    assert f"content/posts/bad.md:{line}: " in result.stderr and message in result.stderr, (
+        result.stderr
+    )
+    assert "Traceback" not in result.stderr + result.stdout
     assert tree_hashes(site / "site") == before
 
 
@@ -541,7 +543,10 @@ def test_unclosed_front_matter(tmp_path: Path) -> None:
         tmp_path / "blog", {"content/posts/a.md": "---\ntitle: T\ndate: 2023-01-01\nBody\n"}
     )
     result = newsreel("build", site)
-    assert result.code == 1 and "content/posts/a.md:1: the front matter is not closed" in result.err
+    assert (
+        result.returncode == 1
+        and "content/posts/a.md:1: the front matter is not closed" in result.stderr
+    )
 
 
 def test_two_posts_with_one_slug_name_both_files(tmp_path: Path) -> None:
@@ -553,10 +558,10 @@ def test_two_posts_with_one_slug_name_both_files(tmp_path: Path) -> None:
         },
     )
     result = newsreel("build", site)
-    assert result.code == 1
+    assert result.returncode == 1
     assert (
-        "content/posts/2023-02-01-other.md:4: " in result.err
-        and "content/posts/2023-01-01-same.md" in result.err
+        "content/posts/2023-02-01-other.md:4: " in result.stderr
+        and "content/posts/2023-01-01-same.md" in result.stderr
     )
 
 
@@ -569,11 +574,11 @@ def test_names_that_slug_alike_are_an_error_naming_both(tmp_path: Path) -> None:
         },
     )
     result = newsreel("build", site)
-    assert result.code == 1
+    assert result.returncode == 1
     assert (
-        "content/posts/b.md:4:" in result.err
-        and "content/posts/a.md" in result.err
-        and "aka" in result.err
+        "content/posts/b.md:4:" in result.stderr
+        and "content/posts/a.md" in result.stderr
+        and "aka" in result.stderr
     )
 
 
@@ -584,7 +589,7 @@ def test_yaml_12_reading_of_names(tmp_path: Path) -> None:
             "content/posts/a.md": post("1917", "2023-01-01", film="No", actors="[1:30, 007]"),
         },
     )
-    assert newsreel("build", site).code == 0
+    assert newsreel("build", site).returncode == 0
     out = site / "site"
     assert (out / "films/no/index.html").is_file()
     assert (out / "actors/1-30/index.html").is_file() and (out / "actors/007/index.html").is_file()
@@ -600,14 +605,14 @@ def test_unknown_keys_warn_with_the_closest_key(tmp_path: Path) -> None:
         },
     )
     result = newsreel("build", site)
-    assert result.code == 0
+    assert result.returncode == 0
     assert (
-        "content/posts/a.md:4: warning: unknown key 'actor'" in result.err
-        and "'actors'" in result.err
+        "content/posts/a.md:4: warning: unknown key 'actor'" in result.stderr
+        and "'actors'" in result.stderr
     )
     assert (
-        "newsreel.yaml:1: warning: unknown setting 'titel'" in result.err
-        and "'title'" in result.err
+        "newsreel.yaml:1: warning: unknown setting 'titel'" in result.stderr
+        and "'title'" in result.stderr
     )
 
 
@@ -632,12 +637,14 @@ def test_dangerous_output_folders_are_refused(tmp_path: Path, target: str) -> No
     }[target]
     before = tree_hashes(tmp_path)
     result = newsreel("build", site, "--output", output)
-    assert result.code == 1 and "refusing" in result.err and "Traceback" not in result.err
+    assert (
+        result.returncode == 1 and "refusing" in result.stderr and "Traceback" not in result.stderr
+    )
     assert tree_hashes(tmp_path) == before
 
 
 def test_usage_errors_exit_2() -> None:
-    assert newsreel("build", "--no-such-option").code == 2
+    assert newsreel("build", "--no-such-option").returncode == 2
 
 
 def test_markdown_features_and_safety(tmp_path: Path) -> None:
@@ -652,7 +659,7 @@ def test_markdown_features_and_safety(tmp_path: Path) -> None:
             "content/posts/a.md": post("A", body=body, film="No"),
         },
     )
-    assert newsreel("build", site).code == 0
+    assert newsreel("build", site).returncode == 0
     raw = (site / "site/posts/a/index.html").read_text()
     doc = lxml_html.fromstring(raw)
     assert doc.xpath("//h2[@id='a-heading']") and doc.xpath("//table") and doc.xpath("//s")
@@ -667,8 +674,8 @@ def test_example_blog_builds_cleanly(tmp_path: Path) -> None:
         shutil.copytree(REPO / name, site / name)
     shutil.copy(REPO / "newsreel.yaml", site / "newsreel.yaml")
     result = newsreel("build", site, "--base-url", BASE)
-    assert result.code == 0, result.err
-    assert "warning" not in result.err
+    assert result.returncode == 0, result.stderr
+    assert "warning" not in result.stderr
     assert broken_links(site / "site", "/movie-news/") == []
     assert (site / "site/films/mission-impossible-dead-reckoning-part-one/index.html").is_file()
     assert (site / "site/actors/penelope-cruz/index.html").is_file()
@@ -719,11 +726,11 @@ def test_spare_generation_is_reused_and_a_broken_one_discarded(tmp_path: Path) -
     posts = site / "content/posts"
     for title in ("One", "Two"):
         (posts / "2020-09-07-jump.md").write_text(post(title, "2020-09-07", "Body."))
-        assert newsreel("build", site).code == 0
+        assert newsreel("build", site).returncode == 0
     spares = [path for path in (site / ".newsreel-cache").glob("spare-*") if path.is_dir()]
     assert len(spares) == 1 and (spares[0] / ".newsreel-manifest.json").is_file()
     (posts / "2020-09-07-jump.md").write_text(post("Three", "2020-09-07", "Body."))
-    assert newsreel("build", site).code == 0
+    assert newsreel("build", site).returncode == 0
     assert "Three" in (site / "site/posts/jump/index.html").read_text()
     assert (
         "Two" in (spares[0] / "posts/jump/index.html").read_text()
@@ -733,12 +740,12 @@ def test_spare_generation_is_reused_and_a_broken_one_discarded(tmp_path: Path) -
     ).unlink()  # as a build killed while updating it leaves it
     (spares[0] / "posts/jump/index.html").write_text("damaged")
     (posts / "2020-09-07-jump.md").write_text(post("Four", "2020-09-07", "Body."))
-    assert newsreel("build", site).code == 0
+    assert newsreel("build", site).returncode == 0
     cold = write_site(
         tmp_path / "cold",
         {**FILMS, "content/posts/2020-09-07-jump.md": post("Four", "2020-09-07", "Body.")},
     )
-    assert newsreel("build", cold, "--no-cache").code == 0
+    assert newsreel("build", cold, "--no-cache").returncode == 0
     warm_files, cold_files = tree_hashes(site / "site"), tree_hashes(cold / "site")
     warm_files.pop(".newsreel-manifest.json"), cold_files.pop(".newsreel-manifest.json")
     assert warm_files == cold_files
@@ -747,8 +754,8 @@ def test_spare_generation_is_reused_and_a_broken_one_discarded(tmp_path: Path) -
 def test_another_base_url_in_the_same_folder_changes_every_link(tmp_path: Path) -> None:
     """Compiled templates are cached between builds; links must follow each build's base URL."""
     site = write_site(tmp_path / "blog", FILMS)
-    assert newsreel("build", site, "--base-url", "https://example.org/").code == 0
-    assert newsreel("build", site, "--base-url", "https://example.org/other-path/").code == 0
+    assert newsreel("build", site, "--base-url", "https://example.org/").returncode == 0
+    assert newsreel("build", site, "--base-url", "https://example.org/other-path/").returncode == 0
     assert broken_links(site / "site", "/other-path/") == []
     home = page(site / "site", "index.html")
     assert all(
@@ -760,14 +767,18 @@ def test_another_base_url_in_the_same_folder_changes_every_link(tmp_path: Path) 
 def test_keys_are_recorded_even_when_no_byte_changed(tmp_path: Path) -> None:
     """A template edit that changes no page still updates the page keys, so later builds skip work."""
     site = write_site(tmp_path / "blog", FILMS)
-    assert newsreel("build", site).code == 0
+    assert newsreel("build", site).returncode == 0
     theme_post = (REPO / "templates/post.html").read_text()
     write_site(site, {"templates/post.html": theme_post + "{# a comment changes no page #}\n"})
     first = newsreel("build", site)
-    assert first.code == 0 and ", 0 changed)" in first.out and " 0 pages rendered" not in first.out
+    assert (
+        first.returncode == 0
+        and ", 0 changed)" in first.stdout
+        and " 0 pages rendered" not in first.stdout
+    )
     (site / "content/posts/amelie.md").touch()
     again = newsreel("build", site)
-    assert again.code == 0 and "(0 pages rendered, 0 changed)" in again.out, again.out
+    assert again.returncode == 0 and "(0 pages rendered, 0 changed)" in again.stdout, again.stdout
 
 
 # --- what a build says -------------------------------------------------------------------------
@@ -791,8 +802,8 @@ def test_summary_says_what_was_left_out(tmp_path: Path) -> None:
     for _ in range(2):  # the second time the cache answers: it must say the same
         for flags, tail in expected.items():
             result = newsreel("build", site, *flags)
-            assert result.code == 0, result.err
-            line = result.out.strip()
+            assert result.returncode == 0, result.stderr
+            line = result.stdout.strip()
             assert line.startswith("built ") and line.endswith(f"→ {site / 'site'}{tail}"), (
                 flags,
                 line,
@@ -809,22 +820,26 @@ def test_an_unusable_base_url_is_an_error(tmp_path: Path) -> None:
         "https:///x/",
     ):
         result = newsreel("build", site, "--base-url", bad)
-        assert result.code == 2 and "--base-url" in result.err and "Traceback" not in result.err, (
+        assert (
+            result.returncode == 2
+            and "--base-url" in result.stderr
+            and "Traceback" not in result.stderr
+        ), (
             bad,
-            result.err,
+            result.stderr,
         )
     assert not (site / "site").exists()
     for bad in ("not-a-url", "javascript:alert(1)//", "//example.org/"):
         write_site(site, {"newsreel.yaml": f'base_url: "{bad}"\n'})
         result = newsreel("build", site)
-        assert result.code == 1 and result.err.startswith("newsreel.yaml:1: base_url"), (
+        assert result.returncode == 1 and result.stderr.startswith("newsreel.yaml:1: base_url"), (
             bad,
-            result.err,
+            result.stderr,
         )
     for good in ("/", "/movie-news/", "https://example.org/movie-news"):
         write_site(site, {"newsreel.yaml": f'base_url: "{good}"\n'})
         result = newsreel("build", site)
-        assert result.code == 0 and result.err == "", (good, result.err)
+        assert result.returncode == 0 and result.stderr == "", (good, result.stderr)
 
 
 @pytest.mark.parametrize(
@@ -850,8 +865,10 @@ def test_a_list_written_as_one_text_is_an_error_showing_the_list(
         },
     )
     result = newsreel("build", site)
-    assert result.code == 1 and not (site / "site").exists()
-    line = next(line for line in result.err.splitlines() if line.startswith("content/posts/a.md:"))
+    assert result.returncode == 1 and not (site / "site").exists()
+    line = next(
+        line for line in result.stderr.splitlines() if line.startswith("content/posts/a.md:")
+    )
     assert line.startswith("content/posts/a.md:5: ") and f"'{key}' is written as one text" in line
     shown = line.split("write a list: ", 1)[1].split("; ", 1)[0]
     listed = yaml.safe_load(shown)[key]
@@ -860,7 +877,7 @@ def test_a_list_written_as_one_text_is_an_error_showing_the_list(
         assert listed == names
     # written as the hint says, the post builds
     write_site(site, {"content/posts/a.md": post("A", **{key: shown.split(": ", 1)[1]})})
-    assert newsreel("build", site).code == 0
+    assert newsreel("build", site).returncode == 0
 
 
 def test_names_without_commas_and_quoted_names_with_commas_are_fine(tmp_path: Path) -> None:
@@ -876,7 +893,7 @@ def test_names_without_commas_and_quoted_names_with_commas_are_fine(tmp_path: Pa
         },
     )
     result = newsreel("build", site)
-    assert result.code == 0, result.err
+    assert result.returncode == 0, result.stderr
     assert (site / "site/films/crouching-tiger-hidden-dragon/index.html").is_file()
     assert (site / "site/tags/love-simon/index.html").is_file()
 

@@ -2,39 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+from sitekit import copy_example_blog, newsreel, post, write_site
 
 from newsreel.check import built_base_url, check_links
-
-REPO = Path(__file__).resolve().parent.parent
-
-
-def newsreel(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "newsreel", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=dict(os.environ, PYTHONPATH=str(REPO)),
-    )
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text, encoding="utf-8")
-    return root
-
-
-def post(title: str, body: str, **fields: str) -> str:
-    extra = "".join(f"{key}: {value}\n" for key, value in fields.items())
-    return f"---\ntitle: {title}\ndate: 2023-03-04\n{extra}---\n{body}\n"
 
 
 def built(site: Path, *args: str) -> Path:
@@ -44,14 +18,15 @@ def built(site: Path, *args: str) -> Path:
     return site
 
 
-def make_site(root: Path, base_url: str = "https://example.org/", body: str = "") -> Path:
+def small_blog(root: Path, base_url: str = "https://example.org/", body: str = "") -> Path:
     """A small blog using the built-in theme, with links between its pages."""
-    return write(
+    return write_site(
         root,
         {
             "newsreel.yaml": f"title: Check test\nbase_url: {base_url}\n",
             "content/posts/first.md": post(
                 "First",
+                "2023-03-04",
                 "## Casting news\n\nSee [the second post](/posts/second/) and [its cast](/posts/second/#cast).\n"
                 + body,
                 film="Amélie",
@@ -59,6 +34,7 @@ def make_site(root: Path, base_url: str = "https://example.org/", body: str = ""
             ),
             "content/posts/second.md": post(
                 "Second",
+                "2023-03-04",
                 "## Cast\n\nBack to [the first](/posts/first/) or [the film](/films/amelie/).\n",
                 film="Amélie",
             ),
@@ -70,7 +46,7 @@ def make_site(root: Path, base_url: str = "https://example.org/", body: str = ""
 
 
 def test_built_site_checks_clean(tmp_path: Path) -> None:
-    site = built(make_site(tmp_path / "blog"))
+    site = built(small_blog(tmp_path / "blog"))
     result = newsreel("check", site)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no broken link" in result.stdout and result.stderr == ""
@@ -81,7 +57,7 @@ def test_built_site_checks_clean(tmp_path: Path) -> None:
 @pytest.mark.parametrize("base_url", ["https://example.org/", "https://example.org/movie-news/"])
 def test_broken_link_and_broken_anchor_are_listed(tmp_path: Path, base_url: str) -> None:
     site = built(
-        make_site(
+        small_blog(
             tmp_path / "blog", base_url, "Also [nothing](/films/nope/) and [nowhere](#nope).\n"
         )
     )
@@ -103,7 +79,7 @@ def test_broken_link_and_broken_anchor_are_listed(tmp_path: Path, base_url: str)
 
 def test_sub_path_honoured_after_build_with_base_url(tmp_path: Path) -> None:
     """CI builds with --base-url, then runs check --no-build: the base path is read back from the output."""
-    site = make_site(tmp_path / "blog")  # newsreel.yaml says the root ...
+    site = small_blog(tmp_path / "blog")  # newsreel.yaml says the root ...
     built = newsreel(
         "build", site, "--base-url", "https://user.github.io/movie-news/"
     )  # ... CI says a sub-path
@@ -116,7 +92,7 @@ def test_sub_path_honoured_after_build_with_base_url(tmp_path: Path) -> None:
 
 
 def test_check_without_a_build_says_so(tmp_path: Path) -> None:
-    site = make_site(tmp_path / "blog")
+    site = small_blog(tmp_path / "blog")
     for args in ((), ("--no-build",)):
         result = newsreel("check", site, *args)
         assert result.returncode == 1
@@ -127,8 +103,10 @@ def test_check_without_a_build_says_so(tmp_path: Path) -> None:
 
 def test_check_never_replaces_the_built_site(tmp_path: Path) -> None:
     """After build --drafts, check looks at that build, drafts and all, and leaves it alone."""
-    site = make_site(tmp_path / "blog")
-    write(site, {"content/posts/draft.md": post("Draft", "Not yet.", draft="true")})
+    site = small_blog(tmp_path / "blog")
+    write_site(
+        site, {"content/posts/draft.md": post("Draft", "2023-03-04", "Not yet.", draft="true")}
+    )
     built(site, "--drafts")
     before = {p: p.stat().st_mtime_ns for p in (site / "site").rglob("*")}
     result = newsreel("check", site)
@@ -138,10 +116,10 @@ def test_check_never_replaces_the_built_site(tmp_path: Path) -> None:
 
 
 def test_check_says_when_the_site_is_older_than_its_sources(tmp_path: Path) -> None:
-    site = built(make_site(tmp_path / "blog"))
+    site = built(small_blog(tmp_path / "blog"))
     assert "built before" not in newsreel("check", site).stderr
     time.sleep(0.05)
-    write(site, {"content/posts/third.md": post("Third", "New.")})
+    write_site(site, {"content/posts/third.md": post("Third", "2023-03-04", "New.")})
     result = newsreel("check", site)
     assert result.returncode == 0, result.stdout + result.stderr
     assert (
@@ -159,7 +137,7 @@ def test_check_says_when_the_site_is_older_than_its_sources(tmp_path: Path) -> N
 
 def test_check_asks_for_an_absolute_base_url(tmp_path: Path) -> None:
     """A build for writing needs no address; check, which is for publishing, says what one is for."""
-    site = built(make_site(tmp_path / "blog", base_url="/"))
+    site = built(small_blog(tmp_path / "blog", base_url="/"))
     result = newsreel("check", site)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "not absolute" in result.stderr and "--base-url" in result.stderr
@@ -168,20 +146,21 @@ def test_check_asks_for_an_absolute_base_url(tmp_path: Path) -> None:
 
 
 def test_content_errors_fail_the_check_like_the_build(tmp_path: Path) -> None:
-    site = built(make_site(tmp_path / "blog"))
-    write(site, {"content/posts/bad.md": "---\ntitle: Bad\n---\nno date\n"})
+    site = built(small_blog(tmp_path / "blog"))
+    write_site(site, {"content/posts/bad.md": "---\ntitle: Bad\n---\nno date\n"})
     result = newsreel("check", site)
     assert result.returncode == 1
     assert "content/posts/bad.md" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_tweet_without_status_url_is_listed(tmp_path: Path) -> None:
-    site = make_site(tmp_path / "blog")
-    write(
+    site = small_blog(tmp_path / "blog")
+    write_site(
         site,
         {
             "content/posts/tweet.md": post(
                 "Tweet",
+                "2023-03-04",
                 "A copy of a tweet.",
                 tweet='{text: "Hello", author: Someone, handle: someone, date: 2023-03-01}',
             )
@@ -193,13 +172,7 @@ def test_tweet_without_status_url_is_listed(tmp_path: Path) -> None:
 
 
 def test_example_blog_checks_clean_under_a_sub_path(tmp_path: Path) -> None:
-    site = tmp_path / "blog"
-    site.mkdir()
-    for part in ("content", "templates", "static"):
-        if (REPO / part).is_dir():
-            subprocess.run(["cp", "-r", str(REPO / part), str(site / part)], check=True)
-    if (REPO / "newsreel.yaml").is_file():
-        (site / "newsreel.yaml").write_bytes((REPO / "newsreel.yaml").read_bytes())
+    site = copy_example_blog(tmp_path / "blog")
     built = newsreel("build", site, "--base-url", "https://example.org/movie-news/")
     assert built.returncode == 0, built.stderr
     result = newsreel("check", site, "--no-build")
@@ -239,7 +212,7 @@ PAGES = {
 
 
 def test_sound_hand_written_site(tmp_path: Path) -> None:
-    out = write(tmp_path / "site", PAGES)
+    out = write_site(tmp_path / "site", PAGES)
     assert built_base_url(out) == "https://example.org/m/"
     report = check_links(out, "https://example.org/m/")
     assert report.problems == ()
@@ -304,21 +277,21 @@ FILMS = PAGES["films/index.html"]
     ],
 )
 def test_each_kind_of_breakage(tmp_path: Path, change: dict[str, str], expected: str) -> None:
-    out = write(tmp_path / "site", {**PAGES, **change})
+    out = write_site(tmp_path / "site", {**PAGES, **change})
     problems = [str(p) for p in check_links(out, "https://example.org/m/").problems]
     assert any(p.startswith(expected) for p in problems), problems
     assert len(problems) == 1, problems
 
 
 def test_links_hidden_from_browsers_are_not_followed(tmp_path: Path) -> None:
-    out = write(tmp_path / "site", PAGES)
+    out = write_site(tmp_path / "site", PAGES)
     report = check_links(out, "https://example.org/m/")
     assert not any("in-a-comment" in str(p) or "in-a-script" in str(p) for p in report.problems)
 
 
 def test_root_site_with_relative_base_url(tmp_path: Path) -> None:
     files = {rel: text.replace("/m/", "/") for rel, text in PAGES.items()}
-    out = write(tmp_path / "site", files)
+    out = write_site(tmp_path / "site", files)
     assert (
         check_links(out, "/").problems == ()
     )  # absolute links to example.org are another host then
@@ -329,7 +302,7 @@ def test_many_pages_are_checked_quickly(tmp_path: Path) -> None:
     out = tmp_path / "site"
     nav = "".join(f'<li><a href="/films/f{i}/">Film {i}</a></li>' for i in range(20))
     for n in range(2000):
-        write(
+        write_site(
             out,
             {
                 f"posts/p{n}/index.html": f'<!doctype html><html><head><link rel="stylesheet" href="/css/s.css">'
@@ -341,7 +314,9 @@ def test_many_pages_are_checked_quickly(tmp_path: Path) -> None:
                 + "</main></body></html>"
             },
         )
-    write(out, {f"films/f{i}/index.html": "<p>film</p>" for i in range(20)} | {"css/s.css": "p{}"})
+    write_site(
+        out, {f"films/f{i}/index.html": "<p>film</p>" for i in range(20)} | {"css/s.css": "p{}"}
+    )
     started = time.perf_counter()
     report = check_links(out, "https://example.org/")
     elapsed = time.perf_counter() - started
@@ -357,7 +332,7 @@ def test_worker_processes_find_what_one_process_finds(
 
     out = tmp_path / "site"
     for n in range(120):
-        write(
+        write_site(
             out,
             {
                 f"p{n}/index.html": f'<p id="here">{n}</p><a href="/p{(n + 1) % 120}/#here">next</a>'

@@ -10,13 +10,13 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from test_hostile import SETTINGS, assert_fails_cleanly, changed_bytes, make_site, run_build, tree
+from sitekit import assert_fails_cleanly, changed_bytes, newsreel, spawn, tree_hashes, write_site
 
+SETTINGS = "title: Hostile\nbase_url: https://example.org/\n"
 POSTS = 300
 FILMS = ["Heat", "Amélie", "Dune", "Oppenheimer", "Barbie", "Tár", "Past Lives", "Aftersun"]
 ACTORS = [
@@ -51,19 +51,20 @@ def _temps(folder: Path) -> list[str]:
 
 
 def test_sigkill_at_random_moments_leaves_a_whole_site(tmp_path: Path, record_property) -> None:
-    site = make_site(tmp_path / "blog", _corpus(0))
+    site = write_site(tmp_path / "blog", _corpus(0))
     started = time.monotonic()
-    first = run_build(site)
+    first = newsreel("build", site)
     full_build = time.monotonic() - started
     assert first.returncode == 0, first.stderr
-    old = tree(site / "site")
+    old = tree_hashes(site / "site")
     rng = random.Random(9)
     kills = 0
     for edition in range(1, 6):
-        make_site(site, _corpus(edition))
+        write_site(site, _corpus(edition))
         delay = rng.uniform(0.05, max(0.3, full_build))
-        process = subprocess.Popen(
-            [sys.executable, "-m", "newsreel", "build", str(site)],
+        process = spawn(
+            "build",
+            site,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
@@ -73,11 +74,11 @@ def test_sigkill_at_random_moments_leaves_a_whole_site(tmp_path: Path, record_pr
             os.killpg(process.pid, signal.SIGKILL)
             kills += 1
         process.wait(timeout=60)
-        after_kill = tree(site / "site")
-        result = run_build(site)  # the next build must succeed
+        after_kill = tree_hashes(site / "site")
+        result = newsreel("build", site)  # the next build must succeed
         assert result.returncode == 0, result.stderr
         assert "Traceback" not in result.stderr
-        new = tree(site / "site")
+        new = tree_hashes(site / "site")
         whole = after_kill in (old, new)
         record_property("fault_case", f"sigkill after {delay:.2f}s")
         record_property("site_bytes_changed", 0 if whole else changed_bytes(old, after_kill))
@@ -86,17 +87,17 @@ def test_sigkill_at_random_moments_leaves_a_whole_site(tmp_path: Path, record_pr
         old = new
     assert kills >= 3, "the builds finished before they could be killed: the corpus is too small"
     # and the output equals a cold build of the same content
-    cold = run_build(site, "--no-cache", "--output", str(tmp_path / "cold"))
+    cold = newsreel("build", site, "--no-cache", "--output", str(tmp_path / "cold"))
     assert cold.returncode == 0, cold.stderr
     strip = lambda t: {k: v for k, v in t.items() if not k.endswith(".newsreel-manifest.json")}  # noqa: E731
-    assert strip(tree(tmp_path / "cold")) == strip(old)
+    assert strip(tree_hashes(tmp_path / "cold")) == strip(old)
 
 
 def test_sigkill_during_patch_builds_leaves_a_whole_site(tmp_path: Path, record_property) -> None:
     """Text edits are patched in (snapshot, SQLite cache, spare note): killed at any moment of one,
     the site is the old one or the new one, and the next build is right."""
-    site = make_site(tmp_path / "blog", _corpus(0))
-    assert run_build(site).returncode == 0
+    site = write_site(tmp_path / "blog", _corpus(0))
+    assert newsreel("build", site).returncode == 0
     rng = random.Random(11)
     kills = 0
     post = sorted((site / "content/posts").iterdir())
@@ -104,17 +105,18 @@ def test_sigkill_during_patch_builds_leaves_a_whole_site(tmp_path: Path, record_
         post[0].read_text("utf-8") + "\nA first edit makes the spare generation.\n", "utf-8"
     )
     started = time.monotonic()
-    assert run_build(site).returncode == 0
+    assert newsreel("build", site).returncode == 0
     patch_build = time.monotonic() - started  # the kills land within a build this long
     for edition in range(1, 13):
-        old = tree(site / "site")
+        old = tree_hashes(site / "site")
         for path in rng.sample(post, 3):
             path.write_text(
                 path.read_text("utf-8") + f"\nEdition {edition} adds a sentence.\n", "utf-8"
             )
         delay = rng.uniform(0.0, patch_build)
-        process = subprocess.Popen(
-            [sys.executable, "-m", "newsreel", "build", str(site)],
+        process = spawn(
+            "build",
+            site,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
@@ -125,10 +127,10 @@ def test_sigkill_during_patch_builds_leaves_a_whole_site(tmp_path: Path, record_
             os.killpg(process.pid, signal.SIGKILL)
             kills += 1
         process.wait(timeout=60)
-        after_kill = tree(site / "site")
-        result = run_build(site)
+        after_kill = tree_hashes(site / "site")
+        result = newsreel("build", site)
         assert result.returncode == 0, result.stderr
-        new = tree(site / "site")
+        new = tree_hashes(site / "site")
         whole = after_kill in (old, new)
         if killed:
             record_property("fault_case", f"sigkill during a patch build after {delay:.2f}s")
@@ -136,10 +138,10 @@ def test_sigkill_during_patch_builds_leaves_a_whole_site(tmp_path: Path, record_
         assert whole, f"killed after {delay:.2f}s: site/ was neither the old build nor the new one"
         assert _temps(site) == [] and not list(tmp_path.rglob("*.newsreel-link"))
     assert kills >= 3, "the patch builds finished before they could be killed"
-    cold = run_build(site, "--no-cache", "--output", str(tmp_path / "cold"))
+    cold = newsreel("build", site, "--no-cache", "--output", str(tmp_path / "cold"))
     assert cold.returncode == 0, cold.stderr
     strip = lambda t: {k: v for k, v in t.items() if not k.endswith(".newsreel-manifest.json")}  # noqa: E731
-    assert strip(tree(tmp_path / "cold")) == strip(tree(site / "site"))
+    assert strip(tree_hashes(tmp_path / "cold")) == strip(tree_hashes(site / "site"))
 
 
 def _mount_tmpfs(folder: Path, size: str) -> None:
@@ -159,7 +161,7 @@ def test_full_disk_fails_cleanly_and_keeps_the_old_site(tmp_path: Path, record_p
     disk = tmp_path / "disk"
     _mount_tmpfs(disk, "2m")
     try:
-        site = make_site(
+        site = write_site(
             tmp_path / "blog",
             {
                 "newsreel.yaml": SETTINGS,
@@ -167,23 +169,23 @@ def test_full_disk_fails_cleanly_and_keeps_the_old_site(tmp_path: Path, record_p
             },
         )
         output = disk / "site"
-        assert run_build(site, "--output", str(output)).returncode == 0
+        assert newsreel("build", site, "--output", str(output)).returncode == 0
         (site / "static").mkdir()
         (site / "static" / "trailer.bin").write_bytes(os.urandom(3 * 1024 * 1024))
-        before = tree(output)
-        result = run_build(site, "--output", str(output))
+        before = tree_hashes(output)
+        result = newsreel("build", site, "--output", str(output))
         text = result.stdout + result.stderr
         record_property("fault_case", "full disk")
         record_property("traceback", int("Traceback" in text))
         record_property("exit0_on_error", int(result.returncode == 0))
-        record_property("site_bytes_changed", changed_bytes(before, tree(output)))
-        assert tree(output) == before
+        record_property("site_bytes_changed", changed_bytes(before, tree_hashes(output)))
+        assert tree_hashes(output) == before
         assert _temps(disk) == []
         assert "Traceback" not in text, text
         assert result.returncode == 1
         assert "space" in result.stderr.lower()
         (site / "static" / "trailer.bin").unlink()
-        assert run_build(site, "--output", str(output)).returncode == 0
+        assert newsreel("build", site, "--output", str(output)).returncode == 0
     finally:
         subprocess.run(["umount", "-l", str(disk)], check=False)
 
@@ -218,31 +220,32 @@ TEMPLATE_FAULTS = [
 def test_template_that_raises(
     tmp_path: Path, template: str, expected: str, record_property
 ) -> None:
-    site = make_site(
+    site = write_site(
         tmp_path / "blog",
         {
             "newsreel.yaml": SETTINGS,
             "content/posts/a.md": "---\ntitle: A\ndate: 2023-01-02\n---\nText\n",
         },
     )
-    assert run_build(site).returncode == 0
+    assert newsreel("build", site).returncode == 0
     (site / "templates").mkdir()
     (site / "templates" / "post.html").write_text(template)
     assert_fails_cleanly(site, expected, record_property, family="template")
     (site / "templates" / "post.html").unlink()
-    assert run_build(site).returncode == 0
+    assert newsreel("build", site).returncode == 0
 
 
 def test_sigkill_at_the_commit_point(tmp_path: Path, record_property) -> None:
     """Killed at the commit (the staged site is complete, the swap is next): old site or new, never a mix."""
-    site = make_site(tmp_path / "blog", _corpus(0))
-    assert run_build(site).returncode == 0
+    site = write_site(tmp_path / "blog", _corpus(0))
+    assert newsreel("build", site).returncode == 0
     hits = 0
     for edition in range(1, 5):
-        old = tree(site / "site")
-        make_site(site, _corpus(edition))
-        process = subprocess.Popen(
-            [sys.executable, "-m", "newsreel", "build", str(site)],
+        old = tree_hashes(site / "site")
+        write_site(site, _corpus(edition))
+        process = spawn(
+            "build",
+            site,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
@@ -256,15 +259,15 @@ def test_sigkill_at_the_commit_point(tmp_path: Path, record_property) -> None:
                 hits += 1
                 break
         process.wait(timeout=60)
-        after_kill = tree(site / "site")
-        result = run_build(site)
+        after_kill = tree_hashes(site / "site")
+        result = newsreel("build", site)
         assert result.returncode == 0, result.stderr
-        new = tree(site / "site")
+        new = tree_hashes(site / "site")
         record_property("fault_case", "sigkill at commit point")
         assert after_kill in (old, new), "a kill at the commit left site/ a mix of two builds"
         assert _temps(site) == []
-        cold = run_build(site, "--no-cache", "--output", str(tmp_path / f"cold-{edition}"))
+        cold = newsreel("build", site, "--no-cache", "--output", str(tmp_path / f"cold-{edition}"))
         assert cold.returncode == 0, cold.stderr
         strip = lambda t: {k: v for k, v in t.items() if not k.endswith(".newsreel-manifest.json")}  # noqa: E731
-        assert strip(tree(tmp_path / f"cold-{edition}")) == strip(new)
+        assert strip(tree_hashes(tmp_path / f"cold-{edition}")) == strip(new)
     assert hits, "no kill landed at the commit point"

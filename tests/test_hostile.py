@@ -10,20 +10,28 @@ pages show. The figures recorded with ``record_property`` feed RELIABILITY.md
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
 import subprocess
 import sys
 import unicodedata
-from dataclasses import dataclass
 from pathlib import Path
 
 import feedparser
 import lxml.etree
 import lxml.html
 import pytest
+from sitekit import (
+    REPO,
+    Link,
+    assert_fails_cleanly,
+    changed_bytes,
+    newsreel,
+    run_python,
+    tree_hashes,
+    write_site,
+)
 
 from newsreel.build import BuildOptions, build_site
 from newsreel.incremental.store import STORE_FILE
@@ -34,123 +42,20 @@ GOOD_POST = (
 )
 SETTINGS = "title: Hostile\nbase_url: https://example.org/\n"
 GOOD = {"newsreel.yaml": SETTINGS, "content/posts/2023-01-02-good.md": GOOD_POST}
-
-
-@dataclass(frozen=True)
-class Link:
-    """A symbolic link to write into a site folder (target as given, relative or absolute)."""
-
-    target: str
-
-
-def make_site(root: Path, files: dict[str, str | bytes | Link]) -> Path:
-    """Create (or add to) the site folder ``root`` from relative path → text, bytes or Link."""
-    root.mkdir(parents=True, exist_ok=True)
-    for rel, content in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, Link):
-            if path.is_symlink() or path.exists():
-                path.unlink()
-            os.symlink(content.target, path)
-        elif isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-    return root
-
-
-def tree(root: Path, skip: tuple[str, ...] = ()) -> dict[str, str]:
-    """Relative path → sha256 of every file (symlinks by their target) under ``root``."""
-    found: dict[str, str] = {}
-    if not root.exists():
-        return found
-    for current, dirs, files in os.walk(root):
-        rel_dir = os.path.relpath(current, root)
-        dirs[:] = [d for d in dirs if os.path.normpath(os.path.join(rel_dir, d)) not in skip]
-        for name in files + [d for d in dirs if os.path.islink(os.path.join(current, d))]:
-            full = os.path.join(current, name)
-            rel = os.path.normpath(os.path.join(rel_dir, name))
-            if os.path.islink(full):
-                found[rel] = "link:" + os.readlink(full)
-            else:
-                with open(full, "rb") as handle:
-                    data = handle.read()
-                found[rel] = f"{hashlib.sha256(data).hexdigest()}:{len(data)}"
-        found.update({os.path.normpath(os.path.join(rel_dir, d)) + "/": "dir" for d in dirs})
-    return found
-
-
-def _size(entry: str | None) -> int:
-    if entry is None or entry == "dir":
-        return 1
-    if entry.startswith("link:"):
-        return len(entry) - 5
-    return max(1, int(entry.rsplit(":", 1)[1]))
-
-
-def changed_bytes(before: dict[str, str], after: dict[str, str]) -> int:
-    """Bytes of the files that differ between two ``tree`` snapshots (0 when identical).
-
-    A changed file counts its larger size; an added or removed file or folder at least 1.
-    """
-    return sum(
-        max(_size(before.get(key)), _size(after.get(key)))
-        for key in set(before) | set(after)
-        if before.get(key) != after.get(key)
-    )
+WIDE = {"COLUMNS": "200"}
+"""Error lines are never wrapped: a wide terminal."""
 
 
 def run_build(site: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, PYTHONIOENCODING="utf-8", COLUMNS="200")
-    return subprocess.run(
-        [sys.executable, "-m", "newsreel", "build", str(site), *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-    )
+    return newsreel("build", site, *args, env=WIDE)
 
 
 def good_site(tmp_path: Path, files: dict[str, str | bytes | Link] | None = None) -> Path:
     """A site folder built once without error, so ``site/`` holds a previous build."""
-    site = make_site(tmp_path / "blog", {**GOOD, **(files or {})})
+    site = write_site(tmp_path / "blog", {**GOOD, **(files or {})})
     build_site(site, BuildOptions(use_cache=False))
     assert (site / "site" / "index.html").is_file()
     return site
-
-
-def assert_fails_cleanly(
-    site: Path, expected: str | tuple[str, ...], record_property, *args: str, family: str = ""
-) -> str:
-    """Run a build that must fail; record the figures; return stderr."""
-    output = site / "site"
-    before_out = tree(output)
-    before_rest = tree(site.parent, skip=(f"{site.name}/site", f"{site.name}/.newsreel-cache"))
-    result = run_build(site, *args)
-    after_out = tree(output)
-    after_rest = tree(site.parent, skip=(f"{site.name}/site", f"{site.name}/.newsreel-cache"))
-    text = result.stdout + result.stderr
-    lines = [line for line in result.stderr.splitlines() if ": warning: " not in line]
-    record_property("hostile_case", family or "error")
-    record_property("right_line", int(any(line.startswith(expected) for line in lines)))
-    record_property("traceback", int("Traceback" in text))
-    record_property("exit0_on_error", int(result.returncode == 0))
-    record_property("site_bytes_changed", changed_bytes(before_out, after_out))
-    record_property(
-        "outside_files_touched",
-        sum(
-            1 for k in set(before_rest) | set(after_rest) if before_rest.get(k) != after_rest.get(k)
-        ),
-    )
-    assert "Traceback" not in text, text
-    assert result.returncode == 1, text
-    assert any(line.startswith(expected) for line in lines), (
-        f"expected a line starting {expected!r}:\n{text}"
-    )
-    assert after_out == before_out, "a failed build changed site/"
-    assert after_rest == before_rest, "a failed build touched files outside site/"
-    return result.stderr
 
 
 def _post(front: str, body: str = "Body.\n") -> str:
@@ -571,9 +476,9 @@ OUTSIDE_POST = "---\ntitle: SECRET OUTSIDE\ndate: 2023-01-02\n---\nSECRET OUTSID
     "files, expected, word", [c[1:] for c in ERROR_CASES], ids=[c[0] for c in ERROR_CASES]
 )
 def test_error_case(tmp_path: Path, files, expected: str, word: str, record_property) -> None:
-    make_site(tmp_path / "outside", {"post.md": OUTSIDE_POST})
+    write_site(tmp_path / "outside", {"post.md": OUTSIDE_POST})
     site = good_site(tmp_path)
-    make_site(site, files)
+    write_site(site, files)
     stderr = assert_fails_cleanly(site, expected, record_property, family="error")
     line = next(line for line in stderr.splitlines() if line.startswith(expected))
     assert word.lower() in (line + stderr).lower()
@@ -582,7 +487,7 @@ def test_error_case(tmp_path: Path, files, expected: str, word: str, record_prop
 
 def test_content_posts_linked_outside(tmp_path: Path, record_property) -> None:
     """content/posts itself a link to a folder outside the site: refused, nothing read."""
-    make_site(tmp_path / "outside", {"post.md": OUTSIDE_POST})
+    write_site(tmp_path / "outside", {"post.md": OUTSIDE_POST})
     site = good_site(tmp_path)
     os.rename(site / "content" / "posts", site / "content" / "old-posts")
     os.symlink("../../outside", site / "content" / "posts")
@@ -593,7 +498,7 @@ def test_content_posts_linked_outside(tmp_path: Path, record_property) -> None:
 def test_failed_build_lists_every_error(tmp_path: Path, record_property) -> None:
     """Errors in several files are all reported in one run, each at its own line."""
     site = good_site(tmp_path)
-    make_site(
+    write_site(
         site,
         {
             "content/posts/a.md": _post("title: X\ndate: 2023-02-30\n"),
@@ -641,9 +546,9 @@ def test_dangerous_output_refused(tmp_path: Path, case: str, record_property) ->
         "dotdot-into-content": site / "site" / ".." / "content",
         "symlink-to-site": tmp_path / "link-to-blog",
     }[case]
-    before = tree(tmp_path)
+    before = tree_hashes(tmp_path)
     result = run_build(site, "--output", str(output))
-    after = tree(tmp_path)
+    after = tree_hashes(tmp_path)
     text = result.stdout + result.stderr
     record_property("hostile_case", "output")
     record_property("right_line", int("refusing" in result.stderr))
@@ -664,7 +569,7 @@ def test_dangerous_output_refused(tmp_path: Path, case: str, record_property) ->
 
 
 def _built(tmp_path: Path, files: dict[str, str | bytes | Link], *args: str) -> tuple[Path, str]:
-    site = make_site(tmp_path / "blog", {"newsreel.yaml": SETTINGS, **files})
+    site = write_site(tmp_path / "blog", {"newsreel.yaml": SETTINGS, **files})
     result = run_build(site, *args)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
@@ -830,7 +735,7 @@ def _xss_site(root: Path) -> Path:
         f"  author: {_yaml(PAYLOADS['tweet_author'])}\n  handle: evil\n  date: 2023-01-01\n",
         body,
     )
-    return make_site(
+    return write_site(
         root,
         {
             "newsreel.yaml": f"title: {_yaml(PAYLOADS['site_title'])}\ndescription: {_yaml(PAYLOADS['description'])}\n"
@@ -1000,7 +905,7 @@ def test_xss_payloads_never_execute(tmp_path: Path, record_property) -> None:
 
 def test_raw_html_opt_in_still_refuses_unsafe_links(tmp_path: Path, record_property) -> None:
     """Markdown links with unsafe schemes never reach an href, even with markdown.html on."""
-    site = make_site(
+    site = write_site(
         tmp_path / "blog",
         {
             "newsreel.yaml": SETTINGS + "markdown:\n  html: true\n",
@@ -1033,7 +938,6 @@ def test_violation_checker_catches_payloads(tmp_path: Path) -> None:
 
 # --- regressions from fuzzing (fuzz/run.py) -------------------------------------------------
 
-REPO = Path(__file__).resolve().parent.parent
 REGRESSIONS = sorted((REPO / "fuzz" / "regressions").glob("*.bin"))
 
 
@@ -1059,9 +963,9 @@ def test_fuzz_seeds_pass() -> None:
 
 
 def test_static_symlink_out_of_the_site_is_refused(tmp_path: Path, record_property) -> None:
-    make_site(tmp_path / "outside", {"secret.txt": "SECRET OUTSIDE TEXT\n"})
+    write_site(tmp_path / "outside", {"secret.txt": "SECRET OUTSIDE TEXT\n"})
     site = good_site(tmp_path)
-    make_site(site, {"static/leak.txt": Link("../../outside/secret.txt")})
+    write_site(site, {"static/leak.txt": Link("../../outside/secret.txt")})
     stderr = assert_fails_cleanly(site, "static/leak.txt:", record_property, family="error")
     assert "SECRET" not in stderr
 
@@ -1102,20 +1006,7 @@ def run_cli(
     *args: str, cwd: Path | None = None, user: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     """``newsreel ARGS`` as a real process (as ``user`` when given: we run as root)."""
-    env = dict(os.environ, PYTHONIOENCODING="utf-8", COLUMNS="200")
-    command = [sys.executable, "-m", "newsreel", *args]
-    if user is not None:
-        import pwd
-
-        account = pwd.getpwnam(user)
-        command = [
-            "setpriv",
-            f"--reuid={account.pw_uid}",
-            f"--regid={account.pw_gid}",
-            "--clear-groups",
-            *command,
-        ]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120, env=env, cwd=cwd)
+    return newsreel(*args, cwd=cwd, user=user, env=WIDE)
 
 
 def assert_one_line(result: subprocess.CompletedProcess[str], status: int, start: str) -> str:
@@ -1173,7 +1064,7 @@ def test_control_characters_in_a_file_name_stay_on_one_line(
     tmp_path: Path, record_property
 ) -> None:
     site = good_site(tmp_path)
-    make_site(
+    write_site(
         site, {"content/posts/bad\n::error::forged.md": _post("title: X\ndate: 2023-02-30\n")}
     )
     stderr = assert_fails_cleanly(
@@ -1214,7 +1105,7 @@ def _world_site(root: Path) -> Path:
     import tempfile
 
     folder = Path(tempfile.mkdtemp(prefix="newsreel-nobody-", dir="/tmp"))
-    site = make_site(folder / "blog", {**GOOD, "static/css/extra.css": "body { color: red; }\n"})
+    site = write_site(folder / "blog", {**GOOD, "static/css/extra.css": "body { color: red; }\n"})
     build_site(site, BuildOptions())
     for current, dirs, files in os.walk(folder):
         for name in dirs + files + ["."]:
@@ -1271,16 +1162,12 @@ def test_an_unexpected_error_is_one_line_and_a_traceback_only_with_v(tmp_path: P
         "b.build_site = boom\n"
         "from newsreel.cli import main\nmain(sys.argv[1:])\n"
     )
-    quiet = subprocess.run(
-        [sys.executable, "-c", plant, "build", str(site)], capture_output=True, text=True
-    )
+    quiet = run_python("-c", plant, "build", site)
     assert quiet.returncode == 1 and "Traceback" not in quiet.stderr
     assert quiet.stderr.startswith(
         "newsreel: internal error: KeyError: 'planted' (please report it"
     )
-    verbose = subprocess.run(
-        [sys.executable, "-c", plant, "-v", "build", str(site)], capture_output=True, text=True
-    )
+    verbose = run_python("-c", plant, "-v", "build", site)
     assert (
         verbose.returncode == 1
         and "Traceback" in verbose.stderr

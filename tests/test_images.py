@@ -124,8 +124,8 @@ def odd_site(root: Path) -> Path:
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     site = odd_site(tmp_path_factory.mktemp("odd") / "site")
     run = newsreel("build", site)
-    assert run.code == 0, run.err
-    return site, run.err
+    assert run.returncode == 0, run.stderr
+    return site, run.stderr
 
 
 def test_every_raster_image_becomes_avif_webp_and_a_fallback_never_upscaled(
@@ -229,9 +229,9 @@ def test_missing_alt_is_a_warning_at_its_line(tmp_path: Path) -> None:
         },
     )
     run = newsreel("build", site)
-    assert run.code == 0, run.err
-    assert "content/posts/a.md:4: warning: 'image' has no alt text" in run.err
-    assert "content/posts/a.md:8: warning: the image '/img/a.jpg' has no alt text" in run.err
+    assert run.returncode == 0, run.stderr
+    assert "content/posts/a.md:4: warning: 'image' has no alt text" in run.stderr
+    assert "content/posts/a.md:8: warning: the image '/img/a.jpg' has no alt text" in run.stderr
 
 
 @pytest.mark.parametrize(
@@ -254,7 +254,7 @@ def test_broken_images_fail_the_build_and_keep_the_old_site(
         ),
     }
     site = write_site(tmp_path / "site", files)
-    assert newsreel("build", site).code == 0
+    assert newsreel("build", site).returncode == 0
     before = tree_hashes(site / "site")
     if data is not None:
         (site / "static/img" / name).write_bytes(data)
@@ -262,9 +262,11 @@ def test_broken_images_fail_the_build_and_keep_the_old_site(
         post("B", "2023-01-02", f"Text.\n\n![Broken](/img/{name})")
     )
     run = newsreel("build", site)
-    assert run.code == 1
-    assert "content/posts/b.md:7: the Markdown image" in run.err and message in run.err, run.err
-    assert "Traceback" not in run.err
+    assert run.returncode == 1
+    assert "content/posts/b.md:7: the Markdown image" in run.stderr and message in run.stderr, (
+        run.stderr
+    )
+    assert "Traceback" not in run.stderr
     assert tree_hashes(site / "site") == before
 
 
@@ -278,8 +280,8 @@ def test_a_broken_front_matter_image_names_its_key_line(tmp_path: Path) -> None:
         },
     )
     run = newsreel("build", site)
-    assert run.code == 1
-    assert "content/films/f.md:3: poster static/img/bad.jpg cannot be used" in run.err
+    assert run.returncode == 1
+    assert "content/films/f.md:3: poster static/img/bad.jpg cannot be used" in run.stderr
 
 
 def test_a_warm_build_does_no_image_work_and_gives_the_same_bytes(tmp_path: Path) -> None:
@@ -292,7 +294,7 @@ def test_a_warm_build_does_no_image_work_and_gives_the_same_bytes(tmp_path: Path
             ),
         },
     )
-    assert newsreel("build", site).code == 0
+    assert newsreel("build", site).returncode == 0
     cold = tree_hashes(site / "site")
     cache = site / ".newsreel-cache" / "images"
     stamps = {
@@ -301,12 +303,12 @@ def test_a_warm_build_does_no_image_work_and_gives_the_same_bytes(tmp_path: Path
     (site / "content/posts/a.md").write_text(
         post("A", "2023-01-01", "Other text.", image="/img/a.jpg", image_alt="A")
     )
-    assert newsreel("build", site).code == 0
+    assert newsreel("build", site).returncode == 0
     after = {
         p: p.stat().st_mtime_ns for p in cache.rglob("*") if p.is_file() and p.name != "index.json"
     }
     assert after == stamps  # nothing encoded again
-    assert newsreel("build", site, "--no-cache", "--output", tmp_path / "fresh").code == 0
+    assert newsreel("build", site, "--no-cache", "--output", tmp_path / "fresh").returncode == 0
     fresh = tree_hashes(tmp_path / "fresh")
     assert {k: v for k, v in tree_hashes(site / "site").items() if "img/" in k or "card" in k} == {
         k: v for k, v in fresh.items() if "img/" in k or "card" in k
@@ -324,10 +326,10 @@ def test_replacing_an_image_rebuilds_its_variants_and_pages(tmp_path: Path) -> N
             ),
         },
     )
-    assert newsreel("build", site).code == 0
+    assert newsreel("build", site).returncode == 0
     old = (site / "site/posts/a/index.html").read_text()
     (site / "static/img/a.jpg").write_bytes(jpeg((800, 600), (10, 200, 10)))
-    assert newsreel("build", site).code == 0
+    assert newsreel("build", site).returncode == 0
     new = (site / "site/posts/a/index.html").read_text()
     old_names = set(re.findall(r"a-800\.[0-9a-f]{10}\.jpg", old))
     new_names = set(re.findall(r"a-800\.[0-9a-f]{10}\.jpg", new))
@@ -361,7 +363,8 @@ def test_bad_focus_is_an_error(tmp_path: Path) -> None:
     )
     run = newsreel("build", site)
     assert (
-        run.code == 1 and "content/posts/a.md:6: 'image_focus' must be two percentages" in run.err
+        run.returncode == 1
+        and "content/posts/a.md:6: 'image_focus' must be two percentages" in run.stderr
     )
 
 
@@ -382,7 +385,7 @@ def test_only_the_pictures_something_names_are_processed(tmp_path: Path) -> None
             "content/posts/b.md": post("B", "2023-01-01", "No picture yet."),
         },
     )
-    assert newsreel("build", site).code == 0
+    assert newsreel("build", site).returncode == 0
     out = site / "site" / "img"
     names = {p.name for p in out.iterdir()}
     assert "spare.jpg" in names and not any(n.startswith("spare-") for n in names)
@@ -393,13 +396,13 @@ def test_only_the_pictures_something_names_are_processed(tmp_path: Path) -> None
     (site / "content/posts/b.md").write_text(
         post("B", "2023-01-01", "Now with one.\n\n![Blue](/img/spare.jpg)")
     )
-    assert newsreel("build", site).code == 0
+    assert newsreel("build", site).returncode == 0
     assert any(n.startswith("spare-900.") for n in (p.name for p in out.iterdir()))
     assert "<picture>" in (site / "site/posts/b/index.html").read_text()
-    assert newsreel("build", site, "--no-cache", "--output", tmp_path / "cold").code == 0
+    assert newsreel("build", site, "--no-cache", "--output", tmp_path / "cold").returncode == 0
     assert tree_hashes(site / "site") == tree_hashes(tmp_path / "cold")
     (site / "content/posts/b.md").write_text(post("B", "2023-01-01", "Picture gone again."))
-    assert newsreel("build", site).code == 0
+    assert newsreel("build", site).returncode == 0
     assert not any(n.startswith("spare-") for n in (p.name for p in out.iterdir()))
-    assert newsreel("build", site, "--no-cache", "--output", tmp_path / "cold2").code == 0
+    assert newsreel("build", site, "--no-cache", "--output", tmp_path / "cold2").returncode == 0
     assert tree_hashes(site / "site") == tree_hashes(tmp_path / "cold2")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +10,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
+from sitekit import newsreel
 
 from newsreel.importer import (
     clean_article,
@@ -27,16 +26,6 @@ ARTICLES = Path(__file__).parent / "fixtures" / "articles"
 
 def article(name: str) -> str:
     return (ARTICLES / name).read_text(encoding="utf-8")
-
-
-def newsreel(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "newsreel", *map(str, args)],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def front_and_body(path: Path) -> tuple[dict, str]:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from nginx import crawl, fetch, free_port, nginx_binary, serve
+from nginx import crawl, fetch, free_port, need_nginx, serve
 
 from newsreel import __version__
 from newsreel.theme import THEME_STATIC
@@ -150,10 +150,7 @@ def step_env(step: dict, values: dict[str, str]) -> dict[str, str]:
 def test_a_blog_started_with_init_deploys(release: Release, tmp_path: Path) -> None:
     """Install the wheel as a user would, ``init``, write a post, then run the deploy workflow's
     steps in order and serve what they built under the Pages sub-path: nothing broken."""
-    if nginx_binary() is None:
-        if os.environ.get("CI"):
-            pytest.fail("nginx is missing (scripts/install-test-tools installs nginx-light)")
-        pytest.skip("nginx is not installed")
+    need_nginx()
     offline = {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(release.wheelhouse)}
     home = tmp_path / "home"
     home.mkdir()

@@ -3,36 +3,20 @@ click, which images load lazily, and that nothing shifts as images arrive."""
 
 from __future__ import annotations
 
-import functools
 import io
-import os
-import threading
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from PIL import Image
-from sitekit import newsreel, post, write_site
+from sitekit import newsreel, post, static_server, write_site
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
 
 
 def picture(colour: tuple[int, int, int]) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (1600, 900), colour).save(out, "JPEG")
     return out.getvalue()
-
-
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        pass
 
 
 @pytest.fixture(scope="module")
@@ -67,25 +51,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         )
     site = write_site(tmp_path_factory.mktemp("media") / "site", files)
     run = newsreel("build", site)
-    assert run.code == 0, run.err
-    handler = functools.partial(_Quiet, directory=str(site / "site"))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    if not os.path.exists(CHROMIUM) and not os.environ.get("CI"):
-        pytest.skip("chromium is not installed (scripts/install-test-tools installs it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
+    assert run.returncode == 0, run.stderr
+    with static_server(site / "site") as url:
+        yield url
 
 
 def _open(browser, base: str, path: str, width: int):  # type: ignore[no-untyped-def]

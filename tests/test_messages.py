@@ -13,6 +13,7 @@ import ast
 from pathlib import Path
 
 import pytest
+from sitekit import newsreel
 
 PACKAGE = Path(__file__).resolve().parent.parent / "newsreel"
 HINT_ARGUMENT = {"error": 3, "warning": 3, "Problem": 3, "warning_problem": 3, "fail": 2}
@@ -105,21 +106,12 @@ def test_the_scan_finds_what_it_looks_for(source: str) -> None:
 
 @pytest.mark.parametrize("width", ["40", "80", "200"])
 def test_help_lists_each_command_with_its_first_sentence_whole(width: str) -> None:
-    import os
     import re
-    import subprocess
-    import sys
 
     from newsreel.cli import cli
 
     for group, args in ((cli, ["--help"]), (cli.commands["new"], ["new", "--help"])):
-        result = subprocess.run(
-            [sys.executable, "-m", "newsreel", *args],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            env=dict(os.environ, COLUMNS=width, PYTHONPATH=str(PACKAGE.parent)),
-        )
+        result = newsreel(*args, env={"COLUMNS": width}, timeout=60)
         assert result.returncode == 0
         listing = " ".join(result.stdout.split("Commands:", 1)[1].split())
         assert "..." not in listing

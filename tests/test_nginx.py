@@ -8,51 +8,20 @@ path must get status 404 with the site's own 404 page, whose links work from the
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from nginx import Server, crawl, fetch, free_port, nginx_binary, serve
+from nginx import Server, crawl, fetch, free_port, need_nginx, serve
+from sitekit import copy_example_blog, newsreel, write_site
 
 pytestmark = pytest.mark.nginx
 
-REPO = Path(__file__).resolve().parent.parent
-BLOG_PARTS = ("content", "templates", "static", "newsreel.yaml")
-
-
-def need_nginx() -> None:
-    if nginx_binary() is None:
-        if os.environ.get("CI"):
-            pytest.fail("nginx is missing (scripts/install-test-tools installs nginx-light)")
-        pytest.skip("nginx is not installed (scripts/install-test-tools installs nginx-light)")
-
-
-def copy_blog(target: Path) -> Path:
-    """The repository's example blog, copied so a build cannot touch the checkout."""
-    target.mkdir(parents=True)
-    for part in BLOG_PARTS:
-        source = REPO / part
-        if source.is_dir():
-            shutil.copytree(source, target / part)
-        elif source.is_file():
-            shutil.copy2(source, target / part)
-    return target
-
 
 def build(site_dir: Path, base_url: str) -> Path:
-    result = subprocess.run(
-        [sys.executable, "-m", "newsreel", "build", str(site_dir), "--base-url", base_url],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=dict(os.environ, PYTHONPATH=str(REPO)),
-    )
+    result = newsreel("build", site_dir, "--base-url", base_url, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     return site_dir / "site"
 
@@ -71,7 +40,7 @@ def served(
     base_path = request.param
     work = tmp_path_factory.mktemp("nginx")
     port = free_port()
-    output = build(copy_blog(work / "blog"), f"http://127.0.0.1:{port}{base_path}")
+    output = build(copy_example_blog(work / "blog"), f"http://127.0.0.1:{port}{base_path}")
     with serve(output, base_path, work / "nginx", port=port) as server:
         yield Served(server, output)
 
@@ -148,16 +117,9 @@ HANDMADE = {
 }
 
 
-def write(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text, encoding="utf-8")
-    return root
-
-
 def test_crawler_passes_a_sound_site_and_reports_each_kind_of_breakage(tmp_path: Path) -> None:
     need_nginx()
-    site = write(tmp_path / "site", HANDMADE)
+    site = write_site(tmp_path / "site", HANDMADE)
     with serve(site, "/sub/", tmp_path / "nginx") as server:
         sound = crawl([server.base_url], server.origin)
         assert not sound.broken, sound.broken
@@ -167,7 +129,7 @@ def test_crawler_passes_a_sound_site_and_reports_each_kind_of_breakage(tmp_path:
             fetch(server.base_url + "films").url == server.base_url + "films/"
         )  # redirect to the slash
 
-        write(
+        write_site(
             site,
             {
                 "index.html": HANDMADE["index.html"] + '<a href="/films/">escaped</a>'

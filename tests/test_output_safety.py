@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 import pytest
-from sitekit import REPO, newsreel, post, tree_hashes, write_site
+from sitekit import newsreel, post, spawn, tree_hashes, write_site
 
 
 def _site(root: Path, count: int = 6) -> Path:
@@ -44,7 +44,7 @@ def _build(site: Path, *args: str | Path):
 
 def test_a_planted_journal_beside_the_output_is_never_replayed(tmp_path: Path) -> None:
     site = _site(tmp_path / "blog")
-    assert _build(site).code == 0
+    assert _build(site).returncode == 0
     victim = write_site(tmp_path / "victim", {"keep.txt": "precious"})
     planted = site / ".site.newsreel-tmp-1"
     planted.mkdir()
@@ -60,7 +60,7 @@ def test_a_planted_journal_beside_the_output_is_never_replayed(tmp_path: Path) -
     (planted / "OWNER").write_text("0" * 32)
     before = tree_hashes(victim)
     result = _build(site, "--no-cache")
-    assert result.code == 0, result.err
+    assert result.returncode == 0, result.stderr
     assert tree_hashes(victim) == before
     assert not (site / "site" / "evil.html").exists()
     assert (planted / "COMMIT").exists(), "a folder that is not ours is left alone, not deleted"
@@ -68,7 +68,7 @@ def test_a_planted_journal_beside_the_output_is_never_replayed(tmp_path: Path) -
 
 def test_a_symlink_inside_the_output_is_refused_by_name(tmp_path: Path) -> None:
     site = _site(tmp_path / "blog")
-    assert _build(site).code == 0
+    assert _build(site).returncode == 0
     elsewhere = write_site(tmp_path / "elsewhere", {"mine.txt": "precious"})
     shutil.rmtree(site / "site" / "posts")
     (site / "site" / "posts").symlink_to(elsewhere)
@@ -76,10 +76,12 @@ def test_a_symlink_inside_the_output_is_refused_by_name(tmp_path: Path) -> None:
     before = tree_hashes(elsewhere)
     for args in ((), ("--no-cache",)):
         result = _build(site, *args)
-        assert result.code == 1 and "site/posts" in result.err and "symbolic link" in result.err, (
-            result.err
-        )
-        assert "Traceback" not in result.err
+        assert (
+            result.returncode == 1
+            and "site/posts" in result.stderr
+            and "symbolic link" in result.stderr
+        ), result.stderr
+        assert "Traceback" not in result.stderr
     assert tree_hashes(elsewhere) == before and sorted(os.listdir(elsewhere)) == ["mine.txt"]
 
 
@@ -90,7 +92,7 @@ def test_a_nested_foreign_file_is_refused_before_anything_changes(
     tmp_path: Path, where: str
 ) -> None:
     site = _site(tmp_path / "blog")
-    assert _build(site).code == 0
+    assert _build(site).returncode == 0
     foreign = site / "site" / where
     foreign.parent.mkdir(parents=True, exist_ok=True)
     foreign.write_text("mine")
@@ -98,12 +100,14 @@ def test_a_nested_foreign_file_is_refused_before_anything_changes(
     before = tree_hashes(site / "site")
     for _ in range(2):
         result = _build(site)
-        assert result.code == 1 and where.split("/")[-1] in result.err and "not" in result.err, (
-            result.err
-        )
+        assert (
+            result.returncode == 1
+            and where.split("/")[-1] in result.stderr
+            and "not" in result.stderr
+        ), result.stderr
         assert tree_hashes(site / "site") == before
     foreign.unlink()
-    assert _build(site).code == 0
+    assert _build(site).returncode == 0
 
 
 def test_an_existing_empty_shared_output_folder_keeps_its_identity(tmp_path: Path) -> None:
@@ -114,7 +118,7 @@ def test_an_existing_empty_shared_output_folder_keeps_its_identity(tmp_path: Pat
     os.chown(shared, 65534, 65534)
     before = os.stat(shared)
     result = _build(site, "--output", shared)
-    assert result.code == 0, result.err
+    assert result.returncode == 0, result.stderr
     after = os.stat(shared)
     assert (after.st_ino, after.st_mode, after.st_uid, after.st_gid) == (
         before.st_ino,
@@ -124,7 +128,7 @@ def test_an_existing_empty_shared_output_folder_keeps_its_identity(tmp_path: Pat
     )
     assert (shared / "index.html").is_file()
     (site / "content/posts/p1.md").write_text(post("Post 1 edited", date="2023-01-02"))
-    assert _build(site, "--output", shared).code == 0
+    assert _build(site, "--output", shared).returncode == 0
     later = os.stat(shared)
     assert (later.st_mode, later.st_uid, later.st_gid) == (
         before.st_mode,
@@ -136,35 +140,36 @@ def test_an_existing_empty_shared_output_folder_keeps_its_identity(tmp_path: Pat
 
 def test_permissions_set_on_the_output_survive_builds(tmp_path: Path) -> None:
     site = _site(tmp_path / "blog")
-    assert _build(site).code == 0
+    assert _build(site).returncode == 0
     os.chmod(site / "site", 0o750)
     for n in range(2):
         (site / "content/posts/p1.md").write_text(post(f"Post 1 edition {n}", date="2023-01-02"))
-        assert _build(site).code == 0
+        assert _build(site).returncode == 0
         assert stat.S_IMODE(os.stat(site / "site").st_mode) == 0o750
 
 
 def test_a_manifest_is_verified_not_believed(tmp_path: Path) -> None:
     site = _site(tmp_path / "blog", 12)
-    assert _build(site).code == 0
+    assert _build(site).returncode == 0
     expected = tree_hashes(site / "site")
     (site / "site" / "posts/p3/index.html").unlink()
     (site / "site" / "index.html").write_text("tampered")
     shutil.rmtree(site / "site" / "actors")
     check = newsreel("check", site, "--no-build")
     assert (
-        check.code == 1 and "site/index.html: does not match the output's manifest" in check.err
-    ), check.err
-    assert "site/posts/p3/index.html: listed in the output's manifest but missing" in check.err
+        check.returncode == 1
+        and "site/index.html: does not match the output's manifest" in check.stderr
+    ), check.stderr
+    assert "site/posts/p3/index.html: listed in the output's manifest but missing" in check.stderr
     result = _build(site)
-    assert result.code == 0, result.err
+    assert result.returncode == 0, result.stderr
     assert tree_hashes(site / "site") == expected
-    assert newsreel("check", site, "--no-build").code == 0
+    assert newsreel("check", site, "--no-build").returncode == 0
 
 
 def test_no_cache_gives_what_an_empty_folder_gives(tmp_path: Path) -> None:
     site = _site(tmp_path / "blog", 8)
-    assert _build(site).code == 0
+    assert _build(site).returncode == 0
     # Damage the output in ways a stat check cannot see: same size, old times.
     page = site / "site" / "posts/p2/index.html"
     info = page.stat()
@@ -172,24 +177,24 @@ def test_no_cache_gives_what_an_empty_folder_gives(tmp_path: Path) -> None:
     data[-20] = ord("X") if data[-20] != ord("X") else ord("Y")
     page.write_bytes(bytes(data))
     os.utime(page, ns=(info.st_atime_ns, info.st_mtime_ns))
-    assert _build(site, "--no-cache").code == 0
+    assert _build(site, "--no-cache").returncode == 0
     cold = tmp_path / "cold"
     shutil.copytree(site, cold, ignore=shutil.ignore_patterns("site", ".newsreel-cache"))
-    assert _build(cold).code == 0
+    assert _build(cold).returncode == 0
     assert tree_hashes(site / "site") == tree_hashes(cold / "site")
 
 
 def test_a_fifo_post_is_an_error_not_a_hang(tmp_path: Path) -> None:
     site = _site(tmp_path / "blog")
-    assert _build(site).code == 0
+    assert _build(site).returncode == 0
     before = tree_hashes(site / "site")
     os.mkfifo(site / "content/posts/pipe.md")
     with socket.socket(socket.AF_UNIX) as sock:
         sock.bind(str(site / "content/posts/sock.md"))
         result = newsreel("build", site, timeout=60)
-    assert result.code == 1, result.err
-    assert "content/posts/pipe.md: cannot read" in result.err and "named pipe" in result.err
-    assert "content/posts/sock.md: cannot read" in result.err
+    assert result.returncode == 1, result.stderr
+    assert "content/posts/pipe.md: cannot read" in result.stderr and "named pipe" in result.stderr
+    assert "content/posts/sock.md: cannot read" in result.stderr
     assert tree_hashes(site / "site") == before
 
 
@@ -198,28 +203,14 @@ def test_a_template_that_is_not_a_file_is_an_error(tmp_path: Path) -> None:
     (site / "templates").mkdir()
     os.mkfifo(site / "templates/post.html")
     result = newsreel("build", site, timeout=60)
-    assert result.code == 1 and "templates/post.html: cannot read" in result.err, result.err
+    assert result.returncode == 1 and "templates/post.html: cannot read" in result.stderr, (
+        result.stderr
+    )
     assert not (site / "site").exists()
 
 
 def _as_nobody(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, PYTHONPATH=str(REPO), NO_COLOR="1", HOME="/tmp")
-    return subprocess.run(
-        [
-            "setpriv",
-            "--reuid=nobody",
-            "--regid=nogroup",
-            "--clear-groups",
-            sys.executable,
-            "-m",
-            "newsreel",
-            *map(str, args),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return newsreel(*args, user="nobody", env={"HOME": "/tmp"}, timeout=60)
 
 
 @pytest.mark.skipif(
@@ -259,14 +250,7 @@ def _unreadable(tmp_path: Path) -> None:
 
 
 def _spawn(site: Path, *args: str) -> subprocess.Popen[str]:
-    env = dict(os.environ, PYTHONPATH=str(REPO), NO_COLOR="1")
-    return subprocess.Popen(
-        [sys.executable, "-m", "newsreel", "build", str(site), *args],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    return spawn("build", site, *args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
 def test_concurrent_builds_take_turns_and_leave_the_site_whole(tmp_path: Path) -> None:
@@ -282,7 +266,7 @@ def test_concurrent_builds_take_turns_and_leave_the_site_whole(tmp_path: Path) -
         assert all(code == 0 for code, _ in outcomes), outcomes
         shutil.rmtree(cold, ignore_errors=True)
         shutil.copytree(site, cold, ignore=shutil.ignore_patterns("site", ".newsreel-cache"))
-        assert _build(cold).code == 0
+        assert _build(cold).returncode == 0
         assert tree_hashes(site / "site") == tree_hashes(cold / "site")
 
 
@@ -310,13 +294,15 @@ def test_a_second_build_waits_or_with_no_wait_fails(tmp_path: Path) -> None:
     assert holder.stdout.readline().strip() == "held"
     refused = _build(site, "--no-wait")
     assert (
-        refused.code == 1 and f"pid {holder.pid}" in refused.err and "Traceback" not in refused.err
+        refused.returncode == 1
+        and f"pid {holder.pid}" in refused.stderr
+        and "Traceback" not in refused.stderr
     )
     assert not (site / "site").exists()
     started = time.monotonic()
     waited = _build(site)
-    assert waited.code == 0, waited.err
-    assert f"waiting for the build started by pid {holder.pid}" in waited.err
+    assert waited.returncode == 0, waited.stderr
+    assert f"waiting for the build started by pid {holder.pid}" in waited.stderr
     assert time.monotonic() - started > 1.0
     holder.wait(timeout=10)
     holder.stdout.close()
@@ -338,17 +324,11 @@ def _descendants(pid: int) -> list[int]:
 
 def test_workers_die_with_a_killed_build(tmp_path: Path) -> None:
     site = _site(tmp_path / "blog", 600)
-    env = dict(os.environ, PYTHONPATH=str(REPO), NO_COLOR="1")
     kills = 0
     for delay in (0.6, 1.0, 1.5, 2.0):
         shutil.rmtree(site / "site", ignore_errors=True)
         shutil.rmtree(site / ".newsreel-cache", ignore_errors=True)
-        build = subprocess.Popen(
-            [sys.executable, "-m", "newsreel", "build", str(site)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        build = spawn("build", site, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + delay
         workers: set[int] = set()
         while time.monotonic() < deadline and build.poll() is None:

@@ -13,12 +13,12 @@ import shutil
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 import lxml.html
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
-from test_hostile import make_site, tree
+from sitekit import broken_links, tree_hashes, write_site
 
 from newsreel.build import BuildOptions, build_site
 from newsreel.errors import BuildFailed
@@ -133,7 +133,7 @@ def _build(
         build_site(folder, BuildOptions(output=output, use_cache=cache, now=NOW))
     except BuildFailed as failed:
         return None, tuple(str(p) for p in failed.problems)
-    return tree(output), ()
+    return tree_hashes(output), ()
 
 
 def _no_manifest(snapshot: dict[str, str]) -> dict[str, str]:
@@ -149,43 +149,11 @@ def _collision_only(problems: tuple[str, ...]) -> bool:
     )
 
 
-def _internal_links(output: Path, base_path: str) -> list[str]:
-    """Every internal href/src of every page that does not resolve to a file of the output."""
-    broken = []
-    for page in output.rglob("*.html"):
-        doc = lxml.html.fromstring(page.read_bytes())
-        page_url = "/" + page.relative_to(output).as_posix()
-        for el in doc.iter():
-            if not isinstance(el.tag, str):
-                continue
-            for name in ("href", "src"):
-                value = el.get(name)
-                if not value or value.startswith(("#", "mailto:")):
-                    continue
-                parts = urlsplit(value)
-                if (parts.scheme or parts.netloc) and parts.netloc != "example.org":
-                    continue
-                path = (
-                    parts.path
-                    if parts.path.startswith("/")
-                    else os.path.normpath(os.path.join(os.path.dirname(page_url), parts.path))
-                )
-                if not path.startswith(base_path):
-                    broken.append(f"{page_url}: {value} is outside {base_path}")
-                    continue
-                target = output / unquote(path[len(base_path) :])
-                if path.endswith("/") or target.is_dir():
-                    target = target / "index.html"
-                if not target.is_file():
-                    broken.append(f"{page_url}: {value}")
-    return broken
-
-
 @PROFILE
 @given(SITES)
 def test_builds_are_deterministic_unique_and_linked(site: dict) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        root = make_site(Path(tmp) / "blog", _files(site))
+        root = write_site(Path(tmp) / "blog", _files(site))
         first, problems = _build(root, Path(tmp) / "one", cache=False)
         second, again = _build(root, Path(tmp) / "two", cache=False)
         assert first == second and problems == again
@@ -219,7 +187,7 @@ def test_builds_are_deterministic_unique_and_linked(site: dict) -> None:
                 else []
             )
             assert len(pages) == len(names), (kind, names, pages)
-        assert _internal_links(output, base_path) == []
+        assert broken_links(output, base_path, origin="https://example.org") == []
 
 
 EDITS = st.lists(
@@ -237,13 +205,13 @@ EDITS = st.lists(
 @given(SITES, EDITS)
 def test_incremental_build_equals_cold_build(site: dict, edits: list) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        root = make_site(Path(tmp) / "blog", _files(site))
+        root = write_site(Path(tmp) / "blog", _files(site))
         _build(root, root / "site")  # the cached build that the edits follow
         for action, index, post in edits:
             names = sorted(p.name for p in (root / "content" / "posts").iterdir())
             target = root / "content" / "posts" / names[index % len(names)] if names else None
             if action == "add" or target is None:
-                make_site(root, {f"content/posts/new-{index}-{len(names)}.md": _post_file(post)})
+                write_site(root, {f"content/posts/new-{index}-{len(names)}.md": _post_file(post)})
             elif action == "delete":
                 target.unlink()
             else:
@@ -326,7 +294,7 @@ def test_every_xml_file_is_well_formed_or_the_build_says_why(
     import lxml.etree
 
     with tempfile.TemporaryDirectory() as tmp:
-        site = make_site(
+        site = write_site(
             Path(tmp) / "blog",
             {
                 "newsreel.yaml": f"title: {_escaped(site_title)}\nbase_url: https://example.org/\n",
@@ -516,7 +484,7 @@ def test_page_keys_cover_every_field_a_template_can_read(edits: list) -> None:
     """Every built-in template overridden by one that prints every attribute of its context
     objects: after each random edit of any kind of source, the warm build equals a cold one."""
     with tempfile.TemporaryDirectory() as tmp:
-        root = make_site(Path(tmp) / "blog", _dump_site())
+        root = write_site(Path(tmp) / "blog", _dump_site())
         first, problems = _build(root, root / "site")
         assert first is not None, problems
         for action, index, value in edits:

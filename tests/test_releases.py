@@ -50,7 +50,7 @@ SITE = {
 def build(site: Path, now: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NEWSREEL_NOW", now)
     result = newsreel("build", site)
-    assert result.code == 0, result.err
+    assert result.returncode == 0, result.stderr
 
 
 def page(site: Path, rel: str) -> lxml_html.HtmlElement:
@@ -140,7 +140,7 @@ def test_good_release_dates_are_read() -> None:
 
 def test_a_bad_date_fails_the_build_and_keeps_the_site(tmp_path: Path) -> None:
     site = write_site(tmp_path / "blog", SITE)
-    assert newsreel("build", site).code == 0
+    assert newsreel("build", site).returncode == 0
     before = tree_hashes(site / "site")
     write_site(
         site,
@@ -148,10 +148,10 @@ def test_a_bad_date_fails_the_build_and_keeps_the_site(tmp_path: Path) -> None:
     )
     result = newsreel("build", site)
     assert (
-        result.code == 1
-        and "content/posts/bad.md:5: 'release_date' is not a real date" in result.err
+        result.returncode == 1
+        and "content/posts/bad.md:5: 'release_date' is not a real date" in result.stderr
     )
-    assert "Traceback" not in result.err
+    assert "Traceback" not in result.stderr
     assert tree_hashes(site / "site") == before
 
 
@@ -159,8 +159,8 @@ def test_bad_build_date_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     site = write_site(tmp_path / "blog", SITE)
     monkeypatch.setenv("NEWSREEL_NOW", "next tuesday")
     result = newsreel("build", site)
-    assert result.code == 1 and "NEWSREEL_NOW='next tuesday' is not a date" in result.err
-    assert "Traceback" not in result.err
+    assert result.returncode == 1 and "NEWSREEL_NOW='next tuesday' is not a date" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 # --- the calendar page ----------------------------------------------------------------------

@@ -7,12 +7,12 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import yaml
+from sitekit import newsreel, run_python
 
 from newsreel.config import Settings, load_settings
 from newsreel.loader import parse_post
@@ -32,17 +32,6 @@ createLinter().then((lint) => {
   process.exit(results.length ? 1 : 0);
 });
 """
-
-
-def newsreel(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the newsreel command as a user would, capturing its output."""
-    return subprocess.run(
-        [sys.executable, "-m", "newsreel", *map(str, args)],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def front(path: Path) -> dict:
@@ -559,9 +548,7 @@ def test_templates_readme_names_real_theme_files(blog: Path) -> None:
         line.strip() for line in readme.splitlines() if line.strip().startswith("python -c")
     )
     code = command.split('"', 1)[1].rsplit('"', 1)[0]
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
-    )
+    result = run_python("-c", code, timeout=60)
     theme = Path(result.stdout.strip())
     assert result.returncode == 0 and theme.is_dir()
     for name in re.findall(r"`([\w/]+(?:\.html|/))`", readme):

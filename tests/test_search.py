@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 from lxml import html as lxml_html
-from sitekit import newsreel, post, tree_hashes, write_site
-from test_server_http import start_server, write_atomic
+from sitekit import newsreel, post, start_server, tree_hashes, write_atomic, write_site
 
 from newsreel.writer import Manifest
 
@@ -65,7 +64,7 @@ def broken_pagefind(folder: Path) -> Path:
 def test_build_writes_the_index_with_the_pages(tmp_path: Path) -> None:
     site = write_site(tmp_path / "blog", SITE)
     result = newsreel("build", site)
-    assert result.code == 0, result.err
+    assert result.returncode == 0, result.stderr
     output = site / "site"
     assert (output / "pagefind" / "pagefind-ui.js").is_file() and (
         output / "pagefind" / "pagefind-entry.json"
@@ -101,7 +100,7 @@ def test_the_index_is_the_same_bytes_every_time(tmp_path: Path) -> None:
     outputs = []
     for name in ("one", "two", "three"):
         result = newsreel("build", site, "--no-cache", "--output", tmp_path / name)
-        assert result.code == 0, result.err
+        assert result.returncode == 0, result.stderr
         outputs.append(tree_hashes(tmp_path / name))
     assert outputs[0] == outputs[1] == outputs[2]
     assert any(name.startswith("pagefind/filter/") for name in outputs[0])
@@ -111,17 +110,17 @@ def test_unchanged_pages_are_not_indexed_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     site = write_site(tmp_path / "blog", SITE)
-    assert newsreel("build", site).code == 0
+    assert newsreel("build", site).returncode == 0
     before = tree_hashes(site / "site")
     monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(broken_pagefind(tmp_path)))
     # a warm build with nothing changed, and one where only a picture changed: no indexing
-    assert newsreel("build", site).code == 0
+    assert newsreel("build", site).returncode == 0
     write_site(
         site,
         {"static/img/still.svg": "<svg xmlns='http://www.w3.org/2000/svg' width='3' height='3'/>"},
     )
     result = newsreel("build", site)
-    assert result.code == 0, result.err
+    assert result.returncode == 0, result.stderr
     # a page's text changed: the index must be made again, and here it cannot be
     write_site(
         site,
@@ -134,21 +133,21 @@ def test_unchanged_pages_are_not_indexed_again(
     before = tree_hashes(site / "site")
     result = newsreel("build", site)
     assert (
-        result.code == 1
-        and "Pagefind could not index the site: indexing refused by the test" in result.err
+        result.returncode == 1
+        and "Pagefind could not index the site: indexing refused by the test" in result.stderr
     )
-    assert "Traceback" not in result.err and "search: false" in result.err
+    assert "Traceback" not in result.stderr and "search: false" in result.stderr
     assert tree_hashes(site / "site") == before
     monkeypatch.delenv("PAGEFIND_BINARY_PATH")
-    assert newsreel("build", site).code == 0
+    assert newsreel("build", site).returncode == 0
     assert "The lamp is out." in fragments(site / "site")
 
 
 def test_search_false_turns_it_all_off(tmp_path: Path) -> None:
     site = write_site(tmp_path / "blog", SITE)
-    assert newsreel("build", site).code == 0
+    assert newsreel("build", site).returncode == 0
     write_site(site, {"newsreel.yaml": SITE["newsreel.yaml"] + "search: false\n"})
-    assert newsreel("build", site).code == 0
+    assert newsreel("build", site).returncode == 0
     output = site / "site"
     assert not (output / "pagefind").exists() and not (output / "search").exists()
     home = (output / "index.html").read_text("utf-8")
@@ -160,9 +159,9 @@ def test_the_index_folder_is_reserved(tmp_path: Path) -> None:
     site = write_site(tmp_path / "blog", {**SITE, "static/pagefind/notes.txt": "mine"})
     result = newsreel("build", site)
     assert (
-        result.code == 1
+        result.returncode == 1
         and "static/pagefind/notes.txt: static/pagefind/ is where the search index goes"
-        in result.err
+        in result.stderr
     )
 
 

@@ -4,21 +4,13 @@ and no request that leaves the site."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
-from nginx import free_port, serve
-from test_nginx import build, copy_blog, need_nginx
+from nginx import free_port, need_nginx, serve
+from sitekit import copy_example_blog, need_chromium, newsreel
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
 BASE_PATH = "/movie-news/"
 
 pytestmark = [pytest.mark.browser, pytest.mark.nginx]
@@ -27,26 +19,18 @@ pytestmark = [pytest.mark.browser, pytest.mark.nginx]
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     need_nginx()
-    if not os.path.exists(CHROMIUM) and not os.environ.get("CI"):
-        pytest.skip("chromium is not installed (scripts/install-test-tools installs it)")
+    need_chromium()
     work = tmp_path_factory.mktemp("search")
     port = free_port()
-    output = build(copy_blog(work / "blog"), f"http://127.0.0.1:{port}{BASE_PATH}")
+    blog = copy_example_blog(work / "blog")
+    built = newsreel(
+        "build", blog, "--base-url", f"http://127.0.0.1:{port}{BASE_PATH}", timeout=300
+    )
+    assert built.returncode == 0, built.stdout + built.stderr
+    output = blog / "site"
     assert (output / "pagefind" / "pagefind-ui.js").is_file()
     with serve(output, BASE_PATH, work / "nginx", port=port) as server:
         yield server.base_url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def open_page(

@@ -10,115 +10,57 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from test_hostile import SETTINGS, make_site
+from sitekit import Served, serving, write_site
 
 SECRET = "NEWSREEL-SECRET-7f3a9c"
+SETTINGS = "title: Hostile\nbase_url: https://example.org/news/\n"
 POST = "---\ntitle: A post\ndate: 2023-01-02\nfilm: Heat\n---\nText of the post.\n"
 TRAILER = bytes(range(256)) * (20 * 4096)  # 20 MB, every byte's offset recognisable
 
 
-@dataclass
-class Server:
-    process: subprocess.Popen[str]
-    port: int
-    output: Path
-    base: str
-
-    def threads(self) -> int:
-        return len(os.listdir(f"/proc/{self.process.pid}/task"))
-
-
-def _start(site: Path, tmpdir: Path) -> Server:
-    tmpdir.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, TMPDIR=str(tmpdir), PYTHONUNBUFFERED="1")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "newsreel", "serve", str(site), "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=env,
-        start_new_session=True,
-    )
-    found: list[str] = []
-
-    def read() -> None:
-        for line in process.stdout:  # type: ignore[union-attr]
-            if "serving http://" in line:
-                found.append(line)
-        # keep draining so the server never blocks on a full pipe
-
-    threading.Thread(target=read, daemon=True).start()
-    deadline = time.monotonic() + 60
-    while not found and time.monotonic() < deadline and process.poll() is None:
-        time.sleep(0.05)
-    if not found:
-        process.kill()
-        pytest.fail("newsreel serve did not start")
-    match = re.search(r"http://127\.0\.0\.1:(\d+)(/\S*)", found[0])
-    assert match, found[0]
-    outputs = [p / "site" for p in tmpdir.iterdir() if p.name.startswith("newsreel-serve-")]
-    assert len(outputs) == 1
-    return Server(process, int(match.group(1)), outputs[0], match.group(2))
-
-
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """One server for the module (in place of conftest's), with links out planted in its output."""
     root = tmp_path_factory.mktemp("serve")
     (root / "secret.txt").write_text(SECRET)
-    site = make_site(
+    site = write_site(
         root / "blog",
         {
-            "newsreel.yaml": SETTINGS.replace("https://example.org/", "https://example.org/news/"),
+            "newsreel.yaml": SETTINGS,
             "content/posts/a.md": POST,
             "static/secret-link.txt": "harmless\n",
             "static/trailer.mp4": TRAILER,
         },
     )
-    running = _start(site, root / "tmp")
-    # plant symlinks inside the served folder that lead out of it
-    os.symlink(root / "secret.txt", running.output / "leak.txt")
-    os.symlink(root, running.output / "leakdir")
-    os.symlink("/etc/passwd", running.output / "passwd")
-    yield running
-    os.killpg(running.process.pid, signal.SIGINT)
-    try:
-        running.process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(running.process.pid, signal.SIGKILL)
-        running.process.wait()
+    with serving(site, root / "tmp") as running:
+        # plant symlinks inside the served folder that lead out of it
+        os.symlink(root / "secret.txt", running.output() / "leak.txt")
+        os.symlink(root, running.output() / "leakdir")
+        os.symlink("/etc/passwd", running.output() / "passwd")
+        yield running
 
 
 @pytest.fixture(scope="module")
-def clean_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def clean_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """A server whose output nobody tampered with, so saves rebuild (``server`` has planted links)."""
     root = tmp_path_factory.mktemp("serve-clean")
-    site = make_site(
+    site = write_site(
         root / "blog",
         {
-            "newsreel.yaml": SETTINGS.replace("https://example.org/", "https://example.org/news/"),
+            "newsreel.yaml": SETTINGS,
             "content/posts/a.md": POST,
             "static/trailer.mp4": TRAILER,
         },
     )
-    running = _start(site, root / "tmp")
-    yield running
-    os.killpg(running.process.pid, signal.SIGINT)
-    try:
-        running.process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(running.process.pid, signal.SIGKILL)
-        running.process.wait()
+    with serving(site, root / "tmp") as running:
+        yield running
 
 
 def raw_request(port: int, request: bytes, timeout: float = 10.0) -> tuple[int, bytes, bytes]:
@@ -196,7 +138,7 @@ TRAVERSALS = [
 
 
 @pytest.mark.parametrize("path", TRAVERSALS)
-def test_traversal_and_symlinks_never_leak(server: Server, path: str, record_property) -> None:
+def test_traversal_and_symlinks_never_leak(server: Served, path: str, record_property) -> None:
     status, head, body = get(server.port, path)
     leaked = _leaked(body)
     record_property("attack", "traversal")
@@ -205,7 +147,7 @@ def test_traversal_and_symlinks_never_leak(server: Server, path: str, record_pro
     assert not leaked
 
 
-def test_the_site_itself_is_served(server: Server) -> None:
+def test_the_site_itself_is_served(server: Served) -> None:
     """The probes above are not refused wholesale: real pages and files answer."""
     status, _, body = get(server.port, "/news/posts/a/")
     assert status == 200 and b"A post" in body
@@ -235,7 +177,7 @@ FOREIGN_HOSTS = [
 @pytest.mark.parametrize(
     "path", ["/news/posts/a/", "/__newsreel__/events", "/__newsreel__/livereload.js"]
 )
-def test_foreign_host_refused(server: Server, host: str, path: str, record_property) -> None:
+def test_foreign_host_refused(server: Served, host: str, path: str, record_property) -> None:
     """DNS rebinding: a page on another name that resolves here gets nothing."""
     status, head, body = get(server.port, path, host=host.format(port=server.port))
     record_property("attack", "foreign-host")
@@ -244,7 +186,7 @@ def test_foreign_host_refused(server: Server, host: str, path: str, record_prope
     assert b"A post" not in body
 
 
-def test_foreign_origin_cannot_read(server: Server, record_property) -> None:
+def test_foreign_origin_cannot_read(server: Served, record_property) -> None:
     """A page on another origin sending requests here gets no CORS permission to read them."""
     succeeded = 0
     for path in ("/news/posts/a/", "/__newsreel__/livereload.js"):
@@ -264,12 +206,12 @@ def test_foreign_origin_cannot_read(server: Server, record_property) -> None:
     record_property("attack_succeeded", succeeded)
 
 
-def test_foreign_origin_refused_outright(server: Server) -> None:
+def test_foreign_origin_refused_outright(server: Served) -> None:
     status, _, _ = get(server.port, "/news/posts/a/", extra="Origin: https://evil.example\r\n")
     assert status == 403
 
 
-def test_other_methods_and_malformed_requests(server: Server, record_property) -> None:
+def test_other_methods_and_malformed_requests(server: Served, record_property) -> None:
     probes = [
         b"POST /news/posts/a/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc",
         b"PUT /news/x.html HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc",
@@ -284,7 +226,7 @@ def test_other_methods_and_malformed_requests(server: Server, record_property) -
     for probe in probes:
         status, _, body = raw_request(server.port, probe, timeout=5)
         succeeded += int(status == 200 or _leaked(body))
-    assert not (server.output / "x.html").exists()
+    assert not (server.output() / "x.html").exists()
     record_property("attack", "methods-and-malformed")
     record_property("attack_succeeded", succeeded)
     assert succeeded == 0
@@ -305,7 +247,7 @@ def _open_stream(port: int) -> socket.socket:
     return sock
 
 
-def _wait_threads(server: Server, limit: int, seconds: float) -> int:
+def _wait_threads(server: Served, limit: int, seconds: float) -> int:
     deadline = time.monotonic() + seconds
     count = server.threads()
     while count > limit and time.monotonic() < deadline:
@@ -314,7 +256,7 @@ def _wait_threads(server: Server, limit: int, seconds: float) -> int:
     return count
 
 
-def test_200_event_streams_do_not_stall_or_leak(server: Server, record_property) -> None:
+def test_200_event_streams_do_not_stall_or_leak(server: Served, record_property) -> None:
     baseline = _wait_threads(server, 0, 0)
     streams: list[socket.socket] = []
     try:
@@ -334,7 +276,7 @@ def test_200_event_streams_do_not_stall_or_leak(server: Server, record_property)
                 )
             sock.close()
     # a rebuild sends news to every stream: writing to the vanished ones ends their threads
-    post = next(server.output.parent.parent.parent.glob("blog/content/posts/a.md"))
+    post = server.site / "content/posts/a.md"
     for round_ in range(3):
         post.write_text(POST.replace("Text of the post.", f"Text of the post, edit {round_}."))
         time.sleep(1.0)
@@ -345,7 +287,7 @@ def test_200_event_streams_do_not_stall_or_leak(server: Server, record_property)
     assert get(server.port, "/news/posts/a/")[0] == 200
 
 
-def test_client_vanishing_mid_response(server: Server, record_property) -> None:
+def test_client_vanishing_mid_response(server: Served, record_property) -> None:
     """Clients that send half a request, or leave while a page is sent, do not hurt others."""
     half_open = []
     for _ in range(20):
@@ -365,11 +307,11 @@ def test_client_vanishing_mid_response(server: Server, record_property) -> None:
     record_property("attack", "vanishing-clients")
     record_property("attack_succeeded", int(status != 200 or answered >= 2.0))
     assert status == 200 and answered < 2.0
-    assert server.process.poll() is None, "the server died"
+    assert server.proc.poll() is None, "the server died"
 
 
-def _peak_memory_kb(server: Server) -> int:
-    status = Path(f"/proc/{server.process.pid}/status").read_text()
+def _peak_memory_kb(server: Served) -> int:
+    status = Path(f"/proc/{server.proc.pid}/status").read_text()
     return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1))  # type: ignore[union-attr]
 
 
@@ -381,10 +323,10 @@ def _stalled_download(port: int, path: str) -> socket.socket:
     return sock
 
 
-def test_clients_that_never_read_block_nobody(clean_server: Server, record_property) -> None:
+def test_clients_that_never_read_block_nobody(clean_server: Served, record_property) -> None:
     """Three clients stall on a 20 MB trailer; 50 other requests and a save are all answered at once."""
     server = clean_server
-    post = next(server.output.parent.parent.parent.glob("blog/content/posts/a.md"))
+    post = server.site / "content/posts/a.md"
     peak_before = _peak_memory_kb(server)
     stalled = [_stalled_download(server.port, "/news/trailer.mp4") for _ in range(3)]
     time.sleep(0.5)
@@ -442,7 +384,7 @@ def test_clients_that_never_read_block_nobody(clean_server: Server, record_prope
     )
 
 
-def test_ranges_of_a_static_file(server: Server, record_property) -> None:
+def test_ranges_of_a_static_file(server: Served, record_property) -> None:
     """What a <video> element asks for: byte ranges, checked against an If-Range validator."""
     status, head, body = get(server.port, "/news/trailer.mp4", extra="Range: bytes=1000-1999\r\n")
     assert status == 206 and body == TRAILER[1000:2000]
@@ -476,7 +418,7 @@ def test_ranges_of_a_static_file(server: Server, record_property) -> None:
 @pytest.mark.parametrize(
     "method", ["TRACE", "PROPFIND", "CONNECT", "MKCOL", "BREW", "OPTIONS", "PATCH"]
 )
-def test_every_other_method_is_405(server: Server, method: str, record_property) -> None:
+def test_every_other_method_is_405(server: Served, method: str, record_property) -> None:
     status, head, body = raw_request(
         server.port,
         f"{method} /news/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode(),

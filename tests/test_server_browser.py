@@ -1,7 +1,7 @@
 """``newsreel serve`` as a writer uses it: a real server process, real saves, real Chromium.
 
-Each test makes a small site in ``tmp_path``, starts ``newsreel serve`` on it (helpers in
-``test_server_http.py``) and watches open tabs react to edits made the way editors make them
+Each test makes a small site in ``tmp_path``, starts ``newsreel serve`` on it (the kit's
+``preview_site`` and ``start_server``, or conftest's ``server``) and watches open tabs react to edits made the way editors make them
 (write a temp file, rename it over the original): reloads, stylesheet swaps, overlays.
 """
 
@@ -14,50 +14,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_server_http import (
-    LONG_BODY,
-    Served,
-    make_site,
-    post_text,
-    start_server,
-    write_atomic,
-)
+from playwright.sync_api import Browser, Page
+from sitekit import LONG_BODY, Served, preview_post, preview_site, start_server, write_atomic
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
 RELOAD_TIMEOUT_MS = 15_000
 
 pytestmark = pytest.mark.browser
-
-if not os.path.exists(CHROMIUM) and not os.environ.get("CI"):
-    pytest.skip(
-        "chromium is not installed (scripts/install-test-tools installs it)",
-        allow_module_level=True,
-    )
-
-from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture()
-def server(tmp_path: Path) -> Iterator[Served]:
-    """A running ``newsreel serve`` of ``make_site``'s site (as in ``test_server_http``)."""
-    served = start_server(make_site(tmp_path), tmp_path / "tmp")
-    yield served
-    if served.proc.poll() is None:
-        served.stop()
 
 
 @pytest.fixture()
@@ -98,7 +60,7 @@ def test_edit_reloads_the_post_and_its_film_page(server: Served, browser: Browse
     started = time.monotonic()
     write_atomic(
         server.site / "content/posts/first-look.md",
-        post_text("Harbour Lights: a new look", "EDITED-BODY-TEXT\n\n" + LONG_BODY),
+        preview_post("Harbour Lights: a new look", "EDITED-BODY-TEXT\n\n" + LONG_BODY),
     )
     body_has(post, "EDITED-BODY-TEXT")
     seconds = time.monotonic() - started
@@ -122,7 +84,7 @@ def test_a_text_edit_is_put_in_place_without_navigation(server: Served, page: Pa
     page.evaluate("window.scrollTo(0, 1500); window.__stayed = 'here'")
     write_atomic(
         server.site / "content/posts/first-look.md",
-        post_text("First look at Harbour Lights", "IN-PLACE-TEXT\n\n" + LONG_BODY),
+        preview_post("First look at Harbour Lights", "IN-PLACE-TEXT\n\n" + LONG_BODY),
     )
     body_has(page, "IN-PLACE-TEXT")
     assert page.evaluate("window.__stayed") == "here" and navigations == []
@@ -137,7 +99,7 @@ def test_a_text_edit_is_put_in_place_without_navigation(server: Served, page: Pa
     )
     write_atomic(
         server.site / "content/posts/first-look.md",
-        post_text("First look at Harbour Lights", "SECOND-TEXT\n\n" + LONG_BODY),
+        preview_post("First look at Harbour Lights", "SECOND-TEXT\n\n" + LONG_BODY),
     )
     body_has(page, "SECOND-TEXT")
     assert navigations == []
@@ -145,7 +107,7 @@ def test_a_text_edit_is_put_in_place_without_navigation(server: Served, page: Pa
 
 def test_a_page_that_runs_scripts_is_reloaded(tmp_path: Path, page: Page) -> None:
     """Content swapped in place would not run a template's own scripts: such a page reloads."""
-    site = make_site(tmp_path)
+    site = preview_site(tmp_path)
     (site / "templates").mkdir()
     (site / "templates/post.html").write_text(
         '{% extends "base.html" %}{% block content %}<article>{{ post.html }}</article>'
@@ -159,7 +121,7 @@ def test_a_page_that_runs_scripts_is_reloaded(tmp_path: Path, page: Page) -> Non
         page.evaluate("window.__stayed = 'here'")
         write_atomic(
             site / "content/posts/first-look.md",
-            post_text("First look at Harbour Lights", "RELOADED-TEXT"),
+            preview_post("First look at Harbour Lights", "RELOADED-TEXT"),
         )
         body_has(page, "RELOADED-TEXT")
         assert page.evaluate("window.__stayed") is None
@@ -274,7 +236,7 @@ def test_broken_template_shows_an_overlay_until_mended(server: Served, page: Pag
 
 
 def test_first_build_failing_serves_an_error_page_until_fixed(tmp_path: Path, page: Page) -> None:
-    site = make_site(tmp_path)
+    site = preview_site(tmp_path)
     source = site / "content/posts/first-look.md"
     good = source.read_text(encoding="utf-8")
     write_atomic(source, good.replace('title: "First look at Harbour Lights"', "title: [unclosed"))
@@ -292,7 +254,7 @@ def test_first_build_failing_serves_an_error_page_until_fixed(tmp_path: Path, pa
 
 def test_sub_path(tmp_path: Path, page: Page) -> None:
     served = start_server(
-        make_site(tmp_path, base_url="https://example.org/movie-news/"), tmp_path / "tmp"
+        preview_site(tmp_path, base_url="https://example.org/movie-news/"), tmp_path / "tmp"
     )
     try:
         open_tab(page, served.origin + "/")
@@ -300,7 +262,7 @@ def test_sub_path(tmp_path: Path, page: Page) -> None:
         open_tab(page, served.url + "posts/first-look/")
         write_atomic(
             served.site / "content/posts/first-look.md",
-            post_text("First look at Harbour Lights", "SUBPATH-EDIT"),
+            preview_post("First look at Harbour Lights", "SUBPATH-EDIT"),
         )
         body_has(page, "SUBPATH-EDIT")
     finally:
@@ -308,7 +270,7 @@ def test_sub_path(tmp_path: Path, page: Page) -> None:
 
 
 def test_tabs_follow_a_server_restart(tmp_path: Path, page: Page) -> None:
-    site = make_site(tmp_path)
+    site = preview_site(tmp_path)
     served = start_server(site, tmp_path / "tmp")
     port = served.port
     open_tab(page, served.url + "posts/first-look/")
@@ -318,7 +280,7 @@ def test_tabs_follow_a_server_restart(tmp_path: Path, page: Page) -> None:
     page.evaluate("window.__stayed = 'here'")
     write_atomic(
         site / "content/posts/first-look.md",
-        post_text("First look at Harbour Lights", "AFTER-RESTART"),
+        preview_post("First look at Harbour Lights", "AFTER-RESTART"),
     )
     restarted = start_server(site, tmp_path / "tmp", port=port)
     try:

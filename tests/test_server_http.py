@@ -1,162 +1,18 @@
 """``newsreel serve`` over HTTP, without a browser: a real server process on a small site.
 
-Helpers here (a site in ``tmp_path``, ``newsreel serve --port 0`` as a subprocess with its
-temp folder under ``tmp_path`` so a test can find the output, raw requests, saves made the
-way editors make them) are shared with ``test_server_browser.py``.
+The site and the server come from the kit (tests/sitekit.py: ``preview_site``,
+``start_server``), shared with ``test_server_browser.py`` and ``test_search.py``.
 """
 
 from __future__ import annotations
 
-import http.client
-import os
 import queue
-import signal
 import socket
-import subprocess
-import sys
-import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Save like an editor: write a temp file beside the target, then rename it over."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.newsreel-test~")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def post_text(title: str, body: str, film: str = "Harbour Lights", extra: str = "") -> str:
-    return f'---\ntitle: "{title}"\ndate: 2024-01-10\nfilm: {film}\nactors: [Ada Brennan]\n{extra}---\n\n{body}\n'
-
-
-LONG_BODY = "\n\n".join(
-    f"Paragraph {i} about the harbour, the lights and the long shoot at sea." for i in range(120)
-)
-
-
-def make_site(root: Path, base_url: str = "https://example.org/") -> Path:
-    """A small site: two posts about one film, a draft, a stylesheet of its own."""
-    site = root / "site-src"
-    (site / "content" / "posts").mkdir(parents=True)
-    (site / "newsreel.yaml").write_text(
-        f"title: Serve test\nbase_url: {base_url}\n", encoding="utf-8"
-    )
-    write_atomic(
-        site / "content/posts/first-look.md",
-        post_text("First look at Harbour Lights", "ORIGINAL-BODY-TEXT\n\n" + LONG_BODY),
-    )
-    write_atomic(
-        site / "content/posts/casting-news.md",
-        post_text("Casting news", "Ada Brennan joins the cast."),
-    )
-    write_atomic(
-        site / "content/posts/secret-draft.md",
-        post_text("A draft about the sequel", "Not out yet.", extra="draft: true\n"),
-    )
-    write_atomic(
-        site / "static/css/style.css", ":root { --serve-test: one; }\nbody { margin: 0; }\n"
-    )
-    return site
-
-
-@dataclass
-class Served:
-    """A running ``newsreel serve`` process and what it printed."""
-
-    proc: subprocess.Popen[str]
-    url: str
-    port: int
-    site: Path
-    tmpdir: Path
-    lines: queue.Queue[str] = field(default_factory=queue.Queue)
-
-    @property
-    def origin(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def output(self) -> Path:
-        """The private output folder the server builds into."""
-        found = list(self.tmpdir.glob("newsreel-serve-*/site"))
-        assert len(found) == 1, found
-        return found[0]
-
-    def request(
-        self, path: str, method: str = "GET", host: str | None = None, origin: str | None = None
-    ) -> http.client.HTTPResponse:
-        """A raw request: the path goes out exactly as written (no normalising)."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-        conn.putrequest(method, path, skip_host=host is not None)
-        if host is not None:
-            conn.putheader("Host", host)
-        if origin is not None:
-            conn.putheader("Origin", origin)
-        conn.endheaders()
-        response = conn.getresponse()
-        response.read()
-        conn.close()
-        return response
-
-    def stop(self) -> float:
-        """Ctrl-C; returns the seconds it took to exit."""
-        started = time.monotonic()
-        self.proc.send_signal(signal.SIGINT)
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            pytest.fail("newsreel serve did not stop within 10 s of SIGINT")
-        return time.monotonic() - started
-
-
-def start_server(site: Path, tmpdir: Path, port: int = 0, timeout: float = 60) -> Served:
-    tmpdir.mkdir(exist_ok=True)
-    env = dict(os.environ, TMPDIR=str(tmpdir), PYTHONUNBUFFERED="1")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "newsreel", "serve", str(site), "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-    )
-    lines: queue.Queue[str] = queue.Queue()
-
-    def pump() -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.put(line)
-
-    threading.Thread(target=pump, daemon=True).start()
-    deadline = time.monotonic() + timeout
-    seen: list[str] = []
-    while time.monotonic() < deadline:
-        try:
-            line = lines.get(timeout=0.2)
-        except queue.Empty:
-            if proc.poll() is not None:
-                break
-            continue
-        seen.append(line)
-        if line.startswith("serving http://"):
-            url = line.split()[1]
-            port = int(url.split(":")[2].split("/")[0])
-            return Served(proc, url, port, site, tmpdir, lines)
-    proc.kill()
-    pytest.fail("newsreel serve did not start:\n" + "".join(seen))
-
-
-@pytest.fixture()
-def server(tmp_path: Path) -> Iterator[Served]:
-    served = start_server(make_site(tmp_path), tmp_path / "tmp")
-    yield served
-    if served.proc.poll() is None:
-        served.stop()
+from sitekit import Served, preview_post, preview_site, start_server, write_atomic
 
 
 def test_drafts_are_previewed(server: Served) -> None:
@@ -210,7 +66,7 @@ def test_http_details(server: Served) -> None:
 
 def test_sub_path_redirects_and_serves(tmp_path: Path) -> None:
     served = start_server(
-        make_site(tmp_path, base_url="https://example.org/movie-news/"), tmp_path / "tmp"
+        preview_site(tmp_path, base_url="https://example.org/movie-news/"), tmp_path / "tmp"
     )
     try:
         assert served.url == f"http://127.0.0.1:{served.port}/movie-news/"
@@ -226,7 +82,7 @@ def test_sub_path_redirects_and_serves(tmp_path: Path) -> None:
 
 
 def test_ctrl_c_stops_within_a_second(tmp_path: Path) -> None:
-    served = start_server(make_site(tmp_path), tmp_path / "tmp")
+    served = start_server(preview_site(tmp_path), tmp_path / "tmp")
     # An open event stream (a tab) must not hold the server up.
     stream = socket.create_connection(("127.0.0.1", served.port))
     stream.sendall(b"GET /__newsreel__/events HTTP/1.1\r\nHost: localhost\r\n\r\n")
@@ -270,7 +126,7 @@ def test_a_burst_of_saves_gives_one_rebuild(server: Served) -> None:
     for i in range(500):  # like a git checkout: 500 new files at once
         write_atomic(
             posts / f"p{i}.md",
-            post_text(f"Batch post {i}", f"Batch body {i}.", film=f"Batch Film {i % 7}"),
+            preview_post(f"Batch post {i}", f"Batch body {i}.", film=f"Batch Film {i % 7}"),
         )
     lines = _rebuilds(server, 20)
     assert len(lines) == 1 and lines[0].startswith("rebuilt"), lines

@@ -164,8 +164,8 @@ def test_an_unseen_site_builds_and_checks_its_own_taxonomies(tmp_path: Path) -> 
     site = _site(tmp_path / "blog")
     out = site / "site"
     run = newsreel("build", site)
-    assert run.code == 0, run.err
-    assert "warning" not in run.err, run.err
+    assert run.returncode == 0, run.stderr
+    assert "warning" not in run.stderr, run.stderr
     for page in (
         "composers/index.html",
         "composers/hans-zimmer/index.html",
@@ -209,20 +209,20 @@ def test_an_unseen_site_builds_and_checks_its_own_taxonomies(tmp_path: Path) -> 
     mood = (out / "moods/epic/index.html").read_text()
     assert "Posts in the mood epic: 2 posts." in mood
     check = newsreel("check", site)
-    assert check.code == 0, check.out + check.err
+    assert check.returncode == 0, check.stdout + check.stderr
 
 
 def test_an_unseen_site_rebuilds_byte_for_byte_as_a_cold_build(tmp_path: Path) -> None:
     site = _site(tmp_path / "blog")
     warm, cold = tmp_path / "warm", tmp_path / "cold"
-    assert newsreel("build", site, "--output", warm).code == 0
+    assert newsreel("build", site, "--output", warm).returncode == 0
     path = site / "content/posts/b.md"
     path.write_text(path.read_text().replace("Some text.", "Other words."))
     (site / "content/studios/legendary.md").write_text(
         "---\nname: Legendary Pictures\naka: [Legendary, Legendary Entertainment]\n---\nStudio.\n"
     )
-    assert newsreel("build", site, "--output", warm).code == 0
-    assert newsreel("build", site, "--output", cold, "--no-cache").code == 0
+    assert newsreel("build", site, "--output", warm).returncode == 0
+    assert newsreel("build", site, "--output", cold, "--no-cache").returncode == 0
     assert tree_hashes(warm) == tree_hashes(cold)
 
 
@@ -237,11 +237,11 @@ def test_collisions_unicode_identity_and_unknown_keys(tmp_path: Path) -> None:
         },
     )
     run = newsreel("build", site, "--output", tmp_path / "out")
-    assert run.code == 1
-    assert "content/posts/b.md:4: composer 'Zoe Keating' and 'Zoë Keating'" in run.err
-    assert "/composers/zoe-keating/" in run.err
-    assert "content/posts/c.md:4: warning: unknown key 'studio'" in run.err
-    assert "did you mean 'studios'?" in run.err
+    assert run.returncode == 1
+    assert "content/posts/b.md:4: composer 'Zoe Keating' and 'Zoë Keating'" in run.stderr
+    assert "/composers/zoe-keating/" in run.stderr
+    assert "content/posts/c.md:4: warning: unknown key 'studio'" in run.stderr
+    assert "did you mean 'studios'?" in run.stderr
 
 
 @pytest.mark.parametrize(
@@ -268,9 +268,9 @@ def test_a_bad_declaration_is_an_error_at_its_line(
         {"newsreel.yaml": "title: T\ntaxonomies:\n" + declaration, "content/posts/a.md": post("A")},
     )
     run = newsreel("build", site, "--output", tmp_path / "out")
-    assert run.code == 1, run.err
-    assert f"newsreel.yaml:{line}: " in run.err and message in run.err, run.err
-    assert "Traceback" not in run.err
+    assert run.returncode == 1, run.stderr
+    assert f"newsreel.yaml:{line}: " in run.stderr and message in run.stderr, run.stderr
+    assert "Traceback" not in run.stderr
 
 
 def test_a_permalink_folder_is_taken_too(tmp_path: Path) -> None:
@@ -306,15 +306,17 @@ def test_new_post_names_terms_of_declared_kinds(tmp_path: Path) -> None:
         "--dir",
         site,
     )
-    assert run.code == 0, run.err
+    assert run.returncode == 0, run.stderr
     text = (site / "content/posts/williams-at-ninety.md").read_text()
     assert "composer: John Williams" in text
     assert "studios:\n- Legendary\n- Lucasfilm" in text
     assert "actors" not in text
     typo = newsreel("new", "post", "Other", "--composr", "X", "--dir", site)
-    assert typo.code == 2 and "did you mean --composer?" in typo.err
+    assert typo.returncode == 2 and "did you mean --composer?" in typo.stderr
     close = newsreel("new", "post", "Third", "--composer", "Hans Zimmerr", "--dir", site)
-    assert close.code == 0 and 'did you mean "hans zimmer"?' in close.err.lower(), close.err
+    assert close.returncode == 0 and 'did you mean "hans zimmer"?' in close.stderr.lower(), (
+        close.stderr
+    )
 
 
 def test_import_finds_the_names_of_declared_kinds(tmp_path: Path) -> None:
@@ -326,11 +328,11 @@ def test_import_finds_the_names_of_declared_kinds(tmp_path: Path) -> None:
         "said on Monday.\n"
     )
     run = newsreel("import", article, "--dir", site)
-    assert run.code == 0, run.err
+    assert run.returncode == 0, run.stderr
     written = next((site / "content/posts").glob("hans-zimmer*.md")).read_text()
     assert "composer: Hans Zimmer" in written
     assert "studios:\n- Legendary Pictures" in written
-    assert "found composer: Hans Zimmer" in run.out + run.err
+    assert "found composer: Hans Zimmer" in run.stdout + run.stderr
 
 
 def test_a_site_without_release_dates_or_built_in_kinds(tmp_path: Path) -> None:
@@ -343,7 +345,7 @@ def test_a_site_without_release_dates_or_built_in_kinds(tmp_path: Path) -> None:
         },
     )
     run = newsreel("build", site)
-    assert run.code == 0 and "warning" not in run.err, run.err
+    assert run.returncode == 0 and "warning" not in run.stderr, run.stderr
     out = site / "site"
     assert (out / "composers/hildur-gudnadottir/feed.xml").is_file()
     assert (out / "composers/hildur/index.html").is_file()  # the aka's redirect
@@ -353,12 +355,12 @@ def test_a_site_without_release_dates_or_built_in_kinds(tmp_path: Path) -> None:
     search = (out / "search/index.html").read_text()
     assert "Find posts and composers." in search
     check = newsreel("check", site)
-    assert check.code == 0, check.out + check.err
+    assert check.returncode == 0, check.stdout + check.stderr
     stray = newsreel("build", site, "--output", tmp_path / "o2")
-    assert stray.code == 0
+    assert stray.returncode == 0
     film = write_site(site, {"content/posts/b.md": post("B", "2023-02-01", film="Joker")})
     run = newsreel("build", film, "--output", tmp_path / "o3")
-    assert "content/posts/b.md:4: warning: unknown key 'film'" in run.err, run.err
+    assert "content/posts/b.md:4: warning: unknown key 'film'" in run.stderr, run.stderr
 
 
 def test_serve_picks_up_a_kind_declared_or_dropped_while_it_runs(tmp_path: Path) -> None:

@@ -10,29 +10,18 @@ another host, nothing logs an error, and the layout holds.
 
 from __future__ import annotations
 
-import functools
 import json
-import os
 import re
-import subprocess
-import sys
-import threading
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from textwrap import dedent
 from urllib.parse import unquote, urlsplit
 
 import pytest
 from lxml import html as lxml_html
+from playwright.sync_api import Browser
+from sitekit import newsreel, static_server
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
 BASE_URL = "https://example.org/movie-news/"
 BASE_PATH = "/movie-news/"
 
@@ -152,7 +141,7 @@ JSON_LD_TYPES = {
 }
 
 
-def write_site(root: Path) -> Path:
+def theme_site(root: Path) -> Path:
     for rel, text in FILES.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -170,14 +159,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     The output sits in ``<root>/movie-news`` so that ``<root>`` can be served as is.
     """
     tmp = tmp_path_factory.mktemp("theme")
-    site = write_site(tmp / "src")
+    site = theme_site(tmp / "src")
     out = tmp / "www" / "movie-news"
-    result = subprocess.run(
-        [sys.executable, "-m", "newsreel", "build", str(site), "--output", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = newsreel("build", site, "--output", out)
     assert result.returncode == 0, result.stdout + result.stderr
     return out
 
@@ -473,107 +457,80 @@ def test_fonts_are_the_theme_own_subset_swapped_preloaded_and_licensed(built: Pa
 @pytest.fixture(scope="module")
 def served(built: Path) -> Iterator[str]:
     """The output served by a throwaway HTTP server at http://127.0.0.1:PORT/movie-news/."""
-    handler = functools.partial(_QuietHandler, directory=str(built.parent))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}{BASE_PATH}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
-        pass
+    with static_server(built.parent) as root:
+        yield root + BASE_PATH[1:]
 
 
 @pytest.mark.browser
-def test_pages_in_chromium_stay_local_and_hold_their_layout(served: str) -> None:
-    if not os.path.exists(CHROMIUM) and not os.environ.get("CI"):
-        pytest.skip("chromium is not installed (scripts/install-test-tools installs it)")
-    from playwright.sync_api import sync_playwright
-
+def test_pages_in_chromium_stay_local_and_hold_their_layout(served: str, browser: Browser) -> None:
     origin = served[: -len(BASE_PATH) + 1]
     problems: list[str] = []
     backgrounds: dict[str, set[str]] = {"light": set(), "dark": set()}
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            for scheme in ("light", "dark"):
-                for width in (375, 1280):
-                    page = browser.new_page(
-                        viewport={"width": width, "height": 800}, color_scheme=scheme
+    for scheme in ("light", "dark"):
+        for width in (375, 1280):
+            page = browser.new_page(viewport={"width": width, "height": 800}, color_scheme=scheme)
+            page.on(
+                "request",
+                lambda r: r.url.startswith(origin) or problems.append(f"request to {r.url}"),
+            )
+            # a favicon still loading when the next page opens is aborted: not a failure
+            page.on(
+                "requestfailed",
+                lambda r: (
+                    r.failure == "net::ERR_ABORTED"
+                    or problems.append(f"failed: {r.url} {r.failure}")
+                ),
+            )
+            page.on(
+                "response",
+                lambda r: r.status < 400 or problems.append(f"{r.status}: {r.url}"),
+            )
+            page.on(
+                "console",
+                lambda m: m.type == "error" and problems.append(f"console: {m.text}"),
+            )
+            page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+            for path in (
+                "posts/harbour-lights-dated/",
+                "films/harbour-lights/",
+                "",
+                "films/",
+                "posts/long-names/",
+            ):
+                where = f"{path} {scheme} {width}px"
+                page.goto(served + path, wait_until="load")
+                state = page.evaluate("""() => ({
+                    overflow: document.documentElement.scrollWidth - window.innerWidth,
+                    background: getComputedStyle(document.body).backgroundColor,
+                    images: [...document.images].filter(i => !i.complete || !i.naturalWidth).map(i => i.src),
+                    h1: getComputedStyle(document.querySelector('h1')).fontWeight,
+                })""")
+                backgrounds[scheme].add(state["background"])
+                if state["overflow"] > 0:
+                    problems.append(f"{where}: scrolls sideways by {state['overflow']}px")
+                if state["images"]:
+                    problems.append(f"{where}: images not loaded: {state['images']}")
+                if int(state["h1"]) < 700:
+                    problems.append(
+                        f"{where}: the stylesheet is not applied (h1 weight {state['h1']})"
                     )
-                    page.on(
-                        "request",
-                        lambda r: (
-                            r.url.startswith(origin) or problems.append(f"request to {r.url}")
-                        ),
+                page.keyboard.press("Tab")
+                skip = page.evaluate("""() => { const a = document.activeElement;
+                    const r = a.getBoundingClientRect();
+                    return {cls: a.className, top: r.top, height: r.height,
+                            outline: getComputedStyle(a).outlineStyle}; }""")
+                if skip["cls"] != "skip-link" or skip["top"] < 0 or skip["height"] == 0:
+                    problems.append(f"{where}: the first Tab does not show the skip link: {skip}")
+                page.keyboard.press("Enter")
+                page.wait_for_function("() => location.hash === '#main'")
+                page.keyboard.press("Tab")
+                focused = page.evaluate("""() => { const a = document.activeElement;
+                    return {inMain: !!a.closest('main'), outline: getComputedStyle(a).outlineStyle}; }""")
+                if not focused["inMain"] or focused["outline"] == "none":
+                    problems.append(
+                        f"{where}: after the skip link, focus is not visibly in main: {focused}"
                     )
-                    # a favicon still loading when the next page opens is aborted: not a failure
-                    page.on(
-                        "requestfailed",
-                        lambda r: (
-                            r.failure == "net::ERR_ABORTED"
-                            or problems.append(f"failed: {r.url} {r.failure}")
-                        ),
-                    )
-                    page.on(
-                        "response",
-                        lambda r: r.status < 400 or problems.append(f"{r.status}: {r.url}"),
-                    )
-                    page.on(
-                        "console",
-                        lambda m: m.type == "error" and problems.append(f"console: {m.text}"),
-                    )
-                    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-                    for path in (
-                        "posts/harbour-lights-dated/",
-                        "films/harbour-lights/",
-                        "",
-                        "films/",
-                        "posts/long-names/",
-                    ):
-                        where = f"{path} {scheme} {width}px"
-                        page.goto(served + path, wait_until="load")
-                        state = page.evaluate("""() => ({
-                            overflow: document.documentElement.scrollWidth - window.innerWidth,
-                            background: getComputedStyle(document.body).backgroundColor,
-                            images: [...document.images].filter(i => !i.complete || !i.naturalWidth).map(i => i.src),
-                            h1: getComputedStyle(document.querySelector('h1')).fontWeight,
-                        })""")
-                        backgrounds[scheme].add(state["background"])
-                        if state["overflow"] > 0:
-                            problems.append(f"{where}: scrolls sideways by {state['overflow']}px")
-                        if state["images"]:
-                            problems.append(f"{where}: images not loaded: {state['images']}")
-                        if int(state["h1"]) < 700:
-                            problems.append(
-                                f"{where}: the stylesheet is not applied (h1 weight {state['h1']})"
-                            )
-                        page.keyboard.press("Tab")
-                        skip = page.evaluate("""() => { const a = document.activeElement;
-                            const r = a.getBoundingClientRect();
-                            return {cls: a.className, top: r.top, height: r.height,
-                                    outline: getComputedStyle(a).outlineStyle}; }""")
-                        if skip["cls"] != "skip-link" or skip["top"] < 0 or skip["height"] == 0:
-                            problems.append(
-                                f"{where}: the first Tab does not show the skip link: {skip}"
-                            )
-                        page.keyboard.press("Enter")
-                        page.wait_for_function("() => location.hash === '#main'")
-                        page.keyboard.press("Tab")
-                        focused = page.evaluate("""() => { const a = document.activeElement;
-                            return {inMain: !!a.closest('main'), outline: getComputedStyle(a).outlineStyle}; }""")
-                        if not focused["inMain"] or focused["outline"] == "none":
-                            problems.append(
-                                f"{where}: after the skip link, focus is not visibly in main: {focused}"
-                            )
-                    page.close()
-        finally:
-            browser.close()
+            page.close()
     assert not problems, "\n".join(problems)
     assert len(backgrounds["light"]) == 1 and len(backgrounds["dark"]) == 1
     assert backgrounds["light"] != backgrounds["dark"], "no dark scheme"

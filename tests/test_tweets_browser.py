@@ -6,24 +6,13 @@ that show a tweet load the platform's script exactly once and the others not at 
 
 from __future__ import annotations
 
-import functools
-import os
-import threading
-from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from lxml import html as lxml_html
-from sitekit import newsreel, post, write_site
+from playwright.sync_api import Browser
+from sitekit import newsreel, post, static_server, write_site
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
 STATUS = "https://twitter.com/newsreel_desk/status/1302800000000000001"
 
 
@@ -51,54 +40,21 @@ def _site(root: Path, enhance: bool) -> Path:
     )
 
 
-@pytest.fixture
-def serve_dir() -> Iterator:
-    servers = []
-
-    def start(folder: Path) -> str:
-        handler = functools.partial(_Quiet, directory=str(folder))
-        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_address[1]}/"
-
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
-
-
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        pass
-
-
-def _requests(base: str, paths: list[str]) -> dict[str, list[str]]:
+def _requests(browser: Browser, base: str, paths: list[str]) -> dict[str, list[str]]:
     """Every request each page makes; third-party ones are answered locally, never sent."""
-    if not os.path.exists(CHROMIUM) and not os.environ.get("CI"):
-        pytest.skip("chromium is not installed (scripts/install-test-tools installs it)")
-    from playwright.sync_api import sync_playwright
-
     seen: dict[str, list[str]] = {}
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            for path in paths:
-                page = browser.new_page()
-                requests: list[str] = []
-                page.on("request", lambda r, requests=requests: requests.append(r.url))
-                page.route(
-                    lambda url: not url.startswith(base),
-                    lambda route: route.fulfill(
-                        status=200, body="", content_type="text/javascript"
-                    ),
-                )
-                page.goto(base + path, wait_until="load")
-                page.wait_for_timeout(200)
-                seen[path] = requests
-                page.close()
-        finally:
-            browser.close()
+    for path in paths:
+        page = browser.new_page()
+        requests: list[str] = []
+        page.on("request", lambda r, requests=requests: requests.append(r.url))
+        page.route(
+            lambda url: not url.startswith(base),
+            lambda route: route.fulfill(status=200, body="", content_type="text/javascript"),
+        )
+        page.goto(base + path, wait_until="load")
+        page.wait_for_timeout(200)
+        seen[path] = requests
+        page.close()
     return seen
 
 
@@ -106,21 +62,24 @@ PAGES = ["", "posts/front/", "posts/body/", "posts/plain/", "films/harbour/", "f
 
 
 @pytest.mark.browser
-def test_no_third_party_request_with_enhance_off(tmp_path: Path, serve_dir) -> None:
+def test_no_third_party_request_with_enhance_off(tmp_path: Path, browser: Browser) -> None:
     site = _site(tmp_path / "off", enhance=False)
-    assert newsreel("build", site).code == 0
-    base = serve_dir(site / "site")
-    for path, requests in _requests(base, PAGES).items():
+    assert newsreel("build", site).returncode == 0
+    with static_server(site / "site") as base:
+        seen = _requests(browser, base, PAGES)
+    for path, requests in seen.items():
         foreign = [url for url in requests if not url.startswith(base)]
         assert foreign == [], f"{path or 'home'} asked {foreign}"
 
 
 @pytest.mark.browser
-def test_enhance_loads_the_script_once_on_tweet_pages_only(tmp_path: Path, serve_dir) -> None:
+def test_enhance_loads_the_script_once_on_tweet_pages_only(
+    tmp_path: Path, browser: Browser
+) -> None:
     site = _site(tmp_path / "on", enhance=True)
-    assert newsreel("build", site).code == 0
-    base = serve_dir(site / "site")
-    seen = _requests(base, PAGES)
+    assert newsreel("build", site).returncode == 0
+    with static_server(site / "site") as base:
+        seen = _requests(browser, base, PAGES)
     for path, requests in seen.items():
         foreign = [url for url in requests if not url.startswith(base)]
         if path in ("posts/front/", "posts/body/"):
@@ -131,7 +90,7 @@ def test_enhance_loads_the_script_once_on_tweet_pages_only(tmp_path: Path, serve
 
 def test_tweet_markup_is_static_accessible_and_escaped(tmp_path: Path) -> None:
     site = _site(tmp_path / "markup", enhance=False)
-    assert newsreel("build", site).code == 0
+    assert newsreel("build", site).returncode == 0
     front = lxml_html.fromstring((site / "site/posts/front/index.html").read_bytes())
     quote = front.xpath("//blockquote[contains(@class,'twitter-tweet')]")
     assert len(quote) == 1 and quote[0].get("cite") == STATUS

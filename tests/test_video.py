@@ -90,7 +90,7 @@ def test_trailers_in_front_matter_and_the_body(tmp_path: Path) -> None:
         },
     )
     run = newsreel("build", site)
-    assert run.code == 0, run.err
+    assert run.returncode == 0, run.stderr
     page = (site / "site/posts/a/index.html").read_text()
     assert re.search(
         r'<video controls preload="none" playsinline poster="/img/still-1280\.[0-9a-f]+\.jpg"', page
@@ -157,7 +157,7 @@ def test_a_portrait_poster_frame_is_shown_whole(tmp_path: Path) -> None:
         },
     )
     run = newsreel("build", site)
-    assert run.code == 0, run.err
+    assert run.returncode == 0, run.stderr
 
     def frame(slug: str) -> str:
         page = (site / f"site/posts/{slug}/index.html").read_text()
@@ -183,9 +183,9 @@ def test_bad_front_matter_trailers(
         tmp_path / "site", {"content/posts/a.md": post("A", "2023-01-02", "Text.", trailer=value)}
     )
     run = newsreel("build", site)
-    assert run.code == 1
+    assert run.returncode == 1
     where = "content/posts/a.md" + (f":{line}" if line else "")
-    assert f"{where}: " in run.err and message in run.err, run.err
+    assert f"{where}: " in run.stderr and message in run.stderr, run.stderr
     assert (
         "javascript:" not in "".join(p.read_text() for p in (site / "site").rglob("*.html"))
         if (site / "site").exists()
@@ -204,7 +204,7 @@ def test_a_malformed_video_line_in_the_body_is_an_error(tmp_path: Path) -> None:
     )
     run = newsreel("build", site)
     assert (
-        run.code == 1
-        and "content/posts/a.md:7: " in run.err
-        and "does not name a YouTube video" in run.err
+        run.returncode == 1
+        and "content/posts/a.md:7: " in run.stderr
+        and "does not name a YouTube video" in run.stderr
     )

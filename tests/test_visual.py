@@ -20,29 +20,22 @@ pictures are SVG, the build's date is fixed, animations and the caret are off.
 
 from __future__ import annotations
 
-import functools
 import os
 import shutil
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from PIL import Image, ImageChops
-from sitekit import post
+from playwright.sync_api import Browser
+from sitekit import chromium, post, static_server
 
 from newsreel.build import BuildOptions, build_site
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
+SCREENSHOT_ARGS = [
     "--font-render-hinting=none",
     "--disable-lcd-text",
     "--force-color-profile=srgb",
@@ -93,39 +86,17 @@ def _build(root: Path, extra: dict[str, str] | None = None) -> Path:
     return root / "www"
 
 
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
-        pass
-
-
 @pytest.fixture(scope="module")
-def browser() -> Iterator:
-    if not os.path.exists(CHROMIUM) and not os.environ.get("CI"):
-        pytest.skip("chromium is not installed (scripts/install-test-tools installs it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
-def _serve(folder: Path) -> tuple[ThreadingHTTPServer, str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(folder)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}/"
+def browser() -> Iterator[Browser]:
+    """Chromium set to render text the same way on every machine (in place of conftest's)."""
+    with chromium(*SCREENSHOT_ARGS) as launched:
+        yield launched
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    server, url = _serve(_build(tmp_path_factory.mktemp("visual")))
-    try:
+    with static_server(_build(tmp_path_factory.mktemp("visual"))) as url:
         yield url
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 CJK_TITLE = "東京の長い夜と終わらない物語についての記録映画が公開日を発表"
@@ -152,12 +123,8 @@ def served_more(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             release_year="2027",
         ),
     }
-    server, url = _serve(_build(tmp_path_factory.mktemp("layout"), extra))
-    try:
+    with static_server(_build(tmp_path_factory.mktemp("layout"), extra)) as url:
         yield url
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def _open(browser, url: str, width: int, scheme: str):

@@ -22,7 +22,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import stat
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -32,8 +32,9 @@ from markupsafe import Markup
 
 from newsreel.hashing import hash_repr, hash_text, hasher
 from newsreel.model import READS, Post, PostList, Term
+from newsreel.pages import Page
 
-Unit = Hashable
+Unit = Page
 """Names one page: a frozen record of ``pages.py`` (``TermPage("films", "amelie", 2)``), hashable
 and picklable, so the snapshot keeps the pages that hold each post."""
 

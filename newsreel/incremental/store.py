@@ -18,7 +18,7 @@ import shutil
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field, fields, is_dataclass, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -208,13 +208,17 @@ class SourceStore:
 
     def snapshot(self) -> Snapshot | None:
         """The last build's snapshot, its per-post and per-term records read as they are asked for."""
-        from newsreel.incremental.snapshot import PostRecord, Snapshot, StoredTerm
+        from newsreel.incremental.snapshot import (  # it imports this module
+            PostRecord,
+            Snapshot,
+            StoredTerm,
+        )
 
         core, stamps = self.meta("snapshot"), self.meta("stamps")
         if not isinstance(core, Snapshot) or not isinstance(stamps, dict):
             return None
         # (A snapshot pickled by another newsreel may lack a field: it is not this one's.)
-        if not is_dataclass(core) or not all(
+        if not isinstance(core, Snapshot) or not all(
             hasattr(core, f.name) for f in fields(core) if f.name not in stamps
         ):
             return None
