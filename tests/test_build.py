@@ -395,7 +395,8 @@ def test_the_snapshot_keeps_named_records_and_refuses_others(tmp_path: Path) -> 
     assert snapshot is not None
     jump = snapshot.posts["content/posts/2020-09-07-jump.md"]
     assert isinstance(jump, PostRecord) and isinstance(jump.link, PostLink)
-    assert jump.link.url == "/posts/jump/" and [r.name for r in jump.link.actors] == ["Tom Cruise"]
+    links = dict(jump.link.links)
+    assert jump.link.url == "/posts/jump/" and [r.name for r in links["actors"]] == ["Tom Cruise"]
     assert jump.pages  # its own page, the lists and term pages that show it
     assert snapshot.posts["content/posts/draft.md"].link is None
     film = snapshot.terms["films/mission-impossible-dead-reckoning-part-one"]
