@@ -206,7 +206,12 @@ def _check_semantics(settings: Settings, line_of: dict[str, int]) -> tuple[Setti
             error(
                 CONFIG,
                 line_of.get("permalink"),
-                f"permalink {settings.permalink!r} must start with /, contain {{slug}} and no . or .. segment",
+                f"permalink {settings.permalink!r} must start with /, contain {{slug}} and no . or .. segment"
+                + (
+                    "; its braces must pair up around slug, year, month or day only"
+                    if fields is None
+                    else ""
+                ),
                 "it may also use {year}, {month} and {day}, e.g. /{year}/{slug}/",
             )
         )

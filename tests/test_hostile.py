@@ -311,7 +311,7 @@ ERROR_CASES: list[tuple[str, dict[str, str | bytes | Link], str, str]] = [
         "settings-permalink-brace",
         {"newsreel.yaml": SETTINGS + "permalink: /{slug}/}\n"},
         "newsreel.yaml:3:",
-        "permalink",
+        "braces must pair up around slug, year, month or day only",
     ),
     (
         "settings-permalink-attribute",
