@@ -220,6 +220,7 @@ def _load_one(
 ) -> Entry:
     """Parse one source and render its Markdown; the unit of caching and of parallel work."""
     stamp = stamp_of((site_dir / rel).stat())
+    record: PostSource | PageSource | None
     if kind == "posts":
         record, problems = parse_post(rel, raw, settings)
         tweets: Sequence[Any] = record.tweets if record else ()
@@ -471,9 +472,12 @@ def load_sources(
         else:
             todo.append((kind, rel))
     count = _workers(len(todo))
-    work = lambda i, n: _load_chunk(
-        site_dir, settings, todo[i::n], _share(reporter, "reading", len(todo), i, n)
-    )  # noqa: E731
+
+    def work(i: int, n: int) -> list[tuple[str, Entry]]:
+        return _load_chunk(
+            site_dir, settings, todo[i::n], _share(reporter, "reading", len(todo), i, n)
+        )
+
     for part in _run_parallel(work, count) if count > 1 else [work(0, 1)]:
         for rel, entry in part:
             entries[rel] = entry
@@ -874,11 +878,11 @@ class _Build:
             self.state.put(rel, entry)  # right whichever way this build goes
             if entry.result is None or any(p.severity == "error" for p in entry.problems):
                 return None
-            record = entry.result[0]
+            record, body = entry.result
             if not isinstance(record, PostSource) or not same_shape(last, record):
                 return None
             fresh += entry.problems
-            loaded.append(LoadedPost(*entry.result))
+            loaded.append(LoadedPost(record, body))
 
         # The pictures named stay those the last build processed, or the full build runs.
         pictures = dict(last.pictures)

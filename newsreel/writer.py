@@ -39,6 +39,7 @@ import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from newsreel.errors import UnsafeOutput
 from newsreel.hashing import hash_bytes, hash_text
@@ -72,7 +73,7 @@ class Manifest:
     """What an output folder holds: file → [content hash, page key] or, for a page that read
     posts through a term while rendering, [content hash, page key, [their sources]]."""
 
-    files: dict[str, list] = field(default_factory=dict)
+    files: dict[str, list[Any]] = field(default_factory=dict)
     doubted: set[str] = field(default_factory=set)
     """Files found missing or changed since the manifest was written (``guard_output``)."""
 
@@ -487,7 +488,7 @@ class _Folder:
                 folder = above
 
 
-def _apply(staging: Path, output: Path, changed: list[str], removed: list[str]) -> None:
+def _apply(staging: Path, output: Path, changed: Iterable[str], removed: Iterable[str]) -> None:
     """Move staged files into the output and delete removed ones; safe to repeat. Every name
     is checked to stay inside the output, and no link is followed."""
     with _Folder(output) as target:

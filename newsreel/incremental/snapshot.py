@@ -289,6 +289,8 @@ class StoredSite:
             if entry is None or entry.result is None:
                 raise LookupError(f"the build cache has no result for {source}")
             record, body = entry.result
+            if not isinstance(record, PostSource):
+                raise LookupError(f"the build cache holds no post for {source}")
             link = self.snapshot.posts[source].link
             if link is None:
                 raise LookupError(f"{source} was not built by the last build")
