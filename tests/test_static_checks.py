@@ -19,8 +19,8 @@ from sitekit import REPO
 BASELINE = REPO / "tests" / "mypy-baseline.txt"
 # The baseline's ceiling (issue 19: 27 errors in 7 modules at first): its modules and its total
 # may only shrink, so lower these too when the baseline shrinks.
-FIRST_BASELINE_MODULES = frozenset({"newsreel/incremental/store.py"})
-FIRST_BASELINE_TOTAL = 10
+FIRST_BASELINE_MODULES: frozenset[str] = frozenset()
+FIRST_BASELINE_TOTAL = 0
 ERROR = re.compile(
     r"^(?P<path>[^:\n]+):(?P<line>\d+): error: (?P<message>.*?)  \[(?P<code>[a-z-]+)\]$"
 )

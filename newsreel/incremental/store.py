@@ -268,10 +268,19 @@ class SourceStore:
                                 for name, record in getattr(snapshot, table).items()
                             ),
                         )
-                    blank = {name: None for name in PATCHED_FIELDS}
-                    meta.append(
-                        ("snapshot", _pickle(replace(snapshot, posts={}, terms={}, **blank)))
+                    # the core: the records and what a patch changes are rows of their own
+                    core = replace(
+                        snapshot,
+                        posts={},
+                        terms={},
+                        stamps={},
+                        digests={},
+                        warnings=(),
+                        notes=(),
+                        manifest=None,
+                        pictures={},
                     )
+                    meta.append(("snapshot", _pickle(core)))
             self.db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta)
             self.db.execute("COMMIT")
         except BaseException:
