@@ -877,8 +877,10 @@ def _post(
     weights: list[float],
     actors: list[str],
     slugs: dict[str, int],
+    code: bool = True,
 ) -> tuple[str, str]:
-    """One post: (path under content/posts, file text)."""
+    """One post: (path under content/posts, file text); without ``code``, the same post minus
+    its fenced code block."""
     film_count = 1 if rng.random() < 0.8 else rng.randint(2, 3)
     chosen: list[Film] = []
     while len(chosen) < film_count:
@@ -986,7 +988,9 @@ def _post(
         if has_table and section == 2:
             writer.add(writer.table(main, cast))
         elif has_code and section == 3:
-            writer.add(writer.code(main))
+            writer.add(writer.code(main))  # drawn either way: the rest of the corpus stays the same
+            if not code:
+                writer.blocks.pop()
         elif has_bare_tweet and section == 1:
             writer.add(_tweet(rng, when, cast)["url"])
         elif roll < 0.35:
@@ -1033,8 +1037,20 @@ def _prepare(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
 
 
-def generate(n: int, out: Path, seed: int = 1) -> None:
-    """Write a site with ``n`` posts into ``out``; same ``n`` and ``seed``, same files."""
+def _stamp(n: int, seed: int, code: bool, settings: str) -> dict[str, object]:
+    stamp: dict[str, object] = {"n": n, "seed": seed, "version": GENERATOR_VERSION}
+    if not code:
+        stamp["code"] = False
+    if settings:
+        stamp["settings"] = settings
+    return stamp
+
+
+def generate(n: int, out: Path, seed: int = 1, *, code: bool = True, settings: str = "") -> None:
+    """Write a site with ``n`` posts into ``out``; same ``n`` and ``seed``, same files.
+
+    ``code=False`` leaves out the fenced code blocks (one post in ten has one), and nothing
+    else; ``settings`` (YAML lines) are appended to ``newsreel.yaml``."""
     if n < 1:
         raise ValueError("n must be at least 1")
     out = Path(out)
@@ -1054,7 +1070,7 @@ def generate(n: int, out: Path, seed: int = 1) -> None:
     for index in range(n):
         when = start + timedelta(seconds=span * index / n + rng.randint(0, 3600 * 5))
         when = when.replace(microsecond=0)
-        relative, text = _post(rng, index, when, films, weights, actors, slugs)
+        relative, text = _post(rng, index, when, films, weights, actors, slugs, code)
         path = posts / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
@@ -1081,21 +1097,21 @@ def generate(n: int, out: Path, seed: int = 1) -> None:
         "base_url: https://movie-news.example.org/\n"
         "timezone: UTC\n"
         "per_page: 10\n"
-        "feed_size: 20\n",
+        "feed_size: 20\n" + settings,
         encoding="utf-8",
     )
-    (out / STAMP).write_text(
-        json.dumps({"n": n, "seed": seed, "version": GENERATOR_VERSION}) + "\n", encoding="utf-8"
-    )
+    (out / STAMP).write_text(json.dumps(_stamp(n, seed, code, settings)) + "\n", encoding="utf-8")
 
 
-def is_generated(out: Path, n: int, seed: int = 1) -> bool:
-    """True when ``out`` holds this generator's corpus for ``n`` and ``seed``."""
+def is_generated(
+    out: Path, n: int, seed: int = 1, *, code: bool = True, settings: str = ""
+) -> bool:
+    """True when ``out`` holds this generator's corpus for these arguments."""
     try:
         stamp = json.loads((Path(out) / STAMP).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    return stamp == {"n": n, "seed": seed, "version": GENERATOR_VERSION}
+    return bool(stamp == _stamp(n, seed, code, settings))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -1112,10 +1128,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--seed", type=int, default=1, help="another seed, another corpus (default 1)"
     )
+    parser.add_argument(
+        "--no-code", action="store_true", help="leave out the fenced code blocks (and nothing else)"
+    )
     args = parser.parse_args(argv)
     if args.n < 1:
         parser.error("N must be at least 1")
-    generate(args.n, args.out, args.seed)
+    generate(args.n, args.out, args.seed, code=not args.no_code)
     print(f"wrote {args.n} posts to {args.out}", file=sys.stderr)
 
 

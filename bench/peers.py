@@ -169,12 +169,20 @@ def peer_post_path(tool: str, site: Path, post: SourcePost) -> Path:
     }[tool]
 
 
-def write_hugo(corpus: Corpus, dest: Path) -> None:
-    """A Hugo site: hugo.toml, the bench layouts, one content file per post."""
+def write_hugo(corpus: Corpus, dest: Path, equal: bool = False) -> None:
+    """A Hugo site: hugo.toml, the bench layouts, one content file per post.
+
+    ``equal``: the settings and templates of ``peer_sites/hugo-equal/`` on top, so that Hugo
+    writes what newsreel writes (full-content feeds for the site, each film and each actor; no
+    code highlighting)."""
     _fresh(dest)
-    config = (PEER_SITES / "hugo" / "hugo.toml").read_text(encoding="utf-8")
+    flavour = PEER_SITES / ("hugo-equal" if equal else "hugo")
+    config = (flavour / "hugo.toml").read_text(encoding="utf-8")
     (dest / "hugo.toml").write_text(config.replace("@BASE_URL@", corpus.base_url), encoding="utf-8")
     _copy_tree(PEER_SITES / "hugo" / "layouts", dest / "layouts")
+    if equal:
+        _copy_tree(flavour / "layouts", dest / "layouts")
+        _copy_tree(flavour / "content", dest / "content")
     posts = dest / "content" / "posts"
     posts.mkdir(parents=True)
     for post in corpus.posts:

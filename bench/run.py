@@ -210,6 +210,15 @@ def _count_files(folder: Path) -> int:
     return sum(len(files) for _, _, files in os.walk(folder)) if folder.exists() else 0
 
 
+def _count_bytes(folder: Path) -> int:
+    """Bytes of every file in ``folder`` (their sizes, not the blocks they take)."""
+    return sum(
+        os.path.getsize(os.path.join(current, name))
+        for current, _, files in os.walk(folder)
+        for name in files
+    )
+
+
 # --- newsreel ----------------------------------------------------------------------------
 
 
@@ -656,6 +665,105 @@ def report(results: list[SizeResult], tools: list[str], runs: int, command: str,
     return "\n".join(parts)
 
 
+# --- equal work against Hugo --------------------------------------------------------------
+
+EQUAL_SETTINGS = "search: false\nsocial_cards: false\n"
+"""What newsreel leaves out in ``--equal`` runs: Hugo makes no search index and no social-card
+images, so newsreel makes neither (every page, feed, sitemap and robots.txt is still written)."""
+
+
+@dataclass
+class EqualResult:
+    """Cold builds of newsreel and Hugo on one corpus."""
+
+    n: int
+    code: bool
+    rows: dict[str, Row]
+    memory: dict[str, tuple[float, float, float]]
+    files: dict[str, int]
+    bytes: dict[str, int]
+
+
+def bench_equal(n: int, runs: int, code: bool) -> EqualResult:
+    """newsreel and Hugo writing the same pages and feeds from one corpus, cold, round-robin."""
+    suffix = "" if code else "-nocode"
+    site = WORK / f"equal-{n}{suffix}"
+    if not corpus.is_generated(site, n, code=code, settings=EQUAL_SETTINGS):
+        print(f"generating {n} posts into {site}", flush=True)
+        corpus.generate(n, site, code=code, settings=EQUAL_SETTINGS)
+    installed = install_peers.install()
+    hugo_site = WORK / f"hugo-equal-{n}{suffix}"
+    stamp = hugo_site / ".bench-converted"
+    fingerprint = _conversion_fingerprint(site)
+    if not (stamp.exists() and stamp.read_text(encoding="utf-8") == fingerprint):
+        start = time.perf_counter()
+        peers.write_hugo(peers.read_corpus(site), hugo_site, equal=True)
+        stamp.write_text(fingerprint, encoding="utf-8")
+        print(
+            f"converted for Hugo in {time.perf_counter() - start:.1f} s (not counted)", flush=True
+        )
+    builds = [newsreel_cold(site), *peers.build_commands(installed, {"hugo": hugo_site})]
+    rows = {"cold": Row("cold build")}
+    memory: dict[str, tuple[float, float, float]] = {}
+    files: dict[str, int] = {}
+    print(f"N = {n}, {'with' if code else 'without'} code blocks: cold builds", flush=True)
+    bench_cold(builds, runs, rows, memory, files)
+    sizes = {build.tool: _count_bytes(build.output) for build in builds}
+    return EqualResult(n, code, rows, memory, files, sizes)
+
+
+def equal_table(results: list[EqualResult]) -> str:
+    """One row per corpus: each tool's time, CPU, memory, files and bytes, and the ratio."""
+    lines = [
+        "| posts | code blocks | tool | cold build (median) | runs | CPU (user + system) "
+        "| peak memory: largest process / tree RSS / tree PSS | files | output |",
+        "| ---: | --- | --- | ---: | --- | ---: | --- | ---: | ---: |",
+    ]
+    for result in results:
+        row = result.rows["cold"]
+        for tool in ("newsreel", "hugo"):
+            runs = ", ".join(
+                f"{s.seconds:.2f}" if s.ok else "failed" for s in row.samples.get(tool, [])
+            )
+            mem = result.memory.get(tool)
+            lines.append(
+                f"| {result.n:,} | {'yes' if result.code else 'no'} | {TOOL_NAMES[tool]} "
+                f"| {row.cell(tool)} | {runs} | {row.cpu(tool)} "
+                f"| {f'{mem[0]:.0f} / {mem[1]:.0f} / {mem[2]:.0f} MB' if mem else '—'} "
+                f"| {result.files.get(tool, 0):,} | {result.bytes.get(tool, 0) / 1e6:.1f} MB |"
+            )
+        ours, theirs = row.median("newsreel"), row.median("hugo")
+        ratio = f"**{ours / theirs:.2f}×**" if ours and theirs else "—"
+        lines.append(
+            f"| {result.n:,} | {'yes' if result.code else 'no'} | newsreel / Hugo | {ratio} "
+            "| | | | | |"
+        )
+    return "\n".join(lines)
+
+
+def equal_report(results: list[EqualResult], runs: int, command: str, about: str) -> str:
+    return "\n".join(
+        [
+            f"# newsreel against Hugo on equal work, {date.today().isoformat()}",
+            "",
+            f"Command: `{command}`  ",
+            f"Machine: {about}  ",
+            f"Build: {newsreel_revision()}, Hugo {install_peers.HUGO_VERSION}  ",
+            f"Medians of {runs} cold builds each (no cache, no output), newsreel and Hugo "
+            "alternating, whole-process wall time. Both write every post, the paginated home, "
+            "film, actor and tag pages and their indexes, a full-content feed (20 entries) for "
+            "the site and for every film and actor, sitemap.xml, robots.txt and a 404 page. "
+            "Hugo does not highlight code (`markup.highlight.codeFences = false`) and newsreel "
+            "does not either; newsreel runs with `search: false` and `social_cards: false` "
+            "(Hugo makes no search index and no card images). Themes differ: newsreel's pages "
+            "carry more (JSON-LD, Open Graph, pictures' markup), Hugo writes `/page/1/` aliases.",
+            "",
+            equal_table(results),
+            "",
+        ]
+    )
+
+
 # --- profile -----------------------------------------------------------------------------
 
 
@@ -736,7 +844,20 @@ def main(argv: list[str] | None = None) -> None:
         default="cold",
         help="what to profile: a cold build, a warm no-op, or a one-post edit (default cold)",
     )
+    parser.add_argument(
+        "--equal",
+        action="store_true",
+        help="newsreel against Hugo on equal work (cold builds; corpora with and without code)",
+    )
+    parser.add_argument(
+        "--posts",
+        type=lambda text: [int(part) for part in text.split(",") if part.strip()],
+        metavar="N,N",
+        help="corpus sizes, comma-separated (the same as --sizes)",
+    )
     args = parser.parse_args(argv)
+    if args.posts:
+        args.sizes = args.posts
     WORK.mkdir(parents=True, exist_ok=True)
     if args.profile:
         profile(args.profile, args.profile_mode)
@@ -745,6 +866,14 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"{NEWSREEL} is missing: run `make install` first")
     about = machine()
     command = "python bench/run.py " + " ".join(sys.argv[1:] if argv is None else argv)
+    if args.equal:
+        results = [bench_equal(n, args.runs, code) for n in args.sizes for code in (False, True)]
+        text = equal_report(results, args.runs, command.strip(), about)
+        output = args.output or BENCH / f"results-{date.today().isoformat()}-equal.md"
+        output.write_text(text + "\n", encoding="utf-8")
+        print("\n" + text)
+        print(f"\nwritten to {output}")
+        return
     results = [
         bench_size(n, args.runs, args.peers, not args.no_incremental_peers) for n in args.sizes
     ]

@@ -1010,7 +1010,11 @@ class _Build:
                 catalog=catalog,
             )
             jobs = renderer.plan(site)
-            cards = media.cards(site, catalog, settings.title, settings.taxonomies)
+            cards = (
+                media.cards(site, catalog, settings.title, settings.taxonomies)
+                if settings.social_cards
+                else []
+            )
             if not any(p.severity == "error" for p in problems):
                 outputs = list(assets.values()) + media.outputs(catalog, cards)
                 problems += check_unique(jobs, outputs)

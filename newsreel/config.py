@@ -51,6 +51,8 @@ class Settings:
     """``tweets.enhance``: load the platform's script on pages with tweets."""
     search: bool = True
     """A Pagefind search index, the /search/ page and the header's search box."""
+    social_cards: bool = True
+    """A drawn 1200×630 card (``og:image``) for every post, film and actor page."""
     taxonomies: tuple[Taxonomy, ...] = DEFAULTS
     """The kinds of term (``taxonomies:``), in the order of the navigation."""
 
@@ -96,6 +98,7 @@ _KEYS: dict[str, tuple[str, type]] = {
     "tweets.enhance": ("tweets_enhance", bool),
     "search": ("search", bool),
     "taxonomies": ("taxonomies", dict),
+    "social_cards": ("social_cards", bool),
 }
 _SECTIONS = {key.split(".")[0] for key in _KEYS if "." in key}
 

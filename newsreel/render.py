@@ -25,6 +25,7 @@ from newsreel.cards import card_url
 from newsreel.config import Settings
 from newsreel.dates import human_date, iso, month_name
 from newsreel.errors import Problem, error
+from newsreel.fragments import FragmentMemo, reads_context
 from newsreel.ical import calendar_bytes, has_events
 from newsreel.images import Catalog
 from newsreel.incremental.keys import (
@@ -174,7 +175,10 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            auto_reload=False,  # one Renderer a build: no template changes during it (no stat a page)
         )
+        self.fragments = FragmentMemo(self.env)
+        self.fragments.install()
         self.env.filters.update(
             url=self._link,
             absolute=self._absolute,
@@ -205,10 +209,12 @@ class Renderer:
     # The link filters take the template context only so that Jinja cannot fold them into
     # constants at compile time: ``'/'|url`` depends on this build's base_url, and compiled
     # templates are cached across builds (another --base-url must not reuse the old links).
+    @reads_context()
     @jinja2.pass_context
     def _link(self, context: Any, path: str) -> str:
         return self.urls.link(str(path))
 
+    @reads_context()
     @jinja2.pass_context
     def _absolute(self, context: Any, path: str) -> str:
         return self.urls.absolute(str(path))
@@ -251,6 +257,7 @@ class Renderer:
             script_url=self.asset("js/trailer.js"),
         )
 
+    @reads_context("video_poster", "video_title")
     @jinja2.pass_context
     def _media(self, context: Any, html: Any) -> Markup:
         """A rendered body with its images as ``<picture>`` and its video links as players
@@ -511,7 +518,9 @@ class Renderer:
                 post.title,
                 post.summary,
                 og_type="article",
-                image=self.urls.absolute(card_url(post.url)),
+                image=self.urls.absolute(card_url(post.url))
+                if self.settings.social_cards
+                else image_url(self.urls, post.image),
                 image_alt=post.image_alt or post.title,
                 json_ld=json_ld(
                     self._with_video(
@@ -588,8 +597,15 @@ class Renderer:
         replace_marked(str(html), collect)
         if not videos:
             return data
-        thumb = self.pictures.path(poster, 1280) if poster else card_url(page_url)
-        thumb = thumb if "://" in thumb else self.urls.absolute(thumb)
+        thumb: str | None = (
+            self.pictures.path(poster, 1280)
+            if poster
+            else card_url(page_url)
+            if self.settings.social_cards
+            else None
+        )
+        if thumb is not None and "://" not in thumb:
+            thumb = self.urls.absolute(thumb)
         found = [
             video_ld(
                 v,
@@ -659,7 +675,7 @@ class Renderer:
                 description,
                 og_type=og_type(tax.schema),
                 image=self.urls.absolute(card_url(term.url))
-                if tax.pages
+                if tax.pages and self.settings.social_cards
                 else image_url(self.urls, term.image),
                 image_alt=term.image_alt or term.name,
                 json_ld=json_ld(

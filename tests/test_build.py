@@ -909,3 +909,28 @@ def test_left_out_wording_for_build_and_serve() -> None:
         left_out_text(2, 1, preview=True)
         == "2 drafts and 1 future post hidden (--no-drafts, --no-future)"
     )
+
+
+def test_output_is_no_larger_than_needed(tmp_path: Path) -> None:
+    """Every feed holds at most ``feed_size`` entries, no page carries inline CSS (one
+    fingerprinted style sheet serves them all), and the only dot-file is the manifest."""
+    files = {
+        "newsreel.yaml": "title: T\nbase_url: https://example.org/\nfeed_size: 3\n"
+        "search: false\nsocial_cards: false\n",
+    }
+    for i in range(7):
+        files[f"content/posts/p{i}.md"] = post(
+            f"Post {i}", date=f"2023-02-0{i + 1}", film="Dune", actors="[Ann Lee]", tags="[news]"
+        )
+    site = write_site(tmp_path / "blog", files)
+    done = newsreel("build", site)
+    assert done.code == 0, done.err
+    out = site / "site"
+    feeds = sorted(out.rglob("feed.xml"))
+    assert len(feeds) == 3  # the site's, the film's and the actor's
+    for feed in feeds:
+        assert len(feedparser.parse(feed.read_bytes()).entries) == 3
+    for page in out.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert "<style" not in text and ' style="' not in text, page
+    assert [p.name for p in out.rglob(".*")] == [".newsreel-manifest.json"]

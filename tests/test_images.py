@@ -406,3 +406,27 @@ def test_only_the_pictures_something_names_are_processed(tmp_path: Path) -> None
     assert not any(n.startswith("spare-") for n in (p.name for p in out.iterdir()))
     assert newsreel("build", site, "--no-cache", "--output", tmp_path / "cold2").returncode == 0
     assert tree_hashes(site / "site") == tree_hashes(tmp_path / "cold2")
+
+
+def test_social_cards_can_be_turned_off(tmp_path: Path) -> None:
+    """``social_cards: false``: no card is drawn, and a page's og:image is its own picture."""
+    site = write_site(
+        tmp_path / "blog",
+        {
+            "newsreel.yaml": "title: T\nbase_url: https://example.org/\nsearch: false\n"
+            "social_cards: false\n",
+            "content/posts/plain.md": post("Plain", film="Dune"),
+            "content/posts/pictured.md": post(
+                "Pictured", date="2023-01-03", image="https://img.example.org/b.jpg", image_alt="B"
+            ),
+        },
+    )
+    done = newsreel("build", site)
+    assert done.code == 0, done.err
+    out = site / "site"
+    assert not list(out.rglob("card.jpg"))
+    plain = (out / "posts/plain/index.html").read_text()
+    assert 'property="og:image"' not in plain and "card.jpg" not in plain
+    pictured = (out / "posts/pictured/index.html").read_text()
+    assert '<meta property="og:image" content="https://img.example.org/b.jpg">' in pictured
+    assert "card.jpg" not in (out / "films/dune/index.html").read_text()

@@ -262,3 +262,25 @@ def test_deploy_workflows_restore_and_save_the_build_cache(path: Path) -> None:
     assert "github.run_id" in cache["with"]["key"]
     prefix = cache["with"]["restore-keys"].strip()
     assert cache["with"]["key"].startswith(prefix)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        WORKFLOWS / "deploy.yml",
+        ROOT / "newsreel" / "starter" / "dot-github" / "workflows" / "deploy.yml",
+    ],
+)
+def test_the_output_manifest_is_not_published(path: Path) -> None:
+    """site/.newsreel-manifest.json stays beside the pages but is not uploaded: the Pages
+    upload action leaves out dot-files from v4 on, unless told to include them."""
+    steps = yaml.safe_load(path.read_text(encoding="utf-8"))["jobs"]["build"]["steps"]
+    upload = next(
+        step for step in steps if step.get("uses", "").startswith("actions/upload-pages-artifact@")
+    )
+    major = re.match(r"v(\d+)", upload["uses"].split("@", 1)[1])
+    assert major and int(major.group(1)) >= 4
+    assert not upload["with"].get("include-hidden-files")
+    publishing = (ROOT / "docs" / "publishing.md").read_text(encoding="utf-8")
+    assert "--exclude=.newsreel-manifest.json" in publishing
+    assert "&& rm site/.newsreel-manifest.json" in publishing

@@ -1,0 +1,272 @@
+"""Render each partial once per distinct input: a post's row, card or feed entry is the same
+on every listing, term page and feed that shows it, so it is made once and reused.
+
+``FragmentMemo.install(env)`` wraps every template under ``partials/`` (the built-in theme's
+or the site's own override) that can be memoised. The memo key of one inclusion is made, like a
+page key, from exactly what the partial can read: each name it uses from its caller's context
+(found in its syntax tree, and in those of the templates it includes), by value for plain
+values and by identity for model objects (kept alive by the memo, so an identity is never
+reused); a name used only as ``name.attr`` counts by those attributes alone (``page.preview``,
+not the whole page). The posts a partial read through a term's ``PostList`` while it rendered
+are noted again for every page that reuses it, so page keys see the same reads.
+
+A partial is rendered every time (never memoised) when it extends or defines blocks or
+macros, includes a template by a computed name, or may change its caller's state (``{% set
+ns.x %}``, ``.append()`` and the like). Templates are assumed to be what the page keys already
+assume: functions of their context.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from types import MethodType
+from datetime import date, datetime
+from typing import Any
+
+import jinja2
+import jinja2.meta
+from jinja2 import nodes
+from jinja2.runtime import Context
+from jinja2.utils import _PassArg
+from markupsafe import Markup
+
+from newsreel.model import READS
+
+PREFIX = "partials/"
+"""Templates under this folder are fragments (the theme's partials and a site's overrides)."""
+_PLAIN = (str, int, float, bool, type(None), datetime, date)
+_MUTATORS = frozenset(
+    {"append", "extend", "insert", "pop", "remove", "clear", "update", "setdefault", "add"}
+)
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class Reads:
+    """How a fragment reads its caller's context: by name, whole or by attribute."""
+
+    whole: tuple[str, ...]
+    attrs: tuple[tuple[str, tuple[str, ...]], ...]
+
+
+_Done = tuple[str, tuple[str, ...], Any, tuple[Any, ...]]
+"""A rendered fragment: its text, the posts it read, the names it set, the objects keyed."""
+
+
+class _Unsuitable(Exception):
+    """The fragment cannot be memoised."""
+
+
+class FragmentMemo:
+    """Rendered partials of one build process, by the values they read."""
+
+    def __init__(self, env: jinja2.Environment) -> None:
+        self.env = env
+        self._reads: dict[str, Reads | None] = {}
+        self._done: dict[tuple[Any, ...], _Done] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def install(self) -> None:
+        """Memoise the partials the environment loads from now on."""
+        memo = self
+
+        class MemoTemplate(jinja2.Template):
+            @classmethod
+            def _from_namespace(
+                cls, environment: jinja2.Environment, namespace: Any, globals: Any
+            ) -> jinja2.Template:
+                template = super()._from_namespace(environment, namespace, globals)
+                name = template.name or ""
+                if name.startswith(PREFIX):
+                    memo.wrap(template)
+                return template
+
+        self.env.template_class = MemoTemplate
+
+    # --- analysis --------------------------------------------------------------------
+    def reads(self, name: str) -> Reads | None:
+        """What ``name`` reads from its caller (None: never memoise it)."""
+        if name not in self._reads:
+            self._reads[name] = None  # a template that includes itself is not memoised
+            try:
+                whole: set[str] = set()
+                attrs: dict[str, set[str]] = {}
+                self._collect(name, whole, attrs, set(), top=True)
+                self._reads[name] = Reads(
+                    tuple(sorted(whole)),
+                    tuple(
+                        (key, tuple(sorted(names)))
+                        for key, names in sorted(attrs.items())
+                        if key not in whole
+                    ),
+                )
+            except (_Unsuitable, jinja2.TemplateError, OSError, UnicodeDecodeError):
+                self._reads[name] = None
+        return self._reads[name]
+
+    def _collect(
+        self,
+        name: str,
+        whole: set[str],
+        attrs: dict[str, set[str]],
+        seen: set[str],
+        top: bool,
+    ) -> None:
+        if name in seen:
+            return
+        seen.add(name)
+        loader = self.env.loader
+        if loader is None:
+            raise _Unsuitable
+        source, _, _ = loader.get_source(self.env, name)
+        tree = self.env.parse(source, name)
+        if top and any(tree.find_all((nodes.Extends, nodes.Block, nodes.Macro))):
+            raise _Unsuitable
+        if any(tree.find_all(nodes.NSRef)):
+            raise _Unsuitable
+        for call in tree.find_all(nodes.Call):
+            if isinstance(call.node, nodes.Getattr) and call.node.attr in _MUTATORS:
+                raise _Unsuitable
+        # Names of the environment's globals count too, as a caller's context may shadow them:
+        # only Jinja's own (``range``, ``namespace``…) are left out.
+        bare = jinja2.Environment()
+        bare.filters, bare.tests = self.env.filters, self.env.tests
+        tracker = jinja2.meta.TrackingCodeGenerator(bare)
+        tracker.visit(tree)
+        free = set(tracker.undeclared_identifiers)
+        # A filter or function given the caller's context may read any name of it: it says
+        # which (``reads_context``), or the fragment is not memoised. (Jinja's own filters take
+        # the context only to call other filters and tests.)
+        for node in tree.find_all((nodes.Filter, nodes.Test, nodes.Call)):
+            func: Any = None
+            if isinstance(node, nodes.Call):
+                if isinstance(node.node, nodes.Name):
+                    func = self.env.globals.get(node.node.name)
+            elif isinstance(node, nodes.Filter):
+                func = self.env.filters.get(node.name)
+            elif isinstance(node, nodes.Test):
+                func = self.env.tests.get(node.name)
+            if func is None or _PassArg.from_obj(func) is None:
+                continue
+            if getattr(func, "__module__", "").startswith("jinja2."):
+                continue
+            names = getattr(func, "context_reads", None)
+            if names is None:
+                raise _Unsuitable
+            whole.update(names)
+        _uses(tree, free, whole, attrs)
+        for ref in tree.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
+            target = getattr(ref, "template", None)
+            if not isinstance(target, nodes.Const) or not isinstance(target.value, str):
+                raise _Unsuitable
+            if isinstance(ref, nodes.Extends) or getattr(ref, "with_context", True):
+                # An import without context sees only the globals, which every page shares.
+                self._collect(target.value, whole, attrs, seen, top=False)
+
+    # --- rendering ---------------------------------------------------------------------
+    def wrap(self, template: jinja2.Template) -> None:
+        """Make ``template``'s render function reuse what it made for the same inputs."""
+        reads = self.reads(template.name or "")
+        if reads is None:
+            return
+        render: Callable[[Context], Iterator[str]] = template.root_render_func
+        env = self.env
+        name = template.name
+        done = self._done
+        memo = self
+
+        def root(context: Context) -> Iterator[str]:
+            parts: list[Any] = [name]
+            alive: list[Any] = []
+            try:
+                for key in reads.whole:
+                    parts.append(_part(context.resolve_or_missing(key), alive))
+                for key, names in reads.attrs:
+                    value = context.resolve_or_missing(key)
+                    if value is jinja2.utils.missing:
+                        parts.append(_MISSING)
+                        continue
+                    for attr in names:
+                        parts.append(_part(env.getattr(value, attr), alive))
+                memo_key = tuple(parts)
+                hash(memo_key)
+            except Exception:  # noqa: BLE001 - a value we cannot key: render as usual
+                yield from render(context)
+                return
+            found = done.get(memo_key)
+            if found is not None:
+                memo.hits += 1
+                text, read, exported, _ = found
+                outer = READS.get()
+                if outer is not None and read:
+                    outer.update(read)
+                if exported:
+                    context.vars.update(exported[0])
+                    context.exported_vars.update(exported[1])
+                yield text
+                return
+            memo.misses += 1
+            outer = READS.get()
+            mine: set[str] = set()
+            token = READS.set(mine)
+            try:
+                text = "".join(render(context))
+            finally:
+                READS.reset(token)
+            if outer is not None:
+                outer.update(mine)
+            exported = (
+                ({k: context.vars[k] for k in context.exported_vars}, set(context.exported_vars))
+                if context.exported_vars
+                else None
+            )
+            # ``alive`` keeps the objects keyed by identity alive: no identity is ever reused.
+            done[memo_key] = (text, tuple(sorted(mine)), exported, tuple(alive))
+            yield text
+
+        template.root_render_func = root  # type: ignore[method-assign]
+
+
+def reads_context(*names: str) -> Callable[[Any], Any]:
+    """Mark a ``pass_context`` filter or function with the context names it reads (none for
+    one that takes the context only to stay out of Jinja's constant folding)."""
+
+    def mark(func: Any) -> Any:
+        func.context_reads = names
+        return func
+
+    return mark
+
+
+def _part(value: Any, alive: list[Any]) -> Any:
+    """A value's share of a memo key: itself when plain, else its identity (kept alive)."""
+    if value is jinja2.utils.missing:
+        return _MISSING
+    if isinstance(value, Markup):
+        return (Markup, str(value))
+    if isinstance(value, _PLAIN):
+        return (type(value), value)
+    if isinstance(value, jinja2.Undefined):
+        return _MISSING
+    if isinstance(value, MethodType):  # made anew on every access: by its object and function
+        alive.append(value.__self__)
+        return ("method", id(value.__self__), value.__func__)
+    alive.append(value)
+    return ("id", id(value))
+
+
+def _uses(tree: nodes.Node, free: set[str], whole: set[str], attrs: dict[str, set[str]]) -> None:
+    """Sort each use of a free name into whole reads and ``name.attr`` reads."""
+
+    def visit(node: nodes.Node, parent: nodes.Node | None) -> None:
+        if isinstance(node, nodes.Name) and node.ctx == "load" and node.name in free:
+            if isinstance(parent, nodes.Getattr) and parent.node is node:
+                attrs.setdefault(node.name, set()).add(parent.attr)
+            else:
+                whole.add(node.name)
+        for child in node.iter_child_nodes():
+            visit(child, node)
+
+    visit(tree, None)

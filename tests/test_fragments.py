@@ -1,0 +1,134 @@
+"""Partials rendered once per distinct input (``newsreel.fragments``): the reuse must never
+show one page's fragment on another, and the posts a fragment read still count for every page
+that shows it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+from sitekit import newsreel, post, tree_hashes, write_site
+
+from newsreel.fragments import FragmentMemo, reads_context
+from newsreel.incremental.keys import recording
+from newsreel.model import PostList
+
+
+def _env(templates: dict[str, str]) -> tuple[jinja2.Environment, FragmentMemo]:
+    env = jinja2.Environment(loader=jinja2.DictLoader(templates), autoescape=True)
+    memo = FragmentMemo(env)
+    memo.install()
+    return env, memo
+
+
+def test_a_fragment_is_reused_only_for_the_same_inputs() -> None:
+    env, memo = _env(
+        {
+            "page.html": "{% for item in items %}[{% include 'partials/row.html' %}]{% endfor %}",
+            "partials/row.html": "{{ item.name }}/{{ page.kind }}",
+        }
+    )
+
+    class Item:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+    a, b = Item("a"), Item("b")
+    page = env.get_template("page.html")
+    assert page.render(items=[a, b, a], page={"kind": "x"}) == "[a/x][b/x][a/x]"
+    assert page.render(items=[a], page={"kind": "y"}) == "[a/y]"
+    assert memo.hits == 1 and memo.misses == 3
+    assert memo.reads("partials/row.html").attrs == (("item", ("name",)), ("page", ("kind",)))
+
+
+def test_unsafe_fragments_are_rendered_every_time() -> None:
+    env, memo = _env(
+        {
+            "page.html": "{% set ns = namespace(n=0) %}"
+            "{% for i in [1, 2, 3] %}{% include 'partials/count.html' %}{% endfor %}{{ ns.n }}",
+            "partials/count.html": "{% set ns.n = ns.n + 1 %}.",
+            "partials/dynamic.html": "{% include name %}",
+            "partials/block.html": "{% block x %}{% endblock %}",
+            "partials/mutates.html": "{{ items.append(1) }}",
+        }
+    )
+    assert env.get_template("page.html").render() == "...3"
+    for name in ("count", "dynamic", "block", "mutates"):
+        assert memo.reads(f"partials/{name}.html") is None
+    assert memo.hits == 0
+
+
+def test_context_filters_name_what_they_read() -> None:
+    @reads_context("poster")
+    @jinja2.pass_context
+    def framed(context: jinja2.runtime.Context, value: str) -> str:
+        return f"{value}@{context.get('poster')}"
+
+    @jinja2.pass_context
+    def anything(context: jinja2.runtime.Context, value: str) -> str:
+        return value
+
+    env, memo = _env(
+        {
+            "partials/a.html": "{{ 'x'|framed }}",
+            "partials/b.html": "{{ 'x'|anything }}",
+            "page.html": "{% include 'partials/a.html' %}",
+        }
+    )
+    env.filters.update(framed=framed, anything=anything)
+    assert memo.reads("partials/a.html").whole == ("poster",)
+    assert memo.reads("partials/b.html") is None
+    page = env.get_template("page.html")
+    assert [page.render(poster=p) for p in ("1", "2", "1")] == ["x@1", "x@2", "x@1"]
+    assert memo.hits == 1
+
+
+def test_posts_a_reused_fragment_read_count_for_every_page() -> None:
+    env, memo = _env(
+        {
+            "page.html": "{% include 'partials/first.html' %}",
+            "partials/first.html": "{{ posts[0] }}",
+        }
+    )
+    posts = PostList(["content/posts/a.md", "content/posts/b.md"], lambda source: source)
+    page = env.get_template("page.html")
+    for _ in range(2):
+        with recording() as reads:
+            assert page.render(posts=posts) == "content/posts/a.md"
+        assert reads == {"content/posts/a.md"}
+    assert memo.hits == 1
+
+
+def test_site_partials_that_read_the_page_show_each_page_s_own(tmp_path: Path) -> None:
+    """A site's own post_row.html that shows the term and page it is on: rows are not shared
+    between pages, and a warm build still equals a cold one."""
+    files = {
+        "newsreel.yaml": "title: T\nbase_url: https://example.org/\nsearch: false\n"
+        "social_cards: false\n",
+        "templates/partials/post_row.html": (
+            "<p class=row>{{ post.title }} on {{ page.title }} ({{ term.name if term is defined "
+            "else 'home' }})</p>\n"
+        ),
+    }
+    for i in range(6):
+        files[f"content/posts/p{i}.md"] = post(
+            f"Post {i}", date=f"2023-01-0{i + 1}", film="Dune", actors="[Ann Lee, Bo Kim]"
+        )
+    site = write_site(tmp_path / "blog", files)
+    assert newsreel("build", site, "--no-cache").code == 0
+    ann = (site / "site/actors/ann-lee/index.html").read_text()
+    bo = (site / "site/actors/bo-kim/index.html").read_text()
+    assert "Post 3 on Ann Lee · T (Ann Lee)" in ann
+    assert "Post 3 on Bo Kim · T (Bo Kim)" in bo and "(Ann Lee)" not in bo
+    cold = tree_hashes(site / "site")
+    (site / "content/posts/p3.md").write_text(
+        post("Post 3 renamed", date="2023-01-04", film="Dune", actors="[Ann Lee, Bo Kim]")
+    )
+    assert newsreel("build", site).code == 0
+    warm = tree_hashes(site / "site")
+    assert newsreel("build", site, "--no-cache", "-o", tmp_path / "cold").code == 0
+    strip = ".newsreel-manifest.json"
+    assert {k: v for k, v in warm.items() if k != strip} == {
+        k: v for k, v in tree_hashes(tmp_path / "cold").items() if k != strip
+    }
+    assert warm != cold
