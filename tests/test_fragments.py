@@ -132,3 +132,22 @@ def test_site_partials_that_read_the_page_show_each_page_s_own(tmp_path: Path) -
         k: v for k, v in tree_hashes(tmp_path / "cold").items() if k != strip
     }
     assert warm != cold
+
+
+def test_past_its_limit_the_memo_lets_the_oldest_go(monkeypatch: object) -> None:
+    import newsreel.fragments as fragments
+
+    monkeypatch.setattr(fragments, "LIMIT", 8000)  # type: ignore[attr-defined]
+    env, memo = _env(
+        {
+            "page.html": "{% for n in numbers %}{% include 'partials/n.html' %},{% endfor %}",
+            "partials/n.html": "{{ n }}{{ pad }}",
+        }
+    )
+    page = env.get_template("page.html")
+    pad = "x" * 200
+    numbers = list(range(40))
+    expected = ",".join(f"{n}{pad}" for n in numbers) + ","
+    assert page.render(numbers=numbers, pad=pad) == expected
+    assert memo._bytes <= 8000 and len(memo._done) < 40
+    assert page.render(numbers=numbers, pad=pad) == expected  # the dropped ones are made again
