@@ -22,8 +22,8 @@ import sys
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from types import MethodType
 from datetime import date, datetime
+from types import MethodType
 from typing import Any
 
 import jinja2
