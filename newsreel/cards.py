@@ -130,15 +130,6 @@ def _cover(image: Image.Image, size: tuple[int, int], focus: tuple[float, float]
     return scaled.crop((left, top, left + size[0], top + size[1]))
 
 
-@functools.cache
-def _background() -> Image.Image:
-    """The card's gradient, drawn once a process (each card starts from a copy)."""
-    card = Image.new("RGB", SIZE, BACKGROUND[0])
-    shade = Image.linear_gradient("L").transpose(Image.Transpose.ROTATE_90).resize(SIZE)
-    card.paste(Image.new("RGB", SIZE, BACKGROUND[1]), (0, 0), shade)
-    return card
-
-
 def draw(spec: CardSpec) -> bytes:
     """The card as a JPEG."""
     if spec.photo is not None:

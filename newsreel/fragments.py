@@ -246,7 +246,7 @@ class FragmentMemo:
                 memo._trim()
             yield text
 
-        template.root_render_func = root  # type: ignore[method-assign]
+        template.root_render_func = root
 
 
 def reads_context(*names: str) -> Callable[[Any], Any]:
