@@ -924,7 +924,7 @@ def test_output_is_no_larger_than_needed(tmp_path: Path) -> None:
         )
     site = write_site(tmp_path / "blog", files)
     done = newsreel("build", site)
-    assert done.code == 0, done.err
+    assert done.returncode == 0, done.stderr
     out = site / "site"
     feeds = sorted(out.rglob("feed.xml"))
     assert len(feeds) == 3  # the site's, the film's and the actor's

@@ -115,7 +115,7 @@ def test_site_partials_that_read_the_page_show_each_page_s_own(tmp_path: Path) -
             f"Post {i}", date=f"2023-01-0{i + 1}", film="Dune", actors="[Ann Lee, Bo Kim]"
         )
     site = write_site(tmp_path / "blog", files)
-    assert newsreel("build", site, "--no-cache").code == 0
+    assert newsreel("build", site, "--no-cache").returncode == 0
     ann = (site / "site/actors/ann-lee/index.html").read_text()
     bo = (site / "site/actors/bo-kim/index.html").read_text()
     assert "Post 3 on Ann Lee · T (Ann Lee)" in ann
@@ -124,9 +124,9 @@ def test_site_partials_that_read_the_page_show_each_page_s_own(tmp_path: Path) -
     (site / "content/posts/p3.md").write_text(
         post("Post 3 renamed", date="2023-01-04", film="Dune", actors="[Ann Lee, Bo Kim]")
     )
-    assert newsreel("build", site).code == 0
+    assert newsreel("build", site).returncode == 0
     warm = tree_hashes(site / "site")
-    assert newsreel("build", site, "--no-cache", "-o", tmp_path / "cold").code == 0
+    assert newsreel("build", site, "--no-cache", "-o", tmp_path / "cold").returncode == 0
     strip = ".newsreel-manifest.json"
     assert {k: v for k, v in warm.items() if k != strip} == {
         k: v for k, v in tree_hashes(tmp_path / "cold").items() if k != strip

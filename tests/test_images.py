@@ -422,7 +422,7 @@ def test_social_cards_can_be_turned_off(tmp_path: Path) -> None:
         },
     )
     done = newsreel("build", site)
-    assert done.code == 0, done.err
+    assert done.returncode == 0, done.stderr
     out = site / "site"
     assert not list(out.rglob("card.jpg"))
     plain = (out / "posts/plain/index.html").read_text()
