@@ -361,6 +361,18 @@ class Marker:
     """Drafts and future posts that build left out."""
 
 
+UNREADABLE_PICKLE = (
+    OSError,
+    EOFError,
+    pickle.PickleError,
+    AttributeError,
+    ImportError,
+    TypeError,
+    ValueError,
+)
+"""What reading a pickle written by another newsreel, or cut short, can raise."""
+
+
 def read_marker(
     site_dir: Path, inputs: str, manifest: tuple[int, int] | None, now: datetime
 ) -> Marker | None:
@@ -369,15 +381,7 @@ def read_marker(
     try:
         with open(SiteLayout(site_dir).cache / MARKER_FILE, "rb") as handle:
             marker = pickle.load(handle)
-    except (
-        OSError,
-        EOFError,
-        pickle.PickleError,
-        AttributeError,
-        ImportError,
-        TypeError,
-        ValueError,
-    ):
+    except UNREADABLE_PICKLE:
         return None
     if not isinstance(marker, Marker) or marker.inputs != inputs or marker.manifest != manifest:
         return None
@@ -401,15 +405,7 @@ def last_build_time(site_dir: Path, manifest: tuple[int, int] | None) -> int | N
         with open(path, "rb") as handle:
             marker = pickle.load(handle)
         stamp = path.stat().st_mtime_ns
-    except (
-        OSError,
-        EOFError,
-        pickle.PickleError,
-        AttributeError,
-        ImportError,
-        TypeError,
-        ValueError,
-    ):
+    except UNREADABLE_PICKLE:
         return manifest[0]
     if isinstance(marker, Marker) and marker.manifest == manifest:
         return max(manifest[0], stamp)
