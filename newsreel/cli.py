@@ -26,6 +26,13 @@ SITE_DIR = click.argument(
     default=".",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
 )
+SITE_DIR_OPTION = click.option(
+    "--dir",
+    "site_dir",
+    default=".",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Site folder (default: the current folder).",
+)
 
 
 def _reporter(ctx: click.Context) -> Reporter:
@@ -239,13 +246,7 @@ def new() -> None:
 )
 @click.argument("words", nargs=-1, type=click.UNPROCESSED, metavar="TITLE")
 @click.option("--tweet", metavar="URL", help="A tweet's status URL to embed.")
-@click.option(
-    "--dir",
-    "site_dir",
-    default=".",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Site folder (default: the current folder).",
-)
+@SITE_DIR_OPTION
 @click.pass_context
 def new_post_command(
     ctx: click.Context,
@@ -310,13 +311,7 @@ def _title_and_terms(
 
 @cli.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
-@click.option(
-    "--dir",
-    "site_dir",
-    default=".",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Site folder (default: the current folder).",
-)
+@SITE_DIR_OPTION
 @click.pass_context
 def import_command(ctx: click.Context, file: Path, site_dir: Path) -> None:
     """Turn a plain-text article (a scrape or a browser copy) into a draft post."""
