@@ -31,7 +31,7 @@ from PIL import __version__ as PILLOW_VERSION
 
 from newsreel.hashing import hash_file, hash_repr, hash_text
 
-PIPELINE_VERSION = 1
+PIPELINE_VERSION = 2
 WIDTHS = (320, 640, 960, 1280, 1600)
 """Widths written for every image, as far as the image is wide (never upscaled)."""
 MAX_PIXELS = 100_000_000
@@ -39,7 +39,15 @@ MAX_PIXELS = 100_000_000
 MAX_BYTES = 100 * 1024 * 1024
 RASTER = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".bmp", ".tif", ".tiff")
 """Files of ``static/`` that go through the pipeline (SVG and others are copied as they are)."""
-QUALITY = {"avif": 55, "webp": 78, "jpeg": 82}
+ENCODERS: dict[str, dict[str, object]] = {
+    "avif": {"quality": 55, "speed": 9},
+    "webp": {"quality": 78, "method": 2},
+    "jpeg": {"quality": 82, "optimize": True, "progressive": True},
+    "png": {"optimize": True},
+}
+"""Pillow's save options for each output format. AVIF ``speed`` 9 and WebP ``method`` 2
+cost a fifth and half the time of 8 and 4, for files a few per cent larger at the same
+quality (see bench/README.md, *Pictures*). Part of the cache key: a change re-encodes."""
 AVIF = features.check("avif")
 """Pillow writes AVIF when it was built with libavif (its wheels are, from 11.3)."""
 MIME = {"avif": "image/avif", "webp": "image/webp", "jpeg": "image/jpeg", "png": "image/png"}
@@ -52,7 +60,8 @@ warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 
 def pipeline_key() -> str:
     """Hash of everything that shapes the pipeline's output besides the image itself."""
-    parts = (PIPELINE_VERSION, PILLOW_VERSION, WIDTHS, MAX_PIXELS, sorted(QUALITY.items()), AVIF)
+    encoders = sorted((fmt, sorted(options.items())) for fmt, options in ENCODERS.items())
+    parts = (PIPELINE_VERSION, PILLOW_VERSION, WIDTHS, MAX_PIXELS, encoders, AVIF)
     return hash_repr(parts, 6)
 
 
@@ -157,8 +166,12 @@ def widths_for(width: int) -> list[int]:
     return chosen or [min(width, WIDTHS[-1])]
 
 
-def open_image(path: Path, max_pixels: int = MAX_PIXELS) -> Image.Image:
-    """Open and fully decode an image, upright, as 8-bit RGB or RGBA; ``ImageProblem`` if unusable."""
+def open_image(path: Path, max_pixels: int = MAX_PIXELS) -> tuple[Image.Image, tuple[int, int]]:
+    """Open and fully decode an image, upright, as 8-bit RGB or RGBA, with the original's
+    upright size; ``ImageProblem`` if unusable.
+
+    A JPEG wider than the widest output is decoded at a reduced scale (``draft``: a half, a
+    quarter or an eighth, never below ``WIDTHS[-1]``), which costs a fraction of a full decode."""
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -185,13 +198,16 @@ def open_image(path: Path, max_pixels: int = MAX_PIXELS) -> Image.Image:
             raise ImageProblem(
                 f"it has {width}×{height} pixels, more than {max_pixels:,} (a decompression bomb?)"
             )
+        turned = image.getexif().get(0x0112, 1) in (5, 6, 7, 8)
+        original = (height, width) if turned else (width, height)
         if getattr(image, "is_animated", False):
             image.seek(0)  # an animated GIF/WebP: its first frame
-        if image.format == "JPEG":
-            image.draft("RGB", (WIDTHS[-1], WIDTHS[-1]))  # decode big JPEGs at a reduced scale
+        if image.format == "JPEG" and original[0] > WIDTHS[-1]:
+            # the upright width is the stored height when EXIF turns the picture a quarter
+            image.draft(image.mode, (1, WIDTHS[-1]) if turned else (WIDTHS[-1], 1))
         image.load()
         image = ImageOps.exif_transpose(image) or image
-        return _eight_bit(_to_srgb(image))
+        return _eight_bit(_to_srgb(image)), original
     except ImageProblem:
         raise
     except Image.DecompressionBombError:
@@ -251,14 +267,7 @@ def _band_range(image: Image.Image) -> tuple[float, float]:
 
 def _encode(image: Image.Image, fmt: str) -> bytes:
     out = io.BytesIO()
-    if fmt == "avif":
-        image.save(out, "AVIF", quality=QUALITY["avif"], speed=8)
-    elif fmt == "webp":
-        image.save(out, "WEBP", quality=QUALITY["webp"], method=4)
-    elif fmt == "jpeg":
-        image.save(out, "JPEG", quality=QUALITY["jpeg"], optimize=True, progressive=True)
-    else:
-        image.save(out, "PNG", optimize=True)
+    image.save(out, fmt.upper(), **ENCODERS[fmt])
     return out.getvalue()
 
 
@@ -273,22 +282,22 @@ def output_name(rel: str, digest: str, width: int, fmt: str) -> str:
 
 
 def process(rel: str, path: Path, digest: str, folder: Path) -> ImageInfo:
-    """Write every variant of one image into ``folder`` (its cache entry); return its info."""
+    """Write every variant of one image into ``folder`` (its cache entry); return its info.
+
+    The widths are made from the widest down, each resized from the one before it (a
+    quarter to a half smaller each time): far less work than resizing the whole original
+    every time, and as sharp, since each step is a Lanczos reduction of a sharper picture."""
     try:
-        image = open_image(path)
+        image, original = open_image(path)
     except ImageProblem as exc:
         return ImageInfo(rel, digest, error=str(exc))
     alpha = image.mode == "RGBA"
-    width, height = image.size
-    original = _original_size(path) or (width, height)
     variants = []
-    for target in widths_for(original[0]):
+    scaled = image
+    for target in reversed(widths_for(original[0])):
         h = max(1, round(original[1] * target / original[0]))
-        scaled = (
-            image
-            if (target, h) == image.size
-            else image.resize((target, h), Image.Resampling.LANCZOS, reducing_gap=3.0)
-        )
+        if (target, h) != scaled.size:
+            scaled = scaled.resize((target, h), Image.Resampling.LANCZOS, reducing_gap=3.0)
         for fmt in _formats(alpha):
             name = f"{target}.{EXTENSION[fmt]}"
             (folder / name).write_bytes(_encode(scaled, fmt))
@@ -296,17 +305,6 @@ def process(rel: str, path: Path, digest: str, folder: Path) -> ImageInfo:
     order = {fmt: i for i, fmt in enumerate(("avif", "webp", "jpeg", "png"))}
     variants.sort(key=lambda v: (order[v.fmt], v.width))
     return ImageInfo(rel, digest, original[0], original[1], alpha, tuple(variants))
-
-
-def _original_size(path: Path) -> tuple[int, int] | None:
-    """The upright size of the original (a JPEG decoded by ``draft`` is smaller)."""
-    try:
-        with Image.open(path) as image:
-            width, height = image.size
-            orientation = image.getexif().get(0x0112, 1)
-    except Exception:  # noqa: BLE001 - it opened once already; the decoded size will do
-        return None
-    return (height, width) if orientation in (5, 6, 7, 8) else (width, height)
 
 
 def is_raster(rel: str) -> bool:
@@ -465,6 +463,11 @@ def prepare(
         else:
             todo.append((rel, path, digest))
     if todo:
+        # Files with the same bytes are encoded once; the others take its variants renamed.
+        first: dict[str, tuple[str, Path, str]] = {}
+        for item in todo:
+            first.setdefault(item[2], item)
+        unique = list(first.values())
         done = 0
 
         def work(item: tuple[str, Path, str]) -> ImageInfo:
@@ -480,17 +483,20 @@ def prepare(
                 else (os.cpu_count() or 1),
             ),
         )
+        made: dict[str, ImageInfo] = {}
         with ThreadPoolExecutor(max_workers=count) as pool:
-            for (rel, path, _), info in zip(todo, pool.map(work, todo)):
-                catalog.images[rel] = info
+            for (_, _, digest), info in zip(unique, pool.map(work, unique)):
+                made[digest] = info
                 catalog.processed += 1
                 done += 1
                 if progress is not None:
-                    progress(done, len(todo))
-                try:
-                    fresh[rel] = {"stamp": _stamp(path.stat()), "info": info.to_json()}
-                except OSError:
-                    pass
+                    progress(done, len(unique))
+        for rel, path, digest in todo:
+            info = catalog.images[rel] = _renamed(made[digest], rel)
+            try:
+                fresh[rel] = {"stamp": _stamp(path.stat()), "info": info.to_json()}
+            except OSError:
+                pass
     if not own_temp and fresh != index:
         tmp = folder / f"index.json.{os.getpid()}"
         try:

@@ -430,3 +430,60 @@ def test_social_cards_can_be_turned_off(tmp_path: Path) -> None:
     pictured = (out / "posts/pictured/index.html").read_text()
     assert '<meta property="og:image" content="https://img.example.org/b.jpg">' in pictured
     assert "card.jpg" not in (out / "films/dune/index.html").read_text()
+
+
+def test_large_and_turned_jpegs_are_decoded_small_and_sized_right(tmp_path: Path) -> None:
+    """A JPEG far wider than the widest output is decoded at a reduced scale, and each width
+    resized from the next larger one: every variant has the size it is listed with, upright."""
+    wide = tmp_path / "wide.jpg"
+    wide.write_bytes(jpeg((4000, 1000)))
+    turned = tmp_path / "turned.jpg"
+    image = Image.new("RGB", (4000, 3400), (0, 0, 255))
+    exif = image.getexif()
+    exif[0x0112] = 6  # stored 4000×3400, shown 3400×4000
+    image.save(turned, "JPEG", exif=exif)
+    decoded, original = images.open_image(wide)
+    assert decoded.size == (2000, 500) and original == (4000, 1000)  # half the scale
+    decoded, original = images.open_image(turned)
+    assert decoded.size == (1700, 2000) and original == (3400, 4000)
+    for path, size, largest in (
+        (wide, (4000, 1000), (1600, 400)),
+        (turned, (3400, 4000), (1600, 1882)),
+    ):
+        folder = tmp_path / path.stem
+        folder.mkdir()
+        info = images.process(path.name, path, "0" * 20, folder)
+        assert info.error is None and (info.width, info.height) == size
+        assert (info.largest.width, info.largest.height) == largest
+        assert sorted({v.width for v in info.variants}) == [320, 640, 960, 1280, 1600]
+        for variant in info.variants:
+            with Image.open(folder / variant.cached) as written:
+                assert written.size == (variant.width, variant.height), variant
+
+
+def test_a_settings_change_re_encodes_and_equal_files_are_encoded_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cache is keyed by content and settings: two files with the same bytes are encoded
+    once (each gets variants under its own name), a second run encodes nothing, and a change
+    of an encoder's settings encodes again."""
+    for name in ("a.jpg", "b.jpg"):
+        (tmp_path / name).write_bytes(jpeg((700, 400)))
+    static = {f"img/{name}": tmp_path / name for name in ("a.jpg", "b.jpg")}
+    cache = tmp_path / "cache"
+    first = images.prepare(static, cache)
+    assert first.processed == 1
+    a, b = first.images["img/a.jpg"], first.images["img/b.jpg"]
+    assert a.variants and [v.cached for v in a.variants] == [v.cached for v in b.variants]
+    assert {v.rel.split("-")[0] for v in a.variants} == {"img/a"}
+    assert {v.rel.split("-")[0] for v in b.variants} == {"img/b"}
+    assert images.prepare(static, cache).processed == 0
+    webp = next(v for v in a.variants if v.fmt == "webp" and v.width == 700)
+    before = (first.folder / a.digest / webp.cached).read_bytes()  # type: ignore[operator]
+    monkeypatch.setitem(images.ENCODERS, "webp", {"quality": 40, "method": 2})
+    again = images.prepare(static, cache)
+    assert again.processed == 1 and again.folder != first.folder
+    info = again.images["img/a.jpg"]
+    assert info.digest != a.digest
+    after = (again.folder / info.digest / webp.cached).read_bytes()  # type: ignore[operator]
+    assert after != before
