@@ -897,7 +897,7 @@ class _Build:
         }:
             return None
         catalog = media.prepare(
-            self.site_dir, media.used(static, pictures), self.options.use_cache, self.reporter
+            self.site_dir, static, pictures, self.options.use_cache, self.reporter
         )
         if media.problems(loaded, catalog, static):
             media.discard(catalog)
@@ -995,9 +995,7 @@ class _Build:
         pictures = media.named(
             list(posts) + list(pages), static, [theme_dirs()[0], SiteLayout(site_dir).templates]
         )
-        catalog = media.prepare(
-            site_dir, media.used(static, pictures), options.use_cache, self.reporter
-        )
+        catalog = media.prepare(site_dir, static, pictures, options.use_cache, self.reporter)
         try:
             problems += media.problems(list(posts) + list(pages), catalog, static)
             renderer = Renderer(

@@ -21,7 +21,7 @@ import re
 import shutil
 import tempfile
 import warnings
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -346,6 +346,9 @@ class Catalog:
 
     images: dict[str, ImageInfo] = field(default_factory=dict)
     svgs: dict[str, tuple[int, int] | None] = field(default_factory=dict)
+    plain: dict[str, tuple[int, int] | None] = field(default_factory=dict)
+    """Raster images nothing names (copied as they are, not encoded): their upright size,
+    read from the file's header, for a template that shows one by a path it computes."""
     folder: Path | None = None
     """The cache folder holding the variants."""
     processed: int = 0
@@ -358,7 +361,8 @@ class Catalog:
     def digest(self) -> str:
         """Hash of the whole catalog: any image change changes it."""
         text = ";".join(f"{rel}={info.digest}" for rel, info in sorted(self.images.items()))
-        return hash_text(text)
+        plain = ";".join(f"{rel}={size}" for rel, size in sorted(self.plain.items()))
+        return hash_text(f"{text}|{plain}" if plain else text)
 
     def outputs(self) -> Iterable[tuple[str, Path, str]]:
         """(output file, cached file, key) of every variant."""
@@ -387,8 +391,13 @@ def prepare(
     cache_root: Path | None,
     progress: Callable[[int, int], None] | None = None,
     workers: int | None = None,
+    *,
+    named: Collection[str] | None = None,
 ) -> Catalog:
     """The catalog of every raster image in ``static``, processing those not cached yet.
+
+    With ``named``, only those raster images go through the pipeline; of the others only
+    the size is read (``Catalog.plain``), from the file's header.
 
     ``cache_root`` is the site's ``.newsreel-cache``; without one (``--no-cache``) a
     temporary folder is used and removed by ``Catalog.close``-free callers via ``discard``.
@@ -419,6 +428,9 @@ def prepare(
     catalog = Catalog(folder=folder)
     todo: list[tuple[str, Path, str]] = []
     fresh: dict[str, object] = {}
+    plain_index = index.pop(PLAIN, None)
+    plain_index = plain_index if isinstance(plain_index, dict) else {}
+    fresh_plain: dict[str, object] = {}
     for rel, path in static.items():
         if rel.lower().endswith(".svg"):
             catalog.svgs[rel] = svg_size(path)
@@ -428,7 +440,25 @@ def prepare(
         try:
             stamp = _stamp(path.stat())
         except OSError as exc:
-            catalog.images[rel] = ImageInfo(rel, "", error=f"cannot read it: {exc.strerror}")
+            if named is None or rel in named:
+                catalog.images[rel] = ImageInfo(rel, "", error=f"cannot read it: {exc.strerror}")
+            else:
+                catalog.plain[rel] = None
+            continue
+        if named is not None and rel not in named:
+            seen = plain_index.get(rel)
+            if isinstance(seen, dict) and seen.get("stamp") == stamp:
+                size = seen.get("size")
+                catalog.plain[rel] = (
+                    (size[0], size[1])
+                    if isinstance(size, list)
+                    and len(size) == 2
+                    and all(type(v) is int for v in size)
+                    else None
+                )
+            else:
+                catalog.plain[rel] = header_size(path)
+            fresh_plain[rel] = {"stamp": stamp, "size": catalog.plain[rel]}
             continue
         known = index.get(rel)
         if (
@@ -497,6 +527,10 @@ def prepare(
                 fresh[rel] = {"stamp": _stamp(path.stat()), "info": info.to_json()}
             except OSError:
                 pass
+    if fresh_plain:
+        fresh[PLAIN] = fresh_plain
+    if plain_index:
+        index[PLAIN] = plain_index
     if not own_temp and fresh != index:
         tmp = folder / f"index.json.{os.getpid()}"
         try:
@@ -506,6 +540,22 @@ def prepare(
             pass
     catalog.seconds = time.perf_counter() - started
     return catalog
+
+
+PLAIN = " plain"
+"""The index's entry for the sizes of ``Catalog.plain`` (no path under ``static/`` starts
+with a space)."""
+
+
+def header_size(path: Path) -> tuple[int, int] | None:
+    """An image's upright size from its header (no decoding); None if it cannot be read."""
+    try:
+        with Image.open(path) as image:
+            width, height = image.size
+            turned = image.getexif().get(0x0112, 1) in (5, 6, 7, 8)
+    except Exception:  # noqa: BLE001 - any unreadable file: shown without a size
+        return None
+    return (height, width) if turned else (width, height)
 
 
 def discard(catalog: Catalog) -> None:

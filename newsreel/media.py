@@ -5,7 +5,8 @@ images sources use, ``write`` the variants and social cards.
 Only the raster images of ``static/`` that something names go through the pipeline: a post,
 film or actor page (its front matter's pictures and its Markdown images) or a template (a
 path written in it, as ``picture("/img/logo.png")``). Any other file of ``static/`` is copied
-as it is, and costs no encoding. Kept apart from the page machinery: the catalog depends on
+as it is, and costs no encoding; of an image among them only the size is read, so that a
+template showing it by a path it computes still gives ``width`` and ``height``. Kept apart from the page machinery: the catalog depends on
 ``static/`` and those names alone (see ``images.py`` for the cache).
 """
 
@@ -70,20 +71,22 @@ def named(
     return found
 
 
-def used(static: Mapping[str, Path], names: Mapping[str, Iterable[str]]) -> dict[str, Path]:
-    """``static`` without the raster images nothing names."""
-    wanted = {rel for found in names.values() for rel in found}
-    return {rel: path for rel, path in static.items() if rel in wanted or not images.is_raster(rel)}
-
-
 def prepare(
-    site_dir: Path, static: Mapping[str, Path], use_cache: bool, reporter: Reporter
+    site_dir: Path,
+    static: Mapping[str, Path],
+    names: Mapping[str, Iterable[str]],
+    use_cache: bool,
+    reporter: Reporter,
 ) -> Catalog:
-    """Every image of ``static`` through the pipeline (from the cache when it can): give it
-    ``used(...)``, the images something names."""
+    """The image catalog: the raster images of ``static`` that ``names`` (``named``'s result)
+    holds through the pipeline (from the cache when it can); of the others, only the size."""
     cache = SiteLayout(site_dir).cache if use_cache else None
+    wanted = {rel for found in names.values() for rel in found}
     return images.prepare(
-        static, cache, lambda done, total: reporter.progress("images", done, total)
+        static,
+        cache,
+        lambda done, total: reporter.progress("images", done, total),
+        named=wanted,
     )
 
 

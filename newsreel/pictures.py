@@ -142,11 +142,15 @@ class Pictures:
         return info if info is not None and not info.error and info.variants else None
 
     def size(self, src: str | None) -> tuple[int, int] | None:
-        """Width and height of a local image (a raster's largest variant, an SVG's own), or None."""
+        """Width and height of a local image (a raster's largest variant; an SVG's, or a
+        raster's that nothing names, own), or None."""
         info = self.info(src)
         if info is not None:
             return info.largest.width, info.largest.height
-        return None if not src or is_remote(src) else self.catalog.svgs.get(static_rel(src))
+        if not src or is_remote(src):
+            return None
+        rel = static_rel(src)
+        return self.catalog.svgs.get(rel) or self.catalog.plain.get(rel)
 
     def path(self, src: str, width: int = 960) -> str:
         """The site path of the image's JPEG/PNG variant closest to ``width`` (the file's own
@@ -205,7 +209,7 @@ class Pictures:
                     loading,
                 )
             rel = static_rel(src)
-            size = self.catalog.svgs.get(rel)
+            size = self.catalog.svgs.get(rel) or self.catalog.plain.get(rel)
             dims = Markup(' width="%d" height="%d"') % size if size else Markup("")
             return Markup('<img src="%s" alt="%s"%s%s%s decoding="async">') % (
                 self.link("/" + rel),

@@ -487,3 +487,38 @@ def test_a_settings_change_re_encodes_and_equal_files_are_encoded_once(
     assert info.digest != a.digest
     after = (again.folder / info.digest / webp.cached).read_bytes()  # type: ignore[operator]
     assert after != before
+
+
+def test_a_path_a_template_computes_shows_the_copied_original_with_its_size(
+    tmp_path: Path,
+) -> None:
+    """The pipeline encodes what content names and what templates write out; a picture a
+    template reaches only by a path it computes is the copied original, still with its
+    width and height (read from the file's header), and a warm build after the file changes
+    gives what a cold one gives."""
+    site = write_site(
+        tmp_path / "site",
+        {
+            "newsreel.yaml": "title: T\nbase_url: https://example.org/\nsearch: false\n",
+            "static/img/hero.jpg": jpeg((800, 400)),
+            "static/img/computed.jpg": jpeg((800, 400), (0, 200, 0)),
+            "templates/partials/post_lead.html": (
+                '{% set hero = "/img/hero.jpg" %}{{ picture(hero, "Hero") }}\n'
+                '{{ picture("/img/" ~ post.slug ~ ".jpg", "Computed") }}\n'
+            ),
+            "content/posts/computed.md": post("Computed", "2023-01-01", "Text."),
+        },
+    )
+    assert newsreel("build", site).returncode == 0
+    page = (site / "site/posts/computed/index.html").read_text()
+    names = {p.name for p in (site / "site/img").iterdir()}
+    assert any(n.startswith("hero-800.") for n in names)  # written in the template
+    assert '<img src="/img/hero-800.' in page
+    assert "computed.jpg" in names and not any(n.startswith("computed-") for n in names)
+    assert '<img src="/img/computed.jpg" alt="Computed" width="800" height="400"' in page
+    (site / "static/img/computed.jpg").write_bytes(jpeg((600, 300), (0, 0, 200)))
+    assert newsreel("build", site).returncode == 0
+    page = (site / "site/posts/computed/index.html").read_text()
+    assert '<img src="/img/computed.jpg" alt="Computed" width="600" height="300"' in page
+    assert newsreel("build", site, "--no-cache", "--output", tmp_path / "cold").returncode == 0
+    assert tree_hashes(site / "site") == tree_hashes(tmp_path / "cold")
