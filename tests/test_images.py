@@ -522,3 +522,21 @@ def test_a_path_a_template_computes_shows_the_copied_original_with_its_size(
     assert '<img src="/img/computed.jpg" alt="Computed" width="600" height="300"' in page
     assert newsreel("build", site, "--no-cache", "--output", tmp_path / "cold").returncode == 0
     assert tree_hashes(site / "site") == tree_hashes(tmp_path / "cold")
+
+
+def test_unusable_files_give_a_reason_not_an_exception(tmp_path: Path) -> None:
+    """What the build reports at the line naming a file: the pipeline's reason, never a
+    traceback (a folder where a file should be, a file gone since it was listed, a PNG
+    whose data stops halfway)."""
+    folder = tmp_path / "folder.jpg"
+    folder.mkdir()
+    half = tmp_path / "half.png"
+    half.write_bytes(png(Image.effect_noise((300, 200), 40))[:600])
+    for path, reason in (
+        (folder, "cannot read it"),
+        (tmp_path / "gone.jpg", "cannot read it"),
+        (half, "truncated"),
+    ):
+        info = images.process(path.name, path, "0" * 20, tmp_path)
+        assert info.error is not None and reason in info.error, (path, info.error)
+        assert info.variants == ()
