@@ -756,7 +756,9 @@ def equal_report(results: list[EqualResult], runs: int, command: str, about: str
             "Hugo does not highlight code (`markup.highlight.codeFences = false`) and newsreel "
             "does not either; newsreel runs with `search: false` and `social_cards: false` "
             "(Hugo makes no search index and no card images). Themes differ: newsreel's pages "
-            "carry more (JSON-LD, Open Graph, pictures' markup), Hugo writes `/page/1/` aliases.",
+            "carry more (JSON-LD, Open Graph, pictures' markup). The Hugo layouts are the fast "
+            "ones (bench/peer_sites/hugo-equal/: no `where` over every page per feed, entries "
+            "made once, no `/page/1/` aliases).",
             "",
             equal_table(results),
             "",
