@@ -684,13 +684,22 @@ class EqualResult:
     bytes: dict[str, int]
 
 
-def bench_equal(n: int, runs: int, code: bool) -> EqualResult:
-    """newsreel and Hugo writing the same pages and feeds from one corpus, cold, round-robin."""
+def bench_equal(n: int, runs: int, code: bool, hugo: bool = True) -> EqualResult:
+    """newsreel and Hugo writing the same pages and feeds from one corpus, cold, round-robin
+    (``hugo`` False: newsreel alone, for the growth and memory figures at 40,000 posts)."""
     suffix = "" if code else "-nocode"
     site = WORK / f"equal-{n}{suffix}"
     if not corpus.is_generated(site, n, code=code, settings=EQUAL_SETTINGS):
         print(f"generating {n} posts into {site}", flush=True)
         corpus.generate(n, site, code=code, settings=EQUAL_SETTINGS)
+    if not hugo:
+        builds = [newsreel_cold(site)]
+        rows = {"cold": Row("cold build")}
+        memory: dict[str, tuple[float, float, float]] = {}
+        files: dict[str, int] = {}
+        print(f"N = {n}, {'with' if code else 'without'} code blocks: newsreel alone", flush=True)
+        bench_cold(builds, runs, rows, memory, files)
+        return EqualResult(n, code, rows, memory, files, {"newsreel": _count_bytes(site / "site")})
     installed = install_peers.install()
     hugo_site = WORK / f"hugo-equal-{n}{suffix}"
     stamp = hugo_site / ".bench-converted"
@@ -704,8 +713,8 @@ def bench_equal(n: int, runs: int, code: bool) -> EqualResult:
         )
     builds = [newsreel_cold(site), *peers.build_commands(installed, {"hugo": hugo_site})]
     rows = {"cold": Row("cold build")}
-    memory: dict[str, tuple[float, float, float]] = {}
-    files: dict[str, int] = {}
+    memory = {}
+    files = {}
     print(f"N = {n}, {'with' if code else 'without'} code blocks: cold builds", flush=True)
     bench_cold(builds, runs, rows, memory, files)
     sizes = {build.tool: _count_bytes(build.output) for build in builds}
@@ -722,6 +731,8 @@ def equal_table(results: list[EqualResult]) -> str:
     for result in results:
         row = result.rows["cold"]
         for tool in ("newsreel", "hugo"):
+            if tool not in row.samples:
+                continue  # newsreel alone (--peers with no names)
             runs = ", ".join(
                 f"{s.seconds:.2f}" if s.ok else "failed" for s in row.samples.get(tool, [])
             )
@@ -733,6 +744,8 @@ def equal_table(results: list[EqualResult]) -> str:
                 f"| {result.files.get(tool, 0):,} | {result.bytes.get(tool, 0) / 1e6:.1f} MB |"
             )
         ours, theirs = row.median("newsreel"), row.median("hugo")
+        if theirs is None:
+            continue
         ratio = f"**{ours / theirs:.2f}×**" if ours and theirs else "—"
         lines.append(
             f"| {result.n:,} | {'yes' if result.code else 'no'} | newsreel / Hugo | {ratio} "
@@ -852,6 +865,12 @@ def main(argv: list[str] | None = None) -> None:
         help="newsreel against Hugo on equal work (cold builds; corpora with and without code)",
     )
     parser.add_argument(
+        "--code",
+        choices=["both", "no", "yes"],
+        default="both",
+        help="with --equal: the corpus without code blocks, with them, or both (default)",
+    )
+    parser.add_argument(
         "--posts",
         type=lambda text: [int(part) for part in text.split(",") if part.strip()],
         metavar="N,N",
@@ -869,7 +888,12 @@ def main(argv: list[str] | None = None) -> None:
     about = machine()
     command = "python bench/run.py " + " ".join(sys.argv[1:] if argv is None else argv)
     if args.equal:
-        results = [bench_equal(n, args.runs, code) for n in args.sizes for code in (False, True)]
+        codes = {"both": (False, True), "no": (False,), "yes": (True,)}[args.code]
+        results = [
+            bench_equal(n, args.runs, code, hugo="hugo" in args.peers)
+            for n in args.sizes
+            for code in codes
+        ]
         text = equal_report(results, args.runs, command.strip(), about)
         output = args.output or BENCH / f"results-{date.today().isoformat()}-equal.md"
         output.write_text(text + "\n", encoding="utf-8")
