@@ -10,8 +10,9 @@ This instrument does the same on one machine:
    twice (cold, then warm: the cache and the spare generation exist);
 2. **warm local**: append a sentence to one post, time `newsreel -q build` (median of runs);
 3. **fresh clone**: copy the sources (not `site/` nor the cache) to `.../clone` with plain
-   `cp -r` (new inodes, new mtimes), restore `.newsreel-cache/` and `site/` from a
-   `tar --posix` archive of the local folder, append a sentence to one post, time the build;
+   `cp -r` (new inodes, new mtimes), restore `.newsreel-cache/`, `site/` and its manifest
+   beside it from a `tar --posix` archive of the local folder, append a sentence to one post,
+   time the build;
 4. for scale, the same edit in a fresh clone **without** the cache (a cold build).
 
 The corpus is built with ``search: false`` (a Pagefind re-index would be the same in both).
@@ -75,7 +76,17 @@ def fresh_clone(local: Path, clone: Path, with_cache: bool) -> None:
     if with_cache:
         archive = clone.parent / "cache.tar"
         subprocess.run(
-            ["tar", "--posix", "-cf", str(archive), "-C", str(local), ".newsreel-cache", "site"],
+            [
+                "tar",
+                "--posix",
+                "-cf",
+                str(archive),
+                "-C",
+                str(local),
+                ".newsreel-cache",
+                "site",
+                ".site.newsreel-manifest",
+            ],
             check=True,
         )
         subprocess.run(["tar", "-xf", str(archive), "-C", str(clone)], check=True)
@@ -95,6 +106,8 @@ def main() -> None:
         "--no-cold", action="store_true", help="skip the fresh clone without a cache"
     )
     args = parser.parse_args()
+    # newsreel's modules compiled to bytecode, as `pip install` does (see bench/bars.py)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "newsreel")], check=True)
     work = BENCH / "work" / f"travel-{args.n}"
     local = work / "local"
     if not (local / "content").is_dir():

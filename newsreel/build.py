@@ -18,25 +18,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from newsreel import media
-from newsreel.cards import CardsOnDemand
 from newsreel.children import die_with_parent
 from newsreel.config import Settings, base_url_problem, load_settings
 from newsreel.errors import BuildFailed, NewsreelError, Problem, error
 from newsreel.hashing import hash_bytes, hash_repr
-from newsreel.images import is_raster
-from newsreel.incremental.keys import final_key, recording, templates_digest
 from newsreel.incremental.lock import build_lock
-from newsreel.incremental.plan import (
-    changed_posts,
-    pages_to_patch,
-    patchable,
-    same_shape,
-    stamps_of,
-)
-from newsreel.incremental.snapshot import Snapshot, StoredSite, take_snapshot
 from newsreel.incremental.store import (
     BuildState,
     Entry,
@@ -52,24 +40,12 @@ from newsreel.incremental.store import (
     write_marker,
 )
 from newsreel.layout import CONFIG, CONTENT, SiteLayout
-from newsreel.loader import (
-    PageSource,
-    PostSource,
-    find_sources,
-    parse_page,
-    parse_post,
-    read_source,
-)
-from newsreel.markdown import make_markdown, render_body
-from newsreel.model import Post, SiteView
-from newsreel.releases import next_change, today_of
-from newsreel.render import PageJob, Renderer, TemplateFailed, check_unique
+from newsreel.loader import find_sources, read_source
 from newsreel.report import Reporter
-from newsreel.search import reserved_problems, update_index
-from newsreel.taxonomy import LoadedPage, LoadedPost, build_model
-from newsreel.theme import asset_names, check_templates, collect_static, theme_dirs
+from newsreel.theme import check_templates, theme_dirs
 from newsreel.urls import Urls
 from newsreel.writer import (
+    FileEntry,
     Manifest,
     OutputWriter,
     guard_output,
@@ -77,6 +53,16 @@ from newsreel.writer import (
     output_token,
     spare_folder,
 )
+
+if TYPE_CHECKING:  # pragma: no cover
+    # (imported where they are used: a build that changed nothing, or a few posts, does not
+    # pay for the renderer, the Markdown parser, Pillow or the search index at start-up)
+    from newsreel.cards import CardsOnDemand
+    from newsreel.incremental.snapshot import Snapshot
+    from newsreel.loader import PageSource, PostSource
+    from newsreel.model import Post, SiteView
+    from newsreel.render import PageJob, Renderer
+    from newsreel.taxonomy import LoadedPage, LoadedPost
 
 PARALLEL_THRESHOLD = 200
 """Fewer items of work than this are done in-process: forking costs more than it saves."""
@@ -219,6 +205,9 @@ def _load_one(
     site_dir: Path, settings: Settings, md: Any, kind: str, rel: str, raw: bytes
 ) -> Entry:
     """Parse one source and render its Markdown; the unit of caching and of parallel work."""
+    from newsreel.loader import parse_page, parse_post
+    from newsreel.markdown import render_body
+
     stamp = stamp_of((site_dir / rel).stat())
     record: PostSource | PageSource | None
     if kind == "posts":
@@ -252,6 +241,8 @@ def _load_chunk(
     items: Sequence[tuple[str, str]],
     progress: Progress | None = None,
 ) -> list[tuple[str, Entry]]:
+    from newsreel.markdown import make_markdown
+
     md = make_markdown(settings.markdown_html, settings.base_path)
     out = []
     for done, (kind, rel) in enumerate(items, 1):
@@ -376,6 +367,9 @@ def scan_inputs(
 
     ``sources`` gives the sources and the problems found listing them, already known
     (``rescan_inputs``); the rest is stamped anew."""
+    from newsreel.images import is_raster
+    from newsreel.incremental.keys import templates_digest
+
     if sources is None:
         found: list[tuple[str, str, Stamp | None]] = []
         problems: list[Problem] = []
@@ -459,6 +453,9 @@ def load_sources(
     site_dir: Path, settings: Settings, state: BuildState, inputs: Inputs, reporter: Reporter
 ) -> tuple[list[LoadedPost], list[LoadedPage], list[Problem]]:
     """Every post and film/actor page, from the cache where the file did not change."""
+    from newsreel.loader import PageSource, PostSource
+    from newsreel.taxonomy import LoadedPage, LoadedPost
+
     problems: list[Problem] = list(inputs.problems)
     wanted = [(kind, rel) for kind, rel, _ in inputs.sources]
     entries: dict[str, Entry] = {}
@@ -506,9 +503,12 @@ def _render_slice(
     site: SiteView,
     jobs: Sequence[PageJob],
     progress: Callable[[int, int], None] | None = None,
-) -> tuple[dict[str, list[Any]], set[str], list[Problem]]:
+) -> tuple[dict[str, FileEntry], set[str], list[Problem]]:
     """Render and stage ``jobs``, each with the posts it read; stop after 20 template problems
     (they repeat on every page)."""
+    from newsreel.incremental.keys import final_key, recording
+    from newsreel.render import TemplateFailed
+
     problems: list[Problem] = []
     digest = _post_digest(renderer, site)
     for done, job in enumerate(jobs, 1):
@@ -533,6 +533,8 @@ def _post_digest(renderer: Renderer, site: SiteView) -> Callable[[str], str]:
 
 def _unchanged(writer: OutputWriter, site: SiteView, renderer: Renderer, job: PageJob) -> bool:
     """True when the page's key, with the posts it read last time, is the one on file."""
+    from newsreel.incremental.keys import final_key
+
     rel = Urls.output_file(job.url)
     try:
         key = final_key(job.key, writer.previous_reads(rel), _post_digest(renderer, site))
@@ -577,7 +579,7 @@ def _pages_read(
     """Each page's unit with the posts it holds and those it read (for the snapshot)."""
     for job in jobs:
         entry = manifest.files.get(Urls.output_file(job.url))
-        reads = tuple(entry[2]) if entry is not None and len(entry) > 2 else ()
+        reads = entry[2] if entry is not None else ()
         yield job.unit, job.shows + reads
 
 
@@ -616,9 +618,8 @@ def build_site(
         raise BuildFailed(problems)
     layout = SiteLayout(site_dir)
     output = options.output if options.output is not None else layout.output
-    guard_output(
-        site_dir, output, finish=False
-    )  # a refused output is refused before anything is made
+    # A refused output is refused before anything is made; the manifest read is kept.
+    known = guard_output(site_dir, output, finish=False)
     with build_lock(layout.cache, wait=options.wait, say=reporter.notice):
         result = _build_locked(
             site_dir,
@@ -631,6 +632,7 @@ def build_site(
             problems,
             output,
             started,
+            known,
         )
     return replace(result, listed_ns=listed_ns)
 
@@ -646,10 +648,12 @@ def _build_locked(
     problems: list[Problem],
     output: Path,
     started: float,
+    known: Manifest | None = None,
 ) -> BuildResult:
-    """``build_site`` once it holds the site's build lock."""
+    """``build_site`` once it holds the site's build lock (``known``: the output's manifest
+    as read before it was taken)."""
     token = output_token(SiteLayout(site_dir).cache, output)
-    previous = guard_output(site_dir, output, token=token)
+    previous = guard_output(site_dir, output, token=token, known=known)
     if previous is not None and not options.use_cache:
         for rel in list(previous.files):  # from scratch: no file of the output is believed
             previous.doubt(rel)
@@ -665,7 +669,7 @@ def _build_locked(
         and not previous.doubted
         and not unreadable
     ):
-        unchanged = read_marker(site_dir, inputs.fingerprint, manifest_stamp(output), now)
+        unchanged = read_marker(site_dir, inputs.fingerprint, previous.stamp, now)
         if unchanged is not None:
             return BuildResult(
                 output=output,
@@ -750,6 +754,9 @@ def _build_locked(
 def lint_site(site_dir: Path) -> tuple[list[Problem], datetime | None]:
     """Every problem a build would find in the sources, drafts and future posts included,
     with nothing written; and the time the newest source was changed (None for no source)."""
+    from newsreel.taxonomy import build_model
+    from newsreel.theme import collect_static
+
     site_dir = Path(site_dir)
     options = BuildOptions(drafts=True, future=True)
     settings, problems = resolve_settings(site_dir, options)
@@ -837,6 +844,23 @@ class _Build:
     def patch(self) -> _Outcome | None:
         """Re-render only the pages holding or reading the posts edited since the last build,
         when edits of their text are all that changed; None when a full build is needed."""
+        from newsreel import media
+        from newsreel.incremental.plan import (
+            changed_posts,
+            pages_to_patch,
+            patchable,
+            same_shape,
+            stamps_of,
+        )
+        from newsreel.incremental.snapshot import StoredSite
+        from newsreel.loader import PostSource
+        from newsreel.markdown import make_markdown
+        from newsreel.releases import today_of
+        from newsreel.render import Renderer
+        from newsreel.search import update_index
+        from newsreel.taxonomy import LoadedPost
+        from newsreel.theme import asset_names, collect_static
+
         last = self.state.snapshot
         if (
             self.previous is None
@@ -844,7 +868,7 @@ class _Build:
             or any(p.severity == "error" for p in self.inputs.problems)
         ):
             return None  # files of the output are missing or changed (every page is checked), or sources unreadable
-        changed = changed_posts(last, self.inputs, manifest_stamp(self.output), self.now)
+        changed = changed_posts(last, self.inputs, self.previous.stamp, self.now)
         if changed is None or last is None:
             return None
         static, problems = collect_static(self.site_dir)
@@ -963,6 +987,15 @@ class _Build:
 
     def full(self) -> _Outcome:
         """Build from every source (those unchanged from the cache), planning every page."""
+        from newsreel import media
+        from newsreel.incremental.plan import stamps_of
+        from newsreel.incremental.snapshot import take_snapshot
+        from newsreel.releases import next_change, today_of
+        from newsreel.render import Renderer, check_unique
+        from newsreel.search import reserved_problems, update_index
+        from newsreel.taxonomy import build_model
+        from newsreel.theme import asset_names, collect_static
+
         site_dir, settings, options, inputs = (
             self.site_dir,
             self.settings,
@@ -1096,9 +1129,9 @@ class _Build:
             ) from None
 
 
-def _reads(manifest: Manifest, rel: str) -> list[str]:
+def _reads(manifest: Manifest, rel: str) -> tuple[str, ...]:
     entry = manifest.files.get(rel)
-    return list(entry[2]) if entry is not None and len(entry) > 2 else []
+    return entry[2] if entry is not None else ()
 
 
 def _notes(posts: Iterable[Post]) -> list[Problem]:

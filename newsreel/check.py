@@ -36,7 +36,7 @@ from newsreel.hashing import hash_bytes
 from newsreel.incremental.store import last_build_time
 from newsreel.layout import SiteLayout
 from newsreel.report import Reporter
-from newsreel.writer import MANIFEST, Manifest, manifest_stamp
+from newsreel.writer import Manifest, manifest_path, manifest_stamp
 
 _RAW_TEXT = re.compile(
     r"(<(script|style|textarea|template)\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*>).*?</\2\s*>",
@@ -140,7 +140,7 @@ def check_site(site_dir: Path, *, reporter: Reporter, output: Path | None = None
     output = output if output is not None else SiteLayout(site_dir).output
     problems, newest = lint_site(site_dir)
     shown = output.as_posix()
-    if not (output / MANIFEST).is_file():
+    if not manifest_path(output).is_file():
         problems.append(
             error(
                 shown,
@@ -187,14 +187,14 @@ def check_manifest(output: Path) -> list[Problem]:
     if manifest is None:
         return [
             error(
-                f"{shown}/{MANIFEST}",
+                manifest_path(Path(shown)).as_posix(),
                 None,
                 "the output has no readable manifest",
                 "rebuild it with `newsreel build`",
             )
         ]
     problems = []
-    on_disk = _all_files(output) - {MANIFEST}
+    on_disk = _all_files(output)
     for rel in sorted(manifest.files):
         path = output / rel
         if rel not in on_disk:

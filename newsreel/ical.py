@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-import icalendar
 
 from newsreel.model import Release, Term
 from newsreel.urls import Urls
+
+if TYPE_CHECKING:  # pragma: no cover
+    import icalendar
 
 PRODID = "-//newsreel//Release calendar//EN"
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -45,6 +47,8 @@ def _stamp(work: Term, release: Release) -> dt.datetime:
 
 
 def _event(work: Term, release: Release, urls: Urls) -> icalendar.Event:
+    import icalendar
+
     event = icalendar.Event()
     where = f" ({release.region_name})" if release.region else ""
     event.add("uid", uid(work, release, urls))
@@ -79,6 +83,8 @@ def _event(work: Term, release: Release, urls: Urls) -> icalendar.Event:
 
 def calendar_bytes(works: Sequence[Term], name: str, description: str, urls: Urls) -> bytes:
     """The iCalendar file of every dated release of ``films``."""
+    import icalendar  # (imported when a calendar is written: most builds write none)
+
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")

@@ -28,7 +28,7 @@ from newsreel.children import tied_to_us
 from newsreel.config import Settings
 from newsreel.errors import NewsreelError, Problem, error
 from newsreel.hashing import hash_bytes, hasher
-from newsreel.writer import Manifest, OutputWriter
+from newsreel.writer import FileEntry, Manifest, OutputWriter
 
 FOLDER = "pagefind"
 """The index's folder in the output."""
@@ -70,7 +70,7 @@ def is_index_file(rel: str) -> bool:
     return rel.startswith(PREFIX)
 
 
-def index_key(files: Mapping[str, list[str]], settings: Settings) -> str:
+def index_key(files: Mapping[str, FileEntry], settings: Settings) -> str:
     """What the index is made from: every HTML page's content hash, the language, Pagefind's version."""
     digest = hasher()
     digest.update(f"{_pagefind_version()}|{settings.language}\n".encode())
@@ -285,7 +285,7 @@ def canonical(files: dict[str, bytes]) -> dict[str, bytes]:
     return out
 
 
-def _previous_index(writer: OutputWriter) -> dict[str, list[str]]:
+def _previous_index(writer: OutputWriter) -> dict[str, FileEntry]:
     return {rel: entry for rel, entry in writer.previous.files.items() if is_index_file(rel)}
 
 

@@ -2,8 +2,9 @@
 
 The output folder is refused when it is the site folder, one of its parents, ``content/``,
 ``templates/``, ``static/``, or holds a ``.git`` or files newsreel did not write (its
-manifest, ``.newsreel-manifest.json``, lists every file it wrote, with the content hash and
-the page key that produced it).
+manifest lists every file it wrote, with the content hash and the page key that produced
+it). The manifest is kept beside the output, ``.<name>.newsreel-manifest`` (``.site.newsreel-
+manifest`` for ``site/``), so it is never published with the site.
 
 New and changed files are first written to a staging folder beside the output
 (``.<name>.newsreel-tmp-<pid>-<random>/new``, beside a file holding the output's token); the
@@ -12,7 +13,8 @@ Then one of two commits:
 
 * **swap** (``build``): a complete new generation is exchanged with the output in one atomic
   ``renameat2(RENAME_EXCHANGE)`` (two renames where Linux lacks it), so a build killed at
-  any moment leaves the old site whole. The generation it replaces is kept in the build
+  any moment leaves the old site whole; the new manifest follows it beside the output (a
+  ``SWAP`` journal lets the next build finish that step). The generation it replaces is kept in the build
   cache as the *spare*: the next build brings the spare up to date — only the files that
   differ, unchanged ones shared with the live site as hard links — and swaps it in. A
   one-post edit so costs a few renames, not a copy of the site. Without a usable spare
@@ -36,16 +38,24 @@ import os
 import secrets
 import shutil
 import stat
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
-from typing import Any
 
 from newsreel.errors import UnsafeOutput
 from newsreel.hashing import hash_bytes, hash_text
 from newsreel.layout import SOURCE_DIRS
 
-MANIFEST = ".newsreel-manifest.json"
+MANIFEST_SUFFIX = ".newsreel-manifest"
+MANIFEST_FORMAT = 2
+"""1: a JSON object of lists inside the output; 2: NUL-joined columns, beside the output."""
+LEGACY_MANIFEST = ".newsreel-manifest.json"
+"""Where newsreel 0.x kept the manifest: in the output (read once, when upgrading)."""
+MANIFEST_NEW = "manifest"
+"""In a staging folder: the manifest of the new generation, until it is moved beside the output."""
+SWAP = "SWAP"
+"""In a staging folder: the journal of a swap (the folder swapped in), for a killed build's manifest."""
 JOURNAL = "COMMIT"
 OWNER = "OWNER"
 """In a staging folder: the token of the output it was made for (see ``output_token``)."""
@@ -68,25 +78,108 @@ def is_inside_name(rel: str) -> bool:
     return "//" not in wrapped and "/./" not in wrapped and "/../" not in wrapped
 
 
+FileEntry = tuple[str, str, tuple[str, ...]]
+"""A file of the output: (content hash, page key, sources of the posts the page read while
+rendering, through a term or a listing; empty for most)."""
+
+_SEP = "\x00"
+"""Between the names (and hashes, keys) of a manifest: no file name can hold it."""
+
+
+def manifest_path(output: Path) -> Path:
+    """Where the manifest of ``output`` is kept: beside it (``site/`` → ``.site.newsreel-manifest``),
+    so that it is never published with the site and survives a deleted build cache."""
+    return output.parent / f".{output.name}{MANIFEST_SUFFIX}"
+
+
+def _names_inside(joined: str) -> bool:
+    """``is_inside_name`` of every name of a ``_SEP``-joined list, at the speed of a string search."""
+    if not joined or "\\" in joined:
+        return False
+    wrapped = "/" + joined.replace(_SEP, "/" + _SEP + "/") + "/"
+    return "//" not in wrapped and "/./" not in wrapped and "/../" not in wrapped
+
+
 @dataclass
 class Manifest:
-    """What an output folder holds: file → [content hash, page key] or, for a page that read
-    posts through a term while rendering, [content hash, page key, [their sources]]."""
+    """What an output folder holds: each file newsreel wrote, by its name in the output, with
+    its content hash, the key of the page that made it and the posts that page read
+    (``FileEntry``). Kept beside the output (``manifest_path``), never in it.
 
-    files: dict[str, list[Any]] = field(default_factory=dict)
+    On disk it is JSON whose names, hashes and keys are each one NUL-joined string (with the
+    sources read, for the few pages that read any, by name): it reads and writes in a few
+    milliseconds where a JSON object of 100,000 lists takes a tenth of a second."""
+
+    files: dict[str, FileEntry] = field(default_factory=dict)
     doubted: set[str] = field(default_factory=set)
     """Files found missing or changed since the manifest was written (``guard_output``)."""
+    stamp: tuple[int, int, int] | None = None
+    """(mtime in ns, size, inode) of the file this manifest was read from: another build since
+    changes it."""
 
     @classmethod
     def read(cls, output: Path) -> Manifest | None:
-        try:
-            files = json.loads((output / MANIFEST).read_bytes())["files"]
-        except (OSError, ValueError, KeyError, TypeError):
+        """The manifest of ``output``; None when there is none or it is not newsreel's (it
+        names a file outside the output, or is not in this shape)."""
+        found = _read_json(manifest_path(output))
+        if found is None:
+            # The manifest of newsreel 0.x, in the output: its files are believed as they were,
+            # the manifest itself is one of them (the next build deletes it).
+            found = _read_json(output / LEGACY_MANIFEST)
+            files = _parse_legacy(found[0]) if found is not None else None
+        else:
+            files = _parse(found[0])
+        if files is None or found is None:
             return None
-        # A manifest naming files outside the output, or not in newsreel's shape, is not ours to trust.
-        if not isinstance(files, dict) or not all(map(is_inside_name, files)):
+        info = found[1]
+        return cls(files, stamp=(info.st_mtime_ns, info.st_size, info.st_ino))
+
+    def doubt(self, rel: str) -> None:
+        """The file on disk is not what this entry says: forget its hash and key."""
+        self.files[rel] = ("", "", ())
+        self.doubted.add(rel)
+
+    def dump(self) -> bytes:
+        files = self.files
+        return json.dumps(
+            {
+                "generator": "newsreel",
+                "format": MANIFEST_FORMAT,
+                "names": _SEP.join(files),
+                "hashes": _SEP.join([entry[0] for entry in files.values()]),
+                "keys": _SEP.join([entry[1] for entry in files.values()]),
+                "reads": {name: entry[2] for name, entry in files.items() if entry[2]},
+            },
+            separators=(",", ":"),
+        ).encode("utf-8", "surrogatepass")
+
+
+def _read_json(path: Path) -> tuple[object, os.stat_result] | None:
+    """The JSON a regular file holds (never read through a link), with its ``fstat``."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
             return None
-        if not all(
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            return json.loads(handle.read()), info
+    except (OSError, ValueError):
+        return None
+    finally:
+        os.close(fd)
+
+
+def _parse_legacy(data: object) -> dict[str, FileEntry] | None:
+    """The files of a manifest of the first format ({"files": {name: [hash, key, [reads]]}})."""
+    files = data.get("files") if isinstance(data, dict) else None
+    if not isinstance(files, dict) or not all(map(is_inside_name, files)):
+        return None
+    parsed: dict[str, FileEntry] = {}
+    for name, entry in files.items():
+        if not (
             type(entry) is list
             and len(entry) in (2, 3)
             and all(type(v) is str for v in entry[:2])
@@ -94,30 +187,52 @@ class Manifest:
                 len(entry) == 2
                 or (type(entry[2]) is list and all(type(v) is str for v in entry[2]))
             )
-            for entry in files.values()
         ):
             return None
-        return cls(files)
-
-    def doubt(self, rel: str) -> None:
-        """The file on disk is not what this entry says: forget its hash and key."""
-        self.files[rel] = ["", ""]
-        self.doubted.add(rel)
-
-    def dump(self) -> bytes:
-        files = {name: self.files[name] for name in sorted(self.files)}
-        return json.dumps({"generator": "newsreel", "files": files}, separators=(",", ":")).encode(
-            "utf-8"
-        )
+        parsed[name] = (entry[0], entry[1], tuple(entry[2]) if len(entry) == 3 else ())
+    parsed[LEGACY_MANIFEST] = ("", "", ())
+    return parsed
 
 
-def manifest_stamp(output: Path) -> tuple[int, int] | None:
-    """(mtime, size) of the output's manifest: another build since changes it."""
+def _parse(data: object) -> dict[str, FileEntry] | None:
+    """A manifest's files from its JSON, or None when it is not in newsreel's shape."""
+    if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
+        return None
+    names, hashes, keys, reads = (data.get(k) for k in ("names", "hashes", "keys", "reads"))
+    if not (
+        isinstance(names, str)
+        and isinstance(hashes, str)
+        and isinstance(keys, str)
+        and isinstance(reads, dict)
+    ):
+        return None
+    if not names:
+        return {} if not hashes and not keys and not reads else None
+    listed, digests, made_by = names.split(_SEP), hashes.split(_SEP), keys.split(_SEP)
+    if not (len(listed) == len(digests) == len(made_by)) or not _names_inside(names):
+        return None
+    files: dict[str, FileEntry] = dict(zip(listed, zip(digests, made_by, repeat(()))))
+    if len(files) != len(listed):
+        return None
+    for name, sources in reads.items():
+        entry = files.get(name)
+        if (
+            entry is None
+            or type(sources) is not list
+            or not all(type(source) is str for source in sources)
+        ):
+            return None
+        files[name] = (entry[0], entry[1], tuple(sources))
+    return files
+
+
+def manifest_stamp(output: Path) -> tuple[int, int, int] | None:
+    """(mtime, size, inode) of the output's manifest: another build since changes it."""
     try:
-        info = (output / MANIFEST).stat()
+        info = os.stat(manifest_path(output))
     except OSError:
         return None
-    return (info.st_mtime_ns, info.st_size)
+    return (info.st_mtime_ns, info.st_size, info.st_ino)
 
 
 def spare_folder(cache_dir: Path, output: Path) -> Path:
@@ -145,7 +260,12 @@ def _is_within(path: Path, parent: Path) -> bool:
 
 
 def guard_output(
-    site_dir: Path, output: Path, *, finish: bool = True, token: str | None = None
+    site_dir: Path,
+    output: Path,
+    *,
+    finish: bool = True,
+    token: str | None = None,
+    known: Manifest | None = None,
 ) -> Manifest | None:
     """Refuse a dangerous output folder; return the manifest of the build already there,
     checked against the files (``Manifest.doubted``).
@@ -154,7 +274,8 @@ def guard_output(
     taken). Otherwise a commit that a killed build of this output left is finished first
     (only from a journal carrying ``token``), then the whole output is walked once: a file
     newsreel did not write, a symbolic link or anything but files and folders, at any depth,
-    is refused by name before anything changes."""
+    is refused by name before anything changes. ``known`` is the manifest the first check
+    read: it is not read again unless its file changed since."""
     site = site_dir.resolve()
     out = output.resolve()
     reasons = []
@@ -186,25 +307,36 @@ def guard_output(
         raise UnsafeOutput(
             f"refusing to write the site to {output}: it holds a .git repository (choose another folder)"
         )
-    entries = os.listdir(out)
-    if not entries:
-        return None
-    manifest = Manifest.read(out)
+    manifest = known if known is not None and known.stamp == manifest_stamp(out) else None
+    if manifest is None:
+        if not os.listdir(out):
+            return None
+        manifest = Manifest.read(out)
     if manifest is None:
         raise UnsafeOutput(
             f"refusing to replace {output}: it holds files newsreel did not write "
             "(move them away, or choose an empty or new output folder)"
         )
-    ours = {name.split("/", 1)[0] for name in manifest.files} | {MANIFEST}
-    stray = sorted(set(entries) - ours)
-    if stray:
-        raise UnsafeOutput(
-            f"refusing to replace {output}: {stray[0]} was not written by newsreel "
-            "(move it into static/ to publish it, or delete it)"
-        )
-    if finish:
+    if not finish:
+        _stray_at_top(output, out, manifest)
+    else:
         _verify(output, out, manifest)
     return manifest
+
+
+def _stray_at_top(shown: Path, out: Path, manifest: Manifest) -> None:
+    """Refuse an entry at the top of the output that newsreel did not write (the first check,
+    before the build lock: ``_verify`` looks at every folder)."""
+    assert manifest.stamp is not None
+    if os.lstat(out).st_mtime_ns < manifest.stamp[0]:
+        return  # nothing added or removed at the top since the manifest
+    ours = {name.partition("/")[0] for name in manifest.files}
+    stray = sorted(set(os.listdir(out)) - ours)
+    if stray:
+        raise UnsafeOutput(
+            f"refusing to replace {shown}: {stray[0]} was not written by newsreel "
+            "(move it into static/ to publish it, or delete it)"
+        )
 
 
 def _verify(shown: Path, out: Path, manifest: Manifest) -> None:
@@ -217,22 +349,13 @@ def _verify(shown: Path, out: Path, manifest: Manifest) -> None:
     Every file of a build is written before its manifest (a copy or restore that keeps times
     keeps that true), and a folder's mtime moves when an entry is added, removed or renamed in
     it: only folders modified since the manifest are listed, so a build of a site whose output
-    nobody touched costs one ``lstat`` per file and folder, not a walk."""
-    try:
-        written = os.lstat(out / MANIFEST).st_mtime_ns
-    except OSError:
-        written = -1
+    nobody touched costs one ``lstat`` per file and folder, not a walk. (This loop is what a
+    warm build of a large site spends most of its time on: it is kept to plain string and
+    ``lstat`` calls.)"""
+    written = manifest.stamp[0] if manifest.stamp is not None else -1
     files = manifest.files
-    children: dict[str, set[str]] = {"": {MANIFEST}}
-    for rel in files:  # folder → the names newsreel put in it
-        folder, _, name = rel.rpartition("/")
-        while True:
-            names = children.get(folder)
-            if names is not None:
-                names.add(name)
-                break
-            children[folder] = {name}  # a folder seen first: name it in its own parent too
-            folder, _, name = folder.rpartition("/")
+    root = str(out) + "/"
+    lstat, is_dir, is_reg, is_link = os.lstat, stat.S_ISDIR, stat.S_ISREG, stat.S_ISLNK
 
     def refuse(rel: str, what: str) -> None:
         raise UnsafeOutput(
@@ -240,60 +363,88 @@ def _verify(shown: Path, out: Path, manifest: Manifest) -> None:
             "(move it away or delete it; to publish a file, put it in static/)"
         )
 
-    root = str(out)
-    missing: list[str] = []
-    for folder in sorted(children):  # parents before their children
-        if not folder:
-            info = os.lstat(root)
-        else:
-            if any(folder.startswith(gone) for gone in missing):
-                continue
+    # Folders: each once, parents first. True when it is there as newsreel left it, False when
+    # missing; the names newsreel put in those modified since the manifest are checked below.
+    folders: dict[str, bool] = {"": True}
+    modified: list[str] = [""] if lstat(out).st_mtime_ns >= written else []
+
+    def look(folder: str) -> bool:
+        above = folder.rpartition("/")[0]
+        there = folders.get(above)
+        if there is None:
+            there = look(above)
+        if there:
             try:
-                info = os.lstat(os.path.join(root, folder))
+                info = lstat(root + folder)
             except FileNotFoundError:
-                missing.append(folder + "/")
-                continue
-            if stat.S_ISLNK(info.st_mode):
-                refuse(folder, "is a symbolic link, which newsreel never makes")
-            if not stat.S_ISDIR(info.st_mode):
-                refuse(folder, "is not a folder")
-        # Entries added or removed since the build: list them. (A timestamp is coarser than the
-        # time between two writes, so "at the manifest's tick" counts as after it.)
-        if info.st_mtime_ns >= written:
-            expected = children[folder]
-            prefix = folder + "/" if folder else ""
-            with os.scandir(os.path.join(root, folder)) as listing:
-                for entry in listing:
-                    if entry.name in expected:
-                        continue
-                    rel = prefix + entry.name
-                    if entry.is_symlink():
-                        refuse(rel, "is a symbolic link, which newsreel never makes")
-                    if entry.is_dir(follow_symlinks=False):
-                        inner = _first_file(entry.path, rel)
-                        if inner is not None:  # (an empty folder holds nothing to lose)
-                            refuse(inner, "was not written by newsreel")
-                        continue
-                    refuse(rel, "was not written by newsreel")
-    for rel, record in files.items():
-        if missing and any(rel.startswith(gone) for gone in missing):
-            manifest.doubt(rel)
+                there = False
+            else:
+                if is_link(info.st_mode):
+                    refuse(folder, "is a symbolic link, which newsreel never makes")
+                if not is_dir(info.st_mode):
+                    refuse(folder, "is not a folder")
+                if info.st_mtime_ns >= written:
+                    modified.append(folder)
+        folders[folder] = there
+        return there
+
+    for rel, entry in files.items():
+        folder = rel.rpartition("/")[0]
+        there = folders.get(folder)
+        if there is None:
+            there = look(folder)
+        if not there:
+            manifest.doubt(rel)  # its folder is gone
             continue
-        path = os.path.join(root, rel)
         try:
-            info = os.lstat(path)
+            info = lstat(root + rel)
         except FileNotFoundError:
             manifest.doubt(rel)  # listed, but gone
             continue
-        if not stat.S_ISREG(info.st_mode):
+        if not is_reg(info.st_mode):
             refuse(
                 rel,
                 "is a symbolic link, which newsreel never makes"
-                if stat.S_ISLNK(info.st_mode)
+                if is_link(info.st_mode)
                 else "is not a regular file",
             )
-        if info.st_mtime_ns >= written and not _same_bytes(path, record[0]):
+        if info.st_mtime_ns >= written and not _same_bytes(root + rel, entry[0]):
             manifest.doubt(rel)
+    if modified:
+        _refuse_strangers(out, modified, files, refuse)
+
+
+def _refuse_strangers(
+    out: Path, modified: list[str], files: dict[str, FileEntry], refuse: Callable[[str, str], None]
+) -> None:
+    """List the folders modified since the manifest: an entry newsreel did not put there (a
+    file, a link, a folder holding a file) is refused by name."""
+    expected: dict[str, set[str]] = {folder: set() for folder in modified}
+    for rel in files:  # (a folder's own entries: the files and folders of the manifest in it)
+        folder, _, name = rel.rpartition("/")
+        while True:
+            names = expected.get(folder)
+            if names is not None:
+                names.add(name)
+            if not folder:
+                break
+            folder, _, name = folder.rpartition("/")
+    for folder in modified:
+        names = expected[folder]
+        prefix = folder + "/" if folder else ""
+        with os.scandir(os.path.join(out, folder)) as listing:
+            for entry in sorted(listing, key=lambda e: e.name):
+                if entry.name in names:
+                    continue
+                rel = prefix + entry.name
+                if entry.is_symlink():
+                    refuse(rel, "is a symbolic link, which newsreel never makes")
+                if entry.is_dir(follow_symlinks=False):
+                    inner = _first_file(entry.path, rel)
+                    if inner is not None:  # (an empty folder holds nothing to lose)
+                        refuse(inner, "was not written by newsreel")
+                    continue
+                refuse(rel, "was not written by newsreel")
 
 
 def _first_file(folder: str, rel: str) -> str | None:
@@ -360,8 +511,22 @@ def finish_interrupted_commit(output: Path, token: str) -> None:
             try:
                 plan = json.loads(journal)
                 if plan.get("token") == token:
-                    _apply(staging / GENERATION, output, plan["changed"], plan["removed"])
+                    _apply(staging, output, plan["changed"], plan["removed"])
             except (OSError, ValueError, KeyError, TypeError, AttributeError, UnsafeOutput):
+                pass
+        swap = _read_owned(staging / SWAP)
+        if swap is not None:
+            # Killed between a swap and moving the new generation's manifest beside it: the
+            # manifest follows when the output is that generation (its folder's inode).
+            try:
+                plan = json.loads(swap)
+                if (
+                    plan.get("token") == token
+                    and os.lstat(output).st_ino == plan["inode"]
+                    and stat.S_ISREG(os.lstat(staging / MANIFEST_NEW).st_mode)
+                ):
+                    os.replace(staging / MANIFEST_NEW, manifest_path(output))
+            except (OSError, ValueError, KeyError, TypeError, AttributeError):
                 pass
         _remove_holder(staging)
 
@@ -488,9 +653,11 @@ class _Folder:
                 folder = above
 
 
-def _apply(staging: Path, output: Path, changed: Iterable[str], removed: Iterable[str]) -> None:
-    """Move staged files into the output and delete removed ones; safe to repeat. Every name
-    is checked to stay inside the output, and no link is followed."""
+def _apply(holder: Path, output: Path, changed: Iterable[str], removed: Iterable[str]) -> None:
+    """Move the files staged in ``holder`` into the output and delete removed ones, then put
+    the new manifest beside it; safe to repeat. Every name is checked to stay inside the
+    output, and no link is followed."""
+    staging = holder / GENERATION
     with _Folder(output) as target:
         for rel in changed:
             if not is_inside_name(rel):
@@ -500,8 +667,8 @@ def _apply(staging: Path, output: Path, changed: Iterable[str], removed: Iterabl
                 continue  # already moved by an earlier attempt
             target.move_in(source, rel)
         target.remove(removed)
-        if (staging / MANIFEST).exists():
-            target.move_in(staging / MANIFEST, MANIFEST)
+    if (holder / MANIFEST_NEW).exists():
+        os.replace(holder / MANIFEST_NEW, manifest_path(output))
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -614,7 +781,7 @@ class OutputWriter:
     def previous_reads(self, rel: str) -> list[str]:
         """The posts the previous output's page read while rendering (``incremental.keys``)."""
         entry = self.previous.files.get(rel)
-        return list(entry[2]) if entry is not None and len(entry) > 2 else []
+        return list(entry[2]) if entry is not None else []
 
     def current_file(self, rel: str) -> Path:
         """Where this build's version of ``rel`` is now: staged when written anew, else the output's."""
@@ -628,7 +795,9 @@ class OutputWriter:
         self.manifest.files[rel] = entry
         return True
 
-    def write(self, rel: str, data: bytes, key: str = "", reads: list[str] | None = None) -> None:
+    def write(
+        self, rel: str, data: bytes, key: str = "", reads: Iterable[str] | None = None
+    ) -> None:
         """Add a file; bytes identical to the previous output's are not written again."""
         if not is_inside_name(rel):
             raise UnsafeOutput(
@@ -637,7 +806,7 @@ class OutputWriter:
             )
         digest = hash_bytes(data)
         entry = self.previous.files.get(rel)
-        self.manifest.files[rel] = [digest, key, reads] if reads else [digest, key]
+        self.manifest.files[rel] = (digest, key, tuple(reads) if reads else ())
         if self.trust and entry is not None and entry[0] == digest:
             return
         self._make_parent(self.staging, rel)
@@ -648,23 +817,20 @@ class OutputWriter:
     def commit(self) -> set[str]:
         """Make the output match the manifest; return the files that disappeared."""
         removed = set(self.previous.files) - set(self.manifest.files)
-        if (
-            not self.changed
-            and not removed
-            and self.output.is_dir()
-            and (self.output / MANIFEST).is_file()
-        ):
+        manifest = manifest_path(self.output)
+        staged = self.holder / MANIFEST_NEW
+        if not self.changed and not removed and self.output.is_dir() and manifest.is_file():
             # No page changed. If keys did (a template edit that changed no byte), record them,
             # or every later build would render every page again to find the same bytes.
             if self.manifest.files != self.previous.files:
-                (self.staging / MANIFEST).write_bytes(self.manifest.dump())
-                os.replace(self.staging / MANIFEST, self.output / MANIFEST)
+                staged.write_bytes(self.manifest.dump())
+                os.replace(staged, manifest)
             return removed
-        (self.staging / MANIFEST).write_bytes(self.manifest.dump())
+        staged.write_bytes(self.manifest.dump())
         small = len(self.changed) + len(removed) <= max(
             SMALL_COMMIT, len(self.manifest.files) // 10
         )
-        if self.in_place and small and self.output.is_dir() and (self.output / MANIFEST).is_file():
+        if self.in_place and small and self.output.is_dir() and manifest.is_file():
             plan = {
                 "token": self.token,
                 "changed": sorted(self.changed),
@@ -672,7 +838,7 @@ class OutputWriter:
             }
             _write_private(self.holder / f"{JOURNAL}.tmp", json.dumps(plan).encode("utf-8"))
             os.replace(self.holder / f"{JOURNAL}.tmp", self.holder / JOURNAL)  # the commit point
-            _apply(self.staging, self.output, plan["changed"], plan["removed"])
+            _apply(self.holder, self.output, plan["changed"], plan["removed"])
             return removed
         if (
             self.trust
@@ -692,6 +858,8 @@ class OutputWriter:
             if self._keep_as_spare(self.staging):
                 self._note_behind(removed)
         else:
+            # (the manifest first: without the folder it describes, it is never read)
+            os.replace(staged, manifest)
             os.rename(self.staging, self.output)
         return removed
 
@@ -699,7 +867,7 @@ class OutputWriter:
         """Move the new generation into an existing empty output folder, which so keeps its
         inode, mode and owner: the manifest first, so that a build killed halfway leaves
         files the next build finds missing (and writes), never files it does not know."""
-        os.replace(self.staging / MANIFEST, folder / MANIFEST)
+        os.replace(self.holder / MANIFEST_NEW, manifest_path(self.output))
         for name in sorted(os.listdir(self.staging)):
             os.replace(self.staging / name, folder / name)
 
@@ -715,11 +883,18 @@ class OutputWriter:
                 os.chown(folder, info.st_uid, info.st_gid)
         except OSError:
             pass  # not allowed to give it that owner: the folder is still the site
+        # The manifest moves beside the output after the swap: a build killed in between
+        # leaves this journal, from which the next build moves it (``finish_interrupted_commit``).
+        plan = {"token": self.token, "inode": os.lstat(folder).st_ino}
+        _write_private(self.holder / f"{SWAP}.tmp", json.dumps(plan).encode("utf-8"))
+        os.replace(self.holder / f"{SWAP}.tmp", self.holder / SWAP)
         if not _exchange(folder, self.output):
             old = self.output.parent / f".{self.output.name}.newsreel-old-{os.getpid()}"
             os.rename(self.output, old)
             os.rename(folder, self.output)
             os.rename(old, folder)
+        os.replace(self.holder / MANIFEST_NEW, manifest_path(self.output))
+        os.unlink(self.holder / SWAP)
 
     def _behind_file(self) -> Path:
         assert self.spare is not None
@@ -727,9 +902,9 @@ class OutputWriter:
 
     def _note_behind(self, removed: set[str]) -> None:
         """Record how the spare (the generation just replaced) differs from the new output, so
-        the next build brings it up to date without reading the spare's own manifest."""
+        the next build brings it up to date (a spare without this note is made anew)."""
         try:
-            live = os.stat(self.output / MANIFEST)
+            live = os.stat(manifest_path(self.output))
             record = {
                 "live": [live.st_mtime_ns, live.st_size, live.st_ino],
                 "changed": sorted(self.changed),
@@ -737,11 +912,12 @@ class OutputWriter:
             }
             self._behind_file().write_text(json.dumps(record), "utf-8")
         except OSError:
-            pass  # the next build compares the manifests instead
+            pass  # the next build makes the spare anew
 
     def _spare_differs(self, spare: Path, removed: set[str]) -> set[str] | None:
         """Files that may differ between the spare and this build, or None when the spare cannot
-        be brought up to date (missing, on another disk, its manifest gone)."""
+        be brought up to date (missing, on another disk, or without the note of the build that
+        made it: changed since, perhaps half-updated by a build that was killed)."""
         try:
             if not spare.is_dir() or os.stat(spare).st_dev != os.stat(self.output).st_dev:
                 return None
@@ -751,36 +927,28 @@ class OutputWriter:
         try:
             record = json.loads(behind.read_bytes())
             behind.unlink()  # from here on, the spare is being changed
-            live = os.stat(self.output / MANIFEST)
-            if (
-                record["live"] == [live.st_mtime_ns, live.st_size, live.st_ino]
-                and (spare / MANIFEST).is_file()
-                and all(map(is_inside_name, record["changed"] + record["removed"]))
+            live = os.stat(manifest_path(self.output))
+            if record["live"] == [live.st_mtime_ns, live.st_size, live.st_ino] and all(
+                map(is_inside_name, record["changed"] + record["removed"])
             ):
                 return set(record["changed"]) | set(record["removed"]) | self.changed | removed
         except (OSError, ValueError, KeyError, TypeError):
             pass
-        have = Manifest.read(spare)
-        if have is None:
-            return None
-        files = self.manifest.files
-        return {
-            rel for rel, entry in files.items() if (have.files.get(rel) or ("",))[0] != entry[0]
-        } | (set(have.files) - set(files))
+        return None
 
     def _update_spare(self, spare: Path, removed: set[str]) -> bool:
         """Make the spare generation equal to this build, touching only the files that differ.
 
         The spare shares unchanged files with the live output as hard links, so files are
-        never rewritten in place: each is replaced by a rename. Its manifest is removed
-        first and written last, so a spare left half-updated is never trusted again.
+        never rewritten in place: each is replaced by a rename. The note saying how it
+        differs is removed first and written after the swap, so a spare left half-updated is
+        never trusted again.
         """
         differ = self._spare_differs(spare, removed)
         if differ is None:
             if spare.exists():
                 shutil.rmtree(spare, ignore_errors=True)
             return False
-        os.unlink(spare / MANIFEST)
         files = self.manifest.files
         # Every name is reached from the opened folders without following a link (``_Folder``).
         with _Folder(spare) as target, _Folder(self.output) as live:
@@ -793,7 +961,6 @@ class OutputWriter:
                     # (renaming a hard link over another link to the same file does nothing at all)
                     target.link_in(live, rel)
             target.remove(rel for rel in differ if rel not in files)
-            target.move_in(self.staging / MANIFEST, MANIFEST)
         return True
 
     def _keep_as_spare(self, old: Path) -> bool:

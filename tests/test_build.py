@@ -284,25 +284,19 @@ def test_warm_builds_equal_a_cold_build(tmp_path: Path) -> None:
         shutil.rmtree(cold, ignore_errors=True)
         shutil.copytree(site, cold, ignore=shutil.ignore_patterns("site", ".newsreel-cache"))
         assert newsreel("build", cold, "--no-cache").returncode == 0
-        warm_files, cold_files = tree_hashes(site / "site"), tree_hashes(cold / "site")
-        warm_files.pop(".newsreel-manifest.json"), cold_files.pop(".newsreel-manifest.json")
-        assert warm_files == cold_files
+        assert tree_hashes(site / "site") == tree_hashes(cold / "site")
 
 
 def _cold_copy(site: Path, cold: Path) -> dict[str, str]:
-    """The output of a cold build of a copy of ``site``'s sources, without its manifest."""
+    """The output of a cold build of a copy of ``site``'s sources."""
     shutil.rmtree(cold, ignore_errors=True)
     shutil.copytree(site, cold, ignore=shutil.ignore_patterns("site", ".newsreel-cache"))
     build_site(cold, BuildOptions(use_cache=False))
-    files = tree_hashes(cold / "site")
-    files.pop(".newsreel-manifest.json")
-    return files
+    return tree_hashes(cold / "site")
 
 
 def _output(site: Path) -> dict[str, str]:
-    files = tree_hashes(site / "site")
-    files.pop(".newsreel-manifest.json")
-    return files
+    return tree_hashes(site / "site")
 
 
 def _edit_body(path: Path, extra: str) -> None:
@@ -729,16 +723,15 @@ def test_spare_generation_is_reused_and_a_broken_one_discarded(tmp_path: Path) -
         (posts / "2020-09-07-jump.md").write_text(post(title, "2020-09-07", "Body."))
         assert newsreel("build", site).returncode == 0
     spares = [path for path in (site / ".newsreel-cache").glob("spare-*") if path.is_dir()]
-    assert len(spares) == 1 and (spares[0] / ".newsreel-manifest.json").is_file()
+    note = spares[0].with_name(spares[0].name + ".behind")
+    assert len(spares) == 1 and note.is_file()
     (posts / "2020-09-07-jump.md").write_text(post("Three", "2020-09-07", "Body."))
     assert newsreel("build", site).returncode == 0
     assert "Three" in (site / "site/posts/jump/index.html").read_text()
     assert (
         "Two" in (spares[0] / "posts/jump/index.html").read_text()
     )  # the generation just replaced
-    (
-        spares[0] / ".newsreel-manifest.json"
-    ).unlink()  # as a build killed while updating it leaves it
+    note.unlink()  # as a build killed while updating the spare leaves it
     (spares[0] / "posts/jump/index.html").write_text("damaged")
     (posts / "2020-09-07-jump.md").write_text(post("Four", "2020-09-07", "Body."))
     assert newsreel("build", site).returncode == 0
@@ -747,9 +740,7 @@ def test_spare_generation_is_reused_and_a_broken_one_discarded(tmp_path: Path) -
         {**FILMS, "content/posts/2020-09-07-jump.md": post("Four", "2020-09-07", "Body.")},
     )
     assert newsreel("build", cold, "--no-cache").returncode == 0
-    warm_files, cold_files = tree_hashes(site / "site"), tree_hashes(cold / "site")
-    warm_files.pop(".newsreel-manifest.json"), cold_files.pop(".newsreel-manifest.json")
-    assert warm_files == cold_files
+    assert tree_hashes(site / "site") == tree_hashes(cold / "site")
 
 
 def test_another_base_url_in_the_same_folder_changes_every_link(tmp_path: Path) -> None:
@@ -913,7 +904,8 @@ def test_left_out_wording_for_build_and_serve() -> None:
 
 def test_output_is_no_larger_than_needed(tmp_path: Path) -> None:
     """Every feed holds at most ``feed_size`` entries, no page carries a style sheet of its
-    own (one fingerprinted file serves them all), and the only dot-file is the manifest."""
+    own (one fingerprinted file serves them all), and the manifest is not in it (it is kept
+    beside the output, not published)."""
     files = {
         "newsreel.yaml": "title: T\nbase_url: https://example.org/\nfeed_size: 3\n"
         "search: false\nsocial_cards: false\n",
@@ -933,4 +925,5 @@ def test_output_is_no_larger_than_needed(tmp_path: Path) -> None:
     for page in out.rglob("*.html"):
         text = page.read_text(encoding="utf-8")
         assert "<style" not in text and text.count('rel="stylesheet"') <= 1, page
-    assert [p.name for p in out.rglob(".*")] == [".newsreel-manifest.json"]
+    assert [p.name for p in out.rglob(".*")] == []
+    assert (site / ".site.newsreel-manifest").is_file()

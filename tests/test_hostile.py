@@ -990,10 +990,12 @@ def test_permalink_with_dotdot_is_a_settings_error(tmp_path: Path, record_proper
 def test_poisoned_manifest_deletes_nothing_outside(tmp_path: Path, record_property) -> None:
     """A manifest that names files outside the output (``../content/...``) is not trusted."""
     site = good_site(tmp_path)
-    manifest = site / "site" / ".newsreel-manifest.json"
+    manifest = site / ".site.newsreel-manifest"
     data = json.loads(manifest.read_text("utf-8"))
-    data["files"]["../content/posts/2023-01-02-good.md"] = ["0" * 32, "x"]
-    data["files"]["../newsreel.yaml"] = ["0" * 32, "x"]
+    for name in ("../content/posts/2023-01-02-good.md", "../newsreel.yaml"):
+        data["names"] += "\0" + name
+        data["hashes"] += "\0" + "0" * 32
+        data["keys"] += "\0x"
     manifest.write_text(json.dumps(data), "utf-8")
     assert_fails_cleanly(site, "error: refusing", record_property, family="output")
     assert (site / "content" / "posts" / "2023-01-02-good.md").read_text("utf-8") == GOOD_POST

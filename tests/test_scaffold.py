@@ -72,6 +72,7 @@ def test_init_makes_a_blog_that_builds_at_once(blog: Path) -> None:
     assert [p.name for p in (blog / "templates").iterdir()] == ["README.md"]
     ignored = (blog / ".gitignore").read_text().split()
     assert "site/" in ignored and ".newsreel-cache/" in ignored
+    assert ".site.newsreel-manifest" in ignored
 
     result = newsreel("build", blog)
     assert result.returncode == 0, result.stderr

@@ -20,7 +20,7 @@ PATCH_LIMIT = 200
 
 
 def changed_posts(
-    last: Snapshot | None, inputs: Inputs, manifest: tuple[int, int] | None, now: datetime
+    last: Snapshot | None, inputs: Inputs, manifest: tuple[int, ...] | None, now: datetime
 ) -> list[str] | None:
     """The sources whose stamp changed since ``last``, when a patch may do; None when a full
     build is needed (no snapshot, other settings or templates, another build of the output

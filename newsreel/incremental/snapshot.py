@@ -148,7 +148,7 @@ class Snapshot:
     """Every post read without error (built or a draft) → its record."""
     terms: Mapping[str, StoredTerm]
     """"kind/slug" → the term."""
-    manifest: tuple[int, int] | None = None
+    manifest: tuple[int, ...] | None = None
     """Stamp of the output's manifest after that build: another build since means no patching."""
     valid_from: datetime | None = None
     """That build's "now": the site of an earlier moment may be another (``NEWSREEL_NOW``)."""

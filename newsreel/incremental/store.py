@@ -27,11 +27,16 @@ from newsreel import __version__
 from newsreel.errors import Problem
 from newsreel.hashing import hash_bytes, hasher
 from newsreel.layout import SiteLayout
-from newsreel.loader import PageSource, PostSource
-from newsreel.markdown import RenderedBody
 
 if TYPE_CHECKING:  # pragma: no cover
+    from typing import TypeAlias
+
     from newsreel.incremental.snapshot import Snapshot
+    from newsreel.loader import PageSource, PostSource
+    from newsreel.markdown import RenderedBody
+
+    Result: TypeAlias = tuple[PostSource | PageSource, RenderedBody]
+    """A source read without error: its record (the body text dropped) and its rendered Markdown."""
 
 FORMAT = 6
 """The layout of what the store holds (5: positional tuples; 6: ``snapshot``'s named records).
@@ -54,10 +59,6 @@ file: its bytes are then hashed and compared with the entry's ``digest``."""
 
 def stamp_of(info: os.stat_result) -> Stamp:
     return (info.st_mtime_ns, info.st_size, info.st_ino, info.st_mode)
-
-
-Result = tuple[PostSource | PageSource, RenderedBody]
-"""A source read without error: its record (the body text dropped) and its rendered Markdown."""
 
 
 @dataclass(frozen=True)
@@ -349,7 +350,7 @@ class Marker:
 
     inputs: str
     """``build.scan_inputs`` fingerprint: settings, options and every input file's stamp."""
-    manifest: tuple[int, int] | None
+    manifest: tuple[int, ...] | None
     """Stamp of the output's manifest right after that build."""
     valid_until: datetime | None
     """The first future post's date: from then on the same inputs give another site."""
@@ -374,7 +375,7 @@ UNREADABLE_PICKLE = (
 
 
 def read_marker(
-    site_dir: Path, inputs: str, manifest: tuple[int, int] | None, now: datetime
+    site_dir: Path, inputs: str, manifest: tuple[int, ...] | None, now: datetime
 ) -> Marker | None:
     """The last build's marker when nothing changed since (the same inputs, the output's
     manifest as that build left it), else None."""
@@ -392,7 +393,7 @@ def read_marker(
     return marker
 
 
-def last_build_time(site_dir: Path, manifest: tuple[int, int] | None) -> int | None:
+def last_build_time(site_dir: Path, manifest: tuple[int, ...] | None) -> int | None:
     """When the output whose manifest has this stamp was last confirmed up to date by a
     build, in ns since the epoch; None when there is no manifest.
 
@@ -416,6 +417,17 @@ def write_marker(site_dir: Path, marker: Marker) -> None:
     _write_atomic(site_dir, MARKER_FILE, pickle.dumps(marker, protocol=pickle.HIGHEST_PROTOCOL))
 
 
+LIBRARIES = {
+    "anyascii": "anyascii",
+    "icalendar": "icalendar",
+    "jinja2": "jinja2",
+    "markdown_it": "markdown_it_py",
+    "mdit_py_plugins": "mdit_py_plugins",
+    "yaml": "pyyaml",
+}
+"""The libraries that shape newsreel's output: module → distribution (as its dist-info is named)."""
+
+
 @functools.lru_cache(maxsize=1)
 def code_fingerprint() -> str:
     """newsreel's own code and the versions of the libraries that shape its output.
@@ -423,21 +435,45 @@ def code_fingerprint() -> str:
     Everything cached (parsed sources, compiled templates, page keys) is valid for one
     fingerprint only, so an upgrade, or an edit of newsreel itself, never reuses stale work.
     """
-    import anyascii
-    import icalendar
-    import jinja2
-    import markdown_it
-    import mdit_py_plugins
-    import yaml
-
     digest = hasher(8)
     digest.update(__version__.encode())
     package = Path(__file__).resolve().parent.parent
     for path in sorted(package.rglob("*.py")) + sorted(package.glob("*.js")):
         digest.update(path.relative_to(package).as_posix().encode() + path.read_bytes())
-    for library in (anyascii, icalendar, jinja2, markdown_it, mdit_py_plugins, yaml):
-        digest.update(f"{library.__name__}={getattr(library, '__version__', '?')}".encode())
+    for module, distribution in LIBRARIES.items():
+        digest.update(f"{module}={library_version(module, distribution)}".encode())
     return digest.hexdigest()
+
+
+def library_version(module: str, distribution: str) -> str:
+    """The installed version of a library, read from the name of its ``.dist-info`` folder
+    without importing it (a build that changed nothing imports none of them); the module's
+    ``__version__`` where there is no such folder."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(module)
+    if spec is not None and spec.origin:
+        folder = Path(spec.origin).parent
+        if spec.submodule_search_locations is not None:
+            folder = folder.parent  # a package: its folder is in site-packages
+        prefix = distribution + "-"
+        found = sorted(
+            name[len(prefix) : -len(".dist-info")]
+            for name in _listing(str(folder))
+            if name.endswith(".dist-info") and name.lower().startswith(prefix)
+        )
+        if found:
+            return ",".join(found)
+    library = importlib.import_module(module)
+    return str(getattr(library, "__version__", "?"))
+
+
+@functools.lru_cache(maxsize=8)
+def _listing(folder: str) -> tuple[str, ...]:
+    try:
+        return tuple(os.listdir(folder))
+    except OSError:
+        return ()
 
 
 def cache_scope(*parts: object) -> str:
