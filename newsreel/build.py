@@ -45,6 +45,7 @@ from newsreel.report import Reporter
 from newsreel.theme import check_templates, theme_dirs
 from newsreel.urls import Urls
 from newsreel.writer import (
+    EarlyCheck,
     FileEntry,
     Manifest,
     OutputWriter,
@@ -603,37 +604,46 @@ def build_site(
         raise NewsreelError(
             f"{site_dir} is not a folder (give the site folder, which holds content/)"
         )
-    settings, problems = resolve_settings(site_dir, options)
-    # The sources are listed and stamped first: a caller that watches the folder (``serve``)
-    # counts what changed after the build started as news, so the sooner the better.
-    listed_ns = time.time_ns()
-    inputs = None
-    if changed is not None and state is not None and state.inputs is not None:
-        inputs = rescan_inputs(site_dir, settings, options, state.inputs, changed)
-    scanned_all = inputs is None
-    if inputs is None:
-        inputs = scan_inputs(site_dir, settings, options)
-    problems += check_templates(site_dir)
-    if any(p.severity == "error" for p in problems):
-        raise BuildFailed(problems)
     layout = SiteLayout(site_dir)
     output = options.output if options.output is not None else layout.output
-    # A refused output is refused before anything is made; the manifest read is kept.
-    known = guard_output(site_dir, output, finish=False)
-    with build_lock(layout.cache, wait=options.wait, say=reporter.notice):
-        result = _build_locked(
-            site_dir,
-            options,
-            reporter,
-            state,
-            inputs,
-            scanned_all,
-            settings,
-            problems,
-            output,
-            started,
-            known,
+    # The output is checked against its manifest in a child process meanwhile (writer.EarlyCheck).
+    early = EarlyCheck.start(output)
+    try:
+        settings, problems = resolve_settings(site_dir, options)
+        # The sources are listed and stamped first: a caller that watches the folder (``serve``)
+        # counts what changed after the build started as news, so the sooner the better.
+        listed_ns = time.time_ns()
+        inputs = None
+        if changed is not None and state is not None and state.inputs is not None:
+            inputs = rescan_inputs(site_dir, settings, options, state.inputs, changed)
+        scanned_all = inputs is None
+        if inputs is None:
+            inputs = scan_inputs(site_dir, settings, options)
+        problems += check_templates(site_dir)
+        if any(p.severity == "error" for p in problems):
+            raise BuildFailed(problems)
+        # A refused output is refused before anything is made; the manifest read is kept.
+        known = guard_output(
+            site_dir, output, finish=False, known=early.manifest if early is not None else None
         )
+        with build_lock(layout.cache, wait=options.wait, say=reporter.notice):
+            result = _build_locked(
+                site_dir,
+                options,
+                reporter,
+                state,
+                inputs,
+                scanned_all,
+                settings,
+                problems,
+                output,
+                started,
+                known,
+                early,
+            )
+    finally:
+        if early is not None:
+            early.close()
     return replace(result, listed_ns=listed_ns)
 
 
@@ -649,11 +659,12 @@ def _build_locked(
     output: Path,
     started: float,
     known: Manifest | None = None,
+    early: EarlyCheck | None = None,
 ) -> BuildResult:
     """``build_site`` once it holds the site's build lock (``known``: the output's manifest
-    as read before it was taken)."""
+    as read before it was taken; ``early``: its check under way)."""
     token = output_token(SiteLayout(site_dir).cache, output)
-    previous = guard_output(site_dir, output, token=token, known=known)
+    previous = guard_output(site_dir, output, token=token, known=known, early=early)
     if previous is not None and not options.use_cache:
         for rel in list(previous.files):  # from scratch: no file of the output is believed
             previous.doubt(rel)

@@ -37,7 +37,9 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import stat
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import repeat
@@ -226,6 +228,15 @@ def _parse(data: object) -> dict[str, FileEntry] | None:
     return files
 
 
+def _stamp_list(path: Path) -> list[int] | None:
+    """A file's (mtime, size, inode) as the spare's note keeps it; None when it is missing."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return [info.st_mtime_ns, info.st_size, info.st_ino]
+
+
 def manifest_stamp(output: Path) -> tuple[int, int, int] | None:
     """(mtime, size, inode) of the output's manifest: another build since changes it."""
     try:
@@ -266,6 +277,7 @@ def guard_output(
     finish: bool = True,
     token: str | None = None,
     known: Manifest | None = None,
+    early: EarlyCheck | None = None,
 ) -> Manifest | None:
     """Refuse a dangerous output folder; return the manifest of the build already there,
     checked against the files (``Manifest.doubted``).
@@ -275,7 +287,9 @@ def guard_output(
     (only from a journal carrying ``token``), then the whole output is walked once: a file
     newsreel did not write, a symbolic link or anything but files and folders, at any depth,
     is refused by name before anything changes. ``known`` is the manifest the first check
-    read: it is not read again unless its file changed since."""
+    read: it is not read again unless its file changed since. ``early`` is that walk made
+    while the build listed its sources (``EarlyCheck``): its answer is taken when nothing
+    changed the output since it began, else the output is walked again."""
     site = site_dir.resolve()
     out = output.resolve()
     reasons = []
@@ -295,8 +309,7 @@ def guard_output(
             f"refusing to write the site to {output}: it is a symbolic link "
             f"(give the folder it points to, {out}, as --output)"
         )
-    if finish and token is not None:
-        finish_interrupted_commit(out, token)
+    finished = finish and token is not None and finish_interrupted_commit(out, token)
     if not out.exists():
         return None
     if not out.is_dir():
@@ -319,9 +332,95 @@ def guard_output(
         )
     if not finish:
         _stray_at_top(output, out, manifest)
+        return manifest
+    found = early.answer() if early is not None and not finished else None
+    if found is not None and early is not None and early.manifest is manifest:
+        refused, doubted = found
+        if refused is not None:
+            raise UnsafeOutput(refused)
+        for rel in doubted:
+            manifest.doubt(rel)
     else:
         _verify(output, out, manifest)
     return manifest
+
+
+class EarlyCheck:
+    """``_verify`` of an output made in a forked child, while the build lists and stamps its
+    sources and waits for its lock: on a machine with two cores a warm build of a large site
+    so does its two longest walks at once. The child changes nothing; its answer — the
+    refusal ``_verify`` would raise, or the files it would doubt — is taken only when the
+    manifest is still the one it checked once the build holds the lock (``guard_output``)."""
+
+    def __init__(self, output: Path, manifest: Manifest, pid: int, reader: int) -> None:
+        self.output = output
+        self.manifest = manifest
+        self.pid = pid
+        self.reader = reader
+
+    @classmethod
+    def start(cls, output: Path) -> EarlyCheck | None:
+        """The check of ``output`` under way; None where it is not worth a process (no
+        manifest to check) or a fork is not safe (threads running, as in ``serve``)."""
+        if threading.active_count() > 1 or not hasattr(os, "fork"):
+            return None
+        out = output.resolve()
+        manifest = Manifest.read(out)
+        if manifest is None:
+            return None
+        from newsreel.children import die_with_parent
+
+        parent = os.getpid()
+        reader, writer = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child (its answer is tested)
+            try:
+                os.close(reader)
+                die_with_parent(parent)
+                answer: tuple[str | None, list[str]]
+                try:
+                    _verify(output, out, manifest)
+                    answer = (None, sorted(manifest.doubted))
+                except UnsafeOutput as exc:
+                    answer = (str(exc), [])
+                data = json.dumps(answer).encode("utf-8", "surrogatepass")
+                with os.fdopen(writer, "wb") as pipe:
+                    pipe.write(data)
+            finally:
+                os._exit(0)
+        os.close(writer)
+        return cls(output, manifest, pid, reader)
+
+    def answer(self) -> tuple[str | None, list[str]] | None:
+        """What the child found, once it is done; None if it failed."""
+        try:
+            with os.fdopen(self.reader, "rb") as pipe:
+                data = pipe.read()
+            refused, doubted = json.loads(data)
+            if not (refused is None or isinstance(refused, str)) or not isinstance(doubted, list):
+                return None
+            return refused, [rel for rel in doubted if isinstance(rel, str)]
+        except (OSError, ValueError, TypeError):
+            return None
+        finally:
+            self.reader = -1
+            self.close()
+
+    def close(self) -> None:
+        """End the child (if still running) and reap it."""
+        if self.reader >= 0:
+            os.close(self.reader)
+            self.reader = -1
+        if self.pid:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            try:
+                os.waitpid(self.pid, 0)
+            except ChildProcessError:
+                pass
+            self.pid = 0
 
 
 def _stray_at_top(shown: Path, out: Path, manifest: Manifest) -> None:
@@ -492,10 +591,12 @@ def _read_owned(path: Path) -> bytes | None:
         os.close(fd)
 
 
-def finish_interrupted_commit(output: Path, token: str) -> None:
+def finish_interrupted_commit(output: Path, token: str) -> bool:
     """Complete a journaled commit that a killed build of this output left, and drop its
     uncommitted staging folders. Only folders carrying this output's ``token`` (recorded in
-    the build cache, never in the output) are ours: anything else is left alone."""
+    the build cache, never in the output) are ours: anything else is left alone. True when
+    the output or its manifest may have changed."""
+    finished = False
     for staging in _staging_folders(output):
         if staging.is_symlink() or not staging.is_dir():
             continue
@@ -511,6 +612,7 @@ def finish_interrupted_commit(output: Path, token: str) -> None:
             try:
                 plan = json.loads(journal)
                 if plan.get("token") == token:
+                    finished = True
                     _apply(staging, output, plan["changed"], plan["removed"])
             except (OSError, ValueError, KeyError, TypeError, AttributeError, UnsafeOutput):
                 pass
@@ -525,10 +627,12 @@ def finish_interrupted_commit(output: Path, token: str) -> None:
                     and os.lstat(output).st_ino == plan["inode"]
                     and stat.S_ISREG(os.lstat(staging / MANIFEST_NEW).st_mode)
                 ):
+                    finished = True
                     os.replace(staging / MANIFEST_NEW, manifest_path(output))
             except (OSError, ValueError, KeyError, TypeError, AttributeError):
                 pass
         _remove_holder(staging)
+    return finished
 
 
 def _remove_holder(holder: Path) -> None:
@@ -824,7 +928,9 @@ class OutputWriter:
             # or every later build would render every page again to find the same bytes.
             if self.manifest.files != self.previous.files:
                 staged.write_bytes(self.manifest.dump())
+                before = _stamp_list(manifest)
                 os.replace(staged, manifest)
+                self._renote(before)
             return removed
         staged.write_bytes(self.manifest.dump())
         small = len(self.changed) + len(removed) <= max(
@@ -904,15 +1010,28 @@ class OutputWriter:
         """Record how the spare (the generation just replaced) differs from the new output, so
         the next build brings it up to date (a spare without this note is made anew)."""
         try:
-            live = os.stat(manifest_path(self.output))
             record = {
-                "live": [live.st_mtime_ns, live.st_size, live.st_ino],
+                "live": _stamp_list(manifest_path(self.output)),
                 "changed": sorted(self.changed),
                 "removed": sorted(removed),
             }
             self._behind_file().write_text(json.dumps(record), "utf-8")
         except OSError:
             pass  # the next build makes the spare anew
+
+    def _renote(self, before: list[int] | None) -> None:
+        """The manifest was written anew over files that did not change: the spare's note,
+        if it was of the manifest ``before``, is of the new one (the spare differs as much)."""
+        if self.spare is None or before is None:
+            return
+        behind = self._behind_file()
+        try:
+            record = json.loads(behind.read_bytes())
+            if record.get("live") == before:
+                record["live"] = _stamp_list(manifest_path(self.output))
+                behind.write_text(json.dumps(record), "utf-8")
+        except (OSError, ValueError, AttributeError):
+            pass
 
     def _spare_differs(self, spare: Path, removed: set[str]) -> set[str] | None:
         """Files that may differ between the spare and this build, or None when the spare cannot
@@ -927,9 +1046,11 @@ class OutputWriter:
         try:
             record = json.loads(behind.read_bytes())
             behind.unlink()  # from here on, the spare is being changed
-            live = os.stat(manifest_path(self.output))
-            if record["live"] == [live.st_mtime_ns, live.st_size, live.st_ino] and all(
-                map(is_inside_name, record["changed"] + record["removed"])
+            live = _stamp_list(manifest_path(self.output))
+            if (
+                live is not None
+                and record["live"] == live
+                and all(map(is_inside_name, record["changed"] + record["removed"]))
             ):
                 return set(record["changed"]) | set(record["removed"]) | self.changed | removed
         except (OSError, ValueError, KeyError, TypeError):

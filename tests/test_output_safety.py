@@ -167,6 +167,111 @@ def test_a_manifest_is_verified_not_believed(tmp_path: Path) -> None:
     assert newsreel("check", site, "--no-build").returncode == 0
 
 
+def test_the_manifest_is_kept_beside_the_output_and_guards_it(tmp_path: Path) -> None:
+    """Nothing of newsreel's own is in site/: the manifest is beside it, and site/ without
+    it is refused (as a folder of files newsreel cannot vouch for)."""
+    site = _site(tmp_path / "blog")
+    assert _build(site).returncode == 0
+    manifest = site / ".site.newsreel-manifest"
+    assert manifest.is_file()
+    assert not [p for p in (site / "site").rglob(".*")]
+    saved = manifest.read_bytes()
+    manifest.unlink()
+    result = _build(site)
+    assert result.returncode == 1 and "newsreel did not write" in result.stderr, result.stderr
+    check = newsreel("check", site, "--no-build")
+    assert check.returncode == 1 and "no built site to check" in check.stderr, check.stderr
+    manifest.write_bytes(saved)
+    assert _build(site).returncode == 0
+
+
+def test_an_output_with_the_manifest_of_an_older_newsreel_is_taken_over(tmp_path: Path) -> None:
+    """site/.newsreel-manifest.json (newsreel 0.x) is read once: the build succeeds, and the
+    old manifest leaves site/."""
+    site = _site(tmp_path / "blog")
+    assert _build(site).returncode == 0
+    expected = tree_hashes(site / "site")
+    manifest = site / ".site.newsreel-manifest"
+    data = json.loads(manifest.read_text("utf-8"))
+    names, hashes, keys = (data[k].split("\0") for k in ("names", "hashes", "keys"))
+    files = {
+        n: [h, k] + ([data["reads"][n]] if n in data["reads"] else [])
+        for n, h, k in zip(names, hashes, keys)
+    }
+    (site / "site" / ".newsreel-manifest.json").write_text(
+        json.dumps({"generator": "newsreel", "files": files}), "utf-8"
+    )
+    manifest.unlink()
+    result = _build(site)
+    assert result.returncode == 0, result.stderr
+    assert tree_hashes(site / "site") == expected
+    assert manifest.is_file()
+    assert newsreel("check", site, "--no-build").returncode == 0
+
+
+def test_a_build_killed_after_its_swap_has_its_manifest_moved_by_the_next(
+    tmp_path: Path,
+) -> None:
+    """A build killed between swapping in the new generation and moving its manifest beside
+    it leaves a SWAP journal in its staging folder: the next build of that output moves the
+    manifest when the output is that generation, never from a folder without the token."""
+    from newsreel.writer import finish_interrupted_commit, manifest_path
+
+    output = tmp_path / "site"
+    output.mkdir()
+    token = "a" * 32
+    for owner, inode, moved in (
+        ("b" * 32, os.lstat(output).st_ino, False),  # not this output's token
+        (token, os.lstat(output).st_ino + 1, False),  # another generation swapped in
+        (token, os.lstat(output).st_ino, True),
+    ):
+        manifest_path(output).write_text("old")
+        holder = tmp_path / ".site.newsreel-tmp-1-abcd"
+        holder.mkdir()
+        (holder / "OWNER").write_text(owner)
+        (holder / "SWAP").write_text(json.dumps({"token": owner, "inode": inode}))
+        (holder / "manifest").write_text("new")
+        assert finish_interrupted_commit(output, token) is moved
+        assert manifest_path(output).read_text() == ("new" if moved else "old")
+        if holder.exists():
+            shutil.rmtree(holder)
+
+
+def test_the_early_check_answers_as_the_walk_would(tmp_path: Path) -> None:
+    """The output is checked in a forked child while the sources are listed: its answer (the
+    files to write again, or the refusal naming a foreign file) is the walk's own."""
+    from newsreel.errors import UnsafeOutput
+    from newsreel.writer import EarlyCheck, Manifest, _verify
+
+    site = _site(tmp_path / "blog", 8)
+    assert _build(site).returncode == 0
+    output = site / "site"
+    (output / "index.html").write_text("tampered")
+    (output / "posts/p2/index.html").unlink()
+
+    def walked() -> tuple[str | None, list[str]]:
+        manifest = Manifest.read(output)
+        assert manifest is not None
+        try:
+            _verify(output, output.resolve(), manifest)
+        except UnsafeOutput as exc:
+            return str(exc), []
+        return None, sorted(manifest.doubted)
+
+    early = EarlyCheck.start(output)
+    assert early is not None
+    answer = early.answer()
+    assert answer == walked() == (None, ["index.html", "posts/p2/index.html"])
+    (output / "posts/p3/stray.txt").write_text("mine")
+    early = EarlyCheck.start(output)
+    assert early is not None
+    refused = early.answer()
+    assert refused == walked() and refused[0] is not None and "posts/p3/stray.txt" in refused[0]
+    (output / "posts/p3/stray.txt").unlink()
+    assert _build(site).returncode == 0
+    assert newsreel("check", site, "--no-build").returncode == 0
+
+
 def test_no_cache_gives_what_an_empty_folder_gives(tmp_path: Path) -> None:
     site = _site(tmp_path / "blog", 8)
     assert _build(site).returncode == 0
