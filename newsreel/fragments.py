@@ -18,11 +18,14 @@ assume: functions of their context.
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from types import MethodType
 from typing import Any
 
@@ -33,6 +36,7 @@ from jinja2.runtime import Context
 from jinja2.utils import _PassArg
 from markupsafe import Markup
 
+from newsreel.hashing import hash_text
 from newsreel.model import READS
 
 LIMIT = 12 << 20
@@ -48,6 +52,8 @@ _MUTATORS = frozenset(
     {"append", "extend", "insert", "pop", "remove", "clear", "update", "setdefault", "add"}
 )
 _MISSING = object()
+STORE = "fragments.json"
+"""Beside the compiled templates: how each partial reads its caller (``FragmentMemo.reads``)."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,7 @@ class FragmentMemo:
     def __init__(self, env: jinja2.Environment) -> None:
         self.env = env
         self._reads: dict[str, Reads | None] = {}
+        self._store: dict[str, Any] | None = None
         self._done: OrderedDict[tuple[Any, ...], _Done] = OrderedDict()
         self._bytes = 0
         """Memory the held texts take; past ``LIMIT`` the oldest fragments are let go."""
@@ -100,10 +107,19 @@ class FragmentMemo:
         """What ``name`` reads from its caller (None: never memoise it)."""
         if name not in self._reads:
             self._reads[name] = None  # a template that includes itself is not memoised
+            stored, known = self._recall(name)
+            if stored:
+                self._reads[name] = known
+                return known
+            seen: set[str] = set()
             try:
                 whole: set[str] = set()
                 attrs: dict[str, set[str]] = {}
-                self._collect(name, whole, attrs, set(), top=True)
+                try:
+                    self._collect(name, whole, attrs, seen, top=True)
+                except _Unsuitable:
+                    self._remember(name, None, seen)
+                    raise
                 self._reads[name] = Reads(
                     tuple(sorted(whole)),
                     tuple(
@@ -112,9 +128,80 @@ class FragmentMemo:
                         if key not in whole
                     ),
                 )
+                self._remember(name, self._reads[name], seen)
             except (_Unsuitable, jinja2.TemplateError, OSError, UnicodeDecodeError):
                 self._reads[name] = None
         return self._reads[name]
+
+    # The analysis parses each partial and those it includes: a tenth of a second a build
+    # process, most of a build that patches a few pages. It is kept beside the compiled
+    # templates (whose folder is named after newsreel's code), with the hash of every
+    # template it read, and is used again while those templates are the same.
+    def _store_path(self) -> Path | None:
+        cache = self.env.bytecode_cache
+        if not isinstance(cache, jinja2.FileSystemBytecodeCache):
+            return None
+        return Path(cache.directory) / STORE
+
+    def _stored(self) -> dict[str, Any]:
+        if self._store is None:
+            self._store = {}
+            path = self._store_path()
+            if path is not None:
+                try:
+                    data = json.loads(path.read_bytes())
+                except (OSError, ValueError):
+                    data = None
+                if isinstance(data, dict):
+                    self._store = data
+        return self._store
+
+    def _source_hash(self, name: str) -> str | None:
+        loader = self.env.loader
+        if loader is None:
+            return None
+        try:
+            source, _, _ = loader.get_source(self.env, name)
+        except (jinja2.TemplateError, OSError, UnicodeDecodeError):
+            return None
+        return hash_text(source)
+
+    def _recall(self, name: str) -> tuple[bool, Reads | None]:
+        """(True, the stored analysis of ``name``) when every template it read is the same,
+        else (False, None)."""
+        entry = self._stored().get(name)
+        try:
+            deps, found = entry["deps"], entry["reads"]  # type: ignore[index]
+            if not isinstance(deps, dict) or not deps:
+                return False, None
+            if any(self._source_hash(dep) != digest for dep, digest in deps.items()):
+                return False, None
+            if found is None:
+                return True, None
+            whole, attrs = found
+            return True, Reads(
+                tuple(str(n) for n in whole),
+                tuple((str(key), tuple(str(n) for n in names)) for key, names in attrs),
+            )
+        except (TypeError, KeyError, ValueError):
+            return False, None
+
+    def _remember(self, name: str, found: Reads | None, seen: set[str]) -> None:
+        path = self._store_path()
+        deps = {dep: self._source_hash(dep) for dep in sorted(seen)}
+        if path is None or not deps or None in deps.values():
+            return
+        store = self._stored()
+        store[name] = {
+            "deps": deps,
+            "reads": None if found is None else [list(found.whole), [list(a) for a in found.attrs]],
+        }
+        try:
+            temporary = path.with_name(f".{STORE}.{os.getpid()}")
+            temporary.write_text(json.dumps(store, sort_keys=True), "utf-8")
+            os.replace(temporary, path)
+        except OSError:
+            pass  # only a cache
 
     def _collect(
         self,

@@ -148,3 +148,42 @@ def test_past_its_limit_the_memo_lets_the_oldest_go(monkeypatch: object) -> None
     assert page.render(numbers=numbers, pad=pad) == expected
     assert memo._bytes <= 8000 and len(memo._done) < 40
     assert page.render(numbers=numbers, pad=pad) == expected  # the dropped ones are made again
+
+
+def test_the_analysis_is_kept_for_the_next_process_while_the_templates_are_the_same(
+    tmp_path: Path,
+) -> None:
+    """How a partial reads its caller is stored beside the compiled templates and used again
+    by the next build process, until the partial or a template it includes changes."""
+    folder = tmp_path / "templates"
+    (folder / "partials").mkdir(parents=True)
+    (folder / "page.html").write_text("{% include 'partials/row.html' %}")
+    (folder / "partials/row.html").write_text("{{ item.name }}{% include 'partials/x.html' %}")
+    (folder / "partials/x.html").write_text("")
+    compiled = tmp_path / "compiled"
+    compiled.mkdir()
+
+    def analysis(parse: bool = True) -> tuple[object, FragmentMemo]:
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(folder)),
+            bytecode_cache=jinja2.FileSystemBytecodeCache(str(compiled)),
+        )
+        if not parse:
+
+            def refuse(*args: object, **kwargs: object) -> None:
+                raise AssertionError("parsed again")
+
+            env.parse = refuse  # type: ignore[method-assign]
+        memo = FragmentMemo(env)
+        return memo.reads("partials/row.html"), memo
+
+    first, _ = analysis()
+    assert first is not None and first.attrs == (("item", ("name",)),)
+    assert (compiled / "fragments.json").is_file()
+    again, _ = analysis(parse=False)
+    assert again == first  # read back, not parsed
+    (folder / "partials/x.html").write_text("{{ page.kind }}")  # an included partial changed
+    changed, _ = analysis()
+    assert changed is not None and ("page", ("kind",)) in changed.attrs
+    (folder / "partials/row.html").write_text("{% set ns.x = 1 %}")  # now unsuitable
+    assert analysis()[0] is None
