@@ -9,6 +9,7 @@ which share the model copy-on-write and write their pages themselves.
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import threading
@@ -1007,6 +1008,7 @@ class _Build:
         from newsreel.taxonomy import build_model
         from newsreel.theme import asset_names, collect_static
 
+        gc.enable()  # (``newsreel build`` leaves it off until a build is a full one)
         site_dir, settings, options, inputs = (
             self.site_dir,
             self.settings,

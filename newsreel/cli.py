@@ -137,6 +137,10 @@ def build(
     no_wait: bool,
 ) -> None:
     """Build the site in DIR (default: the current folder) into DIR/site."""
+    # No cycle collection while the build finds out what changed and patches a few pages
+    # (it only allocates: the collector would cost a tenth of such a build); a full build
+    # turns it back on (``build._Build.full``).
+    gc.disable()
     from newsreel.build import BuildOptions, build_site
 
     gc.freeze()  # what was just imported lives as long as the process: the cycle collector can skip it
