@@ -286,7 +286,9 @@ def canonical(files: dict[str, bytes]) -> dict[str, bytes]:
 
 
 def _previous_index(writer: OutputWriter) -> dict[str, FileEntry]:
-    return {rel: entry for rel, entry in writer.previous.files.items() if is_index_file(rel)}
+    # (``is_index_file`` inlined here and below: these run over every file of the site, on
+    # every build)
+    return {rel: entry for rel, entry in writer.previous.files.items() if rel.startswith(PREFIX)}
 
 
 def update_index(writer: OutputWriter, settings: Settings, *, now: bool) -> bool:
@@ -295,7 +297,7 @@ def update_index(writer: OutputWriter, settings: Settings, *, now: bool) -> bool
     When the pages did not change the old index is kept. With ``now`` False (``serve``) the
     old index is kept even so, and True is returned: the caller indexes after the commit."""
     files = writer.manifest.files
-    for rel in [rel for rel in files if is_index_file(rel)]:
+    for rel in [rel for rel in files if rel.startswith(PREFIX)]:
         del files[rel]  # a patch build carried the old index over
     if not settings.search:
         return False

@@ -453,7 +453,11 @@ def _verify(shown: Path, out: Path, manifest: Manifest) -> None:
     written = manifest.stamp[0] if manifest.stamp is not None else -1
     files = manifest.files
     root = str(out) + "/"
-    lstat, is_dir, is_reg, is_link = os.lstat, stat.S_ISDIR, stat.S_ISREG, stat.S_ISLNK
+    is_dir, is_reg, is_link = stat.S_ISDIR, stat.S_ISREG, stat.S_ISLNK
+    top = os.open(out, _DIR_FLAGS)  # names are looked up from it: a shorter walk for the kernel
+
+    def lstat(rel: str) -> os.stat_result:
+        return os.lstat(rel, dir_fd=top)
 
     def refuse(rel: str, what: str) -> None:
         raise UnsafeOutput(
@@ -464,7 +468,7 @@ def _verify(shown: Path, out: Path, manifest: Manifest) -> None:
     # Folders: each once, parents first. True when it is there as newsreel left it, False when
     # missing; the names newsreel put in those modified since the manifest are checked below.
     folders: dict[str, bool] = {"": True}
-    modified: list[str] = [""] if lstat(out).st_mtime_ns >= written else []
+    modified: list[str] = [""] if os.fstat(top).st_mtime_ns >= written else []
 
     def look(folder: str) -> bool:
         above = folder.rpartition("/")[0]
@@ -473,7 +477,7 @@ def _verify(shown: Path, out: Path, manifest: Manifest) -> None:
             there = look(above)
         if there:
             try:
-                info = lstat(root + folder)
+                info = lstat(folder)
             except FileNotFoundError:
                 there = False
             else:
@@ -486,28 +490,31 @@ def _verify(shown: Path, out: Path, manifest: Manifest) -> None:
         folders[folder] = there
         return there
 
-    for rel, entry in files.items():
-        folder = rel.rpartition("/")[0]
-        there = folders.get(folder)
-        if there is None:
-            there = look(folder)
-        if not there:
-            manifest.doubt(rel)  # its folder is gone
-            continue
-        try:
-            info = lstat(root + rel)
-        except FileNotFoundError:
-            manifest.doubt(rel)  # listed, but gone
-            continue
-        if not is_reg(info.st_mode):
-            refuse(
-                rel,
-                "is a symbolic link, which newsreel never makes"
-                if is_link(info.st_mode)
-                else "is not a regular file",
-            )
-        if info.st_mtime_ns >= written and not _same_bytes(root + rel, entry[0]):
-            manifest.doubt(rel)
+    try:
+        for rel, entry in files.items():
+            folder = rel.rpartition("/")[0]
+            there = folders.get(folder)
+            if there is None:
+                there = look(folder)
+            if not there:
+                manifest.doubt(rel)  # its folder is gone
+                continue
+            try:
+                info = os.lstat(rel, dir_fd=top)
+            except FileNotFoundError:
+                manifest.doubt(rel)  # listed, but gone
+                continue
+            if not is_reg(info.st_mode):
+                refuse(
+                    rel,
+                    "is a symbolic link, which newsreel never makes"
+                    if is_link(info.st_mode)
+                    else "is not a regular file",
+                )
+            if info.st_mtime_ns >= written and not _same_bytes(root + rel, entry[0]):
+                manifest.doubt(rel)
+    finally:
+        os.close(top)
     if modified:
         _refuse_strangers(out, modified, files, refuse)
 
