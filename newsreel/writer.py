@@ -41,7 +41,7 @@ import stat
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from itertools import repeat
+from itertools import islice, repeat
 from pathlib import Path
 
 from newsreel.errors import UnsafeOutput
@@ -345,17 +345,22 @@ def guard_output(
 
 
 class EarlyCheck:
-    """``_verify`` of an output made in a forked child, while the build lists and stamps its
-    sources and waits for its lock: on a machine with two cores a warm build of a large site
-    so does its two longest walks at once. The child changes nothing; its answer — the
-    refusal ``_verify`` would raise, or the files it would doubt — is taken only when the
-    manifest is still the one it checked once the build holds the lock (``guard_output``)."""
+    """``_verify`` of an output made in forked children, while the build lists and stamps its
+    sources and waits for its lock: on a machine with two cores a warm build of a large site so
+    does its longest walks at once. Each child looks at a part of the manifest's files (and
+    lists every folder modified since, against the whole manifest) and changes nothing; their
+    answer — the refusal ``_verify`` would raise, or the files it would doubt — is taken only
+    when the manifest is still the one they checked once the build holds the lock
+    (``guard_output``)."""
 
-    def __init__(self, output: Path, manifest: Manifest, pid: int, reader: int) -> None:
+    PARTS = 2
+    """Children, each checking a part of the files (with the parent: the machine's two cores)."""
+
+    def __init__(self, output: Path, manifest: Manifest, children: list[tuple[int, int]]) -> None:
         self.output = output
         self.manifest = manifest
-        self.pid = pid
-        self.reader = reader
+        self.children = children
+        """(pid, read end of its pipe) of each child, in the order of their parts."""
 
     @classmethod
     def start(cls, output: Path) -> EarlyCheck | None:
@@ -370,56 +375,66 @@ class EarlyCheck:
         from newsreel.children import die_with_parent
 
         parent = os.getpid()
-        reader, writer = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - the child (its answer is tested)
-            try:
-                os.close(reader)
-                die_with_parent(parent)
-                answer: tuple[str | None, list[str]]
+        size = -(-len(manifest.files) // cls.PARTS)
+        check = cls(output, manifest, [])
+        for part in range(cls.PARTS):
+            reader, writer = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # pragma: no cover - a child (their answer is tested)
                 try:
-                    _verify(output, out, manifest)
-                    answer = (None, sorted(manifest.doubted))
-                except UnsafeOutput as exc:
-                    answer = (str(exc), [])
-                data = json.dumps(answer).encode("utf-8", "surrogatepass")
-                with os.fdopen(writer, "wb") as pipe:
-                    pipe.write(data)
-            finally:
-                os._exit(0)
-        os.close(writer)
-        return cls(output, manifest, pid, reader)
+                    os.close(reader)
+                    for _, other in check.children:
+                        os.close(other)
+                    die_with_parent(parent)
+                    answer: tuple[str | None, list[str]]
+                    try:
+                        _verify(output, out, manifest, (part * size, (part + 1) * size))
+                        answer = (None, sorted(manifest.doubted))
+                    except UnsafeOutput as exc:
+                        answer = (str(exc), [])
+                    data = json.dumps(answer).encode("utf-8", "surrogatepass")
+                    with os.fdopen(writer, "wb") as pipe:
+                        pipe.write(data)
+                finally:
+                    os._exit(0)
+            os.close(writer)
+            check.children.append((pid, reader))
+        return check
 
     def answer(self) -> tuple[str | None, list[str]] | None:
-        """What the child found, once it is done; None if it failed."""
+        """What the children found, once they are done (the first refusal, else every file
+        to doubt); None if one failed."""
+        refusals: list[str] = []
+        doubted: list[str] = []
         try:
-            with os.fdopen(self.reader, "rb") as pipe:
-                data = pipe.read()
-            refused, doubted = json.loads(data)
-            if not (refused is None or isinstance(refused, str)) or not isinstance(doubted, list):
-                return None
-            return refused, [rel for rel in doubted if isinstance(rel, str)]
+            for _, reader in self.children:
+                with os.fdopen(os.dup(reader), "rb") as pipe:
+                    data = pipe.read()
+                refused, found = json.loads(data)
+                if not (refused is None or isinstance(refused, str)) or not isinstance(found, list):
+                    return None
+                if refused is not None:
+                    refusals.append(refused)
+                doubted += [rel for rel in found if isinstance(rel, str)]
         except (OSError, ValueError, TypeError):
             return None
         finally:
-            self.reader = -1
             self.close()
+        return (refusals[0] if refusals else None), sorted(doubted)
 
     def close(self) -> None:
-        """End the child (if still running) and reap it."""
-        if self.reader >= 0:
-            os.close(self.reader)
-            self.reader = -1
-        if self.pid:
+        """End the children (if still running) and reap them."""
+        for pid, reader in self.children:
+            os.close(reader)
             try:
-                os.kill(self.pid, signal.SIGKILL)
+                os.kill(pid, signal.SIGKILL)
             except OSError:
                 pass
             try:
-                os.waitpid(self.pid, 0)
+                os.waitpid(pid, 0)
             except ChildProcessError:
                 pass
-            self.pid = 0
+        self.children = []
 
 
 def _stray_at_top(shown: Path, out: Path, manifest: Manifest) -> None:
@@ -437,7 +452,9 @@ def _stray_at_top(shown: Path, out: Path, manifest: Manifest) -> None:
         )
 
 
-def _verify(shown: Path, out: Path, manifest: Manifest) -> None:
+def _verify(
+    shown: Path, out: Path, manifest: Manifest, part: tuple[int, int] | None = None
+) -> None:
     """Look at every file and folder the manifest implies, and list the folders changed since:
     refuse what newsreel did not write (at any depth) or a symbolic link; doubt each file
     modified since the manifest was written and believe it only when its bytes hash to the
@@ -449,7 +466,8 @@ def _verify(shown: Path, out: Path, manifest: Manifest) -> None:
     it: only folders modified since the manifest are listed, so a build of a site whose output
     nobody touched costs one ``lstat`` per file and folder, not a walk. (This loop is what a
     warm build of a large site spends most of its time on: it is kept to plain string and
-    ``lstat`` calls.)"""
+    ``lstat`` calls.) ``part`` (start, stop) looks at those of the manifest's files alone
+    (``EarlyCheck``'s children), the modified folders still against every file."""
     written = manifest.stamp[0] if manifest.stamp is not None else -1
     files = manifest.files
     root = str(out) + "/"
@@ -491,7 +509,8 @@ def _verify(shown: Path, out: Path, manifest: Manifest) -> None:
         return there
 
     try:
-        for rel, entry in files.items():
+        listed = files.items() if part is None else islice(files.items(), *part)
+        for rel, entry in listed:
             folder = rel.rpartition("/")[0]
             there = folders.get(folder)
             if there is None:

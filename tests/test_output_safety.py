@@ -268,6 +268,14 @@ def test_the_early_check_answers_as_the_walk_would(tmp_path: Path) -> None:
     refused = early.answer()
     assert refused == walked() and refused[0] is not None and "posts/p3/stray.txt" in refused[0]
     (output / "posts/p3/stray.txt").unlink()
+    # a foreign file in a folder whose files both children look at is refused too, and the
+    # folder's own files are not
+    (output / "posts/stray.txt").write_text("mine")
+    early = EarlyCheck.start(output)
+    assert early is not None and len(early.children) == 2
+    refused = early.answer()
+    assert refused == walked() and refused[0] is not None and "posts/stray.txt" in refused[0]
+    (output / "posts/stray.txt").unlink()
     assert _build(site).returncode == 0
     assert newsreel("check", site, "--no-build").returncode == 0
 
