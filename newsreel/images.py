@@ -470,10 +470,14 @@ def prepare(
                 info = ImageInfo.from_json(known["info"])
             except (KeyError, TypeError, ValueError):
                 info = None
-            if info is not None and info.rel == rel and _complete(folder, info):
-                catalog.images[rel] = info
-                fresh[rel] = known
-                continue
+            if info is not None and info.rel == rel:
+                seen = _folder_stamp(folder, info)
+                # the folder's time changes when a file in it is removed or added: while it
+                # is the one recorded, its files are there (one stat, not one a variant)
+                if (seen is not None and known.get("folder") == seen) or _complete(folder, info):
+                    catalog.images[rel] = info
+                    fresh[rel] = {**known, "folder": seen}
+                    continue
         try:
             digest = hash_text(f"{hash_file(path)}:{key}")
         except OSError as exc:
@@ -489,7 +493,11 @@ def prepare(
                 info = None
         if info is not None and _complete(folder, info):
             catalog.images[rel] = info
-            fresh[rel] = {"stamp": stamp, "info": info.to_json()}
+            fresh[rel] = {
+                "stamp": stamp,
+                "info": info.to_json(),
+                "folder": _folder_stamp(folder, info),
+            }
         else:
             todo.append((rel, path, digest))
     if todo:
@@ -524,7 +532,11 @@ def prepare(
         for rel, path, digest in todo:
             info = catalog.images[rel] = _renamed(made[digest], rel)
             try:
-                fresh[rel] = {"stamp": _stamp(path.stat()), "info": info.to_json()}
+                fresh[rel] = {
+                    "stamp": _stamp(path.stat()),
+                    "info": info.to_json(),
+                    "folder": _folder_stamp(folder, info),
+                }
             except OSError:
                 pass
     if fresh_plain:
@@ -573,6 +585,14 @@ def _renamed(info: ImageInfo, rel: str) -> ImageInfo:
         for v in info.variants
     )
     return ImageInfo(rel, info.digest, info.width, info.height, info.alpha, variants, info.error)
+
+
+def _folder_stamp(folder: Path, info: ImageInfo) -> int | None:
+    """When an image's cache folder last changed (None if it is not there)."""
+    try:
+        return (folder / info.digest).stat().st_mtime_ns
+    except OSError:
+        return None
 
 
 def _complete(folder: Path, info: ImageInfo) -> bool:

@@ -540,3 +540,20 @@ def test_unusable_files_give_a_reason_not_an_exception(tmp_path: Path) -> None:
         info = images.process(path.name, path, "0" * 20, tmp_path)
         assert info.error is not None and reason in info.error, (path, info.error)
         assert info.variants == ()
+
+
+def test_a_variant_gone_from_the_cache_is_made_again(tmp_path: Path) -> None:
+    """A warm build trusts an image's cache folder while its time is the one recorded (one
+    stat an image, not one a variant); a file removed from it changes that time, and the
+    image is encoded again."""
+    (tmp_path / "a.jpg").write_bytes(jpeg((700, 400)))
+    static = {"img/a.jpg": tmp_path / "a.jpg"}
+    cache = tmp_path / "cache"
+    first = images.prepare(static, cache)
+    assert first.processed == 1 and images.prepare(static, cache).processed == 0
+    info = first.images["img/a.jpg"]
+    gone = first.folder / info.digest / info.variants[0].cached  # type: ignore[operator]
+    gone.unlink()
+    again = images.prepare(static, cache)
+    assert again.processed == 1 and gone.is_file()
+    assert images.prepare(static, cache).processed == 0
