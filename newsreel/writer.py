@@ -114,9 +114,10 @@ class Manifest:
     files: dict[str, FileEntry] = field(default_factory=dict)
     doubted: set[str] = field(default_factory=set)
     """Files found missing or changed since the manifest was written (``guard_output``)."""
-    stamp: tuple[int, int, int] | None = None
-    """(mtime in ns, size, inode) of the file this manifest was read from: another build since
-    changes it."""
+    stamp: tuple[int, int] | None = None
+    """(mtime in ns, size) of the file this manifest was read from: another build since
+    changes it. (No inode: a manifest restored with the output, as the deploy workflow's cache
+    restores it, is the same manifest.)"""
 
     @classmethod
     def read(cls, output: Path) -> Manifest | None:
@@ -133,7 +134,7 @@ class Manifest:
         if files is None or found is None:
             return None
         info = found[1]
-        return cls(files, stamp=(info.st_mtime_ns, info.st_size, info.st_ino))
+        return cls(files, stamp=(info.st_mtime_ns, info.st_size))
 
     def doubt(self, rel: str) -> None:
         """The file on disk is not what this entry says: forget its hash and key."""
@@ -236,13 +237,13 @@ def _stamp_list(path: Path) -> list[int] | None:
     return [info.st_mtime_ns, info.st_size, info.st_ino]
 
 
-def manifest_stamp(output: Path) -> tuple[int, int, int] | None:
-    """(mtime, size, inode) of the output's manifest: another build since changes it."""
+def manifest_stamp(output: Path) -> tuple[int, int] | None:
+    """(mtime, size) of the output's manifest: another build since changes it."""
     try:
         info = os.stat(manifest_path(output))
     except OSError:
         return None
-    return (info.st_mtime_ns, info.st_size, info.st_ino)
+    return (info.st_mtime_ns, info.st_size)
 
 
 def spare_folder(cache_dir: Path, output: Path) -> Path:

@@ -927,3 +927,30 @@ def test_output_is_no_larger_than_needed(tmp_path: Path) -> None:
         assert "<style" not in text and text.count('rel="stylesheet"') <= 1, page
     assert [p.name for p in out.rglob(".*")] == []
     assert (site / ".site.newsreel-manifest").is_file()
+
+
+def test_a_fresh_checkout_with_the_cache_restored_is_patched(tmp_path: Path) -> None:
+    """A cache that travels: the sources copied anew (new inodes and mtimes) and the cache,
+    site/ and its manifest restored as actions/cache restores them (tar --posix): a one-post
+    edit is patched, not built in full, and gives what a cold build gives."""
+    import subprocess
+
+    site = write_site(tmp_path / "blog", FILMS)
+    build_site(site)
+    _edit_body(site / "content/posts/2020-09-07-jump.md", "\nWarm edit.\n")
+    build_site(site)
+    clone = tmp_path / "clone"
+    clone.mkdir()
+    for name in ("content", "newsreel.yaml"):
+        subprocess.run(["cp", "-r", str(site / name), str(clone / name)], check=True)
+    archive = tmp_path / "cache.tar"
+    subprocess.run(
+        ["tar", "--posix", "-cf", archive, "-C", site, ".newsreel-cache", "site"]
+        + [".site.newsreel-manifest"],
+        check=True,
+    )
+    subprocess.run(["tar", "-xf", archive, "-C", clone], check=True)
+    _edit_body(clone / "content/posts/2020-09-07-jump.md", "\nAn edit in the clone.\n")
+    result = build_site(clone)
+    assert result.patched and 0 < result.rendered < 20, result
+    assert tree_hashes(clone / "site") == _cold_copy(clone, tmp_path / "cold")
