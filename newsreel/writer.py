@@ -229,12 +229,14 @@ def _parse(data: object) -> dict[str, FileEntry] | None:
 
 
 def _stamp_list(path: Path) -> list[int] | None:
-    """A file's (mtime, size, inode) as the spare's note keeps it; None when it is missing."""
+    """A file's (mtime, size) as the spare's note keeps it (no inode: a spare restored with the
+    output and its manifest, as the deploy workflow's cache restores them, is still the spare);
+    None when it is missing."""
     try:
         info = os.stat(path)
     except OSError:
         return None
-    return [info.st_mtime_ns, info.st_size, info.st_ino]
+    return [info.st_mtime_ns, info.st_size]
 
 
 def manifest_stamp(output: Path) -> tuple[int, int] | None:
