@@ -13,6 +13,8 @@ Anything else goes through markdown-it's inline parser as before.
 
 from __future__ import annotations
 
+import re
+
 from markdown_it.rules_core.state_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.rules_inline.text import text as markdown_it_text
@@ -106,13 +108,17 @@ def plain_brackets(state: StateInline, silent: bool) -> bool:
         return True
     cached = state.env.get("newsreel_brackets")
     if cached is None or cached[0] is not src:
-        cached = (src, src.rfind("]"), src.rfind("]("))
+        cached = (src, src.rfind("]"), src.rfind("]("), src.rfind(">"))
         state.env["newsreel_brackets"] = cached
-    _, last_close, last_inline = cached
-    if last_close >= pos and (
-        last_inline >= pos
-        or state.env.get("references")
-        or state.env.get("footnotes", {}).get("refs")
+    _, last_close, last_inline, last_angle = cached
+    if (
+        last_close >= pos
+        and (
+            last_inline >= pos
+            or state.env.get("references")
+            or state.env.get("footnotes", {}).get("refs")
+        )
+        and not _too_deep(state, pos + 1 if src[pos] == "!" else pos, last_angle)
     ):
         return False
     if silent:
@@ -124,6 +130,62 @@ def plain_brackets(state: StateInline, silent: bool) -> bool:
     state.append_pending(src[pos:end])
     state.pos = end
     return True
+
+
+_HIDES_BRACKETS = re.compile(r"[\\`]")
+"""An escape or a code span can hide a ``[`` or a ``]`` (and a ``<`` before a ``>``: an
+autolink or inline HTML)."""
+
+
+def _too_deep(state: StateInline, pos: int, last_angle: int) -> bool:
+    """Whether the ``[`` at ``pos`` opens ``BRACKET_NESTING`` more brackets before the first
+    ``]`` after it, with nothing between that could hide one: its label would be read that
+    deep, where no link is read, so it opens nothing (a warning says so).
+
+    markdown-it finds this out by reading the label, four brackets deep: ``*[*[*[…`` cost 10
+    times an ordinary post. Here the brackets are counted, and the stretch where every ``[``
+    is that deep is remembered, so a run of brackets is looked at once."""
+    src = state.src
+    if pos + 1 >= len(src) or src[pos] != "[" or src[pos + 1] == "^":
+        return False
+    env = state.env
+    zone = env.get("newsreel_deep_zone")
+    if zone is not None and zone[0] is src and zone[1] <= pos < zone[2]:
+        return True
+    remembered = env.get("newsreel_next_close")  # no ``]`` from [1] to [2]
+    if remembered is not None and remembered[0] is src and remembered[1] <= pos < remembered[2]:
+        close = remembered[2]
+    else:
+        close = src.find("]", pos + 1)
+        if close < 0:
+            close = len(src)
+        env["newsreel_next_close"] = (src, pos, close)
+    bracket = pos
+    for _ in range(BRACKET_NESTING):
+        bracket = src.find("[", bracket + 1, close)
+        if bracket < 0:
+            return False
+    if _hides_brackets(src, pos, bracket, last_angle) < bracket:
+        return False
+    # every ``[`` before the BRACKET_NESTING-th last one before ``limit`` is as deep
+    limit = _hides_brackets(src, bracket, close, last_angle)
+    deepest = limit
+    for _ in range(BRACKET_NESTING):
+        deepest = src.rfind("[", pos, deepest)
+    env["newsreel_deep_zone"] = (src, pos, deepest)
+    _warn_deep_brackets(state)
+    return True
+
+
+def _hides_brackets(src: str, start: int, end: int, last_angle: int) -> int:
+    """The first character from ``start`` to ``end`` that could hide a bracket, or ``end``."""
+    found = _HIDES_BRACKETS.search(src, start, end)
+    if found is not None:
+        end = found.start()
+    if last_angle > start:
+        angle = src.find("<", start, end)
+        end = end if angle < 0 else angle
+    return end
 
 
 def _warn_deep_brackets(state: StateInline) -> None:

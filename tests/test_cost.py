@@ -13,13 +13,16 @@ import random
 import sys
 from pathlib import Path
 
+import markdown_it.helpers
 import pytest
 from markdown_it import MarkdownIt
+from markdown_it.parser_inline import ParserInline
 from mdit_py_plugins.anchors import anchors_plugin
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 import shapes  # noqa: E402
 
+from newsreel.inlineparser import LinkHelpers  # noqa: E402
 from newsreel.markdown import make_markdown, render_body  # noqa: E402
 from newsreel.mdlimits import MAX_TABLE_COLUMNS  # noqa: E402
 from newsreel.plaininline import BRACKET_NESTING  # noqa: E402
@@ -34,22 +37,7 @@ def ordinary() -> dict[str, tuple[float, int]]:
     return {kind: shapes.baseline(kind, SIZE) for kind in ("post", "import")}
 
 
-OVER_BUDGET = {
-    "stars and brackets": "markdown-it tries each '[' as a link label and makes each '*' a "
-    "delimiter token: linear, but about 10x an ordinary post",
-}
-"""Known gaps, marked as expected failures (not strict: a quiet machine may pass some)."""
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(name, marks=pytest.mark.xfail(reason=OVER_BUDGET[name], strict=False))
-        if name in OVER_BUDGET
-        else name
-        for name in shapes.SHAPES
-    ],
-)
+@pytest.mark.parametrize("name", list(shapes.SHAPES))
 def test_shape_costs_in_proportion(
     name: str, ordinary: dict[str, tuple[float, int]], record_property
 ) -> None:
@@ -333,3 +321,51 @@ def test_list_items_over_the_posts_limit_are_an_error_naming_it() -> None:
         f"this length (at most {MIN_STRUCTURE_LIMIT:,}, or one per 10 characters of the post: "
         "shorten the list or split the post)"
     ]
+
+
+def _stock_parser(md: MarkdownIt) -> MarkdownIt:
+    """``md`` with markdown-it's own inline parser and link helpers (the same rules)."""
+    stock = ParserInline()
+    stock.ruler, stock.ruler2 = md.inline.ruler, md.inline.ruler2
+    md.inline = stock
+    md.helpers = markdown_it.helpers  # type: ignore[assignment]
+    return md
+
+
+def test_rules_tried_by_character_give_markdown_its_tokens() -> None:
+    """newsreel.inlineparser tries at each character only the rules that can match there,
+    and finds link destinations from an index: the tokens of markdown-it's own parser."""
+    alphabet = ["*", "_", "~~", "[", "]", "![", "](", ")", "(", "`", "\\", "<", ">", "&", "#"]
+    alphabet += ["a", " ", "\n", "^[", "[^1]", "&amp;", "<https://a.b/>", "<b>", "'", '"', "-"]
+    alphabet += ["](/x)", "](<a b>)", '](/x "t")', "\\(", "\\ ", "((", "))", ":", "{", "$", "\t"]
+    tails = ["", "\n\n[r]: /r\n", "\n\n[^1]: note\n", "\n\n[a]: (/a)\n"]
+    for html in (False, True):
+        ours = make_markdown(html, "/")
+        theirs = _stock_parser(make_markdown(html, "/"))
+        for index, text in enumerate(_random_texts(alphabet, 3000, seed=31 + html)):
+            source = text + tails[index % len(tails)]
+            expected = [t.as_dict() for t in theirs.parse(source)]
+            assert [t.as_dict() for t in ours.parse(source)] == expected, repr(source)
+
+
+def test_link_destinations_are_markdown_its() -> None:
+    alphabet = ["(", ")", "(", ")", "\\", "\\", " ", "a", "<", ">", "\n", "\x01", "[](", "\\ "]
+    for seed in range(1500):
+        rng = random.Random(seed)
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 50)))
+        helpers = LinkHelpers()  # the second look at one text builds its index
+        for start in range(len(text)):
+            for end in (len(text), rng.randint(start, len(text))):
+                theirs = markdown_it.helpers.parseLinkDestination(text, start, end)
+                ours = helpers.parseLinkDestination(text, start, end)
+                assert (ours.ok, ours.pos, ours.str) == (theirs.ok, theirs.pos, theirs.str), (
+                    repr(text),
+                    start,
+                    end,
+                )
+    deep = "(" * 33 + "a" + ")" * 33
+    helpers = LinkHelpers()
+    for start in range(len(deep)):
+        theirs = markdown_it.helpers.parseLinkDestination(deep, start, len(deep))
+        ours = helpers.parseLinkDestination(deep, start, len(deep))
+        assert (ours.ok, ours.pos, ours.str) == (theirs.ok, theirs.pos, theirs.str), start
