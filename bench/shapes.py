@@ -84,6 +84,9 @@ SHAPES: dict[str, tuple[str, Callable[[int], str]]] = {
     "equal headings": ("post", lambda n: fill("## same\n\n", n)),
     "headings that look numbered": ("post", lambda n: fill("## a\n\n## a-1\n\n## a-1-1\n\n", n)),
     "one heading per line": ("post", lambda n: numbered(lambda i: f"### h{i % 50}\n", n)),
+    "empty headings": ("post", lambda n: fill("#\n", n)),
+    "one-letter paragraphs": ("post", lambda n: fill("a\n\n", n)),
+    "setext headings": ("post", lambda n: fill("a\n-\n", n)),
     "table at the column limit": ("post", lambda n: wide_table(1000, n)),
     "table over the column limit": ("post", lambda n: wide_table(20000, n)),
     "table of tiny cells": (

@@ -19,8 +19,8 @@ from markupsafe import Markup
 from mdit_py_plugins.footnote import footnote_plugin
 
 from newsreel.errors import Problem, error, warning
-from newsreel.inlineparser import DispatchingParserInline, LinkHelpers
-from newsreel.mdlimits import long_delimiter_run, too_large_table, too_many_list_items
+from newsreel.mdlimits import long_delimiter_run, too_large_table, too_many_blocks
+from newsreel.mdparsers import DispatchingParserBlock, DispatchingParserInline, LinkHelpers
 from newsreel.pictures import ImageRef, image_plugin
 from newsreel.plaininline import inline, plain_brackets
 from newsreel.slugs import slugify
@@ -108,14 +108,15 @@ def _heading_ids(state: StateCore) -> None:
 def make_markdown(html: bool, base_path: str) -> MarkdownIt:
     """The Markdown renderer of a build."""
     md = MarkdownIt("commonmark", {"html": html, "typographer": True})
-    md.inline = DispatchingParserInline(md.inline)  # the same tokens, fewer rule calls
+    md.block = DispatchingParserBlock(md.block)  # the same tokens, fewer rule calls
+    md.inline = DispatchingParserInline(md.inline)
     md.helpers = LinkHelpers()  # type: ignore[assignment]  # the same links, in proportion
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
     md.core.ruler.at("inline", inline)  # the same tokens, plain text without the parser
     md.core.ruler.at("smartquotes", smartquotes)  # the same quotes in linear time
     md.block.ruler.before("table", "newsreel_too_large_table", too_large_table)
     md.block.ruler.before(
-        "newsreel_too_large_table", "newsreel_list_items", too_many_list_items, {"alt": ["list"]}
+        "newsreel_too_large_table", "newsreel_blocks", too_many_blocks, {"alt": ["list"]}
     )
     md.validateLink = lambda url: is_safe_url(url)  # type: ignore[method-assign]
     footnote_plugin(md)

@@ -7,14 +7,17 @@ inline rules bound them, the way the table column limit does:
 
 - a table wider than ``MAX_TABLE_COLUMNS``, or one that brings the post's table cells over
   its limit, is an error and is skipped;
-- list items over the post's limit are an error, and the rest of the post is skipped;
+- list items over the post's limit are an error, and the rest of the post is skipped; so
+  are blocks (paragraphs, headings, quotes…): a paragraph or a heading per line of one or
+  two characters (``#`` or ``a`` and a blank line, repeated) makes three tokens per block;
 - a run of ``*``, ``_`` or ``~`` longer than ``MAX_DELIMITER_RUN`` that could open or
   close emphasis is left as text, with a warning (a run that can do neither is text in
   markdown-it too, and is taken as text here at once, with no warning).
 
 The cell and item limits grow with the post: ``MIN_STRUCTURE_LIMIT``, or one per
 ``CHARACTERS_PER_STRUCTURE`` characters of the body when that is more, far above what prose
-with tables and lists has (one cell or item per 100 or so characters).
+with tables and lists has (one cell or item per 100 or so characters); blocks may number
+``MIN_BLOCK_LIMIT``, or one per ``CHARACTERS_PER_BLOCK`` characters.
 """
 
 from __future__ import annotations
@@ -29,6 +32,10 @@ MIN_STRUCTURE_LIMIT = 2_000
 """Table cells, and list items, a post may always have."""
 CHARACTERS_PER_STRUCTURE = 10
 """A longer post may have one table cell, and one list item, per this many characters."""
+MIN_BLOCK_LIMIT = 10_000
+"""Blocks (paragraphs, headings, quotes, the paragraphs of list items…) a post may always have."""
+CHARACTERS_PER_BLOCK = 6
+"""A longer post may have one block per this many characters."""
 MAX_DELIMITER_RUN = 12
 """Longest run of ``*``, ``_`` or ``~`` read as emphasis (six levels of strong emphasis)."""
 
@@ -36,6 +43,11 @@ MAX_DELIMITER_RUN = 12
 def structure_limit(src: str) -> int:
     """Table cells (or list items) allowed in a post of Markdown ``src``."""
     return max(MIN_STRUCTURE_LIMIT, len(src) // CHARACTERS_PER_STRUCTURE)
+
+
+def block_limit(src: str) -> int:
+    """Blocks allowed in a post of Markdown ``src``."""
+    return max(MIN_BLOCK_LIMIT, len(src) // CHARACTERS_PER_BLOCK)
 
 
 def _problem(state: StateBlock, line: int, message: str, hint: str) -> None:
@@ -119,9 +131,11 @@ def _table_end(state: StateBlock, line: int, end_line: int) -> int:
     return line
 
 
-def too_many_list_items(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
-    """Count the list items made so far, at each block and between list items (as a
-    terminator of lists); past the post's limit, an error, and the rest is skipped."""
+def too_many_blocks(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    """Count the blocks begun (outside validation mode a rule is called at a block's first
+    line) and the list items made so far (at each block, and between list items as a
+    terminator of lists); past either of the post's limits, an error, and the rest is
+    skipped."""
     env = state.env
     tokens = state.tokens
     seen = min(env.get("newsreel_list_tokens", 0), len(tokens))
@@ -129,19 +143,36 @@ def too_many_list_items(state: StateBlock, start_line: int, end_line: int, silen
     count += sum(1 for token in tokens[seen:] if token.type == "list_item_open")
     env["newsreel_list_tokens"], env["newsreel_list_items"] = len(tokens), count
     limit = structure_limit(state.src)
-    if count <= limit:
-        return False
+    if count > limit:
+        if silent:
+            return True  # ends the list
+        if not env.get("newsreel_list_items_reported"):
+            env["newsreel_list_items_reported"] = True
+            _problem(
+                state,
+                start_line,
+                f"the post's lists have more than {limit:,} items; "
+                f"the limit is {limit:,} for a post of this length",
+                f"at most {MIN_STRUCTURE_LIMIT:,}, or one per {CHARACTERS_PER_STRUCTURE} "
+                "characters of the post: shorten the list or split the post",
+            )
+        state.line = end_line
+        return True
     if silent:
-        return True  # ends the list
-    if not env.get("newsreel_list_items_reported"):
-        env["newsreel_list_items_reported"] = True
+        return False
+    blocks = env["newsreel_blocks"] = env.get("newsreel_blocks", 0) + 1
+    limit = block_limit(state.src)
+    if blocks <= limit:
+        return False
+    if not env.get("newsreel_blocks_reported"):
+        env["newsreel_blocks_reported"] = True
         _problem(
             state,
             start_line,
-            f"the post's lists have more than {limit:,} items; "
-            f"the limit is {limit:,} for a post of this length",
-            f"at most {MIN_STRUCTURE_LIMIT:,}, or one per {CHARACTERS_PER_STRUCTURE} characters "
-            "of the post: shorten the list or split the post",
+            f"the post has more than {limit:,} blocks (paragraphs, headings, quotes, "
+            f"list items…); the limit is {limit:,} for a post of this length",
+            f"at most {MIN_BLOCK_LIMIT:,}, or one per {CHARACTERS_PER_BLOCK} characters of "
+            "the post: join short paragraphs or split the post",
         )
     state.line = end_line
     return True

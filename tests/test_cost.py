@@ -16,15 +16,16 @@ from pathlib import Path
 import markdown_it.helpers
 import pytest
 from markdown_it import MarkdownIt
+from markdown_it.parser_block import ParserBlock
 from markdown_it.parser_inline import ParserInline
 from mdit_py_plugins.anchors import anchors_plugin
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 import shapes  # noqa: E402
 
-from newsreel.inlineparser import LinkHelpers  # noqa: E402
 from newsreel.markdown import make_markdown, render_body  # noqa: E402
 from newsreel.mdlimits import MAX_TABLE_COLUMNS  # noqa: E402
+from newsreel.mdparsers import LinkHelpers  # noqa: E402
 from newsreel.plaininline import BRACKET_NESTING  # noqa: E402
 from newsreel.slugs import slugify  # noqa: E402
 from newsreel.smartquotes import smartquotes  # noqa: E402
@@ -261,7 +262,7 @@ def test_tables_and_lists_within_the_limits_are_markdown_its() -> None:
     them: tables in quotes and lists, ended by a blank line, a quote, a heading or a fence."""
     ours = make_markdown(False, "/")
     theirs = make_markdown(False, "/")
-    theirs.block.ruler.disable(["newsreel_too_large_table", "newsreel_list_items"])
+    theirs.block.ruler.disable(["newsreel_too_large_table", "newsreel_blocks"])
     rows = [
         "| a | b |",
         "|---|:-:|",
@@ -346,6 +347,45 @@ def test_rules_tried_by_character_give_markdown_its_tokens() -> None:
             source = text + tails[index % len(tails)]
             expected = [t.as_dict() for t in theirs.parse(source)]
             assert [t.as_dict() for t in ours.parse(source)] == expected, repr(source)
+
+
+def test_block_rules_tried_by_first_character_give_markdown_its_tokens() -> None:
+    """The block parser tries at each line only the rules that can match its first
+    non-blank character: the tokens of markdown-it's own block parser."""
+    lines = ["a", "", "# h", "#", "## b", "> q", ">", "- i", "  - j", "1. k", "2) l", "* m"]
+    lines += ["+ n", "---", "***", "___", "a", "===", "```", "~~~", "    code", "<div>", "</div>"]
+    lines += ["<!-- c -->", "[r]: /r", "[^1]: note", "| a | b |", "|---|---|", "| c | d |"]
+    lines += ["https://x.com/a/status/1", "https://www.youtube.com/watch?v=aqz-KE-bpKQ", "\t- t"]
+    for html in (False, True):
+        ours = make_markdown(html, "/")
+        theirs = make_markdown(html, "/")
+        theirs.block = ParserBlock()
+        theirs.block.ruler = ours.block.ruler
+        for seed in range(2500):
+            rng = random.Random(seed)
+            prefix = rng.choice(["", "", "> ", "- ", "  ", "1. "])
+            source = "\n".join(
+                rng.choice(["", prefix]) + rng.choice(lines) for _ in range(rng.randint(1, 14))
+            )
+            expected = [t.as_dict() for t in theirs.parse(source)]
+            assert [t.as_dict() for t in ours.parse(source)] == expected, repr(source)
+
+
+def test_blocks_over_the_posts_limit_are_an_error_naming_it() -> None:
+    from newsreel.mdlimits import MIN_BLOCK_LIMIT
+
+    md = make_markdown(False, "/")
+    rendered, problems = render_body(md, "#\n" * MIN_BLOCK_LIMIT, path="p.md", body_line=1)
+    assert not problems and rendered.html.count("<h1>") == MIN_BLOCK_LIMIT
+    body = "Intro\n\n" + "#\n" * MIN_BLOCK_LIMIT + "a\n\nb\n"
+    rendered, problems = render_body(md, body, path="p.md", body_line=1)
+    assert [str(p) for p in problems] == [
+        f"p.md:{2 + MIN_BLOCK_LIMIT}: the post has more than {MIN_BLOCK_LIMIT:,} blocks "
+        f"(paragraphs, headings, quotes, list items…); the limit is {MIN_BLOCK_LIMIT:,} for a "
+        f"post of this length (at most {MIN_BLOCK_LIMIT:,}, or one per 6 characters of the "
+        "post: join short paragraphs or split the post)"
+    ]
+    assert rendered.html.count("<h1>") == MIN_BLOCK_LIMIT - 1 and "<p>a</p>" not in rendered.html
 
 
 def test_link_destinations_are_markdown_its() -> None:

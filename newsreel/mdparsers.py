@@ -1,15 +1,17 @@
-"""markdown-it's inline parser, trying at each character only the rules that can match there.
+"""markdown-it's parsers, trying at each line or character only the rules that can match there.
 
-markdown-it's inline tokenizer tries every inline rule, in order, at each position that the
-``text`` rule does not swallow, and its ``skipToken`` (link labels look ahead with it) does
-the same in validation mode: fifteen calls for a ``[`` or a ``*`` that nothing matches. Text
-made of such characters (``*[*[*[…``, ``_a_a…``, ``![](![](…``) cost 10 times an ordinary
-post of the same size. Every rule here starts by comparing the character at the position
-with its own marker (``link`` with ``[``, ``emphasis`` with ``*`` and ``_``…), so
-``DispatchingParserInline`` calls, in the ruler's order, only the rules whose marker is the
-character at the position (``text`` only where it is not a terminator, and any rule it does
-not know at every position). The tokens are markdown-it's own (``tests/test_cost.py``
-compares them on random text).
+markdown-it's block tokenizer tries every block rule, in order, at each block, and its inline
+tokenizer every inline rule at each position that the ``text`` rule does not swallow (its
+``skipToken``, with which link labels look ahead, does the same in validation mode): fifteen
+calls for a ``[`` or a ``*`` that nothing matches, a dozen for a one-letter paragraph. Text
+made of such characters (``*[*[*[…``, ``_a_a…``, ``![](![](…``, ``#`` or ``a`` and a blank
+line repeated) cost 10 times an ordinary post of the same size. Most rules start by comparing
+the character at the position (the line's first non-blank one for block rules) with their
+own markers (``link`` with ``[``, ``heading`` with ``#``…): ``DispatchingParserInline`` and
+``DispatchingParserBlock`` call, in the ruler's order, only the rules whose markers hold that
+character (``text`` only where it is not a terminator, and any rule not listed here
+everywhere). ``LinkHelpers`` finds link destinations from an index. The tokens are
+markdown-it's own (``tests/test_cost.py`` compares them on random text).
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from collections.abc import Sequence
 from markdown_it import helpers as markdown_it_helpers
 from markdown_it.common.utils import unescapeAll
 from markdown_it.helpers.parse_link_destination import _Result
+from markdown_it.parser_block import ParserBlock, RuleFuncBlockType
 from markdown_it.parser_inline import ParserInline, RuleFuncInlineType
+from markdown_it.rules_block import StateBlock
 from markdown_it.rules_inline import StateInline
 
 FIRST_CHARACTERS: dict[str, str] = {
@@ -42,6 +46,86 @@ FIRST_CHARACTERS: dict[str, str] = {
 }
 """The characters an inline rule (by its name in the ruler) can match at; a rule not named
 here is tried everywhere. ``text`` matches where the parser's terminators do not."""
+
+
+BLOCK_FIRST_CHARACTERS: dict[str, str] = {
+    "fence": "`~",
+    "blockquote": ">",
+    "hr": "*-_",
+    "list": "*-+0123456789",
+    "footnote_def": "[",
+    "reference": "[",
+    "html_block": "<",
+    "heading": "#",
+    "tweet_embed": "hH<",
+    "video_embed": "hH<",
+}
+"""The first non-blank characters of a line a block rule (by its name) can match at; a rule
+not named here (``table``, ``code``, ``lheading``, ``paragraph``…) is tried at every line."""
+
+
+class DispatchingParserBlock(ParserBlock):
+    """``ParserBlock`` whose ``tokenize`` tries at each line only the rules that can match its
+    first non-blank character, in the ruler's order: the same tokens, fewer calls."""
+
+    def __init__(self, rules_from: ParserBlock) -> None:
+        super().__init__()
+        self.ruler = rules_from.ruler
+        self._built_for: object = None
+        self._by_character: dict[str, Sequence[RuleFuncBlockType]] = {}
+
+    def _table(self) -> dict[str, Sequence[RuleFuncBlockType]]:
+        rules = self.ruler.getRules("")
+        if self._built_for is not rules:
+            self._built_for = rules
+            self._by_character = {}
+        return self._by_character
+
+    def _rules_at(self, character: str) -> Sequence[RuleFuncBlockType]:
+        table = self._table()
+        found = table.get(character)
+        if found is None:
+            names = {id(rule.fn): rule.name for rule in self.ruler.__rules__ if rule.enabled}
+            found = tuple(
+                rule
+                for rule in self.ruler.getRules("")
+                if character in BLOCK_FIRST_CHARACTERS.get(names.get(id(rule), ""), character)
+            )
+            table[character] = found
+        return found
+
+    def tokenize(self, state: StateBlock, startLine: int, endLine: int) -> None:  # noqa: N803
+        """markdown-it's ``tokenize``: block tokens for lines ``startLine`` to ``endLine``."""
+        line = startLine
+        max_nesting = state.md.options.maxNesting
+        has_empty_lines = False
+        src = state.src
+        while line < endLine:
+            state.line = line = state.skipEmptyLines(line)
+            if line >= endLine:
+                break
+            if state.sCount[line] < state.blkIndent:
+                break  # the end of a nested block (a quote, a list item)
+            if state.level >= max_nesting:
+                state.line = endLine  # too deep: skip the rest, as markdown-it does
+                break
+            ok = False
+            for rule in self._rules_at(src[state.bMarks[line] + state.tShift[line]]):
+                ok = rule(state, line, endLine, False)
+                if ok:
+                    if state.line <= line:
+                        raise RuntimeError("block rule didn't increment state.line")
+                    break
+            if not ok:
+                raise RuntimeError("none of the block rules matched")
+            state.tight = not has_empty_lines
+            line = state.line
+            if (line - 1) < endLine and state.isEmpty(line - 1):
+                has_empty_lines = True
+            if line < endLine and state.isEmpty(line):
+                has_empty_lines = True
+                line += 1
+                state.line = line
 
 
 class DispatchingParserInline(ParserInline):
