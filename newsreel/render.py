@@ -557,9 +557,9 @@ class Renderer:
 
     def _video_poster(self, site: SiteView, post: Post) -> str | None:
         """The picture a post's trailers start from: its own, else the poster or first still of
-        a term it names of a kind declared with ``poster``."""
-        if post.image:
-            return post.image
+        a term it names of a kind declared with ``poster`` (a picture wider than tall first:
+        the player is 16:9, and a portrait one is shown whole on a dark ground)."""
+        candidates = [post.image]
         for tax in self.settings.taxonomies:
             if not tax.poster:
                 continue
@@ -570,11 +570,19 @@ class Renderer:
                     continue
                 stills = term.extra.get("stills") or ()
                 if term.image and self.pictures.info(term.image):
-                    return term.image
-                if stills:
-                    src: str = stills[0].src  # term.extra holds any value
-                    return src
-        return None
+                    candidates.append(term.image)
+                candidates += [still.src for still in stills[:1]]
+        return self._wide_first(candidates)
+
+    def _wide_first(self, candidates: Sequence[str | None]) -> str | None:
+        """The first of ``candidates`` wider than tall (or of a size unknown here: a remote
+        image), else the first of them."""
+        present = [src for src in candidates if src]
+        for src in present:
+            size = self.pictures.size(src)
+            if size is None or size[0] >= size[1]:
+                return src
+        return present[0] if present else None
 
     def _with_video(
         self,

@@ -573,11 +573,16 @@ def render_tweet(tweet: Tweet, *, base_path: str = "/", remote_images: bool = Fa
 
 
 def _render_meta(tweet: Tweet, *, link_date: bool) -> Markup:
+    """The line under a tweet, "— Author (@handle) date" (under a card with no text and no
+    author, whose link names the handle already, the date alone)."""
     handle = escape(tweet.handle)
-    pieces = [Markup("\u2014")]
+    card = not link_date and not tweet.author
+    pieces = [] if card else [Markup("\u2014")]
     if tweet.author:
         pieces.append(Markup('<span class="tweet__author">%s</span>') % tweet.author)
-    if tweet.url or not link_date:
+    if card:
+        pass  # the card's link names the handle already
+    elif tweet.url or not link_date:
         pieces.append(Markup('<span class="tweet__handle">(@%s)</span>') % handle)
     else:
         pieces.append(

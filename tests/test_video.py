@@ -208,3 +208,48 @@ def test_a_malformed_video_line_in_the_body_is_an_error(tmp_path: Path) -> None:
         and "content/posts/a.md:7: " in run.stderr
         and "does not name a YouTube video" in run.stderr
     )
+
+
+def test_a_post_with_a_portrait_picture_plays_from_its_films_still(tmp_path: Path) -> None:
+    """The 16:9 player starts from a picture wider than tall when the post or its film has
+    one: a post whose own picture is a portrait poster shows its film's still instead."""
+    tall = io.BytesIO()
+    Image.new("RGB", (400, 600), (20, 30, 90)).save(tall, "JPEG")
+    site = write_site(
+        tmp_path / "site",
+        {
+            "static/img/still.jpg": still(),
+            "static/img/poster.jpg": tall.getvalue(),
+            "content/films/harbour.md": "---\ntitle: Harbour\nposter: /img/poster.jpg\n"
+            "poster_alt: Poster\nstills: [{src: /img/still.jpg, alt: Sea}]\n---\nA film.\n",
+            "content/posts/a.md": post(
+                "A",
+                "2023-01-02",
+                "Text.",
+                film="Harbour",
+                image="/img/poster.jpg",
+                image_alt="Poster",
+                trailer="https://youtu.be/avz06PDqDbM",
+            ),
+            "content/posts/b.md": post(
+                "B",
+                "2023-01-01",
+                "Text.",
+                image="/img/poster.jpg",
+                image_alt="Poster",
+                trailer="https://youtu.be/avz06PDqDbM",
+            ),
+        },
+    )
+    run = newsreel("build", site)
+    assert run.returncode == 0, run.stderr
+
+    def frame(slug: str) -> tuple[str, str]:
+        page = (site / f"site/posts/{slug}/index.html").read_text()
+        img = re.search(r'<img [^>]*class="trailer__frame[^"]*"[^>]*>', page)[0]
+        return re.search(r'class="([^"]*)"', img)[1], re.search(r' src="([^"]*)"', img)[1]
+
+    cls, src = frame("a")
+    assert cls == "trailer__frame" and "/img/still-" in src
+    cls, src = frame("b")  # no film: its own portrait picture, shown whole
+    assert cls == "trailer__frame trailer__frame--whole" and "/img/poster-" in src
