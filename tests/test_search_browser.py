@@ -96,6 +96,13 @@ def test_actor_accents_and_filters(browser: object, base: str) -> None:
     assert foreign(requests + more, base) == []
 
 
+def test_the_search_box_has_an_accessible_name(browser: object, base: str) -> None:
+    page, _ = open_page(browser, base, "search/")
+    page.wait_for_selector(".pagefind-ui__search-input")  # type: ignore[attr-defined]
+    box = page.get_by_role("textbox", name="Search this site")  # type: ignore[attr-defined]
+    assert box.count() == 1
+
+
 def test_a_result_shows_the_posts_picture(browser: object, base: str) -> None:
     page, _ = open_page(browser, base, "search/?q=teaser")
     results(page)

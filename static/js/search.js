@@ -18,6 +18,10 @@
     resetStyles: false,
     autofocus: true,
   });
+  // Pagefind names its box only by a title, which axe and some screen readers do not take
+  // as a label: give it one.
+  var box = root.querySelector(".pagefind-ui__search-input");
+  if (box) box.setAttribute("aria-label", "Search this site");
   var words = new URLSearchParams(window.location.search).get("q");
   if (words) ui.triggerSearch(words);
 })();
