@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from markdown_it import helpers as markdown_it_helpers
 from markdown_it.common.utils import unescapeAll
 from markdown_it.helpers.parse_link_destination import _Result
 from markdown_it.parser_block import ParserBlock, RuleFuncBlockType
 from markdown_it.parser_inline import ParserInline, RuleFuncInlineType
+from markdown_it.ruler import Ruler
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_inline import StateInline
 
@@ -64,6 +66,15 @@ BLOCK_FIRST_CHARACTERS: dict[str, str] = {
 not named here (``table``, ``code``, ``lheading``, ``paragraph``…) is tried at every line."""
 
 
+RuleT = TypeVar("RuleT")
+
+
+def _rules_where(ruler: Ruler[RuleT], wanted: Callable[[str | None], bool]) -> tuple[RuleT, ...]:
+    """The ruler's enabled rules, in its order, whose name (None if unnamed) ``wanted`` takes."""
+    names = {id(rule.fn): rule.name for rule in ruler.__rules__ if rule.enabled}
+    return tuple(rule for rule in ruler.getRules("") if wanted(names.get(id(rule))))
+
+
 class DispatchingParserBlock(ParserBlock):
     """``ParserBlock`` whose ``tokenize`` tries at each line only the rules that can match its
     first non-blank character, in the ruler's order: the same tokens, fewer calls."""
@@ -85,11 +96,9 @@ class DispatchingParserBlock(ParserBlock):
         table = self._table()
         found = table.get(character)
         if found is None:
-            names = {id(rule.fn): rule.name for rule in self.ruler.__rules__ if rule.enabled}
-            found = tuple(
-                rule
-                for rule in self.ruler.getRules("")
-                if character in BLOCK_FIRST_CHARACTERS.get(names.get(id(rule), ""), character)
+            found = _rules_where(
+                self.ruler,
+                lambda name: character in BLOCK_FIRST_CHARACTERS.get(name or "", character),
             )
             table[character] = found
         return found
@@ -155,12 +164,7 @@ class DispatchingParserInline(ParserInline):
         table = self._table()
         found = table.get(character)
         if found is None:
-            names = {id(rule.fn): rule.name for rule in self.ruler.__rules__ if rule.enabled}
-            found = tuple(
-                rule
-                for rule in self.ruler.getRules("")
-                if self._may_match(names.get(id(rule)), character)
-            )
+            found = _rules_where(self.ruler, lambda name: self._may_match(name, character))
             table[character] = found
         return found
 

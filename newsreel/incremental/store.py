@@ -331,18 +331,23 @@ def _pickle(value: Any) -> bytes:
     return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
 
+UNREADABLE_PICKLE = (
+    OSError,
+    EOFError,
+    pickle.PickleError,
+    AttributeError,
+    ImportError,
+    TypeError,
+    ValueError,
+    IndexError,
+)
+"""What reading a pickle written by another newsreel, or cut short, can raise."""
+
+
 def _unpickle(data: bytes, kind: type) -> Any:
     try:
         value = pickle.loads(data)
-    except (
-        EOFError,
-        pickle.PickleError,
-        AttributeError,
-        ImportError,
-        TypeError,
-        ValueError,
-        IndexError,
-    ):
+    except UNREADABLE_PICKLE:
         return None
     return value if isinstance(value, kind) else None
 
@@ -363,18 +368,6 @@ class Marker:
     """That build's "now": a build of an earlier moment may see another site."""
     left_out: tuple[int, int] = (0, 0)
     """Drafts and future posts that build left out."""
-
-
-UNREADABLE_PICKLE = (
-    OSError,
-    EOFError,
-    pickle.PickleError,
-    AttributeError,
-    ImportError,
-    TypeError,
-    ValueError,
-)
-"""What reading a pickle written by another newsreel, or cut short, can raise."""
 
 
 def read_marker(
