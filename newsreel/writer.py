@@ -382,9 +382,15 @@ class EarlyCheck:
         check = cls(output, manifest, [])
         for part in range(cls.PARTS):
             reader, writer = os.pipe()
+            # Ctrl-C is the parent's to handle: held back over the fork, so a child never
+            # takes it half-made (a traceback from threading's after-fork hook), then ignored
+            # in the child and delivered to the parent as usual.
+            interrupts = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
             pid = os.fork()
             if pid == 0:  # pragma: no cover - a child (their answer is tested)
                 try:
+                    signal.signal(signal.SIGINT, signal.SIG_IGN)
+                    signal.pthread_sigmask(signal.SIG_SETMASK, interrupts)
                     os.close(reader)
                     for _, other in check.children:
                         os.close(other)
@@ -400,6 +406,7 @@ class EarlyCheck:
                         pipe.write(data)
                 finally:
                     os._exit(0)
+            signal.pthread_sigmask(signal.SIG_SETMASK, interrupts)
             os.close(writer)
             check.children.append((pid, reader))
         return check
