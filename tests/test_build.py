@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -214,9 +215,11 @@ def test_static_files_are_copied_and_css_fingerprinted(tmp_path: Path) -> None:
     site = write_site(tmp_path / "blog", files)
     assert newsreel("build", site).returncode == 0
     assert (site / "site/img/poster.svg").is_file()
-    css = [p.name for p in (site / "site/css").iterdir()]
-    assert len(css) == 1 and css[0].startswith("style.") and css[0] != "style.css"
-    assert f"/movie-news/css/{css[0]}" in (site / "site/index.html").read_text()
+    css = sorted(p.name for p in (site / "site/css").iterdir())
+    assert [name.split(".")[0] for name in css] == ["front", "post", "style", "term"]
+    assert all(re.fullmatch(r"[a-z]+\.[0-9a-f]{10}\.css", name) for name in css), css
+    home = (site / "site/index.html").read_text()
+    assert f"/movie-news/css/{css[2]}" in home and f"/movie-news/css/{css[0]}" in home
 
 
 def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
@@ -904,8 +907,8 @@ def test_left_out_wording_for_build_and_serve() -> None:
 
 def test_output_is_no_larger_than_needed(tmp_path: Path) -> None:
     """Every feed holds at most ``feed_size`` entries, no page carries a style sheet of its
-    own (one fingerprinted file serves them all), and the manifest is not in it (it is kept
-    beside the output, not published)."""
+    own (fingerprinted files serve them all: the shared one and its kind's), and the manifest
+    is not in it (it is kept beside the output, not published)."""
     files = {
         "newsreel.yaml": "title: T\nbase_url: https://example.org/\nfeed_size: 3\n"
         "search: false\nsocial_cards: false\n",
@@ -924,7 +927,7 @@ def test_output_is_no_larger_than_needed(tmp_path: Path) -> None:
         assert len(feedparser.parse(feed.read_bytes()).entries) == 3
     for page in out.rglob("*.html"):
         text = page.read_text(encoding="utf-8")
-        assert "<style" not in text and text.count('rel="stylesheet"') <= 1, page
+        assert "<style" not in text and text.count('rel="stylesheet"') <= 2, page
     assert [p.name for p in out.rglob(".*")] == []
     assert (site / ".site.newsreel-manifest").is_file()
 
