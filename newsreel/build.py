@@ -592,24 +592,28 @@ def build_site(
     reporter: Reporter | None = None,
     state: BuildState | None = None,
     changed: Iterable[str] | None = None,
+    early: EarlyCheck | None = None,
 ) -> BuildResult:
     """Build the site in ``site_dir``; raise ``BuildFailed`` listing every problem.
 
     ``state`` is kept by a caller that builds again and again (``serve``); such a caller may
     pass the paths its watcher saw change since the last build, so that only they are stamped.
+    ``early`` is the output's check the caller started (``EarlyCheck.start`` of this output),
+    now the build's to use and end; else the build starts one.
     """
     started = time.perf_counter()
     reporter = reporter or Reporter(quiet=True)
     site_dir = Path(site_dir)
-    if not site_dir.is_dir():
-        raise NewsreelError(
-            f"{site_dir} is not a folder (give the site folder, which holds content/)"
-        )
     layout = SiteLayout(site_dir)
     output = options.output if options.output is not None else layout.output
     # The output is checked against its manifest in a child process meanwhile (writer.EarlyCheck).
-    early = EarlyCheck.start(output)
+    if early is None and site_dir.is_dir():
+        early = EarlyCheck.start(output)
     try:
+        if not site_dir.is_dir():
+            raise NewsreelError(
+                f"{site_dir} is not a folder (give the site folder, which holds content/)"
+            )
         settings, problems = resolve_settings(site_dir, options)
         # The sources are listed and stamped first: a caller that watches the folder (``serve``)
         # counts what changed after the build started as news, so the sooner the better.
@@ -665,14 +669,29 @@ def _build_locked(
     """``build_site`` once it holds the site's build lock (``known``: the output's manifest
     as read before it was taken; ``early``: its check under way)."""
     token = output_token(SiteLayout(site_dir).cache, output)
-    previous = guard_output(site_dir, output, token=token, known=known, early=early)
+    now = options.now or build_clock(settings)
+    own_state = state is None
+    if (
+        own_state
+        and options.use_cache
+        and early is not None
+        and known is not None
+        and read_marker(site_dir, inputs.fingerprint, known.stamp, now) is None
+    ):
+        # Something changed: the cache is read while the children finish the output's check.
+        state = load_state(site_dir)
+    try:
+        previous = guard_output(site_dir, output, token=token, known=known, early=early)
+    except BaseException:
+        if own_state and state is not None and state.store is not None:
+            state.store.close()
+        raise
     if previous is not None and not options.use_cache:
         for rel in list(previous.files):  # from scratch: no file of the output is believed
             previous.doubt(rel)
-    now = options.now or build_clock(settings)
-    if state is not None:
+    if not own_state:
+        assert state is not None
         state.inputs = inputs
-    own_state = state is None
     unreadable = any(p.severity == "error" for p in inputs.problems)
     if (
         own_state
@@ -680,6 +699,7 @@ def _build_locked(
         and previous is not None
         and not previous.doubted
         and not unreadable
+        and state is None
     ):
         unchanged = read_marker(site_dir, inputs.fingerprint, previous.stamp, now)
         if unchanged is not None:

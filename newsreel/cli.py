@@ -141,6 +141,11 @@ def build(
     # (it only allocates: the collector would cost a tenth of such a build); a full build
     # turns it back on (``build._Build.full``).
     gc.disable()
+    from newsreel.layout import SiteLayout
+    from newsreel.writer import EarlyCheck
+
+    # The output's check runs in children while this process imports the build's modules.
+    early = EarlyCheck.start(output if output is not None else SiteLayout(site_dir).output)
     from newsreel.build import BuildOptions, build_site
 
     gc.freeze()  # what was just imported lives as long as the process: the cycle collector can skip it
@@ -154,7 +159,7 @@ def build(
         wait=not no_wait,
     )
     try:
-        result = build_site(site_dir, options, reporter=reporter)
+        result = build_site(site_dir, options, reporter=reporter, early=early)
     except NewsreelError as exc:
         _fail(reporter, exc)
     for problem in result.warnings:
