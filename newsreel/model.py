@@ -181,7 +181,12 @@ class YearReport:
     """A release year as one post reported it."""
 
     year: int
-    post: Post
+    reporter: PostList
+    """That post, read as ``post`` (and so noted like a term's posts)."""
+
+    @property
+    def post(self) -> Post:
+        return self.reporter[0]
 
 
 @dataclass(frozen=True)
@@ -196,7 +201,7 @@ class Release:
     """How many times this release changed: its ``SEQUENCE`` in the .ics files."""
     previous: tuple[dt.date, ...]
     """Dates reported earlier for this region, oldest first (the slips)."""
-    reported_by: tuple[Post, ...]
+    reported_by: PostList
     """The posts that reported ``date``, oldest first (empty when only the film page gives it)."""
     changed: datetime | None
     """When it last changed: the date of the post that reported it (None: the film page)."""
@@ -214,10 +219,15 @@ class Release:
 class ReleaseReport:
     """A report that changed a film's release: a post's (or the film page's) year and dates."""
 
-    post: Post | None
-    """None for the film page's own ``release_year``/``release_date``."""
+    reporter: PostList
+    """The post that made it, read as ``post``; empty for the film page's own
+    ``release_year``/``release_date``."""
     year: int | None
     dates: tuple[ReleaseDate, ...]
+
+    @property
+    def post(self) -> Post | None:
+        return self.reporter[0] if self.reporter else None
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from newsreel.model import Post, Release, ReleaseDate, ReleaseReport, Term, YearReport
+from newsreel.model import Post, PostList, Release, ReleaseDate, ReleaseReport, Term, YearReport
 
 RECENT_DAYS = 90
 """A release stays in the calendar's "recently released" section this many days."""
@@ -48,7 +48,7 @@ class _Slot:
             self.date,
             self.sequence,
             tuple(self.previous),
-            tuple(self.reported_by),
+            PostList.of(self.reported_by),
             self.changed,
             self.cancelled,
         )
@@ -108,9 +108,15 @@ def fold(reports: Iterable[tuple[Post | None, int | None, tuple[ReleaseDate, ...
             year = new_year
             changed = True
             if post is not None:
-                years.append(YearReport(new_year, post))
+                years.append(YearReport(new_year, PostList.of([post])))
         if changed:
-            history.append(ReleaseReport(post, written_year or year_of(dates), tuple(dates)))
+            history.append(
+                ReleaseReport(
+                    PostList.of([post] if post else []),
+                    written_year or year_of(dates),
+                    tuple(dates),
+                )
+            )
     releases = sorted(
         (slot.frozen(region) for region, slot in slots.items()),
         key=lambda r: (r.date, r.region or ""),

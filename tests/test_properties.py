@@ -351,10 +351,16 @@ _DUMP = "".join(
 ) + (
     "{% if term is defined %}{% for p in term.posts %}read={{ p }}\n{% endfor %}{% endif %}"
     "{% if terms is defined %}{% for t in terms %}{% for p in t.posts %}read={{ p }}\n{% endfor %}{% endfor %}{% endif %}"
+    # The posts a film's release history names, reached through it:
+    "{% for t in ([term] if term is defined else []) + (terms|list if terms is defined else []) %}"
+    "{% for r in t.year_history %}year={{ r.year }} by={{ r.post }}\n{% endfor %}"
+    "{% for r in t.release_history %}report={{ r.post }}\n{% endfor %}"
+    "{% for r in t.releases %}{% for p in r.reported_by %}release_by={{ p }}\n{% endfor %}{% endfor %}"
+    "{% endfor %}"
     "site={{ site }}\nasset={{ asset('css/extra.css') }}\n"
 )
 """A template printing every attribute of every object in its context (a dataclass prints as
-its repr: every field), and every post reached through a term's posts."""
+its repr: every field), and every post reached through a term's posts and release history."""
 _TEMPLATES = (
     "index.html",
     "post.html",
@@ -387,7 +393,8 @@ def _dump_site() -> dict[str, str]:
     ]:
         files[f"static/img/{name}.svg"] = svg
     for n in range(5):
-        films = '["Heat"]' if n % 2 == 0 else '["Heat", "Ronin"]'
+        heat = json.dumps({"title": "Heat", "release_year": 1995 + n % 3})  # a release history
+        films = f"[{heat}]" if n % 2 == 0 else '["Heat", "Ronin"]'
         files[f"content/posts/p{n}.md"] = (
             f'---\ntitle: Post {n}\ndate: 2023-0{n + 1}-10\nfilms: {films}\nactors: ["Al Pacino"]\n'
             f"tags: [news]\nsummary: Summary {n}\n---\nBody of post {n}.\n"
@@ -414,6 +421,7 @@ SOURCE_EDITS = st.lists(
                 "post-date",
                 "post-films",
                 "post-tags",
+                "post-year",
                 "film-poster",
                 "film-year",
                 "film-director",
@@ -451,6 +459,14 @@ def _edit(root: Path, action: str, index: int, value: int) -> None:
             lambda t: _set_key(t, "films", json.dumps(["Heat", f"Film {value % 3}"])),
         ),
         "post-tags": (post_file, lambda t: _set_key(t, "tags", json.dumps([f"tag{value % 3}"]))),
+        "post-year": (
+            post_file,
+            lambda t: _set_key(
+                t,
+                "films",
+                json.dumps([{"title": "Heat", "release_year": 1995 + value % 4}, "Ronin"]),
+            ),
+        ),
         "film-poster": (film, lambda t: _set_key(t, "poster", f"/img/poster-{value}.svg")),
         "film-year": (film, lambda t: _set_key(t, "release_year", str(1990 + value % 20))),
         "film-director": (film, lambda t: _set_key(t, "director", f"Director {value}")),
@@ -499,3 +515,42 @@ def test_page_keys_cover_every_field_a_template_can_read(edits: list) -> None:
             assert warm is not None and cold is not None, problems
             assert _no_manifest(warm) == _no_manifest(cold), action
             shutil.rmtree(cold_root)
+
+
+def test_a_page_that_shows_a_release_history_is_rebuilt_when_a_post_in_it_changes(
+    tmp_path: Path,
+) -> None:
+    """The posts a film's history names are read through it (``report.post``) and so noted:
+    the films index of a site that shows them, and nothing else of those posts, follows an
+    edit of one of them, though the film's own fields do not change."""
+    files = {
+        "newsreel.yaml": "title: History\nbase_url: https://example.org/\n",
+        "templates/terms.html": (
+            "{% for t in terms %}{% for r in t.year_history %}{{ r.year }} {{ r.post.title }}\n"
+            "{% endfor %}{% for r in t.releases %}{% for p in r.reported_by %}{{ p.title }}\n"
+            "{% endfor %}{% endfor %}{% endfor %}"
+        ),
+    }
+    for n, year in enumerate((1994, 1995, 1995)):
+        heat = json.dumps({"title": "Heat", "release_year": year})
+        files[f"content/posts/p{n}.md"] = (
+            f"---\ntitle: Report {n}\ndate: 2023-0{n + 1}-10\nfilms: [{heat}]\n"
+            + (f"release_date: {year}-12-15\n" if n == 1 else "")
+            + f"---\nBody {n}.\n"
+        )
+    root = write_site(tmp_path / "blog", files)
+    first, problems = _build(root, root / "site")
+    assert first is not None, problems
+    index = root / "site/films/index.html"
+    assert "1994 Report 0" in index.read_text("utf-8")
+    assert "Report 1" in index.read_text("utf-8").partition("1995")[2]
+    for n in (0, 1):
+        path = root / f"content/posts/p{n}.md"
+        path.write_text(path.read_text("utf-8").replace(f"Report {n}", f"Retitled {n}"), "utf-8")
+        warm, problems = _build(root, root / "site")
+        cold_root = tmp_path / f"cold{n}"
+        shutil.copytree(root, cold_root, ignore=shutil.ignore_patterns("site", ".newsreel-cache"))
+        cold, _ = _build(cold_root, cold_root / "site", cache=False)
+        assert warm is not None and cold is not None, problems
+        assert f"Retitled {n}" in index.read_text("utf-8")
+        assert _no_manifest(warm) == _no_manifest(cold)

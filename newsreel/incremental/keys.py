@@ -8,10 +8,11 @@ than listed by hand:
 * the page's URL and template;
 * the **whole digest of its context** (``Digests.context``): every value the renderer puts in
   the page's context, walked to the end. A post counts with every field it has, a term with
-  every field but the contents of its posts (its posts' sources, in order, are part of it);
-* the posts the page **read** through a term's ``model.PostList`` while it rendered
-  (``recording``), each with its whole digest — as Lektor records the dependencies of an
-  artifact. A page that shows ``term.posts[0].title`` is so rebuilt when that post changes.
+  every field but the contents of the posts it names (their sources, in order, are part of it:
+  its posts, and the posts its release history names);
+* the posts the page **read** through a ``model.PostList`` while it rendered (``recording``),
+  each with its whole digest — as Lektor records the dependencies of an artifact. A page that
+  shows ``term.posts[0].title`` or ``report.post.title`` is so rebuilt when that post changes.
 
 Before rendering, a page is kept when its context key and the digests of the posts it read
 last time give the key recorded in the output's manifest (``final_key``).
@@ -89,7 +90,7 @@ class Digests:
             value = getattr(term, f.name)
             if isinstance(value, PostList):
                 parts.append((f.name, value.sources))
-            else:  # the posts its histories and releases name count whole, and are shown
+            else:  # (its histories name their posts by ``PostList`` too: sources only)
                 parts.append((f.name, self._walk(value, found)))
         shows = list(found)
         value_digest = digest(*parts)
@@ -117,8 +118,8 @@ class Digests:
             value_digest, history = self.term(value)
             shows.update(dict.fromkeys(history))
             return ("Term", value_digest)
-        if isinstance(value, PostList):
-            return tuple(self._walk(post, shows) for post in value)
+        if isinstance(value, PostList):  # its posts count as a page reads them (``recording``)
+            return ("PostList", value.sources)
         if isinstance(value, Mapping):
             return tuple(sorted((repr(k), self._walk(v, shows)) for k, v in value.items()))
         if isinstance(value, (tuple, list)):

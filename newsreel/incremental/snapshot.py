@@ -180,7 +180,7 @@ def _stored_release(release: Release) -> StoredRelease:
         release.date,
         release.sequence,
         release.previous,
-        tuple(p.source for p in release.reported_by),
+        release.reported_by.sources,
         release.changed,
         release.cancelled,
     )
@@ -239,10 +239,13 @@ def take_snapshot(
             t.image,
             t.image_alt,
             t.release_year,
-            tuple((r.year, r.post.source) for r in t.year_history),
+            tuple((r.year, r.reporter.sources[0]) for r in t.year_history),
             dict(t.extra),
             tuple(map(_stored_release, t.releases)),
-            tuple((r.post.source if r.post else None, r.year, r.dates) for r in t.release_history),
+            tuple(
+                (r.reporter.sources[0] if r.reporter else None, r.year, r.dates)
+                for r in t.release_history
+            ),
         )
         for kind in site.taxonomies
         for t in site.terms(kind)
@@ -326,7 +329,8 @@ class StoredSite:
                 image_alt=stored.image_alt,
                 release_year=stored.release_year,
                 year_history=tuple(
-                    YearReport(year, self.post(rel)) for year, rel in stored.year_history
+                    YearReport(year, PostList((rel,), self.post))
+                    for year, rel in stored.year_history
                 ),
                 extra=stored.extra,
                 releases=tuple(
@@ -335,14 +339,14 @@ class StoredSite:
                         r.date,
                         r.sequence,
                         r.previous,
-                        tuple(map(self.post, r.reported_by)),
+                        PostList(r.reported_by, self.post),
                         r.changed,
                         r.cancelled,
                     )
                     for r in stored.releases
                 ),
                 release_history=tuple(
-                    ReleaseReport(self.post(rel) if rel else None, year, dates)
+                    ReleaseReport(PostList((rel,) if rel else (), self.post), year, dates)
                     for rel, year, dates in stored.release_history
                 ),
             )
