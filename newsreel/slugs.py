@@ -12,8 +12,6 @@ import hashlib
 import re
 import unicodedata
 
-from anyascii import anyascii
-
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 _VALID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
@@ -24,7 +22,12 @@ def slugify(name: str) -> str:
 
     A name that transliterates to nothing still gets a stable slug made from its hash.
     """
-    text = anyascii(unicodedata.normalize("NFC", name)).lower()
+    if name.isascii():  # (as anyascii leaves it: its tables are loaded only when needed)
+        text = name.lower()
+    else:
+        from anyascii import anyascii
+
+        text = anyascii(unicodedata.normalize("NFC", name)).lower()
     slug = _NOT_ALNUM.sub("-", text).strip("-")
     if slug:
         return slug

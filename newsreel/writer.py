@@ -347,6 +347,11 @@ def guard_output(
     return manifest
 
 
+PARTS = 2
+"""``EarlyCheck``'s children by default, each checking a part of the files (with the parent:
+the machine's two cores)."""
+
+
 class EarlyCheck:
     """``_verify`` of an output made in forked children, while the build lists and stamps its
     sources and waits for its lock: on a machine with two cores a warm build of a large site so
@@ -356,9 +361,6 @@ class EarlyCheck:
     when the manifest is still the one they checked once the build holds the lock
     (``guard_output``)."""
 
-    PARTS = 2
-    """Children, each checking a part of the files (with the parent: the machine's two cores)."""
-
     def __init__(self, output: Path, manifest: Manifest, children: list[tuple[int, int]]) -> None:
         self.output = output
         self.manifest = manifest
@@ -366,9 +368,10 @@ class EarlyCheck:
         """(pid, read end of its pipe) of each child, in the order of their parts."""
 
     @classmethod
-    def start(cls, output: Path) -> EarlyCheck | None:
-        """The check of ``output`` under way; None where it is not worth a process (no
-        manifest to check) or a fork is not safe (threads running, as in ``serve``)."""
+    def start(cls, output: Path, parts: int = PARTS) -> EarlyCheck | None:
+        """The check of ``output`` under way, in ``parts`` children; None where it is not worth
+        a process (no manifest to check) or a fork is not safe (threads running, as in
+        ``serve``)."""
         if threading.active_count() > 1 or not hasattr(os, "fork"):
             return None
         out = output.resolve()
@@ -378,9 +381,9 @@ class EarlyCheck:
         from newsreel.children import die_with_parent
 
         parent = os.getpid()
-        size = -(-len(manifest.files) // cls.PARTS)
+        size = -(-len(manifest.files) // parts)
         check = cls(output, manifest, [])
-        for part in range(cls.PARTS):
+        for part in range(parts):
             reader, writer = os.pipe()
             # Ctrl-C is the parent's to handle: held back over the fork, so a child never
             # takes it half-made (a traceback from threading's after-fork hook), then ignored
