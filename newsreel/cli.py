@@ -343,8 +343,38 @@ def main(args: list[str] | None = None) -> None:
     Whatever goes wrong ends in one line, never a bare traceback: a file the system refuses
     (permissions, a name too long, a full disk) is named with the reason; anything else is a
     bug in newsreel, reported as an internal error (the traceback follows with ``-v``).
+
+    Run as the program (``args`` None), the process ends at once when the command is done,
+    its output flushed: every file is closed and every child reaped by then, and Python's own
+    shutdown would only take the build's objects apart one by one (20 ms after a one-post
+    edit of a 4,000-post site, more after a full build).
     """
-    argv = sys.argv[1:] if args is None else args
+    try:
+        _main(sys.argv[1:] if args is None else args)
+    except SystemExit as done:
+        if args is not None:
+            raise
+        _exit_now(done.code)
+
+
+def _exit_now(code: object) -> None:
+    """``sys.exit(code)`` without the interpreter's shutdown."""
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:  # what sys.exit prints for a message
+        print(code, file=sys.stderr)
+        status = 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed or broken pipe: nothing more can be said
+            pass
+    os._exit(status)
+
+
+def _main(argv: list[str]) -> None:
     try:
         cli.main(args=argv, prog_name="newsreel")
     except KeyboardInterrupt:
