@@ -144,12 +144,8 @@ def build(
     from newsreel.layout import SiteLayout
     from newsreel.writer import EarlyCheck
 
-    # The output's check runs in a child while this process imports the build's modules and
-    # lists the sources (one child: this process keeps the other core).
-    early = EarlyCheck.start(
-        output if output is not None else SiteLayout(site_dir).output,
-        parts=1,
-    )
+    # The output's check runs in a child while this process imports the build's modules.
+    early = EarlyCheck.start(output if output is not None else SiteLayout(site_dir).output)
     from newsreel.build import BuildOptions, build_site
 
     gc.freeze()  # what was just imported lives as long as the process: the cycle collector can skip it

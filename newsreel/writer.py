@@ -347,9 +347,10 @@ def guard_output(
     return manifest
 
 
-PARTS = 2
-"""``EarlyCheck``'s children by default, each checking a part of the files (with the parent:
-the machine's two cores)."""
+ONE_CHILD_FILES = 20_000
+"""Up to this many files ``EarlyCheck`` uses one child, beyond two, each checking a part of
+them: one child checks about this many while a build's process starts and lists its sources
+(and so leaves the parent a core of its own), a larger output needs both cores."""
 
 
 class EarlyCheck:
@@ -368,10 +369,10 @@ class EarlyCheck:
         """(pid, read end of its pipe) of each child, in the order of their parts."""
 
     @classmethod
-    def start(cls, output: Path, parts: int = PARTS) -> EarlyCheck | None:
-        """The check of ``output`` under way, in ``parts`` children; None where it is not worth
-        a process (no manifest to check) or a fork is not safe (threads running, as in
-        ``serve``)."""
+    def start(cls, output: Path, parts: int | None = None) -> EarlyCheck | None:
+        """The check of ``output`` under way, in ``parts`` children (by default one or two:
+        ``ONE_CHILD_FILES``); None where it is not worth a process (no manifest to check) or
+        a fork is not safe (threads running, as in ``serve``)."""
         if threading.active_count() > 1 or not hasattr(os, "fork"):
             return None
         out = output.resolve()
@@ -381,6 +382,8 @@ class EarlyCheck:
         from newsreel.children import die_with_parent
 
         parent = os.getpid()
+        if parts is None:
+            parts = 1 if len(manifest.files) <= ONE_CHILD_FILES else 2
         size = -(-len(manifest.files) // parts)
         check = cls(output, manifest, [])
         for part in range(parts):
