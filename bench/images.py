@@ -168,7 +168,7 @@ def main() -> None:
     threads = max(1, min(8, cpus or 1))  # images.prepare's pool
     print(
         f"{args.n} posts, one {size[0]}×{size[1]} JPEG each; {cpus} CPUs, pictures encoded "
-        f"on {threads} threads; AVIF {'on' if images.AVIF else 'off'}; "
+        f"on {threads} threads; AVIF {'on' if images.writes_avif() else 'off'}; "
         f"niceness {os.nice(0)}; load average {load()}"
     )
     cold = build(site, clock)

@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PIL import Image, ImageDraw, ImageFont
-
 from newsreel.hashing import hash_repr
-from newsreel.images import Catalog, ImageInfo, pipeline_key
+from newsreel.images import Catalog, ImageInfo, load_pillow, pipeline_key
 
 if TYPE_CHECKING:  # pragma: no cover
+    from PIL import Image, ImageFont
+
     from newsreel.model import SiteView
     from newsreel.taxonomies import Taxonomy
 
@@ -88,6 +88,8 @@ def _font(weight: int, size: int) -> ImageFont.FreeTypeFont:
     fonts: dict[tuple[int, int], ImageFont.FreeTypeFont] = _LOCAL.__dict__.setdefault("fonts", {})
     font = fonts.get((weight, size))
     if font is None:
+        from PIL import ImageFont
+
         font = fonts[weight, size] = ImageFont.truetype(str(FONTS / f"Inter-{weight}.ttf"), size)
     return font
 
@@ -95,6 +97,8 @@ def _font(weight: int, size: int) -> ImageFont.FreeTypeFont:
 @functools.cache
 def _background() -> Image.Image:
     """The cards' ground: a diagonal blend of the two background colours (made once)."""
+    from PIL import Image
+
     card = Image.new("RGB", SIZE, BACKGROUND[0])
     shade = Image.linear_gradient("L").transpose(Image.Transpose.ROTATE_90).resize(SIZE)
     card.paste(Image.new("RGB", SIZE, BACKGROUND[1]), (0, 0), shade)
@@ -119,11 +123,13 @@ def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
 
 def _cover(image: Image.Image, size: tuple[int, int], focus: tuple[float, float]) -> Image.Image:
     """Scale ``image`` to cover ``size`` and crop it, keeping the focal point in view."""
+    from PIL.Image import Resampling
+
     width, height = image.size
     scale = max(size[0] / width, size[1] / height)
     scaled = image.resize(
         (max(size[0], round(width * scale)), max(size[1], round(height * scale))),
-        Image.Resampling.LANCZOS,
+        Resampling.LANCZOS,
     )
     left = min(max(0, round(focus[0] * scaled.width - size[0] / 2)), scaled.width - size[0])
     top = min(max(0, round(focus[1] * scaled.height - size[1] / 2)), scaled.height - size[1])
@@ -132,6 +138,9 @@ def _cover(image: Image.Image, size: tuple[int, int], focus: tuple[float, float]
 
 def draw(spec: CardSpec) -> bytes:
     """The card as a JPEG."""
+    load_pillow()
+    from PIL import Image, ImageDraw
+
     if spec.photo is not None:
         with Image.open(spec.photo[0]) as source:
             card = _cover(source.convert("RGB"), SIZE, (spec.photo[2], spec.photo[3]))

@@ -14,6 +14,7 @@ A file that cannot be used (missing, unreadable, truncated, not an image, more p
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import os
@@ -25,9 +26,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from PIL import Image, ImageOps, UnidentifiedImageError, features
-from PIL import __version__ as PILLOW_VERSION
+from typing import TYPE_CHECKING
 
 from newsreel.hashing import hash_file, hash_repr, hash_text
 
@@ -48,20 +47,53 @@ ENCODERS: dict[str, dict[str, object]] = {
 """Pillow's save options for each output format. AVIF ``speed`` 9 and WebP ``method`` 2
 cost a fifth and half the time of 8 and 4, for files a few per cent larger at the same
 quality (see bench/README.md, *Pictures*). Part of the cache key: a change re-encodes."""
-AVIF = features.check("avif")
-"""Pillow writes AVIF when it was built with libavif (its wheels are, from 11.3)."""
 MIME = {"avif": "image/avif", "webp": "image/webp", "jpeg": "image/jpeg", "png": "image/png"}
 EXTENSION = {"avif": "avif", "webp": "webp", "jpeg": "jpg", "png": "png"}
 CACHE_FOLDER = "images"
 
-# Pillow only warns between MAX_IMAGE_PIXELS and twice that; the limit here is ours (below it).
-warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
+if TYPE_CHECKING:  # pragma: no cover
+    from PIL import Image
+
+
+@functools.cache
+def load_pillow() -> None:
+    """Import Pillow, which is done when an image is first opened (a build that opens none, as
+    most warm builds, never loads it: ~10 ms), and silence its bomb warnings."""
+    from PIL import Image
+
+    # Pillow only warns between MAX_IMAGE_PIXELS and twice that; the limit here is ours (below it).
+    warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
+
+
+@functools.cache
+def writes_avif() -> bool:
+    """Pillow writes AVIF when it was built with libavif (its wheels are, from 11.3)."""
+    from PIL import features
+
+    return bool(features.check("avif"))
+
+
+def _has_avif_module() -> bool:
+    """``writes_avif`` as far as telling it needs no import: Pillow ships the module for it."""
+    import importlib.util
+
+    return importlib.util.find_spec("PIL._avif") is not None
 
 
 def pipeline_key() -> str:
-    """Hash of everything that shapes the pipeline's output besides the image itself."""
+    """Hash of everything that shapes the pipeline's output besides the image itself (read
+    without importing Pillow: its version and whether it has its AVIF module)."""
+    from newsreel.incremental.store import library_version
+
     encoders = sorted((fmt, sorted(options.items())) for fmt, options in ENCODERS.items())
-    parts = (PIPELINE_VERSION, PILLOW_VERSION, WIDTHS, MAX_PIXELS, encoders, AVIF)
+    parts = (
+        PIPELINE_VERSION,
+        library_version("PIL", "pillow"),
+        WIDTHS,
+        MAX_PIXELS,
+        encoders,
+        _has_avif_module(),
+    )
     return hash_repr(parts, 6)
 
 
@@ -180,6 +212,9 @@ def open_image(path: Path, max_pixels: int = MAX_PIXELS) -> tuple[Image.Image, t
         raise ImageProblem(
             f"the file is {size // (1024 * 1024)} MB, more than {MAX_BYTES // (1024 * 1024)} MB"
         )
+    load_pillow()
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     try:
         image: Image.Image = Image.open(path)
     except UnidentifiedImageError:
@@ -272,7 +307,7 @@ def _encode(image: Image.Image, fmt: str) -> bytes:
 
 
 def _formats(alpha: bool) -> tuple[str, ...]:
-    return (("avif",) if AVIF else ()) + ("webp", "png" if alpha else "jpeg")
+    return (("avif",) if writes_avif() else ()) + ("webp", "png" if alpha else "jpeg")
 
 
 def output_name(rel: str, digest: str, width: int, fmt: str) -> str:
@@ -291,13 +326,16 @@ def process(rel: str, path: Path, digest: str, folder: Path) -> ImageInfo:
         image, original = open_image(path)
     except ImageProblem as exc:
         return ImageInfo(rel, digest, error=str(exc))
+    from PIL.Image import Resampling
+
+    LANCZOS = Resampling.LANCZOS  # noqa: N806
     alpha = image.mode == "RGBA"
     variants = []
     scaled = image
     for target in reversed(widths_for(original[0])):
         h = max(1, round(original[1] * target / original[0]))
         if (target, h) != scaled.size:
-            scaled = scaled.resize((target, h), Image.Resampling.LANCZOS, reducing_gap=3.0)
+            scaled = scaled.resize((target, h), LANCZOS, reducing_gap=3.0)
         for fmt in _formats(alpha):
             name = f"{target}.{EXTENSION[fmt]}"
             (folder / name).write_bytes(_encode(scaled, fmt))
@@ -562,6 +600,9 @@ with a space)."""
 def header_size(path: Path) -> tuple[int, int] | None:
     """An image's upright size from its header (no decoding); None if it cannot be read."""
     try:
+        load_pillow()
+        from PIL import Image
+
         with Image.open(path) as image:
             width, height = image.size
             turned = image.getexif().get(0x0112, 1) in (5, 6, 7, 8)
