@@ -39,6 +39,7 @@ import shutil
 import signal
 import stat
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import islice, repeat
@@ -694,17 +695,31 @@ _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 class _Folder:
     """A folder opened once, whose files are reached by name from it: a name with ``..``, and
     a symbolic link on the way, are refused (``openat`` with ``O_NOFOLLOW``), so nothing done
-    through it lands outside it."""
+    through it lands outside it.
+
+    The subfolders reached are kept open for the names that follow, the ``OPEN`` used last at
+    most (a site has thousands of folders; a process may have 1,024 or 256 files open)."""
+
+    OPEN = 32
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self.fd = os.open(root, _DIR_FLAGS)
-        self._dirs: dict[str, int] = {"": self.fd}
+        self._dirs: OrderedDict[str, int] = OrderedDict({"": self.fd})
 
     def close(self) -> None:
         for fd in self._dirs.values():
             os.close(fd)
-        self._dirs = {}
+        self._dirs = OrderedDict()
+
+    def _keep(self, folder: str, fd: int) -> None:
+        """Hold ``folder`` open, closing the one used longest ago beyond ``OPEN`` (never the root)."""
+        self._dirs[folder] = fd
+        if len(self._dirs) > self.OPEN:
+            for oldest in self._dirs:
+                if oldest:
+                    os.close(self._dirs.pop(oldest))
+                    break
 
     def __enter__(self) -> _Folder:
         return self
@@ -718,7 +733,9 @@ class _Folder:
             raise UnsafeOutput(f"refusing to touch {rel!r}: it is not a name inside {self.root}")
         folder, _, name = rel.rpartition("/")
         fd = self._dirs.get(folder)
-        if fd is None:
+        if fd is not None:
+            self._dirs.move_to_end(folder)
+        else:
             above = self.parent(folder, create)
             if above is None:
                 return None
@@ -739,7 +756,7 @@ class _Folder:
                         "or not a folder (newsreel never makes links; delete it)"
                     ) from None
                 raise
-            self._dirs[folder] = fd
+            self._keep(folder, fd)
         return fd, name
 
     def move_in(self, source: Path, rel: str) -> None:
@@ -784,18 +801,17 @@ class _Folder:
                 pass
             folder = rel.rpartition("/")[0]
             while folder:
-                above, _, last = folder.rpartition("/")
-                fd = self._dirs.get(above, None) if above else self.fd
-                if fd is None:
+                holder = self.parent(folder, create=False)
+                if holder is None:
                     break
                 try:
-                    os.rmdir(last, dir_fd=fd)
+                    os.rmdir(holder[1], dir_fd=holder[0])
                 except OSError:
                     break
                 closed = self._dirs.pop(folder, None)
                 if closed is not None:
                     os.close(closed)
-                folder = above
+                folder = folder.rpartition("/")[0]
 
 
 def _apply(holder: Path, output: Path, changed: Iterable[str], removed: Iterable[str]) -> None:

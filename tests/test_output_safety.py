@@ -462,3 +462,38 @@ def test_workers_die_with_a_killed_build(tmp_path: Path) -> None:
         ]
         assert alive == [], f"workers {alive} outlived the build killed after {delay}s"
     assert kills >= 1, "no build was killed while it had workers: the corpus is too small"
+
+
+def test_a_site_with_more_folders_than_a_process_may_open_is_patched(tmp_path: Path) -> None:
+    """A process may have 256 files open (macOS) or 1,024 (most Linux desktops). After a
+    build that changed every page, the next one brings the spare generation up to date over
+    every folder of the site: it keeps a few of them open at a time, not all."""
+    import resource
+
+    from sitekit import cli_env, command
+
+    site = _site(tmp_path / "blog", 150)  # 150 post folders, and the terms' and feeds'
+    assert _build(site).returncode == 0
+    config = site / "newsreel.yaml"
+    config.write_text("description: Every page changes.\n", "utf-8")
+    assert _build(site).returncode == 0  # every page written anew: the spare is behind on all
+    folders = sum(1 for path in (site / "site").rglob("*") if path.is_dir())
+    assert folders > 200
+    (site / "content/posts/p7.md").write_text(
+        (site / "content/posts/p7.md").read_text("utf-8") + "\nOne more line.\n", "utf-8"
+    )
+
+    def few_open_files() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (96, 96))
+
+    done = subprocess.run(
+        command("build", site),
+        env=cli_env(None),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=few_open_files,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "One more line." in (site / "site/posts/p7/index.html").read_text("utf-8")
+    assert newsreel("check", site, "--no-build").returncode == 0
