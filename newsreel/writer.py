@@ -778,6 +778,14 @@ class _Folder:
         os.link(src[1], temporary, src_dir_fd=src[0], dst_dir_fd=fd, follow_symlinks=False)
         os.replace(temporary, name, src_dir_fd=fd, dst_dir_fd=fd)
 
+    def link_new(self, source: _Folder, rel: str) -> None:
+        """Make ``rel``, not here yet, a hard link to the same name in ``source``."""
+        src = source.parent(rel, create=False)
+        if src is None:
+            raise FileNotFoundError(errno.ENOENT, "no such file", str(source.root / rel))
+        fd, name = self.parent(rel, create=True)  # type: ignore[misc]
+        os.link(src[1], name, src_dir_fd=src[0], dst_dir_fd=fd, follow_symlinks=False)
+
     def same_file(self, other: _Folder, rel: str) -> bool:
         try:
             here, there = self.parent(rel, create=False), other.parent(rel, create=False)
@@ -1013,6 +1021,7 @@ class OutputWriter:
             self._link_unchanged()
         if self.output.is_dir() and not os.listdir(self.output):
             self._fill(self.output)
+            self._seed_spare()
         elif self.output.exists():
             self._swap_in(self.staging)
             if self._keep_as_spare(self.staging):
@@ -1021,6 +1030,7 @@ class OutputWriter:
             # (the manifest first: without the folder it describes, it is never read)
             os.replace(staged, manifest)
             os.rename(self.staging, self.output)
+            self._seed_spare()
         return removed
 
     def _fill(self, folder: Path) -> None:
@@ -1137,6 +1147,27 @@ class OutputWriter:
                     target.link_in(live, rel)
             target.remove(rel for rel in differ if rel not in files)
         return True
+
+    def _seed_spare(self) -> None:
+        """Make the spare of a build that replaced no generation (the first into a new or empty
+        folder): the output's files hard-linked, noted as equal to it. The next build's commit
+        is then a few renames, where it would otherwise link every file itself (0.5 s of a
+        one-post edit after the first build at 4,000 posts)."""
+        if self.spare is None:
+            return
+        try:
+            self._behind_file().unlink(missing_ok=True)  # (a note on an older spare)
+            if self.spare.exists():
+                shutil.rmtree(self.spare)
+            self.spare.parent.mkdir(parents=True, exist_ok=True)
+            self.spare.mkdir()
+            with _Folder(self.spare) as target, _Folder(self.output) as live:
+                for rel in self.manifest.files:
+                    target.link_new(live, rel)
+            record = {"live": _stamp_list(manifest_path(self.output)), "changed": [], "removed": []}
+            self._behind_file().write_text(json.dumps(record), "utf-8")
+        except OSError:  # no spare: the next build links the files itself
+            shutil.rmtree(self.spare, ignore_errors=True)
 
     def _keep_as_spare(self, old: Path) -> bool:
         """Keep the generation just replaced as the spare for the next build, or delete it."""
