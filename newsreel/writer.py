@@ -17,9 +17,10 @@ Then one of two commits:
   ``SWAP`` journal lets the next build finish that step). The generation it replaces is kept in the build
   cache as the *spare*: the next build brings the spare up to date — only the files that
   differ, unchanged ones shared with the live site as hard links — and swaps it in. A
-  one-post edit so costs a few renames, not a copy of the site. Without a usable spare
-  (the first build, ``--no-cache``, a cache on another disk) the unchanged files are
-  hard-linked into the staging folder instead.
+  one-post edit so costs a few renames, not a copy of the site. The first build into a new
+  or empty folder makes the spare by hard-linking its files. Without a usable spare
+  (``--no-cache``, a cache on another disk) the unchanged files are hard-linked into the
+  staging folder instead.
 * **in place** (``serve``'s own preview folder, few files changed): a ``COMMIT`` journal is
   written in the staging folder, then the files are renamed into place and removed pages
   deleted. Should the process die during those renames, the next build finishes them.
