@@ -530,7 +530,7 @@ def _render_slice(
 
 
 def _post_digest(renderer: Renderer, site: SiteView) -> Callable[[str], str]:
-    return lambda source: renderer.digests.post(site.post(source))
+    return lambda source: renderer.digests.post_of(source, site.post)
 
 
 def _unchanged(writer: OutputWriter, site: SiteView, renderer: Renderer, job: PageJob) -> bool:
@@ -968,7 +968,11 @@ class _Build:
             today=today_of(self.now, self.settings.zone),
             catalog=catalog,
         )
-        renderer.begin(site, last.plan_key)
+        from newsreel.incremental.keys import Known
+
+        renderer.begin(
+            site, last.plan_key, Known(last.post_keys or {}, last.term_keys or {}, digests)
+        )
         edited = [
             rel for rel in edits if last.posts[rel].link is not None
         ]  # the rest are unbuilt drafts
@@ -994,6 +998,7 @@ class _Build:
         warnings = [w for w in last.warnings if w.path not in edits] + [
             p for p in fresh if p.severity == "warning"
         ]
+        made_posts, made_terms = renderer.digests.made()
         snapshot = replace(
             last,
             stamps=stamps_of(self.inputs),
@@ -1001,6 +1006,8 @@ class _Build:
             warnings=tuple(warnings),
             notes=tuple(notes),
             pictures=pictures,
+            post_keys={**(last.post_keys or {}), **made_posts},
+            term_keys={**(last.term_keys or {}), **made_terms},
         )
         # A page that now reads other posts than before is not where the snapshot says: the
         # next build is then a full one, which takes a new snapshot.

@@ -31,6 +31,7 @@ from newsreel.images import Catalog
 from newsreel.incremental.keys import (
     Derived,
     Digests,
+    Known,
     page_key,
     templates_digest,
 )
@@ -374,12 +375,13 @@ class Renderer:
         jobs.append(self._sitemap(site, jobs))
         return jobs
 
-    def begin(self, site: SiteView, plan_key: str | None = None) -> str:
-        """Start planning pages of ``site``; returns the key every page's key is made with."""
+    def begin(self, site: SiteView, plan_key: str | None = None, known: Known | None = None) -> str:
+        """Start planning pages of ``site``; returns the key every page's key is made with.
+        (``known``: the digests earlier patches made, for a patch to take.)"""
         nav = self._nav(site)
         self._common = {"nav": nav}
         self._memo: dict[Any, Any] = {}
-        self.digests = Digests()
+        self.digests = Digests(known)
         # What every page shows besides its own data: the navigation, the templates, the settings.
         # (A patch passes the key of the build it patches: its templates and settings are the same.)
         self.plan_key = plan_key or make_plan_key(

@@ -554,3 +554,28 @@ def test_a_page_that_shows_a_release_history_is_rebuilt_when_a_post_in_it_change
         assert warm is not None and cold is not None, problems
         assert f"Retitled {n}" in index.read_text("utf-8")
         assert _no_manifest(warm) == _no_manifest(cold)
+
+
+def test_a_page_that_reads_a_post_follows_each_of_its_edits(tmp_path: Path) -> None:
+    """The digest of a post that a page reads (not holds) is taken from an earlier patch only
+    while the post's bytes are what they were then: each edit in a row reaches the page."""
+    files = {
+        "newsreel.yaml": "title: Reads\nbase_url: https://example.org/\n",
+        "templates/terms.html": "{% for t in terms %}{{ t.posts[0].html }}\n{% endfor %}",
+    }
+    for n in range(3):
+        files[f"content/posts/p{n}.md"] = (
+            f'---\ntitle: Post {n}\ndate: 2023-0{n + 1}-10\nfilms: ["Heat"]\n---\nBody {n}.\n'
+        )
+    root = write_site(tmp_path / "blog", files)
+    assert _build(root, root / "site")[0] is not None
+    latest = root / "content/posts/p2.md"
+    for edit in range(4):
+        latest.write_text(latest.read_text("utf-8") + f"\nEdit {edit}.\n", "utf-8")
+        warm, problems = _build(root, root / "site")
+        assert warm is not None, problems
+        assert f"Edit {edit}." in (root / "site/films/index.html").read_text("utf-8"), edit
+    cold_root = tmp_path / "cold"
+    shutil.copytree(root, cold_root, ignore=shutil.ignore_patterns("site", ".newsreel-cache"))
+    cold, _ = _build(cold_root, cold_root / "site", cache=False)
+    assert cold is not None and _no_manifest(warm) == _no_manifest(cold)

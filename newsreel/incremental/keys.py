@@ -59,31 +59,72 @@ class Derived:
         return self.make()
 
 
+@dataclasses.dataclass(frozen=True)
+class Known:
+    """Digests an earlier patch of the same full build made, for a patch to take instead of
+    making them again: a post's by its source, valid while the source's bytes hash to what
+    they did (``sources``: each source's hash now); a term's by "kind/slug" (a patch never
+    changes a term: its fields come from the snapshot, and the posts it names count by source).
+    """
+
+    posts: Mapping[str, tuple[str, str]]
+    """Source → (hash of its bytes, whole digest of its post)."""
+    terms: Mapping[str, tuple[str, tuple[str, ...]]]
+    """"kind/slug" → (digest, posts it shows)."""
+    sources: Mapping[str, str]
+
+
 class Digests:
     """Whole digests of the model objects in page contexts, each made once per build."""
 
-    def __init__(self) -> None:
+    def __init__(self, known: Known | None = None) -> None:
         self._posts: dict[str, tuple[Post, str]] = {}
         self._terms: dict[int, tuple[Term, str, tuple[str, ...]]] = {}
+        self._known = known
 
     def post(self, post: Post) -> str:
         """Every field of the post (its text, front matter, URL, links to its terms)."""
         known = self._posts.get(post.source)
         if known is not None and known[0] is post:
             return known[1]
-        if _ALL_FIELDS_IN_REPR:
-            text = repr(post)
+        earlier = self._known.posts.get(post.source) if self._known is not None else None
+        if earlier is not None and earlier[0] == post.digest:
+            value = earlier[1]
+        elif _ALL_FIELDS_IN_REPR:
+            value = hash_text(repr(post))
         else:  # pragma: no cover - a field hidden from repr is still part of the post
-            text = repr([(f.name, getattr(post, f.name)) for f in dataclasses.fields(post)])
-        value = hash_text(text)
+            value = hash_text(
+                repr([(f.name, getattr(post, f.name)) for f in dataclasses.fields(post)])
+            )
         self._posts[post.source] = (post, value)
         return value
+
+    def post_of(self, source: str, make: Callable[[str], Post]) -> str:
+        """``post`` of the post of ``source``, made by ``make`` only when no earlier patch
+        digested it as its bytes are now."""
+        if self._known is not None:
+            earlier = self._known.posts.get(source)
+            if earlier is not None and earlier[0] == self._known.sources.get(source):
+                return earlier[1]
+        return self.post(make(source))
+
+    def made(self) -> tuple[dict[str, tuple[str, str]], dict[str, tuple[str, tuple[str, ...]]]]:
+        """The digests this build made or took, as ``Known.posts`` and ``Known.terms``."""
+        posts = {source: (post.digest, value) for source, (post, value) in self._posts.items()}
+        terms = {f"{t.kind}/{t.slug}": (value, shows) for t, value, shows in self._terms.values()}
+        return posts, terms
 
     def term(self, term: Term) -> tuple[str, tuple[str, ...]]:
         """Every field of the term, its posts by source; and the posts its history shows."""
         known = self._terms.get(id(term))
         if known is not None and known[0] is term:
             return known[1], known[2]
+        earlier = (
+            self._known.terms.get(f"{term.kind}/{term.slug}") if self._known is not None else None
+        )
+        if earlier is not None:
+            self._terms[id(term)] = (term, earlier[0], earlier[1])
+            return earlier
         parts: list[object] = [type(term).__name__]
         found: dict[str, None] = {}
         for f in dataclasses.fields(term):

@@ -159,6 +159,10 @@ class Snapshot:
     """Drafts and future posts read but not built (a patch changes neither)."""
     pictures: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Source → the images of ``static/`` it names (``media.named``): the pictures processed."""
+    post_keys: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    """The whole digests of posts that the patches since made (``keys.Known.posts``)."""
+    term_keys: Mapping[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+    """The digests of terms that the patches since made (``keys.Known.terms``)."""
 
 
 def _ref(ref: TermRef) -> StoredRef:

@@ -42,7 +42,16 @@ FORMAT = 6
 """The layout of what the store holds (5: positional tuples; 6: ``snapshot``'s named records).
 Another number is another file, and the old file is removed unread (``load_state``)."""
 STORE_FILE = f"cache-{FORMAT}.sqlite"
-PATCHED_FIELDS = ("stamps", "digests", "warnings", "notes", "manifest", "pictures")
+PATCHED_FIELDS = (
+    "stamps",
+    "digests",
+    "warnings",
+    "notes",
+    "manifest",
+    "pictures",
+    "post_keys",
+    "term_keys",
+)
 """The fields of a ``snapshot.Snapshot`` that a patch build changes (saved on their own)."""
 TABLES = ("entries", "meta", "posts", "terms")
 """Each (name TEXT PRIMARY KEY, data BLOB): sources' entries by path, the scope and the
@@ -283,6 +292,8 @@ class SourceStore:
                         notes=(),
                         manifest=None,
                         pictures={},
+                        post_keys={},
+                        term_keys={},
                     )
                     meta.append(("snapshot", _pickle(core)))
             self.db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta)
