@@ -40,9 +40,12 @@ from newsreel.hashing import hash_text
 from newsreel.model import READS
 
 LIMIT = 12 << 20
-"""Memory (roughly: the texts and their keys) one build process spends on rendered fragments;
+"""Memory (roughly: the texts and their keys) one build process spends on rendered fragments
+for a site of up to ``LIMIT_POSTS`` posts, and in proportion beyond (``FragmentMemo.size_for``);
 past it, the half least recently used is let go. A 10,000-post site holds about 50 MB of rows
-and feed entries: keeping them all costs more memory than it saves time."""
+and feed entries: keeping them all costs more memory than it saves time. A fixed limit kept a
+smaller share of a larger site's fragments: 40,000 posts built in 6.2× the time of 10,000."""
+LIMIT_POSTS = 10_000
 _ENTRY = 600
 """About what one entry's key and bookkeeping take besides its text, in bytes."""
 PREFIX = "partials/"
@@ -81,9 +84,15 @@ class FragmentMemo:
         self._store: dict[str, Any] | None = None
         self._done: OrderedDict[tuple[Any, ...], _Done] = OrderedDict()
         self._bytes = 0
-        """Memory the held texts take; past ``LIMIT`` the oldest fragments are let go."""
+        """Memory the held texts take; past ``limit`` the oldest fragments are let go."""
+        self.limit = LIMIT
         self.hits = 0
         self.misses = 0
+
+    def size_for(self, posts: int) -> None:
+        """Hold the same share of a site's fragments whatever its size: ``LIMIT`` up to
+        ``LIMIT_POSTS`` posts, in proportion beyond."""
+        self.limit = max(LIMIT, LIMIT * posts // LIMIT_POSTS)
 
     def install(self) -> None:
         """Memoise the partials the environment loads from now on."""
@@ -264,7 +273,7 @@ class FragmentMemo:
 
     def _trim(self) -> None:
         """Let the least recently used half go."""
-        while self._done and self._bytes > LIMIT // 2:
+        while self._done and self._bytes > self.limit // 2:
             _, (text, *_rest) = self._done.popitem(last=False)
             self._bytes -= sys.getsizeof(text) + _ENTRY
 
@@ -329,7 +338,7 @@ class FragmentMemo:
             # ``alive`` keeps the objects keyed by identity alive: no identity is ever reused.
             done[memo_key] = (text, tuple(sorted(mine)), exported, tuple(alive))
             memo._bytes += sys.getsizeof(text) + _ENTRY
-            if memo._bytes > LIMIT:
+            if memo._bytes > memo.limit:
                 memo._trim()
             yield text
 

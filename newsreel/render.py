@@ -381,6 +381,7 @@ class Renderer:
         nav = self._nav(site)
         self._common = {"nav": nav}
         self._memo: dict[Any, Any] = {}
+        self.fragments.size_for(len(site.posts))
         self.digests = Digests(known)
         # What every page shows besides its own data: the navigation, the templates, the settings.
         # (A patch passes the key of the build it patches: its templates and settings are the same.)
