@@ -187,3 +187,14 @@ def test_the_analysis_is_kept_for_the_next_process_while_the_templates_are_the_s
     assert changed is not None and ("page", ("kind",)) in changed.attrs
     (folder / "partials/row.html").write_text("{% set ns.x = 1 %}")  # now unsuitable
     assert analysis()[0] is None
+
+
+def test_the_memo_holds_the_same_share_of_a_larger_site() -> None:
+    """12 MB a process up to 10,000 posts, in proportion beyond: a fixed limit held a smaller
+    share of a larger site's fragments, which were then rendered again and again."""
+    from newsreel.fragments import LIMIT, LIMIT_POSTS
+
+    memo = FragmentMemo(jinja2.Environment())
+    for posts, limit in ((0, LIMIT), (LIMIT_POSTS, LIMIT), (4 * LIMIT_POSTS, 4 * LIMIT)):
+        memo.size_for(posts)
+        assert memo.limit == limit
