@@ -606,7 +606,13 @@ def test_pages_in_chromium_stay_local_and_hold_their_layout(served: str, browser
                 if skip["cls"] != "skip-link" or skip["top"] < 0 or skip["height"] == 0:
                     problems.append(f"{where}: the first Tab does not show the skip link: {skip}")
                 page.keyboard.press("Enter")
-                page.wait_for_function("() => location.hash === '#main'")
+                # Chromium moves focus to the target when it scrolls to the fragment, which can
+                # come a moment after the URL changes (once the page's fonts are in).
+                page.wait_for_function(
+                    "() => location.hash === '#main' && document.activeElement"
+                    " && document.activeElement.closest('main') !== null",
+                    timeout=5000,
+                )
                 page.keyboard.press("Tab")
                 focused = page.evaluate("""() => { const a = document.activeElement;
                     return {inMain: !!a.closest('main'), outline: getComputedStyle(a).outlineStyle}; }""")
