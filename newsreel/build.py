@@ -63,7 +63,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from newsreel.incremental.snapshot import Snapshot
     from newsreel.loader import PageSource, PostSource
     from newsreel.model import Post, SiteView
-    from newsreel.render import PageJob, Renderer
+    from newsreel.render import PageJob, PageKey, Renderer
     from newsreel.taxonomy import LoadedPage, LoadedPost
 
 PARALLEL_THRESHOLD = 200
@@ -505,20 +505,22 @@ def _render_slice(
     site: SiteView,
     jobs: Sequence[PageJob],
     progress: Callable[[int, int], None] | None = None,
-) -> tuple[dict[str, FileEntry], set[str], list[Problem]]:
+) -> tuple[dict[str, FileEntry], set[str], dict[str, PageKey], list[Problem]]:
     """Render and stage ``jobs``, each with the posts it read; stop after 20 template problems
-    (they repeat on every page)."""
+    (they repeat on every page). Returns what was staged and the pages' keys."""
     from newsreel.incremental.keys import final_key, recording
     from newsreel.render import TemplateFailed
 
     problems: list[Problem] = []
     digest = _post_digest(renderer, site)
+    keys = {}
     for done, job in enumerate(jobs, 1):
         try:
+            keys[job.url] = key = renderer.key(job)
             with recording() as reads:
                 data = renderer.render(job)
             writer.write(
-                Urls.output_file(job.url), data, final_key(job.key, reads, digest), sorted(reads)
+                Urls.output_file(job.url), data, final_key(key.key, reads, digest), sorted(reads)
             )
         except TemplateFailed as exc:
             problems.append(exc.problem)
@@ -526,7 +528,7 @@ def _render_slice(
                 break
         if progress is not None:
             progress(done, len(jobs))
-    return writer.manifest.files, writer.changed, problems
+    return writer.manifest.files, writer.changed, keys, problems
 
 
 def _post_digest(renderer: Renderer, site: SiteView) -> Callable[[str], str]:
@@ -538,8 +540,12 @@ def _unchanged(writer: OutputWriter, site: SiteView, renderer: Renderer, job: Pa
     from newsreel.incremental.keys import final_key
 
     rel = Urls.output_file(job.url)
+    if not writer.may_keep(rel):
+        return False
     try:
-        key = final_key(job.key, writer.previous_reads(rel), _post_digest(renderer, site))
+        key = final_key(
+            renderer.key(job).key, writer.previous_reads(rel), _post_digest(renderer, site)
+        )
     except LookupError:
         return False
     return writer.keep(rel, key)
@@ -552,11 +558,14 @@ def write_pages(
     jobs: Sequence[PageJob],
     reporter: Reporter,
 ) -> tuple[int, list[Problem]]:
-    """Render the pages whose key changed; reuse the rest. Returns (rendered, problems)."""
+    """Render the pages whose key changed; reuse the rest. Returns (rendered, problems).
+
+    The keys of pages with nothing on file to keep are made by the process that renders them:
+    a cold build makes them in parallel."""
     todo = [job for job in jobs if not _unchanged(writer, site, renderer, job)]
     count = _workers(len(todo))
     if count == 1:
-        _, _, problems = _render_slice(
+        _, _, _, problems = _render_slice(
             renderer,
             writer,
             site,
@@ -568,21 +577,22 @@ def write_pages(
     work = lambda i, n: _render_slice(
         renderer, writer, site, todo[i::n], _share(reporter, "rendering", len(todo), i, n)
     )  # noqa: E731
-    for files, changed, part_problems in _run_parallel(work, count):
+    for files, changed, keys, part_problems in _run_parallel(work, count):
         writer.manifest.files.update(files)
         writer.changed.update(changed)
+        renderer.take_keys(keys)
         problems += part_problems
     return len(todo), problems
 
 
 def _pages_read(
-    jobs: Sequence[PageJob], manifest: Manifest
+    renderer: Renderer, jobs: Sequence[PageJob], manifest: Manifest
 ) -> Iterator[tuple[Any, tuple[str, ...]]]:
     """Each page's unit with the posts it holds and those it read (for the snapshot)."""
     for job in jobs:
         entry = manifest.files.get(Urls.output_file(job.url))
         reads = entry[2] if entry is not None else ()
-        yield job.unit, job.shows + reads
+        yield job.unit, renderer.key(job).shows + reads
 
 
 def build_site(
@@ -978,6 +988,8 @@ class _Build:
         ]  # the rest are unbuilt drafts
         try:
             jobs = renderer.jobs(site, pages_to_patch(last, edited))
+            for job in jobs:  # (here, where a post missing from the cache is caught)
+                renderer.key(job)
         except LookupError:  # the cache lacks something the snapshot names: build it all
             return None
         with self._writer() as writer:
@@ -1122,7 +1134,7 @@ class _Build:
             stamps=stamps_of(inputs),
             posts=posts,
             site=site,
-            pages=_pages_read(jobs, writer.manifest),
+            pages=_pages_read(renderer, jobs, writer.manifest),
             digests={rel: entry.digest for rel, entry in self.state.entries.items()},
             valid_until=min(upcoming, default=None),
             valid_from=self.now,

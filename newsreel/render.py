@@ -1,8 +1,10 @@
 """Turn the site model into pages: a Jinja2 environment and a plan of every output.
 
-``Renderer.plan(site)`` lists every page as a ``PageJob``: its site path, template, a
-context factory and a *key* — a hash of exactly the data the page shows. A build that
-finds the same key in its cache keeps the old bytes instead of rendering again.
+``Renderer.plan(site)`` lists every page as a ``PageJob``: its site path, template and a
+context factory. ``Renderer.key(job)`` makes its *key* — a hash of exactly the data the page
+shows — when first asked, so that a cold build makes its keys in the processes that render the
+pages. A build that finds the same key in its cache keeps the old bytes instead of rendering
+again.
 Templates come from the site's ``templates/`` first, then the built-in theme.
 """
 
@@ -16,7 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from html import escape as html_escape
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import jinja2
 from markupsafe import Markup
@@ -121,16 +123,21 @@ class PageJob:
     template: str
     source: str
     """What asked for it (a content file or a listing), for collision messages."""
+    context: PageContext
+    unit: Page
+    """Names the page in the plan (``pages.py``), so a later build can plan it alone."""
+    data: Callable[[], bytes] | None = None
+    """Makes the file's bytes from the context without a template (the .ics calendars)."""
+
+
+class PageKey(NamedTuple):
+    """What ``Renderer.key`` makes of a page's context."""
+
     key: str
     """Hash of everything the page's context holds (``incremental.keys``); with the posts it
     read while rendering, it is the key recorded in the manifest."""
-    context: Callable[[], dict[str, Any]]
-    unit: Page
-    """Names the page in the plan (``pages.py``), so a later build can plan it alone."""
-    shows: tuple[str, ...] = ()
+    shows: tuple[str, ...]
     """Sources of the posts its context holds (an edit of one re-renders it)."""
-    data: Callable[[], bytes] | None = None
-    """Makes the file's bytes from the context without a template (the .ics calendars)."""
 
 
 class TemplateFailed(Exception):
@@ -381,6 +388,7 @@ class Renderer:
         nav = self._nav(site)
         self._common = {"nav": nav}
         self._memo: dict[Any, Any] = {}
+        self._keys: dict[str, PageKey] = {}
         self.fragments.size_for(len(site.posts))
         self.digests = Digests(known)
         # What every page shows besides its own data: the navigation, the templates, the settings.
@@ -418,6 +426,19 @@ class Renderer:
         }
         return [makers[type(unit)](site, unit) for unit in units]
 
+    def key(self, job: PageJob) -> PageKey:
+        """The key of a planned page, made once per build by the process that first asks."""
+        made = self._keys.get(job.url)
+        if made is None:
+            context_key, shows = self.digests.context(job.context.values_for_key())
+            made = PageKey(page_key(self.plan_key, job.url, job.template, context_key), shows)
+            self._keys[job.url] = made
+        return made
+
+    def take_keys(self, keys: dict[str, PageKey]) -> None:
+        """Keys another process made (a rendering worker's)."""
+        self._keys.update(keys)
+
     def _job(
         self,
         unit: Page,
@@ -427,18 +448,8 @@ class Renderer:
         context: PageContext,
         data: Callable[[], bytes] | None = None,
     ) -> PageJob:
-        """A page; its key is made from its whole context (``incremental.keys``)."""
-        context_key, shows = self.digests.context(context.values_for_key())
-        return PageJob(
-            url,
-            template,
-            source,
-            page_key(self.plan_key, url, template, context_key),
-            context,
-            unit,
-            shows,
-            data,
-        )
+        """A page; its key is made from its whole context (``key``)."""
+        return PageJob(url, template, source, context, unit, data)
 
     def _nav(self, site: SiteView) -> Callable[[str], list[tuple[str, str, bool]]]:
         items = [("Latest", "/")]

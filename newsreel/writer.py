@@ -954,6 +954,10 @@ class OutputWriter:
         """Where this build's version of ``rel`` is now: staged when written anew, else the output's."""
         return self.staging / rel if rel in self.changed else self.output / rel
 
+    def may_keep(self, rel: str) -> bool:
+        """Whether the previous output has a file ``rel`` this build could keep."""
+        return self.trust and rel in self.previous.files
+
     def keep(self, rel: str, key: str) -> bool:
         """Keep the previous output's file when the page key is the same; False otherwise."""
         entry = self.previous.files.get(rel)
