@@ -42,10 +42,9 @@ and picklable, so the snapshot keeps the pages that hold each post."""
 _PLAIN = (str, int, float, bool, type(None), datetime, date, Markup)
 _ALL_FIELDS_IN_REPR = all(f.repr for f in dataclasses.fields(Post))
 _SHARED_LENGTH = 16
-"""A tuple this long, like a frozen dataclass, counts by its digest, made once however many pages
-hold the same object: a listing's links to its pages are in every page of the listing (walking
-them on each page would make a listing of n pages cost n² to key), a taxonomy's settings in
-every page of the taxonomy."""
+"""A tuple this long counts by its digest, made once however many pages hold the same object: a
+listing's links to its pages are in every page of the listing (walking them on each page would
+make a listing of n pages cost n² to key)."""
 
 
 def digest(*parts: object) -> str:
@@ -85,7 +84,7 @@ class Digests:
     def __init__(self, known: Known | None = None) -> None:
         self._posts: dict[str, tuple[Post, str]] = {}
         self._terms: dict[int, tuple[Term, str, tuple[str, ...]]] = {}
-        self._shared: dict[int, tuple[object, object, tuple[str, ...]]] = {}
+        self._shared: dict[int, tuple[tuple[Any, ...], object, tuple[str, ...]]] = {}
         self._known = known
 
     def post(self, post: Post) -> str:
@@ -174,8 +173,6 @@ class Digests:
         if isinstance(value, (tuple, list)):
             return tuple(self._walk(v, shows) for v in value)
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            if type(value).__dataclass_params__.frozen:  # type: ignore[attr-defined]
-                return self._once(value, shows)
             return self._fields(value, shows)
         raise TypeError(
             f"page keys cannot digest a {type(value).__name__} in a page's context "
@@ -187,16 +184,13 @@ class Digests:
             self._walk(getattr(value, f.name), shows) for f in dataclasses.fields(value)
         )
 
-    def _once(self, value: Any, shows: dict[str, None]) -> object:
-        """The digest of a long tuple or a frozen dataclass, and the posts it holds: walked once
-        per object (``_SHARED_LENGTH``)."""
+    def _once(self, value: tuple[Any, ...], shows: dict[str, None]) -> object:
+        """The digest of a long tuple and the posts it holds, walked once per object
+        (``_SHARED_LENGTH``)."""
         known = self._shared.get(id(value))
         if known is None or known[0] is not value:
             held: dict[str, None] = {}
-            if isinstance(value, tuple):
-                walked: object = ("Tuple", digest(tuple(self._walk(v, held) for v in value)))
-            else:
-                walked = (type(value).__name__, digest(self._fields(value, held)))
+            walked = ("Tuple", digest(tuple(self._walk(v, held) for v in value)))
             known = self._shared[id(value)] = (value, walked, tuple(held))
         if known[2]:
             shows.update(dict.fromkeys(known[2]))
