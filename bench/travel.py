@@ -30,6 +30,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -41,20 +42,21 @@ NEWSREEL = [sys.executable, "-m", "newsreel", "-q", "build"]
 SOURCES = ("content", "templates", "static", "newsreel.yaml")
 
 
-CPU: dict[Path, list[float]] = {}
-"""CPU seconds (user + system) of each build, by site: the figure least disturbed by other
-load on a shared machine."""
+class Timing(NamedTuple):
+    seconds: float
+    cpu: float
+    """CPU seconds (user + system): the figure least disturbed by other load on a shared
+    machine."""
 
 
-def build(site: Path) -> float:
-    """Seconds of one `newsreel -q build` process (its CPU time is kept in ``CPU``)."""
+def build(site: Path) -> Timing:
+    """Wall and CPU time of one `newsreel -q build` process."""
     started = time.perf_counter()
     proc = subprocess.Popen([*NEWSREEL, str(site)], cwd=REPO)
     _, status, usage = os.wait4(proc.pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"newsreel build failed on {site}")
-    CPU.setdefault(site, []).append(usage.ru_utime + usage.ru_stime)
-    return time.perf_counter() - started
+    return Timing(time.perf_counter() - started, usage.ru_utime + usage.ru_stime)
 
 
 def posts(site: Path) -> list[Path]:
@@ -122,15 +124,14 @@ def main() -> None:
     shutil.rmtree(local / "site", ignore_errors=True)
     shutil.rmtree(local / ".newsreel-cache", ignore_errors=True)
     print(f"load average at start {os.getloadavg()}", flush=True)
-    cold = build(local)
+    cold = build(local).seconds
     build(local)
     targets = posts(local)
-    CPU.clear()
-    warm = []
+    warm: list[Timing] = []
     for run in range(args.runs):
         edit(targets[run * 7 % len(targets)], f"warm {run} {time.time_ns()}")
         warm.append(build(local))
-    travelled = []
+    travelled: list[Timing] = []
     clone = local  # a CI runner checks out at the same path every time
     aside = work / "local-aside"
     shutil.rmtree(aside, ignore_errors=True)
@@ -140,7 +141,6 @@ def main() -> None:
             fresh_clone(aside, clone, with_cache=True)
             edit(posts(clone)[(run * 7 + 3) % len(targets)], f"clone {run} {time.time_ns()}")
             travelled.append(build(clone))
-            CPU.setdefault(work / "clone", []).append(CPU[clone].pop())
         finally:
             shutil.rmtree(clone, ignore_errors=True)
             aside.rename(local)
@@ -148,20 +148,22 @@ def main() -> None:
         "| posts | cold build | warm local, one post edited | fresh clone + restored cache, one post edited | ratio |"
     )
     print("| ---: | ---: | ---: | ---: | ---: |")
+    warm_s, travelled_s = median([t.seconds for t in warm]), median([t.seconds for t in travelled])
     print(
-        f"| {args.n:,} | {cold:.2f} s | {median(warm) * 1000:.0f} ms | {median(travelled) * 1000:.0f} ms "
-        f"| {median(travelled) / median(warm):.2f}× |"
+        f"| {args.n:,} | {cold:.2f} s | {warm_s * 1000:.0f} ms | {travelled_s * 1000:.0f} ms "
+        f"| {travelled_s / warm_s:.2f}× |"
     )
     print(
-        f"runs: warm {[round(v, 3) for v in warm]}, clone {[round(v, 3) for v in travelled]}; "
-        f"CPU: warm {[round(v, 3) for v in CPU[local]]}, "
-        f"clone {[round(v, 3) for v in CPU[work / 'clone']]}; load average {os.getloadavg()}"
+        f"runs: warm {[round(t.seconds, 3) for t in warm]}, "
+        f"clone {[round(t.seconds, 3) for t in travelled]}; "
+        f"CPU: warm {[round(t.cpu, 3) for t in warm]}, "
+        f"clone {[round(t.cpu, 3) for t in travelled]}; load average {os.getloadavg()}"
     )
     if not args.no_cold:  # (beside the local folder: a cold build needs no same path)
         clone = work / "clone"
         fresh_clone(local, clone, with_cache=False)
         edit(posts(clone)[5], "clone without cache")
-        print(f"fresh clone without the cache, one post edited: {build(clone):.2f} s")
+        print(f"fresh clone without the cache, one post edited: {build(clone).seconds:.2f} s")
     shutil.rmtree(work / "clone", ignore_errors=True)
 
 

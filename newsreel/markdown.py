@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -119,6 +120,8 @@ def make_markdown(html: bool, base_path: str) -> MarkdownIt:
         "newsreel_too_large_table", "newsreel_blocks", too_many_blocks, {"alt": ["list"]}
     )
     md.validateLink = lambda url: is_safe_url(url)  # type: ignore[method-assign]
+    # The same few links recur in every post (the film's page, the actors'): each normalised once.
+    md.normalizeLink = lru_cache(maxsize=4096)(md.normalizeLink)  # type: ignore[method-assign]
     footnote_plugin(md)
     md.inline.ruler.before("link", "newsreel_plain_brackets", plain_brackets)
     md.inline.ruler.before("strikethrough", "newsreel_delimiter_run", long_delimiter_run)

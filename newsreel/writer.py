@@ -717,10 +717,8 @@ class _Folder:
         """Hold ``folder`` open, closing the one used longest ago beyond ``OPEN`` (never the root)."""
         self._dirs[folder] = fd
         if len(self._dirs) > self.OPEN:
-            for oldest in self._dirs:
-                if oldest:
-                    os.close(self._dirs.pop(oldest))
-                    break
+            oldest = next(name for name in self._dirs if name)  # ("": the root)
+            os.close(self._dirs.pop(oldest))
 
     def __enter__(self) -> _Folder:
         return self
