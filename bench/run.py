@@ -271,6 +271,42 @@ def newsreel_cold(site: Path) -> peers.PeerBuild:
     )
 
 
+TRASH = WORK / "trash"
+"""Where a cold run's predecessor's output goes: deleted only once every run is done."""
+TRASH_EMPTIED = WORK / ".trash-emptied"
+INODE_AGE = 65
+"""Seconds after which ext4 (without a journal) takes a freed inode as any free one: it skips
+inodes freed in the last minute when it allocates, and a build right after deleting 20,000
+files spent seconds of system time looking past them (``find_inode_bit`` and
+``recently_deleted`` in ``perf``), more or less from run to run."""
+
+
+def _set_aside(path: Path) -> None:
+    """Move ``path`` out of the way of the next run without freeing its inodes yet."""
+    if path.exists() or path.is_symlink():
+        TRASH.mkdir(parents=True, exist_ok=True)
+        path.rename(TRASH / f"{time.time_ns()}-{path.name}")
+
+
+def _empty_trash() -> None:
+    """Delete what the runs set aside, and note when (``_wait_for_old_inodes``)."""
+    if TRASH.exists():
+        shutil.rmtree(TRASH)
+        os.sync()
+        TRASH_EMPTIED.touch()
+
+
+def _wait_for_old_inodes() -> None:
+    """Wait until the inodes the last emptying freed are no longer recent (``INODE_AGE``)."""
+    try:
+        age = time.time() - TRASH_EMPTIED.stat().st_mtime
+    except OSError:
+        return
+    if age < INODE_AGE:
+        print(f"waiting {INODE_AGE - age:.0f} s for the inodes freed before to age", flush=True)
+        time.sleep(INODE_AGE - age)
+
+
 def bench_cold(
     builds: list[peers.PeerBuild],
     runs: int,
@@ -278,14 +314,18 @@ def bench_cold(
     memory: dict[str, tuple[float, float, float]],
     files: dict[str, int],
 ) -> None:
-    """Cold builds, one round of every tool per run, so a busy moment on the machine hits all alike."""
+    """Cold builds, one round of every tool per run, so a busy moment on the machine hits all
+    alike. The outputs of earlier runs are set aside, not deleted, until the last run
+    (``INODE_AGE``)."""
+    for build in builds:
+        for path in build.cold_remove:
+            _set_aside(path)
+    _empty_trash()
+    _wait_for_old_inodes()
     for _ in range(runs):
         for build in builds:
             for path in build.cold_remove:
-                if path.is_dir():
-                    shutil.rmtree(path)
-                elif path.exists():
-                    path.unlink()
+                _set_aside(path)
             sample = measure(build.command, build.site)
             rows["cold"].samples.setdefault(build.tool, []).append(sample)
             _progress(f"{build.tool} cold", sample)
@@ -298,6 +338,7 @@ def bench_cold(
                 statistics.median(s.tree_pss_mb for s in good),
             )
         files[build.tool] = _count_files(build.output)
+    _empty_trash()
 
 
 def bench_newsreel(site: Path, runs: int, rows: dict[str, Row]) -> None:

@@ -12,9 +12,9 @@ from pathlib import Path
 import feedparser
 import pytest
 from lxml import html as lxml_html
-from sitekit import REPO, broken_links, newsreel, post, tree_hashes, write_site
+from sitekit import REPO, broken_links, newsreel, post, run_python, tree_hashes, write_site
 
-from newsreel.build import BuildOptions, build_site
+from newsreel.build import PARALLEL_THRESHOLD, BuildOptions, build_site
 
 BASE = "https://example.org/movie-news/"
 
@@ -356,6 +356,40 @@ def test_keying_the_pages_costs_in_proportion_to_the_site(
         build_site(write_site(tmp_path / f"blog-{count}", files), BuildOptions(use_cache=False))
         steps.append(walked[0])
     assert steps[1] < 5 * steps[0], steps  # four times the posts (and pages of each listing)
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2,
+    reason="a build forks workers only with two cores or more",
+)
+def test_the_keys_workers_make_are_those_one_process_makes(tmp_path: Path) -> None:
+    """A cold build's pages are keyed by the forked workers that render them; a full build in
+    one process (one core, no cache) finds every one of those keys and renders nothing."""
+    files = {"newsreel.yaml": f"title: Test reel\nbase_url: {BASE}\nper_page: 3\n"}
+    for n in range(150):
+        files[f"content/posts/2021-01-01-p{n}.md"] = post(
+            f"Post {n}",
+            f"2021-{1 + n % 12:02d}-{1 + n % 28:02d}",
+            f"Text {n} about [the film](/films/film-{n % 7}/).",
+            film=f"Film {n % 7}",
+            release_year=str(2020 + n % 5),
+            actors=f"[Ann {n % 11}, Bo {n % 13}]",
+        )
+    site = write_site(tmp_path / "blog", files)
+    assert newsreel("build", site).returncode == 0
+    assert len(list((site / "site").rglob("index.html"))) > PARALLEL_THRESHOLD
+    shutil.rmtree(site / ".newsreel-cache")
+    again = run_python(
+        "-c",
+        "import os, sys\n"
+        "os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})\n"
+        "from newsreel.build import build_site\n"
+        "result = build_site(sys.argv[1])\n"
+        "print(result.patched, result.rendered, sorted(result.changed))\n",
+        site,
+    )
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.split() == ["False", "0", "[]"]
 
 
 def test_patched_pages_carry_the_keys_a_full_build_gives(tmp_path: Path) -> None:
