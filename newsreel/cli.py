@@ -139,7 +139,7 @@ def build(
     """Build the site in DIR (default: the current folder) into DIR/site."""
     # No cycle collection while the build finds out what changed and patches a few pages
     # (it only allocates: the collector would cost a tenth of such a build); a full build
-    # turns it back on (``build._Build.full``).
+    # turns it on while its pages render (``build._collect_young``).
     gc.disable()
     from newsreel.layout import SiteLayout
     from newsreel.writer import EarlyCheck
