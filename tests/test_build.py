@@ -335,6 +335,7 @@ def test_keying_the_pages_costs_in_proportion_to_the_site(
 ) -> None:
     """Every page of a listing links to all its pages: those links are keyed once, not on each
     page (which made planning a 40,000-post site's 4,000 home pages cost 16 million steps)."""
+    from newsreel import build
     from newsreel.incremental import keys
 
     walked = [0]
@@ -345,6 +346,7 @@ def test_keying_the_pages_costs_in_proportion_to_the_site(
         return walk(self, value, shows)
 
     monkeypatch.setattr(keys.Digests, "_walk", counting)
+    monkeypatch.setattr(build, "_workers", lambda items: 1)  # (counted in this process only)
     steps = []
     for count in (30, 120):
         files = {"newsreel.yaml": f"title: Test reel\nbase_url: {BASE}\nper_page: 1\n"}
