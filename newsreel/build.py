@@ -1038,11 +1038,13 @@ class _Build:
 
     def full(self) -> _Outcome:
         """Build from every source (those unchanged from the cache), planning every page."""
+        collecting = gc.isenabled()
         try:
             return self._full()
         finally:
             gc.unfreeze()  # (for a caller that builds again: ``serve`` collects, then freezes)
-            gc.enable()
+            if collecting:  # (``newsreel build`` has it off: a collection now only costs time)
+                gc.enable()
 
     def _full(self) -> _Outcome:
         from newsreel import media
