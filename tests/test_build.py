@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
@@ -392,6 +393,23 @@ def test_the_keys_workers_make_are_those_one_process_makes(tmp_path: Path) -> No
     )
     assert again.returncode == 0, again.stderr
     assert again.stdout.split() == ["False", "0", "[]"]
+
+
+def test_a_full_build_leaves_the_cycle_collector_as_it_found_it(tmp_path: Path) -> None:
+    """``newsreel build`` keeps the collector off for its whole process (turned on only while
+    pages render); ``serve`` keeps it on between builds. Nothing stays frozen either way."""
+    site = write_site(tmp_path / "blog", FILMS)
+    was_on = gc.isenabled()
+    try:
+        for on in (False, True, False):
+            (gc.enable if on else gc.disable)()
+            shutil.rmtree(site / "site", ignore_errors=True)  # (a full build, not a patch)
+            result = build_site(site)
+            assert not result.patched and result.rendered > 0
+            assert gc.isenabled() is on
+            assert gc.get_freeze_count() == 0
+    finally:
+        (gc.enable if was_on else gc.disable)()
 
 
 def test_patched_pages_carry_the_keys_a_full_build_gives(tmp_path: Path) -> None:
