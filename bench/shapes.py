@@ -25,7 +25,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-TIME_BUDGET = 10.0
+TIME_BUDGET = 12.0
+"""Was 10: since ``newsreel.fastmarkdown`` (2026-12-06) the ordinary post is read about twice as
+fast, and the shapes it leaves to markdown-it cost what they did; 12 times the new ordinary
+post is about 6 times the old one, a tighter bound than before in absolute terms."""
 MEMORY_BUDGET = 20.0
 
 ORDINARY = """## The shoot ran long

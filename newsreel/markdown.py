@@ -20,6 +20,7 @@ from markupsafe import Markup
 from mdit_py_plugins.footnote import footnote_plugin
 
 from newsreel.errors import Problem, error, warning
+from newsreel.fastmarkdown import block as fast_block
 from newsreel.mdlimits import long_delimiter_run, too_large_table, too_many_blocks
 from newsreel.mdparsers import DispatchingParserBlock, DispatchingParserInline, LinkHelpers
 from newsreel.pictures import ImageRef, image_plugin
@@ -113,6 +114,7 @@ def make_markdown(html: bool, base_path: str) -> MarkdownIt:
     md.inline = DispatchingParserInline(md.inline)
     md.helpers = LinkHelpers()  # type: ignore[assignment]  # the same links, in proportion
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
+    md.core.ruler.at("block", fast_block)  # the same tokens, common shapes without the parsers
     md.core.ruler.at("inline", inline)  # the same tokens, plain text without the parser
     md.core.ruler.at("smartquotes", smartquotes)  # the same quotes in linear time
     md.block.ruler.before("table", "newsreel_too_large_table", too_large_table)

@@ -20,9 +20,13 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.rules_inline.text import text as markdown_it_text
 from markdown_it.token import Token
 
+from newsreel.fastmarkdown import READY
+
 
 def inline(state: StateCore) -> None:
-    """The core rule: fill every inline token's children."""
+    """The core rule: fill every inline token's children (unless ``fastmarkdown`` did)."""
+    if state.env.pop(READY, False):
+        return
     md = state.md
     rules = md.inline.ruler.getRules("")
     plain_possible = bool(rules) and rules[0] is markdown_it_text

@@ -18,6 +18,7 @@ import pytest
 from markdown_it import MarkdownIt
 from markdown_it.parser_block import ParserBlock
 from markdown_it.parser_inline import ParserInline
+from markdown_it.rules_core.block import block as markdown_it_block
 from mdit_py_plugins.anchors import anchors_plugin
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
@@ -63,6 +64,13 @@ def test_a_table_over_the_limit_is_an_error_naming_the_limit() -> None:
     at_limit = "|" + "a|" * MAX_TABLE_COLUMNS + "\n|" + "-|" * MAX_TABLE_COLUMNS + "\n"
     rendered, problems = render_body(make_markdown(False, "/"), at_limit, path="x.md", body_line=1)
     assert not problems and rendered.html.count("<th>") == MAX_TABLE_COLUMNS
+
+
+def _parsers(md: MarkdownIt) -> MarkdownIt:
+    """``md`` reading every body with markdown-it's parsers (no ``newsreel.fastmarkdown``):
+    the shortcuts within those parsers are what these tests compare."""
+    md.core.ruler.at("block", markdown_it_block)
+    return md
 
 
 def _random_texts(alphabet: list[str], count: int, seed: int) -> list[str]:
@@ -130,8 +138,8 @@ def test_plain_inline_text_gives_markdown_its_tokens() -> None:
     the tokens markdown-it's inline parser makes, line breaks and spaces included."""
     from markdown_it.rules_core.inline import inline as markdown_it_inline
 
-    ours = make_markdown(False, "/")
-    theirs = make_markdown(False, "/")
+    ours = _parsers(make_markdown(False, "/"))
+    theirs = _parsers(make_markdown(False, "/"))
     theirs.core.ruler.at("inline", markdown_it_inline)
     alphabet = ["a", "b", " ", " ", "  ", "\t", "\n", "\n", "|", "*", "'", "é", "\\", "x\n", "1."]
     for text in _random_texts(alphabet, 4000, seed=20):
@@ -219,8 +227,8 @@ def test_bracket_and_delimiter_shortcuts_give_markdown_its_tokens() -> None:
     emphasis are text at once (newsreel.plaininline, newsreel.mdlimits): the same tokens as
     markdown-it's own rules, with and without references and footnotes defined, as long as
     brackets nest less than ``BRACKET_NESTING`` deep."""
-    ours = make_markdown(False, "/")
-    theirs = make_markdown(False, "/")
+    ours = _parsers(make_markdown(False, "/"))
+    theirs = _parsers(make_markdown(False, "/"))
     theirs.inline.ruler.disable(["newsreel_plain_brackets", "newsreel_delimiter_run"])
     alphabet = ["[", "[", "]", "![", "!", "](/x)", "a", " ", "*", "**", "_", "__", "~~", "~"]
     alphabet += ["`", "\\", "\n", "[^1]", "^[n]", "<a>", " ************** ", "x_____y", "(", ")"]
@@ -260,8 +268,8 @@ def test_long_emphasis_runs_are_text_with_a_warning() -> None:
 def test_tables_and_lists_within_the_limits_are_markdown_its() -> None:
     """The cell and item counts leave tables and lists under the limits as markdown-it reads
     them: tables in quotes and lists, ended by a blank line, a quote, a heading or a fence."""
-    ours = make_markdown(False, "/")
-    theirs = make_markdown(False, "/")
+    ours = _parsers(make_markdown(False, "/"))
+    theirs = _parsers(make_markdown(False, "/"))
     theirs.block.ruler.disable(["newsreel_too_large_table", "newsreel_blocks"])
     rows = [
         "| a | b |",
@@ -341,8 +349,8 @@ def test_rules_tried_by_character_give_markdown_its_tokens() -> None:
     alphabet += ["](/x)", "](<a b>)", '](/x "t")', "\\(", "\\ ", "((", "))", ":", "{", "$", "\t"]
     tails = ["", "\n\n[r]: /r\n", "\n\n[^1]: note\n", "\n\n[a]: (/a)\n"]
     for html in (False, True):
-        ours = make_markdown(html, "/")
-        theirs = _stock_parser(make_markdown(html, "/"))
+        ours = _parsers(make_markdown(html, "/"))
+        theirs = _stock_parser(_parsers(make_markdown(html, "/")))
         for index, text in enumerate(_random_texts(alphabet, 3000, seed=31 + html)):
             source = text + tails[index % len(tails)]
             expected = [t.as_dict() for t in theirs.parse(source)]
@@ -357,8 +365,8 @@ def test_block_rules_tried_by_first_character_give_markdown_its_tokens() -> None
     lines += ["<!-- c -->", "[r]: /r", "[^1]: note", "| a | b |", "|---|---|", "| c | d |"]
     lines += ["https://x.com/a/status/1", "https://www.youtube.com/watch?v=aqz-KE-bpKQ", "\t- t"]
     for html in (False, True):
-        ours = make_markdown(html, "/")
-        theirs = make_markdown(html, "/")
+        ours = _parsers(make_markdown(html, "/"))
+        theirs = _parsers(make_markdown(html, "/"))
         theirs.block = ParserBlock()
         theirs.block.ruler = ours.block.ruler
         for seed in range(2500):

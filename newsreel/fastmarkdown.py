@@ -1,0 +1,686 @@
+"""markdown-it's tokens for the common shapes of a post, made without its block and inline parsers.
+
+markdown-it tries its rules one after another at every block and at every special character,
+with a state object per inline run: about two thirds of a post's Markdown time. Most posts
+are made of a few shapes only, and for those the tokens can be read off the lines directly:
+
+- paragraphs whose lines start with a letter, a digit that is not a list marker, or
+  emphasis; ATX headings without a closing sequence; thematic breaks of one marker;
+- tight lists of one-line items (one marker, one space); one-paragraph block quotes;
+- pipe tables whose rows have the header's cell count; fenced code that is closed;
+- inline: text, code spans, ``*``/``_``/``~~`` runs that either only open or only close
+  and pair up like brackets, and ``[label](destination)`` links with a plain label and a
+  destination without spaces, parentheses, quotes or escapes.
+
+``block_tokens`` returns the block tokens (inline tokens with their children) that
+markdown-it would give for such a body, or None at the first line or character it is not
+sure of: then markdown-it parses the body as before. Everything after parsing (typographic
+quotes, heading ids, links' base path, the renderer) runs on these tokens unchanged.
+``tests/test_fastmarkdown.py`` compares them with markdown-it's on generated and random text.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, MutableMapping
+from functools import lru_cache
+from typing import Any, Literal
+
+from markdown_it.common.utils import isMdAsciiPunct, isPunctChar, isWhiteSpace, mdTrim
+from markdown_it.rules_core import StateCore
+from markdown_it.rules_core.block import block as markdown_it_block
+from markdown_it.token import Token
+
+from newsreel.mdlimits import block_limit, structure_limit
+
+READY = "newsreel_inline_ready"
+"""``env`` key: set by ``block`` when the inline tokens' children are made already."""
+
+
+def block(state: StateCore) -> None:
+    """The core ``block`` rule: the tokens read here where the body allows, else markdown-it's."""
+    tokens = None if state.inlineMode else block_tokens(state.src, state.md, state.env)
+    state.env[READY] = tokens is not None
+    if tokens is None:
+        markdown_it_block(state)
+    else:
+        state.tokens.extend(tokens)
+
+
+class _Unsure(Exception):
+    """The body has a shape this module does not read; markdown-it will."""
+
+
+def block_tokens(src: str, md: Any, env: MutableMapping[str, Any]) -> list[Token] | None:
+    """markdown-it's tokens for ``src`` (normalised) with inline children, or None.
+
+    What markdown-it's rules record in ``env`` for a line read by them (a tweet's or a
+    trailer's address alone on a line) is added to ``env`` only when the tokens are returned.
+    """
+    lines = src.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    if "\t" in src:
+        return None
+    blocks = _Blocks(lines, md, env, src)
+    try:
+        tokens = blocks.tokens()
+    except _Unsure:
+        return None
+    if blocks.env is not env:
+        env.update(blocks.env)
+    return tokens
+
+
+# --- blocks --------------------------------------------------------------------------
+
+_HEADING = re.compile(r"(#{1,6}) ")
+_BULLET = re.compile(r"([-*+]) (?! )")
+_ORDERED = re.compile(r"([0-9]{1,9})([.)]) (?! )")
+_ORDERED_START = re.compile(r"[0-9]{1,9}[.)](?: |$)")
+_URL_START = re.compile(r"[hH][tT][tT][pP]")
+_DELIMITER_CELL = re.compile(r"^:?-+:?$")
+_LINK_START = re.compile(r"\[(?!\^)[^\[\]]*\]\(")
+_UNSAFE_FIRST = frozenset(" \t#>-+|`~<=[:\\")
+"""First characters of a line that can start (or interrupt a paragraph with) another block."""
+
+
+def _blank(line: str) -> bool:
+    return not line.strip(" \t")
+
+
+def _plain_start(line: str) -> bool:
+    """Whether ``line`` can only be a paragraph's line (first or continuing)."""
+    if not line:
+        return False
+    first = line[0]
+    if first in "`~":
+        return not line.startswith(first * 3)  # a code span or strikethrough, not a fence
+    if first == "[":
+        return _LINK_START.match(line) is not None  # not a reference or footnote definition
+    if first in _UNSAFE_FIRST:
+        return False
+    if first in "*_":
+        run = 2 if line.startswith(first * 2) else 1
+        after = line[run : run + 1]
+        return bool(after) and after not in " *_-"
+    if first.isdigit():
+        return _ORDERED_START.match(line) is None
+    return _URL_START.match(line) is None
+
+
+def _delimiter_row(line: str) -> list[str] | None:
+    """The alignments of a table's delimiter row, as markdown-it reads them, or None."""
+    if len(line) < 2 or line[0] not in "|-:" or (line[1] not in "|-: "):
+        return None
+    if line[0] == "-" and line[1] == " ":
+        return None
+    if line.strip("|-: "):
+        return None
+    columns = line.split("|")
+    aligns = []
+    for index, column in enumerate(columns):
+        cell = mdTrim(column)
+        if not cell:
+            if index in (0, len(columns) - 1):
+                continue
+            return None
+        if not _DELIMITER_CELL.match(cell):
+            return None
+        if cell.endswith(":"):
+            aligns.append("center" if cell.startswith(":") else "right")
+        elif cell.startswith(":"):
+            aligns.append("left")
+        else:
+            aligns.append("")
+    return aligns
+
+
+def _cells(line: str) -> list[str]:
+    columns = mdTrim(line).split("|")
+    if columns and columns[0] == "":
+        columns.pop(0)
+    if columns and columns[-1] == "":
+        columns.pop()
+    return columns
+
+
+Nesting = Literal[-1, 0, 1]
+
+_FIELDS = (
+    "type", "tag", "nesting", "attrs", "map", "level", "children",
+    "content", "markup", "info", "meta", "block", "hidden",
+)  # fmt: skip
+
+
+def _made_directly() -> Callable[[str, str, Nesting], Token]:
+    """``Token(kind, tag, nesting)``, made a third faster by setting its fields directly (when
+    markdown-it's ``Token`` has the fields this knows; else by its constructor)."""
+    if tuple(field.name for field in dataclasses.fields(Token)) != _FIELDS:
+        return Token
+    new = object.__new__
+
+    def token(kind: str, tag: str, nesting: Nesting) -> Token:
+        made = new(Token)
+        made.type, made.tag, made.nesting, made.attrs, made.map = kind, tag, nesting, {}, None
+        made.level, made.children, made.content, made.markup, made.info = 0, None, "", "", ""
+        made.meta, made.block, made.hidden = {}, False, False
+        return made
+
+    return token
+
+
+_token = _made_directly()
+
+
+def _block(kind: str, tag: str, nesting: Nesting, level: int, line_map: list[int] | None) -> Token:
+    made = _token(kind, tag, nesting)
+    made.map, made.level, made.block = line_map, level, True
+    return made
+
+
+_LINED = ("problems", "warnings")
+"""``env`` lists whose entries start with a line of the body (``markdown.render_body``)."""
+
+
+class _Blocks:
+    """Block tokens of a body's lines, top to bottom."""
+
+    def __init__(self, lines: list[str], md: Any, env: MutableMapping[str, Any], src: str) -> None:
+        self.lines = lines
+        self.md = md
+        self.env = env
+        """``env`` until markdown-it's rules read a line, then a copy they write to."""
+        self.original_env = env
+        self.out: list[Token] = []
+        self.counts = [0, 0, 0]  # blocks, list items, table cells
+        self.limits = [block_limit(src) // 2, structure_limit(src) // 2, structure_limit(src) // 2]
+        """Half of ``mdlimits``' limits: a body read here is well within them (markdown-it's
+        rules enforce them, with their errors, on the bodies past)."""
+
+    def tokens(self) -> list[Token]:
+        lines, count = self.lines, len(self.lines)
+        if count > 2 * self.limits[0] and sum(map(_blank, lines)) > self.limits[0]:
+            raise _Unsure  # more blocks than blank lines cannot be told at once, but this many
+        if sum(line.count("|") for line in lines) > 2 * self.limits[2]:
+            raise _Unsure  # maybe more cells than the limit: let markdown-it count them
+        line = 0
+        while line < count:
+            text = lines[line]
+            if _blank(text):
+                line += 1
+                continue
+            if text[0] == " ":
+                raise _Unsure
+            following = lines[line + 1] if line + 1 < count else ""
+            if following[:1] == " " and not _blank(following):
+                raise _Unsure
+            aligns = _delimiter_row(following)
+            if aligns is not None and self._is_table(text, aligns):
+                line = self._table(line, aligns)
+                continue
+            first = text[0]
+            if first == "#":
+                line = self._heading(line)
+            elif first in "-*_" and len(text) >= 3 and not text.strip(first):
+                self._count(1)
+                self.out.append(_block("hr", "hr", 0, 0, [line, line + 1]))
+                self.out[-1].markup = first * (len(text) + 1)  # markdown-it's count, one over
+                line += 1
+            elif first in "-*+" and _BULLET.match(text):
+                line = self._list(line, ordered=False)
+            elif first.isdigit() and _ORDERED.match(text):
+                line = self._list(line, ordered=True)
+            elif first == ">":
+                line = self._quote(line)
+            elif first in "`~" and text.startswith(first * 3):
+                line = self._fence(line)
+            elif _plain_start(text):
+                line = self._paragraph(line)
+            elif _URL_START.match(text):
+                line = self._address(line)
+            else:
+                raise _Unsure
+        return self.out
+
+    def _count(self, blocks: int, items: int = 0, cells: int = 0) -> None:
+        counts = self.counts
+        counts[0] += blocks
+        counts[1] += items
+        counts[2] += cells
+        if any(count > limit for count, limit in zip(counts, self.limits, strict=True)):
+            raise _Unsure
+
+    def _address(self, line: int) -> int:
+        """A line starting with an address: markdown-it's rules read it (a tweet, a trailer or a
+        paragraph) as a document of its own, whose lines are then moved to this one's."""
+        lines = self.lines
+        following = line + 1
+        if following < len(lines) and not _blank(lines[following]):
+            raise _Unsure
+        env = self.env
+        if env is self.original_env:
+            env = self.env = {
+                key: list(value) if isinstance(value, list) else value for key, value in env.items()
+            }
+        recorded = {key: len(env.get(key, ())) for key in _LINED}
+        start = len(self.out)
+        self.md.block.parse(lines[line], self.md, env, self.out)
+        for token in self.out[start:]:
+            if token.map is not None:
+                token.map = [token.map[0] + line, token.map[1] + line]
+            if token.type == "inline":
+                token.children = inline_tokens(token.content, self.md)
+        for key, count in recorded.items():
+            entries = env.get(key, [])
+            entries[count:] = [
+                (None if at is None else at + line, *rest) for at, *rest in entries[count:]
+            ]
+        return following
+
+    def _inline(self, content: str, line_map: list[int], level: int) -> Token:
+        token = _block("inline", "", 0, level, line_map)
+        token.content = content
+        token.children = inline_tokens(content, self.md)
+        return token
+
+    def _paragraph(self, start: int, level: int = 0, hidden: bool = False) -> int:
+        lines = self.lines
+        end = start + 1
+        while end < len(lines) and not _blank(lines[end]):
+            if not _plain_start(lines[end]):
+                raise _Unsure
+            end += 1
+        self._count(1)
+        self._paragraph_tokens("\n".join(lines[start:end]), [start, end], level, hidden)
+        return end
+
+    def _paragraph_tokens(
+        self, text: str, line_map: list[int], level: int, hidden: bool = False
+    ) -> None:
+        opening = _block("paragraph_open", "p", 1, level, list(line_map))
+        closing = _block("paragraph_close", "p", -1, level, None)
+        opening.hidden = closing.hidden = hidden
+        self.out += (opening, self._inline(mdTrim(text), list(line_map), level + 1), closing)
+
+    def _heading(self, line: int) -> int:
+        text = self.lines[line]
+        match = _HEADING.match(text)
+        if match is None:
+            raise _Unsure
+        content = mdTrim(text[match.end() :])
+        if not content or content.endswith("#"):
+            raise _Unsure
+        self._count(1)
+        markup = match.group(1)
+        tag = f"h{len(markup)}"
+        opening = _block("heading_open", tag, 1, 0, [line, line + 1])
+        opening.markup = markup
+        closing = _block("heading_close", tag, -1, 0, None)
+        closing.markup = markup
+        self.out += (opening, self._inline(content, [line, line + 1], 1), closing)
+        return line + 1
+
+    def _list(self, start: int, ordered: bool) -> int:
+        lines, out = self.lines, self.out
+        pattern = _ORDERED if ordered else _BULLET
+        first = pattern.match(lines[start])
+        assert first is not None
+        marker = first.group(2) if ordered else first.group(1)
+        kind = "ordered_list" if ordered else "bullet_list"
+        tag = "ol" if ordered else "ul"
+        self._count(1)
+        opening = _block(f"{kind}_open", tag, 1, 0, None)
+        opening.markup = marker
+        if ordered and int(first.group(1)) != 1:
+            opening.attrs = {"start": int(first.group(1))}
+        out.append(opening)
+        line = start
+        while line < len(lines):
+            match = pattern.match(lines[line])
+            if match is None or (match.group(2) if ordered else match.group(1)) != marker:
+                break
+            content = lines[line][match.end() :]
+            if not _plain_start(content):
+                raise _Unsure
+            self._count(2, 1)
+            item = _block("list_item_open", "li", 1, 1, [line, line + 1])
+            item.markup = marker
+            if ordered:
+                item.info = match.group(1)
+            out.append(item)
+            self._paragraph_tokens(content, [line, line + 1], 2, hidden=True)
+            closing = _block("list_item_close", "li", -1, 1, None)
+            closing.markup = marker
+            out.append(closing)
+            line += 1
+        end = line
+        if end < len(lines) and not _blank(lines[end]):
+            raise _Unsure  # a lazy line, or another kind of list right after
+        after = end
+        while after < len(lines) and _blank(lines[after]):
+            after += 1
+        if after < len(lines) and (_BULLET.match(lines[after]) or _ORDERED.match(lines[after])):
+            raise _Unsure  # a list after a blank line may make this one loose
+        if after > end:
+            end = after  # the last item takes the blank lines after it
+            out[-5].map = [line - 1, end]  # the last item's opening
+        closing = _block(f"{kind}_close", tag, -1, 0, None)
+        closing.markup = marker
+        out.append(closing)
+        opening.map = [start, end]
+        return end
+
+    def _quote(self, start: int) -> int:
+        lines = self.lines
+        end = start
+        parts = []
+        while end < len(lines) and lines[end].startswith(">"):
+            text = lines[end]
+            if not text.startswith("> ") or len(text) < 3 or not _plain_start(text[2:]):
+                raise _Unsure
+            parts.append(text[2:])
+            end += 1
+        if end < len(lines) and not _blank(lines[end]):
+            raise _Unsure  # a lazy continuation line
+        self._count(2)
+        opening = _block("blockquote_open", "blockquote", 1, 0, [start, end])
+        opening.markup = ">"
+        self.out.append(opening)
+        self._paragraph_tokens("\n".join(parts), [start, end], 1)
+        closing = _block("blockquote_close", "blockquote", -1, 0, None)
+        closing.markup = ">"
+        self.out.append(closing)
+        return end
+
+    def _fence(self, start: int) -> int:
+        lines = self.lines
+        text = lines[start]
+        marker = text[0]
+        run = len(text) - len(text.lstrip(marker))
+        params = text[run:]
+        if run < 3 or (marker == "`" and "`" in params):
+            raise _Unsure
+        end = start + 1
+        while end < len(lines):
+            candidate = lines[end]
+            if candidate.lstrip(" ").startswith(marker):
+                if candidate[0] == " ":
+                    raise _Unsure  # an indented closing fence, maybe
+                closing = len(candidate) - len(candidate.lstrip(marker))
+                if closing >= run and not candidate[closing:].strip(" "):
+                    break
+            end += 1
+        else:
+            raise _Unsure  # an unclosed fence runs to the end: left to markdown-it
+        self._count(1)
+        token = _block("fence", "code", 0, 0, [start, end + 1])
+        token.info = params
+        token.markup = text[:run]
+        token.content = "".join(body + "\n" for body in lines[start + 1 : end])
+        self.out.append(token)
+        return end + 1
+
+    def _is_table(self, header: str, aligns: list[str]) -> bool:
+        text = mdTrim(header)
+        return "|" in text and len(_cells(text)) == len(aligns) > 0
+
+    def _table(self, start: int, aligns: list[str]) -> int:
+        lines, out = self.lines, self.out
+        columns = len(aligns)
+        end = start + 2
+        while end < len(lines) and not _blank(lines[end]):
+            row = lines[end]
+            if row[0] != "|" and not _plain_start(row):
+                raise _Unsure  # maybe a block that ends the table
+            end += 1
+        rows = lines[start:end]
+        if any("\\" in row or "`" in row for row in rows):
+            raise _Unsure  # escaped pipes and code spans split cells differently
+        self._count(1, 0, columns * (end - start - 1))
+        out.append(_block("table_open", "table", 1, 0, [start, end]))
+        out.append(_block("thead_open", "thead", 1, 1, [start, start + 1]))
+        self._row(start, _cells(lines[start]), aligns, "th")
+        out.append(_block("thead_close", "thead", -1, 1, None))
+        if end > start + 2:
+            out.append(_block("tbody_open", "tbody", 1, 1, [start + 2, end]))
+            for line in range(start + 2, end):
+                cells = _cells(lines[line])
+                if len(cells) != columns:
+                    raise _Unsure
+                self._row(line, cells, aligns, "td")
+            out.append(_block("tbody_close", "tbody", -1, 1, None))
+        out.append(_block("table_close", "table", -1, 0, None))
+        return end
+
+    def _row(self, line: int, cells: list[str], aligns: list[str], tag: str) -> None:
+        out = self.out
+        out.append(_block("tr_open", "tr", 1, 2, [line, line + 1]))
+        for cell, align in zip(cells, aligns, strict=True):
+            opening = _block(f"{tag}_open", tag, 1, 3, None)
+            if align:
+                opening.attrs = {"style": "text-align:" + align}
+            out += (
+                opening,
+                self._inline(mdTrim(cell), [line, line + 1], 4),
+                _block(f"{tag}_close", tag, -1, 3, None),
+            )
+        out.append(_block("tr_close", "tr", -1, 2, None))
+
+
+# --- inline --------------------------------------------------------------------------
+
+_SPECIAL = re.compile(r"[\n`*_~\[!&<\\^]")
+_LINK = re.compile(r"\[([^\[\]`\\<\n]*)\]\(([^\s()<>\\&`\"']+)\)")
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+def inline_tokens(src: str, md: Any) -> list[Token]:
+    """markdown-it's children of an inline token with content ``src``, or ``_Unsure``."""
+    scan = _InlineScan(src, md)
+    scan.run(0, len(src))
+    return scan.joined()
+
+
+@lru_cache(maxsize=4096)
+def _kind(ch: str) -> tuple[bool, bool]:
+    """Whether ``ch`` is punctuation, and whether it is white space, to markdown-it's emphasis
+    (remembered: a lookup is cheaper than the Unicode category)."""
+    return isMdAsciiPunct(ord(ch)) or isPunctChar(ch), isWhiteSpace(ord(ch))
+
+
+class _InlineScan:
+    """One pass over inline text, as markdown-it's rules would make its tokens."""
+
+    def __init__(self, src: str, md: Any) -> None:
+        self.src = src
+        self.md = md
+        self.tokens: list[Token] = []
+        self.pending = ""
+
+    def push(self, kind: str, tag: str, nesting: Nesting) -> Token:
+        if self.pending:
+            self.text(self.pending)
+            self.pending = ""
+        token = _token(kind, tag, nesting)
+        self.tokens.append(token)
+        return token
+
+    def text(self, content: str) -> None:
+        token = _token("text", "", 0)
+        token.content = content
+        self.tokens.append(token)
+
+    def run(self, start: int, limit: int) -> None:
+        """Tokens of ``src[start:limit]``; emphasis must close within it."""
+        src = self.src
+        opened: list[tuple[str, int, int]] = []  # marker, run length, first token
+        pos = start
+        while pos < limit:
+            found = _SPECIAL.search(src, pos, limit)
+            if found is None:
+                self.pending += src[pos:limit]
+                break
+            at = found.start()
+            if at > pos:
+                self.pending += src[pos:at]
+            ch = src[at]
+            if ch == "\n":
+                pos = self._newline(at, limit)
+            elif ch in "*_~":
+                pos = self._delimiters(at, limit, opened)
+            elif ch == "`":
+                pos = self._code(at, limit)
+            elif ch == "[":
+                pos = self._link(at, limit)
+            elif (
+                (ch == "!" and src.startswith("[", at + 1))
+                or (ch == "^" and src.startswith("[", at + 1))
+                or (ch == "&" and _ENTITY.match(src, at))
+                or ch in "<\\"
+            ):
+                raise _Unsure
+            else:
+                self.pending += ch
+                pos = at + 1
+        if opened:
+            raise _Unsure
+        if self.pending:
+            self.text(self.pending)
+            self.pending = ""
+
+    def _newline(self, at: int, limit: int) -> int:
+        pending = self.pending
+        if pending.endswith("  "):
+            self.pending = pending.rstrip(" ")
+            self.push("hardbreak", "br", 0)
+        else:
+            if pending.endswith(" "):
+                self.pending = pending[:-1]
+            self.push("softbreak", "br", 0)
+        pos = at + 1
+        src = self.src
+        while pos < limit and src[pos] in " \t":
+            pos += 1
+        return pos
+
+    def _delimiters(self, at: int, limit: int, opened: list[tuple[str, int, int]]) -> int:
+        src = self.src
+        marker = src[at]
+        end = at + 1
+        while end < limit and src[end] == marker:
+            end += 1
+        length = end - at
+        if marker == "~" and length == 1:
+            self.pending += marker
+            return end
+        last = src[at - 1] if at > 0 else " "
+        after = src[end] if end < limit else " "
+        last_punct, last_space = _kind(last)
+        after_punct, after_space = _kind(after)
+        left = not (after_space or (after_punct and not (last_space or last_punct)))
+        right = not (last_space or (last_punct and not (after_space or after_punct)))
+        if marker == "_":
+            can_open = left and (not right or last_punct)
+            can_close = right and (not left or after_punct)
+        else:
+            can_open, can_close = left, right
+        if not can_open and not can_close:
+            self.pending += src[at:end]
+            return end
+        if length > 2 or (marker == "~" and length != 2):
+            raise _Unsure
+        closes = can_close and bool(opened) and opened[-1][:2] == (marker, length)
+        if not closes:
+            # a run that can close but finds no opener of its marker opens, if it can; one
+            # that would pair with an opener further down, or skip one, is left to markdown-it
+            if not can_open or (can_close and any(entry[0] == marker for entry in opened)):
+                raise _Unsure
+            first = len(self.tokens) + (1 if self.pending else 0)
+            opened.append((marker, length, first))
+            self._markers(marker, length)
+            return end
+        _, _, first = opened.pop()
+        self._markers(marker, length)
+        self._pair(marker, length, first, len(self.tokens) - (1 if marker == "~" else length))
+        return end
+
+    def _markers(self, marker: str, length: int) -> None:
+        if marker == "~":
+            self.push("text", "", 0).content = "~~"
+        else:
+            for _ in range(length):
+                self.push("text", "", 0).content = marker
+
+    def _pair(self, marker: str, length: int, opener: int, closer: int) -> None:
+        """What markdown-it's emphasis and strikethrough post-passes make of a matched pair."""
+        tokens = self.tokens
+        if marker == "~":
+            kind, tag, markup = "s", "s", "~~"
+        elif length == 1:
+            kind, tag, markup = "em", "em", marker
+        else:
+            kind, tag, markup = "strong", "strong", marker * 2
+            tokens[opener].content = ""
+            tokens[closer + 1].content = ""
+            opener += 1
+        opening, closing = tokens[opener], tokens[closer]
+        opening.type, opening.tag, opening.nesting = kind + "_open", tag, 1
+        closing.type, closing.tag, closing.nesting = kind + "_close", tag, -1
+        opening.markup = closing.markup = markup
+        opening.content = closing.content = ""
+
+    def _code(self, at: int, limit: int) -> int:
+        src = self.src
+        end = at + 1
+        while end < limit and src[end] == "`":
+            end += 1
+        run = end - at
+        search = end
+        while True:
+            close = src.find("`", search, limit)
+            if close < 0:
+                raise _Unsure  # markdown-it keeps the run as text and remembers: left to it
+            close_end = close + 1
+            while close_end < limit and src[close_end] == "`":
+                close_end += 1
+            if close_end - close == run:
+                break
+            search = close_end
+        content = src[end:close].replace("\n", " ")
+        if content.startswith(" ") and content.endswith(" ") and content.strip(" "):
+            content = content[1:-1]
+        token = self.push("code_inline", "code", 0)
+        token.markup = src[at:end]
+        token.content = content
+        return close_end
+
+    def _link(self, at: int, limit: int) -> int:
+        match = _LINK.match(self.src, at, limit)
+        if match is None or match.group(1).startswith("^"):
+            raise _Unsure
+        md = self.md
+        href = md.normalizeLink(match.group(2))
+        if not md.validateLink(href):
+            raise _Unsure
+        self.push("link_open", "a", 1).attrs = {"href": href}
+        self.run(match.start(1), match.end(1))
+        self.push("link_close", "a", -1)
+        return match.end()
+
+    def joined(self) -> list[Token]:
+        """markdown-it's ``fragments_join``: adjacent text merged, levels from nesting."""
+        out: list[Token] = []
+        level = 0
+        for token in self.tokens:
+            if token.nesting < 0:
+                level -= 1
+            token.level = level
+            if token.nesting > 0:
+                level += 1
+            if token.type == "text" and out and out[-1].type == "text":
+                out[-1].content += token.content
+            else:
+                out.append(token)
+        return out

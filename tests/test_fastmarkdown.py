@@ -1,0 +1,176 @@
+"""newsreel.fastmarkdown reads the common shapes of a post into markdown-it's own tokens.
+
+Every comparison is with the same Markdown set-up reading the body with markdown-it's
+parsers. Each test also counts how many bodies the fast path took, so a fast path that
+gave up on everything could not pass.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_core.block import block as markdown_it_block
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+import shapes  # noqa: E402
+
+from newsreel import fastmarkdown  # noqa: E402
+from newsreel.markdown import make_markdown, render_body  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _pair(html: bool = False) -> tuple[MarkdownIt, MarkdownIt]:
+    ours = make_markdown(html, "/blog/")
+    theirs = make_markdown(html, "/blog/")
+    theirs.core.ruler.at("block", markdown_it_block)
+    return ours, theirs
+
+
+def _recorded(env: dict[str, object]) -> dict[str, object]:
+    """What the rules record for the page (tweets, trailers, problems), not their bookkeeping."""
+    return {key: value for key, value in env.items() if not key.startswith("newsreel_")}
+
+
+def _compare(sources: list[str], html: bool = False) -> int:
+    """Assert equal tokens, HTML and env for every source; return how many were read fast."""
+    ours, theirs = _pair(html)
+    fast = 0
+    for source in sources:
+        fast += fastmarkdown.block_tokens(source, ours, {}) is not None
+        env_ours: dict[str, object] = {"tweets": {}}
+        env_theirs: dict[str, object] = {"tweets": {}}
+        tokens = ours.parse(source, env_ours)
+        expected = theirs.parse(source, env_theirs)
+        assert [t.as_dict() for t in tokens] == [t.as_dict() for t in expected], repr(source)
+        html_ours = ours.renderer.render(tokens, ours.options, env_ours)
+        assert html_ours == theirs.renderer.render(expected, theirs.options, env_theirs)
+        assert _recorded(env_ours) == _recorded(env_theirs), repr(source)
+    return fast
+
+
+WORDS = ["the", "studio", "Amélie", "sequel's", '"cut"', "2026", "IMAX", "co-star", "(rumour)"]
+WORDS += ["a.", "fans!", "what?", "it's", "x_y", "R&D", "5 * 3", "a--b", "...", "(c)", "é", "wow!"]
+INLINE = ["*{}*", "**{}**", "_{}_", "__{}__", "~~{}~~", "`{}`", "[{}](/films/amelie/)"]
+INLINE += ["[*{}*](/actors/x/)", "[{}](https://example.com/a?b=1)", "*[{}](/y/)*", "**{}**."]
+INLINE += ["({})", '"{}"', "*{}*'s", "{}  \n", "{}\n", "~{}~", "^ {}", "*({})*"]
+ODD = [
+    "a*b",
+    "{} ] [",
+    "-- {}",
+    "# {}",
+    "\n  {}",
+    "*{}",
+    "&amp;",
+    "![{}](/i.jpg)",
+    "<b>{}</b>",
+    "\\*",
+]
+"""Inline pieces the fast path leaves to markdown-it (now and then, in the mixed bodies)."""
+
+
+def _inline_text(rng: random.Random, odd: float) -> str:
+    parts = []
+    for _ in range(rng.randint(1, 12)):
+        word = rng.choice(WORDS)
+        if rng.random() < odd:
+            parts.append(rng.choice(ODD).format(word))
+        else:
+            parts.append(rng.choice(INLINE).format(word) if rng.random() < 0.4 else word)
+    text = " ".join(parts).replace("\n ", "\n").strip(" \n")
+    return text or "x"
+
+
+def _body(rng: random.Random, odd: float) -> str:
+    """A post of the shapes the fast path reads, with (at the rate ``odd``) some it does not."""
+    blocks = []
+    for _ in range(rng.randint(1, 8)):
+        shape = rng.randrange(12) if rng.random() < odd * 4 else rng.randrange(11)
+        text = _inline_text(rng, odd).replace("\n", " ")
+        if shape <= 3:
+            blocks.append("\n".join(_inline_text(rng, odd) for _ in range(rng.randint(1, 3))))
+        elif shape == 4:
+            blocks.append("#" * rng.randint(1, 6) + " " + text)
+        elif shape == 5:
+            marker = rng.choice(["-", "*", "+", "1.", "3)"])
+            items = (_inline_text(rng, odd).replace("\n", " ") for _ in range(3))
+            blocks.append("\n".join(f"{marker} {item}" for item in items))
+        elif shape == 6:
+            aligns = rng.choice(["--- | :--", ":-: | ---:", "-|-"])
+            blocks.append(f"| {text} | b |\n|{aligns}|\n| c | {text} |\nd | e")
+        elif shape == 7:
+            blocks.append("> " + text + "\n> " + _inline_text(rng, odd).replace("\n", " "))
+        elif shape == 8:
+            blocks.append(rng.choice(["---", "***", "___", "* * *"]))
+        elif shape == 9:
+            blocks.append(f"```{rng.choice(['', 'python', ' js x'])}\n{text}\n\n*x*\n```")
+        elif shape == 10:
+            blocks.append(
+                rng.choice(
+                    [
+                        "https://twitter.com/studio/status/1591020273339214254",
+                        "https://x.com/nope",
+                        "https://www.youtube.com/watch?v=aqz-KE-bpKQ",
+                        "https://example.com/plain",
+                    ]
+                )
+            )
+        else:
+            blocks.append(rng.choice(["<div>x</div>", "[r]: /r", "    code", "a\n===", "\\*"]))
+    joiner = rng.choice(["\n\n", "\n\n\n", "\n" if odd else "\n\n"])
+    return joiner.join(blocks) + rng.choice(["", "\n", "  \n"])
+
+
+def test_generated_posts_give_markdown_its_tokens() -> None:
+    common = [_body(random.Random(seed), odd=0.0) for seed in range(2000)]
+    assert _compare(common) > len(common) // 2
+    mixed = [_body(random.Random(seed), odd=0.05) for seed in range(2000, 4000)]
+    assert _compare(mixed) > len(mixed) // 10
+
+
+def test_random_text_gives_markdown_its_tokens() -> None:
+    alphabet = ["a", "b", " ", "  ", "\n", "\n\n", "*", "**", "_", "__", "~~", "~", "`", "``"]
+    alphabet += ["[", "]", "](/x)", "(", ")", "!", "&", "&amp;", "#", "- ", "1. ", "> ", "|"]
+    alphabet += ["é", ".", ",", "'", '"', "---", "\n| a |\n|---|\n", "```\n", "x_y", "^"]
+    sources = []
+    for seed in range(6000):
+        rng = random.Random(seed)
+        sources.append("".join(rng.choice(alphabet) for _ in range(rng.randint(1, 30))))
+    assert _compare(sources) > 300
+    assert _compare(sources[:1500], html=True) > 60
+
+
+def test_the_example_blog_and_the_shapes_give_markdown_its_tokens() -> None:
+    bodies = []
+    for path in sorted((ROOT / "content").rglob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        bodies.append(text.split("\n---", 1)[1] if text.startswith("---") else text)
+    assert _compare(bodies) >= len(bodies) // 2
+    _compare([build(2_000) for kind, build in shapes.SHAPES.values() if kind == "post"])
+
+
+def test_a_tweet_read_by_markdown_its_rules_is_recorded_once() -> None:
+    """Lines read by markdown-it's own rules write to ``env`` only when the fast path's tokens
+    are used: a body it gives up on later does not record a tweet, or a problem, twice."""
+    md = make_markdown(False, "/")
+    tweet = "https://twitter.com/studio/status/1591020273339214254"
+    for tail, fast in (("\n\nAfter.\n", True), ("\n\n<div>x</div>\n", False)):
+        body = f"Intro *one*.\n\n{tweet}\n\nhttps://twitter.com/studio/oops\n{tail}"
+        assert (fastmarkdown.block_tokens(body, md, {}) is not None) is fast
+        rendered, problems = render_body(md, body, path="p.md", body_line=10)
+        assert rendered.embedded_tweets == (tweet,)
+        assert [p.line for p in problems] == [14]
+
+
+def test_a_body_near_the_posts_limits_goes_to_markdown_it() -> None:
+    """Bodies with more than half the blocks, list items or table cells ``mdlimits`` allows
+    are read by markdown-it, whose rules enforce the limits with their errors."""
+    md = make_markdown(False, "/")
+    for unit, fits in (("word\n\n", 4_000), ("- a\n", 900), ("| a | b |\n", 400)):
+        head = "| a | b |\n|---|---|\n" if unit.startswith("|") else ""
+        assert fastmarkdown.block_tokens(head + unit * fits, md, {}) is not None
+        assert fastmarkdown.block_tokens(head + unit * fits * 3, md, {}) is None
+    assert fastmarkdown.block_tokens("a\n" * 50_000, md, {}) is not None  # one paragraph
