@@ -25,10 +25,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-TIME_BUDGET = 12.0
+TIME_BUDGET = 15.0
 """Was 10: since ``newsreel.fastmarkdown`` (2026-12-06) the ordinary post is read about twice as
-fast, and the shapes it leaves to markdown-it cost what they did; 12 times the new ordinary
-post is about 6 times the old one, a tighter bound than before in absolute terms."""
+fast, and the shapes it leaves to markdown-it cost what they did (the worst, brackets and
+emphasis runs, 10-12 times the new ordinary post); 15 times the new ordinary post is about 7.5
+times the old one, a tighter bound than before in absolute terms, with room for a loaded
+machine."""
 MEMORY_BUDGET = 20.0
 
 ORDINARY = """## The shoot ran long

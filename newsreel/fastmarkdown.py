@@ -9,8 +9,8 @@ are made of a few shapes only, and for those the tokens can be read off the line
 - tight lists of one-line items (one marker, one space); one-paragraph block quotes;
 - pipe tables whose rows have the header's cell count; fenced code that is closed;
 - inline: text, code spans, ``*``/``_``/``~~`` runs that either only open or only close
-  and pair up like brackets, and ``[label](destination)`` links with a plain label and a
-  destination without spaces, parentheses, quotes or escapes;
+  and pair up like brackets, and ``[label](destination)`` links and ``![alt](source)``
+  images with a plain label and a destination without spaces, parentheses, quotes or escapes;
 - a line starting with an address, alone between blank lines, is read by markdown-it's own
   rules (a tweet, a trailer, a paragraph) as a one-line document.
 
@@ -474,6 +474,8 @@ class _Blocks:
 
 # --- inline --------------------------------------------------------------------------
 
+MAX_OPEN = 8
+"""Emphasis runs open at once (within one link) read here; posts nest two or three."""
 _SPECIAL = re.compile(r"[\n`*_~\[!&<\\^]")
 _LINK = re.compile(r"\[([^\[\]`\\<\n]*)\]\(([^\s()<>\\&`\"']+)\)")
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
@@ -537,9 +539,10 @@ class _InlineScan:
                 pos = self._code(at, limit)
             elif ch == "[":
                 pos = self._link(at, limit)
+            elif ch == "!" and src.startswith("[", at + 1):
+                pos = self._image(at, limit)
             elif (
-                (ch == "!" and src.startswith("[", at + 1))
-                or (ch == "^" and src.startswith("[", at + 1))
+                (ch == "^" and src.startswith("[", at + 1))
                 or (ch == "&" and _ENTITY.match(src, at))
                 or ch in "<\\"
             ):
@@ -600,6 +603,8 @@ class _InlineScan:
             # that would pair with an opener further down, or skip one, is left to markdown-it
             if not can_open or (can_close and any(entry[0] == marker for entry in opened)):
                 raise _Unsure
+            if len(opened) >= MAX_OPEN:
+                raise _Unsure  # unclosed runs, most likely: give up before reading on
             first = len(self.tokens) + (1 if self.pending else 0)
             opened.append((marker, length, first))
             self._markers(marker, length)
@@ -663,14 +668,28 @@ class _InlineScan:
         match = _LINK.match(self.src, at, limit)
         if match is None or match.group(1).startswith("^"):
             raise _Unsure
-        md = self.md
-        href = md.normalizeLink(match.group(2))
-        if not md.validateLink(href):
-            raise _Unsure
-        self.push("link_open", "a", 1).attrs = {"href": href}
+        self.push("link_open", "a", 1).attrs = {"href": self._destination(match)}
         self.run(match.start(1), match.end(1))
         self.push("link_close", "a", -1)
         return match.end()
+
+    def _image(self, at: int, limit: int) -> int:
+        """An image: its alt text is parsed on its own, as markdown-it's image rule does."""
+        match = _LINK.match(self.src, at + 1, limit)
+        if match is None:
+            raise _Unsure
+        token = self.push("image", "img", 0)
+        token.attrs = {"src": self._destination(match), "alt": ""}
+        token.content = match.group(1)
+        token.children = inline_tokens(match.group(1), self.md) or None
+        return match.end()
+
+    def _destination(self, match: re.Match[str]) -> str:
+        md = self.md
+        href: str = md.normalizeLink(match.group(2))
+        if not md.validateLink(href):
+            raise _Unsure
+        return href
 
     def joined(self) -> list[Token]:
         """markdown-it's ``fragments_join``: adjacent text merged, levels from nesting."""
