@@ -552,8 +552,8 @@ def bench_peer_rebuilds(setup: PeerSetup, runs: int, rows: dict[str, Row]) -> No
 def _progress(label: str, sample: Sample) -> None:
     state = "" if sample.ok else f"  FAILED: {sample.error}"
     print(
-        f"  {label}: {sample.seconds:.2f} s, {sample.max_rss_mb:.0f} MB / tree {sample.tree_mb:.0f} MB"
-        f" / tree PSS {sample.tree_pss_mb:.0f} MB{state}",
+        f"  {label}: {sample.seconds:.2f} s, {sample.max_rss_mb:.0f} MiB"
+        f" / tree {sample.tree_mb:.0f} MiB / tree PSS {sample.tree_pss_mb:.0f} MiB{state}",
         flush=True,
     )
 
@@ -618,7 +618,7 @@ def table(result: SizeResult, tools: list[str]) -> str:
     lines.append(
         "| peak memory, cold (largest process / tree RSS / tree PSS) | "
         + " | ".join(
-            f"{result.memory[t][0]:.0f} / {result.memory[t][1]:.0f} / {result.memory[t][2]:.0f} MB"
+            f"{result.memory[t][0]:.0f} / {result.memory[t][1]:.0f} / {result.memory[t][2]:.0f} MiB"
             if t in result.memory
             else "—"
             for t in columns
@@ -781,7 +781,7 @@ def equal_table(results: list[EqualResult]) -> str:
             lines.append(
                 f"| {result.n:,} | {'yes' if result.code else 'no'} | {TOOL_NAMES[tool]} "
                 f"| {row.cell(tool)} | {runs} | {row.cpu(tool)} "
-                f"| {f'{mem[0]:.0f} / {mem[1]:.0f} / {mem[2]:.0f} MB' if mem else '—'} "
+                f"| {f'{mem[0]:.0f} / {mem[1]:.0f} / {mem[2]:.0f} MiB' if mem else '—'} "
                 f"| {result.files.get(tool, 0):,} | {result.bytes.get(tool, 0) / 1e6:.1f} MB |"
             )
         ours, theirs = row.median("newsreel"), row.median("hugo")
