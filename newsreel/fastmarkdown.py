@@ -6,11 +6,12 @@ are made of a few shapes only, and for those the tokens can be read off the line
 
 - paragraphs whose lines start with a letter, a digit that is not a list marker, or
   emphasis; ATX headings without a closing sequence; thematic breaks of one marker;
-- tight lists of one-line items (one marker, one space); one-paragraph block quotes;
+- tight lists of one-line items (one marker, one space); block quotes of paragraphs;
 - pipe tables whose rows have the header's cell count; fenced code that is closed;
-- inline: text, code spans, ``*``/``_``/``~~`` runs that either only open or only close
-  and pair up like brackets, and ``[label](destination)`` links and ``![alt](source)``
-  images with a plain label and a destination without spaces, parentheses, quotes or escapes;
+- inline: text, backslash escapes, entities, code spans, ``*``/``_``/``~~`` runs that either only open or only close
+  and pair up like brackets, and ``[label](destination "title")`` links and
+  ``![alt](source "title")`` images with a plain label, a destination without spaces,
+  parentheses, quotes or escapes, and an optional plain title in double quotes;
 - a line starting with an address, alone between blank lines, is read by markdown-it's own
   rules (a tweet, a trailer, a paragraph) as a one-line document.
 
@@ -30,9 +31,18 @@ from collections.abc import Callable, MutableMapping
 from functools import lru_cache
 from typing import Any, Literal
 
-from markdown_it.common.utils import isMdAsciiPunct, isPunctChar, isWhiteSpace, mdTrim
+from markdown_it.common.entities import entities
+from markdown_it.common.utils import (
+    fromCodePoint,
+    isMdAsciiPunct,
+    isPunctChar,
+    isValidEntityCode,
+    isWhiteSpace,
+    mdTrim,
+)
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_core.block import block as markdown_it_block
+from markdown_it.rules_inline.entity import DIGITAL_RE, NAMED_RE
 from markdown_it.token import Token
 
 from newsreel.mdlimits import block_limit, structure_limit
@@ -85,7 +95,7 @@ _ORDERED_START = re.compile(r"[0-9]{1,9}[.)](?: |$)")
 _URL_START = re.compile(r"[hH][tT][tT][pP]")
 _DELIMITER_CELL = re.compile(r"^:?-+:?$")
 _LINK_START = re.compile(r"\[(?!\^)[^\[\]]*\]\(")
-_UNSAFE_FIRST = frozenset(" \t#>-+|`~<=[:\\")
+_UNSAFE_FIRST = frozenset(" \t#>-+|`~<=[:")
 """First characters of a line that can start (or interrupt a paragraph with) another block."""
 
 
@@ -376,22 +386,33 @@ class _Blocks:
         return end
 
     def _quote(self, start: int) -> int:
+        """A block quote of paragraphs, separated by lines of a lone ``>``."""
         lines = self.lines
         end = start
-        parts = []
+        inner: list[str] = []  # the lines without their "> "; "" between paragraphs
         while end < len(lines) and lines[end].startswith(">"):
             text = lines[end]
-            if not text.startswith("> ") or len(text) < 3 or not _plain_start(text[2:]):
-                raise _Unsure
-            parts.append(text[2:])
+            if text.rstrip(" ") != ">":
+                if not text.startswith("> ") or not _plain_start(text[2:]):
+                    raise _Unsure
+                inner.append(text[2:])
+            elif not inner or not inner[-1]:
+                raise _Unsure  # a quote that starts with, or doubles, an empty line
+            else:
+                inner.append("")
             end += 1
-        if end < len(lines) and not _blank(lines[end]):
-            raise _Unsure  # a lazy continuation line
-        self._count(2)
+        if not inner[-1] or (end < len(lines) and not _blank(lines[end])):
+            raise _Unsure  # ends with an empty line, or a lazy continuation line follows
         opening = _block("blockquote_open", "blockquote", 1, 0, [start, end])
         opening.markup = ">"
         self.out.append(opening)
-        self._paragraph_tokens("\n".join(parts), [start, end], 1)
+        first = 0
+        for index in range(len(inner) + 1):
+            if index == len(inner) or not inner[index]:
+                self._count(2)
+                paragraph = [start + first, start + index]
+                self._paragraph_tokens("\n".join(inner[first:index]), paragraph, 1)
+                first = index + 1
         closing = _block("blockquote_close", "blockquote", -1, 0, None)
         closing.markup = ">"
         self.out.append(closing)
@@ -476,9 +497,10 @@ class _Blocks:
 
 MAX_OPEN = 8
 """Emphasis runs open at once (within one link) read here; posts nest two or three."""
+_ESCAPABLE = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+"""What a backslash escapes (markdown-it's ``escape`` rule; the same set as CommonMark's)."""
 _SPECIAL = re.compile(r"[\n`*_~\[!&<\\^]")
-_LINK = re.compile(r"\[([^\[\]`\\<\n]*)\]\(([^\s()<>\\&`\"']+)\)")
-_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_LINK = re.compile(r"\[([^\[\]`\\<\n]*)\]\(([^\s()<>\\&`\"']+)(?: +\"([^\"\\&\n]*)\")? *\)")
 
 
 def inline_tokens(src: str, md: Any) -> list[Token]:
@@ -541,11 +563,11 @@ class _InlineScan:
                 pos = self._link(at, limit)
             elif ch == "!" and src.startswith("[", at + 1):
                 pos = self._image(at, limit)
-            elif (
-                (ch == "^" and src.startswith("[", at + 1))
-                or (ch == "&" and _ENTITY.match(src, at))
-                or ch in "<\\"
-            ):
+            elif ch == "\\" and at + 1 < limit:
+                pos = self._escape(at, limit)
+            elif ch == "&" and at + 1 < limit:
+                pos = self._entity(at)
+            elif (ch == "^" and src.startswith("[", at + 1)) or ch == "<":
                 raise _Unsure
             else:
                 self.pending += ch
@@ -639,6 +661,44 @@ class _InlineScan:
         opening.markup = closing.markup = markup
         opening.content = closing.content = ""
 
+    def _escape(self, at: int, limit: int) -> int:
+        """markdown-it's ``escape`` rule: a hard break, or the character as ``text_special``."""
+        src = self.src
+        escaped = src[at + 1]
+        if escaped == "\n":
+            self.push("hardbreak", "br", 0)
+            pos = at + 2
+            while pos < limit and src[pos] in " \t":
+                pos += 1
+            return pos
+        token = self.push("text_special", "", 0)
+        token.markup = "\\" + escaped
+        token.content = escaped if escaped in _ESCAPABLE else token.markup
+        token.info = "escape"
+        return at + 2
+
+    def _entity(self, at: int) -> int:
+        """markdown-it's ``entity`` rule: a known entity as ``text_special``, else text."""
+        src = self.src
+        if src[at + 1] == "#":
+            match = DIGITAL_RE.match(src, at)
+            if match is not None:
+                number = match.group(1)
+                code = int(number[1:], 16) if number[0] in "xX" else int(number)
+                content = fromCodePoint(code if isValidEntityCode(code) else 0xFFFD)
+        else:
+            match = NAMED_RE.match(src, at)
+            if match is not None and match.group(1) in entities:
+                content = entities[match.group(1)]
+            else:
+                match = None
+        if match is None:
+            self.pending += "&"
+            return at + 1
+        token = self.push("text_special", "", 0)
+        token.content, token.markup, token.info = content, match.group(), "entity"
+        return match.end()
+
     def _code(self, at: int, limit: int) -> int:
         src = self.src
         end = at + 1
@@ -668,7 +728,7 @@ class _InlineScan:
         match = _LINK.match(self.src, at, limit)
         if match is None or match.group(1).startswith("^"):
             raise _Unsure
-        self.push("link_open", "a", 1).attrs = {"href": self._destination(match)}
+        self.push("link_open", "a", 1).attrs = self._attrs("href", match)
         self.run(match.start(1), match.end(1))
         self.push("link_close", "a", -1)
         return match.end()
@@ -679,17 +739,21 @@ class _InlineScan:
         if match is None:
             raise _Unsure
         token = self.push("image", "img", 0)
-        token.attrs = {"src": self._destination(match), "alt": ""}
+        token.attrs = self._attrs("src", match, alt="")
         token.content = match.group(1)
         token.children = inline_tokens(match.group(1), self.md) or None
         return match.end()
 
-    def _destination(self, match: re.Match[str]) -> str:
+    def _attrs(self, name: str, match: re.Match[str], **more: str) -> dict[str, str | int | float]:
+        """The destination (normalised and checked as markdown-it does), then the title."""
         md = self.md
         href: str = md.normalizeLink(match.group(2))
         if not md.validateLink(href):
             raise _Unsure
-        return href
+        attrs: dict[str, str | int | float] = {name: href, **more}
+        if match.group(3):
+            attrs["title"] = match.group(3)
+        return attrs
 
     def joined(self) -> list[Token]:
         """markdown-it's ``fragments_join``: adjacent text merged, levels from nesting."""
