@@ -6,7 +6,10 @@ are made of a few shapes only, and for those the tokens can be read off the line
 
 - paragraphs whose lines start with a letter, a digit that is not a list marker, or
   emphasis; ATX headings without a closing sequence; thematic breaks of one marker;
-- tight lists of one-line items (one marker, one space); block quotes of paragraphs;
+- tight lists of one-line items (one marker, one space); block quotes of paragraphs; any
+  other list is read by markdown-it's block rules as a document of its own (its inline text
+  read here), from its first line to the first line after a blank one that is neither
+  indented nor an item of the same list;
 - pipe tables whose rows have the header's cell count; fenced code that is closed;
 - inline: text, backslash escapes, entities, code spans, ``*``/``_``/``~~`` runs that either only open or only close
   and pair up like brackets, and ``[label](destination "title")`` links and
@@ -97,6 +100,18 @@ _DELIMITER_CELL = re.compile(r"^:?-+:?$")
 _LINK_START = re.compile(r"\[(?!\^)[^\[\]]*\]\(")
 _UNSAFE_FIRST = frozenset(" \t#>-+|`~<=[:")
 """First characters of a line that can start (or interrupt a paragraph with) another block."""
+
+
+_ANY_ITEM = re.compile(r"([-*+]|[0-9]{1,9}([.)]))(?: |$)")
+MAX_REGION_LINES = 500
+"""Longest stretch read by markdown-it's block rules as a document of its own: its own limits
+(``mdlimits``, counted in that stretch) stay below the whole body's."""
+
+
+def _item_marker(line: str) -> str | None:
+    """The bullet, or the number's delimiter, of a line that starts a list item."""
+    match = _ANY_ITEM.match(line)
+    return None if match is None else match.group(2) or match.group(1)
 
 
 def _blank(line: str) -> bool:
@@ -207,6 +222,7 @@ class _Blocks:
         """``env`` until markdown-it's rules read a line, then a copy they write to."""
         self.original_env = env
         self.out: list[Token] = []
+        self.src = src
         self.counts = [0, 0, 0]  # blocks, list items, table cells
         self.limits = [block_limit(src) // 2, structure_limit(src) // 2, structure_limit(src) // 2]
         """Half of ``mdlimits``' limits: a body read here is well within them (markdown-it's
@@ -227,8 +243,12 @@ class _Blocks:
             if text[0] == " ":
                 raise _Unsure
             following = lines[line + 1] if line + 1 < count else ""
-            if following[:1] == " " and not _blank(following):
-                raise _Unsure
+            if (
+                following[:1] == " "
+                and not _blank(following)
+                and (not _ANY_ITEM.match(text) or _delimiter_row(following.lstrip(" ")))
+            ):
+                raise _Unsure  # only a list's lines may be indented here
             aligns = _delimiter_row(following)
             if aligns is not None and self._is_table(text, aligns):
                 line = self._table(line, aligns)
@@ -241,10 +261,8 @@ class _Blocks:
                 self.out.append(_block("hr", "hr", 0, 0, [line, line + 1]))
                 self.out[-1].markup = first * (len(text) + 1)  # markdown-it's count, one over
                 line += 1
-            elif first in "-*+" and _BULLET.match(text):
-                line = self._list(line, ordered=False)
-            elif first.isdigit() and _ORDERED.match(text):
-                line = self._list(line, ordered=True)
+            elif _ANY_ITEM.match(text):
+                line = self._some_list(line)
             elif first == ">":
                 line = self._quote(line)
             elif first in "`~" and text.startswith(first * 3):
@@ -266,31 +284,79 @@ class _Blocks:
             raise _Unsure
 
     def _address(self, line: int) -> int:
-        """A line starting with an address: markdown-it's rules read it (a tweet, a trailer or a
-        paragraph) as a document of its own, whose lines are then moved to this one's."""
-        lines = self.lines
+        """A line starting with an address, alone: a tweet, a trailer or a paragraph."""
         following = line + 1
-        if following < len(lines) and not _blank(lines[following]):
+        if following < len(self.lines) and not _blank(self.lines[following]):
             raise _Unsure
+        return self._by_markdown_it(line, following)
+
+    def _some_list(self, start: int) -> int:
+        """A tight list of one-line items, read here; any other list, by markdown-it."""
+        tokens, counts = len(self.out), list(self.counts)
+        text = self.lines[start]
+        try:
+            if _BULLET.match(text):
+                return self._list(start, ordered=False)
+            if _ORDERED.match(text):
+                return self._list(start, ordered=True)
+        except _Unsure:
+            del self.out[tokens:]
+            self.counts = counts
+        return self._any_list(start)
+
+    def _any_list(self, start: int) -> int:
+        """A list with more than one-line items (nested, loose, items of several lines or
+        blocks): markdown-it's rules read it, from its first line to the first line after a
+        blank one that neither is indented nor starts an item of the same list."""
+        lines, count = self.lines, len(self.lines)
+        marker = _item_marker(lines[start])
+        line = start + 1
+        while line < count:
+            text = lines[line]
+            if _blank(text):
+                following = line + 1
+                while following < count and _blank(lines[following]):
+                    following += 1
+                if following < count and (
+                    lines[following][0] == " " or _item_marker(lines[following]) == marker
+                ):
+                    line = following
+                    continue
+                return self._by_markdown_it(start, following)
+            if text[0] != " " and _item_marker(text) != marker and not _plain_start(text):
+                raise _Unsure  # a block that may end the list without a blank line
+            line += 1
+        return self._by_markdown_it(start, count)
+
+    def _by_markdown_it(self, start: int, end: int) -> int:
+        """Lines ``start`` to ``end`` read by markdown-it's block rules as a document of their
+        own (inline text read here), with their tokens' lines, and those of what the rules
+        record, moved to this document's."""
+        if end - start > MAX_REGION_LINES:
+            raise _Unsure
+        self._count(end - start, end - start)
         env = self.env
         if env is self.original_env:
             env = self.env = {
                 key: list(value) if isinstance(value, list) else value for key, value in env.items()
             }
         recorded = {key: len(env.get(key, ())) for key in _LINED}
-        start = len(self.out)
-        self.md.block.parse(lines[line], self.md, env, self.out)
-        for token in self.out[start:]:
+        first = len(self.out)
+        region = "".join(line + "\n" for line in self.lines[start:end])
+        if end == len(self.lines) and not self.src.endswith("\n"):
+            region = region[:-1]  # the body's own end, as markdown-it saw it
+        self.md.block.parse(region, self.md, env, self.out)
+        for token in self.out[first:]:
             if token.map is not None:
-                token.map = [token.map[0] + line, token.map[1] + line]
+                token.map = [token.map[0] + start, token.map[1] + start]
             if token.type == "inline":
                 token.children = inline_tokens(token.content, self.md)
         for key, count in recorded.items():
             entries = env.get(key, [])
             entries[count:] = [
-                (None if at is None else at + line, *rest) for at, *rest in entries[count:]
+                (None if at is None else at + start, *rest) for at, *rest in entries[count:]
             ]
-        return following
+        return end
 
     def _inline(self, content: str, line_map: list[int], level: int) -> Token:
         token = _block("inline", "", 0, level, line_map)

@@ -78,6 +78,32 @@ def _inline_text(rng: random.Random, odd: float) -> str:
     return text or "x"
 
 
+def _list(rng: random.Random, odd: float, depth: int) -> str:
+    """A list of any kind: nested, loose, items of several lines, lazy lines, blocks in items."""
+    marker = rng.choice(["-", "*", "+", "1.", "2)"])
+    indent = " " * (len(marker) + 1)
+    items = []
+    for _ in range(rng.randint(1, 4)):
+        lines = [_inline_text(rng, odd).replace("\n", " ")]
+        for _ in range(rng.randint(0, 2)):
+            extra = rng.randrange(6)
+            if extra == 0:
+                lines.append(indent + _inline_text(rng, odd).replace("\n", " "))
+            elif extra == 1:
+                lines.append(_inline_text(rng, odd).replace("\n", " "))  # a lazy line
+            elif extra == 2 and depth < 2:
+                nested = _list(rng, odd, depth + 1).split("\n")
+                lines += [indent + line if line else "" for line in nested]
+            elif extra == 3:
+                lines += ["", indent + _inline_text(rng, odd).replace("\n", " ")]
+            elif extra == 4:
+                lines += [indent + "```", indent + "code", "", indent + "```"]
+            else:
+                lines.append(indent + "> " + _inline_text(rng, odd).replace("\n", " "))
+        items.append(marker + " " + "\n".join(lines))
+    return rng.choice(["\n", "\n\n"]).join(items)
+
+
 def _body(rng: random.Random, odd: float) -> str:
     """A post of the shapes the fast path reads, with (at the rate ``odd``) some it does not."""
     blocks = []
@@ -88,10 +114,12 @@ def _body(rng: random.Random, odd: float) -> str:
             blocks.append("\n".join(_inline_text(rng, odd) for _ in range(rng.randint(1, 3))))
         elif shape == 4:
             blocks.append("#" * rng.randint(1, 6) + " " + text)
-        elif shape == 5:
+        elif shape == 5 and rng.random() < 0.5:
             marker = rng.choice(["-", "*", "+", "1.", "3)"])
             items = (_inline_text(rng, odd).replace("\n", " ") for _ in range(3))
             blocks.append("\n".join(f"{marker} {item}" for item in items))
+        elif shape == 5:
+            blocks.append(_list(rng, odd, depth=0))
         elif shape == 6:
             aligns = rng.choice(["--- | :--", ":-: | ---:", "-|-"])
             blocks.append(f"| {text} | b |\n|{aligns}|\n| c | {text} |\nd | e")
@@ -179,6 +207,7 @@ def test_each_common_shape_is_read_fast_and_the_same() -> None:
         "Two lines,  \nthe first ending in a hard break\nand a soft one.",
         "## A heading\n\nText.",
         "- one\n- *two*\n- [three](/actors/y/)\n\nAfter.",
+        "1. one\n   - nested\n\n   a second paragraph\n2. two\nlazily\n\nAfter.",
         "3. three\n4. four\n\n\nAfter.",
         "> A quote.\n>\n> — Its source, *in italics*",
         "| Role | Actor |\n| :--- | ---: |\n| Lead | [Ana](/actors/ana/) |",
