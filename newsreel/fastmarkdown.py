@@ -11,19 +11,20 @@ are made of a few shapes only, and for those the tokens can be read off the line
   read here), from its first line to the first line after a blank one that is neither
   indented nor an item of the same list;
 - pipe tables whose rows have the header's cell count; fenced code that is closed;
-- inline: text, backslash escapes, entities, code spans, ``*``/``_``/``~~`` runs that either only open or only close
-  and pair up like brackets, and ``[label](destination "title")`` links and
-  ``![alt](source "title")`` images with a plain label, a destination without spaces,
-  parentheses, quotes or escapes, and an optional plain title in double quotes;
+- inline: text, backslash escapes, entities, code spans, ``*``/``_``/``~~`` runs that
+  either only open or only close and pair up like brackets, and ``[label](destination
+  "title")`` links and ``![alt](source "title")`` images with a plain label, a destination
+  without spaces, parentheses, quotes or escapes, and an optional plain title;
 - a line starting with an address, alone between blank lines, is read by markdown-it's own
   rules (a tweet, a trailer, a paragraph) as a one-line document.
 
 A body with more than half the blocks, list items or table cells ``mdlimits`` allows goes to
-markdown-it, whose rules enforce those limits. ``block_tokens`` returns the block tokens (inline tokens with their children) that
-markdown-it would give for such a body, or None at the first line or character it is not
-sure of: then markdown-it parses the body as before. Everything after parsing (typographic
-quotes, heading ids, links' base path, the renderer) runs on these tokens unchanged.
-``tests/test_fastmarkdown.py`` compares them with markdown-it's on generated and random text.
+markdown-it, whose rules enforce those limits. ``block_tokens`` returns the block tokens
+(inline tokens with their children) that markdown-it would give for such a body, or None at
+the first line or character it is not sure of: then markdown-it parses the body as before.
+Everything after parsing (typographic quotes, heading ids, links' base path, the renderer)
+runs on these tokens unchanged. ``tests/test_fastmarkdown.py`` compares them with
+markdown-it's on generated and random text.
 """
 
 from __future__ import annotations
