@@ -277,11 +277,11 @@ class _Blocks:
         return self.out
 
     def _count(self, blocks: int, items: int = 0, cells: int = 0) -> None:
-        counts = self.counts
+        counts, limits = self.counts, self.limits
         counts[0] += blocks
         counts[1] += items
         counts[2] += cells
-        if any(count > limit for count, limit in zip(counts, self.limits, strict=True)):
+        if counts[0] > limits[0] or counts[1] > limits[1] or counts[2] > limits[2]:
             raise _Unsure
 
     def _address(self, line: int) -> int:
