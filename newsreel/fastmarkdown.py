@@ -56,8 +56,14 @@ READY = "newsreel_inline_ready"
 
 
 def block(state: StateCore) -> None:
-    """The core ``block`` rule: the tokens read here where the body allows, else markdown-it's."""
-    tokens = None if state.inlineMode else block_tokens(state.src, state.md, state.env)
+    """The core ``block`` rule: the tokens read here where the body allows, else markdown-it's.
+
+    A fault of the fast path (a bug: the tests compare it with markdown-it) costs a build
+    nothing: markdown-it reads that body, as it reads every body the fast path leaves."""
+    try:
+        tokens = None if state.inlineMode else block_tokens(state.src, state.md, state.env)
+    except Exception:  # noqa: BLE001 - markdown-it's reading is the right one anyway
+        tokens = None
     state.env[READY] = tokens is not None
     if tokens is None:
         markdown_it_block(state)

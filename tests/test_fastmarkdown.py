@@ -222,3 +222,17 @@ def test_each_common_shape_is_read_fast_and_the_same() -> None:
     for body in bodies:
         assert fastmarkdown.block_tokens(body, md, {}) is not None, body
     assert _compare(bodies) == len(bodies)
+
+
+def test_a_fault_of_the_fast_path_leaves_the_body_to_markdown_it(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A bug in the fast path (simulated: its block reader raises) is no traceback in a
+    build: the body is read by markdown-it, to the same HTML."""
+    body = "Text with *emphasis* and a [link](/films/x/).\n\n- one\n- two\n"
+    expected, _ = render_body(make_markdown(False, "/"), body, path="p.md", body_line=1)
+
+    def broken(self: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(fastmarkdown._Blocks, "tokens", broken)
+    rendered, problems = render_body(make_markdown(False, "/"), body, path="p.md", body_line=1)
+    assert not problems and rendered.html == expected.html
