@@ -101,7 +101,6 @@ def block_tokens(src: str, md: Any, env: MutableMapping[str, Any]) -> list[Token
 _HEADING = re.compile(r"(#{1,6}) ")
 _BULLET = re.compile(r"([-*+]) (?! )")
 _ORDERED = re.compile(r"([0-9]{1,9})([.)]) (?! )")
-_ORDERED_START = re.compile(r"[0-9]{1,9}[.)](?: |$)")
 _URL_START = re.compile(r"[hH][tT][tT][pP]")
 _DELIMITER_CELL = re.compile(r"^:?-+:?$")
 _LINK_START = re.compile(r"\[(?!\^)[^\[\]]*\]\(")
@@ -141,7 +140,7 @@ def _plain_start(line: str) -> bool:
         after = line[run : run + 1]
         return bool(after) and after not in " *_-"
     if first.isdigit():
-        return _ORDERED_START.match(line) is None
+        return _ANY_ITEM.match(line) is None
     return _URL_START.match(line) is None
 
 
@@ -371,7 +370,7 @@ class _Blocks:
         token.children = inline_tokens(content, self.md)
         return token
 
-    def _paragraph(self, start: int, level: int = 0, hidden: bool = False) -> int:
+    def _paragraph(self, start: int) -> int:
         lines = self.lines
         end = start + 1
         while end < len(lines) and not _blank(lines[end]):
@@ -379,7 +378,7 @@ class _Blocks:
                 raise _Unsure
             end += 1
         self._count(1)
-        self._paragraph_tokens("\n".join(lines[start:end]), [start, end], level, hidden)
+        self._paragraph_tokens("\n".join(lines[start:end]), [start, end], 0)
         return end
 
     def _paragraph_tokens(
