@@ -79,8 +79,8 @@ class Post:
     updated: datetime | None
     summary: str
     """Plain-text summary: front matter ``summary`` or the start of the body."""
-    html: Markup
-    """The rendered Markdown body."""
+    html_utf8: bytes
+    """The rendered Markdown body, UTF-8 encoded (``html`` decodes it; see ``RenderedBody``)."""
     words: int
     links: tuple[tuple[str, tuple[TermRef, ...]], ...]
     """Each declared kind of term (in declared order) with the post's links to its terms."""
@@ -93,6 +93,11 @@ class Post:
     image_focus: tuple[float, float] = (0.5, 0.5)
     """Where the picture's subject is (fractions from the left and the top), kept in crops."""
     trailer: Video | None = None
+
+    @property
+    def html(self) -> Markup:
+        """The rendered Markdown body."""
+        return Markup(self.html_utf8.decode())
 
     @property
     def reading_minutes(self) -> int:

@@ -549,7 +549,7 @@ class Renderer:
                     )
                 ),
                 tweet_script=self.settings.tweets_enhance
-                and ("twitter-tweet" in post.html or any(t.url for t in post.tweets)),
+                and (b"twitter-tweet" in post.html_utf8 or any(t.url for t in post.tweets)),
             )
         )
         return self._job(

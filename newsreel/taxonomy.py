@@ -208,7 +208,7 @@ def make_post(
         date=src.date,
         updated=src.updated,
         summary=src.summary or body.summary,
-        html=body.html,
+        html_utf8=body.html_utf8,
         words=body.words,
         links=links,
         tweets=tuple(t for t in src.tweets if t.url not in body.embedded_tweets),
