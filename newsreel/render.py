@@ -112,6 +112,13 @@ class Pagination:
     prev_url: str | None
     next_url: str | None
     pages: tuple[tuple[int, str], ...]
+    """(number, path) of the pages to link: the first, the last and ``PAGES_AROUND`` either
+    side of this one. Not every page: a listing of 4,000 pages would make each of them walk
+    (and its key hash) 4,000 entries, 16 million in all."""
+
+
+PAGES_AROUND = 2
+"""How many page links a listing shows either side of the current page."""
 
 
 @dataclass(frozen=True)
@@ -465,26 +472,24 @@ class Renderer:
         return nav
 
     def _listing(
-        self, name: Any, items: Sequence[Post], number: int, url_of: Callable[[int], str]
+        self, items: Sequence[Post], number: int, url_of: Callable[[int], str]
     ) -> tuple[Sequence[Post], Pagination]:
         """Page ``number`` of a listing paginated ``per_page`` posts a page."""
         per_page = self.settings.per_page
         total = page_count(len(items), per_page)
-        pages = self._memo.get(("pages", name))
-        if pages is None:
-            pages = self._memo[("pages", name)] = tuple((n, url_of(n)) for n in range(1, total + 1))
+        near = range(max(1, number - PAGES_AROUND), min(total, number + PAGES_AROUND) + 1)
         pagination = Pagination(
             number,
             total,
             url_of(number - 1) if number > 1 else None,
             url_of(number + 1) if number < total else None,
-            pages,
+            tuple((n, url_of(n)) for n in sorted({1, total, *near})),
         )
         return items[(number - 1) * per_page : number * per_page], pagination
 
     def _home(self, site: SiteView, unit: Home) -> PageJob:
         number = unit.number
-        posts, pagination = self._listing("home", site.posts, number, self.urls.home)
+        posts, pagination = self._listing(site.posts, number, self.urls.home)
         url = self.urls.home(number)
         title = None if number == 1 else f"Latest news, page {number}"
         meta = self.meta(
@@ -681,7 +686,7 @@ class Renderer:
         term = site.term(kind, slug)
         feed = self.urls.term_feed(kind, slug) if tax.feed else None
         posts, pagination = self._listing(
-            term.url, term.posts, number, lambda n: self.urls.term(kind, slug, n)
+            term.posts, number, lambda n: self.urls.term(kind, slug, n)
         )
         url = self.urls.term(kind, slug, number)
         suffix = "" if number == 1 else f", page {number}"
