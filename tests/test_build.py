@@ -367,7 +367,9 @@ def test_a_long_listing_links_the_first_last_and_nearby_pages(tmp_path: Path) ->
     page links 1 and 10-12."""
     files = {"newsreel.yaml": f"title: Test reel\nbase_url: {BASE}\nper_page: 1\n"}
     for n in range(12):
-        files[f"content/posts/2020-01-{1 + n:02d}-p{n}.md"] = post(f"Post {n}", f"2020-01-{1 + n:02d}")
+        files[f"content/posts/2020-01-{1 + n:02d}-p{n}.md"] = post(
+            f"Post {n}", f"2020-01-{1 + n:02d}"
+        )
     site = write_site(tmp_path / "blog", files)
     build_site(site, BuildOptions(use_cache=False))
 
