@@ -14,7 +14,8 @@ import datetime as dt
 import re
 import shutil
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections import ChainMap
+from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass
 from html import escape as html_escape
 from pathlib import Path
@@ -103,6 +104,22 @@ def _bytecode_cache(site_dir: Path) -> jinja2.BytecodeCache | None:
     return jinja2.FileSystemBytecodeCache(str(folder))
 
 
+class _Globals(ChainMap[str, Any]):
+    """A template's globals (its own over the environment's), whose ``keys`` are a set."""
+
+    def keys(self) -> set[str]:  # type: ignore[override]
+        return set().union(*self.maps)
+
+
+class _Environment(jinja2.Environment):
+    """Jinja's environment, its templates' globals a ``_Globals``: every ``{% import %}``
+    subtracts their keys from its caller's, which Jinja's ``ChainMap`` does a name at a time
+    in Python (4 % of the time spent rendering a cold build)."""
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        return _Globals({} if d is None else d, self.globals)  # (Jinja's, but a _Globals)
+
+
 @dataclass(frozen=True)
 class Pagination:
     """Where a listing page sits among its pages."""
@@ -182,7 +199,7 @@ class Renderer:
         self.template_dirs = [
             d for d in (SiteLayout(site_dir).templates, theme_templates) if d.is_dir()
         ]
-        self.env = jinja2.Environment(
+        self.env = _Environment(
             loader=jinja2.FileSystemLoader([str(d) for d in self.template_dirs]),
             bytecode_cache=_bytecode_cache(site_dir),
             autoescape=jinja2.select_autoescape(["html", "htm", "xml"], default_for_string=True),

@@ -198,3 +198,25 @@ def test_the_memo_holds_the_same_share_of_a_larger_site() -> None:
     for posts, limit in ((0, LIMIT), (LIMIT_POSTS, LIMIT), (4 * LIMIT_POSTS, 4 * LIMIT)):
         memo.size_for(posts)
         assert memo.limit == limit
+
+
+def test_templates_globals_are_the_environment_s_and_their_own_as_in_jinja() -> None:
+    """The renderer's environment keeps Jinja's rules for globals (its ``keys`` only are a
+    set): a global set after a template was loaded is seen, a template's own globals stay its
+    own, and a macro file imported with or without the caller's globals behaves the same."""
+    from newsreel.render import _Environment
+
+    env = _Environment(
+        loader=jinja2.DictLoader(
+            {
+                "macros.html": "{% macro hi(n) %}hi {{ n }}{{ mark }}{% endmacro %}",
+                "page.html": "{% import 'macros.html' as m %}{{ m.hi(name) }}|{{ own }}",
+            }
+        )
+    )
+    env.globals["mark"] = "!"
+    page = env.get_template("page.html", globals={"own": "mine"})
+    env.globals["mark"] = "?"  # (after loading: still seen, as Jinja's ChainMap has it)
+    assert page.render(name="Ann") == "hi Ann?|mine"
+    assert "own" not in env.get_template("macros.html").globals
+    assert set(page.globals.keys()) >= {"own", "mark", "range"}
