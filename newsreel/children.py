@@ -10,6 +10,7 @@ from __future__ import annotations
 import ctypes
 import os
 import signal
+import threading
 from collections.abc import Callable
 
 _PR_SET_PDEATHSIG = 1
@@ -50,8 +51,6 @@ class Background:
     without running this process's exit handlers; a failure in it is its exit status."""
 
     def __init__(self, work: Callable[[], None]) -> None:
-        import threading
-
         self.pid: int | None = None
         self.done = True
         if threading.active_count() > 1 or not hasattr(os, "fork"):
