@@ -999,9 +999,6 @@ class OutputWriter:
                 before = _stamp_list(manifest)
                 os.replace(staged, manifest)
                 self._renote(before)
-            if self.spare is not None and not self._spare_noted():
-                # (no spare, as after the cache was deleted: the next edit would link every file)
-                self._seed_spare()
             return removed
         staged.write_bytes(self.manifest.dump())
         small = len(self.changed) + len(removed) <= max(
@@ -1105,15 +1102,6 @@ class OutputWriter:
                 behind.write_text(json.dumps(record), "utf-8")
         except (OSError, ValueError, AttributeError):
             pass
-
-    def _spare_noted(self) -> bool:
-        """Whether the spare is there with a note on the output's manifest as it is now."""
-        try:
-            record = json.loads(self._behind_file().read_bytes())
-            live = _stamp_list(manifest_path(self.output))
-            return record.get("live") == live and self.spare is not None and self.spare.is_dir()
-        except (OSError, ValueError, AttributeError):
-            return False
 
     def _spare_differs(self, spare: Path, removed: set[str]) -> set[str] | None:
         """Files that may differ between the spare and this build, or None when the spare cannot
