@@ -46,7 +46,6 @@ from dataclasses import dataclass, field
 from itertools import islice, repeat
 from pathlib import Path
 
-from newsreel.children import Background
 from newsreel.errors import UnsafeOutput
 from newsreel.hashing import hash_bytes, hash_text
 from newsreel.layout import SOURCE_DIRS
@@ -1158,23 +1157,9 @@ class OutputWriter:
         """Make the spare of a build that replaced no generation (the first into a new or empty
         folder): the output's files hard-linked, noted as equal to it. The next build's commit
         is then a few renames, where it would otherwise link every file itself (0.5 s of a
-        one-post edit after the first build at 4,000 posts).
-
-        The links are made in a forked child (``children.Background``) while the build saves
-        its cache, which takes as long (5 s each at 40,000 posts); the build waits for it
-        (``wait``) before it lets another build start."""
+        one-post edit after the first build at 4,000 posts)."""
         if self.spare is None:
             return
-        self._seeding = Background(self._link_spare)
-
-    def wait(self) -> None:
-        """Wait until the spare is made (or given up); the output itself is complete already."""
-        if self._seeding is not None:
-            self._seeding.wait()
-            self._seeding = None
-
-    def _link_spare(self) -> None:
-        assert self.spare is not None
         try:
             self._behind_file().unlink(missing_ok=True)  # (a note on an older spare)
             if self.spare.exists():
