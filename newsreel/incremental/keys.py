@@ -44,8 +44,8 @@ _POST_FIELDS = tuple(f.name for f in dataclasses.fields(Post))
 """Every field of a post, each part of its digest (``Digests.post``)."""
 _SHARED_LENGTH = 16
 """A tuple this long counts by its digest, made once however many pages hold the same object: a
-listing's links to its pages are in every page of the listing (walking them on each page would
-make a listing of n pages cost n² to key)."""
+long value shared by many pages (a site's own context, a list of every term) is walked once,
+not on each page, which would cost pages × length to key."""
 
 
 def digest(*parts: object) -> str:
