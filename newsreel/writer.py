@@ -910,6 +910,8 @@ class OutputWriter:
         """Allow the journaled in-place commit (``serve``'s own folder); ``build`` always swaps."""
         self.spare = spare
         """Where the generation before the live one is kept (in the build cache), if anywhere."""
+        self._seeding: Background | None = None
+        """The child making the spare of a first build (``_seed_spare``), until ``wait``."""
         self.previous = previous or Manifest()
         self.manifest = Manifest()
         self.holder = (
