@@ -728,6 +728,7 @@ def _build_locked(
             )
     if state is None:
         state = load_state(site_dir) if options.use_cache else BuildState()
+    outcome: _Outcome | None = None
     try:
         state.reset(
             cache_scope(
@@ -772,6 +773,8 @@ def _build_locked(
         if own_state and state.store is not None:
             state.store.close()
             state.store = None
+        if outcome is not None:
+            outcome.writer.wait()  # (the spare, made meanwhile: before another build may start)
     writer = outcome.writer
     warnings = tuple(problems) + outcome.snapshot.warnings
     return BuildResult(

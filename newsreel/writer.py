@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 from itertools import islice, repeat
 from pathlib import Path
 
+from newsreel.children import Background
 from newsreel.errors import UnsafeOutput
 from newsreel.hashing import hash_bytes, hash_text
 from newsreel.layout import SOURCE_DIRS
@@ -998,6 +999,9 @@ class OutputWriter:
                 before = _stamp_list(manifest)
                 os.replace(staged, manifest)
                 self._renote(before)
+            if self.spare is not None and not self._spare_noted():
+                # (no spare, as after the cache was deleted: the next edit would link every file)
+                self._seed_spare()
             return removed
         staged.write_bytes(self.manifest.dump())
         small = len(self.changed) + len(removed) <= max(
@@ -1102,6 +1106,15 @@ class OutputWriter:
         except (OSError, ValueError, AttributeError):
             pass
 
+    def _spare_noted(self) -> bool:
+        """Whether the spare is there with a note on the output's manifest as it is now."""
+        try:
+            record = json.loads(self._behind_file().read_bytes())
+            live = _stamp_list(manifest_path(self.output))
+            return record.get("live") == live and self.spare is not None and self.spare.is_dir()
+        except (OSError, ValueError, AttributeError):
+            return False
+
     def _spare_differs(self, spare: Path, removed: set[str]) -> set[str] | None:
         """Files that may differ between the spare and this build, or None when the spare cannot
         be brought up to date (missing, on another disk, or without the note of the build that
@@ -1157,9 +1170,23 @@ class OutputWriter:
         """Make the spare of a build that replaced no generation (the first into a new or empty
         folder): the output's files hard-linked, noted as equal to it. The next build's commit
         is then a few renames, where it would otherwise link every file itself (0.5 s of a
-        one-post edit after the first build at 4,000 posts)."""
+        one-post edit after the first build at 4,000 posts).
+
+        The links are made in a forked child (``children.Background``) while the build saves
+        its cache, which takes as long (5 s each at 40,000 posts); the build waits for it
+        (``wait``) before it lets another build start."""
         if self.spare is None:
             return
+        self._seeding = Background(self._link_spare)
+
+    def wait(self) -> None:
+        """Wait until the spare is made (or given up); the output itself is complete already."""
+        if self._seeding is not None:
+            self._seeding.wait()
+            self._seeding = None
+
+    def _link_spare(self) -> None:
+        assert self.spare is not None
         try:
             self._behind_file().unlink(missing_ok=True)  # (a note on an older spare)
             if self.spare.exists():

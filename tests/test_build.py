@@ -844,6 +844,24 @@ def test_the_first_build_leaves_a_spare_that_the_next_edit_swaps_in(tmp_path: Pa
     assert tree_hashes(site / "site") == tree_hashes(cold / "site")
 
 
+def test_a_build_that_changes_nothing_still_leaves_a_spare(tmp_path: Path) -> None:
+    """With the cache deleted, a full build finds every page as it was and changes nothing: it
+    still makes the spare, so that the next edit swaps it in rather than linking every file."""
+    site = write_site(tmp_path / "blog", FILMS)
+    assert newsreel("build", site).returncode == 0
+    shutil.rmtree(site / ".newsreel-cache")
+    result = newsreel("build", site)
+    assert result.returncode == 0 and "0 changed" in result.stdout, result.stdout
+    spare = next(path for path in (site / ".newsreel-cache").glob("spare-*") if path.is_dir())
+    assert spare.with_name(spare.name + ".behind").is_file()
+    assert tree_hashes(spare) == tree_hashes(site / "site")
+    folder = spare.stat().st_ino
+    _edit_body(site / "content/posts/2020-09-07-jump.md", "\nAn edit.\n")
+    assert newsreel("build", site).returncode == 0
+    assert (site / "site").stat().st_ino == folder  # the spare, brought up to date, swapped in
+    assert "An edit." in (site / "site/posts/jump/index.html").read_text("utf-8")
+
+
 def test_spare_generation_is_reused_and_a_broken_one_discarded(tmp_path: Path) -> None:
     """After two builds the previous generation waits in the cache; edits swap it in, a damaged one is rebuilt."""
     site = write_site(tmp_path / "blog", FILMS)

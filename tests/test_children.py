@@ -49,3 +49,34 @@ def test_a_started_program_dies_when_newsreel_is_killed() -> None:
     while alive(child) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not alive(child), "the started program outlived the newsreel process that started it"
+
+
+def test_background_work_runs_in_a_child_and_is_waited_for(tmp_path: Path) -> None:
+    """A fork where it is safe: the work runs in another process, which ``wait`` reaps, and
+    a failure in it is its answer; with a thread running, the work runs here at once."""
+    import threading
+
+    from newsreel.children import Background
+
+    def note(name: str) -> None:
+        (tmp_path / name).write_text(str(os.getpid()), "utf-8")
+
+    task = Background(lambda: note("forked"))
+    assert task.wait() and task.wait()
+    assert int((tmp_path / "forked").read_text("utf-8")) != os.getpid()
+
+    def fail() -> None:
+        raise OSError("disk full")
+
+    assert not Background(fail).wait()
+
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        task = Background(lambda: note("here"))
+        assert int((tmp_path / "here").read_text("utf-8")) == os.getpid()
+        assert task.wait()
+    finally:
+        stop.set()
+        thread.join()
