@@ -566,7 +566,7 @@ class Renderer:
                         post.title,
                         post.summary,
                         poster,
-                        post.date.isoformat(),
+                        post.date.isoformat,
                         post.url,
                     )
                 ),
@@ -628,10 +628,14 @@ class Renderer:
         name: str,
         description: str,
         poster: str | None,
-        uploaded: str,
+        uploaded: Callable[[], str],
         page_url: str,
     ) -> dict[str, Any]:
-        """JSON-LD with a ``VideoObject`` for the page's trailer and the videos of its body."""
+        """JSON-LD with a ``VideoObject`` for the page's trailer and the videos of its body.
+
+        ``uploaded`` is asked only when there is a video: a term's is its newest post's date,
+        and reading that post makes every page of the term depend on it (an edit of the post
+        would render them all again)."""
         videos = [trailer] if trailer is not None else []
 
         def collect(video: Video) -> str:
@@ -641,6 +645,7 @@ class Renderer:
         replace_marked(str(html), collect)
         if not videos:
             return data
+        date = uploaded()
         thumb: str | None = (
             self.pictures.path(poster, 1280)
             if poster
@@ -656,7 +661,7 @@ class Renderer:
                 name=name,
                 description=description or name,
                 thumbnail=thumb,
-                uploaded=uploaded,
+                uploaded=date,
                 content_url=self.urls.absolute(v.id) if v.is_file else None,
             )
             for v in videos
@@ -730,7 +735,7 @@ class Renderer:
                         term.name,
                         description,
                         poster,
-                        (
+                        lambda: (
                             term.posts[0].date.isoformat()
                             if term.posts
                             else str(term.release_year or "")

@@ -16,6 +16,7 @@ from lxml import html as lxml_html
 from sitekit import REPO, broken_links, newsreel, post, run_python, tree_hashes, write_site
 
 from newsreel.build import PARALLEL_THRESHOLD, BuildOptions, build_site
+from newsreel.writer import Manifest
 
 BASE = "https://example.org/movie-news/"
 
@@ -1101,3 +1102,44 @@ def test_a_fresh_checkout_with_the_cache_restored_is_patched(tmp_path: Path) -> 
     result = build_site(clone)
     assert result.patched and 0 < result.rendered < 20, result
     assert tree_hashes(clone / "site") == _cold_copy(clone, tmp_path / "cold")
+
+
+def test_a_terms_later_pages_do_not_depend_on_its_newest_post(tmp_path: Path) -> None:
+    """A film's pages read its newest post's date only for a trailer's JSON-LD: without a
+    trailer, an edit of that post renders page 1 (which lists it), not every later page.
+    (Page 1 holds the post in its context; the manifest notes what a page read besides.)"""
+    files: dict[str, str] = {
+        "newsreel.yaml": f"title: Test reel\nbase_url: {BASE}\nper_page: 2\n",
+        "content/films/quiet.md": "---\ntitle: Quiet Film\n---\nNo trailer.\n",
+        "content/films/loud.md": (
+            "---\ntitle: Loud Film\ntrailer: https://vimeo.com/76979871\n---\nA trailer.\n"
+        ),
+    }
+    for day in range(1, 8):
+        files[f"content/posts/2023-01-0{day}-news-{day}.md"] = post(
+            f'"News {day}"', f"2023-01-0{day}", f"Story {day}.", films="[Quiet Film, Loud Film]"
+        )
+    site = write_site(tmp_path / "blog", files)
+    assert build_site(site).rendered > 0
+    newest = "content/posts/2023-01-07-news-7.md"
+
+    def readers(film: str) -> dict[str, bool]:
+        manifest = Manifest.read(site / "site")
+        assert manifest is not None
+        return {
+            rel: newest in manifest.files[rel][2]
+            for rel in sorted(manifest.files)
+            if rel.startswith(f"films/{film}/page/") and rel.endswith(".html")
+        }
+
+    assert readers("quiet-film") == {
+        "films/quiet-film/page/2/index.html": False,
+        "films/quiet-film/page/3/index.html": False,
+        "films/quiet-film/page/4/index.html": False,
+    }
+    loud = readers("loud-film")
+    assert len(loud) == 3 and all(loud.values())  # (its trailer's upload date is that post's)
+    _edit_body(site / newest, "\nA new sentence.\n")
+    result = build_site(site)
+    assert result.patched
+    assert "/films/quiet-film/page/2/" not in result.changed
