@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol, overload
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, overload
 
 from markupsafe import Markup
 
@@ -235,6 +235,18 @@ class ReleaseReport:
         return self.reporter[0] if self.reporter else None
 
 
+class Headline(NamedTuple):
+    """What an index shows of a term's newest post: its title, address and date."""
+
+    title: str
+    url: str
+    date: datetime
+
+    @classmethod
+    def of(cls, post: Post) -> Headline:
+        return cls(post.title, post.url, post.date)
+
+
 @dataclass(frozen=True)
 class Term:
     """A term of a declared kind, with the posts that name it (newest first)."""
@@ -265,6 +277,9 @@ class Term:
     """Films: each report that changed the release year or a date, oldest first."""
     extra: Mapping[str, Any] = field(default_factory=dict)
     """Other fields of its own page (``director`` for films)."""
+    latest: Headline | None = None
+    """Its newest post's headline. An index of terms that shows it reads no post: an edit
+    of a post's text (which keeps its title and date) leaves the index as it is."""
 
     @property
     def title(self) -> str:

@@ -633,9 +633,8 @@ class Renderer:
     ) -> dict[str, Any]:
         """JSON-LD with a ``VideoObject`` for the page's trailer and the videos of its body.
 
-        ``uploaded`` is asked only when there is a video: a term's is its newest post's date,
-        and reading that post makes every page of the term depend on it (an edit of the post
-        would render them all again)."""
+        ``uploaded`` is asked only when there is a video (a term's is its newest post's date,
+        from its ``latest`` headline, so that no page of the term reads that post)."""
         videos = [trailer] if trailer is not None else []
 
         def collect(video: Video) -> str:
@@ -736,8 +735,8 @@ class Renderer:
                         description,
                         poster,
                         lambda: (
-                            term.posts[0].date.isoformat()
-                            if term.posts
+                            term.latest.date.isoformat()
+                            if term.latest
                             else str(term.release_year or "")
                         ),
                         term.url,

@@ -16,6 +16,7 @@ from newsreel.errors import Problem, error
 from newsreel.loader import Mention, PageSource, PostSource
 from newsreel.markdown import RenderedBody
 from newsreel.model import (
+    Headline,
     Post,
     PostList,
     Redirect,
@@ -320,6 +321,7 @@ def build_model(
                     releases=releases,
                     release_history=release_history,
                     extra=dict(page.extra) if page else {},
+                    latest=Headline.of(term_posts[0]) if term_posts else None,
                 )
             )
             for alias in draft.aka:

@@ -1105,8 +1105,9 @@ def test_a_fresh_checkout_with_the_cache_restored_is_patched(tmp_path: Path) -> 
 
 
 def test_a_terms_later_pages_do_not_depend_on_its_newest_post(tmp_path: Path) -> None:
-    """A film's pages read its newest post's date only for a trailer's JSON-LD: without a
-    trailer, an edit of that post renders page 1 (which lists it), not every later page.
+    """A film's later pages do not read its newest post (a trailer's JSON-LD takes that
+    post's date from the term's ``latest`` headline), nor does the index of films: an edit
+    of that post's text renders page 1 (which lists it), not every later page nor the index.
     (Page 1 holds the post in its context; the manifest notes what a page read besides.)"""
     files: dict[str, str] = {
         "newsreel.yaml": f"title: Test reel\nbase_url: {BASE}\nper_page: 2\n",
@@ -1137,9 +1138,14 @@ def test_a_terms_later_pages_do_not_depend_on_its_newest_post(tmp_path: Path) ->
         "films/quiet-film/page/3/index.html": False,
         "films/quiet-film/page/4/index.html": False,
     }
-    loud = readers("loud-film")
-    assert len(loud) == 3 and all(loud.values())  # (its trailer's upload date is that post's)
+    loud = readers("loud-film")  # (a trailer's upload date, its newest post's, is in `latest`)
+    assert loud == dict.fromkeys(loud, False) and len(loud) == 3
     _edit_body(site / newest, "\nA new sentence.\n")
+    manifest = Manifest.read(site / "site")
+    assert manifest is not None and newest not in manifest.files["films/index.html"][2]
     result = build_site(site)
-    assert result.patched
-    assert "/films/quiet-film/page/2/" not in result.changed
+    # the post and the one it links as newer, each film's page 1 and feed, the site's feed,
+    # the home page and the 404 page (the newest five): nine, of the site's 27
+    assert result.patched and result.rendered == 9, result
+    index = (site / "site/films/index.html").read_text("utf-8")
+    assert 'Latest:</span> <a href="/movie-news/posts/news-7/">News 7</a>' in index

@@ -28,6 +28,7 @@ from newsreel.incremental.keys import Unit
 from newsreel.incremental.store import BuildState, Stamp
 from newsreel.loader import PostSource
 from newsreel.model import (
+    Headline,
     Post,
     PostList,
     Redirect,
@@ -115,6 +116,7 @@ class StoredTerm(NamedTuple):
     releases: tuple[StoredRelease, ...]
     release_history: tuple[tuple[str | None, Any, Any], ...]
     """(source of the post or None, year, dates) of each ``ReleaseReport``."""
+    latest: Headline | None
 
 
 @dataclass(frozen=True)
@@ -250,6 +252,7 @@ def take_snapshot(
                 (r.reporter.sources[0] if r.reporter else None, r.year, r.dates)
                 for r in t.release_history
             ),
+            t.latest,
         )
         for kind in site.taxonomies
         for t in site.terms(kind)
@@ -353,6 +356,7 @@ class StoredSite:
                     ReleaseReport(PostList((rel,) if rel else (), self.post), year, dates)
                     for rel, year, dates in stored.release_history
                 ),
+                latest=stored.latest,
             )
         return term
 

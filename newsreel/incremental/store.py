@@ -1,7 +1,7 @@
 """The source store: parsed front matter and rendered Markdown, keyed by file content.
 
 ``BuildState`` is one mechanism with two homes: ``serve`` keeps it in memory between
-rebuilds, ``build`` reads it from ``.newsreel-cache/cache-6.sqlite`` in the site folder as
+rebuilds, ``build`` reads it from ``.newsreel-cache/cache-7.sqlite`` in the site folder as
 it needs it and saves what changed. Beside the sources it keeps the last build's snapshot
 (``snapshot.py``), from which a small edit is patched in. It is safe to delete; it is
 ignored when newsreel's version or the settings that shape parsing and Markdown change.
@@ -38,8 +38,9 @@ if TYPE_CHECKING:  # pragma: no cover
     Result: TypeAlias = tuple[PostSource | PageSource, RenderedBody]
     """A source read without error: its record (the body text dropped) and its rendered Markdown."""
 
-FORMAT = 6
-"""The layout of what the store holds (5: positional tuples; 6: ``snapshot``'s named records).
+FORMAT = 7
+"""The layout of what the store holds (5: positional tuples; 6: ``snapshot``'s named records;
+7: a term's ``latest`` headline).
 Another number is another file, and the old file is removed unread (``load_state``)."""
 STORE_FILE = f"cache-{FORMAT}.sqlite"
 PATCHED_FIELDS = (
