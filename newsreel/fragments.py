@@ -39,12 +39,15 @@ from markupsafe import Markup
 from newsreel.hashing import hash_text
 from newsreel.model import READS
 
-LIMIT = 12 << 20
+LIMIT = 24 << 20
 """Memory (roughly: the texts and their keys) one build process spends on rendered fragments
 for a site of up to ``LIMIT_POSTS`` posts, and in proportion beyond (``FragmentMemo.size_for``);
 past it, the half least recently used is let go. A 10,000-post site holds about 50 MB of rows
 and feed entries: keeping them all costs more memory than it saves time. A fixed limit kept a
-smaller share of a larger site's fragments: 40,000 posts built in 6.2× the time of 10,000."""
+smaller share of a larger site's fragments: 40,000 posts built in 6.2× the time of 10,000.
+(It was 12 MB while a feed entry's key held a copy of the post's body, which the count left
+out: the same memory now holds twice the entries, UTF-8 (``_held``) and keyed by the body's
+hash (``_LONG_TEXT``).)"""
 LIMIT_POSTS = 10_000
 _ENTRY = 600
 """About what one entry's key and bookkeeping take besides its text, in bytes."""
@@ -67,8 +70,26 @@ class Reads:
     attrs: tuple[tuple[str, tuple[str, ...]], ...]
 
 
-_Done = tuple[str, tuple[str, ...], Any, tuple[Any, ...]]
-"""A rendered fragment: its text, the posts it read, the names it set, the objects keyed."""
+_Done = tuple[str | bytes, tuple[str, ...], Any, tuple[Any, ...]]
+"""A rendered fragment: its text (``_held``), the posts it read, the names it set, the objects
+keyed."""
+
+
+def _held(text: str) -> str | bytes:
+    """``text`` as the memo holds it: UTF-8 when Python keeps it in two or four bytes a
+    character (one curly quote does that to a whole feed entry), which halves what a
+    fragment takes; decoding it again costs a few microseconds a hit."""
+    if text.isascii():
+        return text
+    encoded = text.encode("utf-8")
+    return encoded if len(encoded) < sys.getsizeof(text) - _STR_HEADER else text
+
+
+_STR_HEADER = sys.getsizeof("\u0100") - 2
+"""What a ``str`` of two-byte characters takes besides them."""
+_LONG_TEXT = 1024
+"""A text longer than this (a post's body) is part of a memo key by its hash, not itself:
+the key would otherwise hold a copy of every body, more than the fragment's own text."""
 
 
 class _Unsuitable(Exception):
@@ -274,8 +295,8 @@ class FragmentMemo:
     def _trim(self) -> None:
         """Let the least recently used half go."""
         while self._done and self._bytes > self.limit // 2:
-            _, (text, *_rest) = self._done.popitem(last=False)
-            self._bytes -= sys.getsizeof(text) + _ENTRY
+            _, (held, *_rest) = self._done.popitem(last=False)
+            self._bytes -= sys.getsizeof(held) + _ENTRY
 
     # --- rendering ---------------------------------------------------------------------
     def wrap(self, template: jinja2.Template) -> None:
@@ -311,14 +332,14 @@ class FragmentMemo:
             if found is not None:
                 memo.hits += 1
                 done.move_to_end(memo_key)
-                text, read, exported, _ = found
+                held, read, exported, _ = found
                 outer = READS.get()
                 if outer is not None and read:
                     outer.update(read)
                 if exported:
                     context.vars.update(exported[0])
                     context.exported_vars.update(exported[1])
-                yield text
+                yield held if type(held) is str else held.decode("utf-8")  # type: ignore[union-attr]
                 return
             memo.misses += 1
             outer = READS.get()
@@ -336,8 +357,9 @@ class FragmentMemo:
                 else None
             )
             # ``alive`` keeps the objects keyed by identity alive: no identity is ever reused.
-            done[memo_key] = (text, tuple(sorted(mine)), exported, tuple(alive))
-            memo._bytes += sys.getsizeof(text) + _ENTRY
+            held = _held(text)
+            done[memo_key] = (held, tuple(sorted(mine)), exported, tuple(alive))
+            memo._bytes += sys.getsizeof(held) + _ENTRY
             if memo._bytes > memo.limit:
                 memo._trim()
             yield text
@@ -360,6 +382,8 @@ def _part(value: Any, alive: list[Any]) -> Any:
     """A value's share of a memo key: itself when plain, else its identity (kept alive)."""
     if value is jinja2.utils.missing:
         return _MISSING
+    if isinstance(value, str) and len(value) > _LONG_TEXT:
+        return (type(value), len(value), hash_text(value))
     if isinstance(value, Markup):
         return (Markup, str(value))
     if isinstance(value, _PLAIN):

@@ -41,6 +41,35 @@ def test_a_fragment_is_reused_only_for_the_same_inputs() -> None:
     assert memo.reads("partials/row.html").attrs == (("item", ("name",)), ("page", ("kind",)))
 
 
+def test_long_texts_key_by_their_hash_and_are_held_as_utf8() -> None:
+    """A body longer than ``_LONG_TEXT`` is keyed by its hash: two bodies of one length that
+    differ in one character are two fragments, the same body (another object) is one. A
+    fragment with a curly quote is held in UTF-8 and given back as it was rendered."""
+    from markupsafe import Markup
+
+    from newsreel.fragments import _LONG_TEXT
+
+    env, memo = _env(
+        {
+            "page.html": "{% for body in bodies %}{% include 'partials/entry.xml' %}|{% endfor %}",
+            "partials/entry.xml": "<e>\u2019{{ body }}</e>",
+        }
+    )
+    first = "a" * (_LONG_TEXT + 10)
+    second = first[:-1] + "b"
+    bodies = [Markup(first), Markup(second), Markup("".join(first))]
+    text = env.get_template("page.html").render(bodies=bodies)
+    assert text.split("|")[:3] == [f"<e>\u2019{b}</e>" for b in (first, second, first)]
+    assert memo.misses == 2 and memo.hits == 1
+    held = [entry[0] for entry in memo._done.values()]
+    assert all(isinstance(h, bytes) for h in held)
+    assert all(len(h) < len(first) + 100 for h in held)  # (not the memo key's copy)
+    parts = [p for key in memo._done for part in key[1:] for p in part]
+    assert [Markup, len(first)] == parts[:2] and not any(
+        isinstance(p, str) and len(p) > _LONG_TEXT for p in parts
+    )
+
+
 def test_unsafe_fragments_are_rendered_every_time() -> None:
     env, memo = _env(
         {
