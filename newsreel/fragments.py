@@ -7,7 +7,8 @@ page key, from exactly what the partial can read: each name it uses from its cal
 (found in its syntax tree, and in those of the templates it includes), by value for plain
 values and by identity for model objects (kept alive by the memo, so an identity is never
 reused); a name used only as ``name.attr`` counts by those attributes alone (``page.preview``,
-not the whole page). The posts a partial read through a term's ``PostList`` while it rendered
+not the whole page), unless its class says it counts whole (``memo_whole``: a post, frozen and
+one object per post, is keyed by itself rather than by a dozen fields and its body). The posts a partial read through a term's ``PostList`` while it rendered
 are noted again for every page that reuses it, so page keys see the same reads.
 
 A partial is rendered every time (never memoised) when it extends or defines blocks or
@@ -320,6 +321,9 @@ class FragmentMemo:
                     value = context.resolve_or_missing(key)
                     if value is jinja2.utils.missing:
                         parts.append(_MISSING)
+                        continue
+                    if getattr(type(value), "memo_whole", False):  # (``model.Post``)
+                        parts.append(_part(value, alive))
                         continue
                     for attr in names:
                         parts.append(_part(env.getattr(value, attr), alive))

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, overload
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Protocol, overload
 
 from markupsafe import Markup
 
@@ -66,6 +66,10 @@ class TermRef:
 @dataclass(frozen=True)
 class Post:
     """One post, ready to render."""
+
+    memo_whole: ClassVar[bool] = True
+    """A fragment that reads a post's fields is keyed by the post itself (``fragments``): it
+    is frozen, and a build holds one object per post."""
 
     source: str
     """Source file relative to the site folder, e.g. ``content/posts/x.md``."""

@@ -70,6 +70,34 @@ def test_long_texts_key_by_their_hash_and_are_held_as_utf8() -> None:
     )
 
 
+def test_an_object_that_counts_whole_is_keyed_by_itself() -> None:
+    """``memo_whole`` (a post): the fragment is keyed by the object, its fields never read
+    for the key; an equal but other object is another fragment."""
+    env, memo = _env(
+        {
+            "page.html": "{% for post in posts %}{% include 'partials/row.html' %};{% endfor %}",
+            "partials/row.html": "{{ post.title }}",
+        }
+    )
+
+    class Whole:
+        memo_whole = True
+        reads = 0
+
+        def __init__(self, title: str) -> None:
+            self._title = title
+
+        @property
+        def title(self) -> str:
+            Whole.reads += 1
+            return self._title
+
+    a, b = Whole("a"), Whole("a")
+    assert env.get_template("page.html").render(posts=[a, a, b, a]) == "a;a;a;a;"
+    assert memo.misses == 2 and memo.hits == 2
+    assert Whole.reads == 2  # (rendering only: the key read no field)
+
+
 def test_unsafe_fragments_are_rendered_every_time() -> None:
     env, memo = _env(
         {
