@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable
 from pathlib import Path
 
 import feedparser
@@ -1149,3 +1150,24 @@ def test_a_terms_later_pages_do_not_depend_on_its_newest_post(tmp_path: Path) ->
     assert result.patched and result.rendered == 9, result
     index = (site / "site/films/index.html").read_text("utf-8")
     assert 'Latest:</span> <a href="/movie-news/posts/news-7/">News 7</a>' in index
+
+
+def test_parallel_work_goes_to_whichever_process_is_ready() -> None:
+    """``_run_parallel`` hands out chunks as the processes ask: every item is done once, and
+    a process that is slower (here the child, four times) takes fewer items."""
+    import time
+
+    from newsreel.build import _run_parallel
+
+    def work(items: Iterable[int], index: int) -> list[tuple[int, int]]:
+        done = []
+        for item in items:
+            time.sleep(0.004 if index == 1 else 0.001)
+            done.append((item, index))
+        return done
+
+    parts = _run_parallel(work, 2, 1000)
+    taken = [item for part in parts for item, _ in part]
+    assert sorted(taken) == list(range(1000))
+    by_child = sum(1 for part in parts for _, index in part if index == 1)
+    assert 0 < by_child < 400, by_child
