@@ -1171,3 +1171,33 @@ def test_parallel_work_goes_to_whichever_process_is_ready() -> None:
     assert sorted(taken) == list(range(1000))
     by_child = sum(1 for part in parts for _, index in part if index == 1)
     assert 0 < by_child < 400, by_child
+
+
+def test_a_new_cache_is_written_whole_and_renamed_into_place(tmp_path: Path) -> None:
+    """A build without a cache writes a new one to another file, then renames it: no log is
+    left beside it, a leftover of a crashed build (and another file's log) is cleared, and
+    the next build reads it."""
+    from newsreel.incremental.store import STORE_FILE
+
+    site = write_site(tmp_path / "blog", FILMS)
+    cache = site / ".newsreel-cache"
+    cache.mkdir()
+    # A real log of another database (still open, so not folded into its file): read into
+    # the new store, it would damage it.
+    import sqlite3
+
+    other = sqlite3.connect(tmp_path / "other.sqlite", isolation_level=None)
+    other.execute("PRAGMA journal_mode=WAL")
+    other.execute("PRAGMA wal_autocheckpoint=0")
+    other.execute("CREATE TABLE entries (name TEXT PRIMARY KEY, data BLOB NOT NULL)")
+    other.executemany(
+        "INSERT INTO entries VALUES (?, ?)", [(str(i), b"x" * 900) for i in range(200)]
+    )
+    shutil.copy(tmp_path / "other.sqlite-wal", cache / f"{STORE_FILE}-wal")
+    other.close()
+    (cache / STORE_FILE.replace(".sqlite", ".new.sqlite")).write_bytes(b"half written")
+    assert not build_site(site).patched
+    assert sorted(p.name for p in cache.glob("cache*")) == [STORE_FILE]
+    _edit_body(site / "content/posts/2020-09-07-jump.md", "\nAn edit.\n")
+    result = build_site(site)
+    assert result.patched and "An edit." in (site / "site/posts/jump/index.html").read_text("utf-8")
