@@ -475,16 +475,24 @@ class Renderer:
         """A page; its key is made from its whole context (``key``)."""
         return PageJob(url, template, source, context, unit, data)
 
-    def _nav(self, site: SiteView) -> Callable[[str], list[tuple[str, str, bool]]]:
+    def _nav(self, site: SiteView) -> Callable[[str], tuple[tuple[str, str, bool], ...]]:
+        """The navigation of a page in ``section``: one object per section, so that the
+        header (a fragment keyed by it) is rendered once a section."""
         items = [("Latest", "/")]
         for tax in self.settings.taxonomies:
             if tax.nav == "always" or (tax.nav == "used" and site.has_terms(tax.name)):
                 items.append((tax.plural, self.urls.terms(tax.name)))
             if tax.releases:
                 items.append(("Releases", "/releases/"))
+        made: dict[str, tuple[tuple[str, str, bool], ...]] = {}
 
-        def nav(section: str) -> list[tuple[str, str, bool]]:
-            return [(label, path, path == section) for label, path in items]
+        def nav(section: str) -> tuple[tuple[str, str, bool], ...]:
+            found = made.get(section)
+            if found is None:
+                found = made[section] = tuple(
+                    (label, path, path == section) for label, path in items
+                )
+            return found
 
         return nav
 
