@@ -8,8 +8,9 @@ page key, from exactly what the partial can read: each name it uses from its cal
 values and by identity for model objects (kept alive by the memo, so an identity is never
 reused); a name used only as ``name.attr`` counts by those attributes alone (``page.preview``,
 not the whole page), unless its class says it counts whole (``memo_whole``: a post, frozen and
-one object per post, is keyed by itself rather than by a dozen fields and its body). The posts a partial read through a term's ``PostList`` while it rendered
-are noted again for every page that reuses it, so page keys see the same reads.
+one object per post, is keyed by itself rather than by a dozen fields and its body). The posts
+a partial read through a term's ``PostList`` while it rendered are noted again for every page
+that reuses it, so page keys see the same reads.
 
 A partial is rendered every time (never memoised) when it extends or defines blocks or
 macros, includes a template by a computed name, or may change its caller's state (``{% set
