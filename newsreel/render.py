@@ -574,7 +574,7 @@ class Renderer:
                         post.title,
                         post.summary,
                         poster,
-                        post.date.isoformat,
+                        post.date.isoformat(),
                         post.url,
                     )
                 ),
@@ -636,13 +636,12 @@ class Renderer:
         name: str,
         description: str,
         poster: str | None,
-        uploaded: Callable[[], str],
+        uploaded: str,
         page_url: str,
     ) -> dict[str, Any]:
-        """JSON-LD with a ``VideoObject`` for the page's trailer and the videos of its body.
-
-        ``uploaded`` is asked only when there is a video (a term's is its newest post's date,
-        from its ``latest`` headline, so that no page of the term reads that post)."""
+        """JSON-LD with a ``VideoObject`` for the page's trailer and the videos of its body
+        (``uploaded``: a term's is its ``latest`` headline's date, so that no page of the term
+        reads its newest post)."""
         videos = [trailer] if trailer is not None else []
 
         def collect(video: Video) -> str:
@@ -652,7 +651,6 @@ class Renderer:
         replace_marked(str(html), collect)
         if not videos:
             return data
-        date = uploaded()
         thumb: str | None = (
             self.pictures.path(poster, 1280)
             if poster
@@ -668,7 +666,7 @@ class Renderer:
                 name=name,
                 description=description or name,
                 thumbnail=thumb,
-                uploaded=date,
+                uploaded=uploaded,
                 content_url=self.urls.absolute(v.id) if v.is_file else None,
             )
             for v in videos
@@ -742,7 +740,7 @@ class Renderer:
                         term.name,
                         description,
                         poster,
-                        lambda: (
+                        (
                             term.latest.date.isoformat()
                             if term.latest
                             else str(term.release_year or "")

@@ -827,11 +827,8 @@ def test_the_spare_is_always_the_generation_just_replaced(tmp_path: Path) -> Non
         assert not list(tmp_path.rglob("*.newsreel-link")), number
 
 
-def test_the_first_build_leaves_a_spare_that_the_next_edit_swaps_in(tmp_path: Path) -> None:
-    """A build into a new folder makes the spare too (the output's files hard-linked, noted as
-    equal to it): the next edit's commit swaps it in instead of linking every file anew."""
-    site = write_site(tmp_path / "blog", FILMS)
-    assert newsreel("build", site).returncode == 0
+def _assert_the_next_edit_swaps_in_the_spare(site: Path) -> None:
+    """The spare is there, noted and equal to the output; an edit's build swaps it in."""
     spare = next(path for path in (site / ".newsreel-cache").glob("spare-*") if path.is_dir())
     assert spare.with_name(spare.name + ".behind").is_file()
     assert tree_hashes(spare) == tree_hashes(site / "site")
@@ -840,6 +837,14 @@ def test_the_first_build_leaves_a_spare_that_the_next_edit_swaps_in(tmp_path: Pa
     assert newsreel("build", site).returncode == 0
     assert (site / "site").stat().st_ino == folder  # the spare, brought up to date, swapped in
     assert "An edit." in (site / "site/posts/jump/index.html").read_text("utf-8")
+
+
+def test_the_first_build_leaves_a_spare_that_the_next_edit_swaps_in(tmp_path: Path) -> None:
+    """A build into a new folder makes the spare too (the output's files hard-linked, noted as
+    equal to it): the next edit's commit swaps it in instead of linking every file anew."""
+    site = write_site(tmp_path / "blog", FILMS)
+    assert newsreel("build", site).returncode == 0
+    _assert_the_next_edit_swaps_in_the_spare(site)
     cold = tmp_path / "cold"
     shutil.copytree(site, cold, ignore=shutil.ignore_patterns("site", ".newsreel-cache"))
     assert newsreel("build", cold, "--no-cache").returncode == 0
@@ -854,14 +859,7 @@ def test_a_build_that_changes_nothing_still_leaves_a_spare(tmp_path: Path) -> No
     shutil.rmtree(site / ".newsreel-cache")
     result = newsreel("build", site)
     assert result.returncode == 0 and "0 changed" in result.stdout, result.stdout
-    spare = next(path for path in (site / ".newsreel-cache").glob("spare-*") if path.is_dir())
-    assert spare.with_name(spare.name + ".behind").is_file()
-    assert tree_hashes(spare) == tree_hashes(site / "site")
-    folder = spare.stat().st_ino
-    _edit_body(site / "content/posts/2020-09-07-jump.md", "\nAn edit.\n")
-    assert newsreel("build", site).returncode == 0
-    assert (site / "site").stat().st_ino == folder  # the spare, brought up to date, swapped in
-    assert "An edit." in (site / "site/posts/jump/index.html").read_text("utf-8")
+    _assert_the_next_edit_swaps_in_the_spare(site)
 
 
 def test_spare_generation_is_reused_and_a_broken_one_discarded(tmp_path: Path) -> None:
