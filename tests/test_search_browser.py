@@ -90,7 +90,10 @@ def test_actor_accents_and_filters(browser: object, base: str) -> None:
     without_accent = {link for link, _ in results(page)}
     assert BASE_PATH + "posts/penelope-cruz-volpi-cup/" in without_accent
     # the filters Pagefind offers are newsreel's: film, actor, tag, year
-    page.wait_for_selector(".pagefind-ui__filter-panel")  # type: ignore[attr-defined]
+    # (Pagefind adds the filters one by one as their data arrives: wait for the fourth)
+    page.wait_for_function(  # type: ignore[attr-defined]
+        "() => document.querySelectorAll('.pagefind-ui__filter-name').length >= 4"
+    )
     names = {n.strip().lower() for n in page.locator(".pagefind-ui__filter-name").all_inner_texts()}  # type: ignore[attr-defined]
     assert {"film", "actor", "tag", "year"} <= names, names
     assert foreign(requests + more, base) == []
