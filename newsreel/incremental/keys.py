@@ -40,12 +40,12 @@ Unit = Page
 and picklable, so the snapshot keeps the pages that hold each post."""
 
 _PLAIN = (str, int, float, bool, type(None), datetime, date, Markup)
+_PLAIN_TYPES = frozenset(_PLAIN)
+_SHARED_LENGTH = 16
+"""A tuple this long counts by its digest, made once however many pages hold the same object (a
+list of every term); a shorter one is walked where it is met (most are a page's own)."""
 _POST_FIELDS = tuple(f.name for f in dataclasses.fields(Post))
 """Every field of a post, each part of its digest (``Digests.post``)."""
-_SHARED_LENGTH = 16
-"""A tuple this long counts by its digest, made once however many pages hold the same object: a
-long value shared by many pages (a site's own context, a list of every term) is walked once,
-not on each page, which would cost pages × length to key."""
 
 
 def digest(*parts: object) -> str:
@@ -85,7 +85,8 @@ class Digests:
     def __init__(self, known: Known | None = None) -> None:
         self._posts: dict[str, tuple[Post, str]] = {}
         self._terms: dict[int, tuple[Term, str, tuple[str, ...]]] = {}
-        self._shared: dict[int, tuple[tuple[Any, ...], object, tuple[str, ...]]] = {}
+        self._shared: dict[int, tuple[Any, object, tuple[str, ...]]] = {}
+        self._records: dict[type, tuple[str, ...] | None] = {}
         self._known = known
 
     def post(self, post: Post) -> str:
@@ -159,6 +160,19 @@ class Digests:
         return digest(*parts), tuple(shows)
 
     def _walk(self, value: Any, shows: dict[str, None]) -> object:
+        # By exact type first: a page's key walks some fifty values, most of them strings.
+        kind = type(value)
+        if kind in _PLAIN_TYPES:
+            return value
+        if kind is tuple:
+            if len(value) < _SHARED_LENGTH:
+                return tuple([self._walk(v, shows) for v in value])
+            return self._once(value, shows)
+        names = self._records.get(kind, ())
+        if names == ():
+            names = self._records[kind] = _record_fields(kind)
+        if names is not None:
+            return self._once(value, shows)
         if isinstance(value, _PLAIN):
             return value
         if isinstance(value, Post):
@@ -172,10 +186,8 @@ class Digests:
             return ("PostList", value.sources)
         if isinstance(value, Mapping):
             return tuple(sorted((repr(k), self._walk(v, shows)) for k, v in value.items()))
-        if isinstance(value, tuple) and len(value) >= _SHARED_LENGTH:
-            return self._once(value, shows)
         if isinstance(value, (tuple, list)):
-            return tuple(self._walk(v, shows) for v in value)
+            return tuple([self._walk(v, shows) for v in value])
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             return self._fields(value, shows)
         raise TypeError(
@@ -184,21 +196,38 @@ class Digests:
         )
 
     def _fields(self, value: Any, shows: dict[str, None]) -> tuple[object, ...]:
+        names = self._records.get(type(value)) or [f.name for f in dataclasses.fields(value)]
         return (type(value).__name__,) + tuple(
-            self._walk(getattr(value, f.name), shows) for f in dataclasses.fields(value)
+            [self._walk(getattr(value, name), shows) for name in names]
         )
 
-    def _once(self, value: tuple[Any, ...], shows: dict[str, None]) -> object:
-        """The digest of a long tuple and the posts it holds, walked once per object
-        (``_SHARED_LENGTH``)."""
+    def _once(self, value: Any, shows: dict[str, None]) -> object:
+        """The digest of a tuple or a frozen record and the posts it holds, walked once per
+        object: a value many pages share (a site's navigation, a kind's declaration, a list of
+        every term) is walked once, not on each page, which would cost pages × its size."""
         known = self._shared.get(id(value))
         if known is None or known[0] is not value:
             held: dict[str, None] = {}
-            walked = ("Tuple", digest(tuple(self._walk(v, held) for v in value)))
+            if type(value) is tuple:
+                walked: object = ("Tuple", digest(tuple([self._walk(v, held) for v in value])))
+            else:
+                walked = (type(value).__name__, digest(self._fields(value, held)))
             known = self._shared[id(value)] = (value, walked, tuple(held))
         if known[2]:
             shows.update(dict.fromkeys(known[2]))
         return known[1]
+
+
+def _record_fields(kind: type) -> tuple[str, ...] | None:
+    """The field names of a frozen record type walked field by field, else None (posts and
+    terms have digests of their own)."""
+    if (
+        dataclasses.is_dataclass(kind)
+        and kind.__dataclass_params__.frozen  # type: ignore[attr-defined]
+        and not issubclass(kind, (Post, Term, PostList))
+    ):
+        return tuple(f.name for f in dataclasses.fields(kind))
+    return None
 
 
 @contextmanager
