@@ -59,6 +59,8 @@ _PLAIN = (str, int, float, bool, type(None), datetime, date)
 _MUTATORS = frozenset(
     {"append", "extend", "insert", "pop", "remove", "clear", "update", "setdefault", "add"}
 )
+_SHORT_PLAIN = frozenset((str, int, float, bool, type(None), datetime, date))
+"""The types in ``_PLAIN`` exactly (a subclass such as ``Markup`` keys by its own rule)."""
 _MISSING = object()
 STORE = "fragments.json"
 """Beside the compiled templates: how each partial reads its caller (``FragmentMemo.reads``)."""
@@ -385,6 +387,10 @@ def reads_context(*names: str) -> Callable[[Any], Any]:
 
 def _part(value: Any, alive: list[Any]) -> Any:
     """A value's share of a memo key: itself when plain, else its identity (kept alive)."""
+    kind = type(value)
+    # (by exact type first: most of what a partial reads)
+    if kind in _SHORT_PLAIN and (kind is not str or len(value) <= _LONG_TEXT):
+        return (kind, value)
     if value is jinja2.utils.missing:
         return _MISSING
     if isinstance(value, str) and len(value) > _LONG_TEXT:
