@@ -17,6 +17,7 @@ import sys
 from collections import ChainMap
 from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from html import escape as html_escape
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -1044,9 +1045,12 @@ def nobreak_dash(value: Any) -> Markup:
     that no line of a wrapped title starts with "–" or "—". A very long word gets soft hyphens,
     at its syllables, so that it breaks there (with a hyphen) rather than anywhere — next to its
     dash, say."""
-    text = str(
-        html_escape(str.__str__(value) if isinstance(value, str) else str(value), quote=False)
-    )
+    return _nobreak_dash(str.__str__(value) if isinstance(value, str) else str(value))
+
+
+@lru_cache(maxsize=4096)  # a post's title is shown on its page several times and around it
+def _nobreak_dash(title: str) -> Markup:
+    text = str(html_escape(title, quote=False))
     text = LONG_WORD.sub(_soft_hyphens, text)
     for dash in ("\u2013", "\u2014", "-"):
         text = text.replace(f" {dash} ", f"\u00a0{dash} ")
