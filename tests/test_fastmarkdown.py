@@ -236,3 +236,30 @@ def test_a_fault_of_the_fast_path_leaves_the_body_to_markdown_it(monkeypatch) ->
     monkeypatch.setattr(fastmarkdown._Blocks, "tokens", broken)
     rendered, problems = render_body(make_markdown(False, "/"), body, path="p.md", body_line=1)
     assert not problems and rendered.html == expected.html
+
+
+def test_links_left_as_they_are_are_those_markdown_it_leaves() -> None:
+    """The links whose normalising is skipped (``markdown.PLAIN_LINK``) are ones markdown-it's
+    ``normalizeLink`` returns unchanged: site paths and http(s) addresses, generated."""
+    from markdown_it.common.normalize_url import normalizeLink
+
+    from newsreel.markdown import PLAIN_LINK
+
+    rnd = random.Random(20261206)
+    path_chars = "abcXYZ019-._~/?#!$&'()*+,;=:@% é"
+    host_chars = "abXY09.-@:é"
+    plain = 0
+    for _ in range(40_000):
+        if rnd.random() < 0.5:
+            url = rnd.choice(["http://", "https://", "HTTP://", "//", "mailto:"])
+            url += "".join(rnd.choice(host_chars) for _ in range(rnd.randint(0, 12)))
+            if rnd.random() < 0.3:
+                url += f":{rnd.randint(0, 99999)}"
+        else:
+            url = ""
+        if rnd.random() < 0.8:
+            url += "/" + "".join(rnd.choice(path_chars) for _ in range(rnd.randint(0, 24)))
+        if PLAIN_LINK.match(url):
+            plain += 1
+            assert normalizeLink(url) == url, url
+    assert plain > 2_000  # (the shortcut is tried, on thousands)
