@@ -25,6 +25,7 @@ from newsreel.errors import Problem, error, warning
 from newsreel.fastmarkdown import block as fast_block
 from newsreel.mdlimits import long_delimiter_run, too_large_table, too_many_blocks
 from newsreel.mdparsers import DispatchingParserBlock, DispatchingParserInline, LinkHelpers
+from newsreel.mdrender import HtmlRenderer
 from newsreel.pictures import ImageRef, image_plugin
 from newsreel.plaininline import inline, plain_brackets
 from newsreel.slugs import slugify
@@ -124,7 +125,7 @@ def _heading_ids(state: StateCore) -> None:
 
 def make_markdown(html: bool, base_path: str) -> MarkdownIt:
     """The Markdown renderer of a build."""
-    md = MarkdownIt("commonmark", {"html": html, "typographer": True})
+    md = MarkdownIt("commonmark", {"html": html, "typographer": True}, renderer_cls=HtmlRenderer)
     md.block = DispatchingParserBlock(md.block)  # the same tokens, fewer rule calls
     md.inline = DispatchingParserInline(md.inline)
     md.helpers = LinkHelpers()  # type: ignore[assignment]  # the same links, in proportion

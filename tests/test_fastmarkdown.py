@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
 from markdown_it.rules_core.block import block as markdown_it_block
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
@@ -27,6 +28,7 @@ def _pair(html: bool = False) -> tuple[MarkdownIt, MarkdownIt]:
     ours = make_markdown(html, "/blog/")
     theirs = make_markdown(html, "/blog/")
     theirs.core.ruler.at("block", markdown_it_block)
+    theirs.renderer.__class__ = RendererHTML  # markdown-it's own, not ``mdrender.HtmlRenderer``
     return ours, theirs
 
 
