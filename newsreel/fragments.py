@@ -123,12 +123,14 @@ class FragmentMemo:
         """Memoise the partials the environment loads from now on."""
         memo = self
 
-        class MemoTemplate(jinja2.Template):
+        base: type[jinja2.Template] = self.env.template_class
+
+        class MemoTemplate(base):  # type: ignore[valid-type,misc]
             @classmethod
             def _from_namespace(
                 cls, environment: jinja2.Environment, namespace: Any, globals: Any
             ) -> jinja2.Template:
-                template = super()._from_namespace(environment, namespace, globals)
+                template: jinja2.Template = super()._from_namespace(environment, namespace, globals)
                 name = template.name or ""
                 if name.startswith(PREFIX):
                     memo.wrap(template)

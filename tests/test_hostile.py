@@ -1175,3 +1175,23 @@ def test_an_unexpected_error_is_one_line_and_a_traceback_only_with_v(tmp_path: P
         and "Traceback" in verbose.stderr
         and "internal error" in verbose.stderr
     )
+
+
+def test_template_output_is_escaped_as_markupsafe_escapes_it() -> None:
+    """Templates escape their output with ``render.OUTPUT_ESCAPE``, markupsafe's ``escape``
+    without its copies: the same text for every kind of value."""
+    import jinja2
+    from markupsafe import Markup, escape
+
+    from newsreel.render import OUTPUT_ESCAPE
+
+    class Html:
+        def __html__(self) -> str:
+            return "<i>safe</i>"
+
+    values = ['<a href="x">&\'</a>', "", "plain", Markup("<b>kept</b>"), 42, 1.5, None, Html()]
+    for value in values:
+        assert OUTPUT_ESCAPE(value) == escape(value)
+        assert type(OUTPUT_ESCAPE(value)) is Markup
+    with pytest.raises(jinja2.UndefinedError):
+        OUTPUT_ESCAPE(jinja2.StrictUndefined(name="missing"))
