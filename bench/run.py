@@ -68,7 +68,7 @@ class Sample:
     """Largest sum of the tree's resident sets, sampled every 20 ms (shared pages counted per process)."""
     tree_pss_mb: float
     """Largest sum of the tree's proportional set sizes (a page shared by n processes counts 1/n
-    in each): the memory the whole tree really holds, sampled like ``tree_mb``."""
+    in each): the memory the whole tree really holds, sampled as often as ``PSS_SHARE`` allows."""
     ok: bool
     error: str = ""
     cpu_seconds: float = 0.0
