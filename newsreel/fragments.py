@@ -59,7 +59,7 @@ _PLAIN = (str, int, float, bool, type(None), datetime, date)
 _MUTATORS = frozenset(
     {"append", "extend", "insert", "pop", "remove", "clear", "update", "setdefault", "add"}
 )
-_SHORT_PLAIN = frozenset((str, int, float, bool, type(None), datetime, date))
+_SHORT_PLAIN = frozenset(_PLAIN)
 """The types in ``_PLAIN`` exactly (a subclass such as ``Markup`` keys by its own rule)."""
 _MISSING = object()
 STORE = "fragments.json"
