@@ -1,26 +1,50 @@
-"""newsreel's one hash: BLAKE2b, as hexadecimal text, of a size each use chooses.
+"""newsreel's one hash: XXH3's 128-bit hash (``xxhash``), as hexadecimal text, cut to a size
+each use chooses.
 
 Sizes are part of what a hash names: a fingerprinted asset's name (5 bytes), an image
 variant's (6), a social card's key (12), the manifest's content hashes (16, the default).
-``blake2b`` with another ``digest_size`` is another function, not a prefix of this one, so a
-caller keeps its size for its hashes to stay the same.
+
+Every hash here tells whether content changed (an output file, a source, a page's inputs,
+an asset for browsers' caches); none stands between an attacker and anything (nothing
+hashed is secret, signed or from a stranger), so the hash need not resist forged
+collisions, only be 128 bits wide and fast: a cold build hashes its whole output (192 MB
+at 4,000 posts) and its sources, which took BLAKE2b 2-3 % of the build's CPU, XXH3 a fiftieth
+of that.
 """
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
+
+import xxhash
 
 DEFAULT_SIZE = 16
 
 
-def hasher(size: int = DEFAULT_SIZE) -> hashlib.blake2b:
-    """A fresh BLAKE2b to ``update`` piece by piece (``hexdigest()`` at the end)."""
-    return hashlib.blake2b(digest_size=size)
+class Hasher:
+    """A hash fed piece by piece (``update``), read once at the end (``hexdigest``)."""
+
+    def __init__(self, size: int) -> None:
+        self._state = xxhash.xxh3_128()
+        self._size = size
+
+    def update(self, data: bytes) -> None:
+        self._state.update(data)
+
+    def hexdigest(self) -> str:
+        return self._state.hexdigest()[: 2 * self._size]
+
+
+def hasher(size: int = DEFAULT_SIZE) -> Hasher:
+    """A fresh hash to ``update`` piece by piece (``hexdigest()`` at the end)."""
+    return Hasher(size)
+
+
+_DIGEST = xxhash.xxh3_128_hexdigest
 
 
 def hash_bytes(data: bytes, size: int = DEFAULT_SIZE) -> str:
-    return hashlib.blake2b(data, digest_size=size).hexdigest()
+    return _DIGEST(data)[: 2 * size]
 
 
 def hash_text(text: str, size: int = DEFAULT_SIZE) -> str:

@@ -97,7 +97,7 @@ class Digests:
         earlier = self._known.posts.get(post.source) if self._known is not None else None
         if earlier is not None and earlier[0] == post.digest:
             value = earlier[1]
-        else:  # the body by its BLAKE2b, not written out in a repr: 47 us a post, not 87
+        else:  # the body by its hash, not written out in a repr: 47 us a post, not 87
             value = hash_text(
                 repr(
                     tuple(

@@ -433,6 +433,7 @@ LIBRARIES = {
     "jinja2": "jinja2",
     "markdown_it": "markdown_it_py",
     "mdit_py_plugins": "mdit_py_plugins",
+    "xxhash": "xxhash",
     "yaml": "pyyaml",
 }
 """The libraries that shape newsreel's output: module → distribution (as its dist-info is named)."""
