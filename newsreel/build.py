@@ -1111,7 +1111,7 @@ class _Build:
     def _full(self) -> _Outcome:
         from newsreel import media
         from newsreel.incremental.plan import stamps_of
-        from newsreel.incremental.snapshot import take_snapshot
+        from newsreel.incremental.snapshot import reported_only, take_snapshot
         from newsreel.releases import next_change, today_of
         from newsreel.render import Renderer, check_unique
         from newsreel.search import reserved_problems, update_index
@@ -1196,6 +1196,20 @@ class _Build:
                 removed = writer.commit()
         finally:
             media.discard(catalog)
+        warnings = [
+            p for p in problems if p.severity == "warning" and p not in self.settings_problems
+        ]
+        notes = _notes(site.posts)
+        left_out = count_left_out(posts, options, self.now)
+        if not options.use_cache:  # nothing keeps the snapshot: only what the build reports
+            return _Outcome(
+                writer,
+                rendered,
+                removed,
+                reported_only(warnings, notes, left_out),
+                patched=False,
+                search_stale=search_stale,
+            )
         upcoming = [p.source.date for p in posts if p.source.date > self.now and not options.future]
         release_change = next_change(
             [t for tax in settings.taxonomies if tax.releases for t in site.terms(tax.name)],
@@ -1214,11 +1228,9 @@ class _Build:
             digests={rel: entry.digest for rel, entry in self.state.entries.items()},
             valid_until=min(upcoming, default=None),
             valid_from=self.now,
-            warnings=[
-                p for p in problems if p.severity == "warning" and p not in self.settings_problems
-            ],
-            notes=_notes(site.posts),
-            left_out=count_left_out(posts, options, self.now),
+            warnings=warnings,
+            notes=notes,
+            left_out=left_out,
             pictures=pictures,
         )
         return _Outcome(

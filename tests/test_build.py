@@ -930,6 +930,7 @@ def test_summary_says_what_was_left_out(tmp_path: Path) -> None:
         "content/posts/c.md": post("C", draft="true"),
         "content/posts/d.md": post("D", "2999-01-01"),
         "content/posts/e.md": post("E", "2999-01-01", draft="true"),
+        "content/posts/f.md": post("F", rating="5"),
     }
     site = write_site(tmp_path / "blog", files)
     expected = {
@@ -938,10 +939,13 @@ def test_summary_says_what_was_left_out(tmp_path: Path) -> None:
         ("--future",): "; 3 drafts not built (--drafts)",
         ("--drafts", "--future"): "",
     }
-    for _ in range(2):  # the second time the cache answers: it must say the same
+    # Without the cache, then twice with it (the second time the cache answers): each says
+    # the same, warnings too.
+    for cache in (("--no-cache",), (), ()):
         for flags, tail in expected.items():
-            result = newsreel("build", site, *flags)
+            result = newsreel("build", site, *flags, *cache)
             assert result.returncode == 0, result.stderr
+            assert "f.md" in result.stderr and "rating" in result.stderr, (cache, result.stderr)
             line = result.stdout.strip()
             assert line.startswith("built ") and line.endswith(f"→ {site / 'site'}{tail}"), (
                 flags,

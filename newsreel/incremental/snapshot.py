@@ -278,6 +278,29 @@ def take_snapshot(
     )
 
 
+def reported_only(
+    warnings: Sequence[Problem], notes: Sequence[Problem], left_out: tuple[int, int]
+) -> Snapshot:
+    """A snapshot of what a build reports and nothing else, for a build without a cache
+    (``--no-cache``): no later build patches it, so its pages and posts are not recorded."""
+    return Snapshot(
+        scope="",
+        plan_key="",
+        assets=(),
+        stamps={},
+        order=(),
+        urls=(),
+        term_slugs={},
+        redirects=(),
+        valid_until=None,
+        warnings=tuple(warnings),
+        notes=tuple(notes),
+        posts={},
+        terms={},
+        left_out=left_out,
+    )
+
+
 class StoredSite:
     """The last build's site with some posts' text replaced: a ``model.SiteView`` that makes
     posts and terms from the snapshot and the source cache as the renderer reads them."""
