@@ -936,11 +936,22 @@ class OutputWriter:
         _remove_holder(self.holder)
 
     def _make_parent(self, root: Path, rel: str) -> None:
+        """Make the folder of ``rel`` under ``root`` (``_dirs`` holds each folder made, and
+        with it every folder above it)."""
         folder = rel.rpartition("/")[0]
-        if folder and folder not in self._dirs:
-            (root / folder).mkdir(parents=True, exist_ok=True)
-            parts = folder.split("/")
-            self._dirs.update("/".join(parts[:i]) for i in range(1, len(parts) + 1))
+        if not folder or folder in self._dirs:
+            return
+        above = folder.rpartition("/")[0]
+        if not above or above in self._dirs:  # most pages: one new folder in a known one
+            try:
+                os.mkdir(os.path.join(root, folder))
+            except FileExistsError:
+                pass
+            self._dirs.add(folder)
+            return
+        os.makedirs(os.path.join(root, folder), exist_ok=True)
+        parts = folder.split("/")
+        self._dirs.update("/".join(parts[:i]) for i in range(1, len(parts) + 1))
 
     def carry_over(self) -> None:
         """Keep every file of the previous output unless written again (a build of a few pages)."""
@@ -982,7 +993,7 @@ class OutputWriter:
         if self.trust and entry is not None and entry[0] == digest:
             return
         self._make_parent(self.staging, rel)
-        with open(self.staging / rel, "wb") as handle:
+        with open(os.path.join(self.staging, rel), "wb") as handle:
             handle.write(data)
         self.changed.add(rel)
 
