@@ -121,7 +121,13 @@ def _tree_pss(pid: int) -> int:
 
 
 def measure(command: list[str] | tuple[str, ...], cwd: Path) -> Sample:
-    """Run ``command`` to its end; wall time, peak memory, and whether it succeeded."""
+    """Run ``command`` to its end; wall time, peak memory, and whether it succeeded.
+
+    The files earlier runs wrote are flushed first: the kernel writes a run's output back
+    30 s after it (``vm.dirty_expire_centisecs``), and ext4 allocates the blocks then, on a
+    core of this 2-core machine, in the middle of whichever run is going: the same newsreel
+    build took 8.3 s or 11.5 s (Hugo's 8.6 s) by where that landed."""
+    os.sync()
     with tempfile.TemporaryFile() as errors:
         start = time.perf_counter()
         process = subprocess.Popen(
