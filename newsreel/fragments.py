@@ -44,7 +44,7 @@ from newsreel.model import READS
 LIMIT = 20 << 20
 """Memory (roughly: the texts and their keys) one build process spends on rendered fragments
 for a site of up to ``LIMIT_POSTS`` posts, and in proportion beyond (``FragmentMemo.size_for``);
-past it, the least recently used are let go until a tenth of it is free. A 10,000-post site holds about 50 MB of rows
+past it, the half least recently used is let go. A 10,000-post site holds about 50 MB of rows
 and feed entries: keeping them all costs more memory than it saves time. A fixed limit kept a
 smaller share of a larger site's fragments: 40,000 posts built in 6.2× the time of 10,000.
 (It was 12 MB while a feed entry's key held a copy of the post's body, which the count left
@@ -299,10 +299,8 @@ class FragmentMemo:
                 self._collect(target.value, whole, attrs, seen, top=False)
 
     def _trim(self) -> None:
-        """Let the least recently used go until a tenth of the limit is free (not half: a
-        feed entry let go is rendered again for the next feed that carries its post, and at
-        4,000 posts dropping half at a time re-rendered 3,400 entries, a tenth 2,150)."""
-        while self._done and self._bytes > self.limit * 9 // 10:
+        """Let the least recently used half go."""
+        while self._done and self._bytes > self.limit // 2:
             _, (held, *_rest) = self._done.popitem(last=False)
             self._bytes -= sys.getsizeof(held) + _ENTRY
 
