@@ -5,7 +5,8 @@ whether it is hidden, follows a hidden token, is a block, and lists its attribut
 each time, most of them empty), and the text of a post through the ``text`` rule, a method
 call per run of text: a quarter of the time spent on a post's Markdown. ``HtmlRenderer`` writes
 text, and tags without attributes (``p``, ``li``, ``blockquote``; ``em``, ``strong``, ``s``, a
-link's end), itself, and everything else as markdown-it does. ``tests/test_fastmarkdown.py`` compares the two.
+link's end), itself, and everything else as markdown-it does. ``tests/test_fastmarkdown.py``
+compares the two.
 """
 
 from __future__ import annotations

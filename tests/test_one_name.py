@@ -50,6 +50,22 @@ def test_the_hash_is_called_in_hashing_only() -> None:
     assert calls == [], "use newsreel.hashing instead"
 
 
+def test_the_hash_is_xxh3_128_cut_to_each_size(tmp_path: Path) -> None:
+    from newsreel.hashing import hash_bytes, hash_file, hash_text, hasher
+
+    assert hash_bytes(b"") == "99aa06d3014798d86001c324468d497f"  # XXH3-128's reference value
+    data = "Amélie, twenty years on\n".encode() * 1000
+    whole = hash_bytes(data)
+    assert len(whole) == 32 and hash_bytes(data, 5) == whole[:10]
+    pieces = hasher(8)
+    for start in range(0, len(data), 777):
+        pieces.update(data[start : start + 777])
+    assert pieces.hexdigest() == whole[:16]
+    (tmp_path / "f").write_bytes(data)
+    assert hash_file(tmp_path / "f") == whole == hash_text(data.decode())
+    assert hash_bytes(data + b"!") != whole
+
+
 def test_only_the_loader_parses_front_matter_yaml() -> None:
     """``new post`` and ``import`` read front matter through the loader, not a YAML reader
     of their own (``yaml.safe_dump`` to write one is fine)."""
