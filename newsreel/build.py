@@ -289,29 +289,49 @@ CHUNK = 32
 
 
 class _Chunks:
-    """``range(total)`` handed out in consecutive chunks to whichever process asks first,
-    through a counter in memory shared across the fork."""
+    """``range(total)`` cut into one region of consecutive items per process, through counters
+    in memory shared across the fork: each process takes chunks from the front of its own
+    region, then, when it is done, from the back of the region with the most left. Neighbours
+    in the list stay in one process (``write_pages`` puts pages that show the same posts next
+    to each other: each renders their rows and feed entries once), and a process slowed down
+    (by the pages it copies after the fork, or by heavier items) takes fewer."""
 
     def __init__(self, context: Any, total: int, count: int) -> None:
-        self._next = context.Value("q", 0)
-        self.total = total
+        bounds = [total * i // count for i in range(count + 1)]
+        # region i: items [next, end) = [self._ends[2i], self._ends[2i + 1])
+        self._ends = context.Array("q", [b for i in range(count) for b in bounds[i : i + 2]])
         self.size = max(1, min(CHUNK, total // (count * 16)))
 
-    def __iter__(self) -> Iterator[int]:
+    def _take(self, index: int) -> range:
+        with self._ends.get_lock():
+            ends = self._ends.get_obj()
+            own = 2 * index
+            start, end = ends[own], ends[own + 1]
+            if start < end:
+                ends[own] = stop = min(start + self.size, end)
+                return range(start, stop)
+            left = [ends[i + 1] - ends[i] for i in range(0, len(ends), 2)]
+            most = max(range(len(left)), key=left.__getitem__)
+            if left[most] <= 0:
+                return range(0)
+            end = ends[2 * most + 1]
+            ends[2 * most + 1] = start = max(end - self.size, ends[2 * most])
+            return range(start, end)
+
+    def of(self, index: int) -> Iterator[int]:
+        """The items process ``index`` takes, as it asks for them."""
         while True:
-            with self._next.get_lock():
-                start = self._next.value
-                self._next.value = start + self.size
-            if start >= self.total:
+            taken = self._take(index)
+            if not taken:
                 return
-            yield from range(start, min(start + self.size, self.total))
+            yield from taken
 
 
 def _run_parallel(work: Callable[[Iterable[int], int], Any], count: int, total: int) -> list[Any]:
     """Run ``work(items, index)`` in ``count`` forked processes (the parent is index 0), the
-    items being the indexes of ``range(total)`` that process took. Each takes the next chunk
-    when it is ready for more, so a process slowed down (by the pages it copies after the
-    fork, or by heavier items) takes fewer: handed out in fixed shares, the child finished
+    items being the indexes of ``range(total)`` that process took (``_Chunks``). Each takes a
+    chunk when it is ready for more, so a process slowed down (by the pages it copies after
+    the fork, or by heavier items) takes fewer: handed out in fixed shares, the child finished
     0.3 s after the parent reading 4,000 posts and 0.5 s after it rendering their pages."""
     import multiprocessing  # only cold builds fork: a small rebuild need not import it
 
@@ -322,12 +342,12 @@ def _run_parallel(work: Callable[[Iterable[int], int], Any], count: int, total: 
     for index in range(1, count):
         reader, writer = context.Pipe(duplex=False)
         process = context.Process(
-            target=_child, args=(work, chunks, index, writer, parent), daemon=True
+            target=_child, args=(work, chunks.of(index), index, writer, parent), daemon=True
         )
         process.start()
         writer.close()
         children.append((process, reader))
-    results = [work(chunks, 0)]
+    results = [work(chunks.of(0), 0)]
     for process, reader in children:
         try:
             payload = reader.recv_bytes()
@@ -621,11 +641,12 @@ def write_pages(
         )
         return len(todo), [problem for _, problem in numbered]
     numbered = []
+    order = _schedule(todo)
     work = lambda items, i: _render_slice(
         renderer,
         writer,
         site,
-        ((k, todo[k]) for k in items),
+        ((order[k], todo[order[k]]) for k in items),
         len(todo),
         _share(reporter, "rendering", len(todo), i, count),
     )  # noqa: E731
@@ -642,6 +663,25 @@ def write_pages(
             files[rel] = files.pop(rel)
     numbered.sort(key=lambda item: item[0])
     return len(todo), [problem for _, problem in numbered[:TEMPLATE_PROBLEMS]]
+
+
+def _schedule(jobs: Sequence[PageJob]) -> list[int]:
+    """The order in which the processes share ``jobs`` out (indexes into it): post pages
+    first, then the pages that list posts (term pages, feeds), the home pages last.
+
+    Each process starts on its own stretch of this list (``_Chunks``), so one renders the post
+    pages (which share no fragment) and the other the lists, whose rows and feed entries are
+    the same from list to list: each is rendered by one process rather than both. The home
+    pages, which show rows of every post, come last, where the process done first takes
+    work from. At 500 posts this took 5 % off the instructions of a cold build (two processes:
+    11,422 M → 10,798 M); at 4,000, 4,100 fewer fragments rendered (28,044 → 23,913)."""
+    from newsreel.pages import Home, PostPage
+
+    def rank(index: int) -> int:
+        unit = jobs[index].unit
+        return 0 if isinstance(unit, PostPage) else 2 if isinstance(unit, Home) else 1
+
+    return sorted(range(len(jobs)), key=rank)
 
 
 def _pages_read(

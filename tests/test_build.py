@@ -1175,6 +1175,56 @@ def test_parallel_work_goes_to_whichever_process_is_ready() -> None:
     assert 0 < by_child < 400, by_child
 
 
+def test_each_process_starts_on_its_own_stretch_of_the_work() -> None:
+    """``_run_parallel`` gives each process a stretch of consecutive items to start on (the
+    pages that share fragments stay in one process); a process done with its own stretch
+    takes items from the back of another's, and every item is done once."""
+    import time
+
+    from newsreel.build import _run_parallel
+
+    def work(items: Iterable[int], index: int) -> list[tuple[int, int]]:
+        done = []
+        for item in items:
+            time.sleep(0.002)
+            done.append((item, index))
+        return done
+
+    parts = _run_parallel(work, 2, 600)
+    assert sorted(item for part in parts for item, _ in part) == list(range(600))
+    first = [item for item, index in parts[0]]
+    second = [item for item, index in parts[1]]
+    assert first[:100] == list(range(100)), first[:100]  # its own stretch, front to back
+    assert second[:100] == list(range(300, 400)), second[:100]
+    # (each takes from the other's back only when its own stretch is done: a little, unless a
+    # process starts late)
+    assert sum(item < 300 for item in first) >= 0.6 * len(first), first
+    assert sum(item >= 300 for item in second) >= 0.6 * len(second), second
+
+
+def test_post_pages_are_shared_out_first_and_the_home_pages_last() -> None:
+    """``_schedule``: post pages (which share no fragment) first, the lists that do in their
+    order, the home pages (rows of every post) last; the indexes name each page once."""
+    from types import SimpleNamespace
+
+    from newsreel.build import _schedule
+    from newsreel.pages import Home, PostPage, SiteFeed, TermFeed, TermPage
+
+    units = [
+        Home(1),
+        Home(2),
+        PostPage("/posts/a/"),
+        PostPage("/posts/b/"),
+        TermPage("films", "x"),
+        TermPage("actors", "y"),
+        SiteFeed(),
+        TermFeed("films", "x"),
+    ]
+    jobs = [SimpleNamespace(unit=unit) for unit in units]
+    order = _schedule(jobs)  # type: ignore[arg-type]
+    assert [units[i] for i in order] == [units[i] for i in (2, 3, 4, 5, 6, 7, 0, 1)]
+
+
 def test_a_new_cache_is_written_whole_and_renamed_into_place(tmp_path: Path) -> None:
     """A build without a cache writes a new one to another file, then renames it: no log is
     left beside it, a leftover of a crashed build (and another file's log) is cleared, and
