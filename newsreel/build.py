@@ -507,9 +507,17 @@ def rescan_inputs(
 
 
 def load_sources(
-    site_dir: Path, settings: Settings, state: BuildState, inputs: Inputs, reporter: Reporter
+    site_dir: Path,
+    settings: Settings,
+    state: BuildState,
+    inputs: Inputs,
+    reporter: Reporter,
+    beside: Callable[[], None] | None = None,
 ) -> tuple[list[LoadedPost], list[LoadedPage], list[Problem]]:
-    """Every post and film/actor page, from the cache where the file did not change."""
+    """Every post and film/actor page, from the cache where the file did not change.
+
+    ``beside``: what a child process does before its share when the sources are read by
+    several (the parent takes more of them meanwhile)."""
     from newsreel.loader import PageSource, PostSource
     from newsreel.taxonomy import LoadedPage, LoadedPost
 
@@ -528,6 +536,8 @@ def load_sources(
     count = _workers(len(todo))
 
     def work(items: Iterable[int], i: int) -> list[tuple[str, Entry]]:
+        if i == 1 and beside is not None:
+            beside()
         return _load_chunk(
             site_dir,
             settings,
@@ -1153,7 +1163,7 @@ class _Build:
         from newsreel.incremental.plan import stamps_of
         from newsreel.incremental.snapshot import reported_only, take_snapshot
         from newsreel.releases import next_change, today_of
-        from newsreel.render import Renderer, check_unique
+        from newsreel.render import Renderer, check_unique, compile_templates
         from newsreel.search import reserved_problems, update_index
         from newsreel.taxonomy import build_model
         from newsreel.theme import asset_names, collect_static
@@ -1169,8 +1179,14 @@ class _Build:
         # garbage (two dozen objects in 300 posts, none in the rest of a 4,000-post build):
         # the collector is off but while pages render (``_collect_young``).
         gc.disable()
+        # A child compiles the templates for the processes that will render (``beside``).
         posts, pages, loaded_problems = load_sources(
-            site_dir, settings, self.state, inputs, self.reporter
+            site_dir,
+            settings,
+            self.state,
+            inputs,
+            self.reporter,
+            beside=lambda: compile_templates(site_dir, settings, preview=options.preview),
         )
         problems = list(self.settings_problems) + loaded_problems
         problems += _no_content(site_dir)

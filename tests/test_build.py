@@ -9,6 +9,7 @@ import re
 import shutil
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
 
 import feedparser
@@ -1223,6 +1224,69 @@ def test_post_pages_are_shared_out_first_and_the_home_pages_last() -> None:
     jobs = [SimpleNamespace(unit=unit) for unit in units]
     order = _schedule(jobs)  # type: ignore[arg-type]
     assert [units[i] for i in order] == [units[i] for i in (2, 3, 4, 5, 6, 7, 0, 1)]
+
+
+def test_templates_compiled_beside_the_reading_are_loaded_not_compiled(tmp_path: Path) -> None:
+    """``compile_templates`` (what a child does while the sources are read) leaves every
+    template of the site and theme compiled in the build cache: a renderer made afterwards
+    loads them without compiling one. A template that does not compile is skipped there."""
+    from newsreel.build import resolve_settings
+    from newsreel.render import Renderer, compile_templates
+    from newsreel.urls import Urls
+
+    site = write_site(
+        tmp_path / "blog",
+        {
+            **FILMS,
+            "templates/partials/extra.html": "<p>{{ post.title }}</p>\n",
+            "templates/broken.html": "{% if %}\n",
+        },
+    )
+    settings, _ = resolve_settings(site, BuildOptions())
+    compile_templates(site, settings, preview=False)
+
+    renderer = Renderer(
+        site,
+        settings,
+        Urls.from_settings(settings),
+        preview=False,
+        assets={},
+        today=date(2023, 1, 1),
+    )
+    env = renderer.env
+
+    def no_compile(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"compiled again: {args[1] if len(args) > 1 else kwargs}")
+
+    env.compile = no_compile  # type: ignore[method-assign,assignment]
+    renderer.fragments._collect = no_compile  # type: ignore[method-assign,assignment]
+    names = [n for n in env.list_templates() if n.endswith((".html", ".xml", ".txt"))]
+    assert "partials/extra.html" in names and "post.html" in names
+    for name in names:
+        if name == "broken.html":
+            with pytest.raises(AssertionError):  # not in the cache: it would be compiled
+                env.get_template(name)
+            continue
+        env.get_template(name)
+    assert renderer.fragments.reads("partials/extra.html") is not None  # (recalled)
+
+
+def test_a_broken_template_is_reported_by_a_build_that_reads_in_two_processes(
+    tmp_path: Path,
+) -> None:
+    """The child that compiles the templates while the sources are read passes over one that
+    does not compile; the rendering says where it is wrong, as in a smaller site."""
+    files = {"newsreel.yaml": f"title: Test reel\nbase_url: {BASE}\n"}
+    for n in range(PARALLEL_THRESHOLD + 10):
+        files[f"content/posts/p{n}.md"] = post(f"Post {n}", "2021-01-01", f"Text {n}.")
+    files["templates/post.html"] = (
+        '{% extends "base.html" %}\n{% block content %}\n{% if %}\n{% endblock %}\n'
+    )
+    site = write_site(tmp_path / "blog", files)
+    result = newsreel("build", site)
+    assert result.returncode == 1, result.stdout
+    assert "templates/post.html:3:" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_a_new_cache_is_written_whole_and_renamed_into_place(tmp_path: Path) -> None:
