@@ -53,6 +53,10 @@ from newsreel.mdlimits import block_limit, structure_limit
 
 READY = "newsreel_inline_ready"
 """``env`` key: set by ``block`` when the inline tokens' children are made already."""
+JOINED = "newsreel_text_joined"
+"""``env`` key: set by ``block`` when the children are what markdown-it's ``text_join`` would
+make of them: read here (adjacent text merged, ``joined``) from a body without a backslash or
+an ampersand (only escapes and entities make ``text_special`` tokens)."""
 
 
 def block(state: StateCore) -> None:
@@ -65,6 +69,7 @@ def block(state: StateCore) -> None:
     except Exception:  # noqa: BLE001 - markdown-it's reading is the right one anyway
         tokens = None
     state.env[READY] = tokens is not None
+    state.env[JOINED] = tokens is not None and "\\" not in state.src and "&" not in state.src
     if tokens is None:
         markdown_it_block(state)
     else:

@@ -269,6 +269,8 @@ def image_plugin(md: MarkdownIt) -> None:
 
 
 def _image_lines(state: StateCore) -> None:
+    if "![" not in state.src:
+        return  # no image (every Markdown image starts so)
     for block in state.tokens:
         if block.type != "inline" or not block.children or not block.map:
             continue
