@@ -297,10 +297,15 @@ class _Chunks:
     (by the pages it copies after the fork, or by heavier items) takes fewer."""
 
     def __init__(self, context: Any, total: int, count: int) -> None:
-        bounds = [total * i // count for i in range(count + 1)]
+        bounds = self.bounds(total, count)
         # region i: items [next, end) = [self._ends[2i], self._ends[2i + 1])
         self._ends = context.Array("q", [b for i in range(count) for b in bounds[i : i + 2]])
         self.size = max(1, min(CHUNK, total // (count * 16)))
+
+    @staticmethod
+    def bounds(total: int, count: int) -> list[int]:
+        """Where each process's stretch starts (and, last, where the items end)."""
+        return [total * i // count for i in range(count + 1)]
 
     def _take(self, index: int) -> range:
         with self._ends.get_lock():
@@ -652,14 +657,19 @@ def write_pages(
         return len(todo), [problem for _, problem in numbered]
     numbered = []
     order = _schedule(todo)
-    work = lambda items, i: _render_slice(
-        renderer,
-        writer,
-        site,
-        ((order[k], todo[order[k]]) for k in items),
-        len(todo),
-        _share(reporter, "rendering", len(todo), i, count),
-    )  # noqa: E731
+    shares = _list_shares([todo[k] for k in order], count)
+
+    def work(items: Iterable[int], i: int) -> tuple[Any, ...]:
+        renderer.fragments.take_share(shares[i], count)  # most to the process starting on lists
+        return _render_slice(
+            renderer,
+            writer,
+            site,
+            ((order[k], todo[order[k]]) for k in items),
+            len(todo),
+            _share(reporter, "rendering", len(todo), i, count),
+        )
+
     for files, changed, keys, part_problems in _run_parallel(work, count, len(todo)):
         writer.manifest.files.update(files)
         writer.changed.update(changed)
@@ -692,6 +702,16 @@ def _schedule(jobs: Sequence[PageJob]) -> list[int]:
         return 0 if isinstance(unit, PostPage) else 2 if isinstance(unit, Home) else 1
 
     return sorted(range(len(jobs)), key=rank)
+
+
+def _list_shares(scheduled: Sequence[PageJob], count: int) -> list[float]:
+    """Each process's share of the pages that list posts, among those of the stretch it
+    starts on (``_Chunks``): what share of the fragment memory it takes (``take_share``)."""
+    from newsreel.pages import PostPage
+
+    lists = [not isinstance(job.unit, PostPage) for job in scheduled]
+    bounds = _Chunks.bounds(len(scheduled), count)
+    return [sum(lists[a:b]) / max(1, sum(lists)) for a, b in zip(bounds, bounds[1:])]
 
 
 def _pages_read(

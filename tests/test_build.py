@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 import feedparser
+import jinja2
 import pytest
 from lxml import html as lxml_html
 from sitekit import REPO, broken_links, newsreel, post, run_python, tree_hashes, write_site
@@ -1287,6 +1288,34 @@ def test_a_broken_template_is_reported_by_a_build_that_reads_in_two_processes(
     assert result.returncode == 1, result.stdout
     assert "templates/post.html:3:" in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_process_that_starts_on_the_lists_holds_most_fragments() -> None:
+    """Fragments recur across the pages that list posts, not across post pages: each process
+    holds a share of the processes' fragment memory in proportion to the lists its stretch
+    starts with, and no less than an eighth of one process's."""
+    from types import SimpleNamespace
+
+    from newsreel.build import _list_shares
+    from newsreel.fragments import LIMIT, FragmentMemo
+    from newsreel.pages import PostPage, TermFeed, TermPage
+
+    scheduled = [SimpleNamespace(unit=PostPage(f"/posts/{n}/")) for n in range(6)]
+    scheduled += [SimpleNamespace(unit=TermPage("actors", f"a{n}")) for n in range(5)]
+    scheduled += [SimpleNamespace(unit=TermFeed("actors", f"a{n}")) for n in range(5)]
+    shares = _list_shares(scheduled, 2)  # type: ignore[arg-type]
+    assert shares == [0.2, 0.8]  # the first stretch: six post pages, two lists of ten
+    assert _list_shares(scheduled, 4) == [0.0, 0.2, 0.4, 0.4]  # type: ignore[arg-type]
+
+    memo = FragmentMemo(jinja2.Environment())
+    memo.size_for(40_000)
+    assert memo.limit == 4 * LIMIT
+    memo.take_share(0.8, 2)
+    assert abs(memo.limit - 1.6 * 4 * LIMIT) <= 1
+    memo.take_share(0.0, 2)
+    assert memo.limit == 4 * LIMIT // 8
+    memo.take_share(0.5, 2)  # (from what one process holds, not from the last share)
+    assert memo.limit == 4 * LIMIT
 
 
 def test_a_new_cache_is_written_whole_and_renamed_into_place(tmp_path: Path) -> None:
