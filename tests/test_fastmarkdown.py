@@ -29,7 +29,9 @@ def _pair(html: bool = False) -> tuple[MarkdownIt, MarkdownIt]:
     ours = make_markdown(html, "/blog/")
     theirs = make_markdown(html, "/blog/")
     theirs.core.ruler.at("block", markdown_it_block)
-    theirs.core.ruler.at("text_join", markdown_it_text_join)  # (ours skips where it changes nothing)
+    theirs.core.ruler.at(
+        "text_join", markdown_it_text_join
+    )  # (ours skips where it changes nothing)
     theirs.renderer.__class__ = RendererHTML  # markdown-it's own, not ``mdrender.HtmlRenderer``
     return ours, theirs
 
