@@ -292,9 +292,10 @@ class _Chunks:
     """``range(total)`` cut into one region of consecutive items per process, through counters
     in memory shared across the fork: each process takes chunks from the front of its own
     region, then, when it is done, from the back of the region with the most left. Neighbours
-    in the list stay in one process (``write_pages`` puts pages that show the same posts next
-    to each other: each renders their rows and feed entries once), and a process slowed down
-    (by the pages it copies after the fork, or by heavier items) takes fewer."""
+    in the list stay in one process (``write_pages`` puts the post pages, whose fragments
+    recur on no other page, before the lists, whose rows and feed entries recur: one process
+    renders most of those), and a process slowed down (by the pages it copies after the fork,
+    or by heavier items) takes fewer."""
 
     def __init__(self, context: Any, total: int, count: int) -> None:
         bounds = self.bounds(total, count)
