@@ -12,6 +12,8 @@ from __future__ import annotations
 import gc
 import os
 import pickle
+import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -657,8 +659,9 @@ def write_pages(
         )
         return len(todo), [problem for _, problem in numbered]
     numbered = []
-    order = _schedule(todo)
-    shares = _list_shares([todo[k] for k in order], count)
+    ranks = [_page_rank(job) for job in todo]
+    order = _schedule(ranks)
+    shares = _list_shares([ranks[k] for k in order], count)
 
     def work(items: Iterable[int], i: int) -> tuple[Any, ...]:
         renderer.fragments.take_share(shares[i], count)  # most to the process starting on lists
@@ -686,9 +689,22 @@ def write_pages(
     return len(todo), [problem for _, problem in numbered[:TEMPLATE_PROBLEMS]]
 
 
-def _schedule(jobs: Sequence[PageJob]) -> list[int]:
-    """The order in which the processes share ``jobs`` out (indexes into it): post pages
-    first, then the pages that list posts (term pages, feeds), the home pages last.
+POST_PAGE, LIST, HOME = 0, 1, 2
+"""The ranks of ``_page_rank``, in the order the processes share pages out."""
+
+
+def _page_rank(job: PageJob) -> int:
+    """A post page, a page that lists posts (term pages, feeds...) or a home page."""
+    from newsreel.pages import Home, PostPage
+
+    unit = job.unit
+    return POST_PAGE if isinstance(unit, PostPage) else HOME if isinstance(unit, Home) else LIST
+
+
+def _schedule(ranks: Sequence[int]) -> list[int]:
+    """The order in which the processes share out the pages of these ``_page_rank``s
+    (indexes into them): post pages first, then the pages that list posts, the home pages
+    last.
 
     Each process starts on its own stretch of this list (``_Chunks``), so one renders the post
     pages (which share no fragment) and the other the lists, whose rows and feed entries are
@@ -696,22 +712,15 @@ def _schedule(jobs: Sequence[PageJob]) -> list[int]:
     pages, which show rows of every post, come last, where the process done first takes
     work from. At 500 posts this took 5 % off the instructions of a cold build (two processes:
     11,422 M → 10,798 M); at 4,000, 4,100 fewer fragments rendered (28,044 → 23,913)."""
-    from newsreel.pages import Home, PostPage
-
-    def rank(index: int) -> int:
-        unit = jobs[index].unit
-        return 0 if isinstance(unit, PostPage) else 2 if isinstance(unit, Home) else 1
-
-    return sorted(range(len(jobs)), key=rank)
+    return sorted(range(len(ranks)), key=ranks.__getitem__)
 
 
-def _list_shares(scheduled: Sequence[PageJob], count: int) -> list[float]:
-    """Each process's share of the pages that list posts, among those of the stretch it
-    starts on (``_Chunks``): what share of the fragment memory it takes (``take_share``)."""
-    from newsreel.pages import PostPage
-
-    lists = [not isinstance(job.unit, PostPage) for job in scheduled]
-    bounds = _Chunks.bounds(len(scheduled), count)
+def _list_shares(ranks: Sequence[int], count: int) -> list[float]:
+    """Each process's share of the pages that list posts (home pages too), among those of the
+    stretch it starts on (``_Chunks``; ``ranks`` in the order of ``_schedule``): what share of
+    the fragment memory it takes (``take_share``)."""
+    lists = [rank != POST_PAGE for rank in ranks]
+    bounds = _Chunks.bounds(len(ranks), count)
     return [sum(lists[a:b]) / max(1, sum(lists)) for a, b in zip(bounds, bounds[1:])]
 
 
@@ -998,6 +1007,22 @@ class _Outcome:
     """Social cards left for the preview server to draw (``BuildResult.cards``)."""
 
 
+@contextmanager
+def _compiled_templates(site_dir: Path, use_cache: bool) -> Iterator[Path | None]:
+    """Where a full build's templates are compiled: the build cache's folder, or, for a build
+    that believes nothing in the cache, a folder of its own, removed after it."""
+    if use_cache:
+        from newsreel.render import templates_cache
+
+        yield templates_cache(site_dir)
+        return
+    folder = Path(tempfile.mkdtemp(prefix="newsreel-templates-"))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @dataclass
 class _Build:
     """One build's inputs, and its two ways to the output: ``patch`` and ``full``."""
@@ -1031,7 +1056,7 @@ class _Build:
         from newsreel.loader import PostSource
         from newsreel.markdown import make_markdown
         from newsreel.releases import today_of
-        from newsreel.render import Renderer
+        from newsreel.render import Renderer, templates_cache
         from newsreel.search import update_index
         from newsreel.taxonomy import LoadedPost
         from newsreel.theme import asset_names, collect_static
@@ -1110,6 +1135,7 @@ class _Build:
             assets=assets,
             today=today_of(self.now, self.settings.zone),
             catalog=catalog,
+            compiled=templates_cache(self.site_dir),
         )
         from newsreel.incremental.keys import Known
 
@@ -1173,13 +1199,14 @@ class _Build:
         """Build from every source (those unchanged from the cache), planning every page."""
         collecting = gc.isenabled()
         try:
-            return self._full()
+            with _compiled_templates(self.site_dir, self.options.use_cache) as compiled:
+                return self._full(compiled)
         finally:
             gc.unfreeze()  # (for a caller that builds again: ``serve`` collects, then freezes)
             if collecting:  # (``newsreel build`` has it off: a collection now only costs time)
                 gc.enable()
 
-    def _full(self) -> _Outcome:
+    def _full(self, compiled: Path | None) -> _Outcome:
         from newsreel import media
         from newsreel.incremental.plan import stamps_of
         from newsreel.incremental.snapshot import reported_only, take_snapshot
@@ -1207,7 +1234,15 @@ class _Build:
             self.state,
             inputs,
             self.reporter,
-            beside=lambda: compile_templates(site_dir, settings, preview=options.preview),
+            beside=(
+                (
+                    lambda: compile_templates(
+                        site_dir, settings, preview=options.preview, into=compiled
+                    )
+                )
+                if compiled is not None
+                else None
+            ),
         )
         problems = list(self.settings_problems) + loaded_problems
         problems += _no_content(site_dir)
@@ -1242,6 +1277,7 @@ class _Build:
                 assets=assets,
                 today=today_of(self.now, settings.zone),
                 catalog=catalog,
+                compiled=compiled,
             )
             jobs = renderer.plan(site)
             _settled()

@@ -87,8 +87,8 @@ from newsreel.video import Video, player, replace_marked, video_ld
 RECENT_ON_404 = 5
 
 
-def _bytecode_cache(site_dir: Path) -> jinja2.BytecodeCache | None:
-    """Compiled templates kept in the build cache.
+def templates_cache(site_dir: Path) -> Path | None:
+    """The build cache's folder of compiled templates (None when it cannot be made).
 
     Jinja checks each template's source, but compiled code also depends on the filters and
     globals this module gives the environment (how a filter is called is decided at compile
@@ -103,7 +103,7 @@ def _bytecode_cache(site_dir: Path) -> jinja2.BytecodeCache | None:
             folder.mkdir(parents=True)
     except OSError:
         return None
-    return jinja2.FileSystemBytecodeCache(str(folder))
+    return folder
 
 
 class _Globals(ChainMap[str, Any]):
@@ -226,7 +226,11 @@ class Renderer:
         assets: dict[str, str],
         today: dt.date,
         catalog: Catalog | None = None,
+        compiled: Path | None = None,
     ) -> None:
+        """``compiled``: the folder its templates are compiled into and loaded from, with
+        the analysis of its partials (``templates_cache``, or a build's own); None: each is
+        compiled and analysed in memory."""
         self.site_dir = site_dir
         self.settings = settings
         self.urls = urls
@@ -242,7 +246,7 @@ class Renderer:
         ]
         self.env = _Environment(
             loader=jinja2.FileSystemLoader([str(d) for d in self.template_dirs]),
-            bytecode_cache=_bytecode_cache(site_dir),
+            bytecode_cache=jinja2.FileSystemBytecodeCache(str(compiled)) if compiled else None,
             autoescape=jinja2.select_autoescape(["html", "htm", "xml"], default_for_string=True),
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
@@ -1019,10 +1023,10 @@ TEMPLATE_SUFFIXES = (".html", ".xml", ".txt")
 """What the templates of a theme or site are named: the pages' and the partials' they include."""
 
 
-def compile_templates(site_dir: Path, settings: Settings, *, preview: bool) -> None:
-    """Compile the site's and the theme's templates into the build cache (``_bytecode_cache``),
-    with the analysis of each partial (``FragmentMemo``): the processes that render a cold
-    build's pages then load them rather than each compile them (a quarter of a second each).
+def compile_templates(site_dir: Path, settings: Settings, *, preview: bool, into: Path) -> None:
+    """Compile the site's and the theme's templates into the folder ``into``, with the
+    analysis of each partial (``FragmentMemo``): the processes that render a cold build's
+    pages then load them rather than each compile them (a quarter of a second each).
     A template that does not compile is left to them, which report it."""
     renderer = Renderer(
         site_dir,
@@ -1031,10 +1035,9 @@ def compile_templates(site_dir: Path, settings: Settings, *, preview: bool) -> N
         preview=preview,
         assets={},
         today=dt.date.min,
+        compiled=into,
     )
     env = renderer.env
-    if env.bytecode_cache is None:
-        return
     for name in env.list_templates():
         if not name.endswith(TEMPLATE_SUFFIXES):
             continue

@@ -1209,7 +1209,7 @@ def test_post_pages_are_shared_out_first_and_the_home_pages_last() -> None:
     order, the home pages (rows of every post) last; the indexes name each page once."""
     from types import SimpleNamespace
 
-    from newsreel.build import _schedule
+    from newsreel.build import _page_rank, _schedule
     from newsreel.pages import Home, PostPage, SiteFeed, TermFeed, TermPage
 
     units = [
@@ -1222,8 +1222,8 @@ def test_post_pages_are_shared_out_first_and_the_home_pages_last() -> None:
         SiteFeed(),
         TermFeed("films", "x"),
     ]
-    jobs = [SimpleNamespace(unit=unit) for unit in units]
-    order = _schedule(jobs)  # type: ignore[arg-type]
+    ranks = [_page_rank(SimpleNamespace(unit=unit)) for unit in units]  # type: ignore[arg-type]
+    order = _schedule(ranks)
     assert [units[i] for i in order] == [units[i] for i in (2, 3, 4, 5, 6, 7, 0, 1)]
 
 
@@ -1244,7 +1244,9 @@ def test_templates_compiled_beside_the_reading_are_loaded_not_compiled(tmp_path:
         },
     )
     settings, _ = resolve_settings(site, BuildOptions())
-    compile_templates(site, settings, preview=False)
+    compiled = tmp_path / "compiled"
+    compiled.mkdir()
+    compile_templates(site, settings, preview=False, into=compiled)
 
     renderer = Renderer(
         site,
@@ -1253,6 +1255,7 @@ def test_templates_compiled_beside_the_reading_are_loaded_not_compiled(tmp_path:
         preview=False,
         assets={},
         today=date(2023, 1, 1),
+        compiled=compiled,
     )
     env = renderer.env
 
@@ -1270,6 +1273,64 @@ def test_templates_compiled_beside_the_reading_are_loaded_not_compiled(tmp_path:
             continue
         env.get_template(name)
     assert renderer.fragments.reads("partials/extra.html") is not None  # (recalled)
+
+
+@pytest.mark.parametrize("count", [3, PARALLEL_THRESHOLD + 10])
+def test_a_build_without_the_cache_believes_no_compiled_template_in_it(
+    tmp_path: Path, count: int
+) -> None:
+    """``--no-cache`` gives what a build into an empty folder gives, even with the cache's
+    compiled templates forged: a bucket for ``post.html`` carrying its source's checksum and
+    other code, and an analysis saying the post cards and rows read nothing (so one would
+    stand for every post). Small and two-process builds (where a child compiles the templates)."""
+    import jinja2
+
+    from newsreel.build import resolve_settings
+    from newsreel.fragments import STORE
+    from newsreel.render import Renderer, templates_cache
+    from newsreel.urls import Urls
+
+    files = {"newsreel.yaml": f"title: Test reel\nbase_url: {BASE}\n"}
+    for n in range(count):
+        files[f"content/posts/p{n}.md"] = post(
+            f"Post {n}", f"2021-01-{n % 28 + 1:02}", f"Text {n}."
+        )
+    clean = write_site(tmp_path / "clean", files)
+    site = write_site(tmp_path / "blog", files)
+    assert newsreel("build", site).returncode == 0  # fills the cache, as a real one would be
+    settings, _ = resolve_settings(site, BuildOptions())
+    folder = templates_cache(site)
+    assert folder is not None and (folder / STORE).is_file()
+    env = Renderer(
+        site,
+        settings,
+        Urls.from_settings(settings),
+        preview=False,
+        assets={},
+        today=date(2023, 1, 1),
+    ).env
+    assert env.loader is not None
+    source, filename, _ = env.loader.get_source(env, "post.html")
+    cache = jinja2.FileSystemBytecodeCache(str(folder))
+    bucket = cache.get_bucket(env, "post.html", filename, source)
+    assert bucket.code is not None  # the real one: the forgery takes its place and checksum
+    bucket.code = env.compile("FORGED", "post.html", filename)
+    cache.set_bucket(bucket)
+    analysis = json.loads((folder / STORE).read_text("utf-8"))
+    for name in ("partials/post_card.html", "partials/post_row.html"):
+        analysis[name]["reads"] = [[], []]
+    (folder / STORE).write_text(json.dumps(analysis), "utf-8")
+    believed = tmp_path / "believed"  # (a build with the cache believes them: they bite)
+    assert newsreel("build", site, "--output", believed).returncode == 0
+    assert (believed / "posts/p0/index.html").read_text("utf-8") == "FORGED"
+    assert newsreel("build", clean).returncode == 0
+    home = (clean / "site/index.html").read_text("utf-8")
+    assert (believed / "index.html").read_text("utf-8") != home
+
+    forged = newsreel("build", site, "--no-cache")
+    assert forged.returncode == 0, forged.stderr
+    assert tree_hashes(site / "site") == tree_hashes(clean / "site")
+    assert "FORGED" not in (site / "site/posts/p0/index.html").read_text("utf-8")
 
 
 def test_a_broken_template_is_reported_by_a_build_that_reads_in_two_processes(
@@ -1294,18 +1355,13 @@ def test_the_process_that_starts_on_the_lists_holds_most_fragments() -> None:
     """Fragments recur across the pages that list posts, not across post pages: each process
     holds a share of the processes' fragment memory in proportion to the lists its stretch
     starts with, and no less than an eighth of one process's."""
-    from types import SimpleNamespace
-
-    from newsreel.build import _list_shares
+    from newsreel.build import HOME, LIST, POST_PAGE, _list_shares
     from newsreel.fragments import LIMIT, FragmentMemo
-    from newsreel.pages import PostPage, TermFeed, TermPage
 
-    scheduled = [SimpleNamespace(unit=PostPage(f"/posts/{n}/")) for n in range(6)]
-    scheduled += [SimpleNamespace(unit=TermPage("actors", f"a{n}")) for n in range(5)]
-    scheduled += [SimpleNamespace(unit=TermFeed("actors", f"a{n}")) for n in range(5)]
-    shares = _list_shares(scheduled, 2)  # type: ignore[arg-type]
+    scheduled = [POST_PAGE] * 6 + [LIST] * 9 + [HOME]
+    shares = _list_shares(scheduled, 2)
     assert shares == [0.2, 0.8]  # the first stretch: six post pages, two lists of ten
-    assert _list_shares(scheduled, 4) == [0.0, 0.2, 0.4, 0.4]  # type: ignore[arg-type]
+    assert _list_shares(scheduled, 4) == [0.0, 0.2, 0.4, 0.4]
 
     memo = FragmentMemo(jinja2.Environment())
     memo.size_for(40_000)
