@@ -15,7 +15,7 @@ import re
 import shutil
 import sys
 from collections import ChainMap
-from collections.abc import Callable, Iterable, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, MutableMapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape as html_escape
@@ -107,10 +107,15 @@ def templates_cache(site_dir: Path) -> Path | None:
 
 
 class _Globals(ChainMap[str, Any]):
-    """A template's globals (its own over the environment's), whose ``keys`` are a set."""
+    """A template's globals (its own over the environment's), whose ``keys`` are a set, and
+    which iterates over that set: every template context takes ``set(globals)``, which
+    ``ChainMap`` makes from a dict of each map's keys (1.6 % of a cold build's samples)."""
 
     def keys(self) -> set[str]:  # type: ignore[override]
         return set().union(*self.maps)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(set().union(*self.maps))
 
 
 def _output_escape() -> Callable[[Any], Markup]:
