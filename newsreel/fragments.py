@@ -114,6 +114,8 @@ class FragmentMemo:
         """``limit``: this process's; ``size``: what one process holds (``size_for``)."""
         self.hits = 0
         self.misses = 0
+        self._kinds: dict[type, str] = {}
+        """``_kind_of`` each type a fragment's key met."""
 
     def size_for(self, posts: int) -> None:
         """Hold the same share of a site's fragments whatever its size: ``LIMIT`` up to
@@ -325,22 +327,37 @@ class FragmentMemo:
         done = self._done
         memo = self
 
+        kinds = self._kinds
+
+        def part(value: Any, alive: list[Any]) -> Any:
+            """``_part``, with the rule for the value's exact type looked up (``_kind_of``)."""
+            kind = type(value)
+            rule = kinds.get(kind)
+            if rule is None:
+                rule = kinds[kind] = _kind_of(kind)
+            if rule is _BY_ID:
+                alive.append(value)
+                return ("id", id(value))
+            if rule is _ITSELF and (kind is not str or len(value) <= _LONG_TEXT):
+                return (kind, value)
+            return _part(value, alive)
+
         def root(context: Context) -> Iterator[str]:
             parts: list[Any] = [name]
             alive: list[Any] = []
             try:
                 for key in reads.whole:
-                    parts.append(_part(context.resolve_or_missing(key), alive))
+                    parts.append(part(context.resolve_or_missing(key), alive))
                 for key, names in reads.attrs:
                     value = context.resolve_or_missing(key)
                     if value is jinja2.utils.missing:
                         parts.append(_MISSING)
                         continue
                     if getattr(type(value), "memo_whole", False):  # (``model.Post``)
-                        parts.append(_part(value, alive))
+                        parts.append(part(value, alive))
                         continue
                     for attr in names:
-                        parts.append(_part(env.getattr(value, attr), alive))
+                        parts.append(part(env.getattr(value, attr), alive))
                 memo_key = tuple(parts)
                 hash(memo_key)
             except Exception:  # noqa: BLE001 - a value we cannot key: render as usual
@@ -394,6 +411,23 @@ def reads_context(*names: str) -> Callable[[Any], Any]:
         return func
 
     return mark
+
+
+_ITSELF, _BY_ID, _OTHER = "itself", "by id", "other"
+"""How a value of one exact type goes into a memo key (``_kind_of``)."""
+
+
+def _kind_of(kind: type) -> str:
+    """``_part``'s rule for every value of exactly this type: ``_ITSELF`` (a plain type; a long
+    text goes by its hash), ``_BY_ID`` (its identity: the model's objects) or ``_OTHER`` (the
+    rules of ``_part`` that look at the value)."""
+    if kind in _SHORT_PLAIN:
+        return _ITSELF
+    if kind is type(jinja2.utils.missing) or issubclass(
+        kind, (*_PLAIN, Markup, jinja2.Undefined, MethodType)
+    ):
+        return _OTHER
+    return _BY_ID
 
 
 def _part(value: Any, alive: list[Any]) -> Any:

@@ -70,6 +70,37 @@ def test_long_texts_key_by_their_hash_and_are_held_as_utf8() -> None:
     )
 
 
+def test_the_rule_looked_up_by_type_keys_every_value_as_part_does() -> None:
+    """The memo picks a key rule by a value's exact type (``_kind_of``): for every kind of
+    value a template passes (plain, long text, ``Markup``, a subclass of a plain type,
+    undefined, missing, a bound method, an object of the model), it keys as ``_part``."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from markupsafe import Markup
+
+    from newsreel.fragments import _BY_ID, _ITSELF, _LONG_TEXT, _kind_of, _part
+
+    class Text(str):
+        pass
+
+    model_object = SimpleNamespace(name="x")
+    values = [
+        "short", "l" * (_LONG_TEXT + 1), 3, 2.5, True, None, dt.date(2024, 1, 2),
+        dt.datetime(2024, 1, 2, 3, 4), Markup("<b>"), Text("sub"), jinja2.Undefined(),
+        jinja2.utils.missing, model_object.__eq__, "".join, model_object, [1], (1, 2), {"a": 1},
+    ]  # fmt: skip
+    for value in values:
+        rule = _kind_of(type(value))
+        expected = _part(value, [])
+        if rule == _BY_ID:
+            assert expected == ("id", id(value)), value
+        elif rule == _ITSELF and not (type(value) is str and len(value) > _LONG_TEXT):
+            assert expected == (type(value), value), value
+    assert _kind_of(SimpleNamespace) == _BY_ID and _kind_of(str) == _ITSELF
+    assert _kind_of(Markup) != _BY_ID and _kind_of(Text) != _BY_ID
+
+
 def test_an_object_that_counts_whole_is_keyed_by_itself() -> None:
     """``memo_whole`` (a post): the fragment is keyed by the object, its fields never read
     for the key; an equal but other object is another fragment."""
