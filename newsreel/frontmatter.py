@@ -191,6 +191,14 @@ def _check_size(node: yaml.Node, path: str, line_offset: int) -> None:
         )
 
 
+def _plainly_small(text: str) -> bool:
+    """Whether the text alone shows that its nodes need no walk (``_check_size``,
+    ``_forbidden_scalar``): no anchor (so no alias: every node is written once), fewer
+    characters that open a collection (``[ { - ? :``) than ``MAX_DEPTH`` (so nothing nests
+    deeper), and no backslash (so no escape writes a character the text does not hold)."""
+    return "&" not in text and "\\" not in text and sum(map(text.count, "[{-?:")) < MAX_DEPTH
+
+
 def _key_lines(node: yaml.Node, prefix: str, line_offset: int, out: dict[str, int]) -> None:
     """Record the 1-based file line of every mapping key ("tweet.url") and list item ("actors[0]")."""
     if isinstance(node, yaml.MappingNode):
@@ -282,8 +290,14 @@ def load_yaml(
         node = loader.get_single_node()
         if node is None:
             return None, {}
-        _check_size(node, path, line_offset)
-        bad = _forbidden_scalar(node, "")
+        plain = text if isinstance(text, str) and _plainly_small(text) else None
+        if plain is None:
+            _check_size(node, path, line_offset)
+        bad = (
+            None
+            if plain is not None and FORBIDDEN.search(plain) is None
+            else _forbidden_scalar(node, "")
+        )
         if bad is not None:
             key, where, char = bad
             raise YamlError(

@@ -1102,6 +1102,37 @@ def test_a_list_of_10000_names_is_not_called_an_alias_bomb() -> None:
         load_yaml(bomb, "x.md")
 
 
+@pytest.mark.parametrize("opener", ["[", "- ", "{a: "])
+def test_front_matter_walked_or_not_is_refused_alike_at_the_depth_limit(
+    opener: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A front matter the text shows to be shallow, without anchors or escapes, is not walked
+    for its depth, alias expansion or escaped characters (``_plainly_small``); around the
+    nesting limit every document is still read or refused as the walk would."""
+    import newsreel.frontmatter as fm
+
+    def outcome(text: str) -> tuple[str, object]:
+        try:
+            return "read", fm.load_yaml(text, "x.md")[0]
+        except fm.YamlError as exc:
+            return "refused", exc.problem.message
+
+    closer = {"[": "]", "- ": "", "{a: ": "}"}[opener]
+    texts = [
+        ("k:\n  " + opener * depth + "x\n")
+        if opener == "- "  # a block sequence on its own line
+        else ("k: " + opener * depth + "x" + closer * depth + "\n")
+        for depth in range(fm.MAX_DEPTH - 3, fm.MAX_DEPTH + 4)
+    ]
+    skipping = [outcome(text) for text in texts]
+    monkeypatch.setattr(fm, "_plainly_small", lambda text: False)
+    assert skipping == [outcome(text) for text in texts]
+    assert {kind for kind, _ in skipping} == {"read", "refused"}
+    monkeypatch.undo()
+    with pytest.raises(fm.YamlError, match="contains"):
+        fm.load_yaml('title: "a\\u0001b"\n', "x.md")
+
+
 def _world_site(root: Path) -> Path:
     """A site another user may read: pytest's tmp_path is private to root."""
     import tempfile
