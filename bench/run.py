@@ -73,6 +73,9 @@ class Sample:
     error: str = ""
     cpu_seconds: float = 0.0
     """User + system time of the process and the children it waited for."""
+    system_seconds: float = 0.0
+    """The system time of ``cpu_seconds``: the kernel's share (files, folders, page faults),
+    which moves with the file system's state more than the tool's own work does."""
 
 
 def _descendants(pid: int) -> list[int]:
@@ -171,6 +174,7 @@ def measure(command: list[str] | tuple[str, ...], cwd: Path) -> Sample:
         ok,
         "" if ok else " | ".join(tail),
         usage.ru_utime + usage.ru_stime,
+        usage.ru_stime,
     )
 
 
@@ -194,8 +198,14 @@ class Row:
         return statistics.median(good) if good else None
 
     def cpu(self, tool: str) -> str:
-        good = [s.cpu_seconds for s in self.samples.get(tool, []) if s.ok]
-        return _seconds(statistics.median(good)) if good else "—"
+        """The median CPU time, and the medians of its user and system parts."""
+        good = [s for s in self.samples.get(tool, []) if s.ok]
+        if not good:
+            return "—"
+        total = statistics.median(s.cpu_seconds for s in good)
+        system = statistics.median(s.system_seconds for s in good)
+        user = statistics.median(s.cpu_seconds - s.system_seconds for s in good)
+        return f"{_seconds(total)} ({user:.2f} + {system:.2f})"
 
     def cell(self, tool: str) -> str:
         failed = [s for s in self.samples.get(tool, []) if not s.ok]
