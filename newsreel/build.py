@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -1228,21 +1229,15 @@ class _Build:
         # the collector is off but while pages render (``_collect_young``).
         gc.disable()
         # A child compiles the templates for the processes that will render (``beside``).
+        compile_beside = (
+            None
+            if compiled is None
+            else partial(
+                compile_templates, site_dir, settings, preview=options.preview, into=compiled
+            )
+        )
         posts, pages, loaded_problems = load_sources(
-            site_dir,
-            settings,
-            self.state,
-            inputs,
-            self.reporter,
-            beside=(
-                (
-                    lambda: compile_templates(
-                        site_dir, settings, preview=options.preview, into=compiled
-                    )
-                )
-                if compiled is not None
-                else None
-            ),
+            site_dir, settings, self.state, inputs, self.reporter, beside=compile_beside
         )
         problems = list(self.settings_problems) + loaded_problems
         problems += _no_content(site_dir)
