@@ -19,6 +19,8 @@ from lxml import html as lxml_html
 from sitekit import REPO, broken_links, newsreel, post, run_python, tree_hashes, write_site
 
 from newsreel.build import PARALLEL_THRESHOLD, BuildOptions, build_site
+from newsreel.config import Settings
+from newsreel.render import Renderer
 from newsreel.writer import Manifest
 
 BASE = "https://example.org/movie-news/"
@@ -1227,13 +1229,27 @@ def test_post_pages_are_shared_out_first_and_the_home_pages_last() -> None:
     assert [units[i] for i in order] == [units[i] for i in (2, 3, 4, 5, 6, 7, 0, 1)]
 
 
+def _renderer(site: Path, settings: Settings, compiled: Path | None = None) -> Renderer:
+    """A ``Renderer`` of ``site`` as a build makes one (``compiled``: its templates' folder)."""
+    from newsreel.urls import Urls
+
+    return Renderer(
+        site,
+        settings,
+        Urls.from_settings(settings),
+        preview=False,
+        assets={},
+        today=date(2023, 1, 1),
+        compiled=compiled,
+    )
+
+
 def test_templates_compiled_beside_the_reading_are_loaded_not_compiled(tmp_path: Path) -> None:
     """``compile_templates`` (what a child does while the sources are read) leaves every
     template of the site and theme compiled in the build cache: a renderer made afterwards
     loads them without compiling one. A template that does not compile is skipped there."""
     from newsreel.build import resolve_settings
-    from newsreel.render import Renderer, compile_templates
-    from newsreel.urls import Urls
+    from newsreel.render import compile_templates
 
     site = write_site(
         tmp_path / "blog",
@@ -1248,15 +1264,7 @@ def test_templates_compiled_beside_the_reading_are_loaded_not_compiled(tmp_path:
     compiled.mkdir()
     compile_templates(site, settings, preview=False, into=compiled)
 
-    renderer = Renderer(
-        site,
-        settings,
-        Urls.from_settings(settings),
-        preview=False,
-        assets={},
-        today=date(2023, 1, 1),
-        compiled=compiled,
-    )
+    renderer = _renderer(site, settings, compiled)
     env = renderer.env
 
     def no_compile(*args: object, **kwargs: object) -> None:
@@ -1287,8 +1295,7 @@ def test_a_build_without_the_cache_believes_no_compiled_template_in_it(
 
     from newsreel.build import resolve_settings
     from newsreel.fragments import STORE
-    from newsreel.render import Renderer, templates_cache
-    from newsreel.urls import Urls
+    from newsreel.render import templates_cache
 
     files = {"newsreel.yaml": f"title: Test reel\nbase_url: {BASE}\n"}
     for n in range(count):
@@ -1301,14 +1308,7 @@ def test_a_build_without_the_cache_believes_no_compiled_template_in_it(
     settings, _ = resolve_settings(site, BuildOptions())
     folder = templates_cache(site)
     assert folder is not None and (folder / STORE).is_file()
-    env = Renderer(
-        site,
-        settings,
-        Urls.from_settings(settings),
-        preview=False,
-        assets={},
-        today=date(2023, 1, 1),
-    ).env
+    env = _renderer(site, settings).env
     assert env.loader is not None
     source, filename, _ = env.loader.get_source(env, "post.html")
     cache = jinja2.FileSystemBytecodeCache(str(folder))
