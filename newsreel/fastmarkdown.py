@@ -23,8 +23,11 @@ markdown-it, whose rules enforce those limits. ``block_tokens`` returns the bloc
 (inline tokens with their children) that markdown-it would give for such a body, or None at
 the first line or character it is not sure of: then markdown-it parses the body as before.
 Everything after parsing (typographic quotes, heading ids, links' base path, the renderer)
-runs on these tokens unchanged. ``tests/test_fastmarkdown.py`` compares them with
-markdown-it's on generated and random text.
+runs on these tokens unchanged. In a build, inline text read here (an image aside) is not
+made into tokens: its items are written to HTML at once by ``inlinehtml``, the inline token
+keeping that HTML and its plain text in ``meta``, no content and no children. The tests
+(``tests/test_fastmarkdown.py``) compare the tokens, and the HTML, with markdown-it's on
+generated and random text.
 """
 
 from __future__ import annotations
@@ -59,29 +62,43 @@ make of them: read here (adjacent text merged, ``joined``) from a body without a
 an ampersand (only escapes and entities make ``text_special`` tokens)."""
 
 
-def block(state: StateCore) -> None:
+def block_rule(direct: InlineHtml | None) -> Callable[[StateCore], None]:
     """The core ``block`` rule: the tokens read here where the body allows, else markdown-it's.
 
-    A fault of the fast path (a bug: the tests compare it with markdown-it) costs a build
-    nothing: markdown-it reads that body, as it reads every body the fast path leaves."""
-    try:
-        tokens = None if state.inlineMode else block_tokens(state.src, state.md, state.env)
-    except Exception:  # noqa: BLE001 - markdown-it's reading is the right one anyway
-        tokens = None
-    state.env[READY] = tokens is not None
-    state.env[JOINED] = tokens is not None and "\\" not in state.src and "&" not in state.src
-    if tokens is None:
-        markdown_it_block(state)
-    else:
-        state.tokens.extend(tokens)
+    ``direct``: what writes the HTML of the inline text read here (``inlinehtml``), given
+    when the renderer writes inline tokens as markdown-it does; None gives markdown-it's
+    inline children instead. A fault of the fast path (a bug: the tests compare it with
+    markdown-it) costs a build nothing: markdown-it reads that body, as it reads every body
+    the fast path leaves."""
+
+    def block(state: StateCore) -> None:
+        try:
+            tokens = (
+                None if state.inlineMode else block_tokens(state.src, state.md, state.env, direct)
+            )
+        except Exception:  # noqa: BLE001 - markdown-it's reading is the right one anyway
+            tokens = None
+        state.env[READY] = tokens is not None
+        state.env[JOINED] = tokens is not None and "\\" not in state.src and "&" not in state.src
+        if tokens is None:
+            markdown_it_block(state)
+        else:
+            state.tokens.extend(tokens)
+
+    return block
 
 
 class _Unsure(Exception):
     """The body has a shape this module does not read; markdown-it will."""
 
 
-def block_tokens(src: str, md: Any, env: MutableMapping[str, Any]) -> list[Token] | None:
+def block_tokens(
+    src: str, md: Any, env: MutableMapping[str, Any], direct: InlineHtml | None = None
+) -> list[Token] | None:
     """markdown-it's tokens for ``src`` (normalised) with inline children, or None.
+
+    With ``direct``, an inline token whose text has no image holds its HTML and its text in
+    ``meta`` (``inlinehtml``) instead of content and children.
 
     What markdown-it's rules record in ``env`` for a line read by them (a tweet's or a
     trailer's address alone on a line) is added to ``env`` only when the tokens are returned.
@@ -91,7 +108,7 @@ def block_tokens(src: str, md: Any, env: MutableMapping[str, Any]) -> list[Token
         lines.pop()
     if "\t" in src:
         return None
-    blocks = _Blocks(lines, md, env, src)
+    blocks = _Blocks(lines, md, env, src, direct)
     try:
         tokens = blocks.tokens()
     except _Unsure:
@@ -226,9 +243,17 @@ _LINED = ("problems", "warnings")
 class _Blocks:
     """Block tokens of a body's lines, top to bottom."""
 
-    def __init__(self, lines: list[str], md: Any, env: MutableMapping[str, Any], src: str) -> None:
+    def __init__(
+        self,
+        lines: list[str],
+        md: Any,
+        env: MutableMapping[str, Any],
+        src: str,
+        direct: InlineHtml | None,
+    ) -> None:
         self.lines = lines
         self.md = md
+        self.direct = direct
         self.env = env
         """``env`` until markdown-it's rules read a line, then a copy they write to."""
         self.original_env = env
@@ -371,8 +396,15 @@ class _Blocks:
 
     def _inline(self, content: str, line_map: list[int], level: int) -> Token:
         token = _block("inline", "", 0, level, line_map)
-        token.content = content
-        token.children = inline_tokens(content, self.md)
+        scan = _InlineScan(content, self.md)
+        scan.run(0, len(content))
+        items = scan.joined()
+        if self.direct is not None and not scan.images:
+            token.children = []
+            token.meta = self.direct(items, content)
+        else:
+            token.content = content
+            token.children = _tokens_of(items)
         return token
 
     def _paragraph(self, start: int) -> int:
@@ -584,7 +616,44 @@ def inline_tokens(src: str, md: Any) -> list[Token]:
     """markdown-it's children of an inline token with content ``src``, or ``_Unsure``."""
     scan = _InlineScan(src, md)
     scan.run(0, len(src))
-    return scan.joined()
+    return _tokens_of(scan.joined())
+
+
+Item = list[Any]
+"""One inline token as ``[type, content, extra, level]``, five times cheaper to make than a
+``Token``: ``extra`` is a link's attributes, the markup of code and emphasis, ``(markup,
+info)`` of an escape or entity, ``(attributes, items of the alt text)`` of an image."""
+
+_TAGS = {
+    "text": "", "text_special": "", "softbreak": "br", "hardbreak": "br", "code_inline": "code",
+    "link_open": "a", "link_close": "a", "image": "img", "em_open": "em", "em_close": "em",
+    "strong_open": "strong", "strong_close": "strong", "s_open": "s", "s_close": "s",
+}  # fmt: skip
+
+InlineHtml = Callable[[list[Item], str], dict[str, Any]]
+"""Writes an inline token's HTML from its items and source (``inlinehtml.writer``): the
+token's ``meta``."""
+
+
+def _tokens_of(items: list[Item]) -> list[Token]:
+    """markdown-it's tokens for the items."""
+    out = []
+    for kind, content, extra, level in items:
+        token = _token(
+            kind, _TAGS[kind], 1 if kind[-5:] == "_open" else -1 if kind[-6:] == "_close" else 0
+        )
+        token.content, token.level = content, level
+        if extra is not None:
+            if kind == "link_open":
+                token.attrs = extra
+            elif kind == "text_special":
+                token.markup, token.info = extra
+            elif kind == "image":
+                token.attrs, token.children = extra[0], _tokens_of(extra[1]) or None
+            else:
+                token.markup = extra
+        out.append(token)
+    return out
 
 
 @lru_cache(maxsize=4096)
@@ -595,31 +664,25 @@ def _kind(ch: str) -> tuple[bool, bool]:
 
 
 class _InlineScan:
-    """One pass over inline text, as markdown-it's rules would make its tokens."""
+    """One pass over inline text, as markdown-it's rules would make its tokens (as items)."""
 
     def __init__(self, src: str, md: Any) -> None:
         self.src = src
         self.md = md
-        self.tokens: list[Token] = []
+        self.items: list[Item] = []
         self.pending = ""
+        self.images = False
 
-    def push(self, kind: str, tag: str, nesting: Nesting) -> Token:
+    def push(self, kind: str, content: str = "", extra: Any = None) -> None:
         if self.pending:
-            self.text(self.pending)
+            self.items.append(["text", self.pending, None, 0])
             self.pending = ""
-        token = _token(kind, tag, nesting)
-        self.tokens.append(token)
-        return token
-
-    def text(self, content: str) -> None:
-        token = _token("text", "", 0)
-        token.content = content
-        self.tokens.append(token)
+        self.items.append([kind, content, extra, 0])
 
     def run(self, start: int, limit: int) -> None:
-        """Tokens of ``src[start:limit]``; emphasis must close within it."""
+        """Items of ``src[start:limit]``; emphasis must close within it."""
         src = self.src
-        opened: list[tuple[str, int, int]] = []  # marker, run length, first token
+        opened: list[tuple[str, int, int]] = []  # marker, run length, first item
         pos = start
         while pos < limit:
             found = _SPECIAL.search(src, pos, limit)
@@ -652,18 +715,18 @@ class _InlineScan:
         if opened:
             raise _Unsure
         if self.pending:
-            self.text(self.pending)
+            self.items.append(["text", self.pending, None, 0])
             self.pending = ""
 
     def _newline(self, at: int, limit: int) -> int:
         pending = self.pending
         if pending.endswith("  "):
             self.pending = pending.rstrip(" ")
-            self.push("hardbreak", "br", 0)
+            self.push("hardbreak")
         else:
             if pending.endswith(" "):
                 self.pending = pending[:-1]
-            self.push("softbreak", "br", 0)
+            self.push("softbreak")
         pos = at + 1
         src = self.src
         while pos < limit and src[pos] in " \t":
@@ -704,54 +767,49 @@ class _InlineScan:
                 raise _Unsure
             if len(opened) >= MAX_OPEN:
                 raise _Unsure  # unclosed runs, most likely: give up before reading on
-            first = len(self.tokens) + (1 if self.pending else 0)
+            first = len(self.items) + (1 if self.pending else 0)
             opened.append((marker, length, first))
             self._markers(marker, length)
             return end
         _, _, first = opened.pop()
         self._markers(marker, length)
-        self._pair(marker, length, first, len(self.tokens) - (1 if marker == "~" else length))
+        self._pair(marker, length, first, len(self.items) - (1 if marker == "~" else length))
         return end
 
     def _markers(self, marker: str, length: int) -> None:
         if marker == "~":
-            self.push("text", "", 0).content = "~~"
+            self.push("text", "~~")
         else:
             for _ in range(length):
-                self.push("text", "", 0).content = marker
+                self.push("text", marker)
 
     def _pair(self, marker: str, length: int, opener: int, closer: int) -> None:
         """What markdown-it's emphasis and strikethrough post-passes make of a matched pair."""
-        tokens = self.tokens
+        items = self.items
         if marker == "~":
-            kind, tag, markup = "s", "s", "~~"
+            kind, markup = "s", "~~"
         elif length == 1:
-            kind, tag, markup = "em", "em", marker
+            kind, markup = "em", marker
         else:
-            kind, tag, markup = "strong", "strong", marker * 2
-            tokens[opener].content = ""
-            tokens[closer + 1].content = ""
+            kind, markup = "strong", marker * 2
+            items[opener][1] = ""
+            items[closer + 1][1] = ""
             opener += 1
-        opening, closing = tokens[opener], tokens[closer]
-        opening.type, opening.tag, opening.nesting = kind + "_open", tag, 1
-        closing.type, closing.tag, closing.nesting = kind + "_close", tag, -1
-        opening.markup = closing.markup = markup
-        opening.content = closing.content = ""
+        items[opener][:3] = kind + "_open", "", markup
+        items[closer][:3] = kind + "_close", "", markup
 
     def _escape(self, at: int, limit: int) -> int:
         """markdown-it's ``escape`` rule: a hard break, or the character as ``text_special``."""
         src = self.src
         escaped = src[at + 1]
         if escaped == "\n":
-            self.push("hardbreak", "br", 0)
+            self.push("hardbreak")
             pos = at + 2
             while pos < limit and src[pos] in " \t":
                 pos += 1
             return pos
-        token = self.push("text_special", "", 0)
-        token.markup = "\\" + escaped
-        token.content = escaped if escaped in _ESCAPABLE else token.markup
-        token.info = "escape"
+        markup = "\\" + escaped
+        self.push("text_special", escaped if escaped in _ESCAPABLE else markup, (markup, "escape"))
         return at + 2
 
     def _entity(self, at: int) -> int:
@@ -772,8 +830,7 @@ class _InlineScan:
         if match is None:
             self.pending += "&"
             return at + 1
-        token = self.push("text_special", "", 0)
-        token.content, token.markup, token.info = content, match.group(), "entity"
+        self.push("text_special", content, (match.group(), "entity"))
         return match.end()
 
     def _code(self, at: int, limit: int) -> int:
@@ -796,18 +853,16 @@ class _InlineScan:
         content = src[end:close].replace("\n", " ")
         if content.startswith(" ") and content.endswith(" ") and content.strip(" "):
             content = content[1:-1]
-        token = self.push("code_inline", "code", 0)
-        token.markup = src[at:end]
-        token.content = content
+        self.push("code_inline", content, src[at:end])
         return close_end
 
     def _link(self, at: int, limit: int) -> int:
         match = _LINK.match(self.src, at, limit)
         if match is None or match.group(1).startswith("^"):
             raise _Unsure
-        self.push("link_open", "a", 1).attrs = self._attrs("href", match)
+        self.push("link_open", "", self._attrs("href", match))
         self.run(match.start(1), match.end(1))
-        self.push("link_close", "a", -1)
+        self.push("link_close")
         return match.end()
 
     def _image(self, at: int, limit: int) -> int:
@@ -815,10 +870,10 @@ class _InlineScan:
         match = _LINK.match(self.src, at + 1, limit)
         if match is None:
             raise _Unsure
-        token = self.push("image", "img", 0)
-        token.attrs = self._attrs("src", match, alt="")
-        token.content = match.group(1)
-        token.children = inline_tokens(match.group(1), self.md) or None
+        alt = _InlineScan(match.group(1), self.md)
+        alt.run(0, len(alt.src))
+        self.push("image", match.group(1), (self._attrs("src", match, alt=""), alt.joined()))
+        self.images = True
         return match.end()
 
     def _attrs(self, name: str, match: re.Match[str], **more: str) -> dict[str, str | int | float]:
@@ -832,18 +887,23 @@ class _InlineScan:
             attrs["title"] = match.group(3)
         return attrs
 
-    def joined(self) -> list[Token]:
+    def joined(self) -> list[Item]:
         """markdown-it's ``fragments_join``: adjacent text merged, levels from nesting."""
-        out: list[Token] = []
+        out: list[Item] = []
         level = 0
-        for token in self.tokens:
-            if token.nesting < 0:
+        for item in self.items:
+            kind = item[0]
+            if kind == "text":
+                if out and out[-1][0] == "text":
+                    out[-1][1] += item[1]
+                    continue
+                item[3] = level
+            elif kind[-6:] == "_close":
                 level -= 1
-            token.level = level
-            if token.nesting > 0:
-                level += 1
-            if token.type == "text" and out and out[-1].type == "text":
-                out[-1].content += token.content
+                item[3] = level
             else:
-                out.append(token)
+                item[3] = level
+                if kind[-5:] == "_open":
+                    level += 1
+            out.append(item)
         return out

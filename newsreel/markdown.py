@@ -23,8 +23,8 @@ from markupsafe import Markup
 from mdit_py_plugins.footnote import footnote_plugin
 
 from newsreel.errors import Problem, error, warning
-from newsreel.fastmarkdown import JOINED
-from newsreel.fastmarkdown import block as fast_block
+from newsreel.fastmarkdown import JOINED, block_rule
+from newsreel.inlinehtml import TEXT, writer
 from newsreel.mdlimits import long_delimiter_run, too_large_table, too_many_blocks
 from newsreel.mdparsers import DispatchingParserBlock, DispatchingParserInline, LinkHelpers
 from newsreel.mdrender import HtmlRenderer
@@ -117,10 +117,7 @@ def _heading_ids(state: StateCore) -> None:
             or token.attrGet("id")
         ):
             continue
-        children = tokens[index + 1].children or []
-        base = slugify(
-            "".join(child.content for child in children if child.type in ("text", "code_inline"))
-        )
+        base = slugify(_inline_text(tokens[index + 1]))
         slug = base
         if slug in taken:
             number = next_number.get(base, 1)
@@ -132,15 +129,15 @@ def _heading_ids(state: StateCore) -> None:
         token.attrSet("id", slug)
 
 
-def make_markdown(html: bool, base_path: str) -> MarkdownIt:
-    """The Markdown renderer of a build."""
+def make_markdown(html: bool, base_path: str, *, direct: bool = True) -> MarkdownIt:
+    """The Markdown renderer of a build (``direct``: the HTML of inline text read by
+    ``fastmarkdown`` written without its tokens, ``inlinehtml``)."""
     md = MarkdownIt("commonmark", {"html": html, "typographer": True}, renderer_cls=HtmlRenderer)
     md.block = DispatchingParserBlock(md.block)  # the same tokens, fewer rule calls
     md.inline = DispatchingParserInline(md.inline)
     md.helpers = LinkHelpers()  # type: ignore[assignment]  # the same links, in proportion
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
     md.core.ruler.at("normalize", normalize)  # the same text, not rewritten when unchanged
-    md.core.ruler.at("block", fast_block)  # the same tokens, common shapes without the parsers
     md.core.ruler.at("inline", inline)  # the same tokens, plain text without the parser
     md.core.ruler.at("smartquotes", smartquotes)  # the same quotes in linear time
     md.core.ruler.at("text_join", text_join)  # the same tokens, not rebuilt when unchanged
@@ -158,6 +155,8 @@ def make_markdown(html: bool, base_path: str) -> MarkdownIt:
     video_embed_plugin(md)
     image_plugin(md)
     md.core.ruler.push("newsreel_base_path", _prefix_root_links(base_path))
+    # the same tokens, common shapes without the parsers; their inline text written directly
+    md.core.ruler.at("block", block_rule(writer(md, base_path) if direct else None))
     return md
 
 
@@ -180,18 +179,24 @@ def _normalize_link(normalize: Callable[[str], str]) -> Callable[[str], str]:
     return normalize_link
 
 
+def _inline_text(inline: Token) -> str:
+    """The text of an inline token (of its text and code), soft and hard breaks as spaces."""
+    if not inline.children and TEXT in inline.meta:  # written by ``inlinehtml``
+        return str(inline.meta[TEXT])
+    parts = []
+    for child in inline.children or []:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return "".join(parts)
+
+
 def _plain_text(tokens: Sequence[Token]) -> str:
     """Text of the first paragraph, for summaries and descriptions."""
     for index, token in enumerate(tokens):
         if token.type == "paragraph_open" and index + 1 < len(tokens):
-            inline = tokens[index + 1]
-            parts = []
-            for child in inline.children or []:
-                if child.type in ("text", "code_inline"):
-                    parts.append(child.content)
-                elif child.type in ("softbreak", "hardbreak"):
-                    parts.append(" ")
-            text = " ".join("".join(parts).split())
+            text = " ".join(_inline_text(tokens[index + 1]).split())
             if text:
                 return text
     return ""

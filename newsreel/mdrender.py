@@ -19,6 +19,9 @@ from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 
+INLINE_HTML = "newsreel_html"
+"""``meta`` key of an inline token whose HTML is written already (``inlinehtml``)."""
+
 
 class HtmlRenderer(RendererHTML):
     """``RendererHTML``, the same HTML for the same tokens."""
@@ -35,6 +38,8 @@ class HtmlRenderer(RendererHTML):
             if kind == "inline":
                 if token.children:
                     out.append(self.renderInline(token.children, options, env))
+                elif INLINE_HTML in token.meta:  # written by ``inlinehtml``
+                    out.append(token.meta[INLINE_HTML])
             elif kind in rules:
                 out.append(rules[kind](tokens, i, options, env))
             elif token.hidden:
@@ -84,9 +89,13 @@ class HtmlRenderer(RendererHTML):
 
     @staticmethod
     def renderAttrs(token: Token) -> str:  # noqa: N802 - markdown-it's name
-        attrs: dict[str, Any] = token.attrs
-        if not attrs:
-            return ""
-        return "".join(
-            [f' {escapeHtml(key)}="{escapeHtml(str(value))}"' for key, value in attrs.items()]
-        )
+        return attributes(token.attrs)
+
+
+def attributes(attrs: dict[str, Any]) -> str:
+    """A tag's attributes as markdown-it's renderer writes them."""
+    if not attrs:
+        return ""
+    return "".join(
+        [f' {escapeHtml(key)}="{escapeHtml(str(value))}"' for key, value in attrs.items()]
+    )

@@ -17,7 +17,7 @@ from markdown_it.rules_core.smartquotes import smartquotes as markdown_it_smartq
 from markdown_it.rules_core.state_core import StateCore
 from markdown_it.token import Token
 
-_QUOTE = re.compile(r"['\"]")
+QUOTE = re.compile(r"['\"]")
 APOSTROPHE = "\u2019"
 
 
@@ -30,7 +30,7 @@ def smartquotes(state: StateCore) -> None:
         markdown_it_smartquotes(state)
         return
     for token in state.tokens:
-        if token.type == "inline" and token.children is not None and _QUOTE.search(token.content):
+        if token.type == "inline" and token.children is not None and QUOTE.search(token.content):
             _process(token.children, quotes)
 
 
@@ -38,29 +38,39 @@ def _is_punct(code: int) -> bool:
     return isMdAsciiPunct(code) or isPunctChar(chr(code))
 
 
-def _char_before(tokens: list[Token], index: int) -> int:
+def _char_before(kinds: list[str], contents: list[str], index: int) -> int:
     """The last character of the nearest earlier token with text on the same line (else a space)."""
     for j in range(index - 1, -1, -1):
-        token = tokens[j]
-        if token.type in ("softbreak", "hardbreak"):
+        if kinds[j] in ("softbreak", "hardbreak"):
             break
-        if token.content:
-            return ord(token.content[-1])
+        if contents[j]:
+            return ord(contents[j][-1])
     return 0x20
 
 
-def _char_after(tokens: list[Token], index: int) -> int:
+def _char_after(kinds: list[str], contents: list[str], index: int) -> int:
     """The first character of the nearest later token with text on the same line (else a space)."""
-    for j in range(index + 1, len(tokens)):
-        token = tokens[j]
-        if token.type in ("softbreak", "hardbreak"):
+    for j in range(index + 1, len(kinds)):
+        if kinds[j] in ("softbreak", "hardbreak"):
             break
-        if token.content:
-            return ord(token.content[0])
+        if contents[j]:
+            return ord(contents[j][0])
     return 0x20
 
 
 def _process(tokens: list[Token], quotes: Any) -> None:
+    contents = [token.content for token in tokens]
+    kinds = [token.type for token in tokens]
+    levels = [token.level for token in tokens]
+    for index, content in quote_edits(kinds, contents, levels, quotes).items():
+        tokens[index].content = content
+
+
+def quote_edits(
+    kinds: list[str], contents: list[str], levels: list[int], quotes: Any
+) -> dict[int, str]:
+    """The new text of each token (by index) whose quotes change, of the inline tokens given
+    as their types, texts and levels."""
     # Open quotes as (token index, position, single, level), levels never decreasing upwards;
     # ``openers[single]`` holds the stack indices of each kind, so a closing quote finds its
     # match at once instead of walking over every open quote of the other kind.
@@ -71,7 +81,7 @@ def _process(tokens: list[Token], quotes: Any) -> None:
     def put(index: int, position: int, char: str) -> None:
         chars = edits.get(index)
         if chars is None:
-            chars = edits[index] = list(tokens[index].content)
+            chars = edits[index] = list(contents[index])
         chars[position] = char
 
     def truncate(size: int) -> None:
@@ -81,24 +91,24 @@ def _process(tokens: list[Token], quotes: Any) -> None:
             while found and found[-1] >= size:
                 found.pop()
 
-    for i, token in enumerate(tokens):
-        level = token.level
+    for i, kind in enumerate(kinds):
+        level = levels[i]
         size = len(stack)
         while size and stack[size - 1][3] > level:
             size -= 1
         if size != len(stack):
             truncate(size)
-        if token.type != "text":
+        if kind != "text":
             continue
         # Replacements only ever touch characters already passed, and a curly quote is
         # punctuation like the straight one it replaces: the original text is enough to read.
-        text = token.content
+        text = contents[i]
         end = len(text)
-        for match in _QUOTE.finditer(text):
+        for match in QUOTE.finditer(text):
             at = match.start()
             single = match.group() == "'"
-            last = ord(text[at - 1]) if at > 0 else _char_before(tokens, i)
-            after = ord(text[at + 1]) if at + 1 < end else _char_after(tokens, i)
+            last = ord(text[at - 1]) if at > 0 else _char_before(kinds, contents, i)
+            after = ord(text[at + 1]) if at + 1 < end else _char_after(kinds, contents, i)
             last_punct, next_punct = _is_punct(last), _is_punct(after)
             last_space, next_space = isWhiteSpace(last), isWhiteSpace(after)
             can_open = can_close = True
@@ -128,5 +138,4 @@ def _process(tokens: list[Token], quotes: Any) -> None:
                 openers[single].append(len(stack) - 1)
             elif can_close and single:
                 put(i, at, APOSTROPHE)
-    for index, chars in edits.items():
-        tokens[index].content = "".join(chars)
+    return {index: "".join(chars) for index, chars in edits.items()}

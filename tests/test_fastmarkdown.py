@@ -20,13 +20,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 import shapes  # noqa: E402
 
 from newsreel import fastmarkdown  # noqa: E402
-from newsreel.markdown import make_markdown, render_body  # noqa: E402
+from newsreel.inlinehtml import HTML, _rare  # noqa: E402
+from newsreel.markdown import _plain_text, make_markdown, render_body  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _pair(html: bool = False) -> tuple[MarkdownIt, MarkdownIt]:
-    ours = make_markdown(html, "/blog/")
+def _pair(html: bool = False, direct: bool = False) -> tuple[MarkdownIt, MarkdownIt]:
+    ours = make_markdown(html, "/blog/", direct=direct)
     theirs = make_markdown(html, "/blog/")
     theirs.core.ruler.at("block", markdown_it_block)
     theirs.core.ruler.at(
@@ -42,19 +43,24 @@ def _recorded(env: dict[str, object]) -> dict[str, object]:
 
 
 def _compare(sources: list[str], html: bool = False) -> int:
-    """Assert equal tokens, HTML and env for every source; return how many were read fast."""
-    ours, theirs = _pair(html)
+    """Assert equal tokens, and equal HTML, summary and env, for every source: the tokens of
+    the fast path without ``inlinehtml``, the rest with it (as a build renders). Return how
+    many were read fast."""
+    tokens_only, theirs = _pair(html)
+    ours = make_markdown(html, "/blog/")
     fast = 0
     for source in sources:
         fast += fastmarkdown.block_tokens(source, ours, {}) is not None
-        env_ours: dict[str, object] = {"tweets": {}}
         env_theirs: dict[str, object] = {"tweets": {}}
-        tokens = ours.parse(source, env_ours)
         expected = theirs.parse(source, env_theirs)
+        tokens = tokens_only.parse(source, {"tweets": {}})
         assert [t.as_dict() for t in tokens] == [t.as_dict() for t in expected], repr(source)
-        html_ours = ours.renderer.render(tokens, ours.options, env_ours)
+        env_ours: dict[str, object] = {"tweets": {}}
+        written = ours.parse(source, env_ours)
+        html_ours = ours.renderer.render(written, ours.options, env_ours)
         assert html_ours == theirs.renderer.render(expected, theirs.options, env_theirs)
         assert _recorded(env_ours) == _recorded(env_theirs), repr(source)
+        assert _plain_text(written) == _plain_text(expected), repr(source)
     return fast
 
 
@@ -270,3 +276,29 @@ def test_links_left_as_they_are_are_those_markdown_it_leaves() -> None:
             plain += 1
             assert normalizeLink(url) == url, url
     assert plain > 2_000  # (the shortcut is tried, on thousands)
+
+
+def test_inline_text_is_written_directly_to_markdown_its_html() -> None:
+    """A build's Markdown writes the HTML of the inline text the fast path reads
+    (``inlinehtml``) where its renderer would write those tokens as markdown-it does."""
+    from markdown_it.rules_core.replacements import RARE_RE
+
+    from newsreel.inlinehtml import writer
+
+    md = make_markdown(False, "/blog/")
+    body = 'A *new* [trailer](/films/x/ "It\'s here") -- "quoted" (c) `code` R&amp;D\\*...'
+    tokens = md.parse(body, {"tweets": {}})
+    assert [t.type for t in tokens] == ["paragraph_open", "inline", "paragraph_close"]
+    assert tokens[1].children == [] and HTML in tokens[1].meta
+    assert _compare([body]) == 1
+    assert writer(md, "/") is not None
+    md.add_render_rule("link_open", lambda *args: "<a>")
+    assert writer(md, "/") is None  # a rule of its own: tokens, rendered by it
+    md = make_markdown(False, "/")
+    md.options["quotes"] = ["<<", ">>", "<", ">"]
+    assert writer(md, "/") is None
+    # ``_rare`` finds what markdown-it's pattern for the rare replacements finds
+    rng = random.Random(7)
+    for _ in range(20_000):
+        text = "".join(rng.choice("+-.?!,a ") for _ in range(rng.randint(0, 12)))
+        assert _rare(text) == bool(RARE_RE.search(text)), text
