@@ -1,8 +1,8 @@
 """The HTML of inline text read by ``fastmarkdown``, written from its items without tokens.
 
-Four tokens in five of a post are inline (text, emphasis, links); making each a ``Token``,
-then walking them again for typography and once more to render them, was a third of a post's
-Markdown time. For an inline token ``fastmarkdown`` read (one without an image), the writer
+Most tokens of a post are inline (text, emphasis, links); making each a ``Token``, then
+walking them again for typography and once more to render them, cost a fifth of the
+instructions of a post's Markdown. For an inline token ``fastmarkdown`` read (one without an image), the writer
 here runs markdown-it's typography on the items (``replacements``' own functions,
 ``smartquotes``' reading) and writes what ``mdrender.HtmlRenderer`` would write for them. The
 token then holds no children and no content (the core rules pass it by) but ``HTML``, and
