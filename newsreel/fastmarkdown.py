@@ -624,7 +624,7 @@ Item = list[Any]
 ``Token``: ``extra`` is a link's attributes, the markup of code and emphasis, ``(markup,
 info)`` of an escape or entity, ``(attributes, items of the alt text)`` of an image."""
 
-_TAGS = {
+_ELEMENTS = {
     "text": "", "text_special": "", "softbreak": "br", "hardbreak": "br", "code_inline": "code",
     "link_open": "a", "link_close": "a", "image": "img", "em_open": "em", "em_close": "em",
     "strong_open": "strong", "strong_close": "strong", "s_open": "s", "s_close": "s",
@@ -640,7 +640,7 @@ def _tokens_of(items: list[Item]) -> list[Token]:
     out = []
     for kind, content, extra, level in items:
         token = _token(
-            kind, _TAGS[kind], 1 if kind[-5:] == "_open" else -1 if kind[-6:] == "_close" else 0
+            kind, _ELEMENTS[kind], 1 if kind[-5:] == "_open" else -1 if kind[-6:] == "_close" else 0
         )
         token.content, token.level = content, level
         if extra is not None:

@@ -40,7 +40,7 @@ TEXT = "newsreel_text"
 """``meta`` key of an inline token written here: its text, soft and hard breaks as spaces."""
 
 _CORE_RULES = ("replacements", "smartquotes", "text_join")
-_TAGS = {
+_MARKUP = {
     "em_open": "<em>", "em_close": "</em>", "strong_open": "<strong>",
     "strong_close": "</strong>", "s_open": "<s>", "s_close": "</s>", "link_close": "</a>",
 }  # fmt: skip
@@ -74,7 +74,7 @@ def writer(md: MarkdownIt, base_path: str) -> InlineHtml | None:
         or RARE_RE.pattern != _RARE_PATTERN
         or any(getattr(rules.get(name), "__func__", None) is not getattr(RendererHTML, name)
                for name in _OWN_RULES)
-        or any(name in rules for name in (*_TAGS, "link_open", "text_special"))
+        or any(name in rules for name in (*_MARKUP, "link_open", "text_special"))
     ):  # fmt: skip
         return None
     prefix = base_path.rstrip("/")
@@ -110,7 +110,7 @@ def writer(md: MarkdownIt, base_path: str) -> InlineHtml | None:
                 html.append(hard)
                 text.append(" ")
             else:
-                html.append(_TAGS[kind])
+                html.append(_MARKUP[kind])
         return {HTML: "".join(html), TEXT: "".join(text)}
 
     return write
