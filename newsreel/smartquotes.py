@@ -17,7 +17,7 @@ from markdown_it.rules_core.smartquotes import smartquotes as markdown_it_smartq
 from markdown_it.rules_core.state_core import StateCore
 from markdown_it.token import Token
 
-QUOTE = re.compile(r"['\"]")
+_QUOTE = re.compile(r"['\"]")
 APOSTROPHE = "\u2019"
 
 
@@ -30,7 +30,7 @@ def smartquotes(state: StateCore) -> None:
         markdown_it_smartquotes(state)
         return
     for token in state.tokens:
-        if token.type == "inline" and token.children is not None and QUOTE.search(token.content):
+        if token.type == "inline" and token.children is not None and _QUOTE.search(token.content):
             _process(token.children, quotes)
 
 
@@ -104,7 +104,7 @@ def quote_edits(
         # punctuation like the straight one it replaces: the original text is enough to read.
         text = contents[i]
         end = len(text)
-        for match in QUOTE.finditer(text):
+        for match in _QUOTE.finditer(text):
             at = match.start()
             single = match.group() == "'"
             last = ord(text[at - 1]) if at > 0 else _char_before(kinds, contents, i)
