@@ -5,8 +5,8 @@ walking them again for typography and once more to render them, cost a fifth of 
 instructions of a post's Markdown. For an inline token ``fastmarkdown`` read (one without an image), the writer
 here runs markdown-it's typography on the items (``replacements``' own functions,
 ``smartquotes``' reading) and writes what ``mdrender.HtmlRenderer`` would write for them. The
-token then holds no children and no content (the core rules pass it by) but ``HTML``, and
-``TEXT``: its plain text, breaks as spaces, for heading ids and summaries.
+token then holds no children and no content (the core rules pass it by) but ``mdrender.INLINE_HTML``,
+and ``TEXT``: its plain text, breaks as spaces, for heading ids and summaries.
 
 ``writer`` gives no writer for a set-up that renders inline tokens otherwise (a rule of its
 own for text or links, other quote marks, no typography). ``tests/test_fastmarkdown.py``
@@ -34,8 +34,6 @@ if TYPE_CHECKING:
 
     from newsreel.fastmarkdown import InlineHtml, Item
 
-HTML = INLINE_HTML
-"""``meta`` key of an inline token written here: its HTML."""
 TEXT = "newsreel_text"
 """``meta`` key of an inline token written here: its text, soft and hard breaks as spaces."""
 
@@ -90,7 +88,7 @@ def writer(md: MarkdownIt, base_path: str) -> InlineHtml | None:
         escape = escapeHtml if "&" in src or "<" in src or ">" in src or '"' in src else str
         if len(items) == 1 and items[0][0] == "text":  # a line of text: most table cells
             content = items[0][1]
-            return {HTML: escape(content), TEXT: content}
+            return {INLINE_HTML: escape(content), TEXT: content}
         html: list[str] = []
         text: list[str] = []
         for kind, content, extra, _ in items:
@@ -111,7 +109,7 @@ def writer(md: MarkdownIt, base_path: str) -> InlineHtml | None:
                 text.append(" ")
             else:
                 html.append(_MARKUP[kind])
-        return {HTML: "".join(html), TEXT: "".join(text)}
+        return {INLINE_HTML: "".join(html), TEXT: "".join(text)}
 
     return write
 

@@ -20,14 +20,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 import shapes  # noqa: E402
 
 from newsreel import fastmarkdown  # noqa: E402
-from newsreel.inlinehtml import HTML, _rare  # noqa: E402
+from newsreel.inlinehtml import _rare  # noqa: E402
 from newsreel.markdown import _plain_text, make_markdown, render_body  # noqa: E402
+from newsreel.mdrender import INLINE_HTML  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _pair(html: bool = False, direct: bool = False) -> tuple[MarkdownIt, MarkdownIt]:
-    ours = make_markdown(html, "/blog/", direct=direct)
+def _pair(html: bool = False) -> tuple[MarkdownIt, MarkdownIt]:
+    """Ours giving tokens (``inlinehtml`` off), and markdown-it's own reading of the same set-up."""
+    ours = make_markdown(html, "/blog/", direct=False)
     theirs = make_markdown(html, "/blog/")
     theirs.core.ruler.at("block", markdown_it_block)
     theirs.core.ruler.at(
@@ -289,7 +291,7 @@ def test_inline_text_is_written_directly_to_markdown_its_html() -> None:
     body = 'A *new* [trailer](/films/x/ "It\'s here") -- "quoted" (c) `code` R&amp;D\\*...'
     tokens = md.parse(body, {"tweets": {}})
     assert [t.type for t in tokens] == ["paragraph_open", "inline", "paragraph_close"]
-    assert tokens[1].children == [] and HTML in tokens[1].meta
+    assert tokens[1].children == [] and INLINE_HTML in tokens[1].meta
     assert _compare([body]) == 1
     assert writer(md, "/") is not None
     md.add_render_rule("link_open", lambda *args: "<a>")
@@ -302,3 +304,18 @@ def test_inline_text_is_written_directly_to_markdown_its_html() -> None:
     for _ in range(20_000):
         text = "".join(rng.choice("+-.?!,a ") for _ in range(rng.randint(0, 12)))
         assert _rare(text) == bool(RARE_RE.search(text)), text
+
+
+def test_odd_unicode_gives_markdown_its_html() -> None:
+    """Text the fast path writes straight to HTML: no-break and zero-width spaces, line and
+    paragraph separators, curly and guillemet quotes, right-to-left and combining marks,
+    astral characters and U+FFFD, around emphasis, quotes and links."""
+    alphabet = ["a", " ", "\n", "*", "_", "**", "'", '"', "[x](/y/)", "`c`", "--", "(c)"]
+    alphabet += ["\u00a0", "\u200b", "\u2028", "\u2029", "\u201c", "\u201d", "\u00ab"]
+    alphabet += ["\u05d0", "\u0627", "\u202e", "e\u0301", "\U0001f3ac", "\ufffd", "\u3000"]
+    alphabet += ["\u2019s", "\u00e9", "\u0085", "&amp;", "\\*", "\u2014", "..."]
+    sources = []
+    for seed in range(3000):
+        rng = random.Random(seed)
+        sources.append("".join(rng.choice(alphabet) for _ in range(rng.randint(1, 25))))
+    assert _compare(sources) > 1000
