@@ -49,7 +49,7 @@ TEXT = st.text(
 ).filter(lambda s: s.strip())
 NAMES = st.one_of(st.sampled_from(FIXED_NAMES), TEXT)
 PROFILE = settings(
-    max_examples=int(os.environ.get("NEWSREEL_EXAMPLES", "25")),
+    max_examples=int(os.environ.get("NEWSREEL_EXAMPLES", "18")),
     deadline=None,
     derandomize=True,
     phases=[Phase.explicit, Phase.generate],
