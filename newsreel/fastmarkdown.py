@@ -18,10 +18,17 @@ are made of a few shapes only, and for those the tokens can be read off the line
 - a line starting with an address, alone between blank lines, is read by markdown-it's own
   rules (a tweet, a trailer, a paragraph) as a one-line document.
 
-A body with more than half the blocks, list items or table cells ``mdlimits`` allows goes to
-markdown-it, whose rules enforce those limits. ``block_tokens`` returns the block tokens
-(inline tokens with their children) that markdown-it would give for such a body, or None at
-the first line or character it is not sure of: then markdown-it parses the body as before.
+Any other block (indented code, a setext heading, HTML, a heading with a closing sequence…)
+is read by markdown-it's block rules as a document of its own, from its first line to a
+blank line followed by a line that continues nothing (``_Blocks._region``); inline text of
+other shapes (autolinks, inline HTML, ``***``, a link with parentheses, inline footnotes) by
+markdown-it's inline parser, that text alone. The whole body goes to markdown-it when it has
+more than half the blocks, list items or table cells ``mdlimits`` allows (markdown-it's rules
+enforce those limits), a reference or footnote definition (which every inline text reads),
+a tab, or a fence or HTML block that may run past blank lines. ``block_tokens`` returns the
+block tokens (inline tokens with their children) that markdown-it would give for the body,
+or None when it goes to markdown-it whole.
+
 Everything after parsing (typographic quotes, heading ids, links' base path, the renderer)
 runs on these tokens unchanged. In a build, inline text read here (an image aside) is not
 made into tokens: its items are written to HTML at once by ``inlinehtml``, the inline token
@@ -79,7 +86,12 @@ def block_rule(direct: InlineHtml | None) -> Callable[[StateCore], None]:
         except Exception:  # noqa: BLE001 - markdown-it's reading is the right one anyway
             tokens = None
         state.env[READY] = tokens is not None
-        state.env[JOINED] = tokens is not None and "\\" not in state.src and "&" not in state.src
+        state.env[JOINED] = (
+            tokens is not None
+            and state.env.get(JOINED) is not False  # (``block_tokens``: markdown-it read some)
+            and "\\" not in state.src
+            and "&" not in state.src
+        )
         if tokens is None:
             markdown_it_block(state)
         else:
@@ -89,7 +101,12 @@ def block_rule(direct: InlineHtml | None) -> Callable[[StateCore], None]:
 
 
 class _Unsure(Exception):
-    """The body has a shape this module does not read; markdown-it will."""
+    """A block or inline text has a shape this module does not read; markdown-it will."""
+
+
+class _Beyond(_Unsure):
+    """The whole body is left to markdown-it: near its limits, or with what reads across
+    blocks (reference or footnote definitions, a fence or HTML block that may run on)."""
 
 
 def block_tokens(
@@ -101,11 +118,13 @@ def block_tokens(
     ``meta`` (``inlinehtml``) instead of content and children.
 
     What markdown-it's rules record in ``env`` for a line read by them (a tweet's or a
-    trailer's address alone on a line) is added to ``env`` only when the tokens are returned.
+    trailer's address alone on a line) is added to ``env`` only when the tokens are returned;
+    so is ``env[JOINED] = False`` when markdown-it's inline parser read some inline text (its
+    children are not joined as ``text_join`` would join them).
     """
     lines = src.split("\n")
-    if lines[-1] == "":
-        lines.pop()
+    if not lines[-1].strip(" "):
+        lines.pop()  # (markdown-it counts no last line of spaces alone, without a newline)
     if "\t" in src:
         return None
     blocks = _Blocks(lines, md, env, src, direct)
@@ -115,6 +134,8 @@ def block_tokens(
         return None
     if blocks.env is not env:
         env.update(blocks.env)
+    if blocks.unread:
+        env[JOINED] = False
     return tokens
 
 
@@ -127,6 +148,14 @@ _URL_START = re.compile(r"[hH][tT][tT][pP]")
 _DELIMITER_CELL = re.compile(r"^:?-+:?$")
 _LINK_START = re.compile(r"\[(?!\^)[^\[\]]*\]\(")
 _UNSAFE_FIRST = frozenset(" \t#>-+|`~<=[:")
+_RUNS_ON = re.compile(
+    r"<(?:(?P<comment>!--)|(?P<cdata>!\[CDATA\[)|(?P<declaration>![A-Z])|(?P<instruction>\?)"
+    r"|(?P<raw>script|pre|style|textarea)(?:[\s>]|$))",
+    re.IGNORECASE,
+)
+"""The start of an HTML block that a blank line does not end (markdown-it's kinds 1-5)."""
+_ENDS = {"comment": "-->", "cdata": "]]>", "declaration": ">", "instruction": "?>"}
+"""What ends each kind of ``_RUNS_ON`` block (the raw ones: their closing tag)."""
 """First characters of a line that can start (or interrupt a paragraph with) another block."""
 
 
@@ -259,6 +288,8 @@ class _Blocks:
         self.original_env = env
         self.out: list[Token] = []
         self.src = src
+        self.unread: list[Token] = []
+        """Inline tokens whose text is left to markdown-it's inline parser, in order (``_fill``)."""
         self.counts = [0, 0, 0]  # blocks, list items, table cells
         self.limits = [block_limit(src) // 2, structure_limit(src) // 2, structure_limit(src) // 2]
         """Half of ``mdlimits``' limits: a body read here is well within them (markdown-it's
@@ -272,44 +303,113 @@ class _Blocks:
             raise _Unsure  # maybe more cells than the limit: let markdown-it count them
         line = 0
         while line < count:
+            if _blank(lines[line]):
+                line += 1
+                continue
+            mark = self._mark()
+            try:
+                line = self._read(line)
+            except _Beyond:
+                raise
+            except _Unsure:  # a block of another shape: markdown-it reads it, and it alone
+                self._rollback(mark)
+                line = self._region(line)
+        for token in self.unread:  # last, in order: they may number footnotes, warn once
+            env = self._writable_env()
+            env["newsreel_inline_line"] = token.map[0] if token.map else None  # its warnings'
+            self.md.inline.parse(token.content, self.md, env, token.children)
+        return self.out
+
+    def _mark(self) -> tuple[int, list[int], int]:
+        return len(self.out), list(self.counts), len(self.unread)
+
+    def _rollback(self, mark: tuple[int, list[int], int]) -> None:
+        """Back to ``_mark``: what was made since is let go."""
+        del self.out[mark[0] :]
+        self.counts = mark[1]
+        del self.unread[mark[2] :]
+
+    def _read(self, line: int) -> int:
+        """The block starting at ``line`` (after a blank line or another block): its tokens,
+        and the line after it."""
+        lines = self.lines
+        text = lines[line]
+        if text[0] == " ":
+            raise _Unsure
+        following = lines[line + 1] if line + 1 < len(lines) else ""
+        if (
+            following[:1] == " "
+            and not _blank(following)
+            and (not _ANY_ITEM.match(text) or _delimiter_row(following.lstrip(" ")))
+        ):
+            raise _Unsure  # only a list's lines may be indented here
+        aligns = _delimiter_row(following)
+        if aligns is not None and self._is_table(text, aligns):
+            return self._table(line, aligns)
+        first = text[0]
+        if first == "#":
+            return self._heading(line)
+        if first in "-*_" and len(text) >= 3 and not text.strip(first):
+            self._count(1)
+            self.out.append(_block("hr", "hr", 0, 0, [line, line + 1]))
+            self.out[-1].markup = first * (len(text) + 1)  # markdown-it's count, one over
+            return line + 1
+        if _ANY_ITEM.match(text):
+            return self._some_list(line)
+        if first == ">":
+            return self._quote(line)
+        if first in "`~" and text.startswith(first * 3):
+            return self._fence(line)
+        if _plain_start(text):
+            return self._paragraph(line)
+        if _URL_START.match(text):
+            return self._address(line)
+        raise _Unsure
+
+    def _region(self, start: int) -> int:
+        """A block not read here (indented code, a setext heading, HTML, a heading with a
+        closing sequence…), with the blocks after it up to a blank line followed by a line
+        that can continue nothing: markdown-it's block rules read them as a document of its
+        own. After a blank line, a line neither indented nor a list item ends whatever is
+        open, but a fence or an HTML block that runs on past blank lines, and those are left
+        (with the whole body) to markdown-it, as are reference and footnote definitions,
+        which every inline text reads."""
+        lines, count = self.lines, len(self.lines)
+        line = start
+        while line < count:
             text = lines[line]
             if _blank(text):
-                line += 1
+                following = line + 1
+                while following < count and _blank(lines[following]):
+                    following += 1
+                if following == count:
+                    line = count
+                    break
+                after = lines[following]
+                if after[0] != " " and not _ANY_ITEM.match(after):
+                    line = following
+                    break
+                line = following
                 continue
-            if text[0] == " ":
-                raise _Unsure
-            following = lines[line + 1] if line + 1 < count else ""
-            if (
-                following[:1] == " "
-                and not _blank(following)
-                and (not _ANY_ITEM.match(text) or _delimiter_row(following.lstrip(" ")))
-            ):
-                raise _Unsure  # only a list's lines may be indented here
-            aligns = _delimiter_row(following)
-            if aligns is not None and self._is_table(text, aligns):
-                line = self._table(line, aligns)
-                continue
-            first = text[0]
-            if first == "#":
-                line = self._heading(line)
-            elif first in "-*_" and len(text) >= 3 and not text.strip(first):
-                self._count(1)
-                self.out.append(_block("hr", "hr", 0, 0, [line, line + 1]))
-                self.out[-1].markup = first * (len(text) + 1)  # markdown-it's count, one over
-                line += 1
-            elif _ANY_ITEM.match(text):
-                line = self._some_list(line)
-            elif first == ">":
-                line = self._quote(line)
-            elif first in "`~" and text.startswith(first * 3):
-                line = self._fence(line)
-            elif _plain_start(text):
-                line = self._paragraph(line)
-            elif _URL_START.match(text):
-                line = self._address(line)
-            else:
-                raise _Unsure
-        return self.out
+            if line - start >= MAX_REGION_LINES or self._runs_on(text):
+                raise _Beyond
+            line += 1
+        return self._by_markdown_it(start, line)
+
+    def _runs_on(self, text: str) -> bool:
+        """Whether ``text`` may open a block that runs past blank lines: a fence, or an HTML
+        block of that kind (with HTML on)."""
+        stripped = text.lstrip(" ")
+        if len(text) - len(stripped) > 3:
+            return False
+        if stripped.startswith(("```", "~~~")):
+            return True
+        html = _RUNS_ON.match(stripped) if stripped[:1] == "<" else None
+        if html is None or not self.md.options.get("html"):
+            return False
+        kind = html.lastgroup or ""
+        end = _ENDS.get(kind) or f"</{html.group(kind).lower()}>"
+        return end not in stripped.lower()  # (markdown-it ends it on its first line too)
 
     def _count(self, blocks: int, items: int = 0, cells: int = 0) -> None:
         counts, limits = self.counts, self.limits
@@ -317,7 +417,7 @@ class _Blocks:
         counts[1] += items
         counts[2] += cells
         if counts[0] > limits[0] or counts[1] > limits[1] or counts[2] > limits[2]:
-            raise _Unsure
+            raise _Beyond
 
     def _address(self, line: int) -> int:
         """A line starting with an address, alone: a tweet, a trailer or a paragraph."""
@@ -328,16 +428,17 @@ class _Blocks:
 
     def _some_list(self, start: int) -> int:
         """A tight list of one-line items, read here; any other list, by markdown-it."""
-        tokens, counts = len(self.out), list(self.counts)
+        mark = self._mark()
         text = self.lines[start]
         try:
             if _BULLET.match(text):
                 return self._list(start, ordered=False)
             if _ORDERED.match(text):
                 return self._list(start, ordered=True)
+        except _Beyond:
+            raise
         except _Unsure:
-            del self.out[tokens:]
-            self.counts = counts
+            self._rollback(mark)
         return self._any_list(start)
 
     def _any_list(self, start: int) -> int:
@@ -369,43 +470,62 @@ class _Blocks:
         own (inline text read here), with their tokens' lines, and those of what the rules
         record, moved to this document's."""
         if end - start > MAX_REGION_LINES:
-            raise _Unsure
+            raise _Beyond
+        region = "".join(line + "\n" for line in self.lines[start:end])
+        if "]:" in region:
+            raise _Beyond  # maybe a reference or footnote definition, which all text reads
+        if end == len(self.lines) and self.src.endswith(self.lines[-1]) and self.lines[-1]:
+            region = region[:-1]  # the body's own end (no newline), as markdown-it saw it
         self._count(end - start, end - start)
-        env = self.env
-        if env is self.original_env:
-            env = self.env = {
-                key: list(value) if isinstance(value, list) else value for key, value in env.items()
-            }
+        env = self._writable_env()
         recorded = {key: len(env.get(key, ())) for key in _LINED}
         first = len(self.out)
-        region = "".join(line + "\n" for line in self.lines[start:end])
-        if end == len(self.lines) and not self.src.endswith("\n"):
-            region = region[:-1]  # the body's own end, as markdown-it saw it
         self.md.block.parse(region, self.md, env, self.out)
-        for token in self.out[first:]:
-            if token.map is not None:
-                token.map = [token.map[0] + start, token.map[1] + start]
-            if token.type == "inline":
-                token.children = inline_tokens(token.content, self.md)
         for key, count in recorded.items():
             entries = env.get(key, [])
             entries[count:] = [
                 (None if at is None else at + start, *rest) for at, *rest in entries[count:]
             ]
+        for token in self.out[first:]:
+            if token.map is not None:
+                token.map = [token.map[0] + start, token.map[1] + start]
+            if token.type == "inline":
+                self._fill(token, token.content)
         return end
+
+    def _writable_env(self) -> MutableMapping[str, Any]:
+        """``env`` for markdown-it's rules to write to: a copy, taken into the caller's
+        ``env`` only when the tokens are returned."""
+        if self.env is self.original_env:
+            self.env = {
+                key: list(value) if isinstance(value, list) else value
+                for key, value in self.env.items()
+            }
+        return self.env
 
     def _inline(self, content: str, line_map: list[int], level: int) -> Token:
         token = _block("inline", "", 0, level, line_map)
+        self._fill(token, content)
+        return token
+
+    def _fill(self, token: Token, content: str) -> None:
+        """The inline token's children read here (or, by ``direct``, its HTML in ``meta``),
+        else (``unread``) markdown-it's inline parser's children of ``content``, once every
+        block is read."""
         scan = _InlineScan(content, self.md)
-        scan.run(0, len(content))
+        try:
+            scan.run(0, len(content))
+        except _Unsure:
+            token.content, token.children = content, []
+            self.unread.append(token)
+            return
         items = scan.joined()
         if self.direct is not None and not scan.images:
-            token.children = []
+            token.content, token.children = "", []
             token.meta = self.direct(items, content)
         else:
             token.content = content
             token.children = _tokens_of(items)
-        return token
 
     def _paragraph(self, start: int) -> int:
         lines = self.lines
@@ -483,8 +603,10 @@ class _Blocks:
         after = end
         while after < len(lines) and _blank(lines[after]):
             after += 1
-        if after < len(lines) and (_BULLET.match(lines[after]) or _ORDERED.match(lines[after])):
-            raise _Unsure  # a list after a blank line may make this one loose
+        if after < len(lines) and (
+            lines[after][0] == " " or _BULLET.match(lines[after]) or _ORDERED.match(lines[after])
+        ):
+            raise _Unsure  # a list, or an indented line, after a blank line: maybe a loose list
         if after > end:
             end = after  # the last item takes the blank lines after it
             out[-5].map = [line - 1, end]  # the last item's opening
