@@ -48,6 +48,7 @@ except ImportError:  # pragma: no cover - run under the wrong Python
 import corpus  # noqa: E402
 import install_peers  # noqa: E402
 import peers  # noqa: E402
+import varied  # noqa: E402
 
 NEWSREEL = ROOT / ".venv" / "bin" / "newsreel"
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -757,14 +758,21 @@ class EqualResult:
     bytes: dict[str, int]
 
 
-def bench_equal(n: int, runs: int, code: bool, hugo: bool = True) -> EqualResult:
+def bench_equal(n: int, runs: int, code: bool, hugo: bool = True, vary: float = 0.0) -> EqualResult:
     """newsreel and Hugo writing the same pages and feeds from one corpus, cold, round-robin
-    (``hugo`` False: newsreel alone, for the growth and memory figures at 40,000 posts)."""
+    (``hugo`` False: newsreel alone, for the growth and memory figures at 40,000 posts;
+    ``vary``: that share of the posts given Markdown shapes of other kinds, ``varied.py``)."""
     suffix = "" if code else "-nocode"
     site = WORK / f"equal-{n}{suffix}"
     if not corpus.is_generated(site, n, code=code, settings=EQUAL_SETTINGS):
         print(f"generating {n} posts into {site}", flush=True)
         corpus.generate(n, site, code=code, settings=EQUAL_SETTINGS)
+    if vary:
+        plain, site = site, WORK / f"equal-{n}{suffix}-varied-{vary}"
+        if not (site / corpus.STAMP).exists():
+            shutil.rmtree(site, ignore_errors=True)
+            varied.write_varied(plain, site, vary)
+        suffix += f"-varied-{vary}"
     if not hugo:
         builds = [newsreel_cold(site)]
         rows = {"cold": Row("cold build")}
@@ -944,6 +952,13 @@ def main(argv: list[str] | None = None) -> None:
         help="with --equal: the corpus without code blocks, with them, or both (default)",
     )
     parser.add_argument(
+        "--varied",
+        type=float,
+        default=0.0,
+        metavar="SHARE",
+        help="with --equal: give that share of the posts other Markdown shapes (bench/varied.py)",
+    )
+    parser.add_argument(
         "--posts",
         type=lambda text: [int(part) for part in text.split(",") if part.strip()],
         metavar="N,N",
@@ -963,7 +978,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.equal:
         codes = {"both": (False, True), "no": (False,), "yes": (True,)}[args.code]
         results = [
-            bench_equal(n, args.runs, code, hugo="hugo" in args.peers)
+            bench_equal(n, args.runs, code, hugo="hugo" in args.peers, vary=args.varied)
             for n in args.sizes
             for code in codes
         ]

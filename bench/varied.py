@@ -44,7 +44,8 @@ def _setext(rng: random.Random, blocks: list[str]) -> None:
 
 def _indented_code(rng: random.Random, blocks: list[str]) -> None:
     lines = [f"release_{n}: {rng.randint(2020, 2028)}-0{rng.randint(1, 9)}-1{n}" for n in range(3)]
-    blocks.insert(rng.randrange(1, len(blocks)), "\n".join("    " + line for line in lines))
+    at = rng.randrange(1, len(blocks)) if len(blocks) > 1 else 1
+    blocks.insert(at, "\n".join("    " + line for line in lines))
 
 
 def _more_marker(rng: random.Random, blocks: list[str]) -> None:
@@ -127,12 +128,16 @@ def _bodies(site: Path, posts: int) -> list[str]:
 
 
 def write_varied(site: Path, out: Path, rate: float) -> None:
-    """A copy of ``site`` in ``out`` (a new folder) with its posts' bodies varied (``vary``)."""
-    shutil.copytree(site, out, ignore=shutil.ignore_patterns("site", ".newsreel-cache"))
-    paths = _posts(out)
+    """A copy of ``site`` in ``out`` (a new folder) with its posts' bodies varied (``vary``);
+    made beside it and renamed, so that ``out`` is never half written."""
+    part = out.with_name(out.name + ".part")
+    shutil.rmtree(part, ignore_errors=True)
+    shutil.copytree(site, part, ignore=shutil.ignore_patterns("site", ".newsreel-cache"))
+    paths = _posts(part)
     parts = [_split(path.read_text(encoding="utf-8")) for path in paths]
     for path, (head, _), body in zip(paths, parts, vary([b for _, b in parts], rate), strict=True):
         path.write_text(head + "\n" + body, encoding="utf-8")
+    part.rename(out)
 
 
 def _seconds(bodies: list[str]) -> float:

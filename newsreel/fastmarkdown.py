@@ -21,13 +21,13 @@ are made of a few shapes only, and for those the tokens can be read off the line
 Any other block (indented code, a setext heading, HTML, a heading with a closing sequence…)
 is read by markdown-it's block rules as a document of its own, from its first line to a
 blank line followed by a line that continues nothing (``_Blocks._region``); inline text of
-other shapes (autolinks, inline HTML, ``***``, a link with parentheses, inline footnotes) by
-markdown-it's inline parser, that text alone. The whole body goes to markdown-it when it has
-more than half the blocks, list items or table cells ``mdlimits`` allows (markdown-it's rules
-enforce those limits), a reference or footnote definition (which every inline text reads),
-a tab, or a fence or HTML block that may run past blank lines. ``block_tokens`` returns the
-block tokens (inline tokens with their children) that markdown-it would give for the body,
-or None when it goes to markdown-it whole.
+other shapes (autolinks, inline HTML, ``***``, a link with parentheses, inline footnotes,
+and any text with a bracket in a body that defines references or footnotes) by markdown-it's
+inline parser, that text alone. The whole body goes to markdown-it when it has more than
+half the blocks, list items or table cells ``mdlimits`` allows (markdown-it's rules enforce
+those limits), a tab, or a fence or HTML block that may run past blank lines.
+``block_tokens`` returns the block tokens (inline tokens with their children) that
+markdown-it would give for the body, or None when it goes to markdown-it whole.
 
 Everything after parsing (typographic quotes, heading ids, links' base path, the renderer)
 runs on these tokens unchanged. In a build, inline text read here (an image aside) is not
@@ -122,12 +122,14 @@ def block_tokens(
     so is ``env[JOINED] = False`` when markdown-it's inline parser read some inline text (its
     children are not joined as ``text_join`` would join them).
     """
-    lines = src.split("\n")
-    if not lines[-1].strip(" "):
-        lines.pop()  # (markdown-it counts no last line of spaces alone, without a newline)
     if "\t" in src:
         return None
-    blocks = _Blocks(lines, md, env, src, direct)
+    lines = src.split("\n")
+    unended = lines[-1] != ""
+    if not lines[-1].strip(" "):
+        lines.pop()  # (markdown-it counts no last line of spaces alone, without a newline)
+        unended = False
+    blocks = _Blocks(lines, md, env, src, direct, unended)
     try:
         tokens = blocks.tokens()
     except _Unsure:
@@ -146,7 +148,7 @@ _BULLET = re.compile(r"([-*+]) (?! )")
 _ORDERED = re.compile(r"([0-9]{1,9})([.)]) (?! )")
 _URL_START = re.compile(r"[hH][tT][tT][pP]")
 _DELIMITER_CELL = re.compile(r"^:?-+:?$")
-_LINK_START = re.compile(r"\[(?!\^)[^\[\]]*\]\(")
+_LINK_START = re.compile(r"\[(?!\^)[^\[\]\\]*\]\(")
 _UNSAFE_FIRST = frozenset(" \t#>-+|`~<=[:")
 _RUNS_ON = re.compile(
     r"<(?:(?P<comment>!--)|(?P<cdata>!\[CDATA\[)|(?P<declaration>![A-Z])|(?P<instruction>\?)"
@@ -279,8 +281,11 @@ class _Blocks:
         env: MutableMapping[str, Any],
         src: str,
         direct: InlineHtml | None,
+        unended: bool,
     ) -> None:
         self.lines = lines
+        self.unended = unended
+        """Whether the last line has no newline after it."""
         self.md = md
         self.direct = direct
         self.env = env
@@ -290,6 +295,10 @@ class _Blocks:
         self.src = src
         self.unread: list[Token] = []
         """Inline tokens whose text is left to markdown-it's inline parser, in order (``_fill``)."""
+        self.defines = "]:" in src
+        """Whether the body may define references or footnotes (read by markdown-it's block
+        rules, ``_region``): then text with a bracket may use them, and is left to its inline
+        parser, which reads it once every definition is known."""
         self.counts = [0, 0, 0]  # blocks, list items, table cells
         self.limits = [block_limit(src) // 2, structure_limit(src) // 2, structure_limit(src) // 2]
         """Half of ``mdlimits``' limits: a body read here is well within them (markdown-it's
@@ -368,12 +377,11 @@ class _Blocks:
 
     def _region(self, start: int) -> int:
         """A block not read here (indented code, a setext heading, HTML, a heading with a
-        closing sequence…), with the blocks after it up to a blank line followed by a line
-        that can continue nothing: markdown-it's block rules read them as a document of its
-        own. After a blank line, a line neither indented nor a list item ends whatever is
-        open, but a fence or an HTML block that runs on past blank lines, and those are left
-        (with the whole body) to markdown-it, as are reference and footnote definitions,
-        which every inline text reads."""
+        closing sequence, a reference or footnote definition…), with the blocks after it up to
+        a blank line followed by a line that can continue nothing: markdown-it's block rules
+        read them as a document of its own. After a blank line, a line neither indented nor a
+        list item ends whatever is open, but a fence or an HTML block that runs on past blank
+        lines: those are left (with the whole body) to markdown-it."""
         lines, count = self.lines, len(self.lines)
         line = start
         while line < count:
@@ -472,13 +480,13 @@ class _Blocks:
         if end - start > MAX_REGION_LINES:
             raise _Beyond
         region = "".join(line + "\n" for line in self.lines[start:end])
-        if "]:" in region:
-            raise _Beyond  # maybe a reference or footnote definition, which all text reads
-        if end == len(self.lines) and self.src.endswith(self.lines[-1]) and self.lines[-1]:
-            region = region[:-1]  # the body's own end (no newline), as markdown-it saw it
+        if end == len(self.lines) and self.unended:
+            region = region[:-1]  # the body's own end, as markdown-it saw it
         self._count(end - start, end - start)
         env = self._writable_env()
         recorded = {key: len(env.get(key, ())) for key in _LINED}
+        defined = set(env.get("references", ()))
+        duplicates = len(env.get("duplicate_refs", ()))
         first = len(self.out)
         self.md.block.parse(region, self.md, env, self.out)
         for key, count in recorded.items():
@@ -486,6 +494,10 @@ class _Blocks:
             entries[count:] = [
                 (None if at is None else at + start, *rest) for at, *rest in entries[count:]
             ]
+        references = [r for label, r in env.get("references", {}).items() if label not in defined]
+        for reference in references + env.get("duplicate_refs", [])[duplicates:]:
+            if reference.get("map"):  # (markdown-it's lines of each definition, kept in env)
+                reference["map"] = [reference["map"][0] + start, reference["map"][1] + start]
         for token in self.out[first:]:
             if token.map is not None:
                 token.map = [token.map[0] + start, token.map[1] + start]
@@ -514,6 +526,8 @@ class _Blocks:
         block is read."""
         scan = _InlineScan(content, self.md)
         try:
+            if self.defines and "[" in content:
+                raise _Unsure
             scan.run(0, len(content))
         except _Unsure:
             token.content, token.children = content, []

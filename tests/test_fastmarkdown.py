@@ -18,6 +18,7 @@ from markdown_it.rules_core.block import block as markdown_it_block
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 import shapes  # noqa: E402
+import varied  # noqa: E402
 
 from newsreel import fastmarkdown  # noqa: E402
 from newsreel.inlinehtml import _rare  # noqa: E402
@@ -199,6 +200,8 @@ def test_the_example_blog_and_the_shapes_give_markdown_its_tokens() -> None:
         bodies.append(text.split("\n---", 1)[1] if text.startswith("---") else text)
     assert _compare(bodies) >= len(bodies) // 2
     _compare([build(2_000) for kind, build in shapes.SHAPES.values() if kind == "post"])
+    more = varied.vary(bodies * 3, 1.0)  # (the shapes bench/varied.py times)
+    assert _compare(more) >= len(more) // 2
 
 
 def test_a_tweet_read_by_markdown_its_rules_is_recorded_once() -> None:
@@ -206,7 +209,7 @@ def test_a_tweet_read_by_markdown_its_rules_is_recorded_once() -> None:
     are used: a body it gives up on later does not record a tweet, or a problem, twice."""
     md = make_markdown(False, "/")
     tweet = "https://twitter.com/studio/status/1591020273339214254"
-    for tail, fast in (("\n\n<div>x</div>\n", True), ("\n\n[r]: /r\n", False)):
+    for tail, fast in (("\n\n<div>x</div>\n", True), ("\n\n```\nopen\n", False)):
         body = f"Intro *one*.\n\n{tweet}\n\nhttps://twitter.com/studio/oops\n{tail}"
         assert (fastmarkdown.block_tokens(body, md, {}) is not None) is fast
         rendered, problems = render_body(md, body, path="p.md", body_line=10)
@@ -251,11 +254,13 @@ def test_each_common_shape_is_read_fast_and_the_same() -> None:
 
 def test_a_block_or_text_of_another_shape_is_left_to_markdown_it_alone() -> None:
     """A block the fast path does not read (indented code, a setext heading, HTML, a heading
-    with a closing sequence) is read by markdown-it's block rules, and inline text it does not
-    read (an autolink, inline HTML, ``***``, a link with parentheses, an inline footnote) by
-    markdown-it's inline parser; the rest of the body is still read fast, to the same tokens.
-    What every block reads (a reference or footnote definition), and a fence or HTML block
-    that may run past blank lines, leave the whole body to markdown-it."""
+    with a closing sequence, a reference or footnote definition) is read by markdown-it's
+    block rules, and inline text it does not read (an autolink, inline HTML, ``***``, a link
+    with parentheses, an inline footnote) by markdown-it's inline parser; the rest of the
+    body is still read fast, to the same tokens.
+    In a body that may define references or footnotes, any text with a bracket is left to
+    markdown-it's inline parser. A fence or HTML block that may run past blank lines, or a
+    tab, leaves the whole body to markdown-it."""
     common = "Intro with *emphasis* and a [link](/films/x/).\n\n- one\n- two\n\n"
     alone = [
         "    indented code\n\n    more of it\n",
@@ -271,6 +276,9 @@ def test_a_block_or_text_of_another_shape_is_left_to_markdown_it_alone() -> None
         "It was ***very*** big.\n",
         "[Heat](https://en.wikipedia.org/wiki/Heat_(1995_film)) returns.\n",
         "A claim.^[An inline note.] And *more*.\n",
+        "Read the [report][r] and [r].\n\n[r]: /reports/1 'The report'\n",
+        "- [r]: /r\n\n[See it][r], or [*this*](/x/).\n",
+        "A claim[^1].\n\n[^1]: A note, with [a link](/x/).\n\n    And more of it.\n",
     ]
     md = make_markdown(False, "/")
     html_md = make_markdown(True, "/")
@@ -282,7 +290,7 @@ def test_a_block_or_text_of_another_shape_is_left_to_markdown_it_alone() -> None
         assert fastmarkdown.block_tokens(body, html_md, {}) is not None, shape
     assert _compare(bodies) == len(bodies)
     assert _compare(bodies, html=True) == len(bodies)
-    whole = ["[r]: /r\n", "- [r]: /r\n", "A[^1].\n\n[^1]: note\n", "```\nopen fence\n\nx\n"]
+    whole = ["```\nopen fence\n\nx\n", "A\ttab.\n", "- a\n```\nfence\n\nx\n```\n"]
     for shape in whole:
         body = common + shape + "\n" + common
         assert fastmarkdown.block_tokens(body, md, {}) is None, shape
