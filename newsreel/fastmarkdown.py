@@ -294,7 +294,7 @@ class _Blocks:
         self.out: list[Token] = []
         self.src = src
         self.unread: list[Token] = []
-        """Inline tokens whose text is left to markdown-it's inline parser, in order (``_fill``)."""
+        """Inline tokens whose text is left to markdown-it's inline parser, in order (``_inline``)."""
         self.defines = "]:" in src
         """Whether the body may define references or footnotes (read by markdown-it's block
         rules, ``_region``): then text with a bracket may use them, and is left to its inline
@@ -315,13 +315,13 @@ class _Blocks:
             if _blank(lines[line]):
                 line += 1
                 continue
-            mark = self._mark()
+            made, unread = len(self.out), len(self.unread)
             try:
                 line = self._read(line)
             except _Beyond:
                 raise
             except _Unsure:  # a block of another shape: markdown-it reads it, and it alone
-                self._rollback(mark)
+                self._rollback(made, unread)
                 line = self._region(line)
         for token in self.unread:  # last, in order: they may number footnotes, warn once
             env = self._writable_env()
@@ -329,14 +329,11 @@ class _Blocks:
             self.md.inline.parse(token.content, self.md, env, token.children)
         return self.out
 
-    def _mark(self) -> tuple[int, list[int], int]:
-        return len(self.out), list(self.counts), len(self.unread)
-
-    def _rollback(self, mark: tuple[int, list[int], int]) -> None:
-        """Back to ``_mark``: what was made since is let go."""
-        del self.out[mark[0] :]
-        self.counts = mark[1]
-        del self.unread[mark[2] :]
+    def _rollback(self, made: int, unread: int) -> None:
+        """Back to ``made`` tokens and ``unread`` inline texts: what a block that was not read
+        made is let go. (What it counted stays counted: the limits are only nearer.)"""
+        del self.out[made:]
+        del self.unread[unread:]
 
     def _read(self, line: int) -> int:
         """The block starting at ``line`` (after a blank line or another block): its tokens,
@@ -436,7 +433,7 @@ class _Blocks:
 
     def _some_list(self, start: int) -> int:
         """A tight list of one-line items, read here; any other list, by markdown-it."""
-        mark = self._mark()
+        made, unread = len(self.out), len(self.unread)
         text = self.lines[start]
         try:
             if _BULLET.match(text):
@@ -446,7 +443,7 @@ class _Blocks:
         except _Beyond:
             raise
         except _Unsure:
-            self._rollback(mark)
+            self._rollback(made, unread)
         return self._any_list(start)
 
     def _any_list(self, start: int) -> int:
@@ -498,11 +495,13 @@ class _Blocks:
         for reference in references + env.get("duplicate_refs", [])[duplicates:]:
             if reference.get("map"):  # (markdown-it's lines of each definition, kept in env)
                 reference["map"] = [reference["map"][0] + start, reference["map"][1] + start]
-        for token in self.out[first:]:
+        out = self.out
+        for index in range(first, len(out)):
+            token = out[index]
             if token.map is not None:
                 token.map = [token.map[0] + start, token.map[1] + start]
-            if token.type == "inline":
-                self._fill(token, token.content)
+            if token.type == "inline":  # (its other fields are ``_inline``'s)
+                out[index] = self._inline(token.content, token.map, token.level)
         return end
 
     def _writable_env(self) -> MutableMapping[str, Any]:
@@ -515,15 +514,10 @@ class _Blocks:
             }
         return self.env
 
-    def _inline(self, content: str, line_map: list[int], level: int) -> Token:
+    def _inline(self, content: str, line_map: list[int] | None, level: int) -> Token:
+        """An inline token of ``content``: its children read here (or, by ``direct``, its HTML
+        in ``meta``), else (``unread``) markdown-it's inline parser's, once every block is read."""
         token = _block("inline", "", 0, level, line_map)
-        self._fill(token, content)
-        return token
-
-    def _fill(self, token: Token, content: str) -> None:
-        """The inline token's children read here (or, by ``direct``, its HTML in ``meta``),
-        else (``unread``) markdown-it's inline parser's children of ``content``, once every
-        block is read."""
         scan = _InlineScan(content, self.md)
         try:
             if self.defines and "[" in content:
@@ -532,14 +526,15 @@ class _Blocks:
         except _Unsure:
             token.content, token.children = content, []
             self.unread.append(token)
-            return
+            return token
         items = scan.joined()
         if self.direct is not None and not scan.images:
-            token.content, token.children = "", []
+            token.children = []
             token.meta = self.direct(items, content)
         else:
             token.content = content
             token.children = _tokens_of(items)
+        return token
 
     def _paragraph(self, start: int) -> int:
         lines = self.lines
