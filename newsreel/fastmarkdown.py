@@ -105,8 +105,8 @@ class _Unsure(Exception):
 
 
 class _Beyond(_Unsure):
-    """The whole body is left to markdown-it: near its limits, or with what reads across
-    blocks (reference or footnote definitions, a fence or HTML block that may run on)."""
+    """The whole body is left to markdown-it: near its limits, or with a block that may run
+    past the blank lines that end a region (a fence, an HTML block), or a region too long."""
 
 
 def block_tokens(
@@ -150,6 +150,7 @@ _URL_START = re.compile(r"[hH][tT][tT][pP]")
 _DELIMITER_CELL = re.compile(r"^:?-+:?$")
 _LINK_START = re.compile(r"\[(?!\^)[^\[\]\\]*\]\(")
 _UNSAFE_FIRST = frozenset(" \t#>-+|`~<=[:")
+"""First characters of a line that can start (or interrupt a paragraph with) another block."""
 _RUNS_ON = re.compile(
     r"<(?:(?P<comment>!--)|(?P<cdata>!\[CDATA\[)|(?P<declaration>![A-Z])|(?P<instruction>\?)"
     r"|(?P<raw>script|pre|style|textarea)(?:[\s>]|$))",
@@ -158,7 +159,6 @@ _RUNS_ON = re.compile(
 """The start of an HTML block that a blank line does not end (markdown-it's kinds 1-5)."""
 _ENDS = {"comment": "-->", "cdata": "]]>", "declaration": ">", "instruction": "?>"}
 """What ends each kind of ``_RUNS_ON`` block (the raw ones: their closing tag)."""
-"""First characters of a line that can start (or interrupt a paragraph with) another block."""
 
 
 _ANY_ITEM = re.compile(r"([-*+]|[0-9]{1,9}([.)]))(?: |$)")
@@ -741,13 +741,6 @@ _ESCAPABLE = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 """What a backslash escapes (markdown-it's ``escape`` rule; the same set as CommonMark's)."""
 _SPECIAL = re.compile(r"[\n`*_~\[!&<\\^]")
 _LINK = re.compile(r"\[([^\[\]`\\<\n]*)\]\(([^\s()<>\\&`\"']+)(?: +\"([^\"\\&\n]*)\")? *\)")
-
-
-def inline_tokens(src: str, md: Any) -> list[Token]:
-    """markdown-it's children of an inline token with content ``src``, or ``_Unsure``."""
-    scan = _InlineScan(src, md)
-    scan.run(0, len(src))
-    return _tokens_of(scan.joined())
 
 
 Item = list[Any]
