@@ -52,29 +52,23 @@ def _more_marker(rng: random.Random, blocks: list[str]) -> None:
     blocks.insert(1, "<!-- more -->")
 
 
-def _autolink(rng: random.Random, blocks: list[str]) -> None:
-    i = rng.randrange(len(blocks))
-    blocks[i] += f" More at <https://example.com/news/{rng.randint(1000, 9999)}>."
+def _appended(text: Callable[[random.Random], str]) -> Shape:
+    """The shape that adds ``text`` to the end of one of a body's blocks, drawn at random."""
+
+    def append(rng: random.Random, blocks: list[str]) -> None:
+        i = rng.randrange(len(blocks))
+        blocks[i] += text(rng)
+
+    return append
 
 
-def _inline_html(rng: random.Random, blocks: list[str]) -> None:
-    i = rng.randrange(len(blocks))
-    blocks[i] += " The cut runs <abbr>2h 41m</abbr>."
-
-
-def _strong_emphasis(rng: random.Random, blocks: list[str]) -> None:
-    i = rng.randrange(len(blocks))
-    blocks[i] += " It is ***official***."
-
-
-def _wikipedia(rng: random.Random, blocks: list[str]) -> None:
-    i = rng.randrange(len(blocks))
-    blocks[i] += " See [the 1995 film](https://en.wikipedia.org/wiki/Heat_(1995_film))."
-
-
-def _footnote(rng: random.Random, blocks: list[str]) -> None:
-    i = rng.randrange(len(blocks))
-    blocks[i] += "^[According to the trade press.]"
+_autolink = _appended(lambda rng: f" More at <https://example.com/news/{rng.randint(1000, 9999)}>.")
+_inline_html = _appended(lambda rng: " The cut runs <abbr>2h 41m</abbr>.")
+_strong_emphasis = _appended(lambda rng: " It is ***official***.")
+_wikipedia = _appended(
+    lambda rng: " See [the 1995 film](https://en.wikipedia.org/wiki/Heat_(1995_film))."
+)
+_footnote = _appended(lambda rng: "^[According to the trade press.]")
 
 
 def _reference(rng: random.Random, blocks: list[str]) -> None:

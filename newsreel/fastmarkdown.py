@@ -335,6 +335,13 @@ class _Blocks:
         del self.out[made:]
         del self.unread[unread:]
 
+    def _filled(self, line: int) -> int:
+        """The first line from ``line`` on that is not blank (or the line count)."""
+        lines, count = self.lines, len(self.lines)
+        while line < count and _blank(lines[line]):
+            line += 1
+        return line
+
     def _read(self, line: int) -> int:
         """The block starting at ``line`` (after a blank line or another block): its tokens,
         and the line after it."""
@@ -384,17 +391,9 @@ class _Blocks:
         while line < count:
             text = lines[line]
             if _blank(text):
-                following = line + 1
-                while following < count and _blank(lines[following]):
-                    following += 1
-                if following == count:
-                    line = count
+                line = self._filled(line)
+                if line == count or (lines[line][0] != " " and not _ANY_ITEM.match(lines[line])):
                     break
-                after = lines[following]
-                if after[0] != " " and not _ANY_ITEM.match(after):
-                    line = following
-                    break
-                line = following
                 continue
             if line - start >= MAX_REGION_LINES or self._runs_on(text):
                 raise _Beyond
@@ -456,9 +455,7 @@ class _Blocks:
         while line < count:
             text = lines[line]
             if _blank(text):
-                following = line + 1
-                while following < count and _blank(lines[following]):
-                    following += 1
+                following = self._filled(line)
                 if following < count and (
                     lines[following][0] == " " or _item_marker(lines[following]) == marker
                 ):
@@ -609,9 +606,7 @@ class _Blocks:
         end = line
         if end < len(lines) and not _blank(lines[end]):
             raise _Unsure  # a lazy line, or another kind of list right after
-        after = end
-        while after < len(lines) and _blank(lines[after]):
-            after += 1
+        after = self._filled(end)
         if after < len(lines) and (
             lines[after][0] == " " or _BULLET.match(lines[after]) or _ORDERED.match(lines[after])
         ):

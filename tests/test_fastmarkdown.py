@@ -375,6 +375,7 @@ def test_odd_unicode_gives_markdown_its_html() -> None:
     alphabet += ["\u00a0", "\u200b", "\u2028", "\u2029", "\u201c", "\u201d", "\u00ab"]
     alphabet += ["\u05d0", "\u0627", "\u202e", "e\u0301", "\U0001f3ac", "\ufffd", "\u3000"]
     alphabet += ["\u2019s", "\u00e9", "\u0085", "&amp;", "\\*", "\u2014", "..."]
+    alphabet += ["\n    ", "<https://e.com/\u00e9>", "***", "\n===", "[\u00e9]: /x\n"]  # (regions)
     sources = []
     for seed in range(3000):
         rng = random.Random(seed)
