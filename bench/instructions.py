@@ -1,6 +1,6 @@
 """Instructions a cold build executes, in all its processes, counted by callgrind.
 
-    python bench/instructions.py SITE [--memo-mb MB]
+    python bench/instructions.py SITE [--memo-mb MB] [--cache]
 
 Builds SITE without a cache into a temporary folder under ``valgrind --tool=callgrind`` and
 prints each process's count and their total. Callgrind counts a forked child from its parent's
@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _inner(site: Path, output: Path, memo_mb: float | None) -> None:
+def _inner(site: Path, output: Path, memo_mb: float | None, cache: bool = False) -> None:
     """The build, run under callgrind: say which process is which on stderr."""
     sys.path.insert(0, str(ROOT))
     import newsreel.build as build
@@ -51,11 +51,14 @@ def _inner(site: Path, output: Path, memo_mb: float | None) -> None:
 
     build._run_parallel = marked
     print(f"PARENT {os.getpid()}", file=sys.stderr, flush=True)
-    build.build_site(site, build.BuildOptions(use_cache=False, output=output))
+    build.build_site(site, build.BuildOptions(use_cache=cache, output=output))
 
 
-def count(site: Path, memo_mb: float | None) -> tuple[int, list[tuple[str, int]]]:
-    """(total, [(process, instructions)]) of one cold build of ``site``."""
+def count(
+    site: Path, memo_mb: float | None, cache: bool = False
+) -> tuple[int, list[tuple[str, int]]]:
+    """(total, [(process, instructions)]) of one cold build of ``site`` (``cache``: with the
+    build cache on, as plain ``newsreel build`` does, none there yet)."""
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is needed (Debian: apt-get install valgrind)")
     with tempfile.TemporaryDirectory() as work:
@@ -68,6 +71,7 @@ def count(site: Path, memo_mb: float | None) -> tuple[int, list[tuple[str, int]]
         command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
         command += [sys.executable, __file__, "--inner", str(copy), str(Path(work) / "out")]
         command += ["--memo-mb", str(memo_mb)] if memo_mb is not None else []
+        command += ["--cache"] if cache else []
         log = subprocess.run(command, capture_output=True, text=True).stderr
     counted = {
         int(pid): int(n.replace(",", ""))
@@ -87,12 +91,17 @@ def main() -> None:
     parser.add_argument("site", type=Path)
     parser.add_argument("output", type=Path, nargs="?")
     parser.add_argument("--memo-mb", type=float)
+    parser.add_argument(
+        "--cache",
+        action="store_true",
+        help="the build cache on, none there yet (plain `newsreel build` of a fresh clone)",
+    )
     parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.inner:
-        _inner(args.site, args.output, args.memo_mb)
+        _inner(args.site, args.output, args.memo_mb, args.cache)
         return
-    total, parts = count(args.site.resolve(), args.memo_mb)
+    total, parts = count(args.site.resolve(), args.memo_mb, args.cache)
     for name, n in parts:
         print(f"{name:>16}: {n / 1e6:10,.0f} M")
     print(f"{'total':>16}: {total / 1e6:10,.0f} M")

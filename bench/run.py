@@ -289,16 +289,18 @@ def _append_sentence(path: Path, mark: str) -> None:
         )
 
 
-def newsreel_cold(site: Path) -> peers.PeerBuild:
+def newsreel_cold(site: Path, cache: bool = False) -> peers.PeerBuild:
     """newsreel's cold build, in the shape of a peer's: no cache, no output, and no manifest
     of an output (kept beside it: a build that finds one checks the output it describes, in
-    a child, while it starts: 8 % more instructions for 500 posts)."""
+    a child, while it starts: 8 % more instructions for 500 posts). ``cache``: plain
+    ``newsreel build``, which also writes the build cache (none there yet), as the first build
+    of a fresh clone does; else ``--no-cache``."""
     from newsreel.writer import manifest_path
 
     return peers.PeerBuild(
         "newsreel",
         site,
-        (str(NEWSREEL), "-q", "build", str(site), "--no-cache"),
+        (str(NEWSREEL), "-q", "build", str(site), *(() if cache else ("--no-cache",))),
         site / "site",
         (site / "site", site / ".newsreel-cache", manifest_path(site / "site")),
     )
@@ -307,11 +309,29 @@ def newsreel_cold(site: Path) -> peers.PeerBuild:
 TRASH = WORK / "trash"
 """Where a cold run's predecessor's output goes: deleted only once every run is done."""
 TRASH_EMPTIED = WORK / ".trash-emptied"
-INODE_AGE = 65
-"""Seconds after which ext4 (without a journal) takes a freed inode as any free one: it skips
-inodes freed in the last minute when it allocates, and a build right after deleting 20,000
-files spent seconds of system time looking past them (``find_inode_bit`` and
-``recently_deleted`` in ``perf``), more or less from run to run."""
+
+
+def _inode_age() -> float:
+    """Seconds after which ext4 without a journal takes a freed inode as any free one.
+
+    It looks past an inode freed less than ``recentcy`` seconds ago when it allocates (the
+    kernel's ``recently_deleted``): 30 s, plus five times the dirty-page expiry (``vm.
+    dirty_expire_centisecs``, 30 s by default) while that inode's table block is dirty — and
+    the new files of the next run keep it dirty. Measured here: after deleting 40,000 folders
+    with a file each, making 10,000 more took 1.12-1.18 s of system time up to 210 s later
+    against 0.59 s before, 0.79 s at 270 s and 0.64 s at 330 s. Hence the kernel's bound plus
+    two minutes (300 s by default)."""
+    try:
+        expiry = int(Path("/proc/sys/vm/dirty_expire_centisecs").read_text()) / 100
+    except (OSError, ValueError):
+        expiry = 30.0
+    return 30 + 5 * expiry + 120
+
+
+INODE_AGE = _inode_age()
+"""(``_inode_age``) A build right after deleting 20,000 files spent seconds of system time
+looking past them (``find_inode_bit`` and ``recently_deleted`` in ``perf``), more or less from
+run to run."""
 
 
 def _set_aside(path: Path) -> None:
@@ -758,10 +778,13 @@ class EqualResult:
     bytes: dict[str, int]
 
 
-def bench_equal(n: int, runs: int, code: bool, hugo: bool = True, vary: float = 0.0) -> EqualResult:
+def bench_equal(
+    n: int, runs: int, code: bool, hugo: bool = True, vary: float = 0.0, cache: bool = False
+) -> EqualResult:
     """newsreel and Hugo writing the same pages and feeds from one corpus, cold, round-robin
     (``hugo`` False: newsreel alone, for the growth and memory figures at 40,000 posts;
-    ``vary``: that share of the posts given Markdown shapes of other kinds, ``varied.py``)."""
+    ``vary``: that share of the posts given Markdown shapes of other kinds, ``varied.py``;
+    ``cache``: newsreel writes its build cache too, ``newsreel_cold``)."""
     suffix = "" if code else "-nocode"
     site = WORK / f"equal-{n}{suffix}"
     if not corpus.is_generated(site, n, code=code, settings=EQUAL_SETTINGS):
@@ -774,7 +797,7 @@ def bench_equal(n: int, runs: int, code: bool, hugo: bool = True, vary: float = 
             varied.write_varied(plain, site, vary)
         suffix += f"-varied-{vary}"
     if not hugo:
-        builds = [newsreel_cold(site)]
+        builds = [newsreel_cold(site, cache)]
         rows = {"cold": Row("cold build")}
         memory: dict[str, tuple[float, float, float]] = {}
         files: dict[str, int] = {}
@@ -792,7 +815,7 @@ def bench_equal(n: int, runs: int, code: bool, hugo: bool = True, vary: float = 
         print(
             f"converted for Hugo in {time.perf_counter() - start:.1f} s (not counted)", flush=True
         )
-    builds = [newsreel_cold(site), *peers.build_commands(installed, {"hugo": hugo_site})]
+    builds = [newsreel_cold(site, cache), *peers.build_commands(installed, {"hugo": hugo_site})]
     rows = {"cold": Row("cold build")}
     memory = {}
     files = {}
@@ -835,7 +858,15 @@ def equal_table(results: list[EqualResult]) -> str:
     return "\n".join(lines)
 
 
-def equal_report(results: list[EqualResult], runs: int, command: str, about: str) -> str:
+def equal_report(
+    results: list[EqualResult], runs: int, command: str, about: str, cache: bool = False
+) -> str:
+    mode = (
+        "no output; newsreel as plain `newsreel build`, which writes its build cache too, "
+        "none there yet"
+        if cache
+        else "no cache, no output"
+    )
     return "\n".join(
         [
             f"# newsreel against Hugo on equal work, {date.today().isoformat()}",
@@ -843,7 +874,7 @@ def equal_report(results: list[EqualResult], runs: int, command: str, about: str
             f"Command: `{command}`  ",
             f"Machine: {about}  ",
             f"Build: {newsreel_revision()}, Hugo {install_peers.HUGO_VERSION}  ",
-            f"Medians of {runs} cold builds each (no cache, no output), newsreel and Hugo "
+            f"Medians of {runs} cold builds each ({mode}), newsreel and Hugo "
             "alternating, whole-process wall time. Both write every post, the paginated home, "
             "film, actor and tag pages and their indexes, a full-content feed (20 entries) for "
             "the site and for every film and actor, sitemap.xml, robots.txt and a 404 page. "
@@ -959,6 +990,12 @@ def main(argv: list[str] | None = None) -> None:
         help="with --equal: give that share of the posts other Markdown shapes (bench/varied.py)",
     )
     parser.add_argument(
+        "--cache",
+        action="store_true",
+        help="with --equal: newsreel as plain `newsreel build` (writing its build cache, none "
+        "there yet) instead of `--no-cache`",
+    )
+    parser.add_argument(
         "--posts",
         type=lambda text: [int(part) for part in text.split(",") if part.strip()],
         metavar="N,N",
@@ -978,11 +1015,13 @@ def main(argv: list[str] | None = None) -> None:
     if args.equal:
         codes = {"both": (False, True), "no": (False,), "yes": (True,)}[args.code]
         results = [
-            bench_equal(n, args.runs, code, hugo="hugo" in args.peers, vary=args.varied)
+            bench_equal(
+                n, args.runs, code, hugo="hugo" in args.peers, vary=args.varied, cache=args.cache
+            )
             for n in args.sizes
             for code in codes
         ]
-        text = equal_report(results, args.runs, command.strip(), about)
+        text = equal_report(results, args.runs, command.strip(), about, args.cache)
         output = args.output or BENCH / f"results-{date.today().isoformat()}-equal.md"
         output.write_text(text + "\n", encoding="utf-8")
         print("\n" + text)

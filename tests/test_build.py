@@ -1375,9 +1375,9 @@ def test_the_process_that_starts_on_the_lists_holds_most_fragments() -> None:
 
 
 def test_a_new_cache_is_written_whole_and_renamed_into_place(tmp_path: Path) -> None:
-    """A build without a cache writes a new one to another file, then renames it: no log is
-    left beside it, a leftover of a crashed build (and another file's log) is cleared, and
-    the next build reads it."""
+    """A build without a cache writes a new one to another file, in pages of 64 KiB, then
+    renames it: no log is left beside it, a leftover of a crashed build (and another file's
+    log) is cleared, and the next build reads it."""
     from newsreel.incremental.store import STORE_FILE
 
     site = write_site(tmp_path / "blog", FILMS)
@@ -1399,6 +1399,9 @@ def test_a_new_cache_is_written_whole_and_renamed_into_place(tmp_path: Path) -> 
     (cache / STORE_FILE.replace(".sqlite", ".new.sqlite")).write_bytes(b"half written")
     assert not build_site(site).patched
     assert sorted(p.name for p in cache.glob("cache*")) == [STORE_FILE]
+    written = sqlite3.connect(cache / STORE_FILE)
+    assert written.execute("PRAGMA page_size").fetchone() == (65536,)  # an entry to a page
+    written.close()
     _edit_body(site / "content/posts/2020-09-07-jump.md", "\nAn edit.\n")
     result = build_site(site)
     assert result.patched and "An edit." in (site / "site/posts/jump/index.html").read_text("utf-8")

@@ -194,6 +194,11 @@ class SourceStore:
         memory (it is renamed into place when complete, ``save_state``)."""
         self.path = path
         self.db = sqlite3.connect(path, timeout=10, isolation_level=None)
+        if fresh:
+            # Pages of 64 KiB, not 4: an entry (7 KB of HTML and its record at 4,000 bench
+            # posts) fills one page, not a chain of overflow pages; the whole store went in
+            # 0.05 s instead of 0.10 s. (Set before the first table; a file keeps its size.)
+            self.db.execute("PRAGMA page_size=65536")
         self.db.execute(f"PRAGMA journal_mode={'MEMORY' if fresh else 'WAL'}")
         # Never synced to disk: it is a cache (a file damaged by a power cut reads as an error
         # and is started anew), and the sync when the last connection closes cost a build
