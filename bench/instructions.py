@@ -3,7 +3,10 @@
     python bench/instructions.py SITE [--memo-mb MB] [--cache]
 
 Builds SITE without a cache into a temporary folder under ``valgrind --tool=callgrind`` and
-prints each process's count and their total. Callgrind counts a forked child from its parent's
+prints each process's count and their total. ``--cache`` builds with the build cache on, none
+there yet (a fresh clone's first ``newsreel build``): the parent then also saves the cache;
+the child that hard-links the spare generation meanwhile is not counted (its work is the
+kernel's). Callgrind counts a forked child from its parent's
 start, so before each parallel phase an empty child is forked: its count is the parent's at
 that moment, and each worker forked right after is counted less it. ``--memo-mb`` sets the
 fragment memo's limit a process (to put a small site under a large one's pressure).
