@@ -315,9 +315,9 @@ def _inode_age() -> float:
     """Seconds after which ext4 without a journal takes a freed inode as any free one.
 
     It looks past an inode freed less than ``recentcy`` seconds ago when it allocates (the
-    kernel's ``recently_deleted``): 30 s, plus five times the dirty-page expiry (``vm.
-    dirty_expire_centisecs``, 30 s by default) while that inode's table block is dirty — and
-    the new files of the next run keep it dirty. Measured here: after deleting 40,000 folders
+    kernel's ``recently_deleted``): 30 s, plus five times the dirty-page expiry
+    (``vm.dirty_expire_centisecs``, 30 s by default) while that inode's table block is dirty,
+    and the new files of the next run keep it dirty. Measured here: after deleting 40,000 folders
     with a file each, making 10,000 more took 1.12-1.18 s of system time up to 210 s later
     against 0.59 s before, 0.79 s at 270 s and 0.64 s at 330 s. Hence the kernel's bound plus
     two minutes (300 s by default)."""
@@ -329,9 +329,9 @@ def _inode_age() -> float:
 
 
 INODE_AGE = _inode_age()
-"""(``_inode_age``) A build right after deleting 20,000 files spent seconds of system time
-looking past them (``find_inode_bit`` and ``recently_deleted`` in ``perf``), more or less from
-run to run."""
+"""How long a cold benchmark waits after the trash was emptied: a build right after deleting
+20,000 files spent seconds of system time looking past their inodes (``find_inode_bit`` and
+``recently_deleted`` in ``perf``), more or less from run to run."""
 
 
 def _set_aside(path: Path) -> None:
