@@ -1,9 +1,10 @@
 """No input costs far out of proportion to its size (``bench/shapes.py`` at a smaller size).
 
 Each pathological shape (equal headings, wide tables, nesting, open delimiters, quotes, the
-importer's embed search…) is read the way newsreel reads a post, or imported, and must cost
-at most 10 times the time and 20 times the memory of an ordinary post of the same size:
-budgets relative to the machine, never absolute times. The linear rewrites of markdown-it
+importer's embed search…) is read the way newsreel reads a post (the cycle collector off, as
+in a build), or imported, and must cost at most 15 times the time and 20 times the memory of
+an ordinary post of the same size (``shapes.TIME_BUDGET``, ``shapes.MEMORY_BUDGET``): budgets
+relative to the machine, never absolute times. The linear rewrites of markdown-it
 rules (heading ids, smart quotes) are checked to give the output the originals give.
 """
 
