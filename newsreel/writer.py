@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from itertools import islice, repeat
 from pathlib import Path
 
-from newsreel.children import Background
+from newsreel.children import Spawned
 from newsreel.errors import UnsafeOutput
 from newsreel.hashing import hash_bytes, hash_text
 from newsreel.layout import SOURCE_DIRS
@@ -889,6 +889,31 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()), str(a))
 
 
+def link_spare(spare: Path, output: Path) -> bool:
+    """Make ``spare`` the twin of ``output`` as its manifest lists it, each file a hard link to
+    the output's, then note the two as equal (the ``SPARE_NOTE`` file beside it); False, and no
+    spare, when that fails (the next build then links the files itself)."""
+    behind = spare.with_name(spare.name + SPARE_NOTE)
+    try:
+        behind.unlink(missing_ok=True)  # (a note on an older spare)
+        if spare.exists():
+            shutil.rmtree(spare)
+        manifest = Manifest.read(output)
+        if manifest is None:
+            return False
+        spare.parent.mkdir(parents=True, exist_ok=True)
+        spare.mkdir()
+        with _Folder(spare) as target, _Folder(output) as live:
+            for rel in manifest.files:
+                target.link_new(live, rel)
+        record = {"live": _stamp_list(manifest_path(output)), "changed": [], "removed": []}
+        behind.write_text(json.dumps(record), "utf-8")
+    except (OSError, UnsafeOutput):
+        shutil.rmtree(spare, ignore_errors=True)
+        return False
+    return True
+
+
 class OutputWriter:
     """Stages a build's new and changed files, then commits them to the output."""
 
@@ -911,7 +936,7 @@ class OutputWriter:
         """Allow the journaled in-place commit (``serve``'s own folder); ``build`` always swaps."""
         self.spare = spare
         """Where the generation before the live one is kept (in the build cache), if anywhere."""
-        self._seeding: Background | None = None
+        self._seeding: Spawned | None = None
         """The child making the spare of a first build (``_seed_spare``), until ``wait``."""
         self.previous = previous or Manifest()
         self.manifest = Manifest()
@@ -1183,34 +1208,20 @@ class OutputWriter:
         is then a few renames, where it would otherwise link every file itself (0.5 s of a
         one-post edit after the first build at 4,000 posts).
 
-        The links are made in a forked child (``children.Background``) while the build saves
-        its cache, which takes as long (5 s each at 40,000 posts); the build waits for it
-        (``wait``) before it lets another build start."""
+        The links are made by another process (``python -m newsreel.spare``, ``link_spare``)
+        while the build saves its cache, which takes as long (5 s each at 40,000 posts); the
+        build waits for it (``wait``) before it lets another build start."""
         if self.spare is None:
             return
-        self._seeding = Background(self._link_spare)
+        self._seeding = Spawned(
+            "newsreel.spare", os.path.abspath(self.spare), os.path.abspath(self.output)
+        )
 
     def wait(self) -> None:
         """Wait until the spare is made (or given up); the output itself is complete already."""
         if self._seeding is not None:
             self._seeding.wait()
             self._seeding = None
-
-    def _link_spare(self) -> None:
-        assert self.spare is not None
-        try:
-            self._behind_file().unlink(missing_ok=True)  # (a note on an older spare)
-            if self.spare.exists():
-                shutil.rmtree(self.spare)
-            self.spare.parent.mkdir(parents=True, exist_ok=True)
-            self.spare.mkdir()
-            with _Folder(self.spare) as target, _Folder(self.output) as live:
-                for rel in self.manifest.files:
-                    target.link_new(live, rel)
-            record = {"live": _stamp_list(manifest_path(self.output)), "changed": [], "removed": []}
-            self._behind_file().write_text(json.dumps(record), "utf-8")
-        except OSError:  # no spare: the next build links the files itself
-            shutil.rmtree(self.spare, ignore_errors=True)
 
     def _keep_as_spare(self, old: Path) -> bool:
         """Keep the generation just replaced as the spare for the next build, or delete it."""

@@ -51,32 +51,23 @@ def test_a_started_program_dies_when_newsreel_is_killed() -> None:
     assert not alive(child), "the started program outlived the newsreel process that started it"
 
 
-def test_background_work_runs_in_a_child_and_is_waited_for(tmp_path: Path) -> None:
-    """A fork where it is safe: the work runs in another process, which ``wait`` reaps, and
-    a failure in it is its answer; with a thread running, the work runs here at once."""
-    import threading
+def test_spawned_module_runs_in_a_fresh_interpreter_and_is_waited_for(tmp_path: Path) -> None:
+    """``Spawned`` runs this checkout's module in another process, out of this process's
+    group (a terminal's Ctrl-C is not sent to it), which ``wait`` reaps; a non-zero exit is
+    its answer, and it says nothing."""
+    from newsreel.children import Spawned
 
-    from newsreel.children import Background
-
-    def note(name: str) -> None:
-        (tmp_path / name).write_text(str(os.getpid()), "utf-8")
-
-    task = Background(lambda: note("forked"))
-    assert task.wait() and task.wait()
-    assert int((tmp_path / "forked").read_text("utf-8")) != os.getpid()
-
-    def fail() -> None:
-        raise OSError("disk full")
-
-    assert not Background(fail).wait()
-
-    stop = threading.Event()
-    thread = threading.Thread(target=stop.wait)
-    thread.start()
+    (tmp_path / "newsreel").mkdir()  # a look-alike package in the working folder is not run
+    (tmp_path / "newsreel" / "__init__.py").write_text("raise SystemExit(3)\n", "utf-8")
+    here = os.getcwd()
+    os.chdir(tmp_path)
     try:
-        task = Background(lambda: note("here"))
-        assert int((tmp_path / "here").read_text("utf-8")) == os.getpid()
-        assert task.wait()
+        task = Spawned("newsreel.spare", str(tmp_path / "spare"), str(tmp_path / "none"))
+        assert task.process is not None
+        assert os.getpgid(task.process.pid) == task.process.pid != os.getpgid(0)
+        assert not task.wait()  # no output to make a spare of: status 1, not 3
+        assert task.process.returncode == 1
+        assert Spawned("newsreel.spare").wait() is False  # wrong usage: status 2
     finally:
-        stop.set()
-        thread.join()
+        os.chdir(here)
+    assert not (tmp_path / "spare").exists()
