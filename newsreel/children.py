@@ -46,14 +46,15 @@ def tied_to_us() -> Callable[[], None]:
 
 
 class Spawned:
-    """``python -m MODULE ARGS`` in a fresh interpreter while this process goes on, for work
+    """``python -m MODULE PID ARGS`` in a fresh interpreter while this process goes on, for work
     that needs nothing of this process's memory (the spare generation's links).
 
     A forked child would share this process's pages, and every page this process wrote
     afterwards would be copied for one of the two: a build saving its cache beside such a child
-    held 60 MiB more at 10,000 posts. This child dies with this process, is in a process group
-    of its own (Ctrl-C is this process's to handle), says nothing, and runs this newsreel
-    (``-P``: not a ``newsreel`` folder in the working folder). ``wait`` says whether it exited 0."""
+    held 60 MiB more at 10,000 posts. The module is given this process's pid first and must
+    call ``die_with_parent`` with it. The child is in a process group of its own (Ctrl-C is
+    this process's to handle), says nothing, and runs this newsreel (``-P``: not a
+    ``newsreel`` folder in the working folder). ``wait`` says whether it exited 0."""
 
     def __init__(self, module: str, *args: str) -> None:
         root = str(Path(__file__).resolve().parent.parent)  # the folder holding newsreel/
@@ -62,12 +63,11 @@ class Spawned:
         self.process: subprocess.Popen[bytes] | None
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-P", "-m", module, *args],
+                [sys.executable, "-P", "-m", module, str(os.getpid()), *args],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
                 env=env,
-                preexec_fn=tied_to_us(),
                 process_group=0,
             )
         except (OSError, ValueError):  # (no interpreter to start: sys.executable is empty)
