@@ -341,6 +341,16 @@ def _set_aside(path: Path) -> None:
         path.rename(TRASH / f"{time.time_ns()}-{path.name}")
 
 
+def _delete(path: Path) -> None:
+    """Delete a run's output at once (``--delete``), written back to disk as ``rm`` and
+    ``sync`` would leave it."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif path.exists() or path.is_symlink():
+        path.unlink()
+    os.sync()
+
+
 def _empty_trash() -> None:
     """Delete what the runs set aside, and note when (``_wait_for_old_inodes``)."""
     if TRASH.exists():
@@ -366,19 +376,25 @@ def bench_cold(
     rows: dict[str, Row],
     memory: dict[str, tuple[float, float, float]],
     files: dict[str, int],
+    delete: bool = False,
 ) -> None:
     """Cold builds, one round of every tool per run, so a busy moment on the machine hits all
     alike. The outputs of earlier runs are set aside, not deleted, until the last run
-    (``INODE_AGE``)."""
+    (``INODE_AGE``); with ``delete``, each is deleted right before the next run of its tool and
+    nothing waits, as a plain ``rm -rf`` between commands does."""
     for build in builds:
         for path in build.cold_remove:
             _set_aside(path)
     _empty_trash()
-    _wait_for_old_inodes()
+    if not delete:
+        _wait_for_old_inodes()
     for _ in range(runs):
         for build in builds:
             for path in build.cold_remove:
-                _set_aside(path)
+                if delete:
+                    _delete(path)
+                else:
+                    _set_aside(path)
             sample = measure(build.command, build.site)
             rows["cold"].samples.setdefault(build.tool, []).append(sample)
             _progress(f"{build.tool} cold", sample)
@@ -779,12 +795,19 @@ class EqualResult:
 
 
 def bench_equal(
-    n: int, runs: int, code: bool, hugo: bool = True, vary: float = 0.0, cache: bool = False
+    n: int,
+    runs: int,
+    code: bool,
+    hugo: bool = True,
+    vary: float = 0.0,
+    cache: bool = False,
+    delete: bool = False,
 ) -> EqualResult:
     """newsreel and Hugo writing the same pages and feeds from one corpus, cold, round-robin
     (``hugo`` False: newsreel alone, for the growth and memory figures at 40,000 posts;
     ``vary``: that share of the posts given Markdown shapes of other kinds, ``varied.py``;
-    ``cache``: newsreel writes its build cache too, ``newsreel_cold``)."""
+    ``cache``: newsreel writes its build cache too, ``newsreel_cold``; ``delete``: each run's
+    output deleted right before the next, ``bench_cold``)."""
     suffix = "" if code else "-nocode"
     site = WORK / f"equal-{n}{suffix}"
     if not corpus.is_generated(site, n, code=code, settings=EQUAL_SETTINGS):
@@ -802,7 +825,7 @@ def bench_equal(
         memory: dict[str, tuple[float, float, float]] = {}
         files: dict[str, int] = {}
         print(f"N = {n}, {'with' if code else 'without'} code blocks: newsreel alone", flush=True)
-        bench_cold(builds, runs, rows, memory, files)
+        bench_cold(builds, runs, rows, memory, files, delete)
         return EqualResult(n, code, rows, memory, files, {"newsreel": _count_bytes(site / "site")})
     installed = install_peers.install()
     hugo_site = WORK / f"hugo-equal-{n}{suffix}"
@@ -820,7 +843,7 @@ def bench_equal(
     memory = {}
     files = {}
     print(f"N = {n}, {'with' if code else 'without'} code blocks: cold builds", flush=True)
-    bench_cold(builds, runs, rows, memory, files)
+    bench_cold(builds, runs, rows, memory, files, delete)
     sizes = {build.tool: _count_bytes(build.output) for build in builds}
     return EqualResult(n, code, rows, memory, files, sizes)
 
@@ -859,7 +882,12 @@ def equal_table(results: list[EqualResult]) -> str:
 
 
 def equal_report(
-    results: list[EqualResult], runs: int, command: str, about: str, cache: bool = False
+    results: list[EqualResult],
+    runs: int,
+    command: str,
+    about: str,
+    cache: bool = False,
+    delete: bool = False,
 ) -> str:
     mode = (
         "no output; newsreel as plain `newsreel build`, which writes its build cache too, "
@@ -867,6 +895,8 @@ def equal_report(
         if cache
         else "no cache, no output"
     )
+    if delete:
+        mode += "; each tool's last output deleted right before its run, with no wait"
     return "\n".join(
         [
             f"# newsreel against Hugo on equal work, {date.today().isoformat()}",
@@ -996,6 +1026,12 @@ def main(argv: list[str] | None = None) -> None:
         "there yet) instead of `--no-cache`",
     )
     parser.add_argument(
+        "--delete",
+        action="store_true",
+        help="with --equal: delete each cold run's output right before the next run and do "
+        "not wait for freed inodes, as a plain `rm -rf` between commands does",
+    )
+    parser.add_argument(
         "--posts",
         type=lambda text: [int(part) for part in text.split(",") if part.strip()],
         metavar="N,N",
@@ -1016,21 +1052,27 @@ def main(argv: list[str] | None = None) -> None:
         codes = {"both": (False, True), "no": (False,), "yes": (True,)}[args.code]
         results = [
             bench_equal(
-                n, args.runs, code, hugo="hugo" in args.peers, vary=args.varied, cache=args.cache
+                n,
+                args.runs,
+                code,
+                hugo="hugo" in args.peers,
+                vary=args.varied,
+                cache=args.cache,
+                delete=args.delete,
             )
             for n in args.sizes
             for code in codes
         ]
-        text = equal_report(results, args.runs, command.strip(), about, args.cache)
+        text = equal_report(results, args.runs, command.strip(), about, args.cache, args.delete)
         output = args.output or BENCH / f"results-{date.today().isoformat()}-equal.md"
         output.write_text(text + "\n", encoding="utf-8")
         print("\n" + text)
         print(f"\nwritten to {output}")
         return
-    results = [
+    sized = [
         bench_size(n, args.runs, args.peers, not args.no_incremental_peers) for n in args.sizes
     ]
-    text = report(results, args.peers, args.runs, command.strip(), about)
+    text = report(sized, args.peers, args.runs, command.strip(), about)
     output = args.output or BENCH / f"results-{date.today().isoformat()}.md"
     output.write_text(text + "\n", encoding="utf-8")
     print("\n" + text)
