@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from sitekit import newsreel, post, write_site
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -71,3 +72,32 @@ def test_spawned_module_runs_in_a_fresh_interpreter_and_is_waited_for(tmp_path: 
     finally:
         os.chdir(here)
     assert not (tmp_path / "spare").exists()
+
+
+def test_the_spare_process_links_the_output_and_leaves_when_its_parent_is_gone(
+    tmp_path: Path,
+) -> None:
+    """``python -m newsreel.spare PARENT SPARE OUTPUT`` hard-links the output's files into the
+    spare and notes it; given a pid that is not its parent's (a build that died before the
+    child tied itself to it), it leaves at once and makes nothing."""
+    site = write_site(
+        tmp_path / "blog",
+        {
+            "newsreel.yaml": "base_url: https://example.org/\n",
+            "content/posts/a.md": post("A post", body="Words."),
+        },
+    )
+    assert newsreel("build", site, "--no-cache").returncode == 0
+    output, spare = site / "site", tmp_path / "spare"
+
+    def link(parent: int) -> int:
+        argv = [sys.executable, "-P", "-m", "newsreel.spare", str(parent), str(spare), str(output)]
+        return subprocess.run(argv, cwd=REPO, timeout=60).returncode
+
+    assert link(os.getpid() + 1 if os.getpid() != 1 else 2) == 1
+    assert not spare.exists()
+    assert link(os.getpid()) == 0
+    files = sorted(p.relative_to(output) for p in output.rglob("*") if p.is_file())
+    assert files and files == sorted(p.relative_to(spare) for p in spare.rglob("*") if p.is_file())
+    assert all((spare / rel).stat().st_ino == (output / rel).stat().st_ino for rel in files)
+    assert spare.with_name("spare.behind").is_file()
