@@ -896,7 +896,9 @@ def link_spare(spare: Path, output: Path) -> bool:
     behind = spare.with_name(spare.name + SPARE_NOTE)
     try:
         behind.unlink(missing_ok=True)  # (a note on an older spare)
-        if spare.exists():
+        if spare.is_symlink() or spare.is_file():  # (planted: removed, never followed)
+            spare.unlink()
+        elif spare.exists():
             shutil.rmtree(spare)
         manifest = Manifest.read(output)
         if manifest is None:

@@ -96,8 +96,13 @@ def test_the_spare_process_links_the_output_and_leaves_when_its_parent_is_gone(
 
     assert link(os.getpid() + 1 if os.getpid() != 1 else 2) == 1
     assert not spare.exists()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "keep.txt").write_text("keep", "utf-8")
+    spare.symlink_to(elsewhere)  # planted where the spare goes: removed, not followed
     assert link(os.getpid()) == 0
     files = sorted(p.relative_to(output) for p in output.rglob("*") if p.is_file())
     assert files and files == sorted(p.relative_to(spare) for p in spare.rglob("*") if p.is_file())
     assert all((spare / rel).stat().st_ino == (output / rel).stat().st_ino for rel in files)
     assert spare.with_name("spare.behind").is_file()
+    assert not spare.is_symlink() and os.listdir(elsewhere) == ["keep.txt"]
