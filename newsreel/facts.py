@@ -1,5 +1,5 @@
 """What an imported article says about itself: a headline, its date, the release year it
-reports, and the film titles it names.
+reports, the film titles and the actors it names.
 
 Pure functions over the article's cleaned text, for ``importer``. Each finding carries the
 words it came from (``evidence``), so that the import report can say why it was proposed.
@@ -492,7 +492,8 @@ TITLE_RUN = rf"{_CAP}(?:(?::|[ ][-\u2013\u2014]|,)?[ ](?:{_SMALL}[ ])*{_CAP})*"
 """Capitalised words on one line, with small words, a colon or a dash between them."""
 _WORK_NOUNS = (
     r"(?:film|movie|sequel|prequel|blockbuster|feature|adaptation|remake|reboot|spin-?off|biopic|"
-    r"documentary|thriller|drama|comedy|musical|franchise|trilogy|instalment|installment)"
+    r"documentary|thriller|drama|comedy|musical|franchise|trilogy|instalment|installment|western|"
+    r"horror|epic|romance|rom-?com|satire|noir|heist|fantasy|adventure)"
 )
 _TITLE_PATTERNS: tuple[tuple[re.Pattern[str], int], ...] = (
     (re.compile(r"(?<![\w*])[*_](?P<title>[A-Z0-9][^*_\n]{0,70}?)[*_](?![\w*])"), 3),
@@ -714,3 +715,175 @@ def _clean_title(raw: str) -> str:
 def today_of(moment: datetime) -> date:
     """The calendar day of ``moment`` (in its own zone)."""
     return moment.date()
+
+
+# ---------------------------------------------------------------------- people
+
+_UPPER = "[" + "".join(c for c in map(chr, range(0x41, 0x250)) if c.isupper()) + "]"
+"""The capital letters of the Latin alphabets (``re`` has no class for them)."""
+_NAME_WORD = rf"(?:{_UPPER}[^\W\d_'\u2019-]*(?:['\u2019-][^\W\d_]+)*)"
+"""A word of a name: letters, with an apostrophe or a hyphen inside (O'Brien, Jean-Luc)."""
+_PARTICLE = r"(?:de|del|della|der|den|di|da|du|dos|van|von|le|la|bin|al|ter|st\.)"
+_PERSON = rf"{_NAME_WORD}(?:[ ](?:[A-Z]\.[ ]?)*(?:{_PARTICLE}[ ])?{_NAME_WORD}){{0,3}}"
+"""One to four capitalised words, a middle initial or a particle between (Ana de Armas,
+Samuel L. Jackson)."""
+_CAST = rf"(?P<names>{_PERSON}(?:(?:,[ ]|,?[ ]and[ ]|[ ]&[ ]){_PERSON})*)"
+"""A list of names: "Timothée Chalamet and Zendaya", "Tom Hanks, Meg Ryan and Bill Pullman"."""
+_ROLE_NOUNS = (
+    r"(?:actor|actress|actors|actresses|star|stars|co-?star|co-?stars|leading[ ](?:man|lady)|lead|"
+    r"stuntman|stuntwoman|action[ ]hero|heartthrob|cast[ ]member|cast[ ]members)"
+)
+_AFTER_NOUN = re.compile(
+    rf"\b(?i:{_ROLE_NOUNS}|starring|alongside|opposite|cast[ ]includes)[ ]{_CAST}"
+)
+""" "actress Zendaya", "starring Tom Hanks and Meg Ryan", "co-star Rebecca Ferguson"."""
+_CAST_PATTERNS = (
+    # "Robert Pattinson has also joined the cast", "… joins the cast of"
+    re.compile(
+        rf"{_CAST}[ ](?:(?:has|have|had|will|would|is|are|was|were)[ ])?(?:also[ ])?"
+        r"(?:joined|joins|join|joining)[ ](?:the[ ])?(?:cast|ensemble)\b"
+    ),
+    # "Tom Cruise, Hollywood's highest-profile stuntman and action hero"
+    re.compile(rf"{_CAST},[ ](?:(?!whose\b)[^,.;:!?\n]){{0,60}}?[ ]?\b{_ROLE_NOUNS}\b"),
+    # "with Timothée Chalamet and Zendaya returning as", "Tom Holland will play", "stars as"
+    re.compile(
+        rf"{_CAST}[ ](?:(?:is|are|was|were|will|would|has|have|had)[ ](?:be[ ]|been[ ])?)?"
+        r"(?:(?:also|set|slated|expected|confirmed|reportedly|back|now|in[ ]talks|in[ ]negotiations|"
+        r"attached|tapped|signed[ ]on)[ ])?(?:to[ ])?"
+        r"(?:(?:star|stars|starred|starring)[ ](?:as|in|alongside|opposite)|play|plays|played|"
+        r"playing|portray|portrays|portrayed|portraying|reprise|reprises|reprised|reprising|"
+        r"(?:return|returns|returned|returning)[ ](?:as|to[ ]play|to[ ]the[ ]role)|"
+        r"(?:cast|recast)[ ](?:as|in)|voices|voiced|voicing)\b"
+    ),
+)
+"""Where a list of names is a cast: one word alone is not a name there ("Netflix plays…")."""
+_ACTOR_NOUNS = frozenset(["actor", "actress", "co-star", "costar"])
+"""Nouns that name an actor even opening a sentence ("Actress Zia"; "Star Wars" is no star)."""
+_NOT_CAST = (
+    re.compile(
+        r"\b(?i:director|directors|filmmaker|filmmakers|writer|writers|screenwriter|screenwriters|"
+        r"producer|producers|composer|author|novelist|showrunner|creator|cinematographer|"
+        rf"directed[ ]by|written[ ]by|produced[ ]by|novel[ ]by|helmed[ ]by)[ ]{_CAST}"
+    ),
+    re.compile(
+        rf"{_CAST}[ ](?:(?:is|was|will|would|has|had|also)[ ])*(?:(?:set|back|returns?|returning)[ ]to[ ])?"
+        r"(?:directs|directed|direct|directing|helms|helmed|writes|wrote|produces|produced|"
+        r"adapts|adapted)\b"
+    ),
+)
+"""Names the text gives another job: "director Denis Villeneuve", "Greta Gerwig directs"."""
+_ROLES = re.compile(
+    r"\b(?:(?:return|returns|returned|returning|star|stars|starred|starring|cast|recast|appear|"
+    r"appears|appearing|reprise|reprises|reprising|back)[ ]as|plays|playing|played|play|"
+    rf"portrays|portraying|portrayed|portray|voices|voicing|voiced|role[ ]of)[ ](?:the[ ])?"
+    rf"(?P<names>{_PERSON}(?:[ ]and[ ]{_PERSON})?)"
+)
+"""Characters: "returns as Nick Fury", "plays Chani", "the role of Paul Atreides"."""
+_NOT_FIRST = frozenset(
+    [
+        "yesterday",
+        "today",
+        "tonight",
+        "meanwhile",
+        "now",
+        "also",
+        "earlier",
+        "later",
+        "then",
+        "recently",
+        "finally",
+        "however",
+        "additionally",
+        "plus",
+        "and",
+        "but",
+        "so",
+        "sources",
+        "reportedly",
+        "star",
+        "stars",
+        "actor",
+        "actress",
+        "co-star",
+        "costar",
+        "newcomer",
+        "veteran",
+        "legend",
+        "icon",
+        "oscar-winner",
+        "oscar-winning",
+    ]
+)
+"""Capitalised words that open a sentence before a name, never part of it."""
+_NAME_PARTICLES = frozenset(re.findall(r"[a-z.]+", _PARTICLE.replace("(?:", "")))
+
+
+def _as_name(words: str, excluded: set[str]) -> str | None:
+    """``words`` as a person's name, or None: words that open a sentence left out ("Yesterday
+    Tom Hanks"), no acronym, studio or platform, nor an ``excluded`` name."""
+    parts = words.split()
+    while len(parts) > 1 and (parts[0].lower() in _NOT_FIRST or parts[0].lower() in _OPENERS):
+        parts.pop(0)
+    while len(parts) > 2 and parts[0].lower().rstrip(".") in _NOT_TITLES:
+        parts.pop(0)  # "Netflix Zendaya Coleman": a word before a name of two or more
+    if parts:
+        parts[-1] = re.sub(r"['\u2019]s$", "", parts[-1])  # "Cruise's"
+    if not parts or any(len(p) > 2 and p.isupper() and p[-1] != "." for p in parts):
+        return None  # "IMAX", "BMW": an acronym
+    name = " ".join(parts)
+    folded = name.casefold()
+    if folded in excluded or all(p.lower().rstrip(".") in _NOT_TITLES for p in parts):
+        return None  # (a studio, a platform: "Warner Bros", "Netflix"; not "Oscar Isaac")
+    if any(folded in other or other in folded for other in excluded if len(other) > 3):
+        return None
+    return name
+
+
+def _names_of(cast: str) -> list[str]:
+    return [n for n in re.split(r",[ ]|,?[ ]and[ ]|[ ]&[ ]", cast) if n]
+
+
+def _named(patterns: Iterable[re.Pattern[str]], text: str) -> set[str]:
+    """The names (case-folded) in the ``names`` group of every match of ``patterns``."""
+    return {
+        name.casefold()
+        for pattern in patterns
+        for match in pattern.finditer(text)
+        for raw in _names_of(match["names"])
+        if (name := _as_name(raw, set())) is not None
+    }
+
+
+def guess_people(text: str, *, not_these: Iterable[str] = ()) -> list[Finding]:
+    """Actors the text seems to name, in order of first mention, each with its words.
+
+    A name is one to four capitalised words found where articles name a cast: after
+    "actress", "star", "starring" or "alongside", before "joined the cast", "will play",
+    "returning as", or followed by ", … actor". One word alone ("Zendaya") counts only after
+    such a noun or in a list with others. A name the text also gives another job
+    ("director Denis Villeneuve", "Greta Gerwig directs"), a character ("returns as Nick
+    Fury", "plays Chani") and ``not_these`` (film titles) are left out."""
+    excluded = {n.casefold() for n in not_these}
+    others = _named((*_NOT_CAST, _ROLES), text)
+    first: dict[str, int] = {}
+    evidence: dict[str, str] = {}
+    for pattern in (_AFTER_NOUN, *_CAST_PATTERNS):
+        for match in pattern.finditer(text):
+            names = _names_of(match["names"])
+            # one word is a name in a list, or after a noun ("actress Zia"; "Star Wars": no)
+            noun = match.group().split()[0]
+            one_word = len(names) > 1 or (
+                pattern is _AFTER_NOUN and (noun.islower() or noun.lower() in _ACTOR_NOUNS)
+            )
+            for raw in names:
+                name = _as_name(raw, excluded)
+                if name is None or name.casefold() in others or (" " not in name and not one_word):
+                    continue
+                at = text.find(name)
+                first.setdefault(name, at if at >= 0 else match.start())
+                evidence.setdefault(name, " ".join(match.group().split()))
+    shorter = {
+        n for n in first for m in first if n != m and re.search(rf"(?<!\w){re.escape(n)}(?!\w)", m)
+    }
+    ranked = sorted((n for n in first if n not in shorter), key=lambda n: first[n])
+    return [Finding(name, evidence[name]) for name in ranked]

@@ -18,7 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from newsreel.config import load_settings
-from newsreel.facts import Finding, guess_titles, headline, release_years, take_datelines
+from newsreel.facts import (
+    Finding,
+    guess_people,
+    guess_titles,
+    headline,
+    release_years,
+    take_datelines,
+)
 from newsreel.layout import SiteLayout
 from newsreel.report import Reporter
 from newsreel.scaffold import (
@@ -34,7 +41,7 @@ from newsreel.scaffold import (
     write_new,
 )
 from newsreel.slugs import short_slug, slugify
-from newsreel.taxonomies import Taxonomy, works
+from newsreel.taxonomies import Taxonomy, cast_of, spoken_list, works
 from newsreel.tweets import TweetError, canonical_status_url, find_copied_embeds, parse_status_url
 
 TITLE_LIMIT = 80
@@ -56,6 +63,14 @@ _GALLERY_BLOCK = re.compile(
     re.I,
 )
 _GALLERY_TAIL = re.compile(rf"(?<=[.!?\u2026\"'\u201d\u2019)])\s+\d+\s+{_GALLERY_WORDS}\s*$", re.I)
+_PROMOTION = re.compile(
+    r"(?:(?:related|read\s+(?:more|also|next)|also\s+read|see\s+also|more|recommended|"
+    r"don['\u2019]t\s+miss|you\s+(?:may|might)\s+also\s+like|watch\s+next|up\s+next)"
+    r"\s*(?::|\||[\u2014\u2013])\s*[^\n]{1,150}"
+    r"|(?:sign\s+up|subscribe)\b[^\n]{0,100}\bnewsletters?\b[^\n]{0,60})",
+    re.I,
+)
+"""A line the page put around the article: "Related: …", "Read more: …", a newsletter's call."""
 # A line break (or one blank line) before a line that is only an embed's attribution.
 _EMBED_TAIL_LINE = re.compile(
     r"(?<=\S)[ ]*\n(?:[ ]*\n)?(?=[\u2014\u2013]{1,2}|--?[ ])(?=[^\n]*\(@\w{1,15}\)[ ]*[A-Za-z]{3,9}\.?[ ]+\d{1,2},[ ]*\d{4}[ ]*(?:\n|$))"
@@ -214,6 +229,16 @@ def drop_gallery_noise(blocks: list[str]) -> tuple[list[str], list[str]]:
             removed.append(tail.group().strip())
             block = block[: tail.start()]
         kept.append(block)
+    return kept, removed
+
+
+def drop_promotions(blocks: list[str]) -> tuple[list[str], list[str]]:
+    """Remove lines the page put around the article: "Related: …", "Read more: …", a
+    newsletter's call. Returns the blocks left and those removed."""
+    kept: list[str] = []
+    removed: list[str] = []
+    for block in blocks:
+        (removed if _PROMOTION.fullmatch(block.strip()) else kept).append(block)
     return kept, removed
 
 
@@ -497,6 +522,12 @@ def clean_article(text: str, today: date | None = None) -> CleanedArticle:
     blocks, noise = drop_gallery_noise(blocks)
     if noise:
         changes.append(f"removed {_n(len(noise), 'photo-gallery leftover')}: {_examples(noise)}")
+    blocks, promotions = drop_promotions(blocks)
+    if promotions:
+        changes.append(
+            f"removed {_n(len(promotions), 'promotional line')} of the page around the article: "
+            f"{_examples(promotions)}"
+        )
     blocks, day, datelines = take_datelines(blocks, today or date.today())
     if datelines:
         dated = f", the article's date {day.isoformat()}" if day else ""
@@ -627,6 +658,17 @@ def import_file(site_dir: Path, file: Path, *, reporter: Reporter | None = None)
         if tax.pages
     }
     work = works(taxonomies)
+    cast = cast_of(taxonomies)
+    cast_guesses: list[Finding] = []
+    if cast is not None:
+        # Actors the site has no page for yet, from how the article names its cast.
+        named = {fold(n) for pair in found[cast.name] for n in pair}
+        films = [k.name for tax in taxonomies if tax.releases for k in names.of(tax.name)]
+        cast_guesses = [
+            f
+            for f in guess_people(article.text, not_these=films)
+            if fold(str(f.value)) not in named
+        ]
     guessed = None
     if work is not None and work.pages and not found[work.name]:
         people = [
@@ -635,10 +677,13 @@ def import_file(site_dir: Path, file: Path, *, reporter: Reporter | None = None)
         people += [
             name for tax in taxonomies if tax.schema == "Person" for name, _ in found[tax.name]
         ]
+        people += [str(f.value) for f in cast_guesses]
         guesses = guess_titles(article.text, not_these=people)
         guessed = guesses[0] if guesses else None
         if guessed:
             found[work.name] = [(str(guessed.value), str(guessed.value))]
+    if cast is not None:
+        found[cast.name] += [(str(f.value), str(f.value)) for f in cast_guesses]
     titles = [name for name, _ in found[work.name]] if work is not None and work.pages else []
     years = release_years(article.text, now.date())
     year = years[0] if years else None
@@ -662,9 +707,11 @@ def import_file(site_dir: Path, file: Path, *, reporter: Reporter | None = None)
     front = front_matter_text(fields)
     if guessed is not None and work is not None:
         key = work.single if work.single and len(titles) == 1 else work.key
-        front = front.replace(
-            f"\n{key}:", f"\n# {key}: a guess from the article's text, check it\n{key}:", 1
-        )
+        front = _note_guesses(front, key, [str(guessed.value)], 1)
+    if cast_guesses and cast is not None:
+        actors = len(found[cast.name])
+        key = cast.single if cast.single and actors == 1 else cast.key
+        front = _note_guesses(front, key, [str(f.value) for f in cast_guesses], actors)
     path = _free_path(site_dir, short_slug(slugify(article.title), SLUG_LIMIT))
     try:
         write_new(path, front + "\n" + article.markdown)
@@ -675,10 +722,13 @@ def import_file(site_dir: Path, file: Path, *, reporter: Reporter | None = None)
     for change in article.changes:
         reporter.info(change)
     reporter.info(dated_by)
+    guessed_names = {str(f.value) for f in cast_guesses}
     for tax in taxonomies:
         if tax.name not in found or (tax is work and guessed is not None):
             continue
         for name, canonical in found[tax.name]:
+            if tax is cast and name in guessed_names:
+                continue
             page = "" if fold(name) == fold(canonical) else f", whose page is {canonical!r}"
             about = "them" if tax.schema == "Person" else "it"
             reporter.info(
@@ -691,6 +741,13 @@ def import_file(site_dir: Path, file: Path, *, reporter: Reporter | None = None)
             f'guessed the {label}: {guessed.value}, from "{guessed.evidence}"; a guess, since this '
             f"site knows no {label} the article names: check it, or correct {work.single or work.key}:"
         )
+    if cast is not None:
+        for finding in cast_guesses:
+            reporter.info(
+                f'guessed {cast.label.lower()}: {finding.value}, from "{finding.evidence}"; a '
+                f"guess, as this site knows no {cast.label.lower()} of that name: check it, or "
+                f"remove it from {cast.key}:"
+            )
     if year is not None and titles:
         others = sorted({int(f.value) for f in years} - {int(year.value)})
         also = f"; the article also gives {', '.join(map(str, others))}" if others else ""
@@ -712,6 +769,17 @@ def import_file(site_dir: Path, file: Path, *, reporter: Reporter | None = None)
         f"created {path.as_posix()}, a draft: read it, then remove draft: true to publish"
     )
     return path
+
+
+def _note_guesses(front: str, key: str, guesses: Sequence[str], listed: int) -> str:
+    """``front`` with a comment above ``key:`` saying which of its ``listed`` names are
+    ``guesses`` from the article's text ("# actors: X is a guess…" beside names the site knows)."""
+    one = len(guesses) == 1
+    which = "a guess" if one else "guesses"
+    if len(guesses) < listed:
+        which = f"{spoken_list(guesses)} {'is' if one else 'are'} {which}"
+    comment = f"# {key}: {which} from the article's text, check {'it' if one else 'them'}"
+    return front.replace(f"\n{key}:", f"\n{comment}\n{key}:", 1)
 
 
 def _post_date(article: CleanedArticle, now: datetime) -> tuple[date | datetime, str]:

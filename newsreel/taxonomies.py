@@ -171,6 +171,23 @@ def works(taxonomies: Iterable[Taxonomy]) -> Taxonomy | None:
     return next((tax for tax in taxonomies if tax.releases), None)
 
 
+CAST_NAMES = frozenset(["actors", "cast", "stars"])
+"""The names a kind of people who act in films goes by (``cast_of``)."""
+
+
+def cast_of(taxonomies: Iterable[Taxonomy]) -> Taxonomy | None:
+    """The kind with pages for the people who act in films (the built-in ``actors``), if any:
+    a ``Person`` kind named or keyed ``actors``, ``cast`` or ``stars``."""
+    return next(
+        (
+            tax
+            for tax in taxonomies
+            if tax.pages and tax.schema == "Person" and {tax.name, tax.key} & CAST_NAMES
+        ),
+        None,
+    )
+
+
 def post_keys(taxonomies: Iterable[Taxonomy]) -> frozenset[str]:
     """Every key a post may have with these taxonomies."""
     found = set(BASE_POST_KEYS)

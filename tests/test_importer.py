@@ -217,6 +217,22 @@ def test_gallery_noise_is_removed_but_real_mentions_stay() -> None:
     assert cleaned.paragraphs[0].endswith("for Christopher Nolan.")
 
 
+def test_promotional_lines_are_removed_but_prose_stays() -> None:
+    text = (
+        "The heist sequel starts shooting in Lisbon in May.\n\n"
+        "Related: Every heist film of the decade, ranked\n\n"
+        "READ MORE \u2014 The first trailer is here\n\n"
+        "Sign up for our weekly film newsletter.\n\n"
+        "More than a sequel, it is a new start. Related films follow in 2027."
+    )
+    cleaned = clean_article(text)
+    assert change(cleaned, "removed 3 promotional lines")
+    assert cleaned.paragraphs == (
+        "The heist sequel starts shooting in Lisbon in May.",
+        "More than a sequel, it is a new start. Related films follow in 2027.",
+    )
+
+
 def test_heading_becomes_the_title_and_wrapped_lines_join() -> None:
     cleaned = clean_article(article("heading.txt"))  # CRLF line ends, hard-wrapped
     assert cleaned.title == "The Batman opens with $134 million"
@@ -537,6 +553,59 @@ def test_a_long_lead_gives_its_main_clause_and_a_known_working_title(tmp_path: P
     assert data["film"] == "Project Meridian" and data["release_year"] == 2027
     assert "whose page is 'Copper Sky'" in report and "guess" not in front
     assert "dated the post now" in report
+
+
+def test_a_cast_the_site_does_not_know_is_guessed_and_marked(tmp_path: Path) -> None:
+    report, data, front, _ = imported(fresh_blog(tmp_path), "cast.txt")
+    assert data["actors"] == ["Mara Quist", "Idris Vale", "Noor Haddad"]
+    assert "# actors: guesses from the article's text, check them\nactors:" in front
+    assert 'guessed actor: Mara Quist, from "Mara Quist has joined the cast"' in report
+    assert 'guessed actor: Noor Haddad, from "Noor Haddad, the breakout star"' in report
+    # the director, the writer, a character and the streamer are not actors
+    for name in ("Lena Marsh", "Omar Bey", "Captain Hale", "Netflix"):
+        assert name not in str(data["actors"]) and f"actor: {name}" not in report
+    assert data["film"] == "Copper Sky"
+
+
+def test_guessed_actors_beside_known_ones_are_named_in_the_comment(tmp_path: Path) -> None:
+    site = fresh_blog(tmp_path, actors={"vale": "name: Idris Vale"})
+    report, data, front, _ = imported(site, "cast.txt")
+    assert data["actors"] == ["Idris Vale", "Mara Quist", "Noor Haddad"]
+    assert "# actors: Mara Quist and Noor Haddad are guesses from the article's text" in front
+    assert "found actor: Idris Vale" in report and "guessed actor: Idris Vale" not in report
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Mara Quist has joined the cast of the sequel.", ["Mara Quist"]),
+        (
+            "The thriller stars Idris Vale and Noor Haddad as rival divers.",
+            ["Idris Vale", "Noor Haddad"],
+        ),
+        ("Theo Lindqvist, the film\u2019s leading man, spoke first.", ["Theo Lindqvist"]),
+        (
+            "With Ana de Souza and Keanu returning as the twins, it is set.",
+            ["Ana de Souza", "Keanu"],
+        ),
+        ("Samuel T. Okafor will play the villain, director Lena Marsh said.", ["Samuel T. Okafor"]),
+        ("Yesterday Paul Ferro returned as Captain Hale.", ["Paul Ferro"]),
+        ("Actress Zia plays the lead opposite Tom O\u2019Brien.", ["Zia", "Tom O\u2019Brien"]),
+        ("It is in cinemas now, starring Jean-Luc Moreau.", ["Jean-Luc Moreau"]),
+        ("Netflix will play the film in IMAX from June.", []),
+        ("Star Wars returns in May.", []),
+        ("Lena Marsh directs, and writer Omar Bey adapted the novel.", []),
+        ("Marvel Studios president Kevin Drum said the stars would return.", []),
+        ("Ruth Kessler, whose films star newcomers, spoke at Cannes.", []),
+    ],
+)
+def test_actors_guessed_from_the_text(text: str, names: list[str]) -> None:
+    from newsreel.facts import guess_people
+
+    found = guess_people(text)
+    assert [f.value for f in found] == names
+    for finding in found:
+        assert str(finding.value) in finding.evidence or finding.value in text
 
 
 @pytest.mark.parametrize(
