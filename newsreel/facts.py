@@ -512,6 +512,12 @@ _TITLE_PATTERNS: tuple[tuple[re.Pattern[str], int], ...] = (
         2,
     ),
     (re.compile(rf"(?<!\w)[\u2018\u201c\"'](?P<title>{TITLE_RUN})[\u2019\u201d\"'](?!\w)"), 2),
+    (  # "Ryan Coogler's vampire thriller Sinners"
+        re.compile(
+            rf"\b[A-Z][\w.-]+(?:'s|\u2019s)[ ](?:[a-z][\w-]*[ ]){{0,2}}?{_WORK_NOUNS},?[ ](?P<title>{TITLE_RUN})"
+        ),
+        2,
+    ),
     (
         re.compile(
             rf"\b(?:sequel|prequel|follow-up|successor)[ ]to[ ](?:the[ ](?:\w+[ ]){{0,2}}?)?(?P<title>{TITLE_RUN})"
@@ -690,8 +696,15 @@ _DATE_TAIL = re.compile(
 """" from December", " on Friday 3": a date after a title, not part of it."""
 
 
+_SECTION_LABEL = re.compile(r"^[A-Z][\w&'\u2019. -]{0,30}[ ](?:19|20)\d\d:[ ]")
+""" "Cannes 2025: ", "Oscars 2026: ": a heading's section, not part of a title."""
+_POSSESSOR = re.compile(r"^(?:[A-Z][\w.-]*[ ]){0,2}[A-Z][\w.-]*(?:'s|\u2019s)[ ](?=The[ ])")
+""" "Wes Anderson's The Phoenician Scheme": a director's name before the title's article."""
+
+
 def _clean_title(raw: str) -> str:
     title = " ".join(raw.split()).strip(" ,:;-\u2013\u2014\"'\u201c\u201d\u2018\u2019")
+    title = _POSSESSOR.sub("", _SECTION_LABEL.sub("", title))
     title = _DATE_TAIL.sub("", title) if " " in title else title
     title = re.sub(r"(?:'s|\u2019s)$", "", title)
     words = title.split()
@@ -734,7 +747,8 @@ _ROLE_NOUNS = (
     r"stuntman|stuntwoman|action[ ]hero|heartthrob|cast[ ]member|cast[ ]members)"
 )
 _AFTER_NOUN = re.compile(
-    rf"\b(?i:{_ROLE_NOUNS}|starring|alongside|opposite|cast[ ]includes)[ ]{_CAST}"
+    rf"\b(?i:{_ROLE_NOUNS}|starring|alongside|opposite|cast[ ]includes|"
+    rf"(?:played|portrayed|voiced)[ ]by)[ ]{_CAST}"
 )
 """ "actress Zendaya", "starring Tom Hanks and Meg Ryan", "co-star Rebecca Ferguson"."""
 _CAST_PATTERNS = (
@@ -753,7 +767,8 @@ _CAST_PATTERNS = (
         r"(?:(?:star|stars|starred|starring)[ ](?:as|in|alongside|opposite)|play|plays|played|"
         r"playing|portray|portrays|portrayed|portraying|reprise|reprises|reprised|reprising|"
         r"(?:return|returns|returned|returning)[ ](?:as|to[ ]play|to[ ]the[ ]role)|"
-        r"(?:cast|recast)[ ](?:as|in)|voices|voiced|voicing)\b"
+        r"(?:cast|recast)[ ](?:as|in)|voices|voiced|voicing|co-?stars?|co-?starring|"
+        r"(?:appear|appears|appeared|appearing)[ ](?:as|in|alongside|opposite))\b"
     ),
 )
 """Where a list of names is a cast: one word alone is not a name there ("Netflix plays…")."""
@@ -882,8 +897,11 @@ def guess_people(text: str, *, not_these: Iterable[str] = ()) -> list[Finding]:
                 at = text.find(name)
                 first.setdefault(name, at if at >= 0 else match.start())
                 evidence.setdefault(name, " ".join(match.group().split()))
-    shorter = {
-        n for n in first for m in first if n != m and re.search(rf"(?<!\w){re.escape(n)}(?!\w)", m)
+    shorter = {  # "Del Toro" beside "Benicio del Toro"
+        n
+        for n in first
+        for m in first
+        if n != m and re.search(rf"(?<!\w){re.escape(n.casefold())}(?!\w)", m.casefold())
     }
     ranked = sorted((n for n in first if n not in shorter), key=lambda n: first[n])
     return [Finding(name, evidence[name]) for name in ranked]

@@ -20,6 +20,7 @@ from typing import Any
 from newsreel.config import load_settings
 from newsreel.facts import (
     Finding,
+    dateline,
     guess_people,
     guess_titles,
     headline,
@@ -188,17 +189,27 @@ def join_embed_tails(text: str) -> str:
 
 
 def split_blocks(text: str) -> list[str]:
-    """Blocks of text: separated by blank lines, or one per line unless the lines are hard-wrapped."""
+    """Blocks of text: separated by blank lines, or one per line unless the lines are
+    hard-wrapped; a dateline is a block of its own, even on the line after a heading."""
     blocks: list[str] = []
     for chunk in re.split(r"\n\s*\n", text):
         lines = [line for line in chunk.split("\n") if line.strip()]
-        if not lines:
-            continue
-        if _hard_wrapped(lines):
-            blocks.append(" ".join(lines))
-        else:
-            blocks.extend(lines)
+        run: list[str] = []
+        for line in lines:
+            if len(lines) > 1 and dateline(line) is not None:
+                blocks += _joined(run) + [line]
+                run = []
+            else:
+                run.append(line)
+        blocks += _joined(run)
     return blocks
+
+
+def _joined(lines: list[str]) -> list[str]:
+    """Consecutive lines as one block when hard-wrapped, else one block each."""
+    if not lines:
+        return []
+    return [" ".join(lines)] if _hard_wrapped(lines) else lines
 
 
 def _hard_wrapped(lines: list[str]) -> bool:

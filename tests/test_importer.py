@@ -233,6 +233,16 @@ def test_promotional_lines_are_removed_but_prose_stays() -> None:
     )
 
 
+def test_a_dateline_on_the_line_after_the_heading_is_taken_out() -> None:
+    cleaned = clean_article(
+        "Night Tide gets a six-minute ovation in Cannes\nBy Priya Raman | May 19, 2025\n\n"
+        "The premiere ran late into the night."
+    )
+    assert cleaned.title == "Night Tide gets a six-minute ovation in Cannes"
+    assert cleaned.date is not None and cleaned.date.isoformat() == "2025-05-19"
+    assert cleaned.paragraphs == ("The premiere ran late into the night.",)
+
+
 def test_heading_becomes_the_title_and_wrapped_lines_join() -> None:
     cleaned = clean_article(article("heading.txt"))  # CRLF line ends, hard-wrapped
     assert cleaned.title == "The Batman opens with $134 million"
@@ -597,6 +607,13 @@ def test_guessed_actors_beside_known_ones_are_named_in_the_comment(tmp_path: Pat
         ("Lena Marsh directs, and writer Omar Bey adapted the novel.", []),
         ("Marvel Studios president Kevin Drum said the stars would return.", []),
         ("Ruth Kessler, whose films star newcomers, spoke at Cannes.", []),
+        (
+            "The film stars Ines Varga. Kofi Mensah and Lea Roth co-star.",
+            ["Ines Varga", "Kofi Mensah", "Lea Roth"],
+        ),
+        ("It is starring Marco van Dijk. Van Dijk plays the father.", ["Marco van Dijk"]),
+        ("Her sister, a nun played by Ada Kline, inherits.", ["Ada Kline"]),
+        ("Tom Reyes and Bo Lind appear in supporting roles.", ["Tom Reyes", "Bo Lind"]),
     ],
 )
 def test_actors_guessed_from_the_text(text: str, names: list[str]) -> None:
@@ -647,6 +664,9 @@ def test_release_years_from_release_phrases(text: str, year: int | None) -> None
         ("Fox has moved its animated musical Lantern Row from December to June.", "Lantern Row"),
         ("Hollywood is nervous. Photo: Studio handout. The weekend was quiet in March 2024.", None),
         ("It was a Christopher Nolan film through and through.", None),
+        ("Ryan Ode's vampire thriller Night Tide earned $33 million.", "Night Tide"),
+        ("Cannes 2025: Wes Ode's The Glass Orchard gets a long ovation", "The Glass Orchard"),
+        ("Ferris Bueller's Day Off (1986) is back in cinemas.", "Ferris Bueller's Day Off"),
     ],
 )
 def test_film_titles_guessed_from_the_text(text: str, title: str | None) -> None:
