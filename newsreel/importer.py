@@ -44,6 +44,7 @@ from newsreel.scaffold import (
 from newsreel.slugs import short_slug, slugify
 from newsreel.taxonomies import Taxonomy, cast_of, spoken_list, works
 from newsreel.tweets import TweetError, canonical_status_url, find_copied_embeds, parse_status_url
+from newsreel.video import VideoError, parse_video
 
 TITLE_LIMIT = 80
 """A title made from a sentence longer than this is its main clause instead (never cut)."""
@@ -513,13 +514,54 @@ def first_sentence(text: str) -> str:
 
 
 def escape_markdown(paragraph: str) -> str:
-    """Plain text as a Markdown paragraph that renders as the same text."""
+    """Plain text as a Markdown paragraph that renders as the same text, the web addresses in
+    its sentences as links (``<https://…>``, which render as the address). An address alone
+    stays as it is: the body shows a tweet or a player there."""
+    if _WEB_ADDRESS.search(paragraph) and not _WEB_ADDRESS.fullmatch(paragraph.strip()):
+        pieces = _WEB_ADDRESS.split(paragraph)  # text, address, text, …
+        first = escape_markdown(pieces[0])
+        rest = "".join(
+            f"<{piece}>" if i % 2 == 0 else _escape_text(piece)
+            for i, piece in enumerate(pieces[1:])
+        )
+        return first + rest
+    return _escape_text(paragraph)
+
+
+def _escape_text(paragraph: str) -> str:
     text = re.sub(r"([\\`*_\[\]<>])", r"\\\1", paragraph)
     text = re.sub(r"&(?=#?\w+;)", "&amp;", text)
     text = re.sub(r"~~", r"\\~\\~", text)
     if re.match(r"(?:[#>+=|-]|\d{1,9}[.)](?:\s|$))", text):
         text = re.sub(r"^(\d{1,9})([.)])", r"\1\\\2", text) if text[0].isdigit() else "\\" + text
     return text
+
+
+_WEB_ADDRESS = re.compile(r"(https?://[^\s<>\"'`\\]+?)(?=[.,;:!?)\]\u2019\u201d]*(?:\s|$))")
+"""An http(s) address in running text, without the punctuation after it."""
+_VIDEO_AT_END = re.compile(r"(?P<lead>.*\S)\s+(?P<url>https?://\S+)")
+
+
+def separate_videos(blocks: list[str]) -> tuple[list[str], int]:
+    """Put a YouTube or Vimeo address that ends a block ("Watch the trailer: https://…") on a
+    line of its own, where the post shows its player; return the blocks and how many moved."""
+    out: list[str] = []
+    moved = 0
+    for block in blocks:
+        match = _VIDEO_AT_END.fullmatch(block)
+        if match is not None and _is_video(match["url"]):
+            out += [match["lead"], match["url"]]
+            moved += 1
+        else:
+            out.append(block)
+    return out, moved
+
+
+def _is_video(url: str) -> bool:
+    try:
+        return bool(parse_video(url).host)
+    except VideoError:
+        return False
 
 
 def clean_article(text: str, today: date | None = None) -> CleanedArticle:
@@ -569,6 +611,11 @@ def clean_article(text: str, today: date | None = None) -> CleanedArticle:
         changes.append(
             f"looked for repeated fragments in the first {_n(stopped, 'paragraph')} only: "
             "the article is too long to search whole, check the rest for repeated teasers"
+        )
+    blocks, videos = separate_videos(blocks)
+    if videos:
+        changes.append(
+            f"put {_n(videos, 'video link')} on a line of its own, where the post shows a player"
         )
     blocks, spaces = fix_space_before_punctuation(blocks)
     if spaces:

@@ -243,6 +243,26 @@ def test_a_dateline_on_the_line_after_the_heading_is_taken_out() -> None:
     assert cleaned.paragraphs == ("The premiere ran late into the night.",)
 
 
+def test_a_trailer_link_gets_its_own_line_and_other_addresses_are_linked() -> None:
+    cleaned = clean_article(
+        "The first teaser is out.\n\n"
+        "Watch the announcement trailer: https://www.youtube.com/watch?v=Way9Dexny3w\n\n"
+        "The studio's page (https://example.org/night-tide) has more, see https://example.org/a.\n\n"
+        "Read the review at https://example.org/review"
+    )
+    assert change(cleaned, "put 1 video link on a line of its own")
+    assert cleaned.paragraphs[1:3] == (
+        "Watch the announcement trailer:",
+        "https://www.youtube.com/watch?v=Way9Dexny3w",
+    )
+    markdown = cleaned.markdown
+    assert "\n\nhttps://www.youtube.com/watch?v=Way9Dexny3w\n\n" in markdown  # alone: a player
+    assert (
+        "page (<https://example.org/night-tide>) has more, see <https://example.org/a>." in markdown
+    )
+    assert "Read the review at <https://example.org/review>" in markdown  # not a video: in place
+
+
 def test_heading_becomes_the_title_and_wrapped_lines_join() -> None:
     cleaned = clean_article(article("heading.txt"))  # CRLF line ends, hard-wrapped
     assert cleaned.title == "The Batman opens with $134 million"
@@ -566,7 +586,8 @@ def test_a_long_lead_gives_its_main_clause_and_a_known_working_title(tmp_path: P
 
 
 def test_a_cast_the_site_does_not_know_is_guessed_and_marked(tmp_path: Path) -> None:
-    report, data, front, _ = imported(fresh_blog(tmp_path), "cast.txt")
+    site = fresh_blog(tmp_path)
+    report, data, front, body = imported(site, "cast.txt")
     assert data["actors"] == ["Mara Quist", "Idris Vale", "Noor Haddad"]
     assert "# actors: guesses from the article's text, check them\nactors:" in front
     assert 'guessed actor: Mara Quist, from "Mara Quist has joined the cast"' in report
@@ -575,6 +596,10 @@ def test_a_cast_the_site_does_not_know_is_guessed_and_marked(tmp_path: Path) -> 
     for name in ("Lena Marsh", "Omar Bey", "Captain Hale", "Netflix"):
         assert name not in str(data["actors"]) and f"actor: {name}" not in report
     assert data["film"] == "Copper Sky"
+    # the teaser's address, on a line of its own, is a player on the built page
+    assert "Watch the first teaser:\n\nhttps://youtu.be/Way9Dexny3w\n" in body
+    page = site / "site/posts/director-lena-marsh-has-found-the-rest-of-her-cast-for/index.html"
+    assert 'class="trailer"' in page.read_text(encoding="utf-8")
 
 
 def test_guessed_actors_beside_known_ones_are_named_in_the_comment(tmp_path: Path) -> None:
