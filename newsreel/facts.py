@@ -696,8 +696,9 @@ _DATE_TAIL = re.compile(
 """" from December", " on Friday 3": a date after a title, not part of it."""
 
 
-_SECTION_LABEL = re.compile(r"^[A-Z][\w&'\u2019. -]{0,30}[ ](?:19|20)\d\d:[ ]")
-""" "Cannes 2025: ", "Oscars 2026: ": a heading's section, not part of a title."""
+_SECTION_LABEL = re.compile(r"^(?:[A-Z][\w&'\u2019. -]{0,30}[ ](?:19|20)\d\d:|\d{1,3}[.)])[ ]")
+""" "Cannes 2025: ", "Oscars 2026: ", "5. ": a heading's section or a list's number, not part
+of a title."""
 _POSSESSOR = re.compile(r"^(?:[A-Z][\w.-]*[ ]){0,2}[A-Z][\w.-]*(?:'s|\u2019s)[ ](?=The[ ])")
 """ "Wes Anderson's The Phoenician Scheme": a director's name before the title's article."""
 
@@ -748,7 +749,7 @@ _ROLE_NOUNS = (
 )
 _AFTER_NOUN = re.compile(
     rf"\b(?i:{_ROLE_NOUNS}|starring|alongside|opposite|cast[ ]includes|"
-    rf"(?:played|portrayed|voiced)[ ]by)[ ]{_CAST}"
+    rf"(?:played|portrayed|voiced)[ ]by|directs|directed|directing)[ ]{_CAST}"
 )
 """ "actress Zendaya", "starring Tom Hanks and Meg Ryan", "co-star Rebecca Ferguson"."""
 _CAST_PATTERNS = (
@@ -759,6 +760,8 @@ _CAST_PATTERNS = (
     ),
     # "Tom Cruise, Hollywood's highest-profile stuntman and action hero"
     re.compile(rf"{_CAST},[ ](?:(?!whose\b)[^,.;:!?\n]){{0,60}}?[ ]?\b{_ROLE_NOUNS}\b"),
+    # "with Val Kilmer as the loyal crew member"
+    re.compile(rf"\bwith[ ]{_CAST}[ ]as[ ](?:the|a|an|his|her|their)[ ]"),
     # "with Timothée Chalamet and Zendaya returning as", "Tom Holland will play", "stars as"
     re.compile(
         rf"{_CAST}[ ](?:(?:is|are|was|were|will|would|has|have|had)[ ](?:be[ ]|been[ ])?)?"
@@ -768,7 +771,8 @@ _CAST_PATTERNS = (
         r"playing|portray|portrays|portrayed|portraying|reprise|reprises|reprised|reprising|"
         r"(?:return|returns|returned|returning)[ ](?:as|to[ ]play|to[ ]the[ ]role)|"
         r"(?:cast|recast)[ ](?:as|in)|voices|voiced|voicing|co-?stars?|co-?starring|"
-        r"(?:appear|appears|appeared|appearing)[ ](?:as|in|alongside|opposite))\b"
+        r"(?:appear|appears|appeared|appearing)[ ](?:as|in|alongside|opposite)|headlines|"
+        r"headlined|headlining|fronts|fronted|leads[ ]the[ ]cast|led[ ]the[ ]cast)\b"
     ),
 )
 """Where a list of names is a cast: one word alone is not a name there ("Netflix plays…")."""

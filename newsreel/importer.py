@@ -64,7 +64,11 @@ _GALLERY_BLOCK = re.compile(
     rf"|\d+\s*(?:/|of)\s*\d+|(?:photo|image|picture)s?(?:\s+credit)?\s*:.{{0,80}})",
     re.I,
 )
-_GALLERY_TAIL = re.compile(rf"(?<=[.!?\u2026\"'\u201d\u2019)])\s+\d+\s+{_GALLERY_WORDS}\s*$", re.I)
+_GALLERY_TAIL = re.compile(
+    rf"(?<=[.!?\u2026\"'\u201d\u2019)])\s+(?:\d+\s+{_GALLERY_WORDS}"
+    r"|\((?:photo|image|picture)s?(?:\s+credit)?(?:\s*:|\s+by)\s[^()]{1,80}\))\s*$",
+    re.I,
+)
 _PROMOTION = re.compile(
     r"(?:(?:related|read\s+(?:more|also|next)|also\s+read|see\s+also|more|recommended|"
     r"don['\u2019]t\s+miss|you\s+(?:may|might)\s+also\s+like|watch\s+next|up\s+next)"

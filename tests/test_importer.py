@@ -210,6 +210,8 @@ def test_embed_text_is_never_longer_than_a_tweet() -> None:
 def test_gallery_noise_is_removed_but_real_mentions_stay() -> None:
     cleaned = clean_article(article("gallery.txt"))
     assert change(cleaned, "removed 4 photo-gallery leftovers")
+    credited = clean_article("Lee directs a thriller with a twist. (Photo by Studio/Getty Images)")
+    assert cleaned.paragraphs and credited.paragraphs == ("Lee directs a thriller with a twist.",)
     body = "\n".join(cleaned.paragraphs)
     assert "12 photos" not in body and "8 photos" not in body and "View gallery" not in body
     assert "Photo: Academy" not in body
@@ -639,6 +641,15 @@ def test_guessed_actors_beside_known_ones_are_named_in_the_comment(tmp_path: Pat
         ("It is starring Marco van Dijk. Van Dijk plays the father.", ["Marco van Dijk"]),
         ("Her sister, a nun played by Ada Kline, inherits.", ["Ada Kline"]),
         ("Tom Reyes and Bo Lind appear in supporting roles.", ["Tom Reyes", "Bo Lind"]),
+        (
+            "Spike Ode directs Dana Ray and Clive Fenn in a hostage thriller.",
+            ["Dana Ray", "Clive Fenn"],
+        ),
+        (
+            "It pits two thieves against each other, with Val Kirk as the loyal driver.",
+            ["Val Kirk"],
+        ),
+        ("Ines Varga headlines the thriller.", ["Ines Varga"]),
     ],
 )
 def test_actors_guessed_from_the_text(text: str, names: list[str]) -> None:
@@ -692,6 +703,7 @@ def test_release_years_from_release_phrases(text: str, year: int | None) -> None
         ("Ryan Ode's vampire thriller Night Tide earned $33 million.", "Night Tide"),
         ("Cannes 2025: Wes Ode's The Glass Orchard gets a long ovation", "The Glass Orchard"),
         ("Ferris Bueller's Day Off (1986) is back in cinemas.", "Ferris Bueller's Day Off"),
+        ("5. The Copper Job (1969)\n\nA gang of thieves drives through Turin.", "The Copper Job"),
     ],
 )
 def test_film_titles_guessed_from_the_text(text: str, title: str | None) -> None:
