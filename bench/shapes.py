@@ -5,7 +5,8 @@
 Each shape is a post body (or, for ``import:`` shapes, an article to import) of ``--size``
 characters built to stress one part of the pipeline: heading ids, tables, nesting, inline
 delimiters, references, the importer's searches. Each is read as newsreel reads a post
-(``loader.parse_post``, then ``markdown.render_body``) or imported (``importer.clean_article``),
+(``loader.parse_post``, then ``markdown.render_body``) or imported (``importer.clean_article``,
+then the guesses of its film, actors and release year),
 and compared with an ordinary post (or article) of the same size: its time (the best of a few
 runs) and its peak of Python memory (``tracemalloc``). The budget is relative, never absolute:
 at most ``TIME_BUDGET`` times the time and ``MEMORY_BUDGET`` times the memory of the ordinary
@@ -159,7 +160,29 @@ SHAPES: dict[str, tuple[str, Callable[[int], str]]] = {
         "import",
         lambda n: fill("The same words in a block again.\n\n", n),
     ),
+    "import: capitalised words": ("import", lambda n: fill("Anna ", n)),
+    "import: a list of names": ("import", lambda n: fill("Anna Berg, ", n)),
+    "import: names joined by and": ("import", lambda n: fill("Anna Berg and ", n)),
+    "import: a title before each year": (
+        "import",
+        lambda n: numbered(lambda i: f"{_word(i)} Harbor ({1950 + i % 70}). ", n),
+    ),
+    "import: a cast in each sentence": (
+        "import",
+        lambda n: numbered(lambda i: f"The film stars {_word(i)} Berg and Ola {_word(i + 1)}. ", n),
+    ),
 }
+
+
+def _word(index: int) -> str:
+    """A capitalised word of its own for each index (Ba, Bb… Bab…): distinct names."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    word = ""
+    while True:
+        index, rest = divmod(index, 26)
+        word = letters[rest] + word
+        if not index:
+            return "B" + word
 
 
 def _post(body: str) -> bytes:
@@ -169,9 +192,15 @@ def _post(body: str) -> bytes:
 def run(kind: str, text: str) -> None:
     """Read ``text`` as newsreel reads a post, or import it as an article."""
     if kind == "import":
+        from datetime import date
+
+        from newsreel.facts import guess_people, guess_titles, release_years
         from newsreel.importer import clean_article
 
-        clean_article(text)
+        article = clean_article(text)
+        guess_titles(article.text)
+        guess_people(article.text)
+        release_years(article.text, date(2026, 1, 1))
         return
     from newsreel.config import Settings
     from newsreel.loader import parse_post

@@ -488,8 +488,10 @@ def _last_year_end(window: str) -> int:
 
 _CAP = r"(?:[A-Z][\w'\u2019.&!?-]*|\d[\w.]*)"
 _SMALL = r"(?:of|the|a|an|and|in|on|to|for|at|with|from|by|vs\.?|&|de|du|la|le)"
-TITLE_RUN = rf"{_CAP}(?:(?::|[ ][-\u2013\u2014]|,)?[ ](?:{_SMALL}[ ])*{_CAP})*"
-"""Capitalised words on one line, with small words, a colon or a dash between them."""
+TITLE_RUN = rf"{_CAP}(?:(?::|[ ][-\u2013\u2014]|,)?[ ](?:{_SMALL}[ ]){{0,3}}{_CAP}){{0,11}}"
+"""Capitalised words on one line, with small words, a colon or a dash between them: at most
+twelve, so that a search costs in proportion to the text (a run of a thousand capitalised
+words is tried from each of them)."""
 _WORK_NOUNS = (
     r"(?:film|movie|sequel|prequel|blockbuster|feature|adaptation|remake|reboot|spin-?off|biopic|"
     r"documentary|thriller|drama|comedy|musical|franchise|trilogy|instalment|installment|western|"
@@ -497,7 +499,6 @@ _WORK_NOUNS = (
 )
 _TITLE_PATTERNS: tuple[tuple[re.Pattern[str], int], ...] = (
     (re.compile(r"(?<![\w*])[*_](?P<title>[A-Z0-9][^*_\n]{0,70}?)[*_](?![\w*])"), 3),
-    (re.compile(rf"(?P<title>{TITLE_RUN})[ ]?\((?:18|19|20)\d\d\)"), 3),
     (
         re.compile(
             rf"\b(?:upcoming|forthcoming|anticipated|long-awaited|(?:new|next|latest|first)[ ]{_WORK_NOUNS})"
@@ -526,13 +527,24 @@ _TITLE_PATTERNS: tuple[tuple[re.Pattern[str], int], ...] = (
     ),
     (
         re.compile(
+            rf"\b[A-Z][\w.-]+(?:'s|\u2019s)[ ](?P<title>{TITLE_RUN})[ ](?:is|was|will|has|had|took|opens|opened|"
+            r"made|earned|grossed|won|crossed|stars|starring)\b"
+        ),
+        1,
+    ),
+)
+_RUN_TITLE_PATTERNS: tuple[tuple[re.Pattern[str], int], ...] = (
+    (re.compile(rf"(?P<title>{TITLE_RUN})[ ]?\((?:18|19|20)\d\d\)"), 3),
+    (
+        re.compile(
             rf"(?P<title>{TITLE_RUN}),[ ](?:the|a|an|its|his|her|their)[ ](?:[\w-]+[ ]){{0,3}}?{_WORK_NOUNS}\b"
         ),
         3,
     ),
     (
         re.compile(
-            rf"(?<![\w'\u2019])(?P<title>{_CAP}(?:[ ]{_CAP})*:[ ](?:{_SMALL}[ ])*{_CAP}(?:[ ](?:{_SMALL}[ ])*{_CAP})*)"
+            rf"(?<![\w'\u2019])(?P<title>{_CAP}(?:[ ]{_CAP}){{0,5}}:[ ](?:{_SMALL}[ ]){{0,3}}{_CAP}"
+            rf"(?:[ ](?:{_SMALL}[ ]){{0,3}}{_CAP}){{0,8}})"
         ),
         2,
     ),
@@ -543,14 +555,11 @@ _TITLE_PATTERNS: tuple[tuple[re.Pattern[str], int], ...] = (
         ),
         1,
     ),
-    (
-        re.compile(
-            rf"\b[A-Z][\w.-]+(?:'s|\u2019s)[ ](?P<title>{TITLE_RUN})[ ](?:is|was|will|has|had|took|opens|opened|"
-            r"made|earned|grossed|won|crossed|stars|starring)\b"
-        ),
-        1,
-    ),
 )
+"""Patterns that open with the title: tried where a run of capitalised words starts (``_RUNS``),
+not at each of its words, so that a long run costs what its length does."""
+_RUNS = re.compile(rf"{_CAP}(?:(?::|[ ][-\u2013\u2014]|,)?[ ](?:{_SMALL}[ ]){{0,3}}{_CAP})*")
+"""Runs of capitalised words, as ``TITLE_RUN`` but of any length."""
 _NOT_TITLES = (
     frozenset(
         [
@@ -654,6 +663,11 @@ _LABELS = frozenset(
 )
 
 
+WEIGHED = 40
+"""How many of the titles a text's patterns find are weighed by how often they are written
+(more than an article names: a text of thousands costs in proportion to its size)."""
+
+
 def guess_titles(text: str, *, not_these: Iterable[str] = ()) -> list[Finding]:
     """Film titles the text seems to name, best first, each with the words it was read from.
 
@@ -666,15 +680,26 @@ def guess_titles(text: str, *, not_these: Iterable[str] = ()) -> list[Finding]:
     excluded = {n.casefold() for n in not_these}
     scores: dict[str, int] = {}
     evidence: dict[str, str] = {}
-    for pattern, weight in _TITLE_PATTERNS:
-        for match in pattern.finditer(text):
-            title = _clean_title(match["title"])
-            if not title or title.casefold() in _NOT_TITLES or title.casefold() in excluded:
-                continue
-            if any(name in title.casefold() for name in excluded):
-                continue
-            scores[title] = scores.get(title, 0) + weight
-            evidence.setdefault(title, " ".join(match.group().split()))
+    first: dict[str, int] = {}
+    starts = [run.start() for run in _RUNS.finditer(text)]
+    matches = [(m, w) for pattern, w in _TITLE_PATTERNS for m in pattern.finditer(text)]
+    matches += [
+        (m, w)
+        for pattern, w in _RUN_TITLE_PATTERNS
+        for at in starts
+        if (m := pattern.match(text, at))
+    ]
+    for match, weight in matches:
+        title = _clean_title(match["title"])
+        if not title or title.casefold() in _NOT_TITLES or title.casefold() in excluded:
+            continue
+        if any(name in title.casefold() for name in excluded):
+            continue
+        scores[title] = scores.get(title, 0) + weight
+        evidence.setdefault(title, " ".join(match.group().split()))
+        first[title] = min(first.get(title, match.start()), match.start())
+    # The best of them by their patterns are weighed further (one search of the text each).
+    scores = {t: scores[t] for t in sorted(scores, key=lambda t: (-scores[t], first[t]))[:WEIGHED]}
     for title in list(scores):
         scores[title] += len(re.findall(rf"(?<!\w){re.escape(title)}(?!\w)", text)) - 1
     for short in sorted(scores, key=len):
@@ -684,7 +709,7 @@ def guess_titles(text: str, *, not_these: Iterable[str] = ()) -> list[Finding]:
         if longer:
             best = max(longer, key=lambda t: scores[t])
             scores[best] += scores.pop(short)
-    ranked = sorted(scores, key=lambda t: (-scores[t], text.find(t)))
+    ranked = sorted(scores, key=lambda t: (-scores[t], first[t]))
     return [Finding(title, evidence[title]) for title in ranked if scores[title] >= 2]
 
 
@@ -741,30 +766,31 @@ _PARTICLE = r"(?:de|del|della|der|den|di|da|du|dos|van|von|le|la|bin|al|ter|st\.
 _PERSON = rf"{_NAME_WORD}(?:[ ](?:[A-Z]\.[ ]?)*(?:{_PARTICLE}[ ])?{_NAME_WORD}){{0,3}}"
 """One to four capitalised words, a middle initial or a particle between (Ana de Armas,
 Samuel L. Jackson)."""
-_CAST = rf"(?P<names>{_PERSON}(?:(?:,[ ]|,?[ ]and[ ]|[ ]&[ ]){_PERSON})*)"
-"""A list of names: "Timothée Chalamet and Zendaya", "Tom Hanks, Meg Ryan and Bill Pullman"."""
+_RUN = re.compile(rf"{_PERSON}(?:(?:,[ ]|,?[ ]and[ ]|[ ]&[ ]){_PERSON})*")
+"""A run of names: "Timothée Chalamet and Zendaya", "Tom Hanks, Meg Ryan and Bill Pullman".
+The text is read run by run, each once, and what stands before and after each run decides
+what its names are: reading costs in proportion to the text, whatever its capitals."""
+_SEPARATOR = re.compile(r",[ ]|,?[ ]and[ ]|[ ]&[ ]")
 _ROLE_NOUNS = (
     r"(?:actor|actress|actors|actresses|star|stars|co-?star|co-?stars|leading[ ](?:man|lady)|lead|"
     r"stuntman|stuntwoman|action[ ]hero|heartthrob|cast[ ]member|cast[ ]members)"
 )
-_AFTER_NOUN = re.compile(
+_CAST_BEFORE = re.compile(
     rf"\b(?i:{_ROLE_NOUNS}|starring|alongside|opposite|cast[ ]includes|"
-    rf"(?:played|portrayed|voiced)[ ]by|directs|directed|directing)[ ]{_CAST}"
+    r"(?:played|portrayed|voiced)[ ]by|directs|directed|directing)[ ]$"
 )
-""" "actress Zendaya", "starring Tom Hanks and Meg Ryan", "co-star Rebecca Ferguson"."""
-_CAST_PATTERNS = (
+""" "actress Zendaya", "starring Tom Hanks and Meg Ryan", "directs Denzel Washington"."""
+_CAST_AFTER = (
     # "Robert Pattinson has also joined the cast", "… joins the cast of"
     re.compile(
-        rf"{_CAST}[ ](?:(?:has|have|had|will|would|is|are|was|were)[ ])?(?:also[ ])?"
+        r"[ ](?:(?:has|have|had|will|would|is|are|was|were)[ ])?(?:also[ ])?"
         r"(?:joined|joins|join|joining)[ ](?:the[ ])?(?:cast|ensemble)\b"
     ),
     # "Tom Cruise, Hollywood's highest-profile stuntman and action hero"
-    re.compile(rf"{_CAST},[ ](?:(?!whose\b)[^,.;:!?\n]){{0,60}}?[ ]?\b{_ROLE_NOUNS}\b"),
-    # "with Val Kilmer as the loyal crew member"
-    re.compile(rf"\bwith[ ]{_CAST}[ ]as[ ](?:the|a|an|his|her|their)[ ]"),
-    # "with Timothée Chalamet and Zendaya returning as", "Tom Holland will play", "stars as"
+    re.compile(rf",[ ](?:(?!whose\b)[^,.;:!?\n]){{0,60}}?[ ]?\b{_ROLE_NOUNS}\b"),
+    # "… returning as", "Tom Holland will play", "… stars as", "… co-star"
     re.compile(
-        rf"{_CAST}[ ](?:(?:is|are|was|were|will|would|has|have|had)[ ](?:be[ ]|been[ ])?)?"
+        r"[ ](?:(?:is|are|was|were|will|would|has|have|had)[ ](?:be[ ]|been[ ])?)?"
         r"(?:(?:also|set|slated|expected|confirmed|reportedly|back|now|in[ ]talks|in[ ]negotiations|"
         r"attached|tapped|signed[ ]on)[ ])?(?:to[ ])?"
         r"(?:(?:star|stars|starred|starring)[ ](?:as|in|alongside|opposite)|play|plays|played|"
@@ -775,29 +801,46 @@ _CAST_PATTERNS = (
         r"headlined|headlining|fronts|fronted|leads[ ]the[ ]cast|led[ ]the[ ]cast)\b"
     ),
 )
-"""Where a list of names is a cast: one word alone is not a name there ("Netflix plays…")."""
-_ACTOR_NOUNS = frozenset(["actor", "actress", "co-star", "costar"])
+"""What follows a cast (one word alone is no name there: "Netflix plays…")."""
+_WITH_AS = (re.compile(r"\bwith[ ]$"), re.compile(r"[ ]as[ ](?:the|a|an|his|her|their)[ ]"))
+""" "with Val Kilmer as the loyal crew member"."""
+_PERFORMER_NOUNS = frozenset(re.findall(r"[a-z-]+", "actor actress co-star costar"))
 """Nouns that name an actor even opening a sentence ("Actress Zia"; "Star Wars" is no star)."""
-_NOT_CAST = (
-    re.compile(
-        r"\b(?i:director|directors|filmmaker|filmmakers|writer|writers|screenwriter|screenwriters|"
-        r"producer|producers|composer|author|novelist|showrunner|creator|cinematographer|"
-        rf"directed[ ]by|written[ ]by|produced[ ]by|novel[ ]by|helmed[ ]by)[ ]{_CAST}"
-    ),
-    re.compile(
-        rf"{_CAST}[ ](?:(?:is|was|will|would|has|had|also)[ ])*(?:(?:set|back|returns?|returning)[ ]to[ ])?"
-        r"(?:directs|directed|direct|directing|helms|helmed|writes|wrote|produces|produced|"
-        r"adapts|adapted)\b"
-    ),
+_CREW_BEFORE = re.compile(
+    r"\b(?i:director|directors|filmmaker|filmmakers|writer|writers|screenwriter|screenwriters|"
+    r"producer|producers|composer|author|novelist|showrunner|creator|cinematographer|"
+    r"directed[ ]by|written[ ]by|produced[ ]by|novel[ ]by|helmed[ ]by)[ ]$"
+)
+_CREW_AFTER = re.compile(
+    r"[ ](?:(?:is|was|will|would|has|had|also)[ ]){0,3}(?:(?:set|back|returns?|returning)[ ]to[ ])?"
+    r"(?:directs|directed|direct|directing|helms|helmed|writes|wrote|produces|produced|"
+    r"adapts|adapted)\b"
 )
 """Names the text gives another job: "director Denis Villeneuve", "Greta Gerwig directs"."""
-_ROLES = re.compile(
+_ROLE_BEFORE = re.compile(
     r"\b(?:(?:return|returns|returned|returning|star|stars|starred|starring|cast|recast|appear|"
     r"appears|appearing|reprise|reprises|reprising|back)[ ]as|plays|playing|played|play|"
-    rf"portrays|portraying|portrayed|portray|voices|voicing|voiced|role[ ]of)[ ](?:the[ ])?"
-    rf"(?P<names>{_PERSON}(?:[ ]and[ ]{_PERSON})?)"
+    r"portrays|portraying|portrayed|portray|voices|voicing|voiced|role[ ]of)[ ](?:the[ ])?$"
 )
 """Characters: "returns as Nick Fury", "plays Chani", "the role of Paul Atreides"."""
+_LEAD_WORD = re.compile(
+    rf"(?i:{_ROLE_NOUNS}|director|writer|screenwriter|producer|composer|filmmaker)[ ]"
+)
+"""A noun opening a run of capitals, which is not a name: "Actress Zia", "Director Lena Marsh"."""
+_CUE_ENDS = frozenset(
+    re.findall(
+        r"[a-z-]+",
+        "actor actress actors actresses star stars co-star costar co-stars costars man lady lead "
+        "stuntman stuntwoman hero heartthrob member members starring alongside opposite includes "
+        "by directs directed directing with director directors filmmaker filmmakers writer writers "
+        "screenwriter screenwriters producer producers composer author novelist showrunner creator "
+        "cinematographer as plays playing played play portrays portraying portrayed portray voices "
+        "voicing voiced of the",
+    )
+)
+"""The last words of the cues before a run (``_CAST_BEFORE``, ``_CREW_BEFORE``…)."""
+_BEFORE = 40
+"""How much of the text before a run its cue may take ("cast includes ", "portrayed by the ")."""
 _NOT_FIRST = frozenset(
     [
         "yesterday",
@@ -819,12 +862,6 @@ _NOT_FIRST = frozenset(
         "so",
         "sources",
         "reportedly",
-        "star",
-        "stars",
-        "actor",
-        "actress",
-        "co-star",
-        "costar",
         "newcomer",
         "veteran",
         "legend",
@@ -858,19 +895,40 @@ def _as_name(words: str, excluded: set[str]) -> str | None:
     return name
 
 
-def _names_of(cast: str) -> list[str]:
-    return [n for n in re.split(r",[ ]|,?[ ]and[ ]|[ ]&[ ]", cast) if n]
+@dataclass(frozen=True)
+class _Run:
+    """A run of names in the text, with what stands before and after it."""
+
+    cast: str
+    """The run's names as written, but the ``cue`` it opened with."""
+    start: int
+    end: int
+    cue: str
+    """A noun the run opened with ("Actress Zia"), else ""."""
+
+    @property
+    def names(self) -> list[str]:
+        return [n for n in _SEPARATOR.split(self.cast) if n]
+
+    def before(self, text: str, pattern: re.Pattern[str]) -> re.Match[str] | None:
+        window = text[max(0, self.start - _BEFORE) : self.start] + self.cue
+        if window[-1:] != " " or window.rsplit(None, 1)[-1].lower() not in _CUE_ENDS:
+            return None  # (most runs: the word before is no cue, and no pattern is tried)
+        return pattern.search(window)
+
+    def after(self, text: str, pattern: re.Pattern[str]) -> re.Match[str] | None:
+        return pattern.match(text, self.end)
 
 
-def _named(patterns: Iterable[re.Pattern[str]], text: str) -> set[str]:
-    """The names (case-folded) in the ``names`` group of every match of ``patterns``."""
-    return {
-        name.casefold()
-        for pattern in patterns
-        for match in pattern.finditer(text)
-        for raw in _names_of(match["names"])
-        if (name := _as_name(raw, set())) is not None
-    }
+def _runs(text: str) -> list[_Run]:
+    runs = []
+    for match in _RUN.finditer(text):
+        start, cast, cue = match.start(), match.group(), ""
+        lead = _LEAD_WORD.match(cast)
+        if lead is not None and lead.end() < len(cast):
+            cue, cast = lead.group(), cast[lead.end() :]
+        runs.append(_Run(cast, start, match.end(), cue))
+    return runs
 
 
 def guess_people(text: str, *, not_these: Iterable[str] = ()) -> list[Finding]:
@@ -883,29 +941,48 @@ def guess_people(text: str, *, not_these: Iterable[str] = ()) -> list[Finding]:
     ("director Denis Villeneuve", "Greta Gerwig directs"), a character ("returns as Nick
     Fury", "plays Chani") and ``not_these`` (film titles) are left out."""
     excluded = {n.casefold() for n in not_these}
-    others = _named((*_NOT_CAST, _ROLES), text)
+    runs = _runs(text)
+    others: set[str] = set()  # crew and characters
+    for run in runs:
+        if run.before(text, _CREW_BEFORE) or run.after(text, _CREW_AFTER):
+            named = run.names
+        elif run.before(text, _ROLE_BEFORE):  # "as Paul Atreides and Chani", "as Nick Fury, and…"
+            named = [n for n in _SEPARATOR.split(run.cast.split(", ", 1)[0]) if n][:2]
+        else:
+            continue
+        others |= {name.casefold() for raw in named if (name := _as_name(raw, set()))}
     first: dict[str, int] = {}
     evidence: dict[str, str] = {}
-    for pattern in (_AFTER_NOUN, *_CAST_PATTERNS):
-        for match in pattern.finditer(text):
-            names = _names_of(match["names"])
-            # one word is a name in a list, or after a noun ("actress Zia"; "Star Wars": no)
-            noun = match.group().split()[0]
-            one_word = len(names) > 1 or (
-                pattern is _AFTER_NOUN and (noun.islower() or noun.lower() in _ACTOR_NOUNS)
-            )
-            for raw in names:
-                name = _as_name(raw, excluded)
-                if name is None or name.casefold() in others or (" " not in name and not one_word):
-                    continue
-                at = text.find(name)
-                first.setdefault(name, at if at >= 0 else match.start())
-                evidence.setdefault(name, " ".join(match.group().split()))
-    shorter = {  # "Del Toro" beside "Benicio del Toro"
-        n
-        for n in first
-        for m in first
-        if n != m and re.search(rf"(?<!\w){re.escape(n.casefold())}(?!\w)", m.casefold())
+    for run in runs:
+        cue_start, cue_end, one_word = run.start, run.end, len(run.names) > 1
+        noun = run.before(text, _CAST_BEFORE)
+        if noun is not None:
+            word = noun.group().split()[0]
+            one_word = one_word or word.islower() or word.lower() in _PERFORMER_NOUNS
+            cue_start -= len(noun.group()) - len(run.cue)
+        else:
+            after = next((m for p in _CAST_AFTER if (m := run.after(text, p))), None)
+            if after is None and run.before(text, _WITH_AS[0]):
+                after = run.after(text, _WITH_AS[1])
+                cue_start -= len("with ")
+            if after is None:
+                continue
+            cue_end = after.end()
+        for raw in run.names:
+            name = _as_name(raw, excluded)
+            if name is None or name.casefold() in others or (" " not in name and not one_word):
+                continue
+            at = text.find(name, run.start)
+            first.setdefault(name, at if at >= 0 else run.start)
+            evidence.setdefault(name, " ".join(text[max(0, cue_start) : cue_end].split()))
+    inside = {  # the words of a name that run within another ("Del Toro": Benicio del Toro)
+        words[i:j]
+        for name in first
+        for words in [tuple(name.casefold().split())]
+        for i in range(len(words))
+        for j in range(i + 1, len(words) + 1)
+        if j - i < len(words)
     }
+    shorter = {n for n in first if tuple(n.casefold().split()) in inside}
     ranked = sorted((n for n in first if n not in shorter), key=lambda n: first[n])
     return [Finding(name, evidence[name]) for name in ranked]

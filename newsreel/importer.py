@@ -725,10 +725,10 @@ def import_file(site_dir: Path, file: Path, *, reporter: Reporter | None = None)
     if cast is not None:
         # Actors the site has no page for yet, from how the article names its cast.
         named = {fold(n) for pair in found[cast.name] for n in pair}
-        films = [k.name for tax in taxonomies if tax.releases for k in names.of(tax.name)]
+        titles_known = [k.name for tax in taxonomies if tax.releases for k in names.of(tax.name)]
         cast_guesses = [
             f
-            for f in guess_people(article.text, not_these=films)
+            for f in guess_people(article.text, not_these=titles_known)
             if fold(str(f.value)) not in named
         ]
     guessed = None
@@ -771,9 +771,9 @@ def import_file(site_dir: Path, file: Path, *, reporter: Reporter | None = None)
         key = work.single if work.single and len(titles) == 1 else work.key
         front = _note_guesses(front, key, [str(guessed.value)], 1)
     if cast_guesses and cast is not None:
-        actors = len(found[cast.name])
-        key = cast.single if cast.single and actors == 1 else cast.key
-        front = _note_guesses(front, key, [str(f.value) for f in cast_guesses], actors)
+        listed_cast = len(found[cast.name])
+        key = cast.single if cast.single and listed_cast == 1 else cast.key
+        front = _note_guesses(front, key, [str(f.value) for f in cast_guesses], listed_cast)
     path = _free_path(site_dir, short_slug(slugify(article.title), SLUG_LIMIT))
     try:
         write_new(path, front + "\n" + article.markdown)

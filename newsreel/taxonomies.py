@@ -82,6 +82,10 @@ class Taxonomy:
     first frame of a post's trailer when the post has no picture."""
     media: bool = False
     """Term pages take ``stills`` and a ``trailer``."""
+    cast: bool = False
+    """Terms are the people who act in the works: ``import`` proposes the ones an article names
+    as a cast ("starring …", "… will play") that the site does not know yet (the first kind so
+    declared)."""
     card_label: str | None = None
     """Shown before the names of a post's terms of this kind on its card ("With" actors)."""
     describe: str = "News about {name}"
@@ -149,6 +153,7 @@ DEFAULTS: tuple[Taxonomy, ...] = (
         nav="always",
         image_key="photo",
         card_label="With",
+        cast=True,
     ),
     Taxonomy(
         name="tags",
@@ -171,21 +176,9 @@ def works(taxonomies: Iterable[Taxonomy]) -> Taxonomy | None:
     return next((tax for tax in taxonomies if tax.releases), None)
 
 
-CAST_NAMES = frozenset(["actors", "cast", "stars"])
-"""The names a kind of people who act in films goes by (``cast_of``)."""
-
-
 def cast_of(taxonomies: Iterable[Taxonomy]) -> Taxonomy | None:
-    """The kind with pages for the people who act in films (the built-in ``actors``), if any:
-    a ``Person`` kind named or keyed ``actors``, ``cast`` or ``stars``."""
-    return next(
-        (
-            tax
-            for tax in taxonomies
-            if tax.pages and tax.schema == "Person" and {tax.name, tax.key} & CAST_NAMES
-        ),
-        None,
-    )
+    """The kind declared ``cast`` (the people who act in the works), if one has pages."""
+    return next((tax for tax in taxonomies if tax.cast and tax.pages), None)
 
 
 def post_keys(taxonomies: Iterable[Taxonomy]) -> frozenset[str]:
@@ -219,7 +212,7 @@ _TEXT = (
     "card_label",
     "describe",
 )
-_FLAGS = ("feed", "pages", "releases", "poster", "media")
+_FLAGS = ("feed", "pages", "releases", "poster", "media", "cast")
 _KNOWN = frozenset({*_TEXT, *_FLAGS, "nav", "fields"})
 
 

@@ -604,6 +604,19 @@ def test_a_cast_the_site_does_not_know_is_guessed_and_marked(tmp_path: Path) -> 
     assert 'class="trailer"' in page.read_text(encoding="utf-8")
 
 
+def test_the_kind_declared_cast_gets_the_guesses(tmp_path: Path) -> None:
+    site = fresh_blog(tmp_path)
+    (site / "newsreel.yaml").write_text(
+        "title: Cast\ntaxonomies:\n  films: {}\n  actors: {cast: false}\n"
+        "  performers: {label: Performer, schema: Person, cast: true}\n",
+        encoding="utf-8",
+    )
+    report, data, front, _ = imported(site, "cast.txt")
+    assert data["performers"] == ["Mara Quist", "Idris Vale", "Noor Haddad"]
+    assert "actors" not in data and "# performers: guesses" in front
+    assert "guessed performer: Mara Quist" in report
+
+
 def test_guessed_actors_beside_known_ones_are_named_in_the_comment(tmp_path: Path) -> None:
     site = fresh_blog(tmp_path, actors={"vale": "name: Idris Vale"})
     report, data, front, _ = imported(site, "cast.txt")

@@ -25,6 +25,11 @@ ALLOWED = {
     # read by the importer's title guess: vocabulary of the language, not a kind's name.
     ("facts.py", "(?:film|movie|sequel|prequel|blockbuster|feature|adaptation"),
     ("facts.py", "[ ](?:sequel|prequel|film|movie|"),
+    # English words that name a cast in an article's prose ("actress X", "X, the film's star"),
+    # read by the importer's guess of the actors: vocabulary, not a kind's name.
+    ("facts.py", "(?:actor|actress|actors|actresses|star"),
+    ("facts.py", "actor actress co-star costar"),
+    ("facts.py", "actor actress actors actresses star stars"),
 }
 
 
