@@ -13,6 +13,7 @@ import gc
 import os
 import pickle
 import shutil
+import signal
 import tempfile
 import threading
 import time
@@ -24,7 +25,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from newsreel.children import die_with_parent
+from newsreel.children import die_with_parent, ignore_interrupts, interrupts_held
 from newsreel.config import Settings, base_url_problem, load_settings
 from newsreel.errors import BuildFailed, NewsreelError, Problem, error
 from newsreel.hashing import hash_bytes, hash_repr
@@ -350,10 +351,13 @@ def _run_parallel(work: Callable[[Iterable[int], int], Any], count: int, total: 
     parent = os.getpid()
     for index in range(1, count):
         reader, writer = context.Pipe(duplex=False)
-        process = context.Process(
-            target=_child, args=(work, chunks.of(index), index, writer, parent), daemon=True
-        )
-        process.start()
+        with interrupts_held() as interrupts:
+            process = context.Process(
+                target=_child,
+                args=(work, chunks.of(index), index, writer, parent, interrupts),
+                daemon=True,
+            )
+            process.start()
         writer.close()
         children.append((process, reader))
     results = [work(chunks.of(0), 0)]
@@ -379,7 +383,9 @@ def _child(
     index: int,
     conn: Any,
     parent: int,
+    interrupts: set[int | signal.Signals],
 ) -> None:
+    ignore_interrupts(interrupts)  # (Ctrl-C ends the parent, and this worker with it)
     die_with_parent(parent)
     try:
         payload = pickle.dumps(("ok", work(items, index)), protocol=pickle.HIGHEST_PROTOCOL)

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from newsreel.children import tied_to_us
+from newsreel.children import interrupts_held, tied_to_us
 from newsreel.config import Settings
 from newsreel.errors import NewsreelError, Problem, error
 from newsreel.hashing import hash_bytes, hasher
@@ -106,15 +106,23 @@ def run_pagefind(
         if language:
             command += ["--force-language", language.split("-")[0].lower()]
         try:
-            done = subprocess.run(
-                command,
-                capture_output=True,
-                text=True,
-                timeout=TIMEOUT,
-                stdin=subprocess.DEVNULL,
-                env={**os.environ, "NO_COLOR": "1"},
-                preexec_fn=tied_to_us(),
-            )
+            with interrupts_held():  # (the fork runs Python in the child: ``preexec_fn``)
+                indexer = subprocess.Popen(
+                    command,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                    stdin=subprocess.DEVNULL,
+                    env={**os.environ, "NO_COLOR": "1"},
+                    preexec_fn=tied_to_us(),
+                )
+            with indexer:
+                try:
+                    said_out, said_err = indexer.communicate(timeout=TIMEOUT)
+                except subprocess.TimeoutExpired:
+                    indexer.kill()
+                    raise
+            done = subprocess.CompletedProcess(command, indexer.returncode, said_out, said_err)
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise SearchFailed(
                 f"Pagefind could not index the site: {exc} (set search: false to build without search)"

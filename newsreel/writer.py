@@ -382,7 +382,7 @@ class EarlyCheck:
         manifest = Manifest.read(out)
         if manifest is None:
             return None
-        from newsreel.children import die_with_parent
+        from newsreel.children import die_with_parent, ignore_interrupts, interrupts_held
 
         parent = os.getpid()
         if parts is None:
@@ -391,15 +391,11 @@ class EarlyCheck:
         check = cls(output, manifest, [])
         for part in range(parts):
             reader, writer = os.pipe()
-            # Ctrl-C is the parent's to handle: held back over the fork, so a child never
-            # takes it half-made (a traceback from threading's after-fork hook), then ignored
-            # in the child and delivered to the parent as usual.
-            interrupts = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-            pid = os.fork()
+            with interrupts_held() as interrupts:
+                pid = os.fork()
             if pid == 0:  # pragma: no cover - a child (their answer is tested)
                 try:
-                    signal.signal(signal.SIGINT, signal.SIG_IGN)
-                    signal.pthread_sigmask(signal.SIG_SETMASK, interrupts)
+                    ignore_interrupts(interrupts)
                     os.close(reader)
                     for _, other in check.children:
                         os.close(other)
@@ -415,7 +411,6 @@ class EarlyCheck:
                         pipe.write(data)
                 finally:
                     os._exit(0)
-            signal.pthread_sigmask(signal.SIG_SETMASK, interrupts)
             os.close(writer)
             check.children.append((pid, reader))
         return check
