@@ -6,7 +6,7 @@ Each shape is a post body (or, for ``import:`` shapes, an article to import) of 
 characters built to stress one part of the pipeline: heading ids, tables, nesting, inline
 delimiters, references, the importer's searches. Each is read as newsreel reads a post
 (``loader.parse_post``, then ``markdown.render_body``) or imported (``importer.clean_article``,
-then the guesses of its film, actors and release year),
+its Markdown, then the guesses of its film, actors and release year),
 and compared with an ordinary post (or article) of the same size: its time (the best of a few
 runs) and its peak of Python memory (``tracemalloc``). The budget is relative, never absolute:
 at most ``TIME_BUDGET`` times the time and ``MEMORY_BUDGET`` times the memory of the ordinary
@@ -161,6 +161,11 @@ SHAPES: dict[str, tuple[str, Callable[[int], str]]] = {
         lambda n: fill("The same words in a block again.\n\n", n),
     ),
     "import: capitalised words": ("import", lambda n: fill("Anna ", n)),
+    "import: an address ending in punctuation": (
+        "import",
+        lambda n: "See https://a.example/" + fill(".,", n - 24) + "x",
+    ),
+    "import: addresses": ("import", lambda n: fill("see https://a.example/b_c, ", n)),
     "import: a list of names": ("import", lambda n: fill("Anna Berg, ", n)),
     "import: names joined by and": ("import", lambda n: fill("Anna Berg and ", n)),
     "import: a title before each year": (
@@ -198,6 +203,7 @@ def run(kind: str, text: str) -> None:
         from newsreel.importer import clean_article
 
         article = clean_article(text)
+        assert article.markdown is not None  # (the body as it is written: links, escapes)
         guess_titles(article.text)
         guess_people(article.text)
         release_years(article.text, date(2026, 1, 1))

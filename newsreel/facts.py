@@ -972,7 +972,7 @@ def guess_people(text: str, *, not_these: Iterable[str] = ()) -> list[Finding]:
             name = _as_name(raw, excluded)
             if name is None or name.casefold() in others or (" " not in name and not one_word):
                 continue
-            at = text.find(name, run.start)
+            at = text.find(name, run.start, run.end)
             first.setdefault(name, at if at >= 0 else run.start)
             evidence.setdefault(name, " ".join(text[max(0, cue_start) : cue_end].split()))
     inside = {  # the words of a name that run within another ("Del Toro": Benicio del Toro)

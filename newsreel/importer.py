@@ -521,15 +521,17 @@ def escape_markdown(paragraph: str) -> str:
     """Plain text as a Markdown paragraph that renders as the same text, the web addresses in
     its sentences as links (``<https://…>``, which render as the address). An address alone
     stays as it is: the body shows a tweet or a player there."""
-    if _WEB_ADDRESS.search(paragraph) and not _WEB_ADDRESS.fullmatch(paragraph.strip()):
-        pieces = _WEB_ADDRESS.split(paragraph)  # text, address, text, …
-        first = escape_markdown(pieces[0])
-        rest = "".join(
-            f"<{piece}>" if i % 2 == 0 else _escape_text(piece)
-            for i, piece in enumerate(pieces[1:])
-        )
-        return first + rest
-    return _escape_text(paragraph)
+    if _WEB_ADDRESS.fullmatch(paragraph.strip()):
+        return _escape_text(paragraph)
+    pieces, at = [], 0
+    for match in _WEB_ADDRESS.finditer(paragraph):
+        address = match.group().rstrip(_AFTER_ADDRESS)  # "see https://a.example/b." ends at "b"
+        if len(address) > len("https://"):
+            pieces += [_escape_text(paragraph[at : match.start()]), f"<{address}>"]
+            at = match.start() + len(address)
+    if not pieces:
+        return _escape_text(paragraph)
+    return "".join(pieces) + _escape_text(paragraph[at:])
 
 
 def _escape_text(paragraph: str) -> str:
@@ -541,8 +543,9 @@ def _escape_text(paragraph: str) -> str:
     return text
 
 
-_WEB_ADDRESS = re.compile(r"(https?://[^\s<>\"'`\\]+?)(?=[.,;:!?)\]\u2019\u201d]*(?:\s|$))")
-"""An http(s) address in running text, without the punctuation after it."""
+_WEB_ADDRESS = re.compile(r"https?://[^\s<>\"'`\\]+")
+"""An http(s) address in running text (with the punctuation after it: ``_AFTER_ADDRESS``)."""
+_AFTER_ADDRESS = ".,;:!?)]\u2019\u201d"
 _VIDEO_AT_END = re.compile(r"(?P<lead>.*\S)\s+(?P<url>https?://\S+)")
 
 
