@@ -765,3 +765,44 @@ def test_headline_is_a_whole_clause(sentence: str, title: str) -> None:
     from newsreel.facts import headline
 
     assert headline(sentence, 80) == title
+
+
+CAST_TOKENS = [
+    "Anna ",
+    "Berg",
+    "Ö",
+    "de ",
+    "L. ",
+    "actress ",
+    "Director ",
+    "starring ",
+    " and ",
+    ", ",
+    " has joined the cast",
+    " plays ",
+    " returns as ",
+    "director ",
+    " directs ",
+    "with ",
+    " as the ",
+    "Netflix",
+    "'s ",
+    " (2001)",
+    ": ",
+    "The ",
+    "Star ",
+    "https://a.example/b.",
+    ". ",
+    "\n\n",
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(CAST_TOKENS), max_size=40).map("".join))
+def test_guesses_never_fail_and_come_from_the_text(text: str) -> None:
+    from newsreel.facts import guess_people, guess_titles
+
+    flat = " ".join(text.split())
+    for finding in guess_people(text) + guess_titles(text):
+        assert str(finding.value) in text and finding.evidence in flat
+    clean_article(text + "\n\nA closing sentence of the article.")  # and the cleaning holds
