@@ -480,6 +480,19 @@ def release_years(text: str, today: date) -> list[Finding]:
     return found
 
 
+def year_after_title(text: str, titles: Sequence[str], today: date) -> Finding | None:
+    """The year in parentheses right after one of ``titles`` ("Heat (1995)"), as the text
+    first gives one: how articles date a film they name."""
+    found = [
+        (match.start(), Finding(int(match[1]), " ".join(match.group().split())))
+        for title in titles
+        if title
+        for match in [re.search(rf"(?<!\w){re.escape(title)}[ ]?\(((?:18|19|20)\d\d)\)", text)]
+        if match is not None and 1888 <= int(match[1]) <= today.year + 10
+    ]
+    return min(found, key=lambda pair: pair[0])[1] if found else None
+
+
 def _last_year_end(window: str) -> int:
     return [m.end() for m in _YEAR_ALONE.finditer(window)][-1]
 

@@ -26,6 +26,7 @@ from newsreel.facts import (
     headline,
     release_years,
     take_datelines,
+    year_after_title,
 )
 from newsreel.layout import SiteLayout
 from newsreel.report import Reporter
@@ -752,6 +753,8 @@ def import_file(site_dir: Path, file: Path, *, reporter: Reporter | None = None)
     titles = [name for name, _ in found[work.name]] if work is not None and work.pages else []
     years = release_years(article.text, now.date())
     year = years[0] if years else None
+    if year is None and titles:  # "The Italian Job (1969)": the year after the film's name
+        year = year_after_title(article.text, titles, now.date())
     post_date, dated_by = _post_date(article, now)
 
     fields: dict[str, Any] = {"title": article.title, "date": post_date}
@@ -870,14 +873,17 @@ def _works_with_year(
     tax: Taxonomy, titles: Sequence[str], year: Finding | None, text: str
 ) -> dict[str, Any]:
     """The works' front matter (``film:`` or ``films:``), the release year given to the work
-    named last before its phrase."""
+    it follows in parentheses, else to the one named last before its phrase."""
     if year is None or not titles:
         return term_fields(tax, titles)
     if len(titles) == 1:
         return {**term_fields(tax, titles), "release_year": int(year.value)}
     at = text.find(year.evidence)
     before = text[: at if at >= 0 else len(text)].casefold()
-    target = max(titles, key=lambda f: before.rfind(f.casefold()))
+    target = next(  # "Heat (1995)": the work the year follows, else the last named before it
+        (f for f in titles if year.evidence.startswith(f)),
+        max(titles, key=lambda f: before.rfind(f.casefold())),
+    )
     return {
         tax.key: [
             {"title": f, "release_year": int(year.value)} if f == target else f for f in titles

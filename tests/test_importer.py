@@ -726,6 +726,33 @@ def test_film_titles_guessed_from_the_text(text: str, title: str | None) -> None
     assert (found[0].value if found else None) == title
 
 
+def test_a_year_in_parentheses_after_the_film_is_its_release_year(tmp_path: Path) -> None:
+    from datetime import date
+
+    from newsreel.facts import year_after_title
+
+    found = year_after_title(
+        "Nobody expected Glass Orchard (2021) to last.", ["Glass Orchard"], date(2026, 1, 1)
+    )
+    assert found is not None and (found.value, found.evidence) == (2021, "Glass Orchard (2021)")
+    assert (
+        year_after_title("Glass Orchard (2121) is far off.", ["Glass Orchard"], date(2026, 1, 1))
+        is None
+    )
+    article = tmp_path / "print.txt"
+    article.write_text(
+        "The Copper Job (1969) returns to cinemas in a new print.\n\n"
+        "A gang of thieves drives a fleet of small cars through Turin.\n",
+        encoding="utf-8",
+    )
+    site = fresh_blog(tmp_path)
+    result = newsreel("import", article, "--dir", site)
+    assert result.returncode == 0, result.stderr
+    assert 'proposed release_year: 1969, from "The Copper Job (1969)"' in result.stdout
+    (post,) = [p for p in (site / "content/posts").glob("*.md") if "Copper" in p.read_text()]
+    assert "film: The Copper Job\nrelease_year: 1969\n" in post.read_text(encoding="utf-8")
+
+
 @pytest.mark.parametrize(
     ("block", "day"),
     [
