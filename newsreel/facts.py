@@ -8,8 +8,9 @@ They are general heuristics about how news articles are written, not rules for o
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -501,8 +502,14 @@ def _last_year_end(window: str) -> int:
 
 _CAP = r"(?:[A-Z][\w'\u2019.&!?-]*|\d[\w.]*)"
 _SMALL = r"(?:of|the|a|an|and|in|on|to|for|at|with|from|by|vs\.?|&|de|du|la|le)"
-TITLE_RUN = rf"{_CAP}(?:(?::|[ ][-\u2013\u2014]|,)?[ ](?:{_SMALL}[ ]){{0,3}}{_CAP}){{0,11}}"
-"""Capitalised words on one line, with small words, a colon or a dash between them: at most
+_TIGHT_SMALL = r"(?:of|the|a|an|and|in|on|to|at|vs\.?|&|de|du|la|le)"
+"""``_SMALL`` but "for", "with", "by", "from", which also lead from a title to a person."""
+TITLE_RUN = (
+    rf"{_CAP}(?:(?:(?::|[ ][-\u2013\u2014])?[ ](?:{_SMALL}[ ]){{0,3}}|,[ ](?:{_TIGHT_SMALL}[ ]){{0,3}})"
+    rf"{_CAP}){{0,11}}"
+)
+"""Capitalised words on one line, with small words, a colon, a dash or a comma between them
+(after a comma, not "for", "with", "by", "from": ", with Jacob Elordi" is a clause): at most
 twelve, so that a search costs in proportion to the text (a run of a thousand capitalised
 words is tried from each of them)."""
 _WORK_NOUNS = (
@@ -526,9 +533,17 @@ _TITLE_PATTERNS: tuple[tuple[re.Pattern[str], int], ...] = (
         2,
     ),
     (re.compile(rf"(?<!\w)[\u2018\u201c\"'](?P<title>{TITLE_RUN})[\u2019\u201d\"'](?!\w)"), 2),
-    (  # "Ryan Coogler's vampire thriller Sinners"
+    (  # "Ryan Coogler's vampire thriller Sinners", "Emerald Fennell's adaptation of Wuthering Heights"
         re.compile(
-            rf"\b[A-Z][\w.-]+(?:'s|\u2019s)[ ](?:[a-z][\w-]*[ ]){{0,2}}?{_WORK_NOUNS},?[ ](?P<title>{TITLE_RUN})"
+            rf"\b[A-Z][\w.-]+(?:'s|\u2019s)[ ](?:[a-z][\w-]*[ ]){{0,2}}?{_WORK_NOUNS}(?:[ ]of)?,?[ ]"
+            rf"(?P<title>{TITLE_RUN})"
+        ),
+        2,
+    ),
+    (  # "to star in Wuthering Heights", "cast in The Odyssey" (not "… for Emerald Fennell")
+        re.compile(
+            rf"\b(?:star|stars|starring|starred|co-star|co-stars|cast|appear|appears|appearing)[ ]in[ ]"
+            rf"(?P<title>{_CAP}(?:(?::|[ ][-\u2013\u2014])?[ ](?:{_TIGHT_SMALL}[ ]){{0,3}}{_CAP}){{0,11}})"
         ),
         2,
     ),
@@ -571,8 +586,12 @@ _RUN_TITLE_PATTERNS: tuple[tuple[re.Pattern[str], int], ...] = (
 )
 """Patterns that open with the title: tried where a run of capitalised words starts (``_RUNS``),
 not at each of its words, so that a long run costs what its length does."""
-_RUNS = re.compile(rf"{_CAP}(?:(?::|[ ][-\u2013\u2014]|,)?[ ](?:{_SMALL}[ ]){{0,3}}{_CAP})*")
-"""Runs of capitalised words, as ``TITLE_RUN`` but of any length."""
+_RUNS = re.compile(
+    rf"{_CAP}(?:(?:(?::|[ ][-\u2013\u2014])?[ ](?:{_SMALL}[ ]){{0,3}}|,[ ](?:{_TIGHT_SMALL}[ ]){{0,3}})"
+    rf"{_CAP}){{0,39}}"
+)
+"""Runs of capitalised words, as ``TITLE_RUN`` but up to forty words (a longer run is read
+as runs of forty: a regular expression's repetition keeps a little memory per word)."""
 _NOT_TITLES = (
     frozenset(
         [
@@ -672,11 +691,16 @@ _LABELS = frozenset(
         "see",
         "also",
         "more",
+        "published",
+        "posted",
+        "share",
+        "tags",
+        "by",
     ]
 )
 
 
-WEIGHED = 40
+WEIGHED = 20
 """How many of the titles a text's patterns find are weighed by how often they are written
 (more than an article names: a text of thousands costs in proportion to its size)."""
 
@@ -694,14 +718,15 @@ def guess_titles(text: str, *, not_these: Iterable[str] = ()) -> list[Finding]:
     scores: dict[str, int] = {}
     evidence: dict[str, str] = {}
     first: dict[str, int] = {}
-    starts = [run.start() for run in _RUNS.finditer(text)]
-    matches = [(m, w) for pattern, w in _TITLE_PATTERNS for m in pattern.finditer(text)]
-    matches += [
-        (m, w)
-        for pattern, w in _RUN_TITLE_PATTERNS
-        for at in starts
-        if (m := pattern.match(text, at))
-    ]
+    matches = itertools.chain(
+        ((m, w) for pattern, w in _TITLE_PATTERNS for m in pattern.finditer(text)),
+        (
+            (m, w)
+            for run in _RUNS.finditer(text)
+            for pattern, w in _RUN_TITLE_PATTERNS
+            if (m := pattern.match(text, run.start()))
+        ),
+    )
     for match, weight in matches:
         title = _clean_title(match["title"])
         if not title or title.casefold() in _NOT_TITLES or title.casefold() in excluded:
@@ -714,7 +739,9 @@ def guess_titles(text: str, *, not_these: Iterable[str] = ()) -> list[Finding]:
     # The best of them by their patterns are weighed further (one search of the text each).
     scores = {t: scores[t] for t in sorted(scores, key=lambda t: (-scores[t], first[t]))[:WEIGHED]}
     for title in list(scores):
-        scores[title] += len(re.findall(rf"(?<!\w){re.escape(title)}(?!\w)", text)) - 1
+        if text.count(title) > 1:  # (most are written once: no search for their words)
+            mentions = re.finditer(rf"(?<!\w){re.escape(title)}(?!\w)", text)
+            scores[title] += sum(1 for _ in mentions) - 1
     for short in sorted(scores, key=len):
         longer = [
             t for t in scores if t != short and re.search(rf"(?<!\w){re.escape(short)}(?!\w)", t)
@@ -779,8 +806,9 @@ _PARTICLE = r"(?:de|del|della|der|den|di|da|du|dos|van|von|le|la|bin|al|ter|st\.
 _PERSON = rf"{_NAME_WORD}(?:[ ](?:[A-Z]\.[ ]?)*(?:{_PARTICLE}[ ])?{_NAME_WORD}){{0,3}}"
 """One to four capitalised words, a middle initial or a particle between (Ana de Armas,
 Samuel L. Jackson)."""
-_RUN = re.compile(rf"{_PERSON}(?:(?:,[ ]|,?[ ]and[ ]|[ ]&[ ]){_PERSON})*")
-"""A run of names: "Timothée Chalamet and Zendaya", "Tom Hanks, Meg Ryan and Bill Pullman".
+_RUN = re.compile(rf"{_PERSON}(?:(?:,[ ]|,?[ ]and[ ]|[ ]&[ ]){_PERSON}){{0,19}}")
+"""A run of up to twenty names: "Timothée Chalamet and Zendaya", "Tom Hanks, Meg Ryan and Bill
+Pullman" (a longer list is read as lists of twenty).
 The text is read run by run, each once, and what stands before and after each run decides
 what its names are: reading costs in proportion to the text, whatever its capitals."""
 _SEPARATOR = re.compile(r",[ ]|,?[ ]and[ ]|[ ]&[ ]")
@@ -815,8 +843,11 @@ _CAST_AFTER = (
     ),
 )
 """What follows a cast (one word alone is no name there: "Netflix plays…")."""
-_WITH_AS = (re.compile(r"\bwith[ ]$"), re.compile(r"[ ]as[ ](?:the|a|an|his|her|their)[ ]"))
-""" "with Val Kilmer as the loyal crew member"."""
+_WITH_AS = (
+    re.compile(r"\bwith[ ]$"),
+    re.compile(rf"[ ]as[ ](?:(?:the|a|an|his|her|their)[ ]|{_UPPER}[^\W\d_]*)"),
+)
+""" "with Val Kilmer as the loyal crew member", "with Jacob Elordi as Heathcliff"."""
 _PERFORMER_NOUNS = frozenset(re.findall(r"[a-z-]+", "actor actress co-star costar"))
 """Nouns that name an actor even opening a sentence ("Actress Zia"; "Star Wars" is no star)."""
 _CREW_BEFORE = re.compile(
@@ -933,15 +964,13 @@ class _Run:
         return pattern.match(text, self.end)
 
 
-def _runs(text: str) -> list[_Run]:
-    runs = []
+def _runs(text: str) -> Iterator[_Run]:
     for match in _RUN.finditer(text):
         start, cast, cue = match.start(), match.group(), ""
         lead = _LEAD_WORD.match(cast)
         if lead is not None and lead.end() < len(cast):
             cue, cast = lead.group(), cast[lead.end() :]
-        runs.append(_Run(cast, start, match.end(), cue))
-    return runs
+        yield _Run(cast, start, match.end(), cue)
 
 
 def guess_people(text: str, *, not_these: Iterable[str] = ()) -> list[Finding]:
@@ -954,19 +983,16 @@ def guess_people(text: str, *, not_these: Iterable[str] = ()) -> list[Finding]:
     ("director Denis Villeneuve", "Greta Gerwig directs"), a character ("returns as Nick
     Fury", "plays Chani") and ``not_these`` (film titles) are left out."""
     excluded = {n.casefold() for n in not_these}
-    runs = _runs(text)
-    others: set[str] = set()  # crew and characters
-    for run in runs:
+    others: set[str] = set()  # crew and characters, left out at the end
+    first: dict[str, int] = {}
+    evidence: dict[str, str] = {}
+    for run in _runs(text):
+        named: list[str] = []
         if run.before(text, _CREW_BEFORE) or run.after(text, _CREW_AFTER):
             named = run.names
         elif run.before(text, _ROLE_BEFORE):  # "as Paul Atreides and Chani", "as Nick Fury, and…"
             named = [n for n in _SEPARATOR.split(run.cast.split(", ", 1)[0]) if n][:2]
-        else:
-            continue
         others |= {name.casefold() for raw in named if (name := _as_name(raw, set()))}
-    first: dict[str, int] = {}
-    evidence: dict[str, str] = {}
-    for run in runs:
         cue_start, cue_end, one_word = run.start, run.end, len(run.names) > 1
         noun = run.before(text, _CAST_BEFORE)
         if noun is not None:
@@ -983,7 +1009,7 @@ def guess_people(text: str, *, not_these: Iterable[str] = ()) -> list[Finding]:
             cue_end = after.end()
         for raw in run.names:
             name = _as_name(raw, excluded)
-            if name is None or name.casefold() in others or (" " not in name and not one_word):
+            if name is None or (" " not in name and not one_word):
                 continue
             at = text.find(name, run.start, run.end)
             first.setdefault(name, at if at >= 0 else run.start)
@@ -997,5 +1023,8 @@ def guess_people(text: str, *, not_these: Iterable[str] = ()) -> list[Finding]:
         if j - i < len(words)
     }
     shorter = {n for n in first if tuple(n.casefold().split()) in inside}
-    ranked = sorted((n for n in first if n not in shorter), key=lambda n: first[n])
+    ranked = sorted(
+        (n for n in first if n not in shorter and n.casefold() not in others),
+        key=lambda n: first[n],
+    )
     return [Finding(name, evidence[name]) for name in ranked]

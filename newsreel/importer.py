@@ -70,14 +70,35 @@ _GALLERY_TAIL = re.compile(
     r"|\((?:photo|image|picture)s?(?:\s+credit)?(?:\s*:|\s+by)\s[^()]{1,80}\))\s*$",
     re.I,
 )
-_PROMOTION = re.compile(
-    r"(?:(?:related|read\s+(?:more|also|next)|also\s+read|see\s+also|more|recommended|"
-    r"don['\u2019]t\s+miss|you\s+(?:may|might)\s+also\s+like|watch\s+next|up\s+next)"
-    r"\s*(?::|\||[\u2014\u2013])\s*[^\n]{1,150}"
-    r"|(?:sign\s+up|subscribe)\b[^\n]{0,100}\bnewsletters?\b[^\n]{0,60})",
+_SHARE_WORD = (
+    r"(?:share(?:\s+(?:this|on|via|to)(?:\s+(?:article|story|post|page|facebook|twitter|x|email|"
+    r"whatsapp|reddit|linkedin|pinterest|flipboard))?)?|tweet|e-?mail|pin(?:\s+it)?|copy\s+link|"
+    r"print|save|facebook|twitter|whatsapp|reddit|linkedin|pinterest|flipboard|\d+\s+comments?|"
+    r"leave\s+a\s+(?:comment|reply)|(?:view|show|read|add|post)\s+(?:all\s+)?comments?|comments?)"
+)
+_PAGE_CHROME = re.compile(
+    r"(?:(?:related|read\s+(?:more|also|next)|also\s+read|see\s+also|more|recommended|tags|"
+    r"topics|filed\s+under|don['\u2019]t\s+miss|you\s+(?:may|might)\s+also\s+like|watch\s+next|"
+    r"up\s+next)\s*(?::|\||[\u2014\u2013])\s*[^\n]{1,150}"
+    r"|(?:sign\s+up|subscribe)\b[^\n]{0,100}\bnewsletters?\b[^\n]{0,60}"
+    r"|(?:story|article)\s+continues\s+below(?:\s+(?:this\s+)?(?:advertisement|ad))?"
+    r"|continue\s+reading(?:\s+below)?"
+    rf"|{_SHARE_WORD}(?:\s*[|\u00b7\u2022,/]?\s*{_SHARE_WORD}){{0,12}}"
+    r"|follow\s+(?:us|him|her|them|me)\s+on\b[^\n]{0,80}"
+    r"|[A-Z][\w.'\u2019-]*(?:\s[A-Z][\w.'\u2019-]*){0,3}\s+is\s+an?\s+(?:[\w-]+\s+){0,3}"
+    r"(?:writer|editor|reporter|critic|journalist|correspondent|contributor)\b[^\n]{0,200})",
     re.I,
 )
-"""A line the page put around the article: "Related: …", "Read more: …", a newsletter's call."""
+"""A line the page put around the article: share buttons, "Related: …", "Read more: …", a
+newsletter's call, comment counts, tags, "Story continues below advertisement", the
+author's bio."""
+_BYLINE = re.compile(
+    r"[Bb]y\s+[A-Z][\w.'\u2019-]*(?:\s+[A-Z][\w.'\u2019-]*){0,3}"
+    r"(?:\s*(?:,|and|&)\s*[A-Z][\w.'\u2019-]*(?:\s+[A-Z][\w.'\u2019-]*){0,3})?"
+)
+"""A byline without a date ("By Dana Cole"); one with a date is a dateline (``facts.dateline``)."""
+BYLINE_REACH = 6
+"""A byline is looked for among the first blocks only."""
 # A line break (or one blank line) before a line that is only an embed's attribution.
 _EMBED_TAIL_LINE = re.compile(
     r"(?<=\S)[ ]*\n(?:[ ]*\n)?(?=[\u2014\u2013]{1,2}|--?[ ])(?=[^\n]*\(@\w{1,15}\)[ ]*[A-Za-z]{3,9}\.?[ ]+\d{1,2},[ ]*\d{4}[ ]*(?:\n|$))"
@@ -249,13 +270,15 @@ def drop_gallery_noise(blocks: list[str]) -> tuple[list[str], list[str]]:
     return kept, removed
 
 
-def drop_promotions(blocks: list[str]) -> tuple[list[str], list[str]]:
-    """Remove lines the page put around the article: "Related: …", "Read more: …", a
-    newsletter's call. Returns the blocks left and those removed."""
+def drop_page_chrome(blocks: list[str]) -> tuple[list[str], list[str]]:
+    """Remove lines the page put around the article (``_PAGE_CHROME``) and a byline without a
+    date near the top. Returns the blocks left and those removed."""
     kept: list[str] = []
     removed: list[str] = []
-    for block in blocks:
-        (removed if _PROMOTION.fullmatch(block.strip()) else kept).append(block)
+    for index, block in enumerate(blocks):
+        text = block.strip()
+        chrome = _PAGE_CHROME.fullmatch(text) or (index < BYLINE_REACH and _BYLINE.fullmatch(text))
+        (removed if chrome else kept).append(block)
     return kept, removed
 
 
@@ -583,11 +606,11 @@ def clean_article(text: str, today: date | None = None) -> CleanedArticle:
     blocks, noise = drop_gallery_noise(blocks)
     if noise:
         changes.append(f"removed {_n(len(noise), 'photo-gallery leftover')}: {_examples(noise)}")
-    blocks, promotions = drop_promotions(blocks)
-    if promotions:
+    blocks, chrome = drop_page_chrome(blocks)
+    if chrome:
         changes.append(
-            f"removed {_n(len(promotions), 'promotional line')} of the page around the article: "
-            f"{_examples(promotions)}"
+            f"removed {_n(len(chrome), 'line')} of the page around the article (sharing, "
+            f"related links, comments, tags, bylines): {_examples(chrome)}"
         )
     blocks, day, datelines = take_datelines(blocks, today or date.today())
     if datelines:

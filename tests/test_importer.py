@@ -228,7 +228,7 @@ def test_promotional_lines_are_removed_but_prose_stays() -> None:
         "More than a sequel, it is a new start. Related films follow in 2027."
     )
     cleaned = clean_article(text)
-    assert change(cleaned, "removed 3 promotional lines")
+    assert change(cleaned, "removed 3 lines of the page around the article")
     assert cleaned.paragraphs == (
         "The heist sequel starts shooting in Lisbon in May.",
         "More than a sequel, it is a new start. Related films follow in 2027.",
@@ -263,6 +263,31 @@ def test_a_trailer_link_gets_its_own_line_and_other_addresses_are_linked() -> No
         "page (<https://example.org/night-tide>) has more, see <https://example.org/a>." in markdown
     )
     assert "Read the review at <https://example.org/review>" in markdown  # not a video: in place
+
+
+def test_the_page_around_the_article_is_removed_and_listed() -> None:
+    cleaned = clean_article(
+        "Share this article\nShare on Facebook\nShare on X\nEmail\n\n"
+        "Ines Varga to star in Copper Sky for Lena Marsh\n\nBy Dana Cole\n"
+        "Published: January 10, 2024 at 4:02 PM\n\n"
+        "Ines Varga will play the lead in Lena Marsh's adaptation of Copper Sky, with Kofi Mensah "
+        "as Hale.\n\nStory continues below advertisement\n\n"
+        "Shooting starts in the spring.\n\n"
+        "Dana Cole is a staff writer. Follow her on X @danacole.\n\n"
+        "Tags: Ines Varga, Kofi Mensah\n\n3 comments\nLeave a comment\n"
+    )
+    assert cleaned.title == "Ines Varga to star in Copper Sky for Lena Marsh"
+    assert cleaned.date is not None and cleaned.date.isoformat() == "2024-01-10"
+    assert change(cleaned, "removed 9 lines of the page around the article")
+    assert cleaned.paragraphs == (
+        "Ines Varga will play the lead in Lena Marsh's adaptation of Copper Sky, with Kofi "
+        "Mensah as Hale.",
+        "Shooting starts in the spring.",
+    )
+    from newsreel.facts import guess_people, guess_titles
+
+    assert guess_titles(cleaned.text)[0].value == "Copper Sky"
+    assert [f.value for f in guess_people(cleaned.text)] == ["Ines Varga", "Kofi Mensah"]
 
 
 def test_heading_becomes_the_title_and_wrapped_lines_join() -> None:
