@@ -84,14 +84,17 @@ _PAGE_CHROME = re.compile(
     r"|(?:story|article)\s+continues\s+below(?:\s+(?:this\s+)?(?:advertisement|ad))?"
     r"|continue\s+reading(?:\s+below)?"
     rf"|{_SHARE_WORD}(?:\s*[|\u00b7\u2022,/]?\s*{_SHARE_WORD}){{0,12}}"
-    r"|follow\s+(?:us|him|her|them|me)\s+on\b[^\n]{0,80}"
-    r"|[A-Z][\w.'\u2019-]*(?:\s[A-Z][\w.'\u2019-]*){0,3}\s+is\s+an?\s+(?:[\w-]+\s+){0,3}"
-    r"(?:writer|editor|reporter|critic|journalist|correspondent|contributor)\b[^\n]{0,200})",
+    r"|follow\s+(?:us|him|her|them|me)\s+on\b[^\n]{0,80})",
     re.I,
 )
 """A line the page put around the article: share buttons, "Related: …", "Read more: …", a
-newsletter's call, comment counts, tags, "Story continues below advertisement", the
-author's bio."""
+newsletter's call, comment counts, tags, "Story continues below advertisement"."""
+_BIO = re.compile(
+    r"[A-Z][\w.'\u2019-]*(?:\s[A-Z][\w.'\u2019-]*){0,3}\s+is\s+an?\s+(?:[\w-]+\s+){0,3}"
+    r"(?:writer|editor|reporter|critic|journalist|correspondent|contributor)\b[^\n]{0,200}"
+)
+"""The author's bio ("Dana Cole is a staff writer. Follow her…"), among the last blocks."""
+BIO_REACH = 3
 _BYLINE = re.compile(
     r"[Bb]y\s+[A-Z][\w.'\u2019-]*(?:\s+[A-Z][\w.'\u2019-]*){0,3}"
     r"(?:\s*(?:,|and|&)\s*[A-Z][\w.'\u2019-]*(?:\s+[A-Z][\w.'\u2019-]*){0,3})?"
@@ -271,13 +274,18 @@ def drop_gallery_noise(blocks: list[str]) -> tuple[list[str], list[str]]:
 
 
 def drop_page_chrome(blocks: list[str]) -> tuple[list[str], list[str]]:
-    """Remove lines the page put around the article (``_PAGE_CHROME``) and a byline without a
-    date near the top. Returns the blocks left and those removed."""
+    """Remove lines the page put around the article (``_PAGE_CHROME``), a byline without a
+    date near the top and the author's bio near the end. Returns the blocks left and those
+    removed."""
     kept: list[str] = []
     removed: list[str] = []
     for index, block in enumerate(blocks):
         text = block.strip()
-        chrome = _PAGE_CHROME.fullmatch(text) or (index < BYLINE_REACH and _BYLINE.fullmatch(text))
+        chrome = (
+            _PAGE_CHROME.fullmatch(text)
+            or (index < BYLINE_REACH and _BYLINE.fullmatch(text))
+            or (index >= len(blocks) - BIO_REACH and _BIO.fullmatch(text))
+        )
         (removed if chrome else kept).append(block)
     return kept, removed
 

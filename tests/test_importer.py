@@ -288,6 +288,10 @@ def test_the_page_around_the_article_is_removed_and_listed() -> None:
 
     assert guess_titles(cleaned.text)[0].value == "Copper Sky"
     assert [f.value for f in guess_people(cleaned.text)] == ["Ines Varga", "Kofi Mensah"]
+    # a sentence shaped like a bio stays where the article has it (not among its last blocks)
+    middle = "Lena Marsh is a writer and director who grew up in Leeds."
+    kept = clean_article("\n\n".join(["The lead.", middle, "One.", "Two.", "Three."]))
+    assert middle in kept.paragraphs
 
 
 def test_heading_becomes_the_title_and_wrapped_lines_join() -> None:
