@@ -694,7 +694,6 @@ _LABELS = frozenset(
         "published",
         "posted",
         "share",
-        "tags",
         "by",
     ]
 )

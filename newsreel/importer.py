@@ -618,7 +618,7 @@ def clean_article(text: str, today: date | None = None) -> CleanedArticle:
     if chrome:
         changes.append(
             f"removed {_n(len(chrome), 'line')} of the page around the article (sharing, "
-            f"related links, comments, tags, bylines): {_examples(chrome)}"
+            f"related links, comments, topic lists, bylines): {_examples(chrome)}"
         )
     blocks, day, datelines = take_datelines(blocks, today or date.today())
     if datelines:

@@ -30,6 +30,9 @@ ALLOWED = {
     ("facts.py", "(?:actor|actress|actors|actresses|star"),
     ("facts.py", "actor actress co-star costar"),
     ("facts.py", "actor actress actors actresses star stars"),
+    # What a web page prints around an article ("Tags: …", "Related: …"), which the importer
+    # removes: the page's words, not a kind's name.
+    ("importer.py", "(?:(?:related|read\\s+(?:more|also|next)|also\\s+read|see\\s+also|more|"),
 }
 
 
