@@ -818,8 +818,10 @@ _ROLE_NOUNS = (
 _CAST_BEFORE = re.compile(
     rf"\b(?i:{_ROLE_NOUNS}|starring|alongside|opposite|cast[ ]includes|"
     r"(?:played|portrayed|voiced)[ ]by|directs|directed|directing)[ ]$"
+    r"|\b(?i:cast|starring|stars|with)[ ]?:[ ]$"
 )
-""" "actress Zendaya", "starring Tom Hanks and Meg Ryan", "directs Denzel Washington"."""
+""" "actress Zendaya", "starring Tom Hanks and Meg Ryan", "directs Denzel Washington",
+"Cast: Tom Hanks, Meg Ryan"."""
 _CAST_AFTER = (
     # "Robert Pattinson has also joined the cast", "… joins the cast of"
     re.compile(
@@ -838,7 +840,8 @@ _CAST_AFTER = (
         r"(?:return|returns|returned|returning)[ ](?:as|to[ ]play|to[ ]the[ ]role)|"
         r"(?:cast|recast)[ ](?:as|in)|voices|voiced|voicing|co-?stars?|co-?starring|"
         r"(?:appear|appears|appeared|appearing)[ ](?:as|in|alongside|opposite)|headlines|"
-        r"headlined|headlining|fronts|fronted|leads[ ]the[ ]cast|led[ ]the[ ]cast)\b"
+        r"headlined|headlining|fronts|fronted|(?:leads?|led|rounds?[ ]out|rounded[ ]out|"
+        r"completes?|completed)[ ]the[ ](?:cast|ensemble))\b"
     ),
 )
 """What follows a cast (one word alone is no name there: "Netflix plays…")."""
@@ -878,7 +881,7 @@ _CUE_ENDS = frozenset(
         "by directs directed directing with director directors filmmaker filmmakers writer writers "
         "screenwriter screenwriters producer producers composer author novelist showrunner creator "
         "cinematographer as plays playing played play portrays portraying portrayed portray voices "
-        "voicing voiced of the",
+        "voicing voiced of the cast",
     )
 )
 """The last words of the cues before a run (``_CAST_BEFORE``, ``_CREW_BEFORE``…)."""
@@ -955,7 +958,7 @@ class _Run:
 
     def before(self, text: str, pattern: re.Pattern[str]) -> re.Match[str] | None:
         window = text[max(0, self.start - _BEFORE) : self.start] + self.cue
-        if window[-1:] != " " or window.rsplit(None, 1)[-1].lower() not in _CUE_ENDS:
+        if window[-1:] != " " or window.rsplit(None, 1)[-1].lower().rstrip(":") not in _CUE_ENDS:
             return None  # (most runs: the word before is no cue, and no pattern is tried)
         return pattern.search(window)
 

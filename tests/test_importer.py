@@ -692,6 +692,8 @@ def test_guessed_actors_beside_known_ones_are_named_in_the_comment(tmp_path: Pat
             ["Val Kirk"],
         ),
         ("Ines Varga headlines the thriller.", ["Ines Varga"]),
+        ("Cast: Ines Varga, Kofi Mensah, Zia", ["Ines Varga", "Kofi Mensah", "Zia"]),
+        ("Dana Ray and Bo Lind round out the cast.", ["Dana Ray", "Bo Lind"]),
     ],
 )
 def test_actors_guessed_from_the_text(text: str, names: list[str]) -> None:
