@@ -552,9 +552,13 @@ def first_sentence(text: str) -> str:
 def escape_markdown(paragraph: str) -> str:
     """Plain text as a Markdown paragraph that renders as the same text, the web addresses in
     its sentences as links (``<https://…>``, which render as the address). An address alone
-    stays as it is: the body shows a tweet or a player there."""
-    if _WEB_ADDRESS.fullmatch(paragraph.strip()):
-        return _escape_text(paragraph)
+    that is a tweet's or a video's stays as it is, where the body shows the tweet or a player;
+    any other is a link (a channel's address alone would be an error of the video rule)."""
+    alone = paragraph.strip()
+    if _WEB_ADDRESS.fullmatch(alone):
+        if _is_video(alone) or _is_status(alone):
+            return alone  # (as written: the line is the body's tweet or player, never escaped)
+        return f"[{_escape_text(alone)}](<{alone}>)"  # (a line the tweet and video rules leave)
     pieces, at = [], 0
     for match in _WEB_ADDRESS.finditer(paragraph):
         address = match.group().rstrip(_AFTER_ADDRESS)  # "see https://a.example/b." ends at "b"
@@ -601,6 +605,14 @@ def _is_video(url: str) -> bool:
         return bool(parse_video(url).host)
     except VideoError:
         return False
+
+
+def _is_status(url: str) -> bool:
+    try:
+        parse_status_url(url)
+    except TweetError:
+        return False
+    return True
 
 
 def clean_article(text: str, today: date | None = None) -> CleanedArticle:

@@ -633,6 +633,22 @@ def test_a_cast_the_site_does_not_know_is_guessed_and_marked(tmp_path: Path) -> 
     assert 'class="trailer"' in page.read_text(encoding="utf-8")
 
 
+def test_addresses_alone_on_a_line_embed_or_link_and_the_draft_builds(tmp_path: Path) -> None:
+    """A video's or a tweet's address alone on a line is written as it is (an underscore
+    escaped, "ab\\_cd", made the build's video rule refuse it), and any other address alone is
+    a link (a channel's address alone is an error of the video rule)."""
+    site = fresh_blog(tmp_path)
+    _, _, _, body = imported(site, "addresses.txt")  # (it builds the draft, and checks it)
+    assert "\nhttps://www.youtube.com/watch?v=ab_cdEFghij\n" in body
+    assert "\nhttps://twitter.com/ines_varga/status/1856789012345678901\n" in body
+    channel = "https://www.youtube.com/@night_tide_film"
+    assert f"[{channel.replace('_', chr(92) + '_')}](<{channel}>)" in body
+    (page,) = (site / "site/posts").glob("the-studio-posted-*/index.html")
+    html = page.read_text(encoding="utf-8")
+    assert 'class="trailer"' in html and "ines_varga" in html
+    assert f'<a href="{channel}">{channel}</a>' in html
+
+
 def test_the_kind_declared_cast_gets_the_guesses(tmp_path: Path) -> None:
     site = fresh_blog(tmp_path)
     (site / "newsreel.yaml").write_text(
