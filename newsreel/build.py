@@ -360,20 +360,29 @@ def _run_parallel(work: Callable[[Iterable[int], int], Any], count: int, total: 
             process.start()
         writer.close()
         children.append((process, reader))
-    results = [work(chunks.of(0), 0)]
-    for process, reader in children:
-        try:
-            payload = reader.recv_bytes()
-        except EOFError:
+    try:
+        results = [work(chunks.of(0), 0)]
+        for process, reader in children:
+            try:
+                payload = reader.recv_bytes()
+            except EOFError:
+                process.join()
+                raise NewsreelError(
+                    f"a build worker died (exit status {process.exitcode}); try again"
+                ) from None
             process.join()
-            raise NewsreelError(
-                f"a build worker died (exit status {process.exitcode}); try again"
-            ) from None
-        process.join()
-        status, value = pickle.loads(payload)
-        if status == "error":
-            raise value
-        results.append(value)
+            status, value = pickle.loads(payload)
+            if status == "error":
+                raise value
+            results.append(value)
+    except BaseException:
+        # (Ctrl-C, a failed page): no worker may go on writing into the staging folder the
+        # writer is about to delete, or it leaves a copy of it behind.
+        for process, _ in children:
+            if process.is_alive():
+                process.kill()
+            process.join()
+        raise
     return results
 
 

@@ -269,3 +269,39 @@ def test_sigkill_at_the_commit_point(tmp_path: Path, record_property) -> None:
         assert cold.returncode == 0, cold.stderr
         assert tree_hashes(tmp_path / f"cold-{edition}") == new
     assert hits, "no kill landed at the commit point"
+
+
+def test_ctrl_c_while_workers_render_leaves_nothing_behind(tmp_path: Path) -> None:
+    """Ctrl-C (SIGINT to the process group, as a terminal sends it) while the build's worker
+    processes write pages: the build stops, the old site is whole, and no staging folder is
+    left beside it (a worker that went on writing after the build deleted its staging
+    folder left a copy of it)."""
+    site = write_site(tmp_path / "blog", _corpus(0))
+    assert newsreel("build", site).returncode == 0
+    old = tree_hashes(site / "site")
+    stopped = 0
+    for edition in range(1, 4):
+        write_site(site, _corpus(edition))
+        process = spawn(
+            "build",
+            site,
+            "--no-cache",
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        written = f".site.newsreel-tmp-{process.pid}-*/new/posts/*/index.html"
+        deadline = time.monotonic() + 60
+        while process.poll() is None and time.monotonic() < deadline:
+            if len(list(site.glob(written))) >= 20 * edition:  # (a little later each time)
+                os.killpg(process.pid, signal.SIGINT)
+                stopped += 1
+                break
+        _, err = process.communicate(timeout=60)
+        assert "Traceback" not in err, err
+        if process.returncode != 0:
+            assert tree_hashes(site / "site") == old
+        time.sleep(0.5)  # (a worker left running would write meanwhile)
+        assert _temps(site) == [], "Ctrl-C left a staging folder beside the output"
+        old = tree_hashes(site / "site")
+    assert stopped >= 2, "the builds finished before Ctrl-C: the corpus is too small"
