@@ -917,7 +917,6 @@ _NOT_FIRST = frozenset(
     ]
 )
 """Capitalised words that open a sentence before a name, never part of it."""
-_NAME_PARTICLES = frozenset(re.findall(r"[a-z.]+", _PARTICLE.replace("(?:", "")))
 
 
 def _as_name(words: str, excluded: set[str]) -> str | None:
