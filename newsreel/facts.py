@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -951,8 +952,9 @@ class _Run:
     cue: str
     """A noun the run opened with ("Actress Zia"), else ""."""
 
-    @property
+    @cached_property
     def names(self) -> list[str]:
+        """The run's names, split once (a frozen instance's cache is its ``__dict__``)."""
         return [n for n in _SEPARATOR.split(self.cast) if n]
 
     def before(self, text: str, pattern: re.Pattern[str]) -> re.Match[str] | None:
