@@ -528,3 +528,31 @@ def test_templates_readme_names_real_theme_files(blog: Path) -> None:
     assert result.returncode == 0 and theme.is_dir()
     for name in re.findall(r"`([\w/]+(?:\.html|/))`", readme):
         assert (theme / name).exists(), name
+
+
+def _readme_blocks(language: str) -> list[str]:
+    text = (ROOT / "README.md").read_text("utf-8")
+    return re.findall(rf"```{language}\n(.*?)```", text, re.S)
+
+
+def test_readme_example_post_builds_as_written(blog: Path) -> None:
+    """The post under "Writing a post" is copied into a new blog as it is and builds."""
+    (example,) = _readme_blocks("markdown")
+    (blog / "content" / "posts" / "readme-example.md").write_text(example, "utf-8")
+    result = newsreel("build", blog)
+    assert result.returncode == 0, result.stderr
+    html = (blog / "site" / "posts" / "readme-example" / "index.html").read_text("utf-8")
+    assert "Mission: Impossible 7 to another level" in html  # (the tweet's text)
+
+
+@pytest.mark.parametrize("index", range(len(_readme_blocks("yaml"))))
+def test_readme_yaml_examples_build_as_written(blog: Path, index: int) -> None:
+    """Each YAML example of the README builds: settings in newsreel.yaml, the rest in a post."""
+    block = _readme_blocks("yaml")[index]
+    if block.startswith("taxonomies:"):  # (in place of the starter's whole settings file)
+        (blog / "newsreel.yaml").write_text(block, "utf-8")
+    else:
+        post = f"---\ntitle: README example\ndate: 2024-01-02\n{block}---\nText.\n"
+        (blog / "content" / "posts" / "readme-example.md").write_text(post, "utf-8")
+    result = newsreel("build", blog)
+    assert result.returncode == 0, result.stderr
