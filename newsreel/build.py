@@ -1297,9 +1297,14 @@ class _Build:
                 else []
             )
             if not any(p.severity == "error" for p in problems):
-                outputs = list(assets.values()) + media.outputs(catalog, cards)
+                outputs = {out: f"static/{rel}" for rel, out in assets.items()}
+                outputs |= {
+                    out: f"the picture /{out}"
+                    for out in media.outputs(catalog, cards)
+                    if out not in outputs
+                }
                 problems += check_unique(jobs, outputs)
-                problems += reserved_problems(settings, jobs, outputs)
+                problems += reserved_problems(settings, jobs, list(outputs))
             if any(p.severity == "error" for p in problems):
                 raise BuildFailed(problems)
 

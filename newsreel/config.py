@@ -201,15 +201,18 @@ def _check_semantics(settings: Settings, line_of: dict[str, int]) -> tuple[Setti
         fields is None
         or "slug" not in fields
         or not settings.permalink.startswith("/")
+        or not settings.permalink.endswith("/")
         or ".." in segments
         or "." in segments
+        or "" in segments[1:-1]
         or "\\" in settings.permalink
     ):
         problems.append(
             error(
                 CONFIG,
                 line_of.get("permalink"),
-                f"permalink {settings.permalink!r} must start with /, contain {{slug}} and no . or .. segment"
+                f"permalink {settings.permalink!r} must start and end with / (a post is a "
+                "folder), contain {slug} and no empty, . or .. segment"
                 + (
                     "; its braces must pair up around slug, year, month or day only"
                     if fields is None

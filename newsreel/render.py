@@ -11,11 +11,12 @@ Templates come from the site's ``templates/`` first, then the built-in theme.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 import shutil
 import sys
 from collections import ChainMap
-from collections.abc import Callable, Iterable, Iterator, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape as html_escape
@@ -1134,12 +1135,17 @@ def _nobreak_dash(title: str) -> Markup:
     return Markup(text)
 
 
-def check_unique(jobs: Iterable[PageJob], static_files: Iterable[str]) -> list[Problem]:
-    """Two outputs at one URL are an error naming both sources, never an overwrite."""
-    seen: dict[str, str] = {f: "static/" + f for f in static_files}
+def check_unique(jobs: Iterable[PageJob], others: Mapping[str, str]) -> list[Problem]:
+    """Two outputs at one URL, or a file where another output needs a folder (``static/posts/x``
+    beside the page ``/posts/x/``), are an error naming both sources, never an overwrite.
+    ``others``: the output files that are no page (static files, pictures), each with what
+    writes it."""
+    seen = dict(others)
+    pages = []
     problems = []
     for job in jobs:
         file = Urls.output_file(job.url)
+        pages.append(file)
         other = seen.setdefault(file, job.source)
         if other != job.source:
             problems.append(
@@ -1147,6 +1153,24 @@ def check_unique(jobs: Iterable[PageJob], static_files: Iterable[str]) -> list[P
                     job.source,
                     None,
                     f"{job.url} would be written twice: by {job.source} and by {other}",
+                    "give one of them another slug or name",
+                )
+            )
+    folders: dict[str, str] = {}  # each folder an output needs, with a file in it (a page's first)
+    for file in itertools.chain(pages, others):
+        folder = file.rpartition("/")[0]
+        while folder and folder not in folders:  # (its parents are in once it is)
+            folders[folder] = file
+            folder = folder.rpartition("/")[0]
+    for file, source in seen.items():
+        inside = folders.get(file)
+        if inside is not None:
+            problems.append(
+                error(
+                    source,
+                    None,
+                    f"/{file} would be a file and a folder: {source} writes the file, "
+                    f"{seen[inside]} writes /{inside}",
                     "give one of them another slug or name",
                 )
             )

@@ -723,7 +723,8 @@ class _Folder:
         self.close()
 
     def parent(self, rel: str, create: bool) -> tuple[int, str] | None:
-        """(fd of the folder holding ``rel``, its last name); None when that folder is missing."""
+        """(fd of the folder holding ``rel``, its last name); None when that folder is missing
+        (or, when not creating it, is a file)."""
         if not is_inside_name(rel):
             raise UnsafeOutput(f"refusing to touch {rel!r}: it is not a name inside {self.root}")
         folder, _, name = rel.rpartition("/")
@@ -745,6 +746,8 @@ class _Folder:
             except FileNotFoundError:
                 return None
             except OSError as exc:
+                if exc.errno == errno.ENOTDIR and not create:
+                    return None  # (a file where a folder was: nothing inside it to find)
                 if exc.errno in (errno.ELOOP, errno.ENOTDIR):
                     raise UnsafeOutput(
                         f"refusing to write through {self.root / folder}: it is a symbolic link "
@@ -793,8 +796,10 @@ class _Folder:
         return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
 
     def remove(self, rels: Iterable[str]) -> None:
-        """Delete files (never following a link) and the folders they leave empty."""
-        for rel in rels:
+        """Delete files (never following a link) and the folders they leave empty. Deepest
+        names first: a name removed as a file may here be a folder of other removed files
+        (``a/b`` before ``a``); one still holding files is left."""
+        for rel in sorted(rels, reverse=True):
             found = self.parent(rel, create=False)
             if found is None:
                 continue
@@ -802,6 +807,11 @@ class _Folder:
                 os.unlink(found[1], dir_fd=found[0])
             except FileNotFoundError:
                 pass
+            except IsADirectoryError:
+                try:
+                    os.rmdir(found[1], dir_fd=found[0])
+                except OSError:
+                    continue  # (not empty: it holds files of the new generation)
             folder = rel.rpartition("/")[0]
             while folder:
                 holder = self.parent(folder, create=False)
@@ -823,6 +833,7 @@ def _apply(holder: Path, output: Path, changed: Iterable[str], removed: Iterable
     output, and no link is followed."""
     staging = holder / GENERATION
     with _Folder(output) as target:
+        target.remove(removed)  # (first: a file may take the place of a folder they leave empty)
         for rel in changed:
             if not is_inside_name(rel):
                 raise UnsafeOutput(f"refusing to commit {rel!r}: it is not a name inside {output}")
@@ -830,7 +841,6 @@ def _apply(holder: Path, output: Path, changed: Iterable[str], removed: Iterable
             if not source.exists():
                 continue  # already moved by an earlier attempt
             target.move_in(source, rel)
-        target.remove(removed)
     if (holder / MANIFEST_NEW).exists():
         os.replace(holder / MANIFEST_NEW, manifest_path(output))
 
@@ -1188,6 +1198,8 @@ class OutputWriter:
         files = self.manifest.files
         # Every name is reached from the opened folders without following a link (``_Folder``).
         with _Folder(spare) as target, _Folder(self.output) as live:
+            # Removed files first: a file may take the place of a folder they leave empty.
+            target.remove(rel for rel in differ if rel not in files)
             for rel in sorted(differ):
                 if rel not in files:
                     continue
@@ -1196,7 +1208,6 @@ class OutputWriter:
                 elif not target.same_file(live, rel):
                     # (renaming a hard link over another link to the same file does nothing at all)
                     target.link_in(live, rel)
-            target.remove(rel for rel in differ if rel not in files)
         return True
 
     def _seed_spare(self) -> None:

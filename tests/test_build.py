@@ -831,6 +831,58 @@ def test_the_spare_is_always_the_generation_just_replaced(tmp_path: Path) -> Non
         assert not list(tmp_path.rglob("*.newsreel-link")), number
 
 
+@pytest.mark.parametrize(
+    ("static", "page"),
+    [
+        ("static/posts/jump", "content/posts/2020-09-07-jump.md writes /posts/jump/index.html"),
+        ("static/films/amelie", "the film 'Amélie' writes /films/amelie/index.html"),
+        ("static/posts", "content/posts/"),
+    ],
+)
+def test_a_static_file_where_a_page_needs_a_folder_is_an_error(
+    tmp_path: Path, static: str, page: str
+) -> None:
+    """Named with the page that needs the folder, before anything is written."""
+    site = write_site(tmp_path / "blog", {**FILMS, static: "x"})
+    result = newsreel("build", site)
+    assert result.returncode == 1 and not (site / "site").exists()
+    (line,) = [line for line in result.stderr.splitlines() if "a file and a folder" in line]
+    assert line.startswith(f"{static}: /{static.removeprefix('static/')} would be a file")
+    assert page in line and "give one of them another slug or name" in line
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["swap", "in-place"])
+def test_a_file_and_a_folder_may_trade_places(tmp_path: Path, preview: bool) -> None:
+    """A static file that becomes a folder of that name, and back, at any depth: every build
+    equals a cold one. The spare (``build``) or the output itself (``serve``'s preview, changed
+    in place) has its removed files deleted before new ones take their place."""
+    site = write_site(tmp_path / "blog", FILMS)
+    settings = (
+        FILMS["newsreel.yaml"] + "search: false\nsocial_cards: false\n"
+    )  # (drawn on demand in a preview)
+    (site / "newsreel.yaml").write_text(settings, "utf-8")
+    out = tmp_path / "out"
+    forms = [
+        {"static/foo": "a"},
+        {"static/foo/a/b/c.txt": "b"},
+        {"static/foo": "c"},
+        {"static/foo/e.txt": "d"},
+        {"static/foo/a/b/c.txt": "e"},
+        {"static/foo": "f"},
+    ]
+    for number, files in enumerate(forms * 2):
+        if (site / "static/foo").is_dir():
+            shutil.rmtree(site / "static/foo")
+        else:
+            (site / "static/foo").unlink(missing_ok=True)
+        write_site(site, files)
+        build_site(site, BuildOptions(output=out, preview=preview))
+        cold = tmp_path / f"cold-{number}"
+        build_site(site, BuildOptions(output=cold, preview=preview, use_cache=False))
+        assert tree_hashes(out) == tree_hashes(cold), number
+        shutil.rmtree(cold)
+
+
 def _assert_the_next_edit_swaps_in_the_spare(site: Path) -> None:
     """The spare is there, noted and equal to the output; an edit's build swaps it in."""
     spare = next(path for path in (site / ".newsreel-cache").glob("spare-*") if path.is_dir())

@@ -981,9 +981,16 @@ def test_permalink_escaping_the_output_writes_nothing_outside(
     assert not (site / "good").exists()
 
 
-def test_permalink_with_dotdot_is_a_settings_error(tmp_path: Path, record_property) -> None:
+@pytest.mark.parametrize(
+    "permalink",
+    ["/../{slug}/", "/posts/{slug}", "/posts//{slug}/", "posts/{slug}/", "/posts/{slug}/./"],
+)
+def test_permalink_that_is_no_folder_inside_is_a_settings_error(
+    tmp_path: Path, record_property, permalink: str
+) -> None:
+    """Outside the output, or a file (``/posts/{slug}``: the page where its folder would be)."""
     site = good_site(tmp_path)
-    (site / "newsreel.yaml").write_text(SETTINGS + "permalink: /../{slug}/\n")
+    (site / "newsreel.yaml").write_text(SETTINGS + f"permalink: {permalink}\n")
     assert_fails_cleanly(site, "newsreel.yaml:3:", record_property, family="error")
 
 
