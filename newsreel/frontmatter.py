@@ -393,6 +393,8 @@ class Document:
     body: str
     body_line: int
     """Line of the file where the body starts."""
+    unclosed: Unclosed | None = None
+    """Where the YAML goes on after a blank line, perhaps into the text (``_after_blank``)."""
 
 
 def decode(raw: bytes, path: str) -> str:
@@ -453,4 +455,38 @@ def split_document(text: str, path: str) -> Document:
     yaml_text = text[first_end + 1 : closing.start()]
     body_start = closing.end() + 1
     body_line = text.count("\n", 0, body_start) + 1
-    return Document(yaml_text, 2, text[body_start:], body_line)
+    return Document(yaml_text, 2, text[body_start:], body_line, _after_blank(yaml_text, 2))
+
+
+_AFTER_BLANK = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)*(?=[^\s#])")
+
+
+def _after_blank(yaml_text: str, yaml_line: int) -> Unclosed | None:
+    """The first line of the YAML that starts a new top-level line after a blank one, and the
+    last line before that blank; None when there is none. Front matter seldom has a blank
+    line: text there is most often the post's first paragraph, its closing ``---`` forgotten
+    (a later ``---`` in the body then closed it)."""
+    found = _AFTER_BLANK.search(yaml_text)
+    if found is None:
+        return None
+    last = yaml_text.count("\n", 0, found.start()) + yaml_line
+    return Unclosed(last, yaml_text.count("\n", 0, found.end()) + yaml_line)
+
+
+@dataclass(frozen=True)
+class Unclosed:
+    """Where front matter that may have been left open reads on into the text."""
+
+    last: int
+    """The file line of the last front-matter line before the blank one."""
+    first: int
+    """The file line of the first line after it."""
+
+    def problem(self, path: str, message: str, line: int | None = None) -> Problem:
+        """The error of a line (``first`` by default) that is text rather than a key."""
+        return error(
+            path,
+            self.first if line is None else line,
+            f"{message}: the front matter seems not closed, so the text was read as YAML",
+            f"end the front matter with a line of three dashes --- after line {self.last}",
+        )

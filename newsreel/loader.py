@@ -22,6 +22,7 @@ from newsreel.config import Settings, closest
 from newsreel.errors import Problem, error, warning
 from newsreel.frontmatter import (
     FORBIDDEN,
+    Unclosed,
     YamlError,
     as_text,
     character_name,
@@ -427,7 +428,8 @@ def parse_when(value: Any, zone: ZoneInfo) -> datetime | None:
 
 def _read(
     path: str, raw: bytes, problems: list[Problem]
-) -> tuple[dict[str, Any], dict[str, int], str, int] | None:
+) -> tuple[dict[str, Any], dict[str, int], str, int, Unclosed | None] | None:
+    document = None
     try:
         document = split_document(decode(raw, path), path)
         cut: list[tuple[str, int]] = []
@@ -435,7 +437,11 @@ def _read(
             document.yaml_text, path, line_offset=document.yaml_line - 1, cut=cut
         )
     except YamlError as exc:
-        problems.append(exc.problem)
+        wrong = exc.problem
+        unclosed = document.unclosed if document is not None else None
+        if unclosed is not None and wrong.line is not None and wrong.line >= unclosed.first:
+            wrong = unclosed.problem(path, f"invalid YAML on line {wrong.line}")
+        problems.append(wrong)
         return None
     for key, line in cut:
         problems.append(
@@ -473,7 +479,24 @@ def _read(
             )
         )
         return None
-    return data, lines, body, document.body_line
+    return data, lines, body, document.body_line, document.unclosed
+
+
+def _text_as_keys(fields: _Fields, known: set[str], unclosed: Unclosed) -> None:
+    """An error for an unknown key after a blank line that reads like a sentence ("Director:
+    Denis Villeneuve. The film is long."): the post's text, its front matter left open. The
+    key is then left out, so it is not also warned of as unknown."""
+    for key in list(fields.data):
+        line = fields.lines.get(str(key))
+        value = fields.data[key]
+        if str(key) in known or line is None or line < unclosed.first or not isinstance(value, str):
+            continue
+        if " " in str(key) or len(value.split()) >= 4 or value.rstrip().endswith((".", "!", "?")):
+            fields.problems.append(
+                unclosed.problem(fields.path, "a sentence where a key should be", line)
+            )
+            del fields.data[key]
+            return
 
 
 def _open(
@@ -483,8 +506,10 @@ def _open(
     read = _read(path, raw, problems)
     if read is None:
         return None
-    data, lines, body, body_line = read
+    data, lines, body, body_line, unclosed = read
     fields = _Fields(path, data, lines, problems)
+    if unclosed is not None:
+        _text_as_keys(fields, known, unclosed)
     fields.unknown(known)
     return fields, body, body_line
 

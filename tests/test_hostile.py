@@ -70,6 +70,18 @@ ERROR_CASES: list[tuple[str, dict[str, str | bytes | Link], str, str]] = [
     # malformed and ambiguous YAML
     ("unclosed-fence", {P: "---\ntitle: X\ndate: 2023-01-02\n\nBody\n"}, f"{P}:1:", "not closed"),
     ("no-front-matter", {P: "title: X\n\nBody\n"}, f"{P}:1:", "front matter"),
+    (  # the closing --- forgotten, and a later --- (a rule in the text) took its place
+        "closed-by-a-rule-sentence-as-key",
+        {P: "---\ntitle: X\ndate: 2023-01-02\n\nDirector: Jane Doe. It is long.\n\n---\n\nMore\n"},
+        f"{P}:5: a sentence where a key should be",
+        "--- after line 3",
+    ),
+    (
+        "closed-by-a-rule-text",
+        {P: "---\ntitle: X\ndate: 2023-01-02\n\nThe film is long,\nand good.\n---\nMore\n"},
+        f"{P}:5: invalid YAML on line 6",
+        "--- after line 3",
+    ),
     ("tab-indent", {P: _post("title: X\ndate: 2023-01-02\nactors:\n\t- A\n")}, f"{P}:5:", "tab"),
     (
         "unquoted-colon",
@@ -483,6 +495,17 @@ def test_error_case(tmp_path: Path, files, expected: str, word: str, record_prop
     line = next(line for line in stderr.splitlines() if line.startswith(expected))
     assert word.lower() in (line + stderr).lower()
     assert "SECRET" not in stderr
+
+
+def test_blank_lines_in_front_matter_before_keys_still_build(tmp_path: Path) -> None:
+    """Only text after a blank line is taken for an unclosed front matter: a known key there
+    (a summary that is a sentence) builds, an unknown one stays a warning."""
+    site = good_site(tmp_path)
+    front = "title: X\ndate: 2023-01-02\n\nsummary: A summary that is a sentence.\n\nsource: imdb\n"
+    write_site(site, {P: _post(front)})
+    result = newsreel("build", site)
+    assert result.returncode == 0, result.stderr
+    assert f"{P}:7: warning: unknown key 'source'" in result.stderr
 
 
 def test_content_posts_linked_outside(tmp_path: Path, record_property) -> None:
