@@ -45,7 +45,7 @@ from newsreel.incremental.store import (
     write_marker,
 )
 from newsreel.layout import CONFIG, CONTENT, SiteLayout
-from newsreel.loader import find_sources, read_source
+from newsreel.loader import find_sources, is_markdown_name, read_source, stray_sources
 from newsreel.report import Reporter
 from newsreel.theme import check_templates, theme_dirs
 from newsreel.urls import Urls
@@ -469,6 +469,7 @@ def scan_inputs(
                 )
                 for rel, info in files
             ]
+        problems += stray_sources(site_dir, (kind for kind, _ in folders))
         sources = (found, problems)
     theme_templates, theme_static = theme_dirs()
     layout = SiteLayout(site_dir)
@@ -517,8 +518,8 @@ def rescan_inputs(
     listed = {rel for _, rel, _ in previous.sources}
     for path in changed:
         rel = os.path.relpath(os.path.abspath(path), root).replace(os.sep, "/")
-        if path.endswith(os.sep) or (rel.endswith(".md") and rel not in listed):
-            return None
+        if path.endswith(os.sep) or (is_markdown_name(rel) and rel not in listed):
+            return None  # (a new source, or a stray one to be warned of)
         if rel == CONFIG:  # the settings say which content/ folders hold sources
             return None
         if rel in listed:
@@ -545,7 +546,7 @@ def load_sources(
     from newsreel.loader import PageSource, PostSource
     from newsreel.taxonomy import LoadedPage, LoadedPost
 
-    problems: list[Problem] = list(inputs.problems)
+    problems = [p for p in inputs.problems if p.severity == "error"]  # (warnings: _listed)
     wanted = [(kind, rel) for kind, rel, _ in inputs.sources]
     entries: dict[str, Entry] = {}
     todo: list[tuple[str, str]] = []
@@ -875,7 +876,7 @@ def _build_locked(
                 rendered=0,
                 changed=frozenset(),
                 removed=frozenset(),
-                warnings=tuple(problems) + unchanged.warnings,
+                warnings=tuple(problems) + _listed(inputs) + unchanged.warnings,
                 notes=unchanged.notes,
                 seconds=time.perf_counter() - started,
                 settings=settings,
@@ -931,7 +932,7 @@ def _build_locked(
         if outcome is not None:
             outcome.writer.wait()  # (the spare, made meanwhile: before another build may start)
     writer = outcome.writer
-    warnings = tuple(problems) + outcome.snapshot.warnings
+    warnings = tuple(problems) + _listed(inputs) + outcome.snapshot.warnings
     return BuildResult(
         output=output,
         base_path=settings.base_path,
@@ -951,6 +952,12 @@ def _build_locked(
     )
 
 
+def _listed(inputs: Inputs) -> tuple[Problem, ...]:
+    """The warnings of listing the sources (Markdown files that are not read): reported by
+    every build from its own listing, never kept with the last build's."""
+    return tuple(p for p in inputs.problems if p.severity == "warning")
+
+
 def lint_site(site_dir: Path) -> tuple[list[Problem], datetime | None]:
     """Every problem a build would find in the sources, drafts and future posts included,
     with nothing written; and the time the newest source was changed (None for no source)."""
@@ -967,6 +974,7 @@ def lint_site(site_dir: Path) -> tuple[list[Problem], datetime | None]:
         site_dir, settings, BuildState(), inputs, Reporter(quiet=True)
     )
     problems += loaded
+    problems += _listed(inputs)
     problems += _no_content(site_dir)
     if not any(p.severity == "error" for p in problems):
         site, more = build_model(

@@ -12,6 +12,7 @@ import operator
 import os
 import re
 import stat
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from pathlib import Path
@@ -1087,7 +1088,16 @@ def find_sources(
                     continue
                 visited.add(real)
                 folders.append(entry)
-            elif name.endswith(".md"):
+            elif not name.endswith(".md"):
+                if is_markdown_name(name):
+                    problems.append(
+                        _stray(
+                            f"{rel_dir}/{name}",
+                            f"rename it to {_md_name(name)}",
+                            "only files named *.md are read",
+                        )
+                    )
+            else:
                 if entry.is_symlink() and inside(entry.path) is None:
                     continue
                 try:
@@ -1115,3 +1125,50 @@ def find_sources(
     visited = {root_real}
     walk(str(root), f"content/{folder}")
     return found, problems
+
+
+_MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".mkdn")
+
+
+def is_markdown_name(name: str) -> bool:
+    """A file name a writer may mean as Markdown (``.md`` in any case, ``.markdown``…)."""
+    return not name.startswith(".") and name.lower().endswith(_MARKDOWN_SUFFIXES)
+
+
+def _md_name(name: str) -> str:
+    stem = name.rpartition(".")[0]
+    return f"{stem}.md"
+
+
+def _stray(rel: str, hint: str, why: str = "newsreel looks for no posts or pages there") -> Problem:
+    """The warning for a Markdown file the build does not read, saying where it would be read."""
+    return warning(rel, None, f"not read: {why}", hint)
+
+
+def stray_sources(site_dir: Path, folders: Iterable[str]) -> list[Problem]:
+    """Warnings for Markdown files in ``content/`` and its folders that no build reads: beside
+    the folders (``content/a.md``), in a folder that is neither ``posts`` nor a declared kind
+    with pages (``content/post/a.md``). Those ``find_sources`` reads are not looked at here."""
+    read = set(folders)
+    problems: list[Problem] = []
+    try:
+        with os.scandir(SiteLayout(site_dir).root / CONTENT) as listing:
+            entries = sorted(listing, key=_entry_name)
+    except OSError:
+        return []  # (no content/ yet; one that cannot be listed is find_sources's error)
+    for entry in entries:
+        name = entry.name
+        try:
+            if entry.is_file() and is_markdown_name(name):
+                problems.append(_stray(f"{CONTENT}/{name}", f"move it into {CONTENT}/posts/"))
+            elif entry.is_dir() and name not in read and not name.startswith("."):
+                with os.scandir(entry.path) as inner:
+                    names = sorted(e.name for e in inner if is_markdown_name(e.name))
+                hint = (
+                    f"posts go in {CONTENT}/posts/; pages of a kind of term in "
+                    f"{CONTENT}/<kind>/, the kind declared with pages in newsreel.yaml"
+                )
+                problems += [_stray(f"{CONTENT}/{name}/{stray}", hint) for stray in names]
+        except OSError:
+            continue
+    return problems

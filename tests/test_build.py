@@ -831,6 +831,31 @@ def test_the_spare_is_always_the_generation_just_replaced(tmp_path: Path) -> Non
         assert not list(tmp_path.rglob("*.newsreel-link")), number
 
 
+def test_markdown_files_the_build_does_not_read_are_warned_of(tmp_path: Path) -> None:
+    """Each build warns of every Markdown file where no source is read, from its own listing:
+    one moved away is no longer warned of, even by a build that finds nothing else changed."""
+    text = post("Stray", "2024-01-01")
+    strays = {
+        "content/a.md": "move it into content/posts/",
+        "content/post/b.md": "posts go in content/posts/",
+        "content/tags/c.md": "posts go in content/posts/",  # (tags have no pages)
+        "content/posts/d.markdown": "rename it to d.md",
+        "content/posts/2024/e.MD": "rename it to e.md",
+    }
+    site = write_site(tmp_path / "blog", {**FILMS, **dict.fromkeys(strays, text)})
+    for _ in range(2):  # (the second build finds nothing changed)
+        result = newsreel("build", site)
+        assert result.returncode == 0, result.stderr
+        for rel, hint in strays.items():
+            (line,) = [line for line in result.stderr.splitlines() if line.startswith(rel + ":")]
+            assert f"{rel}: warning: not read: " in line and hint in line
+    for rel in strays:
+        (site / rel).unlink()
+    result = newsreel("build", site)
+    assert "not read" not in result.stderr and "0 changed" in result.stdout
+    assert newsreel("check", site).stderr.count("not read") == 0
+
+
 @pytest.mark.parametrize(
     ("static", "page"),
     [
