@@ -86,7 +86,13 @@ class _Group(click.Group):
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="newsreel")
 @click.option("-q", "--quiet", is_flag=True, help="Print only warnings and errors.")
-@click.option("-v", "--verbose", is_flag=True, help="Print every page written.")
+@click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="Print every file a build writes or removes, every request serve answers, and "
+    "where an internal error happened.",
+)
 @click.pass_context
 def cli(ctx: click.Context, quiet: bool, verbose: bool) -> None:
     """newsreel turns a folder of movie-news posts into a static website.
@@ -162,6 +168,10 @@ def build(
         result = build_site(site_dir, options, reporter=reporter, early=early)
     except NewsreelError as exc:
         _fail(reporter, exc)
+    for path in sorted(result.changed):
+        reporter.detail(f"wrote {path}")
+    for path in sorted(result.removed):
+        reporter.detail(f"removed {path}")
     for problem in result.warnings:
         reporter.problem(problem)
     reporter.summary(result.summary())

@@ -831,6 +831,19 @@ def test_the_spare_is_always_the_generation_just_replaced(tmp_path: Path) -> Non
         assert not list(tmp_path.rglob("*.newsreel-link")), number
 
 
+def test_verbose_build_lists_every_file_it_writes_and_removes(tmp_path: Path) -> None:
+    site = write_site(tmp_path / "blog", FILMS)
+    first = newsreel("-v", "build", site)
+    assert first.returncode == 0, first.stderr
+    wrote = [line for line in first.stdout.splitlines() if line.startswith("wrote /")]
+    assert "wrote /posts/jump/" in wrote and "wrote /feed.xml" in wrote
+    assert len(wrote) == len(list((site / "site").rglob("*.*")))  # (every file, once)
+    (site / "content/posts/2020-09-07-jump.md").unlink()
+    second = newsreel("-v", "build", site).stdout.splitlines()
+    assert "removed /posts/jump/" in second and "wrote /feed.xml" in second
+    assert not [line for line in newsreel("build", site).stdout.splitlines() if "wrote" in line]
+
+
 def test_markdown_files_the_build_does_not_read_are_warned_of(tmp_path: Path) -> None:
     """Each build warns of every Markdown file where no source is read, from its own listing:
     one moved away is no longer warned of, even by a build that finds nothing else changed."""
