@@ -305,9 +305,14 @@ def guard_output(
             reasons.append(f"it is inside {name}/, which holds your sources")
     if out == Path(out.anchor) or out == Path.home().resolve():
         reasons.append("it is the root or home folder")
-    if reasons:
+    outer = next((p for p in out.parents if manifest_path(p).is_file()), None)
+    if reasons or outer is not None:
+        # (inside another output, its manifest and files would be strays of that output)
+        why = reasons[0] if reasons else f"it is inside {outer}, the output of another build"
         raise UnsafeOutput(
-            f"refusing to write the site to {output}: {reasons[0]} (choose an empty folder such as site/)"
+            f"refusing to write the site to {output}: {why} (choose an empty folder "
+            + ("outside it" if not reasons else "such as site/")
+            + ")"
         )
     if output.is_symlink():
         raise UnsafeOutput(
@@ -331,9 +336,10 @@ def guard_output(
             return None
         manifest = Manifest.read(out)
     if manifest is None:
+        first = min(os.listdir(out))
         raise UnsafeOutput(
-            f"refusing to replace {output}: it holds files newsreel did not write "
-            "(move them away, or choose an empty or new output folder)"
+            f"refusing to replace {output}: it holds files newsreel did not write, such as "
+            f"{first} (move them away, or choose an empty or new output folder)"
         )
     if not finish:
         _stray_at_top(output, out, manifest)

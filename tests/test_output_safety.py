@@ -185,6 +185,28 @@ def test_the_manifest_is_kept_beside_the_output_and_guards_it(tmp_path: Path) ->
     assert _build(site).returncode == 0
 
 
+def test_a_folder_of_foreign_files_is_refused_naming_one(tmp_path: Path) -> None:
+    site = _site(tmp_path / "blog")
+    write_site(tmp_path / "mine", {"notes.txt": "x", "z.txt": "y"})
+    result = _build(site, "--output", tmp_path / "mine")
+    assert result.returncode == 1 and "newsreel did not write, such as notes.txt" in result.stderr
+    assert sorted(p.name for p in (tmp_path / "mine").iterdir()) == ["notes.txt", "z.txt"]
+
+
+def test_an_output_inside_another_output_is_refused(tmp_path: Path) -> None:
+    """Its files and manifest would be strays of the outer output, which the next build of
+    that one would refuse."""
+    site = _site(tmp_path / "blog")
+    assert _build(site).returncode == 0
+    before = tree_hashes(site / "site")
+    for inner in (site / "site" / "sub", site / "site" / "posts" / "deep"):
+        result = _build(site, "--output", inner)
+        assert result.returncode == 1
+        assert f"it is inside {site / 'site'}, the output of another build" in result.stderr
+    assert tree_hashes(site / "site") == before and not list((site / "site").glob(".*"))
+    assert _build(site).returncode == 0
+
+
 def test_an_output_with_the_manifest_of_an_older_newsreel_is_taken_over(tmp_path: Path) -> None:
     """site/.newsreel-manifest.json (newsreel 0.x) is read once: the build succeeds, and the
     old manifest leaves site/."""
