@@ -294,6 +294,27 @@ def new_post_command(
         _fail(reporter, exc)
 
 
+@new.command("template")
+@click.argument("name", required=False)
+@SITE_DIR_OPTION
+@click.pass_context
+def new_template_command(ctx: click.Context, name: str | None, site_dir: Path) -> None:
+    """Copy the built-in theme's template NAME into templates/ to edit it; with no NAME, list
+    the theme's templates."""
+    from newsreel.scaffold import new_template, theme_templates
+
+    if name is None:
+        click.echo("The built-in theme's templates (newsreel new template NAME copies one):")
+        for template in theme_templates():
+            click.echo(f"  {template}")
+        return
+    reporter = _reporter(ctx)
+    try:
+        new_template(site_dir, name, reporter=reporter)
+    except NewsreelError as exc:
+        _fail(reporter, exc)
+
+
 def _title_and_terms(
     ctx: click.Context, words: tuple[str, ...]
 ) -> tuple[str, dict[str, list[str]]]:

@@ -532,6 +532,49 @@ def new_post(
     return path
 
 
+def theme_templates() -> list[str]:
+    """The built-in theme's templates by name (``post.html``, ``partials/post_card.html``)."""
+    from newsreel.theme import theme_dirs
+
+    root = theme_dirs()[0]
+    return sorted(
+        path.relative_to(root).as_posix()
+        for path in root.rglob("*")
+        if path.is_file() and not path.name.startswith(".")
+    )
+
+
+def new_template(site_dir: Path, name: str, reporter: Reporter | None = None) -> Path:
+    """Copy the built-in theme's template ``name`` into the site's ``templates/``, where it
+    overrides the theme's; never over a file already there. Return the copy's path."""
+    from newsreel.theme import theme_dirs
+
+    reporter = reporter or Reporter()
+    require_site(site_dir)
+    names = theme_templates()
+    wanted = name.removeprefix("templates/")
+    if wanted not in names:
+        by_file = [n for n in names if n.rpartition("/")[2] == wanted]
+        guess = by_file[0] if by_file else closest(wanted, set(names))
+        raise ScaffoldError(
+            f"{name}: the built-in theme has no such template ("
+            + (f"did you mean {guess}? " if guess else "")
+            + "newsreel new template with no name lists them)"
+        )
+    path = SiteLayout(site_dir).templates / wanted
+    shown = path.as_posix()
+    if path.exists() or path.is_symlink():
+        raise ScaffoldError(
+            f"{shown}: already exists (edit it, or delete it to go back to the theme's)"
+        )
+    write_new(path, (theme_dirs()[0] / wanted).read_text("utf-8"))
+    reporter.info(
+        f"created {shown}, a copy of the built-in theme's {wanted}: the site now uses yours "
+        "(edit it; delete it to go back to the theme's)"
+    )
+    return path
+
+
 def new_post_options(taxonomies: Sequence[Taxonomy]) -> dict[str, Taxonomy]:
     """Each ``new post`` option naming terms (``film``, ``films``, ``actor``, ``actors``) and
     the kind it names: a kind's label, its name and its front-matter keys."""

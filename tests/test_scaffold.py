@@ -518,16 +518,36 @@ def test_starter_files_ship_with_the_package() -> None:
 
 
 def test_templates_readme_names_real_theme_files(blog: Path) -> None:
+    """Its commands work as written in the blog (listing the theme's templates, copying one),
+    and every template it names is one of the theme's."""
     readme = (blog / "templates" / "README.md").read_text(encoding="utf-8")
-    command = next(
-        line.strip() for line in readme.splitlines() if line.strip().startswith("python -c")
-    )
-    code = command.split('"', 1)[1].rsplit('"', 1)[0]
-    result = run_python("-c", code, timeout=60)
-    theme = Path(result.stdout.strip())
-    assert result.returncode == 0 and theme.is_dir()
+    commands = [line.split() for line in readme.splitlines() if line.startswith("    newsreel")]
+    assert [c[:3] for c in commands] == [["newsreel", "new", "template"]] * 2
+    listed = newsreel(*commands[0][1:], "--dir", blog)
+    assert listed.returncode == 0, listed.stderr
+    names = {line.strip() for line in listed.stdout.splitlines()[1:]}
+    assert {"base.html", "post.html", "partials/post_card.html"} <= names
+    copied = newsreel(*commands[1][1:], "--dir", blog)
+    assert copied.returncode == 0, copied.stderr
+    assert (blog / "templates" / commands[1][3]).is_file()
     for name in re.findall(r"`([\w/]+(?:\.html|/))`", readme):
-        assert (theme / name).exists(), name
+        assert name in names or any(n.startswith(name) for n in names), name
+
+
+def test_new_template_copies_the_themes_file_for_the_site_to_use(blog: Path) -> None:
+    result = newsreel("new", "template", "partials/post_card.html", "--dir", blog)
+    assert result.returncode == 0 and "created" in result.stdout, result.stderr
+    copy = blog / "templates" / "partials" / "post_card.html"
+    copy.write_text(copy.read_text("utf-8").replace("card__title", "card__title mine"), "utf-8")
+    assert newsreel("build", blog).returncode == 0
+    assert "card__title mine" in (blog / "site" / "index.html").read_text("utf-8")
+    again = newsreel("new", "template", "partials/post_card.html", "--dir", blog)
+    assert again.returncode == 1 and "already exists" in again.stderr
+    assert "card__title mine" in copy.read_text("utf-8")  # (never overwritten)
+    wrong = newsreel("new", "template", "post_card.html", "--dir", blog)
+    assert wrong.returncode == 1 and "did you mean partials/post_card.html?" in wrong.stderr
+    outside = newsreel("new", "template", "post.html", "--dir", blog / "content")
+    assert outside.returncode == 1 and "not a newsreel site" in outside.stderr
 
 
 def _readme_blocks(language: str) -> list[str]:
