@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from sitekit import actionlint, newsreel, run_python
+from sitekit import actionlint, newsreel
 
 from newsreel.config import Settings, load_settings
 from newsreel.loader import parse_post
