@@ -5,7 +5,7 @@
 Each shape is a post body (or, for ``import:`` shapes, an article to import) of ``--size``
 characters built to stress one part of the pipeline: heading ids, tables, nesting, inline
 delimiters, references, the importer's searches. Each is read as newsreel reads a post
-(``loader.parse_post``, then ``markdown.render_body``) or imported (``importer.clean_article``,
+(``loader.parse_post``, then ``markdown.render_body``) or imported (a web page's text first, then ``importer.clean_article``,
 its Markdown, then the guesses of its film, actors and release year),
 and compared with an ordinary post (or article) of the same size: its time (the best of a few
 runs) and its peak of Python memory (``tracemalloc``). The budget is relative, never absolute:
@@ -176,6 +176,29 @@ SHAPES: dict[str, tuple[str, Callable[[int], str]]] = {
         "import",
         lambda n: numbered(lambda i: f"The film stars {_word(i)} Berg and Ola {_word(i + 1)}. ", n),
     ),
+    "import: a web page of nested elements": (
+        "import",
+        lambda n: "<!doctype html><body><article>" + fill("<div><p>a ", n - 40),
+    ),
+    "import: a web page of skipped elements": (
+        "import",
+        lambda n: "<html><body>" + fill("<nav><script>x</script>", n - 20) + "<p>Text.</p>",
+    ),
+    "import: a web page of quoted tweets": (
+        "import",
+        lambda n: (
+            "<html><body>"
+            + fill(
+                "<blockquote><p>Hi</p>\u2014 S (@s) "
+                '<a href="https://twitter.com/s/status/1">May 1, 2021</a></blockquote>',
+                n - 20,
+            )
+        ),
+    ),
+    "import: a web page of unclosed quotes": (
+        "import",
+        lambda n: "<html><body>" + fill("<blockquote><p>Said so. ", n - 20),
+    ),
 }
 
 
@@ -200,8 +223,11 @@ def run(kind: str, text: str) -> None:
         from datetime import date
 
         from newsreel.facts import guess_people, guess_titles, release_years
+        from newsreel.htmltext import html_to_text, looks_like_html
         from newsreel.importer import clean_article
 
+        if looks_like_html(text):  # (a saved web page: its text, as import_file reads it)
+            text = html_to_text(text)[0]
         article = clean_article(text)
         assert article.markdown is not None  # (the body as it is written: links, escapes)
         guess_titles(article.text)

@@ -354,7 +354,7 @@ def _title_and_terms(
 @SITE_DIR_OPTION
 @click.pass_context
 def import_command(ctx: click.Context, file: Path, site_dir: Path) -> None:
-    """Turn a plain-text article (a scrape or a browser copy) into a draft post."""
+    """Turn an article (a scrape, a browser copy, a saved web page) into a draft post."""
     from newsreel.importer import import_file
 
     reporter = _reporter(ctx)

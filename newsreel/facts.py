@@ -871,9 +871,11 @@ _ROLE_BEFORE = re.compile(
 )
 """Characters: "returns as Nick Fury", "plays Chani", "the role of Paul Atreides"."""
 _LEAD_WORD = re.compile(
-    rf"(?i:{_ROLE_NOUNS}|director|writer|screenwriter|producer|composer|filmmaker)[ ]"
+    rf"(?i:{_ROLE_NOUNS}|director|writer|screenwriter|producer|composer|filmmaker|starring|"
+    r"alongside)[ ]"
 )
-"""A noun opening a run of capitals, which is not a name: "Actress Zia", "Director Lena Marsh"."""
+"""A word opening a run of capitals, which is not a name: "Actress Zia", "Director Lena
+Marsh", a sentence's "Starring Tom Hanks and Meg Ryan"."""
 _CUE_ENDS = frozenset(
     re.findall(
         r"[a-z-]+",
@@ -924,6 +926,8 @@ def _as_name(words: str, excluded: set[str]) -> str | None:
     """``words`` as a person's name, or None: words that open a sentence left out ("Yesterday
     Tom Hanks"), no acronym, studio or platform, nor an ``excluded`` name."""
     parts = words.split()
+    if len(parts) > 1 and parts[0].lower() in ("the", "a", "an"):
+        return None  # "…, The Salt Road Returns": a title, not a person
     while len(parts) > 1 and (parts[0].lower() in _NOT_FIRST or parts[0].lower() in _OPENERS):
         parts.pop(0)
     while len(parts) > 2 and parts[0].lower().rstrip(".") in _NOT_TITLES:

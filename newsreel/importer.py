@@ -1,4 +1,4 @@
-"""``newsreel import``: a plain-text article, as a scraper or a browser copy leaves it, into a draft post.
+"""``newsreel import``: an article, as a scraper, a browser copy or a saved web page leaves it, into a draft post.
 
 The work is pure functions over text: ``clean_article(text)`` returns the cleaned
 paragraphs, a proposed title, the tweets found in copied embeds and the list of changes
@@ -28,6 +28,7 @@ from newsreel.facts import (
     take_datelines,
     year_after_title,
 )
+from newsreel.htmltext import html_to_text, looks_like_html
 from newsreel.layout import SiteLayout
 from newsreel.report import Reporter
 from newsreel.scaffold import (
@@ -743,6 +744,17 @@ def decode(raw: bytes) -> tuple[str, str | None]:
         ), "read as Windows-1252 (the file is not UTF-8)"
 
 
+_NOT_TEXT = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+"""Control bytes no text file holds (tab, line breaks, form feed and escape aside)."""
+
+
+def not_text(raw: bytes) -> bool:
+    """A file of another kind: a NUL byte, or more than one control byte in a hundred (of its
+    first 64 KiB)."""
+    head = raw[:65536]
+    return b"\0" in head or len(_NOT_TEXT.findall(head)) * 100 > len(head)
+
+
 def import_file(site_dir: Path, file: Path, *, reporter: Reporter | None = None) -> Path:
     """Write ``file`` as a draft post in ``site_dir/content/posts/``; return its path."""
     reporter = reporter or Reporter()
@@ -751,7 +763,16 @@ def import_file(site_dir: Path, file: Path, *, reporter: Reporter | None = None)
         raw = file.read_bytes()
     except OSError as exc:
         raise ScaffoldError(f"{file}: cannot read ({exc.strerror or exc})") from None
+    if not_text(raw):
+        raise ScaffoldError(
+            f"{file}: not a text file (it holds bytes no text has, as programs, pictures and "
+            "PDFs do; save the article as plain text or as a web page, or paste its text into "
+            "a .txt file)"
+        )
     text, note = decode(raw)
+    part = None
+    if looks_like_html(text):
+        text, part = html_to_text(text)
     now = site_now(site_dir)
     article = clean_article(text, now.date())
     if not article.title:
@@ -830,6 +851,11 @@ def import_file(site_dir: Path, file: Path, *, reporter: Reporter | None = None)
         raise ScaffoldError(f"{path}: cannot write ({exc.strerror or exc})") from None
     if note:
         reporter.info(note)
+    if part is not None:
+        reporter.info(
+            f"read as a web page: the text of its <{part}>, without its navigation, "
+            "header, footer, asides, forms and scripts"
+        )
     for change in article.changes:
         reporter.info(change)
     reporter.info(dated_by)

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from sitekit import newsreel
 
+from newsreel.htmltext import html_to_text, looks_like_html
 from newsreel.importer import (
     clean_article,
     escape_markdown,
@@ -457,7 +458,7 @@ def test_import_then_build(blog: Path) -> None:
     assert newsreel("build", blog).returncode == 0  # and left out as a draft
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in ARTICLES.glob("*.txt")))
+@pytest.mark.parametrize("name", sorted(p.name for p in ARTICLES.glob("*.*")))
 def test_every_fixture_imports_and_builds(blog: Path, name: str) -> None:
     result = newsreel("import", ARTICLES / name, "--dir", blog)
     assert result.returncode == 0, result.stderr
@@ -501,6 +502,75 @@ def test_import_of_an_empty_file_fails_with_one_line(blog: Path, tmp_path: Path)
     result = newsreel("import", empty, "--dir", blog)
     assert result.returncode == 1 and len(result.stderr.strip().splitlines()) == 1
     assert "no article text" in result.stderr
+
+
+def test_a_file_that_is_not_text_is_refused_with_one_line(blog: Path, tmp_path: Path) -> None:
+    program = tmp_path / "article.txt"
+    program.write_bytes(b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)) * 8)
+    result = newsreel("import", program, "--dir", blog)
+    assert result.returncode == 1 and len(result.stderr.strip().splitlines()) == 1
+    assert "not a text file" in result.stderr
+    assert [p.name for p in (blog / "content" / "posts").iterdir()] == ["welcome.md"]
+
+
+def test_a_saved_web_page_imports_its_article(tmp_path: Path) -> None:
+    """The text of its <article>, as a browser copy gives it: no navigation, header, footer,
+    aside, form, script or style; the player and the tweet it embeds found as in copied text."""
+    report, data, _, body = imported(fresh_blog(tmp_path), "page.html")
+    assert "read as a web page: the text of its <article>" in report
+    assert data["title"] == "The Salt Road sequel sets its cast"
+    assert str(data["date"]) == "2025-03-03" and data["release_year"] == 2026
+    assert data["actors"] == ["Ada Brandt", "Tomas Reyes"]
+    assert data["tweet"]["url"] == "https://twitter.com/saltroadfilm/status/1897000000000000001"
+    assert data["tweet"]["text"] == "Back on the road. See you in November."
+    assert "\nhttps://www.youtube.com/watch?v=Way9Dexny3w\n" in body
+    assert "picks up the caravan ten years on" in body and "crew is & stays" in body
+    for chrome in (
+        "Reviews",
+        "Advertisement",
+        "Trending",
+        "Script text",
+        "style text",
+        "Related",
+        "different film",
+        "newsletter",
+        "Sign up",
+        "All rights",
+    ):
+        assert chrome not in body, chrome
+
+
+@pytest.mark.parametrize(
+    ("page", "part", "first"),
+    [
+        (
+            "<html><body><main><h1>Heading</h1><p>" + "Main text. " * 30 + "</p></main>",
+            "main",
+            "Heading",
+        ),
+        (
+            "<!doctype html><title>Only a title | Site</title><p>" + "Body text. " * 30,
+            "body",
+            "Only a title",
+        ),
+        (
+            "<!-- saved --><HTML><body><article><p>Short.</p></article><p>" + "More. " * 50,
+            "body",
+            "Short.",
+        ),
+    ],
+)
+def test_a_web_page_without_an_article_gives_its_main_or_body(
+    page: str, part: str, first: str
+) -> None:
+    text, found = html_to_text(page)
+    assert found == part and text.split("\n\n")[0] == first
+
+
+def test_text_that_only_mentions_html_is_read_as_text() -> None:
+    assert not looks_like_html("Browsers and the web\n\nThe <html> element holds a page.\n")
+    assert looks_like_html("\ufeff\n  <!DOCTYPE html>\n<html>") is False  # (decode strips a BOM)
+    assert looks_like_html("\n  <!DOCTYPE html>\n<html>")
 
 
 def test_import_reads_windows_1252(blog: Path, tmp_path: Path) -> None:
