@@ -537,7 +537,7 @@ _TITLE_PATTERNS: tuple[tuple[re.Pattern[str], int], ...] = (
     (  # "Ryan Coogler's vampire thriller Sinners", "Emerald Fennell's adaptation of Wuthering Heights"
         re.compile(
             rf"\b[A-Z][\w.-]+(?:'s|\u2019s)[ ](?:[a-z][\w-]*[ ]){{0,2}}?{_WORK_NOUNS}(?:[ ]of)?,?[ ]"
-            rf"(?P<title>{TITLE_RUN})"
+            rf"(?P<title>{TITLE_RUN})(?<!'s)(?<!\u2019s)(?![\w'\u2019])"  # (not "of Homer's epic")
         ),
         2,
     ),
@@ -567,6 +567,13 @@ _RUN_TITLE_PATTERNS: tuple[tuple[re.Pattern[str], int], ...] = (
     (
         re.compile(
             rf"(?P<title>{TITLE_RUN}),[ ](?:the|a|an|its|his|her|their)[ ](?:[\w-]+[ ]){{0,3}}?{_WORK_NOUNS}\b"
+        ),
+        3,
+    ),
+    (  # "The Odyssey, Christopher Nolan's adaptation of …"
+        re.compile(
+            rf"(?P<title>{TITLE_RUN}),[ ](?:[A-Z][\w.-]+[ ]){{0,2}}[A-Z][\w.-]+(?:'s|\u2019s)[ ]"
+            rf"(?:[a-z][\w-]*[ ]){{0,2}}?{_WORK_NOUNS}\b"
         ),
         3,
     ),

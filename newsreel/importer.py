@@ -723,6 +723,9 @@ def _find_name(text: str, folded_text: str, name: str, anywhere: bool = False) -
         pattern = re.compile(rf"(?<!\w){re.escape(fold(name))}(?!\w)")
         match = pattern.search(folded_text)
         return match.start() if match else -1
+    if len(name) < 2:  # ("X", "M": a letter, "on X, formerly Twitter", unless "X (2022)")
+        dated = re.search(rf"(?<!\w){re.escape(name)}[ ]\((?:18|19|20)\d\d\)", text)
+        return dated.start() if dated else -1
     pattern = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)")
     for match in pattern.finditer(text):
         before = text[: match.start()].rstrip(" \"'\u201c\u2018(")
@@ -800,7 +803,8 @@ def import_file(site_dir: Path, file: Path, *, reporter: Reporter | None = None)
             if fold(str(f.value)) not in named
         ]
     guessed = None
-    if work is not None and work.pages and not found[work.name]:
+    cited = _cited_only(article.text, found[work.name], now.date()) if work is not None else []
+    if work is not None and work.pages and (cited or not found[work.name]):
         people = [
             k.name for tax in taxonomies if tax.schema == "Person" for k in names.of(tax.name)
         ]
@@ -808,10 +812,12 @@ def import_file(site_dir: Path, file: Path, *, reporter: Reporter | None = None)
             name for tax in taxonomies if tax.schema == "Person" for name, _ in found[tax.name]
         ]
         people += [str(f.value) for f in cast_guesses]
-        guesses = guess_titles(article.text, not_these=people)
+        guesses = guess_titles(article.text, not_these=people + cited)
         guessed = guesses[0] if guesses else None
         if guessed:
             found[work.name] = [(str(guessed.value), str(guessed.value))]
+        else:
+            cited = []  # (no other film in sight: those it cites stay the post's)
     if cast is not None:
         found[cast.name] += [(str(f.value), str(f.value)) for f in cast_guesses]
     titles = [name for name, _ in found[work.name]] if work is not None and work.pages else []
@@ -874,9 +880,15 @@ def import_file(site_dir: Path, file: Path, *, reporter: Reporter | None = None)
             )
     if guessed is not None and work is not None:
         label = work.label.lower()
+        why = (
+            f"the {work.plural.lower()} this site knows that it names are cited with a year long "
+            f"past, as others are compared with the one an article is about: {', '.join(cited)}"
+            if cited
+            else f"this site knows no {label} the article names"
+        )
         reporter.info(
-            f'guessed the {label}: {guessed.value}, from "{guessed.evidence}"; a guess, since this '
-            f"site knows no {label} the article names: check it, or correct {work.single or work.key}:"
+            f'guessed the {label}: {guessed.value}, from "{guessed.evidence}"; a guess, since '
+            f"{why}: check it, or correct {work.single or work.key}:"
         )
     if cast is not None:
         for finding in cast_guesses:
@@ -936,6 +948,18 @@ def _post_date(article: CleanedArticle, now: datetime) -> tuple[date | datetime,
         now,
         f"dated the post now, {now.isoformat()}, as neither the article nor a tweet in it gives a date",
     )
+
+
+def _cited_only(text: str, found: Sequence[tuple[str, str]], today: date) -> list[str]:
+    """The known works the text names, when each is cited with a year long past ("Casablanca
+    (1942)"): an article compares the film it is about with them, it is not about them."""
+    cited = []
+    for name, _ in found:
+        year = year_after_title(text, [name], today)
+        if year is None or int(year.value) > today.year - 2:
+            return []
+        cited.append(name)
+    return cited
 
 
 def _works_with_year(

@@ -719,6 +719,17 @@ def test_addresses_alone_on_a_line_embed_or_link_and_the_draft_builds(tmp_path: 
     assert f'<a href="{channel}">{channel}</a>' in html
 
 
+def test_a_known_film_cited_with_a_year_long_past_is_not_the_posts_film(tmp_path: Path) -> None:
+    """The blog knows Casablanca, which the article only compares with the film it is about:
+    that film is guessed, and the release year is its own; a one-letter film ("X") is found
+    only with its year."""
+    site = fresh_blog(tmp_path, films={"x": "title: X\nrelease_year: 2022"})
+    report, data, front, _ = imported(site, "cited.txt")
+    assert data["film"] == "The Long Tide" and data["release_year"] == 2026
+    assert "# film: a guess" in front and "cited with a year long past" in report
+    assert "Casablanca" in report and "found film" not in report
+
+
 def test_the_kind_declared_cast_gets_the_guesses(tmp_path: Path) -> None:
     site = fresh_blog(tmp_path)
     (site / "newsreel.yaml").write_text(
