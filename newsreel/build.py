@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from newsreel.children import die_with_parent, ignore_interrupts, interrupts_held
-from newsreel.config import Settings, base_url_problem, load_settings
+from newsreel.config import Settings, base_url_problem, base_url_warning, load_settings
 from newsreel.errors import BuildFailed, NewsreelError, Problem, error
 from newsreel.hashing import hash_bytes, hash_repr
 from newsreel.incremental.lock import build_lock
@@ -781,6 +781,9 @@ def build_site(
                 f"{site_dir} is not a folder (give the site folder, which holds content/)"
             )
         settings, problems = resolve_settings(site_dir, options)
+        relative = None if options.preview else base_url_warning(settings.base_url, CONFIG)
+        if relative is not None and not problems:  # (SPEC: a build warns; a preview does not)
+            problems.append(relative)
         # The sources are listed and stamped first: a caller that watches the folder (``serve``)
         # counts what changed after the build started as news, so the sooner the better.
         listed_ns = time.time_ns()

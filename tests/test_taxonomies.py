@@ -347,7 +347,8 @@ def test_a_site_without_release_dates_or_built_in_kinds(tmp_path: Path) -> None:
     site = write_site(
         tmp_path / "blog",
         {
-            "newsreel.yaml": "taxonomies:\n  composers: {feed: true, schema: Person}\n",
+            "newsreel.yaml": "base_url: https://example.org/\ntaxonomies:\n"
+            "  composers: {feed: true, schema: Person}\n",
             "content/posts/a.md": post("A", "2023-01-01", composers="[Hildur Guðnadóttir]"),
             "content/composers/hildur.md": "---\nname: Hildur Guðnadóttir\naka: [Hildur]\n---\n",
         },
