@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from newsreel.hashing import hash_file, hash_repr, hash_text
+from newsreel.layout import drop_links
 
 PIPELINE_VERSION = 2
 WIDTHS = (320, 640, 960, 1280, 1600)
@@ -451,6 +452,8 @@ def prepare(
         else cache_root / CACHE_FOLDER
     )
     folder = root / key
+    if not own_temp:
+        drop_links(root, depth=2)  # (the cache's own folders: each image's, its variants)
     folder.mkdir(parents=True, exist_ok=True)
     if not own_temp:
         for old in root.iterdir():  # made by another version of the pipeline

@@ -9,6 +9,7 @@ them again.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,3 +68,22 @@ class SiteLayout:
     def source_dirs(self) -> tuple[Path, ...]:
         """``content/``, ``templates/``, ``static/``."""
         return tuple(self.root / name for name in SOURCE_DIRS)
+
+
+def drop_links(folder: Path, depth: int = 0) -> None:
+    """Delete every symbolic link among ``folder``'s entries, and in its subfolders ``depth``
+    levels down, never following one: the build cache's folders hold none that newsreel made,
+    and one planted there would lead its writes, reads and deletions outside."""
+    try:
+        with os.scandir(folder) as entries:
+            found = list(entries)
+    except OSError:
+        return
+    for entry in found:
+        try:
+            if entry.is_symlink():
+                os.unlink(entry.path)
+            elif depth > 0 and entry.is_dir(follow_symlinks=False):
+                drop_links(Path(entry.path), depth - 1)
+        except OSError:
+            continue

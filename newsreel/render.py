@@ -45,7 +45,7 @@ from newsreel.incremental.keys import (
     plan_key as make_plan_key,
 )
 from newsreel.incremental.store import code_fingerprint
-from newsreel.layout import TEMPLATES, SiteLayout
+from newsreel.layout import TEMPLATES, SiteLayout, drop_links
 from newsreel.metadata import (
     PageMeta,
     collection_ld,
@@ -104,6 +104,7 @@ def templates_cache(site_dir: Path) -> Path | None:
             folder.mkdir(parents=True)
     except OSError:
         return None
+    drop_links(folder)  # (Jinja opens its files by name)
     return folder
 
 

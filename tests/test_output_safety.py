@@ -185,6 +185,39 @@ def test_the_manifest_is_kept_beside_the_output_and_guards_it(tmp_path: Path) ->
     assert _build(site).returncode == 0
 
 
+def test_links_planted_in_the_cache_lead_nothing_outside(tmp_path: Path) -> None:
+    """A link in the build cache (its picture cache, the spare's note, compiled templates,
+    its .gitignore) is deleted, never followed: nothing outside is deleted, written or made;
+    a cache folder that is itself a link is refused."""
+    site = _site(tmp_path / "blog")
+    write_site(site, {"static/img/a.png": "", "content/posts/p0.md": post("Post 0")})
+    assert _build(site).returncode == 0
+    cache = site / ".newsreel-cache"
+    outside = write_site(tmp_path / "outside", {"keep/file.txt": "precious", "victim.txt": "v"})
+    before = tree_hashes(outside)
+    planted = {
+        "images": outside,
+        next(p.name for p in cache.glob("spare-*.behind")): outside / "victim.txt",
+        next(p.name for p in cache.glob("templates-*")): outside / "keep",
+        ".gitignore": outside / "made-by-a-link",
+    }
+    for name, target in planted.items():
+        entry = cache / name
+        shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+        entry.symlink_to(target)
+    write_site(
+        site, {"templates/robots.txt": "User-agent: *\n", "content/posts/p1.md": post("New")}
+    )
+    assert _build(site).returncode == 0
+    assert tree_hashes(outside) == before and not (outside / "made-by-a-link").exists()
+    assert not [p for p in cache.iterdir() if p.is_symlink()]
+    shutil.rmtree(cache)
+    cache.symlink_to(outside)
+    result = _build(site)
+    assert result.returncode == 1 and "it is a symbolic link" in result.stderr
+    assert tree_hashes(outside) == before
+
+
 def test_a_folder_of_foreign_files_is_refused_naming_one(tmp_path: Path) -> None:
     site = _site(tmp_path / "blog")
     write_site(tmp_path / "mine", {"notes.txt": "x", "z.txt": "y"})

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from newsreel.errors import NewsreelError
+from newsreel.layout import drop_links
 
 LOCK_FILE = "build.lock"
 
@@ -36,7 +37,13 @@ def build_lock(
 ) -> Iterator[None]:
     """Hold the site's build lock for the block; wait for it (saying so once) or, with
     ``wait=False``, raise ``BuildLocked``."""
+    if cache_dir.is_symlink():
+        raise NewsreelError(
+            f"refusing to use {cache_dir}: it is a symbolic link (newsreel never makes one; "
+            "delete the link, and the next build makes the folder)"
+        )
     cache_dir.mkdir(parents=True, exist_ok=True)
+    drop_links(cache_dir)  # (before anything in it is written, read or deleted)
     ignore = cache_dir / ".gitignore"
     if not ignore.exists():
         try:
