@@ -218,6 +218,37 @@ def test_links_planted_in_the_cache_lead_nothing_outside(tmp_path: Path) -> None
     assert tree_hashes(outside) == before
 
 
+class _Planted:
+    """A pickle that would run a command when loaded."""
+
+    def __init__(self, proof: Path) -> None:
+        self.proof = proof
+
+    def __reduce__(self):
+        return (os.system, (f"echo ran > {self.proof}",))
+
+
+def test_pickles_planted_in_the_cache_run_nothing(tmp_path: Path) -> None:
+    """The cache's pickles are read as data: one naming anything but newsreel's records and a
+    few standard types is unreadable (the build goes on as without it), never run."""
+    import pickle
+    import sqlite3
+
+    site = _site(tmp_path / "blog")
+    assert _build(site).returncode == 0
+    cold = tree_hashes(site / "site")
+    proof = tmp_path / "proof"
+    bomb = pickle.dumps(_Planted(proof))
+    cache = site / ".newsreel-cache"
+    (cache / "last-build.pickle").write_bytes(bomb)
+    (store,) = cache.glob("cache-*.sqlite")
+    with sqlite3.connect(store) as db:
+        db.execute("UPDATE entries SET data = ?", (bomb,))
+        db.execute("UPDATE meta SET data = ?", (bomb,))
+    assert _build(site).returncode == 0
+    assert not proof.exists() and tree_hashes(site / "site") == cold
+
+
 def test_a_folder_of_foreign_files_is_refused_naming_one(tmp_path: Path) -> None:
     site = _site(tmp_path / "blog")
     write_site(tmp_path / "mine", {"notes.txt": "x", "z.txt": "y"})

@@ -11,7 +11,9 @@ manifest (see ``writer.py``), not here.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import io
 import os
 import pickle
 import shutil
@@ -22,6 +24,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from newsreel import __version__
 from newsreel.errors import Problem
@@ -365,10 +368,50 @@ UNREADABLE_PICKLE = (
 
 def _unpickle(data: bytes, kind: type) -> Any:
     try:
-        value = pickle.loads(data)
+        value = _DataUnpickler(io.BytesIO(data)).load()
     except UNREADABLE_PICKLE:
         return None
     return value if isinstance(value, kind) else None
+
+
+_STANDARD = {
+    ("datetime", "date"),
+    ("datetime", "datetime"),
+    ("datetime", "time"),
+    ("datetime", "timedelta"),
+    ("datetime", "timezone"),
+    ("zoneinfo", "ZoneInfo"),
+    ("builtins", "set"),
+    ("builtins", "frozenset"),
+}
+"""The standard library's types a cache holds (its pickles name nothing else but newsreel's)."""
+
+
+def _zone_attribute(owner: object, name: str) -> Any:
+    """``getattr`` as a pickled ``ZoneInfo`` needs it (``ZoneInfo._unpickle``), and no other:
+    any ``getattr`` would reach a function's globals, and through them every module."""
+    if owner is ZoneInfo and name == "_unpickle":
+        return ZoneInfo._unpickle  # type: ignore[attr-defined]
+    raise pickle.UnpicklingError(f"getattr({owner!r}, {name!r}) is not in newsreel's cache")
+
+
+class _DataUnpickler(pickle.Unpickler):
+    """Reads the cache's pickles, whose only classes are newsreel's records (dataclasses and
+    named tuples, which hold data and run no code) and a few standard types: a pickle planted
+    in the cache that names anything else (``os.system``) is refused, as unreadable."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) == ("builtins", "getattr"):
+            return _zone_attribute
+        if (module, name) in _STANDARD:
+            return super().find_class(module, name)
+        if module.startswith("newsreel.") and "." not in name:
+            found = super().find_class(module, name)
+            if isinstance(found, type) and (
+                dataclasses.is_dataclass(found) or issubclass(found, tuple)
+            ):
+                return found
+        raise pickle.UnpicklingError(f"{module}.{name} is not in newsreel's cache")
 
 
 @dataclass(frozen=True)
@@ -396,7 +439,7 @@ def read_marker(
     manifest as that build left it), else None."""
     try:
         with open(SiteLayout(site_dir).cache / MARKER_FILE, "rb") as handle:
-            marker = pickle.load(handle)
+            marker = _DataUnpickler(handle).load()
     except UNREADABLE_PICKLE:
         return None
     if not isinstance(marker, Marker) or marker.inputs != inputs or marker.manifest != manifest:
@@ -419,7 +462,7 @@ def last_build_time(site_dir: Path, manifest: tuple[int, ...] | None) -> int | N
     path = SiteLayout(site_dir).cache / MARKER_FILE
     try:
         with open(path, "rb") as handle:
-            marker = pickle.load(handle)
+            marker = _DataUnpickler(handle).load()
         stamp = path.stat().st_mtime_ns
     except UNREADABLE_PICKLE:
         return manifest[0]
