@@ -44,7 +44,7 @@ from newsreel.incremental.store import (
     stamp_of,
     write_marker,
 )
-from newsreel.layout import CONFIG, CONTENT, SiteLayout
+from newsreel.layout import CONFIG, CONTENT, SiteLayout, walk_files
 from newsreel.loader import find_sources, is_markdown_name, read_source, stray_sources
 from newsreel.report import Reporter
 from newsreel.theme import check_templates, theme_dirs
@@ -260,7 +260,7 @@ def _load_chunk(
                 (
                     rel,
                     Entry(
-                        (0, 0, 0, 0),
+                        (0, 0, 0, 0, 0),
                         "",
                         None,
                         (
@@ -417,17 +417,17 @@ def _workers(items: int) -> int:
     return min(cpus, 8)
 
 
-def _tree_stamps(folders: Sequence[Path]) -> list[tuple[str, int, int]]:
+def _tree_stamps(folders: Sequence[Path]) -> list[tuple[str, int, int, int]]:
+    """(path, mtime, size, ctime) of every file, through linked folders as the copy follows
+    them; the ctime changes with any write, even one that puts the mtime back."""
     stamps = []
     for folder in folders:
-        for current, dirs, files in os.walk(folder):
-            dirs.sort()
-            for name in sorted(files):
-                try:
-                    info = os.stat(os.path.join(current, name))
-                except OSError:
-                    continue
-                stamps.append((os.path.join(current, name), info.st_mtime_ns, info.st_size))
+        for path in walk_files(folder):
+            try:
+                info = os.stat(path)
+            except OSError:
+                continue
+            stamps.append((path, info.st_mtime_ns, info.st_size, info.st_ctime_ns))
     return stamps
 
 
@@ -465,7 +465,13 @@ def scan_inputs(
                     rel,
                     None
                     if info is None
-                    else (info.st_mtime_ns, info.st_size, info.st_ino, info.st_mode),
+                    else (
+                        info.st_mtime_ns,
+                        info.st_size,
+                        info.st_ino,
+                        info.st_mode,
+                        info.st_ctime_ns,
+                    ),
                 )
                 for rel, info in files
             ]
@@ -1012,7 +1018,7 @@ def _no_content(site_dir: Path) -> list[Problem]:
 def newest_source(site_dir: Path) -> datetime | None:
     """When the newest file a build reads from ``site_dir`` was last changed."""
     layout = SiteLayout(site_dir)
-    stamps = [mtime for _, mtime, _ in _tree_stamps(layout.source_dirs)]
+    stamps = [mtime for _, mtime, _, _ in _tree_stamps(layout.source_dirs)]
     config = layout.config
     if config.is_file():
         stamps.append(config.stat().st_mtime_ns)

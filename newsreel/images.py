@@ -422,7 +422,7 @@ def is_remote(src: str) -> bool:
 
 
 def _stamp(info: os.stat_result) -> list[int]:
-    return [info.st_mtime_ns, info.st_size, info.st_ino]
+    return [info.st_mtime_ns, info.st_size, info.st_ino, info.st_ctime_ns]
 
 
 def prepare(

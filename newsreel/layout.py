@@ -10,6 +10,7 @@ them again.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,3 +88,19 @@ def drop_links(folder: Path, depth: int = 0) -> None:
                 drop_links(Path(entry.path), depth - 1)
         except OSError:
             continue
+
+
+def walk_files(folder: Path) -> Iterator[str]:
+    """Every file under ``folder``, in a fixed order, through linked folders as a template
+    loader or a copy follows them (each real folder once: a link looping back is not walked
+    again)."""
+    seen: set[str] = set()
+    for current, dirs, files in os.walk(folder, followlinks=True):
+        real = os.path.realpath(current)
+        if real in seen:
+            dirs[:] = []
+            continue
+        seen.add(real)
+        dirs.sort()
+        for name in sorted(files):
+            yield os.path.join(current, name)

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shutil
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from datetime import date
@@ -829,6 +830,43 @@ def test_the_spare_is_always_the_generation_just_replaced(tmp_path: Path) -> Non
         if result.changed or result.removed:  # (a build that changes no byte swaps nothing)
             assert tree_hashes(spare) == before, number
         assert not list(tmp_path.rglob("*.newsreel-link")), number
+
+
+def test_an_edit_that_puts_the_time_back_is_still_seen(tmp_path: Path) -> None:
+    """A same-size edit whose mtime is set back (a restore, a careful tool) changes the
+    file's ctime, which nothing can set: it is read again, a post as a static file."""
+    site = write_site(tmp_path / "blog", {**FILMS, "static/note.txt": "Hello"})
+    assert newsreel("build", site).returncode == 0
+    for rel, old, new in (
+        ("content/posts/2020-09-07-jump.md", "The *jump*.", "The *leap*."),
+        ("static/note.txt", "Hello", "Howdy"),
+    ):
+        path = site / rel
+        info = path.stat()
+        time.sleep(0.02)  # (a ctime apart from the last build's)
+        path.write_text(path.read_text("utf-8").replace(old, new), "utf-8")
+        os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+        assert path.stat().st_size == info.st_size
+        assert newsreel("build", site).returncode == 0
+    assert "<em>leap</em>" in (site / "site/posts/jump/index.html").read_text("utf-8")
+    assert (site / "site/note.txt").read_text("utf-8") == "Howdy"
+
+
+def test_templates_in_a_linked_folder_are_followed_by_their_edits(tmp_path: Path) -> None:
+    """The template loader reads through a linked folder of templates/, and so does the
+    check of what changed: an edit there rebuilds the pages, as a cold build shows it."""
+    site = write_site(tmp_path / "blog", FILMS)
+    shared = write_site(
+        tmp_path / "shared",
+        {"partials/site-footer.html": (REPO / "templates/partials/site-footer.html").read_text()},
+    )
+    (site / "templates").mkdir(exist_ok=True)
+    (site / "templates" / "partials").symlink_to(shared / "partials")
+    assert newsreel("build", site).returncode == 0
+    footer = shared / "partials" / "site-footer.html"
+    footer.write_text(footer.read_text().replace("</footer>", "<p>NEW FOOTER</p></footer>"))
+    assert newsreel("build", site).returncode == 0
+    assert "NEW FOOTER" in (site / "site/index.html").read_text("utf-8")
 
 
 def test_verbose_build_lists_every_file_it_writes_and_removes(tmp_path: Path) -> None:

@@ -32,6 +32,7 @@ from typing import Any
 from markupsafe import Markup
 
 from newsreel.hashing import hash_bytes, hash_repr, hash_text, hasher
+from newsreel.layout import walk_files
 from newsreel.model import READS, Post, PostList, Term
 from newsreel.pages import Page
 
@@ -273,20 +274,15 @@ def templates_digest(folders: Iterable[Path]) -> str:
     """Hash of every template file, so that any template edit changes every page key."""
     hashed = hasher()
     for index, folder in enumerate(folders):
-        for current, dirs, files in os.walk(folder):
-            dirs.sort()
-            for name in sorted(files):
-                full = os.path.join(current, name)
-                hashed.update(
-                    f"{index}:{os.path.relpath(full, folder)}".encode("utf-8", "surrogateescape")
-                )
-                try:
-                    fd = os.open(full, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-                except OSError:
-                    hashed.update(b"\0unreadable")
-                    continue
-                with os.fdopen(fd, "rb") as handle:  # a named pipe is never read: no hang
-                    hashed.update(
-                        handle.read() if stat.S_ISREG(os.fstat(fd).st_mode) else b"\0special"
-                    )
+        for full in walk_files(folder):  # (through linked folders, as the loader reads them)
+            hashed.update(
+                f"{index}:{os.path.relpath(full, folder)}".encode("utf-8", "surrogateescape")
+            )
+            try:
+                fd = os.open(full, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+            except OSError:
+                hashed.update(b"\0unreadable")
+                continue
+            with os.fdopen(fd, "rb") as handle:  # a named pipe is never read: no hang
+                hashed.update(handle.read() if stat.S_ISREG(os.fstat(fd).st_mode) else b"\0special")
     return hashed.hexdigest()

@@ -63,15 +63,16 @@ snapshot's core, and the snapshot's per-post and per-term records."""
 MARKER_FILE = "last-build.pickle"
 
 
-Stamp = tuple[int, int, int, int]
-"""How a source file looked when it was read — (mtime in ns, size, inode, mode): cheap to
-compare, no read needed (a file made unreadable has another mode: it is read, and fails).
+Stamp = tuple[int, int, int, int, int]
+"""How a source file looked when it was read — (mtime in ns, size, inode, mode, ctime in ns):
+cheap to compare, no read needed (a file made unreadable has another mode: it is read, and
+fails; a write that puts the mtime back still moves the ctime, which no program can set).
 A plain tuple: a build stamps every source, every time. Another stamp is not yet another
 file: its bytes are then hashed and compared with the entry's ``digest``."""
 
 
 def stamp_of(info: os.stat_result) -> Stamp:
-    return (info.st_mtime_ns, info.st_size, info.st_ino, info.st_mode)
+    return (info.st_mtime_ns, info.st_size, info.st_ino, info.st_mode, info.st_ctime_ns)
 
 
 @dataclass(frozen=True)
