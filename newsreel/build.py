@@ -29,7 +29,7 @@ from newsreel.children import die_with_parent, ignore_interrupts, interrupts_hel
 from newsreel.config import Settings, base_url_problem, base_url_warning, load_settings
 from newsreel.errors import BuildFailed, NewsreelError, Problem, error
 from newsreel.hashing import hash_bytes, hash_repr
-from newsreel.incremental.lock import build_lock
+from newsreel.incremental.lock import build_lock, output_lock
 from newsreel.incremental.store import (
     BuildState,
     Entry,
@@ -806,7 +806,10 @@ def build_site(
         known = guard_output(
             site_dir, output, finish=False, known=early.manifest if early is not None else None
         )
-        with build_lock(layout.cache, wait=options.wait, say=reporter.notice):
+        with (
+            build_lock(layout.cache, wait=options.wait, say=reporter.notice),
+            output_lock(output, wait=options.wait, say=reporter.notice),
+        ):
             result = _build_locked(
                 site_dir,
                 options,

@@ -507,6 +507,41 @@ def test_a_second_build_waits_or_with_no_wait_fails(tmp_path: Path) -> None:
     holder.stdout.close()
 
 
+def test_builds_of_two_sites_into_one_output_take_turns(tmp_path: Path) -> None:
+    """One build at a time per output, whichever site folder it is built from: the folder
+    holding the output is locked; both builds end whole, the output the last one's."""
+    first, second = _site(tmp_path / "a", 3), _site(tmp_path / "b", 5)
+    out = tmp_path / "shared" / "out"
+    out.parent.mkdir()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, os, sys, time\n"
+            "fd = os.open(sys.argv[1], os.O_RDONLY | os.O_DIRECTORY)\n"
+            "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+            "print('held', flush=True)\n"
+            "time.sleep(2)\n",
+            str(out.parent),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout.readline().strip() == "held"
+    refused = _build(first, "--output", out, "--no-wait")
+    assert refused.returncode == 1 and f"another build into {out} is running" in refused.stderr
+    waited = _build(first, "--output", out)
+    assert waited.returncode == 0 and f"waiting for another build into {out}" in waited.stderr
+    holder.wait(timeout=10)
+    holder.stdout.close()
+    builds = [spawn("build", site, "--output", out) for site in (first, second, first, second)]
+    assert all(b.wait(timeout=120) == 0 for b in builds)
+    for site in (first, second):
+        assert _build(site, "--output", tmp_path / f"cold-{site.name}").returncode == 0
+    done = tree_hashes(out)
+    assert done in (tree_hashes(tmp_path / "cold-a"), tree_hashes(tmp_path / "cold-b"))
+
+
 def _descendants(pid: int) -> list[int]:
     found = []
     for entry in os.listdir("/proc"):

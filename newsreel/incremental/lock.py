@@ -1,8 +1,10 @@
-"""One build of a site folder at a time: an OS file lock in ``.newsreel-cache/``.
+"""One build of a site folder at a time, and one into an output folder: OS file locks.
 
-The lock is ``fcntl.flock`` on ``.newsreel-cache/build.lock``: the kernel releases it when
-the process holding it exits, however it dies, so a killed build never leaves it taken.
+The site's lock is ``fcntl.flock`` on ``.newsreel-cache/build.lock``: the kernel releases it
+when the process holding it exits, however it dies, so a killed build never leaves it taken.
 The file holds the pid of the build holding it, for the message of the one that waits.
+Builds of two site folders into one ``--output`` take turns on a second lock, on the folder
+that holds the output (whose inode stays while the output's own is swapped).
 """
 
 from __future__ import annotations
@@ -70,3 +72,33 @@ def build_lock(
         yield
     finally:
         os.close(handle)  # closing the file releases the lock
+
+
+@contextmanager
+def output_lock(
+    output: Path, *, wait: bool = True, say: Callable[[str], None] | None = None
+) -> Iterator[None]:
+    """Hold the lock of the folder holding ``output`` for the block (waiting, or raising
+    ``BuildLocked`` with ``wait=False``): builds of other site folders into the same output
+    take turns (so do builds into its sibling folders, which only costs them a wait)."""
+    holder = output.absolute().parent
+    try:
+        handle = os.open(holder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError:
+        yield  # (no such folder yet: the build makes it, or fails to, as without a lock)
+        return
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if not wait:
+                raise BuildLocked(
+                    f"another build into {output} is running; try again when it has "
+                    "finished, or leave out --no-wait to wait for it"
+                ) from None
+            if say is not None:
+                say(f"waiting for another build into {output}…")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)
