@@ -207,14 +207,19 @@ def resolve_settings(site_dir: Path, options: BuildOptions) -> tuple[Settings, l
 # --- loading ----------------------------------------------------------------------
 
 
-def _load_one(
-    site_dir: Path, settings: Settings, md: Any, kind: str, rel: str, raw: bytes
-) -> Entry:
+def _read_stamped(path: Path) -> tuple[bytes, Stamp]:
+    """A source's bytes and its stamp taken before they were read: a file saved meanwhile is
+    cached under its older stamp, and so read again by the next build (a stamp taken after
+    would vouch for bytes the file no longer holds)."""
+    stamp = stamp_of(path.stat())
+    return read_source(path), stamp
+
+
+def _load_one(settings: Settings, md: Any, kind: str, rel: str, raw: bytes, stamp: Stamp) -> Entry:
     """Parse one source and render its Markdown; the unit of caching and of parallel work."""
     from newsreel.loader import parse_page, parse_post
     from newsreel.markdown import render_body
 
-    stamp = stamp_of((site_dir / rel).stat())
     record: PostSource | PageSource | None
     if kind == "posts":
         record, problems = parse_post(rel, raw, settings)
@@ -254,7 +259,7 @@ def _load_chunk(
     out = []
     for done, (kind, rel) in enumerate(items, 1):
         try:
-            raw = read_source(site_dir / rel)
+            raw, stamp = _read_stamped(site_dir / rel)
         except OSError as exc:
             out.append(
                 (
@@ -275,7 +280,7 @@ def _load_chunk(
                 )
             )
             continue
-        out.append((rel, _load_one(site_dir, settings, md, kind, rel, raw)))
+        out.append((rel, _load_one(settings, md, kind, rel, raw, stamp)))
         if progress is not None:
             progress(done, total)
     return out
@@ -1117,24 +1122,24 @@ class _Build:
         # (a Markdown parser costs a few milliseconds: made only when a post may need parsing)
         fresh: list[Problem] = []
         digests = dict(last.digests or {})
-        read: list[tuple[str, bytes]] = []
+        read: list[tuple[str, bytes, Stamp]] = []
         loaded: list[LoadedPost] = []
         for rel in changed:
             try:
-                raw = read_source(self.site_dir / rel)
+                raw, stamp = _read_stamped(self.site_dir / rel)
             except OSError:
                 return None
             digest = hash_bytes(raw)
             if digest != digests.get(rel):
                 read.append(
-                    (rel, raw)
+                    (rel, raw, stamp)
                 )  # edited (a source only touched, as by a fresh checkout, is not)
                 digests[rel] = digest
-        edits = [rel for rel, _ in read]
+        edits = [rel for rel, _, _ in read]
         if not patchable(last, edits):
             return None
-        for rel, raw in read:
-            entry = _load_one(self.site_dir, self.settings, md, "posts", rel, raw)
+        for rel, raw, stamp in read:
+            entry = _load_one(self.settings, md, "posts", rel, raw, stamp)
             self.state.put(rel, entry)  # right whichever way this build goes
             if entry.result is None or any(p.severity == "error" for p in entry.problems):
                 return None

@@ -852,6 +852,35 @@ def test_an_edit_that_puts_the_time_back_is_still_seen(tmp_path: Path) -> None:
     assert (site / "site/note.txt").read_text("utf-8") == "Howdy"
 
 
+def test_a_post_saved_while_the_build_reads_it_is_read_again_by_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The build read v1, then the writer saved v2 (same size): the cache keeps v1 under the
+    stamp taken before the read, so the next build sees the file changed and reads v2."""
+    import newsreel.build
+
+    site = write_site(
+        tmp_path / "blog", {**FILMS, "content/posts/2020-09-07-jump.md": post("J", body="Body v1.")}
+    )
+    path = site / "content/posts/2020-09-07-jump.md"
+    reading = newsreel.build.read_source
+
+    def read_then_save(source: Path) -> bytes:
+        raw = reading(source)
+        if source == path and b"v1" in raw:
+            time.sleep(0.02)  # (another ctime)
+            path.write_bytes(raw.replace(b"v1", b"v2"))
+        return raw
+
+    monkeypatch.setattr(newsreel.build, "read_source", read_then_save)
+    build_site(site)
+    monkeypatch.undo()
+    assert "v1" in (site / "site/posts/jump/index.html").read_text("utf-8")
+    write_site(site, {"content/posts/new.md": post("New", "2024-01-01")})  # (a full build)
+    build_site(site)
+    assert "v2" in (site / "site/posts/jump/index.html").read_text("utf-8")
+
+
 def test_templates_in_a_linked_folder_are_followed_by_their_edits(tmp_path: Path) -> None:
     """The template loader reads through a linked folder of templates/, and so does the
     check of what changed: an edit there rebuilds the pages, as a cold build shows it."""
