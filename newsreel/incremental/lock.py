@@ -55,18 +55,13 @@ def build_lock(
     path = cache_dir / LOCK_FILE
     handle = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
     try:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            pid = _holder(handle)
-            if not wait:
-                raise BuildLocked(
-                    f"another build of this site is running (pid {pid}); try again when it "
-                    "has finished, or leave out --no-wait to wait for it"
-                ) from None
-            if say is not None:
-                say(f"waiting for the build started by pid {pid}…")
-            fcntl.flock(handle, fcntl.LOCK_EX)
+        _take(
+            handle,
+            wait,
+            say,
+            lambda: f"another build of this site is running (pid {_holder(handle)})",
+            lambda: f"waiting for the build started by pid {_holder(handle)}…",
+        )
         os.ftruncate(handle, 0)
         os.pwrite(handle, f"{os.getpid()}\n".encode("ascii"), 0)
         yield
@@ -88,17 +83,34 @@ def output_lock(
         yield  # (no such folder yet: the build makes it, or fails to, as without a lock)
         return
     try:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            if not wait:
-                raise BuildLocked(
-                    f"another build into {output} is running; try again when it has "
-                    "finished, or leave out --no-wait to wait for it"
-                ) from None
-            if say is not None:
-                say(f"waiting for another build into {output}…")
-            fcntl.flock(handle, fcntl.LOCK_EX)
+        _take(
+            handle,
+            wait,
+            say,
+            lambda: f"another build into {output} is running",
+            lambda: f"waiting for another build into {output}…",
+        )
         yield
     finally:
         os.close(handle)
+
+
+def _take(
+    handle: int,
+    wait: bool,
+    say: Callable[[str], None] | None,
+    busy: Callable[[], str],
+    waiting: Callable[[], str],
+) -> None:
+    """Lock ``handle``: at once, else by waiting (saying ``waiting()`` once), or, with
+    ``wait=False``, raising ``BuildLocked`` with ``busy()``."""
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        if not wait:
+            raise BuildLocked(
+                f"{busy()}; try again when it has finished, or leave out --no-wait to wait for it"
+            ) from None
+        if say is not None:
+            say(waiting())
+        fcntl.flock(handle, fcntl.LOCK_EX)
