@@ -176,6 +176,7 @@ SHAPES: dict[str, tuple[str, Callable[[int], str]]] = {
         "import",
         lambda n: numbered(lambda i: f"The film stars {_word(i)} Berg and Ola {_word(i + 1)}. ", n),
     ),
+    "import: a letter before each full stop": ("import", lambda n: fill("Plan B. ", n)),
     "import: a web page of nested elements": (
         "import",
         lambda n: "<!doctype html><body><article>" + fill("<div><p>a ", n - 40),

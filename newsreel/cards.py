@@ -105,20 +105,40 @@ def _background() -> Image.Image:
     return card
 
 
+MOST_LINES = 8
+"""More lines than a card shows at its smallest title size: wrapping stops there."""
+
+
 def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
+    """``text`` in lines no wider than ``width``, at most ``MOST_LINES`` and one (the caller
+    cuts the last it shows). A word wider than a line is cut where the most of it fits, found
+    by halving: measuring one character less each time was quadratic in a long word."""
     lines: list[str] = []
     for word in text.split():
+        if len(lines) > MOST_LINES:
+            break
         if lines and font.getlength(lines[-1] + " " + word) <= width:
             lines[-1] += " " + word
+            continue
+        while len(lines) <= MOST_LINES and len(word) > 1 and font.getlength(word) > width:
+            cut = max(1, _longest_fit(word, font, width))
+            lines.append(word[:cut])
+            word = word[cut:]
+        lines.append(word)
+    return lines[: MOST_LINES + 1]
+
+
+def _longest_fit(text: str, font: ImageFont.FreeTypeFont, width: int) -> int:
+    """How many characters of ``text`` fit in ``width`` with "…" after them, found by halving
+    (each measure costs the length measured: one less character at a time was quadratic)."""
+    low, high = 0, len(text)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if font.getlength(text[:middle] + "…") <= width:
+            low = middle
         else:
-            while font.getlength(word) > width and len(word) > 1:  # a word longer than the line
-                cut = len(word)
-                while cut > 1 and font.getlength(word[:cut] + "…") > width:
-                    cut -= 1
-                lines.append(word[:cut])
-                word = word[cut:]
-            lines.append(word)
-    return lines
+            high = middle - 1
+    return low
 
 
 def _cover(image: Image.Image, size: tuple[int, int], focus: tuple[float, float]) -> Image.Image:
@@ -169,7 +189,7 @@ def draw(spec: CardSpec) -> bytes:
     size, lines = 76, []
     while size >= 40:
         font = _font(700, size)
-        lines = _wrap(spec.title, font, text_right - 80)
+        lines = _wrap(spec.title[:2000], font, text_right - 80)  # (far more than it shows)
         if len(lines) * size * 1.18 <= 330:
             break
         size -= 6
@@ -192,11 +212,10 @@ def draw(spec: CardSpec) -> bytes:
 
 
 def _fit_line(text: str, font: ImageFont.FreeTypeFont, width: int) -> str:
+    text = text[:2000]  # (far more than a line shows)
     if font.getlength(text) <= width:
         return text
-    while text and font.getlength(text + "…") > width:
-        text = text[:-1]
-    return text.rstrip() + "…"
+    return text[: _longest_fit(text, font, width)].rstrip() + "…"
 
 
 def _jpeg(image: Image.Image) -> bytes:

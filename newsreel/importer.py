@@ -113,6 +113,9 @@ _GLUE = re.compile(
     r"(?<=[\w)\]])(?P<end>(?:[.!?]|\.\.\.|\u2026)[\"'\u201d\u2019)\]]*)(?P<start>[\"'\u201c\u2018(\[]?[A-Z])"
 )
 _WORD_BEFORE = re.compile(r"[\w.]*$")
+WORD_REACH = 64
+"""How far back the word before a full stop is looked for: from the text's start, each
+search cost the text's length (an article of "Plan B. " repeated was quadratic)."""
 _WORD_AFTER = re.compile(r"[\"'\u201c\u2018(\[]?([\w]*)")
 ABBREVIATIONS = frozenset(
     [
@@ -490,7 +493,7 @@ def _is_glue(block: str, match: re.Match[str]) -> bool:
     token = block[left : right if right >= 0 else len(block)]
     if "://" in token or "www." in token.lower() or "/" in token or "@" in token:
         return False
-    before = _WORD_BEFORE.search(block, 0, match.start())
+    before = _WORD_BEFORE.search(block, max(0, match.start() - WORD_REACH), match.start())
     word = before.group() if before else ""
     end = match.group("end")
     if end.startswith("."):
@@ -540,7 +543,7 @@ def propose_title(blocks: list[str]) -> tuple[str, list[str], bool]:
 def first_sentence(text: str) -> str:
     """The text up to its first sentence end that is not an abbreviation."""
     for match in _SENTENCE_END.finditer(text):
-        before = _WORD_BEFORE.search(text, 0, match.start())
+        before = _WORD_BEFORE.search(text, max(0, match.start() - WORD_REACH), match.start())
         word = before.group() if before else ""
         if match.group().startswith(".") and (
             "." in word or word.lower() in ABBREVIATIONS or (len(word) == 1 and word.isupper())

@@ -540,6 +540,11 @@ def _release(
     return year, dates
 
 
+MOST_NAMES = 100
+"""The most names a post gives one kind of term: every term's page and feed shows the post
+with its names, so a post's cost grows with the square of their number."""
+
+
 def _mentions(fields: _Fields, tax: Taxonomy) -> tuple[Mention, ...]:
     """The names a post gives terms of ``tax``: its ``single`` key (one name) or its list key;
     for a kind with releases, list items may be ``{title, release_year, release_date}`` and the
@@ -552,6 +557,15 @@ def _mentions(fields: _Fields, tax: Taxonomy) -> tuple[Mention, ...]:
             f"both '{one}' and '{many}' are set",
             f"keep one: {one} for one {label}, {many}: [...] for several",
         )
+    listed = data.get(many)
+    if isinstance(listed, list) and len(listed) > MOST_NAMES:
+        fields.fail(
+            many,
+            f"'{many}' lists {len(listed)} {plural}; a post names at most {MOST_NAMES}",
+            f"keep the {plural} the post is about: each one's page and feed lists the post "
+            "with all of them",
+        )
+        return ()
     top_year: int | None = None
     top_dates: tuple[ReleaseDate, ...] = ()
     top_key = "release_year"

@@ -1136,6 +1136,10 @@ def _nobreak_dash(title: str) -> Markup:
     return Markup(text)
 
 
+NAME_BYTES = 255
+"""The longest file or folder name most file systems allow, in bytes."""
+
+
 def check_unique(jobs: Iterable[PageJob], others: Mapping[str, str]) -> list[Problem]:
     """Two outputs at one URL, or a file where another output needs a folder (``static/posts/x``
     beside the page ``/posts/x/``), are an error naming both sources, never an overwrite.
@@ -1155,6 +1159,18 @@ def check_unique(jobs: Iterable[PageJob], others: Mapping[str, str]) -> list[Pro
                     None,
                     f"{job.url} would be written twice: by {job.source} and by {other}",
                     "give one of them another slug or name",
+                )
+            )
+    for file, source in seen.items():
+        longest = max(file.split("/"), key=lambda part: len(part.encode("utf-8", "replace")))
+        if len(longest.encode("utf-8", "replace")) > NAME_BYTES:
+            problems.append(
+                error(
+                    source,
+                    None,
+                    f"its page's address has a part of {len(longest.encode('utf-8', 'replace'))} "
+                    f"bytes ({longest[:40]}…), more than a file name may hold ({NAME_BYTES})",
+                    "shorten the name, or give the page a slug",
                 )
             )
     folders: dict[str, str] = {}  # each folder an output needs, with a file in it (a page's first)

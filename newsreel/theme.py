@@ -71,11 +71,15 @@ def _static_files(
 
 def check_templates(site_dir: Path) -> list[Problem]:
     """The site's own templates that cannot be read: anything but a regular file (a named pipe
-    would hang the build), or a file newsreel may not open."""
+    would hang the build), a file newsreel may not open, or a link that leads out of the site
+    folder (the loader would publish what it points at: ``templates/post.html`` → a system
+    file). Linked folders inside the site folder are read, as the loader reads them."""
     problems: list[Problem] = []
     root = SiteLayout(site_dir).templates
     if not root.is_dir():
         return problems
+    site_real = os.path.realpath(site_dir)
+    seen: set[str] = set()
 
     def walk(folder: Path) -> None:
         try:
@@ -93,6 +97,18 @@ def check_templates(site_dir: Path) -> list[Problem]:
             return
         for entry in entries:
             rel = Path(entry.path).relative_to(site_dir).as_posix()
+            if entry.is_symlink():
+                real = os.path.realpath(entry.path)
+                if os.path.commonpath([real, site_real]) != site_real:
+                    problems.append(
+                        error(
+                            rel,
+                            None,
+                            "symbolic link leads outside the site folder",
+                            "copy the template into templates/ instead",
+                        )
+                    )
+                    continue
             try:
                 info = os.stat(entry.path)
             except OSError as exc:
@@ -106,7 +122,9 @@ def check_templates(site_dir: Path) -> list[Problem]:
                 )
                 continue
             if stat.S_ISDIR(info.st_mode):
-                if not entry.is_symlink():
+                real = os.path.realpath(entry.path)
+                if real not in seen:  # (a link back to a folder already read: a loop)
+                    seen.add(real)
                     walk(Path(entry.path))
                 continue
             if not stat.S_ISREG(info.st_mode):

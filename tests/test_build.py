@@ -886,7 +886,7 @@ def test_templates_in_a_linked_folder_are_followed_by_their_edits(tmp_path: Path
     check of what changed: an edit there rebuilds the pages, as a cold build shows it."""
     site = write_site(tmp_path / "blog", FILMS)
     shared = write_site(
-        tmp_path / "shared",
+        site / "shared",
         {"partials/site-footer.html": (REPO / "templates/partials/site-footer.html").read_text()},
     )
     (site / "templates").mkdir(exist_ok=True)
@@ -896,6 +896,10 @@ def test_templates_in_a_linked_folder_are_followed_by_their_edits(tmp_path: Path
     footer.write_text(footer.read_text().replace("</footer>", "<p>NEW FOOTER</p></footer>"))
     assert newsreel("build", site).returncode == 0
     assert "NEW FOOTER" in (site / "site/index.html").read_text("utf-8")
+    (site / "templates" / "post.html").symlink_to("/etc/hostname")  # (out of the site folder)
+    result = newsreel("build", site)
+    assert result.returncode == 1
+    assert "templates/post.html: symbolic link leads outside the site folder" in result.stderr
 
 
 def test_verbose_build_lists_every_file_it_writes_and_removes(tmp_path: Path) -> None:

@@ -70,6 +70,18 @@ ERROR_CASES: list[tuple[str, dict[str, str | bytes | Link], str, str]] = [
     # malformed and ambiguous YAML
     ("unclosed-fence", {P: "---\ntitle: X\ndate: 2023-01-02\n\nBody\n"}, f"{P}:1:", "not closed"),
     ("no-front-matter", {P: "title: X\n\nBody\n"}, f"{P}:1:", "front matter"),
+    (  # (each film's page and feed would list the post with all of them: square cost)
+        "too-many-films",
+        {
+            P: _post(
+                "title: X\ndate: 2023-01-02\nfilms: ["
+                + ", ".join(f"F{i}" for i in range(101))
+                + "]\n"
+            )
+        },
+        f"{P}:4: 'films' lists 101 films; a post names at most 100",
+        "about",
+    ),
     (  # the closing --- forgotten, and a later --- (a rule in the text) took its place
         "closed-by-a-rule-sentence-as-key",
         {P: "---\ntitle: X\ndate: 2023-01-02\n\nDirector: Jane Doe. It is long.\n\n---\n\nMore\n"},
@@ -495,6 +507,35 @@ def test_error_case(tmp_path: Path, files, expected: str, word: str, record_prop
     line = next(line for line in stderr.splitlines() if line.startswith(expected))
     assert word.lower() in (line + stderr).lower()
     assert "SECRET" not in stderr
+
+
+def test_a_name_too_long_for_a_file_name_is_an_error_naming_it(tmp_path: Path) -> None:
+    site = good_site(tmp_path)
+    write_site(site, {P: _post(f"title: X\ndate: 2023-01-02\nfilm: {'a' * 300}\n")})
+    result = newsreel("build", site)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "its page's address has a part of 300 bytes" in result.stderr
+    assert "shorten the name, or give the page a slug" in result.stderr
+
+
+def test_a_title_of_one_long_word_draws_its_card_in_few_measures() -> None:
+    """A word wider than the card's line is cut where the most of it fits, found by halving:
+    trying one character less at a time measured a 1,000-character word 500,000 times."""
+    from newsreel import cards
+
+    cards.load_pillow()
+    font = cards._font(700, 40)
+    calls = 0
+    measure = font.getlength
+
+    def counted(text: str) -> float:
+        nonlocal calls
+        calls += 1
+        return measure(text)
+
+    font.getlength = counted  # type: ignore[method-assign]
+    lines = cards._wrap("千と千尋の神隠し" * 125 + " W" + "W" * 5000, font, 1040)
+    assert len(lines) == cards.MOST_LINES + 1 and calls < 300
 
 
 def test_blank_lines_in_front_matter_before_keys_still_build(tmp_path: Path) -> None:
