@@ -323,3 +323,16 @@ def test_a_slip_keeps_the_uid_and_bumps_the_sequence(
     assert str(events[uid]["STATUS"]) == "CANCELLED" and int(events[uid]["SEQUENCE"]) == 2
     doc = page(site, "releases/index.html")
     assert "Dead Reckoning" in text(doc.xpath('//h3[@id="year-2024"]/following-sibling::ul[1]')[0])
+
+
+def test_calendar_names_are_escaped_text() -> None:
+    """A calendar's NAME and X-WR-CALNAME are TEXT (RFC 7986): ";", "," and "\\" escaped, so
+    a film named "A;B,C\\D" reads back as that name."""
+    from newsreel.ical import calendar_bytes
+    from newsreel.urls import Urls
+
+    name = "A;B,C\\D"
+    raw = calendar_bytes([], name, f"Releases of {name}", Urls.from_settings(Settings()))
+    assert b"\r\nNAME:A\\;B\\,C\\\\D\r\n" in raw and b"\r\nX-WR-CALNAME:A\\;B\\,C\\\\D\r\n" in raw
+    parsed = vobject.readOne(raw.decode("utf-8"))
+    assert parsed.contents["x-wr-calname"][0].value == name
