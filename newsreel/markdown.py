@@ -100,6 +100,13 @@ def text_join(state: StateCore) -> None:
         markdown_it_text_join(state)
 
 
+PAGE_IDS = frozenset({"main", "site-search-words", "film-stills", "film-trailer"})
+"""Ids the built-in theme gives elements of the pages a post's text is on: a heading never
+takes one ("## Main" is ``main-1``)."""
+_FOOTNOTE_ID = re.compile(r"fn(?:ref)?\d+(?::\d+)?")
+"""The ids of footnotes and their references ("fn1", "fnref1:2"): a heading never takes one."""
+
+
 def _heading_ids(state: StateCore) -> None:
     """Give h2–h4 an ``id`` from their text, unique within the page ("cast", "cast-1", …).
 
@@ -107,7 +114,7 @@ def _heading_ids(state: StateCore) -> None:
     "x-2"… from the start for every repeat of "x" (20,000 equal headings took half a
     minute); here each name remembers the next number to try.
     """
-    taken: set[str] = set()
+    taken: set[str] = set(PAGE_IDS)
     next_number: dict[str, int] = {}
     tokens = state.tokens
     for index, token in enumerate(tokens):
@@ -119,7 +126,7 @@ def _heading_ids(state: StateCore) -> None:
             continue
         base = slugify(_inline_text(tokens[index + 1]))
         slug = base
-        if slug in taken:
+        if slug in taken or _FOOTNOTE_ID.fullmatch(slug):
             number = next_number.get(base, 1)
             while f"{base}-{number}" in taken:
                 number += 1

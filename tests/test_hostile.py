@@ -1297,3 +1297,15 @@ def test_template_output_is_escaped_as_markupsafe_escapes_it() -> None:
         assert type(OUTPUT_ESCAPE(value)) is Markup
     with pytest.raises(jinja2.UndefinedError):
         OUTPUT_ESCAPE(jinja2.StrictUndefined(name="missing"))
+
+
+def test_heading_ids_never_take_the_pages_or_the_footnotes_ids() -> None:
+    """ "## Main" beside the page's <main id="main">, "## fn1" beside footnote 1: the Nu
+    checker found each id twice."""
+    from newsreel.markdown import make_markdown, render_body
+
+    text = "## Main\n\n## fn1\n\n## Site search words\n\nText[^1].\n\n[^1]: A note.\n"
+    body, problems = render_body(make_markdown(False, "/"), text, path=P, body_line=5)
+    ids = re.findall(r'id="([^"]*)"', body.html)
+    assert problems == [] and len(ids) == len(set(ids))
+    assert {"main-1", "fn1-1", "site-search-words-1", "fn1", "fnref1"} <= set(ids)
