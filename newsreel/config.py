@@ -152,6 +152,10 @@ def _check_value(name: str, value: Any, kind: type) -> tuple[Any, str | None]:
     return value.strip(), None
 
 
+_PERMALINK_TEXT = re.compile(r"[A-Za-z0-9._~/-]*")
+"""What a permalink may hold besides its fields: no "?", "#", "%", space or backslash."""
+
+
 def permalink_fields(permalink: str) -> set[str] | None:
     """The ``{fields}`` a permalink uses, or None when it is not a plain pattern: an unpaired
     brace, a format spec like ``{slug:>9}``, an attribute like ``{slug.upper}``."""
@@ -205,14 +209,15 @@ def _check_semantics(settings: Settings, line_of: dict[str, int]) -> tuple[Setti
         or ".." in segments
         or "." in segments
         or "" in segments[1:-1]
-        or "\\" in settings.permalink
+        or _PERMALINK_TEXT.fullmatch(re.sub(r"\{\w+\}", "", settings.permalink)) is None
     ):
         problems.append(
             error(
                 CONFIG,
                 line_of.get("permalink"),
                 f"permalink {settings.permalink!r} must start and end with / (a post is a "
-                "folder), contain {slug} and no empty, . or .. segment"
+                "folder), contain {slug}, no empty, . or .. segment, and besides its fields "
+                "only letters, digits, - _ . ~ and /"
                 + (
                     "; its braces must pair up around slug, year, month or day only"
                     if fields is None

@@ -1047,7 +1047,16 @@ def test_permalink_escaping_the_output_writes_nothing_outside(
 
 @pytest.mark.parametrize(
     "permalink",
-    ["/../{slug}/", "/posts/{slug}", "/posts//{slug}/", "posts/{slug}/", "/posts/{slug}/./"],
+    [
+        "/../{slug}/",
+        "/posts/{slug}",
+        "/posts//{slug}/",
+        "posts/{slug}/",
+        "/posts/{slug}/./",
+        "//evil.example/{slug}/",
+        "/p/{slug}/?x=1",
+        "/p q/{slug}/",
+    ],
 )
 def test_permalink_that_is_no_folder_inside_is_a_settings_error(
     tmp_path: Path, record_property, permalink: str
