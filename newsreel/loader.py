@@ -768,6 +768,25 @@ def _trailer(fields: _Fields) -> Video | None:
         return None
 
 
+_REMOTE_PICTURE = re.compile(r"https://[A-Za-z0-9.-]+(?::\d{1,5})?/[^\s\"'<>\\`]*")
+"""A picture on another site: https, a host, a path without spaces, quotes or brackets."""
+
+
+def _check_remote(fields: _Fields, key: str, src: str, line: int | None = None) -> None:
+    """An error for a picture's address on another site that is not a plain https URL (http
+    and "//host" ones load nothing on an https site; a quote breaks its attribute)."""
+    if _REMOTE_PICTURE.fullmatch(src.strip()) is None:
+        fields.problems.append(
+            error(
+                fields.path,
+                line or fields.line(key),
+                f"'{key}' is no picture address newsreel can use: {src!r}",
+                "give a path in static/, such as /img/poster.jpg, or an https:// address without "
+                "spaces or quotes",
+            )
+        )
+
+
 def _refs(
     fields: _Fields, key: str, image: str | None, alt: str | None, alt_key: str
 ) -> tuple[ImageRef, ...]:
@@ -786,6 +805,8 @@ def _refs(
             )
         if not is_remote(image):
             refs.append(ImageRef(image, fields.line(key), key))
+        else:
+            _check_remote(fields, key, image)
     trailer = fields.data.get("trailer")
     url = trailer.get("url") if isinstance(trailer, dict) else trailer
     if isinstance(url, str) and url.strip().startswith("/") and not url.strip().startswith("//"):
@@ -904,6 +925,8 @@ def _stills(fields: _Fields) -> tuple[tuple[Still, ...], list[ImageRef]]:
         stills.append(Still(src, None if alt is None else " ".join(str(alt).split()), focus))
         if not is_remote(src):
             refs.append(ImageRef(src, line, where))
+        else:
+            _check_remote(fields, where, src, line)
     return tuple(stills), refs
 
 

@@ -70,6 +70,22 @@ ERROR_CASES: list[tuple[str, dict[str, str | bytes | Link], str, str]] = [
     # malformed and ambiguous YAML
     ("unclosed-fence", {P: "---\ntitle: X\ndate: 2023-01-02\n\nBody\n"}, f"{P}:1:", "not closed"),
     ("no-front-matter", {P: "title: X\n\nBody\n"}, f"{P}:1:", "front matter"),
+    (
+        "picture-over-http",
+        {P: _post("title: X\ndate: 2023-01-02\nimage: http://e.example/x.jpg\nimage_alt: x\n")},
+        f"{P}:4: 'image' is no picture address",
+        "https://",
+    ),
+    (
+        "picture-with-a-quote",
+        {
+            P: _post(
+                "title: X\ndate: 2023-01-02\nimage: 'https://e.example/x.jpg\"a=\"b'\nimage_alt: x\n"
+            )
+        },
+        f"{P}:4: 'image' is no picture address",
+        "quotes",
+    ),
     (  # (each film's page and feed would list the post with all of them: square cost)
         "too-many-films",
         {
