@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from markupsafe import Markup, escape
 
@@ -128,6 +129,12 @@ def check_refs(path: str, refs: Iterable[ImageRef], catalog: Catalog) -> list[Pr
 # --- markup ------------------------------------------------------------------------
 
 
+def _quoted(rel: str) -> str:
+    """A picture's file path as a URL path: a space, a comma (which ends a ``srcset``
+    candidate) or a quote in a file name percent-encoded, the file itself keeping its name."""
+    return quote(rel, safe="/-._~!$&'()*+;=:@")
+
+
 class Pictures:
     """Makes the markup of local and remote images for one build (``link`` adds the base path)."""
 
@@ -157,9 +164,9 @@ class Pictures:
         path for an SVG; a remote URL as it is)."""
         info = self.info(src)
         if info is None:
-            return src if is_remote(src) else "/" + static_rel(src)
+            return src if is_remote(src) else "/" + _quoted(static_rel(src))
         variant = min(info.fallback, key=lambda v: (abs(v.width - width), -v.width))
-        return "/" + variant.rel
+        return "/" + _quoted(variant.rel)
 
     def url(self, src: str, width: int = 960) -> str:
         """A link to the image (``path`` under the base path)."""
@@ -167,7 +174,7 @@ class Pictures:
         return path if is_remote(path) else self.link(path)
 
     def srcset(self, info: ImageInfo, fmt: str) -> str:
-        return ", ".join(f"{self.link('/' + v.rel)} {v.width}w" for v in info.of(fmt))
+        return ", ".join(f"{self.link('/' + _quoted(v.rel))} {v.width}w" for v in info.of(fmt))
 
     def picture(
         self,

@@ -557,3 +557,27 @@ def test_a_variant_gone_from_the_cache_is_made_again(tmp_path: Path) -> None:
     again = images.prepare(static, cache)
     assert again.processed == 1 and gone.is_file()
     assert images.prepare(static, cache).processed == 0
+
+
+def test_a_picture_named_with_a_space_and_a_comma_is_linked_percent_encoded(
+    tmp_path: Path,
+) -> None:
+    """Its files keep their name; its addresses are percent-encoded (a space or a comma cut
+    the ``srcset`` candidate: the Nu checker and the link check both failed)."""
+    site = write_site(
+        tmp_path / "blog",
+        {
+            "newsreel.yaml": "base_url: https://example.org/\n",
+            "static/img/a b,c.jpg": jpeg((800, 600), (200, 40, 40)),
+            "content/posts/p.md": post("P", image='"/img/a b,c.jpg"', image_alt="x"),
+        },
+    )
+    assert newsreel("build", site).returncode == 0
+    html = (site / "site/posts/p/index.html").read_text("utf-8")
+    for srcset in re.findall(r'srcset="([^"]*)"', html):
+        for candidate in srcset.split(", "):
+            url, width = candidate.split(" ")
+            assert url.startswith("/img/a%20b%2Cc-") and width.endswith("w")
+    assert list((site / "site/img").glob("a b,c-*.jpg"))
+    check = newsreel("check", site)
+    assert check.returncode == 0 and "no broken link" in check.stdout, check.stdout + check.stderr
