@@ -25,7 +25,12 @@ from mdit_py_plugins.footnote import footnote_plugin
 from newsreel.errors import Problem, error, warning
 from newsreel.fastmarkdown import JOINED, block_rule
 from newsreel.inlinehtml import TEXT, writer
-from newsreel.mdlimits import long_delimiter_run, too_large_table, too_many_blocks
+from newsreel.mdlimits import (
+    costly_references,
+    long_delimiter_run,
+    too_large_table,
+    too_many_blocks,
+)
 from newsreel.mdparsers import DispatchingParserBlock, DispatchingParserInline, LinkHelpers
 from newsreel.mdrender import HtmlRenderer
 from newsreel.pictures import ImageRef, image_plugin
@@ -146,6 +151,7 @@ def make_markdown(html: bool, base_path: str, *, direct: bool = True) -> Markdow
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
     md.core.ruler.at("normalize", normalize)  # the same text, not rewritten when unchanged
     md.core.ruler.at("inline", inline)  # the same tokens, plain text without the parser
+    md.core.ruler.before("inline", "newsreel_costly_references", costly_references)
     md.core.ruler.at("smartquotes", smartquotes)  # the same quotes in linear time
     md.core.ruler.at("text_join", text_join)  # the same tokens, not rebuilt when unchanged
     md.block.ruler.before("table", "newsreel_too_large_table", too_large_table)

@@ -12,7 +12,9 @@ inline rules bound them, the way the table column limit does:
   two characters (``#`` or ``a`` and a blank line, repeated) makes three tokens per block;
 - a run of ``*``, ``_`` or ``~`` longer than ``MAX_DELIMITER_RUN`` that could open or
   close emphasis is left as text, with a warning (a run that can do neither is text in
-  markdown-it too, and is taken as text here at once, with no warning).
+  markdown-it too, and is taken as text here at once, with no warning);
+- a link reference whose uses would copy its address past the post's budget is dropped,
+  with an error (``costly_references``).
 
 The cell and item limits grow with the post: ``MIN_STRUCTURE_LIMIT``, or one per
 ``CHARACTERS_PER_STRUCTURE`` characters of the body when that is more, far above what prose
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_block.table import table as markdown_it_table
+from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 
 MAX_TABLE_COLUMNS = 1000
@@ -213,3 +216,40 @@ def long_delimiter_run(state: StateInline, silent: bool) -> bool:
     state.append_pending(state.src[pos:end])
     state.pos = end
     return True
+
+
+MIN_REFERENCE_COPIES = 1_000_000
+"""Characters of link addresses a post may always repeat through its references."""
+REFERENCE_COPIES_PER_CHARACTER = 16
+"""A longer post may repeat this many per character of its text."""
+
+
+def costly_references(state: StateCore) -> None:
+    """Drop a link reference whose uses would copy its address more than the post's budget
+    (a 1,000-character address used 100,000 times made 100 MB of one 400 KB post), with an
+    error: each use is a copy of the address in the page and in every feed holding it. The
+    references are known once the blocks are read; the uses of each are counted in the text
+    (``[label]``, which every form of use holds), only when a cheap bound is over budget."""
+    references = state.env.get("references")
+    if not references:
+        return
+    budget = max(MIN_REFERENCE_COPIES, REFERENCE_COPIES_PER_CHARACTER * len(state.src))
+    sizes = {
+        label: len(str(ref.get("href") or "")) + len(str(ref.get("title") or ""))
+        for label, ref in references.items()
+    }
+    if state.src.count("[") * max(sizes.values()) <= budget:
+        return
+    folded = state.src.casefold()
+    for label, size in sorted(sizes.items(), key=lambda item: -item[1]):
+        uses = folded.count(f"[{label.casefold()}]")
+        if uses * size > budget:
+            del references[label]
+            state.env.setdefault("problems", []).append(
+                (
+                    1,
+                    f"the link reference [{label.lower()}] is used {uses} times with an address "
+                    f"of {size} characters: the page would hold {uses * size:,} characters of it",
+                    "shorten its address, or link to it fewer times",
+                )
+            )

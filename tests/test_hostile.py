@@ -70,6 +70,12 @@ ERROR_CASES: list[tuple[str, dict[str, str | bytes | Link], str, str]] = [
     # malformed and ambiguous YAML
     ("unclosed-fence", {P: "---\ntitle: X\ndate: 2023-01-02\n\nBody\n"}, f"{P}:1:", "not closed"),
     ("no-front-matter", {P: "title: X\n\nBody\n"}, f"{P}:1:", "front matter"),
+    (  # (each use a copy of the address: 100 MB from 400 KB)
+        "reference-used-too-often",
+        {P: _post("title: X\ndate: 2023-01-02\n", "[a]: /" + "x" * 1000 + "\n\n" + "[a] " * 20000)},
+        f"{P}:5: the link reference [a] is used",
+        "fewer times",
+    ),
     (
         "picture-over-http",
         {P: _post("title: X\ndate: 2023-01-02\nimage: http://e.example/x.jpg\nimage_alt: x\n")},
