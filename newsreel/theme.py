@@ -36,8 +36,28 @@ def _static_files(
     if not root.is_dir():
         return found
     fence_real = os.path.realpath(fence)
-    for current, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+    seen: set[str] = set()
+    for current, dirs, files in os.walk(root, followlinks=True):
+        real_here = os.path.realpath(current)
+        if real_here in seen:  # (a link back to a folder already copied: a loop)
+            dirs[:] = []
+            continue
+        seen.add(real_here)
+        kept = []
+        for name in sorted(d for d in dirs if not d.startswith(".")):
+            linked = os.path.realpath(os.path.join(current, name))
+            if os.path.commonpath([linked, fence_real]) == fence_real:
+                kept.append(name)  # (a linked folder inside the site folder is copied)
+                continue
+            problems.append(
+                error(
+                    os.path.relpath(os.path.join(current, name), site_dir).replace(os.sep, "/"),
+                    None,
+                    "symbolic link leads outside the site folder",
+                    "copy the folder into static/ instead of linking to it",
+                )
+            )
+        dirs[:] = kept
         for name in sorted(files):
             full = Path(current, name)
             rel = full.relative_to(root).as_posix()

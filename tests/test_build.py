@@ -852,6 +852,20 @@ def test_an_edit_that_puts_the_time_back_is_still_seen(tmp_path: Path) -> None:
     assert (site / "site/note.txt").read_text("utf-8") == "Howdy"
 
 
+def test_a_linked_folder_of_static_files_is_copied_inside_the_site_only(tmp_path: Path) -> None:
+    """As a linked file: copied when it stays inside the site folder (and its edits seen),
+    an error naming it when it leads outside (it was skipped without a word)."""
+    site = write_site(tmp_path / "blog", {**FILMS, "shared/css/extra.css": "a { color: red }"})
+    (site / "static").mkdir(exist_ok=True)
+    (site / "static" / "extra").symlink_to("../shared/css")
+    assert newsreel("build", site).returncode == 0
+    assert [p.name for p in (site / "site/extra").iterdir()][0].startswith("extra.")
+    (site / "static" / "system").symlink_to("/etc")
+    result = newsreel("build", site)
+    assert result.returncode == 1
+    assert "static/system: symbolic link leads outside the site folder" in result.stderr
+
+
 def test_a_post_saved_while_the_build_reads_it_is_read_again_by_the_next(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
