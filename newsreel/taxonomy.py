@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from newsreel.errors import Problem, error
+from newsreel.layout import CONFIG
 from newsreel.loader import Mention, PageSource, PostSource
 from newsreel.markdown import RenderedBody
 from newsreel.model import (
@@ -287,6 +288,7 @@ def build_model(
 
     by_kind: dict[str, tuple[Term, ...]] = {}
     redirects: list[Redirect] = []
+    aliased: dict[Redirect, tuple[str, str, str | None]] = {}  # (name, term, its page)
     for tax in taxonomies:
         kind = tax.name
         posts_of: dict[str, list[Post]] = {}
@@ -325,14 +327,28 @@ def build_model(
                 )
             )
             for alias in draft.aka:
-                redirects.append(
-                    Redirect(urls.term(kind, slugify(alias)), url, f"{alias} is now {draft.name}")
+                redirect = Redirect(
+                    urls.term(kind, slugify(alias)), url, f"{alias} is now {draft.name}"
                 )
+                redirects.append(redirect)
+                aliased[redirect] = (alias, draft.name, page.source if page else None)
         terms.sort(key=lambda t: (term_key(t.name), t.slug))
         by_kind[kind] = tuple(terms)
 
-    taken = {t.url for terms in by_kind.values() for t in terms}
-    unique_redirects = {r.url: r for r in redirects if r.url not in taken and r.url != r.target}
+    named = {t.url: t.name for terms in by_kind.values() for t in terms}
+    for redirect, (alias, name, source) in aliased.items():
+        other = named.get(redirect.url)
+        if other is not None and redirect.url != redirect.target:
+            problems.append(
+                error(
+                    source or CONFIG,
+                    None,
+                    f"{alias!r}, another name of {name!r}, would have the address "
+                    f"{redirect.url} of {other!r}",
+                    "remove that name from aka, or tell the two apart by their names",
+                )
+            )
+    unique_redirects = {r.url: r for r in redirects if r.url not in named and r.url != r.target}
     site = Site(
         posts=tuple(built),
         taxonomies=by_kind,

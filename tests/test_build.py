@@ -1589,3 +1589,22 @@ def test_a_new_cache_is_written_whole_and_renamed_into_place(tmp_path: Path) -> 
     _edit_body(site / "content/posts/2020-09-07-jump.md", "\nAn edit.\n")
     result = build_site(site)
     assert result.patched and "An edit." in (site / "site/posts/jump/index.html").read_text("utf-8")
+
+
+def test_another_name_at_the_address_of_another_term_is_an_error(tmp_path: Path) -> None:
+    """A film page's ``aka: [Zoë]`` beside a film titled Zoe: both at /films/zoe/. The aka's
+    redirect was dropped without a word; now the build names both."""
+    site = write_site(
+        tmp_path / "blog",
+        {
+            "content/films/a.md": "---\ntitle: Amélie Film\naka: [Zoë]\n---\n",
+            "content/films/b.md": "---\ntitle: Zoe\n---\n",
+            "content/posts/p.md": post("P", film="Zoë"),
+        },
+    )
+    result = newsreel("build", site)
+    assert result.returncode == 1
+    assert (
+        "content/films/a.md: 'Zoë', another name of 'Amélie Film', would have the address "
+        "/films/zoe/ of 'Zoe'"
+    ) in result.stderr
