@@ -20,10 +20,11 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from newsreel.children import die_with_parent, ignore_interrupts, interrupts_held
 from newsreel.config import Settings, base_url_problem, base_url_warning, load_settings
@@ -969,6 +970,19 @@ def _build_locked(
     )
 
 
+def _own_templates(site_dir: Path) -> bool:
+    """Whether the site has templates of its own (a ``README.md`` there is no template)."""
+    return any(
+        os.path.basename(path) != "README.md" for path in walk_files(SiteLayout(site_dir).templates)
+    )
+
+
+def _next_midnight(now: datetime, zone: ZoneInfo) -> datetime:
+    """The start of the day after ``now``'s, in the site's time zone."""
+    tomorrow = now.astimezone(zone).date() + timedelta(days=1)
+    return datetime.combine(tomorrow, datetime.min.time(), tzinfo=zone)
+
+
 def _listed(inputs: Inputs) -> tuple[Problem, ...]:
     """The warnings of listing the sources (Markdown files that are not read): reported by
     every build from its own listing, never kept with the last build's."""
@@ -1363,7 +1377,10 @@ class _Build:
                 patched=False,
                 search_stale=search_stale,
             )
-        upcoming = [p.source.date for p in posts if p.source.date > self.now and not options.future]
+        # (with --future too: a template may show whether a post is still to come)
+        upcoming = [p.source.date for p in posts if p.source.date > self.now]
+        if _own_templates(self.site_dir):  # (they may show the day: the snapshot ends with it)
+            upcoming.append(_next_midnight(self.now, settings.zone))
         release_change = next_change(
             [t for tax in settings.taxonomies if tax.releases for t in site.terms(tax.name)],
             self.now,

@@ -336,3 +336,22 @@ def test_calendar_names_are_escaped_text() -> None:
     assert b"\r\nNAME:A\\;B\\,C\\\\D\r\n" in raw and b"\r\nX-WR-CALNAME:A\\;B\\,C\\\\D\r\n" in raw
     parsed = vobject.readOne(raw.decode("utf-8"))
     assert parsed.contents["x-wr-calname"][0].value == name
+
+
+def test_a_sites_own_template_showing_the_day_is_rebuilt_the_next_day(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A site's own template may print the day (``calendar.today``): the last build's work is
+    trusted until the day ends, then the pages that read it are rendered again, as a build
+    into an empty folder gives them (the next release change was weeks away)."""
+    theme = (Path(__file__).resolve().parent.parent / "templates" / "releases.html").read_text()
+    own = theme.replace(
+        "{% block content %}", "{% block content %}<p>As of {{ calendar.today|human_date }}</p>", 1
+    )
+    assert own != theme
+    site = write_site(tmp_path / "blog", {**SITE, "templates/releases.html": own})
+    build(site, "2023-06-01T09:00", monkeypatch)
+    assert "As of 1 June 2023" in (site / "site/releases/index.html").read_text("utf-8")
+    build(site, "2023-06-01T21:00", monkeypatch)
+    build(site, "2023-06-02T09:00", monkeypatch)
+    assert "As of 2 June 2023" in (site / "site/releases/index.html").read_text("utf-8")
