@@ -794,7 +794,8 @@ def build_site(
             )
         settings, problems = resolve_settings(site_dir, options)
         relative = None if options.preview else base_url_warning(settings.base_url, CONFIG)
-        if relative is not None and not problems:  # (SPEC: a build warns; a preview does not)
+        if relative is not None and not any(p.severity == "error" for p in problems):
+            # (SPEC: a build warns; a preview does not, nor a build already failing)
             problems.append(relative)
         # The sources are listed and stamped first: a caller that watches the folder (``serve``)
         # counts what changed after the build started as news, so the sooner the better.
