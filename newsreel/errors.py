@@ -82,3 +82,8 @@ def error(path: str, line: int | None, message: str, hint: str = "") -> Problem:
 def warning(path: str, line: int | None, message: str, hint: str = "") -> Problem:
     """Shorthand for a warning-severity problem."""
     return Problem(path, line, message, hint, "warning")
+
+
+def link_outside(path: str, hint: str) -> Problem:
+    """The error of a symbolic link in a source folder that leads out of the site folder."""
+    return error(path, None, "symbolic link leads outside the site folder", hint)

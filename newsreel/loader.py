@@ -20,7 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from newsreel.config import Settings, closest
-from newsreel.errors import Problem, error, warning
+from newsreel.errors import Problem, error, link_outside, warning
 from newsreel.frontmatter import (
     FORBIDDEN,
     Unclosed,
@@ -1069,14 +1069,7 @@ def find_sources(
             )
             return None
         if os.path.commonpath([real, site_real]) != site_real:
-            problems.append(
-                error(
-                    rel,
-                    None,
-                    "symbolic link leads outside the site folder",
-                    "copy the files into content/ instead",
-                )
-            )
+            problems.append(link_outside(rel, "copy the files into content/ instead"))
             return None
         return real
 

@@ -11,7 +11,7 @@ import os
 import stat
 from pathlib import Path
 
-from newsreel.errors import Problem, error
+from newsreel.errors import Problem, error, link_outside
 from newsreel.hashing import hash_bytes
 from newsreel.layout import STATIC, TEMPLATES, SiteLayout
 
@@ -50,10 +50,8 @@ def _static_files(
                 kept.append(name)  # (a linked folder inside the site folder is copied)
                 continue
             problems.append(
-                error(
+                link_outside(
                     os.path.relpath(os.path.join(current, name), site_dir).replace(os.sep, "/"),
-                    None,
-                    "symbolic link leads outside the site folder",
                     "copy the folder into static/ instead of linking to it",
                 )
             )
@@ -67,12 +65,7 @@ def _static_files(
             if os.path.commonpath([real, fence_real]) != fence_real:
                 where = os.path.relpath(full, site_dir).replace(os.sep, "/")
                 problems.append(
-                    error(
-                        where,
-                        None,
-                        "symbolic link leads outside the site folder",
-                        "copy the file into static/ instead of linking to it",
-                    )
+                    link_outside(where, "copy the file into static/ instead of linking to it")
                 )
             elif full.is_file():
                 if not os.access(full, os.R_OK):
@@ -120,14 +113,7 @@ def check_templates(site_dir: Path) -> list[Problem]:
             if entry.is_symlink():
                 real = os.path.realpath(entry.path)
                 if os.path.commonpath([real, site_real]) != site_real:
-                    problems.append(
-                        error(
-                            rel,
-                            None,
-                            "symbolic link leads outside the site folder",
-                            "copy the template into templates/ instead",
-                        )
-                    )
+                    problems.append(link_outside(rel, "copy the template into templates/ instead"))
                     continue
             try:
                 info = os.stat(entry.path)
