@@ -44,6 +44,19 @@ def _corpus(edition: int) -> dict[str, str]:
     return files
 
 
+def _signal_when(
+    process: subprocess.Popen[str], site: Path, pattern: str, count: int, sent: signal.Signals
+) -> bool:
+    """Send ``sent`` to the build's process group once ``count`` paths match ``pattern`` in
+    ``site`` (within a minute); False when the build ended first."""
+    deadline = time.monotonic() + 60
+    while process.poll() is None and time.monotonic() < deadline:
+        if len(list(site.glob(pattern))) >= count:
+            os.killpg(process.pid, sent)
+            return True
+    return False
+
+
 def _temps(folder: Path) -> list[str]:
     return sorted(
         name for name in os.listdir(folder) if ".newsreel-tmp-" in name or ".newsreel-old-" in name
@@ -251,12 +264,7 @@ def test_sigkill_at_the_commit_point(tmp_path: Path, record_property) -> None:
         # the staging folder is .site.newsreel-tmp-<pid>-<random>/, the new generation new/ in
         # it and, from the commit on, the new manifest beside it
         staged_manifests = f".site.newsreel-tmp-{process.pid}-*/manifest"
-        deadline = time.monotonic() + 60
-        while process.poll() is None and time.monotonic() < deadline:
-            if any(site.glob(staged_manifests)):
-                os.killpg(process.pid, signal.SIGKILL)
-                hits += 1
-                break
+        hits += _signal_when(process, site, staged_manifests, 1, signal.SIGKILL)
         process.wait(timeout=60)
         after_kill = tree_hashes(site / "site")
         result = newsreel("build", site)
@@ -291,12 +299,8 @@ def test_ctrl_c_while_workers_render_leaves_nothing_behind(tmp_path: Path) -> No
             start_new_session=True,
         )
         written = f".site.newsreel-tmp-{process.pid}-*/new/posts/*/index.html"
-        deadline = time.monotonic() + 60
-        while process.poll() is None and time.monotonic() < deadline:
-            if len(list(site.glob(written))) >= 20 * edition:  # (a little later each time)
-                os.killpg(process.pid, signal.SIGINT)
-                stopped += 1
-                break
+        # (a little later each time)
+        stopped += _signal_when(process, site, written, 20 * edition, signal.SIGINT)
         _, err = process.communicate(timeout=60)
         assert "Traceback" not in err, err
         if process.returncode != 0:
