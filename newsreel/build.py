@@ -55,6 +55,7 @@ from newsreel.writer import (
     FileEntry,
     Manifest,
     OutputWriter,
+    SwapLeftHalfway,
     guard_output,
     manifest_stamp,
     output_token,
@@ -1434,9 +1435,14 @@ class _Build:
                 yield writer
         except OSError as exc:
             where = exc.filename or self.output
+            state = (
+                "is halfway between two builds, which the next build finishes"
+                if isinstance(exc, SwapLeftHalfway)
+                else "is untouched"
+            )
             raise NewsreelError(
                 f"cannot write the site: {exc.strerror or exc} ({where}); the previous site in "
-                f"{self.output} is untouched (free some disk space or check permissions)"
+                f"{self.output} {state} (free some disk space or check permissions)"
             ) from None
 
 

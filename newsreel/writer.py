@@ -11,16 +11,18 @@ New and changed files are first written to a staging folder beside the output
 output is not touched until every page rendered.
 Then one of two commits:
 
-* **swap** (``build``): a complete new generation is exchanged with the output in one atomic
-  ``renameat2(RENAME_EXCHANGE)`` (two renames where Linux lacks it), so a build killed at
-  any moment leaves the old site whole; the new manifest follows it beside the output (a
-  ``SWAP`` journal lets the next build finish that step). The generation it replaces is kept in the build
-  cache as the *spare*: the next build brings the spare up to date — only the files that
-  differ, unchanged ones shared with the live site as hard links — and swaps it in. A
-  one-post edit so costs a few renames, not a copy of the site. The first build into a new
-  or empty folder makes the spare by hard-linking its files. Without a usable spare
-  (``--no-cache``, a cache on another disk) the unchanged files are hard-linked into the
-  staging folder instead.
+* **swap** (``build``): a complete new generation is swapped with the output's content, each
+  top-level entry in one atomic ``renameat2(RENAME_EXCHANGE)`` (``posts/`` whole, then
+  ``index.html``…), so the output folder keeps its inode, mode and owner, and a reader never
+  sees a page half-written. A ``SWAP`` journal, written before the first exchange, lists each
+  entry with the new generation's inode: a build killed between two exchanges leaves it, and
+  the next build (or ``serve``) finishes the swap before anything else, then moves the new
+  manifest beside the output. The generation it replaces is kept in the build cache as the
+  *spare*: the next build brings the spare up to date — only the files that differ,
+  unchanged ones shared with the live site as hard links — and swaps it in. A one-post edit
+  so costs a few renames, not a copy of the site. The first build into a new or empty folder
+  makes the spare by hard-linking its files. Without a usable spare (``--no-cache``, a cache
+  on another disk) the unchanged files are hard-linked into the staging folder instead.
 * **in place** (``serve``'s own preview folder, few files changed): a ``COMMIT`` journal is
   written in the staging folder, then the files are renamed into place and removed pages
   deleted. Should the process die during those renames, the next build finishes them.
@@ -49,7 +51,7 @@ from pathlib import Path
 from newsreel.children import Spawned
 from newsreel.errors import UnsafeOutput
 from newsreel.hashing import hash_bytes, hash_text
-from newsreel.layout import SOURCE_DIRS
+from newsreel.layout import SOURCE_DIRS, SiteLayout
 
 MANIFEST_SUFFIX = ".newsreel-manifest"
 MANIFEST_FORMAT = 2
@@ -59,7 +61,8 @@ LEGACY_MANIFEST = ".newsreel-manifest.json"
 MANIFEST_NEW = "manifest"
 """In a staging folder: the manifest of the new generation, until it is moved beside the output."""
 SWAP = "SWAP"
-"""In a staging folder: the journal of a swap (the folder swapped in), for a killed build's manifest."""
+"""In a staging folder: the journal of a swap (the folder swapped in and each entry's inode in
+it), from which a killed build's swap is finished."""
 JOURNAL = "COMMIT"
 OWNER = "OWNER"
 """In a staging folder: the token of the output it was made for (see ``output_token``)."""
@@ -251,13 +254,14 @@ def manifest_stamp(output: Path) -> tuple[int, int] | None:
     return (info.st_mtime_ns, info.st_size)
 
 
-def spare_folder(cache_dir: Path, output: Path) -> Path:
-    """Where the output's previous generation is kept between builds, in the build cache.
+def spare_path(cache_dir: Path, output: Path) -> Path:
+    """Where the output's previous generation is kept between builds, in the build cache."""
+    return cache_dir / f"spare-{hash_text(str(output.resolve()), 6)}"
 
-    One spare is kept: those of other output folders are removed.
-    """
-    key = hash_text(str(output.resolve()), 6)
-    spare = cache_dir / f"spare-{key}"
+
+def spare_folder(cache_dir: Path, output: Path) -> Path:
+    """``spare_path``, once the spares of other output folders are removed (one is kept)."""
+    spare = spare_path(cache_dir, output)
     for other in cache_dir.glob("spare-*"):
         if other.name in (
             spare.name,
@@ -319,7 +323,11 @@ def guard_output(
             f"refusing to write the site to {output}: it is a symbolic link "
             f"(give the folder it points to, {out}, as --output)"
         )
-    finished = finish and token is not None and finish_interrupted_commit(out, token)
+    finished = (
+        finish
+        and token is not None
+        and finish_interrupted_commit(out, token, spare_path(SiteLayout(site).cache, out))
+    )
     if not out.exists():
         return None
     if not out.is_dir():
@@ -636,10 +644,11 @@ def _read_owned(path: Path) -> bytes | None:
         os.close(fd)
 
 
-def finish_interrupted_commit(output: Path, token: str) -> bool:
+def finish_interrupted_commit(output: Path, token: str, spare: Path | None = None) -> bool:
     """Complete a journaled commit that a killed build of this output left, and drop its
     uncommitted staging folders. Only folders carrying this output's ``token`` (recorded in
-    the build cache, never in the output) are ours: anything else is left alone. True when
+    the build cache, never in the output) are ours: anything else is left alone. ``spare`` is
+    where the output's spare generation is kept (a swap from it is finished too). True when
     the output or its manifest may have changed."""
     finished = False
     for staging in _staging_folders(output):
@@ -663,18 +672,18 @@ def finish_interrupted_commit(output: Path, token: str) -> bool:
                 pass
         swap = _read_owned(staging / SWAP)
         if swap is not None:
-            # Killed between a swap and moving the new generation's manifest beside it: the
-            # manifest follows when the output is that generation (its folder's inode).
+            # Killed during a swap, or before the new generation's manifest was beside it: the
+            # swap is finished, then the manifest follows.
             try:
                 plan = json.loads(swap)
-                if (
-                    plan.get("token") == token
-                    and os.lstat(output).st_ino == plan["inode"]
-                    and stat.S_ISREG(os.lstat(staging / MANIFEST_NEW).st_mode)
-                ):
+                source = {"staging": staging / GENERATION, "spare": spare}.get(plan.get("from"))
+                entries = _parse_entries(plan.get("entries"))
+                if plan.get("token") == token and source is not None and entries is not None:
                     finished = True
-                    os.replace(staging / MANIFEST_NEW, manifest_path(output))
-            except (OSError, ValueError, KeyError, TypeError, AttributeError):
+                    _swap_entries(source, output, entries)
+                    if stat.S_ISREG(os.lstat(staging / MANIFEST_NEW).st_mode):
+                        os.replace(staging / MANIFEST_NEW, manifest_path(output))
+            except (OSError, ValueError, TypeError, AttributeError, UnsafeOutput):
                 pass
         _remove_holder(staging)
     return finished
@@ -885,19 +894,118 @@ def _remove_files(root: Path, names: Iterable[str]) -> None:
         folder.remove(names)
 
 
-def _exchange(a: Path, b: Path) -> bool:
-    """Atomically swap two folders (Linux renameat2); False where that is not available."""
+def _exchange(a_fd: int, b_fd: int, name: str) -> bool:
+    """Atomically swap the entries ``name`` of two open folders (Linux renameat2); False where
+    that is not available."""
     try:
         # The C library this process already uses (``find_library`` would run ldconfig).
         renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
     except (OSError, AttributeError):
         return False
-    result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
-    if result == 0:
+    encoded = os.fsencode(name)
+    if renameat2(a_fd, encoded, b_fd, encoded, _RENAME_EXCHANGE) == 0:
         return True
-    if ctypes.get_errno() in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
         return False
-    raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()), str(a))
+    raise OSError(code, os.strerror(code), name)
+
+
+def _swap_one(a_fd: int, b_fd: int, name: str) -> None:
+    """Swap ``name`` between two open folders: in one step where Linux can, else by three renames."""
+    if _exchange(a_fd, b_fd, name):
+        return
+    aside = name + ".newsreel-old"
+    os.rename(name, aside, src_dir_fd=b_fd, dst_dir_fd=a_fd)
+    os.rename(name, name, src_dir_fd=a_fd, dst_dir_fd=b_fd)
+    os.rename(aside, name, src_dir_fd=a_fd, dst_dir_fd=a_fd)
+
+
+def _inode_at(folder_fd: int, name: str) -> int | None:
+    try:
+        return os.lstat(name, dir_fd=folder_fd).st_ino
+    except FileNotFoundError:
+        return None
+
+
+Entries = list[tuple[str, int | None]]
+"""The top-level names of two generations, each with its inode in the new one (None: only the
+output has it), in the order they are swapped."""
+
+
+def _top_entries(new: Path, output: Path) -> Entries:
+    """Every top-level name of the output and of the new generation ``new`` (``Entries``):
+    folders first, so that a page's links lead to pages swapped in before it."""
+    names: dict[str, tuple[bool, int | None]] = {}
+    for folder, is_new in ((output, False), (new, True)):
+        with os.scandir(folder) as listing:
+            for entry in listing:
+                info = entry.stat(follow_symlinks=False)
+                names[entry.name] = (stat.S_ISDIR(info.st_mode), info.st_ino if is_new else None)
+    ordered = sorted(names.items(), key=lambda item: (not item[1][0], item[0]))
+    return [(name, inode) for name, (_, inode) in ordered]
+
+
+def _parse_entries(data: object) -> Entries | None:
+    """``Entries`` from a swap journal, or None when they are not in that shape."""
+    if not isinstance(data, list):
+        return None
+    entries: Entries = []
+    for item in data:
+        if not (isinstance(item, list) and len(item) == 2):
+            return None
+        name, inode = item
+        if not (
+            isinstance(name, str)
+            and name not in ("", ".", "..")
+            and "/" not in name
+            and "\0" not in name
+            and (inode is None or type(inode) is int)
+        ):
+            return None
+        entries.append((name, inode))
+    return entries
+
+
+def _swap_entries(new: Path, output: Path, entries: Entries) -> None:
+    """Swap the output's content with the generation in ``new``, entry by entry: each name the
+    new generation has is exchanged with the output's or moved in, each it lacks is moved out
+    into ``new``, which so ends up holding the generation replaced. An entry already swapped
+    (the output's has the new one's inode) is skipped, so this also finishes a swap that a
+    killed build began. Should a step fail, those made are undone before the error is raised
+    (``SwapLeftHalfway`` when even that fails)."""
+    with _Folder(new) as theirs, _Folder(output) as ours:
+        done: list[tuple[str, str]] = []
+        try:
+            for name, inode in entries:
+                current = _inode_at(ours.fd, name)
+                if inode is None:
+                    if current is not None:
+                        os.rename(name, name, src_dir_fd=ours.fd, dst_dir_fd=theirs.fd)
+                        done.append((name, "out"))
+                elif current != inode:
+                    if current is None:
+                        os.rename(name, name, src_dir_fd=theirs.fd, dst_dir_fd=ours.fd)
+                        done.append((name, "in"))
+                    else:
+                        _swap_one(theirs.fd, ours.fd, name)
+                        done.append((name, "swap"))
+        except BaseException:
+            try:
+                for name, how in reversed(done):
+                    if how == "out":
+                        os.rename(name, name, src_dir_fd=theirs.fd, dst_dir_fd=ours.fd)
+                    elif how == "in":
+                        os.rename(name, name, src_dir_fd=ours.fd, dst_dir_fd=theirs.fd)
+                    else:
+                        _swap_one(theirs.fd, ours.fd, name)
+            except OSError as exc:
+                raise SwapLeftHalfway(exc.errno, exc.strerror, exc.filename) from None
+            raise
+
+
+class SwapLeftHalfway(OSError):
+    """A swap failed and could not be undone: its journal stays for the next build to finish."""
 
 
 def link_spare(spare: Path, output: Path) -> bool:
@@ -971,7 +1079,8 @@ class OutputWriter:
         return self
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        _remove_holder(self.holder)
+        if not (self.holder / SWAP).exists():  # (a swap left halfway: the next build ends it)
+            _remove_holder(self.holder)
 
     def _make_parent(self, root: Path, rel: str) -> None:
         """Make the folder of ``rel`` under ``root`` (``_dirs`` holds each folder made, and
@@ -1072,7 +1181,9 @@ class OutputWriter:
             and self.output.is_dir()
             and self._update_spare(self.spare, removed)
         ):
-            self._swap_in(self.spare)  # the spare path now holds the generation just replaced
+            self._swap_in(
+                self.spare, "spare"
+            )  # the spare path now holds the generation just replaced
             self._note_behind(removed)
             return removed
         if self.trust:
@@ -1081,7 +1192,7 @@ class OutputWriter:
             self._fill(self.output)
             self._seed_spare()
         elif self.output.exists():
-            self._swap_in(self.staging)
+            self._swap_in(self.staging, "staging")
             if self._keep_as_spare(self.staging):
                 self._note_behind(removed)
         else:
@@ -1099,28 +1210,23 @@ class OutputWriter:
         for name in sorted(os.listdir(self.staging)):
             os.replace(self.staging / name, folder / name)
 
-    def _swap_in(self, folder: Path) -> None:
-        """Exchange ``folder`` and the output: atomically where Linux can, else by two renames.
-
-        The folder swapped in takes the output folder's mode and (when allowed) owner, so
-        permissions set on the output survive builds."""
-        try:
-            info = os.stat(self.output)
-            os.chmod(folder, stat.S_IMODE(info.st_mode))
-            if (info.st_uid, info.st_gid) != (os.getuid(), os.getgid()):
-                os.chown(folder, info.st_uid, info.st_gid)
-        except OSError:
-            pass  # not allowed to give it that owner: the folder is still the site
-        # The manifest moves beside the output after the swap: a build killed in between
-        # leaves this journal, from which the next build moves it (``finish_interrupted_commit``).
-        plan = {"token": self.token, "inode": os.lstat(folder).st_ino}
+    def _swap_in(self, folder: Path, source: str) -> None:
+        """Swap the generation in ``folder`` (``source``: "staging" or "spare", as the journal
+        names it) with the output's content, entry by entry (``_swap_entries``): the output
+        folder itself stays, with its inode, mode and owner. From the journal on, the swap is
+        made: a build killed before the manifest is beside the output leaves the journal, from
+        which the next build finishes both (``finish_interrupted_commit``)."""
+        entries = _top_entries(folder, self.output)
+        plan = {"token": self.token, "from": source, "entries": entries}
         _write_private(self.holder / f"{SWAP}.tmp", json.dumps(plan).encode("utf-8"))
         os.replace(self.holder / f"{SWAP}.tmp", self.holder / SWAP)
-        if not _exchange(folder, self.output):
-            old = self.output.parent / f".{self.output.name}.newsreel-old-{os.getpid()}"
-            os.rename(self.output, old)
-            os.rename(folder, self.output)
-            os.rename(old, folder)
+        try:
+            _swap_entries(folder, self.output, entries)
+        except SwapLeftHalfway:
+            raise
+        except BaseException:
+            os.unlink(self.holder / SWAP)  # (undone: the output is the old generation again)
+            raise
         os.replace(self.holder / MANIFEST_NEW, manifest_path(self.output))
         os.unlink(self.holder / SWAP)
 

@@ -1011,10 +1011,13 @@ def _assert_the_next_edit_swaps_in_the_spare(site: Path) -> None:
     spare = next(path for path in (site / ".newsreel-cache").glob("spare-*") if path.is_dir())
     assert spare.with_name(spare.name + ".behind").is_file()
     assert tree_hashes(spare) == tree_hashes(site / "site")
-    folder = spare.stat().st_ino
+    output = (site / "site").stat().st_ino
+    unchanged = (site / "site/films").stat().st_ino
     _edit_body(site / "content/posts/2020-09-07-jump.md", "\nAn edit.\n")
     assert newsreel("build", site).returncode == 0
-    assert (site / "site").stat().st_ino == folder  # the spare, brought up to date, swapped in
+    assert (site / "site").stat().st_ino == output  # the output folder keeps its identity…
+    assert (site / "site/films").stat().st_ino != unchanged  # …its entries, the spare's, swapped in
+    assert (spare / "films").stat().st_ino == unchanged
     assert "An edit." in (site / "site/posts/jump/index.html").read_text("utf-8")
 
 

@@ -14,7 +14,15 @@ import time
 from pathlib import Path
 
 import pytest
-from sitekit import assert_fails_cleanly, changed_bytes, newsreel, spawn, tree_hashes, write_site
+from sitekit import (
+    assert_fails_cleanly,
+    changed_bytes,
+    newsreel,
+    run_python,
+    spawn,
+    tree_hashes,
+    write_site,
+)
 
 SETTINGS = "title: Hostile\nbase_url: https://example.org/\n"
 POSTS = 300
@@ -57,6 +65,11 @@ def _signal_when(
     return False
 
 
+def _swap_under_way(site: Path) -> bool:
+    """Whether a killed build left the journal of a swap it began (the next build finishes it)."""
+    return any((holder / "SWAP").is_file() for holder in site.glob(".site.newsreel-tmp-*"))
+
+
 def _temps(folder: Path) -> list[str]:
     return sorted(
         name for name in os.listdir(folder) if ".newsreel-tmp-" in name or ".newsreel-old-" in name
@@ -88,11 +101,12 @@ def test_sigkill_at_random_moments_leaves_a_whole_site(tmp_path: Path, record_pr
             kills += 1
         process.wait(timeout=60)
         after_kill = tree_hashes(site / "site")
+        swapping = _swap_under_way(site)  # (killed between two exchanges: a mix, finished next)
         result = newsreel("build", site)  # the next build must succeed
         assert result.returncode == 0, result.stderr
         assert "Traceback" not in result.stderr
         new = tree_hashes(site / "site")
-        whole = after_kill in (old, new)
+        whole = after_kill in (old, new) or swapping
         record_property("fault_case", f"sigkill after {delay:.2f}s")
         record_property("site_bytes_changed", 0 if whole else changed_bytes(old, after_kill))
         assert whole, f"killed after {delay:.2f}s: site/ was neither the old build nor the new one"
@@ -140,10 +154,11 @@ def test_sigkill_during_patch_builds_leaves_a_whole_site(tmp_path: Path, record_
             kills += 1
         process.wait(timeout=60)
         after_kill = tree_hashes(site / "site")
+        swapping = _swap_under_way(site)
         result = newsreel("build", site)
         assert result.returncode == 0, result.stderr
         new = tree_hashes(site / "site")
-        whole = after_kill in (old, new)
+        whole = after_kill in (old, new) or swapping
         if killed:
             record_property("fault_case", f"sigkill during a patch build after {delay:.2f}s")
         record_property("site_bytes_changed", 0 if whole else changed_bytes(old, after_kill))
@@ -277,6 +292,48 @@ def test_sigkill_at_the_commit_point(tmp_path: Path, record_property) -> None:
         assert cold.returncode == 0, cold.stderr
         assert tree_hashes(tmp_path / f"cold-{edition}") == new
     assert hits, "no kill landed at the commit point"
+
+
+_DIE_AT_EXCHANGE = """
+import os, sys
+import newsreel.writer as writer
+from newsreel.cli import main
+
+real, count = writer._exchange, [0]
+
+def dying(a_fd, b_fd, name):
+    count[0] += 1
+    if count[0] == int(sys.argv[2]):
+        os._exit(9)  # as SIGKILL would: nothing more runs
+    return real(a_fd, b_fd, name)
+
+writer._exchange = dying
+main(["build", sys.argv[1]])
+"""
+
+
+def test_a_build_killed_between_two_exchanges_is_finished_by_the_next(tmp_path: Path) -> None:
+    """The output keeps its folder (inode) across builds: each top-level entry is exchanged in
+    turn. A build that dies between two exchanges leaves a mix and the journal of its swap; the
+    next build finishes that swap first, and its output is a cold build's."""
+    site = write_site(tmp_path / "blog", _corpus(0))
+    assert newsreel("build", site).returncode == 0
+    inode = (site / "site").stat().st_ino
+    for edition, die_at in ((1, 1), (2, 2), (3, 3)):
+        old = tree_hashes(site / "site")
+        write_site(site, _corpus(edition))
+        died = run_python("-c", _DIE_AT_EXCHANGE, site, str(die_at))
+        assert died.returncode == 9, died.stderr
+        assert _swap_under_way(site)
+        if die_at > 1:
+            assert tree_hashes(site / "site") != old  # a mix: some entries swapped, not all
+        result = newsreel("build", site)
+        assert result.returncode == 0, result.stderr
+        assert _temps(site) == [] and not _swap_under_way(site)
+        assert (site / "site").stat().st_ino == inode
+        cold = newsreel("build", site, "--no-cache", "--output", str(tmp_path / f"cold-{edition}"))
+        assert cold.returncode == 0, cold.stderr
+        assert tree_hashes(tmp_path / f"cold-{edition}") == tree_hashes(site / "site")
 
 
 def test_ctrl_c_while_workers_render_leaves_nothing_behind(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ a manifest that no longer matches its files, and workers outliving a killed buil
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -127,15 +128,30 @@ def test_an_existing_empty_shared_output_folder_keeps_its_identity(tmp_path: Pat
         before.st_gid,
     )
     assert (shared / "index.html").is_file()
-    (site / "content/posts/p1.md").write_text(post("Post 1 edited", date="2023-01-02"))
-    assert _build(site, "--output", shared).returncode == 0
-    later = os.stat(shared)
-    assert (later.st_mode, later.st_uid, later.st_gid) == (
-        before.st_mode,
-        before.st_uid,
-        before.st_gid,
-    )
-    assert "Post 1 edited" in (shared / "posts/p1/index.html").read_text()
+    from newsreel.theme import theme_dirs
+
+    # and every build after: a patch, the first that swaps in the spare, a full one, one
+    # from scratch (a shell or server whose working folder is the output sees each build)
+    (site / "templates").mkdir(exist_ok=True)
+    for n, (change, *options) in enumerate(
+        [("post", ""), ("post", ""), ("template", ""), ("post", "--no-cache")]
+    ):
+        if change == "post":
+            (site / "content/posts/p1.md").write_text(post(f"Post 1 edit {n}", date="2023-01-02"))
+        else:
+            (site / "templates/base.html").write_text(
+                (theme_dirs()[0] / "base.html").read_text("utf-8") + "<!-- mine -->"
+            )
+        assert _build(site, "--output", shared, *filter(None, options)).returncode == 0
+        later = os.stat(shared)
+        assert (later.st_ino, later.st_mode, later.st_uid, later.st_gid) == (
+            before.st_ino,
+            before.st_mode,
+            before.st_uid,
+            before.st_gid,
+        )
+        assert f"Post 1 edit {n}" in (shared / "posts/p1/index.html").read_text() or n == 2
+    assert "<!-- mine -->" in (shared / "index.html").read_text()
 
 
 def test_permissions_set_on_the_output_survive_builds(tmp_path: Path) -> None:
@@ -295,32 +311,80 @@ def test_an_output_with_the_manifest_of_an_older_newsreel_is_taken_over(tmp_path
     assert newsreel("check", site, "--no-build").returncode == 0
 
 
-def test_a_build_killed_after_its_swap_has_its_manifest_moved_by_the_next(
-    tmp_path: Path,
-) -> None:
-    """A build killed between swapping in the new generation and moving its manifest beside
-    it leaves a SWAP journal in its staging folder: the next build of that output moves the
-    manifest when the output is that generation, never from a folder without the token."""
-    from newsreel.writer import finish_interrupted_commit, manifest_path
-
+def _generations(tmp_path: Path) -> tuple[Path, Path, Path, dict[str, str]]:
+    """An output, a staging folder holding a new generation of it (an entry changed, one
+    gone, one new), that generation, and the hashes of its files (``tree_hashes``)."""
     output = tmp_path / "site"
-    output.mkdir()
+    for rel, text in {"posts/a/index.html": "old a", "index.html": "old", "gone.xml": "x"}.items():
+        (output / rel).parent.mkdir(parents=True, exist_ok=True)
+        (output / rel).write_text(text)
+    holder = tmp_path / ".site.newsreel-tmp-1-abcd"
+    new = {"posts/a/index.html": "new a", "index.html": "new", "films/b/index.html": "b"}
+    for rel, text in new.items():
+        (holder / "new" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (holder / "new" / rel).write_text(text)
+    return output, holder, holder / "new", tree_hashes(holder / "new")
+
+
+def test_a_build_killed_during_its_swap_has_it_finished_by_the_next(tmp_path: Path) -> None:
+    """The new generation is swapped in entry by entry (the output folder keeps its inode),
+    after a SWAP journal listing each entry: a build killed between two exchanges leaves it,
+    and the next build of that output finishes the swap and moves the manifest — never from a
+    folder without the output's token, nor when the journal is not in its shape."""
+    from newsreel.writer import (
+        _swap_entries,
+        _top_entries,
+        finish_interrupted_commit,
+        manifest_path,
+    )
+
     token = "a" * 32
-    for owner, inode, moved in (
-        ("b" * 32, os.lstat(output).st_ino, False),  # not this output's token
-        (token, os.lstat(output).st_ino + 1, False),  # another generation swapped in
-        (token, os.lstat(output).st_ino, True),
-    ):
+    cases = [("b" * 32, "staging", False), (token, "nowhere", False), (token, "staging", True)]
+    for owner, source, finished in cases:
+        output, holder, new, files = _generations(tmp_path)
+        before = tree_hashes(output)
+        inode = os.lstat(output).st_ino
+        entries = _top_entries(new, output)
+        assert [name for name, _ in entries] == ["films", "posts", "gone.xml", "index.html"]
+        _swap_entries(new, output, entries[:2])  # killed after two exchanges
+        half = tree_hashes(output)
+        assert half not in (before, files)
         manifest_path(output).write_text("old")
-        holder = tmp_path / ".site.newsreel-tmp-1-abcd"
-        holder.mkdir()
         (holder / "OWNER").write_text(owner)
-        (holder / "SWAP").write_text(json.dumps({"token": owner, "inode": inode}))
+        plan = {"token": owner, "from": source, "entries": entries}
+        (holder / "SWAP").write_text(json.dumps(plan))
         (holder / "manifest").write_text("new")
-        assert finish_interrupted_commit(output, token) is moved
-        assert manifest_path(output).read_text() == ("new" if moved else "old")
-        if holder.exists():
-            shutil.rmtree(holder)
+        assert finish_interrupted_commit(output, token) is finished
+        assert os.lstat(output).st_ino == inode
+        if finished:
+            assert tree_hashes(output) == files
+            assert manifest_path(output).read_text() == "new"
+            assert not holder.exists()
+        else:
+            assert tree_hashes(output) == half
+            assert manifest_path(output).read_text() == "old"
+        shutil.rmtree(tmp_path)
+        tmp_path.mkdir()
+
+
+def test_a_failed_exchange_is_undone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should one exchange fail (a mount point inside the output, say), those made before it
+    are undone: the output is the old generation again, and the error is raised."""
+    from newsreel import writer
+
+    output, _, new, _ = _generations(tmp_path)
+    before = tree_hashes(output)
+    real = writer._exchange
+
+    def failing(a_fd: int, b_fd: int, name: str) -> bool:
+        if name == "index.html":
+            raise OSError(errno.EBUSY, "busy", name)
+        return real(a_fd, b_fd, name)
+
+    monkeypatch.setattr(writer, "_exchange", failing)
+    with pytest.raises(OSError, match="busy"):
+        writer._swap_entries(new, output, writer._top_entries(new, output))
+    assert tree_hashes(output) == before
 
 
 def test_the_early_check_answers_as_the_walk_would(tmp_path: Path) -> None:
