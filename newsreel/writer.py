@@ -67,7 +67,8 @@ JOURNAL = "COMMIT"
 OWNER = "OWNER"
 """In a staging folder: the token of the output it was made for (see ``output_token``)."""
 GENERATION = "new"
-"""In a staging folder: the new generation of the output (beside its ``OWNER`` and journal)."""
+"""In a staging folder: the new generation of the output (beside its ``OWNER`` and journal),
+unless the output is a mount point (``_generation_folder``)."""
 _TMP_INFIX = ".newsreel-tmp-"
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
@@ -414,12 +415,14 @@ class EarlyCheck:
                     for _, other in check.children:
                         os.close(other)
                     die_with_parent(parent)
-                    answer: tuple[str | None, list[str]]
+                    answer: tuple[str | None, list[str]] | None
                     try:
                         _verify(output, out, manifest, (part * size, (part + 1) * size))
                         answer = (None, sorted(manifest.doubted))
                     except UnsafeOutput as exc:
                         answer = (str(exc), [])
+                    except _StagingSeen:
+                        answer = None  # (no answer: the build checks again under its lock)
                     data = json.dumps(answer).encode("utf-8", "surrogatepass")
                     with os.fdopen(writer, "wb") as pipe:
                         pipe.write(data)
@@ -467,12 +470,13 @@ class EarlyCheck:
 
 def _stray_at_top(shown: Path, out: Path, manifest: Manifest) -> None:
     """Refuse an entry at the top of the output that newsreel did not write (the first check,
-    before the build lock: ``_verify`` looks at every folder)."""
+    before the build lock: ``_verify`` looks at every folder, once a staging folder a build
+    left in it is gone)."""
     assert manifest.stamp is not None
     if os.lstat(out).st_mtime_ns < manifest.stamp[0]:
         return  # nothing added or removed at the top since the manifest
     ours = {name.partition("/")[0] for name in manifest.files}
-    stray = sorted(set(os.listdir(out)) - ours)
+    stray = sorted(n for n in set(os.listdir(out)) - ours if not _is_staging_name(out, n))
     if stray:
         raise UnsafeOutput(
             f"refusing to replace {shown}: {stray[0]} was not written by newsreel "
@@ -563,14 +567,24 @@ def _verify(
     finally:
         os.close(top)
     if modified:
-        _refuse_strangers(out, modified, files, refuse)
+        _refuse_strangers(out, modified, files, refuse, early=part is not None)
+
+
+class _StagingSeen(Exception):
+    """The early check met a staging folder in the output: another build's, under way, or one
+    a killed build left, which the build removes before its own check."""
 
 
 def _refuse_strangers(
-    out: Path, modified: list[str], files: dict[str, FileEntry], refuse: Callable[[str, str], None]
+    out: Path,
+    modified: list[str],
+    files: dict[str, FileEntry],
+    refuse: Callable[[str, str], None],
+    early: bool = False,
 ) -> None:
     """List the folders modified since the manifest: an entry newsreel did not put there (a
-    file, a link, a folder holding a file) is refused by name."""
+    file, a link, a folder holding a file) is refused by name. ``early`` (``EarlyCheck``):
+    a staging folder at the top (``_generation_folder``) raises ``_StagingSeen``."""
     expected: dict[str, set[str]] = {folder: set() for folder in modified}
     for rel in files:  # (a folder's own entries: the files and folders of the manifest in it)
         folder, _, name = rel.rpartition("/")
@@ -588,6 +602,8 @@ def _refuse_strangers(
             for entry in sorted(listing, key=lambda e: e.name):
                 if entry.name in names:
                     continue
+                if early and not folder and _is_staging_name(out, entry.name):
+                    raise _StagingSeen
                 rel = prefix + entry.name
                 if entry.is_symlink():
                     refuse(rel, "is a symbolic link, which newsreel never makes")
@@ -628,6 +644,34 @@ def _staging_folders(output: Path) -> list[Path]:
     except OSError:
         return []
     return [output.parent / name for name in sorted(names) if name.startswith(prefix)]
+
+
+def _generation_folder(holder: Path, output: Path) -> Path:
+    """Where a staging folder's new generation is made: in it, unless the output is on another
+    file system than the folder holding it (a mount point, which renames cannot reach), then
+    inside the output, under the staging folder's name (``_top_entries`` leaves it out)."""
+    try:
+        if os.stat(output).st_dev != os.stat(holder).st_dev:
+            return output / holder.name
+    except FileNotFoundError:
+        pass
+    return holder / GENERATION
+
+
+def _generation_of(holder: Path, output: Path) -> Path:
+    """The new generation a staging folder made (``_generation_folder``), found again."""
+    inside = output / holder.name
+    try:
+        if stat.S_ISDIR(os.lstat(inside).st_mode):
+            return inside
+    except OSError:
+        pass
+    return holder / GENERATION
+
+
+def _is_staging_name(output: Path, name: str) -> bool:
+    """Whether ``name`` in the output is named as a staging folder of it (``_generation_folder``)."""
+    return name.startswith(f".{output.name}{_TMP_INFIX}")
 
 
 def _read_owned(path: Path) -> bytes | None:
@@ -676,7 +720,9 @@ def finish_interrupted_commit(output: Path, token: str, spare: Path | None = Non
             # swap is finished, then the manifest follows.
             try:
                 plan = json.loads(swap)
-                source = {"staging": staging / GENERATION, "spare": spare}.get(plan.get("from"))
+                source = {"staging": _generation_of(staging, output), "spare": spare}.get(
+                    plan.get("from")
+                )
                 entries = _parse_entries(plan.get("entries"))
                 if plan.get("token") == token and source is not None and entries is not None:
                     finished = True
@@ -685,12 +731,16 @@ def finish_interrupted_commit(output: Path, token: str, spare: Path | None = Non
                         os.replace(staging / MANIFEST_NEW, manifest_path(output))
             except (OSError, ValueError, TypeError, AttributeError, UnsafeOutput):
                 pass
-        _remove_holder(staging)
+        _remove_holder(staging, output)
     return finished
 
 
-def _remove_holder(holder: Path) -> None:
-    """Delete a staging folder, its token last: one killed halfway is still known as ours."""
+def _remove_holder(holder: Path, output: Path) -> None:
+    """Delete a staging folder (and its new generation, also when that is inside the output),
+    its token last: one killed halfway is still known as ours."""
+    inside = output / holder.name
+    if inside.is_dir() and not inside.is_symlink():
+        shutil.rmtree(inside, ignore_errors=True)
     for name in sorted(os.listdir(holder)) if holder.is_dir() else ():
         if name != OWNER:
             path = holder / name
@@ -846,7 +896,7 @@ def _apply(holder: Path, output: Path, changed: Iterable[str], removed: Iterable
     """Move the files staged in ``holder`` into the output and delete removed ones, then put
     the new manifest beside it; safe to repeat. Every name is checked to stay inside the
     output, and no link is followed."""
-    staging = holder / GENERATION
+    staging = _generation_of(holder, output)
     with _Folder(output) as target:
         target.remove(removed)  # (first: a file may take the place of a folder they leave empty)
         for rel in changed:
@@ -934,12 +984,14 @@ output has it), in the order they are swapped."""
 
 
 def _top_entries(new: Path, output: Path) -> Entries:
-    """Every top-level name of the output and of the new generation ``new`` (``Entries``):
-    folders first, so that a page's links lead to pages swapped in before it."""
+    """Every top-level name of the output and of the new generation ``new`` (``Entries``), but
+    ``new`` itself: folders first, so that a page's links lead to pages swapped in before it."""
     names: dict[str, tuple[bool, int | None]] = {}
     for folder, is_new in ((output, False), (new, True)):
         with os.scandir(folder) as listing:
             for entry in listing:
+                if entry.path == str(new):
+                    continue  # (made inside a mount point: ``_generation_folder``)
                 info = entry.stat(follow_symlinks=False)
                 names[entry.name] = (stat.S_ISDIR(info.st_mode), info.st_ino if is_new else None)
     ordered = sorted(names.items(), key=lambda item: (not item[1][0], item[0]))
@@ -1067,7 +1119,8 @@ class OutputWriter:
         )
         """The staging folder: the output's token, the journal of an in-place commit, and…"""
         self.staging = self.holder / GENERATION
-        """…the new generation, which is swapped in whole (it holds nothing but the site)."""
+        """…the new generation, which is swapped in whole (it holds nothing but the site);
+        inside the output when that is a mount point (``_generation_folder``)."""
         self._dirs: set[str] = set()
         self.changed: set[str] = set()
 
@@ -1075,12 +1128,13 @@ class OutputWriter:
         self.output.parent.mkdir(parents=True, exist_ok=True)
         self.holder.mkdir(0o700)
         _write_private(self.holder / OWNER, self.token.encode("ascii"))
+        self.staging = _generation_folder(self.holder, self.output)
         self.staging.mkdir(0o755)
         return self
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         if not (self.holder / SWAP).exists():  # (a swap left halfway: the next build ends it)
-            _remove_holder(self.holder)
+            _remove_holder(self.holder, self.output)
 
     def _make_parent(self, root: Path, rel: str) -> None:
         """Make the folder of ``rel`` under ``root`` (``_dirs`` holds each folder made, and
@@ -1188,7 +1242,7 @@ class OutputWriter:
             return removed
         if self.trust:
             self._link_unchanged()
-        if self.output.is_dir() and not os.listdir(self.output):
+        if self.output.is_dir() and not self._output_entries():
             self._fill(self.output)
             self._seed_spare()
         elif self.output.exists():
@@ -1201,6 +1255,10 @@ class OutputWriter:
             os.rename(self.staging, self.output)
             self._seed_spare()
         return removed
+
+    def _output_entries(self) -> list[str]:
+        """The output's top-level names, but for this build's new generation made in it."""
+        return [name for name in os.listdir(self.output) if name != self.staging.name]
 
     def _fill(self, folder: Path) -> None:
         """Move the new generation into an existing empty output folder, which so keeps its
@@ -1332,6 +1390,11 @@ class OutputWriter:
         while the build saves its cache, which takes as long (5 s each at 40,000 posts); the
         build waits for it (``wait``) before it lets another build start."""
         if self.spare is None:
+            return
+        try:
+            if os.stat(self.spare.parent).st_dev != os.stat(self.output).st_dev:
+                return  # (links cannot reach another file system: an output that is a mount)
+        except OSError:
             return
         self._seeding = Spawned(
             "newsreel.spare", os.path.abspath(self.spare), os.path.abspath(self.output)

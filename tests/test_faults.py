@@ -336,6 +336,39 @@ def test_a_build_killed_between_two_exchanges_is_finished_by_the_next(tmp_path: 
         assert tree_hashes(tmp_path / f"cold-{edition}") == tree_hashes(site / "site")
 
 
+def test_an_output_that_is_a_mount_point_is_built_into(tmp_path: Path) -> None:
+    """An output on another file system than its parent (a mount point, a container's volume):
+    renames cannot reach it from beside it, so the new generation is made inside it, and every
+    build — the first into the empty mount, patches, a full one, one from scratch, one killed
+    between two exchanges — keeps the mount and leaves a cold build's bytes."""
+    site = write_site(tmp_path / "blog", _corpus(0))
+    output = site / "site"
+    _mount_tmpfs(output, "64m")
+    try:
+        inode = output.stat().st_ino
+        for edition, options in enumerate([(), (), ("--no-cache",), ()]):
+            write_site(site, _corpus(edition))
+            result = newsreel("build", site, *options)
+            assert result.returncode == 0, result.stderr
+            assert output.stat().st_ino == inode and os.path.ismount(output)
+            assert [n for n in os.listdir(output) if "newsreel" in n] == [] and _temps(site) == []
+        write_site(site, _corpus(4))
+        died = run_python("-c", _DIE_AT_EXCHANGE, site, "2")
+        assert died.returncode == 9 and _swap_under_way(site), died.stderr
+        assert [n for n in os.listdir(output) if ".newsreel-tmp-" in n]  # (its generation)
+        result = newsreel("build", site)
+        assert result.returncode == 0, result.stderr
+        assert [n for n in os.listdir(output) if "newsreel" in n] == [] and _temps(site) == []
+        # (on a file system of the same kind: Pagefind's index follows the order folders list)
+        _mount_tmpfs(tmp_path / "cold", "64m")
+        cold = newsreel("build", site, "--no-cache", "--output", str(tmp_path / "cold"))
+        assert cold.returncode == 0, cold.stderr
+        assert tree_hashes(tmp_path / "cold") == tree_hashes(output)
+    finally:
+        for mount in (output, tmp_path / "cold"):
+            subprocess.run(["umount", "-l", str(mount)], check=False, capture_output=True)
+
+
 def test_ctrl_c_while_workers_render_leaves_nothing_behind(tmp_path: Path) -> None:
     """Ctrl-C (SIGINT to the process group, as a terminal sends it) while the build's worker
     processes write pages: the build stops, the old site is whole, and no staging folder is
