@@ -42,6 +42,7 @@ import shutil
 import signal
 import stat
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -473,8 +474,8 @@ def _stray_at_top(shown: Path, out: Path, manifest: Manifest) -> None:
     before the build lock: ``_verify`` looks at every folder, once a staging folder a build
     left in it is gone)."""
     assert manifest.stamp is not None
-    if os.lstat(out).st_mtime_ns < manifest.stamp[0]:
-        return  # nothing added or removed at the top since the manifest
+    if os.lstat(out).st_ctime_ns < manifest.stamp[0]:
+        return  # nothing added or removed at the top since the manifest (``_verify``: ctime)
     ours = {name.partition("/")[0] for name in manifest.files}
     stray = sorted(n for n in set(os.listdir(out)) - ours if not _is_staging_name(out, n))
     if stray:
@@ -494,9 +495,11 @@ def _verify(
     written again.
 
     Every file of a build is written before its manifest (a copy or restore that keeps times
-    keeps that true), and a folder's mtime moves when an entry is added, removed or renamed in
-    it: only folders modified since the manifest are listed, so a build of a site whose output
-    nobody touched costs one ``lstat`` per file and folder, not a walk. (This loop is what a
+    keeps that true), and a folder's ctime moves when an entry is added, removed or renamed in
+    it, and when its mtime is set (``cp -a`` of an older tree sets it back, never the ctime;
+    newsreel touches no folder of the output once its manifest is written): only folders
+    changed since the manifest are listed, so a build of a site whose output nobody touched
+    costs one ``lstat`` per file and folder, not a walk. (This loop is what a
     warm build of a large site spends most of its time on: it is kept to plain string and
     ``lstat`` calls.) ``part`` (start, stop) looks at those of the manifest's files alone
     (``EarlyCheck``'s children), the modified folders still against every file."""
@@ -518,7 +521,7 @@ def _verify(
     # Folders: each once, parents first. True when it is there as newsreel left it, False when
     # missing; the names newsreel put in those modified since the manifest are checked below.
     folders: dict[str, bool] = {"": True}
-    modified: list[str] = [""] if os.fstat(top).st_mtime_ns >= written else []
+    modified: list[str] = [""] if os.fstat(top).st_ctime_ns >= written else []
 
     def look(folder: str) -> bool:
         above = folder.rpartition("/")[0]
@@ -535,7 +538,7 @@ def _verify(
                     refuse(folder, "is a symbolic link, which newsreel never makes")
                 if not is_dir(info.st_mode):
                     refuse(folder, "is not a folder")
-                if info.st_mtime_ns >= written:
+                if info.st_ctime_ns >= written:
                     modified.append(folder)
         folders[folder] = there
         return there
@@ -729,6 +732,7 @@ def finish_interrupted_commit(output: Path, token: str, spare: Path | None = Non
                     _swap_entries(source, output, entries)
                     if stat.S_ISREG(os.lstat(staging / MANIFEST_NEW).st_mode):
                         os.replace(staging / MANIFEST_NEW, manifest_path(output))
+                        _seal(output)
             except (OSError, ValueError, TypeError, AttributeError, UnsafeOutput):
                 pass
         _remove_holder(staging, output)
@@ -908,6 +912,22 @@ def _apply(holder: Path, output: Path, changed: Iterable[str], removed: Iterable
             target.move_in(source, rel)
     if (holder / MANIFEST_NEW).exists():
         os.replace(holder / MANIFEST_NEW, manifest_path(output))
+        _seal(output)
+
+
+def _seal(output: Path) -> None:
+    """Stamp the output's manifest later than the last change its commit made (the output
+    folder's ctime moves with each rename in it): the check takes a folder changed since the
+    manifest's stamp for one someone else changed (``_verify``), and a commit renames folders
+    after its manifest was written. The clock's tick may be coarse (4 ms), so the stamp is set
+    until it is past."""
+    manifest = manifest_path(output)
+    last = os.lstat(output).st_ctime_ns
+    for _ in range(1000):
+        os.utime(manifest)
+        if os.stat(manifest).st_mtime_ns > last:
+            return
+        time.sleep(0.001)
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -1235,9 +1255,8 @@ class OutputWriter:
             and self.output.is_dir()
             and self._update_spare(self.spare, removed)
         ):
-            self._swap_in(
-                self.spare, "spare"
-            )  # the spare path now holds the generation just replaced
+            # (the spare path then holds the generation just replaced)
+            self._swap_in(self.spare, "spare")
             self._note_behind(removed)
             return removed
         if self.trust:
@@ -1253,6 +1272,7 @@ class OutputWriter:
             # (the manifest first: without the folder it describes, it is never read)
             os.replace(staged, manifest)
             os.rename(self.staging, self.output)
+            _seal(self.output)
             self._seed_spare()
         return removed
 
@@ -1267,6 +1287,7 @@ class OutputWriter:
         os.replace(self.holder / MANIFEST_NEW, manifest_path(self.output))
         for name in sorted(os.listdir(self.staging)):
             os.replace(self.staging / name, folder / name)
+        _seal(self.output)
 
     def _swap_in(self, folder: Path, source: str) -> None:
         """Swap the generation in ``folder`` (``source``: "staging" or "spare", as the journal
@@ -1286,6 +1307,7 @@ class OutputWriter:
             os.unlink(self.holder / SWAP)  # (undone: the output is the old generation again)
             raise
         os.replace(self.holder / MANIFEST_NEW, manifest_path(self.output))
+        _seal(self.output)
         os.unlink(self.holder / SWAP)
 
     def _behind_file(self) -> Path:
