@@ -199,12 +199,25 @@ def _plainly_small(text: str) -> bool:
     return "&" not in text and "\\" not in text and sum(map(text.count, "[{-?:")) < MAX_DEPTH
 
 
+_KEY_READ_AS = {
+    "tag:yaml.org,2002:null": {"~": "None", "null": "None", "": "None"},
+    "tag:yaml.org,2002:bool": {
+        word: str(word in ("yes", "true", "on"))
+        for word in ("yes", "no", "true", "false", "on", "off")
+    },
+}
+"""How a key that is not a name reads once loaded (``~:`` is the key None), to find its line."""
+
+
 def _key_lines(node: yaml.Node, prefix: str, line_offset: int, out: dict[str, int]) -> None:
     """Record the 1-based file line of every mapping key ("tweet.url") and list item ("actors[0]")."""
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             if isinstance(key_node, yaml.ScalarNode):
-                path = f"{prefix}.{key_node.value}" if prefix else str(key_node.value)
+                name = _KEY_READ_AS.get(key_node.tag, {}).get(
+                    key_node.value.lower(), key_node.value
+                )
+                path = f"{prefix}.{name}" if prefix else str(name)
                 out.setdefault(path, key_node.start_mark.line + 1 + line_offset)
                 _key_lines(value_node, path, line_offset, out)
     elif isinstance(node, yaml.SequenceNode):

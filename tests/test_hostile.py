@@ -571,6 +571,16 @@ def test_blank_lines_in_front_matter_before_keys_still_build(tmp_path: Path) -> 
     assert f"{P}:7: warning: unknown key 'source'" in result.stderr
 
 
+def test_a_key_that_is_not_a_name_is_warned_of_at_its_line(tmp_path: Path) -> None:
+    """``~:`` loads as the key None, ``3:`` as a number: each is an unknown key at its line."""
+    site = good_site(tmp_path)
+    write_site(site, {P: _post("title: X\ndate: 2023-01-02\n~: x\n3: y\n")})
+    result = newsreel("build", site)
+    assert result.returncode == 0, result.stderr
+    assert f"{P}:4: warning: unknown key 'None'" in result.stderr, result.stderr
+    assert f"{P}:5: warning: unknown key '3'" in result.stderr, result.stderr
+
+
 def test_content_posts_linked_outside(tmp_path: Path, record_property) -> None:
     """content/posts itself a link to a folder outside the site: refused, nothing read."""
     write_site(tmp_path / "outside", {"post.md": OUTSIDE_POST})
