@@ -52,6 +52,11 @@ def _absolute_url(ctx: click.Context, param: click.Parameter, value: str | None)
     return value
 
 
+INTERRUPTED = (
+    "build interrupted (Ctrl-C); the site folder is whole, as the last build that finished left it"
+)
+
+
 def _fail(
     reporter: Reporter,
     exc: NewsreelError,
@@ -168,6 +173,9 @@ def build(
         result = build_site(site_dir, options, reporter=reporter, early=early)
     except NewsreelError as exc:
         _fail(reporter, exc)
+    except KeyboardInterrupt:
+        reporter.error(INTERRUPTED)
+        ctx.exit(130)  # (as a shell reports a command ended by Ctrl-C, not click's "Aborted!")
     for path in sorted(result.changed):
         reporter.detail(f"wrote {path}")
     for path in sorted(result.removed):

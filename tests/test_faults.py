@@ -394,6 +394,7 @@ def test_ctrl_c_while_workers_render_leaves_nothing_behind(tmp_path: Path) -> No
         _, err = process.communicate(timeout=60)
         assert "Traceback" not in err, err
         if process.returncode != 0:
+            assert process.returncode == 130 and "build interrupted (Ctrl-C)" in err, err
             assert tree_hashes(site / "site") == old
         time.sleep(0.5)  # (a worker left running would write meanwhile)
         assert _temps(site) == [], "Ctrl-C left a staging folder beside the output"
