@@ -25,7 +25,7 @@ import yaml
 from newsreel.config import closest, load_settings
 from newsreel.errors import NewsreelError, Problem
 from newsreel.errors import warning as warning_problem
-from newsreel.frontmatter import as_text
+from newsreel.frontmatter import FORBIDDEN, as_text
 from newsreel.layout import CONFIG, CONTENT, POSTS, SiteLayout
 from newsreel.loader import find_sources, post_slug, read_front_matter, read_source, written_slug
 from newsreel.provenance import Pin, installed_pin
@@ -496,8 +496,12 @@ def new_post(
     title = " ".join(title.split())
     if not title:
         raise ScaffoldError('the title is empty (give one: newsreel new post "Title")')
+    _refuse_controls("title", title)
     taxonomies = load_settings(site_dir)[0].taxonomies
     given = _given_terms(taxonomies, terms or {})
+    for tax, listed in given:
+        for name in listed:
+            _refuse_controls(f"--{tax.option} name", name)
     tweet_url = _checked_tweet(tweet) if tweet is not None else None
     slug = short_slug(slugify(title))  # a long title keeps its words, its file name stays short
     path = SiteLayout(site_dir).posts / f"{slug}.md"
@@ -530,6 +534,17 @@ def new_post(
             if guess is not None:
                 reporter.problem(suggestion_problem(shown, tax.label.lower(), name, guess))
     return path
+
+
+def _refuse_controls(what: str, text: str) -> None:
+    """A title or name holding a character no page may hold (``FORBIDDEN``), which the build
+    would refuse, is refused before the post is written."""
+    found = FORBIDDEN.search(text)
+    if found is not None:
+        raise ScaffoldError(
+            f"the {what} {text!r} holds the control character U+{ord(found.group()):04X}, "
+            "which no page may hold (type it again without it)"
+        )
 
 
 def theme_templates() -> list[str]:

@@ -383,6 +383,14 @@ def test_new_post_never_overwrites(blog: Path) -> None:
     assert not (blog / "content" / "posts" / "old-news.md").exists()
 
 
+def test_new_post_refuses_a_control_character_the_build_would_refuse(blog: Path) -> None:
+    for args in (["Bell\x07 news"], ["Fine news", "--actor", "Esc\x1bape"]):
+        result = newsreel("new", "post", *args, cwd=blog)
+        assert result.returncode == 1 and "control character U+00" in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+    assert not list((blog / "content/posts").glob("*news*.md"))
+
+
 @pytest.mark.parametrize(
     ("name", "extra"),
     [
