@@ -225,11 +225,14 @@ def check_manifest(output: Path) -> list[Problem]:
                 )
             )
     for rel in sorted(on_disk - set(manifest.files)):
+        link = os.path.islink(output / rel)
         problems.append(
             error(
                 f"{shown}/{rel}",
                 None,
-                "is not in the output's manifest (newsreel did not write it)",
+                "is a symbolic link, which newsreel never makes"
+                if link
+                else "is not in the output's manifest (newsreel did not write it)",
                 "move it into static/ to publish it, or delete it",
             )
         )
@@ -300,11 +303,13 @@ def check_links(output: Path, base_url: str) -> LinkCheck:
 
 
 def _all_files(output: Path) -> frozenset[str]:
+    """Every file under ``output``, and every link to a folder (never followed)."""
     found: list[str] = []
-    for folder, _, names in os.walk(output):
+    for folder, dirs, names in os.walk(output):
         rel = os.path.relpath(folder, output).replace(os.sep, "/")
         prefix = "" if rel == "." else rel + "/"
         found.extend(prefix + name for name in names)
+        found.extend(prefix + name for name in dirs if os.path.islink(os.path.join(folder, name)))
     return frozenset(found)
 
 

@@ -115,6 +115,20 @@ def test_check_never_replaces_the_built_site(tmp_path: Path) -> None:
     assert {p: p.stat().st_mtime_ns for p in (site / "site").rglob("*")} == before
 
 
+def test_check_names_a_link_planted_in_the_output_as_the_build_would(tmp_path: Path) -> None:
+    """A link to a folder is not followed, and is named, as the build refuses it."""
+    site = built(small_blog(tmp_path / "blog"))
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("not for the web")
+    (site / "site/posts/elsewhere").symlink_to(outside)
+    result = newsreel("check", site)
+    assert result.returncode == 1
+    assert "site/posts/elsewhere: is a symbolic link" in result.stderr, result.stderr
+    assert "secret.txt" not in result.stderr
+    assert newsreel("build", site).returncode == 1
+
+
 def test_check_says_when_the_site_is_older_than_its_sources(tmp_path: Path) -> None:
     site = built(small_blog(tmp_path / "blog"))
     assert "built before" not in newsreel("check", site).stderr
