@@ -890,9 +890,9 @@ def serve(
                 reporter.info("building…")
                 seen = SeenStamps()
                 rebuilder.note_built(seen, rebuilder.build())
+                shown = preview.showing.base_path
                 reporter.info(
-                    f"serving {_url(host, port, preview.showing.base_path)} "
-                    "(rebuilds as you save; Ctrl-C stops)"
+                    f"serving {_url(host, port, shown)} (rebuilds as you save; Ctrl-C stops)"
                 )
                 while True:
                     paths = changes.wait_quiet(QUIET_SECONDS, timeout=0.5)
@@ -901,6 +901,9 @@ def serve(
                     if watcher is not None:
                         watcher.refresh()
                     rebuilder.note_built(seen, rebuilder.build(paths))
+                    if preview.showing.base_path != shown:  # (base_url's path was changed)
+                        shown = preview.showing.base_path
+                        reporter.info(f"now serving {_url(host, port, shown)}")
             except KeyboardInterrupt:
                 pass
     finally:

@@ -81,6 +81,29 @@ def test_sub_path_redirects_and_serves(tmp_path: Path) -> None:
         served.stop()
 
 
+def test_a_new_base_url_path_is_served_and_said(tmp_path: Path) -> None:
+    """base_url's path edited while serving: the preview moves there, and says its new address."""
+    served = start_server(preview_site(tmp_path), tmp_path / "tmp")
+    try:
+        write_atomic(
+            served.site / "newsreel.yaml",
+            "title: Serve test\nbase_url: https://example.org/news/\n",
+        )
+        deadline = time.monotonic() + 20
+        said: list[str] = []
+        while not any(line.startswith("now serving") for line in said):
+            assert time.monotonic() < deadline, said
+            try:
+                said.append(served.lines.get(timeout=0.1))
+            except queue.Empty:
+                continue
+        assert f"now serving http://127.0.0.1:{served.port}/news/\n" in said
+        assert served.request("/news/posts/first-look/").status == 200
+        assert served.request("/posts/first-look/").status == 404
+    finally:
+        served.stop()
+
+
 def test_ctrl_c_stops_within_a_second(tmp_path: Path) -> None:
     served = start_server(preview_site(tmp_path), tmp_path / "tmp")
     # An open event stream (a tab) must not hold the server up.
