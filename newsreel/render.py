@@ -425,6 +425,14 @@ class Renderer:
             if code.co_filename.endswith((".html", ".xml", ".txt")):
                 filename, line = code.co_filename, tb.tb_lineno
             tb = tb.tb_next
+        if isinstance(exc, RecursionError):
+            return error(
+                self.problem_path(filename or job.template),
+                line,
+                f"template error while rendering {job.url}: the template includes, extends or "
+                "calls itself without end",
+                "fix the template: break the loop, or end it with an if",
+            )
         message = (
             exc.message
             if isinstance(exc, jinja2.TemplateError) and exc.message

@@ -237,6 +237,12 @@ TEMPLATE_FAULTS = [
         '{% extends "base.html" %}\n{% block content %}\n{% if %}\n{% endblock %}\n',
         "templates/post.html:3:",
     ),
+    (
+        "includes-itself",
+        '{% extends "base.html" %}\n{% block content %}\n{% include "post.html" %}\n{% endblock %}\n',
+        "templates/post.html:3: template error while rendering /posts/a/: the template includes, "
+        "extends or calls itself without end (fix the template: break the loop",
+    ),
 ]
 
 
