@@ -51,15 +51,15 @@ from newsreel.report import Reporter
 from newsreel.theme import check_templates, theme_dirs
 from newsreel.urls import Urls
 from newsreel.writer import (
+    CommitLeftHalfway,
     EarlyCheck,
     FileEntry,
     Manifest,
     OutputWriter,
-    SwapLeftHalfway,
+    drop_spares,
     guard_output,
     manifest_stamp,
     output_token,
-    spare_folder,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -949,8 +949,6 @@ def _build_locked(
         if own_state and state.store is not None:
             state.store.close()
             state.store = None
-        if outcome is not None:
-            outcome.writer.wait()  # (the spare, made meanwhile: before another build may start)
     writer = outcome.writer
     warnings = tuple(problems) + _listed(inputs) + outcome.snapshot.warnings
     return BuildResult(
@@ -1418,17 +1416,11 @@ class _Build:
     @contextmanager
     def _writer(self) -> Iterator[OutputWriter]:
         """The output writer; a failure to write is one line saying the old site is untouched."""
-        spare = (
-            spare_folder(SiteLayout(self.site_dir).cache, self.output)
-            if self.options.use_cache and not self.options.preview
-            else None
-        )
+        drop_spares(SiteLayout(self.site_dir).cache)  # (kept by newsreel before 2026-12-07)
         try:
             with OutputWriter(
                 self.output,
                 self.previous,
-                in_place=self.options.preview,
-                spare=spare,
                 token=self.token,
                 trust=self.options.use_cache,
             ) as writer:
@@ -1437,7 +1429,7 @@ class _Build:
             where = exc.filename or self.output
             state = (
                 "is halfway between two builds, which the next build finishes"
-                if isinstance(exc, SwapLeftHalfway)
+                if isinstance(exc, CommitLeftHalfway)
                 else "is untouched"
             )
             raise NewsreelError(

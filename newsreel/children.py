@@ -10,11 +10,8 @@ from __future__ import annotations
 import ctypes
 import os
 import signal
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 _PR_SET_PDEATHSIG = 1
 
@@ -68,38 +65,3 @@ def tied_to_us() -> Callable[[], None]:
     """A ``preexec_fn`` for ``subprocess``: the program it starts dies with this process."""
     parent = os.getpid()
     return lambda: die_with_parent(parent)
-
-
-class Spawned:
-    """``python -m MODULE PID ARGS`` in a fresh interpreter while this process goes on, for work
-    that needs nothing of this process's memory (the spare generation's links).
-
-    A forked child would share this process's pages, and every page this process wrote
-    afterwards would be copied for one of the two: a build saving its cache beside such a child
-    held 60 MiB more at 10,000 posts. The module is given this process's pid first and must
-    call ``die_with_parent`` with it. The child is in a process group of its own (Ctrl-C is
-    this process's to handle), says nothing, and runs this newsreel (``-P``: not a
-    ``newsreel`` folder in the working folder). ``wait`` says whether it exited 0."""
-
-    def __init__(self, module: str, *args: str) -> None:
-        root = str(Path(__file__).resolve().parent.parent)  # the folder holding newsreel/
-        path = os.environ.get("PYTHONPATH")
-        env = {**os.environ, "PYTHONPATH": root + os.pathsep + path if path else root}
-        self.process: subprocess.Popen[bytes] | None
-        try:
-            self.process = subprocess.Popen(
-                [sys.executable, "-P", "-m", module, str(os.getpid()), *args],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                env=env,
-                process_group=0,
-            )
-        except (OSError, ValueError):  # (no interpreter to start: sys.executable is empty)
-            self.process = None
-
-    def wait(self) -> bool:
-        """Wait for the child; True when it exited with status 0."""
-        if self.process is None:
-            return False
-        return self.process.wait() == 0

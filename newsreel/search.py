@@ -398,7 +398,7 @@ class Indexer:
                 ):
                     return  # a newer build came: its own request follows
                 self._wanted = None
-            with OutputWriter(self.output, Manifest.read(self.output), in_place=True) as writer:
+            with OutputWriter(self.output, Manifest.read(self.output)) as writer:
                 writer.carry_over()
                 for rel in [rel for rel in writer.manifest.files if is_index_file(rel)]:
                     del writer.manifest.files[rel]

@@ -8,24 +8,20 @@ manifest`` for ``site/``), so it is never published with the site.
 
 New and changed files are first written to a staging folder beside the output
 (``.<name>.newsreel-tmp-<pid>-<random>/new``, beside a file holding the output's token); the
-output is not touched until every page rendered.
-Then one of two commits:
+output is not touched until every page rendered. Then one of two commits:
 
-* **swap** (``build``): a complete new generation is swapped with the output's content, each
-  top-level entry in one atomic ``renameat2(RENAME_EXCHANGE)`` (``posts/`` whole, then
-  ``index.html``…), so the output folder keeps its inode, mode and owner, and a reader never
-  sees a page half-written. A ``SWAP`` journal, written before the first exchange, lists each
-  entry with the new generation's inode: a build killed between two exchanges leaves it, and
-  the next build (or ``serve``) finishes the swap before anything else, then moves the new
-  manifest beside the output. The generation it replaces is kept in the build cache as the
-  *spare*: the next build brings the spare up to date — only the files that differ,
-  unchanged ones shared with the live site as hard links — and swaps it in. A one-post edit
-  so costs a few renames, not a copy of the site. The first build into a new or empty folder
-  makes the spare by hard-linking its files. Without a usable spare (``--no-cache``, a cache
-  on another disk) the unchanged files are hard-linked into the staging folder instead.
-* **in place** (``serve``'s own preview folder, few files changed): a ``COMMIT`` journal is
-  written in the staging folder, then the files are renamed into place and removed pages
-  deleted. Should the process die during those renames, the next build finishes them.
+* **in place** (a few files changed: at most ``SMALL_COMMIT``, or a tenth of the site): a
+  ``COMMIT`` journal is written in the staging folder, then the new files are renamed into
+  place, each in one atomic step, and removed pages deleted. Should the process die during
+  those renames, the next build finishes them before anything else. A one-post edit so costs
+  a few renames.
+* **swap** (many files changed, or the first build into a folder that holds one): the
+  unchanged files are hard-linked into the staging folder, which so holds a complete new
+  generation; then each top-level entry (``posts/`` whole, then ``index.html``…) is exchanged
+  with the output's in one atomic ``renameat2(RENAME_EXCHANGE)``, so the output folder keeps
+  its inode, mode and owner. A ``SWAP`` journal, written before the first exchange, lists
+  each entry with the new generation's inode: a build killed between two exchanges leaves
+  it, and the next build finishes the swap first. The generation replaced is deleted.
 
 A build that fails leaves the output as it was, and a build that changes nothing writes
 nothing at all.
@@ -49,10 +45,9 @@ from dataclasses import dataclass, field
 from itertools import islice, repeat
 from pathlib import Path
 
-from newsreel.children import Spawned
 from newsreel.errors import UnsafeOutput
 from newsreel.hashing import hash_bytes, hash_text
-from newsreel.layout import SOURCE_DIRS, SiteLayout
+from newsreel.layout import SOURCE_DIRS
 
 MANIFEST_SUFFIX = ".newsreel-manifest"
 MANIFEST_FORMAT = 2
@@ -73,8 +68,6 @@ unless the output is a mount point (``_generation_folder``)."""
 _TMP_INFIX = ".newsreel-tmp-"
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
-SPARE_NOTE = ".behind"
-"""Suffix of the file beside the spare generation that says how it differs from the output."""
 SMALL_COMMIT = 500
 """At most this many changed files (or a tenth of the site) are renamed in place."""
 
@@ -237,9 +230,7 @@ def _parse(data: object) -> dict[str, FileEntry] | None:
 
 
 def _stamp_list(path: Path) -> list[int] | None:
-    """A file's (mtime, size) as the spare's note keeps it (no inode: a spare restored with the
-    output and its manifest, as the deploy workflow's cache restores them, is still the spare);
-    None when it is missing."""
+    """A file's (mtime, size); None when it is missing."""
     try:
         info = os.stat(path)
     except OSError:
@@ -256,25 +247,17 @@ def manifest_stamp(output: Path) -> tuple[int, int] | None:
     return (info.st_mtime_ns, info.st_size)
 
 
-def spare_path(cache_dir: Path, output: Path) -> Path:
-    """Where the output's previous generation is kept between builds, in the build cache."""
-    return cache_dir / f"spare-{hash_text(str(output.resolve()), 6)}"
-
-
-def spare_folder(cache_dir: Path, output: Path) -> Path:
-    """``spare_path``, once the spares of other output folders are removed (one is kept)."""
-    spare = spare_path(cache_dir, output)
-    for other in cache_dir.glob("spare-*"):
-        if other.name in (
-            spare.name,
-            spare.name + SPARE_NOTE,
-        ):  # the spare and the writer's note on it
-            continue
-        if other.is_dir() and not other.is_symlink():
-            shutil.rmtree(other, ignore_errors=True)
+def drop_spares(cache_dir: Path) -> None:
+    """Delete the spare generations earlier builds kept in the build cache (``spare-*``)."""
+    try:
+        found = [path for path in cache_dir.iterdir() if path.name.startswith("spare-")]
+    except OSError:
+        return
+    for path in found:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
         else:
-            other.unlink(missing_ok=True)
-    return spare
+            path.unlink(missing_ok=True)
 
 
 def _is_within(path: Path, parent: Path) -> bool:
@@ -325,11 +308,7 @@ def guard_output(
             f"refusing to write the site to {output}: it is a symbolic link "
             f"(give the folder it points to, {out}, as --output)"
         )
-    finished = (
-        finish
-        and token is not None
-        and finish_interrupted_commit(out, token, spare_path(SiteLayout(site).cache, out))
-    )
+    finished = finish and token is not None and finish_interrupted_commit(out, token)
     if not out.exists():
         return None
     if not out.is_dir():
@@ -691,12 +670,11 @@ def _read_owned(path: Path) -> bytes | None:
         os.close(fd)
 
 
-def finish_interrupted_commit(output: Path, token: str, spare: Path | None = None) -> bool:
+def finish_interrupted_commit(output: Path, token: str) -> bool:
     """Complete a journaled commit that a killed build of this output left, and drop its
     uncommitted staging folders. Only folders carrying this output's ``token`` (recorded in
-    the build cache, never in the output) are ours: anything else is left alone. ``spare`` is
-    where the output's spare generation is kept (a swap from it is finished too). True when
-    the output or its manifest may have changed."""
+    the build cache, never in the output) are ours: anything else is left alone. True when the
+    output or its manifest may have changed."""
     finished = False
     for staging in _staging_folders(output):
         if staging.is_symlink() or not staging.is_dir():
@@ -723,13 +701,10 @@ def finish_interrupted_commit(output: Path, token: str, spare: Path | None = Non
             # swap is finished, then the manifest follows.
             try:
                 plan = json.loads(swap)
-                source = {"staging": _generation_of(staging, output), "spare": spare}.get(
-                    plan.get("from")
-                )
                 entries = _parse_entries(plan.get("entries"))
-                if plan.get("token") == token and source is not None and entries is not None:
+                if plan.get("token") == token and entries is not None:
                     finished = True
-                    _swap_entries(source, output, entries)
+                    _swap_entries(_generation_of(staging, output), output, entries)
                     if stat.S_ISREG(os.lstat(staging / MANIFEST_NEW).st_mode):
                         os.replace(staging / MANIFEST_NEW, manifest_path(output))
                         _seal(output)
@@ -1045,7 +1020,7 @@ def _swap_entries(new: Path, output: Path, entries: Entries) -> None:
     into ``new``, which so ends up holding the generation replaced. An entry already swapped
     (the output's has the new one's inode) is skipped, so this also finishes a swap that a
     killed build began. Should a step fail, those made are undone before the error is raised
-    (``SwapLeftHalfway`` when even that fails)."""
+    (``CommitLeftHalfway`` when even that fails)."""
     with _Folder(new) as theirs, _Folder(output) as ours:
         done: list[tuple[str, str]] = []
         try:
@@ -1072,39 +1047,13 @@ def _swap_entries(new: Path, output: Path, entries: Entries) -> None:
                     else:
                         _swap_one(theirs.fd, ours.fd, name)
             except OSError as exc:
-                raise SwapLeftHalfway(exc.errno, exc.strerror, exc.filename) from None
+                raise CommitLeftHalfway(exc.errno, exc.strerror, exc.filename) from None
             raise
 
 
-class SwapLeftHalfway(OSError):
-    """A swap failed and could not be undone: its journal stays for the next build to finish."""
-
-
-def link_spare(spare: Path, output: Path) -> bool:
-    """Make ``spare`` the twin of ``output`` as its manifest lists it, each file a hard link to
-    the output's, then note the two as equal (the ``SPARE_NOTE`` file beside it); False, and no
-    spare, when that fails (the next build then links the files itself)."""
-    behind = spare.with_name(spare.name + SPARE_NOTE)
-    try:
-        behind.unlink(missing_ok=True)  # (a note on an older spare)
-        if spare.is_symlink() or spare.is_file():  # (planted: removed, never followed)
-            spare.unlink()
-        elif spare.exists():
-            shutil.rmtree(spare)
-        manifest = Manifest.read(output)
-        if manifest is None:
-            return False
-        spare.parent.mkdir(parents=True, exist_ok=True)
-        spare.mkdir()
-        with _Folder(spare) as target, _Folder(output) as live:
-            for rel in manifest.files:
-                target.link_new(live, rel)
-        record = {"live": _stamp_list(manifest_path(output)), "changed": [], "removed": []}
-        behind.write_text(json.dumps(record), "utf-8")
-    except (OSError, UnsafeOutput):
-        shutil.rmtree(spare, ignore_errors=True)
-        return False
-    return True
+class CommitLeftHalfway(OSError):
+    """A commit failed after its journal and could not be undone: the journal stays for the
+    next build to finish it."""
 
 
 class OutputWriter:
@@ -1115,8 +1064,6 @@ class OutputWriter:
         output: Path,
         previous: Manifest | None,
         *,
-        in_place: bool = False,
-        spare: Path | None = None,
         token: str = "",
         trust: bool = True,
     ) -> None:
@@ -1125,12 +1072,6 @@ class OutputWriter:
         """This output's token (``output_token``): written in the staging folder and its journal."""
         self.trust = trust
         """Reuse the previous output's files by key and hash; False (``--no-cache``) writes every file."""
-        self.in_place = in_place
-        """Allow the journaled in-place commit (``serve``'s own folder); ``build`` always swaps."""
-        self.spare = spare
-        """Where the generation before the live one is kept (in the build cache), if anywhere."""
-        self._seeding: Spawned | None = None
-        """The child making the spare of a first build (``_seed_spare``), until ``wait``."""
         self.previous = previous or Manifest()
         self.manifest = Manifest()
         self.holder = (
@@ -1153,8 +1094,10 @@ class OutputWriter:
         return self
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        if not (self.holder / SWAP).exists():  # (a swap left halfway: the next build ends it)
-            _remove_holder(self.holder, self.output)
+        if not any((self.holder / name).exists() for name in (SWAP, JOURNAL)):
+            _remove_holder(
+                self.holder, self.output
+            )  # (else a commit left halfway: kept for the next build)
 
     def _make_parent(self, root: Path, rel: str) -> None:
         """Make the folder of ``rel`` under ``root`` (``_dirs`` holds each folder made, and
@@ -1223,58 +1166,44 @@ class OutputWriter:
         removed = set(self.previous.files) - set(self.manifest.files)
         manifest = manifest_path(self.output)
         staged = self.holder / MANIFEST_NEW
-        if not self.changed and not removed and self.output.is_dir() and manifest.is_file():
+        built = self.output.is_dir() and manifest.is_file()
+        if not self.changed and not removed and built:
             # No page changed. If keys did (a template edit that changed no byte), record them,
             # or every later build would render every page again to find the same bytes.
             if self.manifest.files != self.previous.files:
                 staged.write_bytes(self.manifest.dump())
-                before = _stamp_list(manifest)
                 os.replace(staged, manifest)
-                self._renote(before)
-            if self.spare is not None and not self._spare_noted():
-                # (no spare, as after the cache was deleted: the next edit would link every file)
-                self._seed_spare()
             return removed
         staged.write_bytes(self.manifest.dump())
         small = len(self.changed) + len(removed) <= max(
             SMALL_COMMIT, len(self.manifest.files) // 10
         )
-        if self.in_place and small and self.output.is_dir() and manifest.is_file():
-            plan = {
-                "token": self.token,
-                "changed": sorted(self.changed),
-                "removed": sorted(removed),
-            }
-            _write_private(self.holder / f"{JOURNAL}.tmp", json.dumps(plan).encode("utf-8"))
-            os.replace(self.holder / f"{JOURNAL}.tmp", self.holder / JOURNAL)  # the commit point
-            _apply(self.holder, self.output, plan["changed"], plan["removed"])
-            return removed
-        if (
-            self.trust
-            and self.spare is not None
-            and self.output.is_dir()
-            and self._update_spare(self.spare, removed)
-        ):
-            # (the spare path then holds the generation just replaced)
-            self._swap_in(self.spare, "spare")
-            self._note_behind(removed)
-            return removed
-        if self.trust:
-            self._link_unchanged()
-        if self.output.is_dir() and not self._output_entries():
+        if small and built:
+            self._commit_in_place(removed)
+        elif self.output.is_dir() and not self._output_entries():
             self._fill(self.output)
-            self._seed_spare()
         elif self.output.exists():
-            self._swap_in(self.staging, "staging")
-            if self._keep_as_spare(self.staging):
-                self._note_behind(removed)
+            if self.trust:
+                self._link_unchanged()
+            self._swap_in(self.staging)
         else:
             # (the manifest first: without the folder it describes, it is never read)
             os.replace(staged, manifest)
             os.rename(self.staging, self.output)
             _seal(self.output)
-            self._seed_spare()
         return removed
+
+    def _commit_in_place(self, removed: set[str]) -> None:
+        """Rename the new files into the output and delete the removed ones, after a journal
+        from which the next build finishes the job should this process die meanwhile."""
+        plan = {"token": self.token, "changed": sorted(self.changed), "removed": sorted(removed)}
+        _write_private(self.holder / f"{JOURNAL}.tmp", json.dumps(plan).encode("utf-8"))
+        os.replace(self.holder / f"{JOURNAL}.tmp", self.holder / JOURNAL)  # the commit point
+        try:
+            _apply(self.holder, self.output, plan["changed"], plan["removed"])
+        except OSError as exc:
+            raise CommitLeftHalfway(exc.errno, exc.strerror, exc.filename) from None
+        os.unlink(self.holder / JOURNAL)
 
     def _output_entries(self) -> list[str]:
         """The output's top-level names, but for this build's new generation made in it."""
@@ -1289,19 +1218,19 @@ class OutputWriter:
             os.replace(self.staging / name, folder / name)
         _seal(self.output)
 
-    def _swap_in(self, folder: Path, source: str) -> None:
-        """Swap the generation in ``folder`` (``source``: "staging" or "spare", as the journal
-        names it) with the output's content, entry by entry (``_swap_entries``): the output
-        folder itself stays, with its inode, mode and owner. From the journal on, the swap is
-        made: a build killed before the manifest is beside the output leaves the journal, from
-        which the next build finishes both (``finish_interrupted_commit``)."""
+    def _swap_in(self, folder: Path) -> None:
+        """Swap the generation in ``folder`` with the output's content, entry by entry
+        (``_swap_entries``): the output folder itself stays, with its inode, mode and owner.
+        From the journal on, the swap is made: a build killed before the manifest is beside the
+        output leaves the journal, from which the next build finishes both
+        (``finish_interrupted_commit``). ``folder`` then holds the generation replaced."""
         entries = _top_entries(folder, self.output)
-        plan = {"token": self.token, "from": source, "entries": entries}
+        plan = {"token": self.token, "entries": entries}
         _write_private(self.holder / f"{SWAP}.tmp", json.dumps(plan).encode("utf-8"))
         os.replace(self.holder / f"{SWAP}.tmp", self.holder / SWAP)
         try:
             _swap_entries(folder, self.output, entries)
-        except SwapLeftHalfway:
+        except CommitLeftHalfway:
             raise
         except BaseException:
             os.unlink(self.holder / SWAP)  # (undone: the output is the old generation again)
@@ -1309,139 +1238,6 @@ class OutputWriter:
         os.replace(self.holder / MANIFEST_NEW, manifest_path(self.output))
         _seal(self.output)
         os.unlink(self.holder / SWAP)
-
-    def _behind_file(self) -> Path:
-        assert self.spare is not None
-        return self.spare.with_name(self.spare.name + SPARE_NOTE)
-
-    def _note_behind(self, removed: set[str]) -> None:
-        """Record how the spare (the generation just replaced) differs from the new output, so
-        the next build brings it up to date (a spare without this note is made anew)."""
-        try:
-            record = {
-                "live": _stamp_list(manifest_path(self.output)),
-                "changed": sorted(self.changed),
-                "removed": sorted(removed),
-            }
-            self._behind_file().write_text(json.dumps(record), "utf-8")
-        except OSError:
-            pass  # the next build makes the spare anew
-
-    def _renote(self, before: list[int] | None) -> None:
-        """The manifest was written anew over files that did not change: the spare's note,
-        if it was of the manifest ``before``, is of the new one (the spare differs as much)."""
-        if self.spare is None or before is None:
-            return
-        behind = self._behind_file()
-        try:
-            record = json.loads(behind.read_bytes())
-            if record.get("live") == before:
-                record["live"] = _stamp_list(manifest_path(self.output))
-                behind.write_text(json.dumps(record), "utf-8")
-        except (OSError, ValueError, AttributeError):
-            pass
-
-    def _spare_noted(self) -> bool:
-        """Whether the spare is there with a note on the output's manifest as it is now."""
-        try:
-            record = json.loads(self._behind_file().read_bytes())
-            live = _stamp_list(manifest_path(self.output))
-            return record.get("live") == live and self.spare is not None and self.spare.is_dir()
-        except (OSError, ValueError, AttributeError):
-            return False
-
-    def _spare_differs(self, spare: Path, removed: set[str]) -> set[str] | None:
-        """Files that may differ between the spare and this build, or None when the spare cannot
-        be brought up to date (missing, on another disk, or without the note of the build that
-        made it: changed since, perhaps half-updated by a build that was killed)."""
-        try:
-            if not spare.is_dir() or os.stat(spare).st_dev != os.stat(self.output).st_dev:
-                return None
-        except OSError:
-            return None
-        behind = self._behind_file()
-        try:
-            record = json.loads(behind.read_bytes())
-            behind.unlink()  # from here on, the spare is being changed
-            live = _stamp_list(manifest_path(self.output))
-            if (
-                live is not None
-                and record["live"] == live
-                and all(map(is_inside_name, record["changed"] + record["removed"]))
-            ):
-                return set(record["changed"]) | set(record["removed"]) | self.changed | removed
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
-        return None
-
-    def _update_spare(self, spare: Path, removed: set[str]) -> bool:
-        """Make the spare generation equal to this build, touching only the files that differ.
-
-        The spare shares unchanged files with the live output as hard links, so files are
-        never rewritten in place: each is replaced by a rename. The note saying how it
-        differs is removed first and written after the swap, so a spare left half-updated is
-        never trusted again.
-        """
-        differ = self._spare_differs(spare, removed)
-        if differ is None:
-            if spare.exists():
-                shutil.rmtree(spare, ignore_errors=True)
-            return False
-        files = self.manifest.files
-        # Every name is reached from the opened folders without following a link (``_Folder``).
-        with _Folder(spare) as target, _Folder(self.output) as live:
-            # Removed files first: a file may take the place of a folder they leave empty.
-            target.remove(rel for rel in differ if rel not in files)
-            for rel in sorted(differ):
-                if rel not in files:
-                    continue
-                if rel in self.changed:
-                    target.move_in(self.staging / rel, rel)
-                elif not target.same_file(live, rel):
-                    # (renaming a hard link over another link to the same file does nothing at all)
-                    target.link_in(live, rel)
-        return True
-
-    def _seed_spare(self) -> None:
-        """Make the spare of a build that replaced no generation (the first into a new or empty
-        folder): the output's files hard-linked, noted as equal to it. The next build's commit
-        is then a few renames, where it would otherwise link every file itself (0.5 s of a
-        one-post edit after the first build at 4,000 posts).
-
-        The links are made by another process (``python -m newsreel.spare``, ``link_spare``)
-        while the build saves its cache, which takes as long (5 s each at 40,000 posts); the
-        build waits for it (``wait``) before it lets another build start."""
-        if self.spare is None:
-            return
-        try:
-            if os.stat(self.spare.parent).st_dev != os.stat(self.output).st_dev:
-                return  # (links cannot reach another file system: an output that is a mount)
-        except OSError:
-            return
-        self._seeding = Spawned(
-            "newsreel.spare", os.path.abspath(self.spare), os.path.abspath(self.output)
-        )
-
-    def wait(self) -> None:
-        """Wait until the spare is made (or given up); the output itself is complete already."""
-        if self._seeding is not None:
-            self._seeding.wait()
-            self._seeding = None
-
-    def _keep_as_spare(self, old: Path) -> bool:
-        """Keep the generation just replaced as the spare for the next build, or delete it."""
-        if self.spare is None:
-            shutil.rmtree(old, ignore_errors=True)
-            return False
-        try:
-            if self.spare.exists():
-                shutil.rmtree(self.spare)
-            self.spare.parent.mkdir(parents=True, exist_ok=True)
-            os.rename(old, self.spare)
-        except OSError:
-            shutil.rmtree(old, ignore_errors=True)
-            return False
-        return True
 
     def _link_unchanged(self) -> None:
         """Give the staging folder every unchanged file of the output, as hard links."""

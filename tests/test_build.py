@@ -793,45 +793,6 @@ def test_example_blog_builds_cleanly(tmp_path: Path) -> None:
     assert (site / "site/actors/penelope-cruz/index.html").is_file()
 
 
-def test_the_spare_is_always_the_generation_just_replaced(tmp_path: Path) -> None:
-    """Brought up to date from the writer's note of what the last build changed, or by comparing manifests."""
-    site = write_site(tmp_path / "blog", FILMS)
-    build_site(site)
-    steps = [
-        lambda: _edit_body(site / "content/posts/2020-09-07-jump.md", "\nFirst edit.\n"),
-        lambda: write_site(
-            site, {"content/posts/new.md": post("New", "2024-01-01", actors="[Simon Pegg]")}
-        ),
-        lambda: _edit_body(site / "content/posts/new.md", "\nSecond edit.\n"),
-        lambda: (site / "content/posts/new.md").unlink(),
-        lambda: (
-            next(
-                (site / ".newsreel-cache").glob("spare-*.behind")
-            ).unlink(),  # no note: manifests compared
-            _edit_body(site / "content/posts/2022-01-21-slip.md", "\nThird edit.\n"),
-        ),
-        lambda: _edit_body(site / "content/posts/2022-01-21-slip.md", "\nFourth edit.\n"),
-        # Every page's key changes and no byte does: the spare and the output share every file.
-        lambda: write_site(
-            site,
-            {
-                "templates/robots.txt": (REPO / "templates/robots.txt").read_text()
-                + "{# same bytes #}"
-            },
-        ),
-        lambda: _edit_body(site / "content/posts/2022-01-21-slip.md", "\nFifth edit.\n"),
-        lambda: _edit_body(site / "content/posts/2022-01-21-slip.md", "\nSixth edit.\n"),
-    ]
-    for number, step in enumerate(steps):
-        before = tree_hashes(site / "site")
-        step()
-        result = build_site(site)
-        spare = next(path for path in (site / ".newsreel-cache").glob("spare-*") if path.is_dir())
-        if result.changed or result.removed:  # (a build that changes no byte swaps nothing)
-            assert tree_hashes(spare) == before, number
-        assert not list(tmp_path.rglob("*.newsreel-link")), number
-
-
 def test_an_edit_that_puts_the_time_back_is_still_seen(tmp_path: Path) -> None:
     """A same-size edit whose mtime is set back (a restore, a careful tool) changes the
     file's ctime, which nothing can set: it is read again, a post as a static file."""
@@ -977,8 +938,8 @@ def test_a_static_file_where_a_page_needs_a_folder_is_an_error(
 @pytest.mark.parametrize("preview", [False, True], ids=["swap", "in-place"])
 def test_a_file_and_a_folder_may_trade_places(tmp_path: Path, preview: bool) -> None:
     """A static file that becomes a folder of that name, and back, at any depth: every build
-    equals a cold one. The spare (``build``) or the output itself (``serve``'s preview, changed
-    in place) has its removed files deleted before new ones take their place."""
+    equals a cold one, in the output folder given and in ``serve``'s preview: its removed
+    files are deleted before new ones take their place."""
     site = write_site(tmp_path / "blog", FILMS)
     settings = (
         FILMS["newsreel.yaml"] + "search: false\nsocial_cards: false\n"
@@ -1006,70 +967,74 @@ def test_a_file_and_a_folder_may_trade_places(tmp_path: Path, preview: bool) -> 
         shutil.rmtree(cold)
 
 
-def _assert_the_next_edit_swaps_in_the_spare(site: Path) -> None:
-    """The spare is there, noted and equal to the output; an edit's build swaps it in."""
-    spare = next(path for path in (site / ".newsreel-cache").glob("spare-*") if path.is_dir())
-    assert spare.with_name(spare.name + ".behind").is_file()
-    assert tree_hashes(spare) == tree_hashes(site / "site")
-    output = (site / "site").stat().st_ino
-    unchanged = (site / "site/films").stat().st_ino
-    _edit_body(site / "content/posts/2020-09-07-jump.md", "\nAn edit.\n")
-    assert newsreel("build", site).returncode == 0
-    assert (site / "site").stat().st_ino == output  # the output folder keeps its identity…
-    assert (site / "site/films").stat().st_ino != unchanged  # …its entries, the spare's, swapped in
-    assert (spare / "films").stat().st_ino == unchanged
-    assert "An edit." in (site / "site/posts/jump/index.html").read_text("utf-8")
+def _inodes(folder: Path) -> dict[str, int]:
+    """Each file's inode, by its name in ``folder``."""
+    return {
+        p.relative_to(folder).as_posix(): p.stat().st_ino for p in folder.rglob("*") if p.is_file()
+    }
 
 
-def test_the_first_build_leaves_a_spare_that_the_next_edit_swaps_in(tmp_path: Path) -> None:
-    """A build into a new folder makes the spare too (the output's files hard-linked, noted as
-    equal to it): the next edit's commit swaps it in instead of linking every file anew."""
-    site = write_site(tmp_path / "blog", FILMS)
-    assert newsreel("build", site).returncode == 0
-    _assert_the_next_edit_swaps_in_the_spare(site)
+def _equals_a_cold_build(site: Path, tmp_path: Path) -> bool:
     cold = tmp_path / "cold"
+    shutil.rmtree(cold, ignore_errors=True)
     shutil.copytree(site, cold, ignore=shutil.ignore_patterns("site", ".newsreel-cache"))
     assert newsreel("build", cold, "--no-cache").returncode == 0
-    assert tree_hashes(site / "site") == tree_hashes(cold / "site")
+    return tree_hashes(site / "site") == tree_hashes(cold / "site")
 
 
-def test_a_build_that_changes_nothing_still_leaves_a_spare(tmp_path: Path) -> None:
-    """With the cache deleted, a full build finds every page as it was and changes nothing: it
-    still makes the spare, so that the next edit swaps it in rather than linking every file."""
+def test_an_edit_is_committed_in_place(tmp_path: Path) -> None:
+    """A few pages changed are renamed into the output (after a journal): the output folder
+    and every page that did not change stay as they were, inode and all."""
     site = write_site(tmp_path / "blog", FILMS)
     assert newsreel("build", site).returncode == 0
-    shutil.rmtree(site / ".newsreel-cache")
-    result = newsreel("build", site)
-    assert result.returncode == 0 and "0 changed" in result.stdout, result.stdout
-    _assert_the_next_edit_swaps_in_the_spare(site)
+    before = _inodes(site / "site")
+    output = (site / "site").stat().st_ino
+    _edit_body(site / "content/posts/2020-09-07-jump.md", "\nAn edit.\n")
+    result = newsreel("-v", "build", site)
+    assert result.returncode == 0, result.stderr
+    said = [line.split("wrote /", 1)[1] for line in result.stdout.splitlines() if "wrote /" in line]
+    written = {rel + "index.html" if rel.endswith("/") or not rel else rel for rel in said}
+    assert "posts/jump/index.html" in written
+    after = _inodes(site / "site")
+    assert (site / "site").stat().st_ino == output
+    assert {rel for rel in after if after[rel] != before.get(rel)} == written
+    assert "An edit." in (site / "site/posts/jump/index.html").read_text("utf-8")
+    assert not list((site / ".newsreel-cache").glob("spare-*"))
+    assert _equals_a_cold_build(site, tmp_path)
 
 
-def test_spare_generation_is_reused_and_a_broken_one_discarded(tmp_path: Path) -> None:
-    """After two builds the previous generation waits in the cache; edits swap it in, a damaged one is rebuilt."""
-    site = write_site(tmp_path / "blog", FILMS)
-    posts = site / "content/posts"
-    for title in ("One", "Two"):
-        (posts / "2020-09-07-jump.md").write_text(post(title, "2020-09-07", "Body."))
-        assert newsreel("build", site).returncode == 0
-    spares = [path for path in (site / ".newsreel-cache").glob("spare-*") if path.is_dir()]
-    note = spares[0].with_name(spares[0].name + ".behind")
-    assert len(spares) == 1 and note.is_file()
-    (posts / "2020-09-07-jump.md").write_text(post("Three", "2020-09-07", "Body."))
+def test_a_change_to_most_pages_is_swapped_in_whole(tmp_path: Path) -> None:
+    """A template edit changes every page: the new generation is made beside the output and
+    its top-level entries exchanged with the output's; the output folder keeps its inode, the
+    generation replaced is deleted, and nothing is left beside the output."""
+    many = {  # (more pages than a commit renames in place: ``writer.SMALL_COMMIT``)
+        f"content/posts/2021-01-01-p{n}.md": post(f"P{n}", "2021-01-01", film=f"Film {n}")
+        for n in range(300)
+    }
+    site = write_site(tmp_path / "blog", {**FILMS, **many})
     assert newsreel("build", site).returncode == 0
-    assert "Three" in (site / "site/posts/jump/index.html").read_text()
-    assert (
-        "Two" in (spares[0] / "posts/jump/index.html").read_text()
-    )  # the generation just replaced
-    note.unlink()  # as a build killed while updating the spare leaves it
-    (spares[0] / "posts/jump/index.html").write_text("damaged")
-    (posts / "2020-09-07-jump.md").write_text(post("Four", "2020-09-07", "Body."))
-    assert newsreel("build", site).returncode == 0
-    cold = write_site(
-        tmp_path / "cold",
-        {**FILMS, "content/posts/2020-09-07-jump.md": post("Four", "2020-09-07", "Body.")},
+    output = (site / "site").stat().st_ino
+    posts = (site / "site/posts").stat().st_ino
+    write_site(
+        site, {"templates/base.html": (REPO / "templates/base.html").read_text() + "<!-- x -->"}
     )
-    assert newsreel("build", cold, "--no-cache").returncode == 0
-    assert tree_hashes(site / "site") == tree_hashes(cold / "site")
+    assert newsreel("build", site).returncode == 0
+    assert (site / "site").stat().st_ino == output
+    assert (site / "site/posts").stat().st_ino != posts  # (the new generation's, swapped in)
+    assert sorted(p.name for p in site.iterdir() if "newsreel-tmp" in p.name) == []
+    assert _equals_a_cold_build(site, tmp_path)
+
+
+def test_a_spare_generation_left_in_the_cache_is_deleted(tmp_path: Path) -> None:
+    """Builds before 2026-12-07 kept the generation replaced in the cache (``spare-*``)."""
+    site = write_site(tmp_path / "blog", FILMS)
+    assert newsreel("build", site).returncode == 0
+    spare = site / ".newsreel-cache/spare-0123456789ab"
+    shutil.copytree(site / "site", spare)
+    (spare.parent / (spare.name + ".behind")).write_text("{}")
+    _edit_body(site / "content/posts/2020-09-07-jump.md", "\nAn edit.\n")
+    assert newsreel("build", site).returncode == 0
+    assert not list((site / ".newsreel-cache").glob("spare-*"))
 
 
 def test_another_base_url_in_the_same_folder_changes_every_link(tmp_path: Path) -> None:

@@ -66,8 +66,13 @@ def _signal_when(
 
 
 def _swap_under_way(site: Path) -> bool:
-    """Whether a killed build left the journal of a swap it began (the next build finishes it)."""
-    return any((holder / "SWAP").is_file() for holder in site.glob(".site.newsreel-tmp-*"))
+    """Whether a killed build left the journal of a commit it began (a swap, or renames in
+    place), which the next build finishes."""
+    return any(
+        (holder / name).is_file()
+        for holder in site.glob(".site.newsreel-tmp-*")
+        for name in ("SWAP", "COMMIT")
+    )
 
 
 def _temps(folder: Path) -> list[str]:
@@ -120,16 +125,15 @@ def test_sigkill_at_random_moments_leaves_a_whole_site(tmp_path: Path, record_pr
 
 
 def test_sigkill_during_patch_builds_leaves_a_whole_site(tmp_path: Path, record_property) -> None:
-    """Text edits are patched in (snapshot, SQLite cache, spare note): killed at any moment of one,
-    the site is the old one or the new one, and the next build is right."""
+    """Text edits are patched in (snapshot, SQLite cache, renames in place): killed at any
+    moment of one, the site is the old one or the new one (or, killed between two renames, a
+    commit its journal lets the next build finish), and the next build is right."""
     site = write_site(tmp_path / "blog", _corpus(0))
     assert newsreel("build", site).returncode == 0
     rng = random.Random(11)
     kills = 0
     post = sorted((site / "content/posts").iterdir())
-    post[0].write_text(
-        post[0].read_text("utf-8") + "\nA first edit makes the spare generation.\n", "utf-8"
-    )
+    post[0].write_text(post[0].read_text("utf-8") + "\nA first edit.\n", "utf-8")
     started = time.monotonic()
     assert newsreel("build", site).returncode == 0
     patch_build = time.monotonic() - started  # the kills land within a build this long

@@ -1273,7 +1273,7 @@ needs_root = pytest.mark.skipif(
         ("content/posts", 1, "content/posts: cannot read the folder"),
         ("content/posts/2023-01-02-good.md", 1, "content/posts/2023-01-02-good.md:"),
         (f"{CACHE}/{STORE_FILE}", 0, ""),  # only a cache: the build goes on without it
-        (".newsreel-cache", 1, ""),  # the lock and the spare live there: one line naming it
+        (".newsreel-cache", 1, ""),  # the lock and the token live there: one line naming it
     ],
 )
 def test_unreadable_files_as_another_user(
