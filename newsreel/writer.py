@@ -891,18 +891,19 @@ def _apply(holder: Path, output: Path, changed: Iterable[str], removed: Iterable
 
 
 def _seal(output: Path) -> None:
-    """Stamp the output's manifest later than the last change its commit made (the output
-    folder's ctime moves with each rename in it): the check takes a folder changed since the
-    manifest's stamp for one someone else changed (``_verify``), and a commit renames folders
-    after its manifest was written. The clock's tick may be coarse (4 ms), so the stamp is set
-    until it is past."""
+    """Stamp the output's manifest later than the last change its commit made: the check takes
+    a folder changed since the manifest's stamp for one someone else changed (``_verify``), and
+    a commit renames files and folders after its manifest was written. The file system's clock
+    may tick coarsely (4 ms), and a change in the tick of the stamp counts as after it, so the
+    stamp is set again until the clock has ticked past the commit."""
     manifest = manifest_path(output)
-    last = os.lstat(output).st_ctime_ns
+    os.utime(manifest)
+    commit = os.stat(manifest).st_mtime_ns  # (the commit's tick, or a later one)
     for _ in range(1000):
-        os.utime(manifest)
-        if os.stat(manifest).st_mtime_ns > last:
-            return
         time.sleep(0.001)
+        os.utime(manifest)
+        if os.stat(manifest).st_mtime_ns > commit:
+            return
 
 
 def _write_private(path: Path, data: bytes) -> None:
