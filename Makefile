@@ -6,6 +6,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 SERVE_ARGS ?=
+PYTEST_ARGS ?= --durations=20  # (the slowest tests, listed at the end: CI must stay under 20 minutes)
 
 .PHONY: site serve test install
 

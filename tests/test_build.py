@@ -1008,8 +1008,10 @@ def test_a_change_to_most_pages_is_swapped_in_whole(tmp_path: Path) -> None:
     its top-level entries exchanged with the output's; the output folder keeps its inode, the
     generation replaced is deleted, and nothing is left beside the output."""
     many = {  # (more pages than a commit renames in place: ``writer.SMALL_COMMIT``)
-        f"content/posts/2021-01-01-p{n}.md": post(f"P{n}", "2021-01-01", film=f"Film {n}")
-        for n in range(300)
+        f"content/posts/2021-01-01-p{n}.md": post(
+            f"P{n}", "2021-01-01", film=f"Film {n}", tags=f"[t{n}]"
+        )
+        for n in range(180)
     }
     site = write_site(tmp_path / "blog", {**FILMS, **many})
     assert newsreel("build", site).returncode == 0

@@ -329,7 +329,7 @@ def test_a_build_killed_between_two_exchanges_is_finished_by_the_next(tmp_path: 
     site = write_site(tmp_path / "blog", _corpus(0))
     assert newsreel("build", site).returncode == 0
     inode = (site / "site").stat().st_ino
-    for edition, die_at in ((1, 1), (2, 2), (3, 3)):
+    for edition, die_at in ((1, 1), (2, 2)):  # (before the first exchange, after one)
         old = tree_hashes(site / "site")
         write_site(site, _corpus(edition))
         died = run_python("-c", _DIE_AT_EXCHANGE, site, str(die_at))
@@ -341,28 +341,28 @@ def test_a_build_killed_between_two_exchanges_is_finished_by_the_next(tmp_path: 
         assert result.returncode == 0, result.stderr
         assert _temps(site) == [] and not _swap_under_way(site)
         assert (site / "site").stat().st_ino == inode
-        cold = newsreel("build", site, "--no-cache", "--output", str(tmp_path / f"cold-{edition}"))
-        assert cold.returncode == 0, cold.stderr
-        assert tree_hashes(tmp_path / f"cold-{edition}") == tree_hashes(site / "site")
+    cold = newsreel("build", site, "--no-cache", "--output", str(tmp_path / "cold"))
+    assert cold.returncode == 0, cold.stderr
+    assert tree_hashes(tmp_path / "cold") == tree_hashes(site / "site")
 
 
 def test_an_output_that_is_a_mount_point_is_built_into(tmp_path: Path) -> None:
     """An output on another file system than its parent (a mount point, a container's volume):
     renames cannot reach it from beside it, so the new generation is made inside it, and every
-    build — the first into the empty mount, patches, a full one, one from scratch, one killed
-    between two exchanges — keeps the mount and leaves a cold build's bytes."""
+    build — the first into the empty mount, a change to many pages, one killed between two
+    exchanges — keeps the mount and leaves a cold build's bytes."""
     site = write_site(tmp_path / "blog", _corpus(0))
     output = site / "site"
     _mount_tmpfs(output, "64m")
     try:
         inode = output.stat().st_ino
-        for edition, options in enumerate([(), (), ("--no-cache",), ()]):
+        for edition in range(2):
             write_site(site, _corpus(edition))
-            result = newsreel("build", site, *options)
+            result = newsreel("build", site)
             assert result.returncode == 0, result.stderr
             assert output.stat().st_ino == inode and os.path.ismount(output)
             assert [n for n in os.listdir(output) if "newsreel" in n] == [] and _temps(site) == []
-        write_site(site, _corpus(4))
+        write_site(site, _corpus(2))
         died = run_python("-c", _DIE_AT_EXCHANGE, site, "2")
         assert died.returncode == 9 and _swap_under_way(site), died.stderr
         assert [n for n in os.listdir(output) if ".newsreel-tmp-" in n]  # (its generation)
