@@ -129,44 +129,38 @@ def test_a_foreign_file_copied_in_with_old_times_is_refused(tmp_path: Path) -> N
     assert tree_hashes(site / "site") == before
 
 
+def _identity(folder: Path) -> tuple[int, int, int, int]:
+    info = os.stat(folder)
+    return info.st_ino, info.st_mode, info.st_uid, info.st_gid
+
+
 def test_an_existing_empty_shared_output_folder_keeps_its_identity(tmp_path: Path) -> None:
+    """Its inode, mode and owner, through the first build and every build after: two patches,
+    a full one, one from scratch (a shell or server whose working folder is the output sees
+    each build)."""
+    from newsreel.theme import theme_dirs
+
     site = _site(tmp_path / "blog")
     shared = tmp_path / "public"
     shared.mkdir()
     os.chmod(shared, 0o1777)
     os.chown(shared, 65534, 65534)
-    before = os.stat(shared)
+    before = _identity(shared)
     result = _build(site, "--output", shared)
     assert result.returncode == 0, result.stderr
-    after = os.stat(shared)
-    assert (after.st_ino, after.st_mode, after.st_uid, after.st_gid) == (
-        before.st_ino,
-        before.st_mode,
-        before.st_uid,
-        before.st_gid,
-    )
+    assert _identity(shared) == before
     assert (shared / "index.html").is_file()
-    from newsreel.theme import theme_dirs
-
-    # and every build after: two patches, a full one, one from scratch (a shell or server whose working folder is the output sees each build)
     (site / "templates").mkdir(exist_ok=True)
-    for n, (change, *options) in enumerate(
-        [("post", ""), ("post", ""), ("template", ""), ("post", "--no-cache")]
-    ):
-        if change == "post":
-            (site / "content/posts/p1.md").write_text(post(f"Post 1 edit {n}", date="2023-01-02"))
-        else:
+    for n, change in enumerate(["post", "post", "template", "--no-cache"]):
+        if change == "template":
             (site / "templates/base.html").write_text(
                 (theme_dirs()[0] / "base.html").read_text("utf-8") + "<!-- mine -->"
             )
-        assert _build(site, "--output", shared, *filter(None, options)).returncode == 0
-        later = os.stat(shared)
-        assert (later.st_ino, later.st_mode, later.st_uid, later.st_gid) == (
-            before.st_ino,
-            before.st_mode,
-            before.st_uid,
-            before.st_gid,
-        )
+        else:
+            (site / "content/posts/p1.md").write_text(post(f"Post 1 edit {n}", date="2023-01-02"))
+        options = [change] if change.startswith("--") else []
+        assert _build(site, "--output", shared, *options).returncode == 0
+        assert _identity(shared) == before
         assert f"Post 1 edit {n}" in (shared / "posts/p1/index.html").read_text() or n == 2
     assert "<!-- mine -->" in (shared / "index.html").read_text()
 
