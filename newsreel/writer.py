@@ -1079,10 +1079,11 @@ class OutputWriter:
             self.output.parent
             / f".{self.output.name}{_TMP_INFIX}{os.getpid()}-{secrets.token_hex(4)}"
         )
-        """The staging folder: the output's token, the journal of an in-place commit, and…"""
+        """The staging folder: the output's token, the journal of a commit, and…"""
         self.staging = self.holder / GENERATION
-        """…the new generation, which is swapped in whole (it holds nothing but the site);
-        inside the output when that is a mount point (``_generation_folder``)."""
+        """…the files written anew, renamed into the output, or made a whole new generation
+        and swapped in (it holds nothing but the site); inside the output when that is a mount
+        point (``_generation_folder``)."""
         self._dirs: set[str] = set()
         self.changed: set[str] = set()
 
