@@ -528,11 +528,26 @@ def new_post(
         f"created {shown} as a draft: newsreel serve shows it, newsreel build leaves it out "
         "until you remove its draft: true line"
     )
+    options = new_post_options(taxonomies)
     for tax, listed in given:
         for name in listed:
             guess = did_you_mean(name, names.of(tax.name))
             if guess is not None:
                 reporter.problem(suggestion_problem(shown, tax.label.lower(), name, guess))
+        kept = {fold(name): name for name in listed}
+        for option, said in (terms or {}).items():
+            for name in said if options.get(option.replace("_", "-")) is tax else ():
+                name = " ".join(name.split())
+                if name and name not in listed:
+                    reporter.problem(
+                        warning_problem(
+                            shown,
+                            None,
+                            f'{tax.label.lower()} "{name}" is "{kept[fold(name)]}" written '
+                            "another way: the post names it once",
+                            "the first spelling given is kept; both would land on one page",
+                        )
+                    )
     return path
 
 

@@ -383,6 +383,16 @@ def test_new_post_never_overwrites(blog: Path) -> None:
     assert not (blog / "content" / "posts" / "old-news.md").exists()
 
 
+def test_new_post_says_when_two_names_are_one(blog: Path) -> None:
+    result = newsreel(
+        "new", "post", "Two spellings", "--actor", "Zoë Kravitz", "--actor", "Zoe Kravitz", cwd=blog
+    )
+    assert result.returncode == 0, result.stderr
+    assert 'actor "Zoe Kravitz" is "Zoë Kravitz" written another way' in result.stderr
+    text = (blog / "content/posts/two-spellings.md").read_text("utf-8")
+    assert "Zoë Kravitz" in text and "Zoe Kravitz" not in text
+
+
 def test_new_post_refuses_a_control_character_the_build_would_refuse(blog: Path) -> None:
     for args in (["Bell\x07 news"], ["Fine news", "--actor", "Esc\x1bape"]):
         result = newsreel("new", "post", *args, cwd=blog)
