@@ -67,7 +67,6 @@ GENERATION = "new"
 unless the output is a mount point (``_generation_folder``)."""
 _TMP_INFIX = ".newsreel-tmp-"
 _RENAME_EXCHANGE = 2
-_AT_FDCWD = -100
 SMALL_COMMIT = 500
 """At most this many changed files (or a tenth of the site) are renamed in place."""
 
@@ -227,15 +226,6 @@ def _parse(data: object) -> dict[str, FileEntry] | None:
             return None
         files[name] = (entry[0], entry[1], tuple(sources))
     return files
-
-
-def _stamp_list(path: Path) -> list[int] | None:
-    """A file's (mtime, size); None when it is missing."""
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    return [info.st_mtime_ns, info.st_size]
 
 
 def manifest_stamp(output: Path) -> tuple[int, int] | None:
@@ -933,12 +923,6 @@ def output_token(cache_dir: Path, output: Path) -> str:
     except OSError:
         pass
     return token
-
-
-def _remove_files(root: Path, names: Iterable[str]) -> None:
-    """Delete files under ``root`` and the folders they leave empty (never through a link)."""
-    with _Folder(root) as folder:
-        folder.remove(names)
 
 
 def _exchange(a_fd: int, b_fd: int, name: str) -> bool:
