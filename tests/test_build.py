@@ -525,6 +525,37 @@ def test_the_snapshot_keeps_named_records_and_refuses_others(tmp_path: Path) -> 
     assert _output(site) == _cold_copy(site, tmp_path / "cold")
 
 
+def test_the_stamps_of_every_source_are_stored_packed_and_checked(tmp_path: Path) -> None:
+    """Each source's stamp and hash are kept as a few long strings and an array (a patch
+    build reads and writes them); a packing that does not hold together is no snapshot."""
+    import pickle
+    import sqlite3
+
+    from newsreel.incremental.store import STORE_FILE, load_state
+    from newsreel.layout import SiteLayout
+
+    site = write_site(tmp_path / "blog", FILMS)
+    build_site(site)
+    _edit_body(site / "content/posts/2020-09-07-jump.md", "\nMore.\n")
+    assert build_site(site).patched
+    state = load_state(site)
+    assert state.snapshot is not None and state.store is not None
+    stamps = state.snapshot.stamps
+    assert stamps.keys() == state.snapshot.digests.keys() and len(stamps) > 3
+    assert all(stamp is None or len(stamp) == 5 for stamp in stamps.values())
+    state.store.close()
+    with sqlite3.connect(SiteLayout(site).cache / STORE_FILE) as db:
+        (data,) = db.execute("SELECT data FROM meta WHERE name = 'stamps'").fetchone()
+        stored = pickle.loads(data)
+        assert stored["stamps"][0] == "packed" and stored["digests"][0] == "packed"
+        tag, names, numbers = stored["stamps"]
+        stored["stamps"] = (tag, names, numbers[:-40])  # a stamp short
+        db.execute("UPDATE meta SET data = ? WHERE name = 'stamps'", (pickle.dumps(stored),))
+    _edit_body(site / "content/posts/2020-09-07-jump.md", "\nAnd more.\n")
+    assert not build_site(site).patched
+    assert _output(site) == _cold_copy(site, tmp_path / "cold")
+
+
 def test_a_cache_of_another_format_is_removed_unread(tmp_path: Path) -> None:
     from newsreel.incremental.store import STORE_FILE
     from newsreel.layout import SiteLayout

@@ -27,6 +27,7 @@ from sitekit import (
     Link,
     assert_fails_cleanly,
     changed_bytes,
+    manifest_of_format_2,
     newsreel,
     run_python,
     tree_hashes,
@@ -36,6 +37,7 @@ from sitekit import (
 from newsreel.build import BuildOptions, build_site
 from newsreel.incremental.store import STORE_FILE
 from newsreel.layout import CACHE
+from newsreel.writer import Manifest, manifest_path
 
 GOOD_POST = (
     "---\ntitle: A good post\ndate: 2023-01-02\nfilm: Heat\nactors: [Al Pacino]\n---\nGood text.\n"
@@ -1099,16 +1101,19 @@ def test_permalink_that_is_no_folder_inside_is_a_settings_error(
     assert_fails_cleanly(site, "newsreel.yaml:3:", record_property, family="error")
 
 
-def test_poisoned_manifest_deletes_nothing_outside(tmp_path: Path, record_property) -> None:
-    """A manifest that names files outside the output (``../content/...``) is not trusted."""
+@pytest.mark.parametrize("version", [2, 3])
+def test_poisoned_manifest_deletes_nothing_outside(
+    tmp_path: Path, record_property, version: int
+) -> None:
+    """A manifest that names files outside the output (``../content/...``) is not trusted, in
+    the format newsreel writes (3) or the one it still reads (2)."""
     site = good_site(tmp_path)
-    manifest = site / ".site.newsreel-manifest"
-    data = json.loads(manifest.read_text("utf-8"))
+    manifest = Manifest.read(site / "site")
+    assert manifest is not None
     for name in ("../content/posts/2023-01-02-good.md", "../newsreel.yaml"):
-        data["names"] += "\0" + name
-        data["hashes"] += "\0" + "0" * 32
-        data["keys"] += "\0x"
-    manifest.write_text(json.dumps(data), "utf-8")
+        manifest.files[name] = ("0" * 32, "x", ())
+    data = manifest.dump()
+    manifest_path(site / "site").write_bytes(data if version == 3 else manifest_of_format_2(data))
     assert_fails_cleanly(site, "error: refusing", record_property, family="output")
     assert (site / "content" / "posts" / "2023-01-02-good.md").read_text("utf-8") == GOOD_POST
 

@@ -21,7 +21,9 @@ import time
 from pathlib import Path
 
 import pytest
-from sitekit import newsreel, post, spawn, tree_hashes, write_site
+from sitekit import manifest_of_format_2, newsreel, post, spawn, tree_hashes, write_site
+
+from newsreel.writer import Manifest
 
 
 def _site(root: Path, count: int = 6) -> Path:
@@ -290,11 +292,10 @@ def test_an_output_with_the_manifest_of_an_older_newsreel_is_taken_over(tmp_path
     assert _build(site).returncode == 0
     expected = tree_hashes(site / "site")
     manifest = site / ".site.newsreel-manifest"
-    data = json.loads(manifest.read_text("utf-8"))
-    names, hashes, keys = (data[k].split("\0") for k in ("names", "hashes", "keys"))
+    read = Manifest.read(site / "site")
+    assert read is not None
     files = {
-        n: [h, k] + ([data["reads"][n]] if n in data["reads"] else [])
-        for n, h, k in zip(names, hashes, keys)
+        n: [h, k] + ([list(reads)] if reads else []) for n, (h, k, reads) in read.files.items()
     }
     (site / "site" / ".newsreel-manifest.json").write_text(
         json.dumps({"generator": "newsreel", "files": files}), "utf-8"
@@ -305,6 +306,22 @@ def test_an_output_with_the_manifest_of_an_older_newsreel_is_taken_over(tmp_path
     assert tree_hashes(site / "site") == expected
     assert manifest.is_file()
     assert newsreel("check", site, "--no-build").returncode == 0
+
+
+def test_an_output_with_the_manifest_format_before_is_taken_over(tmp_path: Path) -> None:
+    """The manifest as the newsreel before this one wrote it (format 2, all JSON) is read: a
+    build after an edit gives what a cold one does, and writes the manifest in this format."""
+    site = _site(tmp_path / "blog")
+    assert _build(site).returncode == 0
+    manifest = site / ".site.newsreel-manifest"
+    manifest.write_bytes(manifest_of_format_2(manifest.read_bytes()))
+    edited = post("Post 1", date="2023-01-02", film='"Heat"', body="Edited.")
+    (site / "content" / "posts" / "p1.md").write_text(edited, "utf-8")
+    result = _build(site)
+    assert result.returncode == 0, result.stderr
+    assert manifest.read_bytes().startswith(b'{"generator":"newsreel","format":3,')
+    assert _build(site, "--output", tmp_path / "cold", "--no-cache").returncode == 0
+    assert tree_hashes(site / "site") == tree_hashes(tmp_path / "cold")
 
 
 def _generations(tmp_path: Path) -> tuple[Path, Path, Path, dict[str, str]]:

@@ -19,9 +19,11 @@ import pickle
 import shutil
 import sqlite3
 import tempfile
+from array import array
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -239,7 +241,7 @@ class SourceStore:
             StoredTerm,
         )
 
-        core, stamps = self.meta("snapshot"), self.meta("stamps")
+        core, stamps = self.meta("snapshot"), _unpacked(self.meta("stamps"))
         if not isinstance(core, Snapshot) or not isinstance(stamps, dict):
             return None
         # (A snapshot pickled by another newsreel may lack a field: it is not this one's.)
@@ -282,7 +284,7 @@ class SourceStore:
                 # What a patch changes (the stamps, the messages) is a row of its own; the rest
                 # of a snapshot read back from this store is as it was (a patch never changes it).
                 changing = {name: getattr(snapshot, name) for name in PATCHED_FIELDS}
-                meta.append(("stamps", _pickle(changing)))
+                meta.append(("stamps", _pickle(_packed(changing))))
                 if not (isinstance(snapshot.posts, StoredRows) and snapshot.posts.db is self.db):
                     for table in ("posts", "terms"):
                         self.db.execute(f"DELETE FROM {table}")
@@ -348,6 +350,54 @@ class StoredRows(Mapping[str, Any]):
 
     def __len__(self) -> int:
         return int(self.db.execute(f"SELECT count(*) FROM {self.table}").fetchone()[0])
+
+
+_SEP = "\x00"
+"""Between the names of a packed field: no file name holds it."""
+_NO_STAMP = (0, 0, 0, 0, 0)
+"""A source that could not be stamped, in a packed ``stamps`` (no file has mode 0)."""
+_PACKED = "packed"
+
+
+def _packed(changing: dict[str, Any]) -> dict[str, Any]:
+    """The patched fields with the two that hold an item per source (``stamps``, ``digests``)
+    as long strings and an array of integers: pickled as 40,000 tuples, they took 45 ms of a
+    40,000-post build that patches one post to write and 70 ms to read, and this a tenth."""
+    stamps, digests = changing["stamps"], changing["digests"]
+    if not stamps or digests.keys() != stamps.keys():
+        return changing
+    try:
+        numbers = array(
+            "q", chain.from_iterable(_NO_STAMP if s is None else s for s in stamps.values())
+        )
+    except (OverflowError, TypeError):  # (an inode number past 2**63: kept as it is)
+        return changing
+    names = _SEP.join(stamps)
+    values = _SEP.join([digests[name] for name in stamps])
+    return {**changing, "stamps": (_PACKED, names, numbers.tobytes()), "digests": (_PACKED, values)}
+
+
+def _unpacked(changing: Any) -> Any:
+    """``_packed`` undone; None when it does not hold together."""
+    if not isinstance(changing, dict) or not isinstance(changing.get("stamps"), tuple):
+        return changing
+    try:
+        (tag, names, data), (other, values) = changing["stamps"], changing["digests"]
+        listed, digests, numbers = names.split(_SEP), values.split(_SEP), array("q")
+        numbers.frombytes(data)
+    except (TypeError, ValueError, AttributeError):
+        return None
+    if (
+        tag != _PACKED
+        or other != _PACKED
+        or not 5 * len(listed) == 5 * len(digests) == len(numbers)
+    ):
+        return None
+    each = iter(numbers)
+    stamps = dict(zip(listed, zip(each, each, each, each, each)))
+    for name in [name for name, stamp in stamps.items() if stamp == _NO_STAMP]:
+        stamps[name] = None
+    return {**changing, "stamps": stamps, "digests": dict(zip(listed, digests))}
 
 
 def _pickle(value: Any) -> bytes:
