@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import functools
 import json
 import os
 import secrets
@@ -273,6 +274,66 @@ def _parse(raw: bytes) -> dict[str, FileEntry] | None:
     return files
 
 
+class Listing:
+    """The names of a manifest's files: all the check of an output needs, but the hash of a
+    file changed since. ``read`` splits them alone from a manifest of this format, in 30-40 ms
+    at 86,000 files where the whole takes 70-80, so ``EarlyCheck`` forks its children sooner;
+    ``manifest`` parses the rest when the build asks for it."""
+
+    def __init__(
+        self,
+        names: list[str],
+        stamp: tuple[int, int],
+        raw: bytes = b"",
+        manifest: Manifest | None = None,
+    ) -> None:
+        self.names = names
+        self.stamp = stamp
+        self.doubted: list[str] = []
+        """What the check found missing or changed (``doubt``)."""
+        self._raw = raw
+        self._given = manifest
+        self._read: Manifest | None = manifest
+
+    @classmethod
+    def of(cls, manifest: Manifest) -> Listing:
+        """The names of a manifest already read, whose entries the check's doubts clear."""
+        return cls(list(manifest.files), manifest.stamp or (-1, 0), manifest=manifest)
+
+    @classmethod
+    def read(cls, output: Path) -> Listing | None:
+        """The names of the manifest of ``output`` (None as ``Manifest.read`` says)."""
+        found = _read_regular(manifest_path(output))
+        columns = _columns(found[0]) if found is not None else None
+        if found is None or columns is None or columns.get("format") != MANIFEST_FORMAT:
+            manifest = Manifest.read(output)  # (an older format: read whole)
+            return None if manifest is None else cls.of(manifest)
+        names = columns["names"]
+        if not isinstance(names, str) or not names or not _names_inside(names):
+            return None
+        info = found[1]
+        return cls(names.split(_SEP), (info.st_mtime_ns, info.st_size), raw=found[0])
+
+    def manifest(self) -> Manifest | None:
+        """The whole manifest these names are of; None when its other columns do not hold."""
+        if self._read is None and self._raw:
+            files = _parse(self._raw)
+            self._read = Manifest(files, stamp=self.stamp) if files is not None else None
+            self._raw = b""
+        return self._read
+
+    def digest(self, rel: str) -> str:
+        """The hash the manifest gives ``rel`` ("" when it gives none)."""
+        whole = self.manifest()
+        entry = whole.files.get(rel) if whole is not None else None
+        return entry[0] if entry is not None else ""
+
+    def doubt(self, rel: str) -> None:
+        self.doubted.append(rel)
+        if self._given is not None:
+            self._given.doubt(rel)
+
+
 def manifest_stamp(output: Path) -> tuple[int, int] | None:
     """(mtime, size) of the output's manifest: another build since changes it."""
     try:
@@ -376,7 +437,7 @@ def guard_output(
         for rel in doubted:
             manifest.doubt(rel)
     else:
-        _verify(output, out, manifest)
+        _verify(output, out, Listing.of(manifest))
     return manifest
 
 
@@ -395,11 +456,17 @@ class EarlyCheck:
     when the manifest is still the one they checked once the build holds the lock
     (``guard_output``)."""
 
-    def __init__(self, output: Path, manifest: Manifest, children: list[tuple[int, int]]) -> None:
+    def __init__(self, output: Path, listing: Listing, children: list[tuple[int, int]]) -> None:
         self.output = output
-        self.manifest = manifest
+        self.listing = listing
         self.children = children
         """(pid, read end of its pipe) of each child, in the order of their parts."""
+
+    @functools.cached_property
+    def manifest(self) -> Manifest | None:
+        """The whole manifest the children check, parsed when the build first asks for it
+        (meanwhile they have started)."""
+        return self.listing.manifest()
 
     @classmethod
     def start(cls, output: Path, parts: int | None = None) -> EarlyCheck | None:
@@ -409,16 +476,16 @@ class EarlyCheck:
         if threading.active_count() > 1 or not hasattr(os, "fork"):
             return None
         out = output.resolve()
-        manifest = Manifest.read(out)
-        if manifest is None:
+        listing = Listing.read(out)
+        if listing is None:
             return None
         from newsreel.children import die_with_parent, ignore_interrupts, interrupts_held
 
         parent = os.getpid()
         if parts is None:
-            parts = 1 if len(manifest.files) <= ONE_CHILD_FILES else 2
-        size = -(-len(manifest.files) // parts)
-        check = cls(output, manifest, [])
+            parts = 1 if len(listing.names) <= ONE_CHILD_FILES else 2
+        size = -(-len(listing.names) // parts)
+        check = cls(output, listing, [])
         for part in range(parts):
             reader, writer = os.pipe()
             with interrupts_held() as interrupts:
@@ -432,8 +499,8 @@ class EarlyCheck:
                     die_with_parent(parent)
                     answer: tuple[str | None, list[str]] | None
                     try:
-                        _verify(output, out, manifest, (part * size, (part + 1) * size))
-                        answer = (None, sorted(manifest.doubted))
+                        _verify(output, out, listing, (part * size, (part + 1) * size))
+                        answer = (None, sorted(listing.doubted))
                     except UnsafeOutput as exc:
                         answer = (str(exc), [])
                     except _StagingSeen:
@@ -499,9 +566,7 @@ def _stray_at_top(shown: Path, out: Path, manifest: Manifest) -> None:
         )
 
 
-def _verify(
-    shown: Path, out: Path, manifest: Manifest, part: tuple[int, int] | None = None
-) -> None:
+def _verify(shown: Path, out: Path, listing: Listing, part: tuple[int, int] | None = None) -> None:
     """Look at every file and folder the manifest implies, and list the folders changed since:
     refuse what newsreel did not write (at any depth) or a symbolic link; doubt each file
     modified since the manifest was written and believe it only when its bytes hash to the
@@ -518,8 +583,8 @@ def _verify(
     warm build of a large site spends most of its time on: it is kept to plain string and
     ``lstat`` calls.) ``part`` (start, stop) looks at those of the manifest's files alone
     (``EarlyCheck``'s children), the modified folders still against every file."""
-    written = manifest.stamp[0] if manifest.stamp is not None else -1
-    files = manifest.files
+    written = listing.stamp[0]
+    names, doubt = listing.names, listing.doubt
     root = str(out) + "/"
     is_dir, is_reg, is_link = stat.S_ISDIR, stat.S_ISREG, stat.S_ISLNK
     top = os.open(out, _DIR_FLAGS)  # names are looked up from it: a shorter walk for the kernel
@@ -559,19 +624,18 @@ def _verify(
         return there
 
     try:
-        listed = files.items() if part is None else islice(files.items(), *part)
-        for rel, entry in listed:
+        for rel in names if part is None else islice(names, *part):
             folder = rel.rpartition("/")[0]
             there = folders.get(folder)
             if there is None:
                 there = look(folder)
             if not there:
-                manifest.doubt(rel)  # its folder is gone
+                doubt(rel)  # its folder is gone
                 continue
             try:
                 info = os.lstat(rel, dir_fd=top)
             except FileNotFoundError:
-                manifest.doubt(rel)  # listed, but gone
+                doubt(rel)  # listed, but gone
                 continue
             if not is_reg(info.st_mode):
                 refuse(
@@ -580,12 +644,12 @@ def _verify(
                     if is_link(info.st_mode)
                     else "is not a regular file",
                 )
-            if info.st_mtime_ns >= written and not _same_bytes(root + rel, entry[0]):
-                manifest.doubt(rel)
+            if info.st_mtime_ns >= written and not _same_bytes(root + rel, listing.digest(rel)):
+                doubt(rel)
     finally:
         os.close(top)
     if modified:
-        _refuse_strangers(out, modified, files, refuse, early=part is not None)
+        _refuse_strangers(out, modified, names, refuse, early=part is not None)
 
 
 class _StagingSeen(Exception):
@@ -596,7 +660,7 @@ class _StagingSeen(Exception):
 def _refuse_strangers(
     out: Path,
     modified: list[str],
-    files: dict[str, FileEntry],
+    files: Iterable[str],
     refuse: Callable[[str, str], None],
     early: bool = False,
 ) -> None:

@@ -404,7 +404,7 @@ def test_the_early_check_answers_as_the_walk_would(tmp_path: Path) -> None:
     """The output is checked in a forked child while the sources are listed: its answer (the
     files to write again, or the refusal naming a foreign file) is the walk's own."""
     from newsreel.errors import UnsafeOutput
-    from newsreel.writer import EarlyCheck, Manifest, _verify
+    from newsreel.writer import EarlyCheck, Listing, Manifest, _verify
 
     site = _site(tmp_path / "blog", 8)
     assert _build(site).returncode == 0
@@ -416,7 +416,7 @@ def test_the_early_check_answers_as_the_walk_would(tmp_path: Path) -> None:
         manifest = Manifest.read(output)
         assert manifest is not None
         try:
-            _verify(output, output.resolve(), manifest)
+            _verify(output, output.resolve(), Listing.of(manifest))
         except UnsafeOutput as exc:
             return str(exc), []
         return None, sorted(manifest.doubted)
@@ -441,6 +441,44 @@ def test_the_early_check_answers_as_the_walk_would(tmp_path: Path) -> None:
     (output / "posts/stray.txt").unlink()
     assert _build(site).returncode == 0
     assert newsreel("check", site, "--no-build").returncode == 0
+
+
+def test_the_early_check_reads_the_names_first_and_the_rest_must_hold(tmp_path: Path) -> None:
+    """``EarlyCheck`` forks its children once the manifest's names are read; the build then
+    takes the whole manifest. One whose names hold but whose hashes do not (a column short)
+    is no manifest: the build refuses the output as one it did not write, whatever the
+    children found. A manifest of the format before is read whole, to the same names."""
+    import json
+
+    from newsreel.writer import EarlyCheck, Listing, Manifest, manifest_path
+
+    site = _site(tmp_path / "blog", 8)
+    assert _build(site).returncode == 0
+    output = site / "site"
+    whole = Manifest.read(output)
+    listing = Listing.read(output)
+    assert whole is not None and listing is not None
+    assert listing.names == list(whole.files) and listing.manifest() == whole
+    saved = manifest_path(output).read_bytes()
+    manifest_path(output).write_bytes(manifest_of_format_2(saved))
+    older = Listing.read(output)
+    assert older is not None and older.names == listing.names
+
+    line, _, columns = saved.partition(b"\n")
+    head = json.loads(line)
+    names, hashes = head["sizes"][0], head["sizes"][1]
+    short = columns[names : names + hashes].rpartition(b"\0")[0]  # the last hash gone
+    head["sizes"][1] = len(short)
+    broken = columns[:names] + short + columns[names + hashes :]
+    manifest_path(output).write_bytes(json.dumps(head).encode() + b"\n" + broken)
+    early = EarlyCheck.start(output)
+    assert early is not None and early.listing.names == listing.names
+    assert early.manifest is None
+    early.close()
+    result = _build(site)
+    assert result.returncode == 1 and "holds files newsreel did not write" in result.stderr
+    manifest_path(output).write_bytes(saved)
+    assert _build(site).returncode == 0
 
 
 def test_no_cache_gives_what_an_empty_folder_gives(tmp_path: Path) -> None:
