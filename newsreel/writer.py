@@ -191,25 +191,33 @@ def _json(data: bytes) -> object:
         return None
 
 
-def _columns(data: bytes) -> dict[str, object] | None:
-    """A manifest's fields, of either format that holds columns (``MANIFEST_FORMAT``)."""
+def _head(data: bytes) -> tuple[dict[str, object], bytes, list[int]] | None:
+    """A format-3 manifest's line of JSON, the bytes after it and each column's length; None
+    for another format or a manifest that does not hold together."""
     line, _, rest = data.partition(b"\n")
     head = _json(line)
-    if not isinstance(head, dict):
+    if not isinstance(head, dict) or head.get("format") != MANIFEST_FORMAT:
         return None
-    if head.get("format") == 2:
-        return head  # (the columns are JSON strings in it)
     sizes = head.get("sizes")
     if (
-        head.get("format") != MANIFEST_FORMAT
-        or type(sizes) is not list
+        type(sizes) is not list
         or len(sizes) != 3
         or not all(type(size) is int and size >= 0 for size in sizes)
         or sum(sizes) != len(rest)
     ):
         return None
+    return head, rest, sizes
+
+
+def _columns(data: bytes) -> dict[str, object] | None:
+    """A manifest's fields, of either format that holds columns (``MANIFEST_FORMAT``)."""
+    found = _head(data)
+    if found is None:
+        head = _json(data.partition(b"\n")[0])
+        return head if isinstance(head, dict) and head.get("format") == 2 else None
+    head, rest, sizes = found
+    first, second = sizes[0], sizes[0] + sizes[1]
     try:
-        first, second = sizes[0], sizes[0] + sizes[1]
         names, hashes, keys = (
             rest[start:stop].decode("utf-8", "surrogatepass")
             for start, stop in ((0, first), (first, second), (second, len(rest)))
@@ -304,12 +312,16 @@ class Listing:
     def read(cls, output: Path) -> Listing | None:
         """The names of the manifest of ``output`` (None as ``Manifest.read`` says)."""
         found = _read_regular(manifest_path(output))
-        columns = _columns(found[0]) if found is not None else None
-        if found is None or columns is None or columns.get("format") != MANIFEST_FORMAT:
-            manifest = Manifest.read(output)  # (an older format: read whole)
+        head = _head(found[0]) if found is not None else None
+        if found is None or head is None:
+            manifest = Manifest.read(output)  # (an older format, or none: read whole)
             return None if manifest is None else cls.of(manifest)
-        names = columns["names"]
-        if not isinstance(names, str) or not names or not _names_inside(names):
+        _, rest, sizes = head
+        try:  # (the names' column alone: the hashes and keys are decoded when needed)
+            names = rest[: sizes[0]].decode("utf-8", "surrogatepass")
+        except UnicodeDecodeError:
+            return None
+        if not names or not _names_inside(names):
             return None
         info = found[1]
         return cls(names.split(_SEP), (info.st_mtime_ns, info.st_size), raw=found[0])

@@ -361,8 +361,8 @@ _PACKED = "packed"
 
 def _packed(changing: dict[str, Any]) -> dict[str, Any]:
     """The patched fields with the two that hold an item per source (``stamps``, ``digests``)
-    as long strings and an array of integers: pickled as 40,000 tuples, they took 45 ms of a
-    40,000-post build that patches one post to write and 70 ms to read, and this a tenth."""
+    as long strings and an array of integers: at 40,000 posts, pickled as tuples they took
+    44 ms to write and ~70 ms to read in a build that patches one post; packed, ~20 and ~30."""
     stamps, digests = changing["stamps"], changing["digests"]
     if not stamps or digests.keys() != stamps.keys():
         return changing
@@ -387,11 +387,7 @@ def _unpacked(changing: Any) -> Any:
         numbers.frombytes(data)
     except (TypeError, ValueError, AttributeError):
         return None
-    if (
-        tag != _PACKED
-        or other != _PACKED
-        or not 5 * len(listed) == 5 * len(digests) == len(numbers)
-    ):
+    if tag != _PACKED or other != _PACKED or not len(listed) == len(digests) == len(numbers) / 5:
         return None
     each = iter(numbers)
     stamps = dict(zip(listed, zip(each, each, each, each, each)))
