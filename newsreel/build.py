@@ -1068,7 +1068,13 @@ class _Outcome:
 @contextmanager
 def _compiled_templates(site_dir: Path, use_cache: bool) -> Iterator[Path | None]:
     """Where a full build's templates are compiled: the build cache's folder, or, for a build
-    that believes nothing in the cache, a folder of its own, removed after it."""
+    that believes nothing in the cache, a folder of its own, removed after it; None where
+    compiled templates cannot be kept on disk (``codecache``)."""
+    from newsreel.codecache import available
+
+    if not available():
+        yield None
+        return
     if use_cache:
         from newsreel.render import templates_cache
 

@@ -21,13 +21,11 @@ assume: functions of their context.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 from types import MethodType
 from typing import Any
 
@@ -38,6 +36,7 @@ from jinja2.runtime import Context
 from jinja2.utils import _PassArg
 from markupsafe import Markup
 
+from newsreel.codecache import SignedBytecodeCache
 from newsreel.hashing import hash_text
 from newsreel.model import READS
 
@@ -184,23 +183,21 @@ class FragmentMemo:
     # process, most of a build that patches a few pages. It is kept beside the compiled
     # templates (whose folder is named after newsreel's code), with the hash of every
     # template it read, and is used again while those templates are the same.
-    def _store_path(self) -> Path | None:
+    def _code_cache(self) -> SignedBytecodeCache | None:
         cache = self.env.bytecode_cache
-        if not isinstance(cache, jinja2.FileSystemBytecodeCache):
-            return None
-        return Path(cache.directory) / STORE
+        return cache if isinstance(cache, SignedBytecodeCache) else None
 
     def _stored(self) -> dict[str, Any]:
         if self._store is None:
             self._store = {}
-            path = self._store_path()
-            if path is not None:
-                try:
-                    data = json.loads(path.read_bytes())
-                except (OSError, ValueError):
-                    data = None
-                if isinstance(data, dict):
-                    self._store = data
+            cache = self._code_cache()
+            payload = cache.read(STORE) if cache is not None else None
+            try:
+                data = json.loads(payload) if payload is not None else None
+            except ValueError:
+                data = None
+            if isinstance(data, dict):
+                self._store = data
         return self._store
 
     def _source_hash(self, name: str) -> str | None:
@@ -234,21 +231,16 @@ class FragmentMemo:
             return False, None
 
     def _remember(self, name: str, found: Reads | None, seen: set[str]) -> None:
-        path = self._store_path()
+        cache = self._code_cache()
         deps = {dep: self._source_hash(dep) for dep in sorted(seen)}
-        if path is None or not deps or None in deps.values():
+        if cache is None or not deps or None in deps.values():
             return
         store = self._stored()
         store[name] = {
             "deps": deps,
             "reads": None if found is None else [list(found.whole), [list(a) for a in found.attrs]],
         }
-        try:
-            temporary = path.with_name(f".{STORE}.{os.getpid()}")
-            temporary.write_text(json.dumps(store, sort_keys=True), "utf-8")
-            os.replace(temporary, path)
-        except OSError:
-            pass  # only a cache
+        cache.write(STORE, json.dumps(store, sort_keys=True).encode("utf-8"))
 
     def _collect(
         self,

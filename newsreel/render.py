@@ -28,6 +28,7 @@ from markupsafe import Markup
 from markupsafe import escape as markupsafe_escape
 
 from newsreel.cards import card_url
+from newsreel.codecache import SignedBytecodeCache
 from newsreel.config import Settings
 from newsreel.dates import human_date, iso, month_name
 from newsreel.errors import Problem, error
@@ -253,7 +254,7 @@ class Renderer:
         ]
         self.env = _Environment(
             loader=jinja2.FileSystemLoader([str(d) for d in self.template_dirs]),
-            bytecode_cache=jinja2.FileSystemBytecodeCache(str(compiled)) if compiled else None,
+            bytecode_cache=SignedBytecodeCache.for_folder(compiled) if compiled else None,
             autoescape=jinja2.select_autoescape(["html", "htm", "xml"], default_for_string=True),
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,

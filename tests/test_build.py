@@ -1609,3 +1609,19 @@ def test_another_name_at_the_address_of_another_term_is_an_error(tmp_path: Path)
         "content/films/a.md: 'Zoë', another name of 'Amélie Film', would have the address "
         "/films/zoe/ of 'Zoe'"
     ) in result.stderr
+
+
+def test_without_a_boot_id_templates_are_compiled_in_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the system gives no boot id (no key for ``codecache``), no compiled template is
+    kept: builds compile in memory, and an edit still gives a cold build's bytes."""
+    import newsreel.codecache
+
+    monkeypatch.setattr(newsreel.codecache, "BOOT_ID", tmp_path / "no-such-file")
+    site = write_site(tmp_path / "blog", FILMS)
+    build_site(site)
+    _edit_body(site / "content/posts/2022-01-21-slip.md", "\nA sentence.\n")
+    assert build_site(site).patched
+    assert not list((site / ".newsreel-cache").glob("templates-*/*.code"))
+    assert _output(site) == _cold_copy(site, tmp_path / "cold")

@@ -9,6 +9,7 @@ from pathlib import Path
 import jinja2
 from sitekit import newsreel, post, tree_hashes, write_site
 
+from newsreel.codecache import SignedBytecodeCache, machine_key
 from newsreel.fragments import FragmentMemo, reads_context
 from newsreel.incremental.keys import recording
 from newsreel.model import PostList
@@ -238,6 +239,53 @@ def test_past_its_limit_the_memo_lets_the_oldest_go(monkeypatch: object) -> None
     assert page.render(numbers=numbers, pad=pad) == expected  # the dropped ones are made again
 
 
+KEY = b"a key for this test".ljust(32, b".")
+
+
+def test_compiled_templates_are_loaded_again_only_under_their_key(tmp_path: Path) -> None:
+    """A second process loads what the first compiled; another key, a changed byte or a
+    changed template means compiling again (and the file is sealed anew)."""
+    folder, compiled = tmp_path / "templates", tmp_path / "compiled"
+    folder.mkdir()
+    compiled.mkdir()
+    (folder / "page.html").write_text("{{ 40 + n }}")
+    compiles: list[str] = []
+
+    def page(key: bytes) -> str:
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(folder)),
+            bytecode_cache=SignedBytecodeCache(compiled, key),
+        )
+        real = env.compile
+
+        def counted(*args: object, **kwargs: object) -> object:
+            compiles.append("page")
+            return real(*args, **kwargs)  # type: ignore[arg-type]
+
+        env.compile = counted  # type: ignore[method-assign,assignment]
+        return env.get_template("page.html").render(n=2)
+
+    assert page(KEY) == "42" and len(compiles) == 1
+    (stored,) = compiled.iterdir()
+    assert page(KEY) == "42" and len(compiles) == 1  # loaded, not compiled
+    assert page(KEY[::-1]) == "42" and len(compiles) == 2  # another machine's file
+    assert page(KEY[::-1]) == "42" and len(compiles) == 2  # sealed anew with that key
+    data = stored.read_bytes()
+    stored.write_bytes(data[:40] + bytes([data[40] ^ 1]) + data[41:])
+    assert page(KEY[::-1]) == "42" and len(compiles) == 3
+    (folder / "page.html").write_text("{{ 1 + n }}")
+    assert page(KEY[::-1]) == "3" and len(compiles) == 4
+    stored.write_bytes(b"")
+    assert page(KEY[::-1]) == "3" and len(compiles) == 5
+
+
+def test_the_key_is_this_boot_s_for_this_folder(tmp_path: Path) -> None:
+    """Linux gives a boot id (the suite runs there); the key differs from folder to folder."""
+    first, second = machine_key(tmp_path / "a"), machine_key(tmp_path / "b")
+    assert first is not None and len(first) == 32
+    assert first == machine_key(tmp_path / "a") and first != second
+
+
 def test_the_analysis_is_kept_for_the_next_process_while_the_templates_are_the_same(
     tmp_path: Path,
 ) -> None:
@@ -254,7 +302,7 @@ def test_the_analysis_is_kept_for_the_next_process_while_the_templates_are_the_s
     def analysis(parse: bool = True) -> tuple[object, FragmentMemo]:
         env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(folder)),
-            bytecode_cache=jinja2.FileSystemBytecodeCache(str(compiled)),
+            bytecode_cache=SignedBytecodeCache(compiled, KEY),
         )
         if not parse:
 

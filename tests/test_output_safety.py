@@ -263,6 +263,50 @@ def test_pickles_planted_in_the_cache_run_nothing(tmp_path: Path) -> None:
     assert not proof.exists() and tree_hashes(site / "site") == cold
 
 
+def test_compiled_templates_planted_in_the_cache_run_nothing(tmp_path: Path) -> None:
+    """Compiled templates are code: the cache's are loaded only under a MAC keyed with this
+    boot of this machine. Files in Jinja's own format (a pickle first), files sealed with
+    another key, a file changed after it was sealed, and an analysis of the partials sealed
+    elsewhere are all compiled or worked out again, never run or believed."""
+    import hashlib
+    import marshal
+    import pickle
+
+    from jinja2.bccache import bc_magic
+
+    from newsreel.codecache import HEADER, SUFFIX, SignedBytecodeCache
+
+    site = _site(tmp_path / "blog")
+    assert _build(site).returncode == 0
+    cold = tree_hashes(site / "site")
+    (folder,) = (site / ".newsreel-cache").glob("templates-*")
+    mine = SignedBytecodeCache.for_folder(folder)
+    assert mine is not None
+    sealed = sorted(folder.glob(f"*{SUFFIX}"))
+    assert sealed and all(mine.read(p.name) is not None for p in sealed)  # kept, and used
+    proof = tmp_path / "proof"
+    code = compile(f"import os\nos.system('echo ran > {proof}')", "planted", "exec")
+    elsewhere = SignedBytecodeCache(folder, b"another machine's key".ljust(32, b"!"))
+    for path in sealed:
+        checksum = mine.read(path.name)[len(HEADER) :].partition(b"\0")[0]  # type: ignore[index]
+        payload = HEADER + checksum + b"\0" + marshal.dumps(code)
+        path.write_bytes(elsewhere.seal(payload))
+    tampered = sealed[0].read_bytes()
+    sealed[0].write_bytes(tampered[:-1] + bytes([tampered[-1] ^ 1]))
+    for name in ("base.html", "post.html", "feed.xml", "partials/post_card.html"):
+        jinja = folder / f"__jinja2_{hashlib.sha1(name.encode()).hexdigest()}.cache"
+        jinja.write_bytes(bc_magic + pickle.dumps(_Planted(proof), 2))
+    analysis = json.loads(mine.read("fragments.json") or b"{}")
+    assert analysis  # each partial's reads, which decide when a fragment is used again
+    for entry in analysis.values():
+        entry["reads"] = [[], []]  # "reads nothing": one fragment for every post
+    elsewhere.write("fragments.json", json.dumps(analysis).encode())
+    shutil.rmtree(site / "site")  # a full build: every template is loaded through the cache
+    assert _build(site).returncode == 0
+    assert not proof.exists() and tree_hashes(site / "site") == cold
+    assert all(mine.read(p.name) is not None for p in sealed)  # compiled again, sealed here
+
+
 def test_a_folder_of_foreign_files_is_refused_naming_one(tmp_path: Path) -> None:
     site = _site(tmp_path / "blog")
     write_site(tmp_path / "mine", {"notes.txt": "x", "z.txt": "y"})
