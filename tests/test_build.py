@@ -1476,9 +1476,8 @@ def test_a_build_without_the_cache_believes_no_compiled_template_in_it(
     compiled templates forged: a bucket for ``post.html`` carrying its source's checksum and
     other code, and an analysis saying the post cards and rows read nothing (so one would
     stand for every post). Small and two-process builds (where a child compiles the templates)."""
-    import jinja2
-
     from newsreel.build import resolve_settings
+    from newsreel.codecache import SignedBytecodeCache
     from newsreel.fragments import STORE
     from newsreel.render import templates_cache
 
@@ -1496,15 +1495,16 @@ def test_a_build_without_the_cache_believes_no_compiled_template_in_it(
     env = _renderer(site, settings).env
     assert env.loader is not None
     source, filename, _ = env.loader.get_source(env, "post.html")
-    cache = jinja2.FileSystemBytecodeCache(str(folder))
+    cache = SignedBytecodeCache.for_folder(folder)  # (forged here: sealed with this key)
+    assert cache is not None
     bucket = cache.get_bucket(env, "post.html", filename, source)
     assert bucket.code is not None  # the real one: the forgery takes its place and checksum
     bucket.code = env.compile("FORGED", "post.html", filename)
     cache.set_bucket(bucket)
-    analysis = json.loads((folder / STORE).read_text("utf-8"))
+    analysis = json.loads(cache.read(STORE) or b"")
     for name in ("partials/post_card.html", "partials/post_row.html"):
         analysis[name]["reads"] = [[], []]
-    (folder / STORE).write_text(json.dumps(analysis), "utf-8")
+    cache.write(STORE, json.dumps(analysis).encode())
     believed = tmp_path / "believed"  # (a build with the cache believes them: they bite)
     assert newsreel("build", site, "--output", believed).returncode == 0
     assert (believed / "posts/p0/index.html").read_text("utf-8") == "FORGED"
