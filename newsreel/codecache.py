@@ -4,9 +4,9 @@ Jinja's own ``FileSystemBytecodeCache`` loads whatever file it finds under the t
 name: a ``pickle`` (the source's checksum), then ``marshal``-ed code that it runs. The build
 cache travels (CI restores it from an archive), so a file planted there would run as
 newsreel. Here each file carries a MAC keyed with this boot of this machine (Linux's
-``boot_id``, random at every boot and never inside the cache), for this user and folder: a
-file made anywhere else, or tampered with, fails the check and the template is compiled
-again. Where no such key exists, no compiled template is written or read.
+``boot_id``, random at every boot and never inside the cache) and this user: a file made
+on another machine, or tampered with, fails the check and the template is compiled again (a
+cache copied to another folder of this machine is still used). Where no such key exists, no compiled template is written or read.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pathlib import Path
 from jinja2.bccache import Bucket, BytecodeCache
 
 BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
-"""A random UUID the Linux kernel makes at boot; readable by local users only."""
+"""A random UUID the Linux kernel makes at each boot, readable only on this machine."""
 MAC_SIZE = 32
 HEADER = b"newsreel-code-1\0" + sys.implementation.cache_tag.encode() + b"\0"
 """What a file holds after its MAC: marshal's format changes with the Python."""
@@ -43,16 +43,15 @@ def available() -> bool:
     return _boot_id() is not None
 
 
-def machine_key(folder: Path) -> bytes | None:
-    """The MAC key for compiled templates in ``folder``: this boot's ``boot_id``, the user
-    and the folder; None where the system gives no boot id."""
+def machine_key() -> bytes | None:
+    """The MAC key for compiled templates: this boot's ``boot_id`` and the user; None where
+    the system gives no boot id."""
     boot = _boot_id()
     if boot is None:
         return None
     uid = getattr(os, "getuid", lambda: -1)()
     return hashlib.blake2b(
-        b"\0".join([b"newsreel templates", boot, str(uid).encode(), os.fsencode(folder)]),
-        digest_size=32,
+        b"\0".join([b"newsreel templates", boot, str(uid).encode()]), digest_size=32
     ).digest()
 
 
@@ -66,7 +65,7 @@ class SignedBytecodeCache(BytecodeCache):
     @classmethod
     def for_folder(cls, directory: Path) -> SignedBytecodeCache | None:
         """The cache for ``directory``, or None where this system gives no key."""
-        key = machine_key(directory)
+        key = machine_key()
         return None if key is None else cls(directory, key)
 
     def seal(self, payload: bytes) -> bytes:
