@@ -419,14 +419,26 @@ class Renderer:
             raise TemplateFailed(self._runtime_problem(exc, job)) from None
 
     def _runtime_problem(self, exc: Exception, job: PageJob) -> Problem:
-        filename, line = None, None
+        frames = []  # (code, file, line) of each template frame, outermost first
         tb = sys.exc_info()[2]
         while tb is not None:
             code = tb.tb_frame.f_code
             if code.co_filename.endswith((".html", ".xml", ".txt")):
-                filename, line = code.co_filename, tb.tb_lineno
+                frames.append((code, code.co_filename, tb.tb_lineno))
             tb = tb.tb_next
+        filename, line = frames[-1][1:] if frames else (None, None)
         if isinstance(exc, RecursionError):
+            # The line that starts the loop: the first whose next template frame runs code
+            # already running above it (where Python's limit strikes in the loop, and so the
+            # deepest frame, differs between versions). The site's own templates first.
+            codes: set[object] = set()
+            loops: list[tuple[str | None, int | None]] = []
+            for (code, file, at), (deeper, _, _) in zip(frames, frames[1:]):
+                codes.add(code)
+                if deeper in codes:
+                    loops.append((file, at))
+            own = [f for f in loops if not Path(self.problem_path(f[0])).is_absolute()]
+            filename, line = (own or loops or [(filename, line)])[0]
             return error(
                 self.problem_path(filename or job.template),
                 line,

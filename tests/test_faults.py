@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import signal
 import subprocess
 import time
@@ -247,6 +248,20 @@ TEMPLATE_FAULTS = [
         "templates/post.html:3: template error while rendering /posts/a/: the template includes, "
         "extends or calls itself without end (fix the template: break the loop",
     ),
+    (
+        "macro-calls-itself",
+        '{% extends "base.html" %}\n{% macro again(n) %}{{ again(n + 1) }}{% endmacro %}\n'
+        "{% block content %}\n{{ again(1) }}\n{% endblock %}\n",
+        "templates/post.html:2: template error while rendering /posts/a/: the template includes, "
+        "extends or calls itself without end",
+    ),
+    (
+        "partials-include-each-other",
+        '{% extends "base.html" %}\n{% block content %}\n{% include "partials/ping.html" %}\n'
+        "{% endblock %}\n",
+        "templates/partials/ping.html:2: template error while rendering /posts/a/: the template "
+        "includes, extends or calls itself without end",
+    ),
 ]
 
 
@@ -264,10 +279,16 @@ def test_template_that_raises(
         },
     )
     assert newsreel("build", site).returncode == 0
-    (site / "templates").mkdir()
+    (site / "templates" / "partials").mkdir(parents=True)
     (site / "templates" / "post.html").write_text(template)
+    (site / "templates" / "partials" / "ping.html").write_text(
+        '<p>ping</p>\n{% include "partials/pong.html" %}\n'
+    )
+    (site / "templates" / "partials" / "pong.html").write_text(
+        '{% include "partials/ping.html" %}\n'
+    )
     assert_fails_cleanly(site, expected, record_property, family="template")
-    (site / "templates" / "post.html").unlink()
+    shutil.rmtree(site / "templates")
     assert newsreel("build", site).returncode == 0
 
 
