@@ -5,13 +5,13 @@ name: a ``pickle`` (the source's checksum), then ``marshal``-ed code that it run
 cache travels (CI restores it from an archive), so a file planted there would run as
 newsreel. Here each file carries a MAC keyed with this boot of this machine (Linux's
 ``boot_id``, random at every boot and never inside the cache) and this user: a file made
-on another machine, or tampered with, fails the check and the template is compiled again (a
-cache copied to another folder of this machine is still used). Where no such key exists, no compiled template is written or read.
+on another machine, or tampered with, fails the check and the template is compiled again
+(a cache copied to another folder of this machine is still used). Where no such key exists,
+no compiled template is written or read.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import marshal
 import os
@@ -22,9 +22,10 @@ from pathlib import Path
 
 from jinja2.bccache import Bucket, BytecodeCache
 
+from newsreel.hashing import MAC_SIZE, mac
+
 BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
 """A random UUID the Linux kernel makes at each boot, readable only on this machine."""
-MAC_SIZE = 32
 HEADER = b"newsreel-code-1\0" + sys.implementation.cache_tag.encode() + b"\0"
 """What a file holds after its MAC: marshal's format changes with the Python."""
 SUFFIX = ".code"
@@ -50,9 +51,7 @@ def machine_key() -> bytes | None:
     if boot is None:
         return None
     uid = getattr(os, "getuid", lambda: -1)()
-    return hashlib.blake2b(
-        b"\0".join([b"newsreel templates", boot, str(uid).encode()]), digest_size=32
-    ).digest()
+    return mac(b"newsreel templates", boot + b"\0" + str(uid).encode())
 
 
 class SignedBytecodeCache(BytecodeCache):
@@ -70,7 +69,7 @@ class SignedBytecodeCache(BytecodeCache):
 
     def seal(self, payload: bytes) -> bytes:
         """``payload`` behind its MAC, as written to this folder."""
-        return hashlib.blake2b(payload, key=self._key, digest_size=MAC_SIZE).digest() + payload
+        return mac(self._key, payload) + payload
 
     def opened(self, data: bytes) -> bytes | None:
         """The payload of ``data`` written by ``seal`` with this key, else None."""
