@@ -1182,9 +1182,12 @@ def check_unique(jobs: Iterable[PageJob], others: Mapping[str, str]) -> list[Pro
                     "give one of them another slug or name",
                 )
             )
-    for file, source in seen.items():
+    too_long: set[str] = set()  # (each name once: a page's picture shares its folder)
+    page_files = set(pages)
+    for file, source in sorted(seen.items(), key=lambda item: item[0] not in page_files):
         longest = max(file.split("/"), key=lambda part: len(part.encode("utf-8", "replace")))
-        if len(longest.encode("utf-8", "replace")) > NAME_BYTES:
+        if len(longest.encode("utf-8", "replace")) > NAME_BYTES and longest not in too_long:
+            too_long.add(longest)
             problems.append(
                 error(
                     source,

@@ -540,6 +540,11 @@ def test_a_name_too_long_for_a_file_name_is_an_error_naming_it(tmp_path: Path) -
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "its page's address has a part of 300 bytes" in result.stderr
     assert "shorten the name, or give the page a slug" in result.stderr
+    # A post's own slug: one line naming the post, not a second for its social card
+    write_site(site, {P: _post(f"title: X\ndate: 2023-01-02\nslug: {'d' * 300}\n")})
+    result = newsreel("build", site)
+    said = [line for line in result.stderr.splitlines() if "a part of 300 bytes" in line]
+    assert result.returncode == 1 and len(said) == 1 and said[0].startswith(P), result.stderr
 
 
 def test_a_title_of_one_long_word_draws_its_card_in_few_measures() -> None:
