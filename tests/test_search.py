@@ -207,3 +207,40 @@ def test_serve_indexes_after_a_rebuild_without_holding_it_back(tmp_path: Path) -
     finally:
         served.stop()
     assert not os.path.exists(output)
+
+
+def test_only_pages_that_mark_their_body_are_handed_to_pagefind(tmp_path: Path) -> None:
+    """Pagefind drops the pages without ``data-pagefind-body`` when any page has one, so those
+    are not handed over (in any letter case); a site whose templates mark none hands over
+    every page, all of which Pagefind indexes."""
+    from newsreel.search import indexed
+
+    def page(name: str, html: str) -> tuple[str, Path]:
+        path = tmp_path / name
+        path.write_text(html, encoding="utf-8")
+        return (f"{name}/index.html", path)
+
+    marked = page("post", "<html><body><main data-pagefind-body>Lamp</main></body></html>")
+    upper = page("film", "<html><body><main DATA-PAGEFIND-BODY>Harbour</main></body></html>")
+    plain = page("tag", "<html><body><main>Lists</main></body></html>")
+    assert indexed([marked, plain, upper]) == [marked, upper]
+    assert indexed([plain]) == [plain]
+    assert indexed([]) == []
+
+
+def test_the_index_of_the_marked_pages_is_the_index_of_all(tmp_path: Path) -> None:
+    """Handing Pagefind only the pages that mark their body gives the bytes it writes when it
+    reads every page and drops the rest itself."""
+    from newsreel.search import indexed, run_pagefind
+
+    site = write_site(tmp_path / "blog", SITE)
+    assert newsreel("build", site).returncode == 0
+    output = site / "site"
+    pages = [
+        (p.relative_to(output).as_posix(), p)
+        for p in sorted(output.rglob("*.html"))
+        if "pagefind" not in p.parts
+    ]
+    fewer = indexed(pages)
+    assert 0 < len(fewer) < len(pages)
+    assert run_pagefind(fewer, tmp_path / "a", "en") == run_pagefind(pages, tmp_path / "b", "en")
