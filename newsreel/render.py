@@ -29,6 +29,7 @@ from markupsafe import escape as markupsafe_escape
 
 from newsreel.cards import card_url
 from newsreel.codecache import SignedBytecodeCache
+from newsreel.codecache import available as codecache_available
 from newsreel.config import Settings
 from newsreel.dates import human_date, iso, month_name
 from newsreel.errors import Problem, error
@@ -90,12 +91,15 @@ RECENT_ON_404 = 5
 
 
 def templates_cache(site_dir: Path) -> Path | None:
-    """The build cache's folder of compiled templates (None when it cannot be made).
+    """The build cache's folder of compiled templates (None when it cannot be made, or where
+    ``codecache`` has no key).
 
     Jinja checks each template's source, but compiled code also depends on the filters and
     globals this module gives the environment (how a filter is called is decided at compile
     time), so the folder is named after newsreel's code and Jinja's version.
     """
+    if not codecache_available():
+        return None  # (nothing compiled is kept where no key seals it)
     cache = SiteLayout(site_dir).cache
     folder = cache / f"templates-{code_fingerprint()[:12]}"
     try:
@@ -437,8 +441,8 @@ class Renderer:
                 codes.add(code)
                 if deeper in codes:
                     loops.append((file, at))
-            own = [f for f in loops if not Path(self.problem_path(f[0])).is_absolute()]
-            filename, line = (own or loops or [(filename, line)])[0]
+            own = (f for f in loops if not Path(self.problem_path(f[0])).is_absolute())
+            filename, line = next(own, loops[0] if loops else (filename, line))
             return error(
                 self.problem_path(filename or job.template),
                 line,
@@ -1183,8 +1187,8 @@ def check_unique(jobs: Iterable[PageJob], others: Mapping[str, str]) -> list[Pro
                 )
             )
     too_long: set[str] = set()  # (each name once: a page's picture shares its folder)
-    page_files = set(pages)
-    for file, source in sorted(seen.items(), key=lambda item: item[0] not in page_files):
+    for file in itertools.chain(pages, others):  # (pages first: their sources are files)
+        source = seen[file]
         longest = max(file.split("/"), key=lambda part: len(part.encode("utf-8", "replace")))
         if len(longest.encode("utf-8", "replace")) > NAME_BYTES and longest not in too_long:
             too_long.add(longest)
